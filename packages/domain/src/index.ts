@@ -1,1 +1,15 @@
-export {};
+export * from './errors/index.js';
+export { FieldReader } from './validate/field-reader.js';
+export {
+  type LeadTimeSpec,
+  type ModelSpec,
+  MODEL_NAME_PATTERN,
+  MODEL_SPEC_DEFAULTS,
+  MODEL_SPEC_KEYS,
+  leadTimeTotalS,
+  readModelSpec,
+  parseModelSpec,
+} from './model-spec.js';
+export type { StepObservation, ForecastBand, Forecaster } from './forecast.js';
+export { ReasonCode, type ScaleAction, type WarmTier, type Decision } from './decision.js';
+export * from './ports/index.js';

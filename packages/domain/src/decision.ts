@@ -1,0 +1,50 @@
+/** Machine-readable reasons attached to every decision; users grep for these. */
+export const ReasonCode = {
+  /** Forecast upper quantile over [now+lead, now+lead+horizon] needs more replicas than will be ready. */
+  ForecastScaleAhead: 'ForecastScaleAhead',
+  /** Observed demand exceeds what the forecast said: scale up at once (panic mode). */
+  ReactivePanic: 'ReactivePanic',
+  /** Too little history to trust the forecast: reactive estimate with headroom. */
+  ReactiveFallback: 'ReactiveFallback',
+  /** Held at the minimum warm pool. */
+  MinWarmPool: 'MinWarmPool',
+  /** Capped at the maximum replicas. */
+  MaxReplicas: 'MaxReplicas',
+  /** A lower recommendation has not held for the stabilization window yet. */
+  ScaleDownStabilizing: 'ScaleDownStabilizing',
+  /** Scale-down withheld: the forecast needs the capacity again within the lead time. */
+  KeepWarmForForecast: 'KeepWarmForForecast',
+  /** Recommendations stayed lower for the whole stabilization window. */
+  ScaleDownStable: 'ScaleDownStable',
+  /** Nothing to change. */
+  Steady: 'Steady',
+  /** Observation is missing or invalid; the decision holds the current state. */
+  MissingObservation: 'MissingObservation',
+  /** Multi-model mode: GPU memory budget decides the warm tier. */
+  GpuBudget: 'GpuBudget',
+} as const;
+export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
+
+export type ScaleAction = 'scale-up' | 'scale-down' | 'hold';
+
+/** How warm a model is kept (multi-model mode). */
+export type WarmTier = 'gpu' | 'host' | 'cold';
+
+export interface Decision {
+  readonly model: string;
+  /** Seconds on the caller's clock (epoch seconds in the daemon, trace seconds in the simulator). */
+  readonly atS: number;
+  readonly action: ScaleAction;
+  /** Replicas requested (ready + warming) before the decision. */
+  readonly from: number;
+  readonly to: number;
+  readonly reasons: readonly ReasonCode[];
+  /** One sentence a person can read. */
+  readonly message: string;
+  readonly forecastP50PerS: number;
+  readonly forecastUpperPerS: number;
+  readonly observedPerS: number;
+  readonly leadTimeS: number;
+  readonly windowStartS: number;
+  readonly windowEndS: number;
+}

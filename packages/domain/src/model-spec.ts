@@ -1,0 +1,122 @@
+import { ValidationError } from './errors/validation-error.js';
+import { FieldReader } from './validate/field-reader.js';
+
+/** Lead time from asking for a replica to it serving warm traffic, split by stage. */
+export interface LeadTimeSpec {
+  /** Node / instance / process start (GPU node provisioning in a cluster). */
+  readonly provisionS: number;
+  /** Model weights to the accelerator, session creation. */
+  readonly loadS: number;
+  /** Warm passes until latency converges. */
+  readonly warmupS: number;
+}
+
+/** Per-model service-level spec: what warmpool keeps true for one model. */
+export interface ModelSpec {
+  readonly name: string;
+  /** p95 latency target in milliseconds. */
+  readonly latencyTargetP95Ms: number;
+  /** Requests per second one warm replica serves while meeting the latency target. */
+  readonly capacityPerReplicaPerS: number;
+  /** Utilization the reactive fallback aims at (HPA-style headroom) when no forecast band exists. */
+  readonly targetUtilization: number;
+  readonly leadTime: LeadTimeSpec;
+  /** Replicas kept ready at all times. */
+  readonly minWarmReplicas: number;
+  readonly maxReplicas: number;
+  /** Accelerator memory one ready replica holds. */
+  readonly gpuMemoryPerReplicaBytes: number;
+  /** Higher is more important when the GPU memory budget is short. */
+  readonly priority: number;
+  /** Forecast window planned for, after the lead time. */
+  readonly horizonS: number;
+  /** Upper quantile of demand the plan provisions for (the band's top). */
+  readonly upperQuantile: number;
+  /** Scale-down waits until lower recommendations held this long (Knative/HPA stabilization). */
+  readonly scaleDownStabilizationS: number;
+}
+
+export const MODEL_NAME_PATTERN = /^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/;
+
+export const MODEL_SPEC_DEFAULTS = {
+  latencyTargetP95Ms: 500,
+  targetUtilization: 0.7,
+  leadTime: { provisionS: 30, loadS: 10, warmupS: 5 },
+  minWarmReplicas: 1,
+  maxReplicas: 100,
+  gpuMemoryPerReplicaBytes: 0,
+  priority: 0,
+  horizonS: 60,
+  upperQuantile: 0.95,
+  scaleDownStabilizationS: 300,
+} as const;
+
+export const MODEL_SPEC_KEYS = [
+  'name',
+  'latencyTargetP95Ms',
+  'capacityPerReplicaPerS',
+  'targetUtilization',
+  'leadTime',
+  'minWarmReplicas',
+  'maxReplicas',
+  'gpuMemoryPerReplicaBytes',
+  'priority',
+  'horizonS',
+  'upperQuantile',
+  'scaleDownStabilizationS',
+] as const;
+
+export function leadTimeTotalS(lead: LeadTimeSpec): number {
+  return lead.provisionS + lead.loadS + lead.warmupS;
+}
+
+/**
+ * Reads a model spec from untyped input (parsed YAML/JSON), filling defaults.
+ * Collects every problem into `reader.issues`; callers that validate many specs share one reader list.
+ */
+export function readModelSpec(reader: FieldReader): ModelSpec {
+  reader.rejectUnknown(MODEL_SPEC_KEYS);
+  const d = MODEL_SPEC_DEFAULTS;
+  const name = reader.string('name', {
+    pattern: MODEL_NAME_PATTERN,
+    patternText: 'a lowercase name of 1-63 characters: a-z, 0-9, "-", "_", "."; starting and ending alphanumeric',
+  });
+  const lead = reader.child('leadTime');
+  lead.rejectUnknown(['provisionS', 'loadS', 'warmupS']);
+  const leadTime: LeadTimeSpec = {
+    provisionS: lead.number('provisionS', { default: d.leadTime.provisionS, min: 0, max: 3600 }),
+    loadS: lead.number('loadS', { default: d.leadTime.loadS, min: 0, max: 3600 }),
+    warmupS: lead.number('warmupS', { default: d.leadTime.warmupS, min: 0, max: 3600 }),
+  };
+  const minWarmReplicas = reader.number('minWarmReplicas', { default: d.minWarmReplicas, min: 0, max: 10000, integer: true });
+  const maxReplicas = reader.number('maxReplicas', { default: d.maxReplicas, min: 1, max: 10000, integer: true });
+  if (maxReplicas < minWarmReplicas) {
+    reader.issues.push({
+      path: reader.path('maxReplicas'),
+      value: maxReplicas,
+      allowed: `an integer >= minWarmReplicas (${minWarmReplicas})`,
+    });
+  }
+  return {
+    name,
+    latencyTargetP95Ms: reader.number('latencyTargetP95Ms', { default: d.latencyTargetP95Ms, min: 1, max: 600000 }),
+    capacityPerReplicaPerS: reader.number('capacityPerReplicaPerS', { min: 0, exclusiveMin: true, max: 1e9 }),
+    targetUtilization: reader.number('targetUtilization', { default: d.targetUtilization, min: 0, exclusiveMin: true, max: 1 }),
+    leadTime,
+    minWarmReplicas,
+    maxReplicas,
+    gpuMemoryPerReplicaBytes: reader.number('gpuMemoryPerReplicaBytes', { default: d.gpuMemoryPerReplicaBytes, min: 0, max: 1e15, integer: true }),
+    priority: reader.number('priority', { default: d.priority, min: -1000, max: 1000, integer: true }),
+    horizonS: reader.number('horizonS', { default: d.horizonS, min: 1, max: 86400 }),
+    upperQuantile: reader.number('upperQuantile', { default: d.upperQuantile, min: 0.5, max: 0.999 }),
+    scaleDownStabilizationS: reader.number('scaleDownStabilizationS', { default: d.scaleDownStabilizationS, min: 0, max: 86400 }),
+  };
+}
+
+/** Validates one model spec; throws a ValidationError naming every bad key, value and what is allowed. */
+export function parseModelSpec(input: unknown, source?: string): ModelSpec {
+  const reader = new FieldReader(input);
+  const spec = readModelSpec(reader);
+  if (reader.issues.length > 0) throw new ValidationError(reader.issues, source);
+  return spec;
+}
