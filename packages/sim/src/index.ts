@@ -1,1 +1,13 @@
-export {};
+export type { Trace } from './trace/trace.js';
+export { traceDurationS } from './trace/trace.js';
+export { parseTrace } from './trace/parse-trace.js';
+export { perSecondDemand, type Interpolation } from './trace/per-second-demand.js';
+export { ReplicaPool } from './engine/replica-pool.js';
+export { ObservedDemand } from './engine/observed-demand.js';
+export { runSimulation, initialReplicas, type RunOptions } from './engine/run-simulation.js';
+export { simulatePolicies } from './engine/simulate-policies.js';
+export { simConfigFor, SIM_DEFAULTS, type SimSettings } from './engine/sim-config.js';
+export type { SimResult } from './engine/sim-result.js';
+export type { SimConfig, SimView, SimPolicy, SimPolicyFactory } from './policies/sim-policy.js';
+export { staticPolicy } from './policies/static-policy.js';
+export { POLICIES, POLICY_NAMES } from './policies/registry.js';
