@@ -18,5 +18,6 @@ export { awsPredictivePolicy, AWS_SCHEDULING_BUFFER_S } from './policies/aws-pre
 export { AwsHourlyForecast, AWS_FORECAST_DEFAULTS, type AwsForecastSettings } from './policies/aws-hourly-forecast.js';
 export { AwsTargetTracking, AWS_TARGET_TRACKING_DEFAULTS, type AwsTargetTrackingSettings } from './policies/aws-target-tracking.js';
 export { oraclePolicy } from './policies/oracle-policy.js';
-export { OracleSchedule, replicasFor } from './policies/oracle-schedule.js';
+export { OracleSchedule } from './policies/oracle-schedule.js';
+export { replicasFor, unservedRequests, UNSERVED_TOLERANCE } from './engine/serving.js';
 export { observedMeanPerS } from './policies/observed-window.js';

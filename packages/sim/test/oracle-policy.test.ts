@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runSimulation } from '../src/engine/run-simulation.js';
 import { oraclePolicy } from '../src/policies/oracle-policy.js';
-import { OracleSchedule, replicasFor } from '../src/policies/oracle-schedule.js';
+import { OracleSchedule } from '../src/policies/oracle-schedule.js';
 import type { SimConfig } from '../src/policies/sim-policy.js';
 import { bruteForceMinCost } from './brute-force.js';
 import { fixedConfig, mulberry32, scriptedPolicy } from './scripted-policy.js';
@@ -13,19 +13,6 @@ function run(demand: number[] | Float64Array, config: SimConfig, seconds?: numbe
     onSecond: seconds ? (t, alive, ready, v) => seconds.push([t, alive, ready, v]) : undefined,
   });
 }
-
-describe('replicasFor', () => {
-  it('is the smallest n with n x capacity >= demand, in floating point', () => {
-    expect(replicasFor(0, 1)).toBe(0);
-    expect(replicasFor(1, 1)).toBe(1);
-    expect(replicasFor(1.0001, 1)).toBe(2);
-    // 3 x 0.7 = 2.0999999999999996 < 2.1 in floating point: the engine would count a tiny violation with 3
-    expect(3 * 0.7 < 2.1).toBe(true);
-    expect(replicasFor(2.1, 0.7)).toBe(4);
-    expect(replicasFor(2.0, 0.7)).toBe(3);
-    expect(replicasFor(0.3, 0.1)).toBe(3);
-  });
-});
 
 describe('oracle golden fixture (hand-checked)', () => {
   // lead 2 s, capacity 1 req/s per replica, min 0, max 3.

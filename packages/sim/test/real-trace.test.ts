@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { simConfigFor } from '../src/engine/sim-config.js';
 import { simulatePolicies } from '../src/engine/simulate-policies.js';
-import { replicasFor } from '../src/policies/oracle-schedule.js';
+import { replicasFor } from '../src/engine/serving.js';
 import { POLICIES } from '../src/policies/registry.js';
 import type { SimConfig } from '../src/policies/sim-policy.js';
 import { parseTrace } from '../src/trace/parse-trace.js';

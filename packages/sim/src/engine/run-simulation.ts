@@ -1,5 +1,6 @@
 import { ObservedDemand } from './observed-demand.js';
 import { ReplicaPool } from './replica-pool.js';
+import { replicasFor, unservedRequests } from './serving.js';
 import type { SimResult } from './sim-result.js';
 import type { SimConfig, SimPolicyFactory, SimView } from '../policies/sim-policy.js';
 
@@ -8,7 +9,7 @@ export function initialReplicas(demand: Float64Array, config: SimConfig): number
   let peak = 0;
   const end = Math.min(demand.length, Math.max(1, config.leadS));
   for (let s = 0; s < end; s++) if (demand[s]! > peak) peak = demand[s]!;
-  const need = Math.ceil(peak / config.capacityPerS - 1e-9);
+  const need = replicasFor(peak, config.capacityPerS);
   return Math.min(config.maxReplicas, Math.max(config.minReplicas, need));
 }
 
@@ -23,7 +24,8 @@ export interface RunOptions {
 /**
  * Replays per-second demand against a policy. Per second t: warming replicas that finished become ready,
  * the policy decides (seeing demand before t), new replicas are requested (cost from t, ready at t + lead)
- * or released, then the ready replicas serve: violating = demand above ready x capacity (with `queue`,
+ * or released, then the ready replicas serve: violating = demand above ready x capacity, beyond floating-point
+ * noise (`unservedRequests`) (with `queue`,
  * unserved requests wait in a backlog and every request served from it counts as violating).
  * Cost = replica-seconds alive (from request to release).
  */
@@ -74,13 +76,12 @@ export function runSimulation(demand: Float64Array, config: SimConfig, factory: 
     if (config.queue) {
       const fromBacklog = Math.min(backlog, capacity);
       backlog -= fromBacklog;
-      const fresh = Math.min(arriving, capacity - fromBacklog);
-      const waiting = arriving - fresh;
+      const waiting = unservedRequests(arriving, capacity - fromBacklog);
       backlog += waiting;
       v = fromBacklog;
       violating += fromBacklog;
     } else {
-      v = Math.max(0, arriving - capacity);
+      v = unservedRequests(arriving, capacity);
       violating += v;
     }
     replicaSeconds += pool.alive;

@@ -1,4 +1,4 @@
-import { replicasFor } from './oracle-schedule.js';
+import { replicasFor } from '../engine/serving.js';
 import { AwsHourlyForecast } from './aws-hourly-forecast.js';
 import { AwsTargetTracking } from './aws-target-tracking.js';
 import type { SimPolicy, SimPolicyFactory, SimView } from './sim-policy.js';

@@ -1,22 +1,12 @@
+import { replicasFor } from '../engine/serving.js';
 import type { SimConfig } from './sim-policy.js';
-
-/**
- * Smallest replica count n with n x capacityPerS >= demand, evaluated in floating point exactly as the engine
- * compares (`demand - ready * capacityPerS > 0` is a violation), so n replicas never leave a rounding-size violation.
- */
-export function replicasFor(demand: number, capacityPerS: number): number {
-  if (!(demand > 0)) return 0;
-  let n = Math.ceil(demand / capacityPerS);
-  while (n > 0 && (n - 1) * capacityPerS >= demand) n--;
-  while (n * capacityPerS < demand) n++;
-  return n;
-}
 
 /**
  * The cheapest zero-violation replica schedule for a known demand series under the engine's semantics
  * (a replica requested at second s costs from s and serves from s + lead; initial replicas are ready at 0).
  *
- * Method. Let n(t) = clamp(replicasFor(d(t)), minReplicas, maxReplicas), the replicas that must be READY at t.
+ * Method. Let n(t) = clamp(replicasFor(d(t)), minReplicas, maxReplicas), the replicas that must be READY at t
+ * (replicasFor: the fewest that leave no request unserved, with the engine's own comparison).
  * The schedule keeps alive r(t) = max { n(u) : t <= u <= min(T - 1, t + lead) }: a sliding-window maximum,
  * computed in O(T) with a monotone deque.
  *
@@ -33,15 +23,19 @@ export function replicasFor(demand: number, capacityPerS: number): number {
  * been alive ever since, so alive(t) >= ready(u) >= n(u) for all t in [max(0, u - lead), u]. Hence
  * {t : alive(t) >= k} contains W_k for every k, and cost = sum_k |{t : alive(t) >= k}| >= sum_k |W_k| = sum_t r(t).
  *
- * Feasibility (the engine, asked for r(t) every second, has n(t) ready at every t). When r falls at t
- * (r(t) < r(t - 1)) nothing is warming: a request at s in (t - lead, t] means n(s + lead) > r(s - 1) >= n(t - 1),
- * while s + lead lies in [t, t + lead] so n(s + lead) <= r(t) < r(t - 1) = n(t - 1) (the value leaving the
- * window), a contradiction. So releases only ever drop ready replicas, in either release order, and the alive
- * replicas form a stack by request time. Replicas alive at t and already alive at t - lead number
- * min { r(v) : t - lead <= v <= t } (with v >= 0, the initial ones counting as requested before 0), and each of
- * those windows [v, v + lead] contains t, so that minimum is >= n(t); those replicas are ready at t. Before
- * second `lead`, the initial count max { n(u) : u < lead } covers n(t). So ready(t) >= n(t): zero violations
- * (with `queue` too: no request ever waits, so the backlog stays empty).
+ * Feasibility (the engine, asked for r(t) every second, has n(t) ready at every t).
+ * (1) No release meets a warming replica. A release at t means r(t) < r(t - 1), so r(t - 1) = n(t - 1) (the value
+ * leaving the window) and r(t) < n(t - 1). A replica warming at t was requested at some s in (t - lead, t), when
+ * r(s) > r(s - 1) (or, at s = 0, r(0) > the initial count), so n(s + lead) > r(s - 1) >= n(t - 1) (t - 1 lies in
+ * [s - 1, s - 1 + lead]; at s = 0 the initial count covers n(t - 1)); but s + lead lies in [t, t + lead], so
+ * n(s + lead) <= r(t) < n(t - 1): a contradiction. So releases only drop ready replicas, in either release order.
+ * (2) Fix t >= lead and m = min { r(v) : t - lead <= v <= t }. After the decision at t - lead, r(t - lead) >= m
+ * replicas requested at t - lead or earlier ("old") are alive. A replica requested after t - lead is still warming
+ * at any release time v <= t, and by (1) there is none then, so every release in (t - lead, t] leaves r(v) >= m
+ * replicas, all old. Hence at least m old replicas, ready by t, are alive at t; and every window [v, v + lead] with
+ * v in [t - lead, t] contains t, so m >= n(t). For t < lead the initial replicas (max n over [0, lead), which is
+ * >= n(t)) play the old ones' part with the same argument. So ready(t) >= n(t): zero violations (with `queue`
+ * too: no request ever waits, so the backlog stays empty).
  *
  * If some n(t) is capped by maxReplicas no schedule avoids violations there; the schedule stays the cheapest
  * one that has at least n(t) ready at every t.
