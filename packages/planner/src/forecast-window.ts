@@ -1,0 +1,29 @@
+import type { ForecastBand } from '@warmpool/domain';
+
+/** The band summarized over a time window: the highest median, upper and peak-upper of the steps overlapping it. */
+export interface WindowDemand {
+  readonly p50PerS: number;
+  readonly upperPerS: number;
+  readonly peakUpperPerS: number;
+  /** False when the band does not reach the window (too short a forecast). */
+  readonly covered: boolean;
+}
+
+/** Max of each band over the steps that overlap [fromS, toS). Steps before the band's start are not covered. */
+export function windowDemand(band: ForecastBand, fromS: number, toS: number): WindowDemand {
+  const n = band.p50PerS.length;
+  let first = Math.floor((fromS - band.startS) / band.stepS);
+  let last = Math.ceil((toS - band.startS) / band.stepS) - 1;
+  if (first < 0) first = 0;
+  const covered = last < n && n > 0;
+  if (last >= n) last = n - 1;
+  let p50 = 0;
+  let upper = 0;
+  let peak = 0;
+  for (let i = first; i <= last; i++) {
+    if (band.p50PerS[i]! > p50) p50 = band.p50PerS[i]!;
+    if (band.upperPerS[i]! > upper) upper = band.upperPerS[i]!;
+    if (band.peakUpperPerS[i]! > peak) peak = band.peakUpperPerS[i]!;
+  }
+  return { p50PerS: p50, upperPerS: upper, peakUpperPerS: Math.max(peak, upper), covered: covered && first <= last };
+}
