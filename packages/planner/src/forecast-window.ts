@@ -9,8 +9,18 @@ export interface WindowDemand {
   readonly covered: boolean;
 }
 
-/** Max of each band over the steps that overlap [fromS, toS). Steps before the band's start are not covered. */
-export function windowDemand(band: ForecastBand, fromS: number, toS: number): WindowDemand {
+/**
+ * Max of each band over the steps that overlap [fromS, toS). Steps before the band's start are not covered.
+ * `nowcast`: for the step in progress at `nowcast.nowS` (already partly observed), use the observed one-second
+ * peak instead of the band: for coarse steps (10-min, 1-h history) the current level is known from live demand,
+ * and only steps not yet begun are uncertain.
+ */
+export function windowDemand(
+  band: ForecastBand,
+  fromS: number,
+  toS: number,
+  nowcast?: { readonly nowS: number; readonly peakPerS: number },
+): WindowDemand {
   const n = band.p50PerS.length;
   let first = Math.floor((fromS - band.startS) / band.stepS);
   let last = Math.ceil((toS - band.startS) / band.stepS) - 1;
@@ -21,6 +31,12 @@ export function windowDemand(band: ForecastBand, fromS: number, toS: number): Wi
   let upper = 0;
   let peak = 0;
   for (let i = first; i <= last; i++) {
+    if (nowcast && band.startS + i * band.stepS <= nowcast.nowS) {
+      if (nowcast.peakPerS > p50) p50 = nowcast.peakPerS;
+      if (nowcast.peakPerS > upper) upper = nowcast.peakPerS;
+      if (nowcast.peakPerS > peak) peak = nowcast.peakPerS;
+      continue;
+    }
     if (band.p50PerS[i]! > p50) p50 = band.p50PerS[i]!;
     if (band.upperPerS[i]! > upper) upper = band.upperPerS[i]!;
     if (band.peakUpperPerS[i]! > peak) peak = band.peakUpperPerS[i]!;

@@ -12,9 +12,11 @@ export interface PlannerOptions {
   readonly panicHoldS: number;
   /** Observed peak must exceed the forecast's peak-upper for now by this factor to trigger panic. */
   readonly panicTolerance: number;
+  /** In panic, provision the observed peak at the spec's target utilization (headroom) or at full capacity. */
+  readonly panicHeadroom: boolean;
 }
 
-export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = { minHistorySteps: 12, panicHoldS: 60, panicTolerance: 1.0 };
+export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = { minHistorySteps: 12, panicHoldS: 60, panicTolerance: 1.0, panicHeadroom: true };
 
 export interface PlanResult {
   readonly decision: Decision;
@@ -59,7 +61,8 @@ export function plan(
   const reactiveNeed = replicasFor(observedPeak, cap);
   const fallbackNeed = Math.ceil(observedPeak / (cap * spec.targetUtilization) - 1e-9);
 
-  const ahead = forecast ? windowDemand(forecast, windowStartS, windowEndS) : undefined;
+  const nowcast = obsValid ? { nowS, peakPerS: observedPeak } : undefined;
+  const ahead = forecast ? windowDemand(forecast, windowStartS, windowEndS, nowcast) : undefined;
   const trusted = !!forecast && !!ahead && ahead.covered && forecast.historySteps >= options.minHistorySteps;
   let p50 = Number.NaN;
   let upper = Number.NaN;
@@ -70,10 +73,10 @@ export function plan(
     p50 = ahead.p50PerS;
     upper = ahead.peakUpperPerS;
     const aheadNeed = replicasFor(upper, cap);
-    keepNeed = replicasFor(windowDemand(forecast, nowS, windowStartS).peakUpperPerS, cap);
+    keepNeed = replicasFor(windowDemand(forecast, nowS, windowStartS, nowcast).peakUpperPerS, cap);
     const nowUpper = windowDemand(forecast, nowS, nowS + 1).peakUpperPerS;
     panic = obsValid && observedPeak > nowUpper * options.panicTolerance && reactiveNeed > 0 && observedPeak > 0 && reactiveNeed >= current;
-    desired = Math.max(aheadNeed, reactiveNeed, panic ? fallbackNeed : 0);
+    desired = Math.max(aheadNeed, reactiveNeed, panic && options.panicHeadroom ? fallbackNeed : 0);
     if (panic) reasons.push(ReasonCode.ReactivePanic);
     else if (aheadNeed > current) reasons.push(ReasonCode.ForecastScaleAhead);
   } else {
