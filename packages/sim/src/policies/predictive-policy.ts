@@ -1,4 +1,4 @@
-import { type Forecaster, type ForecastBand, type ModelSpec, MODEL_SPEC_DEFAULTS } from '@warmpool/domain';
+import { type Decision, type Forecaster, type ForecastBand, type ModelSpec, MODEL_SPEC_DEFAULTS } from '@warmpool/domain';
 import { DEFAULT_PLANNER_OPTIONS, INITIAL_PLANNER_STATE, plan, type PlannerOptions, type PlannerState } from '@warmpool/planner';
 import type { SimConfig, SimPolicy, SimPolicyFactory, SimView } from './sim-policy.js';
 
@@ -13,6 +13,8 @@ export interface PredictiveOptions {
   readonly upperQuantile?: number;
   readonly scaleDownStabilizationS?: number;
   readonly planner?: Partial<PlannerOptions>;
+  /** Sees every decision the planner makes (the demo and replays log them). */
+  readonly onDecision?: (decision: Decision, spec: ModelSpec) => void;
 }
 
 /** The model spec the simulator's normalized world implies (capacity, lead, bounds). */
@@ -81,6 +83,7 @@ export function predictivePolicy(o: PredictiveOptions): SimPolicyFactory {
         };
         const result = plan(spec, observation, band, state, t, plannerOptions);
         state = result.nextState;
+        o.onDecision?.(result.decision, spec);
         target = result.decision.to;
         tickSum = 0;
         tickPeak = 0;
