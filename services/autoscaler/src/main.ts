@@ -1,6 +1,7 @@
 import { TraceFormatError, ValidationError, WarmpoolError } from '@warmpool/domain';
 import { simulate, SIMULATE_USAGE } from './cli/simulate-command.js';
 import { UsageError } from './cli/usage-error.js';
+import { start } from './cli/start-command.js';
 
 const USAGE = `warmpool — predictive warm-pool autoscaler for GPU model serving
 
@@ -15,6 +16,7 @@ type Command = (argv: readonly string[], out: (s: string) => void) => number | P
 
 const COMMANDS: Record<string, Command> = {
   simulate,
+  start,
 };
 
 /** CLI entry: returns the exit code (0 ok, 1 runtime failure, 2 bad input or usage). */

@@ -3,8 +3,8 @@ import { DEFAULT_PLANNER_OPTIONS, INITIAL_PLANNER_STATE, plan, type PlannerOptio
 import type { SimConfig, SimPolicy, SimPolicyFactory, SimView } from './sim-policy.js';
 
 export interface PredictiveOptions {
-  /** Builds the forecaster for a run (the daemon uses the same factory). */
-  readonly makeForecaster: (quantile: number) => Forecaster;
+  /** Builds the forecaster for a run (the daemon uses the same factory), given the band quantile and step. */
+  readonly makeForecaster: (quantile: number, stepS: number) => Forecaster;
   /** Planner tick, seconds (the daemon's default tick is 5 s). */
   readonly tickS?: number;
   /** Forecast step: the trace's bin width but at least this (1-s traces are forecast in 5-s steps). */
@@ -13,6 +13,8 @@ export interface PredictiveOptions {
   readonly upperQuantile?: number;
   readonly scaleDownStabilizationS?: number;
   readonly planner?: Partial<PlannerOptions>;
+  /** Model name in decisions (default `sim`). */
+  readonly modelName?: string;
   /** Sees every decision the planner makes (the demo and replays log them). */
   readonly onDecision?: (decision: Decision, spec: ModelSpec) => void;
 }
@@ -20,7 +22,7 @@ export interface PredictiveOptions {
 /** The model spec the simulator's normalized world implies (capacity, lead, bounds). */
 export function simModelSpec(config: SimConfig, o: PredictiveOptions): ModelSpec {
   return {
-    name: 'sim',
+    name: o.modelName ?? 'sim',
     latencyTargetP95Ms: MODEL_SPEC_DEFAULTS.latencyTargetP95Ms,
     capacityPerReplicaPerS: config.capacityPerS,
     targetUtilization: config.targetUtil,
@@ -36,6 +38,16 @@ export function simModelSpec(config: SimConfig, o: PredictiveOptions): ModelSpec
 }
 
 /**
+ * The band quantile for a forecast step. With steps longer than the lead time, the band only matters in the
+ * (lead + tick) seconds before each step boundary (inside a step the planner uses the observed level), so the
+ * same over-provisioning budget buys a proportionally rarer miss: 1 - (1 - q) x min(1, (lead + tick) / step),
+ * capped at 0.999. For steps at or below the lead time it is the spec's quantile.
+ */
+export function stepQuantile(quantile: number, stepS: number, leadS: number, tickS: number): number {
+  return Math.min(0.999, Math.max(quantile, 1 - (1 - quantile) * Math.min(1, (leadS + tickS) / stepS)));
+}
+
+/**
  * warmpool's own policy under simulation: the forecaster is fed completed steps of observed demand, and every tick
  * the same `plan()` the daemon runs decides. Between ticks the last target holds.
  */
@@ -45,7 +57,7 @@ export function predictivePolicy(o: PredictiveOptions): SimPolicyFactory {
     const tickS = o.tickS ?? 5;
     const stepS = Math.max(config.binS, o.minStepS ?? 5);
     const plannerOptions: PlannerOptions = { ...DEFAULT_PLANNER_OPTIONS, ...o.planner };
-    const forecaster = o.makeForecaster(spec.upperQuantile);
+    const forecaster = o.makeForecaster(stepQuantile(spec.upperQuantile, stepS, config.leadS, tickS), stepS);
     const horizonSteps = Math.ceil((config.leadS + spec.horizonS) / stepS) + 2;
     let state: PlannerState = INITIAL_PLANNER_STATE;
     let target = 0;

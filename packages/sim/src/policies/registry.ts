@@ -1,8 +1,19 @@
+import { createForecaster } from '@warmpool/forecast';
+import { predictivePolicy } from './predictive-policy.js';
 import { staticPolicy } from './static-policy.js';
 import type { SimPolicyFactory } from './sim-policy.js';
 
+/** warmpool's policy as the CLI and benchmarks run it: the ensemble forecaster and the daemon's planner defaults. */
+export const predictive: SimPolicyFactory = predictivePolicy({
+  makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS }),
+  horizonS: 5,
+  scaleDownStabilizationS: 60,
+  planner: { panicHoldS: 0 },
+});
+
 /** Every policy the simulator knows, by CLI name. */
 export const POLICIES: Readonly<Record<string, SimPolicyFactory>> = {
+  predictive,
   static: staticPolicy,
 };
 
