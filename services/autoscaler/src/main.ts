@@ -2,6 +2,7 @@ import { TraceFormatError, ValidationError, WarmpoolError } from '@warmpool/doma
 import { simulate, SIMULATE_USAGE } from './cli/simulate-command.js';
 import { UsageError } from './cli/usage-error.js';
 import { start } from './cli/start-command.js';
+import { bench } from './cli/bench-command.js';
 
 const USAGE = `warmpool — predictive warm-pool autoscaler for GPU model serving
 
@@ -17,6 +18,7 @@ type Command = (argv: readonly string[], out: (s: string) => void) => number | P
 const COMMANDS: Record<string, Command> = {
   simulate,
   start,
+  bench,
 };
 
 /** CLI entry: returns the exit code (0 ok, 1 runtime failure, 2 bad input or usage). */
