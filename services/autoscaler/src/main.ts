@@ -3,6 +3,7 @@ import { simulate, SIMULATE_USAGE } from './cli/simulate-command.js';
 import { UsageError } from './cli/usage-error.js';
 import { start } from './cli/start-command.js';
 import { bench } from './cli/bench-command.js';
+import { backtestCommand } from './cli/backtest-command.js';
 
 const USAGE = `warmpool — predictive warm-pool autoscaler for GPU model serving
 
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   simulate,
   start,
   bench,
+  backtest: backtestCommand,
 };
 
 /** CLI entry: returns the exit code (0 ok, 1 runtime failure, 2 bad input or usage). */
