@@ -1,0 +1,55 @@
+/**
+ * Layer rules of DESIGN.md, checked in CI: imports point down only, and no cycles.
+ * domain <- forecast <- planner <- sim; adapters see only domain (and their SDK); services compose everything.
+ */
+const pkg = (name) => `^(packages/${name}/|node_modules/@warmpool/${name}/)`;
+const anyWarmpoolExcept = (allowed) => `^(packages|services)/(?!(${allowed.join('|')})/)`;
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'domain-imports-nothing',
+      severity: 'error',
+      from: { path: pkg('domain') },
+      to: { path: anyWarmpoolExcept(['domain']) },
+    },
+    {
+      name: 'forecast-imports-domain-only',
+      severity: 'error',
+      from: { path: pkg('forecast') },
+      to: { path: anyWarmpoolExcept(['domain', 'forecast']) },
+    },
+    {
+      name: 'planner-imports-domain-forecast',
+      severity: 'error',
+      from: { path: pkg('planner') },
+      to: { path: anyWarmpoolExcept(['domain', 'forecast', 'planner']) },
+    },
+    {
+      name: 'sim-imports-domain-forecast-planner',
+      severity: 'error',
+      from: { path: pkg('sim') },
+      to: { path: anyWarmpoolExcept(['domain', 'forecast', 'planner', 'sim']) },
+    },
+    {
+      name: 'adapters-import-domain-only',
+      severity: 'error',
+      from: { path: '^packages/(provider-[^/]+|history-[^/]+|queue|warmup|load-balancer)/src/' },
+      to: { path: '^(packages/(forecast|planner|sim)|services)/' },
+    },
+    {
+      name: 'packages-never-import-services',
+      severity: 'error',
+      from: { path: '^packages/' },
+      to: { path: '^services/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: '(^|/)(node_modules|dist)/' },
+    exclude: { path: '\\.test\\.ts$|/test/|/bench/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.base.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};

@@ -1,0 +1,124 @@
+import type { ForecastBand, Forecaster, StepObservation } from '@warmpool/domain';
+import { ValidationError } from '@warmpool/domain';
+import { ConformalBand } from './conformal-band.js';
+import type { ResolvedForecasterOptions } from './forecaster-options.js';
+import { StepClock } from './step-clock.js';
+
+/** Longest horizon a forecast may ask for (steps). */
+export const MAX_HORIZON_STEPS = 100_000;
+
+/** A cleaned observation as the models see it: finite, non-negative, peak >= mean. */
+export interface CleanStep {
+  readonly idx: number;
+  readonly startS: number;
+  readonly meanPerS: number;
+  readonly peakPerS: number;
+}
+
+/**
+ * Base of every forecaster: step bookkeeping, input cleaning, gaps, and the conformal band.
+ * A subclass supplies a point model: `update` with a clean step, `predict(k)` = p50 k steps
+ * after the last update.
+ */
+export abstract class BandedForecaster implements Forecaster {
+  abstract readonly name: string;
+  protected readonly options: ResolvedForecasterOptions;
+  protected readonly clock: StepClock;
+  protected readonly band: ConformalBand;
+  /** Index of the last step that updated the model (-1 before any). */
+  protected lastUpdateIdx = -1;
+  private observed = 0;
+  private ignored = 0;
+
+  constructor(options: ResolvedForecasterOptions) {
+    this.options = options;
+    this.clock = new StepClock(options.stepS);
+    this.band = new ConformalBand(options);
+  }
+
+  /** Steps with data seen so far. */
+  get historySteps(): number {
+    return this.observed;
+  }
+
+  /** Observations refused because they were not after the previous one or had no finite start. */
+  get ignoredSteps(): number {
+    return this.ignored;
+  }
+
+  get stepS(): number {
+    return this.clock.stepS;
+  }
+
+  observe(step: StepObservation): void {
+    const { idx, inferred } = this.clock.advance(step.startS);
+    if (idx < 0) {
+      this.ignored++;
+      return;
+    }
+    if (inferred) this.onStepInferred();
+    const mean = step.meanPerS;
+    if (!Number.isFinite(mean) || mean < 0) {
+      this.band.skip(idx);
+      this.onGap(idx);
+      return;
+    }
+    const rawPeak = step.peakPerS;
+    const peak = Number.isFinite(rawPeak) && rawPeak > mean ? rawPeak : mean;
+    const clean: CleanStep = { idx, startS: step.startS, meanPerS: mean, peakPerS: peak };
+    this.band.record(idx, mean, peak, this.clock.stepS);
+    this.update(clean);
+    this.lastUpdateIdx = idx;
+    this.observed++;
+    this.band.expect(idx, (k) => this.safePredict(k));
+  }
+
+  forecast(horizonSteps: number): ForecastBand {
+    checkHorizon(horizonSteps);
+    const stepS = this.clock.stepS;
+    const p50 = this.p50Path(horizonSteps);
+    const { upperPerS, peakUpperPerS } = this.band.build(p50, stepS);
+    return {
+      startS: Number.isFinite(this.clock.nextStartS) ? this.clock.nextStartS : 0,
+      stepS,
+      p50PerS: p50,
+      upperPerS,
+      peakUpperPerS,
+      quantile: this.options.quantile,
+      method: this.describe(),
+      historySteps: this.observed,
+    };
+  }
+
+  /** p50 for the next `horizonSteps` steps after the latest step (observed or gap). */
+  p50Path(horizonSteps: number): number[] {
+    const out = new Array<number>(horizonSteps);
+    const offset = this.lastUpdateIdx < 0 ? 0 : this.clock.index - this.lastUpdateIdx;
+    for (let j = 0; j < horizonSteps; j++) out[j] = this.lastUpdateIdx < 0 ? 0 : this.safePredict(offset + j + 1);
+    return out;
+  }
+
+  /** p50 `stepsAhead` after the last update, finite and >= 0. */
+  safePredict(stepsAhead: number): number {
+    const v = this.predict(stepsAhead);
+    return Number.isFinite(v) && v > 0 ? v : 0;
+  }
+
+  /** Text for `method`. */
+  protected describe(): string {
+    return this.observed === 0 ? `${this.name} (no history)` : this.name;
+  }
+
+  protected abstract update(step: CleanStep): void;
+  protected abstract predict(stepsAhead: number): number;
+  /** A step with no data (NaN): default keeps state. */
+  protected onGap(_idx: number): void {}
+  /** The step width was just inferred from the first two observations. */
+  protected onStepInferred(): void {}
+}
+
+export function checkHorizon(horizonSteps: number): void {
+  if (!Number.isInteger(horizonSteps) || horizonSteps < 0 || horizonSteps > MAX_HORIZON_STEPS) {
+    throw new ValidationError([{ path: 'horizonSteps', value: horizonSteps, allowed: `an integer in [0, ${MAX_HORIZON_STEPS}]` }], 'forecast request');
+  }
+}

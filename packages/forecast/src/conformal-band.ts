@@ -1,0 +1,166 @@
+import { probit, quantile as ssQuantile } from 'simple-statistics';
+import type { ResidualScale } from './forecaster-options.js';
+import { PendingForecasts, TRACKED_HORIZONS, horizonPosition } from './pending-forecasts.js';
+import { RingBuffer } from './ring-buffer.js';
+
+export interface ConformalBandOptions {
+  readonly quantile: number;
+  readonly residualWindow: number;
+  readonly residualScale: ResidualScale;
+  readonly headroomFraction: number;
+}
+
+/** Upper band paths for a p50 path. */
+export interface BandPaths {
+  readonly upperPerS: number[];
+  readonly peakUpperPerS: number[];
+}
+
+/**
+ * Conformal uncertainty band from a forecaster's own realized errors.
+ *
+ * For each tracked horizon k it remembers the point forecast made k steps before each step and,
+ * when the step arrives, stores two normalized scores in a ring buffer:
+ * `(mean - p50) / scale(p50)` and `(peak - p50) / scale(p50)`. The band for a new forecast adds
+ * the `quantile` of those scores (finite-sample corrected) times `scale(p50)`. Until enough scores
+ * exist it uses a prior: `p50 * (1 + headroom)` plus a Poisson term, times the observed
+ * peak-to-mean ratio for the peak.
+ */
+export class ConformalBand {
+  private readonly opts: ConformalBandOptions;
+  private readonly pending = new PendingForecasts(TRACKED_HORIZONS);
+  private readonly meanScores: RingBuffer[];
+  private readonly peakScores: RingBuffer[];
+  private readonly peakRatios: RingBuffer;
+  private readonly qMean: Float64Array;
+  private readonly qPeak: Float64Array;
+  private readonly dirty: Int32Array;
+  private readonly refreshEvery: number;
+  private readonly minSamples: number;
+  private readonly zPrior: number;
+  private peakRatioQ = NaN;
+  private peakRatioDirty = 0;
+
+  constructor(opts: ConformalBandOptions) {
+    this.opts = opts;
+    const n = TRACKED_HORIZONS.length;
+    this.meanScores = TRACKED_HORIZONS.map(() => new RingBuffer(opts.residualWindow));
+    this.peakScores = TRACKED_HORIZONS.map(() => new RingBuffer(opts.residualWindow));
+    this.peakRatios = new RingBuffer(Math.min(opts.residualWindow, 512));
+    this.qMean = new Float64Array(n).fill(NaN);
+    this.qPeak = new Float64Array(n).fill(NaN);
+    this.dirty = new Int32Array(n);
+    this.refreshEvery = Math.max(1, Math.floor(opts.residualWindow / 32));
+    // Finite-sample conformal quantile needs ceil((n + 1) q) <= n.
+    this.minSamples = Math.max(8, Math.ceil(opts.quantile / (1 - opts.quantile)));
+    this.zPrior = probit(opts.quantile);
+  }
+
+  /** Residual normalization for a forecast level (req/s) at a step width. */
+  scale(p50PerS: number, stepS: number): number {
+    const floor = 1 / Math.max(stepS, 1e-9);
+    const p = p50PerS > 0 ? p50PerS : 0;
+    switch (this.opts.residualScale) {
+      case 'sqrt':
+        return Math.sqrt(p + floor);
+      case 'level':
+        return Math.max(p, floor);
+      case 'none':
+        return 1;
+    }
+  }
+
+  /** Scores the forecasts that targeted step `idx` against what was observed. */
+  record(idx: number, meanPerS: number, peakPerS: number, stepS: number): void {
+    for (let h = 0; h < TRACKED_HORIZONS.length; h++) {
+      const p = this.pending.take(h, idx);
+      if (!Number.isFinite(p)) continue;
+      const s = this.scale(p, stepS);
+      this.meanScores[h]!.push((meanPerS - p) / s);
+      this.peakScores[h]!.push((peakPerS - p) / s);
+      this.dirty[h]!++;
+    }
+    if (meanPerS > 0) {
+      this.peakRatios.push(peakPerS / meanPerS);
+      this.peakRatioDirty++;
+    }
+  }
+
+  /** Forgets the forecasts that targeted a step with no data. */
+  skip(idx: number): void {
+    for (let h = 0; h < TRACKED_HORIZONS.length; h++) this.pending.take(h, idx);
+  }
+
+  /** Remembers the point forecasts made after step `idx`; `predict(k)` is the forecast k steps ahead. */
+  expect(idx: number, predict: (stepsAhead: number) => number): void {
+    for (let h = 0; h < TRACKED_HORIZONS.length; h++) this.pending.store(h, idx, predict(TRACKED_HORIZONS[h]!));
+  }
+
+  /** Number of scores held at the shortest horizon. */
+  get samples(): number {
+    return this.meanScores[0]!.size;
+  }
+
+  /** Upper and peak-upper paths for a p50 path (p50[j] is j + 1 steps ahead). */
+  build(p50PerS: readonly number[], stepS: number): BandPaths {
+    this.refresh();
+    const upper = new Array<number>(p50PerS.length);
+    const peak = new Array<number>(p50PerS.length);
+    for (let j = 0; j < p50PerS.length; j++) {
+      const p = p50PerS[j]!;
+      const { lo, w } = horizonPosition(TRACKED_HORIZONS, j + 1);
+      const hi = Math.min(lo + 1, TRACKED_HORIZONS.length - 1);
+      const qm = this.qMean[lo]! * (1 - w) + (w > 0 ? this.qMean[hi]! * w : 0);
+      const qp = this.qPeak[lo]! * (1 - w) + (w > 0 ? this.qPeak[hi]! * w : 0);
+      let u: number;
+      let pk: number;
+      if (Number.isFinite(qm) && Number.isFinite(qp)) {
+        const s = this.scale(p, stepS);
+        u = p + Math.max(0, qm) * s;
+        pk = p + qp * s;
+      } else {
+        u = this.priorUpper(p, stepS);
+        pk = u * this.priorPeakRatio();
+      }
+      upper[j] = finiteAtLeast(u, p);
+      peak[j] = finiteAtLeast(pk, upper[j]!);
+    }
+    return { upperPerS: upper, peakUpperPerS: peak };
+  }
+
+  private priorUpper(p: number, stepS: number): number {
+    const perStep = 1 / Math.max(stepS, 1e-9);
+    return p * (1 + this.opts.headroomFraction) + this.zPrior * Math.sqrt((p + perStep) * perStep);
+  }
+
+  private priorPeakRatio(): number {
+    if (this.peakRatioDirty > 0 && this.peakRatios.size >= 4) {
+      this.peakRatioQ = ssQuantile(this.peakRatios.toArray(), this.opts.quantile);
+      this.peakRatioDirty = 0;
+    }
+    return Number.isFinite(this.peakRatioQ) ? Math.max(1, this.peakRatioQ) : 1 + this.opts.headroomFraction;
+  }
+
+  /** Recomputes stale per-horizon quantiles; horizons without enough scores carry the shorter one's. */
+  private refresh(): void {
+    for (let h = 0; h < TRACKED_HORIZONS.length; h++) {
+      const n = this.meanScores[h]!.size;
+      if (n < this.minSamples) {
+        this.qMean[h] = h > 0 ? this.qMean[h - 1]! : NaN;
+        this.qPeak[h] = h > 0 ? this.qPeak[h - 1]! : NaN;
+        continue;
+      }
+      const stale = !Number.isFinite(this.qMean[h]!) || this.dirty[h]! >= this.refreshEvery || (n < 4 * this.minSamples && this.dirty[h]! > 0);
+      if (!stale) continue;
+      const level = Math.min(1, (this.opts.quantile * (n + 1)) / n);
+      this.qMean[h] = ssQuantile(this.meanScores[h]!.toArray(), level);
+      this.qPeak[h] = ssQuantile(this.peakScores[h]!.toArray(), level);
+      this.dirty[h] = 0;
+    }
+  }
+}
+
+function finiteAtLeast(value: number, floor: number): number {
+  const f = Number.isFinite(floor) && floor > 0 ? floor : 0;
+  return Number.isFinite(value) && value > f ? value : f;
+}

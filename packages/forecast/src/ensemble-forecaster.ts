@@ -1,0 +1,161 @@
+import type { ForecastBand, StepObservation } from '@warmpool/domain';
+import { BandedForecaster, checkHorizon, type CleanStep } from './banded-forecaster.js';
+import { BurstDetector } from './burst-detector.js';
+import { resolveForecasterOptions, type ForecasterOptions } from './forecaster-options.js';
+import { HoltWintersForecaster } from './holt-winters-forecaster.js';
+import { PendingForecasts, TRACKED_HORIZONS, horizonPosition } from './pending-forecasts.js';
+import { ReactiveForecaster } from './reactive-forecaster.js';
+import { SeasonalNaiveForecaster } from './seasonal-naive-forecaster.js';
+import { alphaForHalfLife } from './smoothing.js';
+
+/** Half-life (in scored forecasts) of each member's recent absolute error. */
+const ERROR_HALF_LIFE = 24;
+/** Weights are proportional to error^-WEIGHT_POWER. */
+const WEIGHT_POWER = 2;
+
+/**
+ * Weighted mean of member p50s, weights from each member's recent absolute error at each tracked
+ * horizon (so a 2-step forecast is weighted by 2-step errors, a 30-step one by 32-step errors).
+ * Its band is the conformal band of its own combined errors. With less than `minHistorySteps` of
+ * history it answers with the reactive member (its band: headroom, then its own errors).
+ */
+export class EnsembleForecaster extends BandedForecaster {
+  readonly name: string = 'ensemble';
+  readonly members: readonly BandedForecaster[];
+  private readonly reactive: ReactiveForecaster;
+  private readonly pending: PendingForecasts[];
+  /** errors[m * H + h]: EW mean absolute error of member m at tracked horizon h (NaN = none yet). */
+  private readonly errors: Float64Array;
+  /** weightsByHorizon[h * M + m]. */
+  private readonly weightsByHorizon: Float64Array;
+  private readonly aError = alphaForHalfLife(ERROR_HALF_LIFE);
+
+  constructor(options: ForecasterOptions = {}, members?: readonly BandedForecaster[]) {
+    const resolved = resolveForecasterOptions(options);
+    super(resolved);
+    this.reactive = new ReactiveForecaster(options);
+    this.members = members ?? [
+      new HoltWintersForecaster(options),
+      new BurstDetector(options),
+      this.reactive,
+      ...(resolved.ensembleSeasonalNaive ? [new SeasonalNaiveForecaster(options)] : []),
+    ];
+    if (members && !members.some((m) => m.name === 'reactive')) this.members = [...members, this.reactive];
+    const reactive = this.members.find((m) => m.name === 'reactive');
+    if (reactive instanceof ReactiveForecaster) this.reactive = reactive;
+    const M = this.members.length;
+    const H = TRACKED_HORIZONS.length;
+    this.pending = this.members.map(() => new PendingForecasts(TRACKED_HORIZONS));
+    this.errors = new Float64Array(M * H).fill(NaN);
+    this.weightsByHorizon = new Float64Array(M * H).fill(1 / M);
+  }
+
+  override observe(step: StepObservation): void {
+    for (const m of this.members) m.observe(step);
+    super.observe(step);
+  }
+
+  override forecast(horizonSteps: number): ForecastBand {
+    checkHorizon(horizonSteps);
+    if (this.historySteps < this.options.minHistorySteps) {
+      const b = this.reactive.forecast(horizonSteps);
+      return {
+        ...b,
+        method: `ensemble: reactive fallback with headroom (${this.historySteps}/${this.options.minHistorySteps} steps of history)`,
+        weights: { reactive: 1 },
+      };
+    }
+    const band = super.forecast(horizonSteps);
+    return { ...band, method: this.describeWeights(this.pathWeights(horizonSteps)), weights: this.pathWeights(horizonSteps) };
+  }
+
+  /** Member weights for a forecast `stepsAhead` ahead. */
+  weightsAt(stepsAhead: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    const { lo, w } = horizonPosition(TRACKED_HORIZONS, stepsAhead);
+    const hi = Math.min(lo + 1, TRACKED_HORIZONS.length - 1);
+    const M = this.members.length;
+    for (let m = 0; m < M; m++) {
+      out[this.members[m]!.name] = this.weightsByHorizon[lo * M + m]! * (1 - w) + this.weightsByHorizon[hi * M + m]! * w;
+    }
+    return out;
+  }
+
+  protected update(step: CleanStep): void {
+    const M = this.members.length;
+    const H = TRACKED_HORIZONS.length;
+    for (let m = 0; m < M; m++) {
+      const member = this.members[m]!;
+      for (let h = 0; h < H; h++) {
+        const p = this.pending[m]!.take(h, step.idx);
+        if (Number.isFinite(p)) {
+          const e = Math.abs(step.meanPerS - p);
+          const i = m * H + h;
+          this.errors[i] = Number.isFinite(this.errors[i]!) ? this.errors[i]! + this.aError * (e - this.errors[i]!) : e;
+        }
+        this.pending[m]!.store(h, step.idx, member.safePredict(TRACKED_HORIZONS[h]!));
+      }
+    }
+    this.reweigh();
+  }
+
+  protected predict(stepsAhead: number): number {
+    const { lo, w } = horizonPosition(TRACKED_HORIZONS, stepsAhead);
+    const hi = Math.min(lo + 1, TRACKED_HORIZONS.length - 1);
+    const M = this.members.length;
+    let sum = 0;
+    for (let m = 0; m < M; m++) {
+      const wm = this.weightsByHorizon[lo * M + m]! * (1 - w) + this.weightsByHorizon[hi * M + m]! * w;
+      if (wm > 0) sum += wm * this.members[m]!.safePredict(stepsAhead);
+    }
+    return sum;
+  }
+
+  private reweigh(): void {
+    const M = this.members.length;
+    const H = TRACKED_HORIZONS.length;
+    for (let h = 0; h < H; h++) {
+      let known = 0;
+      let errSum = 0;
+      for (let m = 0; m < M; m++) {
+        const e = this.errors[m * H + h]!;
+        if (Number.isFinite(e)) {
+          known++;
+          errSum += e;
+        }
+      }
+      if (known === 0) continue;
+      // A member not yet scored at this horizon gets the mean error of the others.
+      const fallback = errSum / known;
+      // Errors below 1e-6 of the mean count as equal: keeps weights finite on perfect fits.
+      const floor = Math.max(fallback * 1e-6, 1e-12);
+      let total = 0;
+      for (let m = 0; m < M; m++) {
+        const e = this.errors[m * H + h]!;
+        const inv = Math.pow(Math.max(Number.isFinite(e) ? e : fallback, floor), -WEIGHT_POWER);
+        this.weightsByHorizon[h * M + m] = inv;
+        total += inv;
+      }
+      for (let m = 0; m < M; m++) this.weightsByHorizon[h * M + m] = this.weightsByHorizon[h * M + m]! / total;
+    }
+  }
+
+  /** Weights averaged over the steps of a forecast path. */
+  private pathWeights(horizonSteps: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const m of this.members) out[m.name] = 0;
+    const n = Math.max(1, horizonSteps);
+    for (let j = 1; j <= n; j++) {
+      const w = this.weightsAt(j);
+      for (const k of Object.keys(w)) out[k] = out[k]! + w[k]! / n;
+    }
+    for (const k of Object.keys(out)) out[k] = Math.round(out[k]! * 1e4) / 1e4;
+    return out;
+  }
+
+  private describeWeights(weights: Record<string, number>): string {
+    return `ensemble(${Object.entries(weights)
+      .map(([k, v]) => `${k}=${v.toFixed(2)}`)
+      .join(', ')})`;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Point forecasts waiting for their target step, one slot ring per tracked horizon.
+ * A forecast made after step `idx` for horizon `k` targets step `idx + k`; it is taken back when
+ * that step is observed. Memory: sum of the tracked horizons.
+ */
+export class PendingForecasts {
+  readonly horizons: readonly number[];
+  private readonly values: Float64Array[];
+  private readonly targets: Float64Array[];
+
+  constructor(horizons: readonly number[]) {
+    this.horizons = horizons;
+    this.values = horizons.map((k) => new Float64Array(k));
+    this.targets = horizons.map((k) => new Float64Array(k).fill(-1));
+  }
+
+  /** Stores the forecast for step `idx + horizons[h]`, made after step `idx`. */
+  store(h: number, idx: number, value: number): void {
+    const k = this.horizons[h]!;
+    const slot = idx % k;
+    this.values[h]![slot] = value;
+    this.targets[h]![slot] = idx + k;
+  }
+
+  /** The forecast made `horizons[h]` steps before step `idx` for it, or NaN when none. */
+  take(h: number, idx: number): number {
+    const k = this.horizons[h]!;
+    const slot = idx % k;
+    if (this.targets[h]![slot] !== idx) return NaN;
+    this.targets[h]![slot] = -1;
+    return this.values[h]![slot]!;
+  }
+
+  clear(): void {
+    for (const t of this.targets) t.fill(-1);
+  }
+}
+
+/** Horizons (steps) at which errors are tracked; forecasts in between interpolate. */
+export const TRACKED_HORIZONS: readonly number[] = [1, 2, 4, 8, 16, 32, 64];
+
+/** Position of step-ahead `j` (1-based) between tracked horizons: lower index and weight of the upper one. */
+export function horizonPosition(horizons: readonly number[], j: number): { lo: number; w: number } {
+  const n = horizons.length;
+  if (j <= horizons[0]!) return { lo: 0, w: 0 };
+  if (j >= horizons[n - 1]!) return { lo: n - 1, w: 0 };
+  let lo = 0;
+  while (lo + 1 < n && horizons[lo + 1]! <= j) lo++;
+  if (lo === n - 1) return { lo, w: 0 };
+  const a = horizons[lo]!;
+  const b = horizons[lo + 1]!;
+  return { lo, w: (j - a) / (b - a) };
+}

@@ -1,0 +1,34 @@
+import { ReasonCode, type ScaleAction } from '@warmpool/domain';
+
+export interface ExplainFacts {
+  readonly leadS: number;
+  readonly observedPeak: number;
+  readonly upper: number;
+  readonly windowStartS: number;
+  readonly windowEndS: number;
+  readonly nowS: number;
+}
+
+const TEXT: Record<ReasonCode, string> = {
+  ForecastScaleAhead: 'forecast needs more capacity once the lead time has passed',
+  ReactivePanic: 'observed demand beat the forecast (panic mode: scale at once, no scale-down)',
+  ReactiveFallback: 'too little history to trust a forecast: reactive estimate with headroom',
+  MinWarmPool: 'held at the minimum warm pool',
+  MaxReplicas: 'capped at max replicas',
+  ScaleDownStabilizing: 'lower recommendation not yet stable for the stabilization window',
+  KeepWarmForForecast: 'capacity kept warm: the forecast needs it again within the lead time',
+  ScaleDownStable: 'lower recommendation held for the stabilization window',
+  Steady: 'capacity matches the plan',
+  MissingObservation: 'no valid observation of demand',
+  GpuBudget: 'GPU memory budget decided the warm tier',
+};
+
+/** One sentence a person can read, built from the machine-readable reasons. */
+export function explain(action: ScaleAction, from: number, to: number, reasons: readonly ReasonCode[], f: ExplainFacts): string {
+  const head = action === 'hold' ? `hold at ${from}` : `${action} ${from} -> ${to}`;
+  const why = reasons.map((r) => TEXT[r]).join('; ');
+  const band = Number.isFinite(f.upper)
+    ? `; forecast upper ${f.upper.toFixed(2)}/s over [+${(f.windowStartS - f.nowS).toFixed(0)}s, +${(f.windowEndS - f.nowS).toFixed(0)}s]`
+    : '';
+  return `${head}: ${why} (observed peak ${f.observedPeak.toFixed(2)}/s, lead ${f.leadS.toFixed(0)}s${band})`;
+}

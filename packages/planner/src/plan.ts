@@ -1,0 +1,138 @@
+import { ReasonCode, leadTimeTotalS, type Decision, type ForecastBand, type ModelSpec } from '@warmpool/domain';
+import { windowDemand } from './forecast-window.js';
+import type { Observation } from './observation.js';
+import type { PlannerState, Recommendation } from './planner-state.js';
+import { explain } from './explain.js';
+
+/** Planner knobs that are not part of a model's SLA (layered defaults, units in names). */
+export interface PlannerOptions {
+  /** Forecast steps of history needed before the forecast is trusted over the reactive fallback. */
+  readonly minHistorySteps: number;
+  /** How long panic mode forbids scale-down after observed demand beat the forecast, seconds. */
+  readonly panicHoldS: number;
+  /** Observed peak must exceed the forecast's peak-upper for now by this factor to trigger panic. */
+  readonly panicTolerance: number;
+  /** In panic, provision the observed peak at the spec's target utilization (headroom) or at full capacity. */
+  readonly panicHeadroom: boolean;
+}
+
+export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = { minHistorySteps: 12, panicHoldS: 60, panicTolerance: 1.0, panicHeadroom: true };
+
+export interface PlanResult {
+  readonly decision: Decision;
+  readonly nextState: PlannerState;
+  readonly reasons: readonly ReasonCode[];
+}
+
+function replicasFor(demandPerS: number, capacityPerS: number): number {
+  if (!(demandPerS > 0)) return 0;
+  return Math.ceil(demandPerS / capacityPerS - 1e-9);
+}
+
+/**
+ * Decides how many replicas one model should have (ready + warming). Pure: no clock, no I/O.
+ *
+ * - Ahead: provisions for the forecast's upper-quantile one-second peak over [now + lead, now + lead + horizon],
+ *   at full capacity per replica (the band is the headroom).
+ * - Fallback: with too little history (or no forecast) a reactive estimate with the spec's target-utilization headroom.
+ * - Safety net: observed demand is always covered; when it beats the forecast, panic: reactive headroom at once and
+ *   no scale-down for `panicHoldS` (Knative's panic mode).
+ * - Down: only to the highest recommendation of the stabilization window, and never below what the forecast needs
+ *   within the lead time (released capacity could not come back in time).
+ * - Bounds: never below `minWarmReplicas`, never above `maxReplicas`.
+ */
+export function plan(
+  spec: ModelSpec,
+  observation: Observation,
+  forecast: ForecastBand | null,
+  state: PlannerState,
+  nowS: number,
+  options: PlannerOptions = DEFAULT_PLANNER_OPTIONS,
+): PlanResult {
+  const leadS = observation.measuredLeadTimeS !== undefined && observation.measuredLeadTimeS >= 0 ? observation.measuredLeadTimeS : leadTimeTotalS(spec.leadTime);
+  const cap = spec.capacityPerReplicaPerS;
+  const current = observation.readyReplicas + observation.warmingReplicas;
+  const windowStartS = nowS + leadS;
+  const windowEndS = windowStartS + spec.horizonS;
+  const reasons: ReasonCode[] = [];
+
+  const obsValid = Number.isFinite(observation.peakPerS) && Number.isFinite(observation.demandPerS) && observation.peakPerS >= 0;
+  const observedPeak = obsValid ? observation.peakPerS : 0;
+  const reactiveNeed = replicasFor(observedPeak, cap);
+  const fallbackNeed = Math.ceil(observedPeak / (cap * spec.targetUtilization) - 1e-9);
+
+  const nowcast = obsValid ? { nowS, peakPerS: observedPeak } : undefined;
+  const ahead = forecast ? windowDemand(forecast, windowStartS, windowEndS, nowcast) : undefined;
+  const trusted = !!forecast && !!ahead && ahead.covered && forecast.historySteps >= options.minHistorySteps;
+  let p50 = Number.NaN;
+  let upper = Number.NaN;
+  let desired: number;
+  let keepNeed: number;
+  let panic = false;
+  if (trusted) {
+    p50 = ahead.p50PerS;
+    upper = ahead.peakUpperPerS;
+    const aheadNeed = replicasFor(upper, cap);
+    keepNeed = replicasFor(windowDemand(forecast, nowS, windowStartS, nowcast).peakUpperPerS, cap);
+    const nowUpper = windowDemand(forecast, nowS, nowS + 1).peakUpperPerS;
+    panic = obsValid && observedPeak > nowUpper * options.panicTolerance && reactiveNeed > 0 && observedPeak > 0 && reactiveNeed >= current;
+    desired = Math.max(aheadNeed, reactiveNeed, panic && options.panicHeadroom ? fallbackNeed : 0);
+    if (panic) reasons.push(ReasonCode.ReactivePanic);
+    else if (aheadNeed > current) reasons.push(ReasonCode.ForecastScaleAhead);
+  } else {
+    if (!obsValid) reasons.push(ReasonCode.MissingObservation);
+    reasons.push(ReasonCode.ReactiveFallback);
+    desired = obsValid ? Math.max(fallbackNeed, reactiveNeed) : current;
+    keepNeed = desired;
+    if (forecast && ahead) {
+      p50 = ahead.p50PerS;
+      upper = ahead.peakUpperPerS;
+    }
+  }
+
+  const recommendations = pruneWindow([...state.recommendations, { atS: nowS, replicas: desired }], nowS - spec.scaleDownStabilizationS);
+  const panicUntilS = panic ? nowS + options.panicHoldS : state.panicUntilS;
+  let target = desired;
+  if (desired < current) {
+    const stabilized = recommendations.reduce((m, r) => Math.max(m, r.replicas), 0);
+    const inPanic = nowS < panicUntilS;
+    target = Math.min(current, Math.max(desired, stabilized, keepNeed, inPanic ? current : 0));
+    if (target < current) reasons.push(ReasonCode.ScaleDownStable);
+    else if (inPanic) reasons.push(ReasonCode.ReactivePanic);
+    else if (trusted && keepNeed >= current) reasons.push(ReasonCode.KeepWarmForForecast);
+    else reasons.push(ReasonCode.ScaleDownStabilizing);
+  }
+  if (target < spec.minWarmReplicas) {
+    target = spec.minWarmReplicas;
+    reasons.push(ReasonCode.MinWarmPool);
+  }
+  if (target > spec.maxReplicas) {
+    target = spec.maxReplicas;
+    reasons.push(ReasonCode.MaxReplicas);
+  }
+  if (reasons.length === 0) reasons.push(ReasonCode.Steady);
+
+  const action = target > current ? 'scale-up' : target < current ? 'scale-down' : 'hold';
+  const decision: Decision = {
+    model: spec.name,
+    atS: nowS,
+    action,
+    from: current,
+    to: target,
+    reasons,
+    message: explain(action, current, target, reasons, { leadS, observedPeak, upper, windowStartS, windowEndS, nowS }),
+    forecastP50PerS: p50,
+    forecastUpperPerS: upper,
+    observedPerS: obsValid ? observation.demandPerS : Number.NaN,
+    leadTimeS: leadS,
+    windowStartS,
+    windowEndS,
+  };
+  return { decision, nextState: { recommendations, panicUntilS, lastTarget: target }, reasons };
+}
+
+function pruneWindow(recs: Recommendation[], fromS: number): Recommendation[] {
+  let i = 0;
+  while (i < recs.length - 1 && recs[i]!.atS < fromS) i++;
+  return i === 0 ? recs : recs.slice(i);
+}

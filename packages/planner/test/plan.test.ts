@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ReasonCode, parseModelSpec, type ForecastBand, type ModelSpec } from '@warmpool/domain';
+import { plan, INITIAL_PLANNER_STATE, type Observation, type PlannerState } from '../src/index.js';
+
+const spec: ModelSpec = parseModelSpec({
+  name: 'llm',
+  capacityPerReplicaPerS: 10,
+  targetUtilization: 0.5,
+  leadTime: { provisionS: 30, loadS: 10, warmupS: 5 },
+  minWarmReplicas: 1,
+  maxReplicas: 50,
+  horizonS: 30,
+  scaleDownStabilizationS: 60,
+});
+
+/** A flat band with an optional level change from `atS` on. */
+function band(startS: number, stepS: number, steps: number, level: number, change?: { atS: number; level: number }): ForecastBand {
+  const values = Array.from({ length: steps }, (_, i) => (change && startS + i * stepS >= change.atS ? change.level : level));
+  return { startS, stepS, p50PerS: values, upperPerS: values, peakUpperPerS: values, quantile: 0.95, method: 'test', historySteps: 100 };
+}
+
+const obs = (peakPerS: number, ready: number, warming = 0): Observation => ({ demandPerS: peakPerS, peakPerS, readyReplicas: ready, warmingReplicas: warming });
+
+describe('plan: scale ahead', () => {
+  it('provisions for a forecast spike before any demand is observed', () => {
+    // now = 1000, lead 45 s, horizon 30 s: the window is [1045, 1075); demand jumps to 200/s at 1050.
+    const r = plan(spec, obs(20, 2), band(1000, 5, 40, 20, { atS: 1050, level: 200 }), INITIAL_PLANNER_STATE, 1000);
+    expect(r.decision.action).toBe('scale-up');
+    expect(r.decision.to).toBe(20); // 200 / 10 per replica, full capacity: the band is the headroom
+    expect(r.reasons).toContain(ReasonCode.ForecastScaleAhead);
+    expect(r.decision.windowStartS).toBe(1045);
+    expect(r.decision.windowEndS).toBe(1075);
+    expect(r.decision.leadTimeS).toBe(45);
+  });
+
+  it('ignores a spike beyond the window (it will be planned on a later tick)', () => {
+    const r = plan(spec, obs(20, 2), band(1000, 5, 60, 20, { atS: 1200, level: 200 }), INITIAL_PLANNER_STATE, 1000);
+    expect(r.decision.to).toBe(2);
+    expect(r.decision.action).toBe('hold');
+    expect(r.reasons).toEqual([ReasonCode.Steady]);
+  });
+
+  it('uses a measured lead time over the spec when given', () => {
+    const r = plan(spec, { ...obs(20, 2), measuredLeadTimeS: 100 }, band(1000, 5, 60, 20, { atS: 1110, level: 200 }), INITIAL_PLANNER_STATE, 1000);
+    expect(r.decision.leadTimeS).toBe(100);
+    expect(r.decision.to).toBe(20);
+  });
+
+  it('uses the observed level for the step in progress (nowcast) instead of the band', () => {
+    // 600-s steps: the band for the current step says 300/s, but the observed level is 50/s.
+    const b: ForecastBand = { ...band(600, 600, 3, 300), historySteps: 100 };
+    b.peakUpperPerS.length; // flat band
+    const r = plan(spec, obs(50, 5), { ...b, p50PerS: [300, 60, 60], upperPerS: [300, 60, 60], peakUpperPerS: [300, 60, 60] }, INITIAL_PLANNER_STATE, 700);
+    expect(r.decision.to).toBe(5); // 50/s now; window [745, 775) lies in the current step
+  });
+});
+
+describe('plan: reactive safety net', () => {
+  it('panics when observed demand beats the forecast: scales at once with the reactive headroom', () => {
+    const r = plan(spec, obs(100, 3), band(1000, 5, 40, 20), INITIAL_PLANNER_STATE, 1000);
+    expect(r.reasons).toContain(ReasonCode.ReactivePanic);
+    expect(r.decision.to).toBe(20); // 100 / (10 x 0.5)
+    expect(r.nextState.panicUntilS).toBe(1060);
+  });
+
+  it('falls back to a reactive estimate with headroom without a forecast', () => {
+    const r = plan(spec, obs(42, 1), null, INITIAL_PLANNER_STATE, 0);
+    expect(r.reasons).toContain(ReasonCode.ReactiveFallback);
+    expect(r.decision.to).toBe(9); // ceil(42 / 5)
+    expect(Number.isNaN(r.decision.forecastUpperPerS)).toBe(true);
+  });
+
+  it('falls back when the forecaster has seen too little history', () => {
+    const r = plan(spec, obs(42, 1), { ...band(0, 5, 40, 1000), historySteps: 3 }, INITIAL_PLANNER_STATE, 0);
+    expect(r.reasons).toContain(ReasonCode.ReactiveFallback);
+    expect(r.decision.to).toBe(9);
+  });
+
+  it('holds the current replicas when the observation is missing and no forecast exists', () => {
+    const r = plan(spec, { demandPerS: Number.NaN, peakPerS: Number.NaN, readyReplicas: 4, warmingReplicas: 1 }, null, INITIAL_PLANNER_STATE, 0);
+    expect(r.decision.to).toBe(5);
+    expect(r.reasons).toContain(ReasonCode.MissingObservation);
+  });
+});
+
+describe('plan: scale down', () => {
+  it('waits for the stabilization window, then scales down', () => {
+    let state: PlannerState = INITIAL_PLANNER_STATE;
+    // t=0: demand needs 10 replicas.
+    let r = plan(spec, obs(100, 10), band(0, 5, 40, 100), state, 0);
+    expect(r.decision.to).toBe(10);
+    state = r.nextState;
+    // Demand and forecast drop to 20/s: 2 replicas would do, but 10 were recommended within the last 60 s.
+    for (let t = 5; t <= 60; t += 5) {
+      r = plan(spec, obs(20, 10), band(t, 5, 40, 20), state, t);
+      expect(r.decision.to).toBe(10);
+      expect(r.reasons).toContain(ReasonCode.ScaleDownStabilizing);
+      state = r.nextState;
+    }
+    r = plan(spec, obs(20, 10), band(65, 5, 40, 20), state, 65);
+    expect(r.decision.action).toBe('scale-down');
+    expect(r.decision.to).toBe(2);
+    expect(r.reasons).toContain(ReasonCode.ScaleDownStable);
+  });
+
+  it('never drains capacity the forecast needs again within the lead time', () => {
+    // Dip now, back to 100/s at now + 30 (inside the 45-s lead): releasing now could not come back in time.
+    const state: PlannerState = { recommendations: [], panicUntilS: -Infinity, lastTarget: 10 };
+    const b = band(1000, 5, 40, 20);
+    const bump = b.p50PerS.map((v, i) => (i === 6 || i === 7 ? 100 : v)); // [1030, 1040): back to 100/s
+    const r = plan(spec, obs(20, 10), { ...b, p50PerS: bump, upperPerS: bump, peakUpperPerS: bump }, state, 1000);
+    expect(r.decision.to).toBe(10);
+    expect(r.reasons).toContain(ReasonCode.KeepWarmForForecast);
+  });
+
+  it('does not scale down while in panic', () => {
+    const state: PlannerState = { recommendations: [], panicUntilS: 1030, lastTarget: 10 };
+    const r = plan(spec, obs(1, 10), band(1000, 5, 40, 1), state, 1000);
+    expect(r.decision.to).toBe(10);
+    expect(r.reasons).toContain(ReasonCode.ReactivePanic);
+  });
+});
+
+const arbObservation = fc.record({
+  demandPerS: fc.oneof(fc.double({ min: 0, max: 5000, noNaN: true }), fc.constant(Number.NaN)),
+  peakPerS: fc.oneof(fc.double({ min: 0, max: 5000, noNaN: true }), fc.constant(Number.NaN)),
+  readyReplicas: fc.integer({ min: 0, max: 80 }),
+  warmingReplicas: fc.integer({ min: 0, max: 20 }),
+});
+const arbBand = fc.option(
+  fc.record({
+    level: fc.double({ min: 0, max: 5000, noNaN: true }),
+    spread: fc.double({ min: 0, max: 3, noNaN: true }),
+    stepS: fc.constantFrom(1, 5, 60, 600, 3600),
+    history: fc.integer({ min: 0, max: 500 }),
+    offset: fc.integer({ min: -3600, max: 0 }),
+  }),
+  { nil: null },
+);
+const arbState = fc.record({
+  recommendations: fc.array(fc.record({ atS: fc.integer({ min: 0, max: 1000 }), replicas: fc.integer({ min: 0, max: 80 }) }), { maxLength: 10 }).map((r) => [...r].sort((a, b) => a.atS - b.atS)),
+  panicUntilS: fc.integer({ min: -1, max: 2000 }),
+  lastTarget: fc.integer({ min: 0, max: 80 }),
+});
+
+function toBand(b: { level: number; spread: number; stepS: number; history: number; offset: number } | null, nowS: number): ForecastBand | null {
+  if (!b) return null;
+  const n = Math.ceil(200 / b.stepS) + 2;
+  const p50 = Array.from({ length: n }, (_, i) => b.level * (1 + 0.1 * Math.sin(i)));
+  return { startS: nowS + Math.max(b.offset, -b.stepS), stepS: b.stepS, p50PerS: p50, upperPerS: p50.map((v) => v * (1 + b.spread)), peakUpperPerS: p50.map((v) => v * (1 + 2 * b.spread)), quantile: 0.95, method: 'prop', historySteps: b.history };
+}
+
+describe('plan: properties', () => {
+  const known = new Set<string>(Object.values(ReasonCode));
+  it('stays within [minWarm, max], always gives known reasons and a message, and is pure', () => {
+    fc.assert(
+      fc.property(arbObservation, arbBand, arbState, fc.integer({ min: 1000, max: 2000 }), (o, b, s, now) => {
+        const forecast = toBand(b, now);
+        const frozen = JSON.stringify({ o, forecast, s });
+        const r1 = plan(spec, o, forecast, s, now);
+        const r2 = plan(spec, o, forecast, s, now);
+        expect(JSON.stringify(r1)).toBe(JSON.stringify(r2));
+        expect(JSON.stringify({ o, forecast, s })).toBe(frozen); // inputs untouched
+        const to = r1.decision.to;
+        expect(Number.isInteger(to)).toBe(true);
+        expect(to).toBeGreaterThanOrEqual(spec.minWarmReplicas);
+        expect(to).toBeLessThanOrEqual(spec.maxReplicas);
+        expect(r1.reasons.length).toBeGreaterThan(0);
+        for (const reason of r1.reasons) expect(known.has(reason)).toBe(true);
+        expect(r1.decision.message.length).toBeGreaterThan(0);
+        expect(r1.decision.from).toBe(o.readyReplicas + o.warmingReplicas);
+        const action = to > r1.decision.from ? 'scale-up' : to < r1.decision.from ? 'scale-down' : 'hold';
+        expect(r1.decision.action).toBe(action);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('covers observed demand at full capacity whenever max replicas allow', () => {
+    fc.assert(
+      fc.property(arbObservation, arbBand, arbState, fc.integer({ min: 1000, max: 2000 }), (o, b, s, now) => {
+        const r = plan(spec, o, toBand(b, now), s, now);
+        if (Number.isFinite(o.peakPerS) && Number.isFinite(o.demandPerS)) {
+          const need = Math.min(spec.maxReplicas, Math.ceil(o.peakPerS / spec.capacityPerReplicaPerS - 1e-9));
+          expect(r.decision.to).toBeGreaterThanOrEqual(need);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never scales down below the highest recommendation inside the stabilization window', () => {
+    fc.assert(
+      fc.property(arbObservation, arbBand, arbState, fc.integer({ min: 1000, max: 1050 }), (o, b, s, now) => {
+        const r = plan(spec, o, toBand(b, now), s, now);
+        if (r.decision.action === 'scale-down') {
+          const inWindow = s.recommendations.filter((x) => x.atS >= now - spec.scaleDownStabilizationS);
+          const maxRec = inWindow.reduce((m, x) => Math.max(m, x.replicas), 0);
+          expect(r.decision.to).toBeGreaterThanOrEqual(Math.min(maxRec, r.decision.from, spec.maxReplicas));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
