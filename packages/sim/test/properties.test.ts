@@ -42,6 +42,18 @@ describe('simulator properties', () => {
     );
   });
 
+  it('oracle stays violation-free with a fractional lead time (ready from the next whole second)', () => {
+    fc.assert(
+      fc.property(demandArb, settingsArb, fc.double({ min: 0, max: 30, noNaN: true }), (demand, s, leadS) => {
+        const config = { ...configOf(demand, s), leadS };
+        const r = run(demand, config, POLICIES['oracle']!);
+        expect(r.violatingRequests).toBe(0);
+        expect(r.replicaSeconds).toBe(run(demand, { ...config, leadS: Math.ceil(leadS) }, POLICIES['oracle']!).replicaSeconds);
+      }),
+      { numRuns: 100, seed: 13 },
+    );
+  });
+
   it('oracle keeps alive the max of the needed replicas over [t, t + lead]', () => {
     fc.assert(
       fc.property(demandArb, settingsArb, (demand, s) => {

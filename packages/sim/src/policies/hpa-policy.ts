@@ -56,7 +56,7 @@ export class HpaController {
     private readonly config: SimConfig,
     private readonly settings: HpaSettings = HPA_DEFAULTS,
   ) {
-    this.targetPercent = Math.round(config.targetUtil * 100);
+    this.targetPercent = Math.max(1, Math.round(config.targetUtil * 100));
   }
 
   desired(view: SimView): number {

@@ -50,7 +50,8 @@ export class OracleSchedule {
 
   constructor(demand: Float64Array, config: Pick<SimConfig, 'leadS' | 'capacityPerS' | 'minReplicas' | 'maxReplicas'>) {
     const len = demand.length;
-    const leadS = Math.max(0, Math.floor(config.leadS));
+    // a replica requested at s is ready from the first whole second >= s + leadS
+    const leadS = Math.max(0, Math.ceil(config.leadS));
     const need = new Int32Array(len);
     for (let t = 0; t < len; t++) {
       const n = replicasFor(demand[t]!, config.capacityPerS);
