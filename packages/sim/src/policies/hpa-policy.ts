@@ -2,7 +2,11 @@ import { hpaReplicaCount } from './hpa-replica-calculator.js';
 import { observedMeanPerS } from './observed-window.js';
 import type { SimConfig, SimPolicy, SimPolicyFactory, SimView } from './sim-policy.js';
 
-/** Kubernetes HorizontalPodAutoscaler defaults (kube-controller-manager flags and the default `behavior`). */
+/**
+ * Kubernetes HorizontalPodAutoscaler defaults (kube-controller-manager flags and the documented default `behavior`).
+ * An HPA created with no `behavior` at all takes the controller's legacy path, whose scale-up limit is
+ * max(2 x current, 4); the documented default behavior used here allows max(current + 4, 2 x current) per 15 s.
+ */
 export interface HpaSettings {
   /** --horizontal-pod-autoscaler-sync-period (15 s). */
   readonly syncPeriodS: number;
