@@ -1,1 +1,1 @@
-export {};
+export { replicaProviderConformance, type ReplicaProviderHarness, type ReplicaProviderConformanceOptions } from './replica-provider-conformance.js';
