@@ -230,6 +230,13 @@ export class FakeKubeApiServer {
           answer();
         }, fault.delayMs);
         this.timers.add(timer);
+        // A client that gives up (its timeout fired) frees the held request at once.
+        res.once('close', () => {
+          if (!res.writableEnded) {
+            clearTimeout(timer);
+            this.timers.delete(timer);
+          }
+        });
         return;
       }
       answer();
