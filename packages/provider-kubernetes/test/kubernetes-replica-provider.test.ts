@@ -87,6 +87,16 @@ describe('KubernetesReplicaProvider against the fake API server', () => {
     expect((await provider.getState('llama')).desired).toBe(2);
   });
 
+  it('a 409 on the annotation patch after the scale write re-reads and does not write the scale twice', async () => {
+    fake.faults.failNext(1, 409, { match: { method: 'PATCH', pathIncludes: '/deployments/llama' } });
+    const outcome = await provider.scaleWithOutcome({ model: 'llama', replicas: 3, idempotencyKey: 'ann', reason: 'r', message: 'm' });
+    expect(outcome).toMatchObject({ applied: true, conflicts: 1 });
+    expect(fake.requestsTo('PUT', '/scale')).toHaveLength(1);
+    expect(fake.requestsTo('PATCH', '/deployments/llama').map((r) => r.status)).toEqual([409, 200]);
+    const again = await provider.scaleWithOutcome({ model: 'llama', replicas: 3, idempotencyKey: 'ann', reason: 'r', message: 'm' });
+    expect(again.skipped).toBe('duplicate');
+  });
+
   it('gives up after maxConflictRetries with a typed conflict error naming the object', async () => {
     fake.faults.failNext(50, 409, { match: { method: 'PUT', pathIncludes: '/scale' } });
     const err = await provider.scale({ model: 'llama', replicas: 2, idempotencyKey: 'c', reason: 'r', message: 'm' }).catch((e: unknown) => e);
