@@ -1,5 +1,6 @@
 import { CoreV1Api, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
 import type { Decision } from '@warmpool/domain';
+import { KubernetesApiError, KubernetesErrorCode } from './errors/kubernetes-api-error.js';
 import { KubeCaller } from './kube-caller.js';
 import { eventForDecision, type EventSpec } from './event-reason.js';
 import type { KubernetesTarget } from './kubernetes-target.js';
@@ -14,6 +15,19 @@ export interface KubernetesEventRecorderOptions {
   readonly nowMs?: () => number;
   readonly retry?: Partial<RetryPolicy>;
   readonly retryEnv?: RetryEnv;
+  /**
+   * Repeats of an event with the same aggregation key within this window update the first
+   * Event (count + 1, lastTimestamp, latest message) instead of creating a new one, as kubectl
+   * shows `(x12 over 1m)`. Default 10 min; 0 turns aggregation off.
+   */
+  readonly aggregateWindowMs?: number;
+}
+
+interface Aggregate {
+  readonly namespace: string;
+  readonly name: string;
+  count: number;
+  readonly firstAtMs: number;
 }
 
 /** The object an Event is about. */
@@ -30,6 +44,8 @@ export class KubernetesEventRecorder {
   private readonly component: string;
   private readonly instance: string | undefined;
   private readonly nowMs: () => number;
+  private readonly aggregateWindowMs: number;
+  private readonly aggregates = new Map<string, Aggregate>();
 
   constructor(options: KubernetesEventRecorderOptions) {
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
@@ -37,9 +53,52 @@ export class KubernetesEventRecorder {
     this.component = options.component ?? 'warmpool';
     this.instance = options.instance;
     this.nowMs = options.nowMs ?? Date.now;
+    this.aggregateWindowMs = options.aggregateWindowMs ?? 600_000;
   }
 
-  async record(subject: EventSubject, spec: EventSpec): Promise<CoreV1Event> {
+  /** Key under which repeats are folded into one Event; by default reason, type and subject. */
+  private aggregationKey(subject: EventSubject, spec: EventSpec, key?: string): string {
+    return `${subject.namespace}/${subject.kind}/${subject.name}|${spec.type}|${spec.reason}|${key ?? spec.message}`;
+  }
+
+  /**
+   * Records an Event, folding repeats with the same `aggregationKey` (default: the message)
+   * into the existing Event within the aggregation window.
+   */
+  async record(subject: EventSubject, spec: EventSpec, aggregationKey?: string): Promise<CoreV1Event> {
+    const key = this.aggregationKey(subject, spec, aggregationKey);
+    const now = this.nowMs();
+    const agg = this.aggregateWindowMs > 0 ? this.aggregates.get(key) : undefined;
+    if (agg && now - agg.firstAtMs <= this.aggregateWindowMs) {
+      try {
+        const updated = await this.caller.call(
+          'patch',
+          { kind: 'Event', namespace: agg.namespace, name: agg.name },
+          (o) =>
+            this.core.patchNamespacedEvent(
+              { name: agg.name, namespace: agg.namespace, body: { count: agg.count + 1, lastTimestamp: new Date(now).toISOString(), message: spec.message } },
+              o,
+            ),
+          { mergePatch: true },
+        );
+        agg.count += 1;
+        return updated;
+      } catch (err) {
+        // The Event expired (events have a TTL) or may not be patched: start a new one. Anything else is a real failure.
+        const fallBack = err instanceof KubernetesApiError && [KubernetesErrorCode.NotFound, KubernetesErrorCode.Forbidden, KubernetesErrorCode.Invalid].includes(err.code as never);
+        if (!fallBack) throw err;
+        this.aggregates.delete(key);
+      }
+    }
+    const created = await this.create(subject, spec);
+    if (this.aggregateWindowMs > 0 && created.metadata?.name) {
+      if (this.aggregates.size > 1000) this.aggregates.clear();
+      this.aggregates.set(key, { namespace: subject.namespace, name: created.metadata.name, count: 1, firstAtMs: now });
+    }
+    return created;
+  }
+
+  private async create(subject: EventSubject, spec: EventSpec): Promise<CoreV1Event> {
     const now = new Date(this.nowMs());
     const body: CoreV1Event = {
       metadata: { generateName: `${subject.name}.`, namespace: subject.namespace },
@@ -66,11 +125,12 @@ export class KubernetesEventRecorder {
     );
   }
 
-  /** Records the Event for a decision; returns false when the decision warrants none (plain hold). */
+  /** Records the Event for a decision (folded with repeats); returns false when the decision warrants none (plain hold). */
   async recordDecision(subject: EventSubject, decision: Decision): Promise<boolean> {
     const spec = eventForDecision(decision);
     if (!spec) return false;
-    await this.record(subject, spec);
+    // Repeats of the same action between the same sizes fold into one Event (a hold repeats every tick).
+    await this.record(subject, spec, `${decision.action}:${decision.from}->${decision.to}`);
     return true;
   }
 }
