@@ -37,7 +37,7 @@ export interface KubernetesLeaseElectorOptions {
   readonly onStartedLeading?: () => void;
   readonly onStoppedLeading?: () => void;
   readonly onNewLeader?: (identity: string) => void;
-  /** Errors of a step (the loop goes on); default: ignored. */
+  /** Errors of a step (the loop goes on; the last one is also kept in `lastError`). */
   readonly onError?: (error: unknown) => void;
 }
 
@@ -64,6 +64,7 @@ export class KubernetesLeaseElector {
   private timer: unknown;
   private running = false;
   private inFlight: Promise<boolean> | undefined;
+  private lastStepError: unknown;
 
   constructor(options: KubernetesLeaseElectorOptions) {
     this.api = options.kubeConfig.makeApiClient(CoordinationV1Api);
@@ -88,6 +89,11 @@ export class KubernetesLeaseElector {
     return this.leading;
   }
 
+  /** The error of the last failed step (undefined after a step that reached the server cleanly). */
+  get lastError(): unknown {
+    return this.lastStepError;
+  }
+
   /** The holder last observed (this elector's identity when leading). */
   get leader(): string | undefined {
     return this.observedHolder;
@@ -99,7 +105,9 @@ export class KubernetesLeaseElector {
 
   /** One election step: acquire or renew. Returns whether this elector leads afterwards. */
   async tryAcquireOrRenew(): Promise<boolean> {
+    this.lastStepError = undefined;
     const ok = await this.step().catch((err: unknown) => {
+      this.lastStepError = err;
       this.hooks.onError?.(err);
       return false;
     });

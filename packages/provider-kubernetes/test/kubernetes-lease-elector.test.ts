@@ -142,6 +142,7 @@ describe('KubernetesLeaseElector against the fake API server', () => {
     expect(log).toEqual(['a:started', 'a:stopped']);
     expect(errors).toHaveLength(2);
     expect(errors[0]).toMatchObject({ code: 'E_K8S_SERVER', statusCode: 500 });
+    expect(a.lastError).toBe(errors[1]);
     fake.faults.clear();
   });
 
