@@ -143,6 +143,16 @@ describe('KubernetesReplicaProvider against the fake API server', () => {
     expect(env.sleeps).toHaveLength(1);
   });
 
+  it('a scale write that timed out but was applied is settled by the 409 that follows, not written twice', async () => {
+    fake.faults.delayNext(1, 5000, { applyFirst: true, match: { method: 'PUT', pathIncludes: '/scale' } });
+    const outcome = await provider.scaleWithOutcome({ model: 'llama', replicas: 3, idempotencyKey: 'lost-answer', reason: 'r', message: 'm' });
+    expect(outcome).toMatchObject({ applied: true, replicas: 3, conflicts: 1 });
+    // First PUT applied but unanswered (timeout), its retry carried the old resourceVersion (409); the re-read saw 3.
+    expect(fake.requestsTo('PUT', '/scale').map((r) => r.status)).toEqual([200, 409]);
+    expect((await provider.getState('llama')).desired).toBe(3);
+    expect(fake.pods('serving', 'app=llama')).toHaveLength(3);
+  });
+
   it('reports a timeout as E_K8S_TIMEOUT once retries are spent', async () => {
     fake.faults.delayNext(5, 5000, { match: { pathIncludes: '/scale' } });
     const err = (await provider.getState('llama').catch((e: unknown) => e)) as KubernetesApiError;

@@ -116,6 +116,19 @@ describe('FakeKubeApiServer HTTP contract', () => {
     expect((await call('GET', scalePath)).json.spec.replicas).toBe(2);
   });
 
+  it('applyFirst delays only the answer: the write lands even though the client gave up', async () => {
+    fake.faults.delayNext(1, 60_000, { applyFirst: true, match: { method: 'PUT' } });
+    const aborted = await fetch(`${fake.url}${scalePath}`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ spec: { replicas: 5 } }),
+      signal: AbortSignal.timeout(50),
+    }).catch((e: unknown) => e);
+    expect(aborted).toBeInstanceOf(Error);
+    expect((await call('GET', scalePath)).json.spec.replicas).toBe(5);
+    expect(fake.requestsTo('PUT', '/scale')[0]).toMatchObject({ fault: 'delay', status: 200 });
+  });
+
   it('records requests with method, path, query, content type and body', async () => {
     await call('GET', '/api/v1/namespaces/serving/pods?labelSelector=app%3Dllama');
     await call('PATCH', '/apis/apps/v1/namespaces/serving/deployments/llama', { metadata: { annotations: { a: 'b' } } }, 'application/merge-patch+json');

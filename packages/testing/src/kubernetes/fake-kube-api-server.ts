@@ -17,7 +17,7 @@ export interface RecordedRequest {
   readonly contentType: string | undefined;
   readonly authorization: string | undefined;
   readonly body: unknown;
-  /** HTTP status answered; 0 when the client went away before an answer (e.g. its timeout fired). */
+  /** HTTP status answered (or, for an applyFirst delay, computed); 0 when the client went away before the request was handled. */
   status: number;
   /** Set when an injected fault decided the answer. */
   fault?: 'fail' | 'delay';
@@ -26,6 +26,12 @@ export interface RecordedRequest {
 export interface FakeKubeApiServerOptions {
   /** Clock for timestamps the server writes (creationTimestamp, pod conditions). Default Date.now. */
   readonly nowMs?: () => number;
+}
+
+interface Answer {
+  readonly code: number;
+  readonly body: unknown;
+  readonly headers: Record<string, string>;
 }
 
 interface Route {
@@ -207,60 +213,54 @@ export class FakeKubeApiServer {
       };
       this.requests.push(record);
       const fault = this.faults.take(record.method, record.path);
-      const answer = (): void => {
+      if (fault) record.fault = fault.kind;
+      const compute = (): Answer => {
         if (fault?.kind === 'fail') {
-          record.fault = 'fail';
           const status = kubeStatus(fault.status, fault.message ?? `injected fault: ${fault.status}`, fault.retryAfterS !== undefined ? { retryAfterSeconds: fault.retryAfterS } : undefined);
           const headers: Record<string, string> = fault.retryAfterS !== undefined ? { 'Retry-After': String(fault.retryAfterS) } : {};
-          this.send(res, record, fault.status, status, headers);
-          return;
+          return { code: fault.status, body: status, headers };
         }
-        if (badJson) {
-          this.send(res, record, 400, kubeStatus(400, `the request body is not valid JSON: ${text.slice(0, 80)}`));
-          return;
-        }
-        this.handle(record, res);
+        if (badJson) return { code: 400, body: kubeStatus(400, `the request body is not valid JSON: ${text.slice(0, 80)}`), headers: {} };
+        return this.handle(record);
       };
-      if (fault?.kind === 'delay') {
-        record.fault = 'delay';
-        const timer = setTimeout(() => {
-          this.timers.delete(timer);
-          // A client that gave up (timeout) gets nothing: the request is dropped, not applied.
-          if (res.destroyed || req.socket.destroyed) return;
-          answer();
-        }, fault.delayMs);
-        this.timers.add(timer);
-        // A client that gives up (its timeout fired) frees the held request at once.
-        res.once('close', () => {
-          if (!res.writableEnded) {
-            clearTimeout(timer);
-            this.timers.delete(timer);
-          }
-        });
+      if (fault?.kind !== 'delay') {
+        this.send(res, record, compute());
         return;
       }
-      answer();
+      // Applied now (applyFirst) or when the delay ends; a client that gave up gets nothing.
+      const early = fault.applyFirst ? compute() : undefined;
+      if (early) record.status = early.code;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (res.destroyed || req.socket.destroyed) return;
+        this.send(res, record, early ?? compute());
+      }, fault.delayMs);
+      this.timers.add(timer);
+      // A client that gives up (its timeout fired) frees the held request at once.
+      res.once('close', () => {
+        if (!res.writableEnded) {
+          clearTimeout(timer);
+          this.timers.delete(timer);
+        }
+      });
     });
   }
 
-  private send(res: ServerResponse, record: RecordedRequest, code: number, body: unknown, headers: Record<string, string> = {}): void {
-    record.status = code;
+  private send(res: ServerResponse, record: RecordedRequest, answer: Answer): void {
+    record.status = answer.code;
     if (res.destroyed) return;
-    res.writeHead(code, { 'Content-Type': 'application/json', ...headers });
-    res.end(JSON.stringify(body));
+    res.writeHead(answer.code, { 'Content-Type': 'application/json', ...answer.headers });
+    res.end(JSON.stringify(answer.body));
   }
 
-  private handle(record: RecordedRequest, res: ServerResponse): void {
+  private handle(record: RecordedRequest): Answer {
     try {
       const [code, body] = this.dispatch(record);
-      this.send(res, record, code, body);
+      return { code, body, headers: {} };
     } catch (err) {
-      if (err instanceof KubeStatusError) {
-        this.send(res, record, err.status.code, err.status, { ...err.headers });
-      } else {
-        const message = err instanceof Error ? err.message : String(err);
-        this.send(res, record, 500, kubeStatus(500, `fake kube api server: ${message}`));
-      }
+      if (err instanceof KubeStatusError) return { code: err.status.code, body: err.status, headers: { ...err.headers } };
+      const message = err instanceof Error ? err.message : String(err);
+      return { code: 500, body: kubeStatus(500, `fake kube api server: ${message}`), headers: {} };
     }
   }
 

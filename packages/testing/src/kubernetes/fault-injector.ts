@@ -17,6 +17,12 @@ export interface DelayFault {
   readonly kind: 'delay';
   /** Holds the request this long before handling it; a client timeout shorter than this sees no answer. */
   readonly delayMs: number;
+  /**
+   * Handle the request at once and hold only the answer: the write is applied even when the
+   * client times out (the "did my request go through?" case). Default false: a request whose
+   * client gave up is dropped unapplied.
+   */
+  readonly applyFirst?: boolean;
 }
 
 export type Fault = FailFault | DelayFault;
@@ -46,9 +52,9 @@ export class FaultInjector {
     });
   }
 
-  /** The next `count` matching requests are held `delayMs` before they are handled. */
-  delayNext(count: number, delayMs: number, options: { match?: RequestMatch } = {}): void {
-    this.armed.push({ remaining: count, fault: { kind: 'delay', delayMs }, match: options.match ?? {} });
+  /** The next `count` matching requests are held `delayMs` before they are handled (or, with applyFirst, answered). */
+  delayNext(count: number, delayMs: number, options: { match?: RequestMatch; applyFirst?: boolean } = {}): void {
+    this.armed.push({ remaining: count, fault: { kind: 'delay', delayMs, applyFirst: options.applyFirst === true }, match: options.match ?? {} });
   }
 
   clear(): void {
