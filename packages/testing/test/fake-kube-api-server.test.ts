@@ -55,6 +55,9 @@ describe('FakeKubeApiServer HTTP contract', () => {
     const ct = await call('PATCH', scalePath, { spec: { replicas: 1 } }, 'text/plain');
     expect(ct.status).toBe(415);
     expect((await call('GET', '/apis/nothing/v1/namespaces/a/things')).status).toBe(404);
+    const watch = await call('GET', '/api/v1/namespaces/serving/pods?watch=true');
+    expect(watch.status).toBe(400);
+    expect(watch.json.message).toContain('watch is not supported');
   });
 
   it('lists pods by label selector with readiness the test controls', async () => {
@@ -92,6 +95,9 @@ describe('FakeKubeApiServer HTTP contract', () => {
     expect(ok.json.metadata.name).toMatch(/^llama\./);
     expect((await call('POST', base, { metadata: { name: 'x' }, reason: 'R' })).status).toBe(422);
     expect(fake.events('serving')).toHaveLength(1);
+    const v1 = await call('POST', '/apis/events.k8s.io/v1/namespaces/serving/events', { metadata: { name: 'e1' }, regarding: { kind: 'Deployment', name: 'llama' }, reason: 'ScaleAhead', note: 'n', type: 'Normal', eventTime: '2026-03-01T12:00:00.000000Z', reportingController: 'warmpool.io/autoscaler', reportingInstance: 'w-0', action: 'Scale' });
+    expect(v1.status).toBe(201);
+    expect(v1.json).toMatchObject({ apiVersion: 'events.k8s.io/v1', kind: 'Event' });
   });
 
   it('fault injection: fail with Retry-After, then delays that drop the request when the client gives up', async () => {

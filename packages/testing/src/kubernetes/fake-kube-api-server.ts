@@ -270,6 +270,9 @@ export class FakeKubeApiServer {
     const { type, namespace, name, subresource } = route;
     const store = this.store;
     const ct = r.contentType ?? '';
+    if (r.query.watch === 'true' || r.query.watch === '1') {
+      throw KubeStatusError.badRequest('watch is not supported by the fake Kubernetes API server; poll with list instead');
+    }
     if (name === undefined) {
       if (r.method === 'GET') {
         const items = store.list(type, namespace, r.query.labelSelector);
