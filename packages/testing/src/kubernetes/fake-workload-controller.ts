@@ -1,0 +1,247 @@
+import { KubeStatusError } from './kube-status.js';
+import { applyPatch, type FakeKubeStore } from './fake-kube-store.js';
+import { cloneJson, isJsonObject, type JsonObject } from './patches.js';
+import { kubeTime, RESOURCE_TYPES, type KubeResourceType } from './kube-resources.js';
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet';
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+
+export interface WorkloadInit {
+  readonly kind?: WorkloadKind;
+  readonly namespace?: string;
+  readonly name: string;
+  readonly replicas?: number;
+  /** Labels of the pod template; also the workload's selector. Default `{ app: name }`. */
+  readonly podLabels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+function meta(obj: JsonObject): JsonObject {
+  return obj.metadata as JsonObject;
+}
+
+function workloadType(kind: WorkloadKind): KubeResourceType {
+  return kind === 'Deployment' ? RESOURCE_TYPES.deployments : RESOURCE_TYPES.statefulsets;
+}
+
+function labelsOf(obj: JsonObject): Record<string, string> {
+  const spec = obj.spec as JsonObject | undefined;
+  const selector = spec && isJsonObject(spec.selector) ? spec.selector : undefined;
+  const match = selector && isJsonObject(selector.matchLabels) ? selector.matchLabels : {};
+  return match as Record<string, string>;
+}
+
+function isReady(pod: JsonObject): boolean {
+  const status = pod.status as JsonObject | undefined;
+  const conds = status && Array.isArray(status.conditions) ? status.conditions : [];
+  return conds.some((c) => isJsonObject(c) && c.type === 'Ready' && c.status === 'True');
+}
+
+/**
+ * Plays the Deployment/StatefulSet controllers and the kubelet: pods follow `spec.replicas`
+ * (created Running but not Ready; removed not-ready-first then newest for Deployments, highest
+ * ordinal for StatefulSets), and the test decides when a pod turns Ready.
+ */
+export class FakeWorkloadController {
+  private readonly store: FakeKubeStore;
+  private podCounter = 0;
+  /** pod key (ns/name) → workload key (Kind/ns/name). */
+  private readonly owners = new Map<string, string>();
+  /** Phase new pods start in. */
+  newPodPhase: PodPhase = 'Running';
+
+  constructor(store: FakeKubeStore) {
+    this.store = store;
+  }
+
+  addWorkload(init: WorkloadInit): JsonObject {
+    const kind = init.kind ?? 'Deployment';
+    const podLabels = init.podLabels ?? { app: init.name };
+    const body: JsonObject = {
+      metadata: { name: init.name, labels: { ...podLabels }, annotations: { ...(init.annotations ?? {}) } },
+      spec: {
+        replicas: init.replicas ?? 1,
+        selector: { matchLabels: { ...podLabels } },
+        template: { metadata: { labels: { ...podLabels } }, spec: { containers: [{ name: 'model-server', image: 'warmpool/model-server:test' }] } },
+        ...(kind === 'StatefulSet' ? { serviceName: init.name } : {}),
+      },
+      status: {},
+    };
+    return this.store.create(workloadType(kind), init.namespace ?? 'default', body);
+  }
+
+  /** The Scale subresource view of a workload (autoscaling/v1). */
+  getScale(type: KubeResourceType, namespace: string, name: string): JsonObject {
+    const w = this.store.get(type, namespace, name);
+    const m = meta(w);
+    const spec = w.spec as JsonObject;
+    const status = (w.status ?? {}) as JsonObject;
+    const selector = Object.entries(labelsOf(w))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    return {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name: m.name!, namespace: m.namespace!, uid: m.uid!, resourceVersion: m.resourceVersion!, creationTimestamp: m.creationTimestamp! },
+      spec: { replicas: spec.replicas ?? 1 },
+      status: { replicas: typeof status.replicas === 'number' ? status.replicas : 0, selector },
+    };
+  }
+
+  /** PUT or PATCH of the scale subresource: only `spec.replicas` is taken; a stale resourceVersion is a 409. */
+  writeScale(type: KubeResourceType, namespace: string, name: string, body: unknown, patchContentType?: string): JsonObject {
+    const current = this.getScale(type, namespace, name);
+    const next = patchContentType !== undefined ? applyPatch(current, patchContentType, body) : body;
+    if (!isJsonObject(next)) throw KubeStatusError.badRequest('a Scale body must be a JSON object');
+    const nm = isJsonObject(next.metadata) ? next.metadata : {};
+    if (patchContentType === undefined && nm.name !== undefined && nm.name !== name) {
+      throw KubeStatusError.badRequest(`the name of the object (${String(nm.name)}) does not match the name on the URL (${name})`);
+    }
+    const spec = isJsonObject(next.spec) ? next.spec : {};
+    const replicas = spec.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw KubeStatusError.invalid('Scale', name, 'spec.replicas', `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`);
+    }
+    const rv = nm.resourceVersion;
+    const mergePatch = { metadata: rv !== undefined && rv !== '' ? { resourceVersion: rv } : {}, spec: { replicas } };
+    this.store.patch(type, namespace, name, 'application/merge-patch+json', mergePatch);
+    return this.getScale(type, namespace, name);
+  }
+
+  /** Brings the pods of a workload in line with its spec.replicas and updates its status. */
+  reconcile(type: KubeResourceType, workload: JsonObject): void {
+    const m = meta(workload);
+    const ns = String(m.namespace);
+    const wkey = `${type.kind}/${ns}/${String(m.name)}`;
+    const want = Number((workload.spec as JsonObject).replicas ?? 1);
+    const owned = this.ownedPods(wkey, ns);
+    if (owned.length < want) {
+      for (let i = owned.length; i < want; i++) this.createPod(type, workload, wkey, owned);
+    } else if (owned.length > want) {
+      const victims = [...owned].sort((a, b) => this.removalOrder(type, a, b)).slice(0, owned.length - want);
+      for (const pod of victims) {
+        this.store.delete(RESOURCE_TYPES.pods, ns, String(meta(pod).name));
+        this.owners.delete(`${ns}/${String(meta(pod).name)}`);
+      }
+    }
+    this.updateStatus(type, ns, String(m.name));
+  }
+
+  private removalOrder(type: KubeResourceType, a: JsonObject, b: JsonObject): number {
+    if (type.resource === 'statefulsets') return ordinal(b) - ordinal(a);
+    const ra = isReady(a) ? 1 : 0;
+    const rb = isReady(b) ? 1 : 0;
+    if (ra !== rb) return ra - rb;
+    return Number(meta(b).resourceVersion) - Number(meta(a).resourceVersion) || String(meta(b).name).localeCompare(String(meta(a).name));
+  }
+
+  private ownedPods(wkey: string, ns: string): JsonObject[] {
+    return this.store.list(RESOURCE_TYPES.pods, ns).filter((p) => this.owners.get(`${ns}/${String(meta(p).name)}`) === wkey);
+  }
+
+  private createPod(type: KubeResourceType, workload: JsonObject, wkey: string, existing: JsonObject[]): void {
+    const m = meta(workload);
+    const ns = String(m.namespace);
+    const wname = String(m.name);
+    let name: string;
+    if (type.resource === 'statefulsets') {
+      const used = new Set(existing.map(ordinal));
+      let n = 0;
+      while (used.has(n)) n++;
+      name = `${wname}-${n}`;
+    } else {
+      this.podCounter += 1;
+      name = `${wname}-5d8f7c6b9-${this.podCounter.toString(36).padStart(5, '0')}`;
+    }
+    const template = ((workload.spec as JsonObject).template ?? {}) as JsonObject;
+    const tmeta = (template.metadata ?? {}) as JsonObject;
+    const nowIso = kubeTime(this.store.now());
+    const phase = this.newPodPhase;
+    const pod: JsonObject = {
+      metadata: {
+        name,
+        labels: cloneJson((tmeta.labels ?? {}) as JsonObject),
+        annotations: cloneJson((tmeta.annotations ?? {}) as JsonObject),
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: type.resource === 'statefulsets' ? 'StatefulSet' : 'ReplicaSet', name: type.resource === 'statefulsets' ? wname : `${wname}-5d8f7c6b9`, uid: String(m.uid), controller: true }],
+      },
+      spec: cloneJson((template.spec ?? {}) as JsonObject),
+      status: {
+        phase,
+        conditions: [
+          { type: 'PodScheduled', status: phase === 'Pending' ? 'False' : 'True', lastTransitionTime: nowIso },
+          { type: 'Ready', status: 'False', lastTransitionTime: nowIso, reason: 'ContainersNotReady' },
+        ],
+      },
+    };
+    this.owners.set(`${ns}/${name}`, wkey);
+    const created = this.store.create(RESOURCE_TYPES.pods, ns, pod);
+    existing.push(created);
+  }
+
+  private updateStatus(type: KubeResourceType, ns: string, name: string): void {
+    const w = this.store.find(type, ns, name);
+    if (!w) return;
+    const pods = this.ownedPods(`${type.kind}/${ns}/${name}`, ns);
+    const ready = pods.filter(isReady).length;
+    w.status = {
+      observedGeneration: meta(w).generation ?? 1,
+      replicas: pods.length,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      updatedReplicas: pods.length,
+      ...(type.resource === 'statefulsets' ? { currentReplicas: pods.length } : {}),
+    };
+    this.store.touch(type, w);
+  }
+
+  private podOrThrow(name: string, namespace: string): JsonObject {
+    const pod = this.store.find(RESOURCE_TYPES.pods, namespace, name);
+    if (!pod) throw new Error(`fake kube: no pod ${namespace}/${name}`);
+    return pod;
+  }
+
+  private afterPodChange(pod: JsonObject, namespace: string): void {
+    this.store.touch(RESOURCE_TYPES.pods, pod);
+    const wkey = this.owners.get(`${namespace}/${String(meta(pod).name)}`);
+    if (!wkey) return;
+    const [kind, ns, wname] = wkey.split('/') as [WorkloadKind, string, string];
+    this.updateStatus(workloadType(kind), ns, wname);
+  }
+
+  setPodReady(name: string, ready: boolean, namespace = 'default'): void {
+    const pod = this.podOrThrow(name, namespace);
+    const status = pod.status as JsonObject;
+    const nowIso = kubeTime(this.store.now());
+    const conds = (status.conditions as JsonObject[]).filter((c) => c.type !== 'Ready');
+    const was = isReady(pod);
+    const prev = (status.conditions as JsonObject[]).find((c) => c.type === 'Ready');
+    conds.push({ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: was === ready && prev ? prev.lastTransitionTime! : nowIso });
+    status.conditions = conds;
+    if (ready) status.phase = 'Running';
+    this.afterPodChange(pod, namespace);
+  }
+
+  setPodPhase(name: string, phase: PodPhase, namespace = 'default'): void {
+    const pod = this.podOrThrow(name, namespace);
+    (pod.status as JsonObject).phase = phase;
+    if (phase !== 'Running') this.setReadyCondition(pod, false);
+    this.afterPodChange(pod, namespace);
+  }
+
+  /** Marks a pod terminating (deletionTimestamp set) without removing it. */
+  markPodTerminating(name: string, namespace = 'default'): void {
+    const pod = this.podOrThrow(name, namespace);
+    meta(pod).deletionTimestamp = kubeTime(this.store.now());
+    this.afterPodChange(pod, namespace);
+  }
+
+  private setReadyCondition(pod: JsonObject, ready: boolean): void {
+    const status = pod.status as JsonObject;
+    for (const c of status.conditions as JsonObject[]) if (c.type === 'Ready') c.status = ready ? 'True' : 'False';
+  }
+}
+
+function ordinal(pod: JsonObject): number {
+  const m = /-(\d+)$/.exec(String(meta(pod).name));
+  return m ? Number(m[1]) : -1;
+}
