@@ -21,6 +21,11 @@ export function createAutoScalingClient(options: AutoScalingClientOptions = {}):
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     ...(options.credentials !== undefined ? { credentials: { ...options.credentials } } : {}),
     maxAttempts: 1,
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 10_000, connectionTimeout: options.requestTimeoutMs ?? 10_000 },
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? 10_000,
+      connectionTimeout: options.requestTimeoutMs ?? 10_000,
+      // Without it the handler only logs a warning and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
   });
 }
