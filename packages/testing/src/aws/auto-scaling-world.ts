@@ -222,9 +222,22 @@ export class AutoScalingWorld {
     this.reconcile(this.group(groupName));
   }
 
-  /** Moves every instance one lifecycle stage on, applies timed-out hooks' default results, reconciles. */
+  /**
+   * Moves every instance one lifecycle stage on (instances Terminated at the last advance leave),
+   * then applies the default result of hooks whose heartbeat (or global) timeout has passed, then
+   * reconciles capacity and warm pools. Returns how many groups or actions changed.
+   */
   advance(): number {
     let changes = 0;
+    const before = new Map<string, string>();
+    for (const g of this.groups.values()) {
+      before.set(g.name, g.instances.map((i) => `${i.instanceId}=${i.lifecycleState}`).join());
+      for (let i = g.instances.length - 1; i >= 0; i--) {
+        const s = g.instances[i]!.lifecycleState;
+        if (s === 'Terminated' || s === 'Warmed:Terminated') g.instances.splice(i, 1);
+      }
+      for (const inst of [...g.instances]) this.step(g, inst);
+    }
     const now = this.clock();
     for (const a of [...this.actions.values()]) {
       const hook = this.groups.get(a.groupName)?.hooks.get(a.hookName);
@@ -235,16 +248,9 @@ export class AutoScalingWorld {
       }
     }
     for (const g of this.groups.values()) {
-      const before = g.instances.map((i) => i.lifecycleState).join();
-      const snapshot = [...g.instances];
-      for (const inst of snapshot) this.step(g, inst);
-      for (let i = g.instances.length - 1; i >= 0; i--) {
-        const s = g.instances[i]!.lifecycleState;
-        if (s === 'Terminated' || s === 'Warmed:Terminated') g.instances.splice(i, 1);
-      }
       if (g.warmPool?.status === 'PendingDelete' && !g.instances.some((i) => isInWarmPool(i.lifecycleState))) g.warmPool = undefined;
       this.reconcile(g);
-      if (g.instances.map((i) => i.lifecycleState).join() !== before) changes++;
+      if (g.instances.map((i) => `${i.instanceId}=${i.lifecycleState}`).join() !== before.get(g.name)) changes++;
     }
     return changes;
   }
