@@ -1,10 +1,14 @@
 import { AwsFault } from './aws-fault.js';
+import { LifecycleActionBook } from './lifecycle-action-book.js';
 import {
   type FakeGroup,
   type FakeInstance,
   type FakeLifecycleAction,
   type FakeLifecycleHook,
   type GroupInit,
+  type GroupUpdate,
+  type HookUpdate,
+  type WarmPoolUpdate,
   type LifecycleResult,
   type LifecycleTransition,
   type PoolState,
@@ -13,29 +17,6 @@ import {
   isLeaving,
   poolReadyState,
 } from './world-types.js';
-
-export interface WarmPoolUpdate {
-  readonly minSize?: number;
-  readonly maxGroupPreparedCapacity?: number;
-  readonly poolState?: PoolState;
-  readonly reuseOnScaleIn?: boolean;
-}
-
-export interface HookUpdate {
-  readonly transition?: LifecycleTransition;
-  readonly heartbeatTimeoutS?: number;
-  readonly defaultResult?: LifecycleResult;
-  readonly notificationMetadata?: string;
-  readonly notificationTargetArn?: string;
-  readonly roleArn?: string;
-}
-
-export interface GroupUpdate {
-  readonly minSize?: number;
-  readonly maxSize?: number;
-  readonly desiredCapacity?: number;
-  readonly defaultCooldownS?: number;
-}
 
 const LAUNCHING: LifecycleTransition = 'autoscaling:EC2_INSTANCE_LAUNCHING';
 const TERMINATING: LifecycleTransition = 'autoscaling:EC2_INSTANCE_TERMINATING';
@@ -48,10 +29,9 @@ const TERMINATING: LifecycleTransition = 'autoscaling:EC2_INSTANCE_TERMINATING';
  */
 export class AutoScalingWorld {
   private readonly groups = new Map<string, FakeGroup>();
-  private readonly actions = new Map<string, FakeLifecycleAction>();
+  private readonly actions = new LifecycleActionBook();
   private readonly clock: () => number;
   private instanceSeq = 0;
-  private tokenSeq = 0;
 
   constructor(clock: () => number = Date.now) {
     this.clock = clock;
@@ -197,7 +177,7 @@ export class AutoScalingWorld {
     const g = this.group(groupName);
     if (!g.hooks.delete(hookName)) throw AwsFault.validation(`No Lifecycle Hook found for name: ${hookName}`);
     // Instances waiting on a deleted hook go on as if it had answered CONTINUE.
-    for (const a of [...this.actions.values()]) if (a.groupName === groupName && a.hookName === hookName) this.finish(a, 'CONTINUE');
+    for (const a of this.actions.list()) if (a.groupName === groupName && a.hookName === hookName) this.finish(a, 'CONTINUE');
   }
 
   describeLifecycleHooks(groupName: string, names: readonly string[]): FakeLifecycleHook[] {
@@ -208,7 +188,7 @@ export class AutoScalingWorld {
 
   /** Open lifecycle actions (what an SNS/EventBridge notification would have told the instance). */
   lifecycleActions(): FakeLifecycleAction[] {
-    return [...this.actions.values()];
+    return this.actions.list();
   }
 
   recordHeartbeat(groupName: string, hookName: string, token: string | undefined, instanceId: string | undefined): void {
@@ -239,7 +219,7 @@ export class AutoScalingWorld {
       for (const inst of [...g.instances]) this.step(g, inst);
     }
     const now = this.clock();
-    for (const a of [...this.actions.values()]) {
+    for (const a of this.actions.list()) {
       const hook = this.groups.get(a.groupName)?.hooks.get(a.hookName);
       if (!hook) continue;
       if (now - a.lastHeartbeatAtMs >= hook.heartbeatTimeoutS * 1000 || now - a.startedAtMs >= hook.globalTimeoutS * 1000) {
@@ -330,7 +310,7 @@ export class AutoScalingWorld {
   }
 
   private finish(a: FakeLifecycleAction, result: LifecycleResult): void {
-    this.actions.delete(a.token);
+    this.actions.close(a.token);
     const g = this.groups.get(a.groupName);
     const inst = g ? this.groupInstance(g, a.instanceId) : undefined;
     if (!inst) return;
@@ -342,33 +322,12 @@ export class AutoScalingWorld {
 
   private findAction(groupName: string, hookName: string, token: string | undefined, instanceId: string | undefined): FakeLifecycleAction {
     this.group(groupName);
-    if (token === undefined && instanceId === undefined) {
-      throw AwsFault.validation('Either LifecycleActionToken or InstanceId must be specified.');
-    }
-    for (const a of this.actions.values()) {
-      if (a.groupName !== groupName || a.hookName !== hookName) continue;
-      if (token !== undefined ? a.token === token : a.instanceId === instanceId) return a;
-    }
-    throw AwsFault.validation(
-      token !== undefined ? `No active Lifecycle Action found with token ${token}` : `No active Lifecycle Action found with instance ID ${instanceId}`,
-    );
+    return this.actions.find(groupName, hookName, token, instanceId);
   }
 
   private wait(g: FakeGroup, inst: FakeInstance, hook: FakeLifecycleHook, state: FakeInstance['lifecycleState']): void {
     inst.lifecycleState = state;
-    const now = this.clock();
-    this.tokenSeq++;
-    const hex = this.tokenSeq.toString(16).padStart(12, '0');
-    const token = `c0ffee00-0000-4000-8000-${hex}`;
-    this.actions.set(token, {
-      token,
-      groupName: g.name,
-      hookName: hook.name,
-      instanceId: inst.instanceId,
-      transition: hook.transition,
-      startedAtMs: now,
-      lastHeartbeatAtMs: now,
-    });
+    this.actions.open(g.name, hook.name, inst.instanceId, hook.transition, this.clock());
   }
 
   private firstHook(g: FakeGroup, transition: LifecycleTransition): FakeLifecycleHook | undefined {
@@ -380,7 +339,7 @@ export class AutoScalingWorld {
   }
 
   private dropActions(match: (a: FakeLifecycleAction) => boolean): void {
-    for (const [token, a] of this.actions) if (match(a)) this.actions.delete(token);
+    this.actions.drop(match);
   }
 
   private newInstance(g: FakeGroup, state: FakeInstance['lifecycleState']): FakeInstance {

@@ -1,5 +1,6 @@
 export { FakeAutoScaling, type FakeAutoScalingOptions, type RecordedRequest } from './fake-auto-scaling.js';
-export { AutoScalingWorld, type WarmPoolUpdate, type HookUpdate, type GroupUpdate } from './auto-scaling-world.js';
+export { AutoScalingWorld } from './auto-scaling-world.js';
+export { LifecycleActionBook } from './lifecycle-action-book.js';
 export { AwsFault } from './aws-fault.js';
 export { FaultPlan, type Fault } from './fault-plan.js';
 export type {
@@ -9,6 +10,9 @@ export type {
   FakeLifecycleHook,
   FakeWarmPool,
   GroupInit,
+  GroupUpdate,
+  HookUpdate,
+  WarmPoolUpdate,
   HealthStatus,
   LifecycleResult,
   LifecycleState,

@@ -110,3 +110,26 @@ export function isLeaving(state: LifecycleState): boolean {
 export function poolReadyState(pool: PoolState): LifecycleState {
   return `Warmed:${pool}` as LifecycleState;
 }
+
+export interface WarmPoolUpdate {
+  readonly minSize?: number;
+  readonly maxGroupPreparedCapacity?: number;
+  readonly poolState?: PoolState;
+  readonly reuseOnScaleIn?: boolean;
+}
+
+export interface HookUpdate {
+  readonly transition?: LifecycleTransition;
+  readonly heartbeatTimeoutS?: number;
+  readonly defaultResult?: LifecycleResult;
+  readonly notificationMetadata?: string;
+  readonly notificationTargetArn?: string;
+  readonly roleArn?: string;
+}
+
+export interface GroupUpdate {
+  readonly minSize?: number;
+  readonly maxSize?: number;
+  readonly desiredCapacity?: number;
+  readonly defaultCooldownS?: number;
+}
