@@ -35,6 +35,8 @@ export interface AwsAutoScalingProviderOptions {
   readonly clock?: () => number;
   /** Idempotency keys remembered (default 10 000, oldest forgotten first). */
   readonly idempotencyKeysKept?: number;
+  /** scale() checks the hook and warm pool again when the last check is this old (default 10 min). */
+  readonly reensureAfterMs?: number;
 }
 
 /**
@@ -53,8 +55,9 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
   private readonly setup: GroupSetup;
   private readonly ledger: IdempotencyLedger;
   private readonly clocks = new Map<string, InstanceClock>();
-  private readonly ensured = new Map<string, Promise<GroupSetupResult>>();
+  private readonly ensured = new Map<string, { readonly done: Promise<GroupSetupResult>; readonly atMs: number }>();
   private readonly clock: () => number;
+  private readonly reensureAfterMs: number;
 
   constructor(options: AwsAutoScalingProviderOptions) {
     this.groups = parseAwsGroups(options.groups);
@@ -64,6 +67,7 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
     this.client = options.client ?? createAutoScalingClient(options.clientOptions);
     this.setup = new GroupSetup(this.client, this.caller);
     this.ledger = new IdempotencyLedger(options.idempotencyKeysKept ?? 10_000);
+    this.reensureAfterMs = options.reensureAfterMs ?? 600_000;
   }
 
   /** The models this provider has groups for. */
@@ -72,18 +76,22 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
   }
 
   /**
-   * Makes the model's lifecycle hook and warm pool match the config. scale() calls it once per
-   * model; a daemon may call it at start-up. A failure is not cached: the next call tries again.
+   * Makes the model's lifecycle hook and warm pool match the config. scale() calls it on a model's
+   * first scale and again once the last check is `reensureAfterMs` old (someone may have deleted
+   * the hook); a daemon may call it at start-up. A failure is not kept: the next call tries again.
    */
   ensureGroup(model: string): Promise<GroupSetupResult> {
     const config = this.config(model);
-    let pending = this.ensured.get(model);
-    if (!pending) {
-      pending = this.setup.ensure(config);
-      this.ensured.set(model, pending);
-      pending.catch(() => this.ensured.delete(model));
-    }
-    return pending;
+    const now = this.clock();
+    const last = this.ensured.get(model);
+    if (last && now - last.atMs < this.reensureAfterMs) return last.done;
+    const done = this.setup.ensure(config);
+    const entry = { done, atMs: now };
+    this.ensured.set(model, entry);
+    done.catch(() => {
+      if (this.ensured.get(model) === entry) this.ensured.delete(model);
+    });
+    return done;
   }
 
   async getState(model: string): Promise<ReplicaSetState> {
@@ -104,7 +112,7 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.ensured.values()]);
+    await Promise.allSettled([...this.ensured.values()].map((e) => e.done));
     if (this.ownsClient) this.client.destroy();
   }
 

@@ -53,6 +53,7 @@ export function classifyAwsError(err: unknown): Classified {
 }
 
 function fatalCode(c: Classified): AwsErrorCode {
+  if (/XML parse error|deserializ|unexpected end of input/i.test(c.message)) return AwsErrorCode.BadAnswer;
   if (c.awsCode === 'ValidationError' && /AutoScalingGroup name not found|not found - /i.test(c.message)) return AwsErrorCode.GroupNotFound;
   if (c.awsCode === 'ValidationError') return AwsErrorCode.InvalidRequest;
   if (c.awsCode === 'ScalingActivityInProgress' || c.awsCode === 'ResourceInUse') return AwsErrorCode.ScalingInProgress;
@@ -85,7 +86,12 @@ export class AwsCaller {
         const what = `${action} on Auto Scaling group ${group}`;
         if (c.kind === 'fatal') {
           const code = fatalCode(c);
-          const text = code === AwsErrorCode.GroupNotFound ? `Auto Scaling group ${group} not found (${action})` : `${what} failed: ${c.awsCode ?? 'error'}: ${c.message}`;
+          const text =
+            code === AwsErrorCode.GroupNotFound
+              ? `Auto Scaling group ${group} not found (${action})`
+              : code === AwsErrorCode.BadAnswer
+                ? `${what}: the answer could not be read: ${c.message}`
+                : `${what} failed: ${c.awsCode ?? 'error'}: ${c.message}`;
           throw new AwsProviderError(code, text, { group, action, awsCode: c.awsCode, attempts: attempt, cause: err });
         }
         if (attempt >= this.backoff.maxAttempts) {

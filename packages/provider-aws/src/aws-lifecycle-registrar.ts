@@ -10,6 +10,8 @@ import { type AutoScalingClientOptions, createAutoScalingClient } from './auto-s
 import { AwsErrorCode, AwsProviderError } from './errors/aws-provider-error.js';
 import { type BackoffOptions, ExponentialBackoff } from './exponential-backoff.js';
 
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+
 export interface AwsLifecycleRegistrarOptions {
   /** The Auto Scaling group this instance belongs to. */
   readonly groupName: string;
@@ -47,7 +49,7 @@ export class AwsLifecycleRegistrar implements Registrar {
     if (typeof options.hookName !== 'string' || !/^[A-Za-z0-9\-_/]{1,255}$/.test(options.hookName)) {
       issues.push({ path: 'hookName', value: options.hookName, allowed: 'a hook name of 1-255 characters: A-Z, a-z, 0-9, "-", "_", "/"' });
     }
-    if (options.instanceId !== undefined && !/^i-[0-9a-f]{8,17}$/.test(options.instanceId)) {
+    if (options.instanceId !== undefined && !INSTANCE_ID.test(options.instanceId)) {
       issues.push({ path: 'instanceId', value: options.instanceId, allowed: 'an EC2 instance id like i-0123456789abcdef0' });
     }
     if (issues.length > 0) throw new ValidationError(issues, 'AWS lifecycle registrar options');
@@ -99,7 +101,14 @@ export class AwsLifecycleRegistrar implements Registrar {
 
   private target(registration: ReplicaRegistration): { InstanceId?: string; LifecycleActionToken?: string } {
     if (this.options.lifecycleActionToken !== undefined) return { LifecycleActionToken: this.options.lifecycleActionToken };
-    return { InstanceId: this.options.instanceId ?? registration.replicaId };
+    const instanceId = this.options.instanceId ?? registration.replicaId;
+    if (!INSTANCE_ID.test(instanceId)) {
+      throw new ValidationError(
+        [{ path: 'replicaId', value: instanceId, allowed: 'an EC2 instance id like i-0123456789abcdef0 (or set the registrar\'s instanceId or lifecycleActionToken)' }],
+        `AWS lifecycle registration for hook ${this.options.hookName} of Auto Scaling group ${this.options.groupName}`,
+      );
+    }
+    return { InstanceId: instanceId };
   }
 
   /** Runs a lifecycle call; a ValidationError about the action is diagnosed against the hook. */

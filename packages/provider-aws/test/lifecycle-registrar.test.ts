@@ -110,6 +110,13 @@ describe('AwsLifecycleRegistrar: the warm-up agent completing its launching hook
     await expect(r.heartbeat(registration())).rejects.toMatchObject({ code: AwsErrorCode.Throttled, group: GROUP, action: 'RecordLifecycleActionHeartbeat' });
   });
 
+  it('a replicaId that is not an instance id is a ValidationError before any call', async () => {
+    const r = registrar();
+    await expect(r.register(registration('replica-7'))).rejects.toMatchObject({ code: 'E_VALIDATION', issues: [expect.objectContaining({ path: 'replicaId', value: 'replica-7' })] });
+    await expect(registrar({ instanceId }).register(registration('replica-7'))).resolves.toBeUndefined();
+    expect(h.fake.requestsOf('CompleteLifecycleAction')).toHaveLength(1);
+  });
+
   it('deregister() calls nothing', async () => {
     const before = h.fake.requests.length;
     await registrar().deregister(registration());

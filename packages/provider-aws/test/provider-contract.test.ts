@@ -20,6 +20,8 @@ describe('ReplicaProvider contract: AwsAutoScalingProvider', () => {
       if (a.transition !== 'autoscaling:EC2_INSTANCE_LAUNCHING' || h.fake.world.instance(a.instanceId)?.lifecycleState !== 'Pending:Wait') continue;
       await agent.register({ replicaId: a.instanceId, model: MODEL, url: 'http://127.0.0.1:9100', executionProvider: 'cpu' });
     }
+    // Warm-pool instances (Warmed:Pending:Wait) are warmed by their agents too.
+    h.fake.world.completeAllWaiting('CONTINUE', GROUP);
     h.fake.world.settle();
   }
 

@@ -133,6 +133,16 @@ describe('AwsAutoScalingProvider: throttling, 5xx, timeouts and bad parameters',
     expect(h.fake.requests.filter((r) => r.statusCode === 400)).toHaveLength(4 + 1);
   });
 
+  it('an unparsable answer is a typed error, not a crash, and the next call works', async () => {
+    const p = h.provider({ groups: PLAIN });
+    h.fake.malformed(1, 'DescribeAutoScalingGroups');
+    const err = await p.getState(MODEL).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AwsProviderError);
+    expect(err).toMatchObject({ code: AwsErrorCode.BadAnswer, group: GROUP, action: 'DescribeAutoScalingGroups', attempts: 1 });
+    expect((err as Error).message).toMatch(/DescribeAutoScalingGroups on Auto Scaling group asg-llama: the answer could not be read: .*XML parse error/);
+    expect((await p.getState(MODEL)).desired).toBe(1);
+  });
+
   it('a connection refused (fake gone) is retried, then E_AWS_UNAVAILABLE; nothing crashes', async () => {
     const p = h.provider({ groups: PLAIN });
     await h.fake.stop();

@@ -65,6 +65,20 @@ describe('AwsAutoScalingProvider: warm pool and lifecycle hook ensure', () => {
     expect(actions.indexOf('PutWarmPool')).toBeLessThan(actions.indexOf('SetDesiredCapacity'));
   });
 
+  it('checks again once reensureAfterMs has passed, and puts back a hook someone deleted', async () => {
+    const p = h.provider({ reensureAfterMs: 60_000 });
+    await p.scale({ model: MODEL, replicas: 2, idempotencyKey: 'a', reason: 'r', message: 'm' });
+    h.fake.world.deleteLifecycleHook(GROUP, HOOK);
+    h.clock.advance(59_000);
+    await p.scale({ model: MODEL, replicas: 3, idempotencyKey: 'b', reason: 'r', message: 'm' });
+    expect(h.fake.world.group(GROUP).hooks.has(HOOK)).toBe(false);
+    h.clock.advance(1_000);
+    await p.scale({ model: MODEL, replicas: 4, idempotencyKey: 'c', reason: 'r', message: 'm' });
+    expect(h.fake.world.group(GROUP).hooks.get(HOOK)).toMatchObject({ heartbeatTimeoutS: 120, defaultResult: 'ABANDON' });
+    expect(h.fake.requestsOf('PutLifecycleHook')).toHaveLength(2);
+    expect(h.fake.requestsOf('PutWarmPool')).toHaveLength(1);
+  });
+
   it('a group without warmPool/lifecycleHook in its config gets neither touched', async () => {
     const p = h.provider({ groups: { [MODEL]: { groupName: GROUP } } });
     expect(await p.ensureGroup(MODEL)).toEqual({ hook: 'absent-from-config', warmPool: 'absent-from-config' });

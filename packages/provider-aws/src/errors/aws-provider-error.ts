@@ -16,6 +16,8 @@ export const AwsErrorCode = {
   ScalingInProgress: 'E_AWS_SCALING_IN_PROGRESS',
   /** The caller may not call the action (AccessDenied...). */
   AccessDenied: 'E_AWS_ACCESS_DENIED',
+  /** AWS answered something that could not be read (bad XML, wrong shape). */
+  BadAnswer: 'E_AWS_BAD_ANSWER',
   /** Any other error answer. */
   RequestFailed: 'E_AWS_REQUEST_FAILED',
   /** No group configured for this model. */

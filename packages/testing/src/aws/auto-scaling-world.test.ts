@@ -38,6 +38,21 @@ describe('AutoScalingWorld', () => {
     expect(world.lifecycleActions()).toEqual([]);
   });
 
+  it('completeAllWaiting() completes the launching actions of one group', () => {
+    const { world, states } = setup();
+    world.createGroup({ name: 'g', maxSize: 4 });
+    world.createGroup({ name: 'other', maxSize: 4 });
+    for (const g of ['g', 'other']) {
+      world.putLifecycleHook(g, 'h', { transition: LAUNCHING });
+      world.setDesiredCapacity(g, 2, false);
+    }
+    world.advance();
+    expect(world.completeAllWaiting('CONTINUE', 'g')).toBe(2);
+    world.advance();
+    expect(states()).toEqual(['InService', 'InService']);
+    expect(states('other')).toEqual(['Pending:Wait', 'Pending:Wait']);
+  });
+
   it('heartbeat timeout applies the default result; a CONTINUE default lets the instance in', () => {
     const { world, states, tick } = setup();
     world.createGroup({ name: 'g', maxSize: 4 });

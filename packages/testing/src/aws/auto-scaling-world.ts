@@ -203,6 +203,21 @@ export class AutoScalingWorld {
   }
 
   /**
+   * Completes every open launching action (of one group, or all) the way warm-up agents would:
+   * the stand-in for "the replicas became warm" in tests. Returns how many were completed.
+   */
+  completeAllWaiting(result: LifecycleResult = 'CONTINUE', groupName?: string): number {
+    let n = 0;
+    for (const a of this.actions.list()) {
+      if (a.transition !== 'autoscaling:EC2_INSTANCE_LAUNCHING' || (groupName !== undefined && a.groupName !== groupName)) continue;
+      this.finish(a, result);
+      n++;
+    }
+    for (const g of this.groups.values()) this.reconcile(g);
+    return n;
+  }
+
+  /**
    * Moves every instance one lifecycle stage on (instances Terminated at the last advance leave),
    * then applies the default result of hooks whose heartbeat (or global) timeout has passed, then
    * reconciles capacity and warm pools. Returns how many groups or actions changed.

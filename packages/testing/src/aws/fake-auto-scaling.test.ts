@@ -112,6 +112,15 @@ describe('FakeAutoScaling over HTTP', () => {
     expect(fake.world.group('g1').desiredCapacity).toBe(1);
   });
 
+  it('malformed(): HTTP 200 with an unparsable body, state untouched', async () => {
+    fake.malformed(1, 'SetDesiredCapacity');
+    const r = await call(fake, { Action: 'SetDesiredCapacity', AutoScalingGroupName: 'g1', DesiredCapacity: '2' });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatch(/<SetDesiredCapacityResponse [^>]*><Auto$/);
+    expect(fake.world.group('g1').desiredCapacity).toBe(1);
+    expect(fake.requests[0]!.errorCode).toBe('Malformed');
+  });
+
   it('pages DescribeAutoScalingGroups with MaxRecords and NextToken', async () => {
     fake.world.createGroup({ name: 'g2' });
     fake.world.createGroup({ name: 'g3' });

@@ -5,7 +5,7 @@ import { AutoScalingWorld } from './auto-scaling-world.js';
 import { AwsFault } from './aws-fault.js';
 import { type Fault, FaultPlan } from './fault-plan.js';
 import { QueryParams } from './query-params.js';
-import { renderError, renderResponse } from './query-xml.js';
+import { AUTOSCALING_XMLNS, renderError, renderResponse } from './query-xml.js';
 
 export interface FakeAutoScalingOptions {
   /** Clock for heartbeat timeouts, cooldowns and launch times (default Date.now). */
@@ -81,6 +81,11 @@ export class FakeAutoScaling {
     this.faults.add({ kind: 'server-error', statusCode, code }, times, action);
   }
 
+  /** The next `times` matching requests get HTTP 200 with a truncated, unparsable body (state unchanged). */
+  malformed(times: number, action?: string): void {
+    this.faults.add({ kind: 'malformed' }, times, action);
+  }
+
   /** The next `times` matching answers are held back `delayMs`. */
   delay(delayMs: number, times: number, action?: string): void {
     this.faults.add({ kind: 'delay', delayMs }, times, action);
@@ -113,25 +118,7 @@ export class FakeAutoScaling {
     const requestId = this.nextRequestId();
     const params = new QueryParams(body);
     const faults = this.faults.take(params.action);
-    let statusCode = 200;
-    let errorCode: string | undefined;
-    let xml: string;
-    try {
-      const error = faults.find((f): f is Exclude<Fault, { kind: 'delay' }> => f.kind !== 'delay');
-      if (error?.kind === 'throttle') throw new AwsFault('Throttling', 'Rate exceeded', 400);
-      if (error?.kind === 'server-error') throw new AwsFault(error.code, 'An internal error has occurred (injected by the fake).', error.statusCode);
-      if (params.version !== API_VERSION) {
-        throw new AwsFault('InvalidAction', `Could not find operation ${params.action} for version ${params.version || 'NO_VERSION_SPECIFIED'}`);
-      }
-      const handler = Object.hasOwn(ACTION_HANDLERS, params.action) ? ACTION_HANDLERS[params.action] : undefined;
-      if (!handler) throw new AwsFault('InvalidAction', `The action ${params.action || '(none)'} is not valid for this web service.`);
-      xml = renderResponse(params.action, handler(this.world, params), requestId);
-    } catch (err) {
-      const fault = err instanceof AwsFault ? err : new AwsFault('InternalFailure', `fake: ${String(err)}`, 500);
-      statusCode = fault.statusCode;
-      errorCode = fault.code;
-      xml = renderError(fault.type, fault.code, fault.message, requestId);
-    }
+    const { statusCode, errorCode, xml } = this.answer(params, faults, requestId);
     this.requests.push({ action: params.action, params: params.entries(), atMs: this.clock(), signed, statusCode, errorCode });
     const delayMs = faults.reduce((ms, f) => (f.kind === 'delay' ? ms + f.delayMs : ms), 0);
     const send = (): void => {
@@ -145,6 +132,27 @@ export class FakeAutoScaling {
       send();
     }, delayMs);
     this.timers.add(timer);
+  }
+
+  private answer(params: QueryParams, faults: readonly Fault[], requestId: string): { statusCode: number; errorCode: string | undefined; xml: string } {
+    const injected = faults.find((f) => f.kind !== 'delay');
+    if (injected?.kind === 'malformed') {
+      const root = `${params.action || 'Unknown'}Response`;
+      return { statusCode: 200, errorCode: 'Malformed', xml: `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${AUTOSCALING_XMLNS}"><Auto` };
+    }
+    try {
+      if (injected?.kind === 'throttle') throw new AwsFault('Throttling', 'Rate exceeded', 400);
+      if (injected?.kind === 'server-error') throw new AwsFault(injected.code, 'An internal error has occurred (injected by the fake).', injected.statusCode);
+      if (params.version !== API_VERSION) {
+        throw new AwsFault('InvalidAction', `Could not find operation ${params.action} for version ${params.version || 'NO_VERSION_SPECIFIED'}`);
+      }
+      const handler = Object.hasOwn(ACTION_HANDLERS, params.action) ? ACTION_HANDLERS[params.action] : undefined;
+      if (!handler) throw new AwsFault('InvalidAction', `The action ${params.action || '(none)'} is not valid for this web service.`);
+      return { statusCode: 200, errorCode: undefined, xml: renderResponse(params.action, handler(this.world, params), requestId) };
+    } catch (err) {
+      const fault = err instanceof AwsFault ? err : new AwsFault('InternalFailure', `fake: ${String(err)}`, 500);
+      return { statusCode: fault.statusCode, errorCode: fault.code, xml: renderError(fault.type, fault.code, fault.message, requestId) };
+    }
   }
 
   private nextRequestId(): string {

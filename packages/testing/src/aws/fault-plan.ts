@@ -2,7 +2,9 @@
 export type Fault =
   | { readonly kind: 'throttle' }
   | { readonly kind: 'server-error'; readonly statusCode: number; readonly code: string }
-  | { readonly kind: 'delay'; readonly delayMs: number };
+  | { readonly kind: 'delay'; readonly delayMs: number }
+  /** HTTP 200 with a body that is not the expected XML. */
+  | { readonly kind: 'malformed' };
 
 interface PlannedFault {
   readonly fault: Fault;
