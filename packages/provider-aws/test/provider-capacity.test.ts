@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AwsLifecycleRegistrar } from '../src/aws-lifecycle-registrar.js';
 import { AwsErrorCode, AwsProviderError } from '../src/errors/aws-provider-error.js';
 import { GROUP, HOOK, type Harness, MODEL, startHarness } from './aws-harness.js';
 
@@ -89,6 +90,31 @@ describe('AwsAutoScalingProvider: capacity and state through the real SDK', () =
     expect(h.fake.world.group(GROUP).instances.length).toBe(launchedBefore);
     h.fake.world.settle();
     expect((await p.getState(MODEL)).replicas.filter((r) => r.phase === 'ready')).toHaveLength(3);
+  });
+
+  it('scale-out from a warmed pool: the pooled instance waits on the hook again, and goes InService when the agent completes it', async () => {
+    const p = h.provider({
+      groups: { [MODEL]: { groupName: GROUP, warmPool: { minSize: 1, maxGroupPreparedCapacity: 2 }, lifecycleHook: { name: HOOK, heartbeatTimeoutS: 300 } } },
+    });
+    await p.ensureGroup(MODEL);
+    h.fake.world.advance();
+    expect(h.fake.world.completeAllWaiting('CONTINUE', GROUP)).toBe(1); // warmed once, on entering the pool
+    h.fake.world.settle();
+    const pooled = h.fake.world.group(GROUP).instances.find((i) => i.lifecycleState === 'Warmed:Stopped')!;
+    expect(pooled).toBeDefined();
+
+    await p.scale(req(2, 'up-from-pool'));
+    expect(h.fake.world.instance(pooled.instanceId)?.lifecycleState).toBe('Pending');
+    h.fake.world.advance();
+    let replica = (await p.getState(MODEL)).replicas.find((r) => r.id === pooled.instanceId)!;
+    expect(replica.phase).toBe('warming');
+
+    const agent = new AwsLifecycleRegistrar({ groupName: GROUP, hookName: HOOK, client: h.client });
+    await agent.register({ replicaId: pooled.instanceId, model: MODEL, url: 'http://127.0.0.1:9100', executionProvider: 'cuda' });
+    h.fake.world.advance();
+    replica = (await p.getState(MODEL)).replicas.find((r) => r.id === pooled.instanceId)!;
+    expect(replica.phase).toBe('ready');
+    expect(h.fake.world.instance(pooled.instanceId)?.lifecycleState).toBe('InService');
   });
 
   it('an unhealthy InService instance is failed, not ready', async () => {
