@@ -1,0 +1,21 @@
+/** A small seeded PRNG (mulberry32) returning numbers in [0, 1): reproducible jitter in tests. */
+export class SeededRandom {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** `next` bound to this generator, for options that take a `() => number`. */
+  get fn(): () => number {
+    return () => this.next();
+  }
+}

@@ -1,0 +1,372 @@
+import { AwsFault } from './aws-fault.js';
+import { LifecycleActionBook } from './lifecycle-action-book.js';
+import {
+  type FakeGroup,
+  type FakeInstance,
+  type FakeLifecycleAction,
+  type FakeLifecycleHook,
+  type GroupInit,
+  type GroupUpdate,
+  type HookUpdate,
+  type WarmPoolUpdate,
+  type LifecycleResult,
+  type LifecycleTransition,
+  type PoolState,
+  type HealthStatus,
+  isInWarmPool,
+  isLeaving,
+  poolReadyState,
+} from './world-types.js';
+
+const LAUNCHING: LifecycleTransition = 'autoscaling:EC2_INSTANCE_LAUNCHING';
+const TERMINATING: LifecycleTransition = 'autoscaling:EC2_INSTANCE_TERMINATING';
+
+/**
+ * The state of the fake Auto Scaling service: groups, their instances and warm pools, lifecycle
+ * hooks and the lifecycle actions instances wait on. Mutations follow the API's rules; time moves
+ * only through `advance()` (one lifecycle stage per call) and the injected clock (heartbeat
+ * timeouts, cooldowns), so tests are deterministic.
+ */
+export class AutoScalingWorld {
+  private readonly groups = new Map<string, FakeGroup>();
+  private readonly actions = new LifecycleActionBook();
+  private readonly clock: () => number;
+  private instanceSeq = 0;
+
+  constructor(clock: () => number = Date.now) {
+    this.clock = clock;
+  }
+
+  createGroup(init: GroupInit): FakeGroup {
+    if (this.groups.has(init.name)) throw new AwsFault('AlreadyExists', `AutoScalingGroup by this name already exists - A group with the name ${init.name} already exists`);
+    const desired = init.desiredCapacity ?? 0;
+    const group: FakeGroup = {
+      name: init.name,
+      minSize: init.minSize ?? 0,
+      maxSize: init.maxSize ?? Math.max(10, desired),
+      desiredCapacity: desired,
+      defaultCooldownS: init.defaultCooldownS ?? 300,
+      healthCheckType: 'EC2',
+      createdAtMs: this.clock(),
+      availabilityZones: init.availabilityZones ?? ['us-east-1a', 'us-east-1b'],
+      lastScalingAtMs: undefined,
+      instances: [],
+      warmPool: undefined,
+      hooks: new Map(),
+    };
+    for (let i = 0; i < (init.inServiceInstances ?? desired); i++) group.instances.push(this.newInstance(group, 'InService'));
+    this.groups.set(group.name, group);
+    this.reconcile(group);
+    return group;
+  }
+
+  group(name: string): FakeGroup {
+    const g = this.groups.get(name);
+    if (!g) throw AwsFault.groupNotFound(name);
+    return g;
+  }
+
+  /** Named groups that exist (unknown names are left out, as AWS does); all groups when none named. */
+  describeGroups(names: readonly string[]): FakeGroup[] {
+    if (names.length === 0) return [...this.groups.values()];
+    return names.flatMap((n) => {
+      const g = this.groups.get(n);
+      return g ? [g] : [];
+    });
+  }
+
+  instance(instanceId: string): FakeInstance | undefined {
+    for (const g of this.groups.values()) {
+      const found = g.instances.find((i) => i.instanceId === instanceId);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  setHealth(instanceId: string, health: HealthStatus): void {
+    const inst = this.instance(instanceId);
+    if (!inst) throw new Error(`fake: no instance ${instanceId}`);
+    inst.healthStatus = health;
+  }
+
+  setDesiredCapacity(name: string, desired: number, honorCooldown: boolean): void {
+    const g = this.group(name);
+    if (desired > g.maxSize) throw AwsFault.validation(`New SetDesiredCapacity value ${desired} is above max value ${g.maxSize} for the AutoScalingGroup.`);
+    if (desired < g.minSize) throw AwsFault.validation(`New SetDesiredCapacity value ${desired} is below min value ${g.minSize} for the AutoScalingGroup.`);
+    const now = this.clock();
+    if (honorCooldown && g.lastScalingAtMs !== undefined && now < g.lastScalingAtMs + g.defaultCooldownS * 1000) {
+      throw new AwsFault('ScalingActivityInProgress', `Scaling activity in progress: the cooldown of AutoScalingGroup ${name} has not expired.`);
+    }
+    if (desired !== g.desiredCapacity) g.lastScalingAtMs = now;
+    g.desiredCapacity = desired;
+    this.reconcile(g);
+  }
+
+  updateGroup(name: string, update: GroupUpdate): void {
+    const g = this.group(name);
+    const minSize = update.minSize ?? g.minSize;
+    const maxSize = update.maxSize ?? g.maxSize;
+    if (minSize > maxSize) throw AwsFault.validation(`Max bound, ${maxSize}, must be greater than or equal to min bound, ${minSize}`);
+    let desired = update.desiredCapacity ?? g.desiredCapacity;
+    if (update.desiredCapacity !== undefined && (desired < minSize || desired > maxSize)) {
+      throw AwsFault.validation(`Desired capacity:${desired} must be between the specified min size:${minSize} and max size:${maxSize}`);
+    }
+    desired = Math.min(maxSize, Math.max(minSize, desired));
+    if (desired !== g.desiredCapacity) g.lastScalingAtMs = this.clock();
+    g.minSize = minSize;
+    g.maxSize = maxSize;
+    g.desiredCapacity = desired;
+    if (update.defaultCooldownS !== undefined) g.defaultCooldownS = update.defaultCooldownS;
+    this.reconcile(g);
+  }
+
+  putWarmPool(name: string, update: WarmPoolUpdate): void {
+    const g = this.group(name);
+    if (g.warmPool?.status === 'PendingDelete') {
+      throw new AwsFault('ResourceInUse', `The warm pool of AutoScalingGroup ${name} is being deleted; try again when the deletion completes.`);
+    }
+    const prev = g.warmPool;
+    const minSize = update.minSize ?? prev?.minSize ?? 0;
+    const rawMax = update.maxGroupPreparedCapacity ?? prev?.maxGroupPreparedCapacity;
+    const maxPrepared = rawMax === -1 ? undefined : rawMax;
+    if (maxPrepared !== undefined && maxPrepared < minSize) {
+      throw AwsFault.validation(`MaxGroupPreparedCapacity ${maxPrepared} must be greater than or equal to the warm pool MinSize ${minSize}.`);
+    }
+    g.warmPool = {
+      minSize,
+      maxGroupPreparedCapacity: maxPrepared,
+      poolState: update.poolState ?? prev?.poolState ?? 'Stopped',
+      reuseOnScaleIn: update.reuseOnScaleIn ?? prev?.reuseOnScaleIn ?? false,
+      status: undefined,
+    };
+    this.reconcile(g);
+  }
+
+  deleteWarmPool(name: string): void {
+    const g = this.group(name);
+    if (!g.warmPool) throw AwsFault.validation(`No warm pool found for AutoScalingGroup ${name}.`);
+    g.warmPool.status = 'PendingDelete';
+    for (const inst of g.instances) {
+      if (isInWarmPool(inst.lifecycleState) && !isLeaving(inst.lifecycleState)) inst.lifecycleState = 'Warmed:Terminating';
+    }
+    this.dropActions((a) => a.groupName === name && !this.groupInstance(g, a.instanceId));
+  }
+
+  putLifecycleHook(groupName: string, hookName: string, update: HookUpdate): void {
+    const g = this.group(groupName);
+    const prev = g.hooks.get(hookName);
+    const transition = update.transition ?? prev?.transition;
+    if (!transition) {
+      throw AwsFault.validation(`1 validation error detected: Value null at 'lifecycleTransition' failed to satisfy constraint: Member must not be null`);
+    }
+    const heartbeatTimeoutS = update.heartbeatTimeoutS ?? prev?.heartbeatTimeoutS ?? 3600;
+    g.hooks.set(hookName, {
+      name: hookName,
+      groupName,
+      transition,
+      heartbeatTimeoutS,
+      globalTimeoutS: Math.min(100 * heartbeatTimeoutS, 172800),
+      defaultResult: update.defaultResult ?? prev?.defaultResult ?? 'ABANDON',
+      notificationMetadata: update.notificationMetadata ?? prev?.notificationMetadata,
+      notificationTargetArn: update.notificationTargetArn ?? prev?.notificationTargetArn,
+      roleArn: update.roleArn ?? prev?.roleArn,
+    });
+  }
+
+  deleteLifecycleHook(groupName: string, hookName: string): void {
+    const g = this.group(groupName);
+    if (!g.hooks.delete(hookName)) throw AwsFault.validation(`No Lifecycle Hook found for name: ${hookName}`);
+    // Instances waiting on a deleted hook go on as if it had answered CONTINUE.
+    for (const a of this.actions.list()) if (a.groupName === groupName && a.hookName === hookName) this.finish(a, 'CONTINUE');
+  }
+
+  describeLifecycleHooks(groupName: string, names: readonly string[]): FakeLifecycleHook[] {
+    const g = this.group(groupName);
+    const all = [...g.hooks.values()];
+    return names.length === 0 ? all : all.filter((h) => names.includes(h.name));
+  }
+
+  /** Open lifecycle actions (what an SNS/EventBridge notification would have told the instance). */
+  lifecycleActions(): FakeLifecycleAction[] {
+    return this.actions.list();
+  }
+
+  recordHeartbeat(groupName: string, hookName: string, token: string | undefined, instanceId: string | undefined): void {
+    const a = this.findAction(groupName, hookName, token, instanceId);
+    a.lastHeartbeatAtMs = this.clock();
+  }
+
+  completeAction(groupName: string, hookName: string, result: LifecycleResult, token: string | undefined, instanceId: string | undefined): void {
+    const a = this.findAction(groupName, hookName, token, instanceId);
+    this.finish(a, result);
+    this.reconcile(this.group(groupName));
+  }
+
+  /**
+   * Completes every open launching action (of one group, or all) the way warm-up agents would:
+   * the stand-in for "the replicas became warm" in tests. Returns how many were completed.
+   */
+  completeAllWaiting(result: LifecycleResult = 'CONTINUE', groupName?: string): number {
+    let n = 0;
+    for (const a of this.actions.list()) {
+      if (a.transition !== 'autoscaling:EC2_INSTANCE_LAUNCHING' || (groupName !== undefined && a.groupName !== groupName)) continue;
+      this.finish(a, result);
+      n++;
+    }
+    for (const g of this.groups.values()) this.reconcile(g);
+    return n;
+  }
+
+  /**
+   * Moves every instance one lifecycle stage on (instances Terminated at the last advance leave),
+   * then applies the default result of hooks whose heartbeat (or global) timeout has passed, then
+   * reconciles capacity and warm pools. Returns how many groups or actions changed.
+   */
+  advance(): number {
+    let changes = 0;
+    const before = new Map<string, string>();
+    for (const g of this.groups.values()) {
+      before.set(g.name, g.instances.map((i) => `${i.instanceId}=${i.lifecycleState}`).join());
+      for (let i = g.instances.length - 1; i >= 0; i--) {
+        const s = g.instances[i]!.lifecycleState;
+        if (s === 'Terminated' || s === 'Warmed:Terminated') g.instances.splice(i, 1);
+      }
+      for (const inst of [...g.instances]) this.step(g, inst);
+    }
+    const now = this.clock();
+    for (const a of this.actions.list()) {
+      const hook = this.groups.get(a.groupName)?.hooks.get(a.hookName);
+      if (!hook) continue;
+      if (now - a.lastHeartbeatAtMs >= hook.heartbeatTimeoutS * 1000 || now - a.startedAtMs >= hook.globalTimeoutS * 1000) {
+        this.finish(a, hook.defaultResult);
+        changes++;
+      }
+    }
+    for (const g of this.groups.values()) {
+      if (g.warmPool?.status === 'PendingDelete' && !g.instances.some((i) => isInWarmPool(i.lifecycleState))) g.warmPool = undefined;
+      this.reconcile(g);
+      if (g.instances.map((i) => `${i.instanceId}=${i.lifecycleState}`).join() !== before.get(g.name)) changes++;
+    }
+    return changes;
+  }
+
+  /** advance() until nothing moves (instances waiting on hooks stay waiting). */
+  settle(maxSteps = 50): void {
+    for (let i = 0; i < maxSteps && this.advance() > 0; i++);
+  }
+
+  private step(g: FakeGroup, inst: FakeInstance): void {
+    const launchingHook = this.firstHook(g, LAUNCHING);
+    switch (inst.lifecycleState) {
+      case 'Pending':
+        if (launchingHook) this.wait(g, inst, launchingHook, 'Pending:Wait');
+        else inst.lifecycleState = 'InService';
+        return;
+      case 'Pending:Proceed':
+        inst.lifecycleState = 'InService';
+        return;
+      case 'InService':
+        if (inst.healthStatus === 'Unhealthy') inst.lifecycleState = 'Terminating';
+        return;
+      case 'Warmed:Pending':
+        if (launchingHook) this.wait(g, inst, launchingHook, 'Warmed:Pending:Wait');
+        else inst.lifecycleState = poolReadyState(g.warmPool?.poolState ?? 'Stopped');
+        return;
+      case 'Warmed:Pending:Proceed':
+        inst.lifecycleState = poolReadyState(g.warmPool?.poolState ?? 'Stopped');
+        return;
+      case 'Terminating': {
+        const hook = this.firstHook(g, TERMINATING);
+        if (hook) this.wait(g, inst, hook, 'Terminating:Wait');
+        else inst.lifecycleState = 'Terminated';
+        return;
+      }
+      case 'Terminating:Proceed':
+        inst.lifecycleState = 'Terminated';
+        return;
+      case 'Warmed:Terminating':
+        inst.lifecycleState = 'Warmed:Terminated';
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Launches or removes instances so the group matches its desired capacity and the warm pool its size. */
+  private reconcile(g: FakeGroup): void {
+    const active = g.instances.filter((i) => !isInWarmPool(i.lifecycleState) && !isLeaving(i.lifecycleState));
+    if (active.length < g.desiredCapacity) {
+      let missing = g.desiredCapacity - active.length;
+      const pooled = g.instances.filter((i) => i.lifecycleState.startsWith('Warmed:') && !i.lifecycleState.startsWith('Warmed:Pending') && !isLeaving(i.lifecycleState));
+      for (const inst of pooled.slice(0, missing)) {
+        inst.lifecycleState = 'Pending';
+        missing--;
+      }
+      for (; missing > 0; missing--) g.instances.push(this.newInstance(g, 'Pending'));
+    } else if (active.length > g.desiredCapacity) {
+      // Not-yet-ready instances go first, then the newest.
+      const order = [...active].sort((a, b) => Number(a.lifecycleState === 'InService') - Number(b.lifecycleState === 'InService') || b.launchSeq - a.launchSeq);
+      for (const inst of order.slice(0, active.length - g.desiredCapacity)) {
+        this.dropActions((a) => a.instanceId === inst.instanceId);
+        const reuse = g.warmPool !== undefined && g.warmPool.status === undefined && g.warmPool.reuseOnScaleIn;
+        inst.lifecycleState = reuse ? 'Warmed:Pending' : 'Terminating';
+      }
+    }
+    const pool = g.warmPool;
+    if (!pool || pool.status === 'PendingDelete') return;
+    const inPool = g.instances.filter((i) => isInWarmPool(i.lifecycleState) && !isLeaving(i.lifecycleState));
+    const maxPrepared = pool.maxGroupPreparedCapacity ?? g.maxSize;
+    const target = Math.max(pool.minSize, maxPrepared - g.desiredCapacity);
+    for (let n = inPool.length; n < target; n++) g.instances.push(this.newInstance(g, 'Warmed:Pending'));
+    for (const inst of inPool.slice(target)) {
+      this.dropActions((a) => a.instanceId === inst.instanceId);
+      inst.lifecycleState = 'Warmed:Terminating';
+    }
+  }
+
+  private finish(a: FakeLifecycleAction, result: LifecycleResult): void {
+    this.actions.close(a.token);
+    const g = this.groups.get(a.groupName);
+    const inst = g ? this.groupInstance(g, a.instanceId) : undefined;
+    if (!inst) return;
+    const s = inst.lifecycleState;
+    if (s === 'Pending:Wait') inst.lifecycleState = result === 'CONTINUE' ? 'Pending:Proceed' : 'Terminating';
+    else if (s === 'Warmed:Pending:Wait') inst.lifecycleState = result === 'CONTINUE' ? 'Warmed:Pending:Proceed' : 'Warmed:Terminating';
+    else if (s === 'Terminating:Wait') inst.lifecycleState = 'Terminating:Proceed';
+  }
+
+  private findAction(groupName: string, hookName: string, token: string | undefined, instanceId: string | undefined): FakeLifecycleAction {
+    this.group(groupName);
+    return this.actions.find(groupName, hookName, token, instanceId);
+  }
+
+  private wait(g: FakeGroup, inst: FakeInstance, hook: FakeLifecycleHook, state: FakeInstance['lifecycleState']): void {
+    inst.lifecycleState = state;
+    this.actions.open(g.name, hook.name, inst.instanceId, hook.transition, this.clock());
+  }
+
+  private firstHook(g: FakeGroup, transition: LifecycleTransition): FakeLifecycleHook | undefined {
+    return [...g.hooks.values()].filter((h) => h.transition === transition).sort((a, b) => a.name.localeCompare(b.name))[0];
+  }
+
+  private groupInstance(g: FakeGroup, instanceId: string): FakeInstance | undefined {
+    return g.instances.find((i) => i.instanceId === instanceId);
+  }
+
+  private dropActions(match: (a: FakeLifecycleAction) => boolean): void {
+    this.actions.drop(match);
+  }
+
+  private newInstance(g: FakeGroup, state: FakeInstance['lifecycleState']): FakeInstance {
+    this.instanceSeq++;
+    return {
+      instanceId: `i-${this.instanceSeq.toString(16).padStart(17, '0')}`,
+      lifecycleState: state,
+      healthStatus: 'Healthy',
+      availabilityZone: g.availabilityZones[this.instanceSeq % g.availabilityZones.length] ?? 'us-east-1a',
+      instanceType: 'g5.xlarge',
+      launchedAtMs: this.clock(),
+      launchSeq: this.instanceSeq,
+    };
+  }
+}
