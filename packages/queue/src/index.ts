@@ -1,1 +1,8 @@
-export {};
+export * from './errors/index.js';
+export * from './interfaces/index.js';
+export { BackoffPolicy, RETRY_DEFAULTS } from './backoff-policy.js';
+export { ManualClock } from './manual-clock.js';
+export { InProcessScaleQueue, type InProcessScaleQueueOptions } from './in-process-scale-queue.js';
+export { BullMqScaleQueue, type BullMqScaleQueueOptions } from './bullmq-scale-queue.js';
+export { readScaleJob, validateScaleJob, bullJobIdFor, type StoredScaleJob } from './scale-job-codec.js';
+export { createRedisClient, redactRedisUrl, withDeadline, DEFAULT_REDIS_URL, type RedisClientOptions } from './redis-client-factory.js';
