@@ -36,8 +36,6 @@ export interface BullMqScaleQueueOptions extends RetryOptions {
   readonly reconnectMaxDelayMs?: number;
   /** Longest wait of `close()` for the running job before connections are cut. Default 10000. */
   readonly closeTimeoutMs?: number;
-  /** Epoch ms now; injected so `delay = runAtMs - now` is testable. Default `Date.now`. */
-  readonly now?: () => number;
 }
 
 const JOB_NAME = 'scale';
@@ -61,8 +59,8 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
   private readonly options: Required<
     Pick<BullMqScaleQueueOptions, 'enqueueTimeoutMs' | 'lockDurationMs' | 'stalledIntervalMs' | 'maxStalledCount' | 'concurrency' | 'workerRetryDelayMs' | 'closeTimeoutMs'>
   >;
-  private readonly now: () => number;
   private readonly events = new ScaleJobEventHub();
+  private readonly reconnectMaxDelayMs: number | undefined;
   private readonly producerConnection: Redis;
   private readonly queue: Queue<StoredScaleJob>;
   private workerConnection: Redis | undefined;
@@ -76,7 +74,7 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
     this.prefix = options.prefix ?? 'warmpool';
     const source = `BullMQ scale queue ${this.queueName}`;
     this.backoff = new BackoffPolicy(options, source);
-    const r = new FieldReader({ ...options, now: undefined });
+    const r = new FieldReader({ ...options });
     const retentionMs = r.number('retentionMs', { default: 86_400_000, min: 1000 });
     this.retentionS = Math.ceil(retentionMs / 1000);
     this.options = {
@@ -89,7 +87,6 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
       closeTimeoutMs: r.number('closeTimeoutMs', { default: 10_000, min: 1 }),
     };
     if (r.issues.length > 0) throw new ValidationError(r.issues, source);
-    this.now = options.now ?? Date.now;
     const onError = (error: Error): void => this.events.emit({ type: 'error', error: this.unavailable('connection', error.message, error) });
     // The producer fails queued commands after one failed reconnect instead of holding them for later.
     this.producerConnection = createRedisClient(this.url, {
@@ -102,8 +99,6 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
     this.queue.on('error', (error: Error) => onError(error));
     this.reconnectMaxDelayMs = options.reconnectMaxDelayMs;
   }
-
-  private readonly reconnectMaxDelayMs: number | undefined;
 
   subscribe(listener: ScaleJobListener): () => void {
     return this.events.subscribe(listener);
@@ -178,7 +173,9 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
   }
 
   private async add(job: ScaleJob): Promise<EnqueueResult> {
-    const now = this.now();
+    // BullMQ runs a delayed job at timestamp + delay by the workers' wall clock: with timestamp = now that is
+    // exactly runAtMs (ties keep enqueue order). Time injection stops at Redis; the simulator uses the in-process queue.
+    const now = Date.now();
     const enqueueToken = randomUUID();
     const jobId = bullJobIdFor(job.id);
     await this.queue.add(JOB_NAME, { v: 1, job, enqueueToken }, {
