@@ -6,9 +6,9 @@ import { BackoffPolicy } from './backoff-policy.js';
 import { QueueClosedError } from './errors/queue-closed-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { ScaleJobFormatError } from './errors/scale-job-format-error.js';
-import type { ObservableScaleQueue, RetryOptions, ScaleJobListener } from './interfaces/scale-job-event.js';
+import type { ObservableScaleQueue, RetryOptions, ScaleJobEvent, ScaleJobListener } from './interfaces/scale-job-event.js';
 import { createRedisClient, DEFAULT_REDIS_URL, redactRedisUrl, withDeadline } from './redis-client-factory.js';
-import { ScaleJobEventHub } from './scale-job-event-hub.js';
+import { EventHub } from './event-hub.js';
 import { bullJobIdFor, readScaleJob, validateScaleJob, type StoredScaleJob } from './scale-job-codec.js';
 
 export interface BullMqScaleQueueOptions extends RetryOptions {
@@ -59,7 +59,7 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
   private readonly options: Required<
     Pick<BullMqScaleQueueOptions, 'enqueueTimeoutMs' | 'lockDurationMs' | 'stalledIntervalMs' | 'maxStalledCount' | 'concurrency' | 'workerRetryDelayMs' | 'closeTimeoutMs'>
   >;
-  private readonly events = new ScaleJobEventHub();
+  private readonly events = new EventHub<ScaleJobEvent>((error) => ({ type: 'error', error }));
   private readonly reconnectMaxDelayMs: number | undefined;
   private readonly producerConnection: Redis;
   private readonly queue: Queue<StoredScaleJob>;

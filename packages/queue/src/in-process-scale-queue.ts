@@ -1,9 +1,9 @@
 import { FieldReader, ValidationError, WarmpoolError, type EnqueueResult, type ScaleJob } from '@warmpool/domain';
 import { BackoffPolicy } from './backoff-policy.js';
 import { QueueClosedError } from './errors/queue-closed-error.js';
-import type { ObservableScaleQueue, RetryOptions, ScaleJobListener } from './interfaces/scale-job-event.js';
+import type { ObservableScaleQueue, RetryOptions, ScaleJobEvent, ScaleJobListener } from './interfaces/scale-job-event.js';
 import { systemClock, type TimerClock, type TimerHandle } from './interfaces/timer-clock.js';
-import { ScaleJobEventHub } from './scale-job-event-hub.js';
+import { EventHub } from './event-hub.js';
 import { validateScaleJob } from './scale-job-codec.js';
 
 export interface InProcessScaleQueueOptions extends RetryOptions {
@@ -42,7 +42,7 @@ export class InProcessScaleQueue implements ObservableScaleQueue {
   private readonly clock: TimerClock;
   private readonly backoff: BackoffPolicy;
   private readonly retentionMs: number;
-  private readonly events = new ScaleJobEventHub();
+  private readonly events = new EventHub<ScaleJobEvent>((error) => ({ type: 'error', error }));
   private readonly entries = new Map<string, Entry>();
   private handler: ((job: ScaleJob) => Promise<void>) | undefined;
   private timer: TimerHandle | undefined;

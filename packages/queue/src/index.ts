@@ -6,3 +6,4 @@ export { InProcessScaleQueue, type InProcessScaleQueueOptions } from './in-proce
 export { BullMqScaleQueue, type BullMqScaleQueueOptions } from './bullmq-scale-queue.js';
 export { readScaleJob, validateScaleJob, bullJobIdFor, type StoredScaleJob } from './scale-job-codec.js';
 export { createRedisClient, redactRedisUrl, withDeadline, DEFAULT_REDIS_URL, type RedisClientOptions } from './redis-client-factory.js';
+export { RedisLeaderLock, type RedisLeaderLockOptions, type LeaderEvent } from './redis-leader-lock.js';
