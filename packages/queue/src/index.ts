@@ -7,3 +7,4 @@ export { BullMqScaleQueue, type BullMqScaleQueueOptions } from './bullmq-scale-q
 export { readScaleJob, validateScaleJob, bullJobIdFor, type StoredScaleJob } from './scale-job-codec.js';
 export { createRedisClient, redactRedisUrl, withDeadline, DEFAULT_REDIS_URL, type RedisClientOptions } from './redis-client-factory.js';
 export { RedisLeaderLock, type RedisLeaderLockOptions, type LeaderEvent } from './redis-leader-lock.js';
+export { RedisDecisionStream, type RedisDecisionStreamOptions, type DecisionStreamEntry, type DecisionStreamPage, type DecisionStreamReadOptions, type DecisionStreamFollowOptions } from './redis-decision-stream.js';
