@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { ScaleJob } from '@warmpool/domain';
 import { Queue } from 'bullmq';
 import { afterEach, expect, it } from 'vitest';
@@ -108,6 +111,36 @@ describeWithRedis('BullMqScaleQueue (real Redis)', () => {
     expect(ranOnB).toEqual(['stuck']);
     await until(() => b.events.some((e) => e.type === 'completed'), 'completion on B');
     expect(b.events.filter((e) => e.type === 'stalled')).toEqual([{ type: 'stalled', jobId: 'stuck' }]);
+  });
+
+  it('a worker process killed with SIGKILL mid-job: another daemon runs the job after the lock expires', async () => {
+    const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    if (!existsSync(dist)) throw new Error(`${dist} missing: build first (npx tsc -b packages/queue)`);
+    const p = prefix('sigkill');
+    const script = fileURLToPath(new URL('./support/killable-worker.mjs', import.meta.url));
+    const child = spawn(process.execPath, [script, REDIS_URL, p, 'scale', '400', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let errOut = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (errOut += d.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    try {
+      await until(() => out.includes('ready') || child.exitCode !== null, 'the child worker to start');
+      expect(errOut).toBe('');
+      const producer = open(p);
+      await producer.q.enqueue(job('scale-up-7', Date.now()));
+      await until(() => out.includes('started scale-up-7'), 'the child to start the job');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(await exited).toBe('SIGKILL');
+
+    const survivor = open(p, { lockDurationMs: 400, stalledIntervalMs: 200 });
+    const ran: string[] = [];
+    survivor.q.process(async (j) => void ran.push(j.id));
+    await until(() => ran.length === 1, 'the survivor to run the job');
+    expect(ran).toEqual(['scale-up-7']);
+    expect(survivor.events.filter((e) => e.type === 'stalled')).toEqual([{ type: 'stalled', jobId: 'scale-up-7' }]);
   });
 
   it('enqueue while Redis is away fails fast with a typed error naming the URL; after Redis is back jobs flow again', async () => {
