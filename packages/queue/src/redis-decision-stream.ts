@@ -47,6 +47,8 @@ export interface RedisDecisionStreamOptions {
   readonly maxLen?: number;
   /** Longest wait for Redis per append/read. Default 2000. */
   readonly operationTimeoutMs?: number;
+  /** Connection errors of its own connection (lost, reconnecting); failed operations also throw. */
+  readonly onError?: (error: RedisUnavailableError) => void;
 }
 
 const FIELD = 'record';
@@ -73,7 +75,14 @@ export class RedisDecisionStream {
     if (r.issues.length > 0) throw new ValidationError(r.issues, 'decision stream options');
     this.redisUrl = redactRedisUrl(options.redisUrl ?? DEFAULT_REDIS_URL);
     this.ownsConnection = options.redis === undefined;
-    this.redis = options.redis ?? createRedisClient(options.redisUrl ?? DEFAULT_REDIS_URL, { maxRetriesPerRequest: 1, connectionName: 'warmpool:decisions' });
+    const onError = options.onError;
+    this.redis =
+      options.redis ??
+      createRedisClient(options.redisUrl ?? DEFAULT_REDIS_URL, {
+        maxRetriesPerRequest: 1,
+        connectionName: 'warmpool:decisions',
+        onError: (error) => onError?.(new RedisUnavailableError(this.redisUrl, `decision stream ${this.key}: connection`, error.message, { cause: error })),
+      });
   }
 
   /** Appends one decision record; returns its entry id. */

@@ -151,10 +151,13 @@ describeWithRedis('RedisDecisionStream (real Redis)', () => {
     const url = proxy.url;
     const key = `${freshPrefix('decisions')}:stream`;
     keys.push(key);
-    const s = new RedisDecisionStream({ redisUrl: url, key, operationTimeoutMs: 300 });
+    const connectionErrors: Error[] = [];
+    const s = new RedisDecisionStream({ redisUrl: url, key, operationTimeoutMs: 300, onError: (e) => connectionErrors.push(e) });
     streams.push(s);
     await s.append(decision('up', 1));
     await proxy.stop();
     await expect(s.append(decision('down', 2))).rejects.toMatchObject({ code: 'E_REDIS_UNAVAILABLE', redisUrl: url });
+    await sleep(100);
+    expect(connectionErrors[0]).toMatchObject({ code: 'E_REDIS_UNAVAILABLE', redisUrl: url });
   });
 });
