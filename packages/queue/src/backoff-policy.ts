@@ -25,3 +25,11 @@ export class BackoffPolicy {
     return attemptsMade < this.attempts;
   }
 }
+
+/**
+ * False when a handler's error says retrying cannot help (`retryable: false` on the error, e.g. a provider's 4xx):
+ * the job then fails at once instead of being retried.
+ */
+export function isRetryable(error: unknown): boolean {
+  return !(error !== null && typeof error === 'object' && (error as { retryable?: unknown }).retryable === false);
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { FieldReader, ValidationError, WarmpoolError, type EnqueueResult, type ScaleJob } from '@warmpool/domain';
-import { BackoffPolicy } from './backoff-policy.js';
+import { BackoffPolicy, isRetryable } from './backoff-policy.js';
 import { QueueClosedError } from './errors/queue-closed-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { ScaleJobFormatError } from './errors/scale-job-format-error.js';
@@ -196,14 +196,21 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
   private async runJob(bullJob: Job<StoredScaleJob>, handler: (job: ScaleJob) => Promise<void>): Promise<void> {
     const job = this.decode(bullJob);
     if (job instanceof ScaleJobFormatError) throw new UnrecoverableError(job.message);
-    await handler(job);
+    try {
+      await handler(job);
+    } catch (err) {
+      if (isRetryable(err)) throw err;
+      // BullMQ fails an UnrecoverableError at once; the handler's own error is kept as its cause for the event.
+      throw Object.assign(new UnrecoverableError(asError(err).message), { cause: err });
+    }
   }
 
   private onFailed(bullJob: Job<StoredScaleJob> | undefined, err: Error): void {
     const jobId = this.scaleJobIdOf(bullJob?.id ?? '');
     const decoded = bullJob ? this.decode(bullJob) : undefined;
     const job = decoded instanceof ScaleJobFormatError ? undefined : decoded;
-    const error = decoded instanceof ScaleJobFormatError ? decoded : asError(err);
+    const unwrapped = err instanceof UnrecoverableError && err.cause !== undefined ? err.cause : err;
+    const error = decoded instanceof ScaleJobFormatError ? decoded : asError(unwrapped);
     const attempt = bullJob?.attemptsMade ?? 0;
     const final = !job || !bullJob || typeof bullJob.finishedOn === 'number' || err instanceof UnrecoverableError;
     if (final) this.events.emit({ type: 'failed', job, jobId, attempt, error });

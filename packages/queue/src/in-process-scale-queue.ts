@@ -1,5 +1,5 @@
 import { FieldReader, ValidationError, WarmpoolError, type EnqueueResult, type ScaleJob } from '@warmpool/domain';
-import { BackoffPolicy } from './backoff-policy.js';
+import { BackoffPolicy, isRetryable } from './backoff-policy.js';
 import { QueueClosedError } from './errors/queue-closed-error.js';
 import type { ObservableScaleQueue, RetryOptions, ScaleJobEvent, ScaleJobListener } from './interfaces/scale-job-event.js';
 import { systemClock, type TimerClock, type TimerHandle } from './interfaces/timer-clock.js';
@@ -127,7 +127,7 @@ export class InProcessScaleQueue implements ObservableScaleQueue {
         this.finish(entry, 'completed');
         this.events.emit({ type: 'completed', job: entry.job, attempt: entry.attemptsMade });
       } catch (err) {
-        this.onHandlerError(entry, asError(err));
+        this.onHandlerError(entry, asError(err), isRetryable(err));
       }
     } finally {
       this.running = undefined;
@@ -135,8 +135,8 @@ export class InProcessScaleQueue implements ObservableScaleQueue {
     }
   }
 
-  private onHandlerError(entry: Entry, error: Error): void {
-    if (this.backoff.shouldRetry(entry.attemptsMade)) {
+  private onHandlerError(entry: Entry, error: Error, retryable: boolean): void {
+    if (retryable && this.backoff.shouldRetry(entry.attemptsMade)) {
       const retryInMs = this.backoff.retryDelayMs(entry.attemptsMade);
       entry.state = 'waiting';
       entry.dueAtMs = this.clock.now() + retryInMs;

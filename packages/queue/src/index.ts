@@ -1,6 +1,6 @@
 export * from './errors/index.js';
 export * from './interfaces/index.js';
-export { BackoffPolicy, RETRY_DEFAULTS } from './backoff-policy.js';
+export { BackoffPolicy, RETRY_DEFAULTS, isRetryable } from './backoff-policy.js';
 export { ManualClock } from './manual-clock.js';
 export { InProcessScaleQueue, type InProcessScaleQueueOptions } from './in-process-scale-queue.js';
 export { BullMqScaleQueue, type BullMqScaleQueueOptions } from './bullmq-scale-queue.js';

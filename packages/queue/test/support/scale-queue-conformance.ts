@@ -145,6 +145,26 @@ export function scaleQueueConformance(makeHarness: () => ScaleQueueHarness): voi
     expect(await q.enqueue(job('f', h.now()))).toEqual({ id: 'f', deduplicated: true });
   });
 
+  it('fails at once, without retries, when the handler error says retryable: false', async () => {
+    const { q, rec } = await open({ attempts: 5, backoffBaseMs: h.unitMs });
+    class QuotaError extends Error {
+      readonly retryable = false;
+      readonly code = 'E_QUOTA';
+    }
+    let calls = 0;
+    q.process(async () => {
+      calls++;
+      throw new QuotaError('403 quota');
+    });
+    await q.enqueue(job('nr', h.now()));
+    await until(() => finished(rec, 'failed').length === 1, 'nr to fail');
+    expect(calls).toBe(1);
+    const failed = rec.events.find((e) => e.type === 'failed');
+    expect(failed).toMatchObject({ attempt: 1, error: { code: 'E_QUOTA', message: '403 quota' } });
+    expect(failed?.type === 'failed' && failed.error).toBeInstanceOf(QuotaError);
+    expect(rec.events.filter((e) => e.type === 'retrying')).toEqual([]);
+  });
+
   it('close waits for the running job, then refuses new jobs', async () => {
     const { q, rec } = await open();
     let release!: () => void;
