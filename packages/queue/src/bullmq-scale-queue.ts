@@ -7,7 +7,7 @@ import { QueueClosedError } from './errors/queue-closed-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { ScaleJobFormatError } from './errors/scale-job-format-error.js';
 import type { ObservableScaleQueue, RetryOptions, ScaleJobEvent, ScaleJobListener } from './interfaces/scale-job-event.js';
-import { createRedisClient, DEFAULT_REDIS_URL, redactRedisUrl, withDeadline } from './redis-client-factory.js';
+import { createRedisClient, DEFAULT_REDIS_URL, isConnectionError, redactRedisUrl, withDeadline } from './redis-client-factory.js';
 import { EventHub } from './event-hub.js';
 import { bullJobIdFor, readScaleJob, validateScaleJob, type StoredScaleJob } from './scale-job-codec.js';
 
@@ -75,6 +75,7 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
     const source = `BullMQ scale queue ${this.queueName}`;
     this.backoff = new BackoffPolicy(options, source);
     const r = new FieldReader({ ...options });
+    r.string('redisUrl', { default: DEFAULT_REDIS_URL, pattern: /^rediss?:\/\/[^\s]+$/, patternText: 'a redis:// or rediss:// URL' });
     const retentionMs = r.number('retentionMs', { default: 86_400_000, min: 1000 });
     this.retentionS = Math.ceil(retentionMs / 1000);
     this.options = {
@@ -87,16 +88,15 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
       closeTimeoutMs: r.number('closeTimeoutMs', { default: 10_000, min: 1 }),
     };
     if (r.issues.length > 0) throw new ValidationError(r.issues, source);
-    const onError = (error: Error): void => this.events.emit({ type: 'error', error: this.unavailable('connection', error.message, error) });
     // The producer fails queued commands after one failed reconnect instead of holding them for later.
+    // Connection errors reach us through BullMQ's 'error' events (it listens on the connections it is given).
     this.producerConnection = createRedisClient(this.url, {
       maxRetriesPerRequest: 1,
       reconnectMaxDelayMs: options.reconnectMaxDelayMs,
       connectionName: `warmpool:${this.queueName}:producer`,
-      onError,
     });
     this.queue = new Queue<StoredScaleJob>(this.queueName, { connection: this.producerConnection, prefix: this.prefix });
-    this.queue.on('error', (error: Error) => onError(error));
+    this.queue.on('error', (error: Error) => this.reportError('producer', error));
     this.reconnectMaxDelayMs = options.reconnectMaxDelayMs;
   }
 
@@ -123,7 +123,6 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
       maxRetriesPerRequest: null,
       reconnectMaxDelayMs: this.reconnectMaxDelayMs,
       connectionName: `warmpool:${this.queueName}:worker`,
-      onError: (error) => this.events.emit({ type: 'error', error: this.unavailable('worker connection', error.message, error) }),
     });
     const worker = new Worker<StoredScaleJob>(this.queueName, (bullJob) => this.runJob(bullJob, handler), {
       connection: this.workerConnection,
@@ -140,7 +139,7 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
     });
     worker.on('failed', (bullJob, error) => this.onFailed(bullJob, error));
     worker.on('stalled', (bullJobId) => this.events.emit({ type: 'stalled', jobId: this.scaleJobIdOf(bullJobId) }));
-    worker.on('error', (error) => this.events.emit({ type: 'error', error: asError(error) }));
+    worker.on('error', (error) => this.reportError('worker', error));
     this.worker = worker;
   }
 
@@ -160,12 +159,17 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
   }
 
   private async shutdown(force: boolean): Promise<void> {
+    const bounded = async (what: string, closing: Promise<void>): Promise<void> => {
+      const timeoutMs = this.options.closeTimeoutMs;
+      const problem = `${what} of queue ${this.queueName} did not close within ${timeoutMs} ms; cutting its connections` +
+        (what === 'worker' ? ' (a running job is run again by another worker once its lock expires)' : '');
+      await withDeadline(closing, timeoutMs, () => new WarmpoolError('E_QUEUE_CLOSE_TIMEOUT', problem)).catch((err: unknown) =>
+        this.events.emit({ type: 'error', error: asError(err) }),
+      );
+    };
     try {
-      if (this.worker) {
-        const closed = this.worker.close(force);
-        await withDeadline(closed, this.options.closeTimeoutMs, () => new Error('worker close timed out')).catch(() => undefined);
-      }
-      await withDeadline(this.queue.close(), this.options.closeTimeoutMs, () => new Error('queue close timed out')).catch(() => undefined);
+      if (this.worker) await bounded('worker', this.worker.close(force));
+      await bounded('producer', this.queue.close());
     } finally {
       this.workerConnection?.disconnect();
       this.producerConnection.disconnect();
@@ -234,6 +238,11 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
     } catch {
       return bullJobId;
     }
+  }
+
+  private reportError(role: 'producer' | 'worker', error: unknown): void {
+    const err = asError(error);
+    this.events.emit({ type: 'error', error: isConnectionError(err) ? this.unavailable(`${role} connection of queue ${this.queueName}`, err.message, err) : err });
   }
 
   private unavailable(operation: string, detail: string, cause?: unknown): RedisUnavailableError {
