@@ -1,0 +1,43 @@
+import { FieldReader, ValidationError, type ScaleJob } from '@warmpool/domain';
+
+const JOB_KEYS = ['id', 'request', 'runAtMs'] as const;
+const REQUEST_KEYS = ['model', 'replicas', 'idempotencyKey', 'reason', 'message'] as const;
+
+/** Reads a scale job from untyped input, collecting every problem; returns the issues instead of throwing. */
+export function readScaleJob(input: unknown, prefix = 'job'): { job: ScaleJob; issues: ValidationError['issues'] } {
+  const r = new FieldReader(input, prefix);
+  r.rejectUnknown(JOB_KEYS);
+  const id = r.string('id');
+  const runAtMs = r.number('runAtMs', { min: 0 });
+  const q = r.child('request');
+  if (!r.has('request')) r.issues.push({ path: r.path('request'), value: undefined, allowed: 'a scale request object' });
+  q.rejectUnknown(REQUEST_KEYS);
+  const model = q.string('model');
+  const replicas = q.number('replicas', { min: 0, integer: true });
+  const idempotencyKey = q.string('idempotencyKey');
+  const reason = q.string('reason');
+  const message = typeof q.raw('message') === 'string' ? (q.raw('message') as string) : q.string('message');
+  return { job: { id, runAtMs, request: { model, replicas, idempotencyKey, reason, message } }, issues: r.issues };
+}
+
+/** Checks a job before it is queued: a bad job is the caller's bug and gets a {@link ValidationError} naming each field. */
+export function validateScaleJob(input: unknown, source = 'scale job'): ScaleJob {
+  const { job, issues } = readScaleJob(input);
+  if (issues.length > 0) throw new ValidationError(issues, source);
+  return job;
+}
+
+/** What a durable queue stores per job: the job itself, and a token unique to one enqueue call (to tell a duplicate). */
+export interface StoredScaleJob {
+  readonly v: 1;
+  readonly job: ScaleJob;
+  readonly enqueueToken: string;
+}
+
+/**
+ * BullMQ job id for a scale job id. BullMQ rejects integer-looking ids and ids with `:`, so the id is
+ * percent-encoded behind a fixed prefix; the mapping is one-to-one, so the same scale job id is the same BullMQ id.
+ */
+export function bullJobIdFor(scaleJobId: string): string {
+  return `scale.${encodeURIComponent(scaleJobId)}`;
+}
