@@ -10,7 +10,7 @@ export { simConfigFor, SIM_DEFAULTS, type SimSettings } from './engine/sim-confi
 export type { SimResult } from './engine/sim-result.js';
 export type { SimConfig, SimView, SimPolicy, SimPolicyFactory } from './policies/sim-policy.js';
 export { staticPolicy } from './policies/static-policy.js';
-export { predictivePolicy, simModelSpec, stepQuantile, type PredictiveOptions } from './policies/predictive-policy.js';
+export { predictivePolicy, simModelSpec, type PredictiveOptions } from './policies/predictive-policy.js';
 export { POLICIES, POLICY_NAMES, predictive } from './policies/registry.js';
 export { hpaPolicy, HpaController, HPA_DEFAULTS, type HpaSettings } from './policies/hpa-policy.js';
 export { hpaReplicaCount, utilizationPercent, type HpaMetricInput } from './policies/hpa-replica-calculator.js';

@@ -1,0 +1,70 @@
+import { leadTimeTotalS, type Forecaster, type ForecastBand, type ModelSpec, type StepObservation } from '@warmpool/domain';
+import { DEFAULT_PLANNER_OPTIONS, plan, type PlannerOptions, type PlanResult } from './plan.js';
+import { INITIAL_PLANNER_STATE, type PlannerState } from './planner-state.js';
+import type { Observation } from './observation.js';
+import { stepQuantile } from './step-quantile.js';
+
+export interface ModelPlannerOptions {
+  readonly spec: ModelSpec;
+  /** Forecast step, seconds (the history's resolution, at least the tick). */
+  readonly stepS: number;
+  /** Planner tick, seconds (how often `tick` is called). */
+  readonly tickS: number;
+  /** Builds the model's forecaster for a band quantile and step. */
+  readonly makeForecaster: (quantile: number, stepS: number) => Forecaster;
+  readonly planner?: Partial<PlannerOptions>;
+}
+
+/**
+ * One model's planning loop, shared by the simulator and the daemon so both make the same decision on the same
+ * inputs: completed demand steps feed the forecaster; each tick forecasts the window and calls the pure `plan()`.
+ * Deterministic; time is always passed in.
+ */
+export class ModelPlanner {
+  readonly spec: ModelSpec;
+  readonly stepS: number;
+  readonly bandQuantile: number;
+  private readonly forecaster: Forecaster;
+  private readonly options: PlannerOptions;
+  private readonly horizonSteps: number;
+  private band: ForecastBand | null = null;
+  private plannerState: PlannerState = INITIAL_PLANNER_STATE;
+
+  constructor(o: ModelPlannerOptions) {
+    this.spec = o.spec;
+    this.stepS = o.stepS;
+    const leadS = leadTimeTotalS(o.spec.leadTime);
+    this.bandQuantile = stepQuantile(o.spec.upperQuantile, o.stepS, leadS, o.tickS);
+    this.forecaster = o.makeForecaster(this.bandQuantile, o.stepS);
+    this.options = { ...DEFAULT_PLANNER_OPTIONS, ...o.planner };
+    this.horizonSteps = this.horizonStepsFor(leadS);
+  }
+
+  private horizonStepsFor(leadS: number): number {
+    return Math.ceil((leadS + this.spec.horizonS) / this.stepS) + 2;
+  }
+
+  /** Feeds one completed step of demand (from history or live counters), oldest first. */
+  observeStep(step: StepObservation): void {
+    this.forecaster.observe(step);
+    this.band = null;
+  }
+
+  get state(): PlannerState {
+    return this.plannerState;
+  }
+
+  /** The band the next tick plans with (forecast lazily, once per new step). */
+  forecast(leadS?: number): ForecastBand {
+    const steps = leadS === undefined ? this.horizonSteps : Math.max(this.horizonSteps, this.horizonStepsFor(leadS));
+    if (!this.band || this.band.p50PerS.length < steps) this.band = this.forecaster.forecast(steps);
+    return this.band;
+  }
+
+  /** Plans at `nowS` with the live observation; keeps the planner state for the next tick. */
+  tick(nowS: number, observation: Observation): PlanResult {
+    const result = plan(this.spec, observation, this.forecast(observation.measuredLeadTimeS), this.plannerState, nowS, this.options);
+    this.plannerState = result.nextState;
+    return result;
+  }
+}
