@@ -1,0 +1,3 @@
+export { ModelLoadError, type ModelLoadErrorCode } from './model-load-error.js';
+export { ModelShapeError } from './model-shape-error.js';
+export { WarmupError, type WarmupErrorCode } from './warmup-error.js';
