@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureTestModel } from '../src/models/test-model-catalog.js';
+import { TEST_MODELS, ensureTestModel } from '../src/models/test-model-catalog.js';
+import { buildTransformerBlock } from '../src/models/transformer-block-model.js';
 import { ConcurrencyLimiter } from '../src/replica/concurrency-limiter.js';
 import { ModelReplica } from '../src/replica/model-replica.js';
 import { FeedBuilder } from '../src/session/feed-builder.js';
@@ -96,6 +97,28 @@ describe('ModelReplica on the real ONNX Runtime (CPU)', () => {
     expect(s4).toMatchObject({ phase: 'failed', errorCode: 'E_VALIDATION' });
     expect(s4.reason).toContain('recorded-bad.json');
     expect(s4.reason).toContain('inputs[0].input_ids.data');
+  });
+
+  it('names the spec shape a fixed-shape model cannot take', async () => {
+    const fixed = join(dir, 'fixed-1x16.onnx');
+    writeFileSync(fixed, buildTransformerBlock({ ...TEST_MODELS['tiny-transformer']!, fixedInputDims: [1, 16] }));
+    const r = new ModelReplica({ name: 'm', modelPath: fixed, session: { executionProviders: ['cpu'] }, spec: spec({ shapes: [{ batch: 1, seq: 16 }, { batch: 4, seq: 64 }] }) });
+    const s = await r.start();
+    await r.close();
+    expect(s).toMatchObject({ phase: 'failed', errorCode: 'E_MODEL_SHAPE' });
+    expect(s.reason).toMatch(/^shape 4x64: input input_ids of .*fixed-1x16\.onnx has fixed shape \[1, 16\]: axis 0 is 1, the spec asks for 4$/);
+  });
+
+  it('keeps itself warm with light passes when idle', async () => {
+    const r = new ModelReplica({ name: 'm', modelPath: ensureTestModel('tiny-transformer'), session: { executionProviders: ['cpu'] }, spec: spec({ shapes: [{ batch: 1, seq: 4 }], keepWarmIdleMs: 40 }) });
+    try {
+      expect((await r.start()).phase).toBe('ready');
+      const deadline = Date.now() + 5_000;
+      while (r.status().keepWarmPasses < 2 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+      expect(r.status().keepWarmPasses).toBeGreaterThanOrEqual(2);
+    } finally {
+      await r.close();
+    }
   });
 
   it('warms recorded inputs from a file', async () => {

@@ -133,6 +133,7 @@ export class ModelReplica {
 
   async close(): Promise<void> {
     this.keepWarm?.stop();
+    await this.limiter.idle(); // a keep-warm pass or a request may still be running on the session
     await this.loaded?.session.release();
     this.loaded = undefined;
   }
