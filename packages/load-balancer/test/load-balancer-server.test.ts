@@ -79,6 +79,27 @@ describe('LoadBalancerServer', () => {
     expect(((await none.json()) as { message: string }).message).toContain('no ready replica for model unknown-model');
   });
 
+  it('slow start: a newly registered replica gets a linearly growing share of real traffic', async () => {
+    let now = 1_000_000;
+    const { url } = await lb({ nowMs: () => now, pool: { slowStartMs: 30_000, slowStartMinWeight: 0.05 } });
+    const old = await replica('old');
+    const fresh = await replica('new');
+    await register(url, { replicaId: 'old', model: 'm', url: old.url });
+    now += 60_000; // old is past its ramp
+    await register(url, { replicaId: 'new', model: 'm', url: fresh.url });
+    const shareAt = async (ageMs: number, n: number): Promise<number> => {
+      now = 1_060_000 + ageMs;
+      const before = fresh.served;
+      for (let i = 0; i < n; i++) expect((await infer(url)).status).toBe(200);
+      return (fresh.served - before) / n;
+    };
+    expect(await shareAt(7_500, 40)).toBeCloseTo(0.25 / 1.25, 1); // weight 0.25
+    expect(await shareAt(22_500, 35)).toBeCloseTo(0.75 / 1.75, 1); // weight 0.75
+    expect(await shareAt(30_000, 40)).toBe(0.5); // full weight: least outstanding, ties rotate
+    const weights = (await (await fetch(`${url}/replicas`)).json()) as { replicas: Array<{ replicaId: string; weight: number }> };
+    expect(weights.replicas.map((r) => r.weight)).toEqual([1, 1]);
+  });
+
   it('health checks stop routing to a failing replica at once and remove it after the threshold', async () => {
     const removed: string[] = [];
     const { server, url } = await lb({ log: (e) => e['event'] === 'replica-removed' && removed.push(String(e['replicaId'])) });

@@ -163,3 +163,28 @@ describe('replica agent with the real local load balancer', () => {
     }
   });
 });
+
+describe('warmpool-agent lb', () => {
+  it('runs the load balancer until a signal, and refuses to start without a token', async () => {
+    let stop!: (s: string) => void;
+    const io = captureIo(new Promise<string>((r) => (stop = r)));
+    const done = main(['lb', '--port', '0', '--token', 'x', '--slow-start-s', '5'], io);
+    const deadline = Date.now() + 5_000;
+    while (!io.outText().includes('lb-listening') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const { url } = JSON.parse(io.outText().split('\n')[0]!) as { url: string };
+    expect((await fetch(`${url}/livez`)).status).toBe(200);
+    expect((await fetch(`${url}/replicas`, { method: 'POST', body: '{}' })).status).toBe(401);
+    stop('SIGINT');
+    expect(await done).toBe(0);
+
+    const saved = process.env['WARMPOOL_LB_TOKEN'];
+    delete process.env['WARMPOOL_LB_TOKEN'];
+    try {
+      const io2 = captureIo();
+      expect(await main(['lb', '--port', '0'], io2)).toBe(2);
+      expect(io2.errText()).toContain('--token');
+    } finally {
+      if (saved !== undefined) process.env['WARMPOOL_LB_TOKEN'] = saved;
+    }
+  });
+});
