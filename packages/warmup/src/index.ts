@@ -10,6 +10,7 @@ export { parseFeeds, encodeTensor, MAX_JSON_TENSOR_ELEMENTS, type TensorJson } f
 export { systemClock, ManualClock, type Clock } from './warmup/clock.js';
 export { ConvergenceDetector, median, type ConvergenceState } from './warmup/convergence-detector.js';
 export { KeepWarm, type KeepWarmOptions } from './warmup/keep-warm.js';
+export { readGpuMemory, parseNvidiaSmiMemory, type GpuMemorySample } from './warmup/gpu-memory-probe.js';
 export { ProcessMemoryProbe, readCgroupLimitBytes, type MemoryProbe } from './warmup/memory-probe.js';
 export { shapeTargets, recordedTargets, type WarmTarget } from './warmup/warm-target.js';
 export {

@@ -34,7 +34,7 @@ describe('ModelServer', () => {
     expect((await fetch(`${url}/startupz`)).status).toBe(503);
     const cold = await infer('tiny', { inputs: { input_ids: { dims: [1, 2], data: [1, 2] } } });
     expect(cold.status).toBe(503);
-    expect((await cold.json()).error).toBe('E_NOT_READY');
+    expect(((await cold.json()) as { error: string }).error).toBe('E_NOT_READY');
 
     await replica.start();
     const after = await fetch(`${url}/readyz`);

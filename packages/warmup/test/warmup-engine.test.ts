@@ -5,6 +5,7 @@ import { ManualClock } from '../src/warmup/clock.js';
 import type { MemoryProbe } from '../src/warmup/memory-probe.js';
 import { readCgroupLimitBytes } from '../src/warmup/memory-probe.js';
 import { KeepWarm } from '../src/warmup/keep-warm.js';
+import { parseNvidiaSmiMemory, readGpuMemory } from '../src/warmup/gpu-memory-probe.js';
 import type { WarmTarget } from '../src/warmup/warm-target.js';
 import { WarmupEngine, type InferenceRunner } from '../src/warmup/warmup-engine.js';
 import { WARMUP_SPEC_DEFAULTS, parseWarmupSpec, type WarmupSpec } from '../src/warmup/warmup-spec.js';
@@ -102,6 +103,18 @@ describe('WarmupEngine with scripted latencies', () => {
     expect(report.reason).toMatch(/peak RSS 850 MiB is 85.0 % of the 1000 MiB limit \(configured\); must stay under 80 %/);
   });
 
+  it('checks GPU memory where measured, device-wide, against the same fraction', async () => {
+    const clock = new ManualClock();
+    const runner = new ScriptedRunner(clock, { a: () => 3 });
+    const gpu = (usedMiB: number) => () => ({ device: 0, usedBytes: usedMiB * 2 ** 20, totalBytes: 1000 * 2 ** 20 });
+    const ok = await new WarmupEngine(runner, spec({}), { clock, memory: memory(1, 10), gpuMemory: gpu(700) }).run([target('a', 1)]);
+    expect(ok.ready).toBe(true);
+    expect(ok.memory.gpu?.usedFraction).toBeCloseTo(0.7);
+    const full = await new WarmupEngine(new ScriptedRunner(clock, { a: () => 3 }), spec({}), { clock, memory: memory(1, 10), gpuMemory: gpu(900) }).run([target('a', 1)]);
+    expect(full.ready).toBe(false);
+    expect(full.reason).toBe('GPU 0 memory 900 MiB is 90.0 % of 1000 MiB; must stay under 80 %');
+  });
+
   it('a failing pass is a WarmupError naming the shape', async () => {
     const clock = new ManualClock();
     const runner: InferenceRunner = { run: async () => Promise.reject(new Error('Got invalid dimensions for input')) };
@@ -136,6 +149,17 @@ describe('parseWarmupSpec', () => {
     expect(paths).toEqual(['budgetS', 'colour', 'onTimeout', 'seqLengths', 'shapes[0].batch', 'windowSize']);
     expect((err as Error).message).toContain('spec.json');
     expect((err as Error).message).toContain('one of register-anyway, fail');
+  });
+});
+
+describe('nvidia-smi memory', () => {
+  it('parses the CSV and picks the visible device; undefined where nvidia-smi is missing', () => {
+    const text = '0, 1024, 81559\n1, 70000, 81559\n';
+    expect(parseNvidiaSmiMemory(text)).toHaveLength(2);
+    expect(readGpuMemory(() => text, '1')).toEqual({ device: 1, usedBytes: 70000 * 2 ** 20, totalBytes: 81559 * 2 ** 20 });
+    expect(readGpuMemory(() => text, undefined)?.device).toBe(0);
+    expect(readGpuMemory(() => { throw new Error('ENOENT'); }, undefined)).toBeUndefined();
+    expect(readGpuMemory(() => 'garbage', undefined)).toBeUndefined();
   });
 });
 

@@ -3,6 +3,7 @@ import { ModelSessionFactory, type LoadedSession } from '../session/model-sessio
 import { describeInputs, type Feeds, type ModelInputInfo } from '../session/feed-builder.js';
 import type { SessionConfig } from '../session/session-options.js';
 import { systemClock, type Clock } from '../warmup/clock.js';
+import { readGpuMemory, type GpuMemorySample } from '../warmup/gpu-memory-probe.js';
 import { KeepWarm } from '../warmup/keep-warm.js';
 import { ProcessMemoryProbe, type MemoryProbe } from '../warmup/memory-probe.js';
 import { recordedTargets, shapeTargets, type WarmTarget } from '../warmup/warm-target.js';
@@ -25,6 +26,8 @@ export interface ModelReplicaOptions {
   readonly memory?: MemoryProbe;
   /** Called on every warm pass (heartbeats while warming). */
   readonly onWarmPass?: (label: string, latencyMs: number) => void;
+  /** Accelerator memory reader used when the session runs on a GPU provider (default: nvidia-smi). */
+  readonly gpuMemory?: () => GpuMemorySample | undefined;
 }
 
 export interface ReplicaStatus {
@@ -100,6 +103,7 @@ export class ModelReplica {
         clock: this.clock,
         memory: this.memory,
         onPass: this.opts.onWarmPass,
+        gpuMemory: this.loaded.executionProvider === 'cpu' ? undefined : (this.opts.gpuMemory ?? (() => readGpuMemory())),
       });
       this.report = await engine.run(this.targets);
       this.set(this.report.ready ? 'ready' : 'not-ready', this.report.reason);

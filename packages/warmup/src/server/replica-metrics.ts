@@ -47,6 +47,12 @@ export class ReplicaMetrics {
         for (const s of w.shapes) out.sample('warmpool_warmup_steady_p50_ms', { model, shape: s.label }, s.steadyP50Ms);
         out.family('warmpool_memory_peak_rss_fraction', 'gauge', 'Peak RSS after the largest shape over the memory limit.');
         out.sample('warmpool_memory_peak_rss_fraction', { model }, w.memory.usedFraction);
+        if (w.memory.gpu) {
+          out.family('warmpool_gpu_memory_used_bytes', 'gauge', 'Device memory used after the largest shape (device-wide, nvidia-smi).');
+          out.sample('warmpool_gpu_memory_used_bytes', { model, device: String(w.memory.gpu.device) }, w.memory.gpu.usedBytes);
+          out.family('warmpool_gpu_memory_total_bytes', 'gauge', 'Device memory total.');
+          out.sample('warmpool_gpu_memory_total_bytes', { model, device: String(w.memory.gpu.device) }, w.memory.gpu.totalBytes);
+        }
       }
       out.family('warmpool_keep_warm_passes_total', 'counter', 'Light passes run while idle.');
       out.sample('warmpool_keep_warm_passes_total', { model }, st.keepWarmPasses);

@@ -2,6 +2,7 @@ import { WarmupError } from '../errors/warmup-error.js';
 import type { Feeds } from '../session/feed-builder.js';
 import type { Clock } from './clock.js';
 import { ConvergenceDetector, median } from './convergence-detector.js';
+import type { GpuMemorySample } from './gpu-memory-probe.js';
 import type { MemoryProbe } from './memory-probe.js';
 import type { WarmTarget } from './warm-target.js';
 import type { OnTimeoutPolicy, WarmupSpec } from './warmup-spec.js';
@@ -35,6 +36,8 @@ export interface MemoryReport {
   readonly maxFraction: number;
   /** peakRssBytes / limitBytes */
   readonly usedFraction: number;
+  /** Accelerator memory after the largest shape, where measured (device-wide). */
+  readonly gpu: (GpuMemorySample & { usedFraction: number }) | undefined;
   readonly ok: boolean;
 }
 
@@ -60,6 +63,8 @@ export interface WarmupEngineDeps {
   readonly memory: MemoryProbe;
   /** Progress hook (e.g. heartbeats to a lifecycle hook while warming). */
   readonly onPass?: (label: string, latencyMs: number) => void;
+  /** Accelerator memory, where there is one to measure (undefined: not checked). */
+  readonly gpuMemory?: () => GpuMemorySample | undefined;
 }
 
 /**
@@ -135,9 +140,19 @@ export class WarmupEngine {
     }
     if (!memory.ok) {
       outcome = 'no-headroom';
-      const text =
-        `peak RSS ${mib(memory.peakRssBytes)} MiB is ${(memory.usedFraction * 100).toFixed(1)} % of the ${mib(memory.limitBytes)} MiB limit (${memory.limitSource}); ` +
-        `must stay under ${(memory.maxFraction * 100).toFixed(0)} %`;
+      const problems: string[] = [];
+      const under = `must stay under ${(memory.maxFraction * 100).toFixed(0)} %`;
+      if (memory.usedFraction >= memory.maxFraction) {
+        problems.push(
+          `peak RSS ${mib(memory.peakRssBytes)} MiB is ${(memory.usedFraction * 100).toFixed(1)} % of the ${mib(memory.limitBytes)} MiB limit (${memory.limitSource}); ${under}`,
+        );
+      }
+      if (memory.gpu && memory.gpu.usedFraction >= memory.maxFraction) {
+        problems.push(
+          `GPU ${memory.gpu.device} memory ${mib(memory.gpu.usedBytes)} MiB is ${(memory.gpu.usedFraction * 100).toFixed(1)} % of ${mib(memory.gpu.totalBytes)} MiB; ${under}`,
+        );
+      }
+      const text = problems.join('; ');
       reason = reason ? `${text}; ${reason}` : text;
     }
     const ready = memory.ok && (converged || this.spec.onTimeout === 'register-anyway');
@@ -173,13 +188,17 @@ export class WarmupEngine {
     const peakRssBytes = memory.peakRssBytes();
     const limitBytes = memory.limitBytes();
     const usedFraction = peakRssBytes / limitBytes;
+    const g = this.deps.gpuMemory?.();
+    const gpu = g ? { ...g, usedFraction: g.usedBytes / g.totalBytes } : undefined;
+    const max = this.spec.maxMemoryFraction;
     return {
       peakRssBytes,
       limitBytes,
       limitSource: memory.limitSource(),
-      maxFraction: this.spec.maxMemoryFraction,
+      maxFraction: max,
       usedFraction,
-      ok: usedFraction < this.spec.maxMemoryFraction,
+      gpu,
+      ok: usedFraction < max && (!gpu || gpu.usedFraction < max),
     };
   }
 }
