@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,10 @@ describe('ModelSessionFactory', () => {
     expect(err).toBeInstanceOf(ModelLoadError);
     expect((err as ModelLoadError).code).toBe('E_MODEL_CORRUPT');
     expect((err as ModelLoadError).message).toContain(corrupt);
+    const truncated = join(dir, 'truncated.onnx');
+    writeFileSync(truncated, readFileSync(ensureTestModel('tiny-transformer')).subarray(0, 300_000));
+    const err3 = await new ModelSessionFactory({ executionProviders: ['cpu'] }).create(truncated).catch((e: unknown) => e);
+    expect(err3).toMatchObject({ code: 'E_MODEL_CORRUPT', file: truncated });
     const empty = join(dir, 'empty.onnx');
     writeFileSync(empty, '');
     const err2 = await new ModelSessionFactory({ executionProviders: ['cpu'] }).create(empty).catch((e: unknown) => e);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, realpathSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from '../errors/model-load-error.js';
@@ -19,7 +19,7 @@ export interface LoadedSession {
   readonly executionProvider: ExecutionProviderName;
   /** Providers tried before it, with their errors. */
   readonly fallbacks: readonly ProviderAttempt[];
-  /** Wall time of file read + session creation. */
+  /** Wall time of session creation (file read, graph optimization or cached optimized model). */
   readonly loadMs: number;
   /** True when a cached optimized model was loaded (graph optimization skipped). */
   readonly optimizedCacheHit: boolean;
@@ -43,22 +43,22 @@ export class ModelSessionFactory {
 
   async create(modelPath: string): Promise<LoadedSession> {
     const started = this.nowMs();
-    let bytes: Uint8Array;
+    let st: Stats;
     try {
-      const st = statSync(modelPath);
-      if (!st.isFile()) throw new ModelLoadError('E_MODEL_MISSING', modelPath, 'not a regular file');
-      bytes = readFileSync(modelPath);
+      st = statSync(modelPath);
     } catch (e) {
-      if (e instanceof ModelLoadError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       throw new ModelLoadError('E_MODEL_MISSING', modelPath, code === 'ENOENT' ? 'does not exist' : `cannot be read (${describe(e)})`, { cause: e });
     }
-    if (bytes.byteLength === 0) throw new ModelLoadError('E_MODEL_CORRUPT', modelPath, 'is empty (0 bytes)');
+    if (!st.isFile()) throw new ModelLoadError('E_MODEL_MISSING', modelPath, 'is not a regular file');
+    if (st.size === 0) throw new ModelLoadError('E_MODEL_CORRUPT', modelPath, 'is empty (0 bytes)');
+    // ONNX Runtime reads the file itself (no second copy of the weights in the JS heap).
+    const identity = `${realpathSync(modelPath)}\u0000${st.size}\u0000${st.mtimeMs}`;
 
     const fallbacks: ProviderAttempt[] = [];
     for (const provider of this.config.executionProviders) {
       try {
-        const created = await this.createFor(provider, modelPath, bytes);
+        const created = await this.createFor(provider, modelPath, identity);
         return { ...created, modelPath, executionProvider: provider, fallbacks, loadMs: this.nowMs() - started };
       } catch (e) {
         fallbacks.push({ provider, error: describe(e) });
@@ -87,10 +87,11 @@ export class ModelSessionFactory {
     };
   }
 
-  private cachePath(provider: ExecutionProviderName, modelPath: string, bytes: Uint8Array): string | undefined {
+  /** Cache entry of one model file (path, size, mtime), provider and level. */
+  private cachePath(provider: ExecutionProviderName, modelPath: string, identity: string): string | undefined {
     const dir = this.config.optimizedModelCacheDir;
     if (!dir || this.config.graphOptimizationLevel === 'disabled') return undefined;
-    const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+    const digest = createHash('sha256').update(identity).digest('hex').slice(0, 16);
     const stem = basename(modelPath).replace(/\.onnx$/i, '');
     return join(dir, `${stem}.${digest}.${provider}.${this.config.graphOptimizationLevel}.opt.onnx`);
   }
@@ -98,9 +99,9 @@ export class ModelSessionFactory {
   private async createFor(
     provider: ExecutionProviderName,
     modelPath: string,
-    bytes: Uint8Array,
+    identity: string,
   ): Promise<{ session: ort.InferenceSession; optimizedCacheHit: boolean; optimizedModelPath: string | undefined }> {
-    const cached = this.cachePath(provider, modelPath, bytes);
+    const cached = this.cachePath(provider, modelPath, identity);
     if (cached && isNonEmptyFile(cached)) {
       try {
         const session = await ort.InferenceSession.create(cached, { ...this.options(provider), graphOptimizationLevel: 'disabled' });
@@ -110,11 +111,11 @@ export class ModelSessionFactory {
       }
     }
     if (!cached) {
-      return { session: await ort.InferenceSession.create(bytes, this.options(provider)), optimizedCacheHit: false, optimizedModelPath: undefined };
+      return { session: await ort.InferenceSession.create(modelPath, this.options(provider)), optimizedCacheHit: false, optimizedModelPath: undefined };
     }
     mkdirSync(this.config.optimizedModelCacheDir!, { recursive: true });
     const tmp = `${cached}.${process.pid}.${Math.floor(Math.random() * 1e9)}.tmp`;
-    const session = await ort.InferenceSession.create(bytes, { ...this.options(provider), optimizedModelFilePath: tmp });
+    const session = await ort.InferenceSession.create(modelPath, { ...this.options(provider), optimizedModelFilePath: tmp });
     try {
       renameSync(tmp, cached);
     } catch {
