@@ -71,7 +71,7 @@ const now = (): number => performance.now();
 
 /**
  * Warm-up on this machine, measured: load + warm a replica, then the first N user requests per
- * shape and a steady sample after them; then, per shape, a FRESH session's first request (cold).
+ * shape and a steady sample after them (both round-robin over the shapes); then, per shape, a FRESH session's first request (cold).
  */
 export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement> {
   const firstN = opts.firstRequests ?? 10;
@@ -87,13 +87,17 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
     const builder = new FeedBuilder(replica.inputs, opts.modelPath, opts.spec.tokenIdMax);
     const after = new Map<string, { first: number[]; steady: number }>();
     if (status.warmup.ready) {
-      for (const shape of shapes) {
-        const first: number[] = [];
-        for (let i = 0; i < firstN; i++) first.push((await replica.infer(builder.build(shape, 1000 + i))).latencyMs);
-        const steady: number[] = [];
-        for (let i = 0; i < steadyN; i++) steady.push((await replica.infer(builder.build(shape, 5000 + i))).latencyMs);
-        after.set(shapeLabel(shape), { first, steady: median(steady) });
+      // User traffic mixes shapes: the first requests and the steady sample both go round-robin
+      // over the shapes, so neither side is charged for (or spared) shape switches.
+      const first = shapes.map(() => [] as number[]);
+      const steady = shapes.map(() => [] as number[]);
+      for (let i = 0; i < firstN; i++) {
+        for (const [k, shape] of shapes.entries()) first[k]!.push((await replica.infer(builder.build(shape, 1000 + i))).latencyMs);
       }
+      for (let i = 0; i < steadyN; i++) {
+        for (const [k, shape] of shapes.entries()) steady[k]!.push((await replica.infer(builder.build(shape, 5000 + i))).latencyMs);
+      }
+      shapes.forEach((shape, k) => after.set(shapeLabel(shape), { first: first[k]!, steady: median(steady[k]!) }));
     }
     await replica.close();
 
