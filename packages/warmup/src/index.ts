@@ -1,1 +1,32 @@
-export {};
+export * from './errors/index.js';
+export { SeededRandom } from './models/seeded-random.js';
+export { buildTransformerBlock, transformerWeightBytes, TEST_MODEL_INPUT, TEST_MODEL_OUTPUT, type TransformerBlockConfig } from './models/transformer-block-model.js';
+export { TEST_MODELS, DEFAULT_MODELS_DIR, ensureTestModel, isTestModelName } from './models/test-model-catalog.js';
+export * from './session/session-options.js';
+export { ModelSessionFactory, type LoadedSession, type ProviderAttempt } from './session/model-session-factory.js';
+export { FeedBuilder, describeInputs, type Feeds, type ModelInputInfo } from './session/feed-builder.js';
+export { shapeLabel, shapeElements, type InputShape } from './session/input-shape.js';
+export { parseFeeds, encodeTensor, MAX_JSON_TENSOR_ELEMENTS, type TensorJson } from './session/tensor-json.js';
+export { systemClock, ManualClock, type Clock } from './warmup/clock.js';
+export { ConvergenceDetector, median, type ConvergenceState } from './warmup/convergence-detector.js';
+export { KeepWarm, type KeepWarmOptions } from './warmup/keep-warm.js';
+export { readGpuMemory, parseNvidiaSmiMemory, type GpuMemorySample } from './warmup/gpu-memory-probe.js';
+export { ProcessMemoryProbe, readCgroupLimitBytes, type MemoryProbe } from './warmup/memory-probe.js';
+export { shapeTargets, recordedTargets, type WarmTarget } from './warmup/warm-target.js';
+export {
+  WarmupEngine,
+  type InferenceRunner,
+  type WarmupReport,
+  type WarmupOutcome,
+  type ShapeWarmupReport,
+  type ConcurrencyReport,
+  type MemoryReport,
+  type WarmupEngineDeps,
+} from './warmup/warmup-engine.js';
+export { parseWarmupSpec, loadWarmupSpec, WARMUP_SPEC_DEFAULTS, WARMUP_SPEC_KEYS, type WarmupSpec, type OnTimeoutPolicy } from './warmup/warmup-spec.js';
+export { ConcurrencyLimiter } from './replica/concurrency-limiter.js';
+export { ModelReplica, type ModelReplicaOptions, type ReplicaPhase, type ReplicaStatus } from './replica/model-replica.js';
+export { ModelServer, type ModelServerOptions } from './server/model-server.js';
+export { ReplicaMetrics } from './server/replica-metrics.js';
+export { PrometheusText, PROMETHEUS_CONTENT_TYPE, type Labels } from './server/prometheus-text.js';
+export { LatencyHistogram, DEFAULT_LATENCY_BUCKETS_S } from './server/latency-histogram.js';

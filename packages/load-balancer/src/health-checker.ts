@@ -1,0 +1,90 @@
+import type { PoolReplica, ReplicaPool } from './replica-pool.js';
+
+export interface HealthCheckerOptions {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** Consecutive failed checks after which a replica is removed. */
+  readonly failureThreshold: number;
+}
+
+export const HEALTH_CHECKER_DEFAULTS: HealthCheckerOptions = { intervalMs: 2_000, timeoutMs: 1_000, failureThreshold: 3 };
+
+/** What one /readyz probe found. */
+export interface ProbeResult {
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** GET {url}/readyz: ok on 200; anything else (status, timeout, refused) is a failure with the detail. */
+export async function probeReady(url: string, timeoutMs: number): Promise<ProbeResult> {
+  try {
+    const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(timeoutMs) });
+    const text = await res.text();
+    if (res.status === 200) return { ok: true, detail: 'ready' };
+    let reason = text.slice(0, 300);
+    try {
+      reason = (JSON.parse(text) as { reason?: string }).reason ?? reason;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { ok: false, detail: `/readyz answered ${res.status}: ${reason}` };
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string } }).cause?.code;
+    return { ok: false, detail: `/readyz unreachable: ${cause ?? (e as Error).message}` };
+  }
+}
+
+/**
+ * Active health checks: a replica failing /readyz stops getting traffic at once, and is removed
+ * after `failureThreshold` consecutive failures. `checkOnce()` is the whole logic; `start()` only
+ * runs it on an interval.
+ */
+export class HealthChecker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  readonly options: HealthCheckerOptions;
+
+  constructor(
+    private readonly pool: ReplicaPool,
+    options: Partial<HealthCheckerOptions> = {},
+    private readonly onRemoved: (replica: PoolReplica, detail: string) => void = () => {},
+  ) {
+    this.options = { ...HEALTH_CHECKER_DEFAULTS, ...options };
+  }
+
+  async checkOnce(): Promise<void> {
+    await Promise.all(this.pool.list().filter((r) => !r.draining).map((r) => this.check(r)));
+  }
+
+  start(): void {
+    this.stop();
+    this.timer = setInterval(() => {
+      if (!this.running) this.running = this.checkOnce().finally(() => (this.running = undefined));
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private async check(r: PoolReplica): Promise<void> {
+    const result = await probeReady(r.url, this.options.timeoutMs);
+    if (this.pool.get(r.id) !== r) return; // re-registered or removed meanwhile
+    if (result.ok) {
+      r.ready = true;
+      r.failures = 0;
+      r.lastError = undefined;
+      return;
+    }
+    r.ready = false;
+    r.failures += 1;
+    r.lastError = result.detail;
+    if (r.failures >= this.options.failureThreshold) {
+      this.pool.remove(r.id);
+      this.onRemoved(r, result.detail);
+    }
+  }
+}

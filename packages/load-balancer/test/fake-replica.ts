@@ -1,0 +1,65 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A real HTTP replica on 127.0.0.1: /readyz by a flag, infer answers its id; requests can be held. */
+export class FakeReplica {
+  ready = true;
+  served = 0;
+  private held: Array<() => void> = [];
+  hold = false;
+  private server: Server;
+  url = '';
+
+  constructor(readonly id: string) {
+    this.server = createServer((req, res) => {
+      if (req.url === '/readyz') {
+        res.writeHead(this.ready ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ready: this.ready, reason: this.ready ? undefined : `${id} warming` }));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const reply = () => {
+          this.served += 1;
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ replica: this.id, echo: Buffer.concat(chunks).toString('utf8') }));
+        };
+        if (this.hold) this.held.push(reply);
+        else reply();
+      });
+    });
+  }
+
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  release(): void {
+    const h = this.held;
+    this.held = [];
+    h.forEach((f) => f());
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.release();
+    await new Promise<void>((r) => {
+      this.server.close(() => r());
+      this.server.closeAllConnections();
+    });
+  }
+}
+
+export async function waitFor(cond: () => boolean, timeoutMs = 2000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,0 +1,44 @@
+import { OverloadedError } from '../errors/overloaded-error.js';
+
+/** Runs at most `maxConcurrent` tasks at once, queues up to `maxQueue` more (FIFO), rejects beyond. */
+export class ConcurrencyLimiter {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    readonly maxConcurrent: number,
+    readonly maxQueue: number,
+  ) {
+    if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) throw new RangeError(`maxConcurrent must be an integer >= 1, got ${maxConcurrent}`);
+    if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new RangeError(`maxQueue must be an integer >= 0, got ${maxQueue}`);
+  }
+
+  get running(): number {
+    return this.active;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.maxConcurrent) {
+      if (this.waiting.length >= this.maxQueue) throw new OverloadedError(this.active, this.waiting.length);
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active += 1;
+    }
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight to the next waiter
+      else this.active -= 1;
+    }
+  }
+
+  /** Resolves when nothing runs or waits (drain). */
+  async idle(pollMs = 10): Promise<void> {
+    while (this.active > 0 || this.waiting.length > 0) await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

@@ -1,0 +1,93 @@
+import { FieldReader, ValidationError, type ValidationIssue } from '@warmpool/domain';
+import * as ort from 'onnxruntime-node';
+import type { Feeds, ModelInputInfo } from './feed-builder.js';
+
+/**
+ * JSON form of a tensor, used by the infer endpoint and recorded-input files:
+ * `{ "dims": [2, 8], "data": [...row-major numbers], "type": "int64" }` (`type` optional: the
+ * model's declared input type). Outputs come back in the same form.
+ */
+export interface TensorJson {
+  readonly dims: number[];
+  readonly type: string;
+  readonly data: number[];
+}
+
+/** Largest tensor accepted from JSON (elements). */
+export const MAX_JSON_TENSOR_ELEMENTS = 1 << 22;
+
+const TYPED: Record<string, (n: number[]) => ort.Tensor['data']> = {
+  float32: (n) => Float32Array.from(n),
+  int32: (n) => Int32Array.from(n),
+  int64: (n) => BigInt64Array.from(n, (v) => BigInt(v)),
+};
+
+/**
+ * Reads `{ inputName: TensorJson }` against the model's inputs, collecting every problem with its
+ * key path (`inputs.input_ids.dims[1]`) into one ValidationError.
+ */
+export function parseFeeds(value: unknown, inputs: readonly ModelInputInfo[], source: string, prefix = 'inputs'): Feeds {
+  const issues: ValidationIssue[] = [];
+  const feeds: Feeds = {};
+  const root = new FieldReader(value, prefix, issues);
+  root.rejectUnknown(inputs.map((i) => i.name));
+  for (const input of inputs) {
+    const path = `${prefix}.${input.name}`;
+    if (!root.has(input.name)) {
+      issues.push({ path, value: undefined, allowed: `a tensor {dims, data} for model input ${input.name} [${input.dims.join(', ')}] ${input.type}` });
+      continue;
+    }
+    const t = root.child(input.name);
+    t.rejectUnknown(['dims', 'data', 'type']);
+    const type = t.has('type') ? t.oneOf('type', [input.type]) : input.type;
+    const make = TYPED[type];
+    if (!make) {
+      issues.push({ path, value: input.type, allowed: `a model input of type ${Object.keys(TYPED).join(', ')}` });
+      continue;
+    }
+    const dims = t.raw('dims');
+    const before = issues.length;
+    if (!Array.isArray(dims) || dims.length !== input.dims.length) {
+      issues.push({ path: `${path}.dims`, value: dims, allowed: `an array of ${input.dims.length} sizes matching [${input.dims.join(', ')}]` });
+    } else {
+      dims.forEach((d: unknown, i) => {
+        const fixed = input.dims[i];
+        if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) {
+          issues.push({ path: `${path}.dims[${i}]`, value: d, allowed: 'a positive integer' });
+        } else if (typeof fixed === 'number' && fixed > 0 && d !== fixed) {
+          issues.push({ path: `${path}.dims[${i}]`, value: d, allowed: `${fixed} (fixed in the model)` });
+        }
+      });
+    }
+    const data = t.raw('data');
+    if (!Array.isArray(data)) {
+      issues.push({ path: `${path}.data`, value: typeof data === 'object' ? '(not an array)' : data, allowed: 'an array of numbers' });
+    }
+    if (issues.length > before || !Array.isArray(data) || !Array.isArray(dims)) continue;
+    const n = (dims as number[]).reduce((a, b) => a * b, 1);
+    if (n > MAX_JSON_TENSOR_ELEMENTS) {
+      issues.push({ path: `${path}.dims`, value: dims, allowed: `at most ${MAX_JSON_TENSOR_ELEMENTS} elements` });
+      continue;
+    }
+    if (data.length !== n) {
+      issues.push({ path: `${path}.data`, value: `(${data.length} values)`, allowed: `${n} values (product of dims [${(dims as number[]).join(', ')}])` });
+      continue;
+    }
+    const integer = type !== 'float32';
+    const bad = data.findIndex((v: unknown) => typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)));
+    if (bad >= 0) {
+      issues.push({ path: `${path}.data[${bad}]`, value: data[bad], allowed: integer ? 'an integer' : 'a finite number' });
+      continue;
+    }
+    feeds[input.name] = new ort.Tensor(type as 'float32', make(data as number[]) as Float32Array, dims as number[]);
+  }
+  if (issues.length > 0) throw new ValidationError(issues, source);
+  return feeds;
+}
+
+export function encodeTensor(t: ort.Tensor): TensorJson {
+  const data = t.data;
+  const values: number[] =
+    data instanceof BigInt64Array || data instanceof BigUint64Array ? Array.from(data, (v) => Number(v)) : Array.from(data as ArrayLike<number>);
+  return { dims: [...t.dims], type: t.type, data: values };
+}
