@@ -1,0 +1,100 @@
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+
+type Attr = number | number[] | string;
+
+/** Builds an ONNX graph node by node; `build()` returns the serialized ModelProto bytes. */
+export class OnnxGraphBuilder {
+  private readonly nodes: onnxProto.onnx.INodeProto[] = [];
+  private readonly initializers: onnxProto.onnx.ITensorProto[] = [];
+  private readonly inputs: onnxProto.onnx.IValueInfoProto[] = [];
+  private readonly outputs: onnxProto.onnx.IValueInfoProto[] = [];
+  private counter = 0;
+
+  constructor(
+    private readonly graphName: string,
+    private readonly opsetVersion: number,
+  ) {}
+
+  /** A fresh value name with a readable prefix. */
+  name(prefix: string): string {
+    this.counter += 1;
+    return `${prefix}_${this.counter}`;
+  }
+
+  input(name: string, elemType: 'int64' | 'float32', dims: Array<number | string>): string {
+    this.inputs.push(valueInfo(name, elemType, dims));
+    return name;
+  }
+
+  output(name: string, elemType: 'int64' | 'float32', dims: Array<number | string>): void {
+    this.outputs.push(valueInfo(name, elemType, dims));
+  }
+
+  floatTensor(name: string, dims: number[], values: Float32Array): string {
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    this.initializers.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: bytes.slice() });
+    return name;
+  }
+
+  int64Tensor(name: string, values: number[]): string {
+    const buf = new BigInt64Array(values.map((v) => BigInt(v)));
+    this.initializers.push({
+      name,
+      dims: [values.length],
+      dataType: onnx.TensorProto.DataType.INT64,
+      rawData: new Uint8Array(buf.buffer),
+    });
+    return name;
+  }
+
+  /** Adds a node and returns its (single) output name. */
+  node(opType: string, inputs: string[], attrs: Record<string, Attr> = {}, outputName?: string): string {
+    const out = outputName ?? this.name(opType.toLowerCase());
+    this.nodes.push({
+      opType,
+      input: inputs,
+      output: [out],
+      name: this.name(`n_${opType}`),
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
+    return out;
+  }
+
+  build(producer: string): Uint8Array {
+    const model: onnxProto.onnx.IModelProto = {
+      irVersion: 8,
+      producerName: producer,
+      opsetImport: [{ domain: '', version: this.opsetVersion }],
+      graph: {
+        name: this.graphName,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
+    };
+    return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+  }
+}
+
+function valueInfo(name: string, elemType: 'int64' | 'float32', dims: Array<number | string>): onnxProto.onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: elemType === 'int64' ? onnx.TensorProto.DataType.INT64 : onnx.TensorProto.DataType.FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+      },
+    },
+  };
+}
+
+function attribute(name: string, value: Attr): onnxProto.onnx.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof value === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(value) };
+  if (Array.isArray(value)) return { name, type: T.INTS, ints: value };
+  if (Number.isInteger(value)) return { name, type: T.INT, i: value };
+  return { name, type: T.FLOAT, f: value };
+}
