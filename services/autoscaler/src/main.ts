@@ -4,6 +4,8 @@ import { UsageError } from './cli/usage-error.js';
 import { start } from './cli/start-command.js';
 import { bench } from './cli/bench-command.js';
 import { backtestCommand } from './cli/backtest-command.js';
+import { configCommand, CONFIG_USAGE } from './cli/config-command.js';
+import { ConfigFileError } from './config/load-config-file.js';
 
 const USAGE = `warmpool — predictive warm-pool autoscaler for GPU model serving
 
@@ -12,6 +14,7 @@ usage:
   warmpool backtest --trace FILE [--horizon-steps N] [--quantile 0.95] [--json]
   warmpool bench planner [--models 1000] [--json]
   warmpool start        the demo on the embedded default (what npm start runs)
+  ${CONFIG_USAGE}
 `;
 
 type Command = (argv: readonly string[], out: (s: string) => void) => number | Promise<number>;
@@ -21,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   start,
   bench,
   backtest: backtestCommand,
+  config: configCommand,
 };
 
 /** CLI entry: returns the exit code (0 ok, 1 runtime failure, 2 bad input or usage). */
@@ -38,7 +42,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   try {
     return await command(rest, out);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof TraceFormatError || e instanceof ValidationError) {
+    if (e instanceof UsageError || e instanceof TraceFormatError || e instanceof ValidationError || e instanceof ConfigFileError) {
       err(`warmpool ${name}: ${e.message}`);
       return 2;
     }

@@ -1,0 +1,210 @@
+import { isAbsolute, resolve } from 'node:path';
+import { FieldReader, MODEL_SPEC_KEYS, ValidationError, readModelSpec } from '@warmpool/domain';
+import { parseAwsGroups, type AwsGroupConfig } from '@warmpool/provider-aws';
+import { readKubernetesTarget } from '@warmpool/provider-kubernetes';
+import type {
+  DecisionLogConfig,
+  HistoryConfig,
+  HistoryKind,
+  LeaderElectionConfig,
+  LeaderElectionKind,
+  ModelConfig,
+  ModelTarget,
+  ProviderConfig,
+  ProviderKind,
+  QueueConfig,
+  WarmpoolConfig,
+} from './warmpool-config.js';
+
+export const TOP_LEVEL_KEYS = ['tickS', 'dryRun', 'gpuBudgetBytes', 'models', 'provider', 'history', 'queue', 'decisionLog', 'leaderElection'] as const;
+export const MODEL_EXTRA_KEYS = ['target', 'stepS', 'warmupSpec', 'historyQuery'] as const;
+const HTTP_URL = /^https?:\/\/[^\s/]+(\/[^\s]*)?$/;
+const REDIS_URL = /^rediss?:\/\/[^\s]+$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DAY_S = 86_400;
+
+/** Environment the config may consult (REDIS_URL selects the Redis queue); injected so tests do not read the process. */
+export type ConfigEnv = Readonly<Record<string, string | undefined>>;
+
+function optionalString(r: FieldReader, key: string, opts: { pattern?: RegExp; patternText?: string } = {}): string | undefined {
+  return r.has(key) ? r.string(key, opts) : undefined;
+}
+
+function pathIn(baseDir: string, p: string | undefined): string | undefined {
+  if (p === undefined || p === '') return p;
+  return isAbsolute(p) ? p : resolve(baseDir, p);
+}
+
+function readProvider(r: FieldReader): ProviderConfig {
+  r.rejectUnknown(['kind', 'inCluster', 'kubeconfigPath', 'requestTimeoutMs', 'eventComponent', 'region', 'endpoint', 'loadBalancerUrl']);
+  const kind = r.oneOf<ProviderKind>('kind', ['local', 'kubernetes', 'aws'], 'local');
+  const onlyFor = (keys: readonly string[]): void => {
+    for (const k of keys) if (r.has(k)) r.issues.push({ path: r.path(k), value: r.raw(k), allowed: `not set for provider.kind ${kind}` });
+  };
+  if (kind === 'kubernetes') {
+    onlyFor(['region', 'endpoint', 'loadBalancerUrl']);
+    const kubeconfigPath = optionalString(r, 'kubeconfigPath');
+    return {
+      kind,
+      inCluster: r.boolean('inCluster', kubeconfigPath === undefined),
+      kubeconfigPath,
+      requestTimeoutMs: r.number('requestTimeoutMs', { default: 10_000, min: 100, max: 600_000, integer: true }),
+      eventComponent: r.string('eventComponent', { default: 'warmpool' }),
+    };
+  }
+  if (kind === 'aws') {
+    onlyFor(['inCluster', 'kubeconfigPath', 'eventComponent', 'loadBalancerUrl']);
+    return {
+      kind,
+      region: r.string('region', { default: 'us-east-1', pattern: /^[a-z]{2}(-[a-z]+)+-\d+$/, patternText: 'an AWS region such as us-east-1' }),
+      endpoint: optionalString(r, 'endpoint', { pattern: HTTP_URL, patternText: 'an http(s):// URL' }),
+      requestTimeoutMs: r.number('requestTimeoutMs', { default: 10_000, min: 100, max: 600_000, integer: true }),
+    };
+  }
+  onlyFor(['inCluster', 'kubeconfigPath', 'eventComponent', 'region', 'endpoint', 'requestTimeoutMs']);
+  return { kind, loadBalancerUrl: r.string('loadBalancerUrl', { default: 'http://127.0.0.1:8080', pattern: HTTP_URL, patternText: 'an http(s):// URL' }) };
+}
+
+function readHistory(r: FieldReader, baseDir: string, env: ConfigEnv): HistoryConfig {
+  r.rejectUnknown(['kind', 'url', 'query', 'path', 'backfillS', 'timeoutMs']);
+  const kind = r.oneOf<HistoryKind>('kind', ['prometheus', 'redis', 'csv', 'none'], 'none');
+  let url: string | undefined;
+  let path: string | undefined;
+  if (kind === 'prometheus') url = r.string('url', { pattern: HTTP_URL, patternText: 'the Prometheus base URL, e.g. http://prometheus:9090' });
+  else if (kind === 'redis') url = r.has('url') ? r.string('url', { pattern: REDIS_URL, patternText: 'a redis:// or rediss:// URL' }) : (env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  else if (r.has('url')) r.issues.push({ path: r.path('url'), value: r.raw('url'), allowed: `not set for history.kind ${kind}` });
+  if (kind === 'csv') path = pathIn(baseDir, r.string('path', { patternText: 'a CSV file or a folder of <model>.csv files' }));
+  else if (r.has('path')) r.issues.push({ path: r.path('path'), value: r.raw('path'), allowed: `not set for history.kind ${kind}` });
+  return {
+    kind,
+    url,
+    path,
+    query: optionalString(r, 'query'),
+    backfillS: r.number('backfillS', { default: 14 * DAY_S, min: 0, max: 90 * DAY_S, integer: true }),
+    timeoutMs: r.number('timeoutMs', { default: 10_000, min: 100, max: 600_000, integer: true }),
+  };
+}
+
+function readQueue(r: FieldReader, env: ConfigEnv): QueueConfig {
+  r.rejectUnknown(['kind', 'url', 'name']);
+  const envUrl = env.REDIS_URL !== undefined && env.REDIS_URL !== '' ? env.REDIS_URL : undefined;
+  const kind = r.oneOf<QueueConfig['kind']>('kind', ['in-process', 'redis'], envUrl ? 'redis' : 'in-process');
+  let redisUrl: string | undefined;
+  if (kind === 'redis') {
+    redisUrl = r.has('url') ? r.string('url', { pattern: REDIS_URL, patternText: 'a redis:// or rediss:// URL' }) : (envUrl ?? 'redis://127.0.0.1:6379');
+    if (!REDIS_URL.test(redisUrl)) r.issues.push({ path: 'REDIS_URL (environment)', value: redisUrl, allowed: 'a redis:// or rediss:// URL' });
+  } else if (r.has('url')) r.issues.push({ path: r.path('url'), value: r.raw('url'), allowed: 'not set for queue.kind in-process' });
+  return { kind, redisUrl, name: r.string('name', { default: 'scale-jobs', pattern: /^[A-Za-z0-9_-]{1,64}$/, patternText: '1-64 characters: A-Z, a-z, 0-9, "_", "-"' }) };
+}
+
+function readDecisionLog(r: FieldReader, baseDir: string, queue: QueueConfig): DecisionLogConfig {
+  r.rejectUnknown(['file', 'redisStream', 'redisUrl', 'format']);
+  const file = pathIn(baseDir, optionalString(r, 'file'));
+  let redisStreamKey: string | undefined;
+  const rs = r.raw('redisStream');
+  if (rs === true) redisStreamKey = 'warmpool:decisions';
+  else if (rs !== undefined && rs !== false) redisStreamKey = r.string('redisStream', { pattern: /^[^\s]{1,200}$/, patternText: 'true, false, or a stream key such as warmpool:decisions' });
+  const redisUrl = r.has('redisUrl') ? r.string('redisUrl', { pattern: REDIS_URL, patternText: 'a redis:// or rediss:// URL' }) : redisStreamKey ? (queue.redisUrl ?? 'redis://127.0.0.1:6379') : undefined;
+  return { file, redisStreamKey, redisUrl, format: r.oneOf('format', ['auto', 'json', 'text'], 'auto') };
+}
+
+function readLeaderElection(r: FieldReader, queue: QueueConfig, provider: ProviderConfig): LeaderElectionConfig {
+  r.rejectUnknown(['kind', 'namespace', 'name', 'identity', 'leaseDurationS', 'url']);
+  const kind = r.oneOf<LeaderElectionKind>('kind', ['none', 'kubernetes-lease', 'redis-lock'], 'none');
+  if (kind === 'kubernetes-lease' && provider.kind !== 'kubernetes') {
+    r.issues.push({ path: r.path('kind'), value: kind, allowed: 'kubernetes-lease only with provider.kind kubernetes (use redis-lock or none)' });
+  }
+  const redisUrl = kind === 'redis-lock' ? (r.has('url') ? r.string('url', { pattern: REDIS_URL, patternText: 'a redis:// or rediss:// URL' }) : (queue.redisUrl ?? 'redis://127.0.0.1:6379')) : undefined;
+  return {
+    kind,
+    namespace: r.string('namespace', { default: 'default', pattern: DNS_LABEL, patternText: 'a namespace name (DNS label)' }),
+    name: r.string('name', { default: kind === 'redis-lock' ? 'warmpool:leader' : 'warmpool-autoscaler', pattern: /^[^\s]{1,253}$/, patternText: 'a Lease name or Redis key without spaces' }),
+    identity: optionalString(r, 'identity'),
+    leaseDurationS: r.number('leaseDurationS', { default: 15, min: 2, max: 3600 }),
+    redisUrl,
+  };
+}
+
+function readTarget(m: FieldReader, provider: ProviderConfig, model: string, baseDir: string): ModelTarget {
+  const t = m.child('target');
+  if (provider.kind === 'kubernetes') return { kind: 'kubernetes', kubernetes: readKubernetesTarget(t) };
+  if (provider.kind === 'aws') {
+    let aws: AwsGroupConfig = { groupName: '', honorCooldown: false, warmPool: undefined, lifecycleHook: undefined };
+    try {
+      aws = parseAwsGroups({ [model || 'model']: m.raw('target') ?? {} })[model || 'model']!;
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      const prefix = `groups.${model || 'model'}`;
+      for (const i of err.issues) m.issues.push({ ...i, path: i.path.startsWith(prefix) ? `${prefixOf(t)}${i.path.slice(prefix.length)}` : `${t.path(i.path)}` });
+    }
+    return { kind: 'aws', aws };
+  }
+  t.rejectUnknown(['modelFile', 'args']);
+  const rawArgs = t.raw('args');
+  let args: string[] = [];
+  if (rawArgs !== undefined) {
+    if (Array.isArray(rawArgs) && rawArgs.every((a) => typeof a === 'string')) args = rawArgs as string[];
+    else t.issues.push({ path: t.path('args'), value: rawArgs, allowed: 'a list of strings' });
+  }
+  return { kind: 'local', local: { modelFile: pathIn(baseDir, t.string('modelFile', { patternText: 'the model file (.onnx) the local replicas load' }))!, args } };
+}
+
+function readModel(m: FieldReader, provider: ProviderConfig, tickS: number, baseDir: string): ModelConfig {
+  m.rejectUnknown([...MODEL_SPEC_KEYS, ...MODEL_EXTRA_KEYS]);
+  // The spec's own keys go through the domain reader (same defaults and ranges as everywhere); ours are read here.
+  const spec = readModelSpec(new FieldReader(pickKeys(m, MODEL_SPEC_KEYS), prefixOf(m), m.issues));
+  const stepS = m.number('stepS', { default: Math.max(60, tickS), min: tickS, max: DAY_S, integer: true });
+  return {
+    spec,
+    stepS,
+    target: readTarget(m, provider, spec.name, baseDir),
+    warmupSpec: optionalString(m, 'warmupSpec'),
+    historyQuery: optionalString(m, 'historyQuery'),
+  };
+}
+
+/** The key path a reader reports under (`models[2]`). */
+function prefixOf(r: FieldReader): string {
+  return r.path('_').slice(0, -2);
+}
+
+function pickKeys(r: FieldReader, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (r.has(k)) out[k] = r.raw(k);
+  return out;
+}
+
+/**
+ * Validates a parsed `warmpool.yaml`: every problem at once (key path, value, what is allowed), defaults filled,
+ * relative paths resolved against `baseDir`. Throws a ValidationError naming `source`.
+ */
+export function readWarmpoolConfig(input: unknown, source: string, baseDir: string, env: ConfigEnv = {}): WarmpoolConfig {
+  const r = new FieldReader(input ?? {}, '');
+  r.rejectUnknown(TOP_LEVEL_KEYS);
+  const tickS = r.number('tickS', { default: 5, min: 0.01, max: 3600 });
+  const dryRun = r.boolean('dryRun', false);
+  const gpuBudgetBytes = r.has('gpuBudgetBytes') ? r.number('gpuBudgetBytes', { min: 1, max: 1e15, integer: true }) : undefined;
+  const provider = readProvider(r.child('provider'));
+  const history = readHistory(r.child('history'), baseDir, env);
+  const queue = readQueue(r.child('queue'), env);
+  const decisionLog = readDecisionLog(r.child('decisionLog'), baseDir, queue);
+  const leaderElection = readLeaderElection(r.child('leaderElection'), queue, provider);
+  const models: ModelConfig[] = [];
+  const rawModels = r.raw('models');
+  if (!Array.isArray(rawModels) || rawModels.length === 0) {
+    r.issues.push({ path: 'models', value: rawModels, allowed: 'a non-empty list of models (name, capacityPerReplicaPerS, target, ...)' });
+  } else {
+    const seen = new Map<string, number>();
+    rawModels.forEach((raw, i) => {
+      const model = readModel(new FieldReader(raw, `models[${i}]`, r.issues), provider, tickS, baseDir);
+      const first = seen.get(model.spec.name);
+      if (first !== undefined && model.spec.name !== '') {
+        r.issues.push({ path: `models[${i}].name`, value: model.spec.name, allowed: `a name not used before (models[${first}] has it)` });
+      }
+      seen.set(model.spec.name, i);
+      models.push(model);
+    });
+  }
+  if (r.issues.length > 0) throw new ValidationError(r.issues, source);
+  return { source, tickS, dryRun, gpuBudgetBytes, models, provider, history, queue, decisionLog, leaderElection };
+}

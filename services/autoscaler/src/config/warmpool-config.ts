@@ -1,0 +1,95 @@
+import type { ModelSpec } from '@warmpool/domain';
+import type { AwsGroupConfig } from '@warmpool/provider-aws';
+import type { KubernetesTarget } from '@warmpool/provider-kubernetes';
+
+export type ProviderKind = 'local' | 'kubernetes' | 'aws';
+export type HistoryKind = 'prometheus' | 'redis' | 'csv' | 'none';
+export type QueueKind = 'in-process' | 'redis';
+export type LeaderElectionKind = 'none' | 'kubernetes-lease' | 'redis-lock';
+
+/** Where a local model's replicas come from (processes on this machine, behind the local load balancer). */
+export interface LocalTarget {
+  /** Model file the warm-up agent loads (absolute, resolved against the config file's folder). */
+  readonly modelFile: string;
+  /** Extra arguments for the model server / warm-up agent. */
+  readonly args: readonly string[];
+}
+
+/** A model's provider target; which one is set follows `provider.kind`. */
+export type ModelTarget =
+  | { readonly kind: 'kubernetes'; readonly kubernetes: KubernetesTarget }
+  | { readonly kind: 'aws'; readonly aws: AwsGroupConfig }
+  | { readonly kind: 'local'; readonly local: LocalTarget };
+
+export interface ModelConfig {
+  readonly spec: ModelSpec;
+  readonly target: ModelTarget;
+  /** Forecast step (seconds): the history resolution the model's planner works at; >= tickS. */
+  readonly stepS: number;
+  /** Warm-up spec the replicas run (a file path or a name the agent knows). */
+  readonly warmupSpec: string | undefined;
+  /** History query override (PromQL for prometheus; key for redis; file for csv). */
+  readonly historyQuery: string | undefined;
+}
+
+export type ProviderConfig =
+  | { readonly kind: 'kubernetes'; readonly inCluster: boolean; readonly kubeconfigPath: string | undefined; readonly requestTimeoutMs: number; readonly eventComponent: string }
+  | { readonly kind: 'aws'; readonly region: string; readonly endpoint: string | undefined; readonly requestTimeoutMs: number }
+  | { readonly kind: 'local'; readonly loadBalancerUrl: string };
+
+export interface HistoryConfig {
+  readonly kind: HistoryKind;
+  /** Prometheus base URL or Redis URL. */
+  readonly url: string | undefined;
+  /** Default PromQL template (`$model` is replaced by the model name) or Redis key prefix. */
+  readonly query: string | undefined;
+  /** CSV file or folder (one `<model>.csv` each). */
+  readonly path: string | undefined;
+  /** How much history is backfilled at start. */
+  readonly backfillS: number;
+  readonly timeoutMs: number;
+}
+
+export interface QueueConfig {
+  readonly kind: QueueKind;
+  readonly redisUrl: string | undefined;
+  /** BullMQ queue name. */
+  readonly name: string;
+}
+
+export interface DecisionLogConfig {
+  /** JSON-lines file (absolute); undefined: stdout only. */
+  readonly file: string | undefined;
+  /** Also append decisions to this Redis stream key (undefined: off). */
+  readonly redisStreamKey: string | undefined;
+  readonly redisUrl: string | undefined;
+  /** stdout format: auto (JSON unless a terminal), json, text. */
+  readonly format: 'auto' | 'json' | 'text';
+}
+
+export interface LeaderElectionConfig {
+  readonly kind: LeaderElectionKind;
+  /** Lease namespace (kubernetes-lease). */
+  readonly namespace: string;
+  /** Lease name or Redis key. */
+  readonly name: string;
+  /** This daemon's identity; default POD_NAME or hostname + pid. */
+  readonly identity: string | undefined;
+  readonly leaseDurationS: number;
+  readonly redisUrl: string | undefined;
+}
+
+/** The whole `warmpool.yaml`, validated, with defaults filled and paths resolved. */
+export interface WarmpoolConfig {
+  /** The file it was read from (for messages). */
+  readonly source: string;
+  readonly tickS: number;
+  readonly dryRun: boolean;
+  readonly gpuBudgetBytes: number | undefined;
+  readonly models: readonly ModelConfig[];
+  readonly provider: ProviderConfig;
+  readonly history: HistoryConfig;
+  readonly queue: QueueConfig;
+  readonly decisionLog: DecisionLogConfig;
+  readonly leaderElection: LeaderElectionConfig;
+}

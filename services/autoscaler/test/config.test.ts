@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ValidationError } from '@warmpool/domain';
+import { main } from '../src/main.js';
+import { ConfigFileError, loadConfigFile, parseConfigText } from '../src/config/load-config-file.js';
+
+const EXAMPLES = resolve(import.meta.dirname, '../../../infra/examples');
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'warmpool-config-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, (s) => (out += s + '\n'), (s) => (err += s + '\n'));
+  return { code, out, err };
+}
+
+function issuesOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ValidationError) return e.issues.map((i) => `${i.path} | ${JSON.stringify(i.value)} | ${i.allowed}`);
+    throw e;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+const MINIMAL = `models:\n  - name: m\n    capacityPerReplicaPerS: 2\n    target: { modelFile: m.onnx }\n`;
+
+describe('warmpool.yaml', () => {
+  it('every example in infra/examples validates, one per provider kind', async () => {
+    const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml'));
+    const kinds = new Set<string>();
+    for (const f of files) {
+      const c = await loadConfigFile(join(EXAMPLES, f), {});
+      kinds.add(c.provider.kind);
+      expect(c.models.length).toBeGreaterThan(0);
+    }
+    expect([...kinds].sort()).toEqual(['aws', 'kubernetes', 'local']);
+  });
+
+  it('fills defaults: local provider, no history, in-process queue, tick 5 s, no leader election', () => {
+    const c = parseConfigText(MINIMAL, '/etc/warmpool/warmpool.yaml');
+    expect(c).toMatchObject({ tickS: 5, dryRun: false, provider: { kind: 'local' }, history: { kind: 'none' }, queue: { kind: 'in-process' }, leaderElection: { kind: 'none' } });
+    expect(c.models[0]!.spec).toMatchObject({ name: 'm', capacityPerReplicaPerS: 2, minWarmReplicas: 1, leadTime: { provisionS: 30 } });
+    expect(c.models[0]!.target).toEqual({ kind: 'local', local: { modelFile: '/etc/warmpool/m.onnx', args: [] } });
+    expect(c.models[0]!.stepS).toBe(60);
+  });
+
+  it('REDIS_URL in the environment selects the Redis queue (and is the default for the lock and stream)', () => {
+    const text = `${MINIMAL}leaderElection: { kind: redis-lock }\ndecisionLog: { redisStream: true }\n`;
+    const c = parseConfigText(text, 'w.yaml', { REDIS_URL: 'redis://10.0.0.5:6380' });
+    expect(c.queue).toMatchObject({ kind: 'redis', redisUrl: 'redis://10.0.0.5:6380' });
+    expect(c.leaderElection.redisUrl).toBe('redis://10.0.0.5:6380');
+    expect(c.decisionLog).toMatchObject({ redisStreamKey: 'warmpool:decisions', redisUrl: 'redis://10.0.0.5:6380' });
+    expect(parseConfigText(`${MINIMAL}queue: { kind: in-process }\n`, 'w.yaml', { REDIS_URL: 'redis://x:1' }).queue.kind).toBe('in-process');
+  });
+
+  it('reports every problem at once with key path, line, value and what is allowed', () => {
+    const text = [
+      'tickS: 0',
+      'dryRun: "yes"',
+      'provider: { kind: kubernetes, region: us-east-1 }',
+      'history: { kind: prometheus }',
+      'queue: { kind: sqs }',
+      'leaderElection: { kind: zookeeper }',
+      'models:',
+      '  - name: Llama',
+      '    capacityPerReplicaPerS: 0',
+      '    leadTime: { loadS: -3 }',
+      '    minWarmReplicas: 5',
+      '    maxReplicas: 2',
+      '    typo: 1',
+      '    target: { name: llama }',
+      '  - name: b',
+      '    capacityPerReplicaPerS: 1',
+      '    target: { name: b, podSelector: app=b }',
+      '  - name: b',
+      '    capacityPerReplicaPerS: 1',
+      '    target: { name: b2, podSelector: app=b2, kind: Job }',
+    ].join('\n');
+    const issues = issuesOf(() => parseConfigText(text, 'bad.yaml'));
+    const expected = [
+      /^tickS \(line 1\) \| 0 \| a number in \[0\.01, 3600\]$/,
+      /^dryRun \(line 2\) \| "yes" \| true or false$/,
+      /^provider\.region \(line 3\) \| "us-east-1" \| not set for provider\.kind kubernetes$/,
+      /^history\.url \(line 4\) \| undefined \| the Prometheus base URL/,
+      /^queue\.kind \(line 5\) \| "sqs" \| one of in-process, redis$/,
+      /^leaderElection\.kind \(line 6\) \| "zookeeper" \| one of none, kubernetes-lease, redis-lock$/,
+      /^models\[0\]\.name \(line 8\) \| "Llama" \| a lowercase name/,
+      /^models\[0\]\.capacityPerReplicaPerS \(line 9\) \| 0 \| a number in \(0, /,
+      /^models\[0\]\.leadTime\.loadS \(line 10\) \| -3 \| a number in \[0, 3600\]$/,
+      /^models\[0\]\.maxReplicas \(line 12\) \| 2 \| an integer >= minWarmReplicas \(5\)$/,
+      /^models\[0\]\.typo \(line 13\) \| 1 \| one of the keys name, .*target, stepS, warmupSpec, historyQuery$/,
+      /^models\[0\]\.target\.podSelector \(line 14\) \| undefined \| a label selector/,
+      /^models\[2\]\.name \(line 18\) \| "b" \| a name not used before \(models\[1\] has it\)$/,
+      /^models\[2\]\.target\.kind \(line 20\) \| "Job" \| one of Deployment, StatefulSet$/,
+    ];
+    for (const re of expected) expect(issues.some((i) => re.test(i)), `${re} in\n${issues.join('\n')}`).toBe(true);
+    expect(issues).toHaveLength(expected.length);
+  });
+
+  it('AWS targets are checked by the provider-aws schema, reported under the model key path', () => {
+    const text = 'provider: { kind: aws }\nmodels:\n  - name: a\n    capacityPerReplicaPerS: 1\n    target:\n      groupName: ""\n      warmPool: { minSize: -1, poolState: Frozen }\n';
+    const issues = issuesOf(() => parseConfigText(text, 'aws.yaml'));
+    expect(issues).toEqual([
+      expect.stringMatching(/^models\[0\]\.target\.groupName \(line 6\) \| "" \| an Auto Scaling group name/),
+      expect.stringMatching(/^models\[0\]\.target\.warmPool\.minSize \(line 7\) \| -1 \| an integer in \[0, 10000\]$/),
+      expect.stringMatching(/^models\[0\]\.target\.warmPool\.poolState \(line 7\) \| "Frozen" \| one of Stopped, Running, Hibernated$/),
+    ]);
+  });
+
+  it('a model list that is missing or empty, and a root that is not a mapping, are reported', () => {
+    expect(issuesOf(() => parseConfigText('tickS: 5\n', 'w.yaml'))).toEqual([expect.stringMatching(/^models \| undefined \| a non-empty list of models/)]);
+    expect(issuesOf(() => parseConfigText('- 1\n- 2\n', 'w.yaml'))[0]).toMatch(/^\(root\) \| \[1,2\] \| an object/);
+  });
+
+  it('YAML syntax errors and duplicate keys name file:line:col', () => {
+    expect(() => parseConfigText('a: 1\nb: [1, 2\n', 'syn.yaml')).toThrow(/^syn\.yaml:3:1: /);
+    try {
+      parseConfigText(`${MINIMAL}tickS: 1\ntickS: 2\n`, 'dup.yaml');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigFileError);
+      expect((e as ConfigFileError).problems[0]).toMatch(/^dup\.yaml:6:1: Map keys must be unique/);
+    }
+  });
+});
+
+describe('warmpool config validate', () => {
+  it('prints OK and a summary for a good file (exit 0)', async () => {
+    const r = await run(['config', 'validate', join(EXAMPLES, 'warmpool.kubernetes.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^OK .*warmpool\.kubernetes\.yaml\nprovider kubernetes; history prometheus/);
+    expect(r.out).toMatch(/llama-8b: p95 <= 800 ms, 12\/s per replica, 1\.\.16 replicas, lead 145 s, step 60 s -> Deployment serving\/llama-8b/);
+  });
+
+  it('prints every problem and exits 2 for a bad file, a syntax error, or a missing file', async () => {
+    const bad = await run(['config', 'validate', file('bad.yaml', 'tickS: -1\nmodels:\n  - name: X\n    capacityPerReplicaPerS: 1\n    target: { modelFile: a }\n')]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/invalid .*bad\.yaml \(2 problems\)/);
+    expect(bad.err).toMatch(/tickS \(line 1\): got -1, allowed: a number in \[0\.01, 3600\]/);
+    expect(bad.err).toMatch(/models\[0\]\.name \(line 3\): got "X"/);
+    const syn = await run(['config', 'validate', file('syn.yaml', 'models: [\n')]);
+    expect(syn.code).toBe(2);
+    expect(syn.err).toMatch(/syn\.yaml:\d+:\d+: /);
+    const missing = await run(['config', 'validate', join(dir, 'nope.yaml')]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/nope\.yaml: cannot read the config file \(ENOENT\)/);
+    expect((await run(['config', 'check'])).code).toBe(2);
+    expect((await run(['config', 'validate'])).code).toBe(2);
+  });
+});
