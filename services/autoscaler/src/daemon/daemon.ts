@@ -1,0 +1,294 @@
+import type { Decision, Forecaster, HistorySource, ReplicaProvider, ScaleJob, ScaleQueue } from '@warmpool/domain';
+import { planFleet, type PlannerOptions } from '@warmpool/planner';
+import type { ObservableScaleQueue, ScaleJobEvent, TimerClock, TimerHandle } from '@warmpool/queue';
+import type { ModelConfig, WarmpoolConfig } from '../config/warmpool-config.js';
+import { loggedError, type DaemonLogRecord } from './daemon-record.js';
+import type { DecisionLog } from './decision-log.js';
+import type { DemandFeed } from './demand-feed.js';
+import type { Leadership } from './leadership.js';
+import { ModelLoop, type TickResult } from './model-loop.js';
+
+/** Everything the daemon acts through, injected (buildDaemon wires the real ones from the config; tests wire fakes). */
+export interface DaemonDeps {
+  readonly clock: TimerClock;
+  readonly provider: ReplicaProvider;
+  readonly queue: ScaleQueue | ObservableScaleQueue;
+  readonly history: HistorySource | undefined;
+  /** Live demand per model; default: the history source's newest steps. */
+  readonly demandFeed: (model: ModelConfig, tickS: number) => DemandFeed;
+  readonly leadership: Leadership;
+  readonly log: DecisionLog;
+  readonly makeForecaster: (quantile: number, stepS: number) => Forecaster;
+  readonly recordEvent?: (model: ModelConfig, decision: Decision) => Promise<void>;
+  readonly planner?: Partial<PlannerOptions>;
+  /** Closed on stop, after the queue and the provider (Redis connections, watchers). */
+  readonly closers?: readonly (() => Promise<void>)[];
+}
+
+export interface DaemonOptions {
+  /** `--dry-run`: decide and log, never act (wins over the config's `dryRun: false`). */
+  readonly dryRun?: boolean;
+}
+
+function isObservable(q: ScaleQueue): q is ObservableScaleQueue {
+  return typeof (q as Partial<ObservableScaleQueue>).subscribe === 'function';
+}
+
+/**
+ * The cluster daemon: one ModelLoop per configured model, ticked together every `tickS` on the injected clock.
+ * Scale jobs go through the queue, whose handler calls `provider.scale` with the job id as idempotency key. Only the
+ * leader acts; the others decide in dry-run and log `standby`. `reload` swaps in a new config between ticks;
+ * `stop` finishes the tick in flight, then closes the queue, the provider, and gives up leadership.
+ */
+export class Daemon {
+  private config: WarmpoolConfig;
+  private loops = new Map<string, ModelLoop>();
+  private timer: TimerHandle | undefined;
+  private inFlight: Promise<void> | undefined;
+  private running = false;
+  private stopping: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private wasLeader: boolean | undefined;
+  private readonly dryRunFlag: boolean;
+  /** Ticks run (for tests and the shutdown line). */
+  ticks = 0;
+
+  constructor(
+    config: WarmpoolConfig,
+    private readonly deps: DaemonDeps,
+    options: DaemonOptions = {},
+  ) {
+    this.config = config;
+    this.dryRunFlag = options.dryRun ?? false;
+    for (const m of config.models) this.loops.set(m.spec.name, this.makeLoop(m));
+  }
+
+  get dryRun(): boolean {
+    return this.dryRunFlag || this.config.dryRun;
+  }
+
+  get currentConfig(): WarmpoolConfig {
+    return this.config;
+  }
+
+  private now(): number {
+    return this.deps.clock.now();
+  }
+
+  private iso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  private write(record: DaemonLogRecord): void {
+    this.deps.log.write(record);
+  }
+
+  private makeLoop(m: ModelConfig): ModelLoop {
+    return new ModelLoop(
+      m,
+      {
+        provider: this.deps.provider,
+        queue: this.deps.queue,
+        history: this.deps.history,
+        makeForecaster: this.deps.makeForecaster,
+        ...(this.deps.planner ? { planner: this.deps.planner } : {}),
+        log: (r) => this.write(r),
+        ...(this.deps.recordEvent ? { recordEvent: this.deps.recordEvent } : {}),
+        jobBucketS: Math.max(60, this.config.tickS * 2),
+      },
+      this.deps.demandFeed(m, this.config.tickS),
+      this.config.tickS,
+    );
+  }
+
+  /** Backfills every model, starts the queue worker and the election, and schedules the ticks. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const nowMs = this.now();
+    this.write({
+      kind: 'daemon',
+      time: this.iso(),
+      event: 'started',
+      message: `${this.loops.size} model(s), provider ${this.deps.provider.name}, tick ${this.config.tickS} s, leader election ${this.deps.leadership.kind} as ${this.deps.leadership.identity}${this.dryRun ? ', DRY RUN' : ''}`,
+    });
+    await Promise.all([...this.loops.values()].map((l) => l.backfill(nowMs, this.config.history.backfillS)));
+    if (isObservable(this.deps.queue)) this.unsubscribe = this.deps.queue.subscribe((e) => this.onJobEvent(e));
+    this.deps.queue.process((job) => this.runJob(job));
+    this.deps.leadership.start();
+    this.schedule(0);
+  }
+
+  /** The queue's handler: the scale itself (the provider applies each idempotency key once). */
+  private async runJob(job: ScaleJob): Promise<void> {
+    await this.deps.provider.scale(job.request);
+  }
+
+  private onJobEvent(e: ScaleJobEvent): void {
+    if (e.type === 'error') {
+      this.write({ kind: 'error', time: this.iso(), event: 'queue-error', message: e.error.message, error: loggedError('queue', e.error) });
+      return;
+    }
+    const job = 'job' in e ? e.job : undefined;
+    const jobId = job?.id ?? ('jobId' in e ? e.jobId : 'unknown');
+    const base = { kind: 'job' as const, time: this.iso(), model: job?.request.model ?? null, jobId, replicas: job?.request.replicas ?? null, attempt: 'attempt' in e ? e.attempt : null };
+    if (e.type === 'completed') this.write({ ...base, event: 'completed', message: `scaled to ${job?.request.replicas}` });
+    else if (e.type === 'retrying') this.write({ ...base, event: 'retrying', error: loggedError('scale', e.error), message: `attempt ${e.attempt} failed, retrying in ${e.retryInMs} ms` });
+    else if (e.type === 'failed') this.write({ ...base, event: 'failed', error: loggedError('scale', e.error), message: `given up after ${e.attempt} attempt(s)` });
+    else this.write({ ...base, event: 'stalled', message: 'the worker running it was lost; it runs again' });
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running) return;
+    this.timer = this.deps.clock.setTimer(() => {
+      this.timer = undefined;
+      const started = this.now();
+      this.inFlight = this.tickOnce().then(() => undefined).finally(() => {
+        this.inFlight = undefined;
+        const tickMs = this.config.tickS * 1000;
+        this.schedule(Math.max(0, started + tickMs - this.now()));
+      });
+    }, delayMs);
+  }
+
+  /** Resolves when no tick is running. */
+  async idle(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+  }
+
+  /** One tick over every model (all in parallel; one model's failure never touches the others). */
+  async tickOnce(): Promise<TickResult[]> {
+    const leader = this.deps.leadership.isLeader();
+    if (leader !== this.wasLeader) {
+      this.write({ kind: 'leader', time: this.iso(), event: leader ? 'leading' : 'standby', message: leader ? `${this.deps.leadership.identity} acts on decisions` : `${this.deps.leadership.identity} decides and logs only (another daemon leads)` });
+      this.wasLeader = leader;
+    }
+    const nowMs = this.now();
+    const mode = { dryRun: this.dryRun, leader };
+    const settled = await Promise.allSettled([...this.loops.values()].map((l) => l.tick(nowMs, mode)));
+    this.ticks++;
+    const results: TickResult[] = [];
+    settled.forEach((s, i) => {
+      if (s.status === 'fulfilled') results.push(s.value);
+      else {
+        const model = [...this.loops.keys()][i];
+        this.write({ kind: 'error', time: this.iso(), ...(model ? { model } : {}), event: 'tick-failed', message: 'the tick of this model failed; the next tick tries again', error: loggedError('plan', s.reason) });
+      }
+    });
+    if (this.config.gpuBudgetBytes !== undefined) this.planFleet(results);
+    return results;
+  }
+
+  private planFleet(results: readonly TickResult[]): void {
+    const models = results.flatMap((r) => {
+      const loop = this.loops.get(r.record.model);
+      if (!loop || !r.decision) return [];
+      return [{ spec: loop.config.spec, plannedReplicas: r.decision.to, expectedDemandPerS: Number.isFinite(r.decision.forecastP50PerS) ? r.decision.forecastP50PerS : Math.max(0, r.decision.observedPerS || 0) }];
+    });
+    if (models.length === 0) return;
+    const fleet = planFleet(models, { gpuBudgetBytes: this.config.gpuBudgetBytes! });
+    this.write({
+      kind: 'fleet',
+      time: this.iso(),
+      event: 'warm-tiers',
+      message: fleet.tiers.map((t) => t.message).join('; '),
+      detail: { gpuBytesUsed: fleet.gpuBytesUsed, gpuBudgetBytes: this.config.gpuBudgetBytes, tiers: fleet.tiers.map((t) => ({ model: t.model, tier: t.tier, gpuReplicas: t.gpuReplicas, mode: t.mode, reasons: t.reasons })) },
+    });
+  }
+
+  /**
+   * Swaps in a new, valid config at the next tick boundary: new models start (with backfill), removed ones stop,
+   * changed ones restart their planner; unchanged ones keep their state. Changes to the provider, history, queue,
+   * decision log or leader election need a restart and are reported (the old ones keep running).
+   */
+  async reload(next: WarmpoolConfig): Promise<void> {
+    await this.idle();
+    const old = this.config;
+    const restartNeeded = (['provider', 'history', 'queue', 'decisionLog', 'leaderElection'] as const).filter((k) => JSON.stringify(old[k]) !== JSON.stringify(next[k]));
+    const targetChanged = next.models.some((m) => {
+      const o = old.models.find((x) => x.spec.name === m.spec.name);
+      return !o || JSON.stringify(o.target) !== JSON.stringify(m.target);
+    });
+    if (targetChanged) restartNeeded.push('provider' as never);
+    const kept = restartNeeded.length > 0 ? { ...next, provider: old.provider, history: old.history, queue: old.queue, decisionLog: old.decisionLog, leaderElection: old.leaderElection } : next;
+    const before = new Map(old.models.map((m) => [m.spec.name, JSON.stringify(m)]));
+    const added: string[] = [];
+    const changed: string[] = [];
+    const removed = old.models.filter((m) => !next.models.some((n) => n.spec.name === m.spec.name)).map((m) => m.spec.name);
+    this.config = kept;
+    const loops = new Map<string, ModelLoop>();
+    const nowMs = this.now();
+    const fresh: ModelLoop[] = [];
+    for (const m of next.models) {
+      const prev = before.get(m.spec.name);
+      const loop = this.loops.get(m.spec.name);
+      if (prev === JSON.stringify(m) && loop && old.tickS === next.tickS) {
+        loops.set(m.spec.name, loop);
+        continue;
+      }
+      (prev === undefined ? added : changed).push(m.spec.name);
+      const l = this.makeLoop(m);
+      loops.set(m.spec.name, l);
+      fresh.push(l);
+    }
+    await Promise.all(fresh.map((l) => l.backfill(nowMs, kept.history.backfillS)));
+    this.loops = loops;
+    this.write({
+      kind: 'config',
+      time: this.iso(),
+      event: 'reloaded',
+      message:
+        `${next.source}: ${loops.size} model(s); added [${added.join(', ')}], changed [${changed.join(', ')}], removed [${removed.join(', ')}]; tick ${kept.tickS} s${kept.dryRun || this.dryRunFlag ? ', DRY RUN' : ''}` +
+        (restartNeeded.length ? `; needs a restart to apply: ${[...new Set(restartNeeded)].join(', ')} (the running ones are kept)` : ''),
+      detail: { added, changed, removed, restartNeeded: [...new Set(restartNeeded)] },
+    });
+  }
+
+  /** A new config was rejected: report every issue, keep running the last good one. */
+  rejectConfig(source: string, err: unknown): void {
+    const issues = err && typeof err === 'object' && 'issues' in err && Array.isArray((err as { issues: unknown }).issues)
+      ? (err as { issues: { path: string; value: unknown; allowed: string }[] }).issues.map((i) => `${i.path}: got ${JSON.stringify(i.value) ?? 'missing'}, allowed: ${i.allowed}`)
+      : err && typeof err === 'object' && 'problems' in err && Array.isArray((err as { problems: unknown }).problems)
+        ? ((err as { problems: string[] }).problems)
+        : [err instanceof Error ? err.message : String(err)];
+    this.write({
+      kind: 'config',
+      time: this.iso(),
+      event: 'rejected',
+      message: `${source}: new config rejected (${issues.length} problem${issues.length === 1 ? '' : 's'}); still running the last good config (${this.config.source})`,
+      issues,
+      error: loggedError('config', err),
+    });
+  }
+
+  /** Graceful stop: no new ticks, the tick in flight finishes, then queue, provider, leadership and log are closed. */
+  stop(reason = 'stop'): Promise<void> {
+    this.stopping ??= this.shutdown(reason);
+    return this.stopping;
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    this.running = false;
+    if (this.timer !== undefined) this.deps.clock.clearTimer(this.timer);
+    this.timer = undefined;
+    await this.idle();
+    this.write({ kind: 'daemon', time: this.iso(), event: 'stopping', message: `${reason}: closing the queue, the provider and leadership after ${this.ticks} tick(s)` });
+    const steps: [string, () => Promise<void>][] = [
+      ['queue', () => this.deps.queue.close()],
+      ['leadership', () => this.deps.leadership.stop()],
+      ['provider', () => this.deps.provider.close()],
+      ['history', async () => this.deps.history?.close()],
+      ...(this.deps.closers ?? []).map((c, i): [string, () => Promise<void>] => [`closer ${i}`, c]),
+    ];
+    for (const [what, close] of steps) {
+      try {
+        await close();
+      } catch (err) {
+        this.write({ kind: 'error', time: this.iso(), event: 'shutdown-failed', message: `closing ${what} failed`, error: loggedError('shutdown', err) });
+      }
+    }
+    this.unsubscribe?.();
+    this.write({ kind: 'daemon', time: this.iso(), event: 'stopped', message: 'bye' });
+    await this.deps.log.close();
+  }
+}

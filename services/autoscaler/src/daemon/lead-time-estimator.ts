@@ -1,0 +1,90 @@
+import type { ReplicaPhase, ReplicaSetState } from '@warmpool/domain';
+
+/** Stages of a replica's way to ready, in order; `provisioning` starts at the request. */
+const STAGES = ['provisioning', 'loading', 'warming'] as const;
+type Stage = (typeof STAGES)[number];
+
+interface Tracked {
+  readonly requestedAtMs: number;
+  /** First time this daemon saw the replica in each phase. */
+  readonly firstSeenMs: Partial<Record<ReplicaPhase, number>>;
+  done: boolean;
+}
+
+/** One replica's way from request to ready. */
+export interface LeadTimeSample {
+  readonly totalS: number;
+  /** Seconds per stage, from the phases the daemon saw (a stage it never saw counts 0). */
+  readonly stagesS: Readonly<Record<Stage, number>>;
+}
+
+export interface LeadTimeEstimate {
+  /** p90 of the last samples (nearest rank), undefined until `minSamples` were seen. */
+  readonly leadTimeS: number | undefined;
+  /** Median seconds per stage over the last samples. */
+  readonly stagesS: Readonly<Record<Stage, number>> | undefined;
+  readonly samples: number;
+}
+
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/**
+ * Measures one model's real lead time from the provider's replica states: request (`requestedAtMs`) to ready
+ * (`readyAtMs`), split by the phases seen on the way. Only replicas first seen before they were ready count (a pod
+ * that was already serving when the daemon started says nothing about today's lead time). The estimate is the p90 of
+ * the last `window` samples: robust to one slow node, quick to follow a real change.
+ */
+export class LeadTimeEstimator {
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly samples: LeadTimeSample[] = [];
+
+  constructor(
+    private readonly window = 20,
+    private readonly minSamples = 3,
+  ) {}
+
+  observe(state: ReplicaSetState, nowMs: number): LeadTimeSample[] {
+    const added: LeadTimeSample[] = [];
+    const present = new Set<string>();
+    for (const r of state.replicas) {
+      present.add(r.id);
+      let t = this.tracked.get(r.id);
+      if (!t) {
+        t = { requestedAtMs: r.requestedAtMs, firstSeenMs: {}, done: r.phase === 'ready' };
+        this.tracked.set(r.id, t);
+      }
+      if (t.firstSeenMs[r.phase] === undefined) t.firstSeenMs[r.phase] = r.phase === 'ready' && r.readyAtMs !== undefined ? r.readyAtMs : nowMs;
+      if (t.done || r.phase !== 'ready') {
+        if (r.phase === 'failed' || r.phase === 'draining') t.done = true;
+        continue;
+      }
+      t.done = true;
+      const readyAtMs = r.readyAtMs ?? nowMs;
+      const totalS = Math.max(0, (readyAtMs - t.requestedAtMs) / 1000);
+      const starts: number[] = [t.requestedAtMs, t.firstSeenMs.loading ?? NaN, t.firstSeenMs.warming ?? NaN, readyAtMs];
+      const stagesS = {} as Record<Stage, number>;
+      STAGES.forEach((stage, i) => {
+        const from = starts[i]!;
+        const next = starts.slice(i + 1).find((v) => Number.isFinite(v)) ?? readyAtMs;
+        stagesS[stage] = Number.isFinite(from) ? Math.max(0, (next - from) / 1000) : 0;
+      });
+      const sample = { totalS, stagesS };
+      this.samples.push(sample);
+      if (this.samples.length > this.window) this.samples.shift();
+      added.push(sample);
+    }
+    for (const id of this.tracked.keys()) if (!present.has(id)) this.tracked.delete(id);
+    return added;
+  }
+
+  estimate(): LeadTimeEstimate {
+    const n = this.samples.length;
+    if (n < this.minSamples) return { leadTimeS: undefined, stagesS: undefined, samples: n };
+    const stagesS = {} as Record<Stage, number>;
+    for (const s of STAGES) stagesS[s] = Number(quantile(this.samples.map((x) => x.stagesS[s]), 0.5).toFixed(3));
+    return { leadTimeS: Number(quantile(this.samples.map((x) => x.totalS), 0.9).toFixed(3)), stagesS, samples: n };
+  }
+}

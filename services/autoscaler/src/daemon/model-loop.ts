@@ -1,0 +1,228 @@
+import { ReasonCode, type Decision, type Forecaster, type HistorySource, type ReplicaProvider, type ReplicaSetState, type ScaleQueue } from '@warmpool/domain';
+import { ModelPlanner, type PlannerOptions } from '@warmpool/planner';
+import { toDecisionRecord } from '../decision-log/decision-record.js';
+import type { ModelConfig } from '../config/warmpool-config.js';
+import { loggedError, type Acted, type DaemonDecisionRecord, type DaemonLogRecord, type LoggedError } from './daemon-record.js';
+import type { DemandFeed, DemandPoll } from './demand-feed.js';
+import { LeadTimeEstimator } from './lead-time-estimator.js';
+import { OutcomeTracker } from './outcome-tracker.js';
+import { scaleJobId } from './scale-job-id.js';
+
+/** What a model loop needs from the daemon around it; all injected so tests drive it. */
+export interface ModelLoopContext {
+  readonly provider: ReplicaProvider;
+  readonly queue: ScaleQueue;
+  readonly history: HistorySource | undefined;
+  readonly makeForecaster: (quantile: number, stepS: number) => Forecaster;
+  readonly planner?: Partial<PlannerOptions>;
+  readonly log: (record: DaemonLogRecord) => void;
+  /** Emits the cluster-side record of a decision (a Kubernetes Event); failures are logged, never fatal. */
+  readonly recordEvent?: (model: ModelConfig, decision: Decision) => Promise<void>;
+  /** Width of the job id's time bucket, seconds. */
+  readonly jobBucketS: number;
+}
+
+/** How the loop may act this tick. */
+export interface TickMode {
+  readonly dryRun: boolean;
+  readonly leader: boolean;
+}
+
+/** What one tick produced, for the fleet planner. */
+export interface TickResult {
+  readonly record: DaemonDecisionRecord;
+  readonly decision: Decision | undefined;
+}
+
+/**
+ * One model's loop in the daemon: backfill the ModelPlanner (the simulator's planning loop) from history, then every
+ * tick read live demand and the provider's state, measure the lead time, plan, act through the queue and log. Any
+ * failure (history, demand, provider, queue) ends up in the decision record with the typed error's code; nothing
+ * thrown here stops the daemon or the other models.
+ */
+export class ModelLoop {
+  readonly config: ModelConfig;
+  private readonly planner: ModelPlanner;
+  private readonly lead = new LeadTimeEstimator();
+  private readonly outcomes: OutcomeTracker;
+  private readonly notes: string[] = [];
+  private lastState: ReplicaSetState | undefined;
+
+  constructor(
+    config: ModelConfig,
+    private readonly ctx: ModelLoopContext,
+    private readonly demand: DemandFeed,
+    tickS: number,
+  ) {
+    this.config = config;
+    this.planner = new ModelPlanner({ spec: config.spec, stepS: config.stepS, tickS, makeForecaster: ctx.makeForecaster, ...(ctx.planner ? { planner: ctx.planner } : {}) });
+    this.outcomes = new OutcomeTracker(config.spec.name, config.spec.capacityPerReplicaPerS);
+  }
+
+  get name(): string {
+    return this.config.spec.name;
+  }
+
+  /** Feeds the planner `backfillS` of history ending at the last complete step; gaps and failures become notes. */
+  async backfill(nowMs: number, backfillS: number): Promise<void> {
+    const stepS = this.config.stepS;
+    const endS = Math.floor(nowMs / 1000 / stepS) * stepS;
+    this.demand.startAt(endS);
+    if (!this.ctx.history || backfillS <= 0) return;
+    const fromS = endS - Math.floor(backfillS / stepS) * stepS;
+    try {
+      const steps = await this.ctx.history.read(this.name, fromS, endS, stepS);
+      steps.sort((a, b) => a.startS - b.startS);
+      let missing = 0;
+      let used = 0;
+      for (const s of steps) {
+        if (s.startS < fromS || s.startS >= endS) continue;
+        if (!Number.isFinite(s.meanPerS)) missing++;
+        this.planner.observeStep(s);
+        used++;
+      }
+      const expected = Math.round((endS - fromS) / stepS);
+      missing += Math.max(0, expected - used);
+      if (missing > 0) this.notes.push(`HistoryGaps: ${missing} of ${expected} steps missing in the backfill from ${this.ctx.history.name}`);
+      this.ctx.log({
+        kind: 'daemon',
+        time: new Date(nowMs).toISOString(),
+        model: this.name,
+        event: 'backfilled',
+        message: `${used - Math.min(used, missing)} of ${expected} steps of ${stepS} s from ${this.ctx.history.name}`,
+        detail: { steps: used, missing, fromS, toS: endS },
+      });
+    } catch (err) {
+      const e = loggedError('history', err);
+      this.notes.push(`HistoryUnavailable: ${e.code}: ${e.message}`);
+      this.ctx.log({ kind: 'error', time: new Date(nowMs).toISOString(), model: this.name, event: 'backfill-failed', message: `planning without history (reactive until enough live steps): ${e.message}`, error: e });
+    }
+  }
+
+  async tick(nowMs: number, mode: TickMode): Promise<TickResult> {
+    const nowS = nowMs / 1000;
+    const notes = this.notes.splice(0);
+    const poll = await this.pollDemand(nowS, notes);
+    for (const s of poll.steps) this.planner.observeStep(s);
+
+    let state: ReplicaSetState;
+    try {
+      state = await this.ctx.provider.getState(this.name);
+      this.lastState = state;
+    } catch (err) {
+      const record = this.unreadable(nowMs, mode, loggedError('getState', err), notes, poll);
+      this.ctx.log(record);
+      return { record, decision: undefined };
+    }
+    this.lead.observe(state, nowMs);
+    const estimate = this.lead.estimate();
+    const ready = state.replicas.filter((r) => r.phase === 'ready').length;
+    const coming = state.replicas.filter((r) => r.phase === 'provisioning' || r.phase === 'loading' || r.phase === 'warming').length;
+    // Asked for but not listed yet (a pod not created, an instance not launched) counts as warming.
+    const warming = Math.max(coming, state.desired - ready);
+    const result = this.planner.tick(nowS, {
+      demandPerS: poll.demandPerS,
+      peakPerS: poll.peakPerS,
+      readyReplicas: ready,
+      warmingReplicas: Math.max(0, warming),
+      ...(estimate.leadTimeS !== undefined ? { measuredLeadTimeS: estimate.leadTimeS } : {}),
+    });
+    const d = result.decision;
+    const id = `${this.name}@${nowMs}`;
+    let acted: Acted = 'none';
+    let jobId: string | undefined;
+    let error: LoggedError | undefined;
+    if (d.to !== state.desired) {
+      if (mode.dryRun) acted = 'dry-run';
+      else if (!mode.leader) acted = 'standby';
+      else {
+        jobId = scaleJobId(this.name, state.desired, d.to, nowMs, this.ctx.jobBucketS);
+        try {
+          const r = await this.ctx.queue.enqueue({
+            id: jobId,
+            runAtMs: nowMs,
+            request: { model: this.name, replicas: d.to, idempotencyKey: jobId, reason: d.reasons[0] ?? ReasonCode.Steady, message: d.message },
+          });
+          acted = r.deduplicated ? 'deduplicated' : 'enqueued';
+        } catch (err) {
+          acted = 'error';
+          error = loggedError('enqueue', err);
+        }
+      }
+    }
+    if (acted === 'enqueued' && d.to > state.desired) {
+      const superseded = this.outcomes.scaleUp(id, nowMs, state.desired, d.to, d.leadTimeS);
+      if (superseded) this.ctx.log(superseded);
+    }
+    const record: DaemonDecisionRecord = {
+      ...toDecisionRecord(d, (s) => new Date(s * 1000), this.config.spec),
+      kind: 'decision',
+      id,
+      acted,
+      ...(jobId ? { jobId } : {}),
+      desired: state.desired,
+      ready,
+      warming,
+      measuredLeadTimeS: estimate.leadTimeS ?? null,
+      ...(estimate.stagesS ? { leadTimeStagesS: estimate.stagesS } : {}),
+      leader: mode.leader,
+      dryRun: mode.dryRun,
+      ...(notes.length ? { notes } : {}),
+      ...(error ? { error } : {}),
+    };
+    this.ctx.log(record);
+    if (mode.leader && !mode.dryRun && this.ctx.recordEvent && d.action !== 'hold') {
+      await this.ctx.recordEvent(this.config, d).catch((err: unknown) => {
+        this.ctx.log({ kind: 'error', time: record.time, model: this.name, event: 'event-failed', message: `could not record the Kubernetes Event for ${id}`, error: loggedError('event', err) });
+      });
+    }
+    const outcome = this.outcomes.observe(nowMs, ready, poll.peakPerS);
+    if (outcome) this.ctx.log(outcome);
+    return { record, decision: d };
+  }
+
+  private async pollDemand(nowS: number, notes: string[]): Promise<DemandPoll> {
+    try {
+      const poll = await this.demand.poll(nowS);
+      if (poll.note) notes.push(poll.note);
+      return poll;
+    } catch (err) {
+      const e = loggedError('demand', err);
+      notes.push(`DemandUnavailable: ${e.code}: ${e.message}`);
+      return { steps: [], demandPerS: Number.NaN, peakPerS: Number.NaN };
+    }
+  }
+
+  /** The provider could not be read: nothing is changed, and the record says why. */
+  private unreadable(nowMs: number, mode: TickMode, error: LoggedError, notes: string[], poll: DemandPoll): DaemonDecisionRecord {
+    const last = this.lastState?.desired ?? null;
+    const spec = this.config.spec;
+    return {
+      kind: 'decision',
+      id: `${this.name}@${nowMs}`,
+      time: new Date(nowMs).toISOString(),
+      model: this.name,
+      action: 'hold',
+      from: last ?? 0,
+      to: last ?? 0,
+      reasons: ['ProviderUnavailable'],
+      message: `holding: the provider could not be read (${error.code}); nothing is changed until it answers`,
+      observedPerS: Number.isFinite(poll.demandPerS) ? Number(poll.demandPerS.toFixed(3)) : null,
+      forecastP50PerS: null,
+      forecastUpperPerS: null,
+      leadTimeS: this.lead.estimate().leadTimeS ?? spec.leadTime.provisionS + spec.leadTime.loadS + spec.leadTime.warmupS,
+      windowStartS: nowMs / 1000,
+      windowEndS: nowMs / 1000,
+      sla: { latencyTargetP95Ms: spec.latencyTargetP95Ms, capacityPerReplicaPerS: spec.capacityPerReplicaPerS, minWarmReplicas: spec.minWarmReplicas, maxReplicas: spec.maxReplicas },
+      acted: 'error',
+      desired: last,
+      ready: null,
+      warming: null,
+      measuredLeadTimeS: this.lead.estimate().leadTimeS ?? null,
+      leader: mode.leader,
+      dryRun: mode.dryRun,
+      ...(notes.length ? { notes } : {}),
+      error,
+    };
+  }
+}

@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import { WarmpoolError } from '@warmpool/domain';
+import { ManualClock } from '@warmpool/queue';
+import { BASE_YAML, FunctionHistory, T0, config, harness, perSecondFrom } from './support/daemon-harness.js';
+import { StagedProvider } from './support/staged-provider.js';
+import type { Leadership } from '../src/daemon/leadership.js';
+
+/** 5/s in history; live demand jumps to 45/s at T0 + 20 s for model a; b stays at 2/s. */
+const rate = (model: string, second: number): number => (model === 'a' ? (second >= T0 / 1000 + 20 ? 45 : 5) : 2);
+
+class SwitchLeader implements Leadership {
+  readonly kind = 'test';
+  readonly identity = 'daemon-2';
+  leading = false;
+  started = 0;
+  stopped = 0;
+  isLeader(): boolean {
+    return this.leading;
+  }
+  start(): void {
+    this.started++;
+  }
+  async stop(): Promise<void> {
+    this.stopped++;
+  }
+}
+
+describe('Daemon: plan every tick, act through the queue, log every decision', () => {
+  it('scales ahead through the queue with the job id as idempotency key and logs one record per model per tick', async () => {
+    const clock = new ManualClock(T0);
+    const provider = new StagedProvider({ a: 1, b: 1 }, () => clock.now());
+    const h = harness({ clock, provider, history: new FunctionHistory((m) => (m === 'a' ? 5 : 2)), perSecond: perSecondFrom(clock, rate) });
+    await h.daemon.start();
+    await h.step(0);
+    for (let i = 0; i < 40; i++) await h.step(1000);
+    expect(h.daemon.ticks).toBe(41);
+    expect(h.sink.decisions('a')).toHaveLength(41);
+    expect(h.sink.decisions('b')).toHaveLength(41);
+    const ups = h.sink.decisions('a').filter((d) => d.acted === 'enqueued');
+    expect(ups.length).toBeGreaterThan(0);
+    const first = ups[0]!;
+    expect(first.action).toBe('scale-up');
+    expect(Date.parse(first.time)).toBeGreaterThanOrEqual(T0 + 20_000);
+    expect(first.to).toBeGreaterThanOrEqual(5); // 45/s at 10/s per replica
+    expect(first.jobId).toMatch(/^scale:a:1-\d+:\d+$/);
+    expect(provider.applied[0]).toMatchObject({ model: 'a', replicas: first.to, idempotencyKey: first.jobId });
+    // every job enqueued ran once, and the log says so
+    const completed = h.sink.of('job').filter((j) => j.event === 'completed');
+    expect(completed.map((j) => j.jobId).sort()).toEqual(h.sink.decisions().filter((d) => d.acted === 'enqueued').map((d) => d.jobId).sort());
+    // the record has what a person needs
+    expect(first).toMatchObject({ kind: 'decision', model: 'a', leader: true, dryRun: false, sla: { capacityPerReplicaPerS: 10 } });
+    expect(first.reasons.length).toBeGreaterThan(0);
+    expect(typeof first.leadTimeS).toBe('number');
+    expect(h.sink.decisions('b').every((d) => d.acted === 'none')).toBe(true);
+    await h.daemon.stop();
+  });
+
+  it('backfills the planner from history: with 14 days of steps the forecast is trusted (no ReactiveFallback)', async () => {
+    const cfg = config(BASE_YAML.replace('backfillS: 3600', 'backfillS: 1209600').replace(/stepS: 10/g, 'stepS: 60'));
+    const c = new ManualClock(T0);
+    const history = new FunctionHistory((_m, t) => 5 + 3 * Math.sin((2 * Math.PI * t) / 86400));
+    const h = harness({ clock: c, config: cfg, provider: new StagedProvider({ a: 1, b: 1 }, () => c.now()), history });
+    await h.daemon.start();
+    await h.step(0);
+    const backfilled = h.sink.of('daemon').filter((r) => r.event === 'backfilled');
+    expect(backfilled.map((r) => r.model).sort()).toEqual(['a', 'b']);
+    expect(backfilled[0]!.detail).toMatchObject({ steps: 20160, missing: 0 });
+    const d = h.sink.decisions('a')[0]!;
+    expect(d.reasons).not.toContain('ReactiveFallback');
+    expect(d.forecastP50PerS).not.toBeNull();
+    await h.daemon.stop();
+  });
+
+  it('history failure or gaps degrade to the reactive safety net with a note, never a crash', async () => {
+    const c = new ManualClock(T0);
+    const failing = new FunctionHistory(() => 5);
+    failing.fail = Object.assign(new WarmpoolError('E_PROMETHEUS_UNAVAILABLE', 'connect ECONNREFUSED 127.0.0.1:9090'));
+    const h = harness({ clock: c, provider: new StagedProvider({ a: 1, b: 1 }, () => c.now()), history: failing, perSecond: perSecondFrom(c, rate) });
+    await h.daemon.start();
+    await h.step(0);
+    const d = h.sink.decisions('a')[0]!;
+    expect(d.notes?.[0]).toMatch(/^HistoryUnavailable: E_PROMETHEUS_UNAVAILABLE: connect ECONNREFUSED/);
+    expect(d.reasons).toContain('ReactiveFallback');
+    expect(h.sink.of('error').some((e) => e.event === 'backfill-failed' && e.error?.code === 'E_PROMETHEUS_UNAVAILABLE')).toBe(true);
+    await h.daemon.stop();
+
+    const c2 = new ManualClock(T0);
+    const gappy = new FunctionHistory((_m, t) => (Math.floor(t / 10) % 4 === 0 ? Number.NaN : 5));
+    const h2 = harness({ clock: c2, provider: new StagedProvider({ a: 1, b: 1 }, () => c2.now()), history: gappy, perSecond: perSecondFrom(c2, rate) });
+    await h2.daemon.start();
+    await h2.step(0);
+    expect(h2.sink.decisions('a')[0]!.notes?.[0]).toMatch(/^HistoryGaps: 90 of 360 steps missing/);
+    await h2.daemon.stop();
+  });
+
+  it('--dry-run decides and logs but never enqueues or scales', async () => {
+    const c = new ManualClock(T0);
+    const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());
+    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate), dryRun: true });
+    await h.daemon.start();
+    for (let i = 0; i <= 30; i++) await h.step(i === 0 ? 0 : 1000);
+    const ups = h.sink.decisions('a').filter((d) => d.action === 'scale-up');
+    expect(ups.length).toBeGreaterThan(0);
+    expect(ups.every((d) => d.acted === 'dry-run' && d.dryRun && d.jobId === undefined)).toBe(true);
+    expect(provider.scaleCalls).toEqual([]);
+    expect(h.queue.pendingCount).toBe(0);
+    await h.daemon.stop();
+  });
+
+  it('a standby daemon decides and logs `standby`; once it leads it acts', async () => {
+    const c = new ManualClock(T0);
+    const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());
+    const leader = new SwitchLeader();
+    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate), leadership: leader });
+    await h.daemon.start();
+    expect(leader.started).toBe(1);
+    for (let i = 0; i <= 25; i++) await h.step(i === 0 ? 0 : 1000);
+    const standby = h.sink.decisions('a').filter((d) => d.action === 'scale-up');
+    expect(standby.length).toBeGreaterThan(0);
+    expect(standby.every((d) => d.acted === 'standby' && !d.leader)).toBe(true);
+    expect(provider.scaleCalls).toEqual([]);
+    leader.leading = true;
+    await h.step(1000);
+    expect(h.sink.of('leader').map((r) => r.event)).toEqual(['standby', 'leading']);
+    expect(h.sink.decisions('a').at(-1)!.acted).toBe('enqueued');
+    expect(provider.applied).toHaveLength(1);
+    await h.daemon.stop();
+    expect(leader.stopped).toBe(1);
+  });
+
+  it('a provider error in one model is logged with its code; the other model and later ticks go on', async () => {
+    const c = new ManualClock(T0);
+    const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());
+    provider.failGetState.set('a', new WarmpoolError('E_K8S_SERVER', 'GET deployments/scale: 503 Service Unavailable'));
+    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, (m, s) => (m === 'b' ? 40 : rate(m, s))) });
+    await h.daemon.start();
+    for (let i = 0; i <= 3; i++) await h.step(i === 0 ? 0 : 1000);
+    const a = h.sink.decisions('a');
+    expect(a).toHaveLength(4);
+    expect(a.every((d) => d.acted === 'error' && d.error?.code === 'E_K8S_SERVER' && d.error.stage === 'getState' && d.reasons[0] === 'ProviderUnavailable' && d.action === 'hold')).toBe(true);
+    expect(h.sink.decisions('b').some((d) => d.acted === 'enqueued')).toBe(true);
+    provider.failGetState.clear();
+    await h.step(1000);
+    expect(h.sink.decisions('a').at(-1)!.acted).not.toBe('error');
+    await h.daemon.stop();
+  });
+
+  it('a failing scale is retried by the queue and the log shows the retries and the completion', async () => {
+    const c = new ManualClock(T0);
+    const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());
+    provider.failScale.push(new WarmpoolError('E_AWS_THROTTLED', 'Rate exceeded'));
+    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate) });
+    await h.daemon.start();
+    for (let i = 0; i <= 22; i++) await h.step(i === 0 ? 0 : 1000);
+    const jobs = h.sink.of('job');
+    expect(jobs[0]).toMatchObject({ event: 'retrying', model: 'a', error: { code: 'E_AWS_THROTTLED', stage: 'scale' } });
+    expect(jobs.find((j) => j.event === 'completed')?.jobId).toBe(jobs[0]!.jobId);
+    expect(provider.applied.filter((r) => r.idempotencyKey === jobs[0]!.jobId)).toHaveLength(1);
+    await h.daemon.stop();
+  });
+
+  it('measures the lead time per stage from the replicas (p90 of the last ones) and feeds it to the planner', async () => {
+    const c = new ManualClock(T0);
+    const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now(), { provisioning: 4, loading: 6, warming: 3 });
+    // demand climbs in three stairs so replicas come up at three different times
+    const stairs = (m: string, s: number): number => (m === 'a' ? 5 + 20 * Math.min(3, Math.max(0, Math.floor((s - T0 / 1000) / 30))) : 2);
+    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, stairs) });
+    await h.daemon.start();
+    for (let i = 0; i <= 130; i++) await h.step(i === 0 ? 0 : 1000);
+    const last = h.sink.decisions('a').at(-1)!;
+    expect(last.measuredLeadTimeS).toBe(13);
+    expect(last.leadTimeStagesS).toEqual({ provisioning: 4, loading: 6, warming: 3 });
+    expect(last.leadTimeS).toBe(13); // the planner used the measured one, not the spec's 10 s
+    expect(h.sink.decisions('a')[0]!.measuredLeadTimeS).toBeNull();
+    await h.daemon.stop();
+  });
+
+  it('follows each scale-up to an outcome: needed when the demand at ready time exceeded the capacity before', async () => {
+    const c = new ManualClock(T0);
+    const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());
+    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate) });
+    await h.daemon.start();
+    for (let i = 0; i <= 40; i++) await h.step(i === 0 ? 0 : 1000);
+    const up = h.sink.decisions('a').find((d) => d.acted === 'enqueued')!;
+    const outcome = h.sink.of('outcome').find((o) => o.ref === up.id)!;
+    expect(outcome).toMatchObject({ model: 'a', outcome: 'needed', from: 1, to: up.to, capacityBeforePerS: 10, readyAfterS: 7 });
+    expect(outcome.observedPeakPerS).toBe(45);
+    await h.daemon.stop();
+  });
+
+  it('reload: new models start, removed ones stop, a rejected config is reported with every issue and the last good one keeps running', async () => {
+    const c = new ManualClock(T0);
+    const provider = new StagedProvider({ a: 1, b: 1, c: 1 }, () => c.now());
+    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate) });
+    await h.daemon.start();
+    await h.step(0);
+    const next = config(BASE_YAML.replace('  - name: b\n    capacityPerReplicaPerS: 5', '  - name: c\n    capacityPerReplicaPerS: 5').replace('b.onnx', 'c.onnx'));
+    await h.daemon.reload(next);
+    await h.step(1000);
+    const reloaded = h.sink.of('config').find((r) => r.event === 'reloaded')!;
+    expect(reloaded.detail).toMatchObject({ added: ['c'], removed: ['b'], changed: [] });
+    expect(reloaded.detail!.restartNeeded).toEqual(['provider']); // a new target: the provider must be rebuilt
+    h.daemon.rejectConfig('/tmp/warmpool-test.yaml', (() => {
+      try {
+        config('tickS: -1\nmodels: []\n');
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })());
+    await h.step(1000);
+    const rejected = h.sink.of('config').find((r) => r.event === 'rejected')!;
+    expect(rejected.issues).toEqual([expect.stringMatching(/^tickS \(line 1\): got -1/), expect.stringMatching(/^models \(line 2\): got \[\]/)]);
+    expect(rejected.message).toMatch(/still running the last good config/);
+    const lastTick = h.sink.decisions().slice(-2).map((d) => d.model).sort();
+    expect(lastTick).toEqual(['a', 'c']);
+    await h.daemon.stop();
+  });
+
+  it('with a GPU budget logs the fleet warm tiers every tick', async () => {
+    const c = new ManualClock(T0);
+    const yaml = `gpuBudgetBytes: 3000\n${BASE_YAML}`.replace(/stepS: 10\n/g, 'stepS: 10\n    gpuMemoryPerReplicaBytes: 1000\n');
+    const h = harness({ clock: c, config: config(yaml), provider: new StagedProvider({ a: 1, b: 1 }, () => c.now()), history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate) });
+    await h.daemon.start();
+    await h.step(0);
+    const fleet = h.sink.of('fleet');
+    expect(fleet).toHaveLength(1);
+    expect(fleet[0]!.detail).toMatchObject({ gpuBudgetBytes: 3000 });
+    expect((fleet[0]!.detail!.tiers as { model: string }[]).map((t) => t.model)).toEqual(['a', 'b']);
+    await h.daemon.stop();
+  });
+
+  it('stop finishes the tick, closes the queue and the provider, gives up leadership and logs it', async () => {
+    const c = new ManualClock(T0);
+    const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());
+    const leader = new SwitchLeader();
+    leader.leading = true;
+    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate), leadership: leader });
+    await h.daemon.start();
+    await c.advanceBy(0); // a tick is now in flight
+    await h.daemon.stop('SIGTERM');
+    expect(h.daemon.ticks).toBe(1);
+    expect(provider.closed).toBe(true);
+    expect(leader.stopped).toBe(1);
+    await expect(h.queue.enqueue({ id: 'x', runAtMs: 0, request: { model: 'a', replicas: 1, idempotencyKey: 'x', reason: 'r', message: 'm' } })).rejects.toMatchObject({ code: 'E_QUEUE_CLOSED' });
+    expect(h.sink.of('daemon').map((r) => r.event).filter((e) => e !== 'backfilled')).toEqual(['started', 'stopping', 'stopped']);
+    expect(c.pendingTimers).toBe(0);
+    await c.advanceBy(10_000);
+    expect(h.daemon.ticks).toBe(1);
+  });
+});
