@@ -5,6 +5,7 @@ import { start } from './cli/start-command.js';
 import { bench } from './cli/bench-command.js';
 import { backtestCommand } from './cli/backtest-command.js';
 import { configCommand, CONFIG_USAGE } from './cli/config-command.js';
+import { runCommand, RUN_USAGE } from './cli/run-command.js';
 import { ConfigFileError } from './config/load-config-file.js';
 
 const USAGE = `warmpool — predictive warm-pool autoscaler for GPU model serving
@@ -15,6 +16,7 @@ usage:
   warmpool bench planner [--models 1000] [--json]
   warmpool start        the demo on the embedded default (what npm start runs)
   ${CONFIG_USAGE}
+  ${RUN_USAGE}
 `;
 
 type Command = (argv: readonly string[], out: (s: string) => void) => number | Promise<number>;
@@ -25,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   bench,
   backtest: backtestCommand,
   config: configCommand,
+  run: (argv, out) => runCommand(argv, out),
 };
 
 /** CLI entry: returns the exit code (0 ok, 1 runtime failure, 2 bad input or usage). */

@@ -1,0 +1,60 @@
+import type { Writable } from 'node:stream';
+import { loadConfigFile } from '../config/load-config-file.js';
+import { buildDaemon, type BuildDaemonOptions, type DaemonFactories } from '../daemon/build-daemon.js';
+import { ConfigWatcher, type SignalSource } from '../daemon/config-watcher.js';
+import { parseFlags, requiredString } from './parse-flags.js';
+
+export const RUN_USAGE = 'warmpool run --config FILE [--dry-run]   the daemon: plan every tick, scale ahead, log decisions (SIGHUP reloads, SIGTERM stops)';
+
+/** What the process gives the daemon; injected so tests run it in-process. */
+export interface RunEnvironment extends DaemonFactories {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly stdout?: Writable & { isTTY?: boolean };
+  /** SIGTERM/SIGINT stop, SIGHUP reloads. Default: the process. */
+  readonly signals?: SignalSource & { on(signal: 'SIGTERM' | 'SIGINT', l: () => void): unknown; off(signal: 'SIGTERM' | 'SIGINT', l: () => void): unknown };
+  readonly watchFile?: boolean;
+  /** Extra wiring for tests (clients pointing at fakes). */
+  readonly build?: Partial<BuildDaemonOptions>;
+}
+
+const FLAGS = { config: { type: 'string' }, 'dry-run': { type: 'boolean' } } as const;
+
+/**
+ * `warmpool run`: loads and validates the config (bad config: exit 2 with every problem), starts the daemon, and
+ * runs until SIGTERM or SIGINT (graceful: the tick finishes, the queue, providers and leadership are closed).
+ */
+export async function runCommand(argv: readonly string[], _out: (s: string) => void, run: RunEnvironment = {}): Promise<number> {
+  const v = parseFlags('run', argv, FLAGS);
+  const file = requiredString(v, 'run', 'config');
+  const env = run.env ?? process.env;
+  const config = await loadConfigFile(file, env);
+  const daemon = buildDaemon({ config, dryRun: v['dry-run'] === true, env, ...run, ...run.build });
+  const signals = run.signals ?? process;
+  const watcher = new ConfigWatcher({
+    file,
+    load: (f) => loadConfigFile(f, env),
+    onConfig: (c) => daemon.reload(c),
+    onRejected: (err) => daemon.rejectConfig(file, err),
+    signals,
+    watchFile: run.watchFile ?? true,
+  });
+  let onStop: (why: string) => void = () => undefined;
+  const stopped = new Promise<string>((resolve) => {
+    onStop = resolve;
+  });
+  const onTerm = (): void => onStop('SIGTERM');
+  const onInt = (): void => onStop('SIGINT');
+  signals.on('SIGTERM', onTerm);
+  signals.on('SIGINT', onInt);
+  try {
+    await daemon.start();
+    watcher.start();
+    const why = await stopped;
+    await watcher.stop();
+    await daemon.stop(why);
+    return 0;
+  } finally {
+    signals.off('SIGTERM', onTerm);
+    signals.off('SIGINT', onInt);
+  }
+}

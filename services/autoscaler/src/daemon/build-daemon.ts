@@ -1,0 +1,173 @@
+import { hostname } from 'node:os';
+import type { Writable } from 'node:stream';
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { WarmpoolError, type HistorySource, type ReplicaProvider, type ScaleQueue } from '@warmpool/domain';
+import { createForecaster } from '@warmpool/forecast';
+import { AwsAutoScalingProvider } from '@warmpool/provider-aws';
+import { KubernetesEventRecorder, KubernetesLeaseElector, KubernetesReplicaProvider, loadKubeConfig, type KubernetesTarget } from '@warmpool/provider-kubernetes';
+import { BullMqScaleQueue, InProcessScaleQueue, RedisDecisionStream, RedisLeaderLock, systemClock, type TimerClock } from '@warmpool/queue';
+import type { HistoryConfig, ModelConfig, WarmpoolConfig } from '../config/warmpool-config.js';
+import { Daemon, type DaemonDeps } from './daemon.js';
+import { loggedError, type DaemonLogRecord } from './daemon-record.js';
+import { DecisionLog, StreamSink, type RecordSink } from './decision-log.js';
+import type { DemandFeed } from './demand-feed.js';
+import { FileSink } from './file-sink.js';
+import { HistoryDemandFeed } from './history-demand-feed.js';
+import { KubernetesLeaseLeadership } from './kubernetes-lease-leadership.js';
+import { SoleLeader, type Leadership } from './leadership.js';
+import { loadBalancerDemand } from './load-balancer-demand.js';
+import { NoDemandFeed } from './no-demand-feed.js';
+import { PerSecondDemandFeed } from './per-second-demand-feed.js';
+import { RedisLockLeadership } from './redis-lock-leadership.js';
+import { RedisStreamSink } from './redis-stream-sink.js';
+
+/** Adapters built elsewhere (packages/history, packages/provider-local): the composition root passes them in. */
+export interface DaemonFactories {
+  /** Builds the history source for `history.kind` prometheus|redis|csv (e.g. `createHistorySource` of @warmpool/history). */
+  readonly createHistory?: (config: HistoryConfig, models: readonly ModelConfig[]) => HistorySource;
+  /** Builds the provider for `provider.kind: local` (replicas as processes behind the local load balancer). */
+  readonly createLocalProvider?: (config: WarmpoolConfig) => ReplicaProvider;
+}
+
+export interface BuildDaemonOptions extends DaemonFactories {
+  readonly config: WarmpoolConfig;
+  readonly dryRun?: boolean;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where decisions are printed. Default process.stdout. */
+  readonly stdout?: Writable & { isTTY?: boolean };
+  readonly clock?: TimerClock;
+  /** Kubernetes client config (tests point it at the fake); default from `provider.inCluster` / `kubeconfigPath`. */
+  readonly kubeConfig?: KubeConfig;
+  /** AWS Auto Scaling client (tests point it at the fake); default built from `provider.region` / `endpoint`. */
+  readonly awsClient?: AutoScalingClient;
+  /** Overrides for the queue (tests: short backoffs). */
+  readonly queueOptions?: { readonly attempts?: number; readonly backoffBaseMs?: number; readonly lockDurationMs?: number; readonly stalledIntervalMs?: number; readonly prefix?: string };
+  /** Provider retry overrides (tests: no waiting). */
+  readonly kubernetesRetry?: { readonly maxAttempts?: number; readonly baseDelayMs?: number; readonly maxDelayMs?: number };
+  readonly awsRetry?: { readonly maxAttempts?: number; readonly baseDelayMs?: number; readonly maxDelayMs?: number };
+}
+
+function identityOf(config: WarmpoolConfig, env: Readonly<Record<string, string | undefined>>): string {
+  return config.leaderElection.identity ?? env.POD_NAME ?? `${hostname()}-${process.pid}`;
+}
+
+/**
+ * The composition root of `warmpool run`: builds the provider, history source, queue, leadership, event recorder
+ * and decision log a config asks for, and the Daemon over them. Nothing is connected until `daemon.start()` (Redis
+ * clients connect lazily and report failures as typed errors in the log).
+ */
+export function buildDaemon(o: BuildDaemonOptions): Daemon {
+  const { config } = o;
+  const env = o.env ?? process.env;
+  const clock = o.clock ?? systemClock;
+  const identity = identityOf(config, env);
+  const closers: (() => Promise<void>)[] = [];
+
+  const sinks: RecordSink[] = [new StreamSink(o.stdout ?? process.stdout, config.decisionLog.format)];
+  if (config.decisionLog.file) sinks.push(new FileSink(config.decisionLog.file));
+  if (config.decisionLog.redisStreamKey) {
+    const stream = new RedisDecisionStream({ redisUrl: config.decisionLog.redisUrl!, key: config.decisionLog.redisStreamKey });
+    sinks.push(new RedisStreamSink(stream, config.decisionLog.redisStreamKey));
+  }
+  const log = new DecisionLog(sinks);
+  const write = (r: DaemonLogRecord): void => log.write(r);
+  const iso = (): string => new Date(clock.now()).toISOString();
+
+  let kubeConfig = o.kubeConfig;
+  const kube = (): KubeConfig => {
+    if (config.provider.kind !== 'kubernetes') throw new WarmpoolError('E_CONFIG', 'Kubernetes client asked for without provider.kind kubernetes');
+    kubeConfig ??= loadKubeConfig(config.provider.kubeconfigPath !== undefined ? { kubeconfigPath: config.provider.kubeconfigPath } : config.provider.inCluster ? { inCluster: true } : {});
+    return kubeConfig;
+  };
+
+  let provider: ReplicaProvider;
+  let recordEvent: DaemonDeps['recordEvent'];
+  if (config.provider.kind === 'kubernetes') {
+    const targets = new Map<string, KubernetesTarget>();
+    for (const m of config.models) if (m.target.kind === 'kubernetes') targets.set(m.spec.name, m.target.kubernetes);
+    provider = new KubernetesReplicaProvider({ kubeConfig: kube(), targets, retry: { requestTimeoutMs: config.provider.requestTimeoutMs, ...o.kubernetesRetry } });
+    const recorder = new KubernetesEventRecorder({ kubeConfig: kube(), component: config.provider.eventComponent, instance: identity, nowMs: () => clock.now(), ...(o.kubernetesRetry ? { retry: o.kubernetesRetry } : {}) });
+    recordEvent = async (m, d) => {
+      if (m.target.kind !== 'kubernetes') return;
+      const t = m.target.kubernetes;
+      await recorder.recordDecision({ namespace: t.namespace, kind: t.kind, name: t.name }, d);
+    };
+  } else if (config.provider.kind === 'aws') {
+    const groups: Record<string, unknown> = {};
+    for (const m of config.models) if (m.target.kind === 'aws') groups[m.spec.name] = m.target.aws;
+    provider = new AwsAutoScalingProvider({
+      groups,
+      ...(o.awsClient ? { client: o.awsClient } : { clientOptions: { region: config.provider.region, requestTimeoutMs: config.provider.requestTimeoutMs, ...(config.provider.endpoint ? { endpoint: config.provider.endpoint } : {}) } }),
+      clock: () => clock.now(),
+      ...(o.awsRetry ? { retry: o.awsRetry } : {}),
+    });
+  } else {
+    if (!o.createLocalProvider) {
+      throw new WarmpoolError('E_PROVIDER_UNAVAILABLE', `${config.source}: provider.kind local needs the local provider (@warmpool/provider-local), which this build does not include`);
+    }
+    provider = o.createLocalProvider(config);
+  }
+
+  let history: HistorySource | undefined;
+  if (config.history.kind !== 'none') {
+    if (o.createHistory) history = o.createHistory(config.history, config.models);
+    else write({ kind: 'error', time: iso(), event: 'history-unavailable', message: `history.kind ${config.history.kind} needs @warmpool/history, which this build does not include; planning on live demand only`, error: { stage: 'history', code: 'E_HISTORY_UNAVAILABLE', message: 'no history adapter wired' } });
+  }
+
+  const q = o.queueOptions ?? {};
+  const queue: ScaleQueue =
+    config.queue.kind === 'redis'
+      ? new BullMqScaleQueue({ redisUrl: config.queue.redisUrl!, queueName: config.queue.name, ...q })
+      : new InProcessScaleQueue({ clock, ...(q.attempts ? { attempts: q.attempts } : {}), ...(q.backoffBaseMs ? { backoffBaseMs: q.backoffBaseMs } : {}) });
+
+  const le = config.leaderElection;
+  const onLeader = (event: string, message: string): void => write({ kind: 'leader', time: iso(), event, message });
+  const onLeaderError = (err: unknown): void => write({ kind: 'error', time: iso(), event: 'leader-error', message: 'leader election step failed; retrying', error: loggedError('leader', err) });
+  let leadership: Leadership;
+  if (le.kind === 'redis-lock') {
+    leadership = new RedisLockLeadership(new RedisLeaderLock({ redisUrl: le.redisUrl!, key: le.name, holderId: identity, ttlMs: le.leaseDurationS * 1000, clock }), onLeader, onLeaderError);
+  } else if (le.kind === 'kubernetes-lease') {
+    const elector = new KubernetesLeaseElector({
+      kubeConfig: kube(),
+      namespace: le.namespace,
+      name: le.name,
+      identity,
+      leaseDurationS: le.leaseDurationS,
+      renewIntervalS: Math.max(1, le.leaseDurationS / 3),
+      retryIntervalS: Math.max(1, le.leaseDurationS / 7),
+      nowMs: () => clock.now(),
+      timers: { setTimeout: (fn, ms) => clock.setTimer(fn, ms), clearTimeout: (h) => clock.clearTimer(h) },
+      onStartedLeading: () => onLeader('elected', `${identity} holds Lease ${le.namespace}/${le.name}`),
+      onStoppedLeading: () => onLeader('lost', `${identity} no longer holds Lease ${le.namespace}/${le.name}`),
+      onError: onLeaderError,
+      ...(o.kubernetesRetry ? { retry: o.kubernetesRetry } : {}),
+    });
+    leadership = new KubernetesLeaseLeadership(elector, identity);
+  } else {
+    leadership = new SoleLeader(identity);
+  }
+
+  const demandFeed = (m: ModelConfig, tickS: number): DemandFeed => {
+    if (config.provider.kind === 'local') return new PerSecondDemandFeed(m.spec.name, m.stepS, tickS, loadBalancerDemand(config.provider.loadBalancerUrl));
+    if (history) return new HistoryDemandFeed(m.spec.name, m.stepS, history);
+    return new NoDemandFeed();
+  };
+
+  return new Daemon(
+    config,
+    {
+      clock,
+      provider,
+      queue,
+      history,
+      demandFeed,
+      leadership,
+      log,
+      makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS }),
+      ...(recordEvent ? { recordEvent } : {}),
+      closers,
+    },
+    { dryRun: o.dryRun ?? false },
+  );
+}

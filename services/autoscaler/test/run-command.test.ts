@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../src/main.js';
+import { runCommand } from '../src/cli/run-command.js';
+import type { DaemonLogRecord } from '../src/daemon/daemon-record.js';
+import { StagedProvider } from './support/staged-provider.js';
+
+let dir: string;
+let lb: Server;
+let lbUrl: string;
+let demandCalls = 0;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'warmpool-run-'));
+  // the local load balancer's /demand: 30 requests every second for every model
+  lb = createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    demandCalls++;
+    const seconds = Number(u.searchParams.get('seconds'));
+    const nowS = Math.floor(Date.now() / 1000);
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ model: u.searchParams.get('model'), startMs: (nowS - seconds + 1) * 1000, bucketS: 1, counts: new Array(seconds).fill(30), total: 30 * seconds }));
+  });
+  await new Promise<void>((r) => lb.listen(0, '127.0.0.1', r));
+  lbUrl = `http://127.0.0.1:${(lb.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise<void>((r) => lb.close(() => r()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function yaml(minWarm: number, logFile: string): string {
+  return `tickS: 0.05
+provider: { kind: local, loadBalancerUrl: "${lbUrl}" }
+decisionLog: { file: ${logFile}, format: json }
+models:
+  - name: a
+    capacityPerReplicaPerS: 10
+    minWarmReplicas: ${minWarm}
+    leadTime: { provisionS: 1, loadS: 1, warmupS: 1 }
+    stepS: 1
+    target: { modelFile: a.onnx }
+`;
+}
+
+function records(file: string): DaemonLogRecord[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as DaemonLogRecord);
+}
+
+async function until(what: string, fn: () => boolean, maxMs = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!fn()) {
+    if (Date.now() - t0 > maxMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+describe('warmpool run', () => {
+  it('runs the daemon until SIGTERM: decisions to stdout and file, SIGHUP and file changes reload, bad config is reported and the last good one kept', async () => {
+    const logFile = join(dir, 'decisions.jsonl');
+    const cfg = join(dir, 'warmpool.yaml');
+    writeFileSync(cfg, yaml(1, logFile));
+    const signals = new EventEmitter();
+    const stdout = new PassThrough();
+    let printed = '';
+    stdout.on('data', (b: Buffer) => (printed += b.toString()));
+    let provider: StagedProvider | undefined;
+    const done = runCommand(['--config', cfg], () => undefined, {
+      env: {},
+      stdout,
+      signals: signals as never,
+      watchFile: true,
+      createLocalProvider: () => (provider = new StagedProvider({ a: 1 }, Date.now, { provisioning: 0.1, loading: 0.1, warming: 0.1 })),
+    });
+    await until('decisions', () => records(logFile).filter((r) => r.kind === 'decision').length >= 3);
+    // 30/s at 10/s per replica: it scales a up through the queue and the provider
+    await until('a scale-up', () => (provider?.applied.length ?? 0) > 0);
+    expect(provider!.applied[0]).toMatchObject({ model: 'a' });
+    expect(provider!.applied[0]!.replicas).toBeGreaterThanOrEqual(3);
+    expect(demandCalls).toBeGreaterThan(0);
+
+    writeFileSync(cfg, 'tickS: -1\nmodels: []\n');
+    signals.emit('SIGHUP');
+    await until('rejected config', () => records(logFile).some((r) => r.kind === 'config' && r.event === 'rejected'));
+    const rejected = records(logFile).find((r) => r.kind === 'config' && r.event === 'rejected');
+    expect(rejected).toMatchObject({ issues: [expect.stringMatching(/^tickS \(line 1\): got -1/), expect.stringMatching(/^models \(line 2\)/)] });
+    const n = records(logFile).filter((r) => r.kind === 'decision').length;
+    await until('decisions after the rejected config', () => records(logFile).filter((r) => r.kind === 'decision').length > n + 2);
+
+    writeFileSync(cfg, yaml(2, logFile)); // the file watcher picks this up, no signal needed
+    await until('reloaded config', () => records(logFile).some((r) => r.kind === 'config' && r.event === 'reloaded'));
+    expect(records(logFile).find((r) => r.kind === 'config' && r.event === 'reloaded')).toMatchObject({ detail: { changed: ['a'] } });
+
+    signals.emit('SIGTERM');
+    expect(await done).toBe(0);
+    expect(provider!.closed).toBe(true);
+    const all = records(logFile);
+    expect(all.at(-1)).toMatchObject({ kind: 'daemon', event: 'stopped' });
+    expect(all.some((r) => r.kind === 'daemon' && r.event === 'stopping' && /^SIGTERM/.test(r.message))).toBe(true);
+    // stdout got the same records as JSON lines (not a terminal)
+    expect(printed.trim().split('\n').length).toBe(all.length);
+    expect(signals.listenerCount('SIGHUP') + signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('exits 2 without --config, with a bad config, and for the local provider when it is not wired', async () => {
+    let err = '';
+    const run = (argv: string[]): Promise<number> => main(argv, () => undefined, (s) => (err += s + '\n'));
+    expect(await run(['run'])).toBe(2);
+    expect(err).toMatch(/--config is required/);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'tickS: nope\n');
+    expect(await run(['run', '--config', bad])).toBe(2);
+    expect(err).toMatch(/tickS \(line 1\): got "nope"/);
+    const local = join(dir, 'local.yaml');
+    writeFileSync(local, yaml(1, join(dir, 'x.jsonl')));
+    expect(await run(['run', '--config', local])).toBe(1);
+    expect(err).toMatch(/E_PROVIDER_UNAVAILABLE: .*provider\.kind local needs the local provider/);
+  });
+});
