@@ -6,6 +6,7 @@ import { bench } from './cli/bench-command.js';
 import { backtestCommand } from './cli/backtest-command.js';
 import { configCommand, CONFIG_USAGE } from './cli/config-command.js';
 import { runCommand, RUN_USAGE } from './cli/run-command.js';
+import { decisionsCommand, DECISIONS_USAGE } from './cli/decisions-command.js';
 import { ConfigFileError } from './config/load-config-file.js';
 
 const USAGE = `warmpool — predictive warm-pool autoscaler for GPU model serving
@@ -17,6 +18,7 @@ usage:
   warmpool start        the demo on the embedded default (what npm start runs)
   ${CONFIG_USAGE}
   ${RUN_USAGE}
+  ${DECISIONS_USAGE}
 `;
 
 type Command = (argv: readonly string[], out: (s: string) => void) => number | Promise<number>;
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   backtest: backtestCommand,
   config: configCommand,
   run: (argv, out) => runCommand(argv, out),
+  decisions: (argv, out) => decisionsCommand(argv, out),
 };
 
 /** CLI entry: returns the exit code (0 ok, 1 runtime failure, 2 bad input or usage). */
