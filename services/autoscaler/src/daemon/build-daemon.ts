@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { WarmpoolError, type HistorySource, type ReplicaProvider, type ScaleQueue } from '@warmpool/domain';
 import { createForecaster } from '@warmpool/forecast';
 import { AwsAutoScalingProvider } from '@warmpool/provider-aws';
-import { KubernetesEventRecorder, KubernetesLeaseElector, KubernetesReplicaProvider, loadKubeConfig, type KubernetesTarget } from '@warmpool/provider-kubernetes';
+import { KubernetesEventRecorder, KubernetesLeaseElector, KubernetesReplicaProvider, loadKubeConfig, type KubernetesTarget, type RetryPolicy } from '@warmpool/provider-kubernetes';
 import { BullMqScaleQueue, InProcessScaleQueue, RedisDecisionStream, RedisLeaderLock, systemClock, type TimerClock } from '@warmpool/queue';
 import type { HistoryConfig, ModelConfig, WarmpoolConfig } from '../config/warmpool-config.js';
 import { Daemon, type DaemonDeps } from './daemon.js';
@@ -44,7 +44,7 @@ export interface BuildDaemonOptions extends DaemonFactories {
   /** Overrides for the queue (tests: short backoffs). */
   readonly queueOptions?: { readonly attempts?: number; readonly backoffBaseMs?: number; readonly lockDurationMs?: number; readonly stalledIntervalMs?: number; readonly prefix?: string };
   /** Provider retry overrides (tests: no waiting). */
-  readonly kubernetesRetry?: { readonly maxAttempts?: number; readonly baseDelayMs?: number; readonly maxDelayMs?: number };
+  readonly kubernetesRetry?: Partial<RetryPolicy>;
   readonly awsRetry?: { readonly maxAttempts?: number; readonly baseDelayMs?: number; readonly maxDelayMs?: number };
 }
 

@@ -16,7 +16,10 @@ export interface ModelLoopContext {
   readonly makeForecaster: (quantile: number, stepS: number) => Forecaster;
   readonly planner?: Partial<PlannerOptions>;
   readonly log: (record: DaemonLogRecord) => void;
-  /** Emits the cluster-side record of a decision (a Kubernetes Event); failures are logged, never fatal. */
+  /**
+   * Emits the cluster-side record of a decision (a Kubernetes Event; the recorder skips plain holds and folds
+   * repeats); failures are logged, never fatal.
+   */
   readonly recordEvent?: (model: ModelConfig, decision: Decision) => Promise<void>;
   /** Width of the job id's time bucket, seconds. */
   readonly jobBucketS: number;
@@ -171,7 +174,7 @@ export class ModelLoop {
       ...(error ? { error } : {}),
     };
     this.ctx.log(record);
-    if (mode.leader && !mode.dryRun && this.ctx.recordEvent && d.action !== 'hold') {
+    if (mode.leader && !mode.dryRun && this.ctx.recordEvent) {
       await this.ctx.recordEvent(this.config, d).catch((err: unknown) => {
         this.ctx.log({ kind: 'error', time: record.time, model: this.name, event: 'event-failed', message: `could not record the Kubernetes Event for ${id}`, error: loggedError('event', err) });
       });
