@@ -13,6 +13,9 @@ import { HistoryDemandFeed } from '../../src/daemon/history-demand-feed.js';
 
 export const T0 = Date.parse('2026-03-02T00:00:00.000Z');
 
+/** The record type(s) whose `kind` can be K. */
+export type RecordOf<K extends string> = DaemonLogRecord extends infer R ? (R extends { kind: infer RK } ? (K extends RK ? R : never) : never) : never;
+
 /** Keeps every record in memory. */
 export class MemorySink implements RecordSink {
   readonly name = 'memory';
@@ -24,8 +27,8 @@ export class MemorySink implements RecordSink {
   decisions(model?: string): DaemonDecisionRecord[] {
     return this.records.filter((r): r is DaemonDecisionRecord => r.kind === 'decision' && (model === undefined || r.model === model));
   }
-  of<K extends DaemonLogRecord['kind']>(kind: K): Extract<DaemonLogRecord, { kind: K }>[] {
-    return this.records.filter((r) => r.kind === kind) as Extract<DaemonLogRecord, { kind: K }>[];
+  of<K extends DaemonLogRecord['kind']>(kind: K): RecordOf<K>[] {
+    return this.records.filter((r) => r.kind === kind) as RecordOf<K>[];
   }
 }
 

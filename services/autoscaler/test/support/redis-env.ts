@@ -60,3 +60,20 @@ export async function deleteKeys(...keys: string[]): Promise<void> {
     });
   });
 }
+
+/** Deletes every key under `prefix` (SCAN, not KEYS) with a short-lived client. */
+export async function deletePrefix(prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  r.on('error', () => undefined);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await r.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
