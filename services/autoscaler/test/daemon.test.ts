@@ -96,15 +96,20 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
   it('--dry-run decides and logs but never enqueues or scales', async () => {
     const c = new ManualClock(T0);
     const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());
-    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate), dryRun: true });
+    const leader = new SwitchLeader();
+    leader.leading = true;
+    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate), dryRun: true, leadership: leader });
     await h.daemon.start();
     for (let i = 0; i <= 30; i++) await h.step(i === 0 ? 0 : 1000);
+    expect(leader.started).toBe(0); // a dry-run daemon never holds the Lease/lock a real one needs
+    expect(h.sink.of('leader')[0]!.message).toMatch(/dry run: not campaigning/);
     const ups = h.sink.decisions('a').filter((d) => d.action === 'scale-up');
     expect(ups.length).toBeGreaterThan(0);
     expect(ups.every((d) => d.acted === 'dry-run' && d.dryRun && d.jobId === undefined)).toBe(true);
     expect(provider.scaleCalls).toEqual([]);
     expect(h.queue.pendingCount).toBe(0);
     await h.daemon.stop();
+    expect(leader.stopped).toBe(0);
   });
 
   it('a standby daemon decides and logs `standby`; once it leads it acts', async () => {

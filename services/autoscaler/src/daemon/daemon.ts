@@ -49,6 +49,7 @@ export class Daemon {
   private stopping: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private wasLeader: boolean | undefined;
+  private campaigning = false;
   private readonly dryRunFlag: boolean;
   /** Ticks run (for tests and the shutdown line). */
   ticks = 0;
@@ -115,8 +116,15 @@ export class Daemon {
     await Promise.all([...this.loops.values()].map((l) => l.backfill(nowMs, this.config.history.backfillS)));
     if (isObservable(this.deps.queue)) this.unsubscribe = this.deps.queue.subscribe((e) => this.onJobEvent(e));
     this.deps.queue.process((job) => this.runJob(job));
-    this.deps.leadership.start();
+    this.campaign();
     this.schedule(0);
+  }
+
+  /** A dry-run daemon never campaigns: it must not hold the Lease/lock a daemon that acts needs. */
+  private campaign(): void {
+    if (this.dryRun || this.campaigning) return;
+    this.campaigning = true;
+    this.deps.leadership.start();
   }
 
   /** The queue's handler: the scale itself (the provider applies each idempotency key once). */
@@ -158,9 +166,10 @@ export class Daemon {
 
   /** One tick over every model (all in parallel; one model's failure never touches the others). */
   async tickOnce(): Promise<TickResult[]> {
-    const leader = this.deps.leadership.isLeader();
+    const leader = this.campaigning && this.deps.leadership.isLeader();
     if (leader !== this.wasLeader) {
-      this.write({ kind: 'leader', time: this.iso(), event: leader ? 'leading' : 'standby', message: leader ? `${this.deps.leadership.identity} acts on decisions` : `${this.deps.leadership.identity} decides and logs only (another daemon leads)` });
+      const why = this.campaigning ? 'another daemon leads' : 'dry run: not campaigning for leadership';
+      this.write({ kind: 'leader', time: this.iso(), event: leader ? 'leading' : 'standby', message: leader ? `${this.deps.leadership.identity} acts on decisions` : `${this.deps.leadership.identity} decides and logs only (${why})` });
       this.wasLeader = leader;
     }
     const nowMs = this.now();
@@ -233,6 +242,7 @@ export class Daemon {
     }
     await Promise.all(fresh.map((l) => l.backfill(nowMs, kept.history.backfillS)));
     this.loops = loops;
+    if (this.running) this.campaign(); // dryRun turned off: start acting (through the election)
     this.write({
       kind: 'config',
       time: this.iso(),
@@ -275,7 +285,7 @@ export class Daemon {
     this.write({ kind: 'daemon', time: this.iso(), event: 'stopping', message: `${reason}: closing the queue, the provider and leadership after ${this.ticks} tick(s)` });
     const steps: [string, () => Promise<void>][] = [
       ['queue', () => this.deps.queue.close()],
-      ['leadership', () => this.deps.leadership.stop()],
+      ['leadership', async () => (this.campaigning ? this.deps.leadership.stop() : undefined)],
       ['provider', () => this.deps.provider.close()],
       ['history', async () => this.deps.history?.close()],
       ...(this.deps.closers ?? []).map((c, i): [string, () => Promise<void>] => [`closer ${i}`, c]),
