@@ -82,6 +82,13 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     expect(d.notes?.[0]).toMatch(/^HistoryUnavailable: E_PROMETHEUS_UNAVAILABLE: connect ECONNREFUSED/);
     expect(d.reasons).toContain('ReactiveFallback');
     expect(h.sink.of('error').some((e) => e.event === 'backfill-failed' && e.error?.code === 'E_PROMETHEUS_UNAVAILABLE')).toBe(true);
+    // history comes back: the backfill is retried after a minute with a fresh planner on the whole window
+    failing.fail = undefined;
+    for (let i = 0; i < 60; i++) await h.step(1000);
+    expect(h.sink.of('daemon').filter((r) => r.event === 'backfilled').map((r) => r.model).sort()).toEqual(['a', 'b']);
+    const recovered = h.sink.decisions('a').find((x) => x.notes?.some((n) => n.startsWith('HistoryRecovered')));
+    expect(Date.parse(recovered!.time)).toBe(T0 + 60_000);
+    expect(recovered!.reasons).not.toContain('ReactiveFallback');
     await h.daemon.stop();
 
     const c2 = new ManualClock(T0);

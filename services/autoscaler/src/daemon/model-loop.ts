@@ -8,6 +8,9 @@ import { LeadTimeEstimator } from './lead-time-estimator.js';
 import { OutcomeTracker } from './outcome-tracker.js';
 import { scaleJobId } from './scale-job-id.js';
 
+/** How often a failed start-up backfill is tried again. */
+export const BACKFILL_RETRY_MS = 60_000;
+
 /** What a model loop needs from the daemon around it; all injected so tests drive it. */
 export interface ModelLoopContext {
   readonly provider: ReplicaProvider;
@@ -45,7 +48,11 @@ export interface TickResult {
  */
 export class ModelLoop {
   readonly config: ModelConfig;
-  private readonly planner: ModelPlanner;
+  private planner: ModelPlanner;
+  private readonly tickS: number;
+  /** Set while the start-up backfill has failed: it is retried (with a fresh planner) every `BACKFILL_RETRY_MS`. */
+  private backfillFailedAtMs: number | undefined;
+  private backfillS = 0;
   private readonly lead = new LeadTimeEstimator();
   private readonly outcomes: OutcomeTracker;
   private readonly notes: string[] = [];
@@ -58,8 +65,14 @@ export class ModelLoop {
     tickS: number,
   ) {
     this.config = config;
-    this.planner = new ModelPlanner({ spec: config.spec, stepS: config.stepS, tickS, makeForecaster: ctx.makeForecaster, ...(ctx.planner ? { planner: ctx.planner } : {}) });
+    this.tickS = tickS;
+    this.planner = this.newPlanner();
     this.outcomes = new OutcomeTracker(config.spec.name, config.spec.capacityPerReplicaPerS);
+  }
+
+  private newPlanner(): ModelPlanner {
+    const c = this.config;
+    return new ModelPlanner({ spec: c.spec, stepS: c.stepS, tickS: this.tickS, makeForecaster: this.ctx.makeForecaster, ...(this.ctx.planner ? { planner: this.ctx.planner } : {}) });
   }
 
   get name(): string {
@@ -70,6 +83,8 @@ export class ModelLoop {
   async backfill(nowMs: number, backfillS: number): Promise<void> {
     const stepS = this.config.stepS;
     const endS = Math.floor(nowMs / 1000 / stepS) * stepS;
+    this.backfillS = backfillS;
+    this.backfillFailedAtMs = undefined;
     this.demand.startAt(endS);
     if (!this.ctx.history || backfillS <= 0) return;
     const fromS = endS - Math.floor(backfillS / stepS) * stepS;
@@ -97,12 +112,21 @@ export class ModelLoop {
       });
     } catch (err) {
       const e = loggedError('history', err);
+      this.backfillFailedAtMs = nowMs;
       this.notes.push(`HistoryUnavailable: ${e.code}: ${e.message}`);
       this.ctx.log({ kind: 'error', time: new Date(nowMs).toISOString(), model: this.name, event: 'backfill-failed', message: `planning without history (reactive until enough live steps): ${e.message}`, error: e });
     }
   }
 
   async tick(nowMs: number, mode: TickMode): Promise<TickResult> {
+    if (this.backfillFailedAtMs !== undefined && nowMs - this.backfillFailedAtMs >= BACKFILL_RETRY_MS) {
+      // The forecaster takes steps in time order only: a late backfill starts a fresh planner on the whole window.
+      const previous = this.planner;
+      this.planner = this.newPlanner();
+      await this.backfill(nowMs, this.backfillS);
+      if (this.backfillFailedAtMs !== undefined) this.planner = previous;
+      else this.notes.push('HistoryRecovered: backfilled late; planning restarted on the full history');
+    }
     const nowS = nowMs / 1000;
     const notes = this.notes.splice(0);
     const poll = await this.pollDemand(nowS, notes);
