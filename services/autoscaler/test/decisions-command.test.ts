@@ -104,4 +104,27 @@ describeWithRedis('warmpool decisions --redis', () => {
       await stream.close();
     }
   });
+
+  it('--follow prints records appended to the stream later, until stopped', async () => {
+    const key = freshPrefix('follow');
+    const stream = new RedisDecisionStream({ redisUrl: REDIS_URL, key });
+    const ac = new AbortController();
+    try {
+      await stream.append({ ...records[0]! });
+      let out = '';
+      const done = decisionsCommand(['--redis', REDIS_URL, '--key', key, '--follow'], (s) => (out += s + '\n'), { signal: ac.signal, nowMs: () => Date.now() });
+      await new Promise((r) => setTimeout(r, 200));
+      const later = records.find((r) => r.kind === 'decision' && r.acted === 'enqueued')!;
+      await stream.append({ ...later });
+      const t0 = Date.now();
+      while (!out.includes('↑ scale-up') && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+      ac.abort();
+      expect(await done).toBe(0);
+      expect(out).toMatch(/a {2}↑ scale-up {2}1->\d+/);
+    } finally {
+      ac.abort();
+      await deleteKeys(key);
+      await stream.close();
+    }
+  });
 });
