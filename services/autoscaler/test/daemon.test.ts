@@ -100,6 +100,22 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     await h2.daemon.stop();
   });
 
+  it('a size moved back within the job-id bucket after this daemon completed the job is acted on again (not deduplicated)', async () => {
+    const c = new ManualClock(T0);
+    const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());
+    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate) });
+    await h.daemon.start();
+    for (let i = 0; i <= 21; i++) await h.step(i === 0 ? 0 : 1000);
+    const first = h.sink.decisions('a').find((d) => d.acted === 'enqueued')!;
+    expect(provider.applied).toHaveLength(1);
+    provider.setDesired('a', 1); // someone scales it back down
+    await h.step(1000);
+    const again = h.sink.decisions('a').at(-1)!;
+    expect(again).toMatchObject({ acted: 'enqueued', jobId: `${first.jobId}.1`, from: 1 });
+    expect(provider.applied.map((r) => r.idempotencyKey)).toEqual([first.jobId, `${first.jobId}.1`]);
+    await h.daemon.stop();
+  });
+
   it('--dry-run decides and logs but never enqueues or scales', async () => {
     const c = new ManualClock(T0);
     const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());

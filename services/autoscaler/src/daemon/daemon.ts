@@ -140,7 +140,10 @@ export class Daemon {
     const job = 'job' in e ? e.job : undefined;
     const jobId = job?.id ?? ('jobId' in e ? e.jobId : 'unknown');
     const base = { kind: 'job' as const, time: this.iso(), model: job?.request.model ?? null, jobId, replicas: job?.request.replicas ?? null, attempt: 'attempt' in e ? e.attempt : null };
-    if (e.type === 'completed') this.write({ ...base, event: 'completed', message: `scaled to ${job?.request.replicas}` });
+    if (e.type === 'completed') {
+      if (job) this.loops.get(job.request.model)?.jobCompleted(job.id);
+      this.write({ ...base, event: 'completed', message: `scaled to ${job?.request.replicas}` });
+    }
     else if (e.type === 'retrying') this.write({ ...base, event: 'retrying', error: loggedError('scale', e.error), message: `attempt ${e.attempt} failed, retrying in ${e.retryInMs} ms` });
     else if (e.type === 'failed') this.write({ ...base, event: 'failed', error: loggedError('scale', e.error), message: `given up after ${e.attempt} attempt(s)` });
     else this.write({ ...base, event: 'stalled', message: 'the worker running it was lost; it runs again' });

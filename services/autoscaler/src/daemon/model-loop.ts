@@ -57,6 +57,8 @@ export class ModelLoop {
   private readonly outcomes: OutcomeTracker;
   private readonly notes: string[] = [];
   private lastState: ReplicaSetState | undefined;
+  /** Ids of this model's jobs this process saw complete (base id → re-issues so far), bounded. */
+  private readonly completedJobs = new Map<string, number>();
 
   constructor(
     config: ModelConfig,
@@ -163,7 +165,11 @@ export class ModelLoop {
       if (mode.dryRun) acted = 'dry-run';
       else if (!mode.leader) acted = 'standby';
       else {
-        jobId = scaleJobId(this.name, state.desired, d.to, nowMs, this.ctx.jobBucketS);
+        const baseId = scaleJobId(this.name, state.desired, d.to, nowMs, this.ctx.jobBucketS);
+        // This process saw the job with this id complete, yet the provider is not at its target: the size moved
+        // again within the bucket (a flap, or someone else). A new job for the new situation, not a duplicate.
+        const reissue = this.completedJobs.get(baseId);
+        jobId = reissue === undefined ? baseId : `${baseId}.${reissue}`;
         try {
           const r = await this.ctx.queue.enqueue({
             id: jobId,
@@ -206,6 +212,16 @@ export class ModelLoop {
     const outcome = this.outcomes.observe(nowMs, ready, poll.peakPerS);
     if (outcome) this.ctx.log(outcome);
     return { record, decision: d };
+  }
+
+  /** The queue finished one of this model's jobs (the daemon forwards `completed` events). */
+  jobCompleted(jobId: string): void {
+    const m = /^(scale:.*:\d+)(?:\.(\d+))?$/.exec(jobId);
+    if (!m) return;
+    const base = m[1]!;
+    const n = m[2] === undefined ? 1 : Number(m[2]) + 1;
+    this.completedJobs.set(base, Math.max(n, this.completedJobs.get(base) ?? 0));
+    if (this.completedJobs.size > 256) this.completedJobs.delete(this.completedJobs.keys().next().value!);
   }
 
   private async pollDemand(nowS: number, notes: string[]): Promise<DemandPoll> {

@@ -54,6 +54,13 @@ export class StagedProvider implements ReplicaProvider {
     if (p.replicas.length > request.replicas) p.replicas.splice(request.replicas);
   }
 
+  /** Someone else resizes the group (kubectl scale, a console click). */
+  setDesired(model: string, n: number): void {
+    const p = this.pools.get(model)!;
+    p.desired = n;
+    if (p.replicas.length > n) p.replicas.splice(n);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
   }
