@@ -14,7 +14,7 @@ export interface ReadRange {
 
 /**
  * Checks the arguments of `HistorySource.read` (all problems at once) and returns the step grid.
- * `integerSeconds` is for sources whose buckets are whole seconds (Redis).
+ * `integerStep` is for sources whose buckets are whole seconds (Redis): the step must be whole seconds.
  */
 export function checkReadRange(
   sourceName: string,
@@ -22,18 +22,17 @@ export function checkReadRange(
   fromS: number,
   toS: number,
   stepS: number,
-  opts: { integerSeconds?: boolean } = {},
+  opts: { integerStep?: boolean } = {},
 ): ReadRange {
   const issues: ValidationIssue[] = [];
-  const whole = opts.integerSeconds === true;
-  const kind = whole ? 'an integer' : 'a finite number';
+  const whole = opts.integerStep === true;
   if (typeof model !== 'string' || !MODEL_NAME_PATTERN.test(model)) {
     issues.push({ path: 'model', value: model, allowed: 'a model name: 1-63 characters a-z, 0-9, "-", "_", "."' });
   }
-  if (!Number.isFinite(fromS) || (whole && !Number.isInteger(fromS))) issues.push({ path: 'fromS', value: fromS, allowed: `${kind} (seconds)` });
-  if (!Number.isFinite(toS) || (whole && !Number.isInteger(toS))) issues.push({ path: 'toS', value: toS, allowed: `${kind} (seconds)` });
+  if (!Number.isFinite(fromS)) issues.push({ path: 'fromS', value: fromS, allowed: 'a finite number (seconds)' });
+  if (!Number.isFinite(toS)) issues.push({ path: 'toS', value: toS, allowed: 'a finite number (seconds)' });
   if (!Number.isFinite(stepS) || stepS <= 0 || (whole && !Number.isInteger(stepS))) {
-    issues.push({ path: 'stepS', value: stepS, allowed: `${kind} > 0 (seconds)` });
+    issues.push({ path: 'stepS', value: stepS, allowed: whole ? 'an integer >= 1 (seconds)' : 'a finite number > 0 (seconds)' });
   }
   if (issues.length === 0 && toS < fromS) issues.push({ path: 'toS', value: toS, allowed: `>= fromS (${fromS})` });
   const count = issues.length === 0 ? Math.ceil((toS - fromS) / stepS) : 0;

@@ -169,6 +169,14 @@ describe('PrometheusHistorySource against an HTTP fake', () => {
     expect(fake.requests).toHaveLength(1);
   });
 
+  it('a wrong URL (404 with an HTML page) → HistoryResponseError, no retry', async () => {
+    fake.handler = () => ({ status: 404, body: '<html><body>404 page not found</body></html>' });
+    const err = await failure(source().read('llama', 0, 60, 60));
+    expect(err).toBeInstanceOf(HistoryResponseError);
+    expect(err.message).toContain('HTTP 404: the answer is not JSON: "<html>');
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('several series → error saying the query must aggregate to one series', async () => {
     fake.handler = () => ({
       status: 200,

@@ -31,7 +31,8 @@ export interface RedisHistorySourceOptions {
  * otherwise from per-second buckets. meanPerS = requests in the step / stepS; peakPerS = the highest
  * per-second count inside the step. A step none of whose buckets was written is a gap (NaN); buckets
  * not written inside a step that has some count as zero (the writer heartbeats once a second).
- * Times are whole epoch seconds.
+ * `stepS` must be whole seconds; a `fromS` between seconds is allowed, each one-second bucket then
+ * counting in the step that holds its start.
  *
  * Degradation: missing keys (never written, or expired) give NaN steps and never throw. `read` throws
  * HistoryUnavailableError (E_HISTORY_UNAVAILABLE) when Redis cannot be reached or a command fails,
@@ -49,13 +50,13 @@ export class RedisHistorySource implements HistorySource {
   }
 
   async read(model: string, fromS: number, toS: number, stepS: number): Promise<StepObservation[]> {
-    const range = checkReadRange(this.name, model, fromS, toS, stepS, { integerSeconds: true });
+    const range = checkReadRange(this.name, model, fromS, toS, stepS, { integerStep: true });
     if (range.count === 0) return [];
     const byMinute = fromS % MINUTE_BUCKET_S === 0 && stepS % MINUTE_BUCKET_S === 0;
     const chunkS = byMinute ? MINUTE_CHUNK_S : SECOND_CHUNK_S;
     const endS = fromS + range.count * stepS;
     const keys: string[] = [];
-    for (let c = chunkStartS(fromS, chunkS); c < endS; c += chunkS) {
+    for (let c = chunkStartS(Math.ceil(fromS), chunkS); c < endS; c += chunkS) {
       keys.push(byMinute ? minuteChunkKey(this.prefix, model, c) : secondChunkKey(this.prefix, model, c));
     }
     const hashes = await this.fetch(keys);
