@@ -222,6 +222,8 @@ describe('PrometheusHistorySource against an HTTP fake', () => {
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).issues.map((i) => i.path)).toEqual(['model', 'stepS']);
     expect(await source().read('llama', 10, 10, 60)).toEqual([]);
+    const tooMany = await failure(source().read('llama', 0, 1e9, 1));
+    expect((tooMany as ValidationError).issues[0]!.allowed).toContain('at most 1000000 steps');
     expect(fake.requests).toHaveLength(0);
   });
 });
