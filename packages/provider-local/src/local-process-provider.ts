@@ -35,6 +35,8 @@ export class LocalProcessProvider implements ReplicaProvider {
   private readonly stopping = new Set<Promise<void>>();
   private readonly tag = randomBytes(3).toString('hex');
   private counter = 0;
+  /** Creation order (requestedAtMs can tie within a millisecond). */
+  private readonly order = new WeakMap<ReplicaProcess, number>();
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -128,12 +130,14 @@ export class LocalProcessProvider implements ReplicaProvider {
     p.replicas = p.replicas.filter((r) => r.phase !== 'failed');
     const live = p.replicas.filter((r) => r.live);
     for (let i = live.length; i < n; i++) {
-      const r = new ReplicaProcess(`${p.template.model}-${this.tag}-${++this.counter}`, p.template, p.deps);
+      const seq = ++this.counter;
+      const r = new ReplicaProcess(`${p.template.model}-${this.tag}-${seq}`, p.template, p.deps);
+      this.order.set(r, seq);
       p.replicas.push(r);
       r.start();
     }
     if (live.length > n) {
-      const newestFirst = (a: ReplicaProcess, b: ReplicaProcess): number => b.info().requestedAtMs - a.info().requestedAtMs || b.id.localeCompare(a.id, 'en', { numeric: true });
+      const newestFirst = (a: ReplicaProcess, b: ReplicaProcess): number => this.order.get(b)! - this.order.get(a)!;
       const notReady = live.filter((r) => r.phase !== 'ready').sort(newestFirst);
       const ready = live.filter((r) => r.phase === 'ready').sort(newestFirst);
       for (const victim of [...notReady, ...ready].slice(0, live.length - n)) this.retire(p, victim);
