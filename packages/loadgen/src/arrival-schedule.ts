@@ -24,7 +24,7 @@ export interface Arrival {
 
 /** The scale that makes the trace's busiest bin `peakPerS` requests per wall second at `speedX`. */
 export function scaleForPeak(trace: LoadTrace, speedX: number, peakPerS: number): number {
-  const peak = Math.max(0, ...trace.counts);
+  const peak = trace.counts.reduce((m, c) => Math.max(m, c), 0);
   if (peak === 0) return 0;
   return peakPerS / ((peak / trace.binS) * speedX);
 }

@@ -87,7 +87,7 @@ export function summarizeLoad(records: readonly RequestRecord[], opts: { startMs
     spikeWindows: target === undefined ? null : windows.filter((w) => w.spike).length,
     latencyTargetMs: target ?? null,
     byReplica,
-    maxQueueWaitMs: round(Math.max(0, ...records.map((r) => r.sentAtMs - r.scheduledAtMs))) ?? 0,
+    maxQueueWaitMs: round(records.reduce((m, r) => Math.max(m, r.sentAtMs - r.scheduledAtMs), 0)) ?? 0,
   };
 }
 
