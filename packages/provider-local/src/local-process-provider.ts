@@ -40,6 +40,10 @@ export class LocalProcessProvider implements ReplicaProvider {
   private closed = false;
   private closing: Promise<void> | undefined;
 
+  private readonly killAll = (): void => {
+    for (const p of this.pools.values()) for (const r of p.replicas) r.killNow();
+  };
+
   constructor(options: LocalProcessProviderOptions) {
     const templates = resolveLocalProviderOptions(options);
     try {
@@ -61,6 +65,7 @@ export class LocalProcessProvider implements ReplicaProvider {
       };
       this.pools.set(template.model, { template, deps, desired: 0, replicas: [], appliedKeys: new Set() });
     }
+    if (options.killOnExit ?? true) process.on('exit', this.killAll);
   }
 
   private pool(model: string): Pool {
@@ -163,6 +168,7 @@ export class LocalProcessProvider implements ReplicaProvider {
       }
       const ended = [...this.pools.values()].flatMap((p) => p.replicas.map((r) => r.ended));
       await Promise.all([...ended, ...this.stopping]);
+      process.off('exit', this.killAll);
     })();
     return this.closing;
   }

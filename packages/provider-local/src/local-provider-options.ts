@@ -37,6 +37,11 @@ export interface LocalProcessProviderOptions {
   readonly probeTimeoutMs?: number;
   /** Extra environment of every replica. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * SIGKILL every replica still running when this Node process exits without close() (an
+   * uncaught error, process.exit). Default true. Nothing can catch the owner's own SIGKILL.
+   */
+  readonly killOnExit?: boolean;
   /** Epoch ms (injected in tests). */
   readonly nowMs?: () => number;
   /** One structured event per replica transition. */

@@ -112,6 +112,12 @@ export class ReplicaProcess {
     return this.ended;
   }
 
+  /** SIGKILL now, synchronously, if the process runs (the owner's process is exiting). */
+  killNow(): void {
+    const c = this.child;
+    if (c && c.pid !== undefined && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  }
+
   info(): LocalReplicaInfo {
     return {
       id: this.id,

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -165,5 +166,31 @@ describe('LocalProcessProvider', () => {
     expect(stageFromReadyz(503, { ready: false, models: { m: { phase: 'loading' } } }, 'm').stage).toBe('loading');
     expect(stageFromReadyz(503, { ready: false, models: { m: { phase: 'failed', reason: 'oom' } } }, 'm')).toEqual({ stage: 'failed', reason: 'oom' });
     expect(stageFromReadyz(502, undefined, 'm').stage).toBe('loading');
+  });
+});
+
+describe('LocalProcessProvider owner exit', () => {
+  it('kills its replicas when the owning process exits without close()', async () => {
+    const script = join(world.dir, 'owner.mjs');
+    const dist = join(import.meta.dirname, '..', 'dist', 'index.js');
+    writeFileSync(
+      script,
+      `import { LocalProcessProvider } from ${JSON.stringify(dist)};
+const p = new LocalProcessProvider({ agentBinPath: ${JSON.stringify(agentBinPath())}, runDir: ${JSON.stringify(join(world.dir, 'owner-run'))},
+  models: [{ model: 'tiny-transformer', agentArgs: ${JSON.stringify(world.agentArgs)} }] });
+await p.scale({ model: 'tiny-transformer', replicas: 1, idempotencyKey: 'k', reason: 'r', message: 'm' });
+const s = await p.waitUntilReady('tiny-transformer', 15000);
+console.log(JSON.stringify({ pid: s.replicas[0].pid }));
+process.exit(0);
+`,
+    );
+    const out = execFileSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
+    const { pid } = JSON.parse(out.trim().split('\n').pop()!) as { pid: number };
+    expect(pid).toBeGreaterThan(0);
+    // killed at once; reaping by the new parent (init) can take a moment
+    for (let i = 0; i < 40 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const survived = alive(pid);
+    if (survived) process.kill(pid, 'SIGKILL');
+    expect(survived).toBe(false);
   });
 });
