@@ -29,6 +29,7 @@ export abstract class BandedForecaster implements Forecaster {
   protected lastUpdateIdx = -1;
   private observed = 0;
   private ignored = 0;
+  private bandTracking = true;
 
   constructor(options: ResolvedForecasterOptions) {
     this.options = options;
@@ -46,6 +47,14 @@ export abstract class BandedForecaster implements Forecaster {
     return this.ignored;
   }
 
+  /**
+   * Turns the scoring of this forecaster's own errors on or off. Off (used for ensemble members
+   * whose band is never asked for) saves the work; `forecast` then gives the headroom prior band.
+   */
+  trackBand(on: boolean): void {
+    this.bandTracking = on;
+  }
+
   get stepS(): number {
     return this.clock.stepS;
   }
@@ -59,18 +68,18 @@ export abstract class BandedForecaster implements Forecaster {
     if (inferred) this.onStepInferred();
     const mean = step.meanPerS;
     if (!Number.isFinite(mean) || mean < 0) {
-      this.band.skip(idx);
+      if (this.bandTracking) this.band.skip(idx);
       this.onGap(idx);
       return;
     }
     const rawPeak = step.peakPerS;
     const peak = Number.isFinite(rawPeak) && rawPeak > mean ? rawPeak : mean;
     const clean: CleanStep = { idx, startS: step.startS, meanPerS: mean, peakPerS: peak };
-    this.band.record(idx, mean, peak, this.clock.stepS);
+    if (this.bandTracking) this.band.record(idx, mean, peak, this.clock.stepS);
     this.update(clean);
     this.lastUpdateIdx = idx;
     this.observed++;
-    this.band.expect(idx, (k) => this.safePredict(k));
+    if (this.bandTracking) this.band.expect(idx, (k) => this.safePredict(k));
   }
 
   forecast(horizonSteps: number): ForecastBand {
@@ -78,16 +87,23 @@ export abstract class BandedForecaster implements Forecaster {
     const stepS = this.clock.stepS;
     const p50 = this.p50Path(horizonSteps);
     const { upperPerS, peakUpperPerS } = this.band.build(p50, stepS);
-    return {
+    const weights = this.pathWeights(horizonSteps);
+    const band: ForecastBand = {
       startS: Number.isFinite(this.clock.nextStartS) ? this.clock.nextStartS : 0,
       stepS,
       p50PerS: p50,
       upperPerS,
       peakUpperPerS,
       quantile: this.options.quantile,
-      method: this.describe(),
+      method: this.describe(weights),
       historySteps: this.observed,
     };
+    return weights ? { ...band, weights } : band;
+  }
+
+  /** Member weights to report for a forecast path (ensembles only). */
+  protected pathWeights(_horizonSteps: number): Record<string, number> | undefined {
+    return undefined;
   }
 
   /** p50 for the next `horizonSteps` steps after the latest step (observed or gap). */
@@ -105,7 +121,7 @@ export abstract class BandedForecaster implements Forecaster {
   }
 
   /** Text for `method`. */
-  protected describe(): string {
+  protected describe(_weights?: Readonly<Record<string, number>>): string {
     return this.observed === 0 ? `${this.name} (no history)` : this.name;
   }
 

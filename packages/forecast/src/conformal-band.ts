@@ -50,7 +50,8 @@ export class ConformalBand {
     this.qMean = new Float64Array(n).fill(NaN);
     this.qPeak = new Float64Array(n).fill(NaN);
     this.dirty = new Int32Array(n);
-    this.refreshEvery = Math.max(1, Math.floor(opts.residualWindow / 32));
+    // Quantiles are recomputed after a quarter of the window is new: cheap, and barely stale.
+    this.refreshEvery = Math.max(1, Math.floor(opts.residualWindow / 4));
     // Finite-sample conformal quantile needs ceil((n + 1) q) <= n.
     this.minSamples = Math.max(8, Math.ceil(opts.quantile / (1 - opts.quantile)));
     this.zPrior = probit(opts.quantile);
@@ -94,6 +95,15 @@ export class ConformalBand {
   /** Remembers the point forecasts made after step `idx`; `predict(k)` is the forecast k steps ahead. */
   expect(idx: number, predict: (stepsAhead: number) => number): void {
     for (let h = 0; h < TRACKED_HORIZONS.length; h++) this.pending.store(h, idx, predict(TRACKED_HORIZONS[h]!));
+  }
+
+  /** Forgets all scores (the model changed regime, e.g. a season started); pending forecasts stay. */
+  resetScores(): void {
+    for (const r of this.meanScores) r.clear();
+    for (const r of this.peakScores) r.clear();
+    this.qMean.fill(NaN);
+    this.qPeak.fill(NaN);
+    this.dirty.fill(0);
   }
 
   /** Number of scores held at the shortest horizon. */

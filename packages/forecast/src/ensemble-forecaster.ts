@@ -10,8 +10,10 @@ import { alphaForHalfLife } from './smoothing.js';
 
 /** Half-life (in scored forecasts) of each member's recent absolute error. */
 const ERROR_HALF_LIFE = 24;
-/** Weights are proportional to error^-WEIGHT_POWER. */
-const WEIGHT_POWER = 2;
+/** Weights are proportional to 1 / error^2 (inverse mean squared... of the mean absolute error). */
+function inversePower(e: number): number {
+  return 1 / (e * e);
+}
 
 /**
  * Weighted mean of member p50s, weights from each member's recent absolute error at each tracked
@@ -29,6 +31,11 @@ export class EnsembleForecaster extends BandedForecaster {
   /** weightsByHorizon[h * M + m]. */
   private readonly weightsByHorizon: Float64Array;
   private readonly aError = alphaForHalfLife(ERROR_HALF_LIFE);
+  private readonly methodCents: Int32Array;
+  private methodText = '';
+  /** Member predictions at the tracked horizons made in the latest update: memberAt[m * H + h]. */
+  private readonly memberAt: Float64Array;
+  private memberAtValid = false;
 
   constructor(options: ForecasterOptions = {}, members?: readonly BandedForecaster[]) {
     const resolved = resolveForecasterOptions(options);
@@ -43,16 +50,21 @@ export class EnsembleForecaster extends BandedForecaster {
     if (members && !members.some((m) => m.name === 'reactive')) this.members = [...members, this.reactive];
     const reactive = this.members.find((m) => m.name === 'reactive');
     if (reactive instanceof ReactiveForecaster) this.reactive = reactive;
+    // Only the reactive member's own band is ever asked for (the fallback); the others save the work.
+    for (const m of this.members) if (m !== this.reactive) m.trackBand(false);
     const M = this.members.length;
     const H = TRACKED_HORIZONS.length;
     this.pending = this.members.map(() => new PendingForecasts(TRACKED_HORIZONS));
     this.errors = new Float64Array(M * H).fill(NaN);
     this.weightsByHorizon = new Float64Array(M * H).fill(1 / M);
+    this.methodCents = new Int32Array(M).fill(-1);
+    this.memberAt = new Float64Array(M * H);
   }
 
   override observe(step: StepObservation): void {
     for (const m of this.members) m.observe(step);
     super.observe(step);
+    this.memberAtValid = false;
   }
 
   override forecast(horizonSteps: number): ForecastBand {
@@ -65,8 +77,7 @@ export class EnsembleForecaster extends BandedForecaster {
         weights: { reactive: 1 },
       };
     }
-    const band = super.forecast(horizonSteps);
-    return { ...band, method: this.describeWeights(this.pathWeights(horizonSteps)), weights: this.pathWeights(horizonSteps) };
+    return super.forecast(horizonSteps);
   }
 
   /** Member weights for a forecast `stepsAhead` ahead. */
@@ -93,20 +104,26 @@ export class EnsembleForecaster extends BandedForecaster {
           const i = m * H + h;
           this.errors[i] = Number.isFinite(this.errors[i]!) ? this.errors[i]! + this.aError * (e - this.errors[i]!) : e;
         }
-        this.pending[m]!.store(h, step.idx, member.safePredict(TRACKED_HORIZONS[h]!));
+        const p2 = member.safePredict(TRACKED_HORIZONS[h]!);
+        this.memberAt[m * H + h] = p2;
+        this.pending[m]!.store(h, step.idx, p2);
       }
     }
     this.reweigh();
+    // The band asks for the tracked horizons right after this update: reuse these predictions.
+    this.memberAtValid = true;
   }
 
   protected predict(stepsAhead: number): number {
     const { lo, w } = horizonPosition(TRACKED_HORIZONS, stepsAhead);
     const hi = Math.min(lo + 1, TRACKED_HORIZONS.length - 1);
     const M = this.members.length;
+    const H = TRACKED_HORIZONS.length;
+    const cached = this.memberAtValid && w === 0 && TRACKED_HORIZONS[lo] === stepsAhead;
     let sum = 0;
     for (let m = 0; m < M; m++) {
       const wm = this.weightsByHorizon[lo * M + m]! * (1 - w) + this.weightsByHorizon[hi * M + m]! * w;
-      if (wm > 0) sum += wm * this.members[m]!.safePredict(stepsAhead);
+      if (wm > 0) sum += wm * (cached ? this.memberAt[m * H + lo]! : this.members[m]!.safePredict(stepsAhead));
     }
     return sum;
   }
@@ -132,7 +149,7 @@ export class EnsembleForecaster extends BandedForecaster {
       let total = 0;
       for (let m = 0; m < M; m++) {
         const e = this.errors[m * H + h]!;
-        const inv = Math.pow(Math.max(Number.isFinite(e) ? e : fallback, floor), -WEIGHT_POWER);
+        const inv = inversePower(Math.max(Number.isFinite(e) ? e : fallback, floor));
         this.weightsByHorizon[h * M + m] = inv;
         total += inv;
       }
@@ -140,22 +157,36 @@ export class EnsembleForecaster extends BandedForecaster {
     }
   }
 
-  /** Weights averaged over the steps of a forecast path. */
-  private pathWeights(horizonSteps: number): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const m of this.members) out[m.name] = 0;
+  /** Weights averaged over the steps of a forecast path (rounded to 4 decimals). */
+  protected override pathWeights(horizonSteps: number): Record<string, number> {
+    const M = this.members.length;
+    const sums = new Float64Array(M);
     const n = Math.max(1, horizonSteps);
+    const last = TRACKED_HORIZONS.length - 1;
     for (let j = 1; j <= n; j++) {
-      const w = this.weightsAt(j);
-      for (const k of Object.keys(w)) out[k] = out[k]! + w[k]! / n;
+      const { lo, w } = horizonPosition(TRACKED_HORIZONS, j);
+      const hi = Math.min(lo + 1, last);
+      for (let m = 0; m < M; m++) sums[m]! += this.weightsByHorizon[lo * M + m]! * (1 - w) + this.weightsByHorizon[hi * M + m]! * w;
     }
-    for (const k of Object.keys(out)) out[k] = Math.round(out[k]! * 1e4) / 1e4;
+    const out: Record<string, number> = {};
+    for (let m = 0; m < M; m++) out[this.members[m]!.name] = Math.round((sums[m]! / n) * 1e4) / 1e4;
     return out;
   }
 
-  private describeWeights(weights: Record<string, number>): string {
-    return `ensemble(${Object.entries(weights)
-      .map(([k, v]) => `${k}=${v.toFixed(2)}`)
-      .join(', ')})`;
+  /** `ensemble(holt-winters=0.62, burst=0.20, reactive=0.18)`; rebuilt only when a rounded weight changes. */
+  protected override describe(weights?: Readonly<Record<string, number>>): string {
+    if (!weights) return super.describe();
+    let changed = this.methodText === '';
+    for (let m = 0; m < this.members.length; m++) {
+      const cents = Math.round(weights[this.members[m]!.name]! * 100);
+      if (cents !== this.methodCents[m]) {
+        this.methodCents[m] = cents;
+        changed = true;
+      }
+    }
+    if (changed) {
+      this.methodText = `ensemble(${this.members.map((m, i) => `${m.name}=${(this.methodCents[i]! / 100).toFixed(2)}`).join(', ')})`;
+    }
+    return this.methodText;
   }
 }

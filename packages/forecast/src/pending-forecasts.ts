@@ -41,6 +41,13 @@ export const TRACKED_HORIZONS: readonly number[] = [1, 2, 4, 8, 16, 32, 64];
 
 /** Position of step-ahead `j` (1-based) between tracked horizons: lower index and weight of the upper one. */
 export function horizonPosition(horizons: readonly number[], j: number): { lo: number; w: number } {
+  if (horizons === TRACKED_HORIZONS && j >= 1 && j < POSITION_LO.length && Number.isInteger(j)) {
+    return { lo: POSITION_LO[j]!, w: POSITION_W[j]! };
+  }
+  return computePosition(horizons, j);
+}
+
+function computePosition(horizons: readonly number[], j: number): { lo: number; w: number } {
   const n = horizons.length;
   if (j <= horizons[0]!) return { lo: 0, w: 0 };
   if (j >= horizons[n - 1]!) return { lo: n - 1, w: 0 };
@@ -50,4 +57,14 @@ export function horizonPosition(horizons: readonly number[], j: number): { lo: n
   const a = horizons[lo]!;
   const b = horizons[lo + 1]!;
   return { lo, w: (j - a) / (b - a) };
+}
+
+const MAX_TRACKED = TRACKED_HORIZONS[TRACKED_HORIZONS.length - 1]!;
+/** Precomputed positions of steps 1..MAX_TRACKED (index 0 unused). */
+const POSITION_LO = new Int32Array(MAX_TRACKED + 1);
+const POSITION_W = new Float64Array(MAX_TRACKED + 1);
+for (let j = 1; j <= MAX_TRACKED; j++) {
+  const p = computePosition(TRACKED_HORIZONS, j);
+  POSITION_LO[j] = p.lo;
+  POSITION_W[j] = p.w;
 }
