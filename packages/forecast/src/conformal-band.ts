@@ -8,6 +8,8 @@ export interface ConformalBandOptions {
   readonly residualWindow: number;
   readonly residualScale: ResidualScale;
   readonly headroomFraction: number;
+  /** Adaptive conformal step (Gibbs & Candes 2021): how fast the working level reacts to misses. 0 = off. */
+  readonly adaptRate: number;
 }
 
 /** Upper band paths for a p50 path. */
@@ -40,6 +42,11 @@ export class ConformalBand {
   private readonly zPrior: number;
   private peakRatioQ = NaN;
   private peakRatioDirty = 0;
+  /** Working quantile levels per horizon (adaptive conformal), and the levels the cache was built at. */
+  private readonly levelMean: Float64Array;
+  private readonly levelPeak: Float64Array;
+  private readonly builtMean: Float64Array;
+  private readonly builtPeak: Float64Array;
 
   constructor(opts: ConformalBandOptions) {
     this.opts = opts;
@@ -55,6 +62,10 @@ export class ConformalBand {
     // Finite-sample conformal quantile needs ceil((n + 1) q) <= n.
     this.minSamples = Math.max(8, Math.ceil(opts.quantile / (1 - opts.quantile)));
     this.zPrior = probit(opts.quantile);
+    this.levelMean = new Float64Array(n).fill(opts.quantile);
+    this.levelPeak = new Float64Array(n).fill(opts.quantile);
+    this.builtMean = new Float64Array(n).fill(NaN);
+    this.builtPeak = new Float64Array(n).fill(NaN);
   }
 
   /** Residual normalization for a forecast level (req/s) at a step width. */
@@ -77,8 +88,11 @@ export class ConformalBand {
       const p = this.pending.take(h, idx);
       if (!Number.isFinite(p)) continue;
       const s = this.scale(p, stepS);
-      this.meanScores[h]!.push((meanPerS - p) / s);
-      this.peakScores[h]!.push((peakPerS - p) / s);
+      const meanScore = (meanPerS - p) / s;
+      const peakScore = (peakPerS - p) / s;
+      this.adapt(h, meanScore, peakScore);
+      this.meanScores[h]!.push(meanScore);
+      this.peakScores[h]!.push(peakScore);
       this.dirty[h]!++;
     }
     if (meanPerS > 0) {
@@ -103,6 +117,10 @@ export class ConformalBand {
     for (const r of this.peakScores) r.clear();
     this.qMean.fill(NaN);
     this.qPeak.fill(NaN);
+    this.builtMean.fill(NaN);
+    this.builtPeak.fill(NaN);
+    this.levelMean.fill(this.opts.quantile);
+    this.levelPeak.fill(this.opts.quantile);
     this.dirty.fill(0);
   }
 
@@ -138,6 +156,27 @@ export class ConformalBand {
     return { upperPerS: upper, peakUpperPerS: peak };
   }
 
+  /**
+   * Adaptive conformal inference: when the band in force at this horizon missed, raise the working
+   * level; when it held, lower it a little, so that misses settle at 1 - quantile even when the
+   * error distribution drifts (exchangeability does not hold for traffic).
+   */
+  private adapt(h: number, meanScore: number, peakScore: number): void {
+    const rate = this.opts.adaptRate;
+    if (rate <= 0 || this.meanScores[h]!.size < this.minSamples) return;
+    const qm = this.qMean[h]!;
+    const qp = this.qPeak[h]!;
+    if (!Number.isFinite(qm) || !Number.isFinite(qp)) return;
+    const target = 1 - this.opts.quantile;
+    const lo = Math.max(0.5, this.opts.quantile - 0.25);
+    const missMean = meanScore > Math.max(0, qm) ? 1 : 0;
+    const missPeak = peakScore > Math.max(qp, Math.max(0, qm)) ? 1 : 0;
+    // Capped above: on heavy-tailed (spiky) series chasing every burst would fatten the band for long.
+    const hi = this.opts.quantile + ADAPT_HEADROOM * target;
+    this.levelMean[h] = clamp(this.levelMean[h]! + rate * (missMean - target), lo, hi);
+    this.levelPeak[h] = clamp(this.levelPeak[h]! + rate * (missPeak - target), lo, hi);
+  }
+
   private priorUpper(p: number, stepS: number): number {
     const perStep = 1 / Math.max(stepS, 1e-9);
     return p * (1 + this.opts.headroomFraction) + this.zPrior * Math.sqrt((p + perStep) * perStep);
@@ -160,14 +199,28 @@ export class ConformalBand {
         this.qPeak[h] = h > 0 ? this.qPeak[h - 1]! : NaN;
         continue;
       }
-      const stale = !Number.isFinite(this.qMean[h]!) || this.dirty[h]! >= this.refreshEvery || (n < 4 * this.minSamples && this.dirty[h]! > 0);
+      const drifted =
+        Math.abs(this.levelMean[h]! - this.builtMean[h]!) > LEVEL_REFRESH || Math.abs(this.levelPeak[h]! - this.builtPeak[h]!) > LEVEL_REFRESH;
+      const stale =
+        !Number.isFinite(this.builtMean[h]!) || drifted || this.dirty[h]! >= this.refreshEvery || (n < 4 * this.minSamples && this.dirty[h]! > 0);
       if (!stale) continue;
-      const level = Math.min(1, (this.opts.quantile * (n + 1)) / n);
-      this.qMean[h] = ssQuantile(this.meanScores[h]!.toArray(), level);
-      this.qPeak[h] = ssQuantile(this.peakScores[h]!.toArray(), level);
+      const correction = (n + 1) / n;
+      this.qMean[h] = ssQuantile(this.meanScores[h]!.toArray(), Math.min(1, this.levelMean[h]! * correction));
+      this.qPeak[h] = ssQuantile(this.peakScores[h]!.toArray(), Math.min(1, this.levelPeak[h]! * correction));
+      this.builtMean[h] = this.levelMean[h]!;
+      this.builtPeak[h] = this.levelPeak[h]!;
       this.dirty[h] = 0;
     }
   }
+}
+
+/** The adaptive level may rise at most this fraction of the nominal miss rate above the quantile. */
+const ADAPT_HEADROOM = 0.5;
+/** The cached quantile is rebuilt once the working level moved by more than this. */
+const LEVEL_REFRESH = 0.005;
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
 }
 
 function finiteAtLeast(value: number, floor: number): number {
