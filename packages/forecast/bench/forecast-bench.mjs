@@ -33,15 +33,13 @@ function run(name) {
   return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
+// Interleaved repeats, best run reported: on a shared machine the minimum is the least noisy.
+const all = Object.fromEntries(FORECASTER_NAMES.map((n) => [n, []]));
+for (let r = 0; r < repeats; r++) for (const name of FORECASTER_NAMES) all[name].push(run(name));
 const results = {};
-for (const name of FORECASTER_NAMES) {
-  const times = [];
-  for (let r = 0; r < repeats; r++) times.push(run(name));
-  times.sort((a, b) => a.ms - b.ms);
-  results[name] = times[Math.floor(times.length / 2)];
-}
+for (const name of FORECASTER_NAMES) results[name] = all[name].sort((a, b) => a.ms - b.ms)[0];
 const base = results.reactive;
-console.log(`steps=${steps.length} horizon=${horizon} (median of ${repeats})`);
+console.log(`steps=${steps.length} horizon=${horizon} (best of ${repeats}, interleaved)`);
 console.log(`load average (1 min): ${(await import('node:os')).loadavg()[0].toFixed(2)} — wall times on a shared machine are noisy; cpu ms less so`);
 for (const [name, { ms, cpuMs }] of Object.entries(results)) {
   console.log(`${name.padEnd(16)} ${ms.toFixed(0).padStart(6)} ms wall ${cpuMs.toFixed(0).padStart(6)} ms cpu  ${(ms / steps.length * 1000).toFixed(2)} us/step  ${(ms / base.ms).toFixed(2)}x reactive`);

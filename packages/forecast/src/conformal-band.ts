@@ -1,7 +1,8 @@
 import { probit, quantile as ssQuantile } from 'simple-statistics';
 import type { ResidualScale } from './forecaster-options.js';
-import { PendingForecasts, TRACKED_HORIZONS, horizonPosition } from './pending-forecasts.js';
+import { PendingForecasts, TRACKED_HORIZONS, horizonPosition, isScored } from './pending-forecasts.js';
 import { RingBuffer } from './ring-buffer.js';
+import { SortedWindow } from './sorted-window.js';
 
 export interface ConformalBandOptions {
   readonly quantile: number;
@@ -31,46 +32,41 @@ export interface BandPaths {
 export class ConformalBand {
   private readonly opts: ConformalBandOptions;
   private readonly pending = new PendingForecasts(TRACKED_HORIZONS);
-  private readonly meanScores: RingBuffer[];
-  private readonly peakScores: RingBuffer[];
+  private readonly meanScores: SortedWindow[];
+  private readonly peakScores: SortedWindow[];
   private readonly peakRatios: RingBuffer;
   private readonly qMean: Float64Array;
   private readonly qPeak: Float64Array;
-  private readonly dirty: Int32Array;
-  private readonly refreshEvery: number;
   private readonly minSamples: number;
   private readonly zPrior: number;
+  /** EW mean of observed step means (req/s), for the scale floor. */
+  private typicalLevel = NaN;
   private peakRatioQ = NaN;
   private peakRatioDirty = 0;
   /** Working quantile levels per horizon (adaptive conformal), and the levels the cache was built at. */
   private readonly levelMean: Float64Array;
   private readonly levelPeak: Float64Array;
-  private readonly builtMean: Float64Array;
-  private readonly builtPeak: Float64Array;
 
   constructor(opts: ConformalBandOptions) {
     this.opts = opts;
     const n = TRACKED_HORIZONS.length;
-    this.meanScores = TRACKED_HORIZONS.map(() => new RingBuffer(opts.residualWindow));
-    this.peakScores = TRACKED_HORIZONS.map(() => new RingBuffer(opts.residualWindow));
+    this.meanScores = TRACKED_HORIZONS.map(() => new SortedWindow(opts.residualWindow));
+    this.peakScores = TRACKED_HORIZONS.map(() => new SortedWindow(opts.residualWindow));
     this.peakRatios = new RingBuffer(Math.min(opts.residualWindow, 512));
     this.qMean = new Float64Array(n).fill(NaN);
     this.qPeak = new Float64Array(n).fill(NaN);
-    this.dirty = new Int32Array(n);
-    // Quantiles are recomputed after a quarter of the window is new: cheap, and barely stale.
-    this.refreshEvery = Math.max(1, Math.floor(opts.residualWindow / 4));
     // Finite-sample conformal quantile needs ceil((n + 1) q) <= n.
     this.minSamples = Math.max(8, Math.ceil(opts.quantile / (1 - opts.quantile)));
     this.zPrior = probit(opts.quantile);
     this.levelMean = new Float64Array(n).fill(opts.quantile);
     this.levelPeak = new Float64Array(n).fill(opts.quantile);
-    this.builtMean = new Float64Array(n).fill(NaN);
-    this.builtPeak = new Float64Array(n).fill(NaN);
   }
 
   /** Residual normalization for a forecast level (req/s) at a step width. */
   scale(p50PerS: number, stepS: number): number {
-    const floor = 1 / Math.max(stepS, 1e-9);
+    // Floor: one request per step, or a tenth of the typical level, so a forecast near zero
+    // (a quiet hour, a day-old zero window) does not turn ordinary errors into huge scores.
+    const floor = Math.max(1 / Math.max(stepS, 1e-9), LEVEL_FLOOR_FRACTION * (this.typicalLevel > 0 ? this.typicalLevel : 0));
     const p = p50PerS > 0 ? p50PerS : 0;
     switch (this.opts.residualScale) {
       case 'sqrt':
@@ -93,8 +89,8 @@ export class ConformalBand {
       this.adapt(h, meanScore, peakScore);
       this.meanScores[h]!.push(meanScore);
       this.peakScores[h]!.push(peakScore);
-      this.dirty[h]!++;
     }
+    this.typicalLevel = Number.isFinite(this.typicalLevel) ? this.typicalLevel + LEVEL_ALPHA * (meanPerS - this.typicalLevel) : meanPerS;
     if (meanPerS > 0) {
       this.peakRatios.push(peakPerS / meanPerS);
       this.peakRatioDirty++;
@@ -108,7 +104,9 @@ export class ConformalBand {
 
   /** Remembers the point forecasts made after step `idx`; `predict(k)` is the forecast k steps ahead. */
   expect(idx: number, predict: (stepsAhead: number) => number): void {
-    for (let h = 0; h < TRACKED_HORIZONS.length; h++) this.pending.store(h, idx, predict(TRACKED_HORIZONS[h]!));
+    for (let h = 0; h < TRACKED_HORIZONS.length; h++) {
+      if (isScored(h, idx)) this.pending.store(h, idx, predict(TRACKED_HORIZONS[h]!));
+    }
   }
 
   /** Forgets all scores (the model changed regime, e.g. a season started); pending forecasts stay. */
@@ -117,11 +115,8 @@ export class ConformalBand {
     for (const r of this.peakScores) r.clear();
     this.qMean.fill(NaN);
     this.qPeak.fill(NaN);
-    this.builtMean.fill(NaN);
-    this.builtPeak.fill(NaN);
     this.levelMean.fill(this.opts.quantile);
     this.levelPeak.fill(this.opts.quantile);
-    this.dirty.fill(0);
   }
 
   /** Number of scores held at the shortest horizon. */
@@ -164,8 +159,9 @@ export class ConformalBand {
   private adapt(h: number, meanScore: number, peakScore: number): void {
     const rate = this.opts.adaptRate;
     if (rate <= 0 || this.meanScores[h]!.size < this.minSamples) return;
-    const qm = this.qMean[h]!;
-    const qp = this.qPeak[h]!;
+    const correction = (this.meanScores[h]!.size + 1) / this.meanScores[h]!.size;
+    const qm = this.meanScores[h]!.quantile(this.levelMean[h]! * correction);
+    const qp = this.peakScores[h]!.quantile(this.levelPeak[h]! * correction);
     if (!Number.isFinite(qm) || !Number.isFinite(qp)) return;
     const target = 1 - this.opts.quantile;
     const lo = Math.max(0.5, this.opts.quantile - 0.25);
@@ -190,7 +186,7 @@ export class ConformalBand {
     return Number.isFinite(this.peakRatioQ) ? Math.max(1, this.peakRatioQ) : 1 + this.opts.headroomFraction;
   }
 
-  /** Recomputes stale per-horizon quantiles; horizons without enough scores carry the shorter one's. */
+  /** Reads the per-horizon quantiles; horizons without enough scores carry the shorter one's. */
   private refresh(): void {
     for (let h = 0; h < TRACKED_HORIZONS.length; h++) {
       const n = this.meanScores[h]!.size;
@@ -199,25 +195,21 @@ export class ConformalBand {
         this.qPeak[h] = h > 0 ? this.qPeak[h - 1]! : NaN;
         continue;
       }
-      const drifted =
-        Math.abs(this.levelMean[h]! - this.builtMean[h]!) > LEVEL_REFRESH || Math.abs(this.levelPeak[h]! - this.builtPeak[h]!) > LEVEL_REFRESH;
-      const stale =
-        !Number.isFinite(this.builtMean[h]!) || drifted || this.dirty[h]! >= this.refreshEvery || (n < 4 * this.minSamples && this.dirty[h]! > 0);
-      if (!stale) continue;
+      // Windows stay sorted and the working levels move with every score (adaptive conformal):
+      // reading the quantile is O(1).
       const correction = (n + 1) / n;
-      this.qMean[h] = ssQuantile(this.meanScores[h]!.toArray(), Math.min(1, this.levelMean[h]! * correction));
-      this.qPeak[h] = ssQuantile(this.peakScores[h]!.toArray(), Math.min(1, this.levelPeak[h]! * correction));
-      this.builtMean[h] = this.levelMean[h]!;
-      this.builtPeak[h] = this.levelPeak[h]!;
-      this.dirty[h] = 0;
+      this.qMean[h] = this.meanScores[h]!.quantile(this.levelMean[h]! * correction);
+      this.qPeak[h] = this.peakScores[h]!.quantile(this.levelPeak[h]! * correction);
     }
   }
 }
 
+/** Scale floor as a fraction of the typical level. */
+const LEVEL_FLOOR_FRACTION = 0.1;
+/** Smoothing of the typical level (half-life ~ 700 steps). */
+const LEVEL_ALPHA = 0.001;
 /** The adaptive level may rise at most this fraction of the nominal miss rate above the quantile. */
 const ADAPT_HEADROOM = 0.5;
-/** The cached quantile is rebuilt once the working level moved by more than this. */
-const LEVEL_REFRESH = 0.005;
 
 function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;

@@ -3,7 +3,7 @@ import { BandedForecaster, checkHorizon, type CleanStep } from './banded-forecas
 import { BurstDetector } from './burst-detector.js';
 import { resolveForecasterOptions, type ForecasterOptions } from './forecaster-options.js';
 import { HoltWintersForecaster } from './holt-winters-forecaster.js';
-import { PendingForecasts, TRACKED_HORIZONS, horizonPosition } from './pending-forecasts.js';
+import { PendingForecasts, TRACKED_HORIZONS, horizonPosition, isScored } from './pending-forecasts.js';
 import { ReactiveForecaster } from './reactive-forecaster.js';
 import { SeasonalNaiveForecaster } from './seasonal-naive-forecaster.js';
 import { alphaForHalfLife } from './smoothing.js';
@@ -51,6 +51,7 @@ export class EnsembleForecaster extends BandedForecaster {
     const reactive = this.members.find((m) => m.name === 'reactive');
     if (reactive instanceof ReactiveForecaster) this.reactive = reactive;
     // Only the reactive member's own band is ever asked for (the fallback); the others save the work.
+    // (A caller-supplied reactive member keeps its band until the fallback is over.)
     for (const m of this.members) if (m !== this.reactive) m.trackBand(false);
     const M = this.members.length;
     const H = TRACKED_HORIZONS.length;
@@ -65,6 +66,8 @@ export class EnsembleForecaster extends BandedForecaster {
     for (const m of this.members) m.observe(step);
     super.observe(step);
     this.memberAtValid = false;
+    // History only grows: once past the fallback, the reactive member's own band is never asked for.
+    if (this.historySteps >= this.options.minHistorySteps) this.reactive.trackBand(false);
   }
 
   override forecast(horizonSteps: number): ForecastBand {
@@ -104,6 +107,7 @@ export class EnsembleForecaster extends BandedForecaster {
           const i = m * H + h;
           this.errors[i] = Number.isFinite(this.errors[i]!) ? this.errors[i]! + this.aError * (e - this.errors[i]!) : e;
         }
+        if (!isScored(h, step.idx)) continue;
         const p2 = member.safePredict(TRACKED_HORIZONS[h]!);
         this.memberAt[m * H + h] = p2;
         this.pending[m]!.store(h, step.idx, p2);

@@ -39,6 +39,20 @@ export class PendingForecasts {
 /** Horizons (steps) at which errors are tracked; forecasts in between interpolate. */
 export const TRACKED_HORIZONS: readonly number[] = [1, 2, 4, 8, 16, 32, 64];
 
+/**
+ * Errors at horizon k are scored for one target step in max(1, k / 4): forecasts k steps apart
+ * overlap heavily, so sampling them loses little and keeps the per-step work near constant.
+ */
+export function horizonStride(k: number): number {
+  return Math.max(1, Math.floor(k / 4));
+}
+
+/** Whether the forecast made after step `idx` at tracked horizon `h` is one that gets scored. */
+export function isScored(h: number, idx: number): boolean {
+  const k = TRACKED_HORIZONS[h]!;
+  return (idx + k) % horizonStride(k) === 0;
+}
+
 /** Position of step-ahead `j` (1-based) between tracked horizons: lower index and weight of the upper one. */
 export function horizonPosition(horizons: readonly number[], j: number): { lo: number; w: number } {
   if (horizons === TRACKED_HORIZONS && j >= 1 && j < POSITION_LO.length && Number.isInteger(j)) {

@@ -1,7 +1,9 @@
+import { quantile as ssQuantile } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import { PendingForecasts, TRACKED_HORIZONS, horizonPosition } from '../src/pending-forecasts.js';
 import { RingBuffer } from '../src/ring-buffer.js';
 import { SeasonalProfile } from '../src/seasonal-profile.js';
+import { SortedWindow } from '../src/sorted-window.js';
 import { StepClock } from '../src/step-clock.js';
 
 describe('RingBuffer', () => {
@@ -63,5 +65,37 @@ describe('SeasonalProfile', () => {
     expect(p.factorAt(1800)).toBeCloseTo(1.5, 12); // centre of a "3" hour: 3 / mean 2
     expect(p.factorAt(13 * 3600 + 1800)).toBeCloseTo(0.5, 12);
     expect(p.factorAt(12 * 3600)).toBeCloseTo(1, 12); // halfway between 1.5 and 0.5
+  });
+});
+
+describe('SortedWindow', () => {
+  it('matches simple-statistics quantiles over a sliding window of random values', () => {
+    const w = new SortedWindow(50);
+    const all: number[] = [];
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let i = 0; i < 2000; i++) {
+      // ties included: values on a coarse grid
+      const v = Math.round((rand() - 0.3) * 40) / 4 + 0; // + 0 turns -0 into 0
+      w.push(v);
+      all.push(v);
+      const window = all.slice(-50);
+      expect(w.size).toBe(window.length);
+      for (const p of [0, 0.5, 0.9, 0.95, 1]) expect(w.quantile(p)).toBeCloseTo(ssQuantile(window, p), 12);
+    }
+    expect(w.toSortedArray()).toEqual([...all.slice(-50)].sort((a, b) => a - b));
+  });
+
+  it('ignores non-finite values and is empty after clear', () => {
+    const w = new SortedWindow(4);
+    w.push(NaN);
+    w.push(Infinity);
+    expect(w.size).toBe(0);
+    expect(w.quantile(0.5)).toBeNaN();
+    w.push(3);
+    w.push(1);
+    expect(w.quantile(0.5)).toBe(2);
+    w.clear();
+    expect(w.size).toBe(0);
   });
 });

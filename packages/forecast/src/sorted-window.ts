@@ -1,0 +1,111 @@
+import { RingBuffer } from './ring-buffer.js';
+
+/**
+ * The last `capacity` values, kept both in arrival order (to know which one leaves) and sorted
+ * (so any quantile is O(1) to read). The sorted values sit in the middle of a buffer twice as
+ * large, so an insert or a removal shifts whichever side of it is shorter (a quarter of the
+ * window on average); no re-sorting, no allocation.
+ */
+export class SortedWindow {
+  readonly capacity: number;
+  private readonly fifo: RingBuffer;
+  private readonly buf: Float64Array;
+  /** Sorted values are buf[start .. start + count). */
+  private start: number;
+  private count = 0;
+
+  constructor(capacity: number) {
+    this.fifo = new RingBuffer(capacity);
+    this.capacity = capacity;
+    this.buf = new Float64Array(2 * capacity + 2);
+    this.start = capacity + 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds a finite value (others are ignored), dropping the oldest when full. */
+  push(value: number): void {
+    if (!Number.isFinite(value)) return;
+    if (this.count === this.capacity) this.removeAt(this.lowerBound(this.fifo.get(0)));
+    this.fifo.push(value);
+    this.insertAt(this.lowerBound(value), value);
+  }
+
+  /**
+   * Quantile with linear interpolation between order statistics (R type 7, the definition of
+   * simple-statistics' `quantileSorted`, which the tests check it against); NaN when empty.
+   */
+  quantile(p: number): number {
+    const n = this.count;
+    if (n === 0) return NaN;
+    const q = p < 0 ? 0 : p > 1 ? 1 : p;
+    const idx = (n - 1) * q;
+    const lo = Math.floor(idx);
+    const hi = Math.min(n - 1, lo + 1);
+    const a = this.buf;
+    const s = this.start;
+    return a[s + lo]! + (idx - lo) * (a[s + hi]! - a[s + lo]!);
+  }
+
+  clear(): void {
+    this.fifo.clear();
+    this.count = 0;
+    this.start = this.capacity + 1;
+  }
+
+  /** Values in ascending order (a copy). */
+  toSortedArray(): number[] {
+    return Array.from(this.buf.subarray(this.start, this.start + this.count));
+  }
+
+  /** Rank (0-based) of the first value >= v. */
+  private lowerBound(v: number): number {
+    const a = this.buf;
+    const s = this.start;
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a[s + mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private insertAt(rank: number, value: number): void {
+    const a = this.buf;
+    if (this.start === 0 || this.start + this.count === a.length) this.recenter();
+    const s = this.start;
+    if (rank < this.count - rank) {
+      // shift the smaller values one slot left
+      for (let i = s - 1; i < s + rank - 1; i++) a[i] = a[i + 1]!;
+      this.start = s - 1;
+      a[s - 1 + rank] = value;
+    } else {
+      for (let i = s + this.count; i > s + rank; i--) a[i] = a[i - 1]!;
+      a[s + rank] = value;
+    }
+    this.count++;
+  }
+
+  private removeAt(rank: number): void {
+    const a = this.buf;
+    const s = this.start;
+    if (rank < this.count - 1 - rank) {
+      for (let i = s + rank; i > s; i--) a[i] = a[i - 1]!;
+      this.start = s + 1;
+    } else {
+      for (let i = s + rank; i < s + this.count - 1; i++) a[i] = a[i + 1]!;
+    }
+    this.count--;
+  }
+
+  /** Moves the values back to the middle of the buffer (rare: only after many one-sided shifts). */
+  private recenter(): void {
+    const target = (this.buf.length - this.count) >>> 1;
+    this.buf.copyWithin(target, this.start, this.start + this.count);
+    this.start = target;
+  }
+}
