@@ -79,7 +79,7 @@ export abstract class BandedForecaster implements Forecaster {
     this.update(clean);
     this.lastUpdateIdx = idx;
     this.observed++;
-    if (this.bandTracking) this.band.expect(idx, (k) => this.safePredict(k));
+    if (this.bandTracking) this.band.expect(idx, this);
   }
 
   forecast(horizonSteps: number): ForecastBand {
@@ -88,17 +88,13 @@ export abstract class BandedForecaster implements Forecaster {
     const p50 = this.p50Path(horizonSteps);
     const { upperPerS, peakUpperPerS } = this.band.build(p50, stepS);
     const weights = this.pathWeights(horizonSteps);
-    const band: ForecastBand = {
-      startS: Number.isFinite(this.clock.nextStartS) ? this.clock.nextStartS : 0,
-      stepS,
-      p50PerS: p50,
-      upperPerS,
-      peakUpperPerS,
-      quantile: this.options.quantile,
-      method: this.describe(weights),
-      historySteps: this.observed,
-    };
-    return weights ? { ...band, weights } : band;
+    const startS = Number.isFinite(this.clock.nextStartS) ? this.clock.nextStartS : 0;
+    const method = this.describe(weights);
+    const { quantile } = this.options;
+    const historySteps = this.observed;
+    return weights
+      ? { startS, stepS, p50PerS: p50, upperPerS, peakUpperPerS, quantile, method, weights, historySteps }
+      : { startS, stepS, p50PerS: p50, upperPerS, peakUpperPerS, quantile, method, historySteps };
   }
 
   /** Member weights to report for a forecast path (ensembles only). */

@@ -1,6 +1,6 @@
 import { probit, quantile as ssQuantile } from 'simple-statistics';
 import type { ResidualScale } from './forecaster-options.js';
-import { PendingForecasts, TRACKED_HORIZONS, horizonPosition, isScored } from './pending-forecasts.js';
+import { PendingForecasts, TRACKED_HORIZONS, isScored, trackedLo, trackedW } from './pending-forecasts.js';
 import { RingBuffer } from './ring-buffer.js';
 import { SortedWindow } from './sorted-window.js';
 
@@ -11,6 +11,11 @@ export interface ConformalBandOptions {
   readonly headroomFraction: number;
   /** Adaptive conformal step (Gibbs & Candes 2021): how fast the working level reacts to misses. 0 = off. */
   readonly adaptRate: number;
+}
+
+/** Anything that forecasts a p50 k steps after its latest step. */
+export interface PointModel {
+  safePredict(stepsAhead: number): number;
 }
 
 /** Upper band paths for a p50 path. */
@@ -102,10 +107,10 @@ export class ConformalBand {
     for (let h = 0; h < TRACKED_HORIZONS.length; h++) this.pending.take(h, idx);
   }
 
-  /** Remembers the point forecasts made after step `idx`; `predict(k)` is the forecast k steps ahead. */
-  expect(idx: number, predict: (stepsAhead: number) => number): void {
+  /** Remembers the point forecasts made after step `idx`; `model.safePredict(k)` is the forecast k steps ahead. */
+  expect(idx: number, model: PointModel): void {
     for (let h = 0; h < TRACKED_HORIZONS.length; h++) {
-      if (isScored(h, idx)) this.pending.store(h, idx, predict(TRACKED_HORIZONS[h]!));
+      if (isScored(h, idx)) this.pending.store(h, idx, model.safePredict(TRACKED_HORIZONS[h]!));
     }
   }
 
@@ -131,7 +136,8 @@ export class ConformalBand {
     const peak = new Array<number>(p50PerS.length);
     for (let j = 0; j < p50PerS.length; j++) {
       const p = p50PerS[j]!;
-      const { lo, w } = horizonPosition(TRACKED_HORIZONS, j + 1);
+      const lo = trackedLo(j + 1);
+      const w = trackedW(j + 1);
       const hi = Math.min(lo + 1, TRACKED_HORIZONS.length - 1);
       const qm = this.qMean[lo]! * (1 - w) + (w > 0 ? this.qMean[hi]! * w : 0);
       const qp = this.qPeak[lo]! * (1 - w) + (w > 0 ? this.qPeak[hi]! * w : 0);

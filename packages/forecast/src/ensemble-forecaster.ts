@@ -3,7 +3,7 @@ import { BandedForecaster, checkHorizon, type CleanStep } from './banded-forecas
 import { BurstDetector } from './burst-detector.js';
 import { resolveForecasterOptions, type ForecasterOptions } from './forecaster-options.js';
 import { HoltWintersForecaster } from './holt-winters-forecaster.js';
-import { PendingForecasts, TRACKED_HORIZONS, horizonPosition, isScored } from './pending-forecasts.js';
+import { PendingForecasts, TRACKED_HORIZONS, isScored, trackedLo, trackedW } from './pending-forecasts.js';
 import { ReactiveForecaster } from './reactive-forecaster.js';
 import { SeasonalNaiveForecaster } from './seasonal-naive-forecaster.js';
 import { alphaForHalfLife } from './smoothing.js';
@@ -33,6 +33,8 @@ export class EnsembleForecaster extends BandedForecaster {
   private readonly aError = alphaForHalfLife(ERROR_HALF_LIFE);
   private readonly methodCents: Int32Array;
   private methodText = '';
+  private lastWeights: Record<string, number> | undefined;
+  private readonly lastRounded: Float64Array;
   /** Member predictions at the tracked horizons made in the latest update: memberAt[m * H + h]. */
   private readonly memberAt: Float64Array;
   private memberAtValid = false;
@@ -59,6 +61,7 @@ export class EnsembleForecaster extends BandedForecaster {
     this.errors = new Float64Array(M * H).fill(NaN);
     this.weightsByHorizon = new Float64Array(M * H).fill(1 / M);
     this.methodCents = new Int32Array(M).fill(-1);
+    this.lastRounded = new Float64Array(M).fill(NaN);
     this.memberAt = new Float64Array(M * H);
   }
 
@@ -86,7 +89,8 @@ export class EnsembleForecaster extends BandedForecaster {
   /** Member weights for a forecast `stepsAhead` ahead. */
   weightsAt(stepsAhead: number): Record<string, number> {
     const out: Record<string, number> = {};
-    const { lo, w } = horizonPosition(TRACKED_HORIZONS, stepsAhead);
+    const lo = trackedLo(stepsAhead);
+    const w = trackedW(stepsAhead);
     const hi = Math.min(lo + 1, TRACKED_HORIZONS.length - 1);
     const M = this.members.length;
     for (let m = 0; m < M; m++) {
@@ -119,7 +123,8 @@ export class EnsembleForecaster extends BandedForecaster {
   }
 
   protected predict(stepsAhead: number): number {
-    const { lo, w } = horizonPosition(TRACKED_HORIZONS, stepsAhead);
+    const lo = trackedLo(stepsAhead);
+    const w = trackedW(stepsAhead);
     const hi = Math.min(lo + 1, TRACKED_HORIZONS.length - 1);
     const M = this.members.length;
     const H = TRACKED_HORIZONS.length;
@@ -161,19 +166,29 @@ export class EnsembleForecaster extends BandedForecaster {
     }
   }
 
-  /** Weights averaged over the steps of a forecast path (rounded to 4 decimals). */
+  /** Weights averaged over the steps of a forecast path (rounded to 3 decimals). */
   protected override pathWeights(horizonSteps: number): Record<string, number> {
     const M = this.members.length;
     const sums = new Float64Array(M);
     const n = Math.max(1, horizonSteps);
     const last = TRACKED_HORIZONS.length - 1;
     for (let j = 1; j <= n; j++) {
-      const { lo, w } = horizonPosition(TRACKED_HORIZONS, j);
+      const lo = trackedLo(j);
+      const w = trackedW(j);
       const hi = Math.min(lo + 1, last);
       for (let m = 0; m < M; m++) sums[m]! += this.weightsByHorizon[lo * M + m]! * (1 - w) + this.weightsByHorizon[hi * M + m]! * w;
     }
+    let same = this.lastWeights !== undefined;
+    for (let m = 0; m < M; m++) {
+      const r = Math.round((sums[m]! / n) * 1e3) / 1e3;
+      if (r !== this.lastRounded[m]) same = false;
+      this.lastRounded[m] = r;
+    }
+    // Unchanged weights: hand out the same (never mutated) record again.
+    if (same) return this.lastWeights!;
     const out: Record<string, number> = {};
-    for (let m = 0; m < M; m++) out[this.members[m]!.name] = Math.round((sums[m]! / n) * 1e4) / 1e4;
+    for (let m = 0; m < M; m++) out[this.members[m]!.name] = this.lastRounded[m]!;
+    this.lastWeights = Object.freeze(out);
     return out;
   }
 

@@ -53,6 +53,16 @@ export function isScored(h: number, idx: number): boolean {
   return (idx + k) % horizonStride(k) === 0;
 }
 
+/** Index of the tracked horizon at or below step-ahead `j` (1-based); allocation-free. */
+export function trackedLo(j: number): number {
+  return j >= 1 && j < POSITION_LO.length && Number.isInteger(j) ? POSITION_LO[j]! : computePosition(TRACKED_HORIZONS, j).lo;
+}
+
+/** Interpolation weight of the tracked horizon above `trackedLo(j)`; allocation-free. */
+export function trackedW(j: number): number {
+  return j >= 1 && j < POSITION_W.length && Number.isInteger(j) ? POSITION_W[j]! : computePosition(TRACKED_HORIZONS, j).w;
+}
+
 /** Position of step-ahead `j` (1-based) between tracked horizons: lower index and weight of the upper one. */
 export function horizonPosition(horizons: readonly number[], j: number): { lo: number; w: number } {
   if (horizons === TRACKED_HORIZONS && j >= 1 && j < POSITION_LO.length && Number.isInteger(j)) {

@@ -80,11 +80,11 @@ export class SortedWindow {
     const s = this.start;
     if (rank < this.count - rank) {
       // shift the smaller values one slot left
-      for (let i = s - 1; i < s + rank - 1; i++) a[i] = a[i + 1]!;
+      move(a, s - 1, s, rank);
       this.start = s - 1;
       a[s - 1 + rank] = value;
     } else {
-      for (let i = s + this.count; i > s + rank; i--) a[i] = a[i - 1]!;
+      move(a, s + rank + 1, s + rank, this.count - rank);
       a[s + rank] = value;
     }
     this.count++;
@@ -94,10 +94,10 @@ export class SortedWindow {
     const a = this.buf;
     const s = this.start;
     if (rank < this.count - 1 - rank) {
-      for (let i = s + rank; i > s; i--) a[i] = a[i - 1]!;
+      move(a, s + 1, s, rank);
       this.start = s + 1;
     } else {
-      for (let i = s + rank; i < s + this.count - 1; i++) a[i] = a[i + 1]!;
+      move(a, s + rank, s + rank + 1, this.count - 1 - rank);
     }
     this.count--;
   }
@@ -107,5 +107,17 @@ export class SortedWindow {
     const target = (this.buf.length - this.count) >>> 1;
     this.buf.copyWithin(target, this.start, this.start + this.count);
     this.start = target;
+  }
+}
+
+/** Copies a[from .. from + n) to a[to ..] (overlap-safe): a loop for short runs, memmove for long ones. */
+function move(a: Float64Array, to: number, from: number, n: number): void {
+  if (n <= 0) return;
+  if (n > 24) {
+    a.copyWithin(to, from, from + n);
+  } else if (to < from) {
+    for (let i = 0; i < n; i++) a[to + i] = a[from + i]!;
+  } else {
+    for (let i = n - 1; i >= 0; i--) a[to + i] = a[from + i]!;
   }
 }
