@@ -39,6 +39,8 @@ export interface BacktestMetrics {
   readonly peakCoverage: number;
   /** Sum of peakUpperPerS / sum of actual peaks: what the band costs (1 = perfect foresight). */
   readonly peakUpperToActual: number;
+  /** The same few metrics for the farthest step only (`horizonSteps` ahead). */
+  readonly lastStep: { readonly points: number; readonly mape: number; readonly coverage: number; readonly peakCoverage: number };
 }
 
 export interface BacktestResult {
@@ -105,6 +107,11 @@ class Accumulator {
   private actualSum = 0;
   private peakSum = 0;
   private peakUpperSum = 0;
+  private lastPoints = 0;
+  private lastApeSum = 0;
+  private lastApeN = 0;
+  private lastUnder = 0;
+  private lastPeakUnder = 0;
 
   constructor(q: number) {
     this.q = q;
@@ -132,6 +139,15 @@ class Accumulator {
       this.actualSum += y;
       this.peakSum += peak;
       this.peakUpperSum += pu;
+      if (j === band.p50PerS.length - 1) {
+        this.lastPoints++;
+        if (y > 0) {
+          this.lastApeSum += Math.abs(p50 - y) / y;
+          this.lastApeN++;
+        }
+        if (y > up) this.lastUnder++;
+        if (peak > pu) this.lastPeakUnder++;
+      }
     }
   }
 
@@ -152,6 +168,12 @@ class Accumulator {
       peakUnderForecastRate: div(this.peakUnder, n),
       peakCoverage: div(n - this.peakUnder, n),
       peakUpperToActual: div(this.peakUpperSum, this.peakSum),
+      lastStep: {
+        points: this.lastPoints,
+        mape: div(this.lastApeSum, this.lastApeN),
+        coverage: div(this.lastPoints - this.lastUnder, this.lastPoints),
+        peakCoverage: div(this.lastPoints - this.lastPeakUnder, this.lastPoints),
+      },
     };
   }
 }

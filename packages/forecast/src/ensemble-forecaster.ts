@@ -8,6 +8,8 @@ import { ReactiveForecaster } from './reactive-forecaster.js';
 import { SeasonalNaiveForecaster } from './seasonal-naive-forecaster.js';
 import { alphaForHalfLife } from './smoothing.js';
 
+/** Member errors are sampled this many times per horizon length (see horizonStride). */
+const WEIGHT_SAMPLES_PER_HORIZON = 4;
 /** Half-life (in scored forecasts) of each member's recent absolute error. */
 const ERROR_HALF_LIFE = 24;
 /** Weights are proportional to 1 / error^2 (inverse mean squared... of the mean absolute error). */
@@ -111,10 +113,12 @@ export class EnsembleForecaster extends BandedForecaster {
           const i = m * H + h;
           this.errors[i] = Number.isFinite(this.errors[i]!) ? this.errors[i]! + this.aError * (e - this.errors[i]!) : e;
         }
-        if (!isScored(h, step.idx)) continue;
+        const forBand = isScored(h, step.idx);
+        const forWeights = isScored(h, step.idx, WEIGHT_SAMPLES_PER_HORIZON);
+        if (!forBand && !forWeights) continue;
         const p2 = member.safePredict(TRACKED_HORIZONS[h]!);
         this.memberAt[m * H + h] = p2;
-        this.pending[m]!.store(h, step.idx, p2);
+        if (forWeights) this.pending[m]!.store(h, step.idx, p2);
       }
     }
     this.reweigh();

@@ -40,17 +40,19 @@ export class PendingForecasts {
 export const TRACKED_HORIZONS: readonly number[] = [1, 2, 4, 8, 16, 32, 64];
 
 /**
- * Errors at horizon k are scored for one target step in max(1, k / 4): forecasts k steps apart
- * overlap heavily, so sampling them loses little and keeps the per-step work near constant.
+ * Errors at horizon k are scored for one target step in max(1, k / perHorizon): forecasts k
+ * steps apart overlap heavily, so sampling them loses little and keeps the per-step work near
+ * constant. The band samples densely (8 per horizon) so long horizons fill their windows soon;
+ * ensemble weights need fewer samples (4 per horizon).
  */
-export function horizonStride(k: number): number {
-  return Math.max(1, Math.floor(k / 4));
+export function horizonStride(k: number, perHorizon = 8): number {
+  return Math.max(1, Math.floor(k / perHorizon));
 }
 
 /** Whether the forecast made after step `idx` at tracked horizon `h` is one that gets scored. */
-export function isScored(h: number, idx: number): boolean {
+export function isScored(h: number, idx: number, perHorizon = 8): boolean {
   const k = TRACKED_HORIZONS[h]!;
-  return (idx + k) % horizonStride(k) === 0;
+  return (idx + k) % horizonStride(k, perHorizon) === 0;
 }
 
 /** Index of the tracked horizon at or below step-ahead `j` (1-based); allocation-free. */
