@@ -17,6 +17,26 @@ describe('EnsembleForecaster', () => {
     expect(b.peakUpperPerS[0]!).toBeGreaterThan(b.upperPerS[0]!);
   });
 
+  it('p50 tracks a level change within a few steps, up and down', () => {
+    const firstStepBelowOrAbove = (from: number, to: number, threshold: number): number => {
+      const s = poissonSteps(600, 5, (t) => (t >= 2500 ? to : from), 5);
+      const f = new EnsembleForecaster();
+      let at = -1;
+      s.forEach((x, i) => {
+        f.observe(x);
+        const p = f.forecast(1).p50PerS[0]!;
+        if (i >= 500 && at < 0 && (to > from ? p > threshold : p < threshold)) at = i - 500;
+      });
+      return at;
+    };
+    const up = firstStepBelowOrAbove(10, 50, 40);
+    expect(up).toBeGreaterThanOrEqual(0);
+    expect(up).toBeLessThanOrEqual(3);
+    const down = firstStepBelowOrAbove(50, 10, 15);
+    expect(down).toBeGreaterThanOrEqual(0);
+    expect(down).toBeLessThanOrEqual(8);
+  });
+
   it('shifts weight toward Holt-Winters on a strongly seasonal series', () => {
     const s = poissonSteps(5 * 144, 600, (t) => seasonalRate(t, 200, 0.9, 0), 21);
     const f = new EnsembleForecaster();
