@@ -27,12 +27,14 @@ export interface BandPaths {
 /**
  * Conformal uncertainty band from a forecaster's own realized errors.
  *
- * For each tracked horizon k it remembers the point forecast made k steps before each step and,
- * when the step arrives, stores two normalized scores in a ring buffer:
- * `(mean - p50) / scale(p50)` and `(peak - p50) / scale(p50)`. The band for a new forecast adds
- * the `quantile` of those scores (finite-sample corrected) times `scale(p50)`. Until enough scores
- * exist it uses a prior: `p50 * (1 + headroom)` plus a Poisson term, times the observed
- * peak-to-mean ratio for the peak.
+ * For each tracked horizon k (1, 2, 4 ... 64 steps; in between interpolated) it remembers the
+ * point forecast made k steps before a step and, when the step arrives, keeps two normalized
+ * scores in sorted windows of the last `residualWindow`: `(mean - p50) / scale(p50)` and
+ * `(peak - p50) / scale(p50)`, with scale = sqrt(p50 + floor) by default (Poisson-like noise).
+ * A new forecast adds the working-level quantile of those scores (finite-sample corrected)
+ * times `scale(p50)`. The working level starts at `quantile` and adapts to realized misses
+ * (adaptive conformal inference). Until enough scores exist it uses a prior:
+ * `p50 * (1 + headroom)` plus a Poisson term, times the observed peak-to-mean ratio for the peak.
  */
 export class ConformalBand {
   private readonly opts: ConformalBandOptions;
@@ -48,7 +50,7 @@ export class ConformalBand {
   private typicalLevel = NaN;
   private peakRatioQ = NaN;
   private peakRatioDirty = 0;
-  /** Working quantile levels per horizon (adaptive conformal), and the levels the cache was built at. */
+  /** Working quantile levels per horizon (adaptive conformal). */
   private readonly levelMean: Float64Array;
   private readonly levelPeak: Float64Array;
 

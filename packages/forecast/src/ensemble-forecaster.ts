@@ -1,4 +1,5 @@
 import type { ForecastBand, StepObservation } from '@warmpool/domain';
+import { ValidationError } from '@warmpool/domain';
 import { BandedForecaster, checkHorizon, type CleanStep } from './banded-forecaster.js';
 import { BurstDetector } from './burst-detector.js';
 import { resolveForecasterOptions, type ForecasterOptions } from './forecaster-options.js';
@@ -12,7 +13,7 @@ import { alphaForHalfLife } from './smoothing.js';
 const WEIGHT_SAMPLES_PER_HORIZON = 4;
 /** Half-life (in scored forecasts) of each member's recent absolute error. */
 const ERROR_HALF_LIFE = 24;
-/** Weights are proportional to 1 / error^2 (inverse mean squared... of the mean absolute error). */
+/** Weights are proportional to 1 / (recent mean absolute error)^2. */
 function inversePower(e: number): number {
   return 1 / (e * e);
 }
@@ -41,21 +42,30 @@ export class EnsembleForecaster extends BandedForecaster {
   private readonly memberAt: Float64Array;
   private memberAtValid = false;
 
+  /**
+   * @param members fresh (never fed) forecasters to combine; default Holt-Winters, burst and
+   *   reactive (+ seasonal-naive with `ensembleSeasonalNaive`). A reactive member is added when
+   *   none is given: it is the fallback. Names must be distinct (they key the weights).
+   * @throws ValidationError for bad options or duplicate member names.
+   */
   constructor(options: ForecasterOptions = {}, members?: readonly BandedForecaster[]) {
     const resolved = resolveForecasterOptions(options);
     super(resolved);
-    this.reactive = new ReactiveForecaster(options);
-    this.members = members ?? [
+    const given = members ?? [
       new HoltWintersForecaster(options),
       new BurstDetector(options),
-      this.reactive,
+      new ReactiveForecaster(options),
       ...(resolved.ensembleSeasonalNaive ? [new SeasonalNaiveForecaster(options)] : []),
     ];
-    if (members && !members.some((m) => m.name === 'reactive')) this.members = [...members, this.reactive];
-    const reactive = this.members.find((m) => m.name === 'reactive');
-    if (reactive instanceof ReactiveForecaster) this.reactive = reactive;
+    const found = given.find((m): m is ReactiveForecaster => m instanceof ReactiveForecaster);
+    this.reactive = found ?? new ReactiveForecaster(options);
+    this.members = found ? [...given] : [...given, this.reactive];
+    const names = this.members.map((m) => m.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup !== undefined) {
+      throw new ValidationError([{ path: 'members', value: names, allowed: 'forecasters with distinct names' }], 'ensemble members');
+    }
     // Only the reactive member's own band is ever asked for (the fallback); the others save the work.
-    // (A caller-supplied reactive member keeps its band until the fallback is over.)
     for (const m of this.members) if (m !== this.reactive) m.trackBand(false);
     const M = this.members.length;
     const H = TRACKED_HORIZONS.length;

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { backtest } from '../src/backtest.js';
+import { ValidationError } from '@warmpool/domain';
 import { EnsembleForecaster } from '../src/ensemble-forecaster.js';
+import { HoltWintersForecaster } from '../src/holt-winters-forecaster.js';
+import { ReactiveForecaster } from '../src/reactive-forecaster.js';
+import { SeasonalNaiveForecaster } from '../src/seasonal-naive-forecaster.js';
 import type { ForecasterOptions } from '../src/forecaster-options.js';
 import { createForecaster } from '../src/forecaster-registry.js';
 import { poissonSteps, seasonalRate } from './synthetic.js';
@@ -15,6 +19,16 @@ describe('EnsembleForecaster', () => {
     expect(b.p50PerS[0]).toBeCloseTo(10, 6);
     expect(b.upperPerS[0]!).toBeGreaterThan(12);
     expect(b.peakUpperPerS[0]!).toBeGreaterThan(b.upperPerS[0]!);
+  });
+
+  it('takes custom members, adds the reactive fallback, refuses duplicate names', () => {
+    const f = new EnsembleForecaster({ minHistorySteps: 3 }, [new HoltWintersForecaster(), new SeasonalNaiveForecaster()]);
+    expect(f.members.map((m) => m.name)).toEqual(['holt-winters', 'seasonal-naive', 'reactive']);
+    for (let i = 0; i < 10; i++) f.observe({ startS: i * 60, meanPerS: 5, peakPerS: 5 });
+    const b = f.forecast(3);
+    expect(Object.keys(b.weights!)).toEqual(['holt-winters', 'seasonal-naive', 'reactive']);
+    expect(b.p50PerS[0]).toBeCloseTo(5, 6);
+    expect(() => new EnsembleForecaster({}, [new ReactiveForecaster(), new ReactiveForecaster()])).toThrow(ValidationError);
   });
 
   it('p50 tracks a level change within a few steps, up and down', () => {
