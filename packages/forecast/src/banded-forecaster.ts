@@ -49,9 +49,11 @@ export abstract class BandedForecaster implements Forecaster {
 
   /**
    * Turns the scoring of this forecaster's own errors on or off. Off (used for ensemble members
-   * whose band is never asked for) saves the work; `forecast` then gives the headroom prior band.
+   * whose band is never asked for) saves the work and frees the score windows; `forecast` then
+   * gives the headroom prior band.
    */
   trackBand(on: boolean): void {
+    if (!on && this.bandTracking) this.band.release();
     this.bandTracking = on;
   }
 

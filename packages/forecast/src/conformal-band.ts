@@ -38,10 +38,12 @@ export interface BandPaths {
  */
 export class ConformalBand {
   private readonly opts: ConformalBandOptions;
-  private readonly pending = new PendingForecasts(TRACKED_HORIZONS);
-  private readonly meanScores: SortedWindow[];
-  private readonly peakScores: SortedWindow[];
-  private readonly peakRatios: RingBuffer;
+  /** Created on first use: a forecaster whose band is not tracked never allocates them. */
+  private pendingStore: PendingForecasts | undefined;
+  private readonly meanScores: (SortedWindow | undefined)[];
+  private readonly peakScores: (SortedWindow | undefined)[];
+  /** Recent peak/mean ratios for the prior; created on first use. */
+  private peakRatios: RingBuffer | undefined;
   private readonly qMean: Float64Array;
   private readonly qPeak: Float64Array;
   private readonly minSamples: number;
@@ -57,9 +59,8 @@ export class ConformalBand {
   constructor(opts: ConformalBandOptions) {
     this.opts = opts;
     const n = TRACKED_HORIZONS.length;
-    this.meanScores = TRACKED_HORIZONS.map(() => new SortedWindow(opts.residualWindow));
-    this.peakScores = TRACKED_HORIZONS.map(() => new SortedWindow(opts.residualWindow));
-    this.peakRatios = new RingBuffer(Math.min(opts.residualWindow, 512));
+    this.meanScores = TRACKED_HORIZONS.map(() => undefined);
+    this.peakScores = TRACKED_HORIZONS.map(() => undefined);
     this.qMean = new Float64Array(n).fill(NaN);
     this.qPeak = new Float64Array(n).fill(NaN);
     // Finite-sample conformal quantile needs ceil((n + 1) q) <= n.
@@ -88,38 +89,47 @@ export class ConformalBand {
   /** Scores the forecasts that targeted step `idx` against what was observed. */
   record(idx: number, meanPerS: number, peakPerS: number, stepS: number): void {
     for (let h = 0; h < TRACKED_HORIZONS.length; h++) {
-      const p = this.pending.take(h, idx);
+      const p = this.pendingStore ? this.pendingStore.take(h, idx) : NaN;
       if (!Number.isFinite(p)) continue;
       const s = this.scale(p, stepS);
       const meanScore = (meanPerS - p) / s;
       const peakScore = (peakPerS - p) / s;
       this.adapt(h, meanScore, peakScore);
-      this.meanScores[h]!.push(meanScore);
-      this.peakScores[h]!.push(peakScore);
+      (this.meanScores[h] ??= new SortedWindow(this.opts.residualWindow)).push(meanScore);
+      (this.peakScores[h] ??= new SortedWindow(this.opts.residualWindow)).push(peakScore);
     }
     this.typicalLevel = Number.isFinite(this.typicalLevel) ? this.typicalLevel + LEVEL_ALPHA * (meanPerS - this.typicalLevel) : meanPerS;
     if (meanPerS > 0) {
-      this.peakRatios.push(peakPerS / meanPerS);
+      (this.peakRatios ??= new RingBuffer(PEAK_RATIO_WINDOW)).push(peakPerS / meanPerS);
       this.peakRatioDirty++;
     }
   }
 
   /** Forgets the forecasts that targeted a step with no data. */
   skip(idx: number): void {
-    for (let h = 0; h < TRACKED_HORIZONS.length; h++) this.pending.take(h, idx);
+    if (!this.pendingStore) return;
+    for (let h = 0; h < TRACKED_HORIZONS.length; h++) this.pendingStore.take(h, idx);
   }
 
   /** Remembers the point forecasts made after step `idx`; `model.safePredict(k)` is the forecast k steps ahead. */
   expect(idx: number, model: PointModel): void {
     for (let h = 0; h < TRACKED_HORIZONS.length; h++) {
-      if (isScored(h, idx)) this.pending.store(h, idx, model.safePredict(TRACKED_HORIZONS[h]!));
+      if (isScored(h, idx)) (this.pendingStore ??= new PendingForecasts(TRACKED_HORIZONS)).store(h, idx, model.safePredict(TRACKED_HORIZONS[h]!));
     }
+  }
+
+  /** Drops all scores, pending forecasts and their memory (the band is no longer tracked). */
+  release(): void {
+    this.resetScores();
+    this.pendingStore = undefined;
+    this.peakRatios = undefined;
+    this.peakRatioQ = NaN;
   }
 
   /** Forgets all scores (the model changed regime, e.g. a season started); pending forecasts stay. */
   resetScores(): void {
-    for (const r of this.meanScores) r.clear();
-    for (const r of this.peakScores) r.clear();
+    this.meanScores.fill(undefined);
+    this.peakScores.fill(undefined);
     this.qMean.fill(NaN);
     this.qPeak.fill(NaN);
     this.levelMean.fill(this.opts.quantile);
@@ -128,7 +138,7 @@ export class ConformalBand {
 
   /** Number of scores held at the shortest horizon. */
   get samples(): number {
-    return this.meanScores[0]!.size;
+    return this.meanScores[0]?.size ?? 0;
   }
 
   /** Upper and peak-upper paths for a p50 path (p50[j] is j + 1 steps ahead). */
@@ -166,10 +176,12 @@ export class ConformalBand {
    */
   private adapt(h: number, meanScore: number, peakScore: number): void {
     const rate = this.opts.adaptRate;
-    if (rate <= 0 || this.meanScores[h]!.size < this.minSamples) return;
-    const correction = (this.meanScores[h]!.size + 1) / this.meanScores[h]!.size;
-    const qm = this.meanScores[h]!.quantile(this.levelMean[h]! * correction);
-    const qp = this.peakScores[h]!.quantile(this.levelPeak[h]! * correction);
+    const means = this.meanScores[h];
+    const peaks = this.peakScores[h];
+    if (rate <= 0 || !means || !peaks || means.size < this.minSamples) return;
+    const correction = (means.size + 1) / means.size;
+    const qm = means.quantile(this.levelMean[h]! * correction);
+    const qp = peaks.quantile(this.levelPeak[h]! * correction);
     if (!Number.isFinite(qm) || !Number.isFinite(qp)) return;
     const target = 1 - this.opts.quantile;
     const lo = Math.max(0.5, this.opts.quantile - 0.25);
@@ -187,7 +199,7 @@ export class ConformalBand {
   }
 
   private priorPeakRatio(): number {
-    if (this.peakRatioDirty > 0 && this.peakRatios.size >= 4) {
+    if (this.peakRatioDirty > 0 && this.peakRatios && this.peakRatios.size >= 4) {
       this.peakRatioQ = ssQuantile(this.peakRatios.toArray(), this.opts.quantile);
       this.peakRatioDirty = 0;
     }
@@ -197,8 +209,10 @@ export class ConformalBand {
   /** Reads the per-horizon quantiles; horizons without enough scores carry the shorter one's. */
   private refresh(): void {
     for (let h = 0; h < TRACKED_HORIZONS.length; h++) {
-      const n = this.meanScores[h]!.size;
-      if (n < this.minSamples) {
+      const means = this.meanScores[h];
+      const peaks = this.peakScores[h];
+      const n = means?.size ?? 0;
+      if (!means || !peaks || n < this.minSamples) {
         this.qMean[h] = h > 0 ? this.qMean[h - 1]! : NaN;
         this.qPeak[h] = h > 0 ? this.qPeak[h - 1]! : NaN;
         continue;
@@ -206,12 +220,14 @@ export class ConformalBand {
       // Windows stay sorted and the working levels move with every score (adaptive conformal):
       // reading the quantile is O(1).
       const correction = (n + 1) / n;
-      this.qMean[h] = this.meanScores[h]!.quantile(this.levelMean[h]! * correction);
-      this.qPeak[h] = this.peakScores[h]!.quantile(this.levelPeak[h]! * correction);
+      this.qMean[h] = means.quantile(this.levelMean[h]! * correction);
+      this.qPeak[h] = peaks.quantile(this.levelPeak[h]! * correction);
     }
   }
 }
 
+/** Peak/mean ratios kept for the prior band (only used until scores exist). */
+const PEAK_RATIO_WINDOW = 128;
 /** Scale floor as a fraction of the typical level. */
 const LEVEL_FLOOR_FRACTION = 0.1;
 /** Smoothing of the typical level (half-life ~ 700 steps). */

@@ -13,8 +13,9 @@ export class SeasonalProfile {
   readonly buckets: number;
   readonly bucketS: number;
   private readonly factors: Float64Array;
-  private readonly sums: Float64Array;
-  private readonly counts: Float64Array;
+  /** Raw accumulators until activation (then dropped). */
+  private sums: Float64Array;
+  private counts: Float64Array;
   private firstS = NaN;
   private lastS = NaN;
   private active = false;
@@ -40,6 +41,7 @@ export class SeasonalProfile {
 
   /** Records a raw value at time `tS` (before activation). */
   accumulate(tS: number, value: number): void {
+    if (this.active) return;
     if (!Number.isFinite(this.firstS)) this.firstS = tS;
     this.lastS = tS;
     const b = this.bucketOf(tS);
@@ -69,6 +71,8 @@ export class SeasonalProfile {
     }
     this.normalize();
     this.active = true;
+    this.sums = new Float64Array(0);
+    this.counts = new Float64Array(0);
   }
 
   /**

@@ -1,24 +1,23 @@
-import { RingBuffer } from './ring-buffer.js';
-
 /**
  * The last `capacity` values, kept both in arrival order (to know which one leaves) and sorted
- * (so any quantile is O(1) to read). The sorted values sit in the middle of a buffer twice as
- * large, so an insert or a removal shifts whichever side of it is shorter (a quarter of the
- * window on average); no re-sorting, no allocation.
+ * (so any quantile is O(1) to read). The sorted values sit inside a buffer half as large again,
+ * so an insert or a removal shifts whichever side of it is shorter (a quarter of the window on
+ * average); no re-sorting, no allocation after the first push. Values are stored as 32-bit
+ * floats (scores need no more precision), which keeps a window at ~10 bytes per value.
  */
 export class SortedWindow {
   readonly capacity: number;
-  private readonly fifo: RingBuffer;
-  private readonly buf: Float64Array;
+  /** Arrival order (circular); allocated on the first push, like `buf`. */
+  private fifo: Float32Array = EMPTY;
+  private head = 0;
+  private buf: Float32Array = EMPTY;
   /** Sorted values are buf[start .. start + count). */
-  private start: number;
+  private start = 0;
   private count = 0;
 
   constructor(capacity: number) {
-    this.fifo = new RingBuffer(capacity);
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`SortedWindow capacity must be an integer >= 1, got ${capacity}`);
     this.capacity = capacity;
-    this.buf = new Float64Array(2 * capacity + 2);
-    this.start = capacity + 1;
   }
 
   get size(): number {
@@ -28,9 +27,19 @@ export class SortedWindow {
   /** Adds a finite value (others are ignored), dropping the oldest when full. */
   push(value: number): void {
     if (!Number.isFinite(value)) return;
-    if (this.count === this.capacity) this.removeAt(this.lowerBound(this.fifo.get(0)));
-    this.fifo.push(value);
-    this.insertAt(this.lowerBound(value), value);
+    const v = Math.fround(value);
+    if (this.fifo.length === 0) {
+      this.fifo = new Float32Array(this.capacity);
+      this.buf = new Float32Array(this.capacity + (this.capacity >>> 1) + 2);
+      this.start = (this.buf.length - 0) >>> 1;
+    }
+    if (this.count === this.capacity) {
+      // the oldest value sits where the new one goes in the circular fifo
+      this.removeAt(this.lowerBound(this.fifo[this.head]!));
+    }
+    this.fifo[this.head] = v;
+    this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
+    this.insertAt(this.lowerBound(v), v);
   }
 
   /**
@@ -49,10 +58,13 @@ export class SortedWindow {
     return a[s + lo]! + (idx - lo) * (a[s + hi]! - a[s + lo]!);
   }
 
+  /** Empties the window and gives its memory back. */
   clear(): void {
-    this.fifo.clear();
+    this.fifo = EMPTY;
+    this.buf = EMPTY;
+    this.head = 0;
     this.count = 0;
-    this.start = this.capacity + 1;
+    this.start = 0;
   }
 
   /** Values in ascending order (a copy). */
@@ -76,9 +88,10 @@ export class SortedWindow {
 
   private insertAt(rank: number, value: number): void {
     const a = this.buf;
-    if (this.start === 0 || this.start + this.count === a.length) this.recenter();
+    const leftward = rank < this.count - rank;
+    if ((leftward && this.start === 0) || (!leftward && this.start + this.count === a.length)) this.recenter();
     const s = this.start;
-    if (rank < this.count - rank) {
+    if (leftward) {
       // shift the smaller values one slot left
       move(a, s - 1, s, rank);
       this.start = s - 1;
@@ -102,7 +115,7 @@ export class SortedWindow {
     this.count--;
   }
 
-  /** Moves the values back to the middle of the buffer (rare: only after many one-sided shifts). */
+  /** Moves the values back to the middle of the buffer (after many one-sided shifts). */
   private recenter(): void {
     const target = (this.buf.length - this.count) >>> 1;
     this.buf.copyWithin(target, this.start, this.start + this.count);
@@ -110,8 +123,10 @@ export class SortedWindow {
   }
 }
 
+const EMPTY = new Float32Array(0);
+
 /** Copies a[from .. from + n) to a[to ..] (overlap-safe): a loop for short runs, memmove for long ones. */
-function move(a: Float64Array, to: number, from: number, n: number): void {
+function move(a: Float32Array, to: number, from: number, n: number): void {
   if (n <= 0) return;
   if (n > 24) {
     a.copyWithin(to, from, from + n);
