@@ -30,6 +30,11 @@ export abstract class BandedForecaster implements Forecaster {
   private observed = 0;
   private ignored = 0;
   private bandTracking = true;
+  /** Bumped by every observation; the cached band is valid for one version. */
+  private version = 0;
+  private cached: ForecastBand | undefined;
+  private cachedH = -1;
+  private cachedVersion = -1;
 
   constructor(options: ResolvedForecasterOptions) {
     this.options = options;
@@ -55,6 +60,7 @@ export abstract class BandedForecaster implements Forecaster {
   trackBand(on: boolean): void {
     if (!on && this.bandTracking) this.band.release();
     this.bandTracking = on;
+    this.version++;
   }
 
   get stepS(): number {
@@ -62,6 +68,7 @@ export abstract class BandedForecaster implements Forecaster {
   }
 
   observe(step: StepObservation): void {
+    this.version++;
     const { idx, inferred } = this.clock.advance(step.startS);
     if (idx < 0) {
       this.ignored++;
@@ -84,8 +91,23 @@ export abstract class BandedForecaster implements Forecaster {
     if (this.bandTracking) this.band.expect(idx, this);
   }
 
+  /**
+   * Forecast for the next `horizonSteps` steps. Between two observations the same request gets
+   * the same (frozen) band back without recomputation: the planner asks every tick, steps may be
+   * minutes long.
+   */
   forecast(horizonSteps: number): ForecastBand {
     checkHorizon(horizonSteps);
+    if (this.cached && this.cachedH === horizonSteps && this.cachedVersion === this.version) return this.cached;
+    const band = deepFreeze(this.computeForecast(horizonSteps));
+    this.cached = band;
+    this.cachedH = horizonSteps;
+    this.cachedVersion = this.version;
+    return band;
+  }
+
+  /** Builds a fresh band (no cache). */
+  protected computeForecast(horizonSteps: number): ForecastBand {
     const stepS = this.clock.stepS;
     const p50 = this.p50Path(horizonSteps);
     const { upperPerS, peakUpperPerS } = this.band.build(p50, stepS);
@@ -129,6 +151,14 @@ export abstract class BandedForecaster implements Forecaster {
   protected onGap(_idx: number): void {}
   /** The step width was just inferred from the first two observations. */
   protected onStepInferred(): void {}
+}
+
+function deepFreeze(band: ForecastBand): ForecastBand {
+  Object.freeze(band.p50PerS);
+  Object.freeze(band.upperPerS);
+  Object.freeze(band.peakUpperPerS);
+  if (band.weights) Object.freeze(band.weights);
+  return Object.freeze(band);
 }
 
 export function checkHorizon(horizonSteps: number): void {

@@ -1,6 +1,6 @@
 import type { ForecastBand, StepObservation } from '@warmpool/domain';
 import { ValidationError } from '@warmpool/domain';
-import { BandedForecaster, checkHorizon, type CleanStep } from './banded-forecaster.js';
+import { BandedForecaster, type CleanStep } from './banded-forecaster.js';
 import { BurstDetector } from './burst-detector.js';
 import { resolveForecasterOptions, type ForecasterOptions } from './forecaster-options.js';
 import { HoltWintersForecaster } from './holt-winters-forecaster.js';
@@ -85,8 +85,7 @@ export class EnsembleForecaster extends BandedForecaster {
     if (this.historySteps >= this.options.minHistorySteps) this.reactive.trackBand(false);
   }
 
-  override forecast(horizonSteps: number): ForecastBand {
-    checkHorizon(horizonSteps);
+  protected override computeForecast(horizonSteps: number): ForecastBand {
     if (this.historySteps < this.options.minHistorySteps) {
       const b = this.reactive.forecast(horizonSteps);
       return {
@@ -95,7 +94,7 @@ export class EnsembleForecaster extends BandedForecaster {
         weights: { reactive: 1 },
       };
     }
-    return super.forecast(horizonSteps);
+    return super.computeForecast(horizonSteps);
   }
 
   /** Member weights for a forecast `stepsAhead` ahead. */

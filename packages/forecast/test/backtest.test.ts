@@ -2,6 +2,8 @@ import type { ForecastBand, Forecaster, StepObservation } from '@warmpool/domain
 import { ValidationError } from '@warmpool/domain';
 import { describe, expect, it } from 'vitest';
 import { backtest, pinballLoss } from '../src/backtest.js';
+import { bandMaxOver, horizonStepsUntil } from '../src/band-window.js';
+import { createForecaster } from '../src/forecaster-registry.js';
 import { aggregateSteps } from '../src/step-aggregator.js';
 
 /** A forecaster with a fixed band, to hand-check the metrics. */
@@ -104,5 +106,50 @@ describe('aggregateSteps', () => {
   it('rejects a bad bin width', () => {
     expect(() => aggregateSteps([1], 0)).toThrow(ValidationError);
     expect(() => aggregateSteps([1], NaN)).toThrow(/binS/);
+  });
+});
+
+describe('band windows', () => {
+  const band: ForecastBand = {
+    startS: 100,
+    stepS: 10,
+    p50PerS: [1, 2, 3, 4],
+    upperPerS: [2, 3, 4, 5],
+    peakUpperPerS: [5, 9, 4, 6],
+    quantile: 0.95,
+    method: 't',
+    historySteps: 1,
+  };
+
+  it('max over the steps overlapping [from, to)', () => {
+    expect(bandMaxOver(band, 100, 110)).toBe(5); // step 0 only
+    expect(bandMaxOver(band, 105, 115)).toBe(9); // steps 0 and 1
+    expect(bandMaxOver(band, 120, 140)).toBe(6); // steps 2 and 3
+    expect(bandMaxOver(band, 120, 140, 'upperPerS')).toBe(5);
+    expect(bandMaxOver(band, 130, 500)).toBe(6); // past the end: last step
+    expect(bandMaxOver(band, 0, 50)).toBe(5); // before the start: first step
+    expect(bandMaxOver({ ...band, peakUpperPerS: [] }, 0, 50)).toBe(0);
+  });
+
+  it('steps needed to reach a time', () => {
+    expect(horizonStepsUntil(100, 10, 100)).toBe(0);
+    expect(horizonStepsUntil(100, 10, 101)).toBe(1);
+    expect(horizonStepsUntil(100, 5, 100 + 45 + 60)).toBe(21);
+    expect(() => horizonStepsUntil(100, 0, 200)).toThrow(ValidationError);
+  });
+});
+
+describe('forecast caching', () => {
+  it('returns the same frozen band until the next observation', () => {
+    const f = createForecaster('ensemble', { minHistorySteps: 2 });
+    for (let i = 0; i < 5; i++) f.observe({ startS: i * 60, meanPerS: 3, peakPerS: 3 });
+    const a = f.forecast(4);
+    expect(f.forecast(4)).toBe(a);
+    expect(Object.isFrozen(a) && Object.isFrozen(a.peakUpperPerS)).toBe(true);
+    expect(f.forecast(5)).not.toBe(a);
+    f.observe({ startS: 300, meanPerS: 30, peakPerS: 30 });
+    const b = f.forecast(4);
+    expect(b).not.toBe(a);
+    expect(b.p50PerS[0]!).toBeGreaterThan(a.p50PerS[0]!);
   });
 });
