@@ -4,7 +4,7 @@ import { checkHorizon } from './banded-forecaster.js';
 import type { ForecasterOptions } from './forecaster-options.js';
 import { SeasonalNaiveForecaster } from './seasonal-naive-forecaster.js';
 
-/** Builds a fresh forecaster; gets the backtest's quantile (and step) as options. */
+/** Builds a fresh forecaster; gets the backtest's quantile and the series' step (`stepS`) as options. */
 export type ForecasterFactory = (options: ForecasterOptions) => Forecaster;
 
 export interface BacktestOptions {
@@ -70,12 +70,24 @@ export function backtest(
   }
   const warmup = options.warmupSteps ?? 0;
   const factories: Record<string, ForecasterFactory> = typeof makeForecaster === 'function' ? { '': makeForecaster } : { ...makeForecaster };
+  const stepS = inferStepS(series);
+  const base: ForecasterOptions = stepS === undefined ? { quantile } : { quantile, stepS };
   const forecasters = Object.entries(factories).map(([label, make]) => {
-    const f = make({ quantile });
+    const f = make(base);
     return score(label || f.name, false, f, series, options.horizonSteps, quantile, warmup);
   });
-  const baseline = score('seasonal-naive', true, new SeasonalNaiveForecaster({ quantile }), series, options.horizonSteps, quantile, warmup);
+  const baseline = score('seasonal-naive', true, new SeasonalNaiveForecaster(base), series, options.horizonSteps, quantile, warmup);
   return { steps: series.length, horizonSteps: options.horizonSteps, quantile, forecasters, baseline };
+}
+
+/** Step width of a series: the smallest positive gap between consecutive starts (first 100). */
+function inferStepS(series: readonly StepObservation[]): number | undefined {
+  let best = Infinity;
+  for (let i = 1; i < Math.min(series.length, 100); i++) {
+    const d = series[i]!.startS - series[i - 1]!.startS;
+    if (d > 0 && d < best) best = d;
+  }
+  return Number.isFinite(best) && best <= 86_400 ? best : undefined;
 }
 
 function score(

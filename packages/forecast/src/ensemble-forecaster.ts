@@ -2,7 +2,7 @@ import type { ForecastBand, StepObservation } from '@warmpool/domain';
 import { ValidationError } from '@warmpool/domain';
 import { BandedForecaster, type CleanStep } from './banded-forecaster.js';
 import { BurstDetector } from './burst-detector.js';
-import { resolveForecasterOptions, type ForecasterOptions } from './forecaster-options.js';
+import { resolveForecasterOptions, type ForecasterOptions, type ResolvedForecasterOptions } from './forecaster-options.js';
 import { HoltWintersForecaster } from './holt-winters-forecaster.js';
 import { PendingForecasts, TRACKED_HORIZONS, isScored, trackedLo, trackedW } from './pending-forecasts.js';
 import { ReactiveForecaster } from './reactive-forecaster.js';
@@ -21,6 +21,11 @@ const ERROR_HALF_LIFE = 24;
 function inversePower(e: number): number {
   const e2 = e * e;
   return 1 / (e2 * e2);
+}
+
+/** Seasonal-naive joins by default only at steps of a minute or more (see ForecasterOptions). */
+function withSeasonalNaive(o: ResolvedForecasterOptions): boolean {
+  return o.ensembleSeasonalNaive === 'auto' ? o.stepS !== undefined && o.stepS >= 60 : o.ensembleSeasonalNaive;
 }
 
 /**
@@ -49,7 +54,7 @@ export class EnsembleForecaster extends BandedForecaster {
 
   /**
    * @param members fresh (never fed) forecasters to combine; default Holt-Winters, burst and
-   *   reactive (+ seasonal-naive with `ensembleSeasonalNaive`). A reactive member is added when
+   *   reactive (+ seasonal-naive per `ensembleSeasonalNaive`). A reactive member is added when
    *   none is given: it is the fallback. Names must be distinct (they key the weights).
    * @throws ValidationError for bad options or duplicate member names.
    */
@@ -60,7 +65,7 @@ export class EnsembleForecaster extends BandedForecaster {
       new HoltWintersForecaster(options),
       new BurstDetector(options),
       new ReactiveForecaster(options),
-      ...(resolved.ensembleSeasonalNaive ? [new SeasonalNaiveForecaster(options)] : []),
+      ...(withSeasonalNaive(resolved) ? [new SeasonalNaiveForecaster(options)] : []),
     ];
     const found = given.find((m): m is ReactiveForecaster => m instanceof ReactiveForecaster);
     this.reactive = found ?? new ReactiveForecaster(options);
