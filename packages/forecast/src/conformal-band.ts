@@ -63,8 +63,11 @@ export class ConformalBand {
     this.peakScores = TRACKED_HORIZONS.map(() => undefined);
     this.qMean = new Float64Array(n).fill(NaN);
     this.qPeak = new Float64Array(n).fill(NaN);
-    // Finite-sample conformal quantile needs ceil((n + 1) q) <= n.
-    this.minSamples = Math.max(8, Math.ceil(opts.quantile / (1 - opts.quantile)));
+    // The finite-sample conformal quantile needs ceil((n + 1) q) <= n, i.e. n >= q / (1 - q); below
+    // that the level clamps to 1 (the window's max), which is the conservative choice. So scores
+    // replace the prior after q / (1 - q) of them (19 at 0.95), but after at most MAX_MIN_SAMPLES:
+    // at 0.996 (a 10-min step) waiting for 249 would keep the rough prior for 41 hours.
+    this.minSamples = Math.max(8, Math.min(MAX_MIN_SAMPLES, Math.ceil(opts.quantile / (1 - opts.quantile))));
     this.zPrior = probit(opts.quantile);
     this.levelMean = new Float64Array(n).fill(opts.quantile);
     this.levelPeak = new Float64Array(n).fill(opts.quantile);
@@ -226,6 +229,8 @@ export class ConformalBand {
   }
 }
 
+/** Scores needed before the conformal quantile replaces the prior, at most. */
+const MAX_MIN_SAMPLES = 32;
 /** Peak/mean ratios kept for the prior band (only used until scores exist). */
 const PEAK_RATIO_WINDOW = 128;
 /** Scale floor as a fraction of the typical level. */

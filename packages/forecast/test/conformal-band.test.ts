@@ -20,6 +20,15 @@ describe('band calibration on stationary Poisson noise', () => {
     }
   }
 
+  it('very high quantiles (0.996, as the planner asks at 10-min steps) use the window max, not the prior forever', () => {
+    const s = poissonSteps(600, 600, () => 20, 31);
+    const r = backtest(s, (o) => createForecaster('reactive', o), { horizonSteps: 1, quantile: 0.996, warmupSteps: 100 });
+    const m = r.forecasters[0]!;
+    expect(m.coverage).toBeGreaterThan(0.985);
+    // the prior (30 % headroom) would cost >= 1.3; the scores' max costs far less at 20 req/s x 600 s
+    expect(m.peakUpperToActual).toBeLessThan(1.1);
+  });
+
   it('the band is not fat: peak upper is within 2x the mean actual peak at 0.95', () => {
     const s = poissonSteps(3000, 5, () => 30, 77);
     const r = backtest(s, (o) => createForecaster('ensemble', o), { horizonSteps: 20, warmupSteps: 300 });
