@@ -47,6 +47,8 @@ export class ConformalBand {
   private readonly qMean: Float64Array;
   private readonly qPeak: Float64Array;
   private readonly minSamples: number;
+  /** Scores kept per horizon: `residualWindow`, or 2 / (1 - q) for high quantiles (500 at 0.996). */
+  private readonly window: number;
   private readonly zPrior: number;
   /** EW mean of observed step means (req/s), for the scale floor. */
   private typicalLevel = NaN;
@@ -69,6 +71,9 @@ export class ConformalBand {
     // at 0.996 (a 10-min step) waiting for 249 would keep the rough prior for 41 hours.
     this.minSamples = Math.max(8, Math.min(MAX_MIN_SAMPLES, Math.ceil(opts.quantile / (1 - opts.quantile))));
     this.zPrior = probit(opts.quantile);
+    // A tail quantile needs a window holding a few tail events: at 0.996 a 256-score window is
+    // its own max most of the time, and misses ran 2.5x nominal on the 10-min ServeGen trace.
+    this.window = Math.max(opts.residualWindow, Math.ceil(HIGH_QUANTILE_TAIL_EVENTS / (1 - opts.quantile)));
     this.levelMean = new Float64Array(n).fill(opts.quantile);
     this.levelPeak = new Float64Array(n).fill(opts.quantile);
   }
@@ -98,8 +103,8 @@ export class ConformalBand {
       const meanScore = (meanPerS - p) / s;
       const peakScore = (peakPerS - p) / s;
       this.adapt(h, meanScore, peakScore);
-      (this.meanScores[h] ??= new SortedWindow(this.opts.residualWindow)).push(meanScore);
-      (this.peakScores[h] ??= new SortedWindow(this.opts.residualWindow)).push(peakScore);
+      (this.meanScores[h] ??= new SortedWindow(this.window)).push(meanScore);
+      (this.peakScores[h] ??= new SortedWindow(this.window)).push(peakScore);
     }
     this.typicalLevel = Number.isFinite(this.typicalLevel) ? this.typicalLevel + LEVEL_ALPHA * (meanPerS - this.typicalLevel) : meanPerS;
     if (meanPerS > 0) {
@@ -229,6 +234,8 @@ export class ConformalBand {
   }
 }
 
+/** The window holds at least this many expected exceedances of the quantile. */
+const HIGH_QUANTILE_TAIL_EVENTS = 2;
 /** Scores needed before the conformal quantile replaces the prior, at most. */
 const MAX_MIN_SAMPLES = 32;
 /** Peak/mean ratios kept for the prior band (only used until scores exist). */

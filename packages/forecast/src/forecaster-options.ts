@@ -9,7 +9,7 @@ export interface ForecasterOptions {
   readonly quantile?: number;
   /** Step width in seconds. Inferred from the first two observations when left out. */
   readonly stepS?: number;
-  /** Recent residuals kept per horizon for the conformal band. Default 256. */
+  /** Recent residuals kept per horizon for the conformal band. Default 256 (at least 2 / (1 - quantile)). */
   readonly residualWindow?: number;
   /**
    * Normalization of residuals: `sqrt` (Poisson-like noise, default) divides by sqrt(p50 + one
