@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseModelSpec, type Forecaster, type ForecastBand, type StepObservation } from '@warmpool/domain';
-import { LiveStepAggregator, ModelPlanner, plan, stepQuantile, INITIAL_PLANNER_STATE } from '../src/index.js';
+import { DEFAULT_PLANNER_OPTIONS, LiveStepAggregator, ModelPlanner, plan, stepQuantile, INITIAL_PLANNER_STATE } from '../src/index.js';
 
 /** A forecaster that predicts the last observed step flat, with a fixed band: enough to check the wiring. */
 class LastValueForecaster implements Forecaster {
@@ -61,7 +61,7 @@ describe('ModelPlanner', () => {
       const nowS = (k + 1) * 5;
       const obs = { demandPerS: step.meanPerS, peakPerS: step.peakPerS, readyReplicas: 4, warmingReplicas: 0 };
       const got = mp.tick(nowS, obs);
-      const want = plan(spec, obs, twin.forecast(Math.ceil((45 + 10) / 5) + 2), state, nowS, { minHistorySteps: 2, panicHoldS: 60, panicTolerance: 1, panicHeadroom: true });
+      const want = plan(spec, obs, twin.forecast(Math.ceil((45 + 10) / 5) + 2), state, nowS, { ...DEFAULT_PLANNER_OPTIONS, minHistorySteps: 2 });
       state = want.nextState;
       expect(got).toEqual(want);
     }
@@ -70,8 +70,8 @@ describe('ModelPlanner', () => {
   it('asks the forecaster for the step quantile', () => {
     let asked = 0;
     const mp = new ModelPlanner({ spec, stepS: 600, tickS: 5, makeForecaster: (q, stepS) => ((asked = q), new LastValueForecaster(stepS)) });
-    expect(asked).toBeCloseTo(stepQuantile(0.95, 600, 45, 5));
-    expect(mp.bandQuantile).toBeCloseTo(1 - 0.05 * (50 / 600));
+    expect(asked).toBeCloseTo(stepQuantile(0.93, 600, 45, 5));
+    expect(mp.bandQuantile).toBeCloseTo(1 - 0.07 * (50 / 600));
   });
 });
 
