@@ -51,6 +51,7 @@ for (const file of csvFiles(dir)) {
   if (p && by.hpa && by.oracle) {
     const vsHpa = by.hpa.violatingRequests > 0 ? p.violatingRequests / by.hpa.violatingRequests : p.violatingRequests === 0 ? 0 : Infinity;
     const beats = (b) => !b || (p.violatingRequests <= b.violatingRequests && p.replicaSeconds <= b.replicaSeconds);
+    const vs = (b) => (b ? { viol: b.violatingRequests > 0 ? p.violatingRequests / b.violatingRequests : p.violatingRequests > 0 ? Infinity : 0, cost: p.replicaSeconds / b.replicaSeconds } : undefined);
     verdicts.push({
       trace: name,
       violVsHpa: vsHpa,
@@ -59,6 +60,8 @@ for (const file of csvFiles(dir)) {
       meetsOracle: p.costVsOracle <= 1.25,
       beatsKpa: beats(by.kpa),
       beatsAws: beats(by['aws-predictive']),
+      vsKpa: vs(by.kpa),
+      vsAws: vs(by['aws-predictive']),
       maxSimS: Math.max(...results.map((r) => r.simMs)) / 1000,
       durationS: p.durationS,
     });
@@ -71,9 +74,10 @@ for (const r of rows) {
   md += `| ${r.trace} | ${r.policy} | ${f(r.totalRequests, 0)} | ${f(r.violatingRequests, 0)} | ${f(r.violatingFraction * 100, 4)} | ${f(r.replicaSeconds, 0)} | ${f(r.costVsOracle)} | ${r.scaleUps} | ${r.maxReplicas} | ${f(r.simMs / 1000, 2)} |\n`;
 }
 if (verdicts.length) {
-  md += `\n| trace | predictive violations / hpa (target <= 0.10) | predictive cost / oracle (target <= 1.25) | beats kpa | beats aws-predictive | slowest policy (s) |\n|---|---:|---:|---|---|---:|\n`;
+  md += `\n| trace | predictive violations / hpa (target <= 0.10) | predictive cost / oracle (target <= 1.25) | violations / kpa, cost / kpa | violations / aws-predictive, cost / aws-predictive | beats kpa and aws at no more cost | slowest policy (s) |\n|---|---:|---:|---:|---:|---|---:|\n`;
+  const pair = (x) => (x ? `${f(x.viol)}, ${f(x.cost)}` : '-');
   for (const v of verdicts) {
-    md += `| ${v.trace} | ${f(v.violVsHpa)} ${v.meetsHpa ? 'ok' : 'MISSED'} | ${f(v.costVsOracle)} ${v.meetsOracle ? 'ok' : 'MISSED'} | ${v.beatsKpa ? 'yes' : 'no'} | ${v.beatsAws ? 'yes' : 'no'} | ${f(v.maxSimS, 2)} |\n`;
+    md += `| ${v.trace} | ${f(v.violVsHpa)} ${v.meetsHpa ? 'ok' : 'MISSED'} | ${f(v.costVsOracle)} ${v.meetsOracle ? 'ok' : 'MISSED'} | ${pair(v.vsKpa)} | ${pair(v.vsAws)} | ${v.beatsKpa && v.beatsAws ? 'yes' : 'no'} | ${f(v.maxSimS, 2)} |\n`;
   }
 }
 if (values.json) console.log(JSON.stringify({ rows, verdicts }, null, 2));
