@@ -65,7 +65,8 @@ export function plan(
   const reactiveNeed = replicasFor(observedPeak, cap);
   const fallbackNeed = Math.ceil(observedPeak / (cap * spec.targetUtilization) - 1e-9);
 
-  const nowcast = obsValid ? { nowS, peakPerS: observedPeak } : undefined;
+  const rise = observation.risePerS2 !== undefined && observation.risePerS2 > 0 ? observation.risePerS2 : 0;
+  const nowcast = obsValid ? { nowS, peakPerS: observedPeak + rise * (windowEndS - nowS) } : undefined;
   const ahead = forecast ? windowDemand(forecast, windowStartS, windowEndS, nowcast) : undefined;
   const trusted = !!forecast && !!ahead && ahead.covered && forecast.historySteps >= options.minHistorySteps;
   let p50 = Number.NaN;

@@ -59,7 +59,7 @@ describe('ModelPlanner', () => {
       mp.observeStep(step);
       twin.observe(step);
       const nowS = (k + 1) * 5;
-      const obs = { demandPerS: step.meanPerS, peakPerS: step.peakPerS, readyReplicas: 4, warmingReplicas: 0 };
+      const obs = { demandPerS: step.meanPerS, peakPerS: step.peakPerS, readyReplicas: 4, warmingReplicas: 0, risePerS2: 0 };
       const got = mp.tick(nowS, obs);
       const want = plan(spec, obs, twin.forecast(Math.ceil((45 + 10) / 5) + 2), state, nowS, { ...DEFAULT_PLANNER_OPTIONS, minHistorySteps: 2 });
       state = want.nextState;
@@ -83,3 +83,31 @@ describe('stepQuantile', () => {
     expect(stepQuantile(0.95, 3600, 45, 5)).toBe(0.999);
   });
 });
+
+describe('ModelPlanner: a ramp inside a coarse step', () => {
+  const spec = parseModelSpec({ name: 'm', capacityPerReplicaPerS: 10, minWarmReplicas: 0 });
+  const flatBand = (level: number): Forecaster => ({
+    name: 'flat',
+    observe: () => undefined,
+    forecast: (h) => ({ startS: 0, stepS: 600, p50PerS: Array(h).fill(level), upperPerS: Array(h).fill(level), peakUpperPerS: Array(h).fill(level), quantile: 0.95, method: 'flat', historySteps: 100 }),
+  });
+
+  it('extrapolates a steady rise to the end of the window instead of planning the step as flat', () => {
+    const mp = new ModelPlanner({ spec, stepS: 600, tickS: 5, makeForecaster: () => flatBand(10) });
+    let r;
+    for (let k = 0; k < 5; k++) {
+      const level = 40 + k * 5; // +1 req/s per second, steadily
+      r = mp.tick(100 + k * 5, { demandPerS: level, peakPerS: level, readyReplicas: 6, warmingReplicas: 0 });
+    }
+    // Last observed 60/s at t=120; window ends at 120 + 45 + 5: 60 + 2 x 1/s x 50 s = 160/s -> 16 replicas.
+    expect(r!.decision.to).toBe(16);
+  });
+
+  it('does not extrapolate a single jump', () => {
+    const mp = new ModelPlanner({ spec, stepS: 600, tickS: 5, makeForecaster: () => flatBand(10) });
+    let r;
+    for (const [k, level] of [40, 40, 40, 80, 80].entries()) r = mp.tick(100 + k * 5, { demandPerS: level, peakPerS: level, readyReplicas: 8, warmingReplicas: 0 });
+    expect(r!.decision.to).toBe(8);
+  });
+});
+
