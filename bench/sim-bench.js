@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every simulator policy on every trace under a folder and prints a markdown table with the
 // ratios the project is judged by, all measured side by side in this one run.
-//   npm run bench:sim -- --traces DIR [--lead-s 45] [--out FILE] [--json]
+//   npm run bench:sim -- --traces DIR [--lead-s 45] [--interp uniform|linear] [--queue] [--out FILE] [--json]
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     policy: { type: 'string' },
     queue: { type: 'boolean', default: false },
+    interp: { type: 'string', default: 'uniform' },
   },
   strict: true,
 });
@@ -42,7 +43,7 @@ const verdicts = [];
 for (const file of csvFiles(dir)) {
   const name = relative(dir, file);
   const trace = parseTrace(readFileSync(file, 'utf8'), name);
-  const demand = perSecondDemand(trace, 'uniform');
+  const demand = perSecondDemand(trace, values.interp === 'linear' ? 'linear' : 'uniform');
   const config = simConfigFor(demand, trace.binS, { leadS, queue: values.queue });
   const results = simulatePolicies(demand, config, names, POLICIES, { traceName: name });
   rows.push(...results);
