@@ -28,11 +28,17 @@ export interface ModelSpec {
   readonly gpuMemoryPerReplicaBytes: number;
   /** Higher is more important when the GPU memory budget is short. */
   readonly priority: number;
-  /** Forecast window planned for, after the lead time. */
+  /**
+   * Forecast window planned for, after the lead time, seconds. One planner tick is enough: the next tick plans the
+   * next window (a longer one buys robustness with capacity).
+   */
   readonly horizonS: number;
   /** Upper quantile of demand the plan provisions for (the band's top). */
   readonly upperQuantile: number;
-  /** Scale-down waits until lower recommendations held this long (Knative/HPA stabilization). */
+  /**
+   * Scale-down waits until lower recommendations held this long. Shorter than HPA's 300 s because the planner also
+   * never releases capacity the forecast needs again within the lead time.
+   */
   readonly scaleDownStabilizationS: number;
 }
 
@@ -46,9 +52,9 @@ export const MODEL_SPEC_DEFAULTS = {
   maxReplicas: 100,
   gpuMemoryPerReplicaBytes: 0,
   priority: 0,
-  horizonS: 60,
-  upperQuantile: 0.95,
-  scaleDownStabilizationS: 300,
+  horizonS: 5,
+  upperQuantile: 0.93,
+  scaleDownStabilizationS: 30,
 } as const;
 
 export const MODEL_SPEC_KEYS = [

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError, leadTimeTotalS, parseModelSpec } from '../src/index.js';
 
 describe('parseModelSpec', () => {
-  it('fills defaults: 45 s lead time split into stages, min warm 1, p95 upper quantile', () => {
+  it('fills defaults: 45 s lead time split into stages, min warm 1, upper quantile 0.93', () => {
     const s = parseModelSpec({ name: 'llama-8b', capacityPerReplicaPerS: 12.5 });
     expect(leadTimeTotalS(s.leadTime)).toBe(45);
     expect(s.leadTime).toEqual({ provisionS: 30, loadS: 10, warmupS: 5 });
     expect(s.minWarmReplicas).toBe(1);
     expect(s.targetUtilization).toBe(0.7);
-    expect(s.upperQuantile).toBe(0.95);
+    expect(s.upperQuantile).toBe(0.93);
   });
 
   it('reports every problem at once, each naming key, value and what is allowed', () => {

@@ -4,7 +4,7 @@ import { checkHorizon } from './banded-forecaster.js';
 import type { ForecasterOptions } from './forecaster-options.js';
 import { SeasonalNaiveForecaster } from './seasonal-naive-forecaster.js';
 
-/** Builds a fresh forecaster; gets the backtest's quantile (and step) as options. */
+/** Builds a fresh forecaster; gets the backtest's quantile and the series' step (`stepS`) as options. */
 export type ForecasterFactory = (options: ForecasterOptions) => Forecaster;
 
 export interface BacktestOptions {
@@ -39,6 +39,8 @@ export interface BacktestMetrics {
   readonly peakCoverage: number;
   /** Sum of peakUpperPerS / sum of actual peaks: what the band costs (1 = perfect foresight). */
   readonly peakUpperToActual: number;
+  /** The same few metrics for the farthest step only (`horizonSteps` ahead). */
+  readonly lastStep: { readonly points: number; readonly mape: number; readonly coverage: number; readonly peakCoverage: number };
 }
 
 export interface BacktestResult {
@@ -68,12 +70,24 @@ export function backtest(
   }
   const warmup = options.warmupSteps ?? 0;
   const factories: Record<string, ForecasterFactory> = typeof makeForecaster === 'function' ? { '': makeForecaster } : { ...makeForecaster };
+  const stepS = inferStepS(series);
+  const base: ForecasterOptions = stepS === undefined ? { quantile } : { quantile, stepS };
   const forecasters = Object.entries(factories).map(([label, make]) => {
-    const f = make({ quantile });
+    const f = make(base);
     return score(label || f.name, false, f, series, options.horizonSteps, quantile, warmup);
   });
-  const baseline = score('seasonal-naive', true, new SeasonalNaiveForecaster({ quantile }), series, options.horizonSteps, quantile, warmup);
+  const baseline = score('seasonal-naive', true, new SeasonalNaiveForecaster(base), series, options.horizonSteps, quantile, warmup);
   return { steps: series.length, horizonSteps: options.horizonSteps, quantile, forecasters, baseline };
+}
+
+/** Step width of a series: the smallest positive gap between consecutive starts (first 100). */
+function inferStepS(series: readonly StepObservation[]): number | undefined {
+  let best = Infinity;
+  for (let i = 1; i < Math.min(series.length, 100); i++) {
+    const d = series[i]!.startS - series[i - 1]!.startS;
+    if (d > 0 && d < best) best = d;
+  }
+  return Number.isFinite(best) && best <= 86_400 ? best : undefined;
 }
 
 function score(
@@ -105,6 +119,11 @@ class Accumulator {
   private actualSum = 0;
   private peakSum = 0;
   private peakUpperSum = 0;
+  private lastPoints = 0;
+  private lastApeSum = 0;
+  private lastApeN = 0;
+  private lastUnder = 0;
+  private lastPeakUnder = 0;
 
   constructor(q: number) {
     this.q = q;
@@ -132,6 +151,15 @@ class Accumulator {
       this.actualSum += y;
       this.peakSum += peak;
       this.peakUpperSum += pu;
+      if (j === band.p50PerS.length - 1) {
+        this.lastPoints++;
+        if (y > 0) {
+          this.lastApeSum += Math.abs(p50 - y) / y;
+          this.lastApeN++;
+        }
+        if (y > up) this.lastUnder++;
+        if (peak > pu) this.lastPeakUnder++;
+      }
     }
   }
 
@@ -152,6 +180,12 @@ class Accumulator {
       peakUnderForecastRate: div(this.peakUnder, n),
       peakCoverage: div(n - this.peakUnder, n),
       peakUpperToActual: div(this.peakUpperSum, this.peakSum),
+      lastStep: {
+        points: this.lastPoints,
+        mape: div(this.lastApeSum, this.lastApeN),
+        coverage: div(this.lastPoints - this.lastUnder, this.lastPoints),
+        peakCoverage: div(this.lastPoints - this.lastPeakUnder, this.lastPoints),
+      },
     };
   }
 }

@@ -29,6 +29,12 @@ export abstract class BandedForecaster implements Forecaster {
   protected lastUpdateIdx = -1;
   private observed = 0;
   private ignored = 0;
+  private bandTracking = true;
+  /** Bumped by every observation; the cached band is valid for one version. */
+  private version = 0;
+  private cached: ForecastBand | undefined;
+  private cachedH = -1;
+  private cachedVersion = -1;
 
   constructor(options: ResolvedForecasterOptions) {
     this.options = options;
@@ -46,11 +52,23 @@ export abstract class BandedForecaster implements Forecaster {
     return this.ignored;
   }
 
+  /**
+   * Turns the scoring of this forecaster's own errors on or off. Off (used for ensemble members
+   * whose band is never asked for) saves the work and frees the score windows; `forecast` then
+   * gives the headroom prior band.
+   */
+  trackBand(on: boolean): void {
+    if (!on && this.bandTracking) this.band.release();
+    this.bandTracking = on;
+    this.version++;
+  }
+
   get stepS(): number {
     return this.clock.stepS;
   }
 
   observe(step: StepObservation): void {
+    this.version++;
     const { idx, inferred } = this.clock.advance(step.startS);
     if (idx < 0) {
       this.ignored++;
@@ -59,35 +77,53 @@ export abstract class BandedForecaster implements Forecaster {
     if (inferred) this.onStepInferred();
     const mean = step.meanPerS;
     if (!Number.isFinite(mean) || mean < 0) {
-      this.band.skip(idx);
+      if (this.bandTracking) this.band.skip(idx);
       this.onGap(idx);
       return;
     }
     const rawPeak = step.peakPerS;
     const peak = Number.isFinite(rawPeak) && rawPeak > mean ? rawPeak : mean;
     const clean: CleanStep = { idx, startS: step.startS, meanPerS: mean, peakPerS: peak };
-    this.band.record(idx, mean, peak, this.clock.stepS);
+    if (this.bandTracking) this.band.record(idx, mean, peak, this.clock.stepS);
     this.update(clean);
     this.lastUpdateIdx = idx;
     this.observed++;
-    this.band.expect(idx, (k) => this.safePredict(k));
+    if (this.bandTracking) this.band.expect(idx, this);
   }
 
+  /**
+   * Forecast for the next `horizonSteps` steps. Between two observations the same request gets
+   * the same (frozen) band back without recomputation: the planner asks every tick, steps may be
+   * minutes long.
+   */
   forecast(horizonSteps: number): ForecastBand {
     checkHorizon(horizonSteps);
+    if (this.cached && this.cachedH === horizonSteps && this.cachedVersion === this.version) return this.cached;
+    const band = deepFreeze(this.computeForecast(horizonSteps));
+    this.cached = band;
+    this.cachedH = horizonSteps;
+    this.cachedVersion = this.version;
+    return band;
+  }
+
+  /** Builds a fresh band (no cache). */
+  protected computeForecast(horizonSteps: number): ForecastBand {
     const stepS = this.clock.stepS;
     const p50 = this.p50Path(horizonSteps);
     const { upperPerS, peakUpperPerS } = this.band.build(p50, stepS);
-    return {
-      startS: Number.isFinite(this.clock.nextStartS) ? this.clock.nextStartS : 0,
-      stepS,
-      p50PerS: p50,
-      upperPerS,
-      peakUpperPerS,
-      quantile: this.options.quantile,
-      method: this.describe(),
-      historySteps: this.observed,
-    };
+    const weights = this.pathWeights(horizonSteps);
+    const startS = Number.isFinite(this.clock.nextStartS) ? this.clock.nextStartS : 0;
+    const method = this.describe(weights);
+    const { quantile } = this.options;
+    const historySteps = this.observed;
+    return weights
+      ? { startS, stepS, p50PerS: p50, upperPerS, peakUpperPerS, quantile, method, weights, historySteps }
+      : { startS, stepS, p50PerS: p50, upperPerS, peakUpperPerS, quantile, method, historySteps };
+  }
+
+  /** Member weights to report for a forecast path (ensembles only). */
+  protected pathWeights(_horizonSteps: number): Record<string, number> | undefined {
+    return undefined;
   }
 
   /** p50 for the next `horizonSteps` steps after the latest step (observed or gap). */
@@ -105,7 +141,7 @@ export abstract class BandedForecaster implements Forecaster {
   }
 
   /** Text for `method`. */
-  protected describe(): string {
+  protected describe(_weights?: Readonly<Record<string, number>>): string {
     return this.observed === 0 ? `${this.name} (no history)` : this.name;
   }
 
@@ -115,6 +151,14 @@ export abstract class BandedForecaster implements Forecaster {
   protected onGap(_idx: number): void {}
   /** The step width was just inferred from the first two observations. */
   protected onStepInferred(): void {}
+}
+
+function deepFreeze(band: ForecastBand): ForecastBand {
+  Object.freeze(band.p50PerS);
+  Object.freeze(band.upperPerS);
+  Object.freeze(band.peakUpperPerS);
+  if (band.weights) Object.freeze(band.weights);
+  return Object.freeze(band);
 }
 
 export function checkHorizon(horizonSteps: number): void {

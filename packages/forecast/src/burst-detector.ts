@@ -24,6 +24,8 @@ export class BurstDetector extends BandedForecaster {
   private slow = NaN;
   private noise = 0;
   private slopePerStep = 0;
+  /** Value of the slope line at the latest step. */
+  private fitEnd = NaN;
   private rising = false;
   private readonly recent = new RingBuffer(SLOPE_WINDOW);
   private readonly recentIdx = new RingBuffer(SLOPE_WINDOW);
@@ -46,7 +48,10 @@ export class BurstDetector extends BandedForecaster {
       this.fast = y;
       this.slow = y;
     } else {
-      this.noise += this.aNoise * (Math.abs(y - this.slow) - this.noise);
+      // Noise = EW mean |step-to-step change|, each change capped at 3x the current noise so a
+      // ramp does not teach the detector that ramps are noise.
+      const d = Math.abs(y - this.recent.last());
+      this.noise += this.aNoise * ((this.noise > 0 ? Math.min(d, 3 * this.noise) : d) - this.noise);
       this.fast += this.aFast * (y - this.fast);
       this.slow += this.aSlow * (y - this.slow);
     }
@@ -60,8 +65,9 @@ export class BurstDetector extends BandedForecaster {
 
   protected predict(stepsAhead: number): number {
     if (!this.rising) return this.fast;
-    const v = this.fast + this.slopePerStep * Math.min(stepsAhead, EXTRAPOLATE_STEPS);
-    return Math.min(v, this.fast * MAX_GROWTH);
+    const base = Math.max(this.fast, this.fitEnd);
+    const v = base + this.slopePerStep * Math.min(stepsAhead, EXTRAPOLATE_STEPS);
+    return Math.min(v, base * MAX_GROWTH);
   }
 
   private slope(): number {
@@ -82,6 +88,8 @@ export class BurstDetector extends BandedForecaster {
       sxy += dx * (this.recent.get(i) - my);
       sxx += dx * dx;
     }
-    return sxx > 0 ? sxy / sxx : 0;
+    const slope = sxx > 0 ? sxy / sxx : 0;
+    this.fitEnd = my + slope * (this.recentIdx.last() - mx);
+    return slope;
   }
 }

@@ -1,17 +1,32 @@
 import type { ForecastBand, StepObservation } from '@warmpool/domain';
-import { BandedForecaster, checkHorizon, type CleanStep } from './banded-forecaster.js';
+import { ValidationError } from '@warmpool/domain';
+import { BandedForecaster, type CleanStep } from './banded-forecaster.js';
 import { BurstDetector } from './burst-detector.js';
-import { resolveForecasterOptions, type ForecasterOptions } from './forecaster-options.js';
+import { resolveForecasterOptions, type ForecasterOptions, type ResolvedForecasterOptions } from './forecaster-options.js';
 import { HoltWintersForecaster } from './holt-winters-forecaster.js';
-import { PendingForecasts, TRACKED_HORIZONS, horizonPosition } from './pending-forecasts.js';
+import { PendingForecasts, TRACKED_HORIZONS, isScored, trackedLo, trackedW } from './pending-forecasts.js';
 import { ReactiveForecaster } from './reactive-forecaster.js';
 import { SeasonalNaiveForecaster } from './seasonal-naive-forecaster.js';
 import { alphaForHalfLife } from './smoothing.js';
 
+/** Member errors are sampled this many times per horizon length (see horizonStride). */
+const WEIGHT_SAMPLES_PER_HORIZON = 4;
 /** Half-life (in scored forecasts) of each member's recent absolute error. */
 const ERROR_HALF_LIFE = 24;
-/** Weights are proportional to error^-WEIGHT_POWER. */
-const WEIGHT_POWER = 2;
+/**
+ * Weights are proportional to 1 / (recent mean absolute error)^4: on noisy series the members'
+ * errors differ by a few percent only, and a flatter rule would average the smooth member with
+ * the noisy ones (power 4 beat 2 and matched 8 on the shared traces).
+ */
+function inversePower(e: number): number {
+  const e2 = e * e;
+  return 1 / (e2 * e2);
+}
+
+/** Seasonal-naive joins by default only at steps of a minute or more (see ForecasterOptions). */
+function withSeasonalNaive(o: ResolvedForecasterOptions): boolean {
+  return o.ensembleSeasonalNaive === 'auto' ? o.stepS !== undefined && o.stepS >= 60 : o.ensembleSeasonalNaive;
+}
 
 /**
  * Weighted mean of member p50s, weights from each member's recent absolute error at each tracked
@@ -29,34 +44,58 @@ export class EnsembleForecaster extends BandedForecaster {
   /** weightsByHorizon[h * M + m]. */
   private readonly weightsByHorizon: Float64Array;
   private readonly aError = alphaForHalfLife(ERROR_HALF_LIFE);
+  private readonly methodCents: Int32Array;
+  private methodText = '';
+  private lastWeights: Record<string, number> | undefined;
+  private readonly lastRounded: Float64Array;
+  /** Member predictions at the tracked horizons made in the latest update: memberAt[m * H + h]. */
+  private readonly memberAt: Float64Array;
+  private memberAtValid = false;
 
+  /**
+   * @param members fresh (never fed) forecasters to combine; default Holt-Winters, burst and
+   *   reactive (+ seasonal-naive per `ensembleSeasonalNaive`). A reactive member is added when
+   *   none is given: it is the fallback. Names must be distinct (they key the weights).
+   * @throws ValidationError for bad options or duplicate member names.
+   */
   constructor(options: ForecasterOptions = {}, members?: readonly BandedForecaster[]) {
     const resolved = resolveForecasterOptions(options);
     super(resolved);
-    this.reactive = new ReactiveForecaster(options);
-    this.members = members ?? [
+    const given = members ?? [
       new HoltWintersForecaster(options),
       new BurstDetector(options),
-      this.reactive,
-      ...(resolved.ensembleSeasonalNaive ? [new SeasonalNaiveForecaster(options)] : []),
+      new ReactiveForecaster(options),
+      ...(withSeasonalNaive(resolved) ? [new SeasonalNaiveForecaster(options)] : []),
     ];
-    if (members && !members.some((m) => m.name === 'reactive')) this.members = [...members, this.reactive];
-    const reactive = this.members.find((m) => m.name === 'reactive');
-    if (reactive instanceof ReactiveForecaster) this.reactive = reactive;
+    const found = given.find((m): m is ReactiveForecaster => m instanceof ReactiveForecaster);
+    this.reactive = found ?? new ReactiveForecaster(options);
+    this.members = found ? [...given] : [...given, this.reactive];
+    const names = this.members.map((m) => m.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup !== undefined) {
+      throw new ValidationError([{ path: 'members', value: names, allowed: 'forecasters with distinct names' }], 'ensemble members');
+    }
+    // Only the reactive member's own band is ever asked for (the fallback); the others save the work.
+    for (const m of this.members) if (m !== this.reactive) m.trackBand(false);
     const M = this.members.length;
     const H = TRACKED_HORIZONS.length;
     this.pending = this.members.map(() => new PendingForecasts(TRACKED_HORIZONS));
     this.errors = new Float64Array(M * H).fill(NaN);
     this.weightsByHorizon = new Float64Array(M * H).fill(1 / M);
+    this.methodCents = new Int32Array(M).fill(-1);
+    this.lastRounded = new Float64Array(M).fill(NaN);
+    this.memberAt = new Float64Array(M * H);
   }
 
   override observe(step: StepObservation): void {
     for (const m of this.members) m.observe(step);
     super.observe(step);
+    this.memberAtValid = false;
+    // History only grows: once past the fallback, the reactive member's own band is never asked for.
+    if (this.historySteps >= this.options.minHistorySteps) this.reactive.trackBand(false);
   }
 
-  override forecast(horizonSteps: number): ForecastBand {
-    checkHorizon(horizonSteps);
+  protected override computeForecast(horizonSteps: number): ForecastBand {
     if (this.historySteps < this.options.minHistorySteps) {
       const b = this.reactive.forecast(horizonSteps);
       return {
@@ -65,14 +104,14 @@ export class EnsembleForecaster extends BandedForecaster {
         weights: { reactive: 1 },
       };
     }
-    const band = super.forecast(horizonSteps);
-    return { ...band, method: this.describeWeights(this.pathWeights(horizonSteps)), weights: this.pathWeights(horizonSteps) };
+    return super.computeForecast(horizonSteps);
   }
 
   /** Member weights for a forecast `stepsAhead` ahead. */
   weightsAt(stepsAhead: number): Record<string, number> {
     const out: Record<string, number> = {};
-    const { lo, w } = horizonPosition(TRACKED_HORIZONS, stepsAhead);
+    const lo = trackedLo(stepsAhead);
+    const w = trackedW(stepsAhead);
     const hi = Math.min(lo + 1, TRACKED_HORIZONS.length - 1);
     const M = this.members.length;
     for (let m = 0; m < M; m++) {
@@ -93,20 +132,30 @@ export class EnsembleForecaster extends BandedForecaster {
           const i = m * H + h;
           this.errors[i] = Number.isFinite(this.errors[i]!) ? this.errors[i]! + this.aError * (e - this.errors[i]!) : e;
         }
-        this.pending[m]!.store(h, step.idx, member.safePredict(TRACKED_HORIZONS[h]!));
+        const forBand = isScored(h, step.idx);
+        const forWeights = isScored(h, step.idx, WEIGHT_SAMPLES_PER_HORIZON);
+        if (!forBand && !forWeights) continue;
+        const p2 = member.safePredict(TRACKED_HORIZONS[h]!);
+        this.memberAt[m * H + h] = p2;
+        if (forWeights) this.pending[m]!.store(h, step.idx, p2);
       }
     }
     this.reweigh();
+    // The band asks for the tracked horizons right after this update: reuse these predictions.
+    this.memberAtValid = true;
   }
 
   protected predict(stepsAhead: number): number {
-    const { lo, w } = horizonPosition(TRACKED_HORIZONS, stepsAhead);
+    const lo = trackedLo(stepsAhead);
+    const w = trackedW(stepsAhead);
     const hi = Math.min(lo + 1, TRACKED_HORIZONS.length - 1);
     const M = this.members.length;
+    const H = TRACKED_HORIZONS.length;
+    const cached = this.memberAtValid && w === 0 && TRACKED_HORIZONS[lo] === stepsAhead;
     let sum = 0;
     for (let m = 0; m < M; m++) {
       const wm = this.weightsByHorizon[lo * M + m]! * (1 - w) + this.weightsByHorizon[hi * M + m]! * w;
-      if (wm > 0) sum += wm * this.members[m]!.safePredict(stepsAhead);
+      if (wm > 0) sum += wm * (cached ? this.memberAt[m * H + lo]! : this.members[m]!.safePredict(stepsAhead));
     }
     return sum;
   }
@@ -132,7 +181,7 @@ export class EnsembleForecaster extends BandedForecaster {
       let total = 0;
       for (let m = 0; m < M; m++) {
         const e = this.errors[m * H + h]!;
-        const inv = Math.pow(Math.max(Number.isFinite(e) ? e : fallback, floor), -WEIGHT_POWER);
+        const inv = inversePower(Math.max(Number.isFinite(e) ? e : fallback, floor));
         this.weightsByHorizon[h * M + m] = inv;
         total += inv;
       }
@@ -140,22 +189,46 @@ export class EnsembleForecaster extends BandedForecaster {
     }
   }
 
-  /** Weights averaged over the steps of a forecast path. */
-  private pathWeights(horizonSteps: number): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const m of this.members) out[m.name] = 0;
+  /** Weights averaged over the steps of a forecast path (rounded to 3 decimals). */
+  protected override pathWeights(horizonSteps: number): Record<string, number> {
+    const M = this.members.length;
+    const sums = new Float64Array(M);
     const n = Math.max(1, horizonSteps);
+    const last = TRACKED_HORIZONS.length - 1;
     for (let j = 1; j <= n; j++) {
-      const w = this.weightsAt(j);
-      for (const k of Object.keys(w)) out[k] = out[k]! + w[k]! / n;
+      const lo = trackedLo(j);
+      const w = trackedW(j);
+      const hi = Math.min(lo + 1, last);
+      for (let m = 0; m < M; m++) sums[m]! += this.weightsByHorizon[lo * M + m]! * (1 - w) + this.weightsByHorizon[hi * M + m]! * w;
     }
-    for (const k of Object.keys(out)) out[k] = Math.round(out[k]! * 1e4) / 1e4;
+    let same = this.lastWeights !== undefined;
+    for (let m = 0; m < M; m++) {
+      const r = Math.round((sums[m]! / n) * 1e3) / 1e3;
+      if (r !== this.lastRounded[m]) same = false;
+      this.lastRounded[m] = r;
+    }
+    // Unchanged weights: hand out the same (never mutated) record again.
+    if (same) return this.lastWeights!;
+    const out: Record<string, number> = {};
+    for (let m = 0; m < M; m++) out[this.members[m]!.name] = this.lastRounded[m]!;
+    this.lastWeights = Object.freeze(out);
     return out;
   }
 
-  private describeWeights(weights: Record<string, number>): string {
-    return `ensemble(${Object.entries(weights)
-      .map(([k, v]) => `${k}=${v.toFixed(2)}`)
-      .join(', ')})`;
+  /** `ensemble(holt-winters=0.62, burst=0.20, reactive=0.18)`; rebuilt only when a rounded weight changes. */
+  protected override describe(weights?: Readonly<Record<string, number>>): string {
+    if (!weights) return super.describe();
+    let changed = this.methodText === '';
+    for (let m = 0; m < this.members.length; m++) {
+      const cents = Math.round(weights[this.members[m]!.name]! * 100);
+      if (cents !== this.methodCents[m]) {
+        this.methodCents[m] = cents;
+        changed = true;
+      }
+    }
+    if (changed) {
+      this.methodText = `ensemble(${this.members.map((m, i) => `${m.name}=${(this.methodCents[i]! / 100).toFixed(2)}`).join(', ')})`;
+    }
+    return this.methodText;
   }
 }

@@ -9,7 +9,7 @@ export interface ForecasterOptions {
   readonly quantile?: number;
   /** Step width in seconds. Inferred from the first two observations when left out. */
   readonly stepS?: number;
-  /** Recent residuals kept per horizon for the conformal band. Default 256. */
+  /** Recent residuals kept per horizon for the conformal band. Default 256 (at least 2 / (1 - quantile)). */
   readonly residualWindow?: number;
   /**
    * Normalization of residuals: `sqrt` (Poisson-like noise, default) divides by sqrt(p50 + one
@@ -18,10 +18,19 @@ export interface ForecasterOptions {
   readonly residualScale?: ResidualScale;
   /** Headroom over p50 used while too few residuals exist for the quantile. Default 0.3 (30 %). */
   readonly headroomFraction?: number;
+  /**
+   * Adaptive conformal step: after each scored forecast the working quantile level moves by
+   * rate * (miss - (1 - quantile)). Default 0.005; 0 keeps the plain conformal quantile.
+   */
+  readonly adaptRate?: number;
   /** Ensemble: steps of history before it trusts its members (before: reactive + headroom). Default 36. */
   readonly minHistorySteps?: number;
-  /** Ensemble: include the seasonal-naive forecaster as a member. Default false. */
-  readonly ensembleSeasonalNaive?: boolean;
+  /**
+   * Ensemble: include the seasonal-naive forecaster as a member. `auto` (default): only when
+   * `stepS` is given and >= 60 s (it keeps a day of steps: cheap at minutes, 17,280 values at 5 s,
+   * where it did not help on the shared traces).
+   */
+  readonly ensembleSeasonalNaive?: boolean | 'auto';
   /** Level smoothing half-life of the Holt-Winters level, seconds. Default max(4 steps, 120 s). */
   readonly levelHalfLifeS?: number;
 }
@@ -33,8 +42,9 @@ export interface ResolvedForecasterOptions {
   readonly residualWindow: number;
   readonly residualScale: ResidualScale;
   readonly headroomFraction: number;
+  readonly adaptRate: number;
   readonly minHistorySteps: number;
-  readonly ensembleSeasonalNaive: boolean;
+  readonly ensembleSeasonalNaive: boolean | 'auto';
   readonly levelHalfLifeS: number | undefined;
 }
 
@@ -44,6 +54,7 @@ export const FORECASTER_OPTION_KEYS = [
   'residualWindow',
   'residualScale',
   'headroomFraction',
+  'adaptRate',
   'minHistorySteps',
   'ensembleSeasonalNaive',
   'levelHalfLifeS',
@@ -63,11 +74,17 @@ export function resolveForecasterOptions(input: unknown = {}, source = 'forecast
   const residualWindow = r.number('residualWindow', { default: 256, min: 16, max: 100_000, integer: true });
   const residualScale = r.oneOf('residualScale', RESIDUAL_SCALES, 'sqrt');
   const headroomFraction = r.number('headroomFraction', { default: 0.3, min: 0, max: 10 });
+  const adaptRate = r.number('adaptRate', { default: 0.005, min: 0, max: 0.1 });
   const minHistorySteps = r.number('minHistorySteps', { default: 36, min: 0, max: 1_000_000, integer: true });
-  const ensembleSeasonalNaive = r.boolean('ensembleSeasonalNaive', false);
+  const rawSn = r.raw('ensembleSeasonalNaive');
+  let ensembleSeasonalNaive: boolean | 'auto' = 'auto';
+  if (typeof rawSn === 'boolean') ensembleSeasonalNaive = rawSn;
+  else if (rawSn !== undefined && rawSn !== 'auto') {
+    r.issues.push({ path: r.path('ensembleSeasonalNaive'), value: rawSn, allowed: 'true, false or "auto"' });
+  }
   const levelHalfLifeS = r.has('levelHalfLifeS')
     ? r.number('levelHalfLifeS', { min: 0, max: 30 * 86_400, exclusiveMin: true })
     : undefined;
   if (r.issues.length > 0) throw new ValidationError(r.issues, source);
-  return { quantile, stepS, residualWindow, residualScale, headroomFraction, minHistorySteps, ensembleSeasonalNaive, levelHalfLifeS };
+  return { quantile, stepS, residualWindow, residualScale, headroomFraction, adaptRate, minHistorySteps, ensembleSeasonalNaive, levelHalfLifeS };
 }

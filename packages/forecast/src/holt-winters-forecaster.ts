@@ -10,6 +10,12 @@ const DAILY_BUCKETS = 288;
 const WEEKLY_BUCKETS = 168;
 /** Seasonal smoothing per visit of a bucket (once per period). */
 const GAMMA_PER_PERIOD = 0.25;
+/** Innovations beyond this many mean absolute innovations are clipped (spikes are the burst detector's job). */
+const CLIP_MADS = 4;
+/** Half-life of the mean absolute innovation, steps. */
+const MAD_HALF_LIFE_STEPS = 8;
+/** Damped-trend sums are tabulated up to this horizon. */
+const TREND_TABLE_STEPS = 256;
 /** Factors below this are treated as this when deseasonalizing (avoids dividing by ~0). */
 const MIN_DESEASON_FACTOR = 0.05;
 
@@ -31,7 +37,11 @@ export class HoltWintersForecaster extends BandedForecaster {
   private phi = 0;
   private gammaDaily = 0;
   private gammaWeekly = 0;
+  private trendSums = new Float64Array(0);
   private pendingFirst: CleanStep | undefined;
+  /** EW mean absolute one-step innovation (req/s); NaN until the first one. */
+  private mad = NaN;
+  private readonly aMad = alphaForHalfLife(MAD_HALF_LIFE_STEPS);
 
   constructor(options: ForecasterOptions = {}) {
     super(resolveForecasterOptions(options));
@@ -55,7 +65,7 @@ export class HoltWintersForecaster extends BandedForecaster {
   }
 
   protected update(step: CleanStep): void {
-    const y = step.meanPerS;
+    let y = step.meanPerS;
     if (!this.daily) {
       this.pendingFirst = step;
       this.level = y;
@@ -70,6 +80,7 @@ export class HoltWintersForecaster extends BandedForecaster {
       const gap = Math.max(1, step.idx - this.lastUpdateIdx);
       const damp = this.trendSum(gap);
       const levelPred = Math.max(0, this.level + this.trend * damp);
+      y = this.clip(y, levelPred * f);
       const newLevel = Math.max(0, this.alpha * (y / Math.max(f, MIN_DESEASON_FACTOR)) + (1 - this.alpha) * levelPred);
       this.trend = this.beta * ((newLevel - this.level) / gap) + (1 - this.beta) * this.trend * Math.pow(this.phi, gap);
       if (levelPred > 0) {
@@ -92,6 +103,16 @@ export class HoltWintersForecaster extends BandedForecaster {
     return l * this.factorAt(t);
   }
 
+  /** Huber-style clip of the innovation so one spike does not drag the level and the season. */
+  private clip(y: number, expected: number): number {
+    const e = y - expected;
+    const a = Math.abs(e);
+    const mad = this.mad;
+    this.mad = Number.isFinite(mad) ? mad + this.aMad * (a - mad) : a;
+    if (!(mad > 0) || a <= CLIP_MADS * mad) return y;
+    return Math.max(0, expected + Math.sign(e) * CLIP_MADS * mad);
+  }
+
   private configure(): void {
     const stepS = this.clock.stepS;
     const halfLifeS = this.options.levelHalfLifeS ?? Math.max(4 * stepS, 120);
@@ -99,6 +120,8 @@ export class HoltWintersForecaster extends BandedForecaster {
     this.alpha = alphaForHalfLife(halfLifeSteps);
     this.beta = alphaForHalfLife(4 * halfLifeSteps);
     this.phi = Math.pow(0.5, 1 / Math.max(halfLifeSteps, 1));
+    this.trendSums = new Float64Array(TREND_TABLE_STEPS);
+    for (let k = 1; k < TREND_TABLE_STEPS; k++) this.trendSums[k] = this.trendSums[k - 1]! + Math.pow(this.phi, k);
     this.daily = new SeasonalProfile(DAY_S, stepS, DAILY_BUCKETS);
     this.weekly = new SeasonalProfile(WEEK_S, stepS, WEEKLY_BUCKETS);
     this.gammaDaily = 1 - Math.pow(1 - GAMMA_PER_PERIOD, Math.min(1, stepS / this.daily.bucketS));
@@ -120,6 +143,8 @@ export class HoltWintersForecaster extends BandedForecaster {
       const ratio = Math.max(this.factorAt(t), MIN_DESEASON_FACTOR) / Math.max(before, MIN_DESEASON_FACTOR);
       this.level /= ratio;
       this.trend /= ratio;
+      // Errors made without the season say nothing about the errors with it.
+      this.band.resetScores();
     }
   }
 
@@ -132,8 +157,9 @@ export class HoltWintersForecaster extends BandedForecaster {
     return startS + this.clock.stepS / 2;
   }
 
-  /** sum_{i=1..k} phi^i: how far a damped trend carries in k steps. */
+  /** sum_{i=1..k} phi^i: how far a damped trend carries in k steps (table for short k). */
   private trendSum(k: number): number {
+    if (k < this.trendSums.length && Number.isInteger(k)) return this.trendSums[k]!;
     const p = this.phi;
     if (p >= 1) return k;
     return (p * (1 - Math.pow(p, k))) / (1 - p);

@@ -27,3 +27,4 @@ export {
   type BacktestResult,
   type ForecasterFactory,
 } from './backtest.js';
+export { bandMaxOver, horizonStepsUntil, type BandField } from './band-window.js';

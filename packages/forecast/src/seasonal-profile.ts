@@ -13,8 +13,9 @@ export class SeasonalProfile {
   readonly buckets: number;
   readonly bucketS: number;
   private readonly factors: Float64Array;
-  private readonly sums: Float64Array;
-  private readonly counts: Float64Array;
+  /** Raw accumulators until activation (then dropped). */
+  private sums: Float64Array;
+  private counts: Float64Array;
   private firstS = NaN;
   private lastS = NaN;
   private active = false;
@@ -40,6 +41,7 @@ export class SeasonalProfile {
 
   /** Records a raw value at time `tS` (before activation). */
   accumulate(tS: number, value: number): void {
+    if (this.active) return;
     if (!Number.isFinite(this.firstS)) this.firstS = tS;
     this.lastS = tS;
     const b = this.bucketOf(tS);
@@ -69,6 +71,8 @@ export class SeasonalProfile {
     }
     this.normalize();
     this.active = true;
+    this.sums = new Float64Array(0);
+    this.counts = new Float64Array(0);
   }
 
   /**
@@ -90,7 +94,11 @@ export class SeasonalProfile {
   /** Factor at time `tS`, interpolated between bucket centres (1 while inactive). */
   factorAt(tS: number): number {
     if (!this.active) return 1;
-    const { i0, i1, w } = this.position(tS);
+    const pos = this.positionOf(tS);
+    const f = Math.floor(pos);
+    const w = pos - f;
+    const i0 = f < 0 ? this.buckets - 1 : f;
+    const i1 = i0 + 1 === this.buckets ? 0 : i0 + 1;
     return this.factors[i0]! * (1 - w) + this.factors[i1]! * w;
   }
 
@@ -98,7 +106,11 @@ export class SeasonalProfile {
   update(tS: number, ratio: number, gamma: number): void {
     if (!this.active || !Number.isFinite(ratio)) return;
     const r = clampFactor(ratio);
-    const { i0, i1, w } = this.position(tS);
+    const pos = this.positionOf(tS);
+    const f = Math.floor(pos);
+    const w = pos - f;
+    const i0 = f < 0 ? this.buckets - 1 : f;
+    const i1 = i0 + 1 === this.buckets ? 0 : i0 + 1;
     this.factors[i0]! += gamma * (1 - w) * (r - this.factors[i0]!);
     this.factors[i1]! += gamma * w * (r - this.factors[i1]!);
     if (++this.updatesSinceNormalize >= this.buckets) this.normalize();
@@ -121,13 +133,11 @@ export class SeasonalProfile {
     return Math.min(this.buckets - 1, Math.floor(phase / this.bucketS));
   }
 
-  private position(tS: number): { i0: number; i1: number; w: number } {
-    const phase = ((tS % this.periodS) + this.periodS) % this.periodS;
-    const pos = phase / this.bucketS - 0.5;
-    const f = Math.floor(pos);
-    const w = pos - f;
-    const i0 = ((f % this.buckets) + this.buckets) % this.buckets;
-    return { i0, i1: (i0 + 1) % this.buckets, w };
+  /** Phase of `tS` in bucket units, shifted so bucket centres fall on integers: in [-0.5, buckets - 0.5). */
+  private positionOf(tS: number): number {
+    let phase = tS % this.periodS;
+    if (phase < 0) phase += this.periodS;
+    return phase / this.bucketS - 0.5;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { ForecastBand, StepObservation } from '@warmpool/domain';
 import { ValidationError } from '@warmpool/domain';
 import { describe, expect, it } from 'vitest';
+import type { EnsembleForecaster } from '../src/ensemble-forecaster.js';
 import { FORECASTER_NAMES, createForecaster } from '../src/forecaster-registry.js';
 import { poissonSteps, seasonalRate } from './synthetic.js';
 
@@ -37,7 +38,7 @@ describe('every forecaster on hostile input', () => {
   for (const stepS of [1, 5, 60, 600, 3600]) {
     for (const name of FORECASTER_NAMES) {
       it(`${name} at ${stepS}-s steps stays finite and ordered (peakUpper >= upper >= p50 >= 0)`, () => {
-        const f = createForecaster(name, { minHistorySteps: 10 });
+        const f = createForecaster(name, { minHistorySteps: 10, ...(name === 'ensemble' && stepS >= 60 ? { stepS } : {}) });
         const n = stepS >= 600 ? 24 * 3 * (3600 / stepS) : 400;
         const series = hostile(stepS, n);
         checkBand(f.forecast(5), 5);
@@ -127,6 +128,17 @@ describe('validation', () => {
       expect(err.issues.map((i) => i.path).sort()).toEqual(['bogus', 'quantile', 'residualWindow']);
       expect(err.message).toContain('quantile: got 1.5, allowed: a number in (0.5, 0.999]');
     }
+  });
+
+  it('ensembleSeasonalNaive: auto joins it at minute steps only; true/false force it; other values are refused', () => {
+    const names = (o: Parameters<typeof createForecaster>[1]): string[] =>
+      (createForecaster('ensemble', o) as EnsembleForecaster).members.map((m) => m.name);
+    expect(names({ stepS: 5 })).toEqual(['holt-winters', 'burst', 'reactive']);
+    expect(names({ stepS: 600 })).toEqual(['holt-winters', 'burst', 'reactive', 'seasonal-naive']);
+    expect(names({})).toEqual(['holt-winters', 'burst', 'reactive']);
+    expect(names({ stepS: 5, ensembleSeasonalNaive: true })).toContain('seasonal-naive');
+    expect(names({ stepS: 600, ensembleSeasonalNaive: false })).not.toContain('seasonal-naive');
+    expect(() => createForecaster('ensemble', { ensembleSeasonalNaive: 'yes' } as never)).toThrow(/ensembleSeasonalNaive: got "yes", allowed: true, false or "auto"/);
   });
 
   it('bad horizon is a ValidationError, not a crash later', () => {

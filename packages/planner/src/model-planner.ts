@@ -29,6 +29,9 @@ export class ModelPlanner {
   private readonly horizonSteps: number;
   private band: ForecastBand | null = null;
   private plannerState: PlannerState = INITIAL_PLANNER_STATE;
+  /** Mean demand of the last ticks, oldest first, for the sustained-rise estimate. */
+  private readonly recentMeans: number[] = [];
+  private lastTickS = Number.NaN;
 
   constructor(o: ModelPlannerOptions) {
     this.spec = o.spec;
@@ -61,9 +64,31 @@ export class ModelPlanner {
     return this.band;
   }
 
+  /**
+   * Sustained rise over the last ticks: twice the smallest tick-to-tick increase of the mean when every one of the
+   * last three rose (a steady ramp; the factor 2 covers the ramp steepening before the window ends), else 0 (a single
+   * jump or noise is not extrapolated).
+   */
+  private riseFrom(nowS: number, demandPerS: number): number {
+    const dtS = nowS - this.lastTickS;
+    this.lastTickS = nowS;
+    if (!Number.isFinite(demandPerS) || !(dtS > 0)) {
+      this.recentMeans.length = 0;
+      return 0;
+    }
+    this.recentMeans.push(demandPerS);
+    if (this.recentMeans.length > 4) this.recentMeans.shift();
+    if (this.recentMeans.length < 4) return 0;
+    let minRise = Number.POSITIVE_INFINITY;
+    for (let i = 1; i < this.recentMeans.length; i++) minRise = Math.min(minRise, this.recentMeans[i]! - this.recentMeans[i - 1]!);
+    return minRise > 0 ? (2 * minRise) / dtS : 0;
+  }
+
   /** Plans at `nowS` with the live observation; keeps the planner state for the next tick. */
   tick(nowS: number, observation: Observation): PlanResult {
-    const result = plan(this.spec, observation, this.forecast(observation.measuredLeadTimeS), this.plannerState, nowS, this.options);
+    const risePerS2 = observation.risePerS2 ?? this.riseFrom(nowS, observation.demandPerS);
+    const obs = risePerS2 === observation.risePerS2 ? observation : { ...observation, risePerS2 };
+    const result = plan(this.spec, obs, this.forecast(observation.measuredLeadTimeS), this.plannerState, nowS, this.options);
     this.plannerState = result.nextState;
     return result;
   }

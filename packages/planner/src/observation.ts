@@ -10,4 +10,9 @@ export interface Observation {
   readonly warmingReplicas: number;
   /** Measured request-to-ready time, seconds; overrides the spec's lead time when present. */
   readonly measuredLeadTimeS?: number;
+  /**
+   * Sustained rise of demand, requests/s per second (0 when not rising steadily). Extends the observed level of the
+   * step in progress to the end of the window, so a ramp inside a coarse step is not planned as flat.
+   */
+  readonly risePerS2?: number;
 }

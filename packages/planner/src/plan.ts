@@ -16,7 +16,11 @@ export interface PlannerOptions {
   readonly panicHeadroom: boolean;
 }
 
-export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = { minHistorySteps: 12, panicHoldS: 60, panicTolerance: 1.0, panicHeadroom: true };
+/**
+ * Defaults chosen on the bundled and shared real traces (see bench/RESULTS.md): trust the forecast after 24 steps,
+ * panic without extra headroom (the observed peak is always covered) and hold 30 s without scale-down.
+ */
+export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = { minHistorySteps: 24, panicHoldS: 30, panicTolerance: 1.0, panicHeadroom: false };
 
 export interface PlanResult {
   readonly decision: Decision;
@@ -35,8 +39,8 @@ function replicasFor(demandPerS: number, capacityPerS: number): number {
  * - Ahead: provisions for the forecast's upper-quantile one-second peak over [now + lead, now + lead + horizon],
  *   at full capacity per replica (the band is the headroom).
  * - Fallback: with too little history (or no forecast) a reactive estimate with the spec's target-utilization headroom.
- * - Safety net: observed demand is always covered; when it beats the forecast, panic: reactive headroom at once and
- *   no scale-down for `panicHoldS` (Knative's panic mode).
+ * - Safety net: observed demand is always covered at once; when it beats the forecast and exceeds the ready capacity,
+ *   panic: no scale-down for `panicHoldS` (Knative's panic mode), optionally with the reactive headroom.
  * - Down: only to the highest recommendation of the stabilization window, and never below what the forecast needs
  *   within the lead time (released capacity could not come back in time).
  * - Bounds: never below `minWarmReplicas`, never above `maxReplicas`.
@@ -61,7 +65,8 @@ export function plan(
   const reactiveNeed = replicasFor(observedPeak, cap);
   const fallbackNeed = Math.ceil(observedPeak / (cap * spec.targetUtilization) - 1e-9);
 
-  const nowcast = obsValid ? { nowS, peakPerS: observedPeak } : undefined;
+  const rise = observation.risePerS2 !== undefined && observation.risePerS2 > 0 ? observation.risePerS2 : 0;
+  const nowcast = obsValid ? { nowS, peakPerS: observedPeak + rise * (windowEndS - nowS) } : undefined;
   const ahead = forecast ? windowDemand(forecast, windowStartS, windowEndS, nowcast) : undefined;
   const trusted = !!forecast && !!ahead && ahead.covered && forecast.historySteps >= options.minHistorySteps;
   let p50 = Number.NaN;
@@ -75,8 +80,10 @@ export function plan(
     const aheadNeed = replicasFor(upper, cap);
     keepNeed = replicasFor(windowDemand(forecast, nowS, windowStartS, nowcast).peakUpperPerS, cap);
     const nowUpper = windowDemand(forecast, nowS, nowS + 1).peakUpperPerS;
-    panic = obsValid && observedPeak > nowUpper * options.panicTolerance && reactiveNeed > 0 && observedPeak > 0 && reactiveNeed >= current;
-    desired = Math.max(aheadNeed, reactiveNeed, panic && options.panicHeadroom ? fallbackNeed : 0);
+    // Panic: the forecast for now was beaten AND demand already exceeds the ready capacity (a real shortfall).
+    panic = obsValid && observedPeak > nowUpper * options.panicTolerance && reactiveNeed > observation.readyReplicas;
+    const inPanic = panic || nowS < state.panicUntilS;
+    desired = Math.max(aheadNeed, reactiveNeed, inPanic && options.panicHeadroom ? fallbackNeed : 0);
     if (panic) reasons.push(ReasonCode.ReactivePanic);
     else if (aheadNeed > current) reasons.push(ReasonCode.ForecastScaleAhead);
   } else {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseModelSpec, type Forecaster, type ForecastBand, type StepObservation } from '@warmpool/domain';
-import { LiveStepAggregator, ModelPlanner, plan, stepQuantile, INITIAL_PLANNER_STATE } from '../src/index.js';
+import { DEFAULT_PLANNER_OPTIONS, LiveStepAggregator, ModelPlanner, plan, stepQuantile, INITIAL_PLANNER_STATE } from '../src/index.js';
 
 /** A forecaster that predicts the last observed step flat, with a fixed band: enough to check the wiring. */
 class LastValueForecaster implements Forecaster {
@@ -59,9 +59,9 @@ describe('ModelPlanner', () => {
       mp.observeStep(step);
       twin.observe(step);
       const nowS = (k + 1) * 5;
-      const obs = { demandPerS: step.meanPerS, peakPerS: step.peakPerS, readyReplicas: 4, warmingReplicas: 0 };
+      const obs = { demandPerS: step.meanPerS, peakPerS: step.peakPerS, readyReplicas: 4, warmingReplicas: 0, risePerS2: 0 };
       const got = mp.tick(nowS, obs);
-      const want = plan(spec, obs, twin.forecast(Math.ceil((45 + 10) / 5) + 2), state, nowS, { minHistorySteps: 2, panicHoldS: 60, panicTolerance: 1, panicHeadroom: true });
+      const want = plan(spec, obs, twin.forecast(Math.ceil((45 + 10) / 5) + 2), state, nowS, { ...DEFAULT_PLANNER_OPTIONS, minHistorySteps: 2 });
       state = want.nextState;
       expect(got).toEqual(want);
     }
@@ -70,8 +70,8 @@ describe('ModelPlanner', () => {
   it('asks the forecaster for the step quantile', () => {
     let asked = 0;
     const mp = new ModelPlanner({ spec, stepS: 600, tickS: 5, makeForecaster: (q, stepS) => ((asked = q), new LastValueForecaster(stepS)) });
-    expect(asked).toBeCloseTo(stepQuantile(0.95, 600, 45, 5));
-    expect(mp.bandQuantile).toBeCloseTo(1 - 0.05 * (50 / 600));
+    expect(asked).toBeCloseTo(stepQuantile(0.93, 600, 45, 5));
+    expect(mp.bandQuantile).toBeCloseTo(1 - 0.07 * (50 / 600));
   });
 });
 
@@ -83,3 +83,31 @@ describe('stepQuantile', () => {
     expect(stepQuantile(0.95, 3600, 45, 5)).toBe(0.999);
   });
 });
+
+describe('ModelPlanner: a ramp inside a coarse step', () => {
+  const spec = parseModelSpec({ name: 'm', capacityPerReplicaPerS: 10, minWarmReplicas: 0 });
+  const flatBand = (level: number): Forecaster => ({
+    name: 'flat',
+    observe: () => undefined,
+    forecast: (h) => ({ startS: 0, stepS: 600, p50PerS: Array(h).fill(level), upperPerS: Array(h).fill(level), peakUpperPerS: Array(h).fill(level), quantile: 0.95, method: 'flat', historySteps: 100 }),
+  });
+
+  it('extrapolates a steady rise to the end of the window instead of planning the step as flat', () => {
+    const mp = new ModelPlanner({ spec, stepS: 600, tickS: 5, makeForecaster: () => flatBand(10) });
+    let r;
+    for (let k = 0; k < 5; k++) {
+      const level = 40 + k * 5; // +1 req/s per second, steadily
+      r = mp.tick(100 + k * 5, { demandPerS: level, peakPerS: level, readyReplicas: 6, warmingReplicas: 0 });
+    }
+    // Last observed 60/s at t=120; window ends at 120 + 45 + 5: 60 + 2 x 1/s x 50 s = 160/s -> 16 replicas.
+    expect(r!.decision.to).toBe(16);
+  });
+
+  it('does not extrapolate a single jump', () => {
+    const mp = new ModelPlanner({ spec, stepS: 600, tickS: 5, makeForecaster: () => flatBand(10) });
+    let r;
+    for (const [k, level] of [40, 40, 40, 80, 80].entries()) r = mp.tick(100 + k * 5, { demandPerS: level, peakPerS: level, readyReplicas: 8, warmingReplicas: 0 });
+    expect(r!.decision.to).toBe(8);
+  });
+});
+

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ReasonCode, parseModelSpec, type ForecastBand, type ModelSpec } from '@warmpool/domain';
-import { plan, INITIAL_PLANNER_STATE, type Observation, type PlannerState } from '../src/index.js';
+import { plan, DEFAULT_PLANNER_OPTIONS, INITIAL_PLANNER_STATE, type Observation, type PlannerState } from '../src/index.js';
 
 const spec: ModelSpec = parseModelSpec({
   name: 'llm',
@@ -57,11 +57,25 @@ describe('plan: scale ahead', () => {
 });
 
 describe('plan: reactive safety net', () => {
-  it('panics when observed demand beats the forecast: scales at once with the reactive headroom', () => {
+  it('panics when observed demand beats the forecast and the ready capacity: scales at once, holds', () => {
     const r = plan(spec, obs(100, 3), band(1000, 5, 40, 20), INITIAL_PLANNER_STATE, 1000);
     expect(r.reasons).toContain(ReasonCode.ReactivePanic);
+    expect(r.decision.to).toBe(10); // 100 / 10 at full capacity
+    expect(r.nextState.panicUntilS).toBe(1030);
+  });
+
+  it('with panic headroom, provisions the observed peak at the target utilization', () => {
+    const opts = { ...DEFAULT_PLANNER_OPTIONS, panicHeadroom: true, panicHoldS: 60 };
+    const r = plan(spec, obs(100, 3), band(1000, 5, 40, 20), INITIAL_PLANNER_STATE, 1000, opts);
     expect(r.decision.to).toBe(20); // 100 / (10 x 0.5)
     expect(r.nextState.panicUntilS).toBe(1060);
+  });
+
+  it('does not panic when the forecast was beaten but the ready replicas still cover the demand', () => {
+    const r = plan(spec, obs(30, 5), band(1000, 5, 40, 20), INITIAL_PLANNER_STATE, 1000);
+    expect(r.reasons).not.toContain(ReasonCode.ReactivePanic);
+    expect(r.decision.to).toBe(3); // covers the observed 30/s; no panic hold keeps the spare replicas
+    expect(r.nextState.panicUntilS).toBe(-Infinity);
   });
 
   it('falls back to a reactive estimate with headroom without a forecast', () => {

@@ -10,9 +10,6 @@ import type { SimPolicyFactory } from './sim-policy.js';
 /** warmpool's policy as the CLI and benchmarks run it: the ensemble forecaster and the daemon's planner defaults. */
 export const predictive: SimPolicyFactory = predictivePolicy({
   makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS }),
-  horizonS: 5,
-  scaleDownStabilizationS: 60,
-  planner: { panicHoldS: 0 },
 });
 
 /** Every policy the simulator knows, by CLI name. */

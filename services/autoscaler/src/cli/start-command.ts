@@ -36,9 +36,6 @@ export async function start(argv: readonly string[], out: (s: string) => void): 
   const decisions: { d: Decision; spec: ModelSpec }[] = [];
   const factory = predictivePolicy({
     makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS }),
-    horizonS: 5,
-    scaleDownStabilizationS: 60,
-    planner: { panicHoldS: 0 },
     modelName: 'llm-chat',
     onDecision: (d, spec) => {
       if (d.action !== 'hold') decisions.push({ d, spec });

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { backtest } from '../src/backtest.js';
+import { createForecaster } from '../src/forecaster-registry.js';
+import { poissonSteps } from './synthetic.js';
+
+describe('band calibration on stationary Poisson noise', () => {
+  for (const q of [0.9, 0.95, 0.99]) {
+    for (const name of ['ensemble', 'reactive', 'holt-winters'] as const) {
+      it(`${name}: ${q} nominal gives coverage near ${q} for the mean and the busiest second`, () => {
+        const s = poissonSteps(3000, 5, () => 8, 100 + Math.round(q * 100));
+        const r = backtest(s, (o) => createForecaster(name, o), { horizonSteps: 20, quantile: q, warmupSteps: 300 });
+        const m = r.forecasters[0]!;
+        const lo = q - (1 - q) * 1.2;
+        const hi = Math.min(0.999, q + (1 - q) * 0.8);
+        expect(m.coverage).toBeGreaterThan(lo);
+        expect(m.coverage).toBeLessThan(hi);
+        expect(m.peakCoverage).toBeGreaterThan(lo);
+        expect(m.peakCoverage).toBeLessThan(hi);
+      });
+    }
+  }
+
+  it('very high quantiles (0.996, as the planner asks at 10-min steps) use the window max, not the prior forever', () => {
+    const s = poissonSteps(600, 600, () => 20, 31);
+    const r = backtest(s, (o) => createForecaster('reactive', o), { horizonSteps: 1, quantile: 0.996, warmupSteps: 100 });
+    const m = r.forecasters[0]!;
+    expect(m.coverage).toBeGreaterThan(0.985);
+    // the prior (30 % headroom) would cost >= 1.3; the scores' max costs far less at 20 req/s x 600 s
+    expect(m.peakUpperToActual).toBeLessThan(1.1);
+  });
+
+  it('the band is not fat: peak upper is within 2x the mean actual peak at 0.95', () => {
+    const s = poissonSteps(3000, 5, () => 30, 77);
+    const r = backtest(s, (o) => createForecaster('ensemble', o), { horizonSteps: 20, warmupSteps: 300 });
+    expect(r.forecasters[0]!.peakUpperToActual).toBeLessThan(1.35);
+    expect(r.forecasters[0]!.peakUpperToActual).toBeGreaterThan(1);
+  });
+
+  it('the band widens with the level (sqrt scaling) after a level change', () => {
+    const s = poissonSteps(1500, 60, (t) => (t < 45_000 ? 2 : 200), 4);
+    const f = createForecaster('reactive');
+    for (const x of s) f.observe(x);
+    const b = f.forecast(1);
+    const width = b.upperPerS[0]! - b.p50PerS[0]!;
+    // Poisson sd of a 60-s mean at 200 req/s is ~1.8 req/s
+    expect(width).toBeGreaterThan(1.5);
+    expect(width).toBeLessThan(12);
+  });
+});

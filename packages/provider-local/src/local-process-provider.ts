@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { ValidationError, type ReplicaProvider, type ReplicaSetState, type ScaleRequest } from '@warmpool/domain';
+import { LocalProviderError } from './errors/local-provider-error.js';
+import type { LocalReplicaInfo } from './local-replica-info.js';
+import { resolveLocalProviderOptions, type LocalProcessProviderOptions, type ResolvedTemplate } from './local-provider-options.js';
+import { PortAllocator } from './port-allocator.js';
+import { ReplicaProcess, type ReplicaProcessDeps } from './replica-process.js';
+
+/** Keys remembered per model for idempotency (oldest forgotten first). */
+const MAX_REMEMBERED_KEYS = 10_000;
+
+interface Pool {
+  readonly template: ResolvedTemplate;
+  readonly deps: ReplicaProcessDeps;
+  desired: number;
+  replicas: ReplicaProcess[];
+  readonly appliedKeys: Set<string>;
+}
+
+export interface LocalModelState extends ReplicaSetState {
+  readonly replicas: readonly LocalReplicaInfo[];
+}
+
+/**
+ * The local world's ReplicaProvider: each replica is a `warmpool-agent serve` child process on
+ * this machine that registers with the local load balancer once warm. `scale` starts replicas
+ * (after the template's provisioning delay) or stops them (newest not-ready first, then newest
+ * ready; SIGTERM, SIGKILL after the drain timeout); a key is applied once. A crashed replica is
+ * reported as `failed` with its reason and replaced by the next scale. `close` stops everything.
+ */
+export class LocalProcessProvider implements ReplicaProvider {
+  readonly name = 'local';
+  private readonly pools = new Map<string, Pool>();
+  private readonly stopping = new Set<Promise<void>>();
+  private readonly tag = randomBytes(3).toString('hex');
+  private counter = 0;
+  /** Creation order (requestedAtMs can tie within a millisecond). */
+  private readonly order = new WeakMap<ReplicaProcess, number>();
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  private readonly killAll = (): void => {
+    for (const p of this.pools.values()) for (const r of p.replicas) r.killNow();
+  };
+
+  constructor(options: LocalProcessProviderOptions) {
+    const templates = resolveLocalProviderOptions(options);
+    try {
+      mkdirSync(options.runDir, { recursive: true });
+    } catch (e) {
+      throw new LocalProviderError('E_RUN_DIR', `cannot create run directory ${options.runDir}: ${(e as Error).message}`, { cause: e });
+    }
+    for (const template of templates.values()) {
+      const deps: ReplicaProcessDeps = {
+        agentBinPath: options.agentBinPath,
+        nodePath: options.nodePath ?? process.execPath,
+        runDir: options.runDir,
+        env: options.env ?? {},
+        probeIntervalMs: options.probeIntervalMs ?? 100,
+        probeTimeoutMs: options.probeTimeoutMs ?? 1_000,
+        nowMs: options.nowMs ?? Date.now,
+        log: options.log ?? (() => {}),
+        ports: template.portRange ? new PortAllocator(template.portRange, template.model) : undefined,
+      };
+      this.pools.set(template.model, { template, deps, desired: 0, replicas: [], appliedKeys: new Set() });
+    }
+    if (options.killOnExit ?? true) process.on('exit', this.killAll);
+  }
+
+  private pool(model: string): Pool {
+    if (this.closed) throw new LocalProviderError('E_PROVIDER_CLOSED', `local provider is closed (model "${model}")`);
+    const p = this.pools.get(model);
+    if (!p) throw new LocalProviderError('E_UNKNOWN_MODEL', `no replica template for model "${model}" (configured: ${[...this.pools.keys()].join(', ')})`);
+    return p;
+  }
+
+  async getState(model: string): Promise<LocalModelState> {
+    const p = this.pool(model);
+    return { model, desired: p.desired, replicas: p.replicas.map((r) => r.info()) };
+  }
+
+  /** Same as getState's replicas, typed with the local details (stage times, pid, url, logs). */
+  describe(model: string): LocalReplicaInfo[] {
+    return this.pool(model).replicas.map((r) => r.info());
+  }
+
+  async scale(request: ScaleRequest): Promise<void> {
+    const p = this.pool(request.model);
+    const max = p.template.maxReplicas;
+    if (!Number.isInteger(request.replicas) || request.replicas < 0 || request.replicas > max) {
+      throw new ValidationError([{ path: 'replicas', value: request.replicas, allowed: `an integer in [0, ${max}] (maxReplicas of model "${request.model}")` }], `scale request for model "${request.model}"`);
+    }
+    if (typeof request.idempotencyKey !== 'string' || request.idempotencyKey.length === 0) {
+      throw new ValidationError([{ path: 'idempotencyKey', value: request.idempotencyKey, allowed: 'a non-empty string' }], `scale request for model "${request.model}"`);
+    }
+    if (p.appliedKeys.has(request.idempotencyKey)) return;
+    p.appliedKeys.add(request.idempotencyKey);
+    if (p.appliedKeys.size > MAX_REMEMBERED_KEYS) p.appliedKeys.delete(p.appliedKeys.values().next().value!);
+    this.resize(p, request.replicas);
+  }
+
+  /**
+   * Resolves once `predicate` holds for the model's state (checked every `pollMs`), or rejects
+   * after `timeoutMs` with the last state in the message. For tests, scripts and the e2e run.
+   */
+  async waitFor(model: string, predicate: (state: LocalModelState) => boolean, timeoutMs: number, pollMs = 50): Promise<LocalModelState> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const state = await this.getState(model);
+      if (predicate(state)) return state;
+      if (Date.now() >= deadline) {
+        const summary = state.replicas.map((r) => `${r.id}:${r.phase}${r.reason ? ` (${r.reason})` : ''}`).join(', ') || 'no replicas';
+        throw new LocalProviderError('E_WAIT_TIMEOUT', `model "${model}": condition not met within ${timeoutMs} ms (desired ${state.desired}; ${summary})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
+  /** Resolves once `desired` replicas are ready and none is still starting. */
+  waitUntilReady(model: string, timeoutMs: number): Promise<LocalModelState> {
+    return this.waitFor(
+      model,
+      (s) => {
+        const live = s.replicas.filter((r) => r.phase !== 'draining' && r.phase !== 'failed');
+        return live.length === s.desired && live.every((r) => r.phase === 'ready');
+      },
+      timeoutMs,
+    );
+  }
+
+  private resize(p: Pool, n: number): void {
+    p.desired = n;
+    // Failed replicas were reported; now they are replaced.
+    p.replicas = p.replicas.filter((r) => r.phase !== 'failed');
+    const live = p.replicas.filter((r) => r.live);
+    for (let i = live.length; i < n; i++) {
+      const seq = ++this.counter;
+      const r = new ReplicaProcess(`${p.template.model}-${this.tag}-${seq}`, p.template, p.deps);
+      this.order.set(r, seq);
+      p.replicas.push(r);
+      r.start();
+    }
+    if (live.length > n) {
+      const newestFirst = (a: ReplicaProcess, b: ReplicaProcess): number => this.order.get(b)! - this.order.get(a)!;
+      const notReady = live.filter((r) => r.phase !== 'ready').sort(newestFirst);
+      const ready = live.filter((r) => r.phase === 'ready').sort(newestFirst);
+      for (const victim of [...notReady, ...ready].slice(0, live.length - n)) this.retire(p, victim);
+    }
+  }
+
+  private retire(p: Pool, r: ReplicaProcess): void {
+    const done = r.stop().then(() => {
+      p.replicas = p.replicas.filter((x) => x !== r);
+      this.stopping.delete(done);
+    });
+    this.stopping.add(done);
+  }
+
+  /** Stops every replica (drain, then SIGKILL after the drain timeout) and waits until all processes are gone. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closed = true;
+    this.closing = (async () => {
+      for (const p of this.pools.values()) {
+        p.desired = 0;
+        for (const r of p.replicas) if (r.live) this.retire(p, r);
+      }
+      const ended = [...this.pools.values()].flatMap((p) => p.replicas.map((r) => r.ended));
+      await Promise.all([...ended, ...this.stopping]);
+      process.off('exit', this.killAll);
+    })();
+    return this.closing;
+  }
+}
