@@ -32,7 +32,7 @@ async function until(what: string, fn: () => boolean, maxMs = 6000): Promise<voi
 
 const YAML = (group: string): string => `tickS: 1
 provider: { kind: aws, region: us-east-1, requestTimeoutMs: 300 }
-history: { kind: csv, path: /dev/null, backfillS: 600 }
+history: { kind: csv, directory: /tmp, backfillS: 600 }
 models:
   - name: llama
     capacityPerReplicaPerS: 10

@@ -54,7 +54,8 @@ describe('warmpool.yaml', () => {
     const c = parseConfigText(MINIMAL, '/etc/warmpool/warmpool.yaml');
     expect(c).toMatchObject({ tickS: 5, dryRun: false, provider: { kind: 'local' }, history: { kind: 'none' }, queue: { kind: 'in-process' }, leaderElection: { kind: 'none' } });
     expect(c.models[0]!.spec).toMatchObject({ name: 'm', capacityPerReplicaPerS: 2, minWarmReplicas: 1, leadTime: { provisionS: 30 } });
-    expect(c.models[0]!.target).toEqual({ kind: 'local', local: { modelFile: '/etc/warmpool/m.onnx', args: [] } });
+    expect(c.models[0]!.target).toEqual({ kind: 'local', local: { modelFile: '/etc/warmpool/m.onnx', args: [], provisionDelayMs: 0 } });
+    expect(c.provider).toEqual({ kind: 'local', loadBalancerUrl: 'http://127.0.0.1:8080', runDir: '/etc/warmpool/.warmpool/run', agentBinPath: undefined });
     expect(c.models[0]!.stepS).toBe(60);
   });
 
@@ -95,7 +96,8 @@ describe('warmpool.yaml', () => {
       /^tickS \(line 1\) \| 0 \| a number in \[0\.01, 3600\]$/,
       /^dryRun \(line 2\) \| "yes" \| true or false$/,
       /^provider\.region \(line 3\) \| "us-east-1" \| not set for provider\.kind kubernetes$/,
-      /^history\.url \(line 4\) \| undefined \| the Prometheus base URL/,
+      /^history\.url \(line 4\) \| undefined \| a non-empty string$/,
+      /^history\.query \(line 4\) \| undefined \| a non-empty string$/,
       /^queue\.kind \(line 5\) \| "sqs" \| one of in-process, redis$/,
       /^leaderElection\.kind \(line 6\) \| "zookeeper" \| one of none, kubernetes-lease, redis-lock$/,
       /^models\[0\]\.name \(line 8\) \| "Llama" \| a lowercase name/,
@@ -109,6 +111,25 @@ describe('warmpool.yaml', () => {
     ];
     for (const re of expected) expect(issues.some((i) => re.test(i)), `${re} in\n${issues.join('\n')}`).toBe(true);
     expect(issues).toHaveLength(expected.length);
+  });
+
+  it('history: validated by @warmpool/history, a model\'s historyQuery merged in (PromQL or CSV file), CSV paths made absolute', () => {
+    const two = `models:\n  - name: a\n    capacityPerReplicaPerS: 1\n    historyQuery: sum(rate(x{job="a"}[{{step}}]))\n    target: { modelFile: a.onnx }\n  - name: b\n    capacityPerReplicaPerS: 1\n    target: { modelFile: b.onnx }\n`;
+    const prom = parseConfigText(`history: { kind: prometheus, url: "http://prom:9090", query: 'sum(rate(req{model="{{model}}"}[1m]))', backfillS: 600 }\n${two}`, '/etc/w/w.yaml');
+    expect(prom.history).toMatchObject({ kind: 'prometheus', backfillS: 600, settings: { kind: 'prometheus', url: 'http://prom:9090', models: { a: { query: 'sum(rate(x{job="a"}[{{step}}]))' } } } });
+    const csv = parseConfigText(`history: { kind: csv, files: { b: traces/b.csv } }\n${two.replace('sum(rate(x{job="a"}[{{step}}]))', 'traces/a.csv')}`, '/etc/w/w.yaml');
+    expect(csv.history.settings).toMatchObject({ kind: 'csv', files: { a: '/etc/w/traces/a.csv', b: '/etc/w/traces/b.csv' } });
+    expect(csv.history.backfillS).toBe(14 * 86400);
+    const redis = parseConfigText(`history: { kind: redis }\n${MINIMAL}`, 'w.yaml', { REDIS_URL: 'redis://10.1.1.1:6379' });
+    expect(redis.history.settings).toMatchObject({ kind: 'redis', url: 'redis://10.1.1.1:6379' });
+    const bad = issuesOf(() => parseConfigText(`history: { kind: prometheus, url: "http://prom:9090", query: q, junk: 1 }\n${two.replace('{{step}}', '{{nope}}')}`, 'w.yaml'));
+    expect(bad).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^models\[0\]\.historyQuery \(line 5\) \| ".*\{\{nope\}\}.*" \| PromQL using only the placeholders \{\{model\}\}, \{\{step\}\}, \{\{stepS\}\} \(unknown: nope\)$/),
+        expect.stringMatching(/^history\.junk \(line 1\) \| 1 \| one of the keys/),
+      ]),
+    );
+    expect(issuesOf(() => parseConfigText(`history: { kind: redis }\n${two}`, 'w.yaml'))).toEqual([expect.stringMatching(/^models\[0\]\.historyQuery \(line 5\) \| .* \| only with history\.kind prometheus/)]);
   });
 
   it('AWS targets are checked by the provider-aws schema, reported under the model key path', () => {

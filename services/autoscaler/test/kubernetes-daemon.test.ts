@@ -33,7 +33,7 @@ async function until(what: string, fn: () => boolean, maxMs = 8000): Promise<voi
 function yaml(o: { leader: boolean; models: string }): string {
   return `tickS: 1
 provider: { kind: kubernetes, kubeconfigPath: /dev/null }
-history: { kind: csv, path: /dev/null, backfillS: 600 }
+history: { kind: csv, directory: /tmp, backfillS: 600 }
 ${o.leader ? 'leaderElection: { kind: kubernetes-lease, namespace: warmpool, name: warmpool-autoscaler, leaseDurationS: 3 }' : ''}
 models:
 ${o.models}`;

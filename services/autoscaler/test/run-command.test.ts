@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/main.js';
 import { runCommand } from '../src/cli/run-command.js';
+import { parseConfigText } from '../src/config/load-config-file.js';
+import { buildDaemon } from '../src/daemon/build-daemon.js';
 import type { DaemonLogRecord } from '../src/daemon/daemon-record.js';
 import { StagedProvider } from './support/staged-provider.js';
 
@@ -15,9 +17,12 @@ let dir: string;
 let lb: Server;
 let lbUrl: string;
 let demandCalls = 0;
+/** The CSV history (t,count, 1-s bins) starts 10 minutes ago. */
+const historyStartS = Math.floor(Date.now() / 1000) - 600;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'warmpool-run-'));
+  writeFileSync(join(dir, 'a.csv'), 't,count\n' + Array.from({ length: 600 }, (_, t) => `${t},20`).join('\n') + '\n');
   // the local load balancer's /demand: 30 requests every second for every model
   lb = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
@@ -40,6 +45,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 function yaml(minWarm: number, logFile: string): string {
   return `tickS: 0.05
 provider: { kind: local, loadBalancerUrl: "${lbUrl}" }
+history: { kind: csv, files: { a: ${join(dir, 'a.csv')} }, epochOffsetS: ${historyStartS}, backfillS: 300 }
 decisionLog: { file: ${logFile}, format: json }
 models:
   - name: a
@@ -82,6 +88,8 @@ describe('warmpool run', () => {
       createLocalProvider: () => (provider = new StagedProvider({ a: 1 }, Date.now, { provisioning: 0.1, loading: 0.1, warming: 0.1 })),
     });
     await until('decisions', () => records(logFile).filter((r) => r.kind === 'decision').length >= 3);
+    // the backfill went through @warmpool/history's CSV adapter (createHistorySource), no gaps
+    expect(records(logFile).find((r) => r.kind === 'daemon' && r.event === 'backfilled')).toMatchObject({ model: 'a', detail: { steps: 300, missing: 0 } });
     // 30/s at 10/s per replica: it scales a up through the queue and the provider
     await until('a scale-up', () => (provider?.applied.length ?? 0) > 0);
     expect(provider!.applied[0]).toMatchObject({ model: 'a' });
@@ -111,7 +119,7 @@ describe('warmpool run', () => {
     expect(signals.listenerCount('SIGHUP') + signals.listenerCount('SIGTERM')).toBe(0);
   });
 
-  it('exits 2 without --config, with a bad config, and for the local provider when it is not wired', async () => {
+  it('exits 2 without --config or with a bad config, 1 for the local provider without its token', async () => {
     let err = '';
     const run = (argv: string[]): Promise<number> => main(argv, () => undefined, (s) => (err += s + '\n'));
     expect(await run(['run'])).toBe(2);
@@ -122,7 +130,23 @@ describe('warmpool run', () => {
     expect(err).toMatch(/tickS \(line 1\): got "nope"/);
     const local = join(dir, 'local.yaml');
     writeFileSync(local, yaml(1, join(dir, 'x.jsonl')));
-    expect(await run(['run', '--config', local])).toBe(1);
-    expect(err).toMatch(/E_PROVIDER_UNAVAILABLE: .*provider\.kind local needs the local provider/);
+    const saved = process.env.WARMPOOL_LB_TOKEN;
+    delete process.env.WARMPOOL_LB_TOKEN;
+    try {
+      expect(await run(['run', '--config', local])).toBe(1);
+    } finally {
+      if (saved !== undefined) process.env.WARMPOOL_LB_TOKEN = saved;
+    }
+    expect(err).toMatch(/E_CONFIG: .*provider\.kind local needs WARMPOOL_LB_TOKEN/);
+  });
+
+  it('provider.kind local builds the LocalProcessProvider (warmpool-agent processes) with the token from the environment', async () => {
+    const cfg = parseConfigText(yaml(1, join(dir, 'l.jsonl')).replace('target: { modelFile: a.onnx }', 'target: { modelFile: tiny-transformer, args: [--providers, cpu] }'), join(dir, 'w.yaml'));
+    const out = new PassThrough();
+    const daemon = buildDaemon({ config: cfg, env: { WARMPOOL_LB_TOKEN: 'secret' }, stdout: out });
+    const provider = (daemon as unknown as { deps: { provider: { name: string; getState(m: string): Promise<{ desired: number }> } } }).deps.provider;
+    expect(provider.name).toMatch(/local/);
+    expect((await provider.getState('a')).desired).toBe(0);
+    await daemon.stop();
   });
 });

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { FieldReader, MODEL_SPEC_KEYS, ValidationError, readModelSpec } from '@warmpool/domain';
+import { parseHistoryConfig, type HistoryConfig as HistorySettings } from '@warmpool/history';
 import { parseAwsGroups, type AwsGroupConfig } from '@warmpool/provider-aws';
 import { readKubernetesTarget } from '@warmpool/provider-kubernetes';
 import type {
@@ -35,14 +36,14 @@ function pathIn(baseDir: string, p: string | undefined): string | undefined {
   return isAbsolute(p) ? p : resolve(baseDir, p);
 }
 
-function readProvider(r: FieldReader): ProviderConfig {
-  r.rejectUnknown(['kind', 'inCluster', 'kubeconfigPath', 'requestTimeoutMs', 'eventComponent', 'region', 'endpoint', 'loadBalancerUrl']);
+function readProvider(r: FieldReader, baseDir: string): ProviderConfig {
+  r.rejectUnknown(['kind', 'inCluster', 'kubeconfigPath', 'requestTimeoutMs', 'eventComponent', 'region', 'endpoint', 'loadBalancerUrl', 'runDir', 'agentBinPath']);
   const kind = r.oneOf<ProviderKind>('kind', ['local', 'kubernetes', 'aws'], 'local');
   const onlyFor = (keys: readonly string[]): void => {
     for (const k of keys) if (r.has(k)) r.issues.push({ path: r.path(k), value: r.raw(k), allowed: `not set for provider.kind ${kind}` });
   };
   if (kind === 'kubernetes') {
-    onlyFor(['region', 'endpoint', 'loadBalancerUrl']);
+    onlyFor(['region', 'endpoint', 'loadBalancerUrl', 'runDir', 'agentBinPath']);
     const kubeconfigPath = optionalString(r, 'kubeconfigPath');
     return {
       kind,
@@ -53,7 +54,7 @@ function readProvider(r: FieldReader): ProviderConfig {
     };
   }
   if (kind === 'aws') {
-    onlyFor(['inCluster', 'kubeconfigPath', 'eventComponent', 'loadBalancerUrl']);
+    onlyFor(['inCluster', 'kubeconfigPath', 'eventComponent', 'loadBalancerUrl', 'runDir', 'agentBinPath']);
     return {
       kind,
       region: r.string('region', { default: 'us-east-1', pattern: /^[a-z]{2}(-[a-z]+)+-\d+$/, patternText: 'an AWS region such as us-east-1' }),
@@ -62,27 +63,64 @@ function readProvider(r: FieldReader): ProviderConfig {
     };
   }
   onlyFor(['inCluster', 'kubeconfigPath', 'eventComponent', 'region', 'endpoint', 'requestTimeoutMs']);
-  return { kind, loadBalancerUrl: r.string('loadBalancerUrl', { default: 'http://127.0.0.1:8080', pattern: HTTP_URL, patternText: 'an http(s):// URL' }) };
-}
-
-function readHistory(r: FieldReader, baseDir: string, env: ConfigEnv): HistoryConfig {
-  r.rejectUnknown(['kind', 'url', 'query', 'path', 'backfillS', 'timeoutMs']);
-  const kind = r.oneOf<HistoryKind>('kind', ['prometheus', 'redis', 'csv', 'none'], 'none');
-  let url: string | undefined;
-  let path: string | undefined;
-  if (kind === 'prometheus') url = r.string('url', { pattern: HTTP_URL, patternText: 'the Prometheus base URL, e.g. http://prometheus:9090' });
-  else if (kind === 'redis') url = r.has('url') ? r.string('url', { pattern: REDIS_URL, patternText: 'a redis:// or rediss:// URL' }) : (env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  else if (r.has('url')) r.issues.push({ path: r.path('url'), value: r.raw('url'), allowed: `not set for history.kind ${kind}` });
-  if (kind === 'csv') path = pathIn(baseDir, r.string('path', { patternText: 'a CSV file or a folder of <model>.csv files' }));
-  else if (r.has('path')) r.issues.push({ path: r.path('path'), value: r.raw('path'), allowed: `not set for history.kind ${kind}` });
   return {
     kind,
-    url,
-    path,
-    query: optionalString(r, 'query'),
-    backfillS: r.number('backfillS', { default: 14 * DAY_S, min: 0, max: 90 * DAY_S, integer: true }),
-    timeoutMs: r.number('timeoutMs', { default: 10_000, min: 100, max: 600_000, integer: true }),
+    loadBalancerUrl: r.string('loadBalancerUrl', { default: 'http://127.0.0.1:8080', pattern: HTTP_URL, patternText: 'an http(s):// URL' }),
+    runDir: pathIn(baseDir, r.string('runDir', { default: '.warmpool/run' }))!,
+    agentBinPath: pathIn(baseDir, optionalString(r, 'agentBinPath')),
   };
+}
+
+/**
+ * `history:` — `kind: none` here; the other kinds are validated by @warmpool/history's own schema (so the file
+ * takes exactly what `createHistorySource` takes), plus `backfillS`. A model's `historyQuery` is merged in: the
+ * PromQL of `kind: prometheus` (`models.<name>.query`) or the trace file of `kind: csv` (`files.<name>`).
+ */
+function readHistory(r: FieldReader, raw: unknown, baseDir: string, env: ConfigEnv, models: readonly ModelConfig[]): HistoryConfig {
+  const backfillS = r.number('backfillS', { default: 14 * DAY_S, min: 0, max: 90 * DAY_S, integer: true });
+  const kind = r.oneOf<HistoryKind>('kind', ['prometheus', 'redis', 'csv', 'none'], 'none');
+  const overrides = models.map((m, i) => ({ i, name: m.spec.name, query: m.historyQuery })).filter((o) => o.query !== undefined && o.name !== '');
+  if (kind === 'none') {
+    r.rejectUnknown(['kind', 'backfillS']);
+    for (const o of overrides) r.issues.push({ path: `models[${o.i}].historyQuery`, value: o.query, allowed: 'not set while history.kind is none' });
+    return { kind, settings: undefined, backfillS };
+  }
+  const input: Record<string, unknown> = { ...asObject(raw) };
+  delete input.backfillS;
+  if (kind === 'redis' && input.url === undefined && env.REDIS_URL) input.url = env.REDIS_URL;
+  const injected = new Map<string, number>();
+  if (kind === 'prometheus' || kind === 'csv') {
+    const key = kind === 'prometheus' ? 'models' : 'files';
+    const merged: Record<string, unknown> = { ...asObject(input[key]) };
+    for (const o of overrides) {
+      merged[o.name] = kind === 'prometheus' ? { ...asObject(merged[o.name]), query: o.query } : o.query;
+      injected.set(o.name, o.i);
+    }
+    if (overrides.length > 0) input[key] = merged;
+  } else {
+    for (const o of overrides) r.issues.push({ path: `models[${o.i}].historyQuery`, value: o.query, allowed: 'only with history.kind prometheus (PromQL) or csv (a trace file)' });
+  }
+  try {
+    const settings = parseHistoryConfig(input, { path: 'history' });
+    return { kind, settings: settings.kind === 'csv' ? absoluteCsv(settings, baseDir) : settings, backfillS };
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    for (const issue of err.issues) {
+      const m = /^history\.(?:models|files)\.([^.]+)(\.query)?$/.exec(issue.path);
+      const i = m ? injected.get(m[1]!) : undefined;
+      r.issues.push(i !== undefined ? { ...issue, path: `models[${i}].historyQuery` } : issue);
+    }
+    return { kind, settings: undefined, backfillS };
+  }
+}
+
+function asObject(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function absoluteCsv(c: Extract<HistorySettings, { kind: 'csv' }>, baseDir: string): HistorySettings {
+  const at = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
+  return { ...c, directory: c.directory === undefined ? undefined : at(c.directory), files: Object.fromEntries(Object.entries(c.files).map(([m, f]) => [m, at(f)])) };
 }
 
 function readQueue(r: FieldReader, env: ConfigEnv): QueueConfig {
@@ -139,14 +177,17 @@ function readTarget(m: FieldReader, provider: ProviderConfig, model: string, bas
     }
     return { kind: 'aws', aws };
   }
-  t.rejectUnknown(['modelFile', 'args']);
+  t.rejectUnknown(['modelFile', 'args', 'provisionDelayMs']);
   const rawArgs = t.raw('args');
   let args: string[] = [];
   if (rawArgs !== undefined) {
     if (Array.isArray(rawArgs) && rawArgs.every((a) => typeof a === 'string')) args = rawArgs as string[];
     else t.issues.push({ path: t.path('args'), value: rawArgs, allowed: 'a list of strings' });
   }
-  return { kind: 'local', local: { modelFile: pathIn(baseDir, t.string('modelFile', { patternText: 'the model file (.onnx) the local replicas load' }))!, args } };
+  const modelFile = t.string('modelFile', { patternText: 'the model file (.onnx) the local replicas load, or a bundled model name such as tiny-transformer' });
+  // A path (has a slash or ends .onnx) is resolved against the config's folder; a bare name is a bundled model.
+  const file = /[/\\]|\.onnx$/i.test(modelFile) ? pathIn(baseDir, modelFile)! : modelFile;
+  return { kind: 'local', local: { modelFile: file, args, provisionDelayMs: t.number('provisionDelayMs', { default: 0, min: 0, max: 3_600_000, integer: true }) } };
 }
 
 function readModel(m: FieldReader, provider: ProviderConfig, tickS: number, baseDir: string): ModelConfig {
@@ -184,8 +225,7 @@ export function readWarmpoolConfig(input: unknown, source: string, baseDir: stri
   const tickS = r.number('tickS', { default: 5, min: 0.01, max: 3600 });
   const dryRun = r.boolean('dryRun', false);
   const gpuBudgetBytes = r.has('gpuBudgetBytes') ? r.number('gpuBudgetBytes', { min: 1, max: 1e15, integer: true }) : undefined;
-  const provider = readProvider(r.child('provider'));
-  const history = readHistory(r.child('history'), baseDir, env);
+  const provider = readProvider(r.child('provider'), baseDir);
   const queue = readQueue(r.child('queue'), env);
   const decisionLog = readDecisionLog(r.child('decisionLog'), baseDir, queue);
   const leaderElection = readLeaderElection(r.child('leaderElection'), queue, provider);
@@ -205,6 +245,7 @@ export function readWarmpoolConfig(input: unknown, source: string, baseDir: stri
       models.push(model);
     });
   }
+  const history = readHistory(r.child('history'), r.raw('history'), baseDir, env, models);
   if (r.issues.length > 0) throw new ValidationError(r.issues, source);
   return { source, tickS, dryRun, gpuBudgetBytes, models, provider, history, queue, decisionLog, leaderElection };
 }

@@ -1,4 +1,5 @@
 import type { ModelSpec } from '@warmpool/domain';
+import type { HistoryConfig as HistorySettings } from '@warmpool/history';
 import type { AwsGroupConfig } from '@warmpool/provider-aws';
 import type { KubernetesTarget } from '@warmpool/provider-kubernetes';
 
@@ -9,10 +10,12 @@ export type LeaderElectionKind = 'none' | 'kubernetes-lease' | 'redis-lock';
 
 /** Where a local model's replicas come from (processes on this machine, behind the local load balancer). */
 export interface LocalTarget {
-  /** Model file the warm-up agent loads (absolute, resolved against the config file's folder). */
+  /** ONNX file the warm-up agent loads (resolved against the config file's folder), or a bundled model name. */
   readonly modelFile: string;
-  /** Extra arguments for the model server / warm-up agent. */
+  /** Extra arguments for the model server / warm-up agent (`--providers cpu --spec spec.json`). */
   readonly args: readonly string[];
+  /** Wait before a replica's process starts, standing in for GPU node start. */
+  readonly provisionDelayMs: number;
 }
 
 /** A model's provider target; which one is set follows `provider.kind`. */
@@ -35,19 +38,17 @@ export interface ModelConfig {
 export type ProviderConfig =
   | { readonly kind: 'kubernetes'; readonly inCluster: boolean; readonly kubeconfigPath: string | undefined; readonly requestTimeoutMs: number; readonly eventComponent: string }
   | { readonly kind: 'aws'; readonly region: string; readonly endpoint: string | undefined; readonly requestTimeoutMs: number }
-  | { readonly kind: 'local'; readonly loadBalancerUrl: string };
+  | { readonly kind: 'local'; readonly loadBalancerUrl: string; readonly runDir: string; readonly agentBinPath: string | undefined };
 
 export interface HistoryConfig {
   readonly kind: HistoryKind;
-  /** Prometheus base URL or Redis URL. */
-  readonly url: string | undefined;
-  /** Default PromQL template (`$model` is replaced by the model name) or Redis key prefix. */
-  readonly query: string | undefined;
-  /** CSV file or folder (one `<model>.csv` each). */
-  readonly path: string | undefined;
+  /**
+   * The `history:` mapping as @warmpool/history validated it (`createHistorySource` takes it), with the models'
+   * `historyQuery` overrides merged in and CSV paths made absolute; undefined for `kind: none`.
+   */
+  readonly settings: HistorySettings | undefined;
   /** How much history is backfilled at start. */
   readonly backfillS: number;
-  readonly timeoutMs: number;
 }
 
 export interface QueueConfig {

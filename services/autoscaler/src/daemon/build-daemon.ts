@@ -7,6 +7,7 @@ import { createForecaster } from '@warmpool/forecast';
 import { AwsAutoScalingProvider } from '@warmpool/provider-aws';
 import { KubernetesEventRecorder, KubernetesLeaseElector, KubernetesReplicaProvider, loadKubeConfig, type KubernetesTarget, type RetryPolicy } from '@warmpool/provider-kubernetes';
 import { BullMqScaleQueue, InProcessScaleQueue, RedisDecisionStream, RedisLeaderLock, systemClock, type TimerClock } from '@warmpool/queue';
+import { createHistorySource } from '@warmpool/history';
 import type { HistoryConfig, ModelConfig, WarmpoolConfig } from '../config/warmpool-config.js';
 import { Daemon, type DaemonDeps } from './daemon.js';
 import { loggedError, type DaemonLogRecord } from './daemon-record.js';
@@ -17,16 +18,17 @@ import { HistoryDemandFeed } from './history-demand-feed.js';
 import { KubernetesLeaseLeadership } from './kubernetes-lease-leadership.js';
 import { SoleLeader, type Leadership } from './leadership.js';
 import { loadBalancerDemand } from './load-balancer-demand.js';
+import { createLocalProcessProvider } from './local-provider-factory.js';
 import { NoDemandFeed } from './no-demand-feed.js';
 import { PerSecondDemandFeed } from './per-second-demand-feed.js';
 import { RedisLockLeadership } from './redis-lock-leadership.js';
 import { RedisStreamSink } from './redis-stream-sink.js';
 
-/** Adapters built elsewhere (packages/history, packages/provider-local): the composition root passes them in. */
+/** How the history source and the local provider are built; defaults: @warmpool/history and @warmpool/provider-local. */
 export interface DaemonFactories {
-  /** Builds the history source for `history.kind` prometheus|redis|csv (e.g. `createHistorySource` of @warmpool/history). */
+  /** Builds the history source for `history.kind` prometheus|redis|csv. Default: `createHistorySource(config.settings)`. */
   readonly createHistory?: (config: HistoryConfig, models: readonly ModelConfig[]) => HistorySource;
-  /** Builds the provider for `provider.kind: local` (replicas as processes behind the local load balancer). */
+  /** Builds the provider for `provider.kind: local`. Default: LocalProcessProvider (warmpool-agent processes). */
   readonly createLocalProvider?: (config: WarmpoolConfig) => ReplicaProvider;
 }
 
@@ -103,16 +105,12 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
       ...(o.awsRetry ? { retry: o.awsRetry } : {}),
     });
   } else {
-    if (!o.createLocalProvider) {
-      throw new WarmpoolError('E_PROVIDER_UNAVAILABLE', `${config.source}: provider.kind local needs the local provider (@warmpool/provider-local), which this build does not include`);
-    }
-    provider = o.createLocalProvider(config);
+    provider = o.createLocalProvider ? o.createLocalProvider(config) : createLocalProcessProvider(config, env, (e) => write({ kind: 'daemon', time: iso(), ...(typeof e.model === 'string' ? { model: e.model } : {}), event: `replica-${String(e.event ?? 'event')}`, message: JSON.stringify(e) }));
   }
 
   let history: HistorySource | undefined;
   if (config.history.kind !== 'none') {
-    if (o.createHistory) history = o.createHistory(config.history, config.models);
-    else write({ kind: 'error', time: iso(), event: 'history-unavailable', message: `history.kind ${config.history.kind} needs @warmpool/history, which this build does not include; planning on live demand only`, error: { stage: 'history', code: 'E_HISTORY_UNAVAILABLE', message: 'no history adapter wired' } });
+    history = o.createHistory ? o.createHistory(config.history, config.models) : createHistorySource(config.history.settings, { source: config.source });
   }
 
   const q = o.queueOptions ?? {};

@@ -66,7 +66,7 @@ export function perSecondFrom(clock: ManualClock, rate: (model: string, second: 
 }
 
 export const BASE_YAML = `tickS: 1
-history: { kind: csv, path: /dev/null, backfillS: 3600 }
+history: { kind: csv, directory: /tmp, backfillS: 3600 }
 models:
   - name: a
     capacityPerReplicaPerS: 10
