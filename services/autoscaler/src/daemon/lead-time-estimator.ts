@@ -64,7 +64,12 @@ export class LeadTimeEstimator {
       t.done = true;
       const readyAtMs = r.readyAtMs ?? nowMs;
       const totalS = Math.max(0, (readyAtMs - t.requestedAtMs) / 1000);
-      const starts: number[] = [t.requestedAtMs, t.firstSeenMs.loading ?? NaN, t.firstSeenMs.warming ?? NaN, readyAtMs];
+      // Exact stage stamps when the provider has them (the local provider's processStartedAtMs / warmingAtMs),
+      // else the first tick that saw the phase.
+      const stamps = r as { readonly processStartedAtMs?: unknown; readonly warmingAtMs?: unknown };
+      const loadingAt = typeof stamps.processStartedAtMs === 'number' ? stamps.processStartedAtMs : (t.firstSeenMs.loading ?? NaN);
+      const warmingAt = typeof stamps.warmingAtMs === 'number' ? stamps.warmingAtMs : (t.firstSeenMs.warming ?? NaN);
+      const starts: number[] = [t.requestedAtMs, loadingAt, warmingAt, readyAtMs];
       const stagesS = {} as Record<Stage, number>;
       STAGES.forEach((stage, i) => {
         const from = starts[i]!;
