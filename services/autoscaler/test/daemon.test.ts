@@ -116,6 +116,22 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     await h.daemon.stop();
   });
 
+  it('a job that comes due long after its decision (recovered late) is not applied; the log says so', async () => {
+    const c = new ManualClock(T0);
+    const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());
+    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, () => 5) });
+    await h.daemon.start();
+    await h.step(0);
+    await h.queue.enqueue({ id: 'scale:a:1-9:1', runAtMs: T0 - 600_000, request: { model: 'a', replicas: 9, idempotencyKey: 'scale:a:1-9:1', reason: 'ForecastScaleAhead', message: 'old' } });
+    await h.step(0);
+    expect(provider.scaleCalls).toEqual([]);
+    const jobs = h.sink.of('job');
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ event: 'skipped', jobId: 'scale:a:1-9:1', replicas: 9 });
+    expect(jobs[0]!.message).toMatch(/due 600 s ago \(stale after 120 s\)/);
+    await h.daemon.stop();
+  });
+
   it('--dry-run decides and logs but never enqueues or scales', async () => {
     const c = new ManualClock(T0);
     const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());

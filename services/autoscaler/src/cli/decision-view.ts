@@ -32,7 +32,7 @@ export class DecisionView {
     if (this.filter.sinceMs !== undefined && Date.parse(r.time) < this.filter.sinceMs) return false;
     if (r.kind === 'decision') return this.filter.all === true || r.action !== 'hold' || r.acted !== 'none';
     if (r.kind === 'outcome') return true;
-    if (r.kind === 'job') return r.event === 'failed' || r.event === 'retrying';
+    if (r.kind === 'job') return r.event === 'failed' || r.event === 'retrying' || r.event === 'skipped';
     return r.kind === 'error' || r.kind === 'config' || r.kind === 'leader';
   }
 

@@ -70,7 +70,8 @@ export interface JobRecord {
   readonly time: string;
   readonly model: string | null;
   readonly jobId: string;
-  readonly event: 'completed' | 'retrying' | 'failed' | 'stalled';
+  /** `skipped`: came due too late to be applied (see Daemon.runJob). */
+  readonly event: 'completed' | 'retrying' | 'failed' | 'stalled' | 'skipped';
   readonly replicas: number | null;
   readonly attempt: number | null;
   readonly error?: LoggedError;

@@ -50,6 +50,8 @@ export class Daemon {
   private unsubscribe: (() => void) | undefined;
   private wasLeader: boolean | undefined;
   private campaigning = false;
+  /** Jobs runJob skipped as stale: their `completed` event is not a scale. */
+  private readonly skippedJobs = new Set<string>();
   private readonly dryRunFlag: boolean;
   /** Ticks run (for tests and the shutdown line). */
   ticks = 0;
@@ -127,8 +129,28 @@ export class Daemon {
     this.deps.leadership.start();
   }
 
-  /** The queue's handler: the scale itself (the provider applies each idempotency key once). */
+  /**
+   * The queue's handler: the scale itself (the provider applies each idempotency key once). A job that comes
+   * due long after it was decided (recovered after a crash, held up by a Redis outage) is not applied: the world
+   * has moved on and the current tick decides afresh.
+   */
   private async runJob(job: ScaleJob): Promise<void> {
+    const lateMs = this.now() - job.runAtMs;
+    const staleMs = Math.max(120_000, this.config.tickS * 10_000);
+    if (lateMs > staleMs) {
+      this.skippedJobs.add(job.id);
+      this.write({
+        kind: 'job',
+        time: this.iso(),
+        model: job.request.model,
+        jobId: job.id,
+        event: 'skipped',
+        replicas: job.request.replicas,
+        attempt: null,
+        message: `not applied: due ${Math.round(lateMs / 1000)} s ago (stale after ${staleMs / 1000} s); the next tick decides afresh`,
+      });
+      return;
+    }
     await this.deps.provider.scale(job.request);
   }
 
@@ -141,6 +163,7 @@ export class Daemon {
     const jobId = job?.id ?? ('jobId' in e ? e.jobId : 'unknown');
     const base = { kind: 'job' as const, time: this.iso(), model: job?.request.model ?? null, jobId, replicas: job?.request.replicas ?? null, attempt: 'attempt' in e ? e.attempt : null };
     if (e.type === 'completed') {
+      if (job && this.skippedJobs.delete(job.id)) return;
       if (job) this.loops.get(job.request.model)?.jobCompleted(job.id);
       this.write({ ...base, event: 'completed', message: `scaled to ${job?.request.replicas}` });
     }
