@@ -57,6 +57,7 @@ describe('warmpool.yaml', () => {
     expect(c.models[0]!.target).toEqual({ kind: 'local', local: { modelFile: '/etc/warmpool/m.onnx', args: [], provisionDelayMs: 0 } });
     expect(c.provider).toEqual({ kind: 'local', loadBalancerUrl: 'http://127.0.0.1:8080', runDir: '/etc/warmpool/.warmpool/run', agentBinPath: undefined });
     expect(c.models[0]!.stepS).toBe(60);
+    expect(parseConfigText(MINIMAL.replace('    target:', '    warmupSpec: warmup/m.json\n    target:'), '/etc/warmpool/w.yaml').models[0]!.warmupSpec).toBe('/etc/warmpool/warmup/m.json');
   });
 
   it('REDIS_URL in the environment selects the Redis queue (and is the default for the lock and stream)', () => {

@@ -199,7 +199,7 @@ function readModel(m: FieldReader, provider: ProviderConfig, tickS: number, base
     spec,
     stepS,
     target: readTarget(m, provider, spec.name, baseDir),
-    warmupSpec: optionalString(m, 'warmupSpec'),
+    warmupSpec: pathIn(baseDir, optionalString(m, 'warmupSpec')),
     historyQuery: optionalString(m, 'historyQuery'),
   };
 }

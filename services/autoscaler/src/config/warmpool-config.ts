@@ -29,7 +29,7 @@ export interface ModelConfig {
   readonly target: ModelTarget;
   /** Forecast step (seconds): the history resolution the model's planner works at; >= tickS. */
   readonly stepS: number;
-  /** Warm-up spec the replicas run (a file path or a name the agent knows). */
+  /** Warm-up spec file (JSON) the replicas run, resolved against the config file's folder; the local provider passes it as `--spec`. */
   readonly warmupSpec: string | undefined;
   /** History query override (PromQL for prometheus; key for redis; file for csv). */
   readonly historyQuery: string | undefined;

@@ -7,6 +7,12 @@ import type { WarmpoolConfig } from '../config/warmpool-config.js';
 /** `services/warmup-agent/bin/warmpool-agent.js` of this checkout (the agent is a service: run, never imported). */
 export const DEFAULT_AGENT_BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../warmup-agent/bin/warmpool-agent.js');
 
+/** The model's warm-up spec goes to the agent as `--spec FILE` unless its args already name one. */
+function withSpec(args: readonly string[], spec: string | undefined): readonly string[] {
+  if (spec === undefined || args.some((a) => a === '--spec' || a.startsWith('--spec='))) return args;
+  return [...args, '--spec', spec];
+}
+
 /**
  * The local world's provider for `provider.kind: local`: each replica a `warmpool-agent serve` process that
  * registers with the local load balancer once warm. The registration token comes from `WARMPOOL_LB_TOKEN`.
@@ -23,7 +29,7 @@ export function createLocalProcessProvider(config: WarmpoolConfig, env: Readonly
     runDir: p.runDir,
     models: config.models.flatMap((m) =>
       m.target.kind === 'local'
-        ? [{ model: m.spec.name, modelSource: m.target.local.modelFile, agentArgs: m.target.local.args, lbUrl: p.loadBalancerUrl, lbToken: token, provisionDelayMs: m.target.local.provisionDelayMs, maxReplicas: m.spec.maxReplicas }]
+        ? [{ model: m.spec.name, modelSource: m.target.local.modelFile, agentArgs: withSpec(m.target.local.args, m.warmupSpec), lbUrl: p.loadBalancerUrl, lbToken: token, provisionDelayMs: m.target.local.provisionDelayMs, maxReplicas: m.spec.maxReplicas }]
         : [],
     ),
     ...(log ? { log } : {}),
