@@ -1,5 +1,5 @@
 export * from './errors/index.js';
-export { SeededRandom } from './models/seeded-random.js';
+export { SeededRandom } from '@warmpool/domain';
 export { buildTransformerBlock, transformerWeightBytes, TEST_MODEL_INPUT, TEST_MODEL_OUTPUT, type TransformerBlockConfig } from './models/transformer-block-model.js';
 export { TEST_MODELS, DEFAULT_MODELS_DIR, ensureTestModel, isTestModelName } from './models/test-model-catalog.js';
 export * from './session/session-options.js';
