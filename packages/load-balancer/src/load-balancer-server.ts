@@ -2,10 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ValidationError } from '@warmpool/domain';
+import { BodyTooLargeError, PROMETHEUS_CONTENT_TYPE, PrometheusText, readBody, sendJson, sendText } from '@warmpool/telemetry';
 import { DemandRecorder } from './demand-recorder.js';
 import { HealthChecker, probeReady, type HealthCheckerOptions } from './health-checker.js';
-import { BodyTooLargeError, readBody, sendJson, sendText } from './http-io.js';
-import { PROMETHEUS_CONTENT_TYPE, PrometheusText } from './prometheus-text.js';
 import { parseRegistration } from './registration-request.js';
 import { ReplicaPool, type PoolReplica, type ReplicaPoolOptions } from './replica-pool.js';
 

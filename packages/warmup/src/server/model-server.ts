@@ -1,11 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ValidationError } from '@warmpool/domain';
+import { BodyTooLargeError, PROMETHEUS_CONTENT_TYPE, readBody, sendJson, sendText } from '@warmpool/telemetry';
 import { OverloadedError } from '../errors/overloaded-error.js';
 import type { ModelReplica } from '../replica/model-replica.js';
 import { encodeTensor, parseFeeds, type TensorJson } from '../session/tensor-json.js';
-import { BodyTooLargeError, readBody, sendJson, sendText } from './http-io.js';
-import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text.js';
 import { ReplicaMetrics } from './replica-metrics.js';
 
 export interface ModelServerOptions {
