@@ -24,6 +24,12 @@ export class GatedReplica extends ModelReplica {
     if (this.gate?.kind === 'pending') this.gate = undefined;
   }
 
+  /** Loads and warms; resolves with the warm-up's own status (the gate left out). */
+  override async start(): Promise<ReplicaStatus> {
+    await super.start();
+    return super.status();
+  }
+
   override get ready(): boolean {
     return super.ready && this.gate === undefined;
   }

@@ -158,7 +158,7 @@ export class ReplicaAgent {
     await this.heartbeat?.stop();
     // Never release the session under a running warm-up, nor deregister before a register finished.
     if (this.run) await this.run.catch(() => undefined);
-    else if (this.starting) await this.starting;
+    if (this.starting) await this.starting;
     if (this.registered && this.registration && this.opts.registrar) {
       this.registered = false;
       try {
