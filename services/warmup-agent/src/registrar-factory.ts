@@ -1,4 +1,5 @@
-import type { Registrar } from '@warmpool/domain';
+import { existsSync } from 'node:fs';
+import { WarmpoolError, type Registrar } from '@warmpool/domain';
 import { LocalRegistrar } from '@warmpool/load-balancer';
 import { AwsLifecycleRegistrar } from '@warmpool/provider-aws';
 import { KubernetesRegistrar, loadKubeConfig } from '@warmpool/provider-kubernetes';
@@ -14,6 +15,20 @@ export interface BuiltRegistrar {
   /** Where it registers, for the log. */
   readonly where: string | undefined;
   close(): Promise<void>;
+}
+
+export const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/** The client would otherwise build https://undefined:undefined and fail only after the warm-up. */
+function checkInCluster(env: Readonly<Record<string, string | undefined>>): void {
+  const missing = ['KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT'].filter((k) => !env[k]);
+  if (!existsSync(SERVICE_ACCOUNT_TOKEN_PATH)) missing.push(SERVICE_ACCOUNT_TOKEN_PATH);
+  if (missing.length > 0) {
+    throw new WarmpoolError(
+      'E_K8S_CONFIG',
+      `cannot use the in-cluster service account: ${missing.join(', ')} missing (not in a pod? pass --kubeconfig FILE or set KUBECONFIG)`,
+    );
+  }
 }
 
 const nothingToClose = async (): Promise<void> => {};
@@ -36,7 +51,13 @@ export async function buildRegistrar(args: RegistrarArgs, env: Readonly<Record<s
       };
     case 'kubernetes': {
       const kubeconfigPath = args.kubeconfigPath;
-      const kubeConfig = kubeconfigPath !== undefined ? loadKubeConfig({ kubeconfigPath }) : env['KUBECONFIG'] ? loadKubeConfig({}) : loadKubeConfig({ inCluster: true });
+      let kubeConfig;
+      if (kubeconfigPath !== undefined) kubeConfig = loadKubeConfig({ kubeconfigPath });
+      else if (env['KUBECONFIG']) kubeConfig = loadKubeConfig({});
+      else {
+        checkInCluster(env);
+        kubeConfig = loadKubeConfig({ inCluster: true });
+      }
       const registrar = new KubernetesRegistrar({
         kubeConfig,
         namespace: args.namespace,
