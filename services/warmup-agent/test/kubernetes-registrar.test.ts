@@ -41,8 +41,14 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
   const downward = () => ({ POD_NAME: pod, POD_NAMESPACE: NS });
 
   it('warm: labels its own pod warm (merge patch); /readyz 200 only after; SIGTERM: draining annotation, then exit 0', async () => {
+    fake.faults.delayNext(1, 400, { match: { method: 'PATCH' }, applyFirst: true });
     const io = captureIo();
     const done = main(args(['--kubeconfig', kubeconfig]), io, downward());
+    // warm, but the label patch is still in flight: not ready yet
+    await waitFor('warmup-finished', () => io.events().find((e) => e['event'] === 'warmup-finished'));
+    const held = await fetch(`${(io.events().find((e) => e['event'] === 'listening') as { url: string }).url}/readyz`);
+    expect(held.status).toBe(503);
+    expect(((await held.json()) as { reason: string }).reason).toContain('warm; registering with kubernetes');
     await waitFor('serving', () => io.events().find((e) => e['event'] === 'serving'));
     expect(meta().labels['warmpool.io/warm']).toBe('true');
     expect(meta().annotations).toMatchObject({ 'warmpool.io/execution-provider': 'cpu', 'warmpool.io/warm-at': expect.any(String) });
