@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeAutoScaling } from '@warmpool/testing/aws';
 import { main } from '../src/main.js';
@@ -11,6 +13,7 @@ const HOOK = 'warmpool-warmup';
 const dir = mkdtempSync(join(tmpdir(), 'warmpool-agent-aws-'));
 const specs = writeSpecs(dir);
 const optCache = join(dir, 'opt');
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'warmpool-agent.js');
 
 // The SDK's default credential chain reads these; nothing leaves 127.0.0.1.
 const savedEnv = { ...process.env };
@@ -146,4 +149,32 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
     expect(await main(['serve', '--model', 'tiny-transformer', '--registrar', 'aws', '--asg', GROUP, '--lifecycle-hook', HOOK, '--instance-id', 'vm-7', '--region', 'us-east-1', '--aws-endpoint', fake.endpoint], io3, {})).toBe(2);
     expect(io3.errText()).toMatch(/instanceId[\s\S]*vm-7/);
   });
+
+  it('the real bin as a child process: the hook deleted while it warms makes it exit 3 naming hook and group', async () => {
+    if (!existsSync(join(dirname(bin), '..', 'dist', 'main.js'))) throw new Error('build first: npx tsc -b services/warmup-agent');
+    const child = spawn(process.execPath, [bin, ...args(specs.slowerRegister, ['--heartbeat-s', '0.05'])], {
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDFAKE', AWS_SECRET_ACCESS_KEY: 'fake-secret', AWS_EC2_METADATA_DISABLED: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor('a heartbeat from the child', () => fake.requestsOf('RecordLifecycleActionHeartbeat').length >= 1, 20_000).catch((e: unknown) => {
+        throw new Error(`${String(e)}\nstdout:\n${out}\nstderr:\n${err}`);
+      });
+      fake.world.deleteLifecycleHook(GROUP, HOOK);
+      expect(await exited).toBe(3);
+      expect(err).toMatch(new RegExp(`E_AWS_LIFECYCLE_HOOK_GONE.*lifecycle hook ${HOOK} of Auto Scaling group ${GROUP} no longer exists`));
+      expect(out).toContain('"event":"registration-failed"');
+      expect(fake.requestsOf('CompleteLifecycleAction')).toHaveLength(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+  }, 30_000);
 });

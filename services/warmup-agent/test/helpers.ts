@@ -34,8 +34,8 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
   }
 }
 
-/** Writes warm-up specs into `dir`: `fast` converges at once; `slow` warms for about `budgetS` (never converges). */
-export function writeSpecs(dir: string): { fast: string; slowRegister: string; slowFail: string } {
+/** Writes warm-up specs into `dir`: `fast` converges at once; the slow ones warm for 0.6 s (slower: 2 s) and never converge. */
+export function writeSpecs(dir: string): { fast: string; slowRegister: string; slowFail: string; slowerRegister: string } {
   const fast = join(dir, 'fast-spec.json');
   writeFileSync(fast, JSON.stringify({ shapes: [{ batch: 1, seq: 8 }], windowSize: 3, tolerance: 0.5, keepWarmIdleS: 0, concurrencyRounds: 0, budgetS: 20 }));
   const slow = { shapes: [{ batch: 1, seq: 8 }], windowSize: 1000, maxPassesPerShape: 1_000_000, tolerance: 1e-9, keepWarmIdleS: 0, concurrencyRounds: 0, budgetS: 0.6 };
@@ -43,7 +43,9 @@ export function writeSpecs(dir: string): { fast: string; slowRegister: string; s
   writeFileSync(slowRegister, JSON.stringify({ ...slow, onTimeout: 'register-anyway' }));
   const slowFail = join(dir, 'slow-fail-spec.json');
   writeFileSync(slowFail, JSON.stringify({ ...slow, onTimeout: 'fail' }));
-  return { fast, slowRegister, slowFail };
+  const slowerRegister = join(dir, 'slower-register-spec.json');
+  writeFileSync(slowerRegister, JSON.stringify({ ...slow, budgetS: 2, onTimeout: 'register-anyway' }));
+  return { fast, slowRegister, slowFail, slowerRegister };
 }
 
 export interface FakeImds {
