@@ -86,6 +86,19 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
     expect(fake.requestsOf('CompleteLifecycleAction')).toHaveLength(1); // deregister calls nothing on AWS
   });
 
+  it('transient heartbeat failures are logged and the loop goes on; SIGTERM while warming registers nothing', async () => {
+    fake.throttle(2, 'RecordLifecycleActionHeartbeat'); // the first heartbeat: throttled on both tries (--register-retries 1)
+    const io = captureIo();
+    const done = main(args(specs.slowRegister, ['--heartbeat-s', '0.05']), io, {});
+    await waitFor('a heartbeat after the throttled one', () => fake.requestsOf('RecordLifecycleActionHeartbeat').filter((r) => r.statusCode === 200).length >= 1);
+    expect(io.events().find((e) => e['event'] === 'heartbeat-failed')).toMatchObject({ error: 'E_AWS_THROTTLED', transient: true });
+    io.signal('SIGTERM');
+    expect(await done).toBe(0);
+    expect(io.events().find((e) => e['event'] === 'not-serving')).toMatchObject({ stage: 'signal' });
+    expect(fake.requestsOf('CompleteLifecycleAction')).toHaveLength(0);
+    expect(state()).toBe('Pending:Wait');
+  });
+
   it('a failing model file: ABANDON, exit 1', async () => {
     const corrupt = join(dir, 'corrupt.onnx');
     writeFileSync(corrupt, 'not an onnx model');

@@ -95,6 +95,20 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
     expect(io.events().map((e) => e['event'])).not.toContain('deregistered');
   });
 
+  it('a 503 on the label patch is retried as configured (--register-retries)', async () => {
+    fake.faults.failNext(1, 503, { match: { method: 'PATCH' } });
+    const io = captureIo();
+    const done = main(args(['--kubeconfig', kubeconfig]), io, downward());
+    await waitFor('serving', () => io.events().find((e) => e['event'] === 'serving'));
+    expect(fake.requestsTo('PATCH', `/pods/${pod}`).map((r) => r.status)).toEqual([503, 200]);
+    io.signal('SIGTERM');
+    expect(await done).toBe(0);
+    fake.faults.failNext(1, 503, { match: { method: 'PATCH' } });
+    const io2 = captureIo();
+    expect(await main(args(['--kubeconfig', kubeconfig, '--register-retries', '0']), io2, downward())).toBe(3);
+    expect(io2.errText()).toMatch(/E_K8S_SERVER/);
+  });
+
   it('403 on the patch: E_K8S_FORBIDDEN, exit 3 at once (default --on-failure exit), pod not labelled', async () => {
     fake.faults.failNext(1, 403, { match: { method: 'PATCH' }, message: 'pods "x" is forbidden: User cannot patch resource "pods"' });
     const io = captureIo();
