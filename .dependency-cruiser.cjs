@@ -1,6 +1,7 @@
 /**
  * Layer rules of DESIGN.md, checked in CI: imports point down only, and no cycles.
- * domain <- forecast <- planner <- sim; adapters see only domain (and their SDK); services compose everything.
+ * domain <- forecast <- planner <- sim; adapters see only domain and telemetry (and their SDK); telemetry (Prometheus
+ * text, latency histogram, JSON HTTP helpers) imports only node built-ins; services compose everything.
  */
 const pkg = (name) => `^(packages/${name}/|node_modules/@warmpool/${name}/)`;
 const anyWarmpoolExcept = (allowed) => `^(packages|services)/(?!(${allowed.join('|')})/)`;
@@ -13,6 +14,18 @@ module.exports = {
       severity: 'error',
       from: { path: pkg('domain') },
       to: { path: anyWarmpoolExcept(['domain']) },
+    },
+    {
+      name: 'telemetry-imports-nothing-of-ours',
+      severity: 'error',
+      from: { path: pkg('telemetry') },
+      to: { path: anyWarmpoolExcept(['telemetry']) },
+    },
+    {
+      name: 'telemetry-imports-node-builtins-only',
+      severity: 'error',
+      from: { path: pkg('telemetry') },
+      to: { dependencyTypesNot: ['core', 'local'] },
     },
     {
       name: 'forecast-imports-domain-only',

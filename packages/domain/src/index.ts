@@ -13,3 +13,5 @@ export {
 export type { StepObservation, ForecastBand, Forecaster } from './forecast.js';
 export { ReasonCode, type ScaleAction, type WarmTier, type Decision } from './decision.js';
 export * from './ports/index.js';
+export { parseCountCsv, type CountSeries, type ParseCountCsvOptions } from './trace/parse-count-csv.js';
+export { SeededRandom } from './random/seeded-random.js';

@@ -12,7 +12,7 @@ export { RedisDemandCounter, type RedisDemandCounterOptions, type DemandCount } 
 export { RedisHistorySource, type RedisHistorySourceOptions } from './redis/redis-history-source.js';
 export { DEFAULT_DEMAND_PREFIX, secondChunkKey, minuteChunkKey } from './redis/demand-keys.js';
 export { CsvHistorySource, type CsvHistorySourceOptions } from './csv/csv-history-source.js';
-export { parseCountCsv, type CountSeries } from './csv/parse-count-csv.js';
+export { parseCountCsv, type CountSeries } from '@warmpool/domain';
 export {
   parseHistoryConfig,
   HISTORY_KINDS,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { TraceFormatError, ValidationError } from '@warmpool/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CsvHistorySource } from '../src/csv/csv-history-source.js';
-import { parseCountCsv } from '../src/csv/parse-count-csv.js';
+import { parseCountCsv } from '../src/index.js';
 import { HistoryUnavailableError } from '../src/errors/history-unavailable-error.js';
 import { csvOf, expectedSteps, sameSteps, syntheticCounts } from './support/demand-fixture.js';
 
@@ -30,7 +30,7 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
 describe('parseCountCsv', () => {
   it('reads header, first t, bin width and counts (BOM, CRLF, spaces and trailing blank lines allowed)', () => {
     const s = parseCountCsv('\uFEFFT, Count\r\n10,1\r\n15, 2.5\r\n20,0\r\n\r\n', 'a.csv');
-    expect([s.firstT, s.binS, [...s.counts]]).toEqual([10, 5, [1, 2.5, 0]]);
+    expect([s.startS, s.binS, [...s.counts]]).toEqual([10, 5, [1, 2.5, 0]]);
   });
 
   it.each([

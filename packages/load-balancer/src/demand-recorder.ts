@@ -1,5 +1,4 @@
-import { LatencyHistogram } from './latency-histogram.js';
-import type { PrometheusText } from './prometheus-text.js';
+import { LatencyHistogram, type PrometheusText } from '@warmpool/telemetry';
 
 /** Requests per second for one model over the last `windowS` seconds. */
 export interface DemandSeries {

@@ -5,4 +5,4 @@ export { HealthChecker, HEALTH_CHECKER_DEFAULTS, probeReady, type HealthCheckerO
 export { parseRegistration } from './registration-request.js';
 export { LoadBalancerServer, type LoadBalancerOptions } from './load-balancer-server.js';
 export { LocalRegistrar, type LocalRegistrarOptions } from './local-registrar.js';
-export { PrometheusText, PROMETHEUS_CONTENT_TYPE } from './prometheus-text.js';
+export { PrometheusText, PROMETHEUS_CONTENT_TYPE } from '@warmpool/telemetry';

@@ -1,11 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ValidationError } from '@warmpool/domain';
+import { BodyTooLargeError, closeHttp, listenHttp, PROMETHEUS_CONTENT_TYPE, PrometheusText, readBody, sendJson, sendText } from '@warmpool/telemetry';
 import { DemandRecorder } from './demand-recorder.js';
 import { HealthChecker, probeReady, type HealthCheckerOptions } from './health-checker.js';
-import { BodyTooLargeError, readBody, sendJson, sendText } from './http-io.js';
-import { PROMETHEUS_CONTENT_TYPE, PrometheusText } from './prometheus-text.js';
 import { parseRegistration } from './registration-request.js';
 import { ReplicaPool, type PoolReplica, type ReplicaPoolOptions } from './replica-pool.js';
 
@@ -69,24 +67,14 @@ export class LoadBalancerServer {
   }
 
   async listen(): Promise<{ url: string; port: number }> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
+    const address = await listenHttp(this.server, this.opts.port ?? 0, this.opts.host ?? '127.0.0.1');
     this.health.start();
-    const { port, address } = this.server.address() as AddressInfo;
-    return { url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`, port };
+    return address;
   }
 
   async close(): Promise<void> {
     await this.health.stop();
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
-    await closed;
+    await closeHttp(this.server);
   }
 
   private authorized(req: IncomingMessage): boolean {

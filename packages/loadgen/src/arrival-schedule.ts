@@ -1,4 +1,4 @@
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '@warmpool/domain';
 import type { LoadTrace } from './trace-csv.js';
 
 export type ArrivalProcess = 'uniform' | 'poisson';

@@ -5,5 +5,5 @@ export { buildArrivals, scaleForPeak, type Arrival, type ArrivalProcess, type Sc
 export { parseShapes, requestBody, shapeLabel, type RequestShape } from './request-shape.js';
 export { summarizeLoad, countColdHits, percentile, isOk, type LoadSummary, type WindowSummary } from './load-summary.js';
 export type { RequestRecord } from './request-record.js';
-export { SeededRandom } from './seeded-random.js';
+export { SeededRandom } from '@warmpool/domain';
 export { LoadGeneratorError, type LoadGeneratorErrorCode } from './errors/load-generator-error.js';

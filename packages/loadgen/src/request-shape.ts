@@ -1,5 +1,4 @@
-import { ValidationError } from '@warmpool/domain';
-import type { SeededRandom } from './seeded-random.js';
+import { ValidationError, type SeededRandom } from '@warmpool/domain';
 
 /** One request size: `input_ids` of [batch, seq]. */
 export interface RequestShape {

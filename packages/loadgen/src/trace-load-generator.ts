@@ -5,7 +5,7 @@ import { resolveLoadOptions, type LoadGeneratorOptions, type ResolvedLoadOptions
 import { summarizeLoad, type LoadSummary } from './load-summary.js';
 import type { RequestRecord } from './request-record.js';
 import { requestBody, shapeLabel } from './request-shape.js';
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '@warmpool/domain';
 
 export type StopCause = 'completed' | 'time-limit' | 'stopped';
 

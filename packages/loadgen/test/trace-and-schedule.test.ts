@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TraceFormatError } from '@warmpool/domain';
+import { TraceFormatError, SeededRandom } from '@warmpool/domain';
 import { buildArrivals, scaleForPeak } from '../src/arrival-schedule.js';
 import { parseShapes, requestBody } from '../src/request-shape.js';
-import { SeededRandom } from '../src/seeded-random.js';
 import { parseTraceCsv, sliceTrace } from '../src/trace-csv.js';
 
 function formatError(text: string): TraceFormatError {

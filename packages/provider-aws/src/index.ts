@@ -5,7 +5,7 @@ export { AwsErrorCode, AwsProviderError, type AwsErrorContext } from './errors/a
 export { AwsCaller, classifyAwsError, type AwsRetryEvent } from './aws-caller.js';
 export { createAutoScalingClient, type AutoScalingClientOptions } from './auto-scaling-client.js';
 export { ExponentialBackoff, BACKOFF_DEFAULTS, type BackoffOptions } from './exponential-backoff.js';
-export { SeededRandom } from './seeded-random.js';
+export { SeededRandom } from '@warmpool/domain';
 export {
   parseAwsGroups,
   type AwsGroupConfig,

@@ -2,7 +2,7 @@ import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { FakeAutoScaling } from '@warmpool/testing/aws';
 import { AwsAutoScalingProvider, type AwsAutoScalingProviderOptions } from '../src/aws-auto-scaling-provider.js';
 import { createAutoScalingClient } from '../src/auto-scaling-client.js';
-import { SeededRandom } from '../src/seeded-random.js';
+import { SeededRandom } from '@warmpool/domain';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 

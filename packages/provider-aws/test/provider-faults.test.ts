@@ -4,7 +4,7 @@ import { AwsCaller, type AwsRetryEvent } from '../src/aws-caller.js';
 import { createAutoScalingClient } from '../src/auto-scaling-client.js';
 import { AwsErrorCode, AwsProviderError } from '../src/errors/aws-provider-error.js';
 import { ExponentialBackoff } from '../src/exponential-backoff.js';
-import { SeededRandom } from '../src/seeded-random.js';
+import { SeededRandom } from '@warmpool/domain';
 import { GROUP, type Harness, MODEL, startHarness } from './aws-harness.js';
 
 function req(replicas: number, key: string) {

@@ -1,5 +1,5 @@
 export * from './errors/index.js';
-export { SeededRandom } from './models/seeded-random.js';
+export { SeededRandom } from '@warmpool/domain';
 export { buildTransformerBlock, transformerWeightBytes, TEST_MODEL_INPUT, TEST_MODEL_OUTPUT, type TransformerBlockConfig } from './models/transformer-block-model.js';
 export { TEST_MODELS, DEFAULT_MODELS_DIR, ensureTestModel, isTestModelName } from './models/test-model-catalog.js';
 export * from './session/session-options.js';
@@ -28,5 +28,4 @@ export { ConcurrencyLimiter } from './replica/concurrency-limiter.js';
 export { ModelReplica, type ModelReplicaOptions, type ReplicaPhase, type ReplicaStatus } from './replica/model-replica.js';
 export { ModelServer, type ModelServerOptions } from './server/model-server.js';
 export { ReplicaMetrics } from './server/replica-metrics.js';
-export { PrometheusText, PROMETHEUS_CONTENT_TYPE, type Labels } from './server/prometheus-text.js';
-export { LatencyHistogram, DEFAULT_LATENCY_BUCKETS_S } from './server/latency-histogram.js';
+export { PrometheusText, PROMETHEUS_CONTENT_TYPE, LatencyHistogram, DEFAULT_LATENCY_BUCKETS_S, type Labels } from '@warmpool/telemetry';

@@ -50,6 +50,29 @@ export class CliArgs {
     return n;
   }
 
+  /** A finite number in (minExclusive, max]. */
+  number(key: string, def: number, minExclusive: number, max: number): number {
+    const s = this.string(key);
+    if (s === undefined) return def;
+    const n = Number(s);
+    if (s.trim() === '' || !Number.isFinite(n) || n <= minExclusive || n > max) {
+      this.issues.push({ path: `--${key}`, value: s, allowed: `a number above ${minExclusive} and at most ${max}` });
+      return def;
+    }
+    return n;
+  }
+
+  /** One of `allowed`. */
+  choice<T extends string>(key: string, allowed: readonly T[], def: T): T {
+    const s = this.string(key);
+    if (s === undefined) return def;
+    if (!(allowed as readonly string[]).includes(s)) {
+      this.issues.push({ path: `--${key}`, value: s, allowed: `one of ${allowed.join(', ')}` });
+      return def;
+    }
+    return s as T;
+  }
+
   flag(key: string): boolean {
     this.used.add(key);
     return this.values.get(key) === true;

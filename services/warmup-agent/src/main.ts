@@ -1,49 +1,38 @@
 import { WarmpoolError } from '@warmpool/domain';
-import { LoadBalancerServer, LocalRegistrar } from '@warmpool/load-balancer';
+import { LoadBalancerServer } from '@warmpool/load-balancer';
 import { CliArgs } from './cli-args.js';
+import { processIo, type Io } from './io.js';
 import { resolveModel } from './model-source.js';
-import { ReplicaAgent } from './replica-agent.js';
+import { serve } from './serve-command.js';
 import { SESSION_FLAGS, readSessionArgs, readSpecArg } from './session-args.js';
 import { measureWarmup } from './warm-command.js';
-
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-  /** Resolves on SIGTERM/SIGINT (serve, lb). */
-  untilSignal(): Promise<string>;
-}
-
-const processIo: Io = {
-  out: (t) => void process.stdout.write(`${t}\n`),
-  err: (t) => void process.stderr.write(`${t}\n`),
-  untilSignal: () =>
-    new Promise((resolve) => {
-      const on = (sig: string) => {
-        process.off('SIGTERM', on);
-        process.off('SIGINT', on);
-        resolve(sig);
-      };
-      process.once('SIGTERM', on);
-      process.once('SIGINT', on);
-    }),
-};
 
 const HELP = `warmpool-agent: warm ONNX models before they take traffic
 
   warmpool-agent warm  --model FILE|NAME [--spec FILE] [--json] [--first-requests N]
   warmpool-agent serve --model FILE|NAME [--name MODEL] [--spec FILE] [--port N] [--host H]
-                       [--lb URL --token T] [--replica-id ID] [--max-concurrency N] [--max-queue N]
-                       [--register-retries N]
+                       [--replica-id ID] [--max-concurrency N] [--max-queue N]
+                       [--registrar none|local|kubernetes|aws] [--heartbeat-s S] [--on-failure exit|stay]
+                       [--register-retries N] [--register-retry-delay-ms MS]
+        local:      --lb URL --token T              (default registrar when --lb is given)
+        kubernetes: [--pod NAME] [--namespace NS] [--kubeconfig FILE]
+                    (POD_NAME/POD_NAMESPACE from the downward API; in-cluster config unless KUBECONFIG)
+        aws:        --asg GROUP --lifecycle-hook HOOK [--instance-id ID] [--region R]
+                    [--aws-endpoint URL] [--imds-endpoint URL] [--imds-timeout-ms MS]
+                    (instance id and region from IMDSv2 when not given; --heartbeat-s default 60)
   warmpool-agent lb    [--port N] [--host H] --token T [--slow-start-s S] [--health-interval-s S]
 
   session options (warm, serve): [--providers cuda,cpu] [--graph-opt disabled|basic|extended|all]
                        [--threads N] [--inter-threads N] [--opt-cache DIR | --no-opt-cache]
   NAME: a bundled generated test model (tiny-transformer, small-transformer).
   The token may also come from WARMPOOL_LB_TOKEN.
-  Exit codes: 0 ok / ready, 1 not ready or failed, 2 bad arguments or input, 3 registration failed.`;
+  Exit codes: 0 ok / stopped by a signal, 1 not ready or failed warm-up, 2 bad arguments or input,
+              3 registration failed (load balancer, Kubernetes API, lifecycle hook, instance metadata).`;
+
+export type { Io } from './io.js';
 
 /** Entry point of the `warmpool-agent` bin. Returns the exit code; never throws. */
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+export async function main(argv: readonly string[], io: Io = processIo, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   const [command, ...rest] = argv;
   const json = rest.includes('--json');
   try {
@@ -51,7 +40,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       case 'warm':
         return await warm(rest, io);
       case 'serve':
-        return await serve(rest, io);
+        return await serve(rest, io, env);
       case 'lb':
         return await lb(rest, io);
       case undefined:
@@ -92,52 +81,6 @@ async function warm(argv: readonly string[], io: Io): Promise<number> {
     if (m.reason) io.out(`  reason: ${m.reason}`);
   }
   return m.ready ? 0 : 1;
-}
-
-async function serve(argv: readonly string[], io: Io): Promise<number> {
-  const args = new CliArgs(argv, [...SESSION_FLAGS]);
-  const modelArg = args.required('model', 'a model file or a bundled test model name');
-  const session = readSessionArgs(args);
-  const spec = readSpecArg(args);
-  const port = args.int('port', 0, 0, 65535);
-  const host = args.string('host', '127.0.0.1')!;
-  const lbUrl = args.string('lb');
-  const token = args.string('token', process.env['WARMPOOL_LB_TOKEN']);
-  const retries = args.int('register-retries', 5, 0, 1000);
-  const maxConcurrency = args.int('max-concurrency', 1, 1, 1024);
-  const maxQueue = args.int('max-queue', 32, 0, 100_000);
-  const replicaId = args.string('replica-id');
-  const nameArg = args.string('name');
-  if (lbUrl && !token) args.issues.push({ path: '--token', value: undefined, allowed: 'the shared load balancer token (or WARMPOOL_LB_TOKEN) when --lb is given' });
-  args.done('serve');
-  const model = resolveModel(modelArg);
-  const log = (event: Record<string, unknown>) => io.out(JSON.stringify({ ts: new Date().toISOString(), ...event }));
-  const agent = new ReplicaAgent({
-    name: nameArg ?? model.name,
-    modelPath: model.path,
-    session,
-    spec,
-    host,
-    port,
-    maxConcurrency,
-    maxQueue,
-    registrar: lbUrl ? new LocalRegistrar({ lbUrl, token: token!, retries }) : undefined,
-    replicaId,
-    log,
-  });
-  const signal = io.untilSignal();
-  const outcome = await Promise.race([agent.start(), signal.then((sig) => ({ ok: false as const, code: 'E_SIGNAL', reason: `stopped by ${sig} during start` }))]);
-  if (!outcome.ok) {
-    log({ event: 'not-serving', error: outcome.code, reason: outcome.reason });
-    await agent.shutdown();
-    return outcome.code === 'E_LB_UNREACHABLE' || outcome.code === 'E_LB_REJECTED' ? 3 : outcome.code === 'E_SIGNAL' ? 0 : 1;
-  }
-  log({ event: 'serving', url: agent.url, replicaId: outcome.registration.replicaId });
-  const sig = await signal;
-  log({ event: 'shutting-down', signal: sig });
-  await agent.shutdown();
-  log({ event: 'stopped' });
-  return 0;
 }
 
 async function lb(argv: readonly string[], io: Io): Promise<number> {

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Registrar, ReplicaRegistration } from '@warmpool/domain';
-import { ModelReplica, ModelServer, type SessionConfig, type WarmupSpec } from '@warmpool/warmup';
+import { ModelServer, type ReplicaStatus, type SessionConfig, type WarmupSpec } from '@warmpool/warmup';
+import { GatedReplica } from './gated-replica.js';
+import { HeartbeatLoop } from './heartbeat-loop.js';
+import { describeRegistrarFailure } from './registrar-failure.js';
 
 export interface ReplicaAgentOptions {
   readonly name: string;
@@ -13,28 +16,43 @@ export interface ReplicaAgentOptions {
   readonly maxQueue: number;
   /** Absent: serve without registering anywhere. */
   readonly registrar: Registrar | undefined;
+  /**
+   * When `/readyz` turns 200: `warm` as soon as warm-up converged (the local load balancer probes
+   * /readyz before it accepts a registration), `registered` only once the registrar confirmed
+   * (Kubernetes: the pod is labelled warm; AWS: the lifecycle action is completed). Default `warm`.
+   */
+  readonly readyWhen?: 'warm' | 'registered';
   readonly replicaId?: string;
-  /** Heartbeat period while warming (lifecycle hooks). */
+  /** Heartbeat period while loading and warming (lifecycle hooks). Default 10 000 ms. */
   readonly heartbeatMs?: number;
   readonly log: (event: Record<string, unknown>) => void;
 }
 
-export type AgentOutcome = { ok: true; registration: ReplicaRegistration } | { ok: false; code: string; reason: string };
+/** `stage`: whether warm-up (exit 1) or the registrar (exit 3) failed. */
+export type AgentOutcome =
+  | { ok: true; registration: ReplicaRegistration }
+  | { ok: false; stage: 'warmup' | 'registration'; code: string; reason: string };
 
 /**
- * One replica process: HTTP server up first (probes answer during warm-up), then load + warm,
- * then register — only when ready. `shutdown()` deregisters (the load balancer drains), drains
+ * One replica process: HTTP server up first (probes answer during warm-up), heartbeats to the
+ * registrar while loading and warming, then register — only when ready. A registrar failure
+ * (during heartbeats or registration) keeps /readyz at 503 with the reason for good.
+ * `shutdown()` deregisters (the load balancer drains / the pod is annotated draining), drains
  * in-flight inferences and closes.
  */
 export class ReplicaAgent {
-  readonly replica: ModelReplica;
+  readonly replica: GatedReplica;
   readonly server: ModelServer;
   private registration: ReplicaRegistration | undefined;
   private registered = false;
+  private starting: Promise<ReplicaStatus> | undefined;
+  private run: Promise<AgentOutcome> | undefined;
+  private stopping = false;
+  private heartbeat: HeartbeatLoop | undefined;
   url = '';
 
   constructor(private readonly opts: ReplicaAgentOptions) {
-    this.replica = new ModelReplica({
+    this.replica = new GatedReplica({
       name: opts.name,
       modelPath: opts.modelPath,
       session: opts.session,
@@ -45,23 +63,52 @@ export class ReplicaAgent {
     this.server = new ModelServer({ replicas: [this.replica], host: opts.host, port: opts.port });
   }
 
-  async start(): Promise<AgentOutcome> {
+  /** Heartbeats sent successfully so far. */
+  get heartbeats(): number {
+    return this.heartbeat?.beats ?? 0;
+  }
+
+  /** Loads, warms and registers. Never throws for warm-up or registrar failures: see the outcome. */
+  start(): Promise<AgentOutcome> {
+    this.run ??= this.startOnce();
+    return this.run;
+  }
+
+  private async startOnce(): Promise<AgentOutcome> {
+    const registrar = this.opts.registrar;
+    if (registrar && this.opts.readyWhen === 'registered') this.replica.holdUntilOpened(`warm; registering with ${registrar.name}`);
     const { url } = await this.server.listen();
     this.url = url;
     const replicaId = this.opts.replicaId ?? `${this.opts.name}-${randomUUID().slice(0, 8)}`;
-    this.opts.log({ event: 'listening', url, model: this.opts.name, replicaId });
+    this.opts.log({ event: 'listening', url, model: this.opts.name, replicaId, registrar: registrar?.name ?? 'none' });
     const pending: ReplicaRegistration = { replicaId, model: this.opts.name, url, executionProvider: 'pending' };
-    const registrar = this.opts.registrar;
-    const beat = registrar
-      ? setInterval(() => registrar.heartbeat(pending).catch((e: unknown) => this.opts.log({ event: 'heartbeat-failed', error: String(e) })), this.opts.heartbeatMs ?? 10_000)
-      : undefined;
-    beat?.unref();
-    let status;
-    try {
-      status = await this.replica.start();
-    } finally {
-      if (beat) clearInterval(beat);
+    this.registration = pending;
+
+    const starting = this.replica.start();
+    this.starting = starting;
+    let status: ReplicaStatus;
+    if (registrar) {
+      const heartbeat = new HeartbeatLoop({
+        registrar,
+        registration: pending,
+        intervalMs: this.opts.heartbeatMs ?? 10_000,
+        onFailure: (f) => this.opts.log({ event: 'heartbeat-failed', registrar: registrar.name, error: f.code, transient: f.transient, reason: f.message }),
+      });
+      this.heartbeat = heartbeat;
+      heartbeat.start();
+      const first = await Promise.race([starting.then((s) => ({ status: s })), heartbeat.fatal.then((f) => ({ fatal: f }))]);
+      await heartbeat.stop();
+      if ('fatal' in first) {
+        const reason = `${registrar.name} registrar: ${first.fatal.message}`;
+        this.replica.failWith(first.fatal.code, reason);
+        this.opts.log({ event: 'registration-failed', registrar: registrar.name, stage: 'heartbeat', error: first.fatal.code, reason });
+        return { ok: false, stage: 'registration', code: first.fatal.code, reason };
+      }
+      status = first.status;
+    } else {
+      status = await starting;
     }
+
     const reg: ReplicaRegistration = { ...pending, executionProvider: status.load?.executionProvider ?? 'none' };
     this.registration = reg;
     this.opts.log({
@@ -72,34 +119,55 @@ export class ReplicaAgent {
       loadMs: status.load?.loadMs,
       warmupMs: status.warmup?.warmupMs,
       converged: status.warmup?.converged,
+      heartbeats: this.heartbeats,
     });
     if (status.phase !== 'ready') {
       const reason = status.reason ?? status.phase;
-      if (registrar) await registrar.fail(reg, reason).catch((e: unknown) => this.opts.log({ event: 'registrar-fail-failed', error: String(e) }));
-      return { ok: false, code: status.errorCode ?? 'E_NOT_READY', reason };
+      if (registrar) {
+        try {
+          await registrar.fail(reg, reason);
+          this.opts.log({ event: 'registrar-failed-replica', registrar: registrar.name, replicaId, reason });
+        } catch (e) {
+          const f = describeRegistrarFailure(e);
+          this.opts.log({ event: 'registrar-fail-failed', registrar: registrar.name, error: f.code, reason: f.message });
+        }
+      }
+      return { ok: false, stage: 'warmup', code: status.errorCode ?? 'E_NOT_READY', reason };
     }
+    if (this.stopping) return { ok: false, stage: 'warmup', code: 'E_STOPPED', reason: 'shut down before registering' };
     if (registrar) {
       try {
         await registrar.register(reg);
-        this.registered = true;
-        this.opts.log({ event: 'registered', registrar: registrar.name, replicaId });
       } catch (e) {
-        const code = (e as { code?: string }).code ?? 'E_REGISTER';
-        return { ok: false, code, reason: e instanceof Error ? e.message : String(e) };
+        const f = describeRegistrarFailure(e);
+        const reason = `${registrar.name} registrar: ${f.message}`;
+        this.replica.failWith(f.code, reason);
+        this.opts.log({ event: 'registration-failed', registrar: registrar.name, stage: 'register', error: f.code, reason });
+        return { ok: false, stage: 'registration', code: f.code, reason };
       }
+      this.registered = true;
+      this.replica.open();
+      this.opts.log({ event: 'registered', registrar: registrar.name, replicaId });
     }
     return { ok: true, registration: reg };
   }
 
+  /** Deregisters (when registered), drains and closes; waits for a warm-up still running first. */
   async shutdown(): Promise<void> {
+    this.stopping = true;
+    await this.heartbeat?.stop();
+    // Never release the session under a running warm-up, nor deregister before a register finished.
+    if (this.run) await this.run.catch(() => undefined);
+    if (this.starting) await this.starting;
     if (this.registered && this.registration && this.opts.registrar) {
+      this.registered = false;
       try {
         await this.opts.registrar.deregister(this.registration);
-        this.opts.log({ event: 'deregistered', replicaId: this.registration.replicaId });
+        this.opts.log({ event: 'deregistered', registrar: this.opts.registrar.name, replicaId: this.registration.replicaId });
       } catch (e) {
-        this.opts.log({ event: 'deregister-failed', error: e instanceof Error ? e.message : String(e) });
+        const f = describeRegistrarFailure(e);
+        this.opts.log({ event: 'deregister-failed', registrar: this.opts.registrar.name, error: f.code, reason: f.message });
       }
-      this.registered = false;
     }
     await this.replica.drain();
     await this.server.close();

@@ -1,6 +1,5 @@
-import type { StepObservation } from '@warmpool/domain';
+import type { CountSeries, StepObservation } from '@warmpool/domain';
 import { stepStartS, toObservations, type ReadRange } from '../read-range.js';
-import type { CountSeries } from './parse-count-csv.js';
 
 /**
  * Re-bins counts onto the step grid, the trace's second t at wall time `epochOffsetS + t`. Counts are
@@ -13,7 +12,7 @@ export function binsToSteps(series: CountSeries, epochOffsetS: number, range: Re
   const mean = new Float64Array(range.count).fill(NaN);
   const peak = new Float64Array(range.count).fill(NaN);
   const n = series.counts.length;
-  const startS = epochOffsetS + series.firstT;
+  const startS = epochOffsetS + series.startS;
   const binS = series.binS;
   for (let i = 0; i < range.count; i++) {
     const s = stepStartS(range, i);

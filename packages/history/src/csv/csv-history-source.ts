@@ -1,10 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { HistorySource, StepObservation } from '@warmpool/domain';
+import { parseCountCsv, type CountSeries, type HistorySource, type StepObservation } from '@warmpool/domain';
 import { HistoryUnavailableError } from '../errors/history-unavailable-error.js';
 import { checkReadRange, toObservations } from '../read-range.js';
 import { binsToSteps } from './bins-to-steps.js';
-import { parseCountCsv, type CountSeries } from './parse-count-csv.js';
 
 export interface CsvHistorySourceOptions {
   /** Directory holding `<model>.csv` per model; a model without a file has no history (NaN steps). */

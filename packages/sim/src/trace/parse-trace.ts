@@ -1,61 +1,12 @@
-import { TraceFormatError } from '@warmpool/domain';
+import { parseCountCsv } from '@warmpool/domain';
 import type { Trace } from './trace.js';
-
-const NUMBER = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
  * Parses CSV `t,count` (header required; t integer seconds, strictly increasing by a constant bin width;
- * count a non-negative number). Any problem throws a TraceFormatError naming the file and the 1-based line.
+ * count a non-negative number) with the domain parser. Any problem throws a TraceFormatError naming the
+ * file and the 1-based line.
  */
 export function parseTrace(text: string, file: string): Trace {
-  const lines = text.split(/\r?\n/);
-  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
-  if (lines.length === 0) throw new TraceFormatError(file, 1, 'empty file: expected a header line "t,count" and at least two rows');
-  const header = lines[0]!.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/\s+/g, '');
-  if (header !== 't,count') {
-    throw new TraceFormatError(file, 1, `expected the header "t,count", got "${truncate(lines[0]!)}"`);
-  }
-  if (lines.length < 3) {
-    throw new TraceFormatError(file, lines.length, 'need at least two data rows (the bin width is the step between them)');
-  }
-  const n = lines.length - 1;
-  const counts = new Float64Array(n);
-  let firstT = 0;
-  let prevT = 0;
-  let binS = 0;
-  for (let i = 1; i <= n; i++) {
-    const lineNo = i + 1;
-    const line = lines[i]!.trim();
-    if (line === '') throw new TraceFormatError(file, lineNo, 'empty line inside the data');
-    const parts = line.split(',');
-    if (parts.length !== 2) throw new TraceFormatError(file, lineNo, `expected 2 fields "t,count", got ${parts.length}: "${truncate(line)}"`);
-    const tText = parts[0]!.trim();
-    const cText = parts[1]!.trim();
-    if (!/^\d+$/.test(tText)) throw new TraceFormatError(file, lineNo, `t must be a non-negative integer (seconds), got "${truncate(tText)}"`);
-    if (!NUMBER.test(cText)) {
-      const problem = cText.startsWith('-') ? 'is negative' : 'is not a number';
-      throw new TraceFormatError(file, lineNo, `count ${problem}: "${truncate(cText)}" (allowed: a number >= 0)`);
-    }
-    const t = Number(tText);
-    const count = Number(cText);
-    if (!Number.isFinite(count)) throw new TraceFormatError(file, lineNo, `count is not finite: "${truncate(cText)}"`);
-    if (i === 1) {
-      firstT = t;
-    } else {
-      const step = t - prevT;
-      if (step <= 0) throw new TraceFormatError(file, lineNo, `t must increase: ${t} follows ${prevT} (unsorted or duplicate bin)`);
-      if (i === 2) binS = step;
-      else if (step !== binS) {
-        throw new TraceFormatError(file, lineNo, `uneven bins: step ${step} s from t=${prevT} to t=${t}, but the bin width is ${binS} s`);
-      }
-    }
-    prevT = t;
-    counts[i - 1] = count;
-  }
-  void firstT;
+  const { binS, counts } = parseCountCsv(text, file);
   return { name: file, binS, counts };
-}
-
-function truncate(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

@@ -1,5 +1,5 @@
 import { OnnxGraphBuilder } from './onnx-graph-builder.js';
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '@warmpool/domain';
 
 /** Size of a generated transformer-like test model. */
 export interface TransformerBlockConfig {

@@ -1,11 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ValidationError } from '@warmpool/domain';
+import { BodyTooLargeError, closeHttp, listenHttp, PROMETHEUS_CONTENT_TYPE, readBody, sendJson, sendText } from '@warmpool/telemetry';
 import { OverloadedError } from '../errors/overloaded-error.js';
 import type { ModelReplica } from '../replica/model-replica.js';
 import { encodeTensor, parseFeeds, type TensorJson } from '../session/tensor-json.js';
-import { BodyTooLargeError, readBody, sendJson, sendText } from './http-io.js';
-import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text.js';
 import { ReplicaMetrics } from './replica-metrics.js';
 
 export interface ModelServerOptions {
@@ -46,24 +44,12 @@ export class ModelServer {
   }
 
   async listen(): Promise<{ url: string; port: number }> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port, address } = this.server.address() as AddressInfo;
-    const host = address.includes(':') ? `[${address}]` : address;
-    return { url: `http://${host}:${port}`, port };
+    return listenHttp(this.server, this.opts.port ?? 0, this.opts.host ?? '127.0.0.1');
   }
 
   /** Stops accepting connections and waits for open requests to finish. */
   async close(): Promise<void> {
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
-    await closed;
+    await closeHttp(this.server);
   }
 
   readiness(): { ready: boolean; reason: string | undefined; models: Record<string, unknown> } {

@@ -1,6 +1,5 @@
 import type { ModelReplica } from '../replica/model-replica.js';
-import { LatencyHistogram } from './latency-histogram.js';
-import { PrometheusText } from './prometheus-text.js';
+import { LatencyHistogram, PrometheusText } from '@warmpool/telemetry';
 
 /** Request counters and latency per model, plus the replica's warm-up facts, as Prometheus text. */
 export class ReplicaMetrics {

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { ModelShapeError } from '../errors/model-shape-error.js';
-import { SeededRandom } from '../models/seeded-random.js';
+import { SeededRandom } from '@warmpool/domain';
 import { shapeLabel, type InputShape } from './input-shape.js';
 
 /** What the model says about one input. */

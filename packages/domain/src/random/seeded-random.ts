@@ -1,4 +1,7 @@
-/** mulberry32: a small deterministic PRNG; the same seed gives the same run. */
+/**
+ * mulberry32: a small deterministic PRNG; the same seed always gives the same sequence (reproducible
+ * load runs, test-model weights and retry jitter). Not for anything secret.
+ */
 export class SeededRandom {
   private state: number;
 
@@ -23,5 +26,15 @@ export class SeededRandom {
   /** Exponential with the given mean. */
   exponential(mean: number): number {
     return -Math.log(1 - this.next()) * mean;
+  }
+
+  /** Uniform in [-scale, scale). */
+  symmetric(scale: number): number {
+    return (this.next() * 2 - 1) * scale;
+  }
+
+  /** `next` bound to this generator, for options that take a `() => number`. */
+  get fn(): () => number {
+    return () => this.next();
   }
 }

@@ -1,0 +1,10 @@
+export {
+  REDIS_URL,
+  probeRedis,
+  redisGate,
+  redisTestEnv,
+  deleteKeys,
+  type RedisGate,
+  type RedisTestEnv,
+  type RedisTestEnvOptions,
+} from './redis-test-env.js';

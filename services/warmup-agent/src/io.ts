@@ -1,0 +1,22 @@
+/** What the CLI writes to and waits on; tests pass their own. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** Resolves on SIGTERM/SIGINT (serve, lb). */
+  untilSignal(): Promise<string>;
+}
+
+export const processIo: Io = {
+  out: (t) => void process.stdout.write(`${t}\n`),
+  err: (t) => void process.stderr.write(`${t}\n`),
+  untilSignal: () =>
+    new Promise((resolve) => {
+      const on = (sig: string) => {
+        process.off('SIGTERM', on);
+        process.off('SIGINT', on);
+        resolve(sig);
+      };
+      process.once('SIGTERM', on);
+      process.once('SIGINT', on);
+    }),
+};

@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { WarmpoolError, type Registrar } from '@warmpool/domain';
+import { LocalRegistrar } from '@warmpool/load-balancer';
+import { AwsLifecycleRegistrar } from '@warmpool/provider-aws';
+import { KubernetesRegistrar, loadKubeConfig } from '@warmpool/provider-kubernetes';
+import { InstanceMetadataClient } from './instance-metadata-client.js';
+import type { RegistrarArgs } from './registrar-args.js';
+
+export interface BuiltRegistrar {
+  readonly registrar: Registrar | undefined;
+  /** See ReplicaAgentOptions.readyWhen. */
+  readonly readyWhen: 'warm' | 'registered';
+  /** The replica id this world knows the replica by (pod name, instance id), if any. */
+  readonly replicaId: string | undefined;
+  /** Where it registers, for the log. */
+  readonly where: string | undefined;
+  close(): Promise<void>;
+}
+
+export const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/** The client would otherwise build https://undefined:undefined and fail only after the warm-up. */
+function checkInCluster(env: Readonly<Record<string, string | undefined>>): void {
+  const missing = ['KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT'].filter((k) => !env[k]);
+  if (!existsSync(SERVICE_ACCOUNT_TOKEN_PATH)) missing.push(SERVICE_ACCOUNT_TOKEN_PATH);
+  if (missing.length > 0) {
+    throw new WarmpoolError(
+      'E_K8S_CONFIG',
+      `cannot use the in-cluster service account: ${missing.join(', ')} missing (not in a pod? pass --kubeconfig FILE or set KUBECONFIG)`,
+    );
+  }
+}
+
+const nothingToClose = async (): Promise<void> => {};
+
+/**
+ * Builds the registrar chosen on the command line. Throws a typed error naming the source when the
+ * world cannot be reached before warm-up even starts (bad kubeconfig, no instance metadata).
+ */
+export async function buildRegistrar(args: RegistrarArgs, env: Readonly<Record<string, string | undefined>>): Promise<BuiltRegistrar> {
+  switch (args.kind) {
+    case 'none':
+      return { registrar: undefined, readyWhen: 'warm', replicaId: undefined, where: undefined, close: nothingToClose };
+    case 'local':
+      return {
+        registrar: new LocalRegistrar({ lbUrl: args.lbUrl, token: args.token, retries: args.retries, retryDelayMs: args.retryDelayMs }),
+        readyWhen: 'warm', // the load balancer probes /readyz before it accepts the registration
+        replicaId: undefined,
+        where: args.lbUrl,
+        close: nothingToClose,
+      };
+    case 'kubernetes': {
+      const kubeconfigPath = args.kubeconfigPath;
+      let kubeConfig;
+      if (kubeconfigPath !== undefined) kubeConfig = loadKubeConfig({ kubeconfigPath });
+      else if (env['KUBECONFIG']) kubeConfig = loadKubeConfig({});
+      else {
+        checkInCluster(env);
+        kubeConfig = loadKubeConfig({ inCluster: true });
+      }
+      const registrar = new KubernetesRegistrar({
+        kubeConfig,
+        namespace: args.namespace,
+        podName: args.podName,
+        retry: { maxAttempts: args.retries + 1, baseDelayMs: Math.max(1, args.retryDelayMs), maxDelayMs: Math.max(args.retryDelayMs * 8, 1) },
+      });
+      return {
+        registrar,
+        readyWhen: 'registered',
+        replicaId: args.podName,
+        where: `pod ${args.namespace}/${args.podName} on ${kubeConfig.getCurrentCluster()?.server ?? 'unknown server'}`,
+        close: nothingToClose,
+      };
+    }
+    case 'aws': {
+      const needImds = args.instanceId === undefined || args.region === undefined;
+      const imds = needImds ? new InstanceMetadataClient({ endpoint: args.imdsEndpoint, timeoutMs: args.imdsTimeoutMs }) : undefined;
+      const instanceId = args.instanceId ?? (await imds!.instanceId());
+      const region = args.region ?? (await imds!.region());
+      const registrar = new AwsLifecycleRegistrar({
+        groupName: args.groupName,
+        hookName: args.hookName,
+        instanceId,
+        clientOptions: { region, ...(args.awsEndpoint !== undefined ? { endpoint: args.awsEndpoint } : {}) },
+        retry: { maxAttempts: args.retries + 1, baseDelayMs: args.retryDelayMs, maxDelayMs: Math.max(args.retryDelayMs * 8, 1) },
+      });
+      return {
+        registrar,
+        readyWhen: 'registered',
+        replicaId: instanceId,
+        where: `lifecycle hook ${args.hookName} of Auto Scaling group ${args.groupName} (${region}${args.awsEndpoint ? `, ${args.awsEndpoint}` : ''})`,
+        close: () => registrar.close(),
+      };
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import { ValidationError } from '@warmpool/domain';
+import { CliArgs } from './cli-args.js';
+import type { Io } from './io.js';
+import { resolveModel } from './model-source.js';
+import { readRegistrationArgs } from './registrar-args.js';
+import { buildRegistrar, type BuiltRegistrar } from './registrar-factory.js';
+import { describeRegistrarFailure } from './registrar-failure.js';
+import { ReplicaAgent } from './replica-agent.js';
+import { SESSION_FLAGS, readSessionArgs, readSpecArg } from './session-args.js';
+
+/** Exit codes of `serve` (and of the bin). */
+export const ExitCode = { Ok: 0, NotReady: 1, BadInput: 2, RegistrationFailed: 3 } as const;
+
+/**
+ * `warmpool-agent serve`: model server + warm-up + registration with the chosen registrar;
+ * deregisters and drains on SIGTERM/SIGINT. Returns the exit code.
+ */
+export async function serve(argv: readonly string[], io: Io, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+  const args = new CliArgs(argv, [...SESSION_FLAGS]);
+  const modelArg = args.required('model', 'a model file or a bundled test model name');
+  const session = readSessionArgs(args);
+  const spec = readSpecArg(args);
+  const port = args.int('port', 0, 0, 65535);
+  const host = args.string('host', '127.0.0.1')!;
+  const maxConcurrency = args.int('max-concurrency', 1, 1, 1024);
+  const maxQueue = args.int('max-queue', 32, 0, 100_000);
+  const replicaIdArg = args.string('replica-id');
+  const nameArg = args.string('name');
+  const registration = readRegistrationArgs(args, env);
+  args.done('serve');
+  const model = resolveModel(modelArg);
+  const log = (event: Record<string, unknown>) => io.out(JSON.stringify({ ts: new Date().toISOString(), ...event }));
+  const kind = registration.registrar.kind;
+
+  let built: BuiltRegistrar;
+  try {
+    built = await buildRegistrar(registration.registrar, env);
+  } catch (e) {
+    if (e instanceof ValidationError) throw e;
+    const f = describeRegistrarFailure(e);
+    log({ event: 'not-serving', stage: 'registration', registrar: kind, error: f.code, reason: f.message });
+    io.err(`error ${f.code}: ${kind} registrar: ${f.message}`);
+    return ExitCode.RegistrationFailed;
+  }
+  const agent = new ReplicaAgent({
+    name: nameArg ?? model.name,
+    modelPath: model.path,
+    session,
+    spec,
+    host,
+    port,
+    maxConcurrency,
+    maxQueue,
+    registrar: built.registrar,
+    readyWhen: built.readyWhen,
+    replicaId: replicaIdArg ?? built.replicaId,
+    heartbeatMs: registration.heartbeatMs,
+    log,
+  });
+  if (built.where) log({ event: 'registrar', registrar: kind, where: built.where, heartbeatMs: registration.heartbeatMs });
+  const signal = io.untilSignal();
+  try {
+    const outcome = await Promise.race([
+      agent.start(),
+      signal.then((sig) => ({ ok: false as const, stage: 'signal' as const, code: 'E_SIGNAL', reason: `stopped by ${sig} during start` })),
+    ]);
+    if (!outcome.ok) {
+      log({ event: 'not-serving', stage: outcome.stage, error: outcome.code, reason: outcome.reason });
+      if (outcome.stage === 'signal') return ExitCode.Ok;
+      io.err(`error ${outcome.code}: ${outcome.reason}`);
+      const code = outcome.stage === 'registration' ? ExitCode.RegistrationFailed : ExitCode.NotReady;
+      if (registration.onFailure === 'stay') {
+        log({ event: 'staying-unready', url: agent.url, exitCode: code, reason: 'until SIGTERM (--on-failure stay); /readyz answers 503 with the reason' });
+        log({ event: 'shutting-down', signal: await signal });
+      }
+      return code;
+    }
+    log({ event: 'serving', url: agent.url, replicaId: outcome.registration.replicaId, registrar: kind });
+    const sig = await signal;
+    log({ event: 'shutting-down', signal: sig });
+    return ExitCode.Ok;
+  } finally {
+    await agent.shutdown();
+    await built.close();
+    log({ event: 'stopped' });
+  }
+}
