@@ -20,3 +20,8 @@ aws autoscaling put-lifecycle-hook --auto-scaling-group-name "$GROUP" \
   --lifecycle-hook-name warmpool-warmup \
   --lifecycle-transition autoscaling:EC2_INSTANCE_LAUNCHING \
   --heartbeat-timeout 600 --default-result ABANDON
+
+# On each instance (user data / a systemd unit), the warm-up agent completes the hook once warm
+# (CONTINUE) or abandons it (ABANDON), sending heartbeats while it warms (instance id and region from IMDSv2):
+#   warmpool-agent serve --model /models/llama-70b.onnx --name llama-70b --spec /etc/warmpool/warmup.json \
+#     --providers cuda,cpu --registrar aws --asg "$GROUP" --lifecycle-hook warmpool-warmup

@@ -98,6 +98,8 @@ describe('infra/kubernetes', () => {
     const c = spec.containers[0]!;
     expect(c.args[0]).toBe('serve');
     expect(c.args).toContain('--model');
+    expect(c.args.slice(c.args.indexOf('--registrar'), c.args.indexOf('--registrar') + 2)).toEqual(['--registrar', 'kubernetes']);
+    expect(c.env.map((e) => e.name)).toEqual(expect.arrayContaining(['POD_NAME', 'POD_NAMESPACE']));
     expect(c.readinessProbe!.httpGet.path).toBe('/readyz');
     expect(c.startupProbe!.httpGet.path).toBe('/startupz');
     expect(spec.serviceAccountName).toBe('warmpool-agent');
