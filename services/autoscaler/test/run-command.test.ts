@@ -22,7 +22,8 @@ const historyStartS = Math.floor(Date.now() / 1000) - 600;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'warmpool-run-'));
-  writeFileSync(join(dir, 'a.csv'), 't,count\n' + Array.from({ length: 600 }, (_, t) => `${t},20`).join('\n') + '\n');
+  // from 10 minutes ago to 10 minutes ahead, so the backfill window is covered whenever the test runs
+  writeFileSync(join(dir, 'a.csv'), 't,count\n' + Array.from({ length: 1200 }, (_, t) => `${t},20`).join('\n') + '\n');
   // the local load balancer's /demand: 30 requests every second for every model
   lb = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
