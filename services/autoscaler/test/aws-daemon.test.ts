@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { createAutoScalingClient } from '@warmpool/provider-aws';
 import { ManualClock } from '@warmpool/queue';
@@ -8,6 +8,9 @@ import { buildDaemon } from '../src/daemon/build-daemon.js';
 import type { Daemon } from '../src/daemon/daemon.js';
 import type { DaemonLogRecord } from '../src/daemon/daemon-record.js';
 import { FunctionHistory, T0 } from './support/daemon-harness.js';
+
+// integration tests over loopback HTTP / Redis: generous limits for a loaded machine (they take ~1 s)
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 

@@ -1,9 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { WarmpoolError } from '@warmpool/domain';
 import { ManualClock } from '@warmpool/queue';
 import { BASE_YAML, FunctionHistory, T0, config, harness, perSecondFrom } from './support/daemon-harness.js';
 import { StagedProvider } from './support/staged-provider.js';
 import type { Leadership } from '../src/daemon/leadership.js';
+
+// the 14-day backfill takes ~0.5 s; leave room on a loaded machine
+vi.setConfig({ testTimeout: 20_000 });
 
 /** 5/s in history; live demand jumps to 45/s at T0 + 20 s for model a; b stays at 2/s. */
 const rate = (model: string, second: number): number => (model === 'a' ? (second >= T0 / 1000 + 20 ? 45 : 5) : 2);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,9 @@ import type { DaemonLogRecord } from '../src/daemon/daemon-record.js';
 import { FunctionHistory, T0, harness, perSecondFrom } from './support/daemon-harness.js';
 import { StagedProvider } from './support/staged-provider.js';
 import { REDIS_URL, deleteKeys, describeWithRedis, freshPrefix } from './support/redis-env.js';
+
+// integration tests over loopback HTTP / Redis: generous limits for a loaded machine (they take ~1 s)
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 let dir: string;
 let records: DaemonLogRecord[];

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ManualClock } from '@warmpool/queue';
@@ -9,6 +9,9 @@ import type { Daemon } from '../src/daemon/daemon.js';
 import type { DaemonLogRecord } from '../src/daemon/daemon-record.js';
 import { FunctionHistory, T0 } from './support/daemon-harness.js';
 import { grantedTo, manifests, permissionOf } from './support/infra-manifests.js';
+
+// integration tests over loopback HTTP / Redis: generous limits for a loaded machine (they take ~1 s)
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 let fake: FakeKubeApiServer;
 const live: Daemon[] = [];

@@ -1,4 +1,4 @@
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { WarmpoolError, type ScaleRequest } from '@warmpool/domain';
 import { BullMqScaleQueue, ManualClock, RedisDecisionStream, RedisLeaderLock, systemClock } from '@warmpool/queue';
 import { DecisionLog } from '../src/daemon/decision-log.js';
@@ -8,6 +8,9 @@ import { FunctionHistory, MemorySink, T0, harness, perSecondFrom, type Harness }
 import { REDIS_URL, deletePrefix, describeWithRedis, freshPrefix } from './support/redis-env.js';
 import { StagedProvider } from './support/staged-provider.js';
 import { TcpProxy } from './support/tcp-proxy.js';
+
+// integration tests over loopback HTTP / Redis: generous limits for a loaded machine (they take ~1 s)
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 async function until(what: string, fn: () => boolean, maxMs = 8000): Promise<void> {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -12,6 +12,9 @@ import { parseConfigText } from '../src/config/load-config-file.js';
 import { buildDaemon } from '../src/daemon/build-daemon.js';
 import type { DaemonLogRecord } from '../src/daemon/daemon-record.js';
 import { StagedProvider } from './support/staged-provider.js';
+
+// integration tests over loopback HTTP / Redis: generous limits for a loaded machine (they take ~1 s)
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 let dir: string;
 let lb: Server;
