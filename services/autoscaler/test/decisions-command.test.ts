@@ -83,6 +83,19 @@ describe('warmpool decisions', () => {
     expect(out).toMatch(/a {2}↑ scale-up {2}1->\d+/);
   });
 
+  it('--config reads where the daemon with that config writes (decisionLog.file)', async () => {
+    const f = logFile('from-config.jsonl', records);
+    const cfg = join(dir, 'w.yaml');
+    writeFileSync(cfg, `decisionLog: { file: from-config.jsonl }\nmodels:\n  - { name: a, capacityPerReplicaPerS: 1, target: { modelFile: a.onnx } }\n`);
+    expect(f).toBe(join(dir, 'from-config.jsonl'));
+    const r = await run(['--config', cfg]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/a\s+↑ scale-up\s+1->\d+/);
+    const noLog = join(dir, 'nolog.yaml');
+    writeFileSync(noLog, `models:\n  - { name: a, capacityPerReplicaPerS: 1, target: { modelFile: a.onnx } }\n`);
+    await expect(run(['--config', noLog])).rejects.toThrow(/sets neither decisionLog\.file nor decisionLog\.redisStream/);
+  });
+
   it('usage errors exit 2', async () => {
     const err = (argv: string[]) => main(['decisions', ...argv], () => undefined, () => undefined);
     expect(await err([])).toBe(2);

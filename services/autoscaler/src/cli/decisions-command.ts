@@ -1,11 +1,12 @@
 import { existsSync, watch } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { RedisDecisionStream } from '@warmpool/queue';
+import { loadConfigFile } from '../config/load-config-file.js';
 import { asRecord, DecisionView } from './decision-view.js';
 import { parseFlags } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
 
-export const DECISIONS_USAGE = 'warmpool decisions [--model M] [--since 15m] [--follow] [--all] [--log FILE | --redis URL [--key K]]   readable table of decisions with their outcomes';
+export const DECISIONS_USAGE = 'warmpool decisions [--model M] [--since 15m] [--follow] [--all] [--log FILE | --redis URL [--key K] | --config FILE]   readable table of decisions with their outcomes';
 
 const FLAGS = {
   model: { type: 'string' },
@@ -15,6 +16,7 @@ const FLAGS = {
   log: { type: 'string' },
   redis: { type: 'string' },
   key: { type: 'string' },
+  config: { type: 'string' },
 } as const;
 
 export interface DecisionsEnvironment {
@@ -62,10 +64,21 @@ export async function decisionsCommand(argv: readonly string[], out: (s: string)
   const nowMs = (o.nowMs ?? Date.now)();
   const err = o.err ?? ((s: string) => process.stderr.write(s + '\n'));
   const env = o.env ?? process.env;
-  const file = typeof v.log === 'string' ? v.log : undefined;
-  const redisUrl = typeof v.redis === 'string' ? v.redis : undefined;
-  if (file !== undefined && redisUrl !== undefined) throw new UsageError('decisions: give either --log FILE or --redis URL, not both');
-  if (file === undefined && redisUrl === undefined) throw new UsageError(`decisions: give --log FILE or --redis URL (${env.REDIS_URL ? `e.g. --redis ${env.REDIS_URL}` : 'the daemon writes decisionLog.file / decisionLog.redisStream'})`);
+  let file = typeof v.log === 'string' ? v.log : undefined;
+  let redisUrl = typeof v.redis === 'string' ? v.redis : undefined;
+  let key = typeof v.key === 'string' ? v.key : undefined;
+  if ([file, redisUrl, v.config].filter((x) => x !== undefined).length > 1) throw new UsageError('decisions: give one of --log FILE, --redis URL, --config FILE');
+  if (typeof v.config === 'string') {
+    // Where the daemon running this config writes: its decisionLog.file, else its Redis stream.
+    const c = await loadConfigFile(v.config, env);
+    file = c.decisionLog.file;
+    if (file === undefined && c.decisionLog.redisStreamKey) {
+      redisUrl = c.decisionLog.redisUrl;
+      key = c.decisionLog.redisStreamKey;
+    }
+    if (file === undefined && redisUrl === undefined) throw new UsageError(`decisions: ${v.config} sets neither decisionLog.file nor decisionLog.redisStream (the decisions went to the daemon's stdout)`);
+  }
+  if (file === undefined && redisUrl === undefined) throw new UsageError(`decisions: give --log FILE, --redis URL or --config FILE (${env.REDIS_URL ? `e.g. --redis ${env.REDIS_URL}` : 'the daemon writes decisionLog.file / decisionLog.redisStream'})`);
   const view = new DecisionView({
     ...(typeof v.model === 'string' ? { model: v.model } : {}),
     ...(typeof v.since === 'string' ? { sinceMs: parseSince(v.since, nowMs) } : {}),
@@ -131,7 +144,7 @@ export async function decisionsCommand(argv: readonly string[], out: (s: string)
         }
       }
     } else {
-      const stream = new RedisDecisionStream({ redisUrl: redisUrl!, ...(typeof v.key === 'string' ? { key: v.key } : {}) });
+      const stream = new RedisDecisionStream({ redisUrl: redisUrl!, ...(key !== undefined ? { key } : {}) });
       try {
         const sinceMs = typeof v.since === 'string' ? parseSince(v.since, nowMs) : 0;
         let afterId: string | undefined;
