@@ -6,6 +6,9 @@ const WIDTH = 960;
 const HEIGHT = 280;
 const M = { left: 52, right: 52, top: 22, bottom: 28 };
 
+/** Clock-friendly tick spacings for the time axis, seconds. */
+const TIME_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
 type Attrs = Record<string, string | number>;
 
 function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Attrs = {}, parent?: Element): SVGElementTagNameMap[K] {
@@ -100,7 +103,7 @@ export function drawChart(state: DashboardModelState): SVGSVGElement {
     el('text', { class: 'axis-title', x: xr + 6, y: 12 }, svg).textContent = 'replicas';
   }
   // Time axis.
-  const tStep = niceStep(t1 - t0, 6);
+  const tStep = TIME_STEPS_S.find((stepS) => (t1 - t0) / stepS <= 7) ?? niceStep(t1 - t0, 6);
   for (let t = Math.ceil(t0 / tStep) * tStep; t <= t1; t += tStep) {
     el('text', { x: x(t), y: HEIGHT - 8, 'text-anchor': 'middle' }, svg).textContent = fmtTime(t);
   }
@@ -130,7 +133,7 @@ export function drawChart(state: DashboardModelState): SVGSVGElement {
       for (const [replicas, label] of [[state.sla.minWarmReplicas, 'min warm'], [state.sla.maxReplicas, 'max']] as const) {
         if (replicas * cap > yMax || replicas === 0) continue;
         el('line', { class: 'limit', x1: M.left, x2: xr, y1: y(replicas * cap), y2: y(replicas * cap) }, svg);
-        el('text', { x: xr - 4, y: y(replicas * cap) - 4, 'text-anchor': 'end' }, svg).textContent = `${label} ${replicas}`;
+        el('text', { x: M.left + 4, y: y(replicas * cap) - 4 }, svg).textContent = `${label} ${replicas}`;
       }
     }
   }
@@ -146,7 +149,8 @@ export function drawChart(state: DashboardModelState): SVGSVGElement {
   }
   // Observed demand.
   for (const run of runs(points, (p) => p.observedPerS !== null)) {
-    el('path', { class: 'demand', d: `M${run.map((p) => `${x(p.atS)},${y(p.observedPerS as number)}`).join('L')}` }, svg);
+    if (run.length === 1) el('circle', { class: 'demand-dot', cx: x(run[0].atS), cy: y(run[0].observedPerS as number), r: 3 }, svg);
+    else el('path', { class: 'demand', d: `M${run.map((p) => `${x(p.atS)},${y(p.observedPerS as number)}`).join('L')}` }, svg);
   }
   // Now: the last tick; right of it is the forecast only.
   if (lastPoint) {
