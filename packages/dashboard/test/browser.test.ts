@@ -14,11 +14,18 @@ import { pushRealisticRun, stepDemandPerS } from './realistic-run.js';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const INSTALL = 'apt-get update && apt-get install -y chromium';
 const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env.CI === 'true') {
-    throw new Error(`browser test: ${CHROMIUM} is missing; install the Debian package "chromium" (${INSTALL})`);
-  }
+const requireBrowser = process.env.CI === 'true';
+if (!available && !requireBrowser) {
   console.warn(`SKIPPED dashboard browser test: ${CHROMIUM} is missing (Debian package "chromium": ${INSTALL})`);
+}
+
+// In CI a missing browser is a failing test (counted as failed), not a skip.
+if (!available && requireBrowser) {
+  describe('dashboard browser test prerequisites', () => {
+    it('has chromium installed', () => {
+      expect.fail(`${CHROMIUM} is missing: install the Debian package "chromium" (${INSTALL})`);
+    });
+  });
 }
 /** Set WARMPOOL_UPDATE_DOCS=1 to refresh packages/dashboard/docs/dashboard.png from the realistic run. */
 const DOCS_PNG = fileURLToPath(new URL('../docs/dashboard.png', import.meta.url));

@@ -155,7 +155,12 @@ function connect(): void {
   const source = new EventSource(`${base}/api/events`);
   const parse = (message: MessageEvent<string>): unknown => JSON.parse(message.data) as unknown;
   source.addEventListener('open', () => setConnection('live', 'live'));
-  source.addEventListener('error', () => setConnection(source.readyState === EventSource.CLOSED ? 'down' : 'connecting', source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…'));
+  source.addEventListener('error', () => {
+    if (source.readyState !== EventSource.CLOSED) return setConnection('connecting', 'reconnecting…');
+    // The browser gives up on a non-200 answer (e.g. 503 when the server has too many streams): retry later.
+    setConnection('down', 'disconnected · retrying');
+    setTimeout(connect, 5000);
+  });
   source.addEventListener('state', (m) => applyState(parse(m) as DashboardState));
   for (const type of ['sla', 'tick', 'decision'] as const) {
     source.addEventListener(type, (m) => applyEvent(parse(m) as DashboardEvent));
