@@ -88,11 +88,20 @@ describe.skipIf(!available)('dashboard in headless chromium', () => {
     expect(await item.innerText()).toMatch(/▲ 2 → 5[\s\S]*ForecastScaleAhead[\s\S]*forecast upper 180 req\/s needs 5 replicas/);
     expect(await page.locator('#empty').isHidden()).toBe(true);
     expect(await page.locator('svg.chart circle.demand-dot').count()).toBe(1); // one point: a dot, no line yet
+    expect(await page.locator('svg.chart rect.band').count()).toBe(1); // one forecast: a box over its window
     expect(await page.locator('svg.chart g.marker.up title').textContent()).toContain('ForecastScaleAhead');
     expect(await page.locator('.chip.sla').innerText()).toContain('250 ms');
 
+    // A tick without a demand value (a gap) and a hold decision: drawn, nothing breaks.
+    feed.recordTick('resnet50', { atS: START_S + 5, observedPerS: Number.NaN, readyReplicas: 2, warmingReplicas: 3 });
+    feed.recordDecision('resnet50', { atS: START_S + 5, action: 'hold', from: 5, to: 5, reasons: [ReasonCode.MissingObservation], message: 'no observation this tick; holding' });
+    await expect.poll(() => page.locator('section.model[data-model="resnet50"] li.decision').count()).toBe(2);
+    expect(await page.locator('svg.chart g.marker.hold').count()).toBe(1);
+    expect(await page.locator('.chip.now-warming').innerText()).toContain('3');
+
     const png = join(dir, 'first-decision.png');
     await page.screenshot({ path: png, fullPage: true });
+    if (process.env.WARMPOOL_KEEP_SCREENSHOTS) copyFileSync(png, join(process.env.WARMPOOL_KEEP_SCREENSHOTS, 'first-decision.png'));
     expect(statSync(png).size).toBeGreaterThan(5_000);
     expect(problems).toEqual([]);
     expect(outside).toEqual([]);

@@ -68,7 +68,7 @@ export function drawChart(state: DashboardModelState): SVGSVGElement {
   const lastPoint = points[points.length - 1];
 
   // x domain: first tick .. the end of the last planned window (the forecast looks ahead).
-  const times = [...points.map((p) => p.atS), ...points.map(forecastAtS), ...state.decisions.map((d) => d.atS)];
+  const times = [...points.map((p) => p.atS), ...points.map((p) => p.windowEndS ?? forecastAtS(p)), ...state.decisions.map((d) => d.atS)];
   let t0 = Math.min(...times);
   let t1 = Math.max(...times);
   if (!(t1 > t0)) {
@@ -141,6 +141,16 @@ export function drawChart(state: DashboardModelState): SVGSVGElement {
   // Forecast band: p50 .. upper quantile over the planned window.
   const byWindow = [...points].sort((a, b) => forecastAtS(a) - forecastAtS(b));
   for (const run of runs(byWindow, (p) => p.forecastP50PerS !== null && p.forecastUpperPerS !== null)) {
+    if (run.length === 1) {
+      // A lone forecast: a box over its planned window.
+      const [p] = run;
+      const xa = x(p.windowStartS ?? p.atS) - (p.windowStartS === null ? 2 : 0);
+      const xb = Math.max(xa + 4, x(p.windowEndS ?? p.atS));
+      el('rect', { class: 'band', x: xa, width: xb - xa, y: y(p.forecastUpperPerS as number), height: Math.max(1, y(p.forecastP50PerS as number) - y(p.forecastUpperPerS as number)) }, svg);
+      el('line', { class: 'p50', x1: xa, x2: xb, y1: y(p.forecastP50PerS as number), y2: y(p.forecastP50PerS as number) }, svg);
+      el('line', { class: 'upper', x1: xa, x2: xb, y1: y(p.forecastUpperPerS as number), y2: y(p.forecastUpperPerS as number) }, svg);
+      continue;
+    }
     const upper = run.map((p) => `${x(forecastAtS(p))},${y(p.forecastUpperPerS as number)}`);
     const p50 = run.map((p) => `${x(forecastAtS(p))},${y(p.forecastP50PerS as number)}`);
     el('path', { class: 'band', d: `M${upper.join('L')}L${[...p50].reverse().join('L')}Z` }, svg);
