@@ -107,6 +107,20 @@ describe.skipIf(!available)('dashboard in headless chromium', () => {
     expect(outside).toEqual([]);
   }, 60_000);
 
+  it('reconnects after the server ends the stream and rebuilds from the fresh snapshot', async () => {
+    const feed = new InMemoryDashboardFeed();
+    const { page, handler, problems } = await open(feed);
+    await page.locator('#conn[data-state="live"]').waitFor();
+    feed.recordDecision('m', { atS: 10, action: 'scale-up', from: 1, to: 2, reasons: [ReasonCode.ReactivePanic], message: 'before the restart' });
+    await page.locator('li.decision', { hasText: 'before the restart' }).waitFor();
+    handler.close(); // as on a daemon restart: the stream ends, the browser retries after `retry: 2000`
+    feed.recordDecision('m', { atS: 15, action: 'scale-down', from: 2, to: 1, reasons: [ReasonCode.ScaleDownStable], message: 'while disconnected' });
+    await page.locator('li.decision', { hasText: 'while disconnected' }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('li.decision').count()).toBe(2);
+    expect(handler.clientCount).toBe(1);
+    expect(problems.filter((p) => !p.includes('api/events'))).toEqual([]);
+  }, 60_000);
+
   it('draws a realistic run (a few dozen ticks, two models) with every decision as a marker and in the list', async () => {
     const feed = new InMemoryDashboardFeed();
     const { page, problems, outside } = await open(feed);
