@@ -52,6 +52,12 @@ module.exports = {
       to: { path: '^(packages/(forecast|planner|sim)|services)/' },
     },
     {
+      name: 'dashboard-imports-domain-only',
+      severity: 'error',
+      from: { path: pkg('dashboard') },
+      to: { path: anyWarmpoolExcept(['domain', 'dashboard']) },
+    },
+    {
       name: 'packages-never-import-services',
       severity: 'error',
       from: { path: '^packages/' },
