@@ -42,6 +42,10 @@ export interface BuildDaemonOptions extends DaemonFactories {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where decisions are printed. Default process.stdout. */
   readonly stdout?: Writable & { isTTY?: boolean };
+  /** Leave plain holds off stdout (the local world's terminal); default false. */
+  readonly stdoutSkipsHolds?: boolean;
+  /** More destinations of the decision log (the local world keeps its decisions for the summary). */
+  readonly extraSinks?: readonly RecordSink[];
   readonly clock?: TimerClock;
   /** Kubernetes client config (tests point it at the fake); default from `provider.inCluster` / `kubeconfigPath`. */
   readonly kubeConfig?: KubeConfig;
@@ -70,7 +74,7 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
   const identity = identityOf(config, env);
   const closers: (() => Promise<void>)[] = [];
 
-  const sinks: RecordSink[] = [new StreamSink(o.stdout ?? process.stdout, config.decisionLog.format)];
+  const sinks: RecordSink[] = [new StreamSink(o.stdout ?? process.stdout, config.decisionLog.format, 'stdout', o.stdoutSkipsHolds ?? false), ...(o.extraSinks ?? [])];
   if (config.decisionLog.file) sinks.push(new FileSink(config.decisionLog.file));
   if (config.decisionLog.redisStreamKey) {
     const stream = new RedisDecisionStream({ redisUrl: config.decisionLog.redisUrl!, key: config.decisionLog.redisStreamKey });

@@ -122,19 +122,31 @@ export class Daemon {
       event: 'started',
       message: `${this.loops.size} model(s), provider ${this.deps.provider.name}, tick ${this.config.tickS} s, leader election ${this.deps.leadership.kind} as ${this.deps.leadership.identity}${this.dryRun ? ', DRY RUN' : ''}`,
     });
-    if (this.deps.http) {
-      try {
-        const url = await this.deps.http.listen();
-        this.write({ kind: 'daemon', time: this.iso(), event: 'http-listening', message: `dashboard ${url}/ui, health ${url}/healthz, metrics ${url}/metrics` });
-      } catch (err) {
-        this.write({ kind: 'error', time: this.iso(), event: 'http-failed', message: 'the HTTP server (dashboard, /healthz, /metrics) could not listen; the daemon runs without it', error: loggedError('http', err) });
-      }
-    }
+    await this.listenHttp();
     await Promise.all([...this.loops.values()].map((l) => l.backfill(nowMs, this.config.history.backfillS)));
     if (isObservable(this.deps.queue)) this.unsubscribe = this.deps.queue.subscribe((e) => this.onJobEvent(e));
     this.deps.queue.process((job) => this.runJob(job));
     this.campaign();
     this.schedule(0);
+  }
+
+  private httpTried = false;
+
+  /**
+   * Starts the HTTP server (dashboard, /healthz, /metrics) if the config has one; `start` does it too. Failing to
+   * listen (port in use) is logged and the daemon runs without it. Returns its URL.
+   */
+  async listenHttp(): Promise<string | undefined> {
+    if (!this.deps.http || this.httpTried) return this.deps.http?.url;
+    this.httpTried = true;
+    try {
+      const url = await this.deps.http.listen();
+      this.write({ kind: 'daemon', time: this.iso(), event: 'http-listening', message: `dashboard ${url}/ui, health ${url}/healthz, metrics ${url}/metrics` });
+      return url;
+    } catch (err) {
+      this.write({ kind: 'error', time: this.iso(), event: 'http-failed', message: 'the HTTP server (dashboard, /healthz, /metrics) could not listen; the daemon runs without it', error: loggedError('http', err) });
+      return undefined;
+    }
   }
 
   /** A dry-run daemon never campaigns: it must not hold the Lease/lock a daemon that acts needs. */
