@@ -29,6 +29,8 @@ export interface LocalWorldOptions {
   readonly latencyTargetP95Ms?: number;
   readonly maxReplicas?: number;
   readonly minWarmReplicas?: number;
+  /** Replicas started (and warm) before the load begins; 0: what the last 30 s of history needed. Default 0. */
+  readonly initialReplicas?: number;
   /** Wait before each replica's process starts, standing in for GPU node start. Default 4000. */
   readonly provisionDelayMs?: number;
   /** Daemon tick, seconds. Default 1. */
@@ -66,6 +68,7 @@ export const LOCAL_WORLD_DEFAULTS = {
   latencyTargetP95Ms: 250,
   maxReplicas: 8,
   minWarmReplicas: 1,
+  initialReplicas: 0,
   provisionDelayMs: 4000,
   tickS: 1,
   stepS: 2,
@@ -103,6 +106,7 @@ export function resolveWorldOptions(o: LocalWorldOptions): ResolvedWorldOptions 
     latencyTargetP95Ms: num('latencyTargetP95Ms', d.latencyTargetP95Ms, 1, 600_000),
     maxReplicas: num('maxReplicas', d.maxReplicas, 1, 64, true),
     minWarmReplicas: num('minWarmReplicas', d.minWarmReplicas, 0, 64, true),
+    initialReplicas: num('initialReplicas', d.initialReplicas, 0, 64, true),
     provisionDelayMs: num('provisionDelayMs', d.provisionDelayMs, 0, 600_000, true),
     tickS: num('tickS', d.tickS, 0.1, 60),
     stepS: num('stepS', d.stepS, 1, 600, true),

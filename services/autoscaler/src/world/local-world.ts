@@ -192,7 +192,7 @@ export class LocalWorld {
       // Start warm: the replicas the last minute of history needed, before any load arrives.
       const recent = history.countsPerS.slice(-30);
       const recentPerS = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : 0;
-      const initial = Math.min(o.maxReplicas, Math.max(o.minWarmReplicas, 1, Math.ceil(recentPerS / (o.capacityPerReplicaPerS * 0.7))));
+      const initial = Math.min(o.maxReplicas, o.initialReplicas > 0 ? o.initialReplicas : Math.max(o.minWarmReplicas, 1, Math.ceil(recentPerS / (o.capacityPerReplicaPerS * 0.7))));
       // The URL is printed first; the page is up while the first replicas warm.
       const dashboardUrl = `http://127.0.0.1:${httpPort}/ui`;
       onReady({ dashboardUrl, lbUrl });
