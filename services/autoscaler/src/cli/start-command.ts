@@ -68,8 +68,19 @@ export async function start(argv: readonly string[], out: (s: string) => void, i
     );
   }
   const signals = io.signals ?? process;
-  const onInt = (): void => world.stop('SIGINT');
-  const onTerm = (): void => world.stop('SIGTERM');
+  let asked = 0;
+  const ask = (signal: 'SIGINT' | 'SIGTERM'): void => {
+    asked++;
+    if (asked === 1) {
+      if (!json) out(`\n${signal}: stopping the load, the daemon, the replicas and the load balancer (${signal} again to exit at once)`);
+      world.stop(signal);
+    } else if (io.signals === undefined) {
+      // The provider SIGKILLs its replica processes when this process exits.
+      process.exit(130);
+    }
+  };
+  const onInt = (): void => ask('SIGINT');
+  const onTerm = (): void => ask('SIGTERM');
   signals.on('SIGINT', onInt);
   signals.on('SIGTERM', onTerm);
   try {
