@@ -154,7 +154,7 @@ export class LocalWorld {
               minWarmReplicas: o.minWarmReplicas,
               maxReplicas: o.maxReplicas,
               horizonS: o.horizonS,
-              scaleDownStabilizationS: 20,
+              scaleDownStabilizationS: 45,
               stepS: o.stepS,
               target: { modelFile: o.modelSource, provisionDelayMs: o.provisionDelayMs, args: ['--providers', 'cpu', '--spec', specFile, '--opt-cache', join(runDir, 'opt'), '--threads', '1', ...o.agentArgs] },
             },
