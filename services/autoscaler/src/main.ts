@@ -1,7 +1,8 @@
 import { TraceFormatError, ValidationError, WarmpoolError } from '@warmpool/domain';
 import { simulate, SIMULATE_USAGE } from './cli/simulate-command.js';
 import { UsageError } from './cli/usage-error.js';
-import { start } from './cli/start-command.js';
+import { start, START_USAGE } from './cli/start-command.js';
+import { demo } from './cli/demo-command.js';
 import { bench } from './cli/bench-command.js';
 import { backtestCommand } from './cli/backtest-command.js';
 import { configCommand, CONFIG_USAGE } from './cli/config-command.js';
@@ -15,7 +16,8 @@ usage:
   ${SIMULATE_USAGE}
   warmpool backtest --trace FILE [--horizon-steps N] [--quantile 0.95] [--json]
   warmpool bench planner [--models 1000] [--json]
-  warmpool start        the demo on the embedded default (what npm start runs)
+  ${START_USAGE}
+  warmpool demo [--trace FILE] [--speed 120] [--no-pace]   the planner alone on a trace (simulator, no processes)
   ${CONFIG_USAGE}
   ${RUN_USAGE}
   ${DECISIONS_USAGE}
@@ -25,7 +27,8 @@ type Command = (argv: readonly string[], out: (s: string) => void) => number | P
 
 const COMMANDS: Record<string, Command> = {
   simulate,
-  start,
+  start: (argv, out) => start(argv, out),
+  demo,
   bench,
   backtest: backtestCommand,
   config: configCommand,

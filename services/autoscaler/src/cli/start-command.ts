@@ -1,65 +1,95 @@
-import { basename, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { createForecaster } from '@warmpool/forecast';
-import type { Decision, ModelSpec } from '@warmpool/domain';
-import { perSecondDemand, POLICIES, predictivePolicy, simConfigFor, simulatePolicies, runSimulation } from '@warmpool/sim';
-import { DecisionWriter } from '../decision-log/decision-writer.js';
-import { toDecisionRecord } from '../decision-log/decision-record.js';
-import { numberFlag, parseFlags } from './parse-flags.js';
-import { readTraceFile } from './read-trace-file.js';
-import { renderTable } from './simulate-command.js';
+import type { Writable } from 'node:stream';
+import { LocalWorld } from '../world/local-world.js';
+import { LOCAL_WORLD_DEFAULTS, type LocalWorldOptions } from '../world/local-world-options.js';
+import { formatWorldSummary } from '../world/world-summary.js';
+import { choiceFlag, numberFlag, parseFlags } from './parse-flags.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-/** The bundled real trace the demo replays (Azure LLM inference, 1-s bins, 58 min). */
-export const DEMO_TRACE = resolve(here, '../../../../fixtures/traces/azure_llm_conv_1s.csv');
+const d = LOCAL_WORLD_DEFAULTS;
+export const START_USAGE =
+  'warmpool start [--duration-s 100] [--speed 200] [--trace FILE --replay-from-s S] [--peak-per-s 40] [--provision-delay-ms 4000] [--port 9464] [--format auto|json|text] [--holds]\n' +
+  '                       the local world (what npm start runs): load balancer, replica processes, the daemon and its dashboard, a real trace replayed as load';
 
 const FLAGS = {
   trace: { type: 'string' },
+  'replay-from-s': { type: 'string' },
+  'duration-s': { type: 'string' },
+  'history-s': { type: 'string' },
   speed: { type: 'string' },
+  'peak-per-s': { type: 'string' },
+  'capacity-per-s': { type: 'string' },
+  'provision-delay-ms': { type: 'string' },
+  'max-replicas': { type: 'string' },
+  port: { type: 'string' },
+  seed: { type: 'string' },
   format: { type: 'string' },
-  'no-pace': { type: 'boolean' },
+  holds: { type: 'boolean' },
 } as const;
 
+/** Process signals the command listens to; injected so tests do not touch the process. */
+export interface StartSignals {
+  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+}
+
 /**
- * The demo on the embedded default: replays a bundled real trace (time-compressed) through warmpool's planner,
- * printing every scale decision as it is made, then compares with the reactive baselines and the oracle.
+ * `warmpool start`: the local world on its defaults. First line: the dashboard URL; then the daemon's decisions
+ * (readable on a terminal, JSON lines otherwise) as replicas are scaled ahead of the replayed trace; at the end (or
+ * on SIGINT/SIGTERM) everything is closed and a short summary is printed.
  */
-export async function start(argv: readonly string[], out: (s: string) => void): Promise<number> {
+export async function start(argv: readonly string[], out: (s: string) => void, io: { stdout?: Writable & { isTTY?: boolean }; signals?: StartSignals } = {}): Promise<number> {
   const v = parseFlags('start', argv, FLAGS);
-  const file = typeof v.trace === 'string' ? v.trace : DEMO_TRACE;
-  const speed = numberFlag(v, 'speed', 120, { min: 1, max: 1e6 });
-  const format = v.format === 'json' || v.format === 'text' ? v.format : 'auto';
-  const trace = readTraceFile(file);
-  const demand = perSecondDemand(trace, 'uniform');
-  const config = simConfigFor(demand, trace.binS, {});
-  const decisions: { d: Decision; spec: ModelSpec }[] = [];
-  const factory = predictivePolicy({
-    makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS }),
-    modelName: 'llm-chat',
-    onDecision: (d, spec) => {
-      if (d.action !== 'hold') decisions.push({ d, spec });
-    },
+  const opt = (name: string, def: number, min: number, max: number, integer = false): number => numberFlag(v, name, def, { min, max, integer });
+  const options: LocalWorldOptions = {
+    ...(typeof v.trace === 'string' ? { tracePath: v.trace, replayFromS: opt('replay-from-s', 0, 0, 1e9) } : { replayFromS: opt('replay-from-s', d.replayFromS, 0, 1e9) }),
+    durationS: opt('duration-s', d.durationS, 1, 86_400),
+    historyS: opt('history-s', d.historyS, 0, 86_400),
+    speedX: opt('speed', d.speedX, 0.01, 100_000),
+    peakPerS: opt('peak-per-s', d.peakPerS, 0.1, 2000),
+    capacityPerReplicaPerS: opt('capacity-per-s', d.capacityPerReplicaPerS, 0.01, 1e6),
+    provisionDelayMs: opt('provision-delay-ms', d.provisionDelayMs, 0, 600_000, true),
+    maxReplicas: opt('max-replicas', d.maxReplicas, 1, 64, true),
+    httpPort: opt('port', d.httpPort, 0, 65535, true),
+    seed: opt('seed', d.seed, 0, 2 ** 32 - 1, true),
+    format: choiceFlag(v, 'format', ['auto', 'json', 'text'] as const, 'auto'),
+    printHolds: v.holds === true,
+  };
+  const stdout = io.stdout ?? process.stdout;
+  const json = options.format === 'json' || (options.format === 'auto' && !stdout.isTTY);
+  const world = await LocalWorld.start(options, { stdout }, ({ dashboardUrl }) => {
+    if (json) stdout.write(JSON.stringify({ kind: 'world', time: new Date().toISOString(), event: 'dashboard', url: dashboardUrl }) + '\n');
+    else out(`warmpool start: dashboard at ${dashboardUrl}  (Ctrl-C stops)`);
   });
-  runSimulation(demand, config, factory, { traceName: basename(file) });
-  out(
-    `warmpool demo: replaying ${basename(file)} (${(demand.length / 60).toFixed(0)} min of real traffic) at ${speed}x through the planner.\n` +
-      `Each replica serves ${config.capacityPerS.toFixed(2)} req/s and takes ${config.leadS} s from request to warm; ` +
-      `the planner scales one lead time ahead of predicted demand. Decisions:\n`,
-  );
-  const writer = new DecisionWriter(process.stdout, format);
-  const t0 = Date.now();
-  const pace = v['no-pace'] !== true;
-  for (const { d, spec } of decisions) {
-    if (pace) {
-      const due = t0 + (d.atS * 1000) / speed;
-      const wait = due - Date.now();
-      if (wait > 0) await sleep(wait);
-    }
-    writer.write(toDecisionRecord(d, (s) => new Date(t0 + s * 1000), spec));
+  const o = world.options;
+  if (!json) {
+    out(
+      `Replaying ${o.tracePath.split('/').pop()} from t=${o.replayFromS} s at ${o.speedX}x for ${o.durationS} s (busiest second ${o.peakPerS} req/s) through the load balancer ${world.lbUrl};\n` +
+        `each replica (${o.modelSource}) is planned for ${o.capacityPerReplicaPerS} req/s and starts after a ${o.provisionDelayMs} ms provisioning delay + process start, model load and warm-up.\n` +
+        `The daemon backfilled ${o.historyS} s of the same trace (the part before the replay) and scales ahead of the forecast; decisions:`,
+    );
   }
-  const names = Object.keys(POLICIES).filter((n) => n !== 'static');
-  const results = simulatePolicies(demand, config, names, POLICIES, { traceName: basename(file) });
-  out(`\nSame trace, every policy (violating = requests above ready capacity; cost = replica-seconds):\n${renderTable(results)}`);
-  return 0;
+  const signals = io.signals ?? process;
+  let asked = 0;
+  const ask = (signal: 'SIGINT' | 'SIGTERM'): void => {
+    asked++;
+    if (asked === 1) {
+      if (!json) out(`\n${signal}: stopping the load, the daemon, the replicas and the load balancer (${signal} again to exit at once)`);
+      world.stop(signal);
+    } else if (io.signals === undefined) {
+      // The provider SIGKILLs its replica processes when this process exits.
+      process.exit(130);
+    }
+  };
+  const onInt = (): void => ask('SIGINT');
+  const onTerm = (): void => ask('SIGTERM');
+  signals.on('SIGINT', onInt);
+  signals.on('SIGTERM', onTerm);
+  try {
+    const result = await world.finished;
+    if (json) stdout.write(JSON.stringify({ kind: 'world', time: new Date().toISOString(), event: 'summary', endedBy: result.endedBy, ...result.summary, outcomes: undefined, replicaPids: result.replicaPids }) + '\n');
+    else out(`\n${result.endedBy}; everything is closed. Summary:\n${formatWorldSummary(result.summary)}`);
+    return 0;
+  } finally {
+    signals.off('SIGINT', onInt);
+    signals.off('SIGTERM', onTerm);
+  }
 }

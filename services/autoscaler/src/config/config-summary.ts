@@ -13,7 +13,7 @@ export function configSummary(c: WarmpoolConfig): string {
   const lines = [
     `provider ${c.provider.kind}; history ${c.history.kind}${c.history.kind !== 'none' ? ` (backfill ${c.history.backfillS / 3600} h)` : ''}; queue ${c.queue.kind}${c.queue.redisUrl ? ` (${c.queue.redisUrl.replace(/\/\/[^@/]*@/, '//***@')})` : ''}; ` +
       `leader election ${c.leaderElection.kind}; tick ${c.tickS} s${c.dryRun ? '; DRY RUN' : ''}${c.gpuBudgetBytes !== undefined ? `; GPU budget ${(c.gpuBudgetBytes / 2 ** 30).toFixed(1)} GiB` : ''}`,
-    `decision log: stdout${c.decisionLog.file ? ` + ${c.decisionLog.file}` : ''}${c.decisionLog.redisStreamKey ? ` + Redis stream ${c.decisionLog.redisStreamKey}` : ''}`,
+    `decision log: stdout${c.decisionLog.file ? ` + ${c.decisionLog.file}` : ''}${c.decisionLog.redisStreamKey ? ` + Redis stream ${c.decisionLog.redisStreamKey}` : ''}${c.http ? `; HTTP (dashboard /ui, /healthz, /metrics) on ${c.http.host}:${c.http.port}` : ''}`,
     `${c.models.length} model${c.models.length === 1 ? '' : 's'}:`,
     ...c.models.map(
       (m) =>

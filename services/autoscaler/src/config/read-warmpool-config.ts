@@ -6,6 +6,7 @@ import { readKubernetesTarget } from '@warmpool/provider-kubernetes';
 import type {
   DecisionLogConfig,
   HistoryConfig,
+  HttpConfig,
   HistoryKind,
   LeaderElectionConfig,
   LeaderElectionKind,
@@ -17,7 +18,7 @@ import type {
   WarmpoolConfig,
 } from './warmpool-config.js';
 
-export const TOP_LEVEL_KEYS = ['tickS', 'dryRun', 'gpuBudgetBytes', 'models', 'provider', 'history', 'queue', 'decisionLog', 'leaderElection'] as const;
+export const TOP_LEVEL_KEYS = ['tickS', 'dryRun', 'gpuBudgetBytes', 'models', 'provider', 'history', 'queue', 'decisionLog', 'leaderElection', 'http'] as const;
 export const MODEL_EXTRA_KEYS = ['target', 'stepS', 'warmupSpec', 'historyQuery'] as const;
 const HTTP_URL = /^https?:\/\/[^\s/]+(\/[^\s]*)?$/;
 const REDIS_URL = /^rediss?:\/\/[^\s]+$/;
@@ -163,6 +164,24 @@ function readLeaderElection(r: FieldReader, queue: QueueConfig, provider: Provid
   };
 }
 
+const HOST = /^(localhost|\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*|[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)$/;
+
+/** `http:` — absent or `false`: no server; `true`: 127.0.0.1:9464; a mapping: `{ host, port }`. */
+function readHttp(r: FieldReader, raw: unknown): HttpConfig | undefined {
+  if (raw === undefined || raw === false || raw === null) return undefined;
+  if (raw === true) return { host: '127.0.0.1', port: 9464 };
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    r.issues.push({ path: 'http', value: raw, allowed: 'true, false, or a mapping { host, port }' });
+    return undefined;
+  }
+  const h = r.child('http');
+  h.rejectUnknown(['host', 'port']);
+  return {
+    host: h.string('host', { default: '127.0.0.1', pattern: HOST, patternText: 'an IP address or host name to bind, such as 127.0.0.1 (loopback) or 0.0.0.0 (all interfaces)' }),
+    port: h.number('port', { default: 9464, min: 0, max: 65535, integer: true }),
+  };
+}
+
 function readTarget(m: FieldReader, provider: ProviderConfig, model: string, baseDir: string): ModelTarget {
   const t = m.child('target');
   if (provider.kind === 'kubernetes') return { kind: 'kubernetes', kubernetes: readKubernetesTarget(t) };
@@ -246,6 +265,7 @@ export function readWarmpoolConfig(input: unknown, source: string, baseDir: stri
     });
   }
   const history = readHistory(r.child('history'), r.raw('history'), baseDir, env, models);
+  const http = readHttp(r, r.raw('http'));
   if (r.issues.length > 0) throw new ValidationError(r.issues, source);
-  return { source, tickS, dryRun, gpuBudgetBytes, models, provider, history, queue, decisionLog, leaderElection };
+  return { source, tickS, dryRun, gpuBudgetBytes, models, provider, history, queue, decisionLog, leaderElection, ...(http ? { http } : {}) };
 }

@@ -80,6 +80,14 @@ export interface LeaderElectionConfig {
   readonly redisUrl: string | undefined;
 }
 
+/** `http:` — the daemon's own server (`/ui` dashboard, `/healthz`, `/metrics`); absent: no server. */
+export interface HttpConfig {
+  /** Address to bind; default 127.0.0.1 (loopback). */
+  readonly host: string;
+  /** TCP port; default 9464; 0 lets the OS pick. */
+  readonly port: number;
+}
+
 /** The whole `warmpool.yaml`, validated, with defaults filled and paths resolved. */
 export interface WarmpoolConfig {
   /** The file it was read from (for messages). */
@@ -93,4 +101,6 @@ export interface WarmpoolConfig {
   readonly queue: QueueConfig;
   readonly decisionLog: DecisionLogConfig;
   readonly leaderElection: LeaderElectionConfig;
+  /** The daemon's HTTP server; undefined (the default): none. */
+  readonly http?: HttpConfig | undefined;
 }

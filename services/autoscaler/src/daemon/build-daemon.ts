@@ -8,6 +8,8 @@ import { AwsAutoScalingProvider } from '@warmpool/provider-aws';
 import { KubernetesEventRecorder, KubernetesLeaseElector, KubernetesReplicaProvider, loadKubeConfig, type KubernetesTarget, type RetryPolicy } from '@warmpool/provider-kubernetes';
 import { BullMqScaleQueue, InProcessScaleQueue, RedisDecisionStream, RedisLeaderLock, systemClock, type TimerClock } from '@warmpool/queue';
 import { createHistorySource } from '@warmpool/history';
+import type { Forecaster } from '@warmpool/domain';
+import { DaemonHttpServer } from '../http/daemon-http-server.js';
 import type { HistoryConfig, ModelConfig, WarmpoolConfig } from '../config/warmpool-config.js';
 import { Daemon, type DaemonDeps } from './daemon.js';
 import { loggedError, type DaemonLogRecord } from './daemon-record.js';
@@ -30,6 +32,8 @@ export interface DaemonFactories {
   readonly createHistory?: (config: HistoryConfig, models: readonly ModelConfig[]) => HistorySource;
   /** Builds the provider for `provider.kind: local`. Default: LocalProcessProvider (warmpool-agent processes). */
   readonly createLocalProvider?: (config: WarmpoolConfig) => ReplicaProvider;
+  /** Builds each model's forecaster. Default: the ensemble with the planner's quantile and step. */
+  readonly makeForecaster?: (quantile: number, stepS: number) => Forecaster;
 }
 
 export interface BuildDaemonOptions extends DaemonFactories {
@@ -38,6 +42,10 @@ export interface BuildDaemonOptions extends DaemonFactories {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where decisions are printed. Default process.stdout. */
   readonly stdout?: Writable & { isTTY?: boolean };
+  /** Leave plain holds off stdout (the local world's terminal); default false. */
+  readonly stdoutSkipsHolds?: boolean;
+  /** More destinations of the decision log (the local world keeps its decisions for the summary). */
+  readonly extraSinks?: readonly RecordSink[];
   readonly clock?: TimerClock;
   /** Kubernetes client config (tests point it at the fake); default from `provider.inCluster` / `kubeconfigPath`. */
   readonly kubeConfig?: KubeConfig;
@@ -66,11 +74,20 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
   const identity = identityOf(config, env);
   const closers: (() => Promise<void>)[] = [];
 
-  const sinks: RecordSink[] = [new StreamSink(o.stdout ?? process.stdout, config.decisionLog.format)];
+  const sinks: RecordSink[] = [new StreamSink(o.stdout ?? process.stdout, config.decisionLog.format, 'stdout', o.stdoutSkipsHolds ?? false), ...(o.extraSinks ?? [])];
   if (config.decisionLog.file) sinks.push(new FileSink(config.decisionLog.file));
   if (config.decisionLog.redisStreamKey) {
     const stream = new RedisDecisionStream({ redisUrl: config.decisionLog.redisUrl!, key: config.decisionLog.redisStreamKey });
     sinks.push(new RedisStreamSink(stream, config.decisionLog.redisStreamKey));
+  }
+  let http: DaemonHttpServer | undefined;
+  if (config.http) {
+    http = new DaemonHttpServer({
+      host: config.http.host,
+      port: config.http.port,
+      onError: (err) => write({ kind: 'error', time: iso(), event: 'dashboard-error', message: 'the dashboard refused a record', error: loggedError('dashboard', err) }),
+    });
+    sinks.push(http.sink);
   }
   const log = new DecisionLog(sinks);
   const write = (r: DaemonLogRecord): void => log.write(r);
@@ -162,7 +179,8 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
       demandFeed,
       leadership,
       log,
-      makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS }),
+      makeForecaster: o.makeForecaster ?? ((quantile, stepS) => createForecaster('ensemble', { quantile, stepS })),
+      ...(http ? { http } : {}),
       ...(recordEvent ? { recordEvent } : {}),
       closers,
     },

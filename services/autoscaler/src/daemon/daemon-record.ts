@@ -17,7 +17,7 @@ export type Acted =
 
 /** A typed error as logged: the stage it happened in, its `code`, and the message. */
 export interface LoggedError {
-  readonly stage: 'demand' | 'history' | 'getState' | 'plan' | 'enqueue' | 'scale' | 'event' | 'leader' | 'config' | 'queue' | 'log' | 'shutdown';
+  readonly stage: 'demand' | 'history' | 'getState' | 'plan' | 'enqueue' | 'scale' | 'event' | 'leader' | 'config' | 'queue' | 'log' | 'shutdown' | 'http' | 'dashboard';
   readonly code: string;
   readonly message: string;
 }

@@ -21,6 +21,8 @@ export interface DaemonDeps {
   readonly makeForecaster: (quantile: number, stepS: number) => Forecaster;
   readonly recordEvent?: (model: ModelConfig, decision: Decision) => Promise<void>;
   readonly planner?: Partial<PlannerOptions>;
+  /** The daemon's HTTP server (dashboard, /healthz, /metrics): listens on start, closed on stop. */
+  readonly http?: { readonly url: string | undefined; listen(): Promise<string>; close(): Promise<void> };
   /** Closed on stop, after the queue and the provider (Redis connections, watchers). */
   readonly closers?: readonly (() => Promise<void>)[];
 }
@@ -70,6 +72,11 @@ export class Daemon {
     return this.dryRunFlag || this.config.dryRun;
   }
 
+  /** `http://host:port` of the daemon's HTTP server once it listens; undefined without one. */
+  get httpUrl(): string | undefined {
+    return this.deps.http?.url;
+  }
+
   get currentConfig(): WarmpoolConfig {
     return this.config;
   }
@@ -115,11 +122,31 @@ export class Daemon {
       event: 'started',
       message: `${this.loops.size} model(s), provider ${this.deps.provider.name}, tick ${this.config.tickS} s, leader election ${this.deps.leadership.kind} as ${this.deps.leadership.identity}${this.dryRun ? ', DRY RUN' : ''}`,
     });
+    await this.listenHttp();
     await Promise.all([...this.loops.values()].map((l) => l.backfill(nowMs, this.config.history.backfillS)));
     if (isObservable(this.deps.queue)) this.unsubscribe = this.deps.queue.subscribe((e) => this.onJobEvent(e));
     this.deps.queue.process((job) => this.runJob(job));
     this.campaign();
     this.schedule(0);
+  }
+
+  private httpTried = false;
+
+  /**
+   * Starts the HTTP server (dashboard, /healthz, /metrics) if the config has one; `start` does it too. Failing to
+   * listen (port in use) is logged and the daemon runs without it. Returns its URL.
+   */
+  async listenHttp(): Promise<string | undefined> {
+    if (!this.deps.http || this.httpTried) return this.deps.http?.url;
+    this.httpTried = true;
+    try {
+      const url = await this.deps.http.listen();
+      this.write({ kind: 'daemon', time: this.iso(), event: 'http-listening', message: `dashboard ${url}/ui, health ${url}/healthz, metrics ${url}/metrics` });
+      return url;
+    } catch (err) {
+      this.write({ kind: 'error', time: this.iso(), event: 'http-failed', message: 'the HTTP server (dashboard, /healthz, /metrics) could not listen; the daemon runs without it', error: loggedError('http', err) });
+      return undefined;
+    }
   }
 
   /** A dry-run daemon never campaigns: it must not hold the Lease/lock a daemon that acts needs. */
@@ -239,13 +266,13 @@ export class Daemon {
   async reload(next: WarmpoolConfig): Promise<void> {
     await this.idle();
     const old = this.config;
-    const restartNeeded = (['provider', 'history', 'queue', 'decisionLog', 'leaderElection'] as const).filter((k) => JSON.stringify(old[k]) !== JSON.stringify(next[k]));
+    const restartNeeded = (['provider', 'history', 'queue', 'decisionLog', 'leaderElection', 'http'] as const).filter((k) => JSON.stringify(old[k]) !== JSON.stringify(next[k]));
     const targetChanged = next.models.some((m) => {
       const o = old.models.find((x) => x.spec.name === m.spec.name);
       return !o || JSON.stringify(o.target) !== JSON.stringify(m.target);
     });
     if (targetChanged) restartNeeded.push('provider' as never);
-    const kept = restartNeeded.length > 0 ? { ...next, provider: old.provider, history: old.history, queue: old.queue, decisionLog: old.decisionLog, leaderElection: old.leaderElection } : next;
+    const kept = restartNeeded.length > 0 ? { ...next, provider: old.provider, history: old.history, queue: old.queue, decisionLog: old.decisionLog, leaderElection: old.leaderElection, http: old.http } : next;
     const before = new Map(old.models.map((m) => [m.spec.name, JSON.stringify(m)]));
     const added: string[] = [];
     const changed: string[] = [];
@@ -314,6 +341,7 @@ export class Daemon {
       ['leadership', async () => (this.campaigning ? this.deps.leadership.stop() : undefined)],
       ['provider', () => this.deps.provider.close()],
       ['history', async () => this.deps.history?.close()],
+      ['http', async () => this.deps.http?.close()],
       ...(this.deps.closers ?? []).map((c, i): [string, () => Promise<void>] => [`closer ${i}`, c]),
     ];
     for (const [what, close] of steps) {

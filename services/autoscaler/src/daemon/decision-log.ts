@@ -32,12 +32,19 @@ export class StreamSink implements RecordSink {
   readonly name: string;
   private readonly json: boolean;
 
-  constructor(private readonly stream: Writable & { isTTY?: boolean }, format: 'auto' | 'json' | 'text' = 'auto', name = 'stdout') {
+  constructor(
+    private readonly stream: Writable & { isTTY?: boolean },
+    format: 'auto' | 'json' | 'text' = 'auto',
+    name = 'stdout',
+    /** Leave out plain holds (nothing changed, nothing noted): for a demo terminal. */
+    private readonly skipHolds = false,
+  ) {
     this.name = name;
     this.json = format === 'json' || (format === 'auto' && !stream.isTTY);
   }
 
   write(record: DaemonLogRecord): void {
+    if (this.skipHolds && record.kind === 'decision' && record.action === 'hold' && record.acted === 'none' && !record.notes?.length && !record.error) return;
     this.stream.write((this.json ? JSON.stringify(record) : formatRecordLine(record)) + '\n');
   }
 

@@ -1,0 +1,99 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { InMemoryDashboardFeed, mountDashboard, type DashboardMount } from '@warmpool/dashboard';
+import { DashboardSink } from './dashboard-sink.js';
+
+export interface DaemonHttpOptions {
+  readonly host: string;
+  /** 0: the OS picks a free port. */
+  readonly port: number;
+  /** Tick points kept per model. Default 720. */
+  readonly maxPoints?: number;
+  readonly onError?: (err: unknown) => void;
+}
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/**
+ * The daemon's own HTTP server: `/healthz` (ok while it runs), `/metrics` (Prometheus text: decisions by model,
+ * action and what was done), and the dashboard under `/ui`, fed by a decision-log sink (`sink`).
+ */
+export class DaemonHttpServer {
+  readonly feed: InMemoryDashboardFeed;
+  readonly sink: DashboardSink;
+  private readonly server: Server;
+  private mount: DashboardMount | undefined;
+  private address: string | undefined;
+  private readonly startedAtMs = Date.now();
+
+  constructor(private readonly opts: DaemonHttpOptions) {
+    this.feed = new InMemoryDashboardFeed({ maxPoints: opts.maxPoints ?? 720, maxDecisions: 100 });
+    this.sink = new DashboardSink(this.feed, opts.onError);
+    this.server = createServer((req, res) => this.handle(req, res));
+    this.mount = mountDashboard(this.server, this.feed, { basePath: '/ui', ...(opts.onError ? { onError: opts.onError } : {}) });
+  }
+
+  /** `http://host:port` once listening. */
+  get url(): string | undefined {
+    return this.address;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
+      return;
+    }
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', uptimeS: Math.round((Date.now() - this.startedAtMs) / 1000) }));
+      return;
+    }
+    if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(this.metricsText());
+      return;
+    }
+    if (path === '/') {
+      res.writeHead(302, { location: '/ui/' }).end();
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found (try /ui, /healthz, /metrics)\n');
+  }
+
+  /** Prometheus text of the decision counters. */
+  metricsText(): string {
+    const lines = ['# HELP warmpool_decisions_total Decisions made, by model, action and what was done with them.', '# TYPE warmpool_decisions_total counter'];
+    for (const [key, n] of [...this.sink.counts.entries()].sort()) {
+      const [model, action, acted] = key.split('\u0000') as [string, string, string];
+      lines.push(`warmpool_decisions_total{model="${escapeLabel(model)}",action="${escapeLabel(action)}",acted="${escapeLabel(acted)}"} ${n}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    const a = this.server.address() as AddressInfo;
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    this.address = `http://${host}:${a.port}`;
+    return this.address;
+  }
+
+  /** Ends the event streams, then closes the server (idle keep-alive sockets too). */
+  async close(): Promise<void> {
+    this.mount?.unmount();
+    this.mount = undefined;
+    if (!this.server.listening) return;
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}

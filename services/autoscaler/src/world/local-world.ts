@@ -1,0 +1,274 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { ValidationError, WarmpoolError } from '@warmpool/domain';
+import { createForecaster } from '@warmpool/forecast';
+import { LoadBalancerServer } from '@warmpool/load-balancer';
+import { readTraceCsv, sliceTrace, summarizeLoad, TraceLoadGenerator, type LoadRunResult } from '@warmpool/loadgen';
+import { LocalProcessProvider, portIsFree } from '@warmpool/provider-local';
+import { readWarmpoolConfig } from '../config/read-warmpool-config.js';
+import type { WarmpoolConfig } from '../config/warmpool-config.js';
+import { buildDaemon } from '../daemon/build-daemon.js';
+import type { Daemon } from '../daemon/daemon.js';
+import type { DaemonDecisionRecord, DaemonLogRecord } from '../daemon/daemon-record.js';
+import { StreamSink, type RecordSink } from '../daemon/decision-log.js';
+import { createLocalProcessProvider } from '../daemon/local-provider-factory.js';
+import { compressTrace, historyCsv } from './compressed-history.js';
+import { resolveWorldOptions, type LocalWorldOptions, type ResolvedWorldOptions } from './local-world-options.js';
+import { summarizeWorld, type PoolEvent, type WorldSummary } from './world-summary.js';
+
+/** What a finished run hands back. */
+export interface LocalWorldResult {
+  readonly summary: WorldSummary;
+  readonly load: LoadRunResult;
+  readonly decisions: readonly DaemonDecisionRecord[];
+  readonly pool: readonly PoolEvent[];
+  /** Pids of every replica process the run started (all ended by then). */
+  readonly replicaPids: readonly number[];
+  /** Wall ms of the replay start (trace second `replayFromS`). */
+  readonly replayStartMs: number;
+  /** Why it ended: the replay finished, or a signal / stop() cut it short. */
+  readonly endedBy: string;
+}
+
+export interface LocalWorldIo {
+  /** The daemon's decision log and the world's replica lines. Default process.stdout. */
+  readonly stdout?: Writable & { isTTY?: boolean };
+}
+
+/** Keeps the decision records of the run for the summary. */
+class MemoryDecisionSink implements RecordSink {
+  readonly name = 'local-world';
+  readonly decisions: DaemonDecisionRecord[] = [];
+  write(r: DaemonLogRecord): void {
+    if (r.kind === 'decision') this.decisions.push(r);
+  }
+  async close(): Promise<void> {}
+}
+
+/**
+ * The embedded default, in one process: a load balancer on 127.0.0.1, replicas as `warmpool-agent serve` processes
+ * (LocalProcessProvider, with a provisioning delay standing in for GPU node start), the daemon (the same Daemon and
+ * ModelLoop as `warmpool run`: in-process queue, live demand from the load balancer, history backfilled from the
+ * earlier part of the trace) with its dashboard at `/ui`, and a TraceLoadGenerator replaying the trace against the
+ * load balancer, time-compressed. `start()` returns once everything runs; `finished` resolves after the replay ends
+ * (or `stop()`), with every process, port and timer closed.
+ */
+export class LocalWorld {
+  readonly options: ResolvedWorldOptions;
+  readonly config: WarmpoolConfig;
+  readonly lbUrl: string;
+  readonly dashboardUrl: string;
+  readonly finished: Promise<LocalWorldResult>;
+  private stopReason: string | undefined;
+  private generator: TraceLoadGenerator | undefined;
+
+  private constructor(
+    options: ResolvedWorldOptions,
+    config: WarmpoolConfig,
+    lbUrl: string,
+    dashboardUrl: string,
+    run: (world: LocalWorld) => Promise<LocalWorldResult>,
+  ) {
+    this.options = options;
+    this.config = config;
+    this.lbUrl = lbUrl;
+    this.dashboardUrl = dashboardUrl;
+    this.finished = run(this);
+  }
+
+  /** Ends the run early (SIGINT/SIGTERM): no more load, then the daemon, replicas and load balancer close. */
+  stop(reason = 'stop'): void {
+    this.stopReason ??= reason;
+    this.generator?.stop();
+  }
+
+  /** Builds and starts the world; `onReady` gets the dashboard URL before anything is printed by the daemon. */
+  static async start(input: LocalWorldOptions = {}, io: LocalWorldIo = {}, onReady: (world: { dashboardUrl: string; lbUrl: string }) => void = () => undefined): Promise<LocalWorld> {
+    const o = resolveWorldOptions(input);
+    const stdout = io.stdout ?? process.stdout;
+    const ownRunDir = o.runDir === undefined;
+    const runDir = o.runDir ?? mkdtempSync(join(tmpdir(), 'warmpool-world-'));
+    mkdirSync(runDir, { recursive: true });
+    const closers: (() => Promise<void>)[] = [];
+    const cleanup = async (): Promise<void> => {
+      while (closers.length) await closers.pop()!().catch(() => undefined);
+      if (ownRunDir) rmSync(runDir, { recursive: true, force: true });
+    };
+    try {
+      const trace = await readTraceCsv(o.tracePath);
+      const replayToS = o.replayFromS + o.durationS * o.speedX;
+      const historyFromS = Math.max(trace.startS, o.replayFromS - o.historyS * o.speedX);
+      const both = sliceTrace(trace, historyFromS, replayToS - historyFromS);
+      const peakBin = both.counts.reduce((m, c) => Math.max(m, c), 0);
+      const scale = peakBin > 0 ? (o.peakPerS * both.binS) / (peakBin * o.speedX) : 0;
+      const replay = sliceTrace(trace, o.replayFromS, replayToS - o.replayFromS);
+      if (replay.counts.length === 0) {
+        throw new ValidationError([{ path: 'replayFromS', value: o.replayFromS, allowed: `a trace second before the end of ${o.tracePath} (${trace.startS + trace.counts.length * trace.binS} s)` }], 'local world options');
+      }
+      const history = compressTrace(trace, historyFromS, o.replayFromS, o.speedX, scale);
+      const historyFile = join(runDir, `${o.model}-history.csv`);
+      // Written again (in epoch seconds) right before the daemon starts, so it ends where the live load begins.
+      writeFileSync(historyFile, historyCsv(history));
+      const specFile = join(runDir, 'warmup-spec.json');
+      writeFileSync(specFile, JSON.stringify({ shapes: [{ batch: 1, seq: 8 }, { batch: 2, seq: 8 }], windowSize: 3, tolerance: 0.5, keepWarmIdleS: 0, budgetS: 20 }));
+
+      const pool: PoolEvent[] = [];
+      const worldLog = new StreamSink(stdout, o.format);
+      const iso = (): string => new Date().toISOString();
+      const token = randomBytes(16).toString('hex');
+      const lb = new LoadBalancerServer({
+        token,
+        pool: { slowStartMs: 0 },
+        health: { intervalMs: 500 },
+        log: (e) => {
+          const id = typeof e['replicaId'] === 'string' ? e['replicaId'] : undefined;
+          if (!id) return;
+          const joined = e['event'] === 'replica-registered';
+          if (!joined && e['event'] !== 'replica-deregistered' && e['event'] !== 'replica-removed') return;
+          pool.push({ atMs: Date.now(), replicaId: id, joined });
+          worldLog.write({ kind: 'daemon', time: iso(), model: o.model, event: String(e['event']), message: joined ? `${id} warm and serving (registered with the load balancer)` : `${id} left the load balancer` });
+        },
+      });
+      const { url: lbUrl } = await lb.listen();
+      closers.push(() => lb.close());
+
+      const httpPort = o.httpPort !== 0 && (await portIsFree(o.httpPort)) ? o.httpPort : await freePort();
+      const leadGuessS = o.provisionDelayMs / 1000;
+      const config = readWarmpoolConfig(
+        {
+          tickS: o.tickS,
+          provider: { kind: 'local', loadBalancerUrl: lbUrl, runDir },
+          http: { host: '127.0.0.1', port: httpPort },
+          history: { kind: 'csv', files: { [o.model]: historyFile }, epochOffsetS: 0, backfillS: Math.max(0, history.countsPerS.length) },
+          decisionLog: { format: o.format },
+          models: [
+            {
+              name: o.model,
+              capacityPerReplicaPerS: o.capacityPerReplicaPerS,
+              latencyTargetP95Ms: o.latencyTargetP95Ms,
+              leadTime: { provisionS: leadGuessS, loadS: 1, warmupS: 1 },
+              minWarmReplicas: o.minWarmReplicas,
+              maxReplicas: o.maxReplicas,
+              horizonS: o.horizonS,
+              scaleDownStabilizationS: 45,
+              stepS: o.stepS,
+              target: { modelFile: o.modelSource, provisionDelayMs: o.provisionDelayMs, args: ['--providers', 'cpu', '--spec', specFile, '--opt-cache', join(runDir, 'opt'), '--threads', '1', ...o.agentArgs] },
+            },
+          ],
+        },
+        'local world',
+        runDir,
+        {},
+      );
+
+      const pids = new Set<number>();
+      let provider: LocalProcessProvider | undefined;
+      const memory = new MemoryDecisionSink();
+      const env = { WARMPOOL_LB_TOKEN: token };
+      const daemon: Daemon = buildDaemon({
+        config,
+        env,
+        stdout,
+        stdoutSkipsHolds: !o.printHolds,
+        extraSinks: [memory],
+        makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS, levelHalfLifeS: Math.max(4 * stepS, 10) }),
+        createLocalProvider: (c) => {
+          provider = createLocalProcessProvider(c, env, (e) => {
+            if (typeof e['pid'] === 'number') pids.add(e['pid']);
+            if (e['event'] === 'replica-phase' && e['phase'] === 'failed') worldLog.write({ kind: 'error', time: iso(), model: o.model, event: 'replica-failed', message: JSON.stringify(e) });
+          }) as LocalProcessProvider;
+          return provider;
+        },
+      });
+      // Stops ticks, closes the queue, the provider (its replica processes) and the HTTP server; fine before start().
+      closers.push(() => daemon.stop('local world ends'));
+
+      // Start warm: the replicas the last minute of history needed, before any load arrives.
+      const recent = history.countsPerS.slice(-30);
+      const recentPerS = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : 0;
+      const initial = Math.min(o.maxReplicas, o.initialReplicas > 0 ? o.initialReplicas : Math.max(o.minWarmReplicas, 1, Math.ceil(recentPerS / (o.capacityPerReplicaPerS * 0.7))));
+      // The URL is printed first; the page is up while the first replicas warm.
+      const dashboardUrl = `http://127.0.0.1:${httpPort}/ui`;
+      onReady({ dashboardUrl, lbUrl });
+      await daemon.listenHttp();
+      const run = async (w: LocalWorld): Promise<LocalWorldResult> => {
+        let endedBy = 'the replay ended';
+        let load: LoadRunResult | undefined;
+        let replayStartMs = Date.now();
+        try {
+          await provider!.scale({ model: o.model, replicas: initial, idempotencyKey: `local-world-initial-${token}`, reason: 'MinWarmPool', message: `start warm with ${initial} replica(s)` });
+          await waitWarm(provider!, o.model, 120_000, () => w.stopReason);
+          const gen = new TraceLoadGenerator(
+            { targetUrl: lbUrl, model: o.model, trace: replay, speedX: o.speedX, scale, arrival: 'poisson', seed: o.seed, shapes: [{ batch: 1, seq: 8 }, { batch: 2, seq: 8 }], maxConcurrency: 32, timeLimitMs: Math.ceil(o.durationS * 1000 + 30_000) },
+            { latencyTargetMs: o.latencyTargetP95Ms },
+          );
+          w.generator = gen;
+          const endS = Math.floor(Date.now() / 1000 / o.stepS) * o.stepS;
+          writeFileSync(historyFile, historyCsv(history, endS - history.countsPerS.length));
+          await daemon.start();
+          replayStartMs = Date.now();
+          if (w.stopReason) gen.stop();
+          load = await gen.run();
+          if (w.stopReason) endedBy = w.stopReason;
+        } catch (err) {
+          if (!(err instanceof StopSignal)) {
+            await cleanup();
+            throw err;
+          }
+          endedBy = err.message;
+        }
+        for (const r of provider?.describe(o.model) ?? []) if (r.pid !== undefined) pids.add(r.pid);
+        await cleanup();
+        const empty: LoadRunResult = { startMs: replayStartMs, endMs: replayStartMs, planned: 0, notSent: 0, stoppedBy: 'stopped', scale, records: [], summary: summarizeLoad([], { startMs: replayStartMs }) };
+        const used = load ?? empty;
+        return {
+          summary: summarizeWorld(used, memory.decisions, pool, o.capacityPerReplicaPerS),
+          load: used,
+          decisions: memory.decisions,
+          pool,
+          replicaPids: [...pids],
+          replayStartMs,
+          endedBy,
+        };
+      };
+      return new LocalWorld(o, config, lbUrl, dashboardUrl, run);
+    } catch (err) {
+      await cleanup();
+      throw err;
+    }
+  }
+}
+
+class StopSignal extends Error {}
+
+/** Resolves once every replica asked for is ready; throws StopSignal as soon as `stopped()` says so. */
+async function waitWarm(provider: LocalProcessProvider, model: string, timeoutMs: number, stopped: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const why = stopped();
+    if (why) throw new StopSignal(why);
+    const s = await provider.getState(model);
+    const live = s.replicas.filter((r) => r.phase !== 'draining' && r.phase !== 'failed');
+    if (live.length === s.desired && live.every((r) => r.phase === 'ready')) return;
+    if (Date.now() >= deadline) {
+      throw new WarmpoolError('E_WORLD_START', `the first ${s.desired} replica(s) of ${model} were not ready within ${timeoutMs} ms: ${s.replicas.map((r) => `${r.id} ${r.phase}${r.reason ? ` (${r.reason})` : ''}`).join(', ') || 'none started'}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A port the OS calls free on 127.0.0.1 now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const port = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(port));
+    });
+  });
+}

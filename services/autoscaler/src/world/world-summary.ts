@@ -1,0 +1,103 @@
+import { countColdHits, isOk, type LoadRunResult } from '@warmpool/loadgen';
+import type { DaemonDecisionRecord } from '../daemon/daemon-record.js';
+
+/** One scale-up the daemon acted on, judged against the load that came. */
+export interface ScaleUpOutcome {
+  readonly atMs: number;
+  readonly from: number;
+  readonly to: number;
+  readonly reasons: readonly string[];
+  /** When `to` replicas were registered with the load balancer (null: never during the run). */
+  readonly readyAtMs: number | null;
+  /** First second after the decision whose requests exceeded the capacity of `from` replicas (null: never). */
+  readonly neededAtMs: number | null;
+  /** Ready before needed (or ready and never needed: `ahead` is true only when it was needed). */
+  readonly ahead: boolean;
+}
+
+export interface WorldSummary {
+  readonly requests: number;
+  readonly ok: number;
+  readonly errors: number;
+  readonly p50Ms: number | null;
+  readonly p95Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly scaleUps: number;
+  /** Scale-ups the forecast asked for (ForecastScaleAhead). */
+  readonly forecastScaleUps: number;
+  /** Scale-ups whose replicas were ready before the load needed them. */
+  readonly readyAhead: number;
+  /** Scale-ups whose replicas came after the load needed them. */
+  readonly late: number;
+  readonly coldHits: number;
+  /** The daemon's last measured lead time (request to ready), seconds, and its stages. */
+  readonly measuredLeadTimeS: number | null;
+  readonly leadTimeStagesS: Readonly<Record<string, number>> | undefined;
+  readonly outcomes: readonly ScaleUpOutcome[];
+}
+
+/** A replica joining or leaving the load balancer's pool. */
+export interface PoolEvent {
+  readonly atMs: number;
+  readonly replicaId: string;
+  readonly joined: boolean;
+}
+
+/**
+ * Sums up a local-world run: latency from the load generator, scale-ups from the decision log judged against the
+ * load that came (per second, counted at send time) and the replicas the load balancer registered, and cold hits
+ * (answers from a replica before its registration, i.e. before its warm-up converged).
+ */
+export function summarizeWorld(load: LoadRunResult, decisions: readonly DaemonDecisionRecord[], pool: readonly PoolEvent[], capacityPerReplicaPerS: number): WorldSummary {
+  const registeredAt = new Map<string, number>();
+  for (const e of pool) if (e.joined && !registeredAt.has(e.replicaId)) registeredAt.set(e.replicaId, e.atMs);
+  const perSecond = new Map<number, number>();
+  for (const r of load.records) {
+    const s = Math.floor(r.sentAtMs / 1000);
+    perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
+  }
+  const seconds = [...perSecond.keys()].sort((a, b) => a - b);
+  const sortedPool = [...pool].sort((a, b) => a.atMs - b.atMs);
+  const readyCountAt = (ms: number): number => sortedPool.filter((e) => e.atMs <= ms).reduce((n, e) => n + (e.joined ? 1 : -1), 0);
+  const outcomes: ScaleUpOutcome[] = decisions
+    .filter((d) => d.action === 'scale-up' && d.acted === 'enqueued')
+    .map((d) => {
+      const atMs = Date.parse(d.time);
+      const from = d.desired ?? d.from;
+      const readyEvent = sortedPool.find((e) => e.atMs >= atMs && e.joined && readyCountAt(e.atMs) >= d.to);
+      const needSecond = seconds.find((s) => s * 1000 >= atMs && perSecond.get(s)! > from * capacityPerReplicaPerS);
+      const readyAtMs = readyEvent?.atMs ?? null;
+      const neededAtMs = needSecond === undefined ? null : needSecond * 1000;
+      return { atMs, from, to: d.to, reasons: d.reasons, readyAtMs, neededAtMs, ahead: readyAtMs !== null && neededAtMs !== null && readyAtMs <= neededAtMs };
+    });
+  const last = [...decisions].reverse().find((d) => d.measuredLeadTimeS !== null);
+  const s = load.summary;
+  return {
+    requests: s.requests,
+    ok: load.records.filter(isOk).length,
+    errors: s.errors,
+    p50Ms: s.p50Ms,
+    p95Ms: s.p95Ms,
+    p99Ms: s.p99Ms,
+    scaleUps: outcomes.length,
+    forecastScaleUps: outcomes.filter((o) => o.reasons.includes('ForecastScaleAhead')).length,
+    readyAhead: outcomes.filter((o) => o.ahead).length,
+    late: outcomes.filter((o) => o.neededAtMs !== null && (o.readyAtMs === null || o.readyAtMs > o.neededAtMs)).length,
+    coldHits: countColdHits(load.records, registeredAt),
+    measuredLeadTimeS: last?.measuredLeadTimeS ?? null,
+    leadTimeStagesS: last?.leadTimeStagesS,
+    outcomes,
+  };
+}
+
+/** The few lines printed when the demo ends. */
+export function formatWorldSummary(s: WorldSummary): string {
+  const ms = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(1)} ms`);
+  const stages = s.leadTimeStagesS ? ` (${Object.entries(s.leadTimeStagesS).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')})` : '';
+  return [
+    `requests: ${s.requests} (${s.ok} ok, ${s.errors} failed); latency p50 ${ms(s.p50Ms)}, p95 ${ms(s.p95Ms)}, p99 ${ms(s.p99Ms)}`,
+    `scale-ups: ${s.scaleUps} (${s.forecastScaleUps} planned from the forecast); ${s.readyAhead} had their replicas ready before the load needed them, ${s.late} came late`,
+    `measured lead time (request to ready): ${s.measuredLeadTimeS === null ? 'n/a' : `${s.measuredLeadTimeS.toFixed(1)} s`}${stages}`,
+    `cold hits (requests answered by a replica before its warm-up converged): ${s.coldHits}`,
+  ].join('\n');
+}
