@@ -7,7 +7,7 @@ import { afterEach, expect, it } from 'vitest';
 import { BullMqScaleQueue, RedisUnavailableError, redactRedisUrl, type BullMqScaleQueueOptions, type ScaleJobEvent } from '../src/index.js';
 import { deleteKeys, describeWithRedis, freshPrefix, REDIS_URL, sleep } from './support/redis-test-env.js';
 import { scaleQueueConformance } from './support/scale-queue-conformance.js';
-import { TcpProxy } from './support/tcp-proxy.js';
+import { TcpProxy } from '@warmpool/testing/net';
 
 function job(id: string, runAtMs: number): ScaleJob {
   return { id, runAtMs, request: { model: 'm', replicas: 3, idempotencyKey: id, reason: 'ScaleAhead', message: 'up' } };

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
 import { RedisDecisionStream, type DecisionStreamPage, type RedisDecisionStreamOptions } from '../src/index.js';
 import { deleteKeys, describeWithRedis, freshPrefix, REDIS_URL, sleep } from './support/redis-test-env.js';
-import { TcpProxy } from './support/tcp-proxy.js';
+import { TcpProxy } from '@warmpool/testing/net';
 
 describeWithRedis('RedisDecisionStream (real Redis)', () => {
   const streams: RedisDecisionStream[] = [];

@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { ManualClock, RedisLeaderLock, type LeaderEvent, type RedisLeaderLockOptions } from '../src/index.js';
 import { deleteKeys, describeWithRedis, freshPrefix, REDIS_URL, sleep } from './support/redis-test-env.js';
-import { TcpProxy } from './support/tcp-proxy.js';
+import { TcpProxy } from '@warmpool/testing/net';
 
 async function until(cond: () => boolean, what: string, patienceMs = 5000): Promise<void> {
   const deadline = Date.now() + patienceMs;

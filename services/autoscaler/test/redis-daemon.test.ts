@@ -7,7 +7,7 @@ import { RedisStreamSink } from '../src/daemon/redis-stream-sink.js';
 import { FunctionHistory, MemorySink, T0, harness, perSecondFrom, type Harness } from './support/daemon-harness.js';
 import { REDIS_URL, deletePrefix, describeWithRedis, freshPrefix } from './support/redis-env.js';
 import { StagedProvider } from './support/staged-provider.js';
-import { TcpProxy } from './support/tcp-proxy.js';
+import { TcpProxy } from '@warmpool/testing/net';
 
 // integration tests over loopback HTTP / Redis: generous limits for a loaded machine (they take ~1 s)
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
