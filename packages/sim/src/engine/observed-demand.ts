@@ -1,8 +1,16 @@
+/** Demand of past seconds, as a policy may read it. */
+export interface PastDemand {
+  /** The current second: only seconds before it can be read. */
+  readonly now: number;
+  /** Requests in second `s` (0 before the first second); throws for `s >= now`. */
+  at(s: number): number;
+}
+
 /**
  * The past as a policy may see it: demand of seconds strictly before `now`. Reading the present or the future
  * throws, so a policy cannot cheat by accident (only the oracle is handed the future, explicitly).
  */
-export class ObservedDemand {
+export class ObservedDemand implements PastDemand {
   now = 0;
   private readonly demand: Float64Array;
 

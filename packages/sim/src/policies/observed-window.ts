@@ -1,4 +1,4 @@
-import type { ObservedDemand } from '../engine/observed-demand.js';
+import type { PastDemand } from '../engine/observed-demand.js';
 
 /**
  * Mean demand per second over the last `windowS` seconds before `now` (only the seconds that exist: before
@@ -6,7 +6,7 @@ import type { ObservedDemand } from '../engine/observed-demand.js';
  * Returns NaN when no second has been observed yet (no metric). O(windowS); callers evaluate it once per
  * controller tick, which keeps every policy O(1) amortized per simulated second.
  */
-export function observedMeanPerS(observed: ObservedDemand, now: number, windowS: number): number {
+export function observedMeanPerS(observed: PastDemand, now: number, windowS: number): number {
   const from = Math.max(0, now - windowS);
   const n = now - from;
   if (n <= 0) return Number.NaN;

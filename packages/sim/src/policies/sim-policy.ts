@@ -1,4 +1,4 @@
-import type { ObservedDemand } from '../engine/observed-demand.js';
+import type { PastDemand } from '../engine/observed-demand.js';
 
 /** Everything fixed for one simulation run. */
 export interface SimConfig {
@@ -28,7 +28,7 @@ export interface SimView {
   /** Replicas that will be ready by second `t`. */
   readyBy(t: number): number;
   /** Demand of past seconds only. */
-  readonly observed: ObservedDemand;
+  readonly observed: PastDemand;
   /** Requests waiting in the backlog (queue mode). */
   readonly backlog: number;
 }
