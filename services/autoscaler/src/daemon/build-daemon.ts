@@ -11,6 +11,7 @@ import { createHistorySource } from '@warmpool/history';
 import type { Forecaster } from '@warmpool/domain';
 import { DaemonHttpServer } from '../http/daemon-http-server.js';
 import type { HistoryConfig, ModelConfig, WarmpoolConfig } from '../config/warmpool-config.js';
+import type { ScalingPolicyName } from './baseline-policy.js';
 import { Daemon, type DaemonDeps } from './daemon.js';
 import { loggedError, type DaemonLogRecord } from './daemon-record.js';
 import { DecisionLog, StreamSink, type RecordSink } from './decision-log.js';
@@ -39,6 +40,8 @@ export interface DaemonFactories {
 export interface BuildDaemonOptions extends DaemonFactories {
   readonly config: WarmpoolConfig;
   readonly dryRun?: boolean;
+  /** Who decides: the ModelPlanner (`predictive`, default) or a baseline (`hpa`, `kpa`; the end-to-end benchmark). */
+  readonly policy?: ScalingPolicyName;
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where decisions are printed. Default process.stdout. */
   readonly stdout?: Writable & { isTTY?: boolean };
@@ -181,6 +184,7 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
       log,
       makeForecaster: o.makeForecaster ?? ((quantile, stepS) => createForecaster('ensemble', { quantile, stepS })),
       ...(http ? { http } : {}),
+      ...(o.policy ? { policy: o.policy } : {}),
       ...(recordEvent ? { recordEvent } : {}),
       closers,
     },

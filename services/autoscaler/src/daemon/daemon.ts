@@ -6,6 +6,7 @@ import { loggedError, type DaemonLogRecord } from './daemon-record.js';
 import type { DecisionLog } from './decision-log.js';
 import type { DemandFeed } from './demand-feed.js';
 import type { Leadership } from './leadership.js';
+import type { ScalingPolicyName } from './baseline-policy.js';
 import { ModelLoop, type TickResult } from './model-loop.js';
 
 /** Everything the daemon acts through, injected (buildDaemon wires the real ones from the config; tests wire fakes). */
@@ -21,6 +22,8 @@ export interface DaemonDeps {
   readonly makeForecaster: (quantile: number, stepS: number) => Forecaster;
   readonly recordEvent?: (model: ModelConfig, decision: Decision) => Promise<void>;
   readonly planner?: Partial<PlannerOptions>;
+  /** Who decides in every model loop: the ModelPlanner (`predictive`, default) or a baseline (`hpa`, `kpa`). */
+  readonly policy?: ScalingPolicyName;
   /** The daemon's HTTP server (dashboard, /healthz, /metrics): listens on start, closed on stop. */
   readonly http?: { readonly url: string | undefined; listen(): Promise<string>; close(): Promise<void> };
   /** Closed on stop, after the queue and the provider (Redis connections, watchers). */
@@ -105,6 +108,7 @@ export class Daemon {
         log: (r) => this.write(r),
         ...(this.deps.recordEvent ? { recordEvent: this.deps.recordEvent } : {}),
         jobBucketS: Math.max(60, this.config.tickS * 2),
+        ...(this.deps.policy ? { policy: this.deps.policy } : {}),
       },
       this.deps.demandFeed(m, this.config.tickS),
       this.config.tickS,

@@ -10,6 +10,8 @@ export interface DemandPoll {
   readonly peakPerS: number;
   /** Something degraded the reading (a gap, a stale source). */
   readonly note?: string;
+  /** Request counts of the complete seconds new since the last poll, oldest first (per-second feeds only). */
+  readonly seconds?: readonly number[];
 }
 
 /** One model's live demand: completed steps for the forecaster and the latest tick for the planner's safety net. */

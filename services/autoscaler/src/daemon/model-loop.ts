@@ -4,6 +4,7 @@ import { toDecisionRecord } from '../decision-log/decision-record.js';
 import type { ModelConfig } from '../config/warmpool-config.js';
 import { loggedError, type Acted, type DaemonDecisionRecord, type DaemonLogRecord, type LoggedError } from './daemon-record.js';
 import type { DemandFeed, DemandPoll } from './demand-feed.js';
+import { BaselinePolicy, type ScalingPolicyName } from './baseline-policy.js';
 import { LeadTimeEstimator } from './lead-time-estimator.js';
 import { OutcomeTracker } from './outcome-tracker.js';
 import { scaleJobId } from './scale-job-id.js';
@@ -26,6 +27,11 @@ export interface ModelLoopContext {
   readonly recordEvent?: (model: ModelConfig, decision: Decision) => Promise<void>;
   /** Width of the job id's time bucket, seconds. */
   readonly jobBucketS: number;
+  /**
+   * `predictive` (default): the ModelPlanner decides. `hpa` / `kpa`: the simulator's baseline decides every tick
+   * (the planner still runs, so the record keeps its forecast for comparison); the benchmark's switch.
+   */
+  readonly policy?: ScalingPolicyName;
 }
 
 /** How the loop may act this tick. */
@@ -59,6 +65,7 @@ export class ModelLoop {
   private lastState: ReplicaSetState | undefined;
   /** Ids of this model's jobs this process saw complete (base id → re-issues so far), bounded. */
   private readonly completedJobs = new Map<string, number>();
+  private readonly baseline: BaselinePolicy | undefined;
 
   constructor(
     config: ModelConfig,
@@ -70,6 +77,8 @@ export class ModelLoop {
     this.tickS = tickS;
     this.planner = this.newPlanner();
     this.outcomes = new OutcomeTracker(config.spec.name, config.spec.capacityPerReplicaPerS);
+    const policy = ctx.policy ?? 'predictive';
+    this.baseline = policy === 'predictive' ? undefined : new BaselinePolicy(policy, config.spec);
   }
 
   private newPlanner(): ModelPlanner {
@@ -99,6 +108,7 @@ export class ModelLoop {
         if (s.startS < fromS || s.startS >= endS) continue;
         if (!Number.isFinite(s.meanPerS)) missing++;
         this.planner.observeStep(s);
+        this.baseline?.backfill([s], stepS);
         used++;
       }
       const expected = Math.round((endS - fromS) / stepS);
@@ -156,7 +166,12 @@ export class ModelLoop {
       warmingReplicas: Math.max(0, warming),
       ...(estimate.leadTimeS !== undefined ? { measuredLeadTimeS: estimate.leadTimeS } : {}),
     });
-    const d = result.decision;
+    const base = this.baseline?.decide(poll.seconds ?? poll.steps.flatMap((s) => new Array<number>(this.config.stepS).fill(s.meanPerS)), ready, Math.max(0, warming));
+    const planned = result.decision;
+    const d: Decision = base
+      ? { ...planned, from: state.desired, to: base.to, action: base.to > state.desired ? 'scale-up' : base.to < state.desired ? 'scale-down' : 'hold', reasons: [], message: base.message }
+      : planned;
+    const reasons: readonly string[] = base ? [base.reason] : d.reasons;
     const id = `${this.name}@${nowMs}`;
     let acted: Acted = 'none';
     let jobId: string | undefined;
@@ -174,7 +189,7 @@ export class ModelLoop {
           const r = await this.ctx.queue.enqueue({
             id: jobId,
             runAtMs: nowMs,
-            request: { model: this.name, replicas: d.to, idempotencyKey: jobId, reason: d.reasons[0] ?? ReasonCode.Steady, message: d.message },
+            request: { model: this.name, replicas: d.to, idempotencyKey: jobId, reason: reasons[0] ?? ReasonCode.Steady, message: d.message },
           });
           acted = r.deduplicated ? 'deduplicated' : 'enqueued';
         } catch (err) {
@@ -189,6 +204,7 @@ export class ModelLoop {
     }
     const record: DaemonDecisionRecord = {
       ...toDecisionRecord(d, (s) => new Date(s * 1000), this.config.spec),
+      reasons,
       kind: 'decision',
       id,
       acted,

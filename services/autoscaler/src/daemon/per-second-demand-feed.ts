@@ -33,6 +33,7 @@ export class PerSecondDemandFeed implements DemandFeed {
     const firstSecond = Math.floor(series.startMs / 1000);
     const steps: StepObservation[] = [];
     const recent: number[] = [];
+    const seconds: number[] = [];
     let note: string | undefined;
     if (firstSecond > this.nextSecond) note = `DemandGap: seconds ${this.nextSecond}..${firstSecond - 1} not available from the source`;
     series.counts.forEach((count, i) => {
@@ -41,10 +42,11 @@ export class PerSecondDemandFeed implements DemandFeed {
       if (s >= nowSecond - Math.max(1, Math.round(this.tickS))) recent.push(count);
       if (s < this.nextSecond) return;
       this.aggregator!.addSecond(s, count, steps);
+      seconds.push(count);
       this.nextSecond = s + 1;
     });
     const demandPerS = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : Number.NaN;
     const peakPerS = recent.length ? Math.max(...recent) : Number.NaN;
-    return { steps, demandPerS, peakPerS, ...(note ? { note } : {}) };
+    return { steps, demandPerS, peakPerS, seconds, ...(note ? { note } : {}) };
   }
 }

@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+// npm run bench:e2e -- --trace FILE [--speed X] [--policy predictive|hpa|kpa] [--json] [--seed N] [--plot FILE]
+// Replays a trace as real HTTP requests through the local world (load balancer, replica processes, the daemon),
+// once per policy on the same trace and seed, and prints per policy: requests, SLA violations, latency percentiles,
+// spike windows, cold hits and replica-seconds. First it measures one replica's capacity (one inference at a time)
+// and scales the trace to it, so a handful of replicas saturate. Loopback only; every process is ended.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LocalProcessProvider } from '@warmpool/provider-local';
+import { parseShapes, requestBody, SeededRandom } from '@warmpool/loadgen';
+import { DEFAULT_AGENT_BIN } from '../services/autoscaler/dist/daemon/local-provider-factory.js';
+import { runPolicy, startPool } from './e2e-run.js';
+import { writePlot } from './e2e-plot.js';
+
+const here = new URL('.', import.meta.url).pathname;
+const POLICIES = ['predictive', 'hpa', 'kpa'];
+
+function fail(message) {
+  process.stderr.write(`bench:e2e: ${message}\n`);
+  process.exit(2);
+}
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      trace: { type: 'string', default: resolve(here, '../fixtures/traces/servegen_deepseek-r1_total_600s.csv') },
+      speed: { type: 'string', default: '200' },
+      from: { type: 'string', default: '66000' },
+      duration: { type: 'string', default: '100' },
+      history: { type: 'string', default: '300' },
+      policy: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      seed: { type: 'string', default: '7' },
+      shapes: { type: 'string', default: '1x64,2x64' },
+      model: { type: 'string', default: 'small-transformer' },
+      'target-ms': { type: 'string', default: '250' },
+      'provision-ms': { type: 'string', default: '4000' },
+      'peak-replicas': { type: 'string', default: '2' },
+      capacity: { type: 'string' },
+      'max-replicas': { type: 'string', default: '6' },
+      plot: { type: 'string', default: resolve(here, 'e2e-plot.svg') },
+      'no-plot': { type: 'boolean', default: false },
+    },
+    strict: true,
+  }).values;
+} catch (err) {
+  fail(`${err.message}\nusage: npm run bench:e2e -- --trace FILE [--speed X] [--policy predictive|hpa|kpa] [--json] [--seed N]`);
+}
+const num = (key, min, max) => {
+  const v = Number(args[key]);
+  if (!Number.isFinite(v) || v < min || v > max) fail(`--${key} ${args[key]}: expected a number in [${min}, ${max}]`);
+  return v;
+};
+if (args.policy !== undefined && !POLICIES.includes(args.policy)) fail(`--policy ${args.policy}: expected one of ${POLICIES.join(', ')}`);
+const policies = args.policy ? [args.policy] : POLICIES;
+let shapes;
+try {
+  shapes = parseShapes(args.shapes, '--shapes');
+} catch (err) {
+  fail(err.message);
+}
+const base = {
+  tracePath: resolve(args.trace),
+  speedX: num('speed', 0.01, 100_000),
+  replayFromS: num('from', 0, 1e10),
+  durationS: num('duration', 5, 1800),
+  historyS: num('history', 0, 86_400),
+  seed: num('seed', 0, 2 ** 32 - 1),
+  latencyTargetP95Ms: num('target-ms', 1, 600_000),
+  provisionDelayMs: num('provision-ms', 0, 600_000),
+  maxReplicas: num('max-replicas', 1, 32),
+  stepS: 2,
+  horizonS: 6,
+  shapes,
+  modelSource: args.model,
+};
+const say = (m) => process.stderr.write(`bench:e2e: ${m}\n`);
+
+/** Requests per second one replica serves, one inference at a time, closed loop for `seconds` (after 1 s settling). */
+async function measureCapacity(seconds = 5) {
+  const runDir = mkdtempSync(join(tmpdir(), 'warmpool-e2e-calibrate-'));
+  const pool = await startPool(base, runDir);
+  const provider = new LocalProcessProvider({
+    agentBinPath: DEFAULT_AGENT_BIN,
+    runDir,
+    models: [{ model: 'bench-model', modelSource: base.modelSource, agentArgs: ['--providers', 'cpu', '--spec', pool.specFile, '--opt-cache', join(runDir, 'opt'), '--threads', '1', '--max-concurrency', '1'], lbUrl: pool.lbUrl, lbToken: pool.token, provisionDelayMs: 0, maxReplicas: 1 }],
+  });
+  try {
+    await provider.scale({ model: 'bench-model', replicas: 1, idempotencyKey: 'calibrate', reason: 'MinWarmPool', message: 'calibration' });
+    await provider.waitUntilReady('bench-model', 180_000);
+    for (let i = 0; i < 100 && pool.registeredAt.size < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    const rng = new SeededRandom(1);
+    const url = `${pool.lbUrl}/v1/models/bench-model/infer`;
+    let done = 0;
+    let counting = false;
+    const stopAt = Date.now() + (seconds + 1) * 1000;
+    setTimeout(() => (counting = true), 1000);
+    const worker = async () => {
+      while (Date.now() < stopAt) {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: requestBody(shapes[rng.int(shapes.length)], rng, 1000) });
+        await res.arrayBuffer();
+        if (res.ok && counting) done++;
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    return done / seconds;
+  } finally {
+    await provider.close();
+    await pool.lb.close();
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+// Ctrl-C / SIGTERM: exit through 'exit', where the local provider kills every replica process it started.
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+const startedAt = Date.now();
+const measured = args.capacity === undefined ? await measureCapacity() : undefined;
+const capacity = args.capacity !== undefined ? num('capacity', 0.01, 1e6) : Number((measured * 0.9).toFixed(2));
+const peakReplicas = num('peak-replicas', 0.5, 32);
+// The busiest second needs `peakReplicas` replicas at the planner's 70 % target utilization.
+const peakPerS = Number((capacity * 0.7 * peakReplicas).toFixed(2));
+say(`one replica serves ${measured === undefined ? `${capacity} req/s (--capacity)` : `${measured.toFixed(1)} req/s measured; planned at ${capacity}`}; trace peak scaled to ${peakPerS} req/s`);
+
+const results = [];
+const timelines = {};
+for (const policy of policies) {
+  const { result, timeline } = await runPolicy({ ...base, policy, capacityPerReplicaPerS: capacity, peakPerS }, say);
+  results.push({ ...result, capacityPerReplicaPerS: capacity, measuredCapacityPerS: measured === undefined ? null : Number(measured.toFixed(2)), peakPerS, latencyTargetP95Ms: base.latencyTargetP95Ms });
+  timelines[policy] = timeline;
+  say(`${policy}: ${JSON.stringify(result)}`);
+}
+if (!args['no-plot'] && timelines.predictive && timelines.hpa) {
+  writePlot(args.plot, { predictive: timelines.predictive, hpa: timelines.hpa }, base.latencyTargetP95Ms);
+  say(`plot written to ${args.plot}`);
+}
+if (args.plot && !args['no-plot']) writeFileSync(args.plot.replace(/\.svg$/, '') + '-timeline.json', JSON.stringify(timelines));
+say(`wall time ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
+if (args.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+else {
+  const pad = (v, n) => String(v ?? 'n/a').padStart(n);
+  process.stdout.write(`${'policy'.padEnd(11)}${pad('requests', 9)}${pad('slaViol', 9)}${pad('p50Ms', 8)}${pad('p95Ms', 8)}${pad('p99Ms', 8)}${pad('spikeW', 8)}${pad('coldHits', 9)}${pad('replicaS', 10)}\n`);
+  for (const r of results) process.stdout.write(`${r.policy.padEnd(11)}${pad(r.requests, 9)}${pad(r.slaViolations, 9)}${pad(r.p50Ms, 8)}${pad(r.p95Ms, 8)}${pad(r.p99Ms, 8)}${pad(`${r.spikeWindows}/${r.windows}`, 8)}${pad(r.coldHits, 9)}${pad(r.replicaSeconds, 10)}\n`);
+}
