@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench:e2e -- --trace FILE [--speed X] [--policy predictive|hpa|kpa] [--json] [--seed N] [--plot FILE]
 //   [--from TRACE_S] [--duration WALL_S] [--history WALL_S] [--shapes 1x64,2x64] [--model small-transformer|FILE.onnx]
-//   [--target-ms 250] [--provision-ms 4000] [--peak-replicas 3] [--sla-share 0.7] [--capacity REQ_PER_S]
+//   [--target-ms 250] [--provision-ms 4000] [--peak-replicas 2.5] [--sla-share 0.7] [--capacity REQ_PER_S]
 //   [--max-replicas 6] [--no-plot]
 // With --json, stdout is one JSON array (progress goes to stderr). The plot needs the predictive and hpa runs.
 // Replays a trace as real HTTP requests through the local world (load balancer, replica processes, the daemon),
@@ -42,7 +42,7 @@ try {
       model: { type: 'string', default: 'small-transformer' },
       'target-ms': { type: 'string', default: '250' },
       'provision-ms': { type: 'string', default: '4000' },
-      'peak-replicas': { type: 'string', default: '3' },
+      'peak-replicas': { type: 'string', default: '2.5' },
       capacity: { type: 'string' },
       'max-replicas': { type: 'string', default: '6' },
       'sla-share': { type: 'string', default: '0.7' },
