@@ -90,3 +90,44 @@ describe('the local world, end to end', () => {
     await expect(fetch(`${world.dashboardUrl}/api/state`)).rejects.toThrow();
   }, 60_000);
 });
+
+describe('warmpool start, as a process', () => {
+  it.each([
+    ['while the first replicas warm up', '3000', '"event":"http-listening"'],
+    ['while the load runs', '300', '"event":"started"'],
+  ])('SIGINT %s ends it cleanly: exit 0, a summary, every replica process gone, nothing keeps Node alive', async (_when, provisionDelayMs, marker) => {
+    const { spawn } = await import('node:child_process');
+    const bin = join(import.meta.dirname, '../services/autoscaler/bin/warmpool.js');
+    const child = spawn(process.execPath, [bin, 'start', '--duration-s', '60', '--provision-delay-ms', provisionDelayMs, '--port', '0', '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += String(c)));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${marker} within 30 s; stdout: ${out.slice(-2000)} stderr: ${err.slice(-2000)}`)), 30_000);
+        child.stdout.on('data', (c: Buffer) => {
+          out += String(c);
+          if (out.includes(marker)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const first = JSON.parse(out.split('\n')[0]!) as { event: string; url: string };
+      expect(first).toMatchObject({ event: 'dashboard' });
+      expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ui$/);
+      expect((await fetch(`${first.url}/api/state`)).status).toBe(200);
+      child.kill('SIGINT');
+      const code = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 20_000))]);
+      expect(code, `stderr: ${err.slice(-2000)}`).toBe(0);
+      const summary = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r['event'] === 'summary')!;
+      expect(summary).toMatchObject({ endedBy: 'SIGINT', coldHits: 0 });
+      const pids = summary['replicaPids'] as number[];
+      if (provisionDelayMs === '300') expect(pids.length).toBeGreaterThan(0);
+      expect(pids.filter(alive)).toEqual([]);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
+});

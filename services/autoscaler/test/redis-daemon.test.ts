@@ -157,9 +157,11 @@ describeWithRedis('the daemon with Redis (real Redis, fresh keys per test)', () 
       await sleep(50);
     }
     await until('the catch-up scale', () => provider.applied.length > 0);
-    const enqueued = memory.decisions('a').filter((d) => d.acted === 'enqueued');
-    expect(enqueued.length).toBeGreaterThan(0);
-    expect(provider.applied[0]!.idempotencyKey).toBe(enqueued[0]!.jobId);
+    // The catch-up job is one a decision named: usually one enqueued after the outage; on a loaded machine an add
+    // that timed out during the outage (logged as an error with its job id) may still reach Redis when the client
+    // reconnects, and the next tick's add of that id is then `deduplicated`. Either way it is applied once (below).
+    const withJob = memory.decisions('a').filter((d) => d.jobId !== undefined);
+    expect(withJob.map((d) => d.jobId)).toContain(provider.applied[0]!.idempotencyKey);
     expect(new Set(provider.applied.map((r) => r.idempotencyKey)).size).toBe(provider.applied.length);
     // the stream gets records again once its connection is back
     const reader = new RedisDecisionStream({ redisUrl: REDIS_URL, key: `${prefix}:decisions` });

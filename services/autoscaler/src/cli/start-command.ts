@@ -6,7 +6,7 @@ import { choiceFlag, numberFlag, parseFlags } from './parse-flags.js';
 
 const d = LOCAL_WORLD_DEFAULTS;
 export const START_USAGE =
-  'warmpool start [--duration-s 100] [--speed 200] [--trace FILE --replay-from-s S] [--peak-per-s 24] [--provision-delay-ms 4000] [--port 9464] [--format auto|json|text] [--holds]\n' +
+  'warmpool start [--duration-s 100] [--speed 200] [--trace FILE --replay-from-s S] [--peak-per-s 40] [--provision-delay-ms 4000] [--port 9464] [--format auto|json|text] [--holds]\n' +
   '                       the local world (what npm start runs): load balancer, replica processes, the daemon and its dashboard, a real trace replayed as load';
 
 const FLAGS = {
@@ -68,13 +68,24 @@ export async function start(argv: readonly string[], out: (s: string) => void, i
     );
   }
   const signals = io.signals ?? process;
-  const onInt = (): void => world.stop('SIGINT');
-  const onTerm = (): void => world.stop('SIGTERM');
+  let asked = 0;
+  const ask = (signal: 'SIGINT' | 'SIGTERM'): void => {
+    asked++;
+    if (asked === 1) {
+      if (!json) out(`\n${signal}: stopping the load, the daemon, the replicas and the load balancer (${signal} again to exit at once)`);
+      world.stop(signal);
+    } else if (io.signals === undefined) {
+      // The provider SIGKILLs its replica processes when this process exits.
+      process.exit(130);
+    }
+  };
+  const onInt = (): void => ask('SIGINT');
+  const onTerm = (): void => ask('SIGTERM');
   signals.on('SIGINT', onInt);
   signals.on('SIGTERM', onTerm);
   try {
     const result = await world.finished;
-    if (json) stdout.write(JSON.stringify({ kind: 'world', time: new Date().toISOString(), event: 'summary', endedBy: result.endedBy, ...result.summary, outcomes: undefined }) + '\n');
+    if (json) stdout.write(JSON.stringify({ kind: 'world', time: new Date().toISOString(), event: 'summary', endedBy: result.endedBy, ...result.summary, outcomes: undefined, replicaPids: result.replicaPids }) + '\n');
     else out(`\n${result.endedBy}; everything is closed. Summary:\n${formatWorldSummary(result.summary)}`);
     return 0;
   } finally {

@@ -18,13 +18,13 @@ export interface LocalWorldOptions {
   readonly durationS?: number;
   /** Wall seconds of history backfilled before the replay (taken from the trace just before `replayFromS`). Default 300. */
   readonly historyS?: number;
-  /** Requests per wall second at the busiest bin of history + replay. Default 24. */
+  /** Requests per wall second at the busiest bin of history + replay. Default 40. */
   readonly peakPerS?: number;
   /** Model name (the load balancer's model, the replicas' `--name`). Default `tiny-transformer`. */
   readonly model?: string;
   /** Bundled model (`tiny-transformer`, `small-transformer`) or an .onnx file. Default tiny-transformer. */
   readonly modelSource?: string;
-  /** Requests per second one replica is planned for (the SLA's capacity). Default 4. */
+  /** Requests per second one replica is planned for (the SLA's capacity). Default 6. */
   readonly capacityPerReplicaPerS?: number;
   readonly latencyTargetP95Ms?: number;
   readonly maxReplicas?: number;
@@ -61,10 +61,10 @@ export const LOCAL_WORLD_DEFAULTS = {
   replayFromS: 66_000,
   durationS: 100,
   historyS: 300,
-  peakPerS: 24,
+  peakPerS: 40,
   model: 'tiny-transformer',
   modelSource: 'tiny-transformer',
-  capacityPerReplicaPerS: 4,
+  capacityPerReplicaPerS: 6,
   latencyTargetP95Ms: 250,
   maxReplicas: 8,
   minWarmReplicas: 1,

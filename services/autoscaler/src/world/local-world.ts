@@ -4,6 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
+import { ValidationError, WarmpoolError } from '@warmpool/domain';
 import { createForecaster } from '@warmpool/forecast';
 import { LoadBalancerServer } from '@warmpool/load-balancer';
 import { readTraceCsv, sliceTrace, summarizeLoad, TraceLoadGenerator, type LoadRunResult } from '@warmpool/loadgen';
@@ -64,7 +65,6 @@ export class LocalWorld {
   readonly finished: Promise<LocalWorldResult>;
   private stopReason: string | undefined;
   private generator: TraceLoadGenerator | undefined;
-  private wakeStop: (() => void) | undefined;
 
   private constructor(
     options: ResolvedWorldOptions,
@@ -84,7 +84,6 @@ export class LocalWorld {
   stop(reason = 'stop'): void {
     this.stopReason ??= reason;
     this.generator?.stop();
-    this.wakeStop?.();
   }
 
   /** Builds and starts the world; `onReady` gets the dashboard URL before anything is printed by the daemon. */
@@ -107,7 +106,9 @@ export class LocalWorld {
       const peakBin = both.counts.reduce((m, c) => Math.max(m, c), 0);
       const scale = peakBin > 0 ? (o.peakPerS * both.binS) / (peakBin * o.speedX) : 0;
       const replay = sliceTrace(trace, o.replayFromS, replayToS - o.replayFromS);
-      if (replay.counts.length === 0) throw new RangeError(`replayFromS ${o.replayFromS} is past the end of ${o.tracePath}`);
+      if (replay.counts.length === 0) {
+        throw new ValidationError([{ path: 'replayFromS', value: o.replayFromS, allowed: `a trace second before the end of ${o.tracePath} (${trace.startS + trace.counts.length * trace.binS} s)` }], 'local world options');
+      }
       const history = compressTrace(trace, historyFromS, o.replayFromS, o.speedX, scale);
       const historyFile = join(runDir, `${o.model}-history.csv`);
       // Written again (in epoch seconds) right before the daemon starts, so it ends where the live load begins.
@@ -153,7 +154,7 @@ export class LocalWorld {
               minWarmReplicas: o.minWarmReplicas,
               maxReplicas: o.maxReplicas,
               horizonS: o.horizonS,
-              scaleDownStabilizationS: 20,
+              scaleDownStabilizationS: 45,
               stepS: o.stepS,
               target: { modelFile: o.modelSource, provisionDelayMs: o.provisionDelayMs, args: ['--providers', 'cpu', '--spec', specFile, '--opt-cache', join(runDir, 'opt'), '--threads', '1', ...o.agentArgs] },
             },
@@ -183,11 +184,8 @@ export class LocalWorld {
           return provider;
         },
       });
-      let daemonStarted = false;
-      closers.push(async () => {
-        if (daemonStarted) await daemon.stop('local world ends');
-        else await provider?.close();
-      });
+      // Stops ticks, closes the queue, the provider (its replica processes) and the HTTP server; fine before start().
+      closers.push(() => daemon.stop('local world ends'));
 
       // Start warm: the replicas the last minute of history needed, before any load arrives.
       const recent = history.countsPerS.slice(-30);
@@ -197,20 +195,13 @@ export class LocalWorld {
       const dashboardUrl = `http://127.0.0.1:${httpPort}/ui`;
       onReady({ dashboardUrl, lbUrl });
       await daemon.listenHttp();
-      closers.push(async () => {
-        if (!daemonStarted) await daemon.stop('local world ends');
-      });
       const run = async (w: LocalWorld): Promise<LocalWorldResult> => {
         let endedBy = 'the replay ended';
         let load: LoadRunResult | undefined;
         let replayStartMs = Date.now();
         try {
           await provider!.scale({ model: o.model, replicas: initial, idempotencyKey: `local-world-initial-${token}`, reason: 'MinWarmPool', message: `start warm with ${initial} replica(s)` });
-          const stopped = new Promise<void>((resolve) => (w.wakeStop = resolve));
-          const ready = provider!.waitUntilReady(o.model, 120_000);
-          await Promise.race([ready, stopped]);
-          if (w.stopReason) throw new StopSignal(w.stopReason);
-          await ready;
+          await waitWarm(provider!, o.model, 120_000, () => w.stopReason);
           const gen = new TraceLoadGenerator(
             { targetUrl: lbUrl, model: o.model, trace: replay, speedX: o.speedX, scale, arrival: 'poisson', seed: o.seed, shapes: [{ batch: 1, seq: 8 }, { batch: 2, seq: 8 }], maxConcurrency: 32, timeLimitMs: Math.ceil(o.durationS * 1000 + 30_000) },
             { latencyTargetMs: o.latencyTargetP95Ms },
@@ -219,7 +210,6 @@ export class LocalWorld {
           const endS = Math.floor(Date.now() / 1000 / o.stepS) * o.stepS;
           writeFileSync(historyFile, historyCsv(history, endS - history.countsPerS.length));
           await daemon.start();
-          daemonStarted = true;
           replayStartMs = Date.now();
           if (w.stopReason) gen.stop();
           load = await gen.run();
@@ -254,6 +244,22 @@ export class LocalWorld {
 }
 
 class StopSignal extends Error {}
+
+/** Resolves once every replica asked for is ready; throws StopSignal as soon as `stopped()` says so. */
+async function waitWarm(provider: LocalProcessProvider, model: string, timeoutMs: number, stopped: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const why = stopped();
+    if (why) throw new StopSignal(why);
+    const s = await provider.getState(model);
+    const live = s.replicas.filter((r) => r.phase !== 'draining' && r.phase !== 'failed');
+    if (live.length === s.desired && live.every((r) => r.phase === 'ready')) return;
+    if (Date.now() >= deadline) {
+      throw new WarmpoolError('E_WORLD_START', `the first ${s.desired} replica(s) of ${model} were not ready within ${timeoutMs} ms: ${s.replicas.map((r) => `${r.id} ${r.phase}${r.reason ? ` (${r.reason})` : ''}`).join(', ') || 'none started'}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 /** A port the OS calls free on 127.0.0.1 now. */
 function freePort(): Promise<number> {

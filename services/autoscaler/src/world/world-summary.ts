@@ -96,7 +96,7 @@ export function formatWorldSummary(s: WorldSummary): string {
   const stages = s.leadTimeStagesS ? ` (${Object.entries(s.leadTimeStagesS).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')})` : '';
   return [
     `requests: ${s.requests} (${s.ok} ok, ${s.errors} failed); latency p50 ${ms(s.p50Ms)}, p95 ${ms(s.p95Ms)}, p99 ${ms(s.p99Ms)}`,
-    `scale-ups: ${s.scaleUps} (${s.forecastScaleUps} from the forecast, ahead of demand); ${s.readyAhead} had their replicas ready before the load needed them, ${s.late} came late`,
+    `scale-ups: ${s.scaleUps} (${s.forecastScaleUps} planned from the forecast); ${s.readyAhead} had their replicas ready before the load needed them, ${s.late} came late`,
     `measured lead time (request to ready): ${s.measuredLeadTimeS === null ? 'n/a' : `${s.measuredLeadTimeS.toFixed(1)} s`}${stages}`,
     `cold hits (requests answered by a replica before its warm-up converged): ${s.coldHits}`,
   ].join('\n');
