@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 // npm run bench:e2e -- --trace FILE [--speed X] [--policy predictive|hpa|kpa] [--json] [--seed N] [--plot FILE]
+//   [--from TRACE_S] [--duration WALL_S] [--history WALL_S] [--shapes 1x64,2x64] [--model small-transformer|FILE.onnx]
+//   [--target-ms 250] [--provision-ms 4000] [--peak-replicas 2.5] [--sla-share 0.7] [--capacity REQ_PER_S]
+//   [--max-replicas 6] [--no-plot]
+// With --json, stdout is one JSON array (progress goes to stderr). The plot needs the predictive and hpa runs.
 // Replays a trace as real HTTP requests through the local world (load balancer, replica processes, the daemon),
 // once per policy on the same trace and seed, and prints per policy: requests, SLA violations, latency percentiles,
 // spike windows, cold hits and replica-seconds. First it measures one replica's capacity (one inference at a time)
 // and scales the trace to it, so a handful of replicas saturate. Loopback only; every process is ended.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalProcessProvider } from '@warmpool/provider-local';
-import { parseShapes, requestBody, SeededRandom } from '@warmpool/loadgen';
+import { parseShapes, readTraceCsv, requestBody, SeededRandom } from '@warmpool/loadgen';
 import { DEFAULT_AGENT_BIN } from '../services/autoscaler/dist/daemon/local-provider-factory.js';
 import { runPolicy, startPool } from './e2e-run.js';
 import { writePlot } from './e2e-plot.js';
@@ -38,9 +42,10 @@ try {
       model: { type: 'string', default: 'small-transformer' },
       'target-ms': { type: 'string', default: '250' },
       'provision-ms': { type: 'string', default: '4000' },
-      'peak-replicas': { type: 'string', default: '2' },
+      'peak-replicas': { type: 'string', default: '2.5' },
       capacity: { type: 'string' },
       'max-replicas': { type: 'string', default: '6' },
+      'sla-share': { type: 'string', default: '0.7' },
       plot: { type: 'string', default: resolve(here, 'e2e-plot.svg') },
       'no-plot': { type: 'boolean', default: false },
     },
@@ -77,6 +82,12 @@ const base = {
   shapes,
   modelSource: args.model,
 };
+if (!existsSync(base.tracePath)) fail(`--trace ${args.trace}: no such file`);
+try {
+  await readTraceCsv(base.tracePath);
+} catch (err) {
+  fail(`--trace: ${err.message}`);
+}
 const say = (m) => process.stderr.write(`bench:e2e: ${m}\n`);
 
 /** Requests per second one replica serves, one inference at a time, closed loop for `seconds` (after 1 s settling). */
@@ -89,8 +100,10 @@ async function measureCapacity(seconds = 5) {
     models: [{ model: 'bench-model', modelSource: base.modelSource, agentArgs: ['--providers', 'cpu', '--spec', pool.specFile, '--opt-cache', join(runDir, 'opt'), '--threads', '1', '--max-concurrency', '1'], lbUrl: pool.lbUrl, lbToken: pool.token, provisionDelayMs: 0, maxReplicas: 1 }],
   });
   try {
+    const askedAtMs = Date.now();
     await provider.scale({ model: 'bench-model', replicas: 1, idempotencyKey: 'calibrate', reason: 'MinWarmPool', message: 'calibration' });
     await provider.waitUntilReady('bench-model', 180_000);
+    const startupS = (Date.now() - askedAtMs) / 1000;
     for (let i = 0; i < 100 && pool.registeredAt.size < 1; i++) await new Promise((r) => setTimeout(r, 50));
     const rng = new SeededRandom(1);
     const url = `${pool.lbUrl}/v1/models/bench-model/infer`;
@@ -106,7 +119,7 @@ async function measureCapacity(seconds = 5) {
       }
     };
     await Promise.all([worker(), worker()]);
-    return done / seconds;
+    return { perS: done / seconds, startupS };
   } finally {
     await provider.close();
     await pool.lb.close();
@@ -116,19 +129,27 @@ async function measureCapacity(seconds = 5) {
 
 // Ctrl-C / SIGTERM: exit through 'exit', where the local provider kills every replica process it started.
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+process.on('unhandledRejection', (err) => {
+  process.stderr.write(`bench:e2e: ${err instanceof Error ? `${err.code ?? err.name}: ${err.message}` : String(err)}\n`);
+  process.exit(1);
+});
 const startedAt = Date.now();
-const measured = args.capacity === undefined ? await measureCapacity() : undefined;
-const capacity = args.capacity !== undefined ? num('capacity', 0.01, 1e6) : Number((measured * 0.9).toFixed(2));
+const calibration = await measureCapacity();
+const measured = calibration.perS;
+// The SLA capacity: the rate one replica serves while meeting the p95 target, taken as a share of its saturated rate.
+const capacity = args.capacity !== undefined ? num('capacity', 0.01, 1e6) : Number((measured * num('sla-share', 0.05, 1)).toFixed(2));
+// The daemon's lead-time guess: the provisioning delay plus the measured process start, model load and warm-up.
+base.startupS = Number(calibration.startupS.toFixed(1));
 const peakReplicas = num('peak-replicas', 0.5, 32);
 // The busiest second needs `peakReplicas` replicas at the planner's 70 % target utilization.
 const peakPerS = Number((capacity * 0.7 * peakReplicas).toFixed(2));
-say(`one replica serves ${measured === undefined ? `${capacity} req/s (--capacity)` : `${measured.toFixed(1)} req/s measured; planned at ${capacity}`}; trace peak scaled to ${peakPerS} req/s`);
+say(`one replica serves ${measured.toFixed(1)} req/s saturated (one inference at a time), starts in ${base.startupS} s; planned at ${capacity} req/s; trace peak scaled to ${peakPerS} req/s`);
 
 const results = [];
 const timelines = {};
 for (const policy of policies) {
   const { result, timeline } = await runPolicy({ ...base, policy, capacityPerReplicaPerS: capacity, peakPerS }, say);
-  results.push({ ...result, capacityPerReplicaPerS: capacity, measuredCapacityPerS: measured === undefined ? null : Number(measured.toFixed(2)), peakPerS, latencyTargetP95Ms: base.latencyTargetP95Ms });
+  results.push({ ...result, capacityPerReplicaPerS: capacity, measuredCapacityPerS: Number(measured.toFixed(2)), replicaStartupS: base.startupS, peakPerS, latencyTargetP95Ms: base.latencyTargetP95Ms });
   timelines[policy] = timeline;
   say(`${policy}: ${JSON.stringify(result)}`);
 }

@@ -5,7 +5,7 @@
 // the policy and the request sizes can be chosen. Everything it starts is closed before it returns.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createForecaster } from '@warmpool/forecast';
@@ -53,7 +53,7 @@ function daemonConfig(o, lbUrl, runDir, historyFile, historySeconds, specFile) {
           name: MODEL,
           capacityPerReplicaPerS: o.capacityPerReplicaPerS,
           latencyTargetP95Ms: o.latencyTargetP95Ms,
-          leadTime: { provisionS: o.provisionDelayMs / 1000, loadS: 1, warmupS: 1 },
+          leadTime: { provisionS: o.provisionDelayMs / 1000, loadS: Math.max(0.5, o.startupS / 2), warmupS: Math.max(0.5, o.startupS / 2) },
           minWarmReplicas: 1,
           maxReplicas: o.maxReplicas,
           horizonS: o.horizonS,
@@ -153,6 +153,7 @@ export async function runPolicy(o, progress = () => undefined) {
     await daemon.start();
     daemonStarted = true;
     const replayStartMs = Date.now();
+    const loadAtStart = loadavg()[0];
     progress(`${o.policy}: replaying ${o.durationS} s (${gen.arrivals.length} requests)`);
     const load = await gen.run();
     const replayEndMs = Date.now();
@@ -183,6 +184,8 @@ export async function runPolicy(o, progress = () => undefined) {
       scaleUps: decisions.filter((d) => d.action === 'scale-up' && d.acted === 'enqueued').length,
       measuredLeadTimeS: [...decisions].reverse().find((d) => d.measuredLeadTimeS !== null)?.measuredLeadTimeS ?? null,
       processesLeft: [...pids].filter(alive),
+      // The machine's 1-min load average at the replay's start and end (other work on the host skews latency).
+      loadAvg1m: [Number(loadAtStart.toFixed(2)), Number(loadavg()[0].toFixed(2))],
     };
     return { result, timeline: timeline(load.records, decisions, replayStartMs, o.durationS) };
   } catch (err) {
