@@ -1,15 +1,8 @@
-import type { StepObservation } from '@warmpool/domain';
+import { SeededRandom, type StepObservation } from '@warmpool/domain';
 
 /** Deterministic PRNG (mulberry32) so every test series is reproducible. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return new SeededRandom(seed).fn;
 }
 
 /** Poisson sample (Knuth for small means, normal approximation above 50). */

@@ -1,3 +1,4 @@
+import { SeededRandom } from '@warmpool/domain';
 import type { SimConfig, SimPolicy, SimPolicyFactory } from '../src/policies/sim-policy.js';
 
 /** A policy that replays a fixed schedule: `wants[t]` replicas alive at second t (last value after the end). */
@@ -30,12 +31,5 @@ export function fixedConfig(over: Partial<SimConfig> = {}): SimConfig {
 
 /** Deterministic PRNG (mulberry32) for reproducible random fixtures. */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return new SeededRandom(seed).fn;
 }
