@@ -23,9 +23,10 @@ function inversePower(e: number): number {
   return 1 / (e2 * e2);
 }
 
-/** Seasonal-naive joins by default only at steps of a minute or more (see ForecasterOptions). */
+/** Seasonal-naive joins by default only when a day is at most this many steps (a minute or more for a real day). */
+const SEASONAL_NAIVE_MAX_DAY_STEPS = 1440;
 function withSeasonalNaive(o: ResolvedForecasterOptions): boolean {
-  return o.ensembleSeasonalNaive === 'auto' ? o.stepS !== undefined && o.stepS >= 60 : o.ensembleSeasonalNaive;
+  return o.ensembleSeasonalNaive === 'auto' ? o.stepS !== undefined && o.dayS / o.stepS <= SEASONAL_NAIVE_MAX_DAY_STEPS : o.ensembleSeasonalNaive;
 }
 
 /**

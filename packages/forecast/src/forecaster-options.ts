@@ -27,12 +27,17 @@ export interface ForecasterOptions {
   readonly minHistorySteps?: number;
   /**
    * Ensemble: include the seasonal-naive forecaster as a member. `auto` (default): only when
-   * `stepS` is given and >= 60 s (it keeps a day of steps: cheap at minutes, 17,280 values at 5 s,
-   * where it did not help on the shared traces).
+   * `stepS` is given and a day is at most 1 440 steps (>= 60 s steps for a real day; it keeps a day
+   * of steps: cheap at minutes, 17,280 values at 5 s, where it did not help on the shared traces).
    */
   readonly ensembleSeasonalNaive?: boolean | 'auto';
   /** Level smoothing half-life of the Holt-Winters level, seconds. Default max(4 steps, 120 s). */
   readonly levelHalfLifeS?: number;
+  /**
+   * Length of the daily season, seconds (the weekly one is 7 of them). Default 86 400. A replay that compresses
+   * time `speed` times (the local world, the end-to-end benchmark) sets 86 400 / speed so the seasons still line up.
+   */
+  readonly dayS?: number;
 }
 
 /** Options after validation and defaulting. */
@@ -46,6 +51,7 @@ export interface ResolvedForecasterOptions {
   readonly minHistorySteps: number;
   readonly ensembleSeasonalNaive: boolean | 'auto';
   readonly levelHalfLifeS: number | undefined;
+  readonly dayS: number;
 }
 
 export const FORECASTER_OPTION_KEYS = [
@@ -58,7 +64,11 @@ export const FORECASTER_OPTION_KEYS = [
   'minHistorySteps',
   'ensembleSeasonalNaive',
   'levelHalfLifeS',
+  'dayS',
 ] as const;
+
+/** A day, seconds: the default daily season. */
+export const DAY_S = 86_400;
 
 export const RESIDUAL_SCALES: readonly ResidualScale[] = ['sqrt', 'level', 'none'];
 
@@ -85,6 +95,10 @@ export function resolveForecasterOptions(input: unknown = {}, source = 'forecast
   const levelHalfLifeS = r.has('levelHalfLifeS')
     ? r.number('levelHalfLifeS', { min: 0, max: 30 * 86_400, exclusiveMin: true })
     : undefined;
+  const dayS = r.number('dayS', { default: DAY_S, min: 1, max: 7 * DAY_S });
+  if (stepS !== undefined && r.issues.length === 0 && stepS > dayS / 2) {
+    r.issues.push({ path: r.path('dayS'), value: dayS, allowed: `at least 2 steps (stepS ${stepS})` });
+  }
   if (r.issues.length > 0) throw new ValidationError(r.issues, source);
-  return { quantile, stepS, residualWindow, residualScale, headroomFraction, adaptRate, minHistorySteps, ensembleSeasonalNaive, levelHalfLifeS };
+  return { quantile, stepS, residualWindow, residualScale, headroomFraction, adaptRate, minHistorySteps, ensembleSeasonalNaive, levelHalfLifeS, dayS };
 }

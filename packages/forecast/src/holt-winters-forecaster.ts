@@ -3,8 +3,6 @@ import { resolveForecasterOptions, type ForecasterOptions } from './forecaster-o
 import { SeasonalProfile } from './seasonal-profile.js';
 import { alphaForHalfLife } from './smoothing.js';
 
-const DAY_S = 86_400;
-const WEEK_S = 7 * DAY_S;
 /** At most 288 daily buckets (5-min) and 168 weekly ones (1 h). */
 const DAILY_BUCKETS = 288;
 const WEEKLY_BUCKETS = 168;
@@ -122,8 +120,9 @@ export class HoltWintersForecaster extends BandedForecaster {
     this.phi = Math.pow(0.5, 1 / Math.max(halfLifeSteps, 1));
     this.trendSums = new Float64Array(TREND_TABLE_STEPS);
     for (let k = 1; k < TREND_TABLE_STEPS; k++) this.trendSums[k] = this.trendSums[k - 1]! + Math.pow(this.phi, k);
-    this.daily = new SeasonalProfile(DAY_S, stepS, DAILY_BUCKETS);
-    this.weekly = new SeasonalProfile(WEEK_S, stepS, WEEKLY_BUCKETS);
+    const dayS = this.options.dayS;
+    this.daily = new SeasonalProfile(dayS, stepS, DAILY_BUCKETS);
+    this.weekly = new SeasonalProfile(7 * dayS, stepS, WEEKLY_BUCKETS);
     this.gammaDaily = 1 - Math.pow(1 - GAMMA_PER_PERIOD, Math.min(1, stepS / this.daily.bucketS));
     this.gammaWeekly = 1 - Math.pow(1 - GAMMA_PER_PERIOD, Math.min(1, stepS / this.weekly.bucketS));
   }
@@ -138,7 +137,7 @@ export class HoltWintersForecaster extends BandedForecaster {
       if (!profile.ready(stepS)) continue;
       const before = this.factorAt(t);
       profile.activate();
-      if (profile === this.weekly) profile.removeSubPeriod(Math.round(DAY_S / profile.bucketS));
+      if (profile === this.weekly) profile.removeSubPeriod(Math.round(this.options.dayS / profile.bucketS));
       // Re-express the level and trend without the new season.
       const ratio = Math.max(this.factorAt(t), MIN_DESEASON_FACTOR) / Math.max(before, MIN_DESEASON_FACTOR);
       this.level /= ratio;

@@ -1,11 +1,9 @@
 import { BandedForecaster, type CleanStep } from './banded-forecaster.js';
 import { resolveForecasterOptions, type ForecasterOptions } from './forecaster-options.js';
 
-const DAY_S = 86_400;
-
 /**
  * Baseline: the value one day ago at the same time of day (when the history covers it and that
- * step had data), else the last value. Keeps one day of steps (86,400 / stepS numbers).
+ * step had data), else the last value. Keeps one day of steps (`dayS` / stepS numbers).
  */
 export class SeasonalNaiveForecaster extends BandedForecaster {
   readonly name: string = 'seasonal-naive';
@@ -48,7 +46,7 @@ export class SeasonalNaiveForecaster extends BandedForecaster {
   }
 
   private allocate(): void {
-    this.period = Math.max(1, Math.round(DAY_S / this.clock.stepS));
+    this.period = Math.max(1, Math.round(this.options.dayS / this.clock.stepS));
     this.values = new Float64Array(this.period);
     this.indices = new Float64Array(this.period).fill(-1);
   }

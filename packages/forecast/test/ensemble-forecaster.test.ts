@@ -21,6 +21,14 @@ describe('EnsembleForecaster', () => {
     expect(b.peakUpperPerS[0]!).toBeGreaterThan(b.upperPerS[0]!);
   });
 
+  it('adds seasonal-naive by default when a day is at most 1 440 steps, a compressed day (dayS) included', () => {
+    const names = (o: ForecasterOptions): string[] => new EnsembleForecaster(o).members.map((m) => m.name);
+    expect(names({ stepS: 60 })).toContain('seasonal-naive');
+    expect(names({ stepS: 5 })).not.toContain('seasonal-naive');
+    expect(names({ stepS: 2, dayS: 144 })).toContain('seasonal-naive');
+    expect(names({ stepS: 2, dayS: 144, ensembleSeasonalNaive: false })).not.toContain('seasonal-naive');
+  });
+
   it('takes custom members, adds the reactive fallback, refuses duplicate names', () => {
     const f = new EnsembleForecaster({ minHistorySteps: 3 }, [new HoltWintersForecaster(), new SeasonalNaiveForecaster()]);
     expect(f.members.map((m) => m.name)).toEqual(['holt-winters', 'seasonal-naive', 'reactive']);

@@ -52,6 +52,31 @@ describe('HoltWintersForecaster', () => {
     expect(maxJump).toBeLessThan(0.5);
   });
 
+  it('takes a compressed day (dayS): a replay 600x faster keeps its daily shape, which a real-day season misses', () => {
+    // The same daily swing as above, with a day lasting 144 s (86 400 / 600) at 2-s steps: 3 days of history.
+    const day = 144;
+    const fast = (t: number): number => seasonalRate((t * 86_400) / day, 100, 0.9, 0);
+    const s = poissonSteps((3 * day) / 2, 2, fast, 4);
+    const compressed = new HoltWintersForecaster({ stepS: 2, dayS: day });
+    const realDay = new HoltWintersForecaster({ stepS: 2 });
+    for (const x of s) {
+      compressed.observe(x);
+      realDay.observe(x);
+    }
+    expect(compressed.seasons).toBe('daily');
+    expect(realDay.seasons).toBe('none');
+    // step j of the forecast starts at 432 + 2j s: the peak (6 h of the compressed day, 36 s in) is j = 18, the
+    // trough (108 s in) j = 54
+    const b = compressed.forecast(day / 2);
+    expect(b.p50PerS[18]!).toBeGreaterThan(4 * b.p50PerS[54]!);
+    const flat = realDay.forecast(day / 2);
+    expect(Math.max(...flat.p50PerS)).toBeLessThan(1.5 * Math.min(...flat.p50PerS));
+  });
+
+  it('rejects a day shorter than two steps, naming the key', () => {
+    expect(() => new HoltWintersForecaster({ stepS: 60, dayS: 100 })).toThrow(/dayS.*100.*at least 2 steps/s);
+  });
+
   it('adds the weekly season after two weeks of hourly data', () => {
     const weekly = (t: number): number => seasonalRate(t, 100, 0.5, 0) * (Math.floor(t / 86_400) % 7 >= 5 ? 0.4 : 1);
     const s = poissonSteps(15 * 24, 3600, weekly, 3);
