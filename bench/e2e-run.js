@@ -108,7 +108,8 @@ export async function runPolicy(o, progress = () => undefined) {
       stdout: quiet(),
       policy: o.policy,
       extraSinks: [memory],
-      makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS, levelHalfLifeS: Math.max(4 * stepS, 10) }),
+      // A trace day lasts 86 400 / speedX wall seconds: the forecaster's daily season.
+      makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS, levelHalfLifeS: Math.max(4 * stepS, 10), dayS: Math.max(2 * stepS, 86_400 / o.speedX) }),
       createLocalProvider: (c) => {
         provider = createLocalProcessProvider(c, env, (e) => {
           if (typeof e.pid === 'number') pids.add(e.pid);

@@ -175,7 +175,8 @@ export class LocalWorld {
         stdout,
         stdoutSkipsHolds: !o.printHolds,
         extraSinks: [memory],
-        makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS, levelHalfLifeS: Math.max(4 * stepS, 10) }),
+        // Time runs speedX times faster than the trace's: a trace day lasts 86 400 / speedX wall seconds.
+        makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS, levelHalfLifeS: Math.max(4 * stepS, 10), dayS: Math.max(2 * stepS, 86_400 / o.speedX) }),
         createLocalProvider: (c) => {
           provider = createLocalProcessProvider(c, env, (e) => {
             if (typeof e['pid'] === 'number') pids.add(e['pid']);
