@@ -42,6 +42,7 @@ try {
       model: { type: 'string', default: 'small-transformer' },
       'target-ms': { type: 'string', default: '250' },
       'provision-ms': { type: 'string', default: '4000' },
+      'service-ms': { type: 'string', default: '40' },
       'peak-replicas': { type: 'string', default: '2.5' },
       capacity: { type: 'string' },
       'max-replicas': { type: 'string', default: '6' },
@@ -76,6 +77,7 @@ const base = {
   seed: num('seed', 0, 2 ** 32 - 1),
   latencyTargetP95Ms: num('target-ms', 1, 600_000),
   provisionDelayMs: num('provision-ms', 0, 600_000),
+  serviceMs: num('service-ms', 0, 60_000),
   maxReplicas: num('max-replicas', 1, 32),
   stepS: 2,
   horizonS: 6,
@@ -97,7 +99,7 @@ async function measureCapacity(seconds = 5) {
   const provider = new LocalProcessProvider({
     agentBinPath: DEFAULT_AGENT_BIN,
     runDir,
-    models: [{ model: 'bench-model', modelSource: base.modelSource, agentArgs: ['--providers', 'cpu', '--spec', pool.specFile, '--opt-cache', join(runDir, 'opt'), '--threads', '1', '--max-concurrency', '1'], lbUrl: pool.lbUrl, lbToken: pool.token, provisionDelayMs: 0, maxReplicas: 1 }],
+    models: [{ model: 'bench-model', modelSource: base.modelSource, agentArgs: ['--providers', 'cpu', '--spec', pool.specFile, '--opt-cache', join(runDir, 'opt'), '--threads', '1', '--max-concurrency', '1', '--min-service-ms', String(base.serviceMs)], lbUrl: pool.lbUrl, lbToken: pool.token, provisionDelayMs: 0, maxReplicas: 1 }],
   });
   try {
     const askedAtMs = Date.now();

@@ -59,7 +59,7 @@ function daemonConfig(o, lbUrl, runDir, historyFile, historySeconds, specFile) {
           horizonS: o.horizonS,
           scaleDownStabilizationS: 20,
           stepS: o.stepS,
-          target: { modelFile: o.modelSource, provisionDelayMs: o.provisionDelayMs, args: ['--providers', 'cpu', '--spec', specFile, '--opt-cache', join(runDir, 'opt'), '--threads', '1', '--max-concurrency', '1', '--max-queue', '64'] },
+          target: { modelFile: o.modelSource, provisionDelayMs: o.provisionDelayMs, args: ['--providers', 'cpu', '--spec', specFile, '--opt-cache', join(runDir, 'opt'), '--threads', '1', '--max-concurrency', '1', '--max-queue', '64', '--min-service-ms', String(o.serviceMs)] },
         },
       ],
     },

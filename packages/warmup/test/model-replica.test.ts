@@ -52,6 +52,21 @@ describe('ModelReplica on the real ONNX Runtime (CPU)', () => {
     }
   });
 
+  it('holds each served inference at least minServiceMs (accelerator stand-in), one slot at a time', async () => {
+    const replica = new ModelReplica({ name: 'tiny', modelPath: ensureTestModel('tiny-transformer'), session: { executionProviders: ['cpu'] }, spec: spec({ shapes: [{ batch: 1, seq: 4 }] }), minServiceMs: 60 });
+    try {
+      expect((await replica.start()).phase).toBe('ready');
+      const feeds = new FeedBuilder(replica.inputs, 'm').build({ batch: 1, seq: 4 });
+      const t0 = Date.now();
+      const answers = await Promise.all([1, 2, 3].map(() => replica.infer(feeds)));
+      // one slot: three inferences in a row, each padded to 60 ms (a lower bound: the padding is a timer)
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(3 * 60 - 5);
+      for (const a of answers) expect(a.latencyMs).toBeGreaterThanOrEqual(59);
+    } finally {
+      await replica.close();
+    }
+  });
+
   it('is not ready (with the reason) when the memory limit leaves no headroom', async () => {
     const replica = new ModelReplica({
       name: 'tiny',

@@ -11,7 +11,7 @@ const HELP = `warmpool-agent: warm ONNX models before they take traffic
 
   warmpool-agent warm  --model FILE|NAME [--spec FILE] [--json] [--first-requests N]
   warmpool-agent serve --model FILE|NAME [--name MODEL] [--spec FILE] [--port N] [--host H]
-                       [--replica-id ID] [--max-concurrency N] [--max-queue N]
+                       [--replica-id ID] [--max-concurrency N] [--max-queue N] [--min-service-ms MS]
                        [--registrar none|local|kubernetes|aws] [--heartbeat-s S] [--on-failure exit|stay]
                        [--register-retries N] [--register-retry-delay-ms MS]
         local:      --lb URL --token T              (default registrar when --lb is given)
@@ -24,6 +24,8 @@ const HELP = `warmpool-agent: warm ONNX models before they take traffic
 
   session options (warm, serve): [--providers cuda,cpu] [--graph-opt disabled|basic|extended|all]
                        [--threads N] [--inter-threads N] [--opt-cache DIR | --no-opt-cache]
+  --min-service-ms: each inference holds its slot at least MS (a stand-in for accelerator time on a host
+                       without one: bounded capacity per replica without taking CPU from the others).
   NAME: a bundled generated test model (tiny-transformer, small-transformer).
   The token may also come from WARMPOOL_LB_TOKEN.
   Exit codes: 0 ok / stopped by a signal, 1 not ready or failed warm-up, 2 bad arguments or input,

@@ -14,6 +14,8 @@ export interface ReplicaAgentOptions {
   readonly port: number;
   readonly maxConcurrency: number;
   readonly maxQueue: number;
+  /** Minimum time each inference holds its slot (accelerator stand-in; see ModelReplicaOptions). Default 0. */
+  readonly minServiceMs?: number;
   /** Absent: serve without registering anywhere. */
   readonly registrar: Registrar | undefined;
   /**
@@ -59,6 +61,7 @@ export class ReplicaAgent {
       spec: opts.spec,
       maxConcurrency: opts.maxConcurrency,
       maxQueue: opts.maxQueue,
+      minServiceMs: opts.minServiceMs ?? 0,
     });
     this.server = new ModelServer({ replicas: [this.replica], host: opts.host, port: opts.port });
   }

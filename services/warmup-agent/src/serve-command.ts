@@ -24,6 +24,7 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
   const host = args.string('host', '127.0.0.1')!;
   const maxConcurrency = args.int('max-concurrency', 1, 1, 1024);
   const maxQueue = args.int('max-queue', 32, 0, 100_000);
+  const minServiceMs = args.int('min-service-ms', 0, 0, 600_000);
   const replicaIdArg = args.string('replica-id');
   const nameArg = args.string('name');
   const registration = readRegistrationArgs(args, env);
@@ -51,6 +52,7 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
     port,
     maxConcurrency,
     maxQueue,
+    minServiceMs,
     registrar: built.registrar,
     readyWhen: built.readyWhen,
     replicaId: replicaIdArg ?? built.replicaId,

@@ -22,6 +22,12 @@ export interface ModelReplicaOptions {
   /** Inferences run at once (default 1); more wait in a queue of `maxQueue` (default 32), beyond that 503. */
   readonly maxConcurrency?: number;
   readonly maxQueue?: number;
+  /**
+   * Each served inference holds its slot at least this long (default 0): a stand-in for accelerator time on a host
+   * without one, so a replica's capacity is bounded (1000 / minServiceMs per second and slot) while it waits without
+   * taking CPU from the other replicas. Warm passes are not padded: the warm-up measures the model itself.
+   */
+  readonly minServiceMs?: number;
   readonly clock?: Clock;
   readonly memory?: MemoryProbe;
   /** Called on every warm pass (heartbeats while warming). */
@@ -122,6 +128,8 @@ export class ModelReplica {
     return this.limiter.run(async () => {
       const t0 = this.clock.nowMs();
       const outputs = await session.run(feeds);
+      const pad = (this.opts.minServiceMs ?? 0) - (this.clock.nowMs() - t0);
+      if (pad > 0) await new Promise((resolve) => setTimeout(resolve, pad));
       const end = this.clock.nowMs();
       this.keepWarm?.noteActivity(end);
       return { outputs, latencyMs: end - t0 };
