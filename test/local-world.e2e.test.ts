@@ -80,6 +80,16 @@ describe('the local world, end to end', () => {
     for (const e of result.pool) if (e.joined && !registeredAt.has(e.replicaId)) registeredAt.set(e.replicaId, e.atMs);
     expect(countColdHits(result.load.records, registeredAt)).toBe(0);
     expect(result.summary.coldHits).toBe(0);
+    expect([...result.registeredAtMs]).toEqual([...registeredAt]);
+
+    // Replica-seconds of the replay: the warm replica for all of it, plus the ones scaled up for the step.
+    const replayS = (result.replayEndMs - result.replayStartMs) / 1000;
+    // the last request goes out before second 25; the replay ends with its answer
+    expect(replayS).toBeGreaterThan(20);
+    expect(result.replicas.length).toBe(result.summary.replicasStarted);
+    expect(result.replicas.map((r) => r.id).sort()).toEqual(expect.arrayContaining([...registeredAt.keys()].sort()));
+    expect(result.summary.replicaSeconds).toBeGreaterThan(replayS);
+    expect(result.summary.replicaSeconds).toBeLessThanOrEqual(result.replicas.length * replayS + 0.1);
     // Lead time is measured from the real replicas: the provisioning delay is part of it.
     expect(result.summary.measuredLeadTimeS).toBeGreaterThanOrEqual(1);
 

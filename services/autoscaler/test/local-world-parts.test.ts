@@ -4,7 +4,8 @@ import { parseCountCsv } from '@warmpool/domain';
 import { summarizeLoad, type LoadRunResult, type RequestRecord } from '@warmpool/loadgen';
 import { compressTrace, historyCsv } from '../src/world/compressed-history.js';
 import { resolveWorldOptions } from '../src/world/local-world-options.js';
-import { formatWorldSummary, summarizeWorld } from '../src/world/world-summary.js';
+import { formatWorldSummary, replicaSecondsWithin, summarizeWorld, type ReplicaLifetime } from '../src/world/world-summary.js';
+import { worldTimeline } from '../src/world/world-timeline.js';
 import type { DaemonDecisionRecord } from '../src/daemon/daemon-record.js';
 import { main } from '../src/main.js';
 
@@ -42,6 +43,49 @@ describe('resolveWorldOptions', () => {
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).issues.map((i) => i.path).sort()).toEqual(['minWarmReplicas', 'model', 'speedX', 'stepS']);
   });
+
+  it('keeps npm start as it was: predictive, 1x8 and 2x8, one inference at a time with a queue of 32, 45 s scale-down wait', () => {
+    const o = resolveWorldOptions({});
+    expect(o).toMatchObject({ policy: 'predictive', shapes: [{ batch: 1, seq: 8 }, { batch: 2, seq: 8 }], replicaMaxConcurrency: 1, replicaMaxQueue: 32, minServiceMs: 0, scaleDownStabilizationS: 45, startupS: 2, warmupBudgetS: 20, requestTimeoutMs: 30_000, loadMaxConcurrency: 32, spikeWindowS: 10 });
+    const bench = resolveWorldOptions({ policy: 'hpa', shapes: [{ batch: 1, seq: 64 }], replicaMaxQueue: 64, minServiceMs: 40, scaleDownStabilizationS: 20, startupS: 3.4, loadMaxConcurrency: 512, requestTimeoutMs: 10_000 });
+    expect(bench).toMatchObject({ policy: 'hpa', shapes: [{ batch: 1, seq: 64 }], replicaMaxQueue: 64, minServiceMs: 40, scaleDownStabilizationS: 20, startupS: 3.4, loadMaxConcurrency: 512, requestTimeoutMs: 10_000 });
+  });
+
+  it('names a bad policy, bad shapes and every bad number with its key and value, all at once', () => {
+    let err: unknown;
+    try {
+      resolveWorldOptions({
+        policy: 'vpa' as 'hpa',
+        shapes: [{ batch: 1, seq: 8 }, { batch: 0, seq: 8 }, { batch: 2, seq: 1.5 }],
+        replicaMaxConcurrency: 0,
+        replicaMaxQueue: -1,
+        minServiceMs: 2.5,
+        scaleDownStabilizationS: Number.NaN,
+        startupS: -1,
+        warmupBudgetS: 0,
+        requestTimeoutMs: 0,
+        loadMaxConcurrency: 20_000,
+        spikeWindowS: 0,
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ValidationError);
+    const issues = (err as ValidationError).issues;
+    const byPath = Object.fromEntries(issues.map((i) => [i.path, i]));
+    expect(Object.keys(byPath).sort()).toEqual(
+      ['loadMaxConcurrency', 'minServiceMs', 'policy', 'replicaMaxConcurrency', 'replicaMaxQueue', 'requestTimeoutMs', 'scaleDownStabilizationS', 'shapes[1]', 'shapes[2]', 'spikeWindowS', 'startupS', 'warmupBudgetS'].sort(),
+    );
+    expect(byPath['policy']).toMatchObject({ value: 'vpa', allowed: 'predictive, hpa, kpa' });
+    expect(byPath['shapes[1]']!.value).toEqual({ batch: 0, seq: 8 });
+    expect(byPath['minServiceMs']).toMatchObject({ value: 2.5, allowed: 'an integer in [0, 600000]' });
+    expect(byPath['loadMaxConcurrency']).toMatchObject({ value: 20_000 });
+    expect(byPath['scaleDownStabilizationS']!.value).toBeNaN();
+    expect((err as ValidationError).message).toMatch(/shapes\[2\]/);
+    for (const bad of [[], 'x', Array.from({ length: 65 }, () => ({ batch: 1, seq: 1 }))]) {
+      expect(() => resolveWorldOptions({ shapes: bad as never })).toThrow(/shapes/);
+    }
+  });
 });
 
 describe('summarizeWorld', () => {
@@ -65,7 +109,11 @@ describe('summarizeWorld', () => {
       { atMs: T + 4000, replicaId: 'r2', joined: true },
     ];
     const late = decision(T + 7000, 1, 3, ['ReactivePanic']);
-    const s = summarizeWorld(load, [decision(T + 1000, 1, 2, ['ForecastScaleAhead']), late], pool, 2);
+    const lifetimes: ReplicaLifetime[] = [
+      { id: 'r1', requestedAtMs: T - 9000, endedAtMs: undefined, lastSeenMs: T + 12_000 },
+      { id: 'r2', requestedAtMs: T + 1000, endedAtMs: T + 8000, lastSeenMs: T + 8000 },
+    ];
+    const s = summarizeWorld(load, [decision(T + 1000, 1, 2, ['ForecastScaleAhead']), late], pool, 2, { lifetimes, replayStartMs: T, replayEndMs: T + 10_000 });
     expect(s.scaleUps).toBe(2);
     expect(s.forecastScaleUps).toBe(1);
     expect(s.outcomes[0]).toMatchObject({ from: 1, to: 2, readyAtMs: T + 4000, neededAtMs: T + 6000, ahead: true });
@@ -74,6 +122,9 @@ describe('summarizeWorld', () => {
     expect(s.late).toBe(1);
     expect(s.coldHits).toBe(1);
     expect(s.measuredLeadTimeS).toBe(5.5);
+    // r1 the whole replay (10 s), r2 from its request to its end (7 s)
+    expect(s.replicaSeconds).toBe(17);
+    expect(s.replicasStarted).toBe(2);
     expect(formatWorldSummary(s)).toMatch(/cold hits .*: 1$/m);
   });
 });
@@ -85,5 +136,53 @@ describe('warmpool start: bad flags', () => {
     expect(err.join('\n')).toMatch(/--speed: got "fast", allowed: a number in/);
     expect(await main(['start', '--trace', '/nonexistent/trace.csv'], () => undefined, (s) => err.push(s))).toBe(2);
     expect(err.join('\n')).toMatch(/\/nonexistent\/trace\.csv/);
+  });
+});
+
+describe('replicaSecondsWithin', () => {
+  const T = 1_800_000_000_000;
+  it('sums each replica from request to end, clipped to the replay; an end never seen is the last sample', () => {
+    const l = (id: string, requestedAtMs: number, endedAtMs: number | undefined, lastSeenMs: number): ReplicaLifetime => ({ id, requestedAtMs, endedAtMs, lastSeenMs });
+    const w = (lifetimes: ReplicaLifetime[]) => replicaSecondsWithin({ lifetimes, replayStartMs: T, replayEndMs: T + 60_000 });
+    expect(w([])).toBe(0);
+    // requested before the replay, still running after it: the whole 60 s
+    expect(w([l('a', T - 5000, undefined, T + 61_000)])).toBe(60);
+    // requested 10 s in, ended 25 s in: 15 s (its provisioning delay costs too)
+    expect(w([l('b', T + 10_000, T + 25_000, T + 25_250)])).toBe(15);
+    // gone before a sample saw it end: counted to the last sample that saw it
+    expect(w([l('c', T + 30_000, undefined, T + 32_500)])).toBe(2.5);
+    // entirely before or after the replay: nothing
+    expect(w([l('d', T - 20_000, T - 1000, T - 1000), l('e', T + 70_000, undefined, T + 71_000)])).toBe(0);
+    expect(w([l('a', T - 5000, undefined, T + 61_000), l('b', T + 10_000, T + 25_000, T + 25_250), l('c', T + 30_000, undefined, T + 32_500)])).toBe(77.5);
+  });
+});
+
+describe('worldTimeline', () => {
+  const T = 1_800_000_000_000;
+  const rec = (i: number, sentAtMs: number, latencyMs: number, status = 200): RequestRecord => ({ index: i, scheduledAtMs: sentAtMs, sentAtMs, latencyMs, status, shape: '1x8' });
+  const decision = (atMs: number, p50: number | null, upper: number | null, ready: number, warming: number): DaemonDecisionRecord =>
+    ({ kind: 'decision', time: new Date(atMs).toISOString(), model: 'm', action: 'hold', from: ready, to: ready, reasons: [], forecastP50PerS: p50, forecastUpperPerS: upper, ready, warming, acted: 'none' }) as unknown as DaemonDecisionRecord;
+
+  it('per second of the replay: sent, failed, p95 of the answered, and the last decision of the second', () => {
+    const records = [
+      // second 0: 20 answered (10..200 ms): nearest-rank p95 is the 19th, 190 ms
+      ...Array.from({ length: 20 }, (_, k) => rec(k, T + 10 * k, 10 * (k + 1))),
+      // second 2: one answered, one failed (its latency does not count)
+      rec(20, T + 2100, 30),
+      rec(21, T + 2200, 9000, 503),
+      // before the replay and past duration + 5 s: left out
+      rec(22, T - 1, 5),
+      rec(23, T + 8000, 5),
+    ];
+    const decisions = [decision(T + 200, 4, 6, 1, 0), decision(T + 900, 5, 7, 1, 1), decision(T + 3500, null, null, 2, 0), decision(T + 9000, 1, 1, 9, 9)];
+    const rows = worldTimeline(records, decisions, T, 2.5);
+    expect(rows).toHaveLength(8);
+    expect(rows.map((r) => r.t)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(rows[0]).toEqual({ t: 0, sent: 20, failed: 0, p95Ms: 190, forecastP50PerS: 5, forecastUpperPerS: 7, ready: 1, warming: 1 });
+    expect(rows[1]).toEqual({ t: 1, sent: 0, failed: 0, p95Ms: null, forecastP50PerS: null, forecastUpperPerS: null, ready: null, warming: null });
+    expect(rows[2]).toMatchObject({ sent: 2, failed: 1, p95Ms: 30 });
+    expect(rows[3]).toMatchObject({ sent: 0, forecastP50PerS: null, ready: 2, warming: 0 });
+    expect(rows.reduce((n, r) => n + r.sent, 0)).toBe(22);
+    expect(rows.some((r) => r.ready === 9)).toBe(false);
   });
 });

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODEL_NAME_PATTERN, ValidationError, type ValidationIssue } from '@warmpool/domain';
+import type { RequestShape } from '@warmpool/loadgen';
+import { SCALING_POLICY_NAMES, type ScalingPolicyName } from '../daemon/baseline-policy.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** The repository's bundled traces (services/autoscaler/dist/world → fixtures/traces). */
@@ -51,6 +53,28 @@ export interface LocalWorldOptions {
   readonly agentArgs?: readonly string[];
   /** Where replica logs go; default a fresh temp dir, removed at the end. */
   readonly runDir?: string;
+  /** How the daemon decides: the ModelPlanner (`predictive`) or a baseline (`hpa`, `kpa`). Default predictive. */
+  readonly policy?: ScalingPolicyName;
+  /** Request sizes of the load, also the shapes each replica warms. Default 1x8 and 2x8. */
+  readonly shapes?: readonly RequestShape[];
+  /** Inferences one replica runs at once (agent `--max-concurrency`). Default 1. */
+  readonly replicaMaxConcurrency?: number;
+  /** Requests one replica queues beyond those, then 503 (agent `--max-queue`). Default 32. */
+  readonly replicaMaxQueue?: number;
+  /** Each inference holds its replica's slot at least this long (agent `--min-service-ms`, given only when > 0). Default 0. */
+  readonly minServiceMs?: number;
+  /** Seconds the daemon waits before scaling down. Default 45. */
+  readonly scaleDownStabilizationS?: number;
+  /** The daemon's first guess of process start + model load + warm-up, seconds (split half and half), until it measures. Default 2. */
+  readonly startupS?: number;
+  /** Time budget of a replica's warm-up (warm-up spec `budgetS`). Default 20. */
+  readonly warmupBudgetS?: number;
+  /** Timeout of one request of the load. Default 30 000. */
+  readonly requestTimeoutMs?: number;
+  /** Requests of the load in flight at most (a due request waits for a slot). Default 32. */
+  readonly loadMaxConcurrency?: number;
+  /** Seconds per window of the load summary's spike windows (windows whose p95 is over the target). Default 10. */
+  readonly spikeWindowS?: number;
 }
 
 export type ResolvedWorldOptions = Required<Omit<LocalWorldOptions, 'runDir'>> & { readonly runDir: string | undefined };
@@ -78,6 +102,20 @@ export const LOCAL_WORLD_DEFAULTS = {
   format: 'auto',
   printHolds: false,
   agentArgs: [],
+  policy: 'predictive',
+  shapes: [
+    { batch: 1, seq: 8 },
+    { batch: 2, seq: 8 },
+  ],
+  replicaMaxConcurrency: 1,
+  replicaMaxQueue: 32,
+  minServiceMs: 0,
+  scaleDownStabilizationS: 45,
+  startupS: 2,
+  warmupBudgetS: 20,
+  requestTimeoutMs: 30_000,
+  loadMaxConcurrency: 32,
+  spikeWindowS: 10,
 } as const;
 
 /** Fills defaults and checks ranges; every problem at once (key, value, allowed). */
@@ -117,11 +155,42 @@ export function resolveWorldOptions(o: LocalWorldOptions): ResolvedWorldOptions 
     printHolds: o.printHolds ?? d.printHolds,
     agentArgs: o.agentArgs ?? d.agentArgs,
     runDir: o.runDir,
+    policy: o.policy ?? d.policy,
+    shapes: shapesOf(o.shapes, d.shapes, issues),
+    replicaMaxConcurrency: num('replicaMaxConcurrency', d.replicaMaxConcurrency, 1, 1024, true),
+    replicaMaxQueue: num('replicaMaxQueue', d.replicaMaxQueue, 0, 100_000, true),
+    minServiceMs: num('minServiceMs', d.minServiceMs, 0, 600_000, true),
+    scaleDownStabilizationS: num('scaleDownStabilizationS', d.scaleDownStabilizationS, 0, 86_400),
+    startupS: num('startupS', d.startupS, 0, 7200),
+    warmupBudgetS: num('warmupBudgetS', d.warmupBudgetS, 0.1, 3600),
+    requestTimeoutMs: num('requestTimeoutMs', d.requestTimeoutMs, 1, 3_600_000, true),
+    loadMaxConcurrency: num('loadMaxConcurrency', d.loadMaxConcurrency, 1, 10_000, true),
+    spikeWindowS: num('spikeWindowS', d.spikeWindowS, 0.001, 86_400),
   };
   if (!MODEL_NAME_PATTERN.test(r.model)) issues.push({ path: 'model', value: r.model, allowed: 'a model name (lowercase letters, digits, - _ .)' });
   if (r.stepS < r.tickS) issues.push({ path: 'stepS', value: r.stepS, allowed: `>= tickS (${r.tickS})` });
   if (r.minWarmReplicas > r.maxReplicas) issues.push({ path: 'minWarmReplicas', value: r.minWarmReplicas, allowed: `<= maxReplicas (${r.maxReplicas})` });
   if (!['auto', 'json', 'text'].includes(r.format)) issues.push({ path: 'format', value: r.format, allowed: 'auto, json or text' });
+  if (!SCALING_POLICY_NAMES.includes(r.policy)) issues.push({ path: 'policy', value: r.policy, allowed: SCALING_POLICY_NAMES.join(', ') });
   if (issues.length > 0) throw new ValidationError(issues, 'local world options');
   return r;
+}
+
+/** The request sizes, each checked (the load generator's and the agent's limits); the default when any is bad. */
+function shapesOf(v: unknown, def: readonly RequestShape[], issues: ValidationIssue[]): readonly RequestShape[] {
+  if (v === undefined) return def;
+  if (!Array.isArray(v) || v.length === 0 || v.length > 64) {
+    issues.push({ path: 'shapes', value: v, allowed: 'a non-empty array (at most 64) of {batch, seq}' });
+    return def;
+  }
+  const int = (x: unknown, max: number): boolean => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= max;
+  let ok = true;
+  v.forEach((s: unknown, i) => {
+    const shape = s as Partial<RequestShape> | null;
+    if (typeof shape !== 'object' || shape === null || !int(shape.batch, 1024) || !int(shape.seq, 65_536)) {
+      issues.push({ path: `shapes[${i}]`, value: s, allowed: '{batch, seq} with batch an integer in [1, 1024] and seq an integer in [1, 65536]' });
+      ok = false;
+    }
+  });
+  return ok ? (v as RequestShape[]).map((s) => ({ batch: s.batch, seq: s.seq })) : def;
 }

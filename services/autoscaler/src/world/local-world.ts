@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ValidationError, WarmpoolError } from '@warmpool/domain';
@@ -18,7 +18,7 @@ import { StreamSink, type RecordSink } from '../daemon/decision-log.js';
 import { createLocalProcessProvider } from '../daemon/local-provider-factory.js';
 import { compressTrace, historyCsv } from './compressed-history.js';
 import { resolveWorldOptions, type LocalWorldOptions, type ResolvedWorldOptions } from './local-world-options.js';
-import { summarizeWorld, type PoolEvent, type WorldSummary } from './world-summary.js';
+import { registrationTimes, summarizeWorld, type PoolEvent, type ReplicaLifetime, type WorldSummary } from './world-summary.js';
 
 /** What a finished run hands back. */
 export interface LocalWorldResult {
@@ -30,6 +30,14 @@ export interface LocalWorldResult {
   readonly replicaPids: readonly number[];
   /** Wall ms of the replay start (trace second `replayFromS`). */
   readonly replayStartMs: number;
+  /** Wall ms the replay ended (its last answer, or the stop). */
+  readonly replayEndMs: number;
+  /** Every replica the run asked for, as the provider reported it (sampled every 250 ms and at the end of the replay). */
+  readonly replicas: readonly ReplicaLifetime[];
+  /** When each replica first registered with the load balancer (warm): what cold hits are judged against. */
+  readonly registeredAtMs: ReadonlyMap<string, number>;
+  /** The host's 1-min load average at the replay's start and end (other work on the host skews latency). */
+  readonly loadAvg1m: { readonly atStart: number; readonly atEnd: number };
   /** Why it ended: the replay finished, or a signal / stop() cut it short. */
   readonly endedBy: string;
 }
@@ -62,6 +70,8 @@ export class LocalWorld {
   readonly config: WarmpoolConfig;
   readonly lbUrl: string;
   readonly dashboardUrl: string;
+  /** Replicas started (and warm) before the load begins. */
+  readonly initialReplicas: number;
   readonly finished: Promise<LocalWorldResult>;
   private stopReason: string | undefined;
   private generator: TraceLoadGenerator | undefined;
@@ -71,12 +81,14 @@ export class LocalWorld {
     config: WarmpoolConfig,
     lbUrl: string,
     dashboardUrl: string,
+    initialReplicas: number,
     run: (world: LocalWorld) => Promise<LocalWorldResult>,
   ) {
     this.options = options;
     this.config = config;
     this.lbUrl = lbUrl;
     this.dashboardUrl = dashboardUrl;
+    this.initialReplicas = initialReplicas;
     this.finished = run(this);
   }
 
@@ -114,7 +126,7 @@ export class LocalWorld {
       // Written again (in epoch seconds) right before the daemon starts, so it ends where the live load begins.
       writeFileSync(historyFile, historyCsv(history));
       const specFile = join(runDir, 'warmup-spec.json');
-      writeFileSync(specFile, JSON.stringify({ shapes: [{ batch: 1, seq: 8 }, { batch: 2, seq: 8 }], windowSize: 3, tolerance: 0.5, keepWarmIdleS: 0, budgetS: 20 }));
+      writeFileSync(specFile, JSON.stringify({ shapes: o.shapes, windowSize: 3, tolerance: 0.5, keepWarmIdleS: 0, budgetS: o.warmupBudgetS }));
 
       const pool: PoolEvent[] = [];
       const worldLog = new StreamSink(stdout, o.format);
@@ -138,6 +150,9 @@ export class LocalWorld {
 
       const httpPort = o.httpPort !== 0 && (await portIsFree(o.httpPort)) ? o.httpPort : await freePort();
       const leadGuessS = o.provisionDelayMs / 1000;
+      // Until it measures real replicas, the daemon guesses process start + model load + warm-up as half and half.
+      const stageGuessS = Math.max(0.5, o.startupS / 2);
+      const replicaArgs = ['--max-concurrency', String(o.replicaMaxConcurrency), '--max-queue', String(o.replicaMaxQueue), ...(o.minServiceMs > 0 ? ['--min-service-ms', String(o.minServiceMs)] : [])];
       const config = readWarmpoolConfig(
         {
           tickS: o.tickS,
@@ -150,13 +165,13 @@ export class LocalWorld {
               name: o.model,
               capacityPerReplicaPerS: o.capacityPerReplicaPerS,
               latencyTargetP95Ms: o.latencyTargetP95Ms,
-              leadTime: { provisionS: leadGuessS, loadS: 1, warmupS: 1 },
+              leadTime: { provisionS: leadGuessS, loadS: stageGuessS, warmupS: stageGuessS },
               minWarmReplicas: o.minWarmReplicas,
               maxReplicas: o.maxReplicas,
               horizonS: o.horizonS,
-              scaleDownStabilizationS: 45,
+              scaleDownStabilizationS: o.scaleDownStabilizationS,
               stepS: o.stepS,
-              target: { modelFile: o.modelSource, provisionDelayMs: o.provisionDelayMs, args: ['--providers', 'cpu', '--spec', specFile, '--opt-cache', join(runDir, 'opt'), '--threads', '1', ...o.agentArgs] },
+              target: { modelFile: o.modelSource, provisionDelayMs: o.provisionDelayMs, args: ['--providers', 'cpu', '--spec', specFile, '--opt-cache', join(runDir, 'opt'), '--threads', '1', ...replicaArgs, ...o.agentArgs] },
             },
           ],
         },
@@ -175,6 +190,7 @@ export class LocalWorld {
         stdout,
         stdoutSkipsHolds: !o.printHolds,
         extraSinks: [memory],
+        policy: o.policy,
         // Time runs speedX times faster than the trace's: a trace day lasts 86 400 / speedX wall seconds.
         makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS, levelHalfLifeS: Math.max(4 * stepS, 10), dayS: Math.max(2 * stepS, 86_400 / o.speedX) }),
         createLocalProvider: (c) => {
@@ -200,20 +216,50 @@ export class LocalWorld {
         let endedBy = 'the replay ended';
         let load: LoadRunResult | undefined;
         let replayStartMs = Date.now();
+        let replayEndMs: number | undefined;
+        let loadAtStart = loadavg()[0]!;
+        // Replica lifetimes as the provider reports them (requested → ended), for the replica-seconds of the replay.
+        const lifetimes = new Map<string, ReplicaLifetime>();
+        const sample = (): void => {
+          const now = Date.now();
+          for (const r of provider?.describe(o.model) ?? []) {
+            const seen = lifetimes.get(r.id);
+            lifetimes.set(r.id, { id: r.id, requestedAtMs: r.requestedAtMs, endedAtMs: r.endedAtMs ?? seen?.endedAtMs, lastSeenMs: now });
+            if (r.pid !== undefined) pids.add(r.pid);
+          }
+        };
+        const sampler = setInterval(sample, 250);
+        closers.push(async () => clearInterval(sampler));
         try {
           await provider!.scale({ model: o.model, replicas: initial, idempotencyKey: `local-world-initial-${token}`, reason: 'MinWarmPool', message: `start warm with ${initial} replica(s)` });
-          await waitWarm(provider!, o.model, 120_000, () => w.stopReason);
+          await waitWarm(provider!, o.model, 180_000, () => w.stopReason);
+          // Ready replicas register with the load balancer just after: the first requests must find them there.
+          for (let i = 0; i < 100 && registrationTimes(pool).size < initial && !w.stopReason; i++) await new Promise((resolve) => setTimeout(resolve, 50));
           const gen = new TraceLoadGenerator(
-            { targetUrl: lbUrl, model: o.model, trace: replay, speedX: o.speedX, scale, arrival: 'poisson', seed: o.seed, shapes: [{ batch: 1, seq: 8 }, { batch: 2, seq: 8 }], maxConcurrency: 32, timeLimitMs: Math.ceil(o.durationS * 1000 + 30_000) },
-            { latencyTargetMs: o.latencyTargetP95Ms },
+            {
+              targetUrl: lbUrl,
+              model: o.model,
+              trace: replay,
+              speedX: o.speedX,
+              scale,
+              arrival: 'poisson',
+              seed: o.seed,
+              shapes: o.shapes,
+              maxConcurrency: o.loadMaxConcurrency,
+              timeLimitMs: Math.ceil(o.durationS * 1000 + 30_000),
+              requestTimeoutMs: o.requestTimeoutMs,
+            },
+            { latencyTargetMs: o.latencyTargetP95Ms, windowS: o.spikeWindowS },
           );
           w.generator = gen;
           const endS = Math.floor(Date.now() / 1000 / o.stepS) * o.stepS;
           writeFileSync(historyFile, historyCsv(history, endS - history.countsPerS.length));
           await daemon.start();
           replayStartMs = Date.now();
+          loadAtStart = loadavg()[0]!;
           if (w.stopReason) gen.stop();
           load = await gen.run();
+          replayEndMs = Date.now();
           if (w.stopReason) endedBy = w.stopReason;
         } catch (err) {
           if (!(err instanceof StopSignal)) {
@@ -222,21 +268,31 @@ export class LocalWorld {
           }
           endedBy = err.message;
         }
-        for (const r of provider?.describe(o.model) ?? []) if (r.pid !== undefined) pids.add(r.pid);
+        // Before the daemon stops them: replicas still running end with the replay.
+        sample();
+        clearInterval(sampler);
+        const loadAtEnd = loadavg()[0]!;
         await cleanup();
-        const empty: LoadRunResult = { startMs: replayStartMs, endMs: replayStartMs, planned: 0, notSent: 0, stoppedBy: 'stopped', scale, records: [], summary: summarizeLoad([], { startMs: replayStartMs }) };
+        // Stopped before the replay began: an empty replay at the stop.
+        const endMs = replayEndMs ?? replayStartMs;
+        const empty: LoadRunResult = { startMs: replayStartMs, endMs, planned: 0, notSent: 0, stoppedBy: 'stopped', scale, records: [], summary: summarizeLoad([], { startMs: replayStartMs }) };
         const used = load ?? empty;
+        const replicas = [...lifetimes.values()];
         return {
-          summary: summarizeWorld(used, memory.decisions, pool, o.capacityPerReplicaPerS),
+          summary: summarizeWorld(used, memory.decisions, pool, o.capacityPerReplicaPerS, { lifetimes: replicas, replayStartMs, replayEndMs: endMs }),
           load: used,
           decisions: memory.decisions,
           pool,
           replicaPids: [...pids],
           replayStartMs,
+          replayEndMs: endMs,
+          replicas,
+          registeredAtMs: registrationTimes(pool),
+          loadAvg1m: { atStart: loadAtStart, atEnd: loadAtEnd },
           endedBy,
         };
       };
-      return new LocalWorld(o, config, lbUrl, dashboardUrl, run);
+      return new LocalWorld(o, config, lbUrl, dashboardUrl, initial, run);
     } catch (err) {
       await cleanup();
       throw err;

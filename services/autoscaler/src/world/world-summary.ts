@@ -34,6 +34,39 @@ export interface WorldSummary {
   readonly measuredLeadTimeS: number | null;
   readonly leadTimeStagesS: Readonly<Record<string, number>> | undefined;
   readonly outcomes: readonly ScaleUpOutcome[];
+  /** Seconds replicas existed during the replay (requested to ended, each clipped to the replay), to 0.1 s: the cost side. */
+  readonly replicaSeconds: number;
+  /** Replicas the run saw (started before or during the replay). */
+  readonly replicasStarted: number;
+}
+
+/** One replica's life as the provider reported it (sampled while the world runs). */
+export interface ReplicaLifetime {
+  readonly id: string;
+  /** Epoch ms it was asked for (its provisioning delay starts then: it costs from here). */
+  readonly requestedAtMs: number;
+  /** Epoch ms its process ended; undefined while it runs (or if it was gone before a sample saw it end). */
+  readonly endedAtMs: number | undefined;
+  /** Epoch ms of the last sample that saw it: its end when `endedAtMs` was never seen. */
+  readonly lastSeenMs: number;
+}
+
+/** The replicas of a run and the replay they are judged in. */
+export interface ReplicaWindow {
+  readonly lifetimes: readonly ReplicaLifetime[];
+  readonly replayStartMs: number;
+  readonly replayEndMs: number;
+}
+
+/** Sum over replicas of their time from request to end, each clipped to [replayStartMs, replayEndMs], in seconds. */
+export function replicaSecondsWithin(w: ReplicaWindow): number {
+  let ms = 0;
+  for (const l of w.lifetimes) {
+    const end = Math.min(w.replayEndMs, l.endedAtMs ?? l.lastSeenMs);
+    const start = Math.max(w.replayStartMs, l.requestedAtMs);
+    if (end > start) ms += end - start;
+  }
+  return ms / 1000;
 }
 
 /** A replica joining or leaving the load balancer's pool. */
@@ -45,12 +78,11 @@ export interface PoolEvent {
 
 /**
  * Sums up a local-world run: latency from the load generator, scale-ups from the decision log judged against the
- * load that came (per second, counted at send time) and the replicas the load balancer registered, and cold hits
- * (answers from a replica before its registration, i.e. before its warm-up converged).
+ * load that came (per second, counted at send time) and the replicas the load balancer registered, cold hits
+ * (answers from a replica before its registration, i.e. before its warm-up converged) and replica-seconds.
  */
-export function summarizeWorld(load: LoadRunResult, decisions: readonly DaemonDecisionRecord[], pool: readonly PoolEvent[], capacityPerReplicaPerS: number): WorldSummary {
-  const registeredAt = new Map<string, number>();
-  for (const e of pool) if (e.joined && !registeredAt.has(e.replicaId)) registeredAt.set(e.replicaId, e.atMs);
+export function summarizeWorld(load: LoadRunResult, decisions: readonly DaemonDecisionRecord[], pool: readonly PoolEvent[], capacityPerReplicaPerS: number, replicas: ReplicaWindow): WorldSummary {
+  const registeredAt = registrationTimes(pool);
   const perSecond = new Map<number, number>();
   for (const r of load.records) {
     const s = Math.floor(r.sentAtMs / 1000);
@@ -87,7 +119,16 @@ export function summarizeWorld(load: LoadRunResult, decisions: readonly DaemonDe
     measuredLeadTimeS: last?.measuredLeadTimeS ?? null,
     leadTimeStagesS: last?.leadTimeStagesS,
     outcomes,
+    replicaSeconds: Number(replicaSecondsWithin(replicas).toFixed(1)),
+    replicasStarted: replicas.lifetimes.length,
   };
+}
+
+/** When each replica first registered with the load balancer (what cold hits are judged against). */
+export function registrationTimes(pool: readonly PoolEvent[]): Map<string, number> {
+  const registeredAt = new Map<string, number>();
+  for (const e of pool) if (e.joined && !registeredAt.has(e.replicaId)) registeredAt.set(e.replicaId, e.atMs);
+  return registeredAt;
 }
 
 /** The few lines printed when the demo ends. */
