@@ -32,8 +32,9 @@ describe('compressTrace', () => {
 describe('resolveWorldOptions', () => {
   it('fills defaults and names every bad option with its value and what is allowed', () => {
     const o = resolveWorldOptions({});
-    expect(o.speedX).toBe(200);
-    expect(o.tracePath).toMatch(/fixtures\/traces\/servegen_deepseek-r1_total_600s\.csv$/);
+    expect(o.speedX).toBe(600);
+    expect(o.historyS).toBe(432);
+    expect(o.tracePath).toMatch(/fixtures\/traces\/servegen_m-small_total_600s\.csv$/);
     let err: unknown;
     try {
       resolveWorldOptions({ speedX: -1, maxReplicas: 2, minWarmReplicas: 3, stepS: 1, tickS: 2, model: 'Bad Name' });

@@ -6,7 +6,7 @@ import { choiceFlag, numberFlag, parseFlags } from './parse-flags.js';
 
 const d = LOCAL_WORLD_DEFAULTS;
 export const START_USAGE =
-  'warmpool start [--duration-s 100] [--speed 200] [--trace FILE --replay-from-s S] [--peak-per-s 40] [--provision-delay-ms 4000] [--port 9464] [--format auto|json|text] [--holds]\n' +
+  'warmpool start [--duration-s 100] [--speed 600] [--trace FILE --replay-from-s S] [--history-s 432] [--peak-per-s 40] [--provision-delay-ms 4000] [--port 9464] [--format auto|json|text] [--holds]\n' +
   '                       the local world (what npm start runs): load balancer, replica processes, the daemon and its dashboard, a real trace replayed as load';
 
 const FLAGS = {
@@ -64,7 +64,7 @@ export async function start(argv: readonly string[], out: (s: string) => void, i
     out(
       `Replaying ${o.tracePath.split('/').pop()} from t=${o.replayFromS} s at ${o.speedX}x for ${o.durationS} s (busiest second ${o.peakPerS} req/s) through the load balancer ${world.lbUrl};\n` +
         `each replica (${o.modelSource}) is planned for ${o.capacityPerReplicaPerS} req/s and starts after a ${o.provisionDelayMs} ms provisioning delay + process start, model load and warm-up.\n` +
-        `The daemon backfilled ${o.historyS} s of the same trace (the part before the replay) and scales ahead of the forecast; decisions:`,
+        `The daemon backfilled ${o.historyS} s of the same trace (the part before the replay; a trace day lasts ${Number((86_400 / o.speedX).toFixed(1))} s here, the forecaster's daily season) and scales ahead of the forecast; decisions:`,
     );
   }
   const signals = io.signals ?? process;

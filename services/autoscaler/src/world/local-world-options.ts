@@ -10,15 +10,15 @@ export const BUNDLED_TRACES = resolve(here, '../../../../fixtures/traces');
 
 /** What the local world runs; every field has a default chosen for `npm start`. */
 export interface LocalWorldOptions {
-  /** The trace replayed as load (CSV `t,count`). Default: the bundled ServeGen DeepSeek-R1 day (10-min bins). */
+  /** The trace replayed as load (CSV `t,count`). Default: the bundled ServeGen M-small 14 days (10-min bins, a regular daily shape). */
   readonly tracePath?: string;
-  /** Trace seconds per wall second. Default 200 (a 10-min bin lasts 3 s). */
+  /** Trace seconds per wall second. Default 600 (a 10-min bin lasts 1 s, a day 144 s: the forecaster's day is 86 400 / speedX). */
   readonly speedX?: number;
-  /** Trace second the replay starts at; the trace before it is the daemon's history. Default 66 000 (bin 110: the afternoon surge comes ~35 s in). */
+  /** Trace second the replay starts at; the trace before it is the daemon's history. Default 363 600 (day 4, 05:00: the morning rise, the midday plateau and the evening peak come in the first 100 s). */
   readonly replayFromS?: number;
   /** Wall seconds of replay (cut at the trace's end). Default 100. */
   readonly durationS?: number;
-  /** Wall seconds of history backfilled before the replay (taken from the trace just before `replayFromS`). Default 300. */
+  /** Wall seconds of history backfilled before the replay (taken from the trace just before `replayFromS`). Default 432 (3 trace days at 600x: the daily season starts after 2). */
   readonly historyS?: number;
   /** Requests per wall second at the busiest bin of history + replay. Default 40. */
   readonly peakPerS?: number;
@@ -80,11 +80,11 @@ export interface LocalWorldOptions {
 export type ResolvedWorldOptions = Required<Omit<LocalWorldOptions, 'runDir'>> & { readonly runDir: string | undefined };
 
 export const LOCAL_WORLD_DEFAULTS = {
-  tracePath: resolve(BUNDLED_TRACES, 'servegen_deepseek-r1_total_600s.csv'),
-  speedX: 200,
-  replayFromS: 66_000,
+  tracePath: resolve(BUNDLED_TRACES, 'servegen_m-small_total_600s.csv'),
+  speedX: 600,
+  replayFromS: 363_600,
   durationS: 100,
-  historyS: 300,
+  historyS: 432,
   peakPerS: 40,
   model: 'tiny-transformer',
   modelSource: 'tiny-transformer',
