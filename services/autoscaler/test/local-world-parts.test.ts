@@ -33,7 +33,7 @@ describe('resolveWorldOptions', () => {
   it('fills defaults and names every bad option with its value and what is allowed', () => {
     const o = resolveWorldOptions({});
     expect(o.speedX).toBe(600);
-    expect(o.historyS).toBe(432);
+    expect(o.historyS).toBe(576);
     expect(o.tracePath).toMatch(/fixtures\/traces\/servegen_m-small_total_600s\.csv$/);
     let err: unknown;
     try {

@@ -6,7 +6,7 @@ import { choiceFlag, numberFlag, parseFlags } from './parse-flags.js';
 
 const d = LOCAL_WORLD_DEFAULTS;
 export const START_USAGE =
-  'warmpool start [--duration-s 100] [--speed 600] [--trace FILE --replay-from-s S] [--history-s 432] [--peak-per-s 40] [--provision-delay-ms 4000] [--port 9464] [--format auto|json|text] [--holds]\n' +
+  'warmpool start [--duration-s 100] [--speed 600] [--trace FILE --replay-from-s S] [--history-s 576] [--peak-per-s 40] [--provision-delay-ms 4000] [--port 9464] [--format auto|json|text] [--holds]\n' +
   '                       the local world (what npm start runs): load balancer, replica processes, the daemon and its dashboard, a real trace replayed as load';
 
 const FLAGS = {

@@ -18,7 +18,7 @@ export interface LocalWorldOptions {
   readonly replayFromS?: number;
   /** Wall seconds of replay (cut at the trace's end). Default 100. */
   readonly durationS?: number;
-  /** Wall seconds of history backfilled before the replay (taken from the trace just before `replayFromS`). Default 432 (3 trace days at 600x: the daily season starts after 2). */
+  /** Wall seconds of history backfilled before the replay (taken from the trace just before `replayFromS`). Default 576 (4 trace days at 600x, days 0-3: the daily season starts after 2). */
   readonly historyS?: number;
   /** Requests per wall second at the busiest bin of history + replay. Default 40. */
   readonly peakPerS?: number;
@@ -84,7 +84,7 @@ export const LOCAL_WORLD_DEFAULTS = {
   speedX: 600,
   replayFromS: 363_600,
   durationS: 100,
-  historyS: 432,
+  historyS: 576,
   peakPerS: 40,
   model: 'tiny-transformer',
   modelSource: 'tiny-transformer',
