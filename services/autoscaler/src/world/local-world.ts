@@ -158,7 +158,7 @@ export class LocalWorld {
           tickS: o.tickS,
           provider: { kind: 'local', loadBalancerUrl: lbUrl, runDir },
           http: { host: '127.0.0.1', port: httpPort },
-          history: { kind: 'csv', files: { [o.model]: historyFile }, epochOffsetS: 0, backfillS: Math.max(0, history.countsPerS.length - o.stepS) },
+          history: { kind: 'csv', files: { [o.model]: historyFile }, epochOffsetS: 0, backfillS: Math.max(0, history.countsPerS.length) },
           decisionLog: { format: o.format },
           models: [
             {
@@ -252,9 +252,9 @@ export class LocalWorld {
             { latencyTargetMs: o.latencyTargetP95Ms, windowS: o.spikeWindowS },
           );
           w.generator = gen;
-          // The history ends one step after the current step boundary and the daemon reads one step less than it
-          // holds: whether or not a boundary passes before the daemon's backfill, every step it reads is there.
-          const endS = Math.floor(Date.now() / 1000 / o.stepS) * o.stepS + o.stepS;
+          // The history ends at the current step boundary, where the live load begins. (Should a boundary pass before
+          // the daemon's backfill reads it, the step in between is reported as a gap: no load ran in it.)
+          const endS = Math.floor(Date.now() / 1000 / o.stepS) * o.stepS;
           writeFileSync(historyFile, historyCsv(history, endS - history.countsPerS.length));
           await daemon.start();
           replayStartMs = Date.now();
