@@ -2,7 +2,10 @@
 // npm run bench:e2e -- --trace FILE [--speed X] [--policy predictive|hpa|kpa] [--json] [--seed N] [--plot FILE]
 //   [--from TRACE_S] [--duration WALL_S] [--history WALL_S] [--shapes 1x64,2x64] [--model small-transformer|FILE.onnx]
 //   [--target-ms 250] [--provision-ms 4000] [--peak-replicas 4] [--service-ms 40] [--capacity REQ_PER_S]
-//   [--max-replicas 6] [--no-plot]
+//   [--max-replicas 6] [--time-scale 1] [--no-plot]
+// --time-scale K: the policies' clocks run K times faster (HPA sync/window/stabilization, KPA windows, the planner's
+//   panic hold and every policy's scale-down stabilization divided by K), for a world whose replicas start K times
+//   faster than a cluster's. Default 1: the controllers' real defaults, in wall seconds.
 // With --json, stdout is one JSON array (progress goes to stderr). The plot needs the predictive and hpa runs.
 // Replays a trace as real HTTP requests through the local world (load balancer, replica processes, the daemon),
 // once per policy on the same trace and seed, and prints per policy: requests, SLA violations, latency percentiles,
@@ -43,6 +46,7 @@ try {
       'target-ms': { type: 'string', default: '250' },
       'provision-ms': { type: 'string', default: '4000' },
       'service-ms': { type: 'string', default: '40' },
+      'time-scale': { type: 'string', default: '1' },
       'peak-replicas': { type: 'string', default: '4' },
       capacity: { type: 'string' },
       'max-replicas': { type: 'string', default: '6' },
@@ -77,6 +81,7 @@ const base = {
   latencyTargetP95Ms: num('target-ms', 1, 600_000),
   provisionDelayMs: num('provision-ms', 0, 600_000),
   serviceMs: num('service-ms', 0, 60_000),
+  timeScale: num('time-scale', 1, 1000),
   maxReplicas: num('max-replicas', 1, 32),
   stepS: 2,
   horizonS: 6,

@@ -70,7 +70,9 @@ export async function runPolicy(o, progress = () => undefined) {
       tickS: 1,
       stepS: o.stepS,
       horizonS: o.horizonS,
-      scaleDownStabilizationS: 20,
+      // The spec's default scale-down stabilization (30 s) in this world's time.
+      scaleDownStabilizationS: Math.max(2, Math.round(30 / (o.timeScale ?? 1))),
+      policyTimeScale: o.timeScale ?? 1,
       seed: o.seed,
       // One inference at a time per replica, a deep queue: latency shows the queueing, not 503s.
       replicaMaxConcurrency: 1,

@@ -12,9 +12,9 @@ export type { SimConfig, SimView, SimPolicy, SimPolicyFactory } from './policies
 export { staticPolicy } from './policies/static-policy.js';
 export { predictivePolicy, simModelSpec, type PredictiveOptions } from './policies/predictive-policy.js';
 export { POLICIES, POLICY_NAMES, predictive } from './policies/registry.js';
-export { hpaPolicy, HpaController, HPA_DEFAULTS, type HpaSettings } from './policies/hpa-policy.js';
+export { hpaPolicy, hpaPolicyWith, timeScaledHpaSettings, HpaController, HPA_DEFAULTS, type HpaSettings } from './policies/hpa-policy.js';
 export { hpaReplicaCount, utilizationPercent, type HpaMetricInput } from './policies/hpa-replica-calculator.js';
-export { kpaPolicy, KpaDecider, KPA_DEFAULTS, type KpaSettings } from './policies/kpa-policy.js';
+export { kpaPolicy, kpaPolicyWith, timeScaledKpaSettings, KpaDecider, KPA_DEFAULTS, type KpaSettings } from './policies/kpa-policy.js';
 export { awsPredictivePolicy, AWS_SCHEDULING_BUFFER_S } from './policies/aws-predictive-policy.js';
 export { AwsHourlyForecast, AWS_FORECAST_DEFAULTS, type AwsForecastSettings } from './policies/aws-hourly-forecast.js';
 export { AwsTargetTracking, AWS_TARGET_TRACKING_DEFAULTS, type AwsTargetTrackingSettings } from './policies/aws-target-tracking.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '@warmpool/queue';
 import { InMemoryReplicaProvider } from '@warmpool/testing/conformance';
-import { POLICIES, initialReplicas, runSimulation } from '@warmpool/sim';
+import { POLICIES, hpaPolicyWith, initialReplicas, kpaPolicyWith, runSimulation, timeScaledHpaSettings, timeScaledKpaSettings } from '@warmpool/sim';
 import { BaselinePolicy, simConfigForSpec } from '../src/daemon/baseline-policy.js';
 import { T0, config, harness, perSecondFrom } from './support/daemon-harness.js';
 
@@ -25,14 +25,20 @@ function demandSeries(n: number): Float64Array {
 }
 
 describe('baseline policies in the daemon loop', () => {
-  for (const name of ['hpa', 'kpa'] as const) {
-    it(`${name}: the daemon scales through the queue and provider exactly as the simulator's ${name} does on the same demand`, async () => {
+  const cases = [
+    { name: 'hpa', timeScale: 1, sim: POLICIES['hpa']! },
+    { name: 'kpa', timeScale: 1, sim: POLICIES['kpa']! },
+    { name: 'hpa', timeScale: 7.5, sim: hpaPolicyWith(timeScaledHpaSettings(7.5)) },
+    { name: 'kpa', timeScale: 7.5, sim: kpaPolicyWith(timeScaledKpaSettings(7.5)) },
+  ] as const;
+  for (const { name, timeScale, sim } of cases) {
+    it(`${name} (time scale ${timeScale}): the daemon scales through the queue and provider exactly as the simulator's ${name} does on the same demand`, async () => {
       const cfg = config(ONE_MODEL);
       const spec = cfg.models[0]!.spec;
       const simConfig = simConfigForSpec(spec);
       const demand = demandSeries(360);
       const simAlive: number[] = [];
-      runSimulation(demand, simConfig, POLICIES[name]!, { traceName: 'step', onSecond: (_t, alive) => simAlive.push(alive) });
+      runSimulation(demand, simConfig, sim, { traceName: 'step', onSecond: (_t, alive) => simAlive.push(alive) });
 
       const clock = new ManualClock(T0);
       const initial = initialReplicas(demand, simConfig);
@@ -41,7 +47,7 @@ describe('baseline policies in the daemon loop', () => {
         const i = s - T0 / 1000;
         return i >= 0 && i < demand.length ? demand[i]! : 0;
       });
-      const h = harness({ clock, config: cfg, provider, perSecond, deps: { policy: name } });
+      const h = harness({ clock, config: cfg, provider, perSecond, deps: { policy: name, baselineTimeScale: timeScale } });
       await h.daemon.start();
       const leadMs = simConfig.leadS * 1000;
       const liveAlive: number[] = [];
@@ -66,6 +72,23 @@ describe('baseline policies in the daemon loop', () => {
       expect(h.sink.decisions('a').at(-1)!.forecastP50PerS).not.toBeNull();
     });
   }
+
+  it('time scale: HPA periods and windows divided (whole seconds, at least 1); the scaled HPA releases capacity sooner', () => {
+    expect(timeScaledHpaSettings(7.5)).toMatchObject({ syncPeriodS: 2, metricWindowS: 8, scaleUpPeriodS: 2, scaleDownPeriodS: 2, scaleDownStabilizationS: 40, tolerance: 0.1 });
+    expect(timeScaledKpaSettings(7.5)).toMatchObject({ stableWindowS: 8, panicWindowS: 1, tickS: 1, panicThreshold: 2 });
+    expect(() => timeScaledHpaSettings(0.5)).toThrow(/time scale.*>= 1.*0.5/);
+    const spec = config(ONE_MODEL).models[0]!.spec;
+    const demand = demandSeries(360);
+    const seconds = (p: ReturnType<typeof hpaPolicyWith>): number[] => {
+      const alive: number[] = [];
+      runSimulation(demand, simConfigForSpec(spec), p, { traceName: 'step', onSecond: (_t, a) => alive.push(a) });
+      return alive;
+    };
+    const real = seconds(POLICIES['hpa']!);
+    const fast = seconds(hpaPolicyWith(timeScaledHpaSettings(7.5)));
+    // after the drop at 220 s the real HPA holds its peak through the 300-s window; the scaled one comes down
+    expect(Math.min(...fast.slice(300))).toBeLessThan(Math.min(...real.slice(300)));
+  });
 
   it('backfilled history counts as past seconds for the baseline', () => {
     const spec = config(ONE_MODEL).models[0]!.spec;

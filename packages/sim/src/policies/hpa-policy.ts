@@ -135,7 +135,23 @@ export class HpaController {
 }
 
 /** `hpa`: Kubernetes HPA with its defaults, on request-rate utilization of ready replicas. */
-export const hpaPolicy: SimPolicyFactory = (config): SimPolicy => {
-  const hpa = new HpaController(config);
-  return { name: 'hpa', desired: (view) => hpa.desired(view) };
-};
+export const hpaPolicy: SimPolicyFactory = hpaPolicyWith(HPA_DEFAULTS);
+
+/** An HPA with other settings (e.g. `timeScaledHpaSettings`). */
+export function hpaPolicyWith(settings: HpaSettings): SimPolicyFactory {
+  return (config): SimPolicy => {
+    const hpa = new HpaController(config, settings);
+    return { name: 'hpa', desired: (view) => hpa.desired(view) };
+  };
+}
+
+/**
+ * The defaults in a world that runs `k` times faster (the end-to-end benchmark, whose replicas start in seconds where
+ * a cluster's take tens of seconds): every period and window divided by `k`, in whole seconds (the controller ticks
+ * once a second), at least 1. Ratios (tolerance, rate limits) stay.
+ */
+export function timeScaledHpaSettings(k: number, s: HpaSettings = HPA_DEFAULTS): HpaSettings {
+  if (!(k >= 1) || !Number.isFinite(k)) throw new RangeError(`time scale must be a finite number >= 1, got ${k}`);
+  const t = (v: number): number => Math.max(1, Math.round(v / k));
+  return { ...s, syncPeriodS: t(s.syncPeriodS), metricWindowS: t(s.metricWindowS), scaleUpPeriodS: t(s.scaleUpPeriodS), scaleDownPeriodS: t(s.scaleDownPeriodS), scaleDownStabilizationS: t(s.scaleDownStabilizationS) };
+}

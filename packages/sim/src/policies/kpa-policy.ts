@@ -82,7 +82,19 @@ export class KpaDecider {
 }
 
 /** `kpa`: Knative Pod Autoscaler defaults on request rate. */
-export const kpaPolicy: SimPolicyFactory = (config): SimPolicy => {
-  const kpa = new KpaDecider(config);
-  return { name: 'kpa', desired: (view) => kpa.desired(view) };
-};
+export const kpaPolicy: SimPolicyFactory = kpaPolicyWith(KPA_DEFAULTS);
+
+/** A KPA with other settings (e.g. `timeScaledKpaSettings`). */
+export function kpaPolicyWith(settings: KpaSettings): SimPolicyFactory {
+  return (config): SimPolicy => {
+    const kpa = new KpaDecider(config, settings);
+    return { name: 'kpa', desired: (view) => kpa.desired(view) };
+  };
+}
+
+/** The defaults in a world `k` times faster: windows and tick divided by `k`, whole seconds, at least 1 (see timeScaledHpaSettings). */
+export function timeScaledKpaSettings(k: number, s: KpaSettings = KPA_DEFAULTS): KpaSettings {
+  if (!(k >= 1) || !Number.isFinite(k)) throw new RangeError(`time scale must be a finite number >= 1, got ${k}`);
+  const t = (v: number): number => Math.max(1, Math.round(v / k));
+  return { ...s, stableWindowS: t(s.stableWindowS), panicWindowS: t(s.panicWindowS), tickS: t(s.tickS) };
+}

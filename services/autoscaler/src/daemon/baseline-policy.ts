@@ -1,5 +1,5 @@
 import type { ModelSpec, StepObservation } from '@warmpool/domain';
-import { LivePolicyDriver, POLICIES, type SimConfig } from '@warmpool/sim';
+import { hpaPolicyWith, kpaPolicyWith, LivePolicyDriver, timeScaledHpaSettings, timeScaledKpaSettings, type SimConfig } from '@warmpool/sim';
 
 /** How a model loop decides: the ModelPlanner (`predictive`, the default) or one of the simulator's baselines. */
 export type ScalingPolicyName = 'predictive' | 'hpa' | 'kpa';
@@ -38,9 +38,15 @@ export class BaselinePolicy {
   private readonly driver: LivePolicyDriver;
   private readonly reason: string;
 
-  constructor(name: 'hpa' | 'kpa', spec: ModelSpec) {
+  /**
+   * @param timeScale 1 (default): the controllers' own defaults (HPA: 15-s sync, 60-s metric window, 300-s
+   *   scale-down stabilization; KPA: 60-s stable and 6-s panic windows). k > 1: every period and window divided by k,
+   *   for a world that runs k times faster than a cluster (the end-to-end benchmark's seconds-long replica start-up).
+   */
+  constructor(name: 'hpa' | 'kpa', spec: ModelSpec, timeScale = 1) {
     this.name = name;
-    this.driver = new LivePolicyDriver(POLICIES[name]!, simConfigForSpec(spec));
+    const factory = name === 'hpa' ? hpaPolicyWith(timeScaledHpaSettings(timeScale)) : kpaPolicyWith(timeScaledKpaSettings(timeScale));
+    this.driver = new LivePolicyDriver(factory, simConfigForSpec(spec));
     this.reason = name === 'hpa' ? 'BaselineHpa' : 'BaselineKpa';
   }
 

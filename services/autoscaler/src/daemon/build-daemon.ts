@@ -12,6 +12,7 @@ import type { Forecaster } from '@warmpool/domain';
 import { DaemonHttpServer } from '../http/daemon-http-server.js';
 import type { HistoryConfig, ModelConfig, WarmpoolConfig } from '../config/warmpool-config.js';
 import type { ScalingPolicyName } from './baseline-policy.js';
+import type { PlannerOptions } from '@warmpool/planner';
 import { Daemon, type DaemonDeps } from './daemon.js';
 import { loggedError, type DaemonLogRecord } from './daemon-record.js';
 import { DecisionLog, StreamSink, type RecordSink } from './decision-log.js';
@@ -42,6 +43,10 @@ export interface BuildDaemonOptions extends DaemonFactories {
   readonly dryRun?: boolean;
   /** Who decides: the ModelPlanner (`predictive`, default) or a baseline (`hpa`, `kpa`; the end-to-end benchmark). */
   readonly policy?: ScalingPolicyName;
+  /** Baselines only: their periods and windows divided by this (see BaselinePolicy). Default 1. */
+  readonly baselineTimeScale?: number;
+  /** Planner options for every model loop (e.g. a shorter panic hold in a time-compressed world). */
+  readonly planner?: Partial<PlannerOptions>;
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where decisions are printed. Default process.stdout. */
   readonly stdout?: Writable & { isTTY?: boolean };
@@ -185,6 +190,8 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
       makeForecaster: o.makeForecaster ?? ((quantile, stepS) => createForecaster('ensemble', { quantile, stepS })),
       ...(http ? { http } : {}),
       ...(o.policy ? { policy: o.policy } : {}),
+      ...(o.baselineTimeScale ? { baselineTimeScale: o.baselineTimeScale } : {}),
+      ...(o.planner ? { planner: o.planner } : {}),
       ...(recordEvent ? { recordEvent } : {}),
       closers,
     },

@@ -24,6 +24,8 @@ export interface DaemonDeps {
   readonly planner?: Partial<PlannerOptions>;
   /** Who decides in every model loop: the ModelPlanner (`predictive`, default) or a baseline (`hpa`, `kpa`). */
   readonly policy?: ScalingPolicyName;
+  /** Baselines only: their periods and windows divided by this (see BaselinePolicy). Default 1. */
+  readonly baselineTimeScale?: number;
   /** The daemon's HTTP server (dashboard, /healthz, /metrics): listens on start, closed on stop. */
   readonly http?: { readonly url: string | undefined; listen(): Promise<string>; close(): Promise<void> };
   /** Closed on stop, after the queue and the provider (Redis connections, watchers). */
@@ -109,6 +111,7 @@ export class Daemon {
         ...(this.deps.recordEvent ? { recordEvent: this.deps.recordEvent } : {}),
         jobBucketS: Math.max(60, this.config.tickS * 2),
         ...(this.deps.policy ? { policy: this.deps.policy } : {}),
+        ...(this.deps.baselineTimeScale ? { baselineTimeScale: this.deps.baselineTimeScale } : {}),
       },
       this.deps.demandFeed(m, this.config.tickS),
       this.config.tickS,

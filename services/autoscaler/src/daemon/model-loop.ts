@@ -32,6 +32,8 @@ export interface ModelLoopContext {
    * (the planner still runs, so the record keeps its forecast for comparison); the benchmark's switch.
    */
   readonly policy?: ScalingPolicyName;
+  /** Baselines only: their periods and windows divided by this (BaselinePolicy). Default 1. */
+  readonly baselineTimeScale?: number;
 }
 
 /** How the loop may act this tick. */
@@ -78,7 +80,7 @@ export class ModelLoop {
     this.planner = this.newPlanner();
     this.outcomes = new OutcomeTracker(config.spec.name, config.spec.capacityPerReplicaPerS);
     const policy = ctx.policy ?? 'predictive';
-    this.baseline = policy === 'predictive' ? undefined : new BaselinePolicy(policy, config.spec);
+    this.baseline = policy === 'predictive' ? undefined : new BaselinePolicy(policy, config.spec, ctx.baselineTimeScale ?? 1);
   }
 
   private newPlanner(): ModelPlanner {

@@ -55,6 +55,12 @@ export interface LocalWorldOptions {
   readonly runDir?: string;
   /** How the daemon decides: the ModelPlanner (`predictive`) or a baseline (`hpa`, `kpa`). Default predictive. */
   readonly policy?: ScalingPolicyName;
+  /**
+   * How many times faster than a cluster this world runs, for the policies' own clocks: the baselines' periods and
+   * windows (HPA sync, metric window, 300-s scale-down stabilization; KPA windows) and the planner's panic hold are
+   * divided by it. 1 (default): the controllers' real defaults in wall seconds.
+   */
+  readonly policyTimeScale?: number;
   /** Request sizes of the load, also the shapes each replica warms. Default 1x8 and 2x8. */
   readonly shapes?: readonly RequestShape[];
   /** Inferences one replica runs at once (agent `--max-concurrency`). Default 1. */
@@ -103,6 +109,7 @@ export const LOCAL_WORLD_DEFAULTS = {
   printHolds: false,
   agentArgs: [],
   policy: 'predictive',
+  policyTimeScale: 1,
   shapes: [
     { batch: 1, seq: 8 },
     { batch: 2, seq: 8 },
@@ -156,6 +163,7 @@ export function resolveWorldOptions(o: LocalWorldOptions): ResolvedWorldOptions 
     agentArgs: o.agentArgs ?? d.agentArgs,
     runDir: o.runDir,
     policy: o.policy ?? d.policy,
+    policyTimeScale: num('policyTimeScale', d.policyTimeScale, 1, 1000),
     shapes: shapesOf(o.shapes, d.shapes, issues),
     replicaMaxConcurrency: num('replicaMaxConcurrency', d.replicaMaxConcurrency, 1, 1024, true),
     replicaMaxQueue: num('replicaMaxQueue', d.replicaMaxQueue, 0, 100_000, true),

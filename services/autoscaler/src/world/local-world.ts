@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ValidationError, WarmpoolError } from '@warmpool/domain';
 import { createForecaster } from '@warmpool/forecast';
+import { DEFAULT_PLANNER_OPTIONS } from '@warmpool/planner';
 import { LoadBalancerServer } from '@warmpool/load-balancer';
 import { readTraceCsv, sliceTrace, summarizeLoad, TraceLoadGenerator, type LoadRunResult } from '@warmpool/loadgen';
 import { LocalProcessProvider, portIsFree } from '@warmpool/provider-local';
@@ -191,6 +192,9 @@ export class LocalWorld {
         stdoutSkipsHolds: !o.printHolds,
         extraSinks: [memory],
         policy: o.policy,
+        baselineTimeScale: o.policyTimeScale,
+        // The planner's panic hold (30 s by default) in this world's time.
+        planner: { panicHoldS: Math.max(1, Math.round(DEFAULT_PLANNER_OPTIONS.panicHoldS / o.policyTimeScale)) },
         // Time runs speedX times faster than the trace's: a trace day lasts 86 400 / speedX wall seconds.
         makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS, levelHalfLifeS: Math.max(4 * stepS, 10), dayS: Math.max(2 * stepS, 86_400 / o.speedX) }),
         createLocalProvider: (c) => {
