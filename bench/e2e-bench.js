@@ -2,7 +2,8 @@
 // npm run bench:e2e -- --trace FILE [--speed X] [--policy predictive|hpa|kpa] [--json] [--seed N] [--plot FILE]
 //   [--from TRACE_S] [--duration WALL_S] [--history WALL_S] [--shapes 1x64,2x64] [--model small-transformer|FILE.onnx]
 //   [--target-ms 250] [--provision-ms 4000] [--peak-replicas 4] [--service-ms 40] [--capacity REQ_PER_S]
-//   [--max-replicas 6] [--time-scale 1] [--no-plot]
+//   [--max-replicas 6] [--time-scale 1] [--repeat 1] [--no-plot]
+// --repeat N: every policy N times; each row holds the medians over the runs (and the runs).
 // --time-scale K: the policies' clocks run K times faster (HPA sync/window/stabilization, KPA windows, the planner's
 //   panic hold and every policy's scale-down stabilization divided by K), for a world whose replicas start K times
 //   faster than a cluster's. Default 1: the controllers' real defaults, in wall seconds.
@@ -47,6 +48,7 @@ try {
       'provision-ms': { type: 'string', default: '4000' },
       'service-ms': { type: 'string', default: '40' },
       'time-scale': { type: 'string', default: '1' },
+      repeat: { type: 'string', default: '1' },
       'peak-replicas': { type: 'string', default: '4' },
       capacity: { type: 'string' },
       'max-replicas': { type: 'string', default: '6' },
@@ -169,14 +171,32 @@ const peakReplicas = num('peak-replicas', 0.5, 32);
 const peakPerS = Number((capacity * 0.7 * peakReplicas).toFixed(2));
 say(`one replica serves ${measured.toFixed(1)} req/s saturated (one inference at a time), ${capacity} req/s within the p95 target (its SLA capacity), starts in ${base.startupS} s; trace peak scaled to ${peakPerS} req/s`);
 
-const results = [];
+// --repeat N: the policies run back to back N times (same calibration, trace and seed); the row per policy holds the
+// median of each number over the runs and the runs themselves. The plot shows the last round.
+const rounds = Math.floor(num('repeat', 1, 20));
+const runsByPolicy = Object.fromEntries(policies.map((p) => [p, []]));
 const timelines = {};
-for (const policy of policies) {
-  const { result, timeline } = await runPolicy({ ...base, policy, capacityPerReplicaPerS: capacity, peakPerS }, say);
-  results.push({ ...result, capacityPerReplicaPerS: capacity, measuredCapacityPerS: Number(measured.toFixed(2)), replicaStartupS: base.startupS, peakPerS, latencyTargetP95Ms: base.latencyTargetP95Ms });
-  timelines[policy] = timeline;
-  say(`${policy}: ${JSON.stringify(result)}`);
+for (let round = 1; round <= rounds; round++) {
+  for (const policy of policies) {
+    if (rounds > 1) say(`round ${round} of ${rounds}`);
+    const { result, timeline } = await runPolicy({ ...base, policy, capacityPerReplicaPerS: capacity, peakPerS }, say);
+    runsByPolicy[policy].push(result);
+    timelines[policy] = timeline;
+    say(`${policy}: ${JSON.stringify(result)}`);
+  }
 }
+const median = (xs) => {
+  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : Number(((v[m - 1] + v[m]) / 2).toFixed(2));
+};
+const MEDIAN_FIELDS = ['requests', 'failed', 'slaViolations', 'p50Ms', 'p95Ms', 'p99Ms', 'spikeWindows', 'windows', 'coldHits', 'replicaSeconds', 'replicasStarted', 'scaleUps', 'measuredLeadTimeS'];
+const results = policies.map((policy) => {
+  const runs = runsByPolicy[policy];
+  const row = rounds === 1 ? { ...runs[0] } : { policy, ...Object.fromEntries(MEDIAN_FIELDS.map((f) => [f, median(runs.map((r) => r[f]))])), processesLeft: runs.flatMap((r) => r.processesLeft), runs };
+  return { ...row, capacityPerReplicaPerS: capacity, measuredCapacityPerS: Number(measured.toFixed(2)), replicaStartupS: base.startupS, peakPerS, latencyTargetP95Ms: base.latencyTargetP95Ms, timeScale: base.timeScale };
+});
 if (!args['no-plot'] && timelines.predictive && timelines.hpa) {
   writePlot(args.plot, { predictive: timelines.predictive, hpa: timelines.hpa }, base.latencyTargetP95Ms);
   say(`plot written to ${args.plot}`);

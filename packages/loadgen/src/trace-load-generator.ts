@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'node:http';
 import { buildArrivals, scaleForPeak, type Arrival } from './arrival-schedule.js';
 import { LoadGeneratorError } from './errors/load-generator-error.js';
@@ -35,7 +36,7 @@ export class TraceLoadGenerator {
   readonly options: ResolvedLoadOptions;
   readonly arrivals: readonly Arrival[];
   readonly scale: number;
-  private readonly controller = new AbortController();
+  private readonly controller = stopSignalController();
   private stopCause: StopCause | undefined;
   private wake: (() => void) | undefined;
   private running = false;
@@ -153,4 +154,11 @@ export class TraceLoadGenerator {
       req.end(body);
     });
   }
+}
+
+/** One abort signal for every in-flight request (hundreds at once): no listener-count warning for it. */
+function stopSignalController(): AbortController {
+  const c = new AbortController();
+  setMaxListeners(0, c.signal);
+  return c;
 }
