@@ -152,7 +152,9 @@ describe('replica agent with the real local load balancer', () => {
     try {
       const done = main(['serve', '--model', 'tiny-transformer', '--name', 'tiny', '--spec', specFile, '--providers', 'cpu', '--opt-cache', join(dir, 'opt'), '--lb', lbUrl, '--token', 'sekret', '--replica-id', 'r-9'], io);
       const deadline = Date.now() + 15_000;
-      while (!lb.pool.get('r-9') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      // registered at the load balancer AND the agent's start() has returned (it logs `serving`): a signal before
+      // that is the "stopped during start" path, tested elsewhere
+      while (!(lb.pool.get('r-9') && io.outText().includes('"event":"serving"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(lb.pool.get('r-9')?.ready).toBe(true);
       stop('SIGTERM');
       expect(await done).toBe(0);

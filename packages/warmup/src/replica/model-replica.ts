@@ -128,8 +128,9 @@ export class ModelReplica {
     return this.limiter.run(async () => {
       const t0 = this.clock.nowMs();
       const outputs = await session.run(feeds);
-      const pad = (this.opts.minServiceMs ?? 0) - (this.clock.nowMs() - t0);
-      if (pad > 0) await new Promise((resolve) => setTimeout(resolve, pad));
+      // A timer may fire a fraction of a millisecond early against the clock: wait again for what is left.
+      const until = t0 + (this.opts.minServiceMs ?? 0);
+      for (let left = until - this.clock.nowMs(); left > 0; left = until - this.clock.nowMs()) await new Promise((resolve) => setTimeout(resolve, Math.ceil(left)));
       const end = this.clock.nowMs();
       this.keepWarm?.noteActivity(end);
       return { outputs, latencyMs: end - t0 };
