@@ -1,5 +1,6 @@
 import { hpaReplicaCount } from './hpa-replica-calculator.js';
 import { observedMeanPerS } from './observed-window.js';
+import { timeScaler } from './time-scale.js';
 import type { SimConfig, SimPolicy, SimPolicyFactory, SimView } from './sim-policy.js';
 
 /**
@@ -145,13 +146,8 @@ export function hpaPolicyWith(settings: HpaSettings): SimPolicyFactory {
   };
 }
 
-/**
- * The defaults in a world that runs `k` times faster (the end-to-end benchmark, whose replicas start in seconds where
- * a cluster's take tens of seconds): every period and window divided by `k`, in whole seconds (the controller ticks
- * once a second), at least 1. Ratios (tolerance, rate limits) stay.
- */
+/** The settings in a world `k` times faster: every period and window scaled by `timeScaler(k)`; ratios (tolerance, rate limits) stay. */
 export function timeScaledHpaSettings(k: number, s: HpaSettings = HPA_DEFAULTS): HpaSettings {
-  if (!(k >= 1) || !Number.isFinite(k)) throw new RangeError(`time scale must be a finite number >= 1, got ${k}`);
-  const t = (v: number): number => Math.max(1, Math.round(v / k));
+  const t = timeScaler(k);
   return { ...s, syncPeriodS: t(s.syncPeriodS), metricWindowS: t(s.metricWindowS), scaleUpPeriodS: t(s.scaleUpPeriodS), scaleDownPeriodS: t(s.scaleDownPeriodS), scaleDownStabilizationS: t(s.scaleDownStabilizationS) };
 }

@@ -1,5 +1,6 @@
 import { observedMeanPerS } from './observed-window.js';
 import type { SimConfig, SimPolicy, SimPolicyFactory, SimView } from './sim-policy.js';
+import { timeScaler } from './time-scale.js';
 
 /** Knative Pod Autoscaler defaults (config-autoscaler ConfigMap), with the RPS metric. */
 export interface KpaSettings {
@@ -92,9 +93,8 @@ export function kpaPolicyWith(settings: KpaSettings): SimPolicyFactory {
   };
 }
 
-/** The defaults in a world `k` times faster: windows and tick divided by `k`, whole seconds, at least 1 (see timeScaledHpaSettings). */
+/** The settings in a world `k` times faster: windows and tick scaled by `timeScaler(k)`; ratios stay. */
 export function timeScaledKpaSettings(k: number, s: KpaSettings = KPA_DEFAULTS): KpaSettings {
-  if (!(k >= 1) || !Number.isFinite(k)) throw new RangeError(`time scale must be a finite number >= 1, got ${k}`);
-  const t = (v: number): number => Math.max(1, Math.round(v / k));
+  const t = timeScaler(k);
   return { ...s, stableWindowS: t(s.stableWindowS), panicWindowS: t(s.panicWindowS), tickS: t(s.tickS) };
 }
