@@ -97,7 +97,11 @@ export function plan(
     }
   }
 
-  const recommendations = pruneWindow([...state.recommendations, { atS: nowS, replicas: desired }], nowS - spec.scaleDownStabilizationS);
+  // A fresh planner (first tick, or after a restart) counts what is running as a recommendation of now, so it never
+  // releases capacity on its first look (its live demand window may not have filled yet): scale-down waits one
+  // stabilization window like any other.
+  const seed = state.recommendations.length === 0 ? [{ atS: nowS, replicas: current }] : [];
+  const recommendations = pruneWindow([...seed, ...state.recommendations, { atS: nowS, replicas: desired }], nowS - spec.scaleDownStabilizationS);
   const panicUntilS = panic ? nowS + options.panicHoldS : state.panicUntilS;
   let target = desired;
   if (desired < current) {

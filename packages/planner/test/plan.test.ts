@@ -72,10 +72,21 @@ describe('plan: reactive safety net', () => {
   });
 
   it('does not panic when the forecast was beaten but the ready replicas still cover the demand', () => {
-    const r = plan(spec, obs(30, 5), band(1000, 5, 40, 20), INITIAL_PLANNER_STATE, 1000);
+    // a planner that has run before (a recommendation older than the stabilization window), so only panic could hold
+    const ran = { ...INITIAL_PLANNER_STATE, recommendations: [{ atS: 0, replicas: 3 }] };
+    const r = plan(spec, obs(30, 5), band(1000, 5, 40, 20), ran, 1000);
     expect(r.reasons).not.toContain(ReasonCode.ReactivePanic);
     expect(r.decision.to).toBe(3); // covers the observed 30/s; no panic hold keeps the spare replicas
     expect(r.nextState.panicUntilS).toBe(-Infinity);
+  });
+
+  it('a fresh planner does not release capacity on its first tick: scale-down waits one stabilization window', () => {
+    // 5 ready, the observation (30/s) needs 3: the first tick holds 5, a tick after the window scales down
+    const first = plan(spec, obs(30, 5), band(1000, 5, 40, 20), INITIAL_PLANNER_STATE, 1000);
+    expect(first.decision.to).toBe(5);
+    expect(first.reasons).toContain(ReasonCode.ScaleDownStabilizing);
+    const later = plan(spec, obs(30, 5), band(1000 + spec.scaleDownStabilizationS + 1, 5, 40, 20), first.nextState, 1000 + spec.scaleDownStabilizationS + 1);
+    expect(later.decision.to).toBe(3);
   });
 
   it('falls back to a reactive estimate with headroom without a forecast', () => {
