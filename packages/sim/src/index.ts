@@ -15,6 +15,7 @@ export { POLICIES, POLICY_NAMES, predictive } from './policies/registry.js';
 export { hpaPolicy, hpaPolicyWith, timeScaledHpaSettings, HpaController, HPA_DEFAULTS, type HpaSettings } from './policies/hpa-policy.js';
 export { hpaReplicaCount, utilizationPercent, type HpaMetricInput } from './policies/hpa-replica-calculator.js';
 export { kpaPolicy, kpaPolicyWith, timeScaledKpaSettings, KpaDecider, KPA_DEFAULTS, type KpaSettings } from './policies/kpa-policy.js';
+export { timeScaler } from './policies/time-scale.js';
 export { awsPredictivePolicy, AWS_SCHEDULING_BUFFER_S } from './policies/aws-predictive-policy.js';
 export { AwsHourlyForecast, AWS_FORECAST_DEFAULTS, type AwsForecastSettings } from './policies/aws-hourly-forecast.js';
 export { AwsTargetTracking, AWS_TARGET_TRACKING_DEFAULTS, type AwsTargetTrackingSettings } from './policies/aws-target-tracking.js';

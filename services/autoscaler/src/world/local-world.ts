@@ -9,6 +9,7 @@ import { createForecaster } from '@warmpool/forecast';
 import { DEFAULT_PLANNER_OPTIONS } from '@warmpool/planner';
 import { LoadBalancerServer } from '@warmpool/load-balancer';
 import { readTraceCsv, sliceTrace, summarizeLoad, TraceLoadGenerator, type LoadRunResult } from '@warmpool/loadgen';
+import { timeScaler } from '@warmpool/sim';
 import { LocalProcessProvider, portIsFree } from '@warmpool/provider-local';
 import { readWarmpoolConfig } from '../config/read-warmpool-config.js';
 import type { WarmpoolConfig } from '../config/warmpool-config.js';
@@ -194,7 +195,7 @@ export class LocalWorld {
         policy: o.policy,
         baselineTimeScale: o.policyTimeScale,
         // The planner's panic hold (30 s by default) in this world's time.
-        planner: { panicHoldS: Math.max(1, Math.round(DEFAULT_PLANNER_OPTIONS.panicHoldS / o.policyTimeScale)) },
+        planner: { panicHoldS: timeScaler(o.policyTimeScale)(DEFAULT_PLANNER_OPTIONS.panicHoldS) },
         // Time runs speedX times faster than the trace's: a trace day lasts 86 400 / speedX wall seconds.
         makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS, levelHalfLifeS: Math.max(4 * stepS, 10), dayS: Math.max(2 * stepS, 86_400 / o.speedX) }),
         createLocalProvider: (c) => {
