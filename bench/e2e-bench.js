@@ -2,8 +2,11 @@
 // npm run bench:e2e -- --trace FILE [--speed X] [--policy predictive|hpa|kpa] [--json] [--seed N] [--plot FILE]
 //   [--from TRACE_S] [--duration WALL_S] [--history WALL_S] [--shapes 1x64,2x64] [--model small-transformer|FILE.onnx]
 //   [--target-ms 250] [--provision-ms 4000] [--peak-replicas 4] [--service-ms 40] [--capacity REQ_PER_S]
-//   [--max-replicas 6] [--time-scale 7.5] [--repeat 1] [--no-plot]
-// --repeat N: every policy N times; each row holds the medians over the runs (and the runs).
+//   [--max-replicas 6] [--time-scale 7.5] [--repeat 1] [--no-plot] [--timelines DIR]
+// --repeat N: every policy N times; each row holds the medians over the runs (and the runs), and the totals of SLA
+//   violations and spike windows over the runs (a ratio of totals weighs every round alike, a ratio of medians
+//   only the middle one).
+// --timelines DIR: every round's per-policy timeline (demand, forecast, replicas, latency) as DIR/round-K.json.
 // --time-scale K: the policies' clocks run K times faster (HPA sync/window/stabilization, KPA windows, the planner's
 //   panic hold and every policy's scale-down stabilization divided by K), for a world whose replicas start K times
 //   faster than a cluster's. Default 7.5: a replica here is ready ~6 s after it is asked for (4-s provisioning
@@ -15,7 +18,7 @@
 // once per policy on the same trace and seed, and prints per policy: requests, SLA violations, latency percentiles,
 // spike windows, cold hits and replica-seconds. First it measures one replica's capacity (one inference at a time)
 // and scales the trace to it, so a handful of replicas saturate. Loopback only; every process is ended.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -57,6 +60,7 @@ try {
       'max-replicas': { type: 'string', default: '6' },
       plot: { type: 'string', default: resolve(here, 'e2e-plot.svg') },
       'no-plot': { type: 'boolean', default: false },
+      timelines: { type: 'string' },
     },
     strict: true,
   }).values;
@@ -190,6 +194,10 @@ for (let round = 1; round <= rounds; round++) {
     timelines[policy] = timeline;
     say(`${policy}: ${JSON.stringify(result)}`);
   }
+  if (args.timelines) {
+    mkdirSync(args.timelines, { recursive: true });
+    writeFileSync(join(args.timelines, `round-${round}.json`), JSON.stringify({ round, rounds, ...timelines }));
+  }
 }
 const median = (xs) => {
   const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
@@ -200,7 +208,11 @@ const median = (xs) => {
 const MEDIAN_FIELDS = ['requests', 'failed', 'slaViolations', 'p50Ms', 'p95Ms', 'p99Ms', 'spikeWindows', 'windows', 'coldHits', 'replicaSeconds', 'replicasStarted', 'scaleUps', 'measuredLeadTimeS'];
 const results = policies.map((policy) => {
   const runs = runsByPolicy[policy];
-  const row = rounds === 1 ? { ...runs[0] } : { policy, ...Object.fromEntries(MEDIAN_FIELDS.map((f) => [f, median(runs.map((r) => r[f]))])), processesLeft: runs.flatMap((r) => r.processesLeft), runs };
+  const total = (f) => runs.reduce((sum, r) => sum + (r[f] ?? 0), 0);
+  const row =
+    rounds === 1
+      ? { ...runs[0] }
+      : { policy, ...Object.fromEntries(MEDIAN_FIELDS.map((f) => [f, median(runs.map((r) => r[f]))])), totalSlaViolations: total('slaViolations'), totalSpikeWindows: total('spikeWindows'), processesLeft: runs.flatMap((r) => r.processesLeft), runs };
   return { ...row, capacityPerReplicaPerS: capacity, measuredCapacityPerS: Number(measured.toFixed(2)), replicaStartupS: base.startupS, peakPerS, latencyTargetP95Ms: base.latencyTargetP95Ms, timeScale: base.timeScale };
 });
 // The plotted round: the one whose hpa SLA violations are the median over the rounds (the baseline's outcome varies

@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import { LoadBalancerServer } from '@warmpool/load-balancer';
 import { LocalWorld } from '../services/autoscaler/dist/world/local-world.js';
 import { worldTimeline } from '../services/autoscaler/dist/world/world-timeline.js';
+import { isOk } from '@warmpool/loadgen';
 
 const MODEL = 'bench-model';
 
@@ -96,6 +97,8 @@ export async function runPolicy(o, progress = () => undefined) {
     policy: o.policy,
     requests: s.requests,
     failed: s.errors,
+    // What the failed requests got: an HTTP status or the network error (a drained replica, a full queue, a timeout).
+    failures: failureKinds(r.load.records),
     slaViolations: s.slaViolations,
     p50Ms: s.p50Ms,
     p95Ms: s.p95Ms,
@@ -112,6 +115,16 @@ export async function runPolicy(o, progress = () => undefined) {
     loadAvg1m: [Number(r.loadAvg1m.atStart.toFixed(2)), Number(r.loadAvg1m.atEnd.toFixed(2))],
   };
   return { result, timeline: worldTimeline(r.load.records, r.decisions, r.replayStartMs, o.durationS) };
+}
+
+function failureKinds(records) {
+  const kinds = {};
+  for (const rec of records) {
+    if (isOk(rec)) continue;
+    const kind = rec.status > 0 ? `HTTP ${rec.status}` : (rec.error ?? 'network error');
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return kinds;
 }
 
 function alive(pid) {

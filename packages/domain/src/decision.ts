@@ -14,6 +14,8 @@ export const ReasonCode = {
   ScaleDownStabilizing: 'ScaleDownStabilizing',
   /** Scale-down withheld: the forecast needs the capacity again within the lead time. */
   KeepWarmForForecast: 'KeepWarmForForecast',
+  /** Scale-down withheld: the forecast is within the scale-down hysteresis of needing the capacity that would go. */
+  ScaleDownHysteresis: 'ScaleDownHysteresis',
   /** Recommendations stayed lower for the whole stabilization window. */
   ScaleDownStable: 'ScaleDownStable',
   /** Nothing to change. */

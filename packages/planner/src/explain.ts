@@ -17,6 +17,7 @@ const TEXT: Record<ReasonCode, string> = {
   MaxReplicas: 'capped at max replicas',
   ScaleDownStabilizing: 'lower recommendation not yet stable for the stabilization window',
   KeepWarmForForecast: 'capacity kept warm: the forecast needs it again within the lead time',
+  ScaleDownHysteresis: 'the forecast is within the scale-down hysteresis of needing the capacity that would go',
   ScaleDownStable: 'lower recommendation held for the stabilization window',
   Steady: 'capacity matches the plan',
   MissingObservation: 'no valid observation of demand',

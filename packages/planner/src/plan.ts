@@ -14,13 +14,21 @@ export interface PlannerOptions {
   readonly panicTolerance: number;
   /** In panic, provision the observed peak at the spec's target utilization (headroom) or at full capacity. */
   readonly panicHeadroom: boolean;
+  /**
+   * Scale-down hysteresis, in replicas, where the forecast moves faster than a replica starts (forecast step shorter
+   * than the lead time): a replica is released only when the band (and the observed peak) is at least this much of one
+   * replica's capacity below what remains. Without it a band hovering at a replica boundary releases a replica and asks
+   * for a new one a tick later, paying a whole lead time and warm-up each time. In replicas, not a fraction of the
+   * fleet, so a large fleet keeps no proportional surplus; off for long steps, where the band holds for a whole step.
+   */
+  readonly scaleDownHysteresisReplicas: number;
 }
 
 /**
  * Defaults chosen on the bundled and shared real traces (see bench/RESULTS.md): trust the forecast after 24 steps,
  * panic without extra headroom (the observed peak is always covered) and hold 30 s without scale-down.
  */
-export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = { minHistorySteps: 24, panicHoldS: 30, panicTolerance: 1.0, panicHeadroom: false };
+export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = { minHistorySteps: 24, panicHoldS: 30, panicTolerance: 1.0, panicHeadroom: false, scaleDownHysteresisReplicas: 0.25 };
 
 export interface PlanResult {
   readonly decision: Decision;
@@ -74,16 +82,20 @@ export function plan(
   let desired: number;
   let keepNeed: number;
   let panic = false;
+  /** Capacity the hysteresis keeps on a scale-down (replicas); 0 where it does not apply. */
+  let hysteresisNeed = 0;
   if (trusted) {
     p50 = ahead.p50PerS;
     upper = ahead.peakUpperPerS;
     const aheadNeed = replicasFor(upper, cap);
-    keepNeed = replicasFor(windowDemand(forecast, nowS, windowStartS, nowcast).peakUpperPerS, cap);
+    const keepUpper = windowDemand(forecast, nowS, windowStartS, nowcast).peakUpperPerS;
+    keepNeed = replicasFor(keepUpper, cap);
     const nowUpper = windowDemand(forecast, nowS, nowS + 1).peakUpperPerS;
     // Panic: the forecast for now was beaten AND demand already exceeds the ready capacity (a real shortfall).
     panic = obsValid && observedPeak > nowUpper * options.panicTolerance && reactiveNeed > observation.readyReplicas;
     const inPanic = panic || nowS < state.panicUntilS;
     desired = Math.max(aheadNeed, reactiveNeed, inPanic && options.panicHeadroom ? fallbackNeed : 0);
+    if (forecast.stepS < leadS) hysteresisNeed = replicasFor(Math.max(upper, keepUpper, observedPeak) + options.scaleDownHysteresisReplicas * cap, cap);
     if (panic) reasons.push(ReasonCode.ReactivePanic);
     else if (aheadNeed > current) reasons.push(ReasonCode.ForecastScaleAhead);
   } else {
@@ -107,11 +119,12 @@ export function plan(
   if (desired < current) {
     const stabilized = recommendations.reduce((m, r) => Math.max(m, r.replicas), 0);
     const inPanic = nowS < panicUntilS;
-    target = Math.min(current, Math.max(desired, stabilized, keepNeed, inPanic ? current : 0));
+    target = Math.min(current, Math.max(desired, stabilized, keepNeed, hysteresisNeed, inPanic ? current : 0));
     if (target < current) reasons.push(ReasonCode.ScaleDownStable);
     else if (inPanic) reasons.push(ReasonCode.ReactivePanic);
     else if (trusted && keepNeed >= current) reasons.push(ReasonCode.KeepWarmForForecast);
-    else reasons.push(ReasonCode.ScaleDownStabilizing);
+    else if (stabilized >= current) reasons.push(ReasonCode.ScaleDownStabilizing);
+    else reasons.push(ReasonCode.ScaleDownHysteresis);
   }
   if (target < spec.minWarmReplicas) {
     target = spec.minWarmReplicas;

@@ -74,18 +74,18 @@ describe('plan: reactive safety net', () => {
   it('does not panic when the forecast was beaten but the ready replicas still cover the demand', () => {
     // a planner that has run before (a recommendation older than the stabilization window), so only panic could hold
     const ran = { ...INITIAL_PLANNER_STATE, recommendations: [{ atS: 0, replicas: 3 }] };
-    const r = plan(spec, obs(30, 5), band(1000, 5, 40, 20), ran, 1000);
+    const r = plan(spec, obs(27, 5), band(1000, 5, 40, 20), ran, 1000);
     expect(r.reasons).not.toContain(ReasonCode.ReactivePanic);
-    expect(r.decision.to).toBe(3); // covers the observed 30/s; no panic hold keeps the spare replicas
+    expect(r.decision.to).toBe(3); // covers the observed 27/s; no panic hold keeps the spare replicas
     expect(r.nextState.panicUntilS).toBe(-Infinity);
   });
 
   it('a fresh planner does not release capacity on its first tick: scale-down waits one stabilization window', () => {
-    // 5 ready, the observation (30/s) needs 3: the first tick holds 5, a tick after the window scales down
-    const first = plan(spec, obs(30, 5), band(1000, 5, 40, 20), INITIAL_PLANNER_STATE, 1000);
+    // 5 ready, the observation (27/s) needs 3: the first tick holds 5, a tick after the window scales down
+    const first = plan(spec, obs(27, 5), band(1000, 5, 40, 20), INITIAL_PLANNER_STATE, 1000);
     expect(first.decision.to).toBe(5);
     expect(first.reasons).toContain(ReasonCode.ScaleDownStabilizing);
-    const later = plan(spec, obs(30, 5), band(1000 + spec.scaleDownStabilizationS + 1, 5, 40, 20), first.nextState, 1000 + spec.scaleDownStabilizationS + 1);
+    const later = plan(spec, obs(27, 5), band(1000 + spec.scaleDownStabilizationS + 1, 5, 40, 20), first.nextState, 1000 + spec.scaleDownStabilizationS + 1);
     expect(later.decision.to).toBe(3);
   });
 
@@ -116,14 +116,14 @@ describe('plan: scale down', () => {
     let r = plan(spec, obs(100, 10), band(0, 5, 40, 100), state, 0);
     expect(r.decision.to).toBe(10);
     state = r.nextState;
-    // Demand and forecast drop to 20/s: 2 replicas would do, but 10 were recommended within the last 60 s.
+    // Demand and forecast drop to 15/s: 2 replicas would do, but 10 were recommended within the last 60 s.
     for (let t = 5; t <= 60; t += 5) {
-      r = plan(spec, obs(20, 10), band(t, 5, 40, 20), state, t);
+      r = plan(spec, obs(15, 10), band(t, 5, 40, 15), state, t);
       expect(r.decision.to).toBe(10);
       expect(r.reasons).toContain(ReasonCode.ScaleDownStabilizing);
       state = r.nextState;
     }
-    r = plan(spec, obs(20, 10), band(65, 5, 40, 20), state, 65);
+    r = plan(spec, obs(15, 10), band(65, 5, 40, 15), state, 65);
     expect(r.decision.action).toBe('scale-down');
     expect(r.decision.to).toBe(2);
     expect(r.reasons).toContain(ReasonCode.ScaleDownStable);
@@ -137,6 +137,34 @@ describe('plan: scale down', () => {
     const r = plan(spec, obs(20, 10), { ...b, p50PerS: bump, upperPerS: bump, peakUpperPerS: bump }, state, 1000);
     expect(r.decision.to).toBe(10);
     expect(r.reasons).toContain(ReasonCode.KeepWarmForForecast);
+  });
+
+  it('keeps a replica while the band is within the hysteresis (a quarter replica) of needing it, where the forecast moves faster than a replica starts', () => {
+    // 3 running, the stabilization window long past. 5-s steps, 45-s lead: the band moves faster than a replica starts.
+    const state: PlannerState = { recommendations: [{ atS: 900, replicas: 3 }], panicUntilS: -Infinity, lastTarget: 3 };
+    // 19/s needs 2 replicas of 10/s, but within 2.5/s (a quarter replica) of needing the third: kept.
+    let r = plan(spec, obs(15, 3), band(1000, 5, 40, 19), state, 1000);
+    expect(r.decision.to).toBe(3);
+    expect(r.reasons).toEqual([ReasonCode.ScaleDownHysteresis]);
+    expect(r.decision.message).toContain('hysteresis');
+    // 17/s: more than a quarter replica below the boundary: released.
+    r = plan(spec, obs(15, 3), band(1000, 5, 40, 17), state, 1000);
+    expect(r.decision.to).toBe(2);
+    expect(r.reasons).toContain(ReasonCode.ScaleDownStable);
+    // The observed peak counts too: 19/s observed under a 17/s band keeps the third.
+    r = plan(spec, obs(19, 3), band(1000, 5, 40, 17), state, 1000);
+    expect(r.decision.to).toBe(3);
+    // Off when set to 0.
+    r = plan(spec, obs(15, 3), band(1000, 5, 40, 19), state, 1000, { ...DEFAULT_PLANNER_OPTIONS, scaleDownHysteresisReplicas: 0 });
+    expect(r.decision.to).toBe(2);
+  });
+
+  it('applies no hysteresis where the forecast step is longer than the lead time (the band holds for a whole step)', () => {
+    const state: PlannerState = { recommendations: [{ atS: 0, replicas: 3 }], panicUntilS: -Infinity, lastTarget: 3 };
+    // 19/s observed and forecast for the whole 600-s step: within a quarter replica of the third, released all the same.
+    const r = plan(spec, obs(19, 3), band(600, 600, 3, 19), state, 1000);
+    expect(r.decision.to).toBe(2);
+    expect(r.reasons).toContain(ReasonCode.ScaleDownStable);
   });
 
   it('does not scale down while in panic', () => {
