@@ -26,7 +26,8 @@ export interface PlannerOptions {
 
 /**
  * Defaults chosen on the bundled and shared real traces (see bench/RESULTS.md): trust the forecast after 24 steps,
- * panic without extra headroom (the observed peak is always covered) and hold 30 s without scale-down.
+ * panic without extra headroom (the observed peak is always covered), hold 30 s without scale-down, and keep a replica
+ * while the band is within a quarter replica of needing it (short steps only; the sweep is in bench/RESULTS.md).
  */
 export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = { minHistorySteps: 24, panicHoldS: 30, panicTolerance: 1.0, panicHeadroom: false, scaleDownHysteresisReplicas: 0.25 };
 
@@ -49,8 +50,10 @@ function replicasFor(demandPerS: number, capacityPerS: number): number {
  * - Fallback: with too little history (or no forecast) a reactive estimate with the spec's target-utilization headroom.
  * - Safety net: observed demand is always covered at once; when it beats the forecast and exceeds the ready capacity,
  *   panic: no scale-down for `panicHoldS` (Knative's panic mode), optionally with the reactive headroom.
- * - Down: only to the highest recommendation of the stabilization window, and never below what the forecast needs
- *   within the lead time (released capacity could not come back in time).
+ * - Down: only to the highest recommendation of the stabilization window, never below what the forecast needs
+ *   within the lead time (released capacity could not come back in time), and, where the forecast step is shorter
+ *   than the lead time, not while the band or the observed peak is within `scaleDownHysteresisReplicas` of needing
+ *   the capacity that would go.
  * - Bounds: never below `minWarmReplicas`, never above `maxReplicas`.
  */
 export function plan(
