@@ -2,7 +2,8 @@
 // npm run bench:e2e -- --trace FILE [--speed X] [--policy predictive|hpa|kpa] [--json] [--seed N] [--plot FILE]
 //   [--from TRACE_S] [--duration WALL_S] [--history WALL_S] [--shapes 1x64,2x64] [--model small-transformer|FILE.onnx]
 //   [--target-ms 250] [--provision-ms 4000] [--peak-replicas 4] [--service-ms 40] [--capacity REQ_PER_S]
-//   [--max-replicas 6] [--time-scale 7.5] [--repeat 1] [--no-plot] [--timelines DIR]
+//   [--max-replicas 6] [--time-scale 7.5] [--repeat 1] [--no-plot] [--timelines DIR] [--quantile 0.93]
+// --quantile Q: predictive's forecast band quantile (the model's upperQuantile; default the spec's 0.93).
 // --repeat N: every policy N times; each row holds the medians over the runs (and the runs), and the totals of SLA
 //   violations and spike windows over the runs (a ratio of totals weighs every round alike, a ratio of medians
 //   only the middle one).
@@ -61,6 +62,7 @@ try {
       plot: { type: 'string', default: resolve(here, 'e2e-plot.svg') },
       'no-plot': { type: 'boolean', default: false },
       timelines: { type: 'string' },
+      quantile: { type: 'string' },
     },
     strict: true,
   }).values;
@@ -96,6 +98,7 @@ const base = {
   horizonS: 6,
   shapes,
   modelSource: args.model,
+  ...(args.quantile !== undefined ? { upperQuantile: num('quantile', 0.5, 0.999) } : {}),
 };
 if (!existsSync(base.tracePath)) fail(`--trace ${args.trace}: no such file`);
 try {

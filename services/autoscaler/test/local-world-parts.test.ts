@@ -47,7 +47,7 @@ describe('resolveWorldOptions', () => {
 
   it('keeps npm start as it was: predictive, 1x8 and 2x8, one inference at a time with a queue of 32, 45 s scale-down wait', () => {
     const o = resolveWorldOptions({});
-    expect(o).toMatchObject({ policy: 'predictive', shapes: [{ batch: 1, seq: 8 }, { batch: 2, seq: 8 }], replicaMaxConcurrency: 1, replicaMaxQueue: 32, minServiceMs: 0, scaleDownStabilizationS: 45, startupS: 2, warmupBudgetS: 20, requestTimeoutMs: 30_000, loadMaxConcurrency: 32, spikeWindowS: 10 });
+    expect(o).toMatchObject({ upperQuantile: 0.93, policy: 'predictive', shapes: [{ batch: 1, seq: 8 }, { batch: 2, seq: 8 }], replicaMaxConcurrency: 1, replicaMaxQueue: 32, minServiceMs: 0, scaleDownStabilizationS: 45, startupS: 2, warmupBudgetS: 20, requestTimeoutMs: 30_000, loadMaxConcurrency: 32, spikeWindowS: 10 });
     const bench = resolveWorldOptions({ policy: 'hpa', shapes: [{ batch: 1, seq: 64 }], replicaMaxQueue: 64, minServiceMs: 40, scaleDownStabilizationS: 20, startupS: 3.4, loadMaxConcurrency: 512, requestTimeoutMs: 10_000 });
     expect(bench).toMatchObject({ policy: 'hpa', shapes: [{ batch: 1, seq: 64 }], replicaMaxQueue: 64, minServiceMs: 40, scaleDownStabilizationS: 20, startupS: 3.4, loadMaxConcurrency: 512, requestTimeoutMs: 10_000 });
   });
@@ -67,6 +67,7 @@ describe('resolveWorldOptions', () => {
         requestTimeoutMs: 0,
         loadMaxConcurrency: 20_000,
         spikeWindowS: 0,
+        upperQuantile: 1,
       });
     } catch (e) {
       err = e;
@@ -75,12 +76,13 @@ describe('resolveWorldOptions', () => {
     const issues = (err as ValidationError).issues;
     const byPath = Object.fromEntries(issues.map((i) => [i.path, i]));
     expect(Object.keys(byPath).sort()).toEqual(
-      ['loadMaxConcurrency', 'minServiceMs', 'policy', 'replicaMaxConcurrency', 'replicaMaxQueue', 'requestTimeoutMs', 'scaleDownStabilizationS', 'shapes[1]', 'shapes[2]', 'spikeWindowS', 'startupS', 'warmupBudgetS'].sort(),
+      ['loadMaxConcurrency', 'minServiceMs', 'policy', 'replicaMaxConcurrency', 'replicaMaxQueue', 'requestTimeoutMs', 'scaleDownStabilizationS', 'shapes[1]', 'shapes[2]', 'spikeWindowS', 'startupS', 'upperQuantile', 'warmupBudgetS'].sort(),
     );
     expect(byPath['policy']).toMatchObject({ value: 'vpa', allowed: 'predictive, hpa, kpa' });
     expect(byPath['shapes[1]']!.value).toEqual({ batch: 0, seq: 8 });
     expect(byPath['minServiceMs']).toMatchObject({ value: 2.5, allowed: 'an integer in [0, 600000]' });
     expect(byPath['loadMaxConcurrency']).toMatchObject({ value: 20_000 });
+    expect(byPath['upperQuantile']).toMatchObject({ value: 1, allowed: 'a number in [0.5, 0.999]' });
     expect(byPath['scaleDownStabilizationS']!.value).toBeNaN();
     expect((err as ValidationError).message).toMatch(/shapes\[2\]/);
     for (const bad of [[], 'x', Array.from({ length: 65 }, () => ({ batch: 1, seq: 1 }))]) {

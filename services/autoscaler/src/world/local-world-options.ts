@@ -41,6 +41,8 @@ export interface LocalWorldOptions {
   readonly stepS?: number;
   /** Planning horizon beyond the lead time, seconds. Default 6. */
   readonly horizonS?: number;
+  /** The model's forecast band quantile (`upperQuantile`). Default 0.93 (the model spec's default). */
+  readonly upperQuantile?: number;
   /** Dashboard port; 0: a free one. Default 9464 (a free one if taken). */
   readonly httpPort?: number;
   /** Loadgen seed. Default 7. */
@@ -103,6 +105,7 @@ export const LOCAL_WORLD_DEFAULTS = {
   tickS: 1,
   stepS: 2,
   horizonS: 6,
+  upperQuantile: 0.93,
   httpPort: 9464,
   seed: 7,
   format: 'auto',
@@ -156,6 +159,7 @@ export function resolveWorldOptions(o: LocalWorldOptions): ResolvedWorldOptions 
     tickS: num('tickS', d.tickS, 0.1, 60),
     stepS: num('stepS', d.stepS, 1, 600, true),
     horizonS: num('horizonS', d.horizonS, 1, 3600),
+    upperQuantile: num('upperQuantile', d.upperQuantile, 0.5, 0.999),
     httpPort: num('httpPort', d.httpPort, 0, 65535, true),
     seed: num('seed', d.seed, 0, 2 ** 32 - 1, true),
     format: o.format ?? d.format,

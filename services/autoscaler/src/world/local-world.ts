@@ -171,6 +171,7 @@ export class LocalWorld {
               minWarmReplicas: o.minWarmReplicas,
               maxReplicas: o.maxReplicas,
               horizonS: o.horizonS,
+              upperQuantile: o.upperQuantile,
               scaleDownStabilizationS: o.scaleDownStabilizationS,
               stepS: o.stepS,
               target: { modelFile: o.modelSource, provisionDelayMs: o.provisionDelayMs, args: ['--providers', 'cpu', '--spec', specFile, '--opt-cache', join(runDir, 'opt'), '--threads', '1', ...replicaArgs, ...o.agentArgs] },
