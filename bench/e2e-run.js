@@ -71,7 +71,7 @@ export async function runPolicy(o, progress = () => undefined) {
       tickS: 1,
       stepS: o.stepS,
       horizonS: o.horizonS,
-      ...(o.upperQuantile !== undefined ? { upperQuantile: o.upperQuantile } : {}),
+      upperQuantile: o.upperQuantile,
       // The spec's default scale-down stabilization (30 s) in this world's time.
       scaleDownStabilizationS: Math.max(2, Math.round(30 / (o.timeScale ?? 1))),
       policyTimeScale: o.timeScale ?? 1,

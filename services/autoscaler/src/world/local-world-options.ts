@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODEL_NAME_PATTERN, ValidationError, type ValidationIssue } from '@warmpool/domain';
+import { MODEL_NAME_PATTERN, MODEL_SPEC_DEFAULTS, ValidationError, type ValidationIssue } from '@warmpool/domain';
 import type { RequestShape } from '@warmpool/loadgen';
 import { SCALING_POLICY_NAMES, type ScalingPolicyName } from '../daemon/baseline-policy.js';
 
@@ -105,7 +105,7 @@ export const LOCAL_WORLD_DEFAULTS = {
   tickS: 1,
   stepS: 2,
   horizonS: 6,
-  upperQuantile: 0.93,
+  upperQuantile: MODEL_SPEC_DEFAULTS.upperQuantile,
   httpPort: 9464,
   seed: 7,
   format: 'auto',
