@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench:e2e -- --trace FILE [--speed X] [--policy predictive|hpa|kpa] [--json] [--seed N] [--plot FILE]
+// npm run bench:e2e -- --trace FILE [--speed X] [--policy predictive|hpa|kpa[,...]] [--json] [--seed N] [--plot FILE]
 //   [--from TRACE_S] [--duration WALL_S] [--history WALL_S] [--shapes 1x64,2x64] [--model small-transformer|FILE.onnx]
 //   [--target-ms 250] [--provision-ms 4000] [--peak-replicas 4] [--service-ms 40] [--capacity REQ_PER_S]
 //   [--max-replicas 6] [--time-scale 7.5] [--repeat 1] [--no-plot] [--timelines DIR] [--quantile 0.93]
@@ -23,6 +23,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UPPER_QUANTILE_RANGE } from '@warmpool/domain';
 import { LocalProcessProvider } from '@warmpool/provider-local';
 import { parseShapes, readTraceCsv, requestBody, SeededRandom, TraceLoadGenerator } from '@warmpool/loadgen';
 import { DEFAULT_AGENT_BIN } from '../services/autoscaler/dist/daemon/local-provider-factory.js';
@@ -74,8 +75,9 @@ const num = (key, min, max) => {
   if (!Number.isFinite(v) || v < min || v > max) fail(`--${key} ${args[key]}: expected a number in [${min}, ${max}]`);
   return v;
 };
-if (args.policy !== undefined && !POLICIES.includes(args.policy)) fail(`--policy ${args.policy}: expected one of ${POLICIES.join(', ')}`);
-const policies = args.policy ? [args.policy] : POLICIES;
+// --policy takes one policy or a comma-separated list (e.g. predictive,hpa), run in that order.
+const policies = args.policy === undefined ? POLICIES : [...new Set(args.policy.split(',').map((p) => p.trim()))];
+for (const p of policies) if (!POLICIES.includes(p)) fail(`--policy ${args.policy}: expected one of ${POLICIES.join(', ')} (or a comma-separated list of them), got ${JSON.stringify(p)}`);
 let shapes;
 try {
   shapes = parseShapes(args.shapes, '--shapes');
@@ -98,7 +100,7 @@ const base = {
   horizonS: 6,
   shapes,
   modelSource: args.model,
-  ...(args.quantile !== undefined ? { upperQuantile: num('quantile', 0.5, 0.999) } : {}),
+  ...(args.quantile !== undefined ? { upperQuantile: num('quantile', UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) } : {}),
 };
 if (!existsSync(base.tracePath)) fail(`--trace ${args.trace}: no such file`);
 try {

@@ -6,6 +6,7 @@ export {
   MODEL_NAME_PATTERN,
   MODEL_SPEC_DEFAULTS,
   MODEL_SPEC_KEYS,
+  UPPER_QUANTILE_RANGE,
   leadTimeTotalS,
   readModelSpec,
   parseModelSpec,

@@ -57,6 +57,9 @@ export const MODEL_SPEC_DEFAULTS = {
   scaleDownStabilizationS: 30,
 } as const;
 
+/** Allowed range of `upperQuantile` (a model spec's, and every option that sets it). */
+export const UPPER_QUANTILE_RANGE = { min: 0.5, max: 0.999 } as const;
+
 export const MODEL_SPEC_KEYS = [
   'name',
   'latencyTargetP95Ms',
@@ -114,7 +117,7 @@ export function readModelSpec(reader: FieldReader): ModelSpec {
     gpuMemoryPerReplicaBytes: reader.number('gpuMemoryPerReplicaBytes', { default: d.gpuMemoryPerReplicaBytes, min: 0, max: 1e15, integer: true }),
     priority: reader.number('priority', { default: d.priority, min: -1000, max: 1000, integer: true }),
     horizonS: reader.number('horizonS', { default: d.horizonS, min: 1, max: 86400 }),
-    upperQuantile: reader.number('upperQuantile', { default: d.upperQuantile, min: 0.5, max: 0.999 }),
+    upperQuantile: reader.number('upperQuantile', { default: d.upperQuantile, ...UPPER_QUANTILE_RANGE }),
     scaleDownStabilizationS: reader.number('scaleDownStabilizationS', { default: d.scaleDownStabilizationS, min: 0, max: 86400 }),
   };
 }

@@ -189,16 +189,24 @@ export class LoadBalancerServer {
     finish(503, { error: 'E_NO_REPLICA', message: `no ready replica for model ${model} (${lastProblem})` });
   }
 
-  private forward(r: PoolReplica, path: string, req: IncomingMessage, body: Buffer): Promise<{ status: number; contentType: string; body: Buffer }> {
+  /**
+   * One request to a replica. A keep-alive socket the replica closed just as the request went out (ECONNRESET on a
+   * reused socket, before any answer) is not the replica's failure: the request goes again once on a fresh
+   * connection (Node's documented `reusedSocket` retry) instead of taking the replica out of rotation.
+   */
+  private forward(r: PoolReplica, path: string, req: IncomingMessage, body: Buffer, retried = false): Promise<{ status: number; contentType: string; body: Buffer }> {
     return new Promise((resolve, reject) => {
+      let answered = false;
       const up = httpRequest(
         `${r.url}${path}`,
         {
           method: 'POST',
           headers: { 'content-type': req.headers['content-type'] ?? 'application/json', 'content-length': body.length },
           timeout: this.opts.upstreamTimeoutMs ?? 30_000,
+          ...(retried ? { agent: false } : {}), // the retry on a connection of its own, not another pooled one
         },
         (upRes) => {
+          answered = true;
           const chunks: Buffer[] = [];
           upRes.on('data', (c: Buffer) => chunks.push(c));
           upRes.on('end', () => resolve({ status: upRes.statusCode ?? 502, contentType: String(upRes.headers['content-type'] ?? 'application/json'), body: Buffer.concat(chunks) }));
@@ -206,7 +214,14 @@ export class LoadBalancerServer {
         },
       );
       up.on('timeout', () => up.destroy(new Error(`timed out after ${this.opts.upstreamTimeoutMs ?? 30_000} ms`)));
-      up.on('error', (e: NodeJS.ErrnoException) => reject(new Error(e.code ?? e.message)));
+      up.on('error', (e: NodeJS.ErrnoException) => {
+        if (!retried && !answered && up.reusedSocket && e.code === 'ECONNRESET') {
+          this.log({ event: 'upstream-stale-socket', replicaId: r.id, model: r.model, detail: 'keep-alive connection closed by the replica; sent again on a new one' });
+          this.forward(r, path, req, body, true).then(resolve, reject);
+          return;
+        }
+        reject(new Error(e.code ?? e.message));
+      });
       up.end(body);
     });
   }

@@ -7,6 +7,12 @@ export class FakeReplica {
   served = 0;
   private held: Array<() => void> = [];
   hold = false;
+  /** Reset the connection of an infer request that arrives on a connection which already served one (a keep-alive socket closed at the wrong moment). */
+  resetReused = false;
+  /** Reset the connection of every infer request. */
+  resetAll = false;
+  resets = 0;
+  private readonly requestsBySocket = new WeakMap<object, number>();
   private server: Server;
   url = '';
 
@@ -15,6 +21,13 @@ export class FakeReplica {
       if (req.url === '/readyz') {
         res.writeHead(this.ready ? 200 : 503, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ready: this.ready, reason: this.ready ? undefined : `${id} warming` }));
+        return;
+      }
+      const onSocket = (this.requestsBySocket.get(req.socket) ?? 0) + 1;
+      this.requestsBySocket.set(req.socket, onSocket);
+      if (this.resetAll || (this.resetReused && onSocket > 1)) {
+        this.resets += 1;
+        req.socket.destroy();
         return;
       }
       const chunks: Buffer[] = [];

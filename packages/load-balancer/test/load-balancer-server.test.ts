@@ -134,6 +134,31 @@ describe('LoadBalancerServer', () => {
     expect(b.served).toBe(3);
   });
 
+  it('sends a request again on a fresh connection when the replica closed the reused keep-alive one, without taking the replica out', async () => {
+    const events: Array<Record<string, unknown>> = [];
+    const { server, url } = await lb({ log: (e) => events.push(e) });
+    const a = await replica('a');
+    await register(url, { replicaId: 'a', model: 'm', url: a.url });
+    a.resetReused = true;
+    for (let i = 0; i < 4; i++) expect((await infer(url)).status).toBe(200);
+    expect(a.resets).toBeGreaterThan(0); // the load balancer's pooled connection was reused and reset
+    expect(a.served).toBe(4);
+    expect(server.pool.get('a')).toMatchObject({ ready: true, failures: 0 });
+    expect(events.filter((e) => e['event'] === 'upstream-stale-socket')).toHaveLength(a.resets);
+  });
+
+  it('a replica that resets fresh connections too is taken out and the request tried elsewhere', async () => {
+    const { server, url } = await lb();
+    const a = await replica('a');
+    const b = await replica('b');
+    await register(url, { replicaId: 'a', model: 'm', url: a.url });
+    await register(url, { replicaId: 'b', model: 'm', url: b.url });
+    a.resetAll = true;
+    for (let i = 0; i < 3; i++) expect((await infer(url)).status).toBe(200);
+    expect(server.pool.get('a')?.ready).toBe(false);
+    expect(b.served).toBe(3);
+  });
+
   it('exports per-model demand per second and Prometheus metrics', async () => {
     let now = 100_000;
     const { url } = await lb({ nowMs: () => now });

@@ -139,19 +139,30 @@ export class TraceLoadGenerator {
           ...(error ? { error } : {}),
         });
       };
-      const req = request(
-        url,
-        { method: 'POST', agent, signal: this.controller.signal, timeout: this.options.requestTimeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-        (res) => {
-          const replica = res.headers['x-warmpool-replica'];
-          res.on('data', () => {});
-          res.on('end', () => done(res.statusCode ?? 0, typeof replica === 'string' ? replica : undefined));
-          res.on('error', (e) => done(0, undefined, e.message));
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`timed out after ${this.options.requestTimeoutMs} ms`)));
-      req.on('error', (e: NodeJS.ErrnoException) => done(0, undefined, e.name === 'AbortError' ? 'aborted' : (e.code ?? e.message)));
-      req.end(body);
+      // A keep-alive socket the server closed just as this request went out fails with ECONNRESET before any answer:
+      // like browsers and HTTP client libraries, send it again once on a fresh connection (Node's documented
+      // `reusedSocket` retry); its latency still counts from the first send.
+      const attempt = (retried: boolean): void => {
+        let answered = false;
+        const req = request(
+          url,
+          { method: 'POST', agent: retried ? false : agent, signal: this.controller.signal, timeout: this.options.requestTimeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          (res) => {
+            answered = true;
+            const replica = res.headers['x-warmpool-replica'];
+            res.on('data', () => {});
+            res.on('end', () => done(res.statusCode ?? 0, typeof replica === 'string' ? replica : undefined));
+            res.on('error', (e) => done(0, undefined, e.message));
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error(`timed out after ${this.options.requestTimeoutMs} ms`)));
+        req.on('error', (e: NodeJS.ErrnoException) => {
+          if (!retried && !answered && req.reusedSocket && e.code === 'ECONNRESET' && !settled) return attempt(true);
+          done(0, undefined, e.name === 'AbortError' ? 'aborted' : (e.code ?? e.message));
+        });
+        req.end(body);
+      };
+      attempt(false);
     });
   }
 }

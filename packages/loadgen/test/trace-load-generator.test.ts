@@ -16,6 +16,10 @@ class Endpoint {
   readonly seen: Seen[] = [];
   inFlight = 0;
   maxInFlight = 0;
+  /** 'reused': reset a request that arrives on a connection which already carried one (keep-alive closed at the wrong moment); 'all': reset every request. */
+  reset: 'none' | 'reused' | 'all' = 'none';
+  resets = 0;
+  private readonly requestsBySocket = new WeakMap<object, number>();
   private readonly server: Server;
   private readonly open = new Set<ServerResponse>();
   url = '';
@@ -31,6 +35,13 @@ class Endpoint {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const onSocket = (this.requestsBySocket.get(req.socket) ?? 0) + 1;
+    this.requestsBySocket.set(req.socket, onSocket);
+    if (this.reset === 'all' || (this.reset === 'reused' && onSocket > 1)) {
+      this.resets++;
+      req.socket.destroy();
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { inputs: { input_ids: { dims: number[]; data: number[] } } };
@@ -122,6 +133,21 @@ describe('TraceLoadGenerator', () => {
     expect(result.records.filter((r) => r.error === 'aborted').length).toBeGreaterThan(0);
     expect(result.summary.errors).toBe(result.records.length);
     await expect(gen.run()).rejects.toMatchObject({ code: 'E_ALREADY_RUN' });
+  });
+
+  it('sends a request again once on a fresh connection when the server reset the reused keep-alive one', async () => {
+    endpoint = new Endpoint(() => ({ status: 200, delayMs: 1 }));
+    const url = await endpoint.listen();
+    endpoint.reset = 'reused';
+    const spaced = parseTraceCsv('t,count\n0,8\n', 'spaced.csv');
+    const result = await new TraceLoadGenerator({ targetUrl: url, model: 'm', trace: spaced, speedX: 2, arrival: 'uniform', maxConcurrency: 1 }).run();
+    expect(endpoint.resets).toBeGreaterThan(0);
+    expect(result.records.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(result.summary.errors).toBe(0);
+    // a server that resets fresh connections too: the error is recorded, not retried again
+    endpoint.reset = 'all';
+    const failing = await new TraceLoadGenerator({ targetUrl: url, model: 'm', trace: parseTraceCsv('t,count\n0,3\n', 'three.csv'), speedX: 2, arrival: 'uniform', maxConcurrency: 1 }).run();
+    expect(failing.records.map((r) => r.error)).toEqual(['ECONNRESET', 'ECONNRESET', 'ECONNRESET']);
   });
 
   it('stops after maxRequests and on stop()', async () => {

@@ -7,8 +7,21 @@ export interface ListeningAddress {
   readonly port: number;
 }
 
-/** Starts `server` on `host:port` (port 0: any free one); rejects with the listen error (e.g. EADDRINUSE). */
+/**
+ * How long an idle keep-alive connection stays open on our servers: longer than HTTP clients' own idle timeouts (Node's
+ * agents close theirs after 5 s, undici's after 4 s), so the client closes first and never sends a request on a
+ * connection the server is closing at that moment (the keep-alive race, an ECONNRESET before any answer). Load
+ * balancers keep idle connections about as long (AWS ALB 60 s).
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/**
+ * Starts `server` on `host:port` (port 0: any free one); rejects with the listen error (e.g. EADDRINUSE). Idle
+ * keep-alive connections are kept KEEP_ALIVE_TIMEOUT_MS.
+ */
 export async function listenHttp(server: Server, port: number, host: string): Promise<ListeningAddress> {
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = Math.max(server.headersTimeout, KEEP_ALIVE_TIMEOUT_MS + 1000);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -1,6 +1,6 @@
-import { createServer, get, type Server } from 'node:http';
+import { Agent, createServer, get, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeHttp, listenHttp } from '../src/http-server.js';
+import { closeHttp, KEEP_ALIVE_TIMEOUT_MS, listenHttp } from '../src/http-server.js';
 
 const servers: Server[] = [];
 
@@ -17,9 +17,9 @@ afterEach(async () => {
   }
 });
 
-function fetchText(url: string): Promise<string> {
+function fetchText(url: string, agent?: Agent): Promise<string> {
   return new Promise((resolve, reject) => {
-    get(url, (res) => {
+    get(url, { agent }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString('utf8')));
       res.on('end', () => resolve(text));
@@ -55,5 +55,19 @@ describe('listenHttp / closeHttp', () => {
     const a = server();
     const { port } = await listenHttp(a, 0, '127.0.0.1');
     await expect(listenHttp(server(), port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+
+  it('keeps idle keep-alive connections longer than clients do (no keep-alive race), and still closes at once', async () => {
+    const s = server();
+    const { url } = await listenHttp(s, 0, '127.0.0.1');
+    expect(s.keepAliveTimeout).toBe(KEEP_ALIVE_TIMEOUT_MS);
+    expect(KEEP_ALIVE_TIMEOUT_MS).toBeGreaterThan(5_000); // Node's agents drop idle sockets after 5 s, undici's after 4 s
+    expect(s.headersTimeout).toBeGreaterThan(KEEP_ALIVE_TIMEOUT_MS);
+    const agent = new Agent({ keepAlive: true });
+    expect(await fetchText(url, agent)).toBe('ok');
+    const started = Date.now();
+    await closeHttp(s); // the client's idle keep-alive connection does not hold the close for the keep-alive timeout
+    expect(Date.now() - started).toBeLessThan(2_000);
+    agent.destroy();
   });
 });

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODEL_NAME_PATTERN, MODEL_SPEC_DEFAULTS, ValidationError, type ValidationIssue } from '@warmpool/domain';
+import { MODEL_NAME_PATTERN, MODEL_SPEC_DEFAULTS, UPPER_QUANTILE_RANGE, ValidationError, type ValidationIssue } from '@warmpool/domain';
 import type { RequestShape } from '@warmpool/loadgen';
 import { SCALING_POLICY_NAMES, type ScalingPolicyName } from '../daemon/baseline-policy.js';
 
@@ -159,7 +159,7 @@ export function resolveWorldOptions(o: LocalWorldOptions): ResolvedWorldOptions 
     tickS: num('tickS', d.tickS, 0.1, 60),
     stepS: num('stepS', d.stepS, 1, 600, true),
     horizonS: num('horizonS', d.horizonS, 1, 3600),
-    upperQuantile: num('upperQuantile', d.upperQuantile, 0.5, 0.999),
+    upperQuantile: num('upperQuantile', d.upperQuantile, UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max),
     httpPort: num('httpPort', d.httpPort, 0, 65535, true),
     seed: num('seed', d.seed, 0, 2 ** 32 - 1, true),
     format: o.format ?? d.format,
