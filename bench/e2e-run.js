@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { LoadBalancerServer } from '@warmpool/load-balancer';
 import { LocalWorld } from '../services/autoscaler/dist/world/local-world.js';
@@ -48,6 +49,10 @@ export async function startPool(o, runDir) {
  *        serviceMs (optional: each inference holds its replica's slot at least this long) }
  */
 export async function runPolicy(o, progress = () => undefined) {
+  // The load generator, the load balancer and the daemon share this process's event loop: how long it stalled says
+  // how much of the latency is this process rather than the replicas.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const world = await LocalWorld.start(
     {
       tracePath: o.tracePath,
@@ -93,6 +98,7 @@ export async function runPolicy(o, progress = () => undefined) {
   );
   progress(`${o.policy}: starting ${world.initialReplicas} replica(s) warm, then replaying ${o.durationS} s`);
   const r = await world.finished;
+  loopDelay.disable();
   const s = r.load.summary;
   const result = {
     policy: o.policy,
@@ -114,6 +120,8 @@ export async function runPolicy(o, progress = () => undefined) {
     processesLeft: r.replicaPids.filter(alive),
     // The machine's 1-min load average at the replay's start and end (other work on the host skews latency).
     loadAvg1m: [Number(r.loadAvg1m.atStart.toFixed(2)), Number(r.loadAvg1m.atEnd.toFixed(2))],
+    // This process's event-loop stalls over the run, ms (p99, max).
+    eventLoopDelayMs: [Number((loopDelay.percentile(99) / 1e6).toFixed(1)), Number((loopDelay.max / 1e6).toFixed(1))],
   };
   return { result, timeline: worldTimeline(r.load.records, r.decisions, r.replayStartMs, o.durationS) };
 }
