@@ -263,6 +263,10 @@ export class LocalWorld {
           const endS = Math.floor(Date.now() / 1000 / o.stepS) * o.stepS;
           writeFileSync(historyFile, historyCsv(history, endS - history.countsPerS.length));
           await daemon.start();
+          // The daemon's first tick (its first forecast over the backfilled history) runs at once: let it finish before
+          // the load starts, so that it does not stall this process's event loop (the load generator and the load
+          // balancer run here too) in the replay's first second and bunch the first requests into a burst.
+          for (let i = 0; i < 250 && memory.decisions.length === 0 && !w.stopReason; i++) await new Promise((resolve) => setTimeout(resolve, 20));
           replayStartMs = Date.now();
           loadAtStart = loadavg()[0]!;
           if (w.stopReason) gen.stop();
