@@ -7,10 +7,8 @@ export class FakeReplica {
   served = 0;
   private held: Array<() => void> = [];
   hold = false;
-  /** Reset the connection of an infer request that arrives on a connection which already served one (a keep-alive socket closed at the wrong moment). */
-  resetReused = false;
-  /** Reset the connection of every infer request. */
-  resetAll = false;
+  /** 'reused': reset an infer request that arrives on a connection which already carried one (a keep-alive socket closed at the wrong moment); 'all': reset every infer request. */
+  reset: 'none' | 'reused' | 'all' = 'none';
   resets = 0;
   private readonly requestsBySocket = new WeakMap<object, number>();
   private server: Server;
@@ -25,7 +23,7 @@ export class FakeReplica {
       }
       const onSocket = (this.requestsBySocket.get(req.socket) ?? 0) + 1;
       this.requestsBySocket.set(req.socket, onSocket);
-      if (this.resetAll || (this.resetReused && onSocket > 1)) {
+      if (this.reset === 'all' || (this.reset === 'reused' && onSocket > 1)) {
         this.resets += 1;
         req.socket.destroy();
         return;

@@ -139,7 +139,7 @@ describe('LoadBalancerServer', () => {
     const { server, url } = await lb({ log: (e) => events.push(e) });
     const a = await replica('a');
     await register(url, { replicaId: 'a', model: 'm', url: a.url });
-    a.resetReused = true;
+    a.reset = 'reused';
     for (let i = 0; i < 4; i++) expect((await infer(url)).status).toBe(200);
     expect(a.resets).toBeGreaterThan(0); // the load balancer's pooled connection was reused and reset
     expect(a.served).toBe(4);
@@ -153,7 +153,7 @@ describe('LoadBalancerServer', () => {
     const b = await replica('b');
     await register(url, { replicaId: 'a', model: 'm', url: a.url });
     await register(url, { replicaId: 'b', model: 'm', url: b.url });
-    a.resetAll = true;
+    a.reset = 'all';
     for (let i = 0; i < 3; i++) expect((await infer(url)).status).toBe(200);
     expect(server.pool.get('a')?.ready).toBe(false);
     expect(b.served).toBe(3);
