@@ -94,7 +94,8 @@ export async function runPolicy(o, progress = () => undefined) {
       httpPort: 0,
       format: 'json',
     },
-    { stdout: quiet() },
+    // Stalls while the first replicas start do not count: only the replay's.
+    { stdout: quiet(), onReplayStart: () => loopDelay.reset() },
   );
   progress(`${o.policy}: starting ${world.initialReplicas} replica(s) warm, then replaying ${o.durationS} s`);
   const r = await world.finished;
@@ -116,11 +117,14 @@ export async function runPolicy(o, progress = () => undefined) {
     replicaSeconds: r.summary.replicaSeconds,
     replicasStarted: r.summary.replicasStarted,
     scaleUps: r.summary.scaleUps,
+    // The daemon's own lead-time estimate (the predictive planner's; the baselines keep none: null) ...
     measuredLeadTimeS: r.summary.measuredLeadTimeS,
+    // ... and, for every policy, what the replicas took from being asked for to serving: { count, p50, max } seconds.
+    replicaReadyS: r.summary.replicaReadyS,
     processesLeft: r.replicaPids.filter(alive),
     // The machine's 1-min load average at the replay's start and end (other work on the host skews latency).
     loadAvg1m: [Number(r.loadAvg1m.atStart.toFixed(2)), Number(r.loadAvg1m.atEnd.toFixed(2))],
-    // This process's event-loop stalls over the run, ms (p99, max).
+    // This process's event-loop stalls over the replay, ms (p99, max).
     eventLoopDelayMs: [Number((loopDelay.percentile(99) / 1e6).toFixed(1)), Number((loopDelay.max / 1e6).toFixed(1))],
   };
   return { result, timeline: worldTimeline(r.load.records, r.decisions, r.replayStartMs, o.durationS) };

@@ -32,6 +32,7 @@ describe('the local world, end to end', () => {
     const tracePath = join(dir, 'square-wave.csv');
     writeFileSync(tracePath, `t,count\n${counts.map((c, t) => `${t},${c}`).join('\n')}\n`);
     const lines: string[] = [];
+    const replayCalls: number[] = [];
     const stdout = Object.assign(new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) }), { isTTY: false });
     const world = await LocalWorld.start(
       {
@@ -52,9 +53,14 @@ describe('the local world, end to end', () => {
         format: 'json',
         runDir: join(dir, 'run'),
       },
-      { stdout },
+      { stdout, onReplayStart: () => replayCalls.push(Date.now()) },
     );
     const result = await world.finished;
+    // The replay began once, after the daemon's first tick had decided, and before the first request went out.
+    expect(replayCalls).toHaveLength(1);
+    expect(Date.parse(result.decisions[0]!.time)).toBeLessThanOrEqual(replayCalls[0]!);
+    expect(replayCalls[0]!).toBeLessThanOrEqual(result.replayStartMs);
+    expect(result.load.records[0]!.sentAtMs).toBeGreaterThanOrEqual(replayCalls[0]!);
     const stepAtMs = result.replayStartMs + STEP_AT_S * 1000;
 
     // The daemon backfilled the history and planned with the forecast (not the reactive fallback).
@@ -92,6 +98,8 @@ describe('the local world, end to end', () => {
     expect(result.summary.replicaSeconds).toBeLessThanOrEqual(result.replicas.length * replayS + 0.1);
     // Lead time is measured from the real replicas: the provisioning delay is part of it.
     expect(result.summary.measuredLeadTimeS).toBeGreaterThanOrEqual(1);
+    expect(result.summary.replicaReadyS!.count).toBe(registeredAt.size);
+    expect(result.summary.replicaReadyS!.max).toBeGreaterThanOrEqual(1);
 
     // Everything shut down: no replica process left, ports closed.
     expect(result.replicaPids.length).toBeGreaterThanOrEqual(2);

@@ -295,4 +295,26 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     await c.advanceBy(10_000);
     expect(h.daemon.ticks).toBe(1);
   });
+
+  it('firstTick resolves once the first tick has decided every model, not before; and on a stop before any tick', async () => {
+    const c = new ManualClock(T0);
+    const h = harness({ clock: c, provider: new StagedProvider({ a: 1, b: 1 }, () => c.now()), history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate) });
+    let resolved = false;
+    void h.daemon.firstTick.then(() => (resolved = true));
+    await h.daemon.start();
+    await Promise.resolve();
+    expect(resolved).toBe(false); // started, the tick only scheduled
+    await h.step(0);
+    await h.daemon.firstTick;
+    expect(h.daemon.ticks).toBe(1);
+    expect(h.sink.decisions().map((d) => d.model).sort()).toEqual(['a', 'b']);
+    await h.daemon.stop();
+
+    const c2 = new ManualClock(T0);
+    const never = harness({ clock: c2, provider: new StagedProvider({ a: 1, b: 1 }, () => c2.now()), history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c2, rate) });
+    await never.daemon.start();
+    await never.daemon.stop('SIGTERM');
+    await never.daemon.firstTick; // does not hang
+    expect(never.daemon.ticks).toBe(0);
+  });
 });

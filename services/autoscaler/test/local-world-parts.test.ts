@@ -4,7 +4,7 @@ import { parseCountCsv } from '@warmpool/domain';
 import { summarizeLoad, type LoadRunResult, type RequestRecord } from '@warmpool/loadgen';
 import { compressTrace, historyCsv } from '../src/world/compressed-history.js';
 import { resolveWorldOptions } from '../src/world/local-world-options.js';
-import { formatWorldSummary, replicaSecondsWithin, summarizeWorld, type ReplicaLifetime } from '../src/world/world-summary.js';
+import { formatWorldSummary, registrationTimes, replicaReadyTimes, replicaSecondsWithin, summarizeWorld, type ReplicaLifetime } from '../src/world/world-summary.js';
 import { worldTimeline } from '../src/world/world-timeline.js';
 import type { DaemonDecisionRecord } from '../src/daemon/daemon-record.js';
 import { main } from '../src/main.js';
@@ -128,7 +128,13 @@ describe('summarizeWorld', () => {
     // r1 the whole replay (10 s), r2 from its request to its end (7 s)
     expect(s.replicaSeconds).toBe(17);
     expect(s.replicasStarted).toBe(2);
+    // asked for to registered: r1 4 s (T-9 s to T-5 s), r2 3 s (T+1 s to T+4 s)
+    expect(s.replicaReadyS).toEqual({ count: 2, p50: 3.5, max: 4 });
     expect(formatWorldSummary(s)).toMatch(/cold hits .*: 1$/m);
+    expect(formatWorldSummary(s)).toMatch(/asked for to serving: median 3.5 s, max 4 s over 2/);
+    // a replica that never registered is not counted; none registered: null
+    expect(replicaReadyTimes([...lifetimes, { id: 'r3', requestedAtMs: T + 5000, endedAtMs: undefined, lastSeenMs: T + 9000 }], registrationTimes(pool))).toEqual({ count: 2, p50: 3.5, max: 4 });
+    expect(replicaReadyTimes(lifetimes, new Map())).toBeNull();
   });
 });
 

@@ -62,6 +62,13 @@ export class Daemon {
   private readonly dryRunFlag: boolean;
   /** Ticks run (for tests and the shutdown line). */
   ticks = 0;
+  private firstTickDone: () => void = () => undefined;
+  /**
+   * Resolves once the first scheduled tick after `start()` has run (every model decided and logged), or when the
+   * daemon stops first. Whoever shares this process's event loop can wait it out: the first tick (the first forecast
+   * over the backfilled history) is the heaviest.
+   */
+  readonly firstTick: Promise<void> = new Promise((resolve) => (this.firstTickDone = resolve));
 
   constructor(
     config: WarmpoolConfig,
@@ -213,6 +220,7 @@ export class Daemon {
       const started = this.now();
       this.inFlight = this.tickOnce().then(() => undefined).finally(() => {
         this.inFlight = undefined;
+        this.firstTickDone();
         const tickMs = this.config.tickS * 1000;
         this.schedule(Math.max(0, started + tickMs - this.now()));
       });
@@ -339,6 +347,7 @@ export class Daemon {
 
   private async shutdown(reason: string): Promise<void> {
     this.running = false;
+    this.firstTickDone();
     if (this.timer !== undefined) this.deps.clock.clearTimer(this.timer);
     this.timer = undefined;
     await this.idle();

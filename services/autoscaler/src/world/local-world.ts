@@ -47,6 +47,8 @@ export interface LocalWorldResult {
 export interface LocalWorldIo {
   /** The daemon's decision log and the world's replica lines. Default process.stdout. */
   readonly stdout?: Writable & { isTTY?: boolean };
+  /** Called just before the first request of the replay goes out (the replicas warm, the daemon's first tick done). */
+  readonly onReplayStart?: () => void;
 }
 
 /** Keeps the decision records of the run for the summary. */
@@ -266,7 +268,8 @@ export class LocalWorld {
           // The daemon's first tick (its first forecast over the backfilled history) runs at once: let it finish before
           // the load starts, so that it does not stall this process's event loop (the load generator and the load
           // balancer run here too) in the replay's first second and bunch the first requests into a burst.
-          for (let i = 0; i < 250 && memory.decisions.length === 0 && !w.stopReason; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+          await waitFirstTick(daemon, 5_000, () => w.stopReason);
+          io.onReplayStart?.();
           replayStartMs = Date.now();
           loadAtStart = loadavg()[0]!;
           if (w.stopReason) gen.stop();
@@ -328,6 +331,14 @@ async function waitWarm(provider: LocalProcessProvider, model: string, timeoutMs
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Resolves when the daemon's first tick has run, after `timeoutMs` at most, or soon after `stopped()` says so. */
+async function waitFirstTick(daemon: Daemon, timeoutMs: number, stopped: () => string | undefined): Promise<void> {
+  let done = false;
+  void daemon.firstTick.then(() => (done = true));
+  const deadline = Date.now() + timeoutMs;
+  while (!done && !stopped() && Date.now() < deadline) await Promise.race([daemon.firstTick, new Promise((resolve) => setTimeout(resolve, 50))]);
 }
 
 /** A port the OS calls free on 127.0.0.1 now. */

@@ -1,4 +1,5 @@
 import { countColdHits, isOk, type LoadRunResult } from '@warmpool/loadgen';
+import { median } from 'simple-statistics';
 import type { DaemonDecisionRecord } from '../daemon/daemon-record.js';
 
 /** One scale-up the daemon acted on, judged against the load that came. */
@@ -33,11 +34,34 @@ export interface WorldSummary {
   /** The daemon's last measured lead time (request to ready), seconds, and its stages. */
   readonly measuredLeadTimeS: number | null;
   readonly leadTimeStagesS: Readonly<Record<string, number>> | undefined;
+  /**
+   * Request to first registration with the load balancer (warm, serving) of every replica the run saw register,
+   * seconds, measured by the world whatever the policy (the baselines keep no lead-time estimate); null if none did.
+   */
+  readonly replicaReadyS: ReplicaReadyStats | null;
   readonly outcomes: readonly ScaleUpOutcome[];
   /** Seconds replicas existed during the replay (requested to ended, each clipped to the replay), to 0.1 s: the cost side. */
   readonly replicaSeconds: number;
   /** Replicas the run saw (started before or during the replay). */
   readonly replicasStarted: number;
+}
+
+/** How long replicas took from being asked for to serving, seconds (to 0.1 s). */
+export interface ReplicaReadyStats {
+  readonly count: number;
+  readonly p50: number;
+  readonly max: number;
+}
+
+/** Request to first registration of every replica that registered (a replica seen but never registered is left out). */
+export function replicaReadyTimes(lifetimes: readonly ReplicaLifetime[], registeredAt: ReadonlyMap<string, number>): ReplicaReadyStats | null {
+  const s = lifetimes.flatMap((l) => {
+    const at = registeredAt.get(l.id);
+    return at === undefined || at < l.requestedAtMs ? [] : [(at - l.requestedAtMs) / 1000];
+  });
+  if (s.length === 0) return null;
+  const round = (v: number): number => Number(v.toFixed(1));
+  return { count: s.length, p50: round(median(s)), max: round(Math.max(...s)) };
 }
 
 /** One replica's life as the provider reported it (sampled while the world runs). */
@@ -118,6 +142,7 @@ export function summarizeWorld(load: LoadRunResult, decisions: readonly DaemonDe
     coldHits: countColdHits(load.records, registeredAt),
     measuredLeadTimeS: last?.measuredLeadTimeS ?? null,
     leadTimeStagesS: last?.leadTimeStagesS,
+    replicaReadyS: replicaReadyTimes(replicas.lifetimes, registeredAt),
     outcomes,
     replicaSeconds: Number(replicaSecondsWithin(replicas).toFixed(1)),
     replicasStarted: replicas.lifetimes.length,
@@ -138,7 +163,7 @@ export function formatWorldSummary(s: WorldSummary): string {
   return [
     `requests: ${s.requests} (${s.ok} ok, ${s.errors} failed); latency p50 ${ms(s.p50Ms)}, p95 ${ms(s.p95Ms)}, p99 ${ms(s.p99Ms)}`,
     `scale-ups: ${s.scaleUps} (${s.forecastScaleUps} planned from the forecast); ${s.readyAhead} had their replicas ready before the load needed them, ${s.late} came late`,
-    `measured lead time (request to ready): ${s.measuredLeadTimeS === null ? 'n/a' : `${s.measuredLeadTimeS.toFixed(1)} s`}${stages}`,
+    `measured lead time (request to ready): ${s.measuredLeadTimeS === null ? 'n/a' : `${s.measuredLeadTimeS.toFixed(1)} s`}${stages}${s.replicaReadyS ? `; replicas asked for to serving: median ${s.replicaReadyS.p50} s, max ${s.replicaReadyS.max} s over ${s.replicaReadyS.count}` : ''}`,
     `cold hits (requests answered by a replica before its warm-up converged): ${s.coldHits}`,
   ].join('\n');
 }
