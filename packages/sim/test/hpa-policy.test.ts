@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runSimulation } from '../src/engine/run-simulation.js';
 import { hpaPolicy } from '../src/policies/hpa-policy.js';
 import { hpaReplicaCount, utilizationPercent } from '../src/policies/hpa-replica-calculator.js';
+import { LivePolicyDriver } from '../src/live/live-policy-driver.js';
 import { fixedConfig } from './scripted-policy.js';
 
 describe('hpa replica calculator (Kubernetes GetResourceReplicas)', () => {
@@ -103,5 +104,20 @@ describe('hpa golden fixture (hand-checked)', () => {
     const a: number[] = [];
     runSimulation(burst, { ...config, leadS: 100 }, hpaPolicy, { traceName: 'b', nowMs: () => 0, onSecond: (_t, x) => a.push(x) });
     expect([a[119], a[120], a[135], a[150], a[165]]).toEqual([1, 5, 10, 20, 40]);
+  });
+});
+
+describe('hpa: a fresh controller', () => {
+  it('counts the replicas it finds as its first recommendation (Kubernetes recordInitialRecommendation): it holds them for one stabilization window', () => {
+    const driver = new LivePolicyDriver(hpaPolicy, fixedConfig({ leadS: 30, capacityPerS: 10, targetUtil: 0.5, minReplicas: 1, maxReplicas: 100, peakReplicas: 8 }));
+    for (let s = 0; s < 60; s++) driver.recordSecond(5); // history: 5 req/s, one replica's worth at 50 %
+    const wanted: number[] = [];
+    for (let s = 60; s < 400; s++) {
+      wanted.push(driver.desired(4, 0));
+      driver.recordSecond(5);
+    }
+    // first sync at t=60: the calculator says 1, the recommendation of 4 recorded then holds until it leaves at t=360
+    expect(wanted.slice(0, 300).every((w) => w === 4)).toBe(true);
+    expect(wanted[300]).toBe(1);
   });
 });

@@ -46,7 +46,7 @@ interface Timestamped {
  * The HPA control loop for one scale target, as in pkg/controller/podautoscaler/horizontal.go with `behavior`
  * defaults: every sync period the replica calculator recommends a count from the utilization of ready pods
  * (warming replicas count as unready pods), the recommendation is stabilized (scale-down: the largest
- * recommendation of the last 300 s; scale-up: none) and rate-limited (up: max(+4 pods, +100 %) per 15 s measured
+ * recommendation of the last 300 s, the replicas found at the first sync counting as one; scale-up: none) and rate-limited (up: max(+4 pods, +100 %) per 15 s measured
  * from the replicas at the start of the period; down: 100 % per 15 s), then clamped to [min, max].
  * Between syncs the scale is left alone. O(1) amortized per second (one 60-s sum every 15 s, <= 20 stored
  * recommendations).
@@ -55,6 +55,7 @@ export class HpaController {
   private readonly recommendations: Timestamped[] = [];
   private readonly scaleEvents: Timestamped[] = [];
   private target: number | null = null;
+  private seeded = false;
   private readonly targetPercent: number;
 
   constructor(
@@ -71,6 +72,12 @@ export class HpaController {
   }
 
   private sync(view: SimView, current: number): number {
+    // recordInitialRecommendation: a controller that finds no recommendation for its target (first sync, or after a
+    // restart) records the replicas it finds, so it holds them for one scale-down stabilization window.
+    if (!this.seeded) {
+      this.seeded = true;
+      this.recommendations.push({ atS: view.now, value: current });
+    }
     const { minReplicas, maxReplicas } = this.config;
     if (current > maxReplicas) return maxReplicas;
     if (current < minReplicas) return minReplicas;
