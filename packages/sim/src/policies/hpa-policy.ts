@@ -46,8 +46,9 @@ interface Timestamped {
  * The HPA control loop for one scale target, as in pkg/controller/podautoscaler/horizontal.go with `behavior`
  * defaults: every sync period the replica calculator recommends a count from the utilization of ready pods
  * (warming replicas count as unready pods), the recommendation is stabilized (scale-down: the largest
- * recommendation of the last 300 s, the replicas found at the first sync counting as one; scale-up: none) and rate-limited (up: max(+4 pods, +100 %) per 15 s measured
- * from the replicas at the start of the period; down: 100 % per 15 s), then clamped to [min, max].
+ * recommendation of the last 300 s, the replicas found at the first sync counting as one; scale-up: none) and
+ * rate-limited (up: max(+4 pods, +100 %) per 15 s measured from the replicas at the start of the period; down: 100 %
+ * per 15 s), then clamped to [min, max].
  * Between syncs the scale is left alone. O(1) amortized per second (one 60-s sum every 15 s, <= 20 stored
  * recommendations).
  */
