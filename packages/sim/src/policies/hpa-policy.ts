@@ -56,7 +56,6 @@ export class HpaController {
   private readonly recommendations: Timestamped[] = [];
   private readonly scaleEvents: Timestamped[] = [];
   private target: number | null = null;
-  private seeded = false;
   private readonly targetPercent: number;
 
   constructor(
@@ -74,11 +73,9 @@ export class HpaController {
 
   private sync(view: SimView, current: number): number {
     // recordInitialRecommendation: a controller that finds no recommendation for its target (first sync, or after a
-    // restart) records the replicas it finds, so it holds them for one scale-down stabilization window.
-    if (!this.seeded) {
-      this.seeded = true;
-      this.recommendations.push({ atS: view.now, value: current });
-    }
+    // restart) records the replicas it finds, so it holds them for one scale-down stabilization window. The list is
+    // empty only before the first sync: stabilize() pushes a recommendation every time it prunes.
+    if (this.recommendations.length === 0) this.recommendations.push({ atS: view.now, value: current });
     const { minReplicas, maxReplicas } = this.config;
     if (current > maxReplicas) return maxReplicas;
     if (current < minReplicas) return minReplicas;
