@@ -2,8 +2,9 @@
 // npm run bench:e2e -- --trace FILE [--speed X] [--policy predictive|hpa|kpa[,...]] [--json] [--seed N] [--plot FILE]
 //   [--from TRACE_S] [--duration WALL_S] [--history WALL_S] [--shapes 1x64,2x64] [--model small-transformer|FILE.onnx]
 //   [--target-ms 250] [--provision-ms 4000] [--peak-replicas 4] [--service-ms 40] [--capacity REQ_PER_S]
-//   [--max-replicas 6] [--time-scale 7.5] [--repeat 1] [--no-plot] [--timelines DIR] [--quantile 0.93]
+//   [--max-replicas 6] [--time-scale 7.5] [--repeat 1] [--no-plot] [--timelines DIR] [--quantile 0.93] [--quantile-max Q]
 // --quantile Q: predictive's forecast band quantile (the model's upperQuantile; default the spec's 0.93).
+// --quantile-max Q: the ceiling of its SLA-pressure tuning (upperQuantileMax; default: --quantile, tuning off).
 // --repeat N: every policy N times; each row holds the medians over the runs (and the runs), and the totals of SLA
 //   violations and spike windows over the runs (a ratio of totals weighs every round alike, a ratio of medians
 //   only the middle one).
@@ -64,6 +65,7 @@ try {
       'no-plot': { type: 'boolean', default: false },
       timelines: { type: 'string' },
       quantile: { type: 'string' },
+      'quantile-max': { type: 'string' },
     },
     strict: true,
   }).values;
@@ -101,6 +103,7 @@ const base = {
   shapes,
   modelSource: args.model,
   ...(args.quantile !== undefined ? { upperQuantile: num('quantile', UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) } : {}),
+  ...(args['quantile-max'] !== undefined ? { upperQuantileMax: num('quantile-max', UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) } : {}),
 };
 if (!existsSync(base.tracePath)) fail(`--trace ${args.trace}: no such file`);
 try {

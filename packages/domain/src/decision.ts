@@ -45,6 +45,8 @@ export interface Decision {
   readonly message: string;
   readonly forecastP50PerS: number;
   readonly forecastUpperPerS: number;
+  /** Quantile of the band planned with (the spec's, or tuned from the model's SLA pressure); NaN without a forecast. */
+  readonly bandQuantile: number;
   readonly observedPerS: number;
   readonly leadTimeS: number;
   readonly windowStartS: number;

@@ -42,4 +42,9 @@ export interface Forecaster {
   readonly name: string;
   observe(step: StepObservation): void;
   forecast(horizonSteps: number): ForecastBand;
+  /**
+   * Moves the band's upper quantile from now on, keeping what was learned (optional: a forecaster without it keeps
+   * the quantile it was built with, and the planner does not tune it).
+   */
+  setQuantile?(quantile: number): void;
 }

@@ -36,6 +36,12 @@ export interface ModelSpec {
   /** Upper quantile of demand the plan provisions for (the band's top). */
   readonly upperQuantile: number;
   /**
+   * Highest quantile the planner may raise `upperQuantile` to when the model's busiest seconds keep reaching its
+   * ready SLA capacity (online tuning from the model's own SLA pressure). Default: `upperQuantile` (tuning off); a
+   * bursty model whose violations matter more than its cost sets e.g. 0.99 (bench/RESULTS.md has the trade-off).
+   */
+  readonly upperQuantileMax: number;
+  /**
    * Scale-down waits until lower recommendations held this long. Shorter than HPA's 300 s because the planner also
    * never releases capacity the forecast needs again within the lead time.
    */
@@ -72,6 +78,7 @@ export const MODEL_SPEC_KEYS = [
   'priority',
   'horizonS',
   'upperQuantile',
+  'upperQuantileMax',
   'scaleDownStabilizationS',
 ] as const;
 
@@ -106,6 +113,11 @@ export function readModelSpec(reader: FieldReader): ModelSpec {
       allowed: `an integer >= minWarmReplicas (${minWarmReplicas})`,
     });
   }
+  const upperQuantile = reader.number('upperQuantile', { default: d.upperQuantile, ...UPPER_QUANTILE_RANGE });
+  const upperQuantileMax = reader.number('upperQuantileMax', { default: upperQuantile, ...UPPER_QUANTILE_RANGE });
+  if (upperQuantileMax < upperQuantile) {
+    reader.issues.push({ path: reader.path('upperQuantileMax'), value: upperQuantileMax, allowed: `a number in [upperQuantile (${upperQuantile}), ${UPPER_QUANTILE_RANGE.max}]` });
+  }
   return {
     name,
     latencyTargetP95Ms: reader.number('latencyTargetP95Ms', { default: d.latencyTargetP95Ms, min: 1, max: 600000 }),
@@ -117,7 +129,8 @@ export function readModelSpec(reader: FieldReader): ModelSpec {
     gpuMemoryPerReplicaBytes: reader.number('gpuMemoryPerReplicaBytes', { default: d.gpuMemoryPerReplicaBytes, min: 0, max: 1e15, integer: true }),
     priority: reader.number('priority', { default: d.priority, min: -1000, max: 1000, integer: true }),
     horizonS: reader.number('horizonS', { default: d.horizonS, min: 1, max: 86400 }),
-    upperQuantile: reader.number('upperQuantile', { default: d.upperQuantile, ...UPPER_QUANTILE_RANGE }),
+    upperQuantile,
+    upperQuantileMax,
     scaleDownStabilizationS: reader.number('scaleDownStabilizationS', { default: d.scaleDownStabilizationS, min: 0, max: 86400 }),
   };
 }

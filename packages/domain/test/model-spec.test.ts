@@ -48,4 +48,14 @@ describe('parseModelSpec', () => {
     expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, minWarmReplicas: 1.5 })).toThrow(/minWarmReplicas: got 1.5, allowed: an integer/);
     expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, upperQuantile: 0.2 })).toThrow(/upperQuantile/);
   });
+
+  it('upperQuantileMax: the quantile itself by default (tuning off), never below it', () => {
+    expect(parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1 }).upperQuantileMax).toBe(0.93);
+    expect(parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, upperQuantile: 0.95 }).upperQuantileMax).toBe(0.95);
+    expect(parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, upperQuantile: 0.9, upperQuantileMax: 0.99 }).upperQuantileMax).toBe(0.99);
+    expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, upperQuantile: 0.95, upperQuantileMax: 0.9 })).toThrow(
+      'upperQuantileMax: got 0.9, allowed: a number in [upperQuantile (0.95), 0.999]',
+    );
+    expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, upperQuantileMax: 1 })).toThrow(/upperQuantileMax: got 1/);
+  });
 });

@@ -67,6 +67,18 @@ export abstract class BandedForecaster implements Forecaster {
     return this.clock.stepS;
   }
 
+  /** The band's quantile now (the options' until `setQuantile`). */
+  get quantile(): number {
+    return this.band.quantile;
+  }
+
+  /** Moves the band's quantile, keeping every score (see `ConformalBand.setQuantile`). */
+  setQuantile(q: number): void {
+    if (q === this.band.quantile) return;
+    this.band.setQuantile(q);
+    this.version++;
+  }
+
   observe(step: StepObservation): void {
     this.version++;
     const { idx, inferred } = this.clock.advance(step.startS);
@@ -114,7 +126,7 @@ export abstract class BandedForecaster implements Forecaster {
     const weights = this.pathWeights(horizonSteps);
     const startS = Number.isFinite(this.clock.nextStartS) ? this.clock.nextStartS : 0;
     const method = this.describe(weights);
-    const { quantile } = this.options;
+    const quantile = this.band.quantile;
     const historySteps = this.observed;
     return weights
       ? { startS, stepS, p50PerS: p50, upperPerS, peakUpperPerS, quantile, method, weights, historySteps }

@@ -38,6 +38,8 @@ export interface BandPaths {
  */
 export class ConformalBand {
   private readonly opts: ConformalBandOptions;
+  /** The band's quantile now: `opts.quantile` until `setQuantile` moves it. */
+  private q: number;
   /** Created on first use: a forecaster whose band is not tracked never allocates them. */
   private pendingStore: PendingForecasts | undefined;
   private readonly meanScores: (SortedWindow | undefined)[];
@@ -49,7 +51,7 @@ export class ConformalBand {
   private readonly minSamples: number;
   /** Scores kept per horizon: `residualWindow`, or 2 / (1 - q) for high quantiles (500 at 0.996). */
   private readonly window: number;
-  private readonly zPrior: number;
+  private zPrior: number;
   /** EW mean of observed step means (req/s), for the scale floor. */
   private typicalLevel = NaN;
   private peakRatioQ = NaN;
@@ -60,6 +62,7 @@ export class ConformalBand {
 
   constructor(opts: ConformalBandOptions) {
     this.opts = opts;
+    this.q = opts.quantile;
     const n = TRACKED_HORIZONS.length;
     this.meanScores = TRACKED_HORIZONS.map(() => undefined);
     this.peakScores = TRACKED_HORIZONS.map(() => undefined);
@@ -76,6 +79,32 @@ export class ConformalBand {
     this.window = Math.max(opts.residualWindow, Math.ceil(HIGH_QUANTILE_TAIL_EVENTS / (1 - opts.quantile)));
     this.levelMean = new Float64Array(n).fill(opts.quantile);
     this.levelPeak = new Float64Array(n).fill(opts.quantile);
+  }
+
+  /** The quantile the band is built for now. */
+  get quantile(): number {
+    return this.q;
+  }
+
+  /**
+   * Moves the band's quantile (e.g. tuned from the model's SLA pressure) without forgetting any score. The adaptive
+   * working levels keep what they learned as an offset in units of the nominal miss rate (level = q + k (1 - q)), so
+   * a move and its reverse give the band back; the prior follows. The score windows keep the size chosen for the
+   * constructor's quantile (256 scores cover quantiles up to 0.99); below the finite-sample minimum the level clamps
+   * to the window's max, the conservative side.
+   */
+  setQuantile(q: number): void {
+    if (!(q > 0.5 && q < 1)) throw new RangeError(`band quantile must be in (0.5, 1), got ${q}`);
+    const old = this.q;
+    if (q === old) return;
+    this.q = q;
+    this.zPrior = probit(q);
+    const ratio = (1 - q) / (1 - old);
+    for (let h = 0; h < this.levelMean.length; h++) {
+      this.levelMean[h] = Math.max(0.5, q + (this.levelMean[h]! - old) * ratio);
+      this.levelPeak[h] = Math.max(0.5, q + (this.levelPeak[h]! - old) * ratio);
+    }
+    this.peakRatioDirty++;
   }
 
   /** Residual normalization for a forecast level (req/s) at a step width. */
@@ -140,8 +169,8 @@ export class ConformalBand {
     this.peakScores.fill(undefined);
     this.qMean.fill(NaN);
     this.qPeak.fill(NaN);
-    this.levelMean.fill(this.opts.quantile);
-    this.levelPeak.fill(this.opts.quantile);
+    this.levelMean.fill(this.q);
+    this.levelPeak.fill(this.q);
   }
 
   /** Number of scores held at the shortest horizon. */
@@ -191,12 +220,12 @@ export class ConformalBand {
     const qm = means.quantile(this.levelMean[h]! * correction);
     const qp = peaks.quantile(this.levelPeak[h]! * correction);
     if (!Number.isFinite(qm) || !Number.isFinite(qp)) return;
-    const target = 1 - this.opts.quantile;
-    const lo = Math.max(0.5, this.opts.quantile - 0.25);
+    const target = 1 - this.q;
+    const lo = Math.max(0.5, this.q - 0.25);
     const missMean = meanScore > Math.max(0, qm) ? 1 : 0;
     const missPeak = peakScore > Math.max(qp, Math.max(0, qm)) ? 1 : 0;
     // Capped above: on heavy-tailed (spiky) series chasing every burst would fatten the band for long.
-    const hi = this.opts.quantile + ADAPT_HEADROOM * target;
+    const hi = this.q + ADAPT_HEADROOM * target;
     this.levelMean[h] = clamp(this.levelMean[h]! + rate * (missMean - target), lo, hi);
     this.levelPeak[h] = clamp(this.levelPeak[h]! + rate * (missPeak - target), lo, hi);
   }
@@ -208,7 +237,7 @@ export class ConformalBand {
 
   private priorPeakRatio(): number {
     if (this.peakRatioDirty > 0 && this.peakRatios && this.peakRatios.size >= 4) {
-      this.peakRatioQ = ssQuantile(this.peakRatios.toArray(), this.opts.quantile);
+      this.peakRatioQ = ssQuantile(this.peakRatios.toArray(), this.q);
       this.peakRatioDirty = 0;
     }
     return Number.isFinite(this.peakRatioQ) ? Math.max(1, this.peakRatioQ) : 1 + this.opts.headroomFraction;

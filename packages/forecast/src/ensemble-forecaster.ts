@@ -96,6 +96,12 @@ export class EnsembleForecaster extends BandedForecaster {
     if (this.historySteps >= this.options.minHistorySteps) this.reactive.trackBand(false);
   }
 
+  /** Moves the band's quantile, the reactive fallback's with it (the only member whose band is asked for). */
+  override setQuantile(q: number): void {
+    super.setQuantile(q);
+    this.reactive.setQuantile(q);
+  }
+
   protected override computeForecast(horizonSteps: number): ForecastBand {
     if (this.historySteps < this.options.minHistorySteps) {
       const b = this.reactive.forecast(horizonSteps);

@@ -47,3 +47,60 @@ describe('band calibration on stationary Poisson noise', () => {
     expect(width).toBeLessThan(12);
   });
 });
+
+describe('moving the band quantile (setQuantile)', () => {
+  const steps = poissonSteps(400, 5, (t) => 10 + 4 * Math.sin(t / 300), 5);
+
+  for (const name of ['ensemble', 'reactive', 'holt-winters'] as const) {
+    it(`${name}: moved to q gives the band of one built at q (adaptation off) and back again`, () => {
+      const moved = createForecaster(name, { quantile: 0.93, adaptRate: 0 });
+      const built = createForecaster(name, { quantile: 0.97, adaptRate: 0 });
+      const base = createForecaster(name, { quantile: 0.93, adaptRate: 0 });
+      for (const s of steps) for (const f of [moved, built, base]) f.observe(s);
+      const before = moved.forecast(12);
+      moved.setQuantile!(0.97);
+      const after = moved.forecast(12);
+      expect(after.quantile).toBe(0.97);
+      expect(after.upperPerS).toEqual(built.forecast(12).upperPerS);
+      expect(after.peakUpperPerS).toEqual(built.forecast(12).peakUpperPerS);
+      expect(after.peakUpperPerS[0]!).toBeGreaterThan(before.peakUpperPerS[0]!);
+      expect(after.p50PerS).toEqual(before.p50PerS);
+      moved.setQuantile!(0.93);
+      expect(moved.forecast(12).peakUpperPerS).toEqual(base.forecast(12).peakUpperPerS);
+    });
+  }
+
+  it('the ensemble moves its reactive fallback too (the band while history is short)', () => {
+    const f = createForecaster('ensemble', { quantile: 0.93 });
+    for (const s of steps.slice(0, 10)) f.observe(s);
+    const before = f.forecast(4);
+    expect(before.method).toMatch(/fallback/);
+    f.setQuantile!(0.99);
+    const after = f.forecast(4);
+    expect(after.quantile).toBe(0.99);
+    expect(after.upperPerS[0]!).toBeGreaterThan(before.upperPerS[0]!);
+  });
+
+  it('keeps what adaptation learned: a move and its reverse give the same band back', () => {
+    // bursts every 25 steps make the adaptive levels move off the nominal quantile
+    const bursty = steps.map((s, i) => (i % 25 === 0 ? { ...s, meanPerS: 3 * s.meanPerS, peakPerS: 4 * s.peakPerS } : s));
+    const moved = createForecaster('reactive', { quantile: 0.93 });
+    const ref = createForecaster('reactive', { quantile: 0.93 });
+    for (const s of bursty) for (const f of [moved, ref]) f.observe(s);
+    const want = ref.forecast(6);
+    moved.setQuantile!(0.99);
+    expect(moved.forecast(6).peakUpperPerS[0]!).toBeGreaterThan(want.peakUpperPerS[0]!);
+    moved.setQuantile!(0.93);
+    const got = moved.forecast(6);
+    for (let j = 0; j < 6; j++) {
+      expect(got.upperPerS[j]!).toBeCloseTo(want.upperPerS[j]!, 9);
+      expect(got.peakUpperPerS[j]!).toBeCloseTo(want.peakUpperPerS[j]!, 9);
+    }
+  });
+
+  it('rejects a quantile outside (0.5, 1)', () => {
+    const f = createForecaster('reactive');
+    expect(() => f.setQuantile!(1)).toThrow(/quantile/);
+    expect(() => f.setQuantile!(0.4)).toThrow(/quantile/);
+  });
+});

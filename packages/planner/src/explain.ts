@@ -7,6 +7,9 @@ export interface ExplainFacts {
   readonly windowStartS: number;
   readonly windowEndS: number;
   readonly nowS: number;
+  /** The band's quantile, named when the SLA-pressure tuning raised it above the spec's (`tunedFrom`). */
+  readonly quantile?: number;
+  readonly tunedFrom?: number;
 }
 
 const TEXT: Record<ReasonCode, string> = {
@@ -29,7 +32,11 @@ export function explain(action: ScaleAction, from: number, to: number, reasons: 
   const head = action === 'hold' ? `hold at ${from}` : `${action} ${from} -> ${to}`;
   const why = reasons.map((r) => TEXT[r]).join('; ');
   const band = Number.isFinite(f.upper)
-    ? `; forecast upper ${f.upper.toFixed(2)}/s over [+${(f.windowStartS - f.nowS).toFixed(0)}s, +${(f.windowEndS - f.nowS).toFixed(0)}s]`
+    ? `; forecast upper ${f.upper.toFixed(2)}/s${tuned(f)} over [+${(f.windowStartS - f.nowS).toFixed(0)}s, +${(f.windowEndS - f.nowS).toFixed(0)}s]`
     : '';
   return `${head}: ${why} (observed peak ${f.observedPeak.toFixed(2)}/s, lead ${f.leadS.toFixed(0)}s${band})`;
+}
+
+function tuned(f: ExplainFacts): string {
+  return f.quantile !== undefined && f.tunedFrom !== undefined && f.quantile > f.tunedFrom ? ` at q${f.quantile.toFixed(3)} (raised from ${f.tunedFrom} by SLA pressure)` : '';
 }

@@ -7,3 +7,4 @@ export { planFleet, coldStartS, expectedColdCostS, type FleetModel, type FleetOp
 export { stepQuantile } from './step-quantile.js';
 export { LiveStepAggregator } from './live-step-aggregator.js';
 export { ModelPlanner, type ModelPlannerOptions } from './model-planner.js';
+export { QuantileTuner, DEFAULT_QUANTILE_TUNING, type QuantileTuningOptions } from './quantile-tuner.js';

@@ -3,6 +3,7 @@ import { DEFAULT_PLANNER_OPTIONS, plan, type PlannerOptions, type PlanResult } f
 import { INITIAL_PLANNER_STATE, type PlannerState } from './planner-state.js';
 import type { Observation } from './observation.js';
 import { stepQuantile } from './step-quantile.js';
+import { DEFAULT_QUANTILE_TUNING, QuantileTuner, type QuantileTuningOptions } from './quantile-tuner.js';
 
 export interface ModelPlannerOptions {
   readonly spec: ModelSpec;
@@ -13,6 +14,11 @@ export interface ModelPlannerOptions {
   /** Builds the model's forecaster for a band quantile and step. */
   readonly makeForecaster: (quantile: number, stepS: number) => Forecaster;
   readonly planner?: Partial<PlannerOptions>;
+  /**
+   * How the band quantile is tuned from the model's SLA pressure, between the spec's `upperQuantile` and
+   * `upperQuantileMax` (default `DEFAULT_QUANTILE_TUNING`; a spec with both equal is not tuned).
+   */
+  readonly quantileTuning?: Partial<QuantileTuningOptions>;
 }
 
 /**
@@ -23,8 +29,11 @@ export interface ModelPlannerOptions {
 export class ModelPlanner {
   readonly spec: ModelSpec;
   readonly stepS: number;
-  readonly bandQuantile: number;
   private readonly forecaster: Forecaster;
+  private readonly tuner: QuantileTuner | null;
+  private readonly leadS: number;
+  private readonly tickS: number;
+  private quantileNow: number;
   private readonly options: PlannerOptions;
   private readonly horizonSteps: number;
   private band: ForecastBand | null = null;
@@ -37,10 +46,24 @@ export class ModelPlanner {
     this.spec = o.spec;
     this.stepS = o.stepS;
     const leadS = leadTimeTotalS(o.spec.leadTime);
-    this.bandQuantile = stepQuantile(o.spec.upperQuantile, o.stepS, leadS, o.tickS);
-    this.forecaster = o.makeForecaster(this.bandQuantile, o.stepS);
+    this.leadS = leadS;
+    this.tickS = o.tickS;
+    this.quantileNow = stepQuantile(o.spec.upperQuantile, o.stepS, leadS, o.tickS);
+    this.forecaster = o.makeForecaster(this.quantileNow, o.stepS);
+    const tuning = { ...DEFAULT_QUANTILE_TUNING, ...o.quantileTuning };
+    this.tuner = o.spec.upperQuantileMax > o.spec.upperQuantile && this.forecaster.setQuantile ? new QuantileTuner(o.spec.upperQuantile, o.spec.upperQuantileMax, tuning) : null;
     this.options = { ...DEFAULT_PLANNER_OPTIONS, ...o.planner };
     this.horizonSteps = this.horizonStepsFor(leadS);
+  }
+
+  /** The band quantile planned with now (the spec's, stretched for long steps; tuned when tuning is on). */
+  get bandQuantile(): number {
+    return this.quantileNow;
+  }
+
+  /** The spec-level quantile the tuning has reached (the spec's when tuning is off). */
+  get tunedQuantile(): number {
+    return this.tuner ? this.tuner.quantile : this.spec.upperQuantile;
   }
 
   private horizonStepsFor(leadS: number): number {
@@ -86,10 +109,23 @@ export class ModelPlanner {
 
   /** Plans at `nowS` with the live observation; keeps the planner state for the next tick. */
   tick(nowS: number, observation: Observation): PlanResult {
+    if (this.tuner) {
+      const q = this.tuner.observe(observation.peakPerS, observation.readyReplicas * this.spec.capacityPerReplicaPerS);
+      const bandQ = stepQuantile(q, this.stepS, this.leadS, this.tickS);
+      if (Math.abs(bandQ - this.quantileNow) >= QUANTILE_RESOLUTION) {
+        this.quantileNow = bandQ;
+        this.forecaster.setQuantile!(bandQ);
+        this.band = null;
+      }
+    }
     const risePerS2 = observation.risePerS2 ?? this.riseFrom(nowS, observation.demandPerS);
     const obs = risePerS2 === observation.risePerS2 ? observation : { ...observation, risePerS2 };
-    const result = plan(this.spec, obs, this.forecast(observation.measuredLeadTimeS), this.plannerState, nowS, this.options);
+    const tunedFrom = this.tuner && this.tuner.quantile > this.spec.upperQuantile ? this.spec.upperQuantile : undefined;
+    const result = plan(this.spec, obs, this.forecast(observation.measuredLeadTimeS), this.plannerState, nowS, this.options, tunedFrom);
     this.plannerState = result.nextState;
     return result;
   }
 }
+
+/** The band is rebuilt when the tuned quantile moved at least this much (the update is small every tick). */
+const QUANTILE_RESOLUTION = 0.0025;

@@ -63,6 +63,8 @@ export function plan(
   state: PlannerState,
   nowS: number,
   options: PlannerOptions = DEFAULT_PLANNER_OPTIONS,
+  /** The spec quantile the band's was raised from by the SLA-pressure tuning (named in the message); none: not raised. */
+  quantileTunedFrom?: number,
 ): PlanResult {
   const leadS = observation.measuredLeadTimeS !== undefined && observation.measuredLeadTimeS >= 0 ? observation.measuredLeadTimeS : leadTimeTotalS(spec.leadTime);
   const cap = spec.capacityPerReplicaPerS;
@@ -147,9 +149,10 @@ export function plan(
     from: current,
     to: target,
     reasons,
-    message: explain(action, current, target, reasons, { leadS, observedPeak, upper, windowStartS, windowEndS, nowS }),
+    message: explain(action, current, target, reasons, { leadS, observedPeak, upper, windowStartS, windowEndS, nowS, quantile: forecast?.quantile, tunedFrom: quantileTunedFrom }),
     forecastP50PerS: p50,
     forecastUpperPerS: upper,
+    bandQuantile: forecast ? forecast.quantile : Number.NaN,
     observedPerS: obsValid ? observation.demandPerS : Number.NaN,
     leadTimeS: leadS,
     windowStartS,

@@ -95,7 +95,7 @@ describe('summarizeWorld', () => {
   const T = 1_800_000_000_000;
   const rec = (i: number, atMs: number, replicaId: string, latencyMs = 5): RequestRecord => ({ index: i, scheduledAtMs: atMs, sentAtMs: atMs, latencyMs, status: 200, replicaId, shape: '1x8' });
   const decision = (atMs: number, from: number, to: number, reasons: string[]): DaemonDecisionRecord =>
-    ({ kind: 'decision', id: `m@${atMs}`, time: new Date(atMs).toISOString(), model: 'm', action: 'scale-up', from, to, reasons, message: '', observedPerS: 1, forecastP50PerS: 1, forecastUpperPerS: 2, leadTimeS: 5, windowStartS: 0, windowEndS: 1, acted: 'enqueued', desired: from, ready: from, warming: 0, measuredLeadTimeS: 5.5, leader: true, dryRun: false }) as DaemonDecisionRecord;
+    ({ kind: 'decision', id: `m@${atMs}`, time: new Date(atMs).toISOString(), model: 'm', action: 'scale-up', from, to, reasons, message: '', observedPerS: 1, forecastP50PerS: 1, forecastUpperPerS: 2, bandQuantile: 0.93, leadTimeS: 5, windowStartS: 0, windowEndS: 1, acted: 'enqueued', desired: from, ready: from, warming: 0, measuredLeadTimeS: 5.5, leader: true, dryRun: false }) as DaemonDecisionRecord;
 
   it('judges each scale-up against the load that came and the registrations; counts cold hits', () => {
     // 1 replica (capacity 2/s) from the start; a scale-up to 2 at T+1 s, ready at T+4 s; load exceeds 2/s from T+6 s.
@@ -169,8 +169,8 @@ describe('replicaSecondsWithin', () => {
 describe('worldTimeline', () => {
   const T = 1_800_000_000_000;
   const rec = (i: number, sentAtMs: number, latencyMs: number, status = 200): RequestRecord => ({ index: i, scheduledAtMs: sentAtMs, sentAtMs, latencyMs, status, shape: '1x8' });
-  const decision = (atMs: number, p50: number | null, upper: number | null, ready: number, warming: number): DaemonDecisionRecord =>
-    ({ kind: 'decision', time: new Date(atMs).toISOString(), model: 'm', action: 'hold', from: ready, to: ready, reasons: [], forecastP50PerS: p50, forecastUpperPerS: upper, ready, warming, acted: 'none' }) as unknown as DaemonDecisionRecord;
+  const decision = (atMs: number, p50: number | null, upper: number | null, ready: number, warming: number, bandQuantile: number | null = p50 === null ? null : 0.93): DaemonDecisionRecord =>
+    ({ kind: 'decision', time: new Date(atMs).toISOString(), model: 'm', action: 'hold', from: ready, to: ready, reasons: [], forecastP50PerS: p50, forecastUpperPerS: upper, bandQuantile, ready, warming, acted: 'none' }) as unknown as DaemonDecisionRecord;
 
   it('per second of the replay: sent, failed, p95 of the answered, and the last decision of the second', () => {
     const records = [
@@ -183,12 +183,12 @@ describe('worldTimeline', () => {
       rec(22, T - 1, 5),
       rec(23, T + 8000, 5),
     ];
-    const decisions = [decision(T + 200, 4, 6, 1, 0), decision(T + 900, 5, 7, 1, 1), decision(T + 3500, null, null, 2, 0), decision(T + 9000, 1, 1, 9, 9)];
+    const decisions = [decision(T + 200, 4, 6, 1, 0), decision(T + 900, 5, 7, 1, 1, 0.955), decision(T + 3500, null, null, 2, 0), decision(T + 9000, 1, 1, 9, 9)];
     const rows = worldTimeline(records, decisions, T, 2.5);
     expect(rows).toHaveLength(8);
     expect(rows.map((r) => r.t)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    expect(rows[0]).toEqual({ t: 0, sent: 20, failed: 0, p95Ms: 190, forecastP50PerS: 5, forecastUpperPerS: 7, ready: 1, warming: 1 });
-    expect(rows[1]).toEqual({ t: 1, sent: 0, failed: 0, p95Ms: null, forecastP50PerS: null, forecastUpperPerS: null, ready: null, warming: null });
+    expect(rows[0]).toEqual({ t: 0, sent: 20, failed: 0, p95Ms: 190, forecastP50PerS: 5, forecastUpperPerS: 7, bandQuantile: 0.955, ready: 1, warming: 1 });
+    expect(rows[1]).toEqual({ t: 1, sent: 0, failed: 0, p95Ms: null, forecastP50PerS: null, forecastUpperPerS: null, bandQuantile: null, ready: null, warming: null });
     expect(rows[2]).toMatchObject({ sent: 2, failed: 1, p95Ms: 30 });
     expect(rows[3]).toMatchObject({ sent: 0, forecastP50PerS: null, ready: 2, warming: 0 });
     expect(rows.reduce((n, r) => n + r.sent, 0)).toBe(22);

@@ -11,6 +11,8 @@ export interface PredictiveOptions {
   readonly minStepS?: number;
   readonly horizonS?: number;
   readonly upperQuantile?: number;
+  /** Ceiling of the band quantile's SLA-pressure tuning (default: `upperQuantile`, tuning off). */
+  readonly upperQuantileMax?: number;
   readonly scaleDownStabilizationS?: number;
   readonly planner?: Partial<PlannerOptions>;
   /** Model name in decisions (default `sim`). */
@@ -33,6 +35,7 @@ export function simModelSpec(config: SimConfig, o: PredictiveOptions): ModelSpec
     priority: 0,
     horizonS: o.horizonS ?? MODEL_SPEC_DEFAULTS.horizonS,
     upperQuantile: o.upperQuantile ?? MODEL_SPEC_DEFAULTS.upperQuantile,
+    upperQuantileMax: o.upperQuantileMax ?? o.upperQuantile ?? MODEL_SPEC_DEFAULTS.upperQuantile,
     scaleDownStabilizationS: o.scaleDownStabilizationS ?? MODEL_SPEC_DEFAULTS.scaleDownStabilizationS,
   };
 }

@@ -271,6 +271,7 @@ export class ModelLoop {
       observedPerS: Number.isFinite(poll.demandPerS) ? Number(poll.demandPerS.toFixed(3)) : null,
       forecastP50PerS: null,
       forecastUpperPerS: null,
+      bandQuantile: null,
       leadTimeS: this.lead.estimate().leadTimeS ?? spec.leadTime.provisionS + spec.leadTime.loadS + spec.leadTime.warmupS,
       windowStartS: nowMs / 1000,
       windowEndS: nowMs / 1000,

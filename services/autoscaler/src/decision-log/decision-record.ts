@@ -12,6 +12,8 @@ export interface DecisionRecord {
   readonly observedPerS: number | null;
   readonly forecastP50PerS: number | null;
   readonly forecastUpperPerS: number | null;
+  /** Band quantile planned with (tuned upward from the spec's under SLA pressure); null without a forecast. */
+  readonly bandQuantile: number | null;
   readonly leadTimeS: number;
   readonly windowStartS: number;
   readonly windowEndS: number;
@@ -33,6 +35,7 @@ export function toDecisionRecord(d: Decision, timeOf: (atS: number) => Date, spe
     observedPerS: num(d.observedPerS),
     forecastP50PerS: num(d.forecastP50PerS),
     forecastUpperPerS: num(d.forecastUpperPerS),
+    bandQuantile: Number.isFinite(d.bandQuantile) ? Number(d.bandQuantile.toFixed(4)) : null,
     leadTimeS: d.leadTimeS,
     windowStartS: d.windowStartS,
     windowEndS: d.windowEndS,
