@@ -77,6 +77,7 @@ export async function runPolicy(o, progress = () => undefined) {
       stepS: o.stepS,
       horizonS: o.horizonS,
       upperQuantile: o.upperQuantile,
+      ...(o.upperQuantileMax !== undefined ? { upperQuantileMax: o.upperQuantileMax } : {}),
       // The spec's default scale-down stabilization (30 s) in this world's time.
       scaleDownStabilizationS: Math.max(2, Math.round(30 / (o.timeScale ?? 1))),
       policyTimeScale: o.timeScale ?? 1,
@@ -96,7 +97,10 @@ export async function runPolicy(o, progress = () => undefined) {
     },
     // Stalls while the first replicas start do not count: only the replay's.
     { stdout: quiet(), onReplayStart: () => loopDelay.reset() },
-  );
+  ).catch((err) => {
+    loopDelay.disable();
+    throw err;
+  });
   progress(`${o.policy}: starting ${world.initialReplicas} replica(s) warm, then replaying ${o.durationS} s`);
   const r = await world.finished;
   loopDelay.disable();

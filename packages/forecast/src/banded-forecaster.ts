@@ -67,11 +67,6 @@ export abstract class BandedForecaster implements Forecaster {
     return this.clock.stepS;
   }
 
-  /** The band's quantile now (the options' until `setQuantile`). */
-  get quantile(): number {
-    return this.band.quantile;
-  }
-
   /** Moves the band's quantile, keeping every score (see `ConformalBand.setQuantile`). */
   setQuantile(q: number): void {
     if (q === this.band.quantile) return;

@@ -7,9 +7,9 @@ export interface ExplainFacts {
   readonly windowStartS: number;
   readonly windowEndS: number;
   readonly nowS: number;
-  /** The band's quantile, named when the SLA-pressure tuning raised it above the spec's (`tunedFrom`). */
+  /** The band's quantile, named when the SLA-pressure tuning raised it (from `tuning.from`). */
   readonly quantile?: number;
-  readonly tunedFrom?: number;
+  readonly tuning?: { readonly from: number; readonly riskShare: number; readonly riskUtilization: number };
 }
 
 const TEXT: Record<ReasonCode, string> = {
@@ -38,5 +38,7 @@ export function explain(action: ScaleAction, from: number, to: number, reasons: 
 }
 
 function tuned(f: ExplainFacts): string {
-  return f.quantile !== undefined && f.tunedFrom !== undefined && f.quantile > f.tunedFrom ? ` at q${f.quantile.toFixed(3)} (raised from ${f.tunedFrom} by SLA pressure)` : '';
+  const t = f.tuning;
+  if (f.quantile === undefined || !t || !(f.quantile > t.from)) return '';
+  return ` at q${f.quantile.toFixed(3)} (raised from ${t.from} by SLA pressure: ${(100 * t.riskShare).toFixed(1)} % of ticks at >= ${(100 * t.riskUtilization).toFixed(0)} % of the ready capacity)`;
 }

@@ -120,8 +120,9 @@ export class ModelPlanner {
     }
     const risePerS2 = observation.risePerS2 ?? this.riseFrom(nowS, observation.demandPerS);
     const obs = risePerS2 === observation.risePerS2 ? observation : { ...observation, risePerS2 };
-    const tunedFrom = this.tuner && this.tuner.quantile > this.spec.upperQuantile ? this.spec.upperQuantile : undefined;
-    const result = plan(this.spec, obs, this.forecast(observation.measuredLeadTimeS), this.plannerState, nowS, this.options, tunedFrom);
+    const t = this.tuner;
+    const tuning = t && t.quantile > this.spec.upperQuantile ? { from: this.spec.upperQuantile, riskShare: t.riskShare, riskUtilization: t.riskUtilization } : undefined;
+    const result = plan(this.spec, obs, this.forecast(observation.measuredLeadTimeS), this.plannerState, nowS, this.options, tuning);
     this.plannerState = result.nextState;
     return result;
   }

@@ -63,8 +63,8 @@ export function plan(
   state: PlannerState,
   nowS: number,
   options: PlannerOptions = DEFAULT_PLANNER_OPTIONS,
-  /** The spec quantile the band's was raised from by the SLA-pressure tuning (named in the message); none: not raised. */
-  quantileTunedFrom?: number,
+  /** Set when the SLA-pressure tuning raised the band's quantile: from what, and the share of ticks at risk. */
+  quantileTuning?: { readonly from: number; readonly riskShare: number; readonly riskUtilization: number },
 ): PlanResult {
   const leadS = observation.measuredLeadTimeS !== undefined && observation.measuredLeadTimeS >= 0 ? observation.measuredLeadTimeS : leadTimeTotalS(spec.leadTime);
   const cap = spec.capacityPerReplicaPerS;
@@ -149,7 +149,7 @@ export function plan(
     from: current,
     to: target,
     reasons,
-    message: explain(action, current, target, reasons, { leadS, observedPeak, upper, windowStartS, windowEndS, nowS, quantile: forecast?.quantile, tunedFrom: quantileTunedFrom }),
+    message: explain(action, current, target, reasons, { leadS, observedPeak, upper, windowStartS, windowEndS, nowS, quantile: forecast?.quantile, tuning: quantileTuning }),
     forecastP50PerS: p50,
     forecastUpperPerS: upper,
     bandQuantile: forecast ? forecast.quantile : Number.NaN,

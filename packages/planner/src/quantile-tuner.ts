@@ -42,6 +42,11 @@ export class QuantileTuner {
     return this.q;
   }
 
+  /** Fraction of the ready SLA capacity that puts a tick at risk. */
+  get riskUtilization(): number {
+    return this.o.riskUtilization;
+  }
+
   /** Share of observed ticks that were at risk. */
   get riskShare(): number {
     return this.ticks > 0 ? this.risky / this.ticks : 0;

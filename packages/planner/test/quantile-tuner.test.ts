@@ -86,6 +86,7 @@ describe('the decision names a raised quantile', () => {
       messages.push(planner.tick(t + 1, { demandPerS: 14, peakPerS: t < 40 ? 15 : 19, readyReplicas: 2, warmingReplicas: 0 }).decision.message);
     }
     expect(messages[39]).not.toMatch(/raised/);
-    expect(messages[79]).toMatch(/forecast upper [\d.]+\/s at q0\.9\d\d \(raised from 0\.93 by SLA pressure\)/);
+    // 40 of the 80 ticks at risk (t = 40..79 at 19/s of the 20/s two replicas serve)
+    expect(messages[79]).toMatch(/forecast upper [\d.]+\/s at q0\.9\d\d \(raised from 0\.93 by SLA pressure: 50\.0 % of ticks at >= 90 % of the ready capacity\)/);
   });
 });

@@ -78,6 +78,9 @@ export class LocalWorld {
   readonly initialReplicas: number;
   readonly finished: Promise<LocalWorldResult>;
   private stopReason: string | undefined;
+  private resolveStopped: () => void = () => undefined;
+  /** Resolves at the first `stop()`: what the waits before the replay race against. */
+  private readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
   private generator: TraceLoadGenerator | undefined;
 
   private constructor(
@@ -99,6 +102,7 @@ export class LocalWorld {
   /** Ends the run early (SIGINT/SIGTERM): no more load, then the daemon, replicas and load balancer close. */
   stop(reason = 'stop'): void {
     this.stopReason ??= reason;
+    this.resolveStopped();
     this.generator?.stop();
   }
 
@@ -269,7 +273,7 @@ export class LocalWorld {
           // The daemon's first tick (its first forecast over the backfilled history) runs at once: let it finish before
           // the load starts, so that it does not stall this process's event loop (the load generator and the load
           // balancer run here too) in the replay's first second and bunch the first requests into a burst.
-          await waitFirstTick(daemon, 5_000, () => w.stopReason);
+          await waitFirstTick(daemon, 5_000, w.stopped);
           io.onReplayStart?.();
           replayStartMs = Date.now();
           loadAtStart = loadavg()[0]!;
@@ -334,12 +338,15 @@ async function waitWarm(provider: LocalProcessProvider, model: string, timeoutMs
   }
 }
 
-/** Resolves when the daemon's first tick has run, after `timeoutMs` at most, or soon after `stopped()` says so. */
-async function waitFirstTick(daemon: Daemon, timeoutMs: number, stopped: () => string | undefined): Promise<void> {
-  let done = false;
-  void daemon.firstTick.then(() => (done = true));
-  const deadline = Date.now() + timeoutMs;
-  while (!done && !stopped() && Date.now() < deadline) await Promise.race([daemon.firstTick, new Promise((resolve) => setTimeout(resolve, 50))]);
+/** Resolves when the daemon's first tick has run, when `stopped` resolves, or after `timeoutMs`, whichever is first. */
+async function waitFirstTick(daemon: Daemon, timeoutMs: number, stopped: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+  try {
+    await Promise.race([daemon.firstTick, stopped, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A port the OS calls free on 127.0.0.1 now. */
