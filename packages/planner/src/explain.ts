@@ -9,7 +9,14 @@ export interface ExplainFacts {
   readonly nowS: number;
   /** The band's quantile, named when the SLA-pressure tuning raised it (from `tuning.from`). */
   readonly quantile?: number;
-  readonly tuning?: { readonly from: number; readonly riskShare: number; readonly riskUtilization: number };
+  readonly tuning?: QuantileRaise;
+}
+
+/** How the SLA-pressure tuning raised a band's quantile: from what, and on what share of ticks at risk. */
+export interface QuantileRaise {
+  readonly from: number;
+  readonly riskShare: number;
+  readonly riskUtilization: number;
 }
 
 const TEXT: Record<ReasonCode, string> = {

@@ -2,7 +2,7 @@ import { ReasonCode, leadTimeTotalS, type Decision, type ForecastBand, type Mode
 import { windowDemand } from './forecast-window.js';
 import type { Observation } from './observation.js';
 import type { PlannerState, Recommendation } from './planner-state.js';
-import { explain } from './explain.js';
+import { explain, type QuantileRaise } from './explain.js';
 
 /** Planner knobs that are not part of a model's SLA (layered defaults, units in names). */
 export interface PlannerOptions {
@@ -64,7 +64,7 @@ export function plan(
   nowS: number,
   options: PlannerOptions = DEFAULT_PLANNER_OPTIONS,
   /** Set when the SLA-pressure tuning raised the band's quantile: from what, and the share of ticks at risk. */
-  quantileTuning?: { readonly from: number; readonly riskShare: number; readonly riskUtilization: number },
+  quantileTuning?: QuantileRaise,
 ): PlanResult {
   const leadS = observation.measuredLeadTimeS !== undefined && observation.measuredLeadTimeS >= 0 ? observation.measuredLeadTimeS : leadTimeTotalS(spec.leadTime);
   const cap = spec.capacityPerReplicaPerS;

@@ -20,7 +20,7 @@ export interface DecisionRecord {
   readonly sla?: { readonly latencyTargetP95Ms: number; readonly capacityPerReplicaPerS: number; readonly minWarmReplicas: number; readonly maxReplicas: number };
 }
 
-const num = (v: number): number | null => (Number.isFinite(v) ? Number(v.toFixed(3)) : null);
+const num = (v: number, digits = 3): number | null => (Number.isFinite(v) ? Number(v.toFixed(digits)) : null);
 
 /** `timeOf` turns the decision's clock (epoch seconds in the daemon, trace seconds in a replay) into ISO time. */
 export function toDecisionRecord(d: Decision, timeOf: (atS: number) => Date, spec?: ModelSpec): DecisionRecord {
@@ -35,7 +35,7 @@ export function toDecisionRecord(d: Decision, timeOf: (atS: number) => Date, spe
     observedPerS: num(d.observedPerS),
     forecastP50PerS: num(d.forecastP50PerS),
     forecastUpperPerS: num(d.forecastUpperPerS),
-    bandQuantile: Number.isFinite(d.bandQuantile) ? Number(d.bandQuantile.toFixed(4)) : null,
+    bandQuantile: num(d.bandQuantile, 4),
     leadTimeS: d.leadTimeS,
     windowStartS: d.windowStartS,
     windowEndS: d.windowEndS,
