@@ -3,12 +3,16 @@
 //   [--from TRACE_S] [--duration WALL_S] [--history WALL_S] [--shapes 1x64,2x64] [--model small-transformer|FILE.onnx]
 //   [--target-ms 250] [--provision-ms 4000] [--peak-replicas 4] [--service-ms 40] [--capacity REQ_PER_S]
 //   [--max-replicas 6] [--time-scale 7.5] [--repeat 1] [--no-plot] [--timelines DIR] [--quantile 0.93] [--quantile-max Q]
+//   [--release-quantile Q]
 // --quantile Q: predictive's forecast band quantile (the model's upperQuantile; default the spec's 0.93).
 // --quantile-max Q: the ceiling of its SLA-pressure tuning (upperQuantileMax; default: --quantile, tuning off).
+// --release-quantile Q: predictive's release quantile (the model's releaseQuantile; default the spec's: the higher of
+//   --quantile and 0.97; equal to --quantile: off).
 // --repeat N: every policy N times; each row holds the medians over the runs (and the runs), and the totals of SLA
 //   violations and spike windows over the runs (a ratio of totals weighs every round alike, a ratio of medians
 //   only the middle one).
-// --timelines DIR: every round's per-policy timeline (demand, forecast, replicas, latency) as DIR/round-K.json.
+// --timelines DIR: every round's per-policy timeline (demand, forecast, replicas, latency) as DIR/round-K.json, and
+//   every request (due and sent times, latency, status, replica) as DIR/round-K-requests.json.
 // --time-scale K: the policies' clocks run K times faster (HPA sync/window/stabilization, KPA windows, the planner's
 //   panic hold and every policy's scale-down stabilization divided by K), for a world whose replicas start K times
 //   faster than a cluster's. Default 7.5: a replica here is ready ~6 s after it is asked for (4-s provisioning
@@ -66,6 +70,7 @@ try {
       timelines: { type: 'string' },
       quantile: { type: 'string' },
       'quantile-max': { type: 'string' },
+      'release-quantile': { type: 'string' },
     },
     strict: true,
   }).values;
@@ -104,6 +109,7 @@ const base = {
   modelSource: args.model,
   ...(args.quantile !== undefined ? { upperQuantile: num('quantile', UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) } : {}),
   ...(args['quantile-max'] !== undefined ? { upperQuantileMax: num('quantile-max', UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) } : {}),
+  ...(args['release-quantile'] !== undefined ? { releaseQuantile: num('release-quantile', UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) } : {}),
 };
 if (!existsSync(base.tracePath)) fail(`--trace ${args.trace}: no such file`);
 try {
@@ -194,17 +200,22 @@ const runsByPolicy = Object.fromEntries(policies.map((p) => [p, []]));
 const timelinesByRound = [];
 for (let round = 1; round <= rounds; round++) {
   const timelines = {};
+  const requests = {};
   timelinesByRound.push(timelines);
   for (const policy of policies) {
     if (rounds > 1) say(`round ${round} of ${rounds}`);
-    const { result, timeline } = await runPolicy({ ...base, policy, capacityPerReplicaPerS: capacity, peakPerS }, say);
+    const run = await runPolicy({ ...base, policy, capacityPerReplicaPerS: capacity, peakPerS }, say);
+    const { result } = run;
     runsByPolicy[policy].push(result);
-    timelines[policy] = timeline;
+    timelines[policy] = run.timeline;
+    requests[policy] = run.requests;
     say(`${policy}: ${JSON.stringify(result)}`);
   }
   if (args.timelines) {
     mkdirSync(args.timelines, { recursive: true });
     writeFileSync(join(args.timelines, `round-${round}.json`), JSON.stringify({ round, rounds, ...timelines }));
+    // Every request: [due ms, sent ms (after the replay's start), latency ms, HTTP status, replica], per policy.
+    writeFileSync(join(args.timelines, `round-${round}-requests.json`), JSON.stringify({ round, rounds, fields: ['dueMs', 'sentMs', 'latencyMs', 'status', 'replicaId'], ...requests }));
   }
 }
 const median = (xs) => {

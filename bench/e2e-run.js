@@ -78,6 +78,7 @@ export async function runPolicy(o, progress = () => undefined) {
       horizonS: o.horizonS,
       upperQuantile: o.upperQuantile,
       ...(o.upperQuantileMax !== undefined ? { upperQuantileMax: o.upperQuantileMax } : {}),
+      ...(o.releaseQuantile !== undefined ? { releaseQuantile: o.releaseQuantile } : {}),
       // The spec's default scale-down stabilization (30 s) in this world's time.
       scaleDownStabilizationS: Math.max(2, Math.round(30 / (o.timeScale ?? 1))),
       policyTimeScale: o.timeScale ?? 1,
@@ -131,7 +132,10 @@ export async function runPolicy(o, progress = () => undefined) {
     // This process's event-loop stalls over the replay, ms (p99, max).
     eventLoopDelayMs: [Number((loopDelay.percentile(99) / 1e6).toFixed(1)), Number((loopDelay.max / 1e6).toFixed(1))],
   };
-  return { result, timeline: worldTimeline(r.load.records, r.decisions, r.replayStartMs, o.durationS) };
+  // Per request, for diagnosis (`--timelines`): ms after the replay's start it was due and sent, its latency, status
+  // and the replica that served it.
+  const requests = r.load.records.map((rec) => [rec.scheduledAtMs - r.replayStartMs, rec.sentAtMs - r.replayStartMs, Math.round(rec.latencyMs * 10) / 10, rec.status, rec.replicaId ?? null]);
+  return { result, timeline: worldTimeline(r.load.records, r.decisions, r.replayStartMs, o.durationS), requests };
 }
 
 function failureKinds(records) {

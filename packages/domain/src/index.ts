@@ -7,6 +7,7 @@ export {
   MODEL_SPEC_DEFAULTS,
   MODEL_SPEC_KEYS,
   UPPER_QUANTILE_RANGE,
+  defaultReleaseQuantile,
   leadTimeTotalS,
   readModelSpec,
   parseModelSpec,

@@ -42,6 +42,14 @@ export interface ModelSpec {
    */
   readonly upperQuantileMax: number;
   /**
+   * The confidence a release needs: a replica is kept while the band over the lead time, widened from the band's
+   * quantile to this one, needs it (a released replica cannot come back within the lead time, so a release is held to
+   * a stricter quantile than a scale-up). Applies where the forecast step is shorter than the lead time (with longer
+   * steps the lead time lies in the observed step). Default: the higher of `upperQuantile` and 0.97; equal to
+   * `upperQuantile`: off.
+   */
+  readonly releaseQuantile: number;
+  /**
    * Scale-down waits until lower recommendations held this long. Shorter than HPA's 300 s because the planner also
    * never releases capacity the forecast needs again within the lead time.
    */
@@ -60,6 +68,7 @@ export const MODEL_SPEC_DEFAULTS = {
   priority: 0,
   horizonS: 5,
   upperQuantile: 0.93,
+  releaseQuantile: 0.97,
   scaleDownStabilizationS: 30,
 } as const;
 
@@ -79,8 +88,14 @@ export const MODEL_SPEC_KEYS = [
   'horizonS',
   'upperQuantile',
   'upperQuantileMax',
+  'releaseQuantile',
   'scaleDownStabilizationS',
 ] as const;
+
+/** A spec's release quantile when it sets none: the higher of its `upperQuantile` and the default 0.97. */
+export function defaultReleaseQuantile(upperQuantile: number): number {
+  return Math.max(upperQuantile, MODEL_SPEC_DEFAULTS.releaseQuantile);
+}
 
 export function leadTimeTotalS(lead: LeadTimeSpec): number {
   return lead.provisionS + lead.loadS + lead.warmupS;
@@ -118,6 +133,10 @@ export function readModelSpec(reader: FieldReader): ModelSpec {
   if (upperQuantileMax < upperQuantile) {
     reader.issues.push({ path: reader.path('upperQuantileMax'), value: upperQuantileMax, allowed: `a number in [upperQuantile (${upperQuantile}), ${UPPER_QUANTILE_RANGE.max}]` });
   }
+  const releaseQuantile = reader.number('releaseQuantile', { default: defaultReleaseQuantile(upperQuantile), ...UPPER_QUANTILE_RANGE });
+  if (releaseQuantile < upperQuantile) {
+    reader.issues.push({ path: reader.path('releaseQuantile'), value: releaseQuantile, allowed: `a number in [upperQuantile (${upperQuantile}), ${UPPER_QUANTILE_RANGE.max}]` });
+  }
   return {
     name,
     latencyTargetP95Ms: reader.number('latencyTargetP95Ms', { default: d.latencyTargetP95Ms, min: 1, max: 600000 }),
@@ -131,6 +150,7 @@ export function readModelSpec(reader: FieldReader): ModelSpec {
     horizonS: reader.number('horizonS', { default: d.horizonS, min: 1, max: 86400 }),
     upperQuantile,
     upperQuantileMax,
+    releaseQuantile,
     scaleDownStabilizationS: reader.number('scaleDownStabilizationS', { default: d.scaleDownStabilizationS, min: 0, max: 86400 }),
   };
 }

@@ -58,4 +58,14 @@ describe('parseModelSpec', () => {
     );
     expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, upperQuantileMax: 1 })).toThrow(/upperQuantileMax: got 1/);
   });
+
+  it('releaseQuantile: the higher of upperQuantile and 0.97 by default, never below upperQuantile', () => {
+    expect(parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1 }).releaseQuantile).toBe(0.97);
+    expect(parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, upperQuantile: 0.98 }).releaseQuantile).toBe(0.98);
+    expect(parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, releaseQuantile: 0.93 }).releaseQuantile).toBe(0.93);
+    expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, upperQuantile: 0.95, releaseQuantile: 0.94 })).toThrow(
+      'releaseQuantile: got 0.94, allowed: a number in [upperQuantile (0.95), 0.999]',
+    );
+    expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, releaseQuantile: 'high' })).toThrow(/releaseQuantile/);
+  });
 });

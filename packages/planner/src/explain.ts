@@ -10,6 +10,8 @@ export interface ExplainFacts {
   /** The band's quantile, named when the SLA-pressure tuning raised it (from `tuning.from`). */
   readonly quantile?: number;
   readonly tuning?: QuantileRaise;
+  /** Set when a scale-down was considered under a release quantile above the band's: the band over the lead time at it. */
+  readonly release?: { readonly quantile: number; readonly upperPerS: number };
 }
 
 /** How the SLA-pressure tuning raised a band's quantile: from what, and on what share of ticks at risk. */
@@ -41,7 +43,8 @@ export function explain(action: ScaleAction, from: number, to: number, reasons: 
   const band = Number.isFinite(f.upper)
     ? `; forecast upper ${f.upper.toFixed(2)}/s${tuned(f)} over [+${(f.windowStartS - f.nowS).toFixed(0)}s, +${(f.windowEndS - f.nowS).toFixed(0)}s]`
     : '';
-  return `${head}: ${why} (observed peak ${f.observedPeak.toFixed(2)}/s, lead ${f.leadS.toFixed(0)}s${band})`;
+  const release = f.release ? `; release band ${f.release.upperPerS.toFixed(2)}/s at q${f.release.quantile} within the lead time` : '';
+  return `${head}: ${why} (observed peak ${f.observedPeak.toFixed(2)}/s, lead ${f.leadS.toFixed(0)}s${band}${release})`;
 }
 
 function tuned(f: ExplainFacts): string {

@@ -14,12 +14,15 @@ export interface WindowDemand {
  * `nowcast`: for the step in progress at `nowcast.nowS` (already partly observed), use the observed one-second
  * peak instead of the band: for coarse steps (10-min, 1-h history) the current level is known from live demand,
  * and only steps not yet begun are uncertain.
+ * `widening`: each step's upper and peak-upper are taken this many times as far above its median (1: as forecast);
+ * the observed step of the nowcast is not widened.
  */
 export function windowDemand(
   band: ForecastBand,
   fromS: number,
   toS: number,
   nowcast?: { readonly nowS: number; readonly peakPerS: number },
+  widening = 1,
 ): WindowDemand {
   const n = band.p50PerS.length;
   let first = Math.floor((fromS - band.startS) / band.stepS);
@@ -37,9 +40,12 @@ export function windowDemand(
       if (nowcast.peakPerS > peak) peak = nowcast.peakPerS;
       continue;
     }
-    if (band.p50PerS[i]! > p50) p50 = band.p50PerS[i]!;
-    if (band.upperPerS[i]! > upper) upper = band.upperPerS[i]!;
-    if (band.peakUpperPerS[i]! > peak) peak = band.peakUpperPerS[i]!;
+    const mid = band.p50PerS[i]!;
+    const u = mid + (band.upperPerS[i]! - mid) * widening;
+    const pk = mid + (band.peakUpperPerS[i]! - mid) * widening;
+    if (mid > p50) p50 = mid;
+    if (u > upper) upper = u;
+    if (pk > peak) peak = pk;
   }
   return { p50PerS: p50, upperPerS: upper, peakUpperPerS: Math.max(peak, upper), covered: covered && first <= last };
 }

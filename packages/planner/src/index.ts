@@ -1,7 +1,7 @@
 export type { Observation } from './observation.js';
 export { INITIAL_PLANNER_STATE, type PlannerState, type Recommendation } from './planner-state.js';
 export { windowDemand, type WindowDemand } from './forecast-window.js';
-export { plan, DEFAULT_PLANNER_OPTIONS, type PlannerOptions, type PlanResult } from './plan.js';
+export { plan, releaseWidening, DEFAULT_PLANNER_OPTIONS, type PlannerOptions, type PlanResult } from './plan.js';
 export { explain } from './explain.js';
 export { planFleet, coldStartS, expectedColdCostS, type FleetModel, type FleetOptions, type FleetPlan, type TierDecision } from './plan-fleet.js';
 export { stepQuantile } from './step-quantile.js';

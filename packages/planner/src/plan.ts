@@ -1,3 +1,4 @@
+import { probit } from 'simple-statistics';
 import { ReasonCode, leadTimeTotalS, type Decision, type ForecastBand, type ModelSpec } from '@warmpool/domain';
 import { windowDemand } from './forecast-window.js';
 import type { Observation } from './observation.js';
@@ -31,6 +32,15 @@ export interface PlannerOptions {
  */
 export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = { minHistorySteps: 24, panicHoldS: 30, panicTolerance: 1.0, panicHeadroom: false, scaleDownHysteresisReplicas: 0.25 };
 
+/**
+ * How much farther above the median the release band is than the band (1 where the release quantile is not higher):
+ * probit(releaseQuantile) / probit(bandQuantile), the ratio for a normal-shaped band.
+ */
+export function releaseWidening(bandQuantile: number, releaseQuantile: number): number {
+  if (!(releaseQuantile > bandQuantile) || !(bandQuantile > 0.5) || !(releaseQuantile < 1)) return 1;
+  return probit(releaseQuantile) / probit(bandQuantile);
+}
+
 export interface PlanResult {
   readonly decision: Decision;
   readonly nextState: PlannerState;
@@ -51,7 +61,8 @@ function replicasFor(demandPerS: number, capacityPerS: number): number {
  * - Safety net: observed demand is always covered at once; when it beats the forecast and exceeds the ready capacity,
  *   panic: no scale-down for `panicHoldS` (Knative's panic mode), optionally with the reactive headroom.
  * - Down: only to the highest recommendation of the stabilization window, never below what the forecast needs
- *   within the lead time (released capacity could not come back in time), and, where the forecast step is shorter
+ *   within the lead time (released capacity could not come back in time; that band widened to the spec's
+ *   `releaseQuantile`), and, where the forecast step is shorter
  *   than the lead time, not while the band or the observed peak is within `scaleDownHysteresisReplicas` of needing
  *   the capacity that would go.
  * - Bounds: never below `minWarmReplicas`, never above `maxReplicas`.
@@ -89,11 +100,15 @@ export function plan(
   let panic = false;
   /** Capacity the hysteresis keeps on a scale-down (replicas); 0 where it does not apply. */
   let hysteresisNeed = 0;
+  /** The band over the lead time widened to the release quantile (named in the message of a scale-down considered). */
+  let releaseBand: { quantile: number; upperPerS: number } | undefined;
   if (trusted) {
     p50 = ahead.p50PerS;
     upper = ahead.peakUpperPerS;
     const aheadNeed = replicasFor(upper, cap);
-    const keepUpper = windowDemand(forecast, nowS, windowStartS, nowcast).peakUpperPerS;
+    const widening = releaseWidening(forecast.quantile, spec.releaseQuantile);
+    const keepUpper = windowDemand(forecast, nowS, windowStartS, nowcast, widening).peakUpperPerS;
+    if (widening > 1) releaseBand = { quantile: spec.releaseQuantile, upperPerS: keepUpper };
     keepNeed = replicasFor(keepUpper, cap);
     const nowUpper = windowDemand(forecast, nowS, nowS + 1).peakUpperPerS;
     // Panic: the forecast for now was beaten AND demand already exceeds the ready capacity (a real shortfall).
@@ -149,7 +164,7 @@ export function plan(
     from: current,
     to: target,
     reasons,
-    message: explain(action, current, target, reasons, { leadS, observedPeak, upper, windowStartS, windowEndS, nowS, quantile: forecast?.quantile, tuning: quantileTuning }),
+    message: explain(action, current, target, reasons, { leadS, observedPeak, upper, windowStartS, windowEndS, nowS, quantile: forecast?.quantile, tuning: quantileTuning, release: desired < current && releaseBand ? releaseBand : undefined }),
     forecastP50PerS: p50,
     forecastUpperPerS: upper,
     bandQuantile: forecast ? forecast.quantile : Number.NaN,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ReasonCode, parseModelSpec, type ForecastBand, type ModelSpec } from '@warmpool/domain';
-import { plan, DEFAULT_PLANNER_OPTIONS, INITIAL_PLANNER_STATE, type Observation, type PlannerState } from '../src/index.js';
+import { plan, releaseWidening, DEFAULT_PLANNER_OPTIONS, INITIAL_PLANNER_STATE, type Observation, type PlannerState } from '../src/index.js';
 
 const spec: ModelSpec = parseModelSpec({
   name: 'llm',
@@ -157,6 +157,45 @@ describe('plan: scale down', () => {
     // Off when set to 0.
     r = plan(spec, obs(15, 3), band(1000, 5, 40, 19), state, 1000, { ...DEFAULT_PLANNER_OPTIONS, scaleDownHysteresisReplicas: 0 });
     expect(r.decision.to).toBe(2);
+  });
+
+  it('holds a release to the release quantile: the band over the lead time, widened from its quantile, must clear the replica', () => {
+    const state: PlannerState = { recommendations: [{ atS: 900, replicas: 3 }], panicUntilS: -Infinity, lastTarget: 3 };
+    // Median 12/s, upper 18/s at q 0.93: two replicas of 10/s cover the band.
+    const values = (v: number) => Array.from({ length: 40 }, () => v);
+    const b: ForecastBand = { startS: 1000, stepS: 5, p50PerS: values(12), upperPerS: values(18), peakUpperPerS: values(18), quantile: 0.93, method: 'test', historySteps: 100 };
+    const noHysteresis = { ...DEFAULT_PLANNER_OPTIONS, scaleDownHysteresisReplicas: 0 };
+    expect(spec.releaseQuantile).toBe(0.97);
+    // Off (the release quantile at the band's): released.
+    expect(plan({ ...spec, releaseQuantile: 0.93 }, obs(10, 3), b, state, 1000, noHysteresis).decision.to).toBe(2);
+    // At 0.99 the width above the median grows by probit(0.99) / probit(0.93) = 1.576: 12 + 6 x 1.576 = 21.5/s needs the third.
+    let r = plan({ ...spec, releaseQuantile: 0.99 }, obs(10, 3), b, state, 1000, noHysteresis);
+    expect(r.decision.to).toBe(3);
+    expect(r.reasons).toEqual([ReasonCode.KeepWarmForForecast]);
+    expect(r.decision.message).toContain('release band 21.44/s at q0.99 within the lead time');
+    // At the default 0.97: 12 + 6 x 1.274 = 19.6/s: released.
+    r = plan(spec, obs(10, 3), b, state, 1000, noHysteresis);
+    expect(r.decision.to).toBe(2);
+    expect(r.decision.message).toContain('release band 19.6');
+    // With the default quarter-replica hysteresis, 19.6 + 2.5 needs the third: kept.
+    expect(plan(spec, obs(10, 3), b, state, 1000).decision.to).toBe(3);
+    // Scale-up is not affected: from 2 running it stays at 2.
+    r = plan({ ...spec, releaseQuantile: 0.99 }, obs(10, 2), b, { ...state, recommendations: [{ atS: 900, replicas: 2 }], lastTarget: 2 }, 1000, noHysteresis);
+    expect(r.decision.to).toBe(2);
+    // Where the forecast step is longer than the lead time the window lies in the observed step (nowcast): no widening.
+    const long: ForecastBand = { ...b, startS: 600, stepS: 600, p50PerS: values(12), upperPerS: values(18), peakUpperPerS: values(18) };
+    r = plan({ ...spec, releaseQuantile: 0.99 }, obs(12, 3), long, state, 1000, noHysteresis);
+    expect(r.decision.to).toBe(2);
+  });
+
+  it('widens the release band by the ratio of the quantiles\' normal scores, and not at all where the release quantile is not higher', () => {
+    expect(releaseWidening(0.93, 0.99)).toBeCloseTo(2.3263 / 1.4758, 2);
+    expect(releaseWidening(0.93, 0)).toBe(1);
+    expect(releaseWidening(0.93, 0.93)).toBe(1);
+    expect(releaseWidening(0.93, 0.9)).toBe(1);
+    expect(releaseWidening(0.5, 0.99)).toBe(1);
+    expect(releaseWidening(0.93, 1)).toBe(1);
+    expect(releaseWidening(Number.NaN, 0.99)).toBe(1);
   });
 
   it('applies no hysteresis where the forecast step is longer than the lead time (the band holds for a whole step)', () => {

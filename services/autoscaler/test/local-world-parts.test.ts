@@ -170,7 +170,7 @@ describe('worldTimeline', () => {
   const T = 1_800_000_000_000;
   const rec = (i: number, sentAtMs: number, latencyMs: number, status = 200): RequestRecord => ({ index: i, scheduledAtMs: sentAtMs, sentAtMs, latencyMs, status, shape: '1x8' });
   const decision = (atMs: number, p50: number | null, upper: number | null, ready: number, warming: number, bandQuantile: number | null = p50 === null ? null : 0.93): DaemonDecisionRecord =>
-    ({ kind: 'decision', time: new Date(atMs).toISOString(), model: 'm', action: 'hold', from: ready, to: ready, reasons: [], forecastP50PerS: p50, forecastUpperPerS: upper, bandQuantile, ready, warming, acted: 'none' }) as unknown as DaemonDecisionRecord;
+    ({ kind: 'decision', time: new Date(atMs).toISOString(), model: 'm', action: 'hold', from: ready, to: ready, reasons: [], message: `hold at ${ready}`, forecastP50PerS: p50, forecastUpperPerS: upper, bandQuantile, ready, warming, acted: 'none' }) as unknown as DaemonDecisionRecord;
 
   it('per second of the replay: sent, failed, p95 of the answered, and the last decision of the second', () => {
     const records = [
@@ -187,8 +187,8 @@ describe('worldTimeline', () => {
     const rows = worldTimeline(records, decisions, T, 2.5);
     expect(rows).toHaveLength(8);
     expect(rows.map((r) => r.t)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    expect(rows[0]).toEqual({ t: 0, sent: 20, failed: 0, p95Ms: 190, forecastP50PerS: 5, forecastUpperPerS: 7, bandQuantile: 0.955, ready: 1, warming: 1 });
-    expect(rows[1]).toEqual({ t: 1, sent: 0, failed: 0, p95Ms: null, forecastP50PerS: null, forecastUpperPerS: null, bandQuantile: null, ready: null, warming: null });
+    expect(rows[0]).toEqual({ t: 0, sent: 20, failed: 0, p95Ms: 190, forecastP50PerS: 5, forecastUpperPerS: 7, bandQuantile: 0.955, ready: 1, warming: 1, to: 1, message: 'hold at 1' });
+    expect(rows[1]).toEqual({ t: 1, sent: 0, failed: 0, p95Ms: null, forecastP50PerS: null, forecastUpperPerS: null, bandQuantile: null, ready: null, warming: null, to: null, message: null });
     expect(rows[2]).toMatchObject({ sent: 2, failed: 1, p95Ms: 30 });
     expect(rows[3]).toMatchObject({ sent: 0, forecastP50PerS: null, ready: 2, warming: 0 });
     expect(rows.reduce((n, r) => n + r.sent, 0)).toBe(22);

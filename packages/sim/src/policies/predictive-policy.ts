@@ -1,4 +1,4 @@
-import { type Decision, type Forecaster, type ModelSpec, type StepObservation, MODEL_SPEC_DEFAULTS } from '@warmpool/domain';
+import { type Decision, type Forecaster, type ModelSpec, type StepObservation, MODEL_SPEC_DEFAULTS, defaultReleaseQuantile } from '@warmpool/domain';
 import { LiveStepAggregator, ModelPlanner, type PlannerOptions } from '@warmpool/planner';
 import type { SimConfig, SimPolicy, SimPolicyFactory, SimView } from './sim-policy.js';
 
@@ -13,6 +13,8 @@ export interface PredictiveOptions {
   readonly upperQuantile?: number;
   /** Ceiling of the band quantile's SLA-pressure tuning (default: `upperQuantile`, tuning off). */
   readonly upperQuantileMax?: number;
+  /** The quantile a release needs (default: the spec's, the higher of `upperQuantile` and 0.97). */
+  readonly releaseQuantile?: number;
   readonly scaleDownStabilizationS?: number;
   readonly planner?: Partial<PlannerOptions>;
   /** Model name in decisions (default `sim`). */
@@ -36,6 +38,7 @@ export function simModelSpec(config: SimConfig, o: PredictiveOptions): ModelSpec
     horizonS: o.horizonS ?? MODEL_SPEC_DEFAULTS.horizonS,
     upperQuantile: o.upperQuantile ?? MODEL_SPEC_DEFAULTS.upperQuantile,
     upperQuantileMax: o.upperQuantileMax ?? o.upperQuantile ?? MODEL_SPEC_DEFAULTS.upperQuantile,
+    releaseQuantile: o.releaseQuantile ?? defaultReleaseQuantile(o.upperQuantile ?? MODEL_SPEC_DEFAULTS.upperQuantile),
     scaleDownStabilizationS: o.scaleDownStabilizationS ?? MODEL_SPEC_DEFAULTS.scaleDownStabilizationS,
   };
 }

@@ -45,6 +45,8 @@ export interface LocalWorldOptions {
   readonly upperQuantile?: number;
   /** Ceiling of the band quantile's SLA-pressure tuning (`upperQuantileMax`); unset: `upperQuantile` (tuning off). */
   readonly upperQuantileMax?: number;
+  /** The model's release quantile (`releaseQuantile`); unset: the spec's default (the higher of upperQuantile and 0.97). */
+  readonly releaseQuantile?: number;
   /** Dashboard port; 0: a free one. Default 9464 (a free one if taken). */
   readonly httpPort?: number;
   /** Loadgen seed. Default 7. */
@@ -87,7 +89,11 @@ export interface LocalWorldOptions {
   readonly spikeWindowS?: number;
 }
 
-export type ResolvedWorldOptions = Required<Omit<LocalWorldOptions, 'runDir' | 'upperQuantileMax'>> & { readonly runDir: string | undefined; readonly upperQuantileMax?: number };
+export type ResolvedWorldOptions = Required<Omit<LocalWorldOptions, 'runDir' | 'upperQuantileMax' | 'releaseQuantile'>> & {
+  readonly runDir: string | undefined;
+  readonly upperQuantileMax?: number;
+  readonly releaseQuantile?: number;
+};
 
 export const LOCAL_WORLD_DEFAULTS = {
   tracePath: resolve(BUNDLED_TRACES, 'servegen_m-small_total_600s.csv'),
@@ -163,6 +169,7 @@ export function resolveWorldOptions(o: LocalWorldOptions): ResolvedWorldOptions 
     horizonS: num('horizonS', d.horizonS, 1, 3600),
     upperQuantile: num('upperQuantile', d.upperQuantile, UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max),
     ...(o.upperQuantileMax !== undefined ? { upperQuantileMax: num('upperQuantileMax', NaN, UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) } : {}),
+    ...(o.releaseQuantile !== undefined ? { releaseQuantile: num('releaseQuantile', NaN, UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) } : {}),
     httpPort: num('httpPort', d.httpPort, 0, 65535, true),
     seed: num('seed', d.seed, 0, 2 ** 32 - 1, true),
     format: o.format ?? d.format,

@@ -179,6 +179,7 @@ export class LocalWorld {
               horizonS: o.horizonS,
               upperQuantile: o.upperQuantile,
               ...(o.upperQuantileMax !== undefined ? { upperQuantileMax: o.upperQuantileMax } : {}),
+              ...(o.releaseQuantile !== undefined ? { releaseQuantile: o.releaseQuantile } : {}),
               scaleDownStabilizationS: o.scaleDownStabilizationS,
               stepS: o.stepS,
               target: { modelFile: o.modelSource, provisionDelayMs: o.provisionDelayMs, args: ['--providers', 'cpu', '--spec', specFile, '--opt-cache', join(runDir, 'opt'), '--threads', '1', ...replicaArgs, ...o.agentArgs] },

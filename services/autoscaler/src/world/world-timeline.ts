@@ -17,6 +17,9 @@ export interface TimelineSecond {
   readonly bandQuantile: number | null;
   readonly ready: number | null;
   readonly warming: number | null;
+  /** That decision's target replicas and its sentence (why). */
+  readonly to: number | null;
+  readonly message: string | null;
 }
 
 /**
@@ -26,7 +29,7 @@ export interface TimelineSecond {
  */
 export function worldTimeline(records: readonly RequestRecord[], decisions: readonly DaemonDecisionRecord[], replayStartMs: number, durationS: number): TimelineSecond[] {
   const n = Math.ceil(durationS) + 5;
-  const rows = Array.from({ length: n }, (_, t) => ({ t, sent: 0, failed: 0, lat: [] as number[], p95Ms: null as number | null, forecastP50PerS: null as number | null, forecastUpperPerS: null as number | null, bandQuantile: null as number | null, ready: null as number | null, warming: null as number | null }));
+  const rows = Array.from({ length: n }, (_, t) => ({ t, sent: 0, failed: 0, lat: [] as number[], p95Ms: null as number | null, forecastP50PerS: null as number | null, forecastUpperPerS: null as number | null, bandQuantile: null as number | null, ready: null as number | null, warming: null as number | null, to: null as number | null, message: null as string | null }));
   const second = (ms: number): number | undefined => {
     const t = Math.floor((ms - replayStartMs) / 1000);
     return t >= 0 && t < n ? t : undefined;
@@ -42,7 +45,7 @@ export function worldTimeline(records: readonly RequestRecord[], decisions: read
   for (const d of decisions) {
     const t = second(Date.parse(d.time));
     if (t === undefined) continue;
-    Object.assign(rows[t]!, { forecastP50PerS: d.forecastP50PerS, forecastUpperPerS: d.forecastUpperPerS, bandQuantile: d.bandQuantile, ready: d.ready, warming: d.warming });
+    Object.assign(rows[t]!, { forecastP50PerS: d.forecastP50PerS, forecastUpperPerS: d.forecastUpperPerS, bandQuantile: d.bandQuantile, ready: d.ready, warming: d.warming, to: d.to, message: d.message ?? null });
   }
   return rows.map(({ lat, ...r }) => ({ ...r, p95Ms: percentile(lat.sort((a, b) => a - b), 0.95) }));
 }
