@@ -129,14 +129,14 @@ export function readModelSpec(reader: FieldReader): ModelSpec {
     });
   }
   const upperQuantile = reader.number('upperQuantile', { default: d.upperQuantile, ...UPPER_QUANTILE_RANGE });
-  const upperQuantileMax = reader.number('upperQuantileMax', { default: upperQuantile, ...UPPER_QUANTILE_RANGE });
-  if (upperQuantileMax < upperQuantile) {
-    reader.issues.push({ path: reader.path('upperQuantileMax'), value: upperQuantileMax, allowed: `a number in [upperQuantile (${upperQuantile}), ${UPPER_QUANTILE_RANGE.max}]` });
-  }
-  const releaseQuantile = reader.number('releaseQuantile', { default: defaultReleaseQuantile(upperQuantile), ...UPPER_QUANTILE_RANGE });
-  if (releaseQuantile < upperQuantile) {
-    reader.issues.push({ path: reader.path('releaseQuantile'), value: releaseQuantile, allowed: `a number in [upperQuantile (${upperQuantile}), ${UPPER_QUANTILE_RANGE.max}]` });
-  }
+  /** A quantile that may not be below `upperQuantile` (the tuning's ceiling, the release quantile). */
+  const quantileAtLeastUpper = (key: 'upperQuantileMax' | 'releaseQuantile', def: number): number => {
+    const v = reader.number(key, { default: def, ...UPPER_QUANTILE_RANGE });
+    if (v < upperQuantile) reader.issues.push({ path: reader.path(key), value: v, allowed: `a number in [upperQuantile (${upperQuantile}), ${UPPER_QUANTILE_RANGE.max}]` });
+    return v;
+  };
+  const upperQuantileMax = quantileAtLeastUpper('upperQuantileMax', upperQuantile);
+  const releaseQuantile = quantileAtLeastUpper('releaseQuantile', defaultReleaseQuantile(upperQuantile));
   return {
     name,
     latencyTargetP95Ms: reader.number('latencyTargetP95Ms', { default: d.latencyTargetP95Ms, min: 1, max: 600000 }),

@@ -45,7 +45,7 @@ export function worldTimeline(records: readonly RequestRecord[], decisions: read
   for (const d of decisions) {
     const t = second(Date.parse(d.time));
     if (t === undefined) continue;
-    Object.assign(rows[t]!, { forecastP50PerS: d.forecastP50PerS, forecastUpperPerS: d.forecastUpperPerS, bandQuantile: d.bandQuantile, ready: d.ready, warming: d.warming, to: d.to, message: d.message ?? null });
+    Object.assign(rows[t]!, { forecastP50PerS: d.forecastP50PerS, forecastUpperPerS: d.forecastUpperPerS, bandQuantile: d.bandQuantile, ready: d.ready, warming: d.warming, to: d.to, message: d.message });
   }
   return rows.map(({ lat, ...r }) => ({ ...r, p95Ms: percentile(lat.sort((a, b) => a - b), 0.95) }));
 }
