@@ -22,6 +22,11 @@ export const ReasonCode = {
   Steady: 'Steady',
   /** Observation is missing or invalid; the decision holds the current state. */
   MissingObservation: 'MissingObservation',
+  /**
+   * A replica failed its warm-up, died, or stayed unready past its lead time plus a margin: it is counted as
+   * failed (not warming) and replaced, with backoff and a cap on replacements per window.
+   */
+  ReplicaFailed: 'ReplicaFailed',
   /** Multi-model mode: GPU memory budget decides the warm tier. */
   GpuBudget: 'GpuBudget',
 } as const;

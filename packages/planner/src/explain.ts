@@ -33,6 +33,7 @@ const TEXT: Record<ReasonCode, string> = {
   ScaleDownStable: 'lower recommendation held for the stabilization window',
   Steady: 'capacity matches the plan',
   MissingObservation: 'no valid observation of demand',
+  ReplicaFailed: 'a replica failed (warm-up failed, died, or unready past its lead time plus a margin): replacing it',
   GpuBudget: 'GPU memory budget decided the warm tier',
 };
 

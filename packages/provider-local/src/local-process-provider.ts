@@ -27,7 +27,8 @@ export interface LocalModelState extends ReplicaSetState {
  * this machine that registers with the local load balancer once warm. `scale` starts replicas
  * (after the template's provisioning delay) or stops them (newest not-ready first, then newest
  * ready; SIGTERM, SIGKILL after the drain timeout); a key is applied once. A crashed replica is
- * reported as `failed` with its reason and replaced by the next scale. `close` stops everything.
+ * reported as `failed` with its reason and replaced by the next scale; a scale's `replace` list also
+ * ends live replicas the daemon counts as failed (stuck in warm-up). `close` stops everything.
  */
 export class LocalProcessProvider implements ReplicaProvider {
   readonly name = 'local';
@@ -97,6 +98,14 @@ export class LocalProcessProvider implements ReplicaProvider {
     if (p.appliedKeys.has(request.idempotencyKey)) return;
     p.appliedKeys.add(request.idempotencyKey);
     if (p.appliedKeys.size > MAX_REMEMBERED_KEYS) p.appliedKeys.delete(p.appliedKeys.values().next().value!);
+    // Replicas the daemon counts as failed (e.g. unready past their deadline) are ended first, then replaced below.
+    for (const failed of request.replace ?? []) {
+      const r = p.replicas.find((x) => x.id === failed.id);
+      if (r?.live) {
+        p.deps.log({ event: 'replica-replaced', model: request.model, replicaId: r.id, reason: failed.reason });
+        this.retire(p, r);
+      }
+    }
     this.resize(p, request.replicas);
   }
 

@@ -27,6 +27,14 @@ replicaProviderConformance('local processes', async () => {
     settle: async (model) => {
       await provider.waitFor(model, (s) => s.replicas.filter((r) => r.phase !== 'draining' && r.phase !== 'failed').length === s.desired, 10_000);
     },
+    // A crash: SIGKILL a ready replica's process; the provider reports it failed.
+    failReplica: async (model) => {
+      const victim = provider.describe(model).find((r) => r.phase === 'ready' && r.pid !== undefined);
+      if (!victim) throw new Error('no ready replica to kill');
+      process.kill(victim.pid!, 'SIGKILL');
+      await provider.waitFor(model, (s) => s.replicas.some((r) => r.id === victim.id && r.phase === 'failed'), 10_000);
+      return victim.id;
+    },
     // Another actor: a decision with a key of its own.
     setDesiredOutOfBand: async (model, replicas) => {
       await provider.scale({ model, replicas, idempotencyKey: `out-of-band-${++oob}`, reason: 'harness', message: 'changed out of band' });

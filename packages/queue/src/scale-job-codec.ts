@@ -1,7 +1,21 @@
-import { FieldReader, ValidationError, type ScaleJob } from '@warmpool/domain';
+import { FieldReader, ValidationError, type ReplicaReplacement, type ScaleJob, type ValidationIssue } from '@warmpool/domain';
 
 const JOB_KEYS = ['id', 'request', 'runAtMs'] as const;
-const REQUEST_KEYS = ['model', 'replicas', 'idempotencyKey', 'reason', 'message'] as const;
+const REQUEST_KEYS = ['model', 'replicas', 'idempotencyKey', 'reason', 'message', 'replace'] as const;
+/** Replicas one job may ask to replace (the daemon caps replacements per window far below this). */
+const MAX_REPLACE = 1_000;
+
+/** `replace`: absent, or a list of `{ id, reason }` (non-empty strings); problems go to `issues`. */
+function readReplace(raw: unknown, path: string, issues: ValidationIssue[]): ReplicaReplacement[] | undefined {
+  if (raw === undefined) return undefined;
+  const ok = (x: unknown): x is ReplicaReplacement =>
+    typeof x === 'object' && x !== null && typeof (x as ReplicaReplacement).id === 'string' && (x as ReplicaReplacement).id.length > 0 && typeof (x as ReplicaReplacement).reason === 'string';
+  if (!Array.isArray(raw) || raw.length > MAX_REPLACE || !raw.every(ok)) {
+    issues.push({ path, value: Array.isArray(raw) ? `[${raw.length} entries]` : raw, allowed: `a list of at most ${MAX_REPLACE} { id, reason } (non-empty id, string reason)` });
+    return undefined;
+  }
+  return raw.map((x) => ({ id: x.id, reason: x.reason }));
+}
 
 /** Reads a scale job from untyped input, collecting every problem; returns the issues instead of throwing. */
 export function readScaleJob(input: unknown, prefix = 'job'): { job: ScaleJob; issues: ValidationError['issues'] } {
@@ -17,7 +31,8 @@ export function readScaleJob(input: unknown, prefix = 'job'): { job: ScaleJob; i
   const idempotencyKey = q.string('idempotencyKey');
   const reason = q.string('reason');
   const message = typeof q.raw('message') === 'string' ? (q.raw('message') as string) : q.string('message');
-  return { job: { id, runAtMs, request: { model, replicas, idempotencyKey, reason, message } }, issues: r.issues };
+  const replace = readReplace(q.raw('replace'), q.path('replace'), r.issues);
+  return { job: { id, runAtMs, request: { model, replicas, idempotencyKey, reason, message, ...(replace ? { replace } : {}) } }, issues: r.issues };
 }
 
 /** Checks a job before it is queued: a bad job is the caller's bug and gets a {@link ValidationError} naming each field. */

@@ -19,6 +19,7 @@ replicaProviderConformance('in-memory reference', async () => {
     initialReplicas: 3,
     makeReplicasReady: async (m) => provider.makeReady(m),
     setDesiredOutOfBand: async (m, n) => provider.setDesired(m, n),
+    failReplica: async (m) => provider.fail(m),
     breakBackend: () => {
       broken = true;
     },

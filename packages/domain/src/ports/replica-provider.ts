@@ -8,6 +8,15 @@ export interface ReplicaInfo {
   readonly requestedAtMs: number;
   /** Epoch ms when it became ready (warm), if it has. */
   readonly readyAtMs?: number;
+  /** Why it failed (phase `failed`), when the provider knows. */
+  readonly reason?: string;
+}
+
+/** A replica the daemon counts as failed and asks the provider to replace. */
+export interface ReplicaReplacement {
+  readonly id: string;
+  /** Why: `warm-up failed: ...`, `died: ...`, `not ready 95 s after it was requested (lead time 60 s + margin 30 s)`. */
+  readonly reason: string;
 }
 
 export interface ReplicaSetState {
@@ -24,6 +33,12 @@ export interface ScaleRequest {
   readonly idempotencyKey: string;
   readonly reason: string;
   readonly message: string;
+  /**
+   * Replicas to end and start afresh (reason code `ReplicaFailed`): the provider ends each one still
+   * listed (kills the process, deletes the pod, abandons the instance's lifecycle hook) so that the model
+   * again has `replicas` live ones. Ids no longer listed are skipped; the key still applies once.
+   */
+  readonly replace?: readonly ReplicaReplacement[];
 }
 
 /** The port every provider (Kubernetes, AWS Auto Scaling, local processes) implements. */

@@ -66,6 +66,9 @@ export class InMemoryReplicaProvider implements ReplicaProvider {
     }
     if (p.appliedKeys.has(request.idempotencyKey)) return;
     p.appliedKeys.add(request.idempotencyKey);
+    const ended = new Set((request.replace ?? []).map((r) => r.id));
+    // Failed replicas, and those the request replaces, end; resize starts fresh ones in their place.
+    p.replicas = p.replicas.filter((r) => r.phase !== 'failed' && !ended.has(r.id));
     this.resize(request.model, p, request.replicas);
     this.applied.push(request);
   }
@@ -75,11 +78,20 @@ export class InMemoryReplicaProvider implements ReplicaProvider {
     this.resize(model, this.pool(model), n);
   }
 
+  /** One replica (the given one, else the oldest ready) fails as a crash would; returns its id. */
+  fail(model: string, id?: string, reason = 'crashed'): string {
+    const p = this.pool(model);
+    const victim = id !== undefined ? p.replicas.find((r) => r.id === id) : p.replicas.find((r) => r.phase === 'ready');
+    if (!victim) throw new WarmpoolError('E_NO_REPLICA', `in-memory provider: no ${id ?? 'ready'} replica of model "${model}" to fail`);
+    p.replicas = p.replicas.map((r) => (r === victim ? { id: r.id, phase: 'failed', requestedAtMs: r.requestedAtMs, reason } : r));
+    return victim.id;
+  }
+
   /** Every replica of the model finishes warm-up now. */
   makeReady(model: string): void {
     const p = this.pool(model);
     const now = this.nowMs();
-    p.replicas = p.replicas.map((r) => (r.phase === 'ready' ? r : { ...r, phase: 'ready', readyAtMs: now }));
+    p.replicas = p.replicas.map((r) => (r.phase === 'ready' || r.phase === 'failed' ? r : { ...r, phase: 'ready', readyAtMs: now }));
   }
 
   async close(): Promise<void> {

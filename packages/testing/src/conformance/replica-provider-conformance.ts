@@ -17,6 +17,11 @@ export interface ReplicaProviderHarness {
   settle?(model: string): Promise<void>;
   /** Changes the desired replicas behind the provider's back, as another actor would (kubectl scale, console). */
   setDesiredOutOfBand(model: string, replicas: number): Promise<void>;
+  /**
+   * Makes one ready replica of `model` fail as a crash would (process killed, pod Failed, instance unhealthy) and
+   * resolves with its id. Optional: the replacement tests are skipped without it.
+   */
+  failReplica?(model: string): Promise<string>;
   /** Makes every later backend call fail (server errors or throttling beyond the retries). Optional. */
   breakBackend?(): Promise<void> | void;
   close(): Promise<void>;
@@ -131,6 +136,79 @@ export function replicaProviderConformance(
       expect((await h.provider.getState(h.model)).desired).toBe(h.initialReplicas);
       await h.provider.scale({ model: h.model, replicas: target, idempotencyKey: key('fresh'), reason: 'r', message: 'a new decision' });
       expect((await h.provider.getState(h.model)).desired).toBe(target);
+    });
+
+    it('a failed replica is reported failed (or gone), and a scale that replaces it brings the capacity back', async (ctx) => {
+      if (!h.failReplica) {
+        ctx.skip();
+        return;
+      }
+      await settled();
+      const id = await h.failReplica(h.model);
+      const seen = (await h.provider.getState(h.model)).replicas.find((r) => r.id === id);
+      if (seen) expect(['failed', 'draining']).toContain(seen.phase);
+      await h.provider.scale({
+        model: h.model,
+        replicas: h.initialReplicas,
+        idempotencyKey: key('replace'),
+        reason: 'ReplicaFailed',
+        message: 'conformance: replace the failed replica',
+        replace: [{ id, reason: 'conformance: it crashed' }],
+      });
+      await h.settle?.(h.model);
+      await h.makeReplicasReady(h.model);
+      const after = await settled();
+      expect(after.desired).toBe(h.initialReplicas);
+      const back = live(after);
+      expect(back).toHaveLength(h.initialReplicas);
+      expect(back.map((r) => r.id)).not.toContain(id);
+      expect(back.every((r) => r.phase === 'ready')).toBe(true);
+    });
+
+    it('a replica stuck in warm-up is ended by a scale that replaces it, and a fresh one takes its place', async (ctx) => {
+      if (!h.failReplica || !readyNeedsHook) {
+        ctx.skip();
+        return;
+      }
+      const target = h.initialReplicas + 1;
+      await h.provider.scale({ model: h.model, replicas: target, idempotencyKey: key('up'), reason: 'r', message: 'one more' });
+      const before = await settled();
+      const stuck = live(before).filter((r) => r.phase !== 'ready');
+      expect(stuck).toHaveLength(1);
+      const id = stuck[0]!.id;
+      await h.provider.scale({
+        model: h.model,
+        replicas: target,
+        idempotencyKey: key('replace-stuck'),
+        reason: 'ReplicaFailed',
+        message: 'conformance: replace the stuck replica',
+        replace: [{ id, reason: 'conformance: not ready past its deadline' }],
+      });
+      await h.settle?.(h.model);
+      await h.makeReplicasReady(h.model);
+      const after = await settled();
+      expect(after.desired).toBe(target);
+      const back = live(after);
+      expect(back).toHaveLength(target);
+      expect(back.map((r) => r.id)).not.toContain(id);
+      expect(back.every((r) => r.phase === 'ready')).toBe(true);
+    });
+
+    it('a replacement is applied once per key, and ids no longer listed are skipped', async () => {
+      const state = await settled();
+      const request = {
+        model: h.model,
+        replicas: h.initialReplicas,
+        idempotencyKey: key('replace-gone'),
+        reason: 'ReplicaFailed',
+        message: 'conformance: replace a replica that is gone',
+        replace: [{ id: `${h.model}-no-such-replica`, reason: 'gone already' }],
+      };
+      await h.provider.scale(request);
+      await h.provider.scale(request);
+      const after = await settled();
+      expect(after.desired).toBe(h.initialReplicas);
+      expect(live(after).map((r) => r.id).sort()).toEqual(live(state).map((r) => r.id).sort());
     });
 
     it('rejects an unknown model with a typed error', async () => {
