@@ -12,6 +12,7 @@ export const AWS_ACTIONS_USED = [
   'PutLifecycleHook',
   'RecordLifecycleActionHeartbeat',
   'CompleteLifecycleAction',
+  'TerminateInstanceInAutoScalingGroup',
 ] as const;
 export type AwsActionUsed = (typeof AWS_ACTIONS_USED)[number];
 
@@ -23,6 +24,9 @@ export const AWS_PROVIDER_ACTIONS: readonly AwsActionUsed[] = [
   'PutWarmPool',
   'DescribeLifecycleHooks',
   'PutLifecycleHook',
+  // Replacing a failed replica: ABANDON the launching hook of an instance stuck in warm-up, terminate any other.
+  'CompleteLifecycleAction',
+  'TerminateInstanceInAutoScalingGroup',
 ];
 
 /** The actions the warm-up agent (registrar) calls on its instance. */

@@ -1,13 +1,16 @@
 import {
   type AutoScalingClient,
   type AutoScalingGroup,
+  CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
   SetDesiredCapacityCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
   type ReplicaInfo,
   type ReplicaPhase,
   type ReplicaProvider,
+  type ReplicaReplacement,
   type ReplicaSetState,
   type ScaleRequest,
   ValidationError,
@@ -44,7 +47,10 @@ export interface AwsAutoScalingProviderOptions {
  * lifecycle hook and the warm pool match the config (once per model), then sets the desired
  * capacity; getState() reads DescribeAutoScalingGroups (InService + Healthy = ready, Pending:Wait =
  * warming on the hook). A request's idempotency key is applied once: keys already applied are kept
- * here, and a desired capacity already equal to the request is not set again.
+ * here, and a desired capacity already equal to the request is not set again. A request's `replace` list ends
+ * failed instances first: one held on the launching hook (Pending:Wait) has its lifecycle action completed with
+ * ABANDON, any other is terminated without decrementing the desired capacity; either way the group launches a
+ * replacement.
  */
 export class AwsAutoScalingProvider implements ReplicaProvider {
   readonly name = 'aws-autoscaling';
@@ -121,6 +127,7 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
     const group = await this.describe(config.groupName);
     // Instances there now are known before the scale-up stamps the ones it asks for.
     this.observe(request.model, group);
+    if (request.replace?.length) await this.replaceInstances(request.model, config, group, request.replace);
     const current = group.DesiredCapacity ?? 0;
     if (current === request.replicas) return;
     const min = group.MinSize ?? 0;
@@ -140,6 +147,45 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
     const clock = this.instanceClock(request.model);
     if (request.replicas > current) clock.scaledUp(request.replicas - current, this.clock());
     else clock.scaledDown();
+  }
+
+  /** Ends each listed instance still in the group (ABANDON on the hook while it waits there, else terminate). */
+  private async replaceInstances(model: string, config: AwsGroupConfig, group: AutoScalingGroup, replace: readonly ReplicaReplacement[]): Promise<void> {
+    const groupName = config.groupName;
+    let ended = 0;
+    for (const { id } of replace) {
+      const inst = (group.Instances ?? []).find((i) => i.InstanceId === id);
+      const state = inst?.LifecycleState ?? '';
+      if (!inst || state.startsWith('Terminat') || state.startsWith('Warmed:') || state === 'Detaching' || state === 'Detached') continue;
+      const hook = config.lifecycleHook?.name;
+      const gone = (err: unknown): boolean => err instanceof AwsProviderError && err.code === AwsErrorCode.InvalidRequest;
+      let abandoned = false;
+      if (state === 'Pending:Wait' && hook !== undefined) {
+        try {
+          await this.caller.call(groupName, 'CompleteLifecycleAction', () =>
+            this.client.send(new CompleteLifecycleActionCommand({ AutoScalingGroupName: groupName, LifecycleHookName: hook, InstanceId: id, LifecycleActionResult: 'ABANDON' })),
+          );
+          abandoned = true;
+        } catch (err) {
+          // The action was completed or timed out meanwhile: terminate the instance instead.
+          if (!gone(err)) throw err;
+        }
+      }
+      if (!abandoned) {
+        try {
+          await this.caller.call(groupName, 'TerminateInstanceInAutoScalingGroup', () =>
+            this.client.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: id, ShouldDecrementDesiredCapacity: false })),
+          );
+        } catch (err) {
+          // Gone or already terminating meanwhile: nothing left to end.
+          if (gone(err) || (err instanceof AwsProviderError && err.awsCode === 'ScalingActivityInProgress')) continue;
+          throw err;
+        }
+      }
+      ended++;
+    }
+    // The replacements the group launches are stamped from now.
+    if (ended > 0) this.instanceClock(model).scaledUp(ended, this.clock());
   }
 
   private observe(model: string, group: AutoScalingGroup): ReplicaInfo[] {

@@ -32,6 +32,8 @@ describe('AWS_ACTIONS_USED lists exactly the Auto Scaling actions called', () =>
     await registrar.register(reg(a!.id));
     await registrar.fail(reg(b!.id), 'did not converge');
     await expect(registrar.register(reg(b!.id))).rejects.toMatchObject({ code: 'E_AWS_LIFECYCLE_ACTION_NOT_FOUND' });
+    // A failed replica replaced: the instance that went InService is terminated (b was abandoned above).
+    await provider.scale({ model: MODEL, replicas: 2, idempotencyKey: 'replace', reason: 'ReplicaFailed', message: 'm', replace: [{ id: a!.id, reason: 'died' }] });
     await provider.scale({ model: MODEL, replicas: 1, idempotencyKey: 'b', reason: 'r', message: 'm' });
     await provider.getState(MODEL);
 

@@ -182,6 +182,26 @@ export const ACTION_HANDLERS: Readonly<Record<string, ActionHandler>> = {
     return undefined;
   },
 
+  TerminateInstanceInAutoScalingGroup(world, params) {
+    const instanceId = params.string('InstanceId', { maxLength: 19 });
+    const decrement = params.optionalBoolean('ShouldDecrementDesiredCapacity');
+    if (decrement === undefined) {
+      throw AwsFault.validation(`1 validation error detected: Value null at 'shouldDecrementDesiredCapacity' failed to satisfy constraint: Member must not be null`);
+    }
+    const { group, instance } = world.terminateInstance(instanceId, decrement);
+    return {
+      Activity: {
+        ActivityId: `a0c70000-0000-4000-8000-${instance.launchSeq.toString(16).padStart(12, '0')}`,
+        AutoScalingGroupName: group.name,
+        Description: `Terminating EC2 instance: ${instanceId}`,
+        Cause: `At ${new Date().toISOString()} instance ${instanceId} was taken out of service in response to a user request${decrement ? ', shrinking the capacity' : ''}.`,
+        StartTime: new Date(),
+        StatusCode: 'InProgress',
+        Progress: 0,
+      },
+    };
+  },
+
   CompleteLifecycleAction(world, params) {
     world.completeAction(
       params.string('AutoScalingGroupName', NAME),

@@ -89,6 +89,28 @@ export class AutoScalingWorld {
     inst.healthStatus = health;
   }
 
+  /**
+   * TerminateInstanceInAutoScalingGroup: the instance starts terminating (its open lifecycle actions are dropped);
+   * without decrementing, the group launches a replacement at once. Instances of the warm pool or already leaving are
+   * refused as AWS does.
+   */
+  terminateInstance(instanceId: string, decrement: boolean): { group: FakeGroup; instance: FakeInstance } {
+    const g = [...this.groups.values()].find((x) => this.groupInstance(x, instanceId));
+    const inst = g ? this.groupInstance(g, instanceId) : undefined;
+    if (!g || !inst || isInWarmPool(inst.lifecycleState)) throw AwsFault.validation(`Instance Id not found - No managed instance found for instance ID: ${instanceId}`);
+    if (isLeaving(inst.lifecycleState)) throw new AwsFault('ScalingActivityInProgress', `Instance ${instanceId} is already terminating.`);
+    if (decrement) {
+      if (g.desiredCapacity - 1 < g.minSize) {
+        throw AwsFault.validation(`Currently, desiredSize equals minSize (${g.minSize}). Terminating instance without replacement will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.`);
+      }
+      g.desiredCapacity -= 1;
+    }
+    this.dropActions((a) => a.instanceId === instanceId);
+    inst.lifecycleState = 'Terminating';
+    this.reconcile(g);
+    return { group: g, instance: inst };
+  }
+
   setDesiredCapacity(name: string, desired: number, honorCooldown: boolean): void {
     const g = this.group(name);
     if (desired > g.maxSize) throw AwsFault.validation(`New SetDesiredCapacity value ${desired} is above max value ${g.maxSize} for the AutoScalingGroup.`);
