@@ -32,10 +32,12 @@ export class KubeCaller {
     return this.policy;
   }
 
-  async call<T>(verb: string, object: KubeObjectRef, fn: (options: CallOptions) => Promise<T>, opts: { mergePatch?: boolean } = {}): Promise<T> {
+  /** `mergePatch`: send a PATCH as a JSON merge patch; `strategicMergePatch`: as a strategic merge patch (lists merged by key). */
+  async call<T>(verb: string, object: KubeObjectRef, fn: (options: CallOptions) => Promise<T>, opts: { mergePatch?: boolean; strategicMergePatch?: boolean } = {}): Promise<T> {
+    const patch = opts.strategicMergePatch === true ? PatchStrategy.StrategicMergePatch : opts.mergePatch === true ? PatchStrategy.MergePatch : undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await fn(this.options(opts.mergePatch === true));
+        return await fn(this.options(patch));
       } catch (err) {
         const error = toKubernetesApiError(err, verb, object, attempt, this.policy.requestTimeoutMs).withAttempts(attempt);
         if (!error.retryable || attempt >= this.policy.maxAttempts) throw error;
@@ -46,13 +48,13 @@ export class KubeCaller {
     }
   }
 
-  private options(mergePatch: boolean): CallOptions {
+  private options(patch: PatchStrategy | undefined): CallOptions {
     const timeoutMs = this.policy.requestTimeoutMs;
     const middleware = [
       {
         pre: (ctx: RequestContext): Observable<RequestContext> => {
           ctx.setSignal(AbortSignal.timeout(timeoutMs));
-          if (mergePatch) ctx.setHeaderParam('Content-Type', PatchStrategy.MergePatch);
+          if (patch !== undefined) ctx.setHeaderParam('Content-Type', patch);
           return new Observable(Promise.resolve(ctx));
         },
         post: (res: ResponseContext): Observable<ResponseContext> => new Observable(Promise.resolve(res)),

@@ -2,32 +2,44 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { ValidationError, type Registrar, type ReplicaRegistration } from '@warmpool/domain';
 import { KubeCaller } from './kube-caller.js';
 import { DEFAULT_RETRY_POLICY, realRetryEnv, type RetryEnv, type RetryPolicy } from './retry-policy.js';
-import { WarmpoolAnnotation, WarmpoolLabel } from './warmpool-keys.js';
+import { WarmConditionReason, WarmpoolCondition } from './warmpool-keys.js';
 
 export interface KubernetesRegistrarOptions {
   readonly kubeConfig: KubeConfig;
   /** This pod's namespace and name (downward API: POD_NAMESPACE, POD_NAME). */
   readonly namespace: string;
   readonly podName: string;
-  /** Also annotate `warmpool.io/heartbeat` on each heartbeat (one API write each). Default false. */
+  /** Also write the `warmpool.io/warm` condition (False, `Warming`, lastProbeTime now) on each heartbeat (one API write each). Default false. */
   readonly annotateHeartbeat?: boolean;
   readonly nowMs?: () => number;
   readonly retry?: Partial<RetryPolicy>;
   readonly retryEnv?: RetryEnv;
 }
 
-type Patch = { metadata: { labels?: Record<string, string | null>; annotations?: Record<string, string | null> } };
+interface WarmCondition {
+  readonly type: string;
+  readonly status: 'True' | 'False';
+  readonly reason: string;
+  readonly message: string;
+  readonly lastProbeTime: string;
+  readonly lastTransitionTime?: string;
+}
 
 /**
  * Registrar for a warm-up agent running inside a Kubernetes pod.
  *
- * Traffic is gated by the pod's readiness probe on the agent's `/readyz`, which answers 503 until
- * warm-up converged and memory headroom was checked: the Service only routes to Ready pods. This
- * adapter adds what the autoscaler and operators read: on register it labels the pod
- * `warmpool.io/warm=true` and annotates when (`warmpool.io/warm-at`) and on which execution
- * provider (`warmpool.io/execution-provider`); on fail it sets `warmpool.io/warm=false` and
- * `warmpool.io/warmup-failed=<reason>`; on deregister (SIGTERM) `warmpool.io/draining=<time>`.
- * All writes are JSON merge patches of the pod's own metadata (RBAC: `patch` on `pods`).
+ * Traffic is gated by the pod's readiness: its readiness probe on the agent's `/readyz` (503 until warm-up
+ * converged and memory headroom was checked) and, where the pod template lists it in `spec.readinessGates`, the
+ * pod condition `warmpool.io/warm` this adapter writes. The Service only routes to Ready pods.
+ *
+ * Every write is a strategic merge patch of the pod's own `status.conditions` through the `pods/status`
+ * subresource (RBAC: `patch` on `pods/status` only, never on whole pods), merged by condition type so the
+ * kubelet's conditions are untouched:
+ * - heartbeat (optional): `False`, reason `Warming`, `lastProbeTime` now;
+ * - register: `True`, reason `WarmupConverged`, message `warm on <execution provider>`, `lastTransitionTime` now
+ *   (the autoscaler reads it as the time the replica turned warm);
+ * - fail: `False`, reason `WarmupFailed`, message the reason;
+ * - deregister (SIGTERM): `False`, reason `Draining`.
  */
 export class KubernetesRegistrar implements Registrar {
   readonly name = 'kubernetes';
@@ -55,50 +67,33 @@ export class KubernetesRegistrar implements Registrar {
     return new Date(this.nowMs()).toISOString();
   }
 
-  private async patch(verb: string, body: Patch): Promise<void> {
+  private async patchCondition(verb: string, status: 'True' | 'False', reason: string, message: string, transition: boolean): Promise<void> {
+    const now = this.nowIso();
+    const condition: WarmCondition = { type: WarmpoolCondition.Warm, status, reason, message, lastProbeTime: now, ...(transition ? { lastTransitionTime: now } : {}) };
+    const body = { status: { conditions: [condition] } };
     await this.caller.call(
       verb,
-      { kind: 'Pod', namespace: this.namespace, name: this.podName },
-      (o) => this.core.patchNamespacedPod({ name: this.podName, namespace: this.namespace, body }, o),
-      { mergePatch: true },
+      { kind: 'Pod', namespace: this.namespace, name: this.podName, subresource: 'status' },
+      (o) => this.core.patchNamespacedPodStatus({ name: this.podName, namespace: this.namespace, body }, o),
+      { strategicMergePatch: true },
     );
   }
 
   async heartbeat(_registration: ReplicaRegistration): Promise<void> {
     if (!this.annotateHeartbeat) return;
-    await this.patch('patch (heartbeat)', { metadata: { annotations: { [WarmpoolAnnotation.Heartbeat]: this.nowIso() } } });
+    await this.patchCondition('patch (heartbeat)', 'False', WarmConditionReason.Warming, 'loading and warming', false);
   }
 
   async register(registration: ReplicaRegistration): Promise<void> {
-    await this.patch('patch (register warm)', {
-      metadata: {
-        labels: { [WarmpoolLabel.Warm]: 'true' },
-        annotations: {
-          [WarmpoolAnnotation.WarmAt]: this.nowIso(),
-          [WarmpoolAnnotation.ExecutionProvider]: registration.executionProvider,
-          [WarmpoolAnnotation.WarmupFailed]: null,
-          [WarmpoolAnnotation.Draining]: null,
-        },
-      },
-    });
+    await this.patchCondition('patch (register warm)', 'True', WarmConditionReason.WarmupConverged, `warm on ${registration.executionProvider}`, true);
   }
 
   async fail(_registration: ReplicaRegistration, reason: string): Promise<void> {
     const text = reason.length > 1024 ? `${reason.slice(0, 1021)}...` : reason;
-    await this.patch('patch (warm-up failed)', {
-      metadata: {
-        labels: { [WarmpoolLabel.Warm]: 'false' },
-        annotations: { [WarmpoolAnnotation.WarmupFailed]: text || 'unknown reason' },
-      },
-    });
+    await this.patchCondition('patch (warm-up failed)', 'False', WarmConditionReason.WarmupFailed, text || 'unknown reason', true);
   }
 
   async deregister(_registration: ReplicaRegistration): Promise<void> {
-    await this.patch('patch (deregister)', {
-      metadata: {
-        labels: { [WarmpoolLabel.Warm]: 'false' },
-        annotations: { [WarmpoolAnnotation.Draining]: this.nowIso() },
-      },
-    });
+    await this.patchCondition('patch (deregister)', 'False', WarmConditionReason.Draining, 'the agent deregistered; the pod drains', true);
   }
 }

@@ -12,8 +12,10 @@ import { KubeCaller, type CallHooks } from './kube-caller.js';
 import type { KubernetesTarget } from './kubernetes-target.js';
 import { podToReplica } from './pod-replica.js';
 import { DEFAULT_RETRY_POLICY, realRetryEnv, type RetryEnv, type RetryPolicy } from './retry-policy.js';
-import { WarmpoolAnnotation } from './warmpool-keys.js';
 import { WorkloadApi } from './workload-api.js';
+import { AutoscalerConflictCheck } from './autoscaler-conflict-check.js';
+import { DecisionLedger } from './decision-ledger.js';
+import { AutoscalerConflictError } from './errors/autoscaler-conflict-error.js';
 
 export interface KubernetesReplicaProviderOptions {
   readonly kubeConfig: KubeConfig;
@@ -22,8 +24,15 @@ export interface KubernetesReplicaProviderOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Sleep and randomness for backoff; tests inject ones that do not wait. */
   readonly retryEnv?: RetryEnv;
-  /** How many recent decision keys are kept on the workload for idempotency. Default 20. */
+  /** How many recent decision keys are kept per workload for idempotency. Default 20. */
   readonly recentDecisionsKept?: number;
+  /** Name of the Lease (in each target's namespace) that records the decision keys applied. Default `warmpool-decisions`. */
+  readonly decisionLeaseName?: string;
+  /**
+   * Check for an HPA or a KEDA ScaledObject targeting the workload before every scale and refuse
+   * (AutoscalerConflictError) when there is one. Default true.
+   */
+  readonly checkAutoscalerConflicts?: boolean;
   readonly onRetry?: CallHooks['onRetry'];
 }
 
@@ -38,41 +47,37 @@ export interface ScaleOutcome {
   readonly conflicts: number;
 }
 
-function parseRecent(raw: string | undefined): string[] {
-  if (!raw) return [];
-  try {
-    const v: unknown = JSON.parse(raw);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
 /**
  * ReplicaProvider for Kubernetes: one Deployment or StatefulSet per model, scaled through its
- * `scale` subresource (least privilege: `deployments/scale`, `statefulsets/scale`), state read
- * from the model's pods (readiness and phase, see podToReplica).
+ * `scale` subresource (least privilege: `deployments/scale`, `statefulsets/scale`; no `patch` on the
+ * workloads), state read from the model's pods (readiness, phase and the agent's `warmpool.io/warm`
+ * condition, see podToReplica).
  *
- * Idempotency: after a scale the decision key is written to the workload's annotations
- * (`warmpool.io/last-decision`, and the last N keys in `warmpool.io/recent-decisions`); a request
- * whose key is already there is skipped. The scale is written before the key, so a crash in
- * between re-applies the same absolute replica count on retry, never a different one.
- * Optimistic concurrency: the scale PUT and the annotation patch carry the resourceVersion read
- * just before; on 409 the provider re-reads and tries again (maxConflictRetries).
+ * Beside other autoscalers: before a scale it lists the HPAs and KEDA ScaledObjects of the namespace and refuses
+ * (AutoscalerConflictError, not retryable) when one targets the workload.
+ *
+ * Idempotency: after a scale the decision key is recorded in a named Lease of the namespace (DecisionLedger,
+ * `warmpool-decisions`: the last N keys per workload); a request whose key is there is skipped. The scale is
+ * written before the key, so a crash in between re-applies the same absolute replica count on retry, never a
+ * different one. Optimistic concurrency: the scale PUT carries the Scale's resourceVersion and the Lease write the
+ * Lease's; on 409 the provider re-reads both and tries again (maxConflictRetries).
  */
 export class KubernetesReplicaProvider implements ReplicaProvider {
   readonly name = 'kubernetes';
   private readonly targets: ReadonlyMap<string, KubernetesTarget>;
   private readonly api: WorkloadApi;
+  private readonly ledger: DecisionLedger;
+  private readonly conflicts: AutoscalerConflictCheck | undefined;
   private readonly policy: RetryPolicy;
-  private readonly recentKept: number;
   private closed = false;
 
   constructor(options: KubernetesReplicaProviderOptions) {
     this.targets = options.targets;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.api = new WorkloadApi(options.kubeConfig, new KubeCaller(this.policy, options.retryEnv ?? realRetryEnv, { onRetry: options.onRetry }));
-    this.recentKept = options.recentDecisionsKept ?? 20;
+    const caller = new KubeCaller(this.policy, options.retryEnv ?? realRetryEnv, { onRetry: options.onRetry });
+    this.api = new WorkloadApi(options.kubeConfig, caller);
+    this.ledger = new DecisionLedger(options.kubeConfig, caller, options.decisionLeaseName ?? 'warmpool-decisions', options.recentDecisionsKept ?? 20);
+    this.conflicts = options.checkAutoscalerConflicts === false ? undefined : new AutoscalerConflictCheck(options.kubeConfig, caller);
   }
 
   target(model: string): KubernetesTarget {
@@ -88,6 +93,17 @@ export class KubernetesReplicaProvider implements ReplicaProvider {
     const pods = await this.api.listPods(t);
     const replicas = pods.map((p) => podToReplica(p, t.requireWarmLabel)).sort((a, b) => a.id.localeCompare(b.id));
     return { model, desired: scale.spec?.replicas ?? 0, replicas };
+  }
+
+  /**
+   * Throws AutoscalerConflictError when an HPA or a KEDA ScaledObject targets the model's workload (the daemon asks
+   * before it enqueues a scale, so the decision line says so at once); resolves when warmpool may act.
+   */
+  async checkCanAct(model: string): Promise<void> {
+    const t = this.target(model);
+    if (!this.conflicts) return;
+    const owners = await this.conflicts.owners(t);
+    if (owners.length > 0) throw new AutoscalerConflictError(model, WorkloadApi.ref(t), owners);
   }
 
   async scale(request: ScaleRequest): Promise<void> {
@@ -114,26 +130,17 @@ export class KubernetesReplicaProvider implements ReplicaProvider {
   }
 
   private async applyOnce(t: KubernetesTarget, request: ScaleRequest): Promise<Omit<ScaleOutcome, 'conflicts'>> {
-    const meta = await this.api.readMetadata(t);
-    const annotations = meta.annotations ?? {};
-    const recent = parseRecent(annotations[WarmpoolAnnotation.RecentDecisions]);
-    if (annotations[WarmpoolAnnotation.LastDecision] === request.idempotencyKey || recent.includes(request.idempotencyKey)) {
+    const snapshot = await this.ledger.read(t);
+    if (DecisionLedger.has(snapshot, t, request.idempotencyKey)) {
       return { applied: false, skipped: 'duplicate', replicas: request.replicas };
     }
     const scale = await this.api.readScale(t);
     const previous = scale.spec?.replicas ?? 0;
-    let resourceVersion = meta.resourceVersion;
     if (previous !== request.replicas) {
-      const written = await this.api.replaceScale(t, request.replicas, scale.metadata?.resourceVersion);
-      // The Scale is a view of the workload: same resourceVersion.
-      resourceVersion = written.metadata?.resourceVersion;
+      await this.checkCanAct(request.model);
+      await this.api.replaceScale(t, request.replicas, scale.metadata?.resourceVersion);
     }
-    const nextRecent = [...recent.filter((k) => k !== request.idempotencyKey), request.idempotencyKey].slice(-this.recentKept);
-    await this.api.patchAnnotations(
-      t,
-      { [WarmpoolAnnotation.LastDecision]: request.idempotencyKey, [WarmpoolAnnotation.RecentDecisions]: JSON.stringify(nextRecent) },
-      resourceVersion,
-    );
+    await this.ledger.record(t, request.idempotencyKey, snapshot);
     return { applied: true, previousReplicas: previous, replicas: request.replicas };
   }
 

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ReplicaInfo, ReplicaPhase } from '@warmpool/domain';
-import { WarmpoolAnnotation, WarmpoolLabel } from './warmpool-keys.js';
+import { WarmConditionReason, WarmpoolAnnotation, WarmpoolCondition, WarmpoolLabel } from './warmpool-keys.js';
 
 /** Dates from the client may arrive as Date or, for MicroTime fields, as strings. */
 export function toEpochMs(v: Date | string | undefined | null): number | undefined {
@@ -9,36 +9,45 @@ export function toEpochMs(v: Date | string | undefined | null): number | undefin
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-function readyCondition(pod: V1Pod) {
-  return pod.status?.conditions?.find((c) => c.type === 'Ready');
+function condition(pod: V1Pod, type: string) {
+  return pod.status?.conditions?.find((c) => c.type === type);
 }
 
 /**
  * How warmpool sees a pod:
- * - terminating (deletionTimestamp) or annotated draining → `draining`
- * - Failed/Succeeded, or the agent annotated a warm-up failure → `failed`
+ * - terminating (deletionTimestamp), or the agent's `warmpool.io/warm` condition says `Draining` → `draining`
+ * - Failed/Succeeded, or the condition says `WarmupFailed` → `failed`
  * - Pending and not yet scheduled → `provisioning`; scheduled but containers not running → `loading`
- * - Running but not Ready (readiness probe on /readyz fails until warm-up converged) → `warming`
- * - Ready (and, when required, labelled `warmpool.io/warm=true`) → `ready`
+ * - Running but not Ready (readiness probe on /readyz fails until warm-up converged; the `warmpool.io/warm`
+ *   readiness gate is False until the agent registers) → `warming`
+ * - Ready (and, when `requireWarm`, the `warmpool.io/warm` condition True) → `ready`, `readyAtMs` the condition's
+ *   transition to True (else the Ready transition)
+ * Pods of agents from before the readiness gate (label `warmpool.io/warm`, annotations `warm-at`, `warmup-failed`,
+ * `draining`) are read the same way.
  */
-export function podToReplica(pod: V1Pod, requireWarmLabel: boolean): ReplicaInfo {
+export function podToReplica(pod: V1Pod, requireWarm: boolean): ReplicaInfo {
   const meta = pod.metadata ?? {};
   const annotations = meta.annotations ?? {};
   const id = meta.name ?? '(unnamed)';
   const requestedAtMs = toEpochMs(meta.creationTimestamp) ?? 0;
   const phase = pod.status?.phase;
   let replicaPhase: ReplicaPhase;
-  const ready = readyCondition(pod);
+  const ready = condition(pod, 'Ready');
   const isReady = ready?.status === 'True';
-  const warmLabel = meta.labels?.[WarmpoolLabel.Warm] === 'true';
-  if (meta.deletionTimestamp || annotations[WarmpoolAnnotation.Draining] !== undefined) replicaPhase = 'draining';
-  else if (phase === 'Failed' || phase === 'Succeeded' || annotations[WarmpoolAnnotation.WarmupFailed] !== undefined) replicaPhase = 'failed';
+  const warm = condition(pod, WarmpoolCondition.Warm);
+  const warmTrue = warm?.status === 'True';
+  const isWarm = warmTrue || (warm === undefined && meta.labels?.[WarmpoolLabel.Warm] === 'true');
+  const draining = warm?.reason === WarmConditionReason.Draining || annotations[WarmpoolAnnotation.Draining] !== undefined;
+  const warmupFailed = warm?.reason === WarmConditionReason.WarmupFailed || annotations[WarmpoolAnnotation.WarmupFailed] !== undefined;
+  if (meta.deletionTimestamp || draining) replicaPhase = 'draining';
+  else if (phase === 'Failed' || phase === 'Succeeded' || warmupFailed) replicaPhase = 'failed';
   else if (phase === 'Pending' || phase === undefined) {
-    const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status === 'True' || Boolean(pod.spec?.nodeName);
+    const scheduled = condition(pod, 'PodScheduled')?.status === 'True' || Boolean(pod.spec?.nodeName);
     replicaPhase = scheduled ? 'loading' : 'provisioning';
-  } else if (isReady && (!requireWarmLabel || warmLabel)) replicaPhase = 'ready';
+  } else if (isReady && (!requireWarm || isWarm)) replicaPhase = 'ready';
   else replicaPhase = 'warming';
   if (replicaPhase !== 'ready') return { id, phase: replicaPhase, requestedAtMs };
-  const readyAtMs = toEpochMs(annotations[WarmpoolAnnotation.WarmAt]) ?? toEpochMs(ready?.lastTransitionTime) ?? requestedAtMs;
+  const warmAtMs = warmTrue ? toEpochMs(warm.lastTransitionTime) : toEpochMs(annotations[WarmpoolAnnotation.WarmAt]);
+  const readyAtMs = warmAtMs ?? toEpochMs(ready?.lastTransitionTime) ?? requestedAtMs;
   return { id, phase: replicaPhase, requestedAtMs, readyAtMs };
 }

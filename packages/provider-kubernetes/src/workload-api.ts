@@ -1,4 +1,4 @@
-import { AppsV1Api, CoreV1Api, type KubeConfig, type V1ObjectMeta, type V1Pod, type V1Scale } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod, type V1Scale } from '@kubernetes/client-node';
 import type { KubeObjectRef } from './errors/kubernetes-api-error.js';
 import type { KubeCaller } from './kube-caller.js';
 import type { KubernetesTarget } from './kubernetes-target.js';
@@ -40,26 +40,6 @@ export class WorkloadApi {
     const p = { name: t.name, namespace: t.namespace, body };
     return this.caller.call('update', WorkloadApi.ref(t, 'scale'), (o) =>
       t.kind === 'Deployment' ? this.apps.replaceNamespacedDeploymentScale(p, o) : this.apps.replaceNamespacedStatefulSetScale(p, o),
-    );
-  }
-
-  async readMetadata(t: KubernetesTarget): Promise<V1ObjectMeta> {
-    const p = { name: t.name, namespace: t.namespace };
-    const obj = await this.caller.call('get', WorkloadApi.ref(t), (o) =>
-      t.kind === 'Deployment' ? this.apps.readNamespacedDeployment(p, o) : this.apps.readNamespacedStatefulSet(p, o),
-    );
-    return obj.metadata ?? {};
-  }
-
-  /** Merge patch of annotations, conditional on `resourceVersion` (409 when it moved on). */
-  async patchAnnotations(t: KubernetesTarget, annotations: Record<string, string>, resourceVersion: string | undefined): Promise<void> {
-    const body = { metadata: { ...(resourceVersion ? { resourceVersion } : {}), annotations } };
-    const p = { name: t.name, namespace: t.namespace, body };
-    await this.caller.call(
-      'patch',
-      WorkloadApi.ref(t),
-      (o) => (t.kind === 'Deployment' ? this.apps.patchNamespacedDeployment(p, o) : this.apps.patchNamespacedStatefulSet(p, o)),
-      { mergePatch: true },
     );
   }
 

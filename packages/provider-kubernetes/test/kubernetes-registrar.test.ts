@@ -8,10 +8,22 @@ import { kubeConfigFor, recordingRetryEnv, startFake } from './helpers.js';
 
 const registration = { replicaId: 'pod', model: 'llama', url: 'http://10.0.0.7:9100', executionProvider: 'cuda' };
 
-function podMeta(fake: FakeKubeApiServer, name: string): { labels: Record<string, string>; annotations: Record<string, string> } {
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+  lastProbeTime?: string;
+}
+
+function conditions(fake: FakeKubeApiServer, name: string): Condition[] {
   const pod = fake.store.get(RESOURCE_TYPES.pods, 'serving', name);
-  const m = pod.metadata as JsonObject;
-  return { labels: (m.labels ?? {}) as Record<string, string>, annotations: (m.annotations ?? {}) as Record<string, string> };
+  return ((pod.status as JsonObject).conditions ?? []) as unknown as Condition[];
+}
+
+function warm(fake: FakeKubeApiServer, name: string): Condition | undefined {
+  return conditions(fake, name).find((c) => c.type === 'warmpool.io/warm');
 }
 
 describe('KubernetesRegistrar against the fake API server', () => {
@@ -37,24 +49,50 @@ describe('KubernetesRegistrar against the fake API server', () => {
     await fake.stop();
   });
 
-  it('register labels the pod warm and annotates time and execution provider via merge patch', async () => {
+  it('register sets the warmpool.io/warm condition True through pods/status by strategic merge, keeping the kubelet conditions', async () => {
     await registrar.register(registration);
-    const { labels, annotations } = podMeta(fake, pod);
-    expect(labels).toMatchObject({ app: 'llama', 'warmpool.io/warm': 'true' });
-    expect(annotations).toMatchObject({ 'warmpool.io/warm-at': '2026-03-01T12:00:05.000Z', 'warmpool.io/execution-provider': 'cuda' });
-    const req = fake.requestsTo('PATCH', `/pods/${pod}`)[0]!;
-    expect(req.contentType).toBe('application/merge-patch+json');
+    expect(warm(fake, pod)).toMatchObject({ status: 'True', reason: 'WarmupConverged', message: 'warm on cuda', lastTransitionTime: '2026-03-01T12:00:05.000Z' });
+    expect(conditions(fake, pod).map((c) => c.type).sort()).toEqual(['ContainersReady', 'PodScheduled', 'Ready', 'warmpool.io/warm']);
+    const reqs = fake.requests.filter((r) => r.method !== 'GET');
+    expect(reqs.map((r) => `${r.method} ${r.path}`)).toEqual([`PATCH /api/v1/namespaces/serving/pods/${pod}/status`]);
+    expect(reqs[0]!.contentType).toBe('application/strategic-merge-patch+json');
+    // Nothing but the status: no labels or annotations written on the pod.
+    const meta = fake.store.get(RESOURCE_TYPES.pods, 'serving', pod).metadata as JsonObject;
+    expect(meta.labels).toEqual({ app: 'llama' });
   });
 
-  it('fail annotates the reason and clears warm; register afterwards clears the failure', async () => {
+  it('fail sets the condition False with the reason; register afterwards turns it True again', async () => {
     await registrar.fail(registration, 'latency did not converge within 60 s');
-    expect(podMeta(fake, pod).labels['warmpool.io/warm']).toBe('false');
-    expect(podMeta(fake, pod).annotations['warmpool.io/warmup-failed']).toBe('latency did not converge within 60 s');
+    expect(warm(fake, pod)).toMatchObject({ status: 'False', reason: 'WarmupFailed', message: 'latency did not converge within 60 s' });
     await registrar.register(registration);
-    expect(podMeta(fake, pod).annotations['warmpool.io/warmup-failed']).toBeUndefined();
+    expect(warm(fake, pod)).toMatchObject({ status: 'True', reason: 'WarmupConverged' });
   });
 
-  it('the provider sees the registrar labels: failed pods are failed, deregistered pods drain', async () => {
+  it('with the readiness gate the pod turns Ready only once registered, and the provider reads the condition', async () => {
+    fake.addDeployment({ namespace: 'serving', name: 'gated', replicas: 1, readinessGates: ['warmpool.io/warm'] });
+    const gated = String((fake.pods('serving', 'app=gated')[0]!.metadata as JsonObject).name);
+    const agent = new KubernetesRegistrar({ kubeConfig: kubeConfigFor(fake), namespace: 'serving', podName: gated, nowMs: () => Date.parse('2026-03-01T12:00:07.000Z'), retryEnv: recordingRetryEnv() });
+    const provider = new KubernetesReplicaProvider({
+      kubeConfig: kubeConfigFor(fake),
+      targets: new Map([['gated', { namespace: 'serving', kind: 'Deployment', name: 'gated', podSelector: 'app=gated', requireWarmLabel: false }]]),
+    });
+    fake.setPodReady(gated, true, 'serving'); // containers ready (the /readyz probe passes); the gate is not
+    expect(conditions(fake, gated).find((c) => c.type === 'Ready')!.status).toBe('False');
+    expect((await provider.getState('gated')).replicas[0]!.phase).toBe('warming');
+    await agent.register(registration);
+    expect(conditions(fake, gated).find((c) => c.type === 'Ready')!.status).toBe('True');
+    const ready = (await provider.getState('gated')).replicas[0]!;
+    expect(ready.phase).toBe('ready');
+    expect(ready.readyAtMs).toBe(Date.parse('2026-03-01T12:00:07.000Z'));
+    await agent.deregister(registration);
+    expect(conditions(fake, gated).find((c) => c.type === 'Ready')!.status).toBe('False');
+    expect((await provider.getState('gated')).replicas[0]!.phase).toBe('draining');
+    await agent.fail(registration, 'oom');
+    expect((await provider.getState('gated')).replicas[0]!.phase).toBe('failed');
+    await provider.close();
+  });
+
+  it('with requireWarmLabel and no gate, a Ready pod is warming until registered', async () => {
     const provider = new KubernetesReplicaProvider({
       kubeConfig: kubeConfigFor(fake),
       targets: new Map([['llama', { namespace: 'serving', kind: 'Deployment', name: 'llama', podSelector: 'app=llama', requireWarmLabel: true }]]),
@@ -62,22 +100,16 @@ describe('KubernetesRegistrar against the fake API server', () => {
     fake.setPodReady(pod, true, 'serving');
     expect((await provider.getState('llama')).replicas[0]!.phase).toBe('warming');
     await registrar.register(registration);
-    const ready = (await provider.getState('llama')).replicas[0]!;
-    expect(ready.phase).toBe('ready');
-    expect(ready.readyAtMs).toBe(Date.parse('2026-03-01T12:00:05.000Z'));
-    await registrar.deregister(registration);
-    expect((await provider.getState('llama')).replicas[0]!.phase).toBe('draining');
-    await registrar.fail(registration, 'oom');
-    expect(podMeta(fake, pod).annotations['warmpool.io/warmup-failed']).toBe('oom');
+    expect((await provider.getState('llama')).replicas[0]!.phase).toBe('ready');
     await provider.close();
   });
 
-  it('heartbeat writes nothing unless asked to', async () => {
+  it('heartbeat writes nothing unless asked to, then refreshes lastProbeTime of a False Warming condition', async () => {
     await registrar.heartbeat(registration);
     expect(fake.requestsTo('PATCH', '/pods/')).toHaveLength(0);
-    const chatty = new KubernetesRegistrar({ kubeConfig: kubeConfigFor(fake), namespace: 'serving', podName: pod, annotateHeartbeat: true });
+    const chatty = new KubernetesRegistrar({ kubeConfig: kubeConfigFor(fake), namespace: 'serving', podName: pod, annotateHeartbeat: true, nowMs: () => Date.parse('2026-03-01T12:00:01.000Z') });
     await chatty.heartbeat(registration);
-    expect(podMeta(fake, pod).annotations['warmpool.io/heartbeat']).toEqual(expect.any(String));
+    expect(warm(fake, pod)).toMatchObject({ status: 'False', reason: 'Warming', lastProbeTime: '2026-03-01T12:00:01.000Z' });
   });
 
   it('a missing pod is a typed 404 naming the pod', async () => {
@@ -85,7 +117,7 @@ describe('KubernetesRegistrar against the fake API server', () => {
     const err = (await lost.register(registration).catch((e: unknown) => e)) as KubernetesApiError;
     expect(err).toBeInstanceOf(KubernetesApiError);
     expect(err.code).toBe('E_K8S_NOT_FOUND');
-    expect(err.message).toContain('Pod serving/gone-1');
+    expect(err.message).toContain('Pod serving/gone-1/status');
   });
 
   it('refuses to start without pod name and namespace', () => {

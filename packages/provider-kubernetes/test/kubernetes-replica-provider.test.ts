@@ -43,12 +43,11 @@ describe('KubernetesReplicaProvider against the fake API server', () => {
     const puts = fake.requestsTo('PUT', '/deployments/llama/scale');
     expect(puts).toHaveLength(1);
     expect(puts[0]!.body).toMatchObject({ spec: { replicas: 3 }, metadata: { resourceVersion: expect.any(String) } });
-    const patch = fake.requestsTo('PATCH', '/deployments/llama')[0]!;
-    expect(patch.contentType).toBe('application/merge-patch+json');
-    const dep = fake.store.get({ group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment' }, 'serving', 'llama');
-    const ann = (dep.metadata as { annotations: Record<string, string> }).annotations;
-    expect(ann[WarmpoolAnnotation.LastDecision]).toBe('d-1');
-    expect(JSON.parse(ann[WarmpoolAnnotation.RecentDecisions]!)).toEqual(['d-1']);
+    // The workload itself is never written: only its scale subresource, and the key goes to the decision Lease.
+    expect(fake.requests.filter((r) => r.method !== 'GET' && r.path.includes('/deployments/') && !r.path.endsWith('/scale'))).toEqual([]);
+    const lease = fake.lease('warmpool-decisions', 'serving')!;
+    const ann = (lease.metadata as { annotations: Record<string, string> }).annotations;
+    expect(JSON.parse(ann[WarmpoolAnnotation.RecentDecisions]!)).toEqual({ 'Deployment/llama': ['d-1'] });
     const state = await provider.getState('llama');
     expect(state.desired).toBe(3);
     expect(state.replicas).toHaveLength(3);
@@ -87,14 +86,27 @@ describe('KubernetesReplicaProvider against the fake API server', () => {
     expect((await provider.getState('llama')).desired).toBe(2);
   });
 
-  it('a 409 on the annotation patch after the scale write re-reads and does not write the scale twice', async () => {
-    fake.faults.failNext(1, 409, { match: { method: 'PATCH', pathIncludes: '/deployments/llama' } });
+  it('a 409 on the decision Lease write after the scale write re-reads and does not write the scale twice', async () => {
+    await provider.scale({ model: 'bert', replicas: 3, idempotencyKey: 'first', reason: 'r', message: 'm' });
+    expect(fake.requestsTo('POST', '/leases')).toHaveLength(1);
+    fake.faults.failNext(1, 409, { match: { method: 'PUT', pathIncludes: '/leases/warmpool-decisions' } });
     const outcome = await provider.scaleWithOutcome({ model: 'llama', replicas: 3, idempotencyKey: 'ann', reason: 'r', message: 'm' });
     expect(outcome).toMatchObject({ applied: true, conflicts: 1 });
-    expect(fake.requestsTo('PUT', '/scale')).toHaveLength(1);
-    expect(fake.requestsTo('PATCH', '/deployments/llama').map((r) => r.status)).toEqual([409, 200]);
+    expect(fake.requestsTo('PUT', '/deployments/llama/scale')).toHaveLength(1);
+    expect(fake.requestsTo('PUT', '/leases/warmpool-decisions').map((r) => r.status)).toEqual([409, 200]);
     const again = await provider.scaleWithOutcome({ model: 'llama', replicas: 3, idempotencyKey: 'ann', reason: 'r', message: 'm' });
     expect(again.skipped).toBe('duplicate');
+    // One Lease per namespace keeps every workload's keys apart.
+    const ann = (fake.lease('warmpool-decisions', 'serving')!.metadata as { annotations: Record<string, string> }).annotations;
+    expect(JSON.parse(ann[WarmpoolAnnotation.RecentDecisions]!)).toEqual({ 'StatefulSet/bert': ['first'], 'Deployment/llama': ['ann'] });
+  });
+
+  it('keeps only the last recentDecisionsKept keys per workload', async () => {
+    const p = new KubernetesReplicaProvider({ kubeConfig: kubeConfigFor(fake), targets: new Map([['llama', llama]]), recentDecisionsKept: 3, retryEnv: env, decisionLeaseName: 'my-ledger' });
+    for (let i = 1; i <= 5; i++) await p.scale({ model: 'llama', replicas: i, idempotencyKey: `k${i}`, reason: 'r', message: 'm' });
+    const ann = (fake.lease('my-ledger', 'serving')!.metadata as { annotations: Record<string, string> }).annotations;
+    expect(JSON.parse(ann[WarmpoolAnnotation.RecentDecisions]!)).toEqual({ 'Deployment/llama': ['k3', 'k4', 'k5'] });
+    await p.close();
   });
 
   it('gives up after maxConflictRetries with a typed conflict error naming the object', async () => {
@@ -194,7 +206,18 @@ describe('KubernetesReplicaProvider against the fake API server', () => {
     expect(byId.get(pods[3]!)!.phase).toBe('warming');
   });
 
-  it('with requireWarmLabel, a Ready pod is ready only once labelled warm', async () => {
+  it('with requireWarmLabel, a Ready pod is ready only once its warmpool.io/warm condition is True', async () => {
+    fake.setPodReady('bert-0', true, 'serving');
+    expect((await provider.getState('bert')).replicas.find((r) => r.id === 'bert-0')!.phase).toBe('warming');
+    fake.workloads.writePodStatus('serving', 'bert-0', {
+      status: { conditions: [{ type: 'warmpool.io/warm', status: 'True', reason: 'WarmupConverged', lastTransitionTime: '2026-01-01T00:00:10Z' }] },
+    }, 'application/strategic-merge-patch+json');
+    const ready = (await provider.getState('bert')).replicas.find((r) => r.id === 'bert-0')!;
+    expect(ready.phase).toBe('ready');
+    expect(ready.readyAtMs).toBe(Date.parse('2026-01-01T00:00:10.000Z'));
+  });
+
+  it('with requireWarmLabel, a Ready pod of an older agent is ready once labelled warm', async () => {
     fake.setPodReady('bert-0', true, 'serving');
     expect((await provider.getState('bert')).replicas.find((r) => r.id === 'bert-0')!.phase).toBe('warming');
     fake.store.patch({ group: '', version: 'v1', resource: 'pods', kind: 'Pod' }, 'serving', 'bert-0', 'application/merge-patch+json', {

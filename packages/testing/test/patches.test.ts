@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KubeStatusError } from '../src/kubernetes/kube-status.js';
 import { applyJsonPatch, applyMergePatch } from '../src/kubernetes/patches.js';
+import { applyStrategicMergePatch } from '../src/kubernetes/strategic-merge-patch.js';
 
 describe('applyMergePatch (RFC 7386)', () => {
   it('merges objects, replaces arrays and deletes on null', () => {
@@ -41,5 +42,21 @@ describe('applyJsonPatch (RFC 6902)', () => {
     expect(codeOf([{ op: 'replace', path: '/spec/nothing', value: 2 }])).toBe(400);
     expect(codeOf([{ op: 'add', path: '/nope/deeper', value: 2 }])).toBe(400);
     expect(codeOf({ op: 'add' })).toBe(400);
+  });
+});
+
+describe('applyStrategicMergePatch', () => {
+  it('merges status.conditions by type, keeping the others, and replaces lists without a merge key', () => {
+    const pod = { status: { conditions: [{ type: 'Ready', status: 'False' }, { type: 'PodScheduled', status: 'True' }] }, spec: { tolerations: [{ key: 'a' }] } };
+    const out = applyStrategicMergePatch(pod, { status: { conditions: [{ type: 'warmpool.io/warm', status: 'True' }, { type: 'Ready', status: 'True' }] }, spec: { tolerations: [{ key: 'b' }] } });
+    expect(out).toEqual({
+      status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'PodScheduled', status: 'True' }, { type: 'warmpool.io/warm', status: 'True' }] },
+      spec: { tolerations: [{ key: 'b' }] },
+    });
+  });
+
+  it('$patch: delete removes one element; null removes a key', () => {
+    const out = applyStrategicMergePatch({ status: { conditions: [{ type: 'A', status: 'True' }, { type: 'B', status: 'True' }] }, x: 1 }, { status: { conditions: [{ type: 'A', $patch: 'delete' }] }, x: null });
+    expect(out).toEqual({ status: { conditions: [{ type: 'B', status: 'True' }] } });
   });
 });

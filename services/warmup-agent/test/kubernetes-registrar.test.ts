@@ -30,9 +30,10 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
     await fake.stop();
   });
 
-  const meta = (name = pod) => {
-    const m = fake.store.get(RESOURCE_TYPES.pods, NS, name).metadata as JsonObject;
-    return { labels: (m.labels ?? {}) as Record<string, string>, annotations: (m.annotations ?? {}) as Record<string, string> };
+  /** The agent's readiness-gate condition on its pod (written through pods/status). */
+  const warm = (name = pod) => {
+    const conds = ((fake.store.get(RESOURCE_TYPES.pods, NS, name).status as JsonObject).conditions ?? []) as JsonObject[];
+    return conds.find((c) => c.type === 'warmpool.io/warm');
   };
   const args = (extra: string[] = [], spec = specs.fast) => [
     'serve', '--model', 'tiny-transformer', '--name', 'tiny', '--spec', spec, '--providers', 'cpu', '--opt-cache', optCache,
@@ -40,7 +41,7 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
   ];
   const downward = () => ({ POD_NAME: pod, POD_NAMESPACE: NS });
 
-  it('warm: labels its own pod warm (merge patch); /readyz 200 only after; SIGTERM: draining annotation, then exit 0', async () => {
+  it('warm: sets its pod\'s warmpool.io/warm condition True (pods/status, strategic merge); /readyz 200 only after; SIGTERM: condition Draining, then exit 0', async () => {
     fake.faults.delayNext(1, 400, { match: { method: 'PATCH' }, applyFirst: true });
     const io = captureIo();
     const done = main(args(['--kubeconfig', kubeconfig]), io, downward());
@@ -50,30 +51,27 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
     expect(held.status).toBe(503);
     expect(((await held.json()) as { reason: string }).reason).toContain('warm; registering with kubernetes');
     await waitFor('serving', () => io.events().find((e) => e['event'] === 'serving'));
-    expect(meta().labels['warmpool.io/warm']).toBe('true');
-    expect(meta().annotations).toMatchObject({ 'warmpool.io/execution-provider': 'cpu', 'warmpool.io/warm-at': expect.any(String) });
+    expect(warm()).toMatchObject({ status: 'True', reason: 'WarmupConverged', message: 'warm on cpu', lastTransitionTime: expect.any(String) });
     const patch = fake.requestsTo('PATCH', `/namespaces/${NS}/pods/${pod}`);
-    expect(patch).toHaveLength(1);
-    expect(patch[0]!.contentType).toBe('application/merge-patch+json');
+    expect(patch.map((r) => r.path)).toEqual([`/api/v1/namespaces/${NS}/pods/${pod}/status`]);
+    expect(patch[0]!.contentType).toBe('application/strategic-merge-patch+json');
     const { url, replicaId } = io.events().find((e) => e['event'] === 'listening') as { url: string; replicaId: string };
     expect(replicaId).toBe(pod);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     io.signal('SIGTERM');
     expect(await done).toBe(0);
-    expect(meta().labels['warmpool.io/warm']).toBe('false');
-    expect(meta().annotations['warmpool.io/draining']).toEqual(expect.any(String));
+    expect(warm()).toMatchObject({ status: 'False', reason: 'Draining' });
     const order = io.events().map((e) => e['event']);
     expect(order.indexOf('deregistered')).toBeGreaterThan(order.indexOf('shutting-down'));
   });
 
-  it('a failing model file: the pod is annotated with the reason and labelled not warm, exit 1', async () => {
+  it('a failing model file: the pod\'s warm condition is False with the reason, exit 1', async () => {
     const corrupt = join(dir, 'corrupt.onnx');
     writeFileSync(corrupt, 'definitely not onnx');
     const io = captureIo();
     const code = await main(['serve', '--model', corrupt, '--providers', 'cpu', '--no-opt-cache', '--registrar', 'kubernetes', '--kubeconfig', kubeconfig], io, downward());
     expect(code).toBe(1);
-    expect(meta().labels['warmpool.io/warm']).toBe('false');
-    expect(meta().annotations['warmpool.io/warmup-failed']).toMatch(/corrupt\.onnx/);
+    expect(warm()).toMatchObject({ status: 'False', reason: 'WarmupFailed', message: expect.stringMatching(/corrupt\.onnx/) });
     expect(io.errText()).toMatch(/E_MODEL_CORRUPT/);
   });
 
@@ -95,7 +93,7 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
     expect(io.events().map((e) => e['event'])).not.toContain('deregistered');
   });
 
-  it('a 503 on the label patch is retried as configured (--register-retries)', async () => {
+  it('a 503 on the status patch is retried as configured (--register-retries)', async () => {
     fake.faults.failNext(1, 503, { match: { method: 'PATCH' } });
     const io = captureIo();
     const done = main(args(['--kubeconfig', kubeconfig]), io, downward());
@@ -109,12 +107,12 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
     expect(io2.errText()).toMatch(/E_K8S_SERVER/);
   });
 
-  it('403 on the patch: E_K8S_FORBIDDEN, exit 3 at once (default --on-failure exit), pod not labelled', async () => {
+  it('403 on the patch: E_K8S_FORBIDDEN, exit 3 at once (default --on-failure exit), pod not marked warm', async () => {
     fake.faults.failNext(1, 403, { match: { method: 'PATCH' }, message: 'pods "x" is forbidden: User cannot patch resource "pods"' });
     const io = captureIo();
     expect(await main(args(['--kubeconfig', kubeconfig]), io, downward())).toBe(3);
     expect(io.errText()).toMatch(/E_K8S_FORBIDDEN[\s\S]*forbidden/);
-    expect(meta().labels['warmpool.io/warm']).toBeUndefined();
+    expect(warm()).toBeUndefined();
   });
 
   it('missing pod name/namespace and a bad kubeconfig are named', async () => {
@@ -129,7 +127,7 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
     expect(io3.errText()).toMatch(/E_K8S_CONFIG[\s\S]*in-cluster/);
   });
 
-  it('the real bin as a child process: KUBECONFIG + downward-API env, labelled warm, SIGTERM → draining, exit 0', async () => {
+  it('the real bin as a child process: KUBECONFIG + downward-API env, marked warm, SIGTERM → draining, exit 0', async () => {
     if (!existsSync(join(dirname(bin), '..', 'dist', 'main.js'))) throw new Error('build first: npx tsc -b services/warmup-agent');
     const child = spawn(process.execPath, [bin, ...args()], {
       env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAME: pod, POD_NAMESPACE: NS },
@@ -144,10 +142,10 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
       await waitFor('"serving" from the child', () => out.includes('"event":"serving"'), 20_000).catch((e: unknown) => {
         throw new Error(`${String(e)}\nstdout:\n${out}\nstderr:\n${err}`);
       });
-      expect(meta().labels['warmpool.io/warm']).toBe('true');
+      expect(warm()).toMatchObject({ status: 'True', reason: 'WarmupConverged' });
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      expect(meta().annotations['warmpool.io/draining']).toEqual(expect.any(String));
+      expect(warm()).toMatchObject({ status: 'False', reason: 'Draining' });
       expect(out).toMatch(/"event":"deregistered"[\s\S]*"event":"stopped"/);
     } finally {
       if (child.exitCode === null && child.signalCode === null) {

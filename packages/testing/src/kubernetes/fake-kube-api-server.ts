@@ -68,8 +68,9 @@ function parseRoute(path: string): Route | undefined {
 /**
  * An HTTP fake of the Kubernetes API server on 127.0.0.1, faithful enough for the real
  * @kubernetes/client-node: apps/v1 Deployments and StatefulSets (with the scale subresource),
- * core/v1 Pods (following the scale; readiness set by the test) and Events, events.k8s.io/v1
- * Events, coordination.k8s.io/v1 Leases. Optimistic concurrency (409 on a stale
+ * core/v1 Pods (following the scale; readiness set by the test; `pods/status` with readiness gates) and
+ * Events, events.k8s.io/v1 Events, coordination.k8s.io/v1 Leases, autoscaling/v2 HorizontalPodAutoscalers and
+ * KEDA's keda.sh/v1alpha1 ScaledObjects. Optimistic concurrency (409 on a stale
  * resourceVersion), Status error bodies, fault injection and request recording.
  */
 export class FakeKubeApiServer {
@@ -77,6 +78,8 @@ export class FakeKubeApiServer {
   readonly workloads: FakeWorkloadController;
   readonly faults = new FaultInjector();
   readonly requests: RecordedRequest[] = [];
+  /** False: keda.sh/v1alpha1 answers 404 as on a cluster without KEDA's CRDs. */
+  kedaInstalled = true;
   private server: Server | undefined;
   private baseUrl = '';
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -168,6 +171,26 @@ export class FakeKubeApiServer {
       n++;
     }
     return n;
+  }
+
+  /** An autoscaling/v2 HorizontalPodAutoscaler whose scaleTargetRef is `target` (kind Deployment by default). */
+  addHpa(init: { name: string; namespace?: string; target: { kind?: string; name: string; apiVersion?: string }; minReplicas?: number; maxReplicas?: number }): JsonObject {
+    const { kind = 'Deployment', name, apiVersion = 'apps/v1' } = init.target;
+    return this.store.create(RESOURCE_TYPES.horizontalPodAutoscalers, init.namespace ?? 'default', {
+      metadata: { name: init.name },
+      spec: { scaleTargetRef: { apiVersion, kind, name }, minReplicas: init.minReplicas ?? 1, maxReplicas: init.maxReplicas ?? 10 },
+    });
+  }
+
+  /** A KEDA ScaledObject whose scaleTargetRef names `target` (KEDA's default kind Deployment when `kind` is left out). */
+  addScaledObject(init: { name: string; namespace?: string; target: { kind?: string; name: string; apiVersion?: string }; triggers?: JsonObject[] }): JsonObject {
+    const ref: JsonObject = { name: init.target.name };
+    if (init.target.kind !== undefined) ref.kind = init.target.kind;
+    if (init.target.apiVersion !== undefined) ref.apiVersion = init.target.apiVersion;
+    return this.store.create(RESOURCE_TYPES.scaledObjects, init.namespace ?? 'default', {
+      metadata: { name: init.name },
+      spec: { scaleTargetRef: ref, triggers: init.triggers ?? [{ type: 'cpu', metricType: 'Utilization', metadata: { value: '60' } }] },
+    });
   }
 
   events(namespace = 'default'): JsonObject[] {
@@ -268,6 +291,9 @@ export class FakeKubeApiServer {
     const route = parseRoute(r.path);
     if (!route) throw new KubeStatusError(kubeStatus(404, `the server could not find the requested resource (${r.method} ${r.path})`));
     const { type, namespace, name, subresource } = route;
+    if (type === RESOURCE_TYPES.scaledObjects && !this.kedaInstalled) {
+      throw new KubeStatusError(kubeStatus(404, `the server could not find the requested resource (${r.method} ${r.path}): the keda.sh CRDs are not installed`));
+    }
     const store = this.store;
     const ct = r.contentType ?? '';
     if (r.query.watch === 'true' || r.query.watch === '1') {
@@ -286,6 +312,12 @@ export class FakeKubeApiServer {
       if (r.method === 'GET') return [200, this.workloads.getScale(type, ns, name)];
       if (r.method === 'PUT') return [200, this.workloads.writeScale(type, ns, name, r.body)];
       if (r.method === 'PATCH') return [200, this.workloads.writeScale(type, ns, name, r.body, ct)];
+      throw this.methodNotAllowed(r);
+    }
+    if (subresource === 'status' && type === RESOURCE_TYPES.pods) {
+      if (r.method === 'GET') return [200, store.get(type, ns, name)];
+      if (r.method === 'PUT') return [200, this.workloads.writePodStatus(ns, name, r.body)];
+      if (r.method === 'PATCH') return [200, this.workloads.writePodStatus(ns, name, r.body, ct)];
       throw this.methodNotAllowed(r);
     }
     if (subresource !== undefined) throw new KubeStatusError(kubeStatus(404, `the server could not find the requested resource (${r.method} ${r.path})`));

@@ -2,6 +2,7 @@ import { KubeStatusError } from './kube-status.js';
 import { LabelSelector } from './label-selector.js';
 import { applyJsonPatch, applyMergePatch, cloneJson, isJsonObject, type JsonObject } from './patches.js';
 import { apiVersionOf, kubeTime, MICRO_TIME_PATTERN, typeKey, type KubeResourceType } from './kube-resources.js';
+import { applyStrategicMergePatch } from './strategic-merge-patch.js';
 
 export interface StoreHooks {
   /** Called after an object of this type was created, replaced or patched (not deleted). */
@@ -211,9 +212,12 @@ export function applyPatch(current: JsonObject, contentType: string, patch: unkn
   let next: unknown;
   if (ct === 'application/json-patch+json') {
     next = applyJsonPatch(current, patch);
-  } else if (ct === 'application/merge-patch+json' || ct === 'application/strategic-merge-patch+json') {
+  } else if (ct === 'application/merge-patch+json') {
     if (!isJsonObject(patch)) throw KubeStatusError.badRequest('a merge patch body must be a JSON object');
     next = applyMergePatch(current, patch);
+  } else if (ct === 'application/strategic-merge-patch+json') {
+    if (!isJsonObject(patch)) throw KubeStatusError.badRequest('a strategic merge patch body must be a JSON object');
+    next = applyStrategicMergePatch(current, patch);
   } else {
     throw new KubeStatusError({
       kind: 'Status',

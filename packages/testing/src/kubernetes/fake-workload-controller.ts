@@ -14,6 +14,8 @@ export interface WorkloadInit {
   /** Labels of the pod template; also the workload's selector. Default `{ app: name }`. */
   readonly podLabels?: Readonly<Record<string, string>>;
   readonly annotations?: Readonly<Record<string, string>>;
+  /** Condition types of the pod template's `readinessGates` (e.g. `warmpool.io/warm`): a pod is Ready only once they are True. */
+  readonly readinessGates?: readonly string[];
 }
 
 function meta(obj: JsonObject): JsonObject {
@@ -31,10 +33,21 @@ function labelsOf(obj: JsonObject): Record<string, string> {
   return match as Record<string, string>;
 }
 
-function isReady(pod: JsonObject): boolean {
+function conditionTrue(pod: JsonObject, type: string): boolean {
   const status = pod.status as JsonObject | undefined;
   const conds = status && Array.isArray(status.conditions) ? status.conditions : [];
-  return conds.some((c) => isJsonObject(c) && c.type === 'Ready' && c.status === 'True');
+  return conds.some((c) => isJsonObject(c) && c.type === type && c.status === 'True');
+}
+
+function isReady(pod: JsonObject): boolean {
+  return conditionTrue(pod, 'Ready');
+}
+
+/** The condition types of the pod's `spec.readinessGates`. */
+function readinessGates(pod: JsonObject): string[] {
+  const spec = pod.spec as JsonObject | undefined;
+  const gates = spec && Array.isArray(spec.readinessGates) ? spec.readinessGates : [];
+  return gates.flatMap((g) => (isJsonObject(g) && typeof g.conditionType === 'string' ? [g.conditionType] : []));
 }
 
 /**
@@ -62,7 +75,13 @@ export class FakeWorkloadController {
       spec: {
         replicas: init.replicas ?? 1,
         selector: { matchLabels: { ...podLabels } },
-        template: { metadata: { labels: { ...podLabels } }, spec: { containers: [{ name: 'model-server', image: 'warmpool/model-server:test' }] } },
+        template: {
+          metadata: { labels: { ...podLabels } },
+          spec: {
+            containers: [{ name: 'model-server', image: 'warmpool/model-server:test' }],
+            ...(init.readinessGates?.length ? { readinessGates: init.readinessGates.map((conditionType) => ({ conditionType })) } : {}),
+          },
+        },
         ...(kind === 'StatefulSet' ? { serviceName: init.name } : {}),
       },
       status: {},
@@ -169,6 +188,7 @@ export class FakeWorkloadController {
         phase,
         conditions: [
           { type: 'PodScheduled', status: phase === 'Pending' ? 'False' : 'True', lastTransitionTime: nowIso },
+          { type: 'ContainersReady', status: 'False', lastTransitionTime: nowIso, reason: 'ContainersNotReady' },
           { type: 'Ready', status: 'False', lastTransitionTime: nowIso, reason: 'ContainersNotReady' },
         ],
       },
@@ -208,17 +228,56 @@ export class FakeWorkloadController {
     this.updateStatus(workloadType(kind), ns, wname);
   }
 
+  /**
+   * The kubelet's view of the containers: `ContainersReady` follows `ready`, and `Ready` is that and every
+   * condition named in `spec.readinessGates` being True (as the kubelet computes it).
+   */
   setPodReady(name: string, ready: boolean, namespace = 'default'): void {
     const pod = this.podOrThrow(name, namespace);
     const status = pod.status as JsonObject;
-    const nowIso = kubeTime(this.store.now());
-    const conds = (status.conditions as JsonObject[]).filter((c) => c.type !== 'Ready');
-    const was = isReady(pod);
-    const prev = (status.conditions as JsonObject[]).find((c) => c.type === 'Ready');
-    conds.push({ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: was === ready && prev ? prev.lastTransitionTime! : nowIso });
-    status.conditions = conds;
     if (ready) status.phase = 'Running';
+    this.putCondition(pod, 'ContainersReady', ready);
+    this.putCondition(pod, 'Ready', ready && this.gatesPass(pod));
     this.afterPodChange(pod, namespace);
+  }
+
+  /**
+   * PUT or PATCH of `pods/status`: only `status` is taken from the result (metadata and spec stay as stored, as the
+   * API server's status strategy keeps them); a stale resourceVersion is a 409. `Ready` is then recomputed from
+   * `ContainersReady` and the readiness gates.
+   */
+  writePodStatus(namespace: string, name: string, body: unknown, patchContentType?: string): JsonObject {
+    const current = this.store.get(RESOURCE_TYPES.pods, namespace, name);
+    const next = patchContentType !== undefined ? applyPatch(current, patchContentType, body) : body;
+    if (!isJsonObject(next)) throw KubeStatusError.badRequest('a Pod status body must be a JSON object');
+    const nm = isJsonObject(next.metadata) ? next.metadata : {};
+    const rv = nm.resourceVersion;
+    if (rv !== undefined && rv !== '' && rv !== meta(current).resourceVersion) throw KubeStatusError.conflict('pods', name);
+    const status = isJsonObject(next.status) ? next.status : {};
+    const conds = Array.isArray(status.conditions) ? status.conditions : [];
+    for (const c of conds) {
+      if (!isJsonObject(c) || typeof c.type !== 'string' || !['True', 'False', 'Unknown'].includes(String(c.status))) {
+        throw KubeStatusError.invalid('Pod', name, 'status.conditions', `each condition needs a type and a status of True, False or Unknown (got ${JSON.stringify(c)})`);
+      }
+    }
+    const pod = this.podOrThrow(name, namespace);
+    pod.status = cloneJson(status);
+    if (readinessGates(pod).length > 0) this.putCondition(pod, 'Ready', conditionTrue(pod, 'ContainersReady') && this.gatesPass(pod));
+    this.afterPodChange(pod, namespace);
+    return this.store.get(RESOURCE_TYPES.pods, namespace, name);
+  }
+
+  private gatesPass(pod: JsonObject): boolean {
+    return readinessGates(pod).every((g) => conditionTrue(pod, g));
+  }
+
+  private putCondition(pod: JsonObject, type: string, value: boolean): void {
+    const status = pod.status as JsonObject;
+    const all = Array.isArray(status.conditions) ? (status.conditions as JsonObject[]) : [];
+    const prev = all.find((c) => c.type === type);
+    const nowIso = kubeTime(this.store.now());
+    const next: JsonObject = { type, status: value ? 'True' : 'False', lastTransitionTime: prev && (prev.status === 'True') === value ? prev.lastTransitionTime! : nowIso };
+    status.conditions = [...all.filter((c) => c.type !== type), next];
   }
 
   setPodPhase(name: string, phase: PodPhase, namespace = 'default'): void {

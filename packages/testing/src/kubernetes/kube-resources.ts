@@ -15,6 +15,9 @@ export const RESOURCE_TYPES = {
   statefulsets: { group: 'apps', version: 'v1', resource: 'statefulsets', kind: 'StatefulSet' },
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease' },
   eventsV1: { group: 'events.k8s.io', version: 'v1', resource: 'events', kind: 'Event' },
+  horizontalPodAutoscalers: { group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler' },
+  /** KEDA's custom resource (served unless the test says the CRD is not installed). */
+  scaledObjects: { group: 'keda.sh', version: 'v1alpha1', resource: 'scaledobjects', kind: 'ScaledObject' },
 } as const satisfies Record<string, KubeResourceType>;
 
 export function apiVersionOf(t: KubeResourceType): string {
