@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ValidationError } from '@warmpool/domain';
 import { main } from '../src/main.js';
+import { configCommand } from '../src/cli/config-command.js';
 import { ConfigFileError, loadConfigFile, parseConfigText } from '../src/config/load-config-file.js';
 
 const EXAMPLES = resolve(import.meta.dirname, '../../../infra/examples');
@@ -55,7 +56,8 @@ describe('warmpool.yaml', () => {
     expect(c).toMatchObject({ tickS: 5, dryRun: false, provider: { kind: 'local' }, history: { kind: 'none' }, queue: { kind: 'in-process' }, leaderElection: { kind: 'none' } });
     expect(c.models[0]!.spec).toMatchObject({ name: 'm', capacityPerReplicaPerS: 2, minWarmReplicas: 1, leadTime: { provisionS: 30 } });
     expect(c.models[0]!.target).toEqual({ kind: 'local', local: { modelFile: '/etc/warmpool/m.onnx', args: [], provisionDelayMs: 0 } });
-    expect(c.provider).toEqual({ kind: 'local', loadBalancerUrl: 'http://127.0.0.1:8080', runDir: '/etc/warmpool/.warmpool/run', agentBinPath: undefined });
+    expect(c.provider).toEqual({ kind: 'local', loadBalancerUrl: 'http://127.0.0.1:8080', startLoadBalancer: false, runDir: '/etc/warmpool/.warmpool/run', agentBinPath: undefined });
+    expect(c.stateDir).toBe('/etc/warmpool');
     expect(c.models[0]!.stepS).toBe(60);
     expect(parseConfigText(MINIMAL.replace('    target:', '    warmupSpec: warmup/m.json\n    target:'), '/etc/warmpool/w.yaml').models[0]!.warmupSpec).toBe('/etc/warmpool/warmup/m.json');
   });
@@ -162,9 +164,9 @@ describe('warmpool.yaml', () => {
 
 describe('warmpool config validate', () => {
   it('prints OK and a summary for a good file (exit 0)', async () => {
-    const r = await run(['config', 'validate', join(EXAMPLES, 'warmpool.kubernetes.yaml')]);
+    const r = await run(['config', 'validate', join(EXAMPLES, 'warmpool.kubernetes.yaml'), '--static']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^OK .*warmpool\.kubernetes\.yaml\nprovider kubernetes; history prometheus/);
+    expect(r.out).toMatch(/^OK .*warmpool\.kubernetes\.yaml \(the file only: environment checks skipped with --static\)\nprovider kubernetes; history prometheus/);
     expect(r.out).toMatch(/llama-8b: p95 <= 800 ms, 12\/s per replica, 1\.\.16 replicas, lead 145 s, step 60 s -> Deployment serving\/llama-8b/);
   });
 
@@ -182,5 +184,82 @@ describe('warmpool config validate', () => {
     expect(missing.err).toMatch(/nope\.yaml: cannot read the config file \(ENOENT\)/);
     expect((await run(['config', 'check'])).code).toBe(2);
     expect((await run(['config', 'validate'])).code).toBe(2);
+  });
+});
+
+describe('config validate runs the checks run makes (environment)', () => {
+  const local = (extra = '', target = 'target: { modelFile: ./missing.onnx }'): string =>
+    file('env.yaml', `${extra}models:\n  - name: m\n    capacityPerReplicaPerS: 2\n    warmupSpec: ./nope.json\n    ${target}\n`);
+
+  it('names every environment problem with its key, what was found and what run needs (exit 2)', async () => {
+    let out = '';
+    await expect(configCommand(['validate', local()], (s) => (out += s), { HOME: dir })).rejects.toThrow(ValidationError);
+    try {
+      await configCommand(['validate', local()], () => undefined, { HOME: dir });
+    } catch (e) {
+      const issues = issuesOf(() => {
+        throw e;
+      });
+      expect(issues.find((i) => i.startsWith('WARMPOOL_LB_TOKEN (environment)'))).toMatch(/"not set" \| the registration token of the load balancer at http:\/\/127\.0\.0\.1:8080 .*provider\.startLoadBalancer: true/);
+      expect(issues.find((i) => i.startsWith('models[0].target.modelFile (environment)'))).toMatch(/missing\.onnx: ENOENT" \| a readable file/);
+      expect(issues.find((i) => i.startsWith('models[0].warmupSpec (environment)'))).toMatch(/nope\.json: ENOENT/);
+      expect(issues.find((i) => i.startsWith('provider.loadBalancerUrl (environment)'))).toMatch(/127\.0\.0\.1:8080 cannot be reached|127\.0\.0\.1:8080 answers/);
+      expect((e as Error).message).toMatch(/the file is valid, but this machine is not ready to run it/);
+    }
+    expect(out).toBe('');
+  });
+
+  it('passes with the token, a real model file and spec; --static skips the machine; kubernetes in-cluster off a pod fails', async () => {
+    writeFileSync(join(dir, 'real.onnx'), 'x');
+    writeFileSync(join(dir, 'spec.json'), '{}');
+    const good = file('good.yaml', `provider: { kind: local, startLoadBalancer: true }\nmodels:\n  - name: m\n    capacityPerReplicaPerS: 2\n    warmupSpec: ./spec.json\n    target: { modelFile: ./real.onnx }\n`);
+    let out = '';
+    expect(await configCommand(['validate', good], (s) => (out += s), { HOME: dir })).toBe(0);
+    expect(out).toMatch(/environment checks .*\n(.*\n)*\s+ok\s+models\[0\]\.target\.modelFile: .*real\.onnx/);
+    expect(await configCommand(['validate', local(), '--static'], () => undefined, { HOME: dir })).toBe(0);
+    const k8s = file('k8s.yaml', `provider: { kind: kubernetes, inCluster: true }\nmodels:\n  - { name: m, capacityPerReplicaPerS: 2, target: { namespace: s, kind: Deployment, name: m, podSelector: app=m } }\n`);
+    const issues = await configCommand(['validate', k8s], () => undefined, {}).then(
+      () => [],
+      (e: unknown) => issuesOf(() => {
+        throw e;
+      }),
+    );
+    expect(issues).toEqual([expect.stringMatching(/^provider\.inCluster \(environment\) \| "not in a pod \(no KUBERNETES_SERVICE_HOST\)" \| .*--static/)]);
+  });
+});
+
+describe('history queries read each model', () => {
+  const prom = (query: string, models = 2, extra = ''): string =>
+    `provider: { kind: kubernetes }\nhistory: { kind: prometheus, url: http://p:9090, query: '${query}' }\nmodels:\n` +
+    Array.from({ length: models }, (_, i) => `  - { name: m${i}, capacityPerReplicaPerS: 2, ${i === 0 ? extra : ''}target: { namespace: s, kind: Deployment, name: m${i}, podSelector: app=m${i} } }\n`).join('');
+
+  it('refuses $name placeholders the daemon never fills, naming the key and what to write', () => {
+    const issues = issuesOf(() => parseConfigText(prom('sum(rate(x{model="$model"}[1m]))', 1), 'w.yaml'));
+    expect(issues).toEqual([expect.stringMatching(/^history\.query \(line 2\) \| "sum\(rate\(x\{model=\\"\$model\\"\}\[1m\]\)\)" \| PromQL whose placeholders are \{\{model\}\} .*\$model would reach Prometheus as written/)]);
+    expect(issuesOf(() => parseConfigText(prom('sum(x{m="{{model}}"})', 2, `historyQuery: 'sum(y{s="\${service}"})', `), 'w.yaml'))).toEqual([expect.stringMatching(/^models\[0\]\.historyQuery .*\$service/)]);
+  });
+
+  it('refuses a query shared by several models without {{model}}; one model, or per-model queries, may omit it', () => {
+    expect(issuesOf(() => parseConfigText(prom('sum(rate(x[1m]))'), 'w.yaml'))).toEqual([expect.stringMatching(/^history\.query .*models m0, m1 share this query, and without \{\{model\}\} every one of them would read the same series/)]);
+    expect(parseConfigText(prom('sum(rate(x[1m]))', 1), 'w.yaml').models).toHaveLength(1);
+    expect(parseConfigText(prom('sum(rate(x[1m]))', 2, `historyQuery: 'sum(y)', `), 'w.yaml').models).toHaveLength(2);
+    const ok = parseConfigText(prom('sum(rate(warmpool_inference_requests_total{model="{{model}}"}[{{step}}]))'), 'w.yaml');
+    expect(ok.history.settings).toMatchObject({ kind: 'prometheus', query: 'sum(rate(warmpool_inference_requests_total{model="{{model}}"}[{{step}}]))' });
+  });
+});
+
+describe('output paths and the local load balancer', () => {
+  it('relative output paths go under stateDir (~/ is HOME), else WARMPOOL_STATE_DIR, else the config folder; inputs stay relative to the file', () => {
+    const text = `stateDir: ~/state/x\nprovider: { kind: local, runDir: run, startLoadBalancer: true }\ndecisionLog: { file: d.jsonl }\nmodels:\n  - name: m\n    capacityPerReplicaPerS: 2\n    target: { modelFile: ./m.onnx }\n`;
+    const c = parseConfigText(text, '/etc/w/w.yaml', { HOME: '/home/u' });
+    expect(c.stateDir).toBe('/home/u/state/x');
+    expect(c.provider).toMatchObject({ kind: 'local', runDir: '/home/u/state/x/run', startLoadBalancer: true });
+    expect(c.decisionLog.file).toBe('/home/u/state/x/d.jsonl');
+    expect(c.models[0]!.target).toMatchObject({ local: { modelFile: '/etc/w/m.onnx' } });
+    const env = parseConfigText(text.replace('stateDir: ~/state/x\n', ''), '/etc/w/w.yaml', { WARMPOOL_STATE_DIR: '/var/lib/wp' });
+    expect(env.decisionLog.file).toBe('/var/lib/wp/d.jsonl');
+    expect(parseConfigText(text.replace('stateDir: ~/state/x\n', ''), '/etc/w/w.yaml', {}).decisionLog.file).toBe('/etc/w/d.jsonl');
+    expect(issuesOf(() => parseConfigText(`stateDir: ~bob/x\n${MINIMAL}`, 'w.yaml'))).toEqual([expect.stringMatching(/^stateDir \(line 1\) \| "~bob\/x" \| .*absolute, ~\/\.\.\., or relative to this file/)]);
+    expect(issuesOf(() => parseConfigText(`provider: { kind: aws, startLoadBalancer: true }\nmodels:\n  - { name: m, capacityPerReplicaPerS: 2, target: { groupName: g } }\n`, 'w.yaml'))).toEqual([expect.stringMatching(/^provider\.startLoadBalancer .*not set for provider\.kind aws/)]);
   });
 });

@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { loadConfigFile } from '../config/load-config-file.js';
 import { buildDaemon, type BuildDaemonOptions, type DaemonFactories } from '../daemon/build-daemon.js';
 import { ConfigWatcher, type SignalSource } from '../daemon/config-watcher.js';
+import { startEmbeddedLoadBalancer } from './embedded-load-balancer.js';
 import { parseFlags, requiredString } from './parse-flags.js';
 
 export const RUN_USAGE = 'warmpool run --config FILE [--dry-run]   the daemon: plan every tick, scale ahead, log decisions (SIGHUP reloads, SIGTERM stops)';
@@ -28,7 +29,22 @@ export async function runCommand(argv: readonly string[], _out: (s: string) => v
   const file = requiredString(v, 'run', 'config');
   const env = run.env ?? process.env;
   const config = await loadConfigFile(file, env);
-  const daemon = buildDaemon({ config, dryRun: v['dry-run'] === true, env, ...run, ...run.build });
+  // provider.startLoadBalancer: the local load balancer runs inside this process (token from the env or generated).
+  const lb = await startEmbeddedLoadBalancer(config, env);
+  if (lb) {
+    const stdout = run.stdout ?? process.stdout;
+    const text = `warmpool run: local load balancer at ${lb.url}; replicas register with token ${lb.generated ? `${lb.token} (generated; set WARMPOOL_LB_TOKEN to choose one)` : 'from WARMPOOL_LB_TOKEN'}; output under ${config.stateDir}`;
+    const json = config.decisionLog.format === 'json' || (config.decisionLog.format === 'auto' && !stdout.isTTY);
+    stdout.write((json ? JSON.stringify({ kind: 'daemon', time: new Date().toISOString(), event: 'load-balancer', url: lb.url, tokenGenerated: lb.generated, ...(lb.generated ? { token: lb.token } : {}), stateDir: config.stateDir, message: text }) : text) + '\n');
+  }
+  const daemonEnv = lb ? { ...env, WARMPOOL_LB_TOKEN: lb.token } : env;
+  let daemon: ReturnType<typeof buildDaemon>;
+  try {
+    daemon = buildDaemon({ config, dryRun: v['dry-run'] === true, ...run, ...run.build, env: daemonEnv });
+  } catch (err) {
+    await lb?.close();
+    throw err;
+  }
   const signals = run.signals ?? process;
   const watcher = new ConfigWatcher({
     file,
@@ -54,6 +70,7 @@ export async function runCommand(argv: readonly string[], _out: (s: string) => v
     await daemon.stop(why);
     return 0;
   } finally {
+    await lb?.close();
     signals.off('SIGTERM', onTerm);
     signals.off('SIGINT', onInt);
   }

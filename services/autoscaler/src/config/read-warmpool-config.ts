@@ -1,4 +1,5 @@
-import { isAbsolute, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { FieldReader, MODEL_SPEC_KEYS, ValidationError, readModelSpec } from '@warmpool/domain';
 import { parseHistoryConfig, type HistoryConfig as HistorySettings } from '@warmpool/history';
 import { parseAwsGroups, type AwsGroupConfig } from '@warmpool/provider-aws';
@@ -18,7 +19,7 @@ import type {
   WarmpoolConfig,
 } from './warmpool-config.js';
 
-export const TOP_LEVEL_KEYS = ['tickS', 'dryRun', 'gpuBudgetBytes', 'models', 'provider', 'history', 'queue', 'decisionLog', 'leaderElection', 'http'] as const;
+export const TOP_LEVEL_KEYS = ['tickS', 'dryRun', 'gpuBudgetBytes', 'models', 'provider', 'history', 'queue', 'decisionLog', 'leaderElection', 'http', 'stateDir'] as const;
 export const MODEL_EXTRA_KEYS = ['target', 'stepS', 'warmupSpec', 'historyQuery'] as const;
 const HTTP_URL = /^https?:\/\/[^\s/]+(\/[^\s]*)?$/;
 const REDIS_URL = /^rediss?:\/\/[^\s]+$/;
@@ -37,25 +38,25 @@ function pathIn(baseDir: string, p: string | undefined): string | undefined {
   return isAbsolute(p) ? p : resolve(baseDir, p);
 }
 
-function readProvider(r: FieldReader, baseDir: string): ProviderConfig {
-  r.rejectUnknown(['kind', 'inCluster', 'kubeconfigPath', 'requestTimeoutMs', 'eventComponent', 'region', 'endpoint', 'loadBalancerUrl', 'runDir', 'agentBinPath']);
+function readProvider(r: FieldReader, baseDir: string, stateDir: string): ProviderConfig {
+  r.rejectUnknown(['kind', 'inCluster', 'kubeconfigPath', 'requestTimeoutMs', 'eventComponent', 'region', 'endpoint', 'loadBalancerUrl', 'startLoadBalancer', 'runDir', 'agentBinPath']);
   const kind = r.oneOf<ProviderKind>('kind', ['local', 'kubernetes', 'aws'], 'local');
   const onlyFor = (keys: readonly string[]): void => {
     for (const k of keys) if (r.has(k)) r.issues.push({ path: r.path(k), value: r.raw(k), allowed: `not set for provider.kind ${kind}` });
   };
   if (kind === 'kubernetes') {
-    onlyFor(['region', 'endpoint', 'loadBalancerUrl', 'runDir', 'agentBinPath']);
+    onlyFor(['region', 'endpoint', 'loadBalancerUrl', 'startLoadBalancer', 'runDir', 'agentBinPath']);
     const kubeconfigPath = optionalString(r, 'kubeconfigPath');
     return {
       kind,
       inCluster: r.boolean('inCluster', kubeconfigPath === undefined),
-      kubeconfigPath,
+      kubeconfigPath: pathIn(baseDir, kubeconfigPath),
       requestTimeoutMs: r.number('requestTimeoutMs', { default: 10_000, min: 100, max: 600_000, integer: true }),
       eventComponent: r.string('eventComponent', { default: 'warmpool' }),
     };
   }
   if (kind === 'aws') {
-    onlyFor(['inCluster', 'kubeconfigPath', 'eventComponent', 'loadBalancerUrl', 'runDir', 'agentBinPath']);
+    onlyFor(['inCluster', 'kubeconfigPath', 'eventComponent', 'loadBalancerUrl', 'startLoadBalancer', 'runDir', 'agentBinPath']);
     return {
       kind,
       region: r.string('region', { default: 'us-east-1', pattern: /^[a-z]{2}(-[a-z]+)+-\d+$/, patternText: 'an AWS region such as us-east-1' }),
@@ -67,7 +68,9 @@ function readProvider(r: FieldReader, baseDir: string): ProviderConfig {
   return {
     kind,
     loadBalancerUrl: r.string('loadBalancerUrl', { default: 'http://127.0.0.1:8080', pattern: HTTP_URL, patternText: 'an http(s):// URL' }),
-    runDir: pathIn(baseDir, r.string('runDir', { default: '.warmpool/run' }))!,
+    startLoadBalancer: r.boolean('startLoadBalancer', false),
+    // An output path: relative ones go under the state directory, never next to the config (a checkout).
+    runDir: pathIn(stateDir, r.string('runDir', { default: '.warmpool/run' }))!,
     agentBinPath: pathIn(baseDir, optionalString(r, 'agentBinPath')),
   };
 }
@@ -103,6 +106,7 @@ function readHistory(r: FieldReader, raw: unknown, baseDir: string, env: ConfigE
   }
   try {
     const settings = parseHistoryConfig(input, { path: 'history' });
+    if (settings.kind === 'prometheus') checkPromqlPlaceholders(r, settings, models, injected);
     return { kind, settings: settings.kind === 'csv' ? absoluteCsv(settings, baseDir) : settings, backfillS };
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
@@ -113,6 +117,54 @@ function readHistory(r: FieldReader, raw: unknown, baseDir: string, env: ConfigE
     }
     return { kind, settings: undefined, backfillS };
   }
+}
+
+/** `$model`, `${model}`: Grafana-style variables the daemon never fills (it fills `{{model}}`, `{{step}}`, `{{stepS}}`). */
+const DOLLAR_PLACEHOLDER = /\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g;
+
+/**
+ * PromQL the daemon would run but that cannot read each model's own demand: a `$name` placeholder (left in the
+ * query as it is, so the series is empty), or a shared query without `{{model}}` used by several models (every
+ * model would read the same series).
+ */
+function checkPromqlPlaceholders(r: FieldReader, settings: Extract<HistorySettings, { kind: 'prometheus' }>, models: readonly ModelConfig[], injected: ReadonlyMap<string, number>): void {
+  const dollar = (path: string, text: string | undefined): void => {
+    if (text === undefined) return;
+    const names = [...new Set([...text.matchAll(DOLLAR_PLACEHOLDER)].map((m) => m[1]!))];
+    if (names.length > 0) {
+      r.issues.push({ path, value: text, allowed: `PromQL whose placeholders are {{model}} (the model's name), {{step}} (the step as a duration, 60s) or {{stepS}}; the daemon fills only these, so ${names.map((n) => `$${n}`).join(', ')} would reach Prometheus as written` });
+    }
+  };
+  dollar('history.query', settings.query);
+  dollar('history.peakQuery', settings.peakQuery);
+  for (const [name, q] of Object.entries(settings.models)) {
+    const i = injected.get(name);
+    dollar(i !== undefined ? `models[${i}].historyQuery` : `history.models.${name}.query`, q.query);
+    dollar(i !== undefined ? `models[${i}].historyQuery` : `history.models.${name}.peakQuery`, q.peakQuery);
+  }
+  const sharing = models.map((m) => m.spec.name).filter((n) => n !== '' && settings.models[n] === undefined);
+  if (sharing.length < 2) return;
+  for (const key of ['query', 'peakQuery'] as const) {
+    const text = settings[key];
+    if (text !== undefined && !/\{\{\s*model\s*\}\}/.test(text)) {
+      r.issues.push({ path: `history.${key}`, value: text, allowed: `PromQL with {{model}} (the daemon fills it with each model's name): models ${sharing.join(', ')} share this query, and without {{model}} every one of them would read the same series (or give each its own historyQuery)` });
+    }
+  }
+}
+
+/**
+ * Where relative output paths (provider.runDir, decisionLog.file) go: `stateDir` (`~/` is the home folder; relative:
+ * against the config's folder), else WARMPOOL_STATE_DIR, else the config's folder. The shipped examples set
+ * `stateDir: ~/.local/state/warmpool/...`, so running one from a checkout writes nothing into the repository.
+ */
+function readStateDir(r: FieldReader, baseDir: string, env: ConfigEnv): string {
+  if (r.has('stateDir')) {
+    const dir = r.string('stateDir', { pattern: /^(?!~[^/]).+$/, patternText: "a folder for the daemon's output (replica run folders, decision log): absolute, ~/..., or relative to this file" });
+    if (dir === '~' || dir.startsWith('~/')) return join(env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir(), dir.slice(1));
+    return pathIn(baseDir, dir)!;
+  }
+  const fromEnv = env.WARMPOOL_STATE_DIR;
+  return fromEnv !== undefined && fromEnv !== '' ? resolve(fromEnv) : baseDir;
 }
 
 function asObject(v: unknown): Record<string, unknown> {
@@ -136,9 +188,10 @@ function readQueue(r: FieldReader, env: ConfigEnv): QueueConfig {
   return { kind, redisUrl, name: r.string('name', { default: 'scale-jobs', pattern: /^[A-Za-z0-9_-]{1,64}$/, patternText: '1-64 characters: A-Z, a-z, 0-9, "_", "-"' }) };
 }
 
-function readDecisionLog(r: FieldReader, baseDir: string, queue: QueueConfig): DecisionLogConfig {
+function readDecisionLog(r: FieldReader, stateDir: string, queue: QueueConfig): DecisionLogConfig {
   r.rejectUnknown(['file', 'redisStream', 'redisUrl', 'format']);
-  const file = pathIn(baseDir, optionalString(r, 'file'));
+  // An output path: relative to the state directory.
+  const file = pathIn(stateDir, optionalString(r, 'file'));
   let redisStreamKey: string | undefined;
   const rs = r.raw('redisStream');
   if (rs === true) redisStreamKey = 'warmpool:decisions';
@@ -244,9 +297,10 @@ export function readWarmpoolConfig(input: unknown, source: string, baseDir: stri
   const tickS = r.number('tickS', { default: 5, min: 0.01, max: 3600 });
   const dryRun = r.boolean('dryRun', false);
   const gpuBudgetBytes = r.has('gpuBudgetBytes') ? r.number('gpuBudgetBytes', { min: 1, max: 1e15, integer: true }) : undefined;
-  const provider = readProvider(r.child('provider'), baseDir);
+  const stateDir = readStateDir(r, baseDir, env);
+  const provider = readProvider(r.child('provider'), baseDir, stateDir);
   const queue = readQueue(r.child('queue'), env);
-  const decisionLog = readDecisionLog(r.child('decisionLog'), baseDir, queue);
+  const decisionLog = readDecisionLog(r.child('decisionLog'), stateDir, queue);
   const leaderElection = readLeaderElection(r.child('leaderElection'), queue, provider);
   const models: ModelConfig[] = [];
   const rawModels = r.raw('models');
@@ -267,5 +321,5 @@ export function readWarmpoolConfig(input: unknown, source: string, baseDir: stri
   const history = readHistory(r.child('history'), r.raw('history'), baseDir, env, models);
   const http = readHttp(r, r.raw('http'));
   if (r.issues.length > 0) throw new ValidationError(r.issues, source);
-  return { source, tickS, dryRun, gpuBudgetBytes, models, provider, history, queue, decisionLog, leaderElection, ...(http ? { http } : {}) };
+  return { source, tickS, dryRun, gpuBudgetBytes, stateDir, models, provider, history, queue, decisionLog, leaderElection, ...(http ? { http } : {}) };
 }

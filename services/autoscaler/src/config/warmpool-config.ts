@@ -38,7 +38,15 @@ export interface ModelConfig {
 export type ProviderConfig =
   | { readonly kind: 'kubernetes'; readonly inCluster: boolean; readonly kubeconfigPath: string | undefined; readonly requestTimeoutMs: number; readonly eventComponent: string }
   | { readonly kind: 'aws'; readonly region: string; readonly endpoint: string | undefined; readonly requestTimeoutMs: number }
-  | { readonly kind: 'local'; readonly loadBalancerUrl: string; readonly runDir: string; readonly agentBinPath: string | undefined };
+  | {
+      readonly kind: 'local';
+      readonly loadBalancerUrl: string;
+      /** `run` starts the local load balancer itself on loadBalancerUrl (token: WARMPOOL_LB_TOKEN, else generated and printed). */
+      readonly startLoadBalancer: boolean;
+      /** Per-replica logs and files; relative paths go under the state directory. */
+      readonly runDir: string;
+      readonly agentBinPath: string | undefined;
+    };
 
 export interface HistoryConfig {
   readonly kind: HistoryKind;
@@ -95,6 +103,8 @@ export interface WarmpoolConfig {
   readonly tickS: number;
   readonly dryRun: boolean;
   readonly gpuBudgetBytes: number | undefined;
+  /** Where relative output paths (provider.runDir, decisionLog.file) were resolved (absolute). */
+  readonly stateDir: string;
   readonly models: readonly ModelConfig[];
   readonly provider: ProviderConfig;
   readonly history: HistoryConfig;
