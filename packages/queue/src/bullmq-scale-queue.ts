@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { FieldReader, ValidationError, WarmpoolError, type EnqueueResult, type ScaleJob } from '@warmpool/domain';
 import { BackoffPolicy, isRetryable } from './backoff-policy.js';
+import { isJobDeferred } from './errors/job-deferred-error.js';
 import { QueueClosedError } from './errors/queue-closed-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { ScaleJobFormatError } from './errors/scale-job-format-error.js';
@@ -116,7 +117,11 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
     );
   }
 
-  process(handler: (job: ScaleJob) => Promise<void>): void {
+  /**
+   * Starts the worker. With `paused: true` it takes no job until `resume()`: a daemon's worker consumes scale jobs
+   * only while its daemon leads (a follower's worker would otherwise run the leader's jobs).
+   */
+  process(handler: (job: ScaleJob) => Promise<void>, options: { readonly paused?: boolean } = {}): void {
     if (this.closing) throw new QueueClosedError(`BullMQ scale queue ${this.queueName}`, 'start processing');
     if (this.worker) throw new WarmpoolError('E_QUEUE_HANDLER_SET', `BullMQ scale queue ${this.queueName}: process() was already called; one handler per queue`);
     this.workerConnection = createRedisClient(this.url, {
@@ -124,7 +129,7 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
       reconnectMaxDelayMs: this.reconnectMaxDelayMs,
       connectionName: `warmpool:${this.queueName}:worker`,
     });
-    const worker = new Worker<StoredScaleJob>(this.queueName, (bullJob) => this.runJob(bullJob, handler), {
+    const worker = new Worker<StoredScaleJob>(this.queueName, (bullJob, token) => this.runJob(bullJob, handler, token), {
       connection: this.workerConnection,
       prefix: this.prefix,
       concurrency: this.options.concurrency,
@@ -132,6 +137,7 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
       stalledInterval: this.options.stalledIntervalMs,
       maxStalledCount: this.options.maxStalledCount,
       runRetryDelay: this.options.workerRetryDelayMs,
+      autorun: !(options.paused ?? false),
     });
     worker.on('completed', (bullJob) => {
       const job = this.decode(bullJob);
@@ -141,6 +147,30 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
     worker.on('stalled', (bullJobId) => this.events.emit({ type: 'stalled', jobId: this.scaleJobIdOf(bullJobId) }));
     worker.on('error', (error) => this.reportError('worker', error));
     this.worker = worker;
+  }
+
+  /** Takes no new job (a running one finishes); `resume()` takes jobs again. No-op before `process()`. */
+  async pause(): Promise<void> {
+    if (this.worker && !this.closing) await this.worker.pause(true);
+  }
+
+  /** Takes jobs again after `pause()` (or starts a worker created paused). */
+  resume(): void {
+    if (this.worker && !this.closing) this.worker.resume();
+  }
+
+  /** True while a worker exists and takes jobs. */
+  get processing(): boolean {
+    return this.worker !== undefined && !this.closing && this.worker.isRunning() && !this.worker.isPaused();
+  }
+
+  /** Round trip to Redis within `enqueueTimeoutMs` (readiness): throws RedisUnavailableError otherwise. */
+  async ping(): Promise<void> {
+    const op = `ping for queue ${this.queueName}`;
+    const work = this.producerConnection.ping().then(() => undefined, (err: unknown) => {
+      throw this.unavailable(op, asError(err).message, err);
+    });
+    await withDeadline(work, this.options.enqueueTimeoutMs, () => this.unavailable(op, `no answer within ${this.options.enqueueTimeoutMs} ms`));
   }
 
   /** Stops taking jobs, waits (up to `closeTimeoutMs`) for running ones, and closes the connections. Safe to call twice. */
@@ -197,12 +227,17 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
     return { id: job.id, deduplicated };
   }
 
-  private async runJob(bullJob: Job<StoredScaleJob>, handler: (job: ScaleJob) => Promise<void>): Promise<void> {
+  private async runJob(bullJob: Job<StoredScaleJob>, handler: (job: ScaleJob) => Promise<void>, token: string | undefined): Promise<void> {
     const job = this.decode(bullJob);
     if (job instanceof ScaleJobFormatError) throw new UnrecoverableError(job.message);
     try {
       await handler(job);
     } catch (err) {
+      if (isJobDeferred(err)) {
+        // Back to the delayed set without using an attempt: the leader's worker runs it.
+        await bullJob.moveToDelayed(Date.now() + (err as { retryInMs: number }).retryInMs, token);
+        throw new DelayedError();
+      }
       if (isRetryable(err)) throw err;
       // BullMQ fails an UnrecoverableError at once; the handler's own error is kept as its cause for the event.
       throw Object.assign(new UnrecoverableError(asError(err).message), { cause: err });

@@ -1,5 +1,6 @@
 import { FieldReader, ValidationError, WarmpoolError, type EnqueueResult, type ScaleJob } from '@warmpool/domain';
 import { BackoffPolicy, isRetryable } from './backoff-policy.js';
+import { isJobDeferred } from './errors/job-deferred-error.js';
 import { QueueClosedError } from './errors/queue-closed-error.js';
 import type { ObservableScaleQueue, RetryOptions, ScaleJobEvent, ScaleJobListener } from './interfaces/scale-job-event.js';
 import { systemClock, type TimerClock, type TimerHandle } from './interfaces/timer-clock.js';
@@ -49,6 +50,7 @@ export class InProcessScaleQueue implements ObservableScaleQueue {
   private timerDueAtMs = Infinity;
   private running: Promise<void> | undefined;
   private closed = false;
+  private paused = false;
   private seq = 0;
 
   constructor(options: InProcessScaleQueueOptions = {}) {
@@ -74,11 +76,33 @@ export class InProcessScaleQueue implements ObservableScaleQueue {
     return { id: job.id, deduplicated: false };
   }
 
-  process(handler: (job: ScaleJob) => Promise<void>): void {
+  /** Starts running jobs; with `paused: true` none runs until `resume()` (a daemon consumes only while it leads). */
+  process(handler: (job: ScaleJob) => Promise<void>, options: { readonly paused?: boolean } = {}): void {
     if (this.closed) throw new QueueClosedError(this.name, 'start processing');
     if (this.handler) throw new WarmpoolError('E_QUEUE_HANDLER_SET', `${this.name}: process() was already called; one handler per queue`);
     this.handler = handler;
+    this.paused = options.paused ?? false;
     this.schedule();
+  }
+
+  /** Runs no new job until `resume()` (the running one finishes). */
+  async pause(): Promise<void> {
+    this.paused = true;
+    this.clearTimer();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.schedule();
+  }
+
+  get processing(): boolean {
+    return this.handler !== undefined && !this.closed && !this.paused;
+  }
+
+  /** Always reachable (readiness). */
+  async ping(): Promise<void> {
+    if (this.closed) throw new QueueClosedError(this.name, 'ping');
   }
 
   /** Stops: drops timers and waiting jobs, waits for the running job to finish. Safe to call twice. */
@@ -96,7 +120,7 @@ export class InProcessScaleQueue implements ObservableScaleQueue {
   }
 
   private schedule(): void {
-    if (this.closed || !this.handler || this.running) return;
+    if (this.closed || this.paused || !this.handler || this.running) return;
     const next = this.nextWaiting();
     if (!next) {
       this.clearTimer();
@@ -127,7 +151,13 @@ export class InProcessScaleQueue implements ObservableScaleQueue {
         this.finish(entry, 'completed');
         this.events.emit({ type: 'completed', job: entry.job, attempt: entry.attemptsMade });
       } catch (err) {
-        this.onHandlerError(entry, asError(err), isRetryable(err));
+        if (isJobDeferred(err)) {
+          // Not run here and now: due again later, and the attempt does not count.
+          entry.attemptsMade--;
+          entry.state = 'waiting';
+          entry.dueAtMs = this.clock.now() + (err as { retryInMs: number }).retryInMs;
+          entry.seq = ++this.seq;
+        } else this.onHandlerError(entry, asError(err), isRetryable(err));
       }
     } finally {
       this.running = undefined;

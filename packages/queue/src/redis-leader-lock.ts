@@ -2,15 +2,27 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { FieldReader, ValidationError } from '@warmpool/domain';
 import { EventHub } from './event-hub.js';
+import { FencedOffError } from './errors/fenced-off-error.js';
 import { QueueClosedError } from './errors/queue-closed-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { systemClock, type TimerClock, type TimerHandle } from './interfaces/timer-clock.js';
 import { createRedisClient, DEFAULT_REDIS_URL, redactRedisUrl, withDeadline } from './redis-client-factory.js';
 
-/** SET NX PX; on success a new fencing token (INCR). Already ours: extend, -1. Someone else's: 0. */
+/**
+ * SET NX PX; on success a new fencing token: INCR, but never below ARGV[3] (the caller's clock in ms), so the token
+ * keeps increasing even after Redis lost the counter (a restart without persistence, FLUSHALL): a counter that would
+ * restart at 1 restarts at the current time instead, above every token handed out before. Already ours: extend, -1.
+ * Someone else's: 0.
+ */
 const ACQUIRE = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return redis.call('INCR', KEYS[2])
+  local t = redis.call('INCR', KEYS[2])
+  local floor = tonumber(ARGV[3])
+  if t < floor then
+    redis.call('SET', KEYS[2], ARGV[3])
+    t = floor
+  end
+  return t
 end
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -21,6 +33,12 @@ return 0`;
 const RENEW = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`;
+/** Still ours, under the same term: 1; else 0 (taken, expired, or a newer token). */
+const VERIFY = `
+if redis.call('GET', KEYS[1]) == ARGV[1] and redis.call('GET', KEYS[2]) == ARGV[2] then
+  return 1
 end
 return 0`;
 /** Compare-and-delete. */
@@ -120,7 +138,8 @@ export class RedisLeaderLock {
   async tryAcquire(): Promise<boolean> {
     this.assertOpen('acquire');
     const startedMs = this.clock.now();
-    const result = Number(await this.call('acquire', () => this.redis.eval(ACQUIRE, 2, this.key, this.fenceKey, this.holderId, String(this.ttlMs))));
+    const floor = String(Math.max(1, Math.floor(this.clock.now())));
+    const result = Number(await this.call('acquire', () => this.redis.eval(ACQUIRE, 2, this.key, this.fenceKey, this.holderId, String(this.ttlMs), floor)));
     if (result === 0) {
       this.setLost('taken-over');
       return false;
@@ -130,6 +149,27 @@ export class RedisLeaderLock {
     this.holdFrom(startedMs);
     if (fresh) this.emit({ type: 'elected', holderId: this.holderId, fencingToken: this.token });
     return true;
+  }
+
+  /**
+   * The fencing check, where a leader is about to act: resolves when this instance leads by its local view AND Redis
+   * still holds the lock for it under the token it was elected with; throws {@link FencedOffError} otherwise (a stale
+   * leader after a pause, or after Redis lost the lock), or RedisUnavailableError when Redis does not answer.
+   */
+  async verify(): Promise<void> {
+    this.assertOpen('verify');
+    if (!this.isLeader()) throw new FencedOffError(this.key, this.holderId, this.token, 'not the leader by its own lease view');
+    const result = Number(await this.call('verify', () => this.redis.eval(VERIFY, 2, this.key, this.fenceKey, this.holderId, String(this.token))));
+    if (result !== 1) {
+      this.setLost('taken-over');
+      throw new FencedOffError(this.key, this.holderId, this.token, 'the lock is no longer held under this token (taken over, expired, or lost by Redis)');
+    }
+  }
+
+  /** Round trip to Redis (readiness of a follower): resolves when Redis answers within the operation timeout. */
+  async ping(): Promise<void> {
+    this.assertOpen('ping');
+    await this.call('ping', () => this.redis.ping());
   }
 
   /** Compare-and-extend: true when the lock was still ours and its TTL is reset. */

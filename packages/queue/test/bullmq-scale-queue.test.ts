@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ScaleJob } from '@warmpool/domain';
 import { Queue } from 'bullmq';
 import { afterEach, expect, it } from 'vitest';
-import { BullMqScaleQueue, RedisUnavailableError, redactRedisUrl, type BullMqScaleQueueOptions, type ScaleJobEvent } from '../src/index.js';
+import { BullMqScaleQueue, JobDeferredError, RedisUnavailableError, redactRedisUrl, type BullMqScaleQueueOptions, type ScaleJobEvent } from '../src/index.js';
 import { deleteKeys, describeWithRedis, freshPrefix, REDIS_URL, sleep } from './support/redis-test-env.js';
 import { scaleQueueConformance } from './support/scale-queue-conformance.js';
 import { TcpProxy } from '@warmpool/testing/net';
@@ -59,6 +59,30 @@ describeWithRedis('BullMqScaleQueue (real Redis)', () => {
     for (const q of opened.splice(0)) await q.abort();
     for (const p of proxies.splice(0)) await p.stop();
     for (const p of prefixes.splice(0)) await deleteKeys(p);
+  });
+
+  it('a worker started paused takes no job until resumed; a deferred job goes back without using an attempt and runs on the leader (finding 3)', async () => {
+    const p = prefix('paused');
+    const follower = open(p, { attempts: 1 });
+    const leader = open(p, { attempts: 1 });
+    const ran: string[] = [];
+    let followerTried = 0;
+    // the follower's worker runs, but its handler refuses (as the daemon's does when it does not lead)
+    follower.q.process(async () => {
+      followerTried++;
+      throw new JobDeferredError('not the leader', 50);
+    });
+    leader.q.process(async (j) => void ran.push(j.id), { paused: true });
+    expect(leader.q.processing).toBe(false);
+    await leader.q.enqueue(job('m:paused', Date.now()));
+    await until(() => followerTried >= 2, 'the follower to be handed the job and give it back twice');
+    expect(ran).toEqual([]);
+    await follower.q.pause();
+    leader.q.resume();
+    await until(() => ran.length === 1, 'the leader to run it');
+    // attempts: 1, yet the job was handed back twice and still ran: deferrals do not count
+    expect(ran).toEqual(['m:paused']);
+    expect(follower.events.filter((e) => e.type === 'failed' || e.type === 'retrying')).toEqual([]);
   });
 
   it('a restarted daemon enqueueing the same id does not scale twice', async () => {
