@@ -17,7 +17,7 @@ export type Acted =
 
 /** A typed error as logged: the stage it happened in, its `code`, and the message. */
 export interface LoggedError {
-  readonly stage: 'demand' | 'history' | 'getState' | 'plan' | 'enqueue' | 'scale' | 'event' | 'leader' | 'config' | 'queue' | 'log' | 'shutdown' | 'http' | 'dashboard';
+  readonly stage: 'demand' | 'history' | 'getState' | 'plan' | 'enqueue' | 'scale' | 'event' | 'leader' | 'config' | 'queue' | 'log' | 'shutdown' | 'http' | 'dashboard' | 'checkpoint';
   readonly code: string;
   readonly message: string;
 }
@@ -35,6 +35,10 @@ export interface DaemonDecisionRecord extends Omit<DecisionRecord, 'reasons'> {
   readonly desired: number | null;
   readonly ready: number | null;
   readonly warming: number | null;
+  /** Replicas counted as failed (warm-up failed, died, or unready past lead time + margin), not as warming. */
+  readonly failed?: number;
+  /** The failed replicas this decision asked the provider to replace (reason `ReplicaFailed`), with why. */
+  readonly replaced?: readonly { readonly id: string; readonly reason: string }[];
   /** Robust (p90) measured request-to-ready time, null until enough replicas were seen coming up. */
   readonly measuredLeadTimeS: number | null;
   /** Median seconds per stage of the measured replicas. */
@@ -70,8 +74,11 @@ export interface JobRecord {
   readonly time: string;
   readonly model: string | null;
   readonly jobId: string;
-  /** `skipped`: came due too late to be applied (see Daemon.runJob). */
-  readonly event: 'completed' | 'retrying' | 'failed' | 'stalled' | 'skipped';
+  /**
+   * `skipped`: came due too late to be applied; `deferred`: this daemon does not lead (or was fenced off), the job
+   * went back to the queue for the leader (see Daemon.runJob).
+   */
+  readonly event: 'completed' | 'retrying' | 'failed' | 'stalled' | 'skipped' | 'deferred';
   readonly replicas: number | null;
   readonly attempt: number | null;
   readonly error?: LoggedError;

@@ -1,4 +1,4 @@
-import { ReasonCode, type Decision, type Forecaster, type HistorySource, type ReplicaProvider, type ReplicaSetState, type ScaleQueue } from '@warmpool/domain';
+import { ReasonCode, type Decision, type Forecaster, type HistorySource, type ReplicaProvider, type ReplicaSetState, type ScaleQueue, type StepObservation } from '@warmpool/domain';
 import { ModelPlanner, type PlannerOptions } from '@warmpool/planner';
 import { toDecisionRecord } from '../decision-log/decision-record.js';
 import type { ModelConfig } from '../config/warmpool-config.js';
@@ -6,7 +6,9 @@ import { loggedError, type Acted, type DaemonDecisionRecord, type DaemonLogRecor
 import type { DemandFeed, DemandPoll } from './demand-feed.js';
 import { BaselinePolicy, type ScalingPolicyName } from './baseline-policy.js';
 import { LeadTimeEstimator } from './lead-time-estimator.js';
+import { readCheckpointSteps, StepMemory, type ModelCheckpoint } from './model-checkpoint.js';
 import { OutcomeTracker } from './outcome-tracker.js';
+import { ReplicaHealer, type ReplicaHealerOptions } from './replica-healer.js';
 import { scaleJobId } from './scale-job-id.js';
 
 /** How often a failed start-up backfill is tried again. */
@@ -34,6 +36,8 @@ export interface ModelLoopContext {
   readonly policy?: ScalingPolicyName;
   /** Baselines only: their periods and windows divided by this (BaselinePolicy). Default 1. */
   readonly baselineTimeScale?: number;
+  /** When a replica counts as failed and how its replacement is paced (ReplicaHealer; defaults there). */
+  readonly healing?: Partial<ReplicaHealerOptions>;
 }
 
 /** How the loop may act this tick. */
@@ -62,12 +66,15 @@ export class ModelLoop {
   private backfillFailedAtMs: number | undefined;
   private backfillS = 0;
   private readonly lead = new LeadTimeEstimator();
+  /** The steps the forecaster was fed (bounded), for checkpoints. */
+  private readonly stepMemory = new StepMemory();
   private readonly outcomes: OutcomeTracker;
   private readonly notes: string[] = [];
   private lastState: ReplicaSetState | undefined;
   /** Ids of this model's jobs this process saw complete (base id → re-issues so far), bounded. */
   private readonly completedJobs = new Map<string, number>();
   private readonly baseline: BaselinePolicy | undefined;
+  private readonly healer: ReplicaHealer;
 
   constructor(
     config: ModelConfig,
@@ -79,6 +86,7 @@ export class ModelLoop {
     this.tickS = tickS;
     this.planner = this.newPlanner();
     this.outcomes = new OutcomeTracker(config.spec.name, config.spec.capacityPerReplicaPerS);
+    this.healer = new ReplicaHealer(ctx.healing);
     const policy = ctx.policy ?? 'predictive';
     this.baseline = policy === 'predictive' ? undefined : new BaselinePolicy(policy, config.spec, ctx.baselineTimeScale ?? 1);
   }
@@ -109,7 +117,7 @@ export class ModelLoop {
       for (const s of steps) {
         if (s.startS < fromS || s.startS >= endS) continue;
         if (!Number.isFinite(s.meanPerS)) missing++;
-        this.planner.observeStep(s);
+        this.observeStep(s);
         this.baseline?.backfill([s], stepS);
         used++;
       }
@@ -144,7 +152,7 @@ export class ModelLoop {
     const nowS = nowMs / 1000;
     const notes = this.notes.splice(0);
     const poll = await this.pollDemand(nowS, notes);
-    for (const s of poll.steps) this.planner.observeStep(s);
+    for (const s of poll.steps) this.observeStep(s);
 
     let state: ReplicaSetState;
     try {
@@ -158,9 +166,14 @@ export class ModelLoop {
     this.lead.observe(state, nowMs);
     const estimate = this.lead.estimate();
     const ready = state.replicas.filter((r) => r.phase === 'ready').length;
-    const coming = state.replicas.filter((r) => r.phase === 'provisioning' || r.phase === 'loading' || r.phase === 'warming').length;
-    // Asked for but not listed yet (a pod not created, an instance not launched) counts as warming.
-    const warming = Math.max(coming, state.desired - ready);
+    const spec = this.config.spec;
+    const health = this.healer.assess(state, estimate.leadTimeS ?? spec.leadTime.provisionS + spec.leadTime.loadS + spec.leadTime.warmupS, nowMs);
+    const failedIds = new Set(health.failed.map((f) => f.id));
+    const failed = failedIds.size;
+    const coming = state.replicas.filter((r) => !failedIds.has(r.id) && (r.phase === 'provisioning' || r.phase === 'loading' || r.phase === 'warming')).length;
+    // Asked for but not listed yet (a pod not created, an instance not launched) counts as warming; failed ones do not.
+    const warming = Math.max(coming, state.desired - ready - failed);
+    if (health.heldBack) notes.push(`ReplicaFailed: ${failed} failed, not replaced this tick: ${health.heldBack}`);
     const result = this.planner.tick(nowS, {
       demandPerS: poll.demandPerS,
       peakPerS: poll.peakPerS,
@@ -173,27 +186,40 @@ export class ModelLoop {
     const d: Decision = base
       ? { ...planned, from: state.desired, to: base.to, action: base.to > state.desired ? 'scale-up' : base.to < state.desired ? 'scale-down' : 'hold', reasons: [], message: base.message }
       : planned;
-    const reasons: readonly string[] = base ? [base.reason] : d.reasons;
+    const replace = health.replace;
+    const healing = replace.length > 0;
+    const plannedReasons = base ? [base.reason] : d.reasons;
+    const reasons: readonly string[] = healing || failed > 0 ? [...plannedReasons, ReasonCode.ReplicaFailed] : plannedReasons;
+    const message = healing ? `${d.message}; replacing ${replace.length} failed replica(s): ${replace.map((r) => `${r.id} (${r.reason})`).join(', ')}` : d.message;
     const id = `${this.name}@${nowMs}`;
     let acted: Acted = 'none';
     let jobId: string | undefined;
     let error: LoggedError | undefined;
-    if (d.to !== state.desired) {
+    if (d.to !== state.desired || healing) {
       if (mode.dryRun) acted = 'dry-run';
       else if (!mode.leader) acted = 'standby';
       else {
         const baseId = scaleJobId(this.name, state.desired, d.to, nowMs, this.ctx.jobBucketS);
         // This process saw the job with this id complete, yet the provider is not at its target: the size moved
         // again within the bucket (a flap, or someone else). A new job for the new situation, not a duplicate.
+        // A replacement is its own job: the replicas it ends are in its id.
         const reissue = this.completedJobs.get(baseId);
-        jobId = reissue === undefined ? baseId : `${baseId}.${reissue}`;
+        jobId = healing ? `replace:${this.name}:${replace.map((r) => r.id).join(',').slice(0, 200)}:${nowMs}` : reissue === undefined ? baseId : `${baseId}.${reissue}`;
         try {
           const r = await this.ctx.queue.enqueue({
             id: jobId,
             runAtMs: nowMs,
-            request: { model: this.name, replicas: d.to, idempotencyKey: jobId, reason: reasons[0] ?? ReasonCode.Steady, message: d.message },
+            request: {
+              model: this.name,
+              replicas: d.to,
+              idempotencyKey: jobId,
+              reason: healing && d.to === state.desired ? ReasonCode.ReplicaFailed : (reasons[0] ?? ReasonCode.Steady),
+              message,
+              ...(healing ? { replace } : {}),
+            },
           });
           acted = r.deduplicated ? 'deduplicated' : 'enqueued';
+          if (healing) this.healer.replaced(replace, nowMs);
         } catch (err) {
           acted = 'error';
           error = loggedError('enqueue', err);
@@ -207,6 +233,7 @@ export class ModelLoop {
     const record: DaemonDecisionRecord = {
       ...toDecisionRecord(d, (s) => new Date(s * 1000), this.config.spec),
       reasons,
+      message,
       kind: 'decision',
       id,
       acted,
@@ -214,6 +241,8 @@ export class ModelLoop {
       desired: state.desired,
       ready,
       warming,
+      ...(failed > 0 ? { failed } : {}),
+      ...(healing ? { replaced: replace } : {}),
       measuredLeadTimeS: estimate.leadTimeS ?? null,
       ...(estimate.stagesS ? { leadTimeStagesS: estimate.stagesS } : {}),
       leader: mode.leader,
@@ -230,6 +259,35 @@ export class ModelLoop {
     const outcome = this.outcomes.observe(nowMs, ready, poll.peakPerS);
     if (outcome) this.ctx.log(outcome);
     return { record, decision: d };
+  }
+
+  private observeStep(s: StepObservation): void {
+    this.planner.observeStep(s);
+    this.stepMemory.add(s);
+  }
+
+  /** What a restarted or new leader needs to keep forecasting: the steps fed so far and the lead times measured. */
+  checkpoint(): ModelCheckpoint {
+    return { steps: this.stepMemory.list(), leadTimeSamples: this.lead.snapshot() };
+  }
+
+  /**
+   * Takes a checkpoint after `backfill`: the lead-time samples, and the checkpointed steps newer than what the
+   * backfill fed and older than the live feed's start (steps with a history source are usually all backfilled).
+   * Returns what was taken.
+   */
+  restore(cp: { readonly steps?: unknown; readonly leadTimeSamples?: unknown }, nowMs: number): { steps: number; leadTimeSamples: number } {
+    const endS = Math.floor(nowMs / 1000 / this.config.stepS) * this.config.stepS;
+    const after = this.stepMemory.lastStartS ?? -Infinity;
+    let steps = 0;
+    for (const s of readCheckpointSteps(cp.steps)) {
+      if (s.startS <= after || s.startS >= endS) continue;
+      this.observeStep(s);
+      this.baseline?.backfill([s], this.config.stepS);
+      steps++;
+    }
+    const leadTimeSamples = Array.isArray(cp.leadTimeSamples) ? this.lead.restore(cp.leadTimeSamples) : 0;
+    return { steps, leadTimeSamples };
   }
 
   /** The queue finished one of this model's jobs (the daemon forwards `completed` events). */
