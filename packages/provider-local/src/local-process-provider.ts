@@ -1,11 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { ValidationError, type ReplicaProvider, type ReplicaSetState, type ScaleRequest } from '@warmpool/domain';
 import { LocalProviderError } from './errors/local-provider-error.js';
 import type { LocalReplicaInfo } from './local-replica-info.js';
 import { resolveLocalProviderOptions, type LocalProcessProviderOptions, type ResolvedTemplate } from './local-provider-options.js';
 import { PortAllocator } from './port-allocator.js';
 import { ReplicaProcess, type ReplicaProcessDeps } from './replica-process.js';
+import { ReplicaReaper } from './replica-reaper.js';
+import { isReplicaProcess, pidAlive, ReplicaStateFile, type ReplicaStateEntry } from './replica-state-file.js';
+
+/** What the provider found in its state file on start. */
+export interface ReclaimReport {
+  /** Replicas a dead owner left running, ended now (SIGTERM, SIGKILL after the drain timeout). */
+  readonly ended: readonly ReplicaStateEntry[];
+  /** Replicas of another live provider sharing the run folder: left alone. */
+  readonly othersLive: readonly ReplicaStateEntry[];
+}
 
 /** Keys remembered per model for idempotency (oldest forgotten first). */
 const MAX_REMEMBERED_KEYS = 10_000;
@@ -40,6 +51,10 @@ export class LocalProcessProvider implements ReplicaProvider {
   private readonly order = new WeakMap<ReplicaProcess, number>();
   private closed = false;
   private closing: Promise<void> | undefined;
+  private readonly stateFile: ReplicaStateFile | undefined;
+  private readonly reaper: ReplicaReaper | undefined;
+  /** What the start found in the state file. */
+  readonly reclaimed: ReclaimReport;
 
   private readonly killAll = (): void => {
     for (const p of this.pools.values()) for (const r of p.replicas) r.killNow();
@@ -52,8 +67,23 @@ export class LocalProcessProvider implements ReplicaProvider {
     } catch (e) {
       throw new LocalProviderError('E_RUN_DIR', `cannot create run directory ${options.runDir}: ${(e as Error).message}`, { cause: e });
     }
+    const log = options.log ?? (() => {});
+    const nowMs = options.nowMs ?? Date.now;
+    this.stateFile = options.stateFile === false ? undefined : new ReplicaStateFile(options.stateFile ?? join(options.runDir, 'replicas.json'));
+    this.reclaimed = this.reclaim(templates, log, nowMs);
+    this.reaper = options.reaper === false ? undefined : new ReplicaReaper(options.nodePath ?? process.execPath, Math.max(...[...templates.values()].map((t) => t.drainTimeoutMs)), (message) => log({ event: 'watchdog-error', message, atMs: nowMs() }));
+    const onSpawned = (replicaId: string, pid: number, port: number): void => {
+      this.reaper?.track(pid, replicaId);
+      this.stateFile?.add({ replicaId, model: replicaId.slice(0, replicaId.lastIndexOf(`-${this.tag}-`)), pid, port, startedAtMs: nowMs(), ownerPid: process.pid });
+    };
+    const onEnded = (replicaId: string, pid: number | undefined): void => {
+      if (pid !== undefined) this.reaper?.untrack(pid);
+      this.stateFile?.remove(replicaId);
+    };
     for (const template of templates.values()) {
       const deps: ReplicaProcessDeps = {
+        onSpawned,
+        onEnded,
         agentBinPath: options.agentBinPath,
         nodePath: options.nodePath ?? process.execPath,
         runDir: options.runDir,
@@ -67,6 +97,43 @@ export class LocalProcessProvider implements ReplicaProvider {
       this.pools.set(template.model, { template, deps, desired: 0, replicas: [], appliedKeys: new Set() });
     }
     if (options.killOnExit ?? true) process.on('exit', this.killAll);
+  }
+
+  /**
+   * Reads the state file left by an earlier provider on this run folder: replicas whose owner process is gone (the
+   * daemon was killed) and that still run are ended (SIGTERM now, SIGKILL after the drain timeout); a live owner's
+   * replicas (another daemon on the same folder) are left alone and kept in the file.
+   */
+  private reclaim(templates: ReadonlyMap<string, ResolvedTemplate>, log: (e: Record<string, unknown>) => void, nowMs: () => number): ReclaimReport {
+    const ended: ReplicaStateEntry[] = [];
+    const othersLive: ReplicaStateEntry[] = [];
+    if (!this.stateFile) return { ended, othersLive };
+    for (const e of this.stateFile.read()) {
+      if (e.ownerPid !== process.pid && pidAlive(e.ownerPid)) {
+        othersLive.push(e);
+        continue;
+      }
+      if (!isReplicaProcess(e.pid, e.replicaId)) continue;
+      ended.push(e);
+      log({ event: 'orphan-ended', replicaId: e.replicaId, model: e.model, pid: e.pid, port: e.port, ownerPid: e.ownerPid, atMs: nowMs(), reason: `left running by process ${e.ownerPid}, which is gone` });
+      try {
+        process.kill(e.pid, 'SIGTERM');
+      } catch {
+        continue;
+      }
+      const graceMs = templates.get(e.model)?.drainTimeoutMs ?? 10_000;
+      setTimeout(() => {
+        if (isReplicaProcess(e.pid, e.replicaId)) {
+          try {
+            process.kill(e.pid, 'SIGKILL');
+          } catch {
+            // gone meanwhile
+          }
+        }
+      }, graceMs).unref();
+    }
+    this.stateFile.keep(othersLive);
+    return { ended, othersLive };
   }
 
   private pool(model: string): Pool {
@@ -177,6 +244,7 @@ export class LocalProcessProvider implements ReplicaProvider {
       }
       const ended = [...this.pools.values()].flatMap((p) => p.replicas.map((r) => r.ended));
       await Promise.all([...ended, ...this.stopping]);
+      this.reaper?.close();
       process.off('exit', this.killAll);
     })();
     return this.closing;

@@ -42,6 +42,17 @@ export interface LocalProcessProviderOptions {
    * uncaught error, process.exit). Default true. Nothing can catch the owner's own SIGKILL.
    */
   readonly killOnExit?: boolean;
+  /**
+   * The state file of the processes this provider starts (pid, port, start time, replica id); default
+   * `<runDir>/replicas.json`; false: none. On start, replicas listed there whose owner is gone (a killed daemon) are
+   * ended, so the new daemon does not serve next to replicas it does not know.
+   */
+  readonly stateFile?: string | false;
+  /**
+   * A detached watchdog process that ends this provider's replicas when this process dies without close() (even by
+   * SIGKILL). Default true.
+   */
+  readonly reaper?: boolean;
   /** Epoch ms (injected in tests). */
   readonly nowMs?: () => number;
   /** One structured event per replica transition. */

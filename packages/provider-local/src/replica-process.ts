@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,6 +19,9 @@ export interface ReplicaProcessDeps {
   readonly nowMs: () => number;
   readonly log: (event: Record<string, unknown>) => void;
   readonly ports: PortAllocator | undefined;
+  /** The process was spawned / has ended (the provider's state file and watchdog). */
+  readonly onSpawned?: (replicaId: string, pid: number, port: number) => void;
+  readonly onEnded?: (replicaId: string, pid: number | undefined) => void;
 }
 
 const STDERR_TAIL_CHARS = 600;
@@ -159,7 +163,9 @@ export class ReplicaProcess {
     if (t.lbUrl) args.push('--lb', t.lbUrl);
     args.push(...t.agentArgs);
     const env: Record<string, string> = { ...(process.env as Record<string, string>), ...this.deps.env };
-    if (t.lbToken) env['WARMPOOL_LB_TOKEN'] = t.lbToken;
+    // The replica gets its own credential, never the shared secret (in the environment, never argv): HMAC-SHA256 of its
+    // id under the secret, as @warmpool/load-balancer's deriveReplicaToken (tested together in the local-world e2e).
+    if (t.lbToken) env['WARMPOOL_LB_TOKEN'] = createHmac('sha256', t.lbToken).update(`warmpool-replica:${this.id}`).digest('base64url');
     this.stdoutFile = createWriteStream(this.stdoutLog, { flags: 'a' });
     this.stderrFile = createWriteStream(this.stderrLog, { flags: 'a' });
     this.stdoutFile.on('error', (e) => this.emit({ event: 'log-write-failed', file: this.stdoutLog, error: e.message }));
@@ -169,6 +175,7 @@ export class ReplicaProcess {
     this.processStartedAtMs = this.deps.nowMs();
     this.setPhase('loading');
     this.emit({ event: 'replica-spawned', pid: child.pid, port: this.port });
+    if (child.pid !== undefined) this.deps.onSpawned?.(this.id, child.pid, this.port ?? 0);
     child.on('error', (e) => this.fail(`spawn ${this.deps.nodePath}: ${e.message}`));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       this.stdoutFile?.write(`${line}\n`);
@@ -291,6 +298,7 @@ export class ReplicaProcess {
     this.stdoutFile?.end();
     this.stderrFile?.end();
     this.emit({ event: 'replica-ended', phase: this.phaseNow, exitCode: this.exitCode, signal: this.signal, reason: this.reason });
+    this.deps.onEnded?.(this.id, this.child?.pid);
     this.resolveEnded();
   }
 

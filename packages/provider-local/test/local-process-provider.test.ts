@@ -194,3 +194,71 @@ process.exit(0);
     expect(survived).toBe(false);
   });
 });
+
+describe('LocalProcessProvider: no orphans when its daemon is SIGKILLed (issue 16, finding 5)', () => {
+  /** Starts an owner process with one ready replica; resolves with both pids. Bounded by timeouts. */
+  async function ownerWithReplica(runDir: string, extra: string): Promise<{ owner: import('node:child_process').ChildProcess; ownerPid: number; pid: number }> {
+    const { spawn } = await import('node:child_process');
+    const script = join(world.dir, `owner-${++run}.mjs`);
+    const dist = join(import.meta.dirname, '..', 'dist', 'index.js');
+    writeFileSync(
+      script,
+      `import { LocalProcessProvider } from ${JSON.stringify(dist)};
+const p = new LocalProcessProvider({ agentBinPath: ${JSON.stringify(agentBinPath())}, runDir: ${JSON.stringify(runDir)},
+  models: [{ model: 'tiny-transformer', agentArgs: ${JSON.stringify(world.agentArgs)}, drainTimeoutMs: 2000 }]${extra} });
+await p.scale({ model: 'tiny-transformer', replicas: 1, idempotencyKey: 'k', reason: 'r', message: 'm' });
+const s = await p.waitUntilReady('tiny-transformer', 20000);
+console.log(JSON.stringify({ pid: s.replicas[0].pid }));
+setInterval(() => {}, 1000);
+`,
+    );
+    const owner = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('owner did not report a ready replica within 30 s')), 30_000);
+      let out = '';
+      owner.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /\{"pid":(\d+)\}/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+      owner.on('exit', (code) => reject(new Error(`owner exited with ${code}`)));
+    });
+    return { owner, ownerPid: owner.pid!, pid };
+  }
+
+  async function gone(pid: number, withinMs: number): Promise<boolean> {
+    const deadline = Date.now() + withinMs;
+    while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const survived = alive(pid);
+    if (survived) process.kill(pid, 'SIGKILL');
+    return !survived;
+  }
+
+  it('the replicas of a SIGKILLed owner end with it (the watchdog ends them)', async () => {
+    const runDir = join(world.dir, 'killed-owner');
+    const { owner, pid } = await ownerWithReplica(runDir, '');
+    owner.kill('SIGKILL');
+    expect(await gone(pid, 15_000)).toBe(true);
+  }, 60_000);
+
+  it('a provider starting on the run folder ends the replicas a killed owner left running (state file), and leaves a live owner\'s alone', async () => {
+    const runDir = join(world.dir, 'orphans');
+    const { owner, ownerPid, pid } = await ownerWithReplica(runDir, ', reaper: false');
+    const entries = JSON.parse(readFileSync(join(runDir, 'replicas.json'), 'utf8')) as { replicas: { pid: number; replicaId: string; ownerPid: number; port: number; startedAtMs: number }[] };
+    expect(entries.replicas).toEqual([expect.objectContaining({ pid, ownerPid, replicaId: expect.stringMatching(/^tiny-transformer-/) })]);
+    // while its owner lives, another provider on the same folder leaves it alone
+    const beside = new LocalProcessProvider({ agentBinPath: agentBinPath(), runDir, models: [{ model: MODEL, agentArgs: world.agentArgs }], reaper: false });
+    expect(beside.reclaimed.ended).toEqual([]);
+    expect(beside.reclaimed.othersLive.map((e) => e.pid)).toEqual([pid]);
+    await beside.close();
+    owner.kill('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(alive(pid)).toBe(true); // no watchdog: orphaned, still serving
+    provider = new LocalProcessProvider({ agentBinPath: agentBinPath(), runDir, models: [{ model: MODEL, agentArgs: world.agentArgs, drainTimeoutMs: 2000 }] });
+    expect(provider.reclaimed.ended.map((e) => e.pid)).toEqual([pid]);
+    expect(await gone(pid, 15_000)).toBe(true);
+  }, 60_000);
+});
