@@ -1,6 +1,8 @@
 import type { Decision, Forecaster, HistorySource, ReplicaProvider, ScaleJob, ScaleQueue } from '@warmpool/domain';
 import { planFleet, type PlannerOptions } from '@warmpool/planner';
-import type { ObservableScaleQueue, ScaleJobEvent, TimerClock, TimerHandle } from '@warmpool/queue';
+import { JobDeferredError, type ObservableScaleQueue, type ScaleJobEvent, type TimerClock, type TimerHandle } from '@warmpool/queue';
+import type { CheckpointStore, DaemonCheckpoint } from './checkpoint-store.js';
+import type { ModelCheckpoint } from './model-checkpoint.js';
 import type { ModelConfig, WarmpoolConfig } from '../config/warmpool-config.js';
 import { loggedError, type DaemonLogRecord } from './daemon-record.js';
 import type { DecisionLog } from './decision-log.js';
@@ -26,10 +28,57 @@ export interface DaemonDeps {
   readonly policy?: ScalingPolicyName;
   /** Baselines only: their periods and windows divided by this (see BaselinePolicy). Default 1. */
   readonly baselineTimeScale?: number;
-  /** The daemon's HTTP server (dashboard, /healthz, /metrics): listens on start, closed on stop. */
-  readonly http?: { readonly url: string | undefined; listen(): Promise<string>; close(): Promise<void> };
+  /** The daemon's HTTP server (dashboard, /livez, /readyz, /metrics): listens on start, closed on stop. */
+  readonly http?: { readonly url: string | undefined; listen(): Promise<string>; close(): Promise<void>; setReadiness?(check: () => Promise<Readiness>): void };
+  /** Where forecaster state and measured lead times are checkpointed (Redis or a file); absent: nothing kept. */
+  readonly checkpoint?: CheckpointStore;
+  /** How often the leader writes a checkpoint. Default max(10 s, one tick). */
+  readonly checkpointEveryMs?: number;
   /** Closed on stop, after the queue and the provider (Redis connections, watchers). */
   readonly closers?: readonly (() => Promise<void>)[];
+}
+
+/** `/readyz`: a leader is ready when it reaches its provider, queue and history source; a follower when it reaches the lock. */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly role: 'leader' | 'follower' | 'dry-run' | 'stopped';
+  readonly checks: Readonly<Record<string, { readonly ok: boolean; readonly error?: string }>>;
+}
+
+/** Longest wait of one readiness check. */
+const READINESS_TIMEOUT_MS = 2000;
+
+interface PausableQueue {
+  process(handler: (job: ScaleJob) => Promise<void>, options: { readonly paused?: boolean }): void;
+  pause(): Promise<void>;
+  resume(): void;
+}
+
+function isPausable(q: ScaleQueue): q is ScaleQueue & PausableQueue {
+  const p = q as Partial<PausableQueue>;
+  return typeof p.pause === 'function' && typeof p.resume === 'function';
+}
+
+function pingOf(q: ScaleQueue): (() => Promise<void>) | undefined {
+  const p = (q as { ping?: () => Promise<void> }).ping;
+  return typeof p === 'function' ? () => p.call(q) : undefined;
+}
+
+async function within<T>(what: string, work: () => Promise<T>, timeoutMs: number): Promise<{ ok: boolean; error?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      work(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface DaemonOptions {
@@ -57,6 +106,11 @@ export class Daemon {
   private unsubscribe: (() => void) | undefined;
   private wasLeader: boolean | undefined;
   private campaigning = false;
+  /** Whether the queue worker takes jobs (only while this daemon leads). */
+  private consuming = false;
+  private checkpointSaving: Promise<void> | undefined;
+  private lastCheckpointMs = 0;
+  private readinessPending: Promise<Readiness> | undefined;
   /** Jobs runJob skipped as stale: their `completed` event is not a scale. */
   private readonly skippedJobs = new Set<string>();
   private readonly dryRunFlag: boolean;
@@ -78,6 +132,7 @@ export class Daemon {
     this.config = config;
     this.dryRunFlag = options.dryRun ?? false;
     for (const m of config.models) this.loops.set(m.spec.name, this.makeLoop(m));
+    deps.http?.setReadiness?.(() => this.readiness());
   }
 
   get dryRun(): boolean {
@@ -138,8 +193,11 @@ export class Daemon {
     });
     await this.listenHttp();
     await Promise.all([...this.loops.values()].map((l) => l.backfill(nowMs, this.config.history.backfillS)));
+    await this.restoreCheckpoint(nowMs);
     if (isObservable(this.deps.queue)) this.unsubscribe = this.deps.queue.subscribe((e) => this.onJobEvent(e));
-    this.deps.queue.process((job) => this.runJob(job));
+    // The worker starts paused: it takes scale jobs only while this daemon leads (see setConsuming).
+    if (isPausable(this.deps.queue)) this.deps.queue.process((job) => this.runJob(job), { paused: true });
+    else this.deps.queue.process((job) => this.runJob(job));
     this.campaign();
     this.schedule(0);
   }
@@ -176,6 +234,12 @@ export class Daemon {
    * has moved on and the current tick decides afresh.
    */
   private async runJob(job: ScaleJob): Promise<void> {
+    const retryMs = Math.max(500, this.config.tickS * 1000);
+    if (!(this.campaigning && this.deps.leadership.isLeader())) {
+      // A follower's (or dry run's) worker never applies a job: back to the queue for the leader's worker.
+      this.write({ kind: 'job', time: this.iso(), model: job.request.model, jobId: job.id, event: 'deferred', replicas: job.request.replicas, attempt: null, message: `${this.deps.leadership.identity} does not lead: left to the leader (due again in ${retryMs} ms)` });
+      throw new JobDeferredError(`${this.deps.leadership.identity} does not lead`, retryMs);
+    }
     const lateMs = this.now() - job.runAtMs;
     const staleMs = Math.max(120_000, this.config.tickS * 10_000);
     if (lateMs > staleMs) {
@@ -192,7 +256,99 @@ export class Daemon {
       });
       return;
     }
+    try {
+      // The fencing check where the provider acts: this daemon's term must still be the current one.
+      await this.deps.leadership.fence?.();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'E_FENCED_OFF') throw err;
+      this.write({ kind: 'job', time: this.iso(), model: job.request.model, jobId: job.id, event: 'deferred', replicas: job.request.replicas, attempt: null, message: `fenced off, not applied: ${(err as Error).message}` });
+      throw new JobDeferredError((err as Error).message, retryMs, { cause: err });
+    }
     await this.deps.provider.scale(job.request);
+  }
+
+  /** The queue worker takes jobs only while this daemon leads. */
+  private setConsuming(leader: boolean): void {
+    const q = this.deps.queue;
+    if (!isPausable(q) || leader === this.consuming || !this.running) return;
+    this.consuming = leader;
+    if (leader) q.resume();
+    else void q.pause().catch((err: unknown) => this.write({ kind: 'error', time: this.iso(), event: 'queue-error', message: 'could not pause the queue worker', error: loggedError('queue', err) }));
+  }
+
+  /** `/readyz`: the leader checks provider, queue and history source; a follower the leader lock. Coalesced. */
+  readiness(): Promise<Readiness> {
+    this.readinessPending ??= this.checkReadiness().finally(() => (this.readinessPending = undefined));
+    return this.readinessPending;
+  }
+
+  private async checkReadiness(): Promise<Readiness> {
+    if (!this.running) return { ready: false, role: 'stopped', checks: {} };
+    const t = READINESS_TIMEOUT_MS;
+    if (!this.campaigning) return { ready: true, role: 'dry-run', checks: {} };
+    const leadership = this.deps.leadership;
+    if (!leadership.isLeader()) {
+      const lock = leadership.ping ? await within('leader election', () => leadership.ping!(), t) : { ok: true };
+      return { ready: lock.ok, role: 'follower', checks: { leaderElection: lock } };
+    }
+    const first = [...this.loops.values()][0];
+    const ping = pingOf(this.deps.queue);
+    const history = this.deps.history;
+    const [provider, queue, hist] = await Promise.all([
+      first ? within('provider', () => this.deps.provider.getState(first.name), t) : Promise.resolve({ ok: true }),
+      ping ? within('queue', ping, t) : Promise.resolve({ ok: true }),
+      history && first
+        ? within('history', () => {
+            const stepS = first.config.stepS;
+            const endS = Math.floor(this.now() / 1000 / stepS) * stepS;
+            return history.read(first.name, endS - stepS, endS, stepS);
+          }, t)
+        : Promise.resolve({ ok: true }),
+    ]);
+    const checks = { provider, queue, ...(history ? { history: hist } : {}) };
+    return { ready: Object.values(checks).every((c) => c.ok), role: 'leader', checks };
+  }
+
+  private async restoreCheckpoint(nowMs: number): Promise<void> {
+    const store = this.deps.checkpoint;
+    if (!store) return;
+    let cp: DaemonCheckpoint | undefined;
+    try {
+      cp = await store.load();
+    } catch (err) {
+      this.write({ kind: 'error', time: this.iso(), event: 'checkpoint-failed', message: `could not read the checkpoint (${store.name}); starting from the history alone`, error: loggedError('checkpoint', err) });
+      return;
+    }
+    if (!cp) return;
+    let steps = 0;
+    let samples = 0;
+    let models = 0;
+    for (const [name, loop] of this.loops) {
+      const m = cp.models[name];
+      if (!m || typeof m !== 'object') continue;
+      const r = loop.restore(m, nowMs);
+      steps += r.steps;
+      samples += r.leadTimeSamples;
+      models++;
+    }
+    this.write({ kind: 'daemon', time: this.iso(), event: 'restored', message: `checkpoint of ${new Date(cp.savedAtMs).toISOString()} by ${cp.identity} from ${store.name}: ${models} model(s), ${steps} step(s), ${samples} lead-time sample(s)`, detail: { models, steps, leadTimeSamples: samples, savedAtMs: cp.savedAtMs } });
+  }
+
+  /** The leader writes a checkpoint every `checkpointEveryMs` (one at a time; a slow store never holds a tick up). */
+  private maybeCheckpoint(force = false): Promise<void> {
+    const store = this.deps.checkpoint;
+    if (!store || this.checkpointSaving || !this.wasLeader || this.dryRun) return this.checkpointSaving ?? Promise.resolve();
+    const everyMs = this.deps.checkpointEveryMs ?? Math.max(10_000, this.config.tickS * 1000);
+    if (!force && this.now() - this.lastCheckpointMs < everyMs) return Promise.resolve();
+    this.lastCheckpointMs = this.now();
+    const models: Record<string, ModelCheckpoint> = {};
+    for (const [name, loop] of this.loops) models[name] = loop.checkpoint();
+    const cp: DaemonCheckpoint = { v: 1, savedAtMs: this.now(), identity: this.deps.leadership.identity, fencingToken: this.deps.leadership.fencingToken ?? null, models };
+    this.checkpointSaving = store
+      .save(cp)
+      .catch((err: unknown) => this.write({ kind: 'error', time: this.iso(), event: 'checkpoint-failed', message: `could not write the checkpoint (${store.name}); the next one tries again`, error: loggedError('checkpoint', err) }))
+      .finally(() => (this.checkpointSaving = undefined));
+    return this.checkpointSaving;
   }
 
   private onJobEvent(e: ScaleJobEvent): void {
@@ -220,6 +376,7 @@ export class Daemon {
       const started = this.now();
       this.inFlight = this.tickOnce().then(() => undefined).finally(() => {
         this.inFlight = undefined;
+        void this.maybeCheckpoint();
         this.firstTickDone();
         const tickMs = this.config.tickS * 1000;
         this.schedule(Math.max(0, started + tickMs - this.now()));
@@ -240,6 +397,7 @@ export class Daemon {
       this.write({ kind: 'leader', time: this.iso(), event: leader ? 'leading' : 'standby', message: leader ? `${this.deps.leadership.identity} acts on decisions` : `${this.deps.leadership.identity} decides and logs only (${why})` });
       this.wasLeader = leader;
     }
+    this.setConsuming(leader);
     const nowMs = this.now();
     const mode = { dryRun: this.dryRun, leader };
     const settled = await Promise.allSettled([...this.loops.values()].map((l) => l.tick(nowMs, mode)));
@@ -351,6 +509,7 @@ export class Daemon {
     if (this.timer !== undefined) this.deps.clock.clearTimer(this.timer);
     this.timer = undefined;
     await this.idle();
+    await this.maybeCheckpoint(true);
     this.write({ kind: 'daemon', time: this.iso(), event: 'stopping', message: `${reason}: closing the queue, the provider and leadership after ${this.ticks} tick(s)` });
     const steps: [string, () => Promise<void>][] = [
       ['queue', () => this.deps.queue.close()],
@@ -358,6 +517,7 @@ export class Daemon {
       ['provider', () => this.deps.provider.close()],
       ['history', async () => this.deps.history?.close()],
       ['http', async () => this.deps.http?.close()],
+      ...(this.deps.checkpoint ? [['checkpoint', () => this.deps.checkpoint!.close()] as [string, () => Promise<void>]] : []),
       ...(this.deps.closers ?? []).map((c, i): [string, () => Promise<void>] => [`closer ${i}`, c]),
     ];
     for (const [what, close] of steps) {

@@ -1,4 +1,5 @@
 import type { KubernetesLeaseElector } from '@warmpool/provider-kubernetes';
+import { WarmpoolError } from '@warmpool/domain';
 import type { Leadership } from './leadership.js';
 
 /**
@@ -13,8 +14,21 @@ export class KubernetesLeaseLeadership implements Leadership {
     readonly identity: string,
   ) {}
 
+  readonly fencingToken = undefined;
+
   isLeader(): boolean {
     return this.elector.isLeader;
+  }
+
+  /** The elector's view (renewed within the renew deadline, resourceVersion-checked writes): leads or throws. */
+  async fence(): Promise<void> {
+    if (!this.elector.isLeader) throw Object.assign(new WarmpoolError('E_FENCED_OFF', `${this.identity} no longer holds the Lease; it may not act`), { retryable: false });
+  }
+
+  /** The last election step reached the API server (its error otherwise). */
+  async ping(): Promise<void> {
+    const err = this.elector.lastError;
+    if (err !== undefined) throw err instanceof Error ? err : new WarmpoolError('E_LEASE_UNREACHABLE', String(err));
   }
 
   start(): void {

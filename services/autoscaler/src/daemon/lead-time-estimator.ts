@@ -85,6 +85,28 @@ export class LeadTimeEstimator {
     return added;
   }
 
+  /** The samples the estimate is made of, oldest first (for a checkpoint). */
+  snapshot(): LeadTimeSample[] {
+    return this.samples.map((s) => ({ totalS: s.totalS, stagesS: { ...s.stagesS } }));
+  }
+
+  /**
+   * Puts checkpointed samples back (a restarted or new leader keeps the measured lead time instead of falling back
+   * to the configured one); malformed entries are skipped, the window bound holds. Returns how many were taken.
+   */
+  restore(samples: readonly unknown[]): number {
+    let n = 0;
+    for (const raw of samples.slice(-this.window)) {
+      const s = raw as Partial<LeadTimeSample> | null;
+      const st = s?.stagesS as Partial<Record<Stage, unknown>> | undefined;
+      if (!s || typeof s.totalS !== 'number' || !Number.isFinite(s.totalS) || s.totalS < 0 || !st || !STAGES.every((k) => typeof st[k] === 'number' && Number.isFinite(st[k]))) continue;
+      this.samples.push({ totalS: s.totalS, stagesS: { provisioning: st.provisioning as number, loading: st.loading as number, warming: st.warming as number } });
+      if (this.samples.length > this.window) this.samples.shift();
+      n++;
+    }
+    return n;
+  }
+
   estimate(): LeadTimeEstimate {
     const n = this.samples.length;
     if (n < this.minSamples) return { leadTimeS: undefined, stagesS: undefined, samples: n };

@@ -26,6 +26,19 @@ export class RedisLockLeadership implements Leadership {
     return this.lock.isLeader();
   }
 
+  get fencingToken(): number | undefined {
+    return this.lock.fencingToken || undefined;
+  }
+
+  /** Redis still holds the lock for this daemon under the token it was elected with (FencedOffError otherwise). */
+  fence(): Promise<void> {
+    return this.lock.verify();
+  }
+
+  ping(): Promise<void> {
+    return this.lock.ping();
+  }
+
   start(): void {
     this.lock.start();
   }

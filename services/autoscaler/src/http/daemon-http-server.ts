@@ -3,6 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { InMemoryDashboardFeed, mountDashboard, type DashboardMount } from '@warmpool/dashboard';
 import { DashboardSink } from './dashboard-sink.js';
 
+/** What `/readyz` reports (the Daemon's readiness). */
+export interface ReadinessReport {
+  readonly ready: boolean;
+  readonly role: string;
+  readonly checks: Readonly<Record<string, { readonly ok: boolean; readonly error?: string }>>;
+}
+
 export interface DaemonHttpOptions {
   readonly host: string;
   /** 0: the OS picks a free port. */
@@ -27,12 +34,18 @@ export class DaemonHttpServer {
   private mount: DashboardMount | undefined;
   private address: string | undefined;
   private readonly startedAtMs = Date.now();
+  private readiness: (() => Promise<ReadinessReport>) | undefined;
 
   constructor(private readonly opts: DaemonHttpOptions) {
     this.feed = new InMemoryDashboardFeed({ maxPoints: opts.maxPoints ?? 720, maxDecisions: 100 });
     this.sink = new DashboardSink(this.feed, opts.onError);
     this.server = createServer((req, res) => this.handle(req, res));
     this.mount = mountDashboard(this.server, this.feed, { basePath: '/ui', ...(opts.onError ? { onError: opts.onError } : {}) });
+  }
+
+  /** What `/readyz` asks (the Daemon sets it); without it `/readyz` answers like `/livez`. */
+  setReadiness(check: () => Promise<ReadinessReport>): void {
+    this.readiness = check;
   }
 
   /** `http://host:port` once listening. */
@@ -46,8 +59,13 @@ export class DaemonHttpServer {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
       return;
     }
-    if (path === '/healthz') {
+    if (path === '/healthz' || path === '/livez') {
+      // Liveness: the process answers; never waits on anything else.
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', uptimeS: Math.round((Date.now() - this.startedAtMs) / 1000) }));
+      return;
+    }
+    if (path === '/readyz') {
+      this.answerReadiness(res);
       return;
     }
     if (path === '/metrics') {
@@ -58,7 +76,25 @@ export class DaemonHttpServer {
       res.writeHead(302, { location: '/ui/' }).end();
       return;
     }
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found (try /ui, /healthz, /metrics)\n');
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found (try /ui, /livez, /readyz, /metrics)\n');
+  }
+
+  private answerReadiness(res: ServerResponse): void {
+    const check = this.readiness;
+    if (!check) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ready: true, role: 'unknown', checks: {} }));
+      return;
+    }
+    check().then(
+      (r) => {
+        if (res.writableEnded) return;
+        res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: r.ready ? 'ok' : 'not-ready', ...r }));
+      },
+      (err: unknown) => {
+        if (res.writableEnded) return;
+        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'not-ready', ready: false, error: err instanceof Error ? err.message : String(err) }));
+      },
+    );
   }
 
   /** Prometheus text of the decision counters. */

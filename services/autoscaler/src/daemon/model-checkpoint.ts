@@ -1,0 +1,52 @@
+import type { StepObservation } from '@warmpool/domain';
+import type { LeadTimeSample } from './lead-time-estimator.js';
+
+/** What a model loop keeps across a restart or a takeover: the demand steps its forecaster saw and the lead times measured. */
+export interface ModelCheckpoint {
+  /** Completed demand steps, oldest first (bounded: the newest `MAX_CHECKPOINT_STEPS`). */
+  readonly steps: readonly StepObservation[];
+  readonly leadTimeSamples: readonly LeadTimeSample[];
+}
+
+/** Steps kept per model: with 1,000 models a checkpoint stays in the tens of MB at most. */
+export const MAX_CHECKPOINT_STEPS = 2048;
+
+/**
+ * The newest completed steps a model's forecaster was fed (backfill and live), bounded. The forecasters are
+ * deterministic given their input, so feeding these again in order rebuilds the same forecaster state.
+ */
+export class StepMemory {
+  private readonly steps: StepObservation[] = [];
+
+  constructor(private readonly max = MAX_CHECKPOINT_STEPS) {}
+
+  add(s: StepObservation): void {
+    const last = this.steps.at(-1);
+    if (last && s.startS <= last.startS) return;
+    this.steps.push({ startS: s.startS, meanPerS: s.meanPerS, peakPerS: s.peakPerS });
+    if (this.steps.length > this.max) this.steps.splice(0, this.steps.length - this.max);
+  }
+
+  get lastStartS(): number | undefined {
+    return this.steps.at(-1)?.startS;
+  }
+
+  list(): StepObservation[] {
+    return this.steps.slice();
+  }
+}
+
+/** Reads checkpointed steps from untyped JSON: finite startS, numeric meanPerS (null for a gap), ascending. */
+export function readCheckpointSteps(raw: unknown): StepObservation[] {
+  if (!Array.isArray(raw)) return [];
+  const out: StepObservation[] = [];
+  for (const x of raw.slice(-MAX_CHECKPOINT_STEPS)) {
+    const s = x as { startS?: unknown; meanPerS?: unknown; peakPerS?: unknown } | null;
+    if (!s || typeof s.startS !== 'number' || !Number.isFinite(s.startS)) continue;
+    if (out.length > 0 && s.startS <= out.at(-1)!.startS) continue;
+    const mean = typeof s.meanPerS === 'number' && Number.isFinite(s.meanPerS) && s.meanPerS >= 0 ? s.meanPerS : Number.NaN;
+    const peak = typeof s.peakPerS === 'number' && Number.isFinite(s.peakPerS) && s.peakPerS >= 0 ? s.peakPerS : mean;
+    out.push({ startS: s.startS, meanPerS: mean, peakPerS: peak });
+  }
+  return out;
+}
