@@ -3,6 +3,7 @@ export { FieldReader } from './validate/field-reader.js';
 export {
   type LeadTimeSpec,
   type ModelSpec,
+  type ModelMode,
   MODEL_NAME_PATTERN,
   MODEL_SPEC_DEFAULTS,
   MODEL_SPEC_KEYS,

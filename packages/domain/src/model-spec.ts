@@ -54,7 +54,15 @@ export interface ModelSpec {
    * never releases capacity the forecast needs again within the lead time.
    */
   readonly scaleDownStabilizationS: number;
+  /**
+   * `act` (the default when absent): warmpool scales the model's replicas itself (the Kubernetes provider refuses
+   * where an HPA or a KEDA ScaledObject targets the workload). `advise`: warmpool decides and logs only, and serves its
+   * forecast-ahead replica count to whoever scales (KEDA's external scaler).
+   */
+  readonly mode?: ModelMode;
 }
+
+export type ModelMode = 'act' | 'advise';
 
 export const MODEL_NAME_PATTERN = /^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/;
 
@@ -90,6 +98,7 @@ export const MODEL_SPEC_KEYS = [
   'upperQuantileMax',
   'releaseQuantile',
   'scaleDownStabilizationS',
+  'mode',
 ] as const;
 
 /** A spec's release quantile when it sets none: the higher of its `upperQuantile` and the default 0.97. */
@@ -152,6 +161,7 @@ export function readModelSpec(reader: FieldReader): ModelSpec {
     upperQuantileMax,
     releaseQuantile,
     scaleDownStabilizationS: reader.number('scaleDownStabilizationS', { default: d.scaleDownStabilizationS, min: 0, max: 86400 }),
+    ...(reader.has('mode') ? { mode: reader.oneOf<ModelMode>('mode', ['act', 'advise'], 'act') } : {}),
   };
 }
 

@@ -69,3 +69,13 @@ describe('parseModelSpec', () => {
     expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, releaseQuantile: 'high' })).toThrow(/releaseQuantile/);
   });
 });
+
+describe('mode', () => {
+  it('is absent unless set (act is the default), and takes act or advise only', () => {
+    const base = { name: 'llama', capacityPerReplicaPerS: 10 };
+    expect(parseModelSpec(base).mode).toBeUndefined();
+    expect(parseModelSpec({ ...base, mode: 'advise' }).mode).toBe('advise');
+    expect(parseModelSpec({ ...base, mode: 'act' }).mode).toBe('act');
+    expect(() => parseModelSpec({ ...base, mode: 'watch' })).toThrow(/mode.*one of act, advise/);
+  });
+});
