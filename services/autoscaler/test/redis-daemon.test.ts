@@ -71,6 +71,65 @@ describeWithRedis('the daemon with Redis (real Redis, fresh keys per test)', () 
     await a.queue.close();
   });
 
+  it('the follower does not run the leader\'s jobs (issue 16, finding 3): its worker leaves them to the leader, and the job runs once, on the daemon that leads', async () => {
+    const prefix = freshPrefix('follower');
+    cleanups.push(() => deletePrefix(prefix));
+    const key = `${prefix}:leader`;
+    // the leader: another daemon holding the lock (it enqueued the job below)
+    const leaderLock = new RedisLeaderLock({ redisUrl: REDIS_URL, key, holderId: 'daemon-a', ttlMs: 60_000 });
+    cleanups.push(() => leaderLock.close());
+    expect(await leaderLock.tryAcquire()).toBe(true);
+    const clock = new ManualClock(T0);
+    const followerProvider = new StagedProvider({ a: 1, b: 1 }, () => clock.now());
+    const queueOpts = { redisUrl: REDIS_URL, prefix, queueName: 'scale', attempts: 2, backoffBaseMs: 50 };
+    const queue = new BullMqScaleQueue(queueOpts);
+    const lb = lockLeadership(key, 'daemon-b', 60_000);
+    const b = harness({ clock, provider: followerProvider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(clock, () => 5), leadership: lb, queue });
+    await b.daemon.start();
+    await b.step(0);
+    expect(lb.isLeader()).toBe(false);
+    // the leader's job lands in the shared queue
+    const producer = new BullMqScaleQueue(queueOpts);
+    cleanups.push(() => producer.close());
+    await producer.enqueue({ id: 'scale:a:1->3:leader', runAtMs: clock.now(), request: { model: 'a', replicas: 3, idempotencyKey: 'scale:a:1->3:leader', reason: 'ForecastScaleAhead', message: 'up' } });
+    await sleep(1500);
+    expect(followerProvider.scaleCalls).toEqual([]); // before: the follower's worker started replicas of its own 83 ms later
+    // the leader goes away; the follower takes over and runs the job that waited for a leader: not lost, not doubled
+    await leaderLock.release();
+    await until('b leads', () => lb.isLeader(), 5000);
+    await b.step(1000);
+    await until('the job ran on the new leader', () => followerProvider.applied.some((r) => r.idempotencyKey === 'scale:a:1->3:leader'), 8000);
+    await sleep(300);
+    expect(followerProvider.applied.filter((r) => r.idempotencyKey === 'scale:a:1->3:leader')).toHaveLength(1);
+    await b.daemon.stop();
+  });
+
+  it('a leader whose term ended (Redis lost the lock) is fenced off where the provider acts: the job is deferred, never applied by it', async () => {
+    const prefix = freshPrefix('fence');
+    cleanups.push(() => deletePrefix(prefix));
+    const key = `${prefix}:leader`;
+    const clock = new ManualClock(T0);
+    const provider = new StagedProvider({ a: 1, b: 1 }, () => clock.now());
+    const queue = new BullMqScaleQueue({ redisUrl: REDIS_URL, prefix, queueName: 'scale', attempts: 2, backoffBaseMs: 50 });
+    // renews rarely: the fencing check, not a failed renewal, is what finds the term over
+    const la = new RedisLockLeadership(new RedisLeaderLock({ redisUrl: REDIS_URL, key, holderId: 'daemon-a', ttlMs: 60_000, renewEveryMs: 30_000, clock: systemClock }));
+    const a = harness({ clock, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(clock, () => 5), leadership: la, queue });
+    await a.daemon.start();
+    await until('a leads', () => la.isLeader());
+    await a.step(0);
+    // Redis loses its data; a's local view of its lease has not run out yet
+    const { Redis } = await import('ioredis');
+    const admin = new Redis(REDIS_URL);
+    await admin.del(key, `${key}:fencing-token`);
+    admin.disconnect();
+    const producer = new BullMqScaleQueue({ redisUrl: REDIS_URL, prefix, queueName: 'scale' });
+    cleanups.push(() => producer.close());
+    await producer.enqueue({ id: 'scale:a:1->4:stale', runAtMs: clock.now(), request: { model: 'a', replicas: 4, idempotencyKey: 'scale:a:1->4:stale', reason: 'ForecastScaleAhead', message: 'up' } });
+    await until('the job deferred as fenced off', () => a.sink.of('job').some((j) => j.event === 'deferred' && /fenced off/.test(j.message)), 8000);
+    expect(provider.scaleCalls.filter((r) => r.idempotencyKey === 'scale:a:1->4:stale')).toEqual([]);
+    await a.daemon.stop();
+  });
+
   it('BullMQ jobs: a daemon killed in the middle of a scale-up; the restarted one gets the same job id (deduplicated), the stalled job is recovered and scaled once', async () => {
     const prefix = freshPrefix('bull');
     cleanups.push(() => deletePrefix(prefix));
