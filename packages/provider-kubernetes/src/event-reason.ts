@@ -13,6 +13,8 @@ export const EventReason = {
   KeepWarm: 'KeepWarm',
   /** Demand data missing: holding the current size. */
   MissingObservation: ReasonCode.MissingObservation,
+  /** A pod failed (warm-up failed, died, or unready past its lead time + margin) and warmpool deleted it to have it replaced. */
+  ReplicaFailed: ReasonCode.ReplicaFailed,
   /** A scale action failed after its retries. */
   ScaleFailed: 'ScaleFailed',
   LeaderElected: 'LeaderElected',

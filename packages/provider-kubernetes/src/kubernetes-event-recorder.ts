@@ -31,7 +31,7 @@ interface Aggregate {
 }
 
 /** The object an Event is about. */
-export type EventSubject = Pick<KubernetesTarget, 'namespace' | 'kind' | 'name'> & { readonly uid?: string };
+export type EventSubject = Pick<KubernetesTarget, 'namespace' | 'name'> & { readonly kind: KubernetesTarget['kind'] | 'Pod'; readonly uid?: string };
 
 /**
  * Emits core/v1 Events on a model's workload, with grep-able reason constants (EventReason),
@@ -103,7 +103,7 @@ export class KubernetesEventRecorder {
     const body: CoreV1Event = {
       metadata: { generateName: `${subject.name}.`, namespace: subject.namespace },
       involvedObject: {
-        apiVersion: 'apps/v1',
+        apiVersion: subject.kind === 'Pod' ? 'v1' : 'apps/v1',
         kind: subject.kind,
         name: subject.name,
         namespace: subject.namespace,

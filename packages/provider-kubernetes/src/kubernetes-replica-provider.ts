@@ -3,6 +3,7 @@ import {
   ValidationError,
   WarmpoolError,
   type ReplicaProvider,
+  type ReplicaReplacement,
   type ReplicaSetState,
   type ScaleRequest,
 } from '@warmpool/domain';
@@ -16,6 +17,8 @@ import { WorkloadApi } from './workload-api.js';
 import { AutoscalerConflictCheck } from './autoscaler-conflict-check.js';
 import { DecisionLedger } from './decision-ledger.js';
 import { AutoscalerConflictError } from './errors/autoscaler-conflict-error.js';
+import { EventReason } from './event-reason.js';
+import { KubernetesEventRecorder } from './kubernetes-event-recorder.js';
 
 export interface KubernetesReplicaProviderOptions {
   readonly kubeConfig: KubeConfig;
@@ -34,6 +37,12 @@ export interface KubernetesReplicaProviderOptions {
    */
   readonly checkAutoscalerConflicts?: boolean;
   readonly onRetry?: CallHooks['onRetry'];
+  /**
+   * Records the Warning Event (reason `ReplicaFailed`) on each pod a scale's `replace` list deletes. Default: one built
+   * on the same kubeConfig. A failed Event does not fail the scale: it goes to `onEventFailed`.
+   */
+  readonly events?: KubernetesEventRecorder;
+  readonly onEventFailed?: (err: unknown) => void;
 }
 
 /** What `scaleWithOutcome` did. */
@@ -43,6 +52,8 @@ export interface ScaleOutcome {
   readonly skipped?: 'duplicate';
   readonly previousReplicas?: number;
   readonly replicas: number;
+  /** Pods deleted for a `replace` list (their controller starts fresh ones). */
+  readonly deletedPods?: readonly string[];
   /** 409 Conflicts absorbed by re-reading. */
   readonly conflicts: number;
 }
@@ -69,6 +80,8 @@ export class KubernetesReplicaProvider implements ReplicaProvider {
   private readonly ledger: DecisionLedger;
   private readonly conflicts: AutoscalerConflictCheck | undefined;
   private readonly policy: RetryPolicy;
+  private readonly events: KubernetesEventRecorder;
+  private readonly onEventFailed: (err: unknown) => void;
   private closed = false;
 
   constructor(options: KubernetesReplicaProviderOptions) {
@@ -78,6 +91,8 @@ export class KubernetesReplicaProvider implements ReplicaProvider {
     this.api = new WorkloadApi(options.kubeConfig, caller);
     this.ledger = new DecisionLedger(options.kubeConfig, caller, options.decisionLeaseName ?? 'warmpool-decisions', options.recentDecisionsKept ?? 20);
     this.conflicts = options.checkAutoscalerConflicts === false ? undefined : new AutoscalerConflictCheck(options.kubeConfig, caller);
+    this.events = options.events ?? new KubernetesEventRecorder({ kubeConfig: options.kubeConfig, retry: this.policy, ...(options.retryEnv ? { retryEnv: options.retryEnv } : {}) });
+    this.onEventFailed = options.onEventFailed ?? (() => {});
   }
 
   target(model: string): KubernetesTarget {
@@ -140,8 +155,37 @@ export class KubernetesReplicaProvider implements ReplicaProvider {
       await this.checkCanAct(request.model);
       await this.api.replaceScale(t, request.replicas, scale.metadata?.resourceVersion);
     }
+    const deletedPods = request.replace?.length ? await this.deleteFailedPods(t, request.replace) : [];
     await this.ledger.record(t, request.idempotencyKey, snapshot);
-    return { applied: true, previousReplicas: previous, replicas: request.replicas };
+    return { applied: true, previousReplicas: previous, replicas: request.replicas, ...(deletedPods.length ? { deletedPods } : {}) };
+  }
+
+  /**
+   * Deletes each listed pod still there and not terminating (the Deployment's ReplicaSet or the StatefulSet starts a
+   * fresh one), and records a Warning Event `ReplicaFailed` on the pod naming why. A pod gone meanwhile is skipped.
+   */
+  private async deleteFailedPods(t: KubernetesTarget, replace: readonly ReplicaReplacement[]): Promise<string[]> {
+    const pods = new Map((await this.api.listPods(t)).map((p) => [p.metadata?.name ?? '', p]));
+    const deleted: string[] = [];
+    for (const { id, reason } of replace) {
+      const pod = pods.get(id);
+      if (!pod || pod.metadata?.deletionTimestamp) continue;
+      try {
+        await this.api.deletePod(t, id);
+      } catch (err) {
+        if (err instanceof KubernetesApiError && err.code === KubernetesErrorCode.NotFound) continue;
+        throw err;
+      }
+      deleted.push(id);
+      const message = `warmpool deleted pod ${id} of ${t.kind} ${t.namespace}/${t.name} to replace it: ${reason}`;
+      await this.events
+        .record(
+          { namespace: t.namespace, kind: 'Pod', name: id, ...(pod.metadata?.uid ? { uid: pod.metadata.uid } : {}) },
+          { reason: EventReason.ReplicaFailed, type: 'Warning', message: message.length > 1024 ? `${message.slice(0, 1021)}...` : message, action: 'Replace' },
+        )
+        .catch((err: unknown) => this.onEventFailed(err));
+    }
+    return deleted;
   }
 
   async close(): Promise<void> {

@@ -43,6 +43,11 @@ export class WorkloadApi {
     );
   }
 
+  /** Deletes one of the model's pods (its controller starts a replacement); RBAC: `delete` on `pods`. */
+  async deletePod(t: KubernetesTarget, name: string): Promise<void> {
+    await this.caller.call('delete', { kind: 'Pod', namespace: t.namespace, name }, (o) => this.core.deleteNamespacedPod({ name, namespace: t.namespace }, o));
+  }
+
   async listPods(t: KubernetesTarget): Promise<V1Pod[]> {
     const ref: KubeObjectRef = { kind: 'Pod', namespace: t.namespace, name: `(selector ${t.podSelector})` };
     const list = await this.caller.call('list', ref, (o) => this.core.listNamespacedPod({ namespace: t.namespace, labelSelector: t.podSelector }, o));

@@ -26,6 +26,19 @@ for (const kind of ['Deployment', 'StatefulSet'] as const satisfies readonly Wor
         fake.setAllPodsReady('serving', 'app=llama');
       },
       setDesiredOutOfBand: async (_model, replicas) => fake.setReplicas(kind, 'llama', replicas, 'serving'),
+      // A crash the kubelet reports: a ready pod goes Failed.
+      failReplica: async () => {
+        const pod = fake.pods('serving', 'app=llama').find((p) => ((p.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
+        if (!pod) throw new Error('no ready pod to fail');
+        const name = String((pod.metadata as { name: string }).name);
+        fake.setPodPhase(name, 'Failed', 'serving');
+        return name;
+      },
+      // A StatefulSet's replacement pod keeps the name: its uid tells it apart.
+      identity: async (_model, id) => {
+        const pod = fake.pods('serving').find((p) => (p.metadata as { name: string }).name === id);
+        return pod ? String((pod.metadata as { uid: string }).uid) : undefined;
+      },
       breakBackend: () => fake.faults.failNext(1_000_000, 500),
       close: async () => {
         await provider.close();

@@ -22,6 +22,11 @@ export interface ReplicaProviderHarness {
    * resolves with its id. Optional: the replacement tests are skipped without it.
    */
   failReplica?(model: string): Promise<string>;
+  /**
+   * For worlds whose replacement may reuse the id (a StatefulSet's pod keeps its name): an identity that changes when
+   * the replica is replaced (the pod's uid). Without it, a replaced id must not come back.
+   */
+  identity?(model: string, id: string): Promise<string | undefined>;
   /** Makes every later backend call fail (server errors or throttling beyond the retries). Optional. */
   breakBackend?(): Promise<void> | void;
   close(): Promise<void>;
@@ -72,6 +77,13 @@ export function replicaProviderConformance(
     let h: ReplicaProviderHarness;
     let seq = 0;
     const key = (label: string): string => `conformance-${label}-${++seq}`;
+    /** The identity of `id` before its replacement (undefined where ids are never reused). */
+    const identityOf = async (id: string): Promise<string | undefined> => (h.identity ? h.identity(h.model, id) : undefined);
+    /** The replica `id` is not among `back`, or (ids reused) it is a new one. */
+    const expectReplaced = async (back: readonly ReplicaInfo[], id: string, before: string | undefined): Promise<void> => {
+      if (h.identity && back.some((r) => r.id === id)) expect(await h.identity(h.model, id)).not.toBe(before);
+      else expect(back.map((r) => r.id)).not.toContain(id);
+    };
     const settled = async (): Promise<ReplicaSetState> => {
       await h.settle?.(h.model);
       return h.provider.getState(h.model);
@@ -143,10 +155,12 @@ export function replicaProviderConformance(
         ctx.skip();
         return;
       }
+      await h.makeReplicasReady(h.model);
       await settled();
       const id = await h.failReplica(h.model);
       const seen = (await h.provider.getState(h.model)).replicas.find((r) => r.id === id);
       if (seen) expect(['failed', 'draining']).toContain(seen.phase);
+      const before = await identityOf(id);
       await h.provider.scale({
         model: h.model,
         replicas: h.initialReplicas,
@@ -161,7 +175,7 @@ export function replicaProviderConformance(
       expect(after.desired).toBe(h.initialReplicas);
       const back = live(after);
       expect(back).toHaveLength(h.initialReplicas);
-      expect(back.map((r) => r.id)).not.toContain(id);
+      await expectReplaced(back, id, before);
       expect(back.every((r) => r.phase === 'ready')).toBe(true);
     });
 
@@ -170,12 +184,14 @@ export function replicaProviderConformance(
         ctx.skip();
         return;
       }
+      await h.makeReplicasReady(h.model);
       const target = h.initialReplicas + 1;
       await h.provider.scale({ model: h.model, replicas: target, idempotencyKey: key('up'), reason: 'r', message: 'one more' });
-      const before = await settled();
-      const stuck = live(before).filter((r) => r.phase !== 'ready');
+      const scaled = await settled();
+      const stuck = live(scaled).filter((r) => r.phase !== 'ready');
       expect(stuck).toHaveLength(1);
       const id = stuck[0]!.id;
+      const before = await identityOf(id);
       await h.provider.scale({
         model: h.model,
         replicas: target,
@@ -190,7 +206,7 @@ export function replicaProviderConformance(
       expect(after.desired).toBe(target);
       const back = live(after);
       expect(back).toHaveLength(target);
-      expect(back.map((r) => r.id)).not.toContain(id);
+      await expectReplaced(back, id, before);
       expect(back.every((r) => r.phase === 'ready')).toBe(true);
     });
 

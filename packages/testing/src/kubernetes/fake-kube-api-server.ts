@@ -330,6 +330,7 @@ export class FakeKubeApiServer {
         return [200, store.patch(type, ns, name, ct, r.body)];
       case 'DELETE': {
         const gone = store.delete(type, ns, name);
+        if (type === RESOURCE_TYPES.pods) this.workloads.podDeleted(name, ns);
         return [200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: type.group, kind: type.resource, uid: (gone.metadata as JsonObject).uid } }];
       }
       default:

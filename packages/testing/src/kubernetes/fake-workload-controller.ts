@@ -214,6 +214,17 @@ export class FakeWorkloadController {
     this.store.touch(type, w);
   }
 
+  /** A pod was deleted through the API: its controller (ReplicaSet, StatefulSet) creates a replacement at once. */
+  podDeleted(name: string, namespace: string): void {
+    const wkey = this.owners.get(`${namespace}/${name}`);
+    if (!wkey) return;
+    this.owners.delete(`${namespace}/${name}`);
+    const [kind, ns, wname] = wkey.split('/') as [WorkloadKind, string, string];
+    const type = workloadType(kind);
+    const workload = this.store.find(type, ns, wname);
+    if (workload) this.reconcile(type, workload);
+  }
+
   private podOrThrow(name: string, namespace: string): JsonObject {
     const pod = this.store.find(RESOURCE_TYPES.pods, namespace, name);
     if (!pod) throw new Error(`fake kube: no pod ${namespace}/${name}`);
