@@ -1,10 +1,14 @@
 export * from './errors/index.js';
 export { SeededRandom } from '@warmpool/domain';
 export { buildTransformerBlock, transformerWeightBytes, TEST_MODEL_INPUT, TEST_MODEL_OUTPUT, type TransformerBlockConfig } from './models/transformer-block-model.js';
-export { TEST_MODELS, DEFAULT_MODELS_DIR, ensureTestModel, isTestModelName } from './models/test-model-catalog.js';
+export { TEST_MODELS, TEST_MODEL_CATALOG, DEFAULT_MODELS_DIR, ensureTestModel, isTestModelName, type TestModelEntry } from './models/test-model-catalog.js';
+export { buildConvNet, CONV_NET_INPUT, CONV_NET_OUTPUT, type ConvNetConfig } from './models/conv-net-model.js';
+export { buildClassifier, CLASSIFIER_INPUT, CLASSIFIER_OUTPUT, type ClassifierConfig } from './models/classifier-model.js';
+export { buildRecurrentState, RECURRENT_INPUTS, RECURRENT_OUTPUTS, type RecurrentStateConfig } from './models/recurrent-state-model.js';
 export * from './session/session-options.js';
 export { ModelSessionFactory, type LoadedSession, type ProviderAttempt } from './session/model-session-factory.js';
-export { FeedBuilder, describeInputs, type Feeds, type ModelInputInfo } from './session/feed-builder.js';
+export { FeedBuilder, describeInputs, DEFAULT_MAX_BUCKETS, type Feeds, type ModelInputInfo, type InputFill, type FeedOptions, type DynamicDim } from './session/feed-builder.js';
+export { DIM_ROLES, DEFAULT_ROLE_SIZES, VALUE_KINDS, guessRole, type DimRole, type ValueKind } from './session/input-roles.js';
 export { shapeLabel, shapeElements, type InputShape } from './session/input-shape.js';
 export { parseFeeds, encodeTensor, MAX_JSON_TENSOR_ELEMENTS, type TensorJson } from './session/tensor-json.js';
 export { systemClock, ManualClock, type Clock } from './warmup/clock.js';
@@ -12,7 +16,16 @@ export { ConvergenceDetector, median, type ConvergenceState } from './warmup/con
 export { KeepWarm, type KeepWarmOptions } from './warmup/keep-warm.js';
 export { readGpuMemory, parseNvidiaSmiMemory, type GpuMemorySample } from './warmup/gpu-memory-probe.js';
 export { ProcessMemoryProbe, readCgroupLimitBytes, type MemoryProbe } from './warmup/memory-probe.js';
-export { shapeTargets, recordedTargets, type WarmTarget } from './warmup/warm-target.js';
+export {
+  shapeTargets,
+  recordedTargets,
+  buildWarmTargets,
+  readShapeRecording,
+  largestWarmedDims,
+  largestWarmedElements,
+  type WarmTarget,
+  type WarmTargetKind,
+} from './warmup/warm-target.js';
 export {
   WarmupEngine,
   type InferenceRunner,

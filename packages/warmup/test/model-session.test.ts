@@ -121,6 +121,7 @@ describe('FeedBuilder shapes', () => {
     const str = new FeedBuilder([{ name: 'x', type: 'string', dims: ['b', 's'] }], 'm');
     expect(() => str.dimsFor({ batch: 1, seq: 4 })).toThrow(ModelShapeError);
     const extra = new FeedBuilder([{ name: 'x', type: 'float32', dims: ['b', 's', 'h'] }], 'm');
-    expect(() => extra.dimsFor({ batch: 1, seq: 4 })).toThrow(/dynamic axis 2/);
+    expect(() => extra.dimsFor({ batch: 1 })).toThrow(/input x of m has shape \[b, s, h\] \(float32\): the size of dynamic axis 1 \(s\) cannot be guessed; give it in the warm-up spec: "dims": \{ "s": \[sizes\] \}/);
+    expect(() => extra.dimsFor({ batch: 1, seq: 4 })).toThrow(/seq is not a dimension of m \(its dynamic dimensions: b \(batch\), s, h\)/);
   });
 });

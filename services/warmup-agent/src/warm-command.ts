@@ -1,35 +1,55 @@
+import { Agent, request } from 'node:http';
+import { WarmpoolError } from '@warmpool/domain';
 import {
-  FeedBuilder,
   ModelReplica,
+  ModelServer,
   ModelSessionFactory,
-  describeInputs,
+  buildWarmTargets,
   median,
-  shapeLabel,
-  type InputShape,
+  type Feeds,
   type SessionConfig,
+  type WarmTarget,
+  type WarmTargetKind,
   type WarmupSpec,
 } from '@warmpool/warmup';
 
-/** Per-shape measurement of `warmpool-agent warm`. */
+/** First requests and a steady sample after them, over one path (in-session or HTTP). */
+export interface PathMeasurement {
+  /** The first requests after readiness, ms each. */
+  readonly firstRequestsMs: number[];
+  readonly firstRequestsP50Ms: number;
+  readonly firstRequestsMaxMs: number;
+  /** Median of the steady sample after them. */
+  readonly steadyP50Ms: number;
+  /** firstRequestsP50Ms / steadyP50Ms; the target is <= targetRatio. */
+  readonly firstToSteadyRatio: number;
+  readonly targetMet: boolean;
+}
+
+/** Per input set (a warm-up target) measurement of `warmpool-agent warm`. */
 export interface ShapeMeasurement {
+  /** The target's label (`1x16`, `1x3x224x224` dims of the bucket, `recorded[0] 1x12`). */
   readonly shape: string;
-  /** First request of this shape on a fresh session with no warm-up. */
+  /** Where the inputs came from: synthetic (guessed from the model), spec, recorded, recorded-shape. */
+  readonly kind: WarmTargetKind;
+  /** First request of this input set on a fresh session with no warm-up. */
   readonly coldFirstMs: number;
-  /** Warm-up: first pass, passes, converged, last window median. */
+  /** Warm-up: first pass, passes, converged, steady estimate. */
   readonly warmupFirstPassMs: number;
   readonly warmupPasses: number;
   readonly converged: boolean;
   readonly warmupWindowP50Ms: number;
-  /** The first user requests after readiness. */
+  /** In-session: the first user requests after readiness and the steady sample after them. */
   readonly firstRequestsMs: number[];
   readonly firstRequestsP50Ms: number;
   readonly firstRequestsMaxMs: number;
-  /** Median of `steadySamples` requests after those. */
   readonly steadyP50Ms: number;
-  /** firstRequestsP50Ms / steadyP50Ms; the target is <= 1.1. */
   readonly firstToSteadyRatio: number;
   /** coldFirstMs / firstRequestsP50Ms: what warm-up saves on the first request. */
   readonly coldToWarmRatio: number;
+  /** The same over HTTP (JSON) end to end; undefined when not measured (`httpProblem` says why). */
+  readonly http: PathMeasurement | undefined;
+  /** In-session target met, and over HTTP where measured. */
   readonly targetMet: boolean;
 }
 
@@ -44,14 +64,21 @@ export interface WarmMeasurement {
   readonly converged: boolean;
   readonly ready: boolean;
   readonly reason: string | undefined;
-  /** The top-level numbers are those of this shape (the first representative shape). */
+  /** True when every figure was measured for every input set; else `problems` says why not. */
+  readonly measured: boolean;
+  readonly problems: string[];
+  /** The top-level numbers are those of this input set (the first one warmed). */
   readonly primaryShape: string;
   readonly coldFirstMs: number;
   readonly steadyP50Ms: number;
   readonly firstRequestsP50Ms: number;
   readonly firstRequestsMaxMs: number;
-  /** Every shape has firstRequestsP50Ms <= 1.1 x steadyP50Ms. */
+  /** Every input set has firstRequestsP50Ms <= targetRatio x steadyP50Ms, in-session and over HTTP. */
   readonly targetMet: boolean;
+  readonly targetRatio: number;
+  /** HTTP requests sent per input set before the HTTP figures (0: the HTTP path measured cold). */
+  readonly httpWarmRequests: number;
+  readonly httpProblem: string | undefined;
   readonly memory: { peakRssBytes: number; limitBytes: number; usedFraction: number; ok: boolean } | undefined;
   readonly concurrency: { level: number; p50Ms: number; maxMs: number } | undefined;
   readonly shapes: ShapeMeasurement[];
@@ -65,79 +92,111 @@ export interface WarmOptions {
   readonly firstRequests?: number;
   readonly steadySamples?: number;
   readonly targetRatio?: number;
+  /** Measure over HTTP too (default true). */
+  readonly http?: boolean;
+  /**
+   * Warms the HTTP path before it is measured (what `serve` does before ready), given the server's
+   * base URL and the targets; default: `httpWarmRequests` JSON requests per input set.
+   */
+  readonly warmHttp?: (baseUrl: string, targets: readonly WarmTarget[]) => Promise<void>;
+  readonly httpWarmRequests?: number;
 }
 
 const now = (): number => performance.now();
+const BAD_INPUT_CODES = new Set(['E_MODEL_SHAPE', 'E_VALIDATION', 'E_WARMUP_SPEC']);
 
 /**
- * Warm-up on this machine, measured: load + warm a replica, then the first N user requests per
- * shape and a steady sample after them (both round-robin over the shapes); then, per shape, a FRESH session's first request (cold).
+ * Warm-up on this machine, measured per input set (every warm-up target: synthetic, spec'd or
+ * recorded): load + warm a replica; the first N user requests and a steady sample after them,
+ * in-session (round-robin over the input sets), then the same over HTTP through the model server;
+ * then, per input set, a FRESH session's first request (cold). Figures that could not be measured
+ * are named in `problems` (and `measured` is false).
  */
 export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement> {
   const firstN = opts.firstRequests ?? 10;
   const steadyN = opts.steadySamples ?? 20;
   const target = opts.targetRatio ?? 1.1;
+  const httpWarmN = opts.warmHttp ? 0 : (opts.httpWarmRequests ?? 20);
+  const problems: string[] = [];
   const replica = new ModelReplica({ name: opts.name, modelPath: opts.modelPath, session: opts.session, spec: opts.spec });
+  let httpProblem: string | undefined;
   try {
     const status = await replica.start();
     if (status.phase === 'failed' || !status.load || !status.warmup) {
-      throw Object.assign(new Error(status.reason ?? 'warm-up failed'), { code: status.errorCode ?? 'E_WARMUP' });
+      const code = status.errorCode ?? 'E_WARMUP';
+      // A spec the model cannot take is bad input (exit 2): the message names the input and the spec key.
+      if (BAD_INPUT_CODES.has(code)) throw new WarmpoolError(code, status.reason ?? 'bad warm-up spec');
+      throw Object.assign(new Error(status.reason ?? 'warm-up failed'), { code });
     }
-    const shapes: InputShape[] = opts.spec.shapes.length > 0 ? [...opts.spec.shapes] : [];
-    const builder = new FeedBuilder(replica.inputs, opts.modelPath, opts.spec.tokenIdMax);
-    const after = new Map<string, { first: number[]; steady: number }>();
-    if (status.warmup.ready) {
+    // The replica's targets, rebuilt the same way (synthetic feeds are seeded, so they are the same).
+    const targets = buildWarmTargets(opts.spec, replica.inputs, opts.modelPath);
+    const feedsFor = (t: WarmTarget, seed: number): Feeds => t.feedsFor?.(seed) ?? t.feeds;
+    const inSession = new Map<WarmTarget, { first: number[]; steady: number[] }>();
+    const overHttp = new Map<WarmTarget, { first: number[]; steady: number[] }>();
+    if (!status.warmup.ready) {
+      problems.push(`the replica is not ready after warm-up (${status.warmup.reason ?? status.warmup.outcome}): no requests measured`);
+    } else {
       // User traffic mixes shapes: the first requests and the steady sample both go round-robin
-      // over the shapes, so neither side is charged for (or spared) shape switches.
-      const first = shapes.map(() => [] as number[]);
-      const steady = shapes.map(() => [] as number[]);
-      for (let i = 0; i < firstN; i++) {
-        for (const [k, shape] of shapes.entries()) first[k]!.push((await replica.infer(builder.build(shape, 1000 + i))).latencyMs);
+      // over the input sets, so neither side is charged for (or spared) shape switches.
+      for (const t of targets) inSession.set(t, { first: [], steady: [] });
+      for (let i = 0; i < firstN; i++) for (const t of targets) inSession.get(t)!.first.push((await replica.infer(feedsFor(t, 1000 + i))).latencyMs);
+      for (let i = 0; i < steadyN; i++) for (const t of targets) inSession.get(t)!.steady.push((await replica.infer(feedsFor(t, 5000 + i))).latencyMs);
+      if (opts.http ?? true) {
+        try {
+          await measureHttp(replica, targets, { firstN, steadyN, warmN: httpWarmN, warmHttp: opts.warmHttp, feedsFor }, overHttp);
+        } catch (e) {
+          httpProblem = `HTTP not measured: ${e instanceof Error ? e.message : String(e)}`;
+          problems.push(httpProblem);
+        }
       }
-      for (let i = 0; i < steadyN; i++) {
-        for (const [k, shape] of shapes.entries()) steady[k]!.push((await replica.infer(builder.build(shape, 5000 + i))).latencyMs);
-      }
-      shapes.forEach((shape, k) => after.set(shapeLabel(shape), { first: first[k]!, steady: median(steady[k]!) }));
     }
     await replica.close();
 
-    const cold = new Map<string, number>();
+    const cold = new Map<WarmTarget, number>();
     const factory = new ModelSessionFactory(opts.session);
-    for (const shape of shapes) {
+    for (const t of targets) {
       const fresh = await factory.create(opts.modelPath);
       try {
-        const feeds = new FeedBuilder(describeInputs(fresh.session), opts.modelPath, opts.spec.tokenIdMax).build(shape, 77);
         const t0 = now();
-        await fresh.session.run(feeds);
-        cold.set(shapeLabel(shape), now() - t0);
+        await fresh.session.run(t.feeds);
+        cold.set(t, now() - t0);
       } finally {
         await fresh.session.release();
       }
     }
 
-    const perShape: ShapeMeasurement[] = shapes.map((shape) => {
-      const label = shapeLabel(shape);
-      const w = status.warmup!.shapes.find((s) => s.label === label)!;
-      const a = after.get(label);
-      const firstP50 = a ? median(a.first) : Number.NaN;
-      const steady = a ? a.steady : Number.NaN;
-      const coldMs = cold.get(label) ?? Number.NaN;
+    const perShape: ShapeMeasurement[] = targets.map((t) => {
+      const w = status.warmup!.shapes.find((s) => s.label === t.label);
+      if (!w) problems.push(`input set ${t.label}: no warm-up figures (not warmed)`);
+      const a = inSession.get(t);
+      const path = a ? pathFigures(a.first, a.steady, target) : undefined;
+      const h = overHttp.get(t);
+      const http = h ? pathFigures(h.first, h.steady, target) : undefined;
+      const coldMs = cold.get(t) ?? Number.NaN;
+      const firstP50 = path?.firstRequestsP50Ms ?? Number.NaN;
       return {
-        shape: label,
+        shape: t.label,
+        kind: t.kind ?? 'spec',
         coldFirstMs: round(coldMs),
-        warmupFirstPassMs: round(w.firstPassMs),
-        warmupPasses: w.passes,
-        converged: w.converged,
-        warmupWindowP50Ms: round(w.steadyP50Ms),
-        firstRequestsMs: (a?.first ?? []).map((x) => round(x)),
+        warmupFirstPassMs: round(w?.firstPassMs ?? Number.NaN),
+        warmupPasses: w?.passes ?? 0,
+        converged: w?.converged ?? false,
+        warmupWindowP50Ms: round(w?.steadyP50Ms ?? Number.NaN),
+        firstRequestsMs: path?.firstRequestsMs ?? [],
         firstRequestsP50Ms: round(firstP50),
-        firstRequestsMaxMs: round(a ? Math.max(...a.first) : Number.NaN),
-        steadyP50Ms: round(steady),
-        firstToSteadyRatio: round(firstP50 / steady, 3),
+        firstRequestsMaxMs: path?.firstRequestsMaxMs ?? Number.NaN,
+        steadyP50Ms: path?.steadyP50Ms ?? Number.NaN,
+        firstToSteadyRatio: path?.firstToSteadyRatio ?? Number.NaN,
         coldToWarmRatio: round(coldMs / firstP50, 2),
-        targetMet: firstP50 <= target * steady,
+        http,
+        targetMet: (path?.targetMet ?? false) && (http?.targetMet ?? httpProblem === undefined),
       };
     });
+    if (perShape.length === 0) problems.push('warm-up had no input sets to measure');
+    for (const s of perShape) {
+      const missing = (['coldFirstMs', 'steadyP50Ms', 'firstRequestsP50Ms'] as const).filter((k) => !Number.isFinite(s[k]));
+      if (missing.length > 0 && status.warmup.ready) problems.push(`input set ${s.shape}: ${missing.join(', ')} not measured`);
+    }
     const primary = perShape[0];
     const w = status.warmup;
     return {
@@ -151,12 +210,17 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
       converged: w.converged,
       ready: w.ready,
       reason: w.reason,
-      primaryShape: primary?.shape ?? '(recorded inputs only)',
+      measured: problems.length === 0,
+      problems,
+      primaryShape: primary?.shape ?? '(none)',
       coldFirstMs: primary?.coldFirstMs ?? Number.NaN,
       steadyP50Ms: primary?.steadyP50Ms ?? Number.NaN,
       firstRequestsP50Ms: primary?.firstRequestsP50Ms ?? Number.NaN,
       firstRequestsMaxMs: primary?.firstRequestsMaxMs ?? Number.NaN,
-      targetMet: perShape.length > 0 && perShape.every((s) => s.targetMet),
+      targetMet: problems.length === 0 && perShape.length > 0 && perShape.every((s) => s.targetMet),
+      targetRatio: target,
+      httpWarmRequests: httpWarmN,
+      httpProblem,
       memory: { peakRssBytes: w.memory.peakRssBytes, limitBytes: w.memory.limitBytes, usedFraction: round(w.memory.usedFraction, 4), ok: w.memory.ok },
       concurrency: w.concurrency ? { level: w.concurrency.level, p50Ms: round(w.concurrency.p50Ms), maxMs: round(w.concurrency.maxMs) } : undefined,
       shapes: perShape,
@@ -164,6 +228,110 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
   } finally {
     await replica.close();
   }
+}
+
+function pathFigures(first: number[], steady: number[], targetRatio: number): PathMeasurement {
+  const firstP50 = median(first);
+  const steadyP50 = median(steady);
+  return {
+    firstRequestsMs: first.map((x) => round(x)),
+    firstRequestsP50Ms: round(firstP50),
+    firstRequestsMaxMs: round(first.length > 0 ? Math.max(...first) : Number.NaN),
+    steadyP50Ms: round(steadyP50),
+    firstToSteadyRatio: round(firstP50 / steadyP50, 3),
+    targetMet: firstP50 <= targetRatio * steadyP50,
+  };
+}
+
+interface HttpPlan {
+  readonly firstN: number;
+  readonly steadyN: number;
+  readonly warmN: number;
+  readonly warmHttp: WarmOptions['warmHttp'];
+  readonly feedsFor: (t: WarmTarget, seed: number) => Feeds;
+}
+
+/** The first requests and a steady sample over HTTP (JSON) through the model server, end to end. */
+async function measureHttp(
+  replica: ModelReplica,
+  targets: readonly WarmTarget[],
+  plan: HttpPlan,
+  out: Map<WarmTarget, { first: number[]; steady: number[] }>,
+): Promise<void> {
+  const server = new ModelServer({ replicas: [replica] });
+  const { url } = await server.listen();
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const client = new InferClient(url, replica.name, agent);
+    await client.probe();
+    if (plan.warmHttp) await plan.warmHttp(url, targets);
+    for (let i = 0; i < plan.warmN; i++) for (const t of targets) await client.infer(plan.feedsFor(t, 9000 + i));
+    for (const t of targets) out.set(t, { first: [], steady: [] });
+    for (let i = 0; i < plan.firstN; i++) for (const t of targets) out.get(t)!.first.push(await client.infer(plan.feedsFor(t, 1000 + i)));
+    for (let i = 0; i < plan.steadyN; i++) for (const t of targets) out.get(t)!.steady.push(await client.infer(plan.feedsFor(t, 5000 + i)));
+  } finally {
+    agent.destroy();
+    await server.close();
+  }
+}
+
+const V2_DATATYPES: Record<string, string> = { float32: 'FP32', float64: 'FP64', int64: 'INT64', int32: 'INT32', int8: 'INT8', uint8: 'UINT8', bool: 'BOOL' };
+
+/** A minimal infer client: the KServe v2 JSON protocol where the server has it, else the v1 JSON path. */
+class InferClient {
+  private protocol: 'v1' | 'v2' = 'v1';
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly model: string,
+    private readonly agent: Agent,
+  ) {}
+
+  /** Picks the protocol (GET /v2/models/{name} answers 200 on a v2 server) and opens the socket. */
+  async probe(): Promise<void> {
+    const r = await this.send('GET', `/v2/models/${encodeURIComponent(this.model)}`, undefined);
+    this.protocol = r.status === 200 ? 'v2' : 'v1';
+  }
+
+  /** One inference; resolves to its end-to-end latency in ms. */
+  async infer(feeds: Feeds): Promise<number> {
+    const body =
+      this.protocol === 'v2'
+        ? {
+            inputs: Object.entries(feeds).map(([name, t]) => ({ name, shape: [...t.dims], datatype: V2_DATATYPES[t.type] ?? t.type, data: values(t.data) })),
+          }
+        : { inputs: Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, { dims: [...t.dims], data: values(t.data) }])) };
+    const path = `/${this.protocol}/models/${encodeURIComponent(this.model)}/infer`;
+    const text = JSON.stringify(body);
+    const t0 = now();
+    const r = await this.send('POST', path, text);
+    const ms = now() - t0;
+    if (r.status !== 200) throw new Error(`POST ${path} answered ${r.status}: ${r.body.slice(0, 200)}`);
+    return ms;
+  }
+
+  private send(method: string, path: string, body: string | undefined): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        `${this.baseUrl}${path}`,
+        { method, agent: this.agent, headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: 60_000 },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 60 s`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+}
+
+function values(data: unknown): number[] {
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Array.from(data, (v) => Number(v));
+  return Array.from(data as ArrayLike<number>);
 }
 
 function round(x: number, digits = 3): number {

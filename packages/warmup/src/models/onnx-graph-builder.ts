@@ -23,12 +23,13 @@ export class OnnxGraphBuilder {
     return `${prefix}_${this.counter}`;
   }
 
-  input(name: string, elemType: 'int64' | 'float32', dims: Array<number | string>): string {
+  /** Dims: a number is fixed, a string a named dynamic dimension, `null` an unnamed dynamic one. */
+  input(name: string, elemType: 'int64' | 'float32', dims: Array<number | string | null>): string {
     this.inputs.push(valueInfo(name, elemType, dims));
     return name;
   }
 
-  output(name: string, elemType: 'int64' | 'float32', dims: Array<number | string>): void {
+  output(name: string, elemType: 'int64' | 'float32', dims: Array<number | string | null>): void {
     this.outputs.push(valueInfo(name, elemType, dims));
   }
 
@@ -62,6 +63,18 @@ export class OnnxGraphBuilder {
     return out;
   }
 
+  /** Adds a node with several outputs (e.g. LSTM's Y, Y_h, Y_c); '' skips an optional output. */
+  nodeMulti(opType: string, inputs: string[], outputs: string[], attrs: Record<string, Attr> = {}): string[] {
+    this.nodes.push({
+      opType,
+      input: inputs,
+      output: outputs,
+      name: this.name(`n_${opType}`),
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
+    return outputs;
+  }
+
   build(producer: string): Uint8Array {
     const model: onnxProto.onnx.IModelProto = {
       irVersion: 8,
@@ -79,13 +92,13 @@ export class OnnxGraphBuilder {
   }
 }
 
-function valueInfo(name: string, elemType: 'int64' | 'float32', dims: Array<number | string>): onnxProto.onnx.IValueInfoProto {
+function valueInfo(name: string, elemType: 'int64' | 'float32', dims: Array<number | string | null>): onnxProto.onnx.IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
         elemType: elemType === 'int64' ? onnx.TensorProto.DataType.INT64 : onnx.TensorProto.DataType.FLOAT,
-        shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+        shape: { dim: dims.map((d) => (d === null ? {} : typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
       },
     },
   };

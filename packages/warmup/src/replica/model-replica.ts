@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../warmup/clock.js';
 import { readGpuMemory, type GpuMemorySample } from '../warmup/gpu-memory-probe.js';
 import { KeepWarm } from '../warmup/keep-warm.js';
 import { ProcessMemoryProbe, type MemoryProbe } from '../warmup/memory-probe.js';
-import { recordedTargets, shapeTargets, type WarmTarget } from '../warmup/warm-target.js';
+import { buildWarmTargets, type WarmTarget } from '../warmup/warm-target.js';
 import { WarmupEngine, type WarmupReport } from '../warmup/warmup-engine.js';
 import type { WarmupSpec } from '../warmup/warmup-spec.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
@@ -32,6 +32,8 @@ export interface ModelReplicaOptions {
   readonly memory?: MemoryProbe;
   /** Called on every warm pass (heartbeats while warming). */
   readonly onWarmPass?: (label: string, latencyMs: number) => void;
+  /** Request shapes recorded by earlier replicas (per-input dims, most frequent first): warmed too. */
+  readonly recordedShapes?: ReadonlyArray<Readonly<Record<string, readonly number[]>>>;
   /** Accelerator memory reader used when the session runs on a GPU provider (default: nvidia-smi). */
   readonly gpuMemory?: () => GpuMemorySample | undefined;
 }
@@ -100,10 +102,7 @@ export class ModelReplica {
       this.loaded = await new ModelSessionFactory(this.opts.session ?? {}).create(this.opts.modelPath);
       this.set('warming', 'warm-up running');
       const inputs = describeInputs(this.loaded.session);
-      this.targets = [
-        ...shapeTargets(this.opts.spec.shapes, inputs, this.opts.modelPath, this.opts.spec.tokenIdMax),
-        ...(this.opts.spec.recordedInputsFile ? recordedTargets(this.opts.spec.recordedInputsFile, inputs) : []),
-      ];
+      this.targets = buildWarmTargets(this.opts.spec, inputs, this.opts.modelPath, this.opts.recordedShapes);
       const session = this.loaded.session;
       const engine = new WarmupEngine({ run: (feeds) => session.run(feeds) }, this.opts.spec, {
         clock: this.clock,

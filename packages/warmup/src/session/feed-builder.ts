@@ -1,7 +1,19 @@
 import * as ort from 'onnxruntime-node';
-import { ModelShapeError } from '../errors/model-shape-error.js';
 import { SeededRandom } from '@warmpool/domain';
+import { ModelShapeError } from '../errors/model-shape-error.js';
 import { shapeLabel, type InputShape } from './input-shape.js';
+import {
+  DEFAULT_ROLE_SIZES,
+  DEFAULT_TOKEN_BUCKETS,
+  dimKey,
+  guessRole,
+  guessScalar,
+  guessValues,
+  isDynamic,
+  isIntegerType,
+  type DimRole,
+  type ValueKind,
+} from './input-roles.js';
 
 /** What the model says about one input. */
 export interface ModelInputInfo {
@@ -13,7 +25,36 @@ export interface ModelInputInfo {
 
 export type Feeds = Record<string, ort.Tensor>;
 
-const SUPPORTED_TYPES = ['int64', 'int32', 'float32'] as const;
+/** How the spec fills one input: a constant, or values of a kind (within [min, max)). */
+export interface InputFill {
+  readonly value?: number;
+  readonly values?: ValueKind;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** What the warm-up spec adds to what the model says. */
+export interface FeedOptions {
+  /** Sizes per dynamic dimension, keyed by its name in the model, its role, or `input[axis]`. */
+  readonly dims?: Readonly<Record<string, readonly number[]>>;
+  /** Explicit buckets (partial: missing dimensions take their first size). Empty: the cross product of `dims`. */
+  readonly shapes?: readonly InputShape[];
+  readonly inputs?: Readonly<Record<string, InputFill>>;
+  /** Most buckets the cross product of `dims` may give (default 64). */
+  readonly maxBuckets?: number;
+}
+
+/** One dynamic dimension of the model, shared by every input that names it. */
+export interface DynamicDim {
+  readonly key: string;
+  readonly role: DimRole | undefined;
+  /** The first input and axis it appears on. */
+  readonly input: string;
+  readonly axis: number;
+}
+
+const SUPPORTED_TYPES = ['float32', 'float64', 'int64', 'int32', 'int8', 'uint8', 'bool'] as const;
+export const DEFAULT_MAX_BUCKETS = 64;
 
 /** The inputs a session declares. */
 export function describeInputs(session: ort.InferenceSession): ModelInputInfo[] {
@@ -23,75 +64,232 @@ export function describeInputs(session: ort.InferenceSession): ModelInputInfo[] 
 }
 
 /**
- * Builds synthetic feeds for a batch x seq shape. Dynamic dimensions are filled in order (first
- * with batch, second with seq); fixed ones must match. Token ids are drawn in [0, tokenIdMax).
+ * Builds synthetic feeds from what the model declares (names, element types, shapes) plus what
+ * the spec adds. Dynamic dimensions take their sizes from a bucket, by name or by the role guessed
+ * from common patterns (batch; `[N, 3, H, W]` images; `[batch, seq]` integer tokens; state
+ * tensors); values are drawn per input (token ids, uniform, zeros for state, ones for masks, a
+ * constant for rank-0 scalars).
  */
 export class FeedBuilder {
+  private readonly options: FeedOptions;
+
   constructor(
     private readonly inputs: readonly ModelInputInfo[],
     private readonly modelLabel: string,
     private readonly tokenIdMax = 1000,
-  ) {}
+    options: FeedOptions = {},
+  ) {
+    this.options = options;
+  }
 
-  /** Concrete dims of each input for a shape, or a ModelShapeError naming shape and input. */
+  /** The model's dynamic dimensions, each once (by key), in order of first appearance. */
+  dynamicDims(): DynamicDim[] {
+    const out = new Map<string, DynamicDim>();
+    for (const input of this.inputs) {
+      input.dims.forEach((d, axis) => {
+        if (!isDynamic(d)) return;
+        const key = dimKey(input, axis);
+        const role = guessRole(input, axis);
+        const seen = out.get(key);
+        if (!seen) out.set(key, { key, role, input: input.name, axis });
+        else if (!seen.role && role) out.set(key, { ...seen, role });
+      });
+    }
+    return [...out.values()];
+  }
+
+  /**
+   * Every bucket warm-up runs: the spec's `shapes` (completed), else the cross product of each
+   * dynamic dimension's sizes (spec `dims` by name or role, else the role's defaults; a `[batch,
+   * seq]` model with no spec gets 1x16, 1x64, 4x64). Throws ModelShapeError naming the input, its
+   * shape and the spec key when a dimension cannot be guessed, or when the product is too large.
+   */
+  buckets(): InputShape[] {
+    this.checkTypes('(guessed)');
+    const dyn = this.dynamicDims();
+    if (this.options.shapes && this.options.shapes.length > 0) return dedupe(this.options.shapes.map((s) => this.resolve(s)));
+    const specDims = this.options.dims ?? {};
+    const given = dyn.some((d) => specDims[d.key] !== undefined || (d.role !== undefined && specDims[d.role] !== undefined));
+    const batch = dyn.find((d) => d.role === 'batch');
+    const seq = dyn.find((d) => d.role === 'seq');
+    if (!given && dyn.length === 2 && batch && seq) return DEFAULT_TOKEN_BUCKETS.map((b) => ({ [batch.key]: b.batch, [seq.key]: b.seq }));
+    let buckets: Array<Record<string, number>> = [{}];
+    const max = this.options.maxBuckets ?? DEFAULT_MAX_BUCKETS;
+    for (const d of dyn) {
+      const sizes = this.sizesFor(d) ?? this.unguessable(d, '(guessed)');
+      buckets = buckets.flatMap((b) => sizes.map((s) => ({ ...b, [d.key]: s })));
+      if (buckets.length > max) {
+        throw new ModelShapeError('(guessed)', `the sizes in "dims" for ${this.modelLabel} cross to more than ${max} buckets; list the buckets to warm in "shapes" instead`);
+      }
+    }
+    return buckets;
+  }
+
+  /** A partial bucket completed with every dynamic dimension (keyed by the model's names). */
+  resolve(shape: InputShape): InputShape {
+    const label = shapeLabel(shape);
+    for (const [k, v] of Object.entries(shape)) {
+      if (!Number.isInteger(v) || v < 1) throw new ModelShapeError(label, `${k} must be a positive integer, got ${v}`);
+    }
+    // A fixed axis the bucket asks another size for (by role: a batch of 4 on a batch-1 model).
+    const dynKeys = new Set(this.dynamicDims().map((d) => d.key));
+    for (const input of this.inputs) {
+      input.dims.forEach((d, axis) => {
+        const role = guessRole(input, axis);
+        const want = role && !dynKeys.has(role) ? shape[role] : undefined;
+        if (!isDynamic(d) && want !== undefined && want !== d) {
+          throw new ModelShapeError(
+            label,
+            `input ${input.name} of ${this.modelLabel} has fixed shape [${input.dims.join(', ')}]: axis ${axis} is ${d}, the spec asks for ${want}`,
+          );
+        }
+      });
+    }
+    const dyn = this.dynamicDims();
+    const known = new Set<string>(dyn.flatMap((d) => (d.role ? [d.key, d.role] : [d.key])));
+    for (const input of this.inputs) input.dims.forEach((_d, axis) => known.add(guessRole(input, axis) ?? ''));
+    const unknown = Object.keys(shape).filter((k) => !known.has(k));
+    if (unknown.length > 0) {
+      const names = dyn.map((d) => (d.role ? `${d.key} (${d.role})` : d.key)).join(', ') || 'none';
+      throw new ModelShapeError(label, `${unknown.join(', ')} is not a dimension of ${this.modelLabel} (its dynamic dimensions: ${names})`);
+    }
+    const out: Record<string, number> = {};
+    for (const d of dyn) {
+      const v = shape[d.key] ?? (d.role ? shape[d.role] : undefined) ?? this.sizesFor(d)?.[0];
+      out[d.key] = v ?? this.unguessable(d, label);
+    }
+    return out;
+  }
+
+  /**
+   * The bucket of concrete per-input dims (a served request's shape), or undefined when they do
+   * not fit the model (an input missing, another rank, a fixed axis differing, one dimension two sizes).
+   */
+  bucketOf(dims: Readonly<Record<string, readonly number[]>>): InputShape | undefined {
+    const out: Record<string, number> = {};
+    for (const input of this.inputs) {
+      const d = dims[input.name];
+      if (!d || d.length !== input.dims.length) return undefined;
+      for (let axis = 0; axis < d.length; axis++) {
+        const size = d[axis]!;
+        const declared = input.dims[axis]!;
+        if (!Number.isInteger(size) || size < 1) return undefined;
+        if (!isDynamic(declared)) {
+          if (declared !== size) return undefined;
+          continue;
+        }
+        const key = dimKey(input, axis);
+        if (out[key] !== undefined && out[key] !== size) return undefined;
+        out[key] = size;
+      }
+    }
+    return out;
+  }
+
+  /** Concrete dims of each input for a bucket, or a ModelShapeError naming the bucket and the input. */
   dimsFor(shape: InputShape): Map<string, number[]> {
     const label = shapeLabel(shape);
-    if (!Number.isInteger(shape.batch) || shape.batch < 1 || !Number.isInteger(shape.seq) || shape.seq < 1) {
-      throw new ModelShapeError(label, 'batch and seq must be positive integers');
+    this.checkTypes(label);
+    for (const [k, v] of Object.entries(shape)) {
+      if (!Number.isInteger(v) || v < 1) throw new ModelShapeError(label, `${k} must be a positive integer, got ${v}`);
     }
+    const full = this.resolve(shape);
     const out = new Map<string, number[]>();
     for (const input of this.inputs) {
-      if (!(SUPPORTED_TYPES as readonly string[]).includes(input.type)) {
-        throw new ModelShapeError(label, `input ${input.name} of ${this.modelLabel} has type ${input.type}; warm-up supports ${SUPPORTED_TYPES.join(', ')}`);
-      }
-      const wanted = [shape.batch, shape.seq];
-      let next = 0;
-      const dims = input.dims.map((d, axis) => {
-        const want = axis < 2 ? wanted[axis]! : undefined;
-        if (typeof d === 'number' && d > 0) {
-          if (want !== undefined && d !== want) {
-            throw new ModelShapeError(
-              label,
-              `input ${input.name} of ${this.modelLabel} has fixed shape [${input.dims.join(', ')}]: axis ${axis} is ${d}, the spec asks for ${want}`,
-            );
-          }
-          next = Math.max(next, axis + 1);
-          return d;
-        }
-        if (want === undefined) {
-          throw new ModelShapeError(label, `input ${input.name} of ${this.modelLabel} has dynamic axis ${axis} (${String(d)}) beyond batch and seq; cannot choose its size`);
-        }
-        next = axis + 1;
-        return want;
-      });
-      if (dims.length < 2) {
-        throw new ModelShapeError(label, `input ${input.name} of ${this.modelLabel} has rank ${dims.length} shape [${input.dims.join(', ')}]; batch x seq needs rank >= 2`);
-      }
-      out.set(input.name, dims);
+      out.set(
+        input.name,
+        input.dims.map((d, axis) => (isDynamic(d) ? full[dimKey(input, axis)]! : (d as number))),
+      );
     }
     return out;
   }
 
   build(shape: InputShape, seed = 1): Feeds {
-    const rnd = new SeededRandom(seed + shape.batch * 7919 + shape.seq);
+    const rnd = new SeededRandom(seed + hashLabel(shapeLabel(shape)));
     const feeds: Feeds = {};
     for (const [name, dims] of this.dimsFor(shape)) {
       const info = this.inputs.find((i) => i.name === name)!;
-      const n = dims.reduce((a, b) => a * b, 1);
-      if (info.type === 'float32') {
-        const data = new Float32Array(n);
-        for (let i = 0; i < n; i++) data[i] = rnd.symmetric(1);
-        feeds[name] = new ort.Tensor('float32', data, dims);
-      } else if (info.type === 'int32') {
-        const data = new Int32Array(n);
-        for (let i = 0; i < n; i++) data[i] = Math.floor(rnd.next() * this.tokenIdMax);
-        feeds[name] = new ort.Tensor('int32', data, dims);
-      } else {
-        const data = new BigInt64Array(n);
-        for (let i = 0; i < n; i++) data[i] = BigInt(Math.floor(rnd.next() * this.tokenIdMax));
-        feeds[name] = new ort.Tensor('int64', data, dims);
-      }
+      feeds[name] = this.tensor(info, dims, rnd);
     }
     return feeds;
   }
+
+  private tensor(info: ModelInputInfo, dims: number[], rnd: SeededRandom): ort.Tensor {
+    const n = dims.reduce((a, b) => a * b, 1);
+    const fill = this.options.inputs?.[info.name];
+    const constant = fill?.value ?? (info.dims.length === 0 && !fill?.values ? guessScalar(info) : undefined);
+    const kind = fill?.values ?? guessValues(info);
+    const integer = isIntegerType(info.type) || info.type === 'bool';
+    const lo = fill?.min ?? (kind === 'tokens' ? 0 : -1);
+    const hi = fill?.max ?? (kind === 'tokens' ? this.tokenIdMax : 1);
+    const draw = (): number => {
+      if (constant !== undefined) return constant;
+      switch (kind) {
+        case 'zeros':
+          return 0;
+        case 'ones':
+          return 1;
+        case 'normal':
+          return Math.sqrt(-2 * Math.log(1 - rnd.next())) * Math.cos(2 * Math.PI * rnd.next());
+        default: {
+          const v = lo + rnd.next() * (hi - lo);
+          return integer ? Math.min(Math.floor(v), Math.ceil(hi) - 1) : v;
+        }
+      }
+    };
+    switch (info.type) {
+      case 'float32':
+        return new ort.Tensor('float32', Float32Array.from({ length: n }, draw), dims);
+      case 'float64':
+        return new ort.Tensor('float64', Float64Array.from({ length: n }, draw), dims);
+      case 'int32':
+        return new ort.Tensor('int32', Int32Array.from({ length: n }, () => Math.trunc(draw())), dims);
+      case 'int8':
+        return new ort.Tensor('int8', Int8Array.from({ length: n }, () => Math.trunc(draw())), dims);
+      case 'uint8':
+        return new ort.Tensor('uint8', Uint8Array.from({ length: n }, () => Math.trunc(draw())), dims);
+      case 'bool':
+        return new ort.Tensor('bool', Uint8Array.from({ length: n }, () => (draw() ? 1 : 0)), dims);
+      default:
+        return new ort.Tensor('int64', BigInt64Array.from({ length: n }, () => BigInt(Math.trunc(draw()))), dims);
+    }
+  }
+
+  private checkTypes(label: string): void {
+    for (const input of this.inputs) {
+      if (!(SUPPORTED_TYPES as readonly string[]).includes(input.type)) {
+        throw new ModelShapeError(label, `input ${input.name} of ${this.modelLabel} has type ${input.type}; warm-up supports ${SUPPORTED_TYPES.join(', ')}`);
+      }
+    }
+  }
+
+  private sizesFor(d: DynamicDim): readonly number[] | undefined {
+    const dims = this.options.dims ?? {};
+    return dims[d.key] ?? (d.role ? (dims[d.role] ?? DEFAULT_ROLE_SIZES[d.role]) : undefined);
+  }
+
+  private unguessable(d: DynamicDim, label: string): never {
+    const input = this.inputs.find((i) => i.name === d.input)!;
+    throw new ModelShapeError(
+      label,
+      `input ${input.name} of ${this.modelLabel} has shape [${input.dims.map((x, i) => (isDynamic(x) ? dimKey(input, i) : x)).join(', ')}] (${input.type}): ` +
+        `the size of dynamic axis ${d.axis} (${d.key}) cannot be guessed; give it in the warm-up spec: "dims": { ${JSON.stringify(d.key)}: [sizes] }`,
+    );
+  }
+}
+
+function dedupe(shapes: InputShape[]): InputShape[] {
+  const seen = new Set<string>();
+  return shapes.filter((s) => {
+    const k = JSON.stringify(s);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function hashLabel(label: string): number {
+  let h = 0;
+  for (let i = 0; i < label.length; i++) h = (h * 31 + label.charCodeAt(i)) % 1_000_003;
+  return h;
 }

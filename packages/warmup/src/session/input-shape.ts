@@ -1,14 +1,18 @@
-/** A representative request shape: batch size x sequence length. */
-export interface InputShape {
-  readonly batch: number;
-  readonly seq: number;
-}
+/**
+ * A shape bucket: the size of each dynamic dimension, keyed by the dimension's name in the model
+ * (`p2o.DynamicDimension.1`, `seq`), by the role warm-up guessed for it (`batch`, `seq`, `height`,
+ * `width`, `channels`), or by `input[axis]` for an unnamed dynamic axis. `{ batch: 1, seq: 16 }`
+ * is the bucket of a `[batch, seq]` token model.
+ */
+export type InputShape = Readonly<Record<string, number>>;
 
+/** `1x16` for `{ batch: 1, seq: 16 }`: the sizes in key order. */
 export function shapeLabel(s: InputShape): string {
-  return `${s.batch}x${s.seq}`;
+  const values = Object.values(s);
+  return values.length > 0 ? values.join('x') : 'fixed';
 }
 
-/** Elements in a shape (batch x seq): the "size" used to find the largest shape. */
+/** Product of the sizes: the "size" used to order buckets and find the largest. */
 export function shapeElements(s: InputShape): number {
-  return s.batch * s.seq;
+  return Object.values(s).reduce((a, b) => a * b, 1);
 }

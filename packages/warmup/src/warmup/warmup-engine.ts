@@ -17,9 +17,11 @@ export interface ShapeWarmupReport {
   readonly passes: number;
   readonly firstPassMs: number;
   readonly converged: boolean;
-  /** Median of the last window: the steady-state latency estimate. */
+  /** Median of the last windows' medians: the steady-state latency estimate. */
   readonly steadyP50Ms: number;
   readonly windowMediansMs: readonly number[];
+  /** Why it did not converge, in one short line (undefined when it did). */
+  readonly reason: string | undefined;
 }
 
 export interface ConcurrencyReport {
@@ -90,7 +92,7 @@ export class WarmupEngine {
     let budgetOut = false;
 
     for (const target of ordered) {
-      const detector = new ConvergenceDetector(this.spec.windowSize, this.spec.tolerance);
+      const detector = new ConvergenceDetector(this.spec.windowSize, this.spec.tolerance, this.spec.convergenceWindows ?? 3);
       let firstPassMs = Number.NaN;
       let last: number[] = [];
       // Every target gets at least one pass, even once the budget is spent: it proves the shape
@@ -114,8 +116,9 @@ export class WarmupEngine {
         passes: state.passes,
         firstPassMs,
         converged: state.converged,
-        steadyP50Ms: state.lastWindowMedianMs ?? median(last),
+        steadyP50Ms: state.steadyMs ?? median(last),
         windowMediansMs: state.windowMediansMs,
+        reason: detector.reason(),
       });
     }
 
@@ -129,9 +132,9 @@ export class WarmupEngine {
     let outcome: WarmupOutcome = 'converged';
     let reason: string | undefined;
     if (!converged) {
-      const why = unconverged
-        .map((s) => `${s.label} after ${s.passes} passes (window medians ${s.windowMediansMs.map((m) => m.toFixed(2)).join(', ') || 'none'} ms)`)
-        .join('; ');
+      const shown = unconverged.slice(0, 3).map((s) => `${s.label} after ${s.passes} passes (${s.reason})`);
+      if (unconverged.length > 3) shown.push(`${unconverged.length - 3} more shapes`);
+      const why = shown.join('; ');
       const limit = budgetOut ? `within the ${this.spec.budgetMs} ms budget` : `within ${this.spec.maxPassesPerShape} passes`;
       outcome = this.spec.onTimeout === 'register-anyway' ? 'registered-unconverged' : 'not-converged';
       reason =
