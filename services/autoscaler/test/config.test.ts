@@ -51,6 +51,11 @@ describe('warmpool.yaml', () => {
     expect([...kinds].sort()).toEqual(['aws', 'kubernetes', 'local']);
   });
 
+  it('rejects several daemons with the local provider sharing a queue (issue 16, finding 3): a redis queue with provider.kind local', () => {
+    const yaml = `${MINIMAL}queue: { kind: redis, url: 'redis://127.0.0.1:6379' }\nleaderElection: { kind: redis-lock }\n`;
+    expect(issuesOf(() => parseConfigText(yaml, '/etc/warmpool/warmpool.yaml'))).toEqual([expect.stringMatching(/^queue\.kind (\(line \d+\) )?\| "redis" \| in-process with provider\.kind local/)]);
+  });
+
   it('fills defaults: local provider, no history, in-process queue, tick 5 s, no leader election', () => {
     const c = parseConfigText(MINIMAL, '/etc/warmpool/warmpool.yaml');
     expect(c).toMatchObject({ tickS: 5, dryRun: false, provider: { kind: 'local' }, history: { kind: 'none' }, queue: { kind: 'in-process' }, leaderElection: { kind: 'none' } });

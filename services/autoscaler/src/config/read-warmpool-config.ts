@@ -4,6 +4,7 @@ import { FieldReader, MODEL_SPEC_KEYS, ValidationError, readModelSpec } from '@w
 import { parseHistoryConfig, type HistoryConfig as HistorySettings } from '@warmpool/history';
 import { parseAwsGroups, type AwsGroupConfig } from '@warmpool/provider-aws';
 import { readKubernetesTarget } from '@warmpool/provider-kubernetes';
+import { readKedaScalerConfig } from '../keda/keda-scaler-config.js';
 import type {
   DecisionLogConfig,
   HistoryConfig,
@@ -19,7 +20,7 @@ import type {
   WarmpoolConfig,
 } from './warmpool-config.js';
 
-export const TOP_LEVEL_KEYS = ['tickS', 'dryRun', 'gpuBudgetBytes', 'models', 'provider', 'history', 'queue', 'decisionLog', 'leaderElection', 'http', 'stateDir'] as const;
+export const TOP_LEVEL_KEYS = ['tickS', 'dryRun', 'gpuBudgetBytes', 'models', 'provider', 'history', 'queue', 'decisionLog', 'leaderElection', 'http', 'stateDir', 'kedaScaler'] as const;
 export const MODEL_EXTRA_KEYS = ['target', 'stepS', 'warmupSpec', 'historyQuery'] as const;
 const HTTP_URL = /^https?:\/\/[^\s/]+(\/[^\s]*)?$/;
 const REDIS_URL = /^rediss?:\/\/[^\s]+$/;
@@ -302,6 +303,10 @@ export function readWarmpoolConfig(input: unknown, source: string, baseDir: stri
   const queue = readQueue(r.child('queue'), env);
   const decisionLog = readDecisionLog(r.child('decisionLog'), stateDir, queue);
   const leaderElection = readLeaderElection(r.child('leaderElection'), queue, provider);
+  if (provider.kind === 'local' && asObject(r.raw('queue')).kind === 'redis') {
+    // Local replicas are processes of the daemon that starts them: daemons sharing a queue cannot see each other's.
+    r.issues.push({ path: 'queue.kind', value: 'redis', allowed: 'in-process with provider.kind local (replicas are processes of the daemon that starts them; daemons must not share a scale queue)' });
+  }
   const models: ModelConfig[] = [];
   const rawModels = r.raw('models');
   if (!Array.isArray(rawModels) || rawModels.length === 0) {
@@ -320,6 +325,7 @@ export function readWarmpoolConfig(input: unknown, source: string, baseDir: stri
   }
   const history = readHistory(r.child('history'), r.raw('history'), baseDir, env, models);
   const http = readHttp(r, r.raw('http'));
+  const kedaScaler = readKedaScalerConfig(r);
   if (r.issues.length > 0) throw new ValidationError(r.issues, source);
-  return { source, tickS, dryRun, gpuBudgetBytes, stateDir, models, provider, history, queue, decisionLog, leaderElection, ...(http ? { http } : {}) };
+  return { source, tickS, dryRun, gpuBudgetBytes, stateDir, models, provider, history, queue, decisionLog, leaderElection, ...(http ? { http } : {}), ...(kedaScaler ? { kedaScaler } : {}) };
 }
