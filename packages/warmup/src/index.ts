@@ -36,6 +36,8 @@ export {
   type MemoryReport,
   type WarmupEngineDeps,
 } from './warmup/warmup-engine.js';
+export { ShapeRecorder, dimsOfFeeds, shapeKey, type RequestDims, type RecordedShape, type ShapeRecording } from './warmup/shape-recorder.js';
+export { FileShapeStore, RedisShapeStore, type ShapeStore, type RedisHashClient } from './warmup/shape-store.js';
 export { parseWarmupSpec, loadWarmupSpec, WARMUP_SPEC_DEFAULTS, WARMUP_SPEC_KEYS, type WarmupSpec, type OnTimeoutPolicy } from './warmup/warmup-spec.js';
 export { ConcurrencyLimiter } from './replica/concurrency-limiter.js';
 export { ModelReplica, type ModelReplicaOptions, type ReplicaPhase, type ReplicaStatus } from './replica/model-replica.js';

@@ -1,0 +1,102 @@
+import { LatencyHistogram, type PrometheusText } from '@warmpool/telemetry';
+import type { Feeds } from '../session/feed-builder.js';
+
+/** Per-input dims of one request: `{ input_ids: [1, 12] }`. */
+export type RequestDims = Readonly<Record<string, readonly number[]>>;
+
+/** One recorded shape and how many served requests had it. */
+export interface RecordedShape {
+  readonly dims: Record<string, number[]>;
+  readonly count: number;
+}
+
+/** What a ShapeRecorder writes (and `recordedShapesFile` reads): most frequent first. */
+export interface ShapeRecording {
+  readonly shapes: RecordedShape[];
+  /** Requests whose shape was not kept because `maxShapes` shapes were already tracked. */
+  readonly untracked: number;
+}
+
+/** Per-input dims of feeds (what a request's shape is). */
+export function dimsOfFeeds(feeds: Feeds): Record<string, number[]> {
+  return Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, [...t.dims]]));
+}
+
+/** A stable key of per-input dims (input names sorted). */
+export function shapeKey(dims: RequestDims): string {
+  return Object.keys(dims)
+    .sort()
+    .map((name) => `${name}:${dims[name]!.join('x')}`)
+    .join(';');
+}
+
+/**
+ * Records the shapes served requests have: a count per shape, at most `maxShapes` shapes (later
+ * new shapes are counted as untracked, never stored: the map is keyed by client input and so is
+ * bounded). Knows which shapes warm-up covered, and counts first-time shapes after ready (a shape
+ * neither warmed nor served before) with their latency: the cost of an input size warm-up missed.
+ */
+export class ShapeRecorder {
+  private readonly counts = new Map<string, { dims: Record<string, number[]>; count: number }>();
+  private readonly warmed = new Set<string>();
+  private untracked = 0;
+  private firstTimeAfterReady = 0;
+  private readonly firstTimeLatency = new LatencyHistogram();
+
+  constructor(readonly maxShapes = 256) {
+    if (!Number.isInteger(maxShapes) || maxShapes < 1) throw new RangeError(`maxShapes must be an integer >= 1, got ${maxShapes}`);
+  }
+
+  /** A shape warm-up ran (not a first-time shape when served). Bounded like the counts. */
+  markWarmed(dims: RequestDims): void {
+    if (this.warmed.size < this.maxShapes) this.warmed.add(shapeKey(dims));
+  }
+
+  /**
+   * Counts one served request. `afterReady`: the replica was ready (warm-up done) when it ran.
+   * Returns whether it was a first-time shape after ready.
+   */
+  record(dims: RequestDims, latencyMs: number, afterReady: boolean): boolean {
+    const key = shapeKey(dims);
+    const entry = this.counts.get(key);
+    if (entry) {
+      entry.count += 1;
+      return false;
+    }
+    if (this.counts.size >= this.maxShapes) {
+      this.untracked += 1;
+      return false; // cannot tell a new shape from one seen before once full; counted as untracked
+    }
+    this.counts.set(key, { dims: Object.fromEntries(Object.entries(dims).map(([k, v]) => [k, [...v]])), count: 1 });
+    const first = afterReady && !this.warmed.has(key);
+    if (first) {
+      this.firstTimeAfterReady += 1;
+      if (Number.isFinite(latencyMs) && latencyMs >= 0) this.firstTimeLatency.observe(latencyMs / 1000);
+    }
+    return first;
+  }
+
+  get trackedShapes(): number {
+    return this.counts.size;
+  }
+
+  get firstTimeShapesAfterReady(): number {
+    return this.firstTimeAfterReady;
+  }
+
+  snapshot(): ShapeRecording {
+    const shapes = [...this.counts.values()].map((e) => ({ dims: e.dims, count: e.count })).sort((a, b) => b.count - a.count);
+    return { shapes, untracked: this.untracked };
+  }
+
+  writeMetrics(out: PrometheusText, model: string): void {
+    out.family('warmpool_request_shapes_tracked', 'gauge', 'Distinct request shapes recorded (bounded by maxShapes).');
+    out.sample('warmpool_request_shapes_tracked', { model }, this.counts.size);
+    out.family('warmpool_request_shapes_untracked_total', 'counter', 'Requests whose shape was not recorded because the shape map was full.');
+    out.sample('warmpool_request_shapes_untracked_total', { model }, this.untracked);
+    out.family('warmpool_first_time_shapes_total', 'counter', 'Requests after ready with a shape neither warmed nor served before.');
+    out.sample('warmpool_first_time_shapes_total', { model }, this.firstTimeAfterReady);
+    out.family('warmpool_first_time_shape_duration_seconds', 'histogram', 'Inference latency of first-time shapes after ready.');
+    this.firstTimeLatency.write(out, 'warmpool_first_time_shape_duration_seconds', { model });
+  }
+}
