@@ -21,6 +21,7 @@ import { createLocalProcessProvider } from '../daemon/local-provider-factory.js'
 import { compressTrace, historyCsv } from './compressed-history.js';
 import { resolveWorldOptions, type LocalWorldOptions, type ResolvedWorldOptions } from './local-world-options.js';
 import { registrationTimes, summarizeWorld, type PoolEvent, type ReplicaLifetime, type WorldSummary } from './world-summary.js';
+import { StopSignal, waitInitialWarmUp } from './initial-warm-up.js';
 
 /** What a finished run hands back. */
 export interface LocalWorldResult {
@@ -49,6 +50,8 @@ export interface LocalWorldIo {
   readonly stdout?: Writable & { isTTY?: boolean };
   /** Called just before the first request of the replay goes out (the replicas warm, the daemon's first tick done). */
   readonly onReplayStart?: () => void;
+  /** Every event of the local provider's replicas (phases, pids, ends), e.g. for fault tests. */
+  readonly onReplicaEvent?: (event: Readonly<Record<string, unknown>>) => void;
 }
 
 /** Keeps the decision records of the run for the summary. */
@@ -210,6 +213,7 @@ export class LocalWorld {
         createLocalProvider: (c) => {
           provider = createLocalProcessProvider(c, env, (e) => {
             if (typeof e['pid'] === 'number') pids.add(e['pid']);
+            io.onReplicaEvent?.(e);
             if (e['event'] === 'replica-phase' && e['phase'] === 'failed') worldLog.write({ kind: 'error', time: iso(), model: o.model, event: 'replica-failed', message: JSON.stringify(e) });
           }) as LocalProcessProvider;
           return provider;
@@ -246,7 +250,13 @@ export class LocalWorld {
         closers.push(async () => clearInterval(sampler));
         try {
           await provider!.scale({ model: o.model, replicas: initial, idempotencyKey: `local-world-initial-${token}`, reason: 'MinWarmPool', message: `start warm with ${initial} replica(s)` });
-          await waitWarm(provider!, o.model, 180_000, () => w.stopReason);
+          // A replica that dies in its warm-up is replaced (a few times at most), as the daemon does later.
+          await waitInitialWarmUp(provider!, o.model, {
+            timeoutMs: 180_000,
+            keyPrefix: `local-world-initial-${token}`,
+            stopped: () => w.stopReason,
+            onReplace: (id, reason) => worldLog.write({ kind: 'error', time: iso(), model: o.model, event: 'replica-replaced', message: `${id} failed in warm-up (${reason}); replacing it` }),
+          });
           // Ready replicas register with the load balancer just after: the first requests must find them there.
           for (let i = 0; i < 100 && registrationTimes(pool).size < initial && !w.stopReason; i++) await new Promise((resolve) => setTimeout(resolve, 50));
           const gen = new TraceLoadGenerator(
@@ -318,24 +328,6 @@ export class LocalWorld {
       await cleanup();
       throw err;
     }
-  }
-}
-
-class StopSignal extends Error {}
-
-/** Resolves once every replica asked for is ready; throws StopSignal as soon as `stopped()` says so. */
-async function waitWarm(provider: LocalProcessProvider, model: string, timeoutMs: number, stopped: () => string | undefined): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const why = stopped();
-    if (why) throw new StopSignal(why);
-    const s = await provider.getState(model);
-    const live = s.replicas.filter((r) => r.phase !== 'draining' && r.phase !== 'failed');
-    if (live.length === s.desired && live.every((r) => r.phase === 'ready')) return;
-    if (Date.now() >= deadline) {
-      throw new WarmpoolError('E_WORLD_START', `the first ${s.desired} replica(s) of ${model} were not ready within ${timeoutMs} ms: ${s.replicas.map((r) => `${r.id} ${r.phase}${r.reason ? ` (${r.reason})` : ''}`).join(', ') || 'none started'}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
