@@ -4,6 +4,7 @@ import {
   ModelReplica,
   ModelServer,
   ModelSessionFactory,
+  ConvergenceDetector,
   buildWarmTargets,
   median,
   type Feeds,
@@ -76,8 +77,9 @@ export interface WarmMeasurement {
   /** Every input set has firstRequestsP50Ms <= targetRatio x steadyP50Ms, in-session and over HTTP. */
   readonly targetMet: boolean;
   readonly targetRatio: number;
-  /** HTTP requests sent per input set before the HTTP figures (0: the HTTP path measured cold). */
+  /** HTTP warm requests sent before the HTTP figures (all input sets; 0 with a custom warmHttp), and whether each set converged. */
   readonly httpWarmRequests: number;
+  readonly httpWarmConverged: boolean | undefined;
   readonly httpProblem: string | undefined;
   readonly memory: { peakRssBytes: number; limitBytes: number; usedFraction: number; ok: boolean } | undefined;
   readonly concurrency: { level: number; p50Ms: number; maxMs: number } | undefined;
@@ -96,10 +98,11 @@ export interface WarmOptions {
   readonly http?: boolean;
   /**
    * Warms the HTTP path before it is measured (what `serve` does before ready), given the server's
-   * base URL and the targets; default: `httpWarmRequests` JSON requests per input set.
+   * base URL and the targets. Default: JSON requests round-robin over the input sets until each
+   * set's HTTP latency converges (the spec's windowSize, tolerance, convergenceWindows), at most
+   * the spec's maxPassesPerShape rounds and its budget.
    */
   readonly warmHttp?: (baseUrl: string, targets: readonly WarmTarget[]) => Promise<void>;
-  readonly httpWarmRequests?: number;
 }
 
 const now = (): number => performance.now();
@@ -116,10 +119,10 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
   const firstN = opts.firstRequests ?? 10;
   const steadyN = opts.steadySamples ?? 20;
   const target = opts.targetRatio ?? 1.1;
-  const httpWarmN = opts.warmHttp ? 0 : (opts.httpWarmRequests ?? 20);
   const problems: string[] = [];
   const replica = new ModelReplica({ name: opts.name, modelPath: opts.modelPath, session: opts.session, spec: opts.spec });
   let httpProblem: string | undefined;
+  let httpWarm = { requests: 0, converged: undefined as boolean | undefined };
   try {
     const status = await replica.start();
     if (status.phase === 'failed' || !status.load || !status.warmup) {
@@ -143,7 +146,7 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
       for (let i = 0; i < steadyN; i++) for (const t of targets) inSession.get(t)!.steady.push((await replica.infer(feedsFor(t, 5000 + i))).latencyMs);
       if (opts.http ?? true) {
         try {
-          await measureHttp(replica, targets, { firstN, steadyN, warmN: httpWarmN, warmHttp: opts.warmHttp, feedsFor }, overHttp);
+          httpWarm = await measureHttp(replica, targets, { firstN, steadyN, spec: opts.spec, warmHttp: opts.warmHttp, feedsFor }, overHttp);
         } catch (e) {
           httpProblem = `HTTP not measured: ${e instanceof Error ? e.message : String(e)}`;
           problems.push(httpProblem);
@@ -219,7 +222,8 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
       firstRequestsMaxMs: primary?.firstRequestsMaxMs ?? Number.NaN,
       targetMet: problems.length === 0 && perShape.length > 0 && perShape.every((s) => s.targetMet),
       targetRatio: target,
-      httpWarmRequests: httpWarmN,
+      httpWarmRequests: httpWarm.requests,
+      httpWarmConverged: httpWarm.converged,
       httpProblem,
       memory: { peakRssBytes: w.memory.peakRssBytes, limitBytes: w.memory.limitBytes, usedFraction: round(w.memory.usedFraction, 4), ok: w.memory.ok },
       concurrency: w.concurrency ? { level: w.concurrency.level, p50Ms: round(w.concurrency.p50Ms), maxMs: round(w.concurrency.maxMs) } : undefined,
@@ -246,7 +250,7 @@ function pathFigures(first: number[], steady: number[], targetRatio: number): Pa
 interface HttpPlan {
   readonly firstN: number;
   readonly steadyN: number;
-  readonly warmN: number;
+  readonly spec: WarmupSpec;
   readonly warmHttp: WarmOptions['warmHttp'];
   readonly feedsFor: (t: WarmTarget, seed: number) => Feeds;
 }
@@ -257,22 +261,41 @@ async function measureHttp(
   targets: readonly WarmTarget[],
   plan: HttpPlan,
   out: Map<WarmTarget, { first: number[]; steady: number[] }>,
-): Promise<void> {
+): Promise<{ requests: number; converged: boolean | undefined }> {
   const server = new ModelServer({ replicas: [replica] });
   const { url } = await server.listen();
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const client = new InferClient(url, replica.name, agent);
     await client.probe();
+    let warm: { requests: number; converged: boolean | undefined } = { requests: 0, converged: undefined };
     if (plan.warmHttp) await plan.warmHttp(url, targets);
-    for (let i = 0; i < plan.warmN; i++) for (const t of targets) await client.infer(plan.feedsFor(t, 9000 + i));
+    else warm = await warmHttpUntilConverged(client, targets, plan);
     for (const t of targets) out.set(t, { first: [], steady: [] });
     for (let i = 0; i < plan.firstN; i++) for (const t of targets) out.get(t)!.first.push(await client.infer(plan.feedsFor(t, 1000 + i)));
     for (let i = 0; i < plan.steadyN; i++) for (const t of targets) out.get(t)!.steady.push(await client.infer(plan.feedsFor(t, 5000 + i)));
+    return warm;
   } finally {
     agent.destroy();
     await server.close();
   }
+}
+
+/** JSON requests round-robin over the input sets until each set's latency converged (bounded by passes and the budget). */
+async function warmHttpUntilConverged(client: InferClient, targets: readonly WarmTarget[], plan: HttpPlan): Promise<{ requests: number; converged: boolean }> {
+  const { spec } = plan;
+  const detectors = new Map(targets.map((t) => [t, new ConvergenceDetector(spec.windowSize, spec.tolerance, spec.convergenceWindows)]));
+  const deadline = now() + spec.budgetMs;
+  let requests = 0;
+  for (let round = 0; round < spec.maxPassesPerShape && now() < deadline; round++) {
+    const open = targets.filter((t) => !detectors.get(t)!.state().converged);
+    if (open.length === 0) break;
+    for (const t of open) {
+      detectors.get(t)!.add(await client.infer(plan.feedsFor(t, 9000 + round)));
+      requests += 1;
+    }
+  }
+  return { requests, converged: targets.every((t) => detectors.get(t)!.state().converged) };
 }
 
 const V2_DATATYPES: Record<string, string> = { float32: 'FP32', float64: 'FP64', int64: 'INT64', int32: 'INT32', int8: 'INT8', uint8: 'UINT8', bool: 'BOOL' };
