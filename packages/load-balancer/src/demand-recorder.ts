@@ -1,5 +1,3 @@
-import { LatencyHistogram, type PrometheusText } from '@warmpool/telemetry';
-
 /** Requests per second for one model over the last `windowS` seconds. */
 export interface DemandSeries {
   readonly model: string;
@@ -15,8 +13,6 @@ class ModelDemand {
   readonly counts: number[];
   readonly seconds: number[];
   total = 0;
-  readonly byCode = new Map<number, number>();
-  readonly latency = new LatencyHistogram();
 
   constructor(size: number) {
     this.counts = new Array<number>(size).fill(0);
@@ -24,15 +20,25 @@ class ModelDemand {
   }
 }
 
-/** Per-model request counts per second (a ring of `retainS` seconds), by status, and latency. */
+/**
+ * Per-model request counts per second (a ring of `retainS` seconds). Holds at most `maxModels` models: the load
+ * balancer records only models it serves, and a model past the bound is not recorded (`record` returns false).
+ */
 export class DemandRecorder {
   private readonly models = new Map<string, ModelDemand>();
 
-  constructor(readonly retainS = 600) {}
+  constructor(
+    readonly retainS = 600,
+    readonly maxModels = 256,
+  ) {}
 
-  /** A request for `model` arrived at `nowMs` (epoch ms). */
-  record(model: string, nowMs: number): void {
-    const d = this.model(model);
+  /** A request for `model` arrived at `nowMs` (epoch ms); false when the model is new and the recorder is full. */
+  record(model: string, nowMs: number): boolean {
+    let d = this.models.get(model);
+    if (!d) {
+      if (this.models.size >= this.maxModels) return false;
+      this.models.set(model, (d = new ModelDemand(this.retainS)));
+    }
     const sec = Math.floor(nowMs / 1000);
     const slot = sec % this.retainS;
     if (d.seconds[slot] !== sec) {
@@ -41,15 +47,10 @@ export class DemandRecorder {
     }
     d.counts[slot]! += 1;
     d.total += 1;
+    return true;
   }
 
-  /** A request for `model` finished with HTTP `code` after `seconds`. */
-  finish(model: string, code: number, seconds: number): void {
-    const d = this.model(model);
-    d.byCode.set(code, (d.byCode.get(code) ?? 0) + 1);
-    d.latency.observe(seconds);
-  }
-
+  /** The last `windowS` seconds of `model` (zeros for a model never recorded; nothing is created). */
   series(model: string, nowMs: number, windowS: number): DemandSeries {
     const n = Math.max(1, Math.min(this.retainS, Math.floor(windowS)));
     const nowSec = Math.floor(nowMs / 1000);
@@ -64,18 +65,5 @@ export class DemandRecorder {
 
   modelNames(): string[] {
     return [...this.models.keys()];
-  }
-
-  write(out: PrometheusText): void {
-    out.family('warmpool_lb_requests_total', 'counter', 'Requests for a model that reached the load balancer, by HTTP status returned.');
-    for (const [model, d] of this.models) for (const [code, n] of d.byCode) out.sample('warmpool_lb_requests_total', { model, code: String(code) }, n);
-    out.family('warmpool_lb_request_duration_seconds', 'histogram', 'End-to-end latency through the load balancer.');
-    for (const [model, d] of this.models) d.latency.write(out, 'warmpool_lb_request_duration_seconds', { model });
-  }
-
-  private model(name: string): ModelDemand {
-    let d = this.models.get(name);
-    if (!d) this.models.set(name, (d = new ModelDemand(this.retainS)));
-    return d;
   }
 }

@@ -3,11 +3,16 @@ import type { PoolReplica, ReplicaPool } from './replica-pool.js';
 export interface HealthCheckerOptions {
   readonly intervalMs: number;
   readonly timeoutMs: number;
-  /** Consecutive failed checks after which a replica is removed. */
+  /** Consecutive failed checks after which a replica is removed from the routing table (it is still probed). */
   readonly failureThreshold: number;
+  /** A removed replica that has not answered /readyz 200 for this long is forgotten (it must register again). */
+  readonly forgetAfterMs: number;
 }
 
-export const HEALTH_CHECKER_DEFAULTS: HealthCheckerOptions = { intervalMs: 2_000, timeoutMs: 1_000, failureThreshold: 3 };
+export const HEALTH_CHECKER_DEFAULTS: HealthCheckerOptions = { intervalMs: 2_000, timeoutMs: 1_000, failureThreshold: 3, forgetAfterMs: 10 * 60_000 };
+
+/** What the health checker did to a replica, for the load balancer's log. */
+export type HealthEvent = 'replica-removed' | 'replica-restored' | 'replica-forgotten';
 
 /** What one /readyz probe found. */
 export interface ProbeResult {
@@ -35,9 +40,11 @@ export async function probeReady(url: string, timeoutMs: number): Promise<ProbeR
 }
 
 /**
- * Active health checks: a replica failing /readyz stops getting traffic at once, and is removed
- * after `failureThreshold` consecutive failures. `checkOnce()` is the whole logic; `start()` only
- * runs it on an interval.
+ * Active health checks: a replica failing /readyz stops getting traffic at once, and is taken out of the routing
+ * table after `failureThreshold` consecutive failures. A removed replica is still probed: when its /readyz answers
+ * 200 again it is routed to again (a replica busy with one long request comes back by itself), and after
+ * `forgetAfterMs` without a 200 it is forgotten. `checkOnce()` is the whole logic; `start()` only runs it on an
+ * interval.
  */
 export class HealthChecker {
   private timer: NodeJS.Timeout | undefined;
@@ -47,7 +54,8 @@ export class HealthChecker {
   constructor(
     private readonly pool: ReplicaPool,
     options: Partial<HealthCheckerOptions> = {},
-    private readonly onRemoved: (replica: PoolReplica, detail: string) => void = () => {},
+    private readonly onEvent: (event: HealthEvent, replica: PoolReplica, detail: string) => void = () => {},
+    private readonly nowMs: () => number = Date.now,
   ) {
     this.options = { ...HEALTH_CHECKER_DEFAULTS, ...options };
   }
@@ -72,8 +80,13 @@ export class HealthChecker {
 
   private async check(r: PoolReplica): Promise<void> {
     const result = await probeReady(r.url, this.options.timeoutMs);
-    if (this.pool.get(r.id) !== r) return; // re-registered or removed meanwhile
+    if (this.pool.get(r.id) !== r || r.draining) return; // re-registered, deregistered or draining meanwhile
     if (result.ok) {
+      if (r.removedAtMs !== undefined) {
+        this.pool.restore(r);
+        this.onEvent('replica-restored', r, '/readyz answers 200 again');
+        return;
+      }
       r.ready = true;
       r.failures = 0;
       r.lastError = undefined;
@@ -82,9 +95,17 @@ export class HealthChecker {
     r.ready = false;
     r.failures += 1;
     r.lastError = result.detail;
+    const now = this.nowMs();
+    if (r.removedAtMs !== undefined) {
+      if (now - r.removedAtMs >= this.options.forgetAfterMs) {
+        this.pool.remove(r.id);
+        this.onEvent('replica-forgotten', r, `not ready for ${Math.round((now - r.removedAtMs) / 1000)} s since removed: ${result.detail}`);
+      }
+      return;
+    }
     if (r.failures >= this.options.failureThreshold) {
-      this.pool.remove(r.id);
-      this.onRemoved(r, result.detail);
+      this.pool.markRemoved(r, now);
+      this.onEvent('replica-removed', r, result.detail);
     }
   }
 }

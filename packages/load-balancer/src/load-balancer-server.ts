@@ -1,26 +1,44 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ValidationError } from '@warmpool/domain';
-import { BodyTooLargeError, closeHttp, listenHttp, PROMETHEUS_CONTENT_TYPE, PrometheusText, readBody, sendJson, sendText } from '@warmpool/telemetry';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { MODEL_NAME_PATTERN, ValidationError, type ReplicaRegistration } from '@warmpool/domain';
+import { BodyTooLargeError, closeHttp, listenHttp, sendJson, sendText } from '@warmpool/telemetry';
+import { ByteBudget } from './byte-budget.js';
 import { DemandRecorder } from './demand-recorder.js';
+import { OverloadedError } from './errors/overloaded-error.js';
 import { HealthChecker, probeReady, type HealthCheckerOptions } from './health-checker.js';
+import { LoadBalancerMetrics, type RefusalReason } from './load-balancer-metrics.js';
+import { ModelCatalog } from './model-catalog.js';
 import { parseRegistration } from './registration-request.js';
+import { bearerToken, CredentialCheck } from './replica-credential.js';
 import { ReplicaPool, type PoolReplica, type ReplicaPoolOptions } from './replica-pool.js';
+import { readBodyWithin } from './request-body.js';
+import { UpstreamProxy } from './upstream-proxy.js';
 
 export interface LoadBalancerOptions {
-  /** Shared token for the registration API (`Authorization: Bearer <token>`). */
+  /**
+   * The shared secret. As a bearer token it is the admin credential (the daemon, operators, Prometheus); each replica
+   * gets its own credential derived from it (`deriveReplicaToken(secret, replicaId)`), valid for its own id only.
+   */
   readonly token: string;
   readonly host?: string;
   readonly port?: number;
+  /** Models served from the start (more are added as replicas register for them, up to `maxModels`). */
+  readonly models?: readonly string[];
+  /** Most models with per-model state (demand, metric series). Default 256. */
+  readonly maxModels?: number;
   readonly pool?: Partial<ReplicaPoolOptions>;
   readonly health?: Partial<HealthCheckerOptions>;
   /** Seconds of per-second demand kept per model. */
   readonly demandRetainS?: number;
   /** Longest a deregistration waits for the replica's in-flight requests. */
   readonly drainTimeoutMs?: number;
-  /** Timeout of one proxied request. */
+  /** Timeout of one proxied request (idle socket, also while its answer streams). */
   readonly upstreamTimeoutMs?: number;
+  /** Largest inference request body. Default 16 MiB. */
   readonly maxBodyBytes?: number;
+  /** Request body bytes held in memory at once across all requests; past it: 503 + Retry-After. Default 64 MiB. */
+  readonly maxBufferedBytes?: number;
+  /** Proxied requests in flight at once; past it: 503 + Retry-After. Default 1024. */
+  readonly maxInFlight?: number;
   /** Epoch ms (injected in tests). */
   readonly nowMs?: () => number;
   readonly log?: (event: Record<string, unknown>) => void;
@@ -28,36 +46,43 @@ export interface LoadBalancerOptions {
 
 const INFER_PATH = /^\/v1\/models\/([^/]+)\/infer$/;
 const REPLICA_PATH = /^\/replicas\/([^/]+)$/;
-
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
+const REGISTRATION_MAX_BYTES = 64 * 1024;
 
 /**
- * The local load balancer. Routes `POST /v1/models/{name}/infer` to ready replicas of that model
- * (least outstanding requests, slow start for new ones), retrying once elsewhere on a refused
- * connection or a 503. Registration API behind a shared token: `POST /replicas` (checks the
- * replica's /readyz first: 409 when not ready), `DELETE /replicas/{id}` (stops routing, waits for
- * its in-flight requests), `GET /replicas`. Demand: `GET /demand?model=M&seconds=N` (per-second
- * counts) and `GET /metrics` (Prometheus). Active /readyz health checks remove failing replicas.
+ * The local load balancer. Data path, open: `POST /v1/models/{name}/infer` to ready replicas of a served model (least
+ * outstanding requests, slow start for new ones), retried once elsewhere on a refused connection or a 503; the answer
+ * streams through. Everything else but `/livez` needs a bearer token: the shared secret, or for `POST /replicas`,
+ * `GET|DELETE /replicas/{id}` the replica's own derived credential. Bounded: only served models get state, request
+ * bodies in memory and requests in flight are capped (503 + Retry-After), metric labels are bounded sets.
+ * Membership converges: a replica removed after failed checks is still probed and comes back once ready.
  */
 export class LoadBalancerServer {
   readonly pool: ReplicaPool;
   readonly demand: DemandRecorder;
   readonly health: HealthChecker;
+  readonly models: ModelCatalog;
+  readonly budget: ByteBudget;
+  readonly metrics: LoadBalancerMetrics;
   private readonly server: Server;
-  private readonly tokenDigest: Buffer;
+  private readonly credentials: CredentialCheck;
+  private readonly proxy: UpstreamProxy;
   private readonly now: () => number;
   private readonly log: (event: Record<string, unknown>) => void;
+  private inFlight = 0;
 
   constructor(private readonly opts: LoadBalancerOptions) {
     if (!opts.token) throw new ValidationError([{ path: 'token', value: opts.token, allowed: 'a non-empty shared token' }], 'load balancer options');
-    this.tokenDigest = digest(opts.token);
+    this.credentials = new CredentialCheck(opts.token);
     this.now = opts.nowMs ?? Date.now;
     this.log = opts.log ?? (() => {});
+    const maxModels = opts.maxModels ?? 256;
+    this.models = new ModelCatalog(opts.models ?? [], maxModels);
     this.pool = new ReplicaPool(opts.pool);
-    this.demand = new DemandRecorder(opts.demandRetainS ?? 600);
-    this.health = new HealthChecker(this.pool, opts.health, (r, detail) => this.log({ event: 'replica-removed', replicaId: r.id, model: r.model, detail }));
+    this.demand = new DemandRecorder(opts.demandRetainS ?? 600, maxModels);
+    this.budget = new ByteBudget(opts.maxBufferedBytes ?? 64 * 2 ** 20);
+    this.health = new HealthChecker(this.pool, opts.health, (event, r, detail) => this.log({ event, replicaId: r.id, model: r.model, url: r.url, detail }), this.now);
+    this.metrics = new LoadBalancerMetrics(this.pool, this.demand, this.budget, this.now, () => this.inFlight);
+    this.proxy = new UpstreamProxy(this.pool, { upstreamTimeoutMs: opts.upstreamTimeoutMs ?? 30_000, nowMs: this.now, log: this.log });
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         if (!res.headersSent) sendJson(res, 500, { error: 'E_INTERNAL', message: e instanceof Error ? e.message : String(e) });
@@ -77,43 +102,91 @@ export class LoadBalancerServer {
     await closeHttp(this.server);
   }
 
-  private authorized(req: IncomingMessage): boolean {
-    const h = req.headers.authorization ?? '';
-    const m = /^Bearer (.+)$/.exec(h);
-    return m !== null && timingSafeEqual(digest(m[1]!), this.tokenDigest);
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://lb');
     const method = req.method ?? 'GET';
     const infer = INFER_PATH.exec(url.pathname);
     if (infer) {
-      if (method !== 'POST') return sendJson(res, 405, { error: 'E_METHOD', message: `${method} ${url.pathname}: use POST` });
-      return this.proxy(decodeURIComponent(infer[1]!), url.pathname, req, res);
+      if (method !== 'POST') return this.refuse(req, res, 405, 'bad_request', { error: 'E_METHOD', message: `${method} ${url.pathname}: use POST` });
+      return this.infer(infer[1]!, url.pathname, req, res);
     }
     if (url.pathname === '/livez' && method === 'GET') return sendJson(res, 200, { live: true });
-    if (url.pathname === '/metrics' && method === 'GET') return sendText(res, 200, PROMETHEUS_CONTENT_TYPE, this.metrics());
-    if (url.pathname === '/demand' && method === 'GET') return this.demandSeries(url, res);
-    if (url.pathname === '/replicas' && method === 'GET') return sendJson(res, 200, { replicas: this.pool.list().map((r) => this.describe(r)) });
     const one = REPLICA_PATH.exec(url.pathname);
-    if ((url.pathname === '/replicas' && method === 'POST') || (one && method === 'DELETE')) {
-      if (!this.authorized(req)) {
-        req.resume();
-        return sendJson(res, 401, { error: 'E_UNAUTHORIZED', message: 'registration API needs Authorization: Bearer <shared token>' });
-      }
-      return one ? this.deregister(decodeURIComponent(one[1]!), res) : this.register(req, res);
+    let replicaId: string | undefined;
+    if (one) {
+      replicaId = decodePart(one[1]!);
+      if (replicaId === undefined) return this.refuse(req, res, 400, 'bad_request', { error: 'E_BAD_PATH', message: `replica id in ${url.pathname} is not valid percent-encoding` });
     }
+    if (url.pathname === '/replicas' && method === 'POST') return this.register(req, res);
+    const adminOnly = ['/metrics', '/demand', '/replicas'].includes(url.pathname) && method === 'GET';
+    const onReplica = one !== null && (method === 'GET' || method === 'DELETE');
+    if (!adminOnly && !onReplica) return this.refuse(req, res, 404, 'bad_request', { error: 'E_NOT_FOUND', message: `no route ${method} ${url.pathname}` });
+    const caller = this.credentials.caller(req.headers.authorization, replicaId);
+    if (caller.kind === 'none') return this.unauthorized(req, res, onReplica ? `the shared token or replica ${replicaId}'s own credential` : 'the shared token');
     req.resume();
-    return sendJson(res, 404, { error: 'E_NOT_FOUND', message: `no route ${method} ${url.pathname}` });
+    if (onReplica) return method === 'GET' ? this.describeOne(replicaId!, res) : this.deregister(replicaId!, res);
+    if (url.pathname === '/metrics') return sendText(res, 200, this.metrics.contentType, await this.metrics.render());
+    if (url.pathname === '/demand') return this.demandSeries(url, res);
+    const model = url.searchParams.get('model') ?? undefined;
+    return sendJson(res, 200, { replicas: this.pool.list(model).map((r) => this.describe(r)) });
+  }
+
+  /** Answers without reading the body; a body still arriving ends the connection instead of being read. */
+  private refuse(req: IncomingMessage, res: ServerResponse, status: number, reason: RefusalReason, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+    this.metrics.refusedFor(reason);
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    if (!req.complete) res.setHeader('connection', 'close');
+    sendJson(res, status, body);
+    if (!req.complete) res.once('finish', () => req.destroy());
+  }
+
+  private unauthorized(req: IncomingMessage, res: ServerResponse, what: string): void {
+    this.refuse(req, res, 401, 'unauthorized', { error: 'E_UNAUTHORIZED', message: `needs Authorization: Bearer <${what}>` }, { 'www-authenticate': 'Bearer' });
+  }
+
+  private overloaded(req: IncomingMessage, res: ServerResponse, e: OverloadedError): void {
+    this.refuse(req, res, 503, 'overloaded', { error: e.code, message: e.message }, { 'retry-after': String(e.retryAfterS) });
   }
 
   private async register(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let reg;
+    const who = "the shared token or the replica's own credential";
+    if (bearerToken(req.headers.authorization) === undefined) return this.unauthorized(req, res, who);
+    let raw: Buffer;
     try {
-      reg = parseRegistration(JSON.parse((await readBody(req, 64 * 1024)).toString('utf8')));
+      raw = await readBodyWithin(req, REGISTRATION_MAX_BYTES, this.budget);
     } catch (e) {
-      if (e instanceof ValidationError) return sendJson(res, 400, { error: e.code, message: e.message, issues: e.issues });
-      return sendJson(res, 400, { error: 'E_BAD_JSON', message: `registration body is not JSON: ${(e as Error).message}` });
+      if (e instanceof OverloadedError) return this.overloaded(req, res, e);
+      if (e instanceof BodyTooLargeError) return this.refuse(req, res, 413, 'body_too_large', { error: e.code, message: `registration: ${e.message}` });
+      throw e;
+    }
+    this.budget.give(raw.length);
+    let reg: ReplicaRegistration;
+    try {
+      reg = parseRegistration(JSON.parse(raw.toString('utf8')));
+    } catch (e) {
+      if (e instanceof ValidationError) return this.refuse(req, res, 400, 'bad_request', { error: e.code, message: e.message, issues: e.issues });
+      return this.refuse(req, res, 400, 'bad_request', { error: 'E_BAD_JSON', message: `registration body is not JSON: ${(e as Error).message}` });
+    }
+    if (this.credentials.caller(req.headers.authorization, reg.replicaId).kind === 'none') return this.unauthorized(req, res, `the shared token or replica ${reg.replicaId}'s own credential`);
+    const existing = this.pool.get(reg.replicaId);
+    let movedFrom: string | undefined;
+    if (existing && !existing.draining && (existing.url !== reg.url || existing.model !== reg.model)) {
+      const old = await probeReady(existing.url, this.health.options.timeoutMs);
+      if (old.ok) {
+        this.log({ event: 'replica-move-refused', replicaId: reg.replicaId, model: existing.model, url: existing.url, requestedModel: reg.model, requestedUrl: reg.url });
+        return sendJson(res, 409, {
+          error: 'E_REPLICA_ID_TAKEN',
+          message: `replica ${reg.replicaId} is registered for model ${existing.model} at ${existing.url}, which still answers /readyz; deregister it first (asked: model ${reg.model} at ${reg.url})`,
+        });
+      }
+      movedFrom = existing.url;
+    }
+    if (!existing && this.pool.size >= this.pool.options.maxReplicas) {
+      res.setHeader('retry-after', '5');
+      return sendJson(res, 503, { error: 'E_POOL_FULL', message: `the load balancer holds ${this.pool.options.maxReplicas} replicas (its maxReplicas); replica ${reg.replicaId} not added` });
+    }
+    if (!this.models.has(reg.model) && this.models.list().length >= this.models.maxModels) {
+      return sendJson(res, 422, { error: 'E_TOO_MANY_MODELS', message: `the load balancer serves ${this.models.maxModels} models (its maxModels); model ${reg.model} not added` });
     }
     const probe = await probeReady(reg.url, this.health.options.timeoutMs);
     if (!probe.ok) {
@@ -121,8 +194,19 @@ export class LoadBalancerServer {
       return sendJson(res, 409, { error: 'E_REPLICA_NOT_READY', message: `replica ${reg.replicaId} at ${reg.url} is not ready: ${probe.detail}` });
     }
     const r = this.pool.register(reg, this.now());
-    this.log({ event: 'replica-registered', replicaId: r.id, model: r.model, url: r.url, executionProvider: r.executionProvider });
+    if (!r) {
+      res.setHeader('retry-after', '5');
+      return sendJson(res, 503, { error: 'E_POOL_FULL', message: `the load balancer holds ${this.pool.options.maxReplicas} replicas (its maxReplicas); replica ${reg.replicaId} not added` });
+    }
+    this.models.add(r.model);
+    this.log({ event: 'replica-registered', replicaId: r.id, model: r.model, url: r.url, executionProvider: r.executionProvider, ...(movedFrom ? { movedFromUrl: movedFrom, detail: 'the old URL no longer answers /readyz' } : {}) });
     sendJson(res, 201, { replica: this.describe(r) });
+  }
+
+  private describeOne(id: string, res: ServerResponse): void {
+    const r = this.pool.get(id);
+    if (!r) return sendJson(res, 404, { error: 'E_UNKNOWN_REPLICA', message: `replica ${id} is not registered` });
+    sendJson(res, 200, { replica: this.describe(r) });
   }
 
   private async deregister(id: string, res: ServerResponse): Promise<void> {
@@ -139,91 +223,47 @@ export class LoadBalancerServer {
   private demandSeries(url: URL, res: ServerResponse): void {
     const model = url.searchParams.get('model');
     const seconds = Number(url.searchParams.get('seconds') ?? '60');
-    if (!model) return sendJson(res, 400, { error: 'E_VALIDATION', message: `query model: missing; known: ${this.demand.modelNames().join(', ')}` });
+    if (!model) return sendJson(res, 400, { error: 'E_VALIDATION', message: `query model: missing; served: ${this.models.list().join(', ')}` });
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > this.demand.retainS) {
       return sendJson(res, 400, { error: 'E_VALIDATION', message: `query seconds: got ${url.searchParams.get('seconds')}, allowed: an integer in [1, ${this.demand.retainS}]` });
     }
     sendJson(res, 200, this.demand.series(model, this.now(), seconds));
   }
 
-  private async proxy(model: string, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = this.now();
+  private async infer(rawName: string, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const model = decodePart(rawName);
+    if (model === undefined) return this.refuse(req, res, 400, 'bad_request', { error: 'E_BAD_MODEL_NAME', message: `model name in ${path} is not valid percent-encoding` });
+    if (!MODEL_NAME_PATTERN.test(model)) {
+      return this.refuse(req, res, 400, 'bad_request', { error: 'E_BAD_MODEL_NAME', message: `model name ${JSON.stringify(model.slice(0, 100))} in ${path} does not match ${MODEL_NAME_PATTERN}` });
+    }
+    if (!this.models.has(model)) return this.refuse(req, res, 404, 'unknown_model', { error: 'E_UNKNOWN_MODEL', message: `model ${model} is not served here` });
+    const maxInFlight = this.opts.maxInFlight ?? 1024;
+    if (this.inFlight >= maxInFlight) return this.overloaded(req, res, new OverloadedError(`${maxInFlight} requests in flight (the load balancer's maxInFlight); retry shortly`));
+    this.inFlight += 1;
     const t0 = performance.now();
-    this.demand.record(model, started);
-    const finish = (code: number, body?: unknown): void => {
-      this.demand.finish(model, code, (performance.now() - t0) / 1000);
-      if (body !== undefined) sendJson(res, code, body);
-    };
-    let body: Buffer;
     try {
-      body = await readBody(req, this.opts.maxBodyBytes ?? 16 * 2 ** 20);
-    } catch (e) {
-      if (e instanceof BodyTooLargeError) return finish(413, { error: e.code, message: e.message });
-      throw e;
-    }
-    const tried = new Set<string>();
-    let lastProblem = 'no replica registered and ready';
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const r = this.pool.pick(model, this.now(), tried);
-      if (!r) break;
-      tried.add(r.id);
-      r.outstanding += 1;
+      this.demand.record(model, this.now());
+      let body: Buffer;
       try {
-        const up = await this.forward(r, path, req, body);
-        if (up.status === 503 && attempt === 0 && this.pool.pick(model, this.now(), tried)) {
-          lastProblem = `replica ${r.id} answered 503`;
-          continue;
-        }
-        res.writeHead(up.status, { 'content-type': up.contentType, 'x-warmpool-replica': r.id, 'content-length': up.body.length });
-        res.end(up.body);
-        return finish(up.status);
+        body = await readBodyWithin(req, this.opts.maxBodyBytes ?? 16 * 2 ** 20, this.budget);
       } catch (e) {
-        r.failures += 1;
-        r.ready = false; // the next health check brings it back if it recovers
-        r.lastError = (e as Error).message;
-        lastProblem = `replica ${r.id} at ${r.url}: ${(e as Error).message}`;
-      } finally {
-        r.outstanding -= 1;
-      }
-    }
-    finish(503, { error: 'E_NO_REPLICA', message: `no ready replica for model ${model} (${lastProblem})` });
-  }
-
-  /**
-   * One request to a replica. A keep-alive socket the replica closed just as the request went out (ECONNRESET on a
-   * reused socket, before any answer) is not the replica's failure: the request goes again once on a fresh
-   * connection (Node's documented `reusedSocket` retry) instead of taking the replica out of rotation.
-   */
-  private forward(r: PoolReplica, path: string, req: IncomingMessage, body: Buffer, retried = false): Promise<{ status: number; contentType: string; body: Buffer }> {
-    return new Promise((resolve, reject) => {
-      let answered = false;
-      const up = httpRequest(
-        `${r.url}${path}`,
-        {
-          method: 'POST',
-          headers: { 'content-type': req.headers['content-type'] ?? 'application/json', 'content-length': body.length },
-          timeout: this.opts.upstreamTimeoutMs ?? 30_000,
-          ...(retried ? { agent: false } : {}), // the retry on a connection of its own, not another pooled one
-        },
-        (upRes) => {
-          answered = true;
-          const chunks: Buffer[] = [];
-          upRes.on('data', (c: Buffer) => chunks.push(c));
-          upRes.on('end', () => resolve({ status: upRes.statusCode ?? 502, contentType: String(upRes.headers['content-type'] ?? 'application/json'), body: Buffer.concat(chunks) }));
-          upRes.on('error', reject);
-        },
-      );
-      up.on('timeout', () => up.destroy(new Error(`timed out after ${this.opts.upstreamTimeoutMs ?? 30_000} ms`)));
-      up.on('error', (e: NodeJS.ErrnoException) => {
-        if (!retried && !answered && up.reusedSocket && e.code === 'ECONNRESET') {
-          this.log({ event: 'upstream-stale-socket', replicaId: r.id, model: r.model, detail: 'keep-alive connection closed by the replica; sent again on a new one' });
-          this.forward(r, path, req, body, true).then(resolve, reject);
-          return;
+        if (e instanceof OverloadedError) return this.overloaded(req, res, e);
+        if (e instanceof BodyTooLargeError) {
+          this.metrics.finished(model, 413, (performance.now() - t0) / 1000);
+          return this.refuse(req, res, 413, 'body_too_large', { error: e.code, message: e.message });
         }
-        reject(new Error(e.code ?? e.message));
-      });
-      up.end(body);
-    });
+        res.destroy(); // the client went away while sending
+        return;
+      }
+      try {
+        const status = await this.proxy.send(model, path, req, body, res);
+        this.metrics.finished(model, status, (performance.now() - t0) / 1000);
+      } finally {
+        this.budget.give(body.length);
+      }
+    } finally {
+      this.inFlight -= 1;
+    }
   }
 
   private describe(r: PoolReplica): Record<string, unknown> {
@@ -232,37 +272,22 @@ export class LoadBalancerServer {
       model: r.model,
       url: r.url,
       executionProvider: r.executionProvider,
-      ready: r.ready,
+      ready: r.ready && r.removedAtMs === undefined,
       draining: r.draining,
+      removed: r.removedAtMs !== undefined,
       outstanding: r.outstanding,
       weight: this.pool.weight(r, this.now()),
       failures: r.failures,
       lastError: r.lastError,
     };
   }
+}
 
-  private metrics(): string {
-    const out = new PrometheusText();
-    out.family('warmpool_lb_replicas', 'gauge', 'Registered replicas by model and state.');
-    const counts = new Map<string, number>();
-    for (const r of this.pool.list()) {
-      const state = r.draining ? 'draining' : r.ready ? 'ready' : 'unready';
-      const key = `${r.model}\u0000${state}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    for (const [key, n] of counts) {
-      const [model, state] = key.split('\u0000') as [string, string];
-      out.sample('warmpool_lb_replicas', { model, state }, n);
-    }
-    out.family('warmpool_lb_replica_outstanding', 'gauge', 'Requests in flight per replica.');
-    out.family('warmpool_lb_replica_weight', 'gauge', 'Slow-start weight per replica (1 = full).');
-    for (const r of this.pool.list()) {
-      out.sample('warmpool_lb_replica_outstanding', { model: r.model, replica: r.id }, r.outstanding);
-      out.sample('warmpool_lb_replica_weight', { model: r.model, replica: r.id }, this.pool.weight(r, this.now()));
-    }
-    this.demand.write(out);
-    out.family('warmpool_lb_demand_last_second', 'gauge', 'Requests in the last complete second per model.');
-    for (const model of this.demand.modelNames()) out.sample('warmpool_lb_demand_last_second', { model }, this.demand.series(model, this.now() - 1000, 1).counts[0]!);
-    return out.toString();
+/** decodeURIComponent, undefined for malformed percent-encoding (`%ZZ`). */
+function decodePart(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
   }
 }

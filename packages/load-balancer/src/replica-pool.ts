@@ -17,15 +17,22 @@ export interface PoolReplica {
   lastError: string | undefined;
   /** Smooth weighted round-robin state. */
   current: number;
+  /**
+   * Epoch ms when `failureThreshold` failed checks took it out of the routing table; undefined while in it. A removed
+   * replica is still probed and comes back when its /readyz answers 200 again (or is forgotten after a while).
+   */
+  removedAtMs: number | undefined;
 }
 
 export interface ReplicaPoolOptions {
   /** A new replica's weight grows linearly from `slowStartMinWeight` to 1 over this window; 0 disables slow start. */
   readonly slowStartMs: number;
   readonly slowStartMinWeight: number;
+  /** Most replicas (in the table or removed and still probed) at once; a registration past it is refused. */
+  readonly maxReplicas: number;
 }
 
-export const REPLICA_POOL_DEFAULTS: ReplicaPoolOptions = { slowStartMs: 30_000, slowStartMinWeight: 0.05 };
+export const REPLICA_POOL_DEFAULTS: ReplicaPoolOptions = { slowStartMs: 30_000, slowStartMinWeight: 0.05, maxReplicas: 1024 };
 
 /**
  * The routing table and the choice of replica (pure given `nowMs`).
@@ -43,8 +50,10 @@ export class ReplicaPool {
     this.options = { ...REPLICA_POOL_DEFAULTS, ...options };
   }
 
-  register(reg: ReplicaRegistration, nowMs: number): PoolReplica {
+  /** Adds or replaces `reg.replicaId`; undefined when the pool is full (`maxReplicas`) and the id is new. */
+  register(reg: ReplicaRegistration, nowMs: number): PoolReplica | undefined {
     const existing = this.replicas.get(reg.replicaId);
+    if (!existing && this.replicas.size >= this.options.maxReplicas) return undefined;
     const sameEndpoint = existing && existing.url === reg.url && existing.model === reg.model && !existing.draining;
     const replica: PoolReplica = {
       id: reg.replicaId,
@@ -58,6 +67,7 @@ export class ReplicaPool {
       failures: 0,
       lastError: undefined,
       current: 0,
+      removedAtMs: undefined,
     };
     this.replicas.set(reg.replicaId, replica);
     return replica;
@@ -73,6 +83,25 @@ export class ReplicaPool {
     return r;
   }
 
+  /** Takes a failing replica out of routing; it stays known (and probed) until `restore` or `remove`. */
+  markRemoved(r: PoolReplica, nowMs: number): void {
+    r.ready = false;
+    r.removedAtMs ??= nowMs;
+  }
+
+  /** A removed replica answers /readyz again: back in the routing table (warm: its slow-start age is kept). */
+  restore(r: PoolReplica): void {
+    r.removedAtMs = undefined;
+    r.ready = true;
+    r.failures = 0;
+    r.lastError = undefined;
+  }
+
+  get size(): number {
+    return this.replicas.size;
+  }
+
+  /** Every replica known, removed ones included (see `removedAtMs`). */
   list(model?: string): PoolReplica[] {
     return [...this.replicas.values()].filter((r) => model === undefined || r.model === model);
   }
@@ -87,7 +116,7 @@ export class ReplicaPool {
 
   /** The replica the next request for `model` goes to, or undefined when none is ready. */
   pick(model: string, nowMs: number, exclude: ReadonlySet<string> = new Set()): PoolReplica | undefined {
-    const candidates = [...this.replicas.values()].filter((r) => r.model === model && r.ready && !r.draining && !exclude.has(r.id));
+    const candidates = [...this.replicas.values()].filter((r) => r.model === model && r.ready && !r.draining && r.removedAtMs === undefined && !exclude.has(r.id));
     if (candidates.length === 0) return undefined;
     if (candidates.length === 1) return candidates[0];
     const weights = candidates.map((r) => this.weight(r, nowMs));

@@ -24,6 +24,8 @@ async function replica(id: string) {
 
 const register = (lbUrl: string, body: unknown, token = TOKEN) =>
   fetch(`${lbUrl}/replicas`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const admin = { authorization: `Bearer ${TOKEN}` };
+const get = (lbUrl: string, path: string) => fetch(`${lbUrl}${path}`, { headers: admin });
 const infer = (lbUrl: string, model = 'm') => fetch(`${lbUrl}/v1/models/${model}/infer`, { method: 'POST', body: '{"inputs":{}}', headers: { 'content-type': 'application/json' } });
 
 describe('LoadBalancerServer', () => {
@@ -36,12 +38,13 @@ describe('LoadBalancerServer', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { message: string }).message).toMatch(/model[\s\S]*url/);
     expect((await register(url, { replicaId: 'a', model: 'm', url: r.url, executionProvider: 'cpu' })).status).toBe(201);
-    const list = (await (await fetch(`${url}/replicas`)).json()) as { replicas: Array<{ replicaId: string; ready: boolean }> };
+    expect((await fetch(`${url}/replicas`)).status).toBe(401);
+    const list = (await (await get(url, '/replicas')).json()) as { replicas: Array<{ replicaId: string; ready: boolean }> };
     expect(list.replicas).toMatchObject([{ replicaId: 'a', ready: true }]);
   });
 
   it('refuses to register a replica whose /readyz is not 200, with its reason', async () => {
-    const { url } = await lb();
+    const { url } = await lb({ models: ['m'] });
     const r = await replica('cold');
     r.ready = false;
     const res = await register(url, { replicaId: 'cold', model: 'm', url: r.url });
@@ -75,8 +78,8 @@ describe('LoadBalancerServer', () => {
     const viaOther = await infer(url, 'x');
     expect(((await viaOther.json()) as { replica: string }).replica).toBe('other');
     const none = await infer(url, 'unknown-model');
-    expect(none.status).toBe(503);
-    expect(((await none.json()) as { message: string }).message).toContain('no ready replica for model unknown-model');
+    expect(none.status).toBe(404);
+    expect(((await none.json()) as { message: string }).message).toContain('model unknown-model is not served here');
   });
 
   it('slow start: a newly registered replica gets a linearly growing share of real traffic', async () => {
@@ -96,11 +99,11 @@ describe('LoadBalancerServer', () => {
     expect(await shareAt(7_500, 40)).toBeCloseTo(0.25 / 1.25, 1); // weight 0.25
     expect(await shareAt(22_500, 35)).toBeCloseTo(0.75 / 1.75, 1); // weight 0.75
     expect(await shareAt(30_000, 40)).toBe(0.5); // full weight: least outstanding, ties rotate
-    const weights = (await (await fetch(`${url}/replicas`)).json()) as { replicas: Array<{ replicaId: string; weight: number }> };
+    const weights = (await (await get(url, '/replicas')).json()) as { replicas: Array<{ replicaId: string; weight: number }> };
     expect(weights.replicas.map((r) => r.weight)).toEqual([1, 1]);
   });
 
-  it('health checks stop routing to a failing replica at once and remove it after the threshold', async () => {
+  it('health checks stop routing to a failing replica at once and take it out of the table after the threshold', async () => {
     const removed: string[] = [];
     const { server, url } = await lb({ log: (e) => e['event'] === 'replica-removed' && removed.push(String(e['replicaId'])) });
     const a = await replica('a');
@@ -112,8 +115,9 @@ describe('LoadBalancerServer', () => {
     expect(server.pool.get('a')?.ready).toBe(false);
     for (let i = 0; i < 4; i++) expect((await infer(url)).headers.get('x-warmpool-replica')).toBe('b');
     await server.health.checkOnce();
-    expect(server.pool.get('a')).toBeUndefined();
+    expect(server.pool.get('a')?.removedAtMs).toBeDefined();
     expect(removed).toEqual(['a']);
+    for (let i = 0; i < 2; i++) expect((await infer(url)).headers.get('x-warmpool-replica')).toBe('b');
     // a replica that recovers before the threshold comes back
     b.ready = false;
     await server.health.checkOnce();
@@ -167,14 +171,17 @@ describe('LoadBalancerServer', () => {
     for (let i = 0; i < 3; i++) await infer(url);
     now += 1000;
     await infer(url);
-    await infer(url, 'nobody');
-    const demand = (await (await fetch(`${url}/demand?model=m&seconds=3`)).json()) as { counts: number[]; total: number; startMs: number };
+    expect((await infer(url, 'nobody')).status).toBe(404);
+    expect((await fetch(`${url}/demand?model=m&seconds=3`)).status).toBe(401);
+    const demand = (await (await get(url, '/demand?model=m&seconds=3')).json()) as { counts: number[]; total: number; startMs: number };
     expect(demand).toMatchObject({ counts: [0, 3, 1], total: 4, startMs: 99_000 });
-    expect((await fetch(`${url}/demand?model=m&seconds=0`)).status).toBe(400);
-    expect((await fetch(`${url}/demand`)).status).toBe(400);
-    const text = await (await fetch(`${url}/metrics`)).text();
+    expect((await get(url, '/demand?model=m&seconds=0')).status).toBe(400);
+    expect((await get(url, '/demand')).status).toBe(400);
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    const text = await (await get(url, '/metrics')).text();
     expect(text).toMatch(/^warmpool_lb_requests_total\{model="m",code="200"\} 4$/m);
-    expect(text).toMatch(/^warmpool_lb_requests_total\{model="nobody",code="503"\} 1$/m);
+    expect(text).not.toContain('nobody');
+    expect(text).toMatch(/^warmpool_lb_refused_total\{reason="unknown_model"\} 1$/m);
     expect(text).toMatch(/^warmpool_lb_request_duration_seconds_count\{model="m"\} 4$/m);
     expect(text).toMatch(/^warmpool_lb_replicas\{model="m",state="ready"\} 1$/m);
     expect(text).toMatch(/^warmpool_lb_demand_last_second\{model="m"\} 3$/m);

@@ -30,6 +30,8 @@ beforeAll(async () => {
   // the local load balancer's /demand: 30 requests every second for every model
   lb = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
+    // its routing table (the daemon reconciles ready replicas with it): empty
+    if (u.pathname === '/replicas') return void res.end(JSON.stringify({ replicas: [] }));
     demandCalls++;
     const seconds = Number(u.searchParams.get('seconds'));
     const nowS = Math.floor(Date.now() / 1000);

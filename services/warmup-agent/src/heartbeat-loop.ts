@@ -30,6 +30,12 @@ export class HeartbeatLoop {
     this.beat();
   }
 
+  /** Like `start`, with the first heartbeat `delayMs` from now. */
+  startAfter(delayMs: number): void {
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => this.beat(), delayMs);
+  }
+
   /** Stops the loop; resolves once a heartbeat in flight has finished. */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -3,6 +3,7 @@ import { LoadBalancerServer } from '@warmpool/load-balancer';
 import { CliArgs } from './cli-args.js';
 import { processIo, type Io } from './io.js';
 import { resolveModel } from './model-source.js';
+import { readLbToken } from './registrar-args.js';
 import { serve } from './serve-command.js';
 import { SESSION_FLAGS, readSessionArgs, readSpecArg } from './session-args.js';
 import { measureWarmup } from './warm-command.js';
@@ -14,20 +15,21 @@ const HELP = `warmpool-agent: warm ONNX models before they take traffic
                        [--replica-id ID] [--max-concurrency N] [--max-queue N] [--min-service-ms MS]
                        [--registrar none|local|kubernetes|aws] [--heartbeat-s S] [--on-failure exit|stay]
                        [--register-retries N] [--register-retry-delay-ms MS]
-        local:      --lb URL --token T              (default registrar when --lb is given)
+        local:      --lb URL [--token-file FILE]    (default registrar when --lb is given)
         kubernetes: [--pod NAME] [--namespace NS] [--kubeconfig FILE]
                     (POD_NAME/POD_NAMESPACE from the downward API; in-cluster config unless KUBECONFIG)
         aws:        --asg GROUP --lifecycle-hook HOOK [--instance-id ID] [--region R]
                     [--aws-endpoint URL] [--imds-endpoint URL] [--imds-timeout-ms MS]
                     (instance id and region from IMDSv2 when not given; --heartbeat-s default 60)
-  warmpool-agent lb    [--port N] [--host H] --token T [--slow-start-s S] [--health-interval-s S]
+  warmpool-agent lb    [--port N] [--host H] [--token-file FILE] [--models A,B] [--slow-start-s S] [--health-interval-s S]
 
   session options (warm, serve): [--providers cuda,cpu] [--graph-opt disabled|basic|extended|all]
                        [--threads N] [--inter-threads N] [--opt-cache DIR | --no-opt-cache]
   --min-service-ms: each inference holds its slot at least MS (a stand-in for accelerator time on a host
                        without one: bounded capacity per replica without taking CPU from the others).
   NAME: a bundled generated test model (tiny-transformer, small-transformer).
-  The token may also come from WARMPOOL_LB_TOKEN.
+  Tokens come from WARMPOOL_LB_TOKEN or --token-file, never the command line (serve: the replica's own credential,
+  deriveReplicaToken(secret, replica id), or the shared secret; lb: the shared secret).
   Exit codes: 0 ok / stopped by a signal, 1 not ready or failed warm-up, 2 bad arguments or input,
               3 registration failed (load balancer, Kubernetes API, lifecycle hook, instance metadata).`;
 
@@ -44,7 +46,7 @@ export async function main(argv: readonly string[], io: Io = processIo, env: Rea
       case 'serve':
         return await serve(rest, io, env);
       case 'lb':
-        return await lb(rest, io);
+        return await lb(rest, io, env);
       case undefined:
       case 'help':
       case '--help':
@@ -85,17 +87,18 @@ async function warm(argv: readonly string[], io: Io): Promise<number> {
   return m.ready ? 0 : 1;
 }
 
-async function lb(argv: readonly string[], io: Io): Promise<number> {
+async function lb(argv: readonly string[], io: Io, env: Readonly<Record<string, string | undefined>>): Promise<number> {
   const args = new CliArgs(argv, []);
   const port = args.int('port', 8080, 0, 65535);
   const host = args.string('host', '127.0.0.1')!;
-  const token = args.string('token', process.env['WARMPOOL_LB_TOKEN']) ?? '';
-  if (!token) args.issues.push({ path: '--token', value: undefined, allowed: 'a shared registration token (or WARMPOOL_LB_TOKEN)' });
+  const token = readLbToken(args, env) ?? '';
+  if (!token) args.issues.push({ path: 'WARMPOOL_LB_TOKEN', value: undefined, allowed: 'the shared secret in WARMPOOL_LB_TOKEN or --token-file FILE (never on the command line)' });
+  const models = args.string('models')?.split(',').map((m) => m.trim()).filter(Boolean) ?? [];
   const slowStartS = args.int('slow-start-s', 30, 0, 3600);
   const healthIntervalS = args.int('health-interval-s', 2, 1, 3600);
   args.done('lb');
   const log = (event: Record<string, unknown>) => io.out(JSON.stringify({ ts: new Date().toISOString(), ...event }));
-  const server = new LoadBalancerServer({ token, host, port, pool: { slowStartMs: slowStartS * 1000 }, health: { intervalMs: healthIntervalS * 1000 }, log });
+  const server = new LoadBalancerServer({ token, host, port, models, pool: { slowStartMs: slowStartS * 1000 }, health: { intervalMs: healthIntervalS * 1000 }, log });
   const { url } = await server.listen();
   log({ event: 'lb-listening', url });
   const sig = await io.untilSignal();

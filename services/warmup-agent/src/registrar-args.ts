@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { CliArgs } from './cli-args.js';
 
 export const REGISTRAR_KINDS = ['none', 'local', 'kubernetes', 'aws'] as const;
@@ -11,7 +12,14 @@ interface Retries {
 
 export type RegistrarArgs =
   | { readonly kind: 'none' }
-  | (Retries & { readonly kind: 'local'; readonly lbUrl: string; readonly token: string })
+  | (Retries & {
+      readonly kind: 'local';
+      readonly lbUrl: string;
+      /** This replica's own credential, or the shared secret (from WARMPOOL_LB_TOKEN or --token-file, never argv). */
+      readonly token: string;
+      /** Period of the membership check once registered (re-registers when the load balancer lost the replica). */
+      readonly membershipCheckMs: number;
+    })
   | (Retries & {
       readonly kind: 'kubernetes';
       /** Absent: $KUBECONFIG when set, else the in-cluster service account. */
@@ -41,6 +49,27 @@ export interface RegistrationArgs {
 }
 
 /**
+ * The load balancer token: `WARMPOOL_LB_TOKEN` or the first line of `--token-file FILE`, never the command line
+ * (`--token T` is refused: every user of the machine can read argv in `ps`). Problems go to `args.issues`.
+ */
+export function readLbToken(args: CliArgs, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const onArgv = args.string('token');
+  if (onArgv !== undefined) {
+    args.issues.push({ path: '--token', value: '(hidden)', allowed: 'no token on the command line (visible in ps): set WARMPOOL_LB_TOKEN or pass --token-file FILE' });
+  }
+  const file = args.string('token-file');
+  if (file === undefined) return env['WARMPOOL_LB_TOKEN'] || undefined;
+  try {
+    const token = readFileSync(file, 'utf8').split(/\r?\n/)[0]!.trim();
+    if (!token) args.issues.push({ path: '--token-file', value: file, allowed: 'a file whose first line is the token (this one is empty)' });
+    return token || undefined;
+  } catch (e) {
+    args.issues.push({ path: '--token-file', value: file, allowed: `a readable file holding the token (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
+    return undefined;
+  }
+}
+
+/**
  * `--registrar local|kubernetes|aws|none` and its options; every problem goes to `args.issues`.
  * Default: `local` when `--lb` is given, else `none`. `env` is process.env in production.
  */
@@ -51,7 +80,7 @@ export function readRegistrationArgs(args: CliArgs, env: Readonly<Record<string,
   const retryDelayMs = args.int('register-retry-delay-ms', 500, 0, 600_000);
   const heartbeatS = args.number('heartbeat-s', kind === 'aws' ? 60 : 10, 0, 7200);
   const onFailure = args.choice('on-failure', ['exit', 'stay'] as const, 'exit');
-  const token = args.string('token', env['WARMPOOL_LB_TOKEN']);
+  const token = readLbToken(args, env);
   const kubeconfigPath = args.string('kubeconfig');
   const podName = args.string('pod', env['POD_NAME']);
   const namespace = args.string('namespace', env['POD_NAMESPACE']);
@@ -85,7 +114,8 @@ export function readRegistrationArgs(args: CliArgs, env: Readonly<Record<string,
         registrar: {
           kind,
           lbUrl: need(lbUrl, '--lb', 'the local load balancer URL, e.g. http://127.0.0.1:8080, with --registrar local'),
-          token: need(token, '--token', 'the shared load balancer token (or WARMPOOL_LB_TOKEN) with --registrar local'),
+          token: need(token, 'WARMPOOL_LB_TOKEN', "this replica's load balancer credential in WARMPOOL_LB_TOKEN or --token-file FILE, with --registrar local"),
+          membershipCheckMs: heartbeatMs,
           retries,
           retryDelayMs,
         },

@@ -1,6 +1,7 @@
 /** Registrar error codes that may clear up by themselves (after the adapter's own retries ran out). */
 const TRANSIENT_CODES = new Set([
   'E_LB_UNREACHABLE',
+  'E_LB_ID_TAKEN',
   'E_AWS_THROTTLED',
   'E_AWS_UNAVAILABLE',
   'E_K8S_THROTTLED',

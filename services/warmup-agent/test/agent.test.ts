@@ -144,13 +144,13 @@ describe('replica agent with the real local load balancer', () => {
     }
   });
 
-  it('main serve: warms, registers with --lb/--token, and stops cleanly on a signal', async () => {
+  it('main serve: warms, registers with --lb and WARMPOOL_LB_TOKEN, and stops cleanly on a signal', async () => {
     const lb = new LoadBalancerServer({ token: 'sekret', pool: { slowStartMs: 0 }, health: { intervalMs: 3_600_000 } });
     const { url: lbUrl } = await lb.listen();
     let stop!: (s: string) => void;
     const io = captureIo(new Promise<string>((r) => (stop = r)));
     try {
-      const done = main(['serve', '--model', 'tiny-transformer', '--name', 'tiny', '--spec', specFile, '--providers', 'cpu', '--opt-cache', join(dir, 'opt'), '--lb', lbUrl, '--token', 'sekret', '--replica-id', 'r-9'], io);
+      const done = main(['serve', '--model', 'tiny-transformer', '--name', 'tiny', '--spec', specFile, '--providers', 'cpu', '--opt-cache', join(dir, 'opt'), '--lb', lbUrl, '--replica-id', 'r-9'], io, { WARMPOOL_LB_TOKEN: 'sekret' });
       const deadline = Date.now() + 15_000;
       // registered at the load balancer AND the agent's start() has returned (it logs `serving`): a signal before
       // that is the "stopped during start" path, tested elsewhere
@@ -170,7 +170,7 @@ describe('warmpool-agent lb', () => {
   it('runs the load balancer until a signal, and refuses to start without a token', async () => {
     let stop!: (s: string) => void;
     const io = captureIo(new Promise<string>((r) => (stop = r)));
-    const done = main(['lb', '--port', '0', '--token', 'x', '--slow-start-s', '5'], io);
+    const done = main(['lb', '--port', '0', '--slow-start-s', '5'], io, { WARMPOOL_LB_TOKEN: 'x' });
     const deadline = Date.now() + 5_000;
     while (!io.outText().includes('lb-listening') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const { url } = JSON.parse(io.outText().split('\n')[0]!) as { url: string };
@@ -179,14 +179,11 @@ describe('warmpool-agent lb', () => {
     stop('SIGINT');
     expect(await done).toBe(0);
 
-    const saved = process.env['WARMPOOL_LB_TOKEN'];
-    delete process.env['WARMPOOL_LB_TOKEN'];
-    try {
-      const io2 = captureIo();
-      expect(await main(['lb', '--port', '0'], io2)).toBe(2);
-      expect(io2.errText()).toContain('--token');
-    } finally {
-      if (saved !== undefined) process.env['WARMPOOL_LB_TOKEN'] = saved;
-    }
+    const io2 = captureIo();
+    expect(await main(['lb', '--port', '0'], io2, {})).toBe(2);
+    expect(io2.errText()).toContain('WARMPOOL_LB_TOKEN');
+    const io3 = captureIo();
+    expect(await main(['lb', '--port', '0', '--token', 'x'], io3, {})).toBe(2);
+    expect(io3.errText()).toMatch(/--token[\s\S]*never on the command line|no token on the command line/);
   });
 });

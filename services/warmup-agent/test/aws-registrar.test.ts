@@ -156,7 +156,7 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
     expect(await main(['serve', '--model', 'tiny-transformer', '--registrar', 'aws'], io, {})).toBe(2);
     expect(io.errText()).toMatch(/--asg[\s\S]*--lifecycle-hook/);
     const io2 = captureIo();
-    expect(await main(['serve', '--model', 'tiny-transformer', '--registrar', 'local', '--lb', 'http://127.0.0.1:1', '--token', 't', '--asg', 'x'], io2, {})).toBe(2);
+    expect(await main(['serve', '--model', 'tiny-transformer', '--registrar', 'local', '--lb', 'http://127.0.0.1:1', '--asg', 'x'], io2, { WARMPOOL_LB_TOKEN: 't' })).toBe(2);
     expect(io2.errText()).toMatch(/--asg[\s\S]*only with --registrar aws/);
     const io3 = captureIo();
     expect(await main(['serve', '--model', 'tiny-transformer', '--registrar', 'aws', '--asg', GROUP, '--lifecycle-hook', HOOK, '--instance-id', 'vm-7', '--region', 'us-east-1', '--aws-endpoint', fake.endpoint], io3, {})).toBe(2);

@@ -22,9 +22,9 @@ describe('serve --registrar local', () => {
     const io = captureIo();
     const done = main(
       ['serve', '--model', 'tiny-transformer', '--name', 'tiny', '--spec', specs.fast, '--providers', 'cpu', '--opt-cache', join(dir, 'opt'),
-        '--lb', deadUrl, '--token', 't', '--register-retries', '1', '--register-retry-delay-ms', '5', '--on-failure', 'stay'],
+        '--lb', deadUrl, '--register-retries', '1', '--register-retry-delay-ms', '5', '--on-failure', 'stay'],
       io,
-      {},
+      { WARMPOOL_LB_TOKEN: 't' },
     );
     await waitFor('staying-unready', () => io.events().find((e) => e['event'] === 'staying-unready'));
     const { url } = io.events().find((e) => e['event'] === 'listening') as { url: string };

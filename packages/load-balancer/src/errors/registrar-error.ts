@@ -1,6 +1,6 @@
 import { WarmpoolError } from '@warmpool/domain';
 
-export type RegistrarErrorCode = 'E_LB_UNREACHABLE' | 'E_LB_REJECTED';
+export type RegistrarErrorCode = 'E_LB_UNREACHABLE' | 'E_LB_REJECTED' | 'E_LB_ID_TAKEN';
 
 /** Registration with the load balancer failed; names the load balancer URL and the last problem. */
 export class RegistrarError extends WarmpoolError {

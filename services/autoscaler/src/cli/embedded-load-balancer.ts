@@ -26,7 +26,8 @@ export async function startEmbeddedLoadBalancer(config: WarmpoolConfig, env: Rea
   const token = fromEnv !== undefined && fromEnv !== '' ? fromEnv : randomBytes(16).toString('hex');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = url.port === '' ? 80 : Number(url.port);
-  const lb = new LoadBalancerServer({ token, host, port });
+  // The configured models are served from the start: their demand counts before a replica registers (scale from zero).
+  const lb = new LoadBalancerServer({ token, host, port, models: config.models.map((m) => m.spec.name) });
   try {
     const { url: listening } = await lb.listen();
     return { url: listening, token, generated: token !== fromEnv, close: () => lb.close() };

@@ -22,6 +22,7 @@ import { HistoryDemandFeed } from './history-demand-feed.js';
 import { KubernetesLeaseLeadership } from './kubernetes-lease-leadership.js';
 import { SoleLeader, type Leadership } from './leadership.js';
 import { loadBalancerDemand } from './load-balancer-demand.js';
+import { LoadBalancerMembership } from './load-balancer-membership.js';
 import { createLocalProcessProvider } from './local-provider-factory.js';
 import { NoDemandFeed } from './no-demand-feed.js';
 import { PerSecondDemandFeed } from './per-second-demand-feed.js';
@@ -34,6 +35,12 @@ export interface DaemonFactories {
   readonly createHistory?: (config: HistoryConfig, models: readonly ModelConfig[]) => HistorySource;
   /** Builds the provider for `provider.kind: local`. Default: LocalProcessProvider (warmpool-agent processes). */
   readonly createLocalProvider?: (config: WarmpoolConfig) => ReplicaProvider;
+  /**
+   * `provider.kind: local`: count a replica ready only while the load balancer routes to it (LoadBalancerMembership,
+   * reading its table with WARMPOOL_LB_TOKEN every tick). Default: on for the built-in local provider, off for one
+   * from `createLocalProvider` (tests' fakes) unless set.
+   */
+  readonly reconcileWithLoadBalancer?: boolean;
   /** Builds each model's forecaster. Default: the ensemble with the planner's quantile and step. */
   readonly makeForecaster?: (quantile: number, stepS: number) => Forecaster;
 }
@@ -131,6 +138,8 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
     });
   } else {
     provider = o.createLocalProvider ? o.createLocalProvider(config) : createLocalProcessProvider(config, env, (e) => write({ kind: 'daemon', time: iso(), ...(typeof e.model === 'string' ? { model: e.model } : {}), event: `replica-${String(e.event ?? 'event')}`, message: JSON.stringify(e) }));
+    // Ready means routed by the load balancer: reconciled with its table every tick.
+    if (o.reconcileWithLoadBalancer ?? !o.createLocalProvider) provider = new LoadBalancerMembership(provider, config.provider.loadBalancerUrl, env.WARMPOOL_LB_TOKEN);
   }
 
   let history: HistorySource | undefined;
@@ -172,7 +181,7 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
   }
 
   const demandFeed = (m: ModelConfig, tickS: number): DemandFeed => {
-    if (config.provider.kind === 'local') return new PerSecondDemandFeed(m.spec.name, m.stepS, tickS, loadBalancerDemand(config.provider.loadBalancerUrl));
+    if (config.provider.kind === 'local') return new PerSecondDemandFeed(m.spec.name, m.stepS, tickS, loadBalancerDemand(config.provider.loadBalancerUrl, env.WARMPOOL_LB_TOKEN));
     if (history) return new HistoryDemandFeed(m.spec.name, m.stepS, history);
     return new NoDemandFeed();
   };

@@ -8,14 +8,17 @@ export class DemandSourceError extends WarmpoolError {
   }
 }
 
-/** `GET {url}/demand?model=M&seconds=N` of the local load balancer, as a PerSecondDemand function. */
-export function loadBalancerDemand(baseUrl: string, timeoutMs = 2000): PerSecondDemand {
+/**
+ * `GET {url}/demand?model=M&seconds=N` of the local load balancer, as a PerSecondDemand function. `token`: the load
+ * balancer's shared token (its `/demand` is behind it).
+ */
+export function loadBalancerDemand(baseUrl: string, token?: string, timeoutMs = 2000): PerSecondDemand {
   const base = baseUrl.replace(/\/+$/, '');
   return async (model: string, seconds: number): Promise<PerSecondSeries> => {
     const url = `${base}/demand?model=${encodeURIComponent(model)}&seconds=${Math.max(1, Math.min(600, Math.round(seconds)))}`;
     let res: Response;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       throw new DemandSourceError(`GET ${url}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }

@@ -145,15 +145,17 @@ export class LocalWorld {
       const token = randomBytes(16).toString('hex');
       const lb = new LoadBalancerServer({
         token,
+        models: [o.model],
         pool: { slowStartMs: 0 },
         health: { intervalMs: 500 },
         log: (e) => {
           const id = typeof e['replicaId'] === 'string' ? e['replicaId'] : undefined;
           if (!id) return;
-          const joined = e['event'] === 'replica-registered';
+          // A replica taken out after failed checks comes back by itself once ready (replica-restored).
+          const joined = e['event'] === 'replica-registered' || e['event'] === 'replica-restored';
           if (!joined && e['event'] !== 'replica-deregistered' && e['event'] !== 'replica-removed') return;
           pool.push({ atMs: Date.now(), replicaId: id, joined });
-          worldLog.write({ kind: 'daemon', time: iso(), model: o.model, event: String(e['event']), message: joined ? `${id} warm and serving (registered with the load balancer)` : `${id} left the load balancer` });
+          worldLog.write({ kind: 'daemon', time: iso(), model: o.model, event: String(e['event']), message: e['event'] === 'replica-restored' ? `${id} ready again (back in the load balancer)` : joined ? `${id} warm and serving (registered with the load balancer)` : `${id} left the load balancer` });
         },
       });
       const { url: lbUrl } = await lb.listen();
@@ -210,6 +212,7 @@ export class LocalWorld {
         planner: { panicHoldS: timeScaler(o.policyTimeScale)(DEFAULT_PLANNER_OPTIONS.panicHoldS) },
         // Time runs speedX times faster than the trace's: a trace day lasts 86 400 / speedX wall seconds.
         makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS, levelHalfLifeS: Math.max(4 * stepS, 10), dayS: Math.max(2 * stepS, 86_400 / o.speedX) }),
+        reconcileWithLoadBalancer: true,
         createLocalProvider: (c) => {
           provider = createLocalProcessProvider(c, env, (e) => {
             if (typeof e['pid'] === 'number') pids.add(e['pid']);
