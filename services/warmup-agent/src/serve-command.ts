@@ -59,7 +59,6 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
     heartbeatMs: registration.heartbeatMs,
     log,
   });
-  built.attach?.(agent.replica, log);
   if (built.where) log({ event: 'registrar', registrar: kind, where: built.where, heartbeatMs: registration.heartbeatMs });
   const signal = io.untilSignal();
   try {
@@ -83,7 +82,6 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
     log({ event: 'shutting-down', signal: sig });
     return ExitCode.Ok;
   } finally {
-    built.interrupt?.();
     await agent.shutdown();
     await built.close();
     log({ event: 'stopped' });
