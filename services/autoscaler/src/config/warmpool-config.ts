@@ -2,6 +2,7 @@ import type { ModelSpec } from '@warmpool/domain';
 import type { HistoryConfig as HistorySettings } from '@warmpool/history';
 import type { AwsGroupConfig } from '@warmpool/provider-aws';
 import type { KubernetesTarget } from '@warmpool/provider-kubernetes';
+import type { KedaScalerConfig } from '../keda/keda-scaler-config.js';
 
 export type ProviderKind = 'local' | 'kubernetes' | 'aws';
 export type HistoryKind = 'prometheus' | 'redis' | 'csv' | 'none';
@@ -113,4 +114,6 @@ export interface WarmpoolConfig {
   readonly leaderElection: LeaderElectionConfig;
   /** The daemon's HTTP server; undefined (the default): none. */
   readonly http?: HttpConfig | undefined;
+  /** KEDA's external scaler gRPC server for the `mode: advise` models; undefined (the default): none. */
+  readonly kedaScaler?: KedaScalerConfig | undefined;
 }

@@ -14,6 +14,9 @@ import type { HistoryConfig, ModelConfig, WarmpoolConfig } from '../config/warmp
 import type { ScalingPolicyName } from './baseline-policy.js';
 import type { PlannerOptions } from '@warmpool/planner';
 import { Daemon, type DaemonDeps } from './daemon.js';
+import { actGuardedQueue } from './act-guarded-queue.js';
+import { AdviceBoard } from '../keda/advice-board.js';
+import { KedaExternalScalerServer } from '../keda/keda-external-scaler-server.js';
 import { loggedError, type DaemonLogRecord } from './daemon-record.js';
 import { DecisionLog, StreamSink, type RecordSink } from './decision-log.js';
 import type { DemandFeed } from './demand-feed.js';
@@ -104,6 +107,13 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
     });
     sinks.push(http.sink);
   }
+  // KEDA's external scaler serves the advise-mode models' decisions (kedaScaler:); it listens on start.
+  let kedaScaler: KedaExternalScalerServer | undefined;
+  if (config.kedaScaler) {
+    const board = new AdviceBoard(config.models.map((m) => ({ name: m.spec.name, mode: m.spec.mode })));
+    sinks.push(board);
+    kedaScaler = new KedaExternalScalerServer(board, config.kedaScaler);
+  }
   const log = new DecisionLog(sinks);
   const write = (r: DaemonLogRecord): void => log.write(r);
   const iso = (): string => new Date(clock.now()).toISOString();
@@ -117,10 +127,14 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
 
   let provider: ReplicaProvider;
   let recordEvent: DaemonDeps['recordEvent'];
+  /** Refuses a scale before it is enqueued (an HPA or a KEDA ScaledObject targets the workload). */
+  let canAct: ((model: string) => Promise<void>) | undefined;
   if (config.provider.kind === 'kubernetes') {
     const targets = new Map<string, KubernetesTarget>();
     for (const m of config.models) if (m.target.kind === 'kubernetes') targets.set(m.spec.name, m.target.kubernetes);
-    provider = new KubernetesReplicaProvider({ kubeConfig: kube(), targets, retry: { requestTimeoutMs: config.provider.requestTimeoutMs, ...o.kubernetesRetry } });
+    const kubernetes = new KubernetesReplicaProvider({ kubeConfig: kube(), targets, retry: { requestTimeoutMs: config.provider.requestTimeoutMs, ...o.kubernetesRetry } });
+    provider = kubernetes;
+    canAct = (model) => kubernetes.checkCanAct(model);
     const recorder = new KubernetesEventRecorder({ kubeConfig: kube(), component: config.provider.eventComponent, instance: identity, nowMs: () => clock.now(), ...(o.kubernetesRetry ? { retry: o.kubernetesRetry } : {}) });
     recordEvent = async (m, d) => {
       if (m.target.kind !== 'kubernetes') return;
@@ -191,7 +205,12 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
     {
       clock,
       provider,
-      queue,
+      queue: canAct
+        ? actGuardedQueue(queue, async (job) => canAct?.(job.request.model), {
+            onRefused: (model, err) => write({ kind: 'error', time: iso(), model, event: 'autoscaler-conflict', message: 'warmpool refuses to scale this model while another autoscaler targets its workload (the other models go on)', error: loggedError('enqueue', err) }),
+            onCleared: (model) => write({ kind: 'daemon', time: iso(), model, event: 'autoscaler-conflict-cleared', message: 'no other autoscaler targets the workload any more: scaling again' }),
+          })
+        : queue,
       history,
       demandFeed,
       leadership,
@@ -202,6 +221,7 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
       ...(o.baselineTimeScale ? { baselineTimeScale: o.baselineTimeScale } : {}),
       ...(o.planner ? { planner: o.planner } : {}),
       ...(recordEvent ? { recordEvent } : {}),
+      ...(kedaScaler ? { kedaScaler } : {}),
       closers,
     },
     { dryRun: o.dryRun ?? false },

@@ -36,6 +36,8 @@ export interface DaemonDeps {
   readonly checkpointEveryMs?: number;
   /** Closed on stop, after the queue and the provider (Redis connections, watchers). */
   readonly closers?: readonly (() => Promise<void>)[];
+  /** KEDA's external scaler gRPC server (`kedaScaler:`): listens on start (a failure is logged), closed on stop. */
+  readonly kedaScaler?: { listen(): Promise<string>; close(): Promise<void> };
 }
 
 /** `/readyz`: a leader is ready when it reaches its provider, queue and history source; a follower when it reaches the lock. */
@@ -192,6 +194,7 @@ export class Daemon {
       message: `${this.loops.size} model(s), provider ${this.deps.provider.name}, tick ${this.config.tickS} s, leader election ${this.deps.leadership.kind} as ${this.deps.leadership.identity}${this.dryRun ? ', DRY RUN' : ''}`,
     });
     await this.listenHttp();
+    await this.listenKedaScaler();
     await Promise.all([...this.loops.values()].map((l) => l.backfill(nowMs, this.config.history.backfillS)));
     await this.restoreCheckpoint(nowMs);
     if (isObservable(this.deps.queue)) this.unsubscribe = this.deps.queue.subscribe((e) => this.onJobEvent(e));
@@ -218,6 +221,16 @@ export class Daemon {
     } catch (err) {
       this.write({ kind: 'error', time: this.iso(), event: 'http-failed', message: 'the HTTP server (dashboard, /healthz, /metrics) could not listen; the daemon runs without it', error: loggedError('http', err) });
       return undefined;
+    }
+  }
+
+  private async listenKedaScaler(): Promise<void> {
+    if (!this.deps.kedaScaler) return;
+    try {
+      const url = await this.deps.kedaScaler.listen();
+      this.write({ kind: 'daemon', time: this.iso(), event: 'keda-scaler-listening', message: `KEDA external scaler (gRPC) on ${url}: ScaledObjects with type external and metadata { scalerAddress, model } scale advise-mode models` });
+    } catch (err) {
+      this.write({ kind: 'error', time: this.iso(), event: 'keda-scaler-failed', message: 'the KEDA external scaler could not listen; the daemon runs without it', error: loggedError('http', err) });
     }
   }
 
@@ -400,7 +413,7 @@ export class Daemon {
     this.setConsuming(leader);
     const nowMs = this.now();
     const mode = { dryRun: this.dryRun, leader };
-    const settled = await Promise.allSettled([...this.loops.values()].map((l) => l.tick(nowMs, mode)));
+    const settled = await Promise.allSettled([...this.loops.values()].map((l) => l.tick(nowMs, l.config.spec.mode === 'advise' ? { ...mode, dryRun: true } : mode)));
     this.ticks++;
     const results: TickResult[] = [];
     settled.forEach((s, i) => {
@@ -517,6 +530,7 @@ export class Daemon {
       ['provider', () => this.deps.provider.close()],
       ['history', async () => this.deps.history?.close()],
       ['http', async () => this.deps.http?.close()],
+      ['keda scaler', async () => this.deps.kedaScaler?.close()],
       ...(this.deps.checkpoint ? [['checkpoint', () => this.deps.checkpoint!.close()] as [string, () => Promise<void>]] : []),
       ...(this.deps.closers ?? []).map((c, i): [string, () => Promise<void>] => [`closer ${i}`, c]),
     ];
