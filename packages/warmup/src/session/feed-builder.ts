@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { SeededRandom } from '@warmpool/domain';
 import { ModelShapeError } from '../errors/model-shape-error.js';
 import { shapeLabel, type InputShape } from './input-shape.js';
+import type { ModelInputInfo } from './model-input-info.js';
 import {
   DEFAULT_ROLE_SIZES,
   DEFAULT_TOKEN_BUCKETS,
@@ -15,13 +16,7 @@ import {
   type ValueKind,
 } from './input-roles.js';
 
-/** What the model says about one input. */
-export interface ModelInputInfo {
-  readonly name: string;
-  readonly type: string;
-  /** Numbers are fixed sizes, strings symbolic (dynamic) dimensions. */
-  readonly dims: ReadonlyArray<number | string>;
-}
+export type { ModelInputInfo };
 
 export type Feeds = Record<string, ort.Tensor>;
 

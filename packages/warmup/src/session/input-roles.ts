@@ -1,4 +1,4 @@
-import type { ModelInputInfo } from './feed-builder.js';
+import type { ModelInputInfo } from './model-input-info.js';
 
 /** What a dynamic dimension is, as far as warm-up can tell from the model alone. */
 export type DimRole = 'batch' | 'seq' | 'height' | 'width' | 'channels';
