@@ -40,7 +40,11 @@ export { ShapeRecorder, dimsOfFeeds, shapeKey, type RequestDims, type RecordedSh
 export { FileShapeStore, RedisShapeStore, type ShapeStore, type RedisHashClient } from './warmup/shape-store.js';
 export { parseWarmupSpec, loadWarmupSpec, WARMUP_SPEC_DEFAULTS, WARMUP_SPEC_KEYS, type WarmupSpec, type OnTimeoutPolicy } from './warmup/warmup-spec.js';
 export { ConcurrencyLimiter } from './replica/concurrency-limiter.js';
-export { ModelReplica, type ModelReplicaOptions, type ReplicaPhase, type ReplicaStatus } from './replica/model-replica.js';
-export { ModelServer, type ModelServerOptions } from './server/model-server.js';
+export { ModelReplica, DEFAULT_INPUT_LIMIT_FACTOR, type ModelReplicaOptions, type ReplicaPhase, type ReplicaStatus, type InferOptions } from './replica/model-replica.js';
+export { InferenceWorker, type WorkerRunResult, type WorkerLoaded } from './replica/inference-worker.js';
+export { ModelServer, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, type ModelServerOptions } from './server/model-server.js';
+export { warmHttpPath, encodeWarmRequests, WARM_REQUEST_HEADER, type HttpWarmOptions, type HttpWarmReport } from './server/http-path-warmer.js';
+export { parseV2InferRequest, type V2InferRequest } from './server/v2-request.js';
+export { v2Datatype } from './server/v2-datatypes.js';
 export { ReplicaMetrics } from './server/replica-metrics.js';
 export { PrometheusText, PROMETHEUS_CONTENT_TYPE, LatencyHistogram, DEFAULT_LATENCY_BUCKETS_S, type Labels } from '@warmpool/telemetry';

@@ -21,10 +21,24 @@ export class ConcurrencyLimiter {
     return this.waiting.length;
   }
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  /** `signal`: aborting it while the task still waits in the queue removes it (rejects with the signal's reason). */
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.active >= this.maxConcurrent) {
       if (this.waiting.length >= this.maxQueue) throw new OverloadedError(this.active, this.waiting.length);
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          const i = this.waiting.indexOf(start);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(signal!.reason);
+        };
+        const start = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        if (signal?.aborted) return reject(signal.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.waiting.push(start);
+      });
     } else {
       this.active += 1;
     }

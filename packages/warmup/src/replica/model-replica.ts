@@ -1,15 +1,18 @@
 import type * as ort from 'onnxruntime-node';
-import { ModelSessionFactory, type LoadedSession } from '../session/model-session-factory.js';
+import { InferenceRequestError } from '../errors/inference-request-error.js';
+import type { LoadedSession } from '../session/model-session-factory.js';
 import { describeInputs, type Feeds, type ModelInputInfo } from '../session/feed-builder.js';
 import type { SessionConfig } from '../session/session-options.js';
 import { systemClock, type Clock } from '../warmup/clock.js';
 import { readGpuMemory, type GpuMemorySample } from '../warmup/gpu-memory-probe.js';
 import { KeepWarm } from '../warmup/keep-warm.js';
 import { ProcessMemoryProbe, type MemoryProbe } from '../warmup/memory-probe.js';
-import { buildWarmTargets, type WarmTarget } from '../warmup/warm-target.js';
+import { buildWarmTargets, largestWarmedDims, type WarmTarget } from '../warmup/warm-target.js';
+import { ShapeRecorder, dimsOfFeeds } from '../warmup/shape-recorder.js';
 import { WarmupEngine, type WarmupReport } from '../warmup/warmup-engine.js';
 import type { WarmupSpec } from '../warmup/warmup-spec.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { InferenceWorker } from './inference-worker.js';
 
 export type ReplicaPhase = 'starting' | 'loading' | 'warming' | 'ready' | 'not-ready' | 'failed' | 'draining';
 
@@ -36,7 +39,30 @@ export interface ModelReplicaOptions {
   readonly recordedShapes?: ReadonlyArray<Readonly<Record<string, readonly number[]>>>;
   /** Accelerator memory reader used when the session runs on a GPU provider (default: nvidia-smi). */
   readonly gpuMemory?: () => GpuMemorySample | undefined;
+  /**
+   * Per-input request limit: a served tensor may have at most this many times the elements of the largest tensor
+   * warmed for that input (default 4); beyond it the request is refused (400 `E_INPUT_TOO_LARGE`) instead of
+   * running for seconds on an unwarmed size. 0: no limit.
+   */
+  readonly inputLimitFactor?: number;
+  /**
+   * Runs after warm-up said ready and before the phase turns `ready` (phase `warming`, reason
+   * `warming the request path`): e.g. warm requests over HTTP. A failure is noted in the reason; the replica is
+   * ready anyway (the model itself is warm).
+   */
+  readonly beforeReady?: (targets: readonly WarmTarget[]) => Promise<void>;
 }
+
+/** What a served inference may ask for besides its feeds. */
+export interface InferOptions {
+  /** Outputs to compute (default all). */
+  readonly outputs?: readonly string[];
+  /** Give up (E_DEADLINE, HTTP 504) when not answered by then (clock ms); a queued request is dropped unrun. */
+  readonly deadlineMs?: number;
+}
+
+/** Default of ModelReplicaOptions.inputLimitFactor. */
+export const DEFAULT_INPUT_LIMIT_FACTOR = 4;
 
 export interface ReplicaStatus {
   readonly phase: ReplicaPhase;
@@ -56,11 +82,16 @@ export class ModelReplica {
   private phase: ReplicaPhase = 'starting';
   private reason: string | undefined = 'not started';
   private errorCode: string | undefined;
-  private loaded: LoadedSession | undefined;
+  private loaded: (Omit<LoadedSession, 'session'> & { readonly session: InferenceWorker }) | undefined;
+  private inputInfo: ModelInputInfo[] = [];
+  private limits: Record<string, number> | undefined;
+  private limitDims: Record<string, number[]> | undefined;
   private report: WarmupReport | undefined;
   private targets: WarmTarget[] = [];
   private keepWarm: KeepWarm | undefined;
   readonly limiter: ConcurrencyLimiter;
+  /** Shapes of served requests (bounded), warmed shapes, first-time shapes after ready. */
+  readonly shapes = new ShapeRecorder();
   readonly clock: Clock;
   private readonly memory: MemoryProbe;
 
@@ -79,7 +110,7 @@ export class ModelReplica {
   }
 
   get inputs(): ModelInputInfo[] {
-    return this.loaded ? describeInputs(this.loaded.session) : [];
+    return this.loaded ? this.inputInfo : [];
   }
 
   get outputNames(): readonly string[] {
@@ -99,10 +130,18 @@ export class ModelReplica {
   async start(): Promise<ReplicaStatus> {
     try {
       this.set('loading', 'loading model');
-      this.loaded = await new ModelSessionFactory(this.opts.session ?? {}).create(this.opts.modelPath);
+      // The session lives in a worker thread: a long inference never blocks the event loop (health, metrics).
+      const { worker, loaded } = await InferenceWorker.load(this.opts.modelPath, this.opts.session ?? {});
+      worker.onExit = (e) => {
+        this.errorCode = 'E_WORKER_EXITED';
+        this.set('failed', e.message);
+      };
+      this.loaded = { ...loaded, session: worker };
       this.set('warming', 'warm-up running');
-      const inputs = describeInputs(this.loaded.session);
+      const inputs = describeInputs(worker as unknown as ort.InferenceSession); // reads inputMetadata only
+      this.inputInfo = inputs;
       this.targets = buildWarmTargets(this.opts.spec, inputs, this.opts.modelPath, this.opts.recordedShapes);
+      for (const t of this.targets) this.shapes.markWarmed(dimsOfFeeds(t.feeds));
       const session = this.loaded.session;
       const engine = new WarmupEngine({ run: (feeds) => session.run(feeds) }, this.opts.spec, {
         clock: this.clock,
@@ -111,7 +150,18 @@ export class ModelReplica {
         gpuMemory: this.loaded.executionProvider === 'cpu' ? undefined : (this.opts.gpuMemory ?? (() => readGpuMemory())),
       });
       this.report = await engine.run(this.targets);
-      this.set(this.report.ready ? 'ready' : 'not-ready', this.report.reason);
+      this.setLimits();
+      let reason = this.report.reason;
+      if (this.report.ready && this.opts.beforeReady) {
+        this.set('warming', 'warming the request path');
+        try {
+          await this.opts.beforeReady(this.targets);
+        } catch (e) {
+          reason = `${reason ? `${reason}; ` : ''}request-path warm-up failed: ${e instanceof Error ? e.message : String(e)}`;
+        }
+      }
+      if (this.phase === 'failed') return this.status(); // the worker died meanwhile
+      this.set(this.report.ready ? 'ready' : 'not-ready', reason);
       if (this.report.ready && this.opts.spec.keepWarmIdleMs > 0) this.startKeepWarm();
     } catch (e) {
       this.errorCode = (e as { code?: string }).code ?? 'E_UNEXPECTED';
@@ -120,20 +170,95 @@ export class ModelReplica {
     return this.status();
   }
 
-  /** Runs one inference (queued behind others). Callers check `ready` first. */
-  async infer(feeds: Feeds): Promise<{ outputs: ort.InferenceSession.OnnxValueMapType; latencyMs: number }> {
+  /** Warm targets (the sets of inputs warm-up ran), once warm-up started. */
+  get warmTargets(): readonly WarmTarget[] {
+    return this.targets;
+  }
+
+  /** Outputs the model declares: name, element type and dims (strings are dynamic). */
+  get outputs(): Array<{ name: string; type: string; dims: ReadonlyArray<number | string> }> {
+    return (this.loaded?.session.outputMetadata ?? []).map((m) =>
+      m.isTensor ? { name: m.name, type: m.type, dims: [...m.shape] } : { name: m.name, type: 'non-tensor', dims: [] },
+    );
+  }
+
+  /** Largest elements accepted per input (warmed maximum x inputLimitFactor), once warmed; undefined: no limit. */
+  get inputLimits(): Readonly<Record<string, number>> | undefined {
+    return this.limits;
+  }
+
+  /**
+   * Refuses (E_INPUT_TOO_LARGE) a tensor with more elements than the input's limit, naming the input, its dims,
+   * the largest warmed dims and the limit.
+   */
+  checkInputLimits(feeds: Feeds): void {
+    const limits = this.limits;
+    if (!limits) return;
+    for (const [name, t] of Object.entries(feeds)) {
+      const max = limits[name];
+      if (max === undefined || t.size <= max) continue;
+      const warmed = this.limitDims?.[name] ?? [];
+      throw new InferenceRequestError(
+        'E_INPUT_TOO_LARGE',
+        `input ${name} [${t.dims.join(', ')}] has ${t.size} elements; model ${this.opts.name} accepts at most ${max} ` +
+          `(${this.opts.inputLimitFactor ?? DEFAULT_INPUT_LIMIT_FACTOR} x the largest warmed [${warmed.join(', ')}]); ` +
+          'send a smaller request, or warm a larger shape in the warm-up spec / raise --input-limit-factor',
+      );
+    }
+  }
+
+  /**
+   * Runs one inference in the worker (queued behind others, bounded queue). Callers check `ready` first. Throws
+   * InferenceRequestError for sizes over the limit, a passed deadline and values ONNX Runtime refuses.
+   */
+  async infer(feeds: Feeds, options: InferOptions = {}): Promise<{ outputs: ort.InferenceSession.OnnxValueMapType; latencyMs: number }> {
     const session = this.loaded?.session;
-    if (!session) throw new Error(`model ${this.opts.name} is not loaded (phase ${this.phase})`);
-    return this.limiter.run(async () => {
-      const t0 = this.clock.nowMs();
-      const outputs = await session.run(feeds);
-      // A timer may fire a fraction of a millisecond early against the clock: wait again for what is left.
-      const until = t0 + (this.opts.minServiceMs ?? 0);
-      for (let left = until - this.clock.nowMs(); left > 0; left = until - this.clock.nowMs()) await new Promise((resolve) => setTimeout(resolve, Math.ceil(left)));
-      const end = this.clock.nowMs();
-      this.keepWarm?.noteActivity(end);
-      return { outputs, latencyMs: end - t0 };
+    if (!session) throw new InferenceRequestError('E_WORKER_EXITED', `model ${this.opts.name} is not loaded (phase ${this.phase})`);
+    this.checkInputLimits(feeds);
+    const deadlineMs = options.deadlineMs;
+    if (deadlineMs === undefined) return this.limiter.run(() => this.runServed(session, feeds, options.outputs));
+    const left = deadlineMs - this.clock.nowMs();
+    const late = () => new InferenceRequestError('E_DEADLINE', `model ${this.opts.name}: no answer within the request deadline`);
+    if (left <= 0) throw late();
+    const queueSignal = AbortSignal.timeout(Math.ceil(left));
+    const work = this.limiter.run(() => this.runServed(session, feeds, options.outputs), queueSignal);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(late()), Math.ceil(left) + 1);
     });
+    work.catch(() => undefined); // answered by the deadline; the run finishes in the worker and frees its slot
+    try {
+      return await Promise.race([work, expired]);
+    } catch (e) {
+      if ((e as { name?: string }).name === 'TimeoutError' || (e as { name?: string }).name === 'AbortError') throw late();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async runServed(
+    session: InferenceWorker,
+    feeds: Feeds,
+    outputs: readonly string[] | undefined,
+  ): Promise<{ outputs: ort.InferenceSession.OnnxValueMapType; latencyMs: number }> {
+    const t0 = this.clock.nowMs();
+    const outputsRun = (await session.runTimed(feeds, outputs)).outputs;
+    this.shapes.record(dimsOfFeeds(feeds), this.clock.nowMs() - t0, this.phase === 'ready');
+    // A timer may fire a fraction of a millisecond early against the clock: wait again for what is left.
+    const until = t0 + (this.opts.minServiceMs ?? 0);
+    for (let left = until - this.clock.nowMs(); left > 0; left = until - this.clock.nowMs()) await new Promise((resolve) => setTimeout(resolve, Math.ceil(left)));
+    const end = this.clock.nowMs();
+    this.keepWarm?.noteActivity(end);
+    return { outputs: outputsRun, latencyMs: end - t0 };
+  }
+
+  private setLimits(): void {
+    const factor = this.opts.inputLimitFactor ?? DEFAULT_INPUT_LIMIT_FACTOR;
+    if (!(factor > 0) || this.targets.length === 0) return;
+    const dims = largestWarmedDims(this.targets);
+    this.limitDims = dims;
+    this.limits = Object.fromEntries(Object.entries(dims).map(([k, d]) => [k, Math.max(1, Math.floor(d.reduce((a, b) => a * b, 1) * factor))]));
   }
 
   /** Stop taking traffic: readiness goes false at once; resolves when in-flight inferences finished. */
