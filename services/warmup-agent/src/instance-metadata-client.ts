@@ -10,6 +10,10 @@ export interface InstanceMetadataClientOptions {
 }
 
 export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
+
+/** The values of `autoscaling/target-lifecycle-state`. */
+export const TARGET_STATES = ['InService', 'Warmed:Stopped', 'Warmed:Running', 'Warmed:Hibernated', 'Terminated', 'Detached', 'Standby'] as const;
+export type TargetLifecycleState = (typeof TARGET_STATES)[number];
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
@@ -43,9 +47,32 @@ export class InstanceMetadataClient {
     return region;
   }
 
+  /**
+   * Where Auto Scaling is taking this instance (`autoscaling/target-lifecycle-state`): `InService` (launching into
+   * service, or leaving the warm pool), `Warmed:Stopped`, `Warmed:Running` or `Warmed:Hibernated` (launching into
+   * the warm pool), `Terminated`, `Detached` or `Standby`. A 404 (the instance is in no group) is E_IMDS_BAD_ANSWER.
+   */
+  async targetLifecycleState(): Promise<TargetLifecycleState> {
+    const path = '/latest/meta-data/autoscaling/target-lifecycle-state';
+    const state = await this.get(path);
+    if (!TARGET_STATES.includes(state as TargetLifecycleState)) throw this.badAnswer(path, `not a target lifecycle state: ${JSON.stringify(state.slice(0, 80))} (expected one of ${TARGET_STATES.join(', ')})`);
+    return state as TargetLifecycleState;
+  }
+
   private async get(path: string): Promise<string> {
-    this.token ??= await this.request('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': String(this.tokenTtlS) });
-    return this.request('GET', path, { 'x-aws-ec2-metadata-token': this.token });
+    this.token ??= await this.newToken();
+    try {
+      return await this.request('GET', path, { 'x-aws-ec2-metadata-token': this.token });
+    } catch (e) {
+      // The session token expired (its TTL passed while the agent waited, e.g. in the warm pool): one fresh token.
+      if (!(e instanceof WarmpoolError) || !e.message.includes(' answered 401')) throw e;
+      this.token = await this.newToken();
+      return this.request('GET', path, { 'x-aws-ec2-metadata-token': this.token });
+    }
+  }
+
+  private newToken(): Promise<string> {
+    return this.request('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': String(this.tokenTtlS) });
   }
 
   private async request(method: string, path: string, headers: Record<string, string>): Promise<string> {

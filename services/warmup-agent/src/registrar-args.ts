@@ -38,6 +38,14 @@ export type RegistrarArgs =
       readonly awsEndpoint: string | undefined;
       readonly imdsEndpoint: string;
       readonly imdsTimeoutMs: number;
+      /**
+       * `imds`: read `autoscaling/target-lifecycle-state` at registration (warm pool or service; see
+       * AwsWarmPoolRegistrar). `in-service`: assume a launch into service, never ask. Default `imds` unless
+       * --instance-id is given.
+       */
+      readonly lifecycleState: 'imds' | 'in-service';
+      /** Target-state polls while waiting in a warm pool (Running, Hibernated). */
+      readonly warmPoolPollMs: number;
     });
 
 export interface RegistrationArgs {
@@ -91,6 +99,8 @@ export function readRegistrationArgs(args: CliArgs, env: Readonly<Record<string,
   const awsEndpoint = args.string('aws-endpoint');
   const imdsEndpoint = args.string('imds-endpoint', env['AWS_EC2_METADATA_SERVICE_ENDPOINT'] ?? 'http://169.254.169.254')!;
   const imdsTimeoutMs = args.int('imds-timeout-ms', 2_000, 1, 60_000);
+  const lifecycleState = args.choice('lifecycle-state', ['imds', 'in-service'] as const, instanceId === undefined ? 'imds' : 'in-service');
+  const warmPoolPollMs = args.int('warm-pool-poll-ms', 5_000, 10, 600_000);
   const need = (value: string | undefined, path: string, allowed: string): string => {
     if (!value) args.issues.push({ path, value, allowed });
     return value ?? '';
@@ -103,7 +113,7 @@ export function readRegistrationArgs(args: CliArgs, env: Readonly<Record<string,
   };
   only(['local'], { lb: lbUrl });
   only(['kubernetes'], { kubeconfig: kubeconfigPath });
-  only(['aws'], { asg: groupName, 'lifecycle-hook': hookName, 'instance-id': instanceId, 'aws-endpoint': awsEndpoint });
+  only(['aws'], { asg: groupName, 'lifecycle-hook': hookName, 'instance-id': instanceId, 'aws-endpoint': awsEndpoint, 'lifecycle-state': args.string('lifecycle-state') });
   const heartbeatMs = Math.round(heartbeatS * 1000);
   const common = { heartbeatMs, onFailure };
   switch (kind) {
@@ -144,6 +154,8 @@ export function readRegistrationArgs(args: CliArgs, env: Readonly<Record<string,
           awsEndpoint,
           imdsEndpoint,
           imdsTimeoutMs,
+          lifecycleState,
+          warmPoolPollMs,
           retries,
           retryDelayMs,
         },

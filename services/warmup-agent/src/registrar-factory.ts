@@ -3,6 +3,7 @@ import { WarmpoolError, type Registrar } from '@warmpool/domain';
 import { LocalRegistrar } from '@warmpool/load-balancer';
 import { AwsLifecycleRegistrar } from '@warmpool/provider-aws';
 import { KubernetesRegistrar, loadKubeConfig } from '@warmpool/provider-kubernetes';
+import { AwsWarmPoolRegistrar, type QuickPassReplica } from './aws-warm-pool-registrar.js';
 import { InstanceMetadataClient } from './instance-metadata-client.js';
 import { MembershipKeeper } from './membership-keeper.js';
 import type { RegistrarArgs } from './registrar-args.js';
@@ -16,6 +17,10 @@ export interface BuiltRegistrar {
   /** Where it registers, for the log. */
   readonly where: string | undefined;
   close(): Promise<void>;
+  /** AWS with the target lifecycle state: the replica its quick warmth re-check runs on, and where it logs. */
+  attach?(replica: QuickPassReplica, log: (event: Record<string, unknown>) => void): void;
+  /** Ends a wait the registrar may be in (the warm pool) before the agent shuts down. */
+  interrupt?(): void;
 }
 
 export const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -94,19 +99,34 @@ export async function buildRegistrar(
       };
     }
     case 'aws': {
-      const needImds = args.instanceId === undefined || args.region === undefined;
+      const needImds = args.instanceId === undefined || args.region === undefined || args.lifecycleState === 'imds';
       const imds = needImds ? new InstanceMetadataClient({ endpoint: args.imdsEndpoint, timeoutMs: args.imdsTimeoutMs }) : undefined;
       const instanceId = args.instanceId ?? (await imds!.instanceId());
       const region = args.region ?? (await imds!.region());
-      const registrar = new AwsLifecycleRegistrar({
+      const lifecycle = new AwsLifecycleRegistrar({
         groupName: args.groupName,
         hookName: args.hookName,
         instanceId,
         clientOptions: { region, ...(args.awsEndpoint !== undefined ? { endpoint: args.awsEndpoint } : {}) },
         retry: { maxAttempts: args.retries + 1, baseDelayMs: args.retryDelayMs, maxDelayMs: Math.max(args.retryDelayMs * 8, 1) },
       });
+      // Warm pool or service: where Auto Scaling takes the instance decides what completing the hook means.
+      let eventLog: (event: Record<string, unknown>) => void = () => {};
+      const registrar =
+        args.lifecycleState === 'imds'
+          ? new AwsWarmPoolRegistrar({ inner: lifecycle, targetState: () => imds!.targetLifecycleState(), pollMs: args.warmPoolPollMs, log: (e) => eventLog(e) })
+          : lifecycle;
       return {
         registrar,
+        ...(registrar instanceof AwsWarmPoolRegistrar
+          ? {
+              attach: (replica: QuickPassReplica, log: (event: Record<string, unknown>) => void) => {
+                registrar.attach(replica);
+                eventLog = log;
+              },
+              interrupt: () => registrar.interrupt(),
+            }
+          : {}),
         readyWhen: 'registered',
         replicaId: instanceId,
         where: `lifecycle hook ${args.hookName} of Auto Scaling group ${args.groupName} (${region}${args.awsEndpoint ? `, ${args.awsEndpoint}` : ''})`,

@@ -59,6 +59,7 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
     heartbeatMs: registration.heartbeatMs,
     log,
   });
+  built.attach?.(agent.replica, log);
   if (built.where) log({ event: 'registrar', registrar: kind, where: built.where, heartbeatMs: registration.heartbeatMs });
   const signal = io.untilSignal();
   try {
@@ -82,6 +83,7 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
     log({ event: 'shutting-down', signal: sig });
     return ExitCode.Ok;
   } finally {
+    built.interrupt?.();
     await agent.shutdown();
     await built.close();
     log({ event: 'stopped' });

@@ -64,10 +64,17 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
     const warming = await fetch(`${warmingUrl}/readyz`);
     expect(warming.status).toBe(503); // still warming: the instance is held in Pending:Wait
     expect(state()).toBe('Pending:Wait');
-    await waitFor('serving', () => io.events().find((e) => e['event'] === 'serving'), 4000).catch((e: unknown) => {
+    await waitFor('serving', () => io.events().find((e) => e['event'] === 'serving'), 20_000).catch((e: unknown) => {
       throw new Error(`${String(e)}\n${io.outText()}\n${io.errText()}`);
     });
-    expect(imds.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /latest/api/token', 'GET /latest/meta-data/instance-id', 'GET /latest/meta-data/placement/region']);
+    expect(imds.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'PUT /latest/api/token',
+      'GET /latest/meta-data/instance-id',
+      'GET /latest/meta-data/placement/region',
+      'GET /latest/meta-data/autoscaling/target-lifecycle-state',
+    ]);
+    expect(io.events().find((e) => e['event'] === 'target-lifecycle-state')).toMatchObject({ state: 'InService' });
+    expect(io.events().find((e) => e['event'] === 'quick-pass')).toMatchObject({ targets: expect.any(Number) });
     expect(imds.requests[0]!.ttl).toMatch(/^\d+$/);
     expect(imds.requests[1]!.token).toBe('imds-token-1');
     const beats = fake.requestsOf('RecordLifecycleActionHeartbeat');

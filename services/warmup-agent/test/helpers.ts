@@ -68,6 +68,8 @@ export async function startFakeImds(instanceId: string, region = 'us-east-1'): P
     if (header('x-aws-ec2-metadata-token') !== token) return send(401, '');
     if (path === '/latest/meta-data/instance-id') return send(200, instanceId);
     if (path === '/latest/meta-data/placement/region') return send(200, region);
+    // A launch into service (the warm pool's paths are tested against FakeInstanceMetadata of @warmpool/testing).
+    if (path === '/latest/meta-data/autoscaling/target-lifecycle-state') return send(200, 'InService');
     return send(404, '');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -19,3 +19,4 @@ export type {
   LifecycleTransition,
   PoolState,
 } from './world-types.js';
+export { FakeInstanceMetadata, targetStateOf, type FakeInstanceMetadataOptions, type ImdsRequest } from './fake-instance-metadata.js';
