@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ModelShapeError } from '../src/errors/model-shape-error.js';
@@ -182,5 +183,45 @@ describe('warm-up spec: model-derived keys, files against the spec file', () => 
     expect(readShapeRecording(f)).toEqual([{ x: [1, 9] }, { x: [1, 2] }]);
     writeFileSync(f, JSON.stringify({ shapes: [{ dims: { x: 'big' } }] }));
     expect(caught(() => readShapeRecording(f))!.message).toMatch(/shapes\[0\]\.dims/);
+  });
+});
+
+describe('the README examples', () => {
+  const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+  const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!) as Record<string, unknown>);
+
+  it('the image, text and recurrent specs warm their models as documented', async () => {
+    const [image, text, recurrent] = blocks;
+    await withSession('tiny-convnet', async (s) => {
+      const t = buildWarmTargets(parseWarmupSpec(image), describeInputs(s), 'convnet');
+      expect(t.map((x) => x.feeds['x']!.dims)).toEqual([
+        [1, 3, 640, 640],
+        [1, 3, 736, 1280],
+      ]);
+      const grid = parseWarmupSpec({ dims: { height: [320, 640], width: { min: 320, max: 960, step: 320 } }, inputs: { x: { values: 'uniform', min: 0, max: 1 } } });
+      expect(buildWarmTargets(grid, describeInputs(s), 'convnet')).toHaveLength(6);
+    });
+    await withSession('tiny-transformer', async (s) => {
+      const t = buildWarmTargets(parseWarmupSpec(text), describeInputs(s), 'tiny');
+      expect(t.map((x) => x.label)).toEqual(['1x32', '1x128', '1x512', '8x32', '8x128', '8x512']);
+    });
+    await withSession('tiny-vad', async (s) => {
+      const t = buildWarmTargets(parseWarmupSpec(recurrent), describeInputs(s), 'vad');
+      for (const x of t) await s.run(x.feeds);
+      expect(t.map((x) => x.label)).toEqual(['1x512']);
+    });
+  });
+
+  it('the full spec parses; the recording parses as one', () => {
+    const full = blocks.find((b) => 'concurrency' in b)!;
+    expect(parseWarmupSpec(full, 'README').convergenceWindows).toBe(3);
+    const recording = join(dir, 'readme-recording.json');
+    writeFileSync(recording, JSON.stringify(blocks.find((b) => 'untracked' in b)));
+    expect(readShapeRecording(recording)).toEqual([{ input_ids: [1, 24] }]);
+  });
+
+  it('a dims key that is neither a dimension of the model nor a role is an error naming it', () => {
+    const b = new FeedBuilder([{ name: 'x', type: 'float32', dims: ['n', 3, 'h', 'w'] }], 'm', 1000, { dims: { hieght: [640] } });
+    expect(caught(() => b.buckets())!.message).toMatch(/"dims" names hieght, not a dimension of m \(its dynamic dimensions: n \(batch\), h \(height\), w \(width\)\)/);
   });
 });

@@ -4,6 +4,7 @@ import { ModelShapeError } from '../errors/model-shape-error.js';
 import { shapeLabel, type InputShape } from './input-shape.js';
 import type { ModelInputInfo } from './model-input-info.js';
 import {
+  DIM_ROLES,
   DEFAULT_ROLE_SIZES,
   DEFAULT_TOKEN_BUCKETS,
   dimKey,
@@ -104,6 +105,12 @@ export class FeedBuilder {
     const dyn = this.dynamicDims();
     if (this.options.shapes && this.options.shapes.length > 0) return dedupe(this.options.shapes.map((s) => this.resolve(s)));
     const specDims = this.options.dims ?? {};
+    const names = new Set<string>([...dyn.map((d) => d.key), ...(DIM_ROLES as readonly string[])]);
+    const unknown = Object.keys(specDims).filter((k) => !names.has(k));
+    if (unknown.length > 0) {
+      const list = dyn.map((d) => (d.role ? `${d.key} (${d.role})` : d.key)).join(', ') || 'none';
+      throw new ModelShapeError('(guessed)', `"dims" names ${unknown.join(', ')}, not a dimension of ${this.modelLabel} (its dynamic dimensions: ${list}) nor a role (${DIM_ROLES.join(', ')})`);
+    }
     const given = dyn.some((d) => specDims[d.key] !== undefined || (d.role !== undefined && specDims[d.role] !== undefined));
     const batch = dyn.find((d) => d.role === 'batch');
     const seq = dyn.find((d) => d.role === 'seq');
