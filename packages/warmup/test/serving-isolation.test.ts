@@ -47,7 +47,7 @@ describe('serving isolation (issue 16, finding 1)', () => {
     // wait (bounded) until the inference holds its slot, then ask for health
     for (let i = 0; i < 3000 && unlimited.limiter.running === 0 && order.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
     const t0 = performance.now();
-    const [live, ready] = await Promise.all([fetch(`${freeUrl}/livez`), fetch(`${freeUrl}/v2/health/ready`)]);
+    const [live, ready] = await Promise.all([fetch(`${freeUrl}/livez`), fetch(`${freeUrl}/readyz`)]);
     const healthMs = performance.now() - t0;
     order.push('health');
     expect(live.status).toBe(200);
