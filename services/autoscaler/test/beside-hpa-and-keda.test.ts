@@ -1,10 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '@warmpool/queue';
-import { FakeKubeApiServer } from '@warmpool/testing/kubernetes';
+import { FakeKubeApiServer, RESOURCE_TYPES, type JsonObject } from '@warmpool/testing/kubernetes';
+import { Service } from 'kubernetes-models/v1';
+import { parseAllDocuments } from 'yaml';
 import { parseConfigText } from '../src/config/load-config-file.js';
 import { buildDaemon } from '../src/daemon/build-daemon.js';
 import type { Daemon } from '../src/daemon/daemon.js';
@@ -108,21 +112,35 @@ describe('beside HPA and KEDA: the daemon on Kubernetes', () => {
     await r.daemon.stop();
   });
 
-  it('mode: advise never scales and serves the forecast-ahead replica count to a real KEDA gRPC client', async () => {
-    fake.addDeployment({ namespace: 'serving', name: 'advised', replicas: 1 });
-    fake.setAllPodsReady('serving');
-    fake.addScaledObject({ namespace: 'serving', name: 'advised', target: { name: 'advised' }, triggers: [{ type: 'external', metadata: { scalerAddress: 'warmpool:9465', model: 'advised' } }] });
-    const r = daemonFor(`${header}kedaScaler: { host: 127.0.0.1, port: 0 }\nmodels:\n${model('advised', '    mode: advise\n')}`);
+  it('mode: advise never scales and serves the forecast-ahead replica count to a real KEDA gRPC client asking as the shipped ScaledObject does', async () => {
+    // infra/kubernetes/keda/scaledobject.yaml as shipped: its Service validates, its ScaledObject goes into the cluster
+    const docs = parseAllDocuments(readFileSync(fileURLToPath(new URL('../../../infra/kubernetes/keda/scaledobject.yaml', import.meta.url)), 'utf8')).map((d) => d.toJS() as JsonObject);
+    const service = docs.find((d) => d.kind === 'Service')!;
+    new Service(service as never).validate();
+    const so = docs.find((d) => d.kind === 'ScaledObject')!;
+    const soMeta = so.metadata as { name: string; namespace: string };
+    const soSpec = so.spec as { scaleTargetRef: { name: string }; triggers: { type: string; metadata: Record<string, string> }[] };
+    const trigger = soSpec.triggers[0]!;
+    expect(['external', 'external-push']).toContain(trigger.type);
+    const svcMeta = service.metadata as { name: string; namespace: string };
+    const svcPort = (service.spec as { ports: { port: number }[] }).ports[0]!.port;
+    expect(trigger.metadata.scalerAddress).toBe(`${svcMeta.name}.${svcMeta.namespace}.svc.cluster.local:${svcPort}`);
+    const name = soSpec.scaleTargetRef.name;
+    expect(trigger.metadata.model).toBe(name);
+    fake.addDeployment({ namespace: soMeta.namespace, name, replicas: 1 });
+    fake.setAllPodsReady(soMeta.namespace);
+    fake.store.create(RESOURCE_TYPES.scaledObjects, soMeta.namespace, so);
+    const r = daemonFor(`${header}kedaScaler: { host: 127.0.0.1, port: 0 }\nmodels:\n${model(name, '    mode: advise\n')}`);
     await r.daemon.start();
     const listening = r.records.find((x) => x.kind === 'daemon' && x.event === 'keda-scaler-listening') as { message: string } | undefined;
     expect(listening).toBeDefined();
     const url = /on (127\.0\.0\.1:\d+)/.exec(listening!.message)![1]!;
     await ticks(r, 36);
-    const decisions = r.records.filter((x) => x.kind === 'decision' && x.model === 'advised');
+    const decisions = r.records.filter((x) => x.kind === 'decision' && x.model === name);
     const last = decisions.at(-1) as { to: number; acted: string };
     expect(last.to).toBeGreaterThan(1);
     expect(decisions.filter((x) => x.kind === 'decision' && x.action !== 'hold').every((x) => x.kind === 'decision' && x.acted === 'dry-run')).toBe(true);
-    expect(scaleWrites('advised')).toBe(0);
+    expect(scaleWrites(name)).toBe(0);
     expect(r.records.some((x) => x.kind === 'error')).toBe(false);
 
     const def = await protoLoader.load(EXTERNAL_SCALER_PROTO, PROTO_LOADER_OPTIONS);
@@ -132,9 +150,10 @@ describe('beside HPA and KEDA: the daemon on Kubernetes', () => {
       IsActive(req: unknown, cb: (e: grpc.ServiceError | null, res: { result: boolean }) => void): void;
       close(): void;
     };
-    const ref = { name: 'advised', namespace: 'serving', scalerMetadata: { scalerAddress: url, model: 'advised' } };
+    // what KEDA sends: the ScaledObject's name, namespace and its trigger's metadata
+    const ref = { name: soMeta.name, namespace: soMeta.namespace, scalerMetadata: trigger.metadata };
     const metrics = await new Promise<{ metricValues: { metricValue: number }[] }>((resolve, reject) =>
-      client.GetMetrics({ scaledObjectRef: ref, metricName: 's0-warmpool-advised-replicas' }, (e, res) => (e ? reject(e) : resolve(res))),
+      client.GetMetrics({ scaledObjectRef: ref, metricName: `s0-warmpool-${name}-replicas` }, (e, res) => (e ? reject(e) : resolve(res))),
     );
     expect(metrics.metricValues[0]!.metricValue).toBe(last.to);
     const active = await new Promise<{ result: boolean }>((resolve, reject) => client.IsActive(ref, (e, res) => (e ? reject(e) : resolve(res))));
