@@ -20,12 +20,28 @@ export interface ProbeResult {
   readonly detail: string;
 }
 
-/** GET {url}/readyz: ok on 200; anything else (status, timeout, refused) is a failure with the detail. */
-export async function probeReady(url: string, timeoutMs: number): Promise<ProbeResult> {
+/**
+ * GET {url}/readyz: ok on 200; anything else (status, timeout, refused) is a failure with the detail. With `model`:
+ * a 200 whose body lists the served `models` (the warmpool model server does) must list that one, so a port reused by
+ * another model's replica is not taken for this one.
+ */
+export async function probeReady(url: string, timeoutMs: number, model?: string): Promise<ProbeResult> {
   try {
     const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
-    if (res.status === 200) return { ok: true, detail: 'ready' };
+    if (res.status === 200) {
+      if (model === undefined) return { ok: true, detail: 'ready' };
+      let models: unknown;
+      try {
+        models = (JSON.parse(text) as { models?: unknown }).models;
+      } catch {
+        // not JSON: nothing to compare
+      }
+      if (models && typeof models === 'object' && !Array.isArray(models) && !Object.hasOwn(models, model)) {
+        return { ok: false, detail: `/readyz answers 200 for ${Object.keys(models).join(', ').slice(0, 200) || 'no model'}, not model ${model}` };
+      }
+      return { ok: true, detail: 'ready' };
+    }
     let reason = text.slice(0, 300);
     try {
       reason = (JSON.parse(text) as { reason?: string }).reason ?? reason;
@@ -79,7 +95,7 @@ export class HealthChecker {
   }
 
   private async check(r: PoolReplica): Promise<void> {
-    const result = await probeReady(r.url, this.options.timeoutMs);
+    const result = await probeReady(r.url, this.options.timeoutMs, r.model);
     if (this.pool.get(r.id) !== r || r.draining) return; // re-registered, deregistered or draining meanwhile
     if (result.ok) {
       if (r.removedAtMs !== undefined) {

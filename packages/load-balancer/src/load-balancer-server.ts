@@ -171,7 +171,7 @@ export class LoadBalancerServer {
     const existing = this.pool.get(reg.replicaId);
     let movedFrom: string | undefined;
     if (existing && !existing.draining && (existing.url !== reg.url || existing.model !== reg.model)) {
-      const old = await probeReady(existing.url, this.health.options.timeoutMs);
+      const old = await probeReady(existing.url, this.health.options.timeoutMs, existing.model);
       if (old.ok) {
         this.log({ event: 'replica-move-refused', replicaId: reg.replicaId, model: existing.model, url: existing.url, requestedModel: reg.model, requestedUrl: reg.url });
         return sendJson(res, 409, {
@@ -188,7 +188,7 @@ export class LoadBalancerServer {
     if (!this.models.has(reg.model) && this.models.list().length >= this.models.maxModels) {
       return sendJson(res, 422, { error: 'E_TOO_MANY_MODELS', message: `the load balancer serves ${this.models.maxModels} models (its maxModels); model ${reg.model} not added` });
     }
-    const probe = await probeReady(reg.url, this.health.options.timeoutMs);
+    const probe = await probeReady(reg.url, this.health.options.timeoutMs, reg.model);
     if (!probe.ok) {
       this.log({ event: 'register-refused', replicaId: reg.replicaId, model: reg.model, detail: probe.detail });
       return sendJson(res, 409, { error: 'E_REPLICA_NOT_READY', message: `replica ${reg.replicaId} at ${reg.url} is not ready: ${probe.detail}` });

@@ -51,6 +51,22 @@ describe('finding 1 (load balancer half): a replica taken out by failed checks c
     expect(events.map((e) => e['event'])).toContain('replica-restored');
   });
 
+  it('does not bring a removed replica back when its port now serves another model', async () => {
+    let body = { ready: true, models: { m: { phase: 'ready' } } as Record<string, unknown> };
+    const s: Server = createServer((_req, res) => res.writeHead(body.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => (s.closeAllConnections(), s.close(() => r()))));
+    const { server, url, events } = await lb({ health: { intervalMs: 3_600_000, timeoutMs: 1_000, failureThreshold: 1 } });
+    expect((await register(url, { replicaId: 'a', model: 'm', url: `http://127.0.0.1:${(s.address() as AddressInfo).port}` })).status).toBe(201);
+    body = { ready: false, models: { m: {} } };
+    await server.health.checkOnce();
+    body = { ready: true, models: { other: { phase: 'ready' } } }; // the process died; another model's replica got the port
+    await server.health.checkOnce();
+    expect(server.pool.get('a')?.removedAtMs).toBeDefined();
+    expect(server.pool.get('a')?.lastError).toContain('not model m');
+    expect(events.map((e) => e['event'])).not.toContain('replica-restored');
+  });
+
   it('forgets a removed replica that stays down past forgetAfterMs, and a deregistered one is never brought back', async () => {
     let now = 1_000_000;
     const { server, url } = await lb({ nowMs: () => now, health: { intervalMs: 3_600_000, timeoutMs: 1_000, failureThreshold: 1, forgetAfterMs: 60_000 } });
