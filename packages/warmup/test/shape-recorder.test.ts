@@ -9,6 +9,7 @@ import { ModelReplica } from '../src/replica/model-replica.js';
 import { FeedBuilder } from '../src/session/feed-builder.js';
 import { ShapeRecorder } from '../src/warmup/shape-recorder.js';
 import { FileShapeStore, RedisShapeStore } from '../src/warmup/shape-store.js';
+import { ShapeRecordingSync } from '../src/warmup/shape-recording-sync.js';
 import { WARMUP_SPEC_DEFAULTS, type WarmupSpec } from '../src/warmup/warmup-spec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warmpool-shapes-'));
@@ -101,5 +102,34 @@ describe('a replica records served shapes and a new replica starts from the reco
       await redis.del(`${prefix}:m`).catch(() => 0);
       redis.disconnect();
     }
+  });
+});
+
+describe('ShapeRecordingSync', () => {
+  it('saves on flush and on stop, reports a failing store and goes on', async () => {
+    const saved: number[] = [];
+    const errors: unknown[] = [];
+    let fail = true;
+    const recorder = new ShapeRecorder();
+    const sync = new ShapeRecordingSync({
+      recorder,
+      store: {
+        load: async () => [],
+        save: async (r) => {
+          if (fail) throw new Error('store down');
+          saved.push(r.shapes.length);
+        },
+      },
+      intervalMs: 60_000,
+      onError: (e) => errors.push(e),
+    });
+    sync.start();
+    recorder.record({ x: [1] }, 1, true);
+    await sync.flush();
+    expect(errors).toHaveLength(1);
+    fail = false;
+    recorder.record({ x: [2] }, 1, true);
+    await sync.stop();
+    expect(saved).toEqual([2]);
   });
 });
