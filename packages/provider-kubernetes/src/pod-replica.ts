@@ -46,8 +46,29 @@ export function podToReplica(pod: V1Pod, requireWarm: boolean): ReplicaInfo {
     replicaPhase = scheduled ? 'loading' : 'provisioning';
   } else if (isReady && (!requireWarm || isWarm)) replicaPhase = 'ready';
   else replicaPhase = 'warming';
-  if (replicaPhase !== 'ready') return { id, phase: replicaPhase, requestedAtMs };
   const warmAtMs = warmTrue ? toEpochMs(warm.lastTransitionTime) : toEpochMs(annotations[WarmpoolAnnotation.WarmAt]);
+  if (replicaPhase !== 'ready') {
+    // Warm once and not Ready now (a slow readiness answer): `readyAtMs` says so, so that it is not taken for a warm-up
+    // stuck past its deadline. A failed pod says why where the kubelet or the agent did.
+    const wasWarmAtMs = replicaPhase === 'warming' && isWarm ? warmAtMs : undefined;
+    const reason = replicaPhase === 'failed' ? failureReason(pod, warm?.message) : undefined;
+    return { id, phase: replicaPhase, requestedAtMs, ...(wasWarmAtMs !== undefined ? { readyAtMs: wasWarmAtMs } : {}), ...(reason ? { reason } : {}) };
+  }
   const readyAtMs = warmAtMs ?? toEpochMs(ready?.lastTransitionTime) ?? requestedAtMs;
   return { id, phase: replicaPhase, requestedAtMs, readyAtMs };
+}
+
+/** `pod Failed: OOMKilled: ...` from the pod status, a terminated container, or the agent's condition message. */
+function failureReason(pod: V1Pod, warmMessage: string | undefined): string | undefined {
+  const st = pod.status;
+  const terminated = (st?.containerStatuses ?? []).map((c) => c.state?.terminated ?? c.lastState?.terminated).find((t) => t !== undefined);
+  const parts = [
+    st?.phase === 'Failed' || st?.phase === 'Succeeded' ? `pod ${st.phase}` : undefined,
+    st?.reason,
+    st?.message,
+    terminated ? `container exited ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}` : undefined,
+    warmMessage,
+  ].filter((x): x is string => typeof x === 'string' && x.length > 0);
+  const text = parts.join(': ');
+  return text.length > 0 ? text.slice(0, 300) : undefined;
 }

@@ -67,3 +67,31 @@ describe('KubernetesReplicaProvider: replacing failed pods', () => {
     expect(eventFailures[0]).toMatchObject({ code: 'E_K8S_FORBIDDEN' });
   });
 });
+
+describe('podToReplica: what the healer needs to know', () => {
+  const base = { metadata: { name: 'llama-1', creationTimestamp: new Date('2026-01-01T00:00:00Z') } };
+  it('a pod warm once and not Ready now keeps its readyAtMs (not a stuck warm-up); a failed pod says why', async () => {
+    const { podToReplica } = await import('../src/pod-replica.js');
+    const wasWarm = podToReplica(
+      {
+        ...base,
+        status: {
+          phase: 'Running',
+          conditions: [
+            { type: 'Ready', status: 'False' },
+            { type: 'warmpool.io/warm', status: 'True', reason: 'WarmupConverged', lastTransitionTime: new Date('2026-01-01T00:01:00Z') },
+          ],
+        },
+      },
+      true,
+    );
+    expect(wasWarm).toEqual({ id: 'llama-1', phase: 'warming', requestedAtMs: Date.parse('2026-01-01T00:00:00Z'), readyAtMs: Date.parse('2026-01-01T00:01:00Z') });
+    const never = podToReplica({ ...base, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] } }, true);
+    expect(never.readyAtMs).toBeUndefined();
+    const failed = podToReplica(
+      { ...base, status: { phase: 'Failed', reason: 'Evicted', message: 'low on memory', containerStatuses: [{ name: 'm', image: 'i', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }] } },
+      true,
+    );
+    expect(failed).toMatchObject({ phase: 'failed', reason: 'pod Failed: Evicted: low on memory: container exited 137 (OOMKilled)' });
+  });
+});

@@ -113,6 +113,12 @@ describe('ReplicaHealer', () => {
     expect(after.replace.map((r) => r.id)).toEqual(['z']);
   });
 
+  it('a replica that was ready once and is out of rotation now (readyAtMs set) is not a stuck warm-up', () => {
+    const healer = new ReplicaHealer();
+    const s = { model: 'm', desired: 1, replicas: [{ id: 'x', phase: 'warming' as const, requestedAtMs: 0, readyAtMs: 5_000 }] };
+    expect(healer.assess(s, 10, 3_600_000).failed).toEqual([]);
+  });
+
   it('does not ask again for an id it asked for within two minutes', () => {
     const healer = new ReplicaHealer({ backoffBaseS: 0, maxPerWindow: 100 });
     const s = state([{ id: 'z', phase: 'failed', requestedAtMs: 0 }]);

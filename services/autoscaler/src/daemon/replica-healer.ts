@@ -29,7 +29,7 @@ export interface HealthAssessment {
 
 /**
  * Tells failed replicas from warming ones and paces their replacement. A replica is failed when its provider says so
- * (warm-up failed, process died, pod Failed, instance unhealthy) or when it is still not ready `max(lead + margin,
+ * (warm-up failed, process died, pod Failed, instance unhealthy) or when it has never been ready `max(lead + margin,
  * 2 × lead)` after it was requested. Replacements back off exponentially while replacements keep failing (reset once
  * a replica requested after the last replacement becomes ready) and are capped per sliding window. Time is passed in.
  */
@@ -96,6 +96,9 @@ export class ReplicaHealer {
   private failure(r: ReplicaInfo, deadlineS: number, leadTimeS: number, nowMs: number): string | undefined {
     if (r.phase === 'failed') return r.reason ? `failed: ${r.reason}` : 'failed (the provider reports it failed)';
     if (r.phase !== 'provisioning' && r.phase !== 'loading' && r.phase !== 'warming') return undefined;
+    // Warm once, out of rotation now (the load balancer took it out for a slow answer, and re-adds it when healthy):
+    // not a stuck warm-up. A replica that died is reported `failed` by its provider.
+    if (r.readyAtMs !== undefined) return undefined;
     const ageS = (nowMs - r.requestedAtMs) / 1000;
     if (ageS <= deadlineS) return undefined;
     return `not ready ${ageS.toFixed(0)} s after it was requested (still ${r.phase}; lead time ${leadTimeS.toFixed(0)} s, failed past ${deadlineS.toFixed(0)} s)`;
