@@ -132,7 +132,7 @@ export class LocalProcessProvider implements ReplicaProvider {
         }
       }, graceMs).unref();
     }
-    this.stateFile.keep(othersLive);
+    this.stateFile.flush();
     return { ended, othersLive };
   }
 

@@ -66,9 +66,8 @@ export class ReplicaStateFile {
     });
   }
 
-  /** Keeps these entries (another live owner's replicas in the same folder) when this provider writes. */
-  keep(entries: readonly ReplicaStateEntry[]): void {
-    for (const e of entries) this.entries.set(e.replicaId, e);
+  /** Rewrites the file: this provider's entries and those of other owners still running (ended orphans drop out). */
+  flush(): void {
     this.write();
   }
 
@@ -86,7 +85,9 @@ export class ReplicaStateFile {
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
-      writeFileSync(tmp, JSON.stringify({ v: 1, replicas: [...this.entries.values()] }));
+      // Another live provider on the same folder writes its own entries: keep those of other owners still running.
+      const others = this.read().filter((e) => e.ownerPid !== process.pid && !this.entries.has(e.replicaId) && (pidAlive(e.ownerPid) || pidAlive(e.pid)));
+      writeFileSync(tmp, JSON.stringify({ v: 1, replicas: [...others, ...this.entries.values()] }));
       renameSync(tmp, this.file);
     } catch {
       // Best effort: the reaper still ends this daemon's replicas if it dies; a later start finds fewer to end.

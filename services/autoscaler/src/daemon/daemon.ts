@@ -47,6 +47,9 @@ export interface Readiness {
   readonly checks: Readonly<Record<string, { readonly ok: boolean; readonly error?: string }>>;
 }
 
+/** Models whose tick starts in one turn of the event loop. */
+const TICK_CHUNK = 25;
+
 /** Longest wait of one readiness check. */
 const READINESS_TIMEOUT_MS = 2000;
 
@@ -413,7 +416,15 @@ export class Daemon {
     this.setConsuming(leader);
     const nowMs = this.now();
     const mode = { dryRun: this.dryRun, leader };
-    const settled = await Promise.allSettled([...this.loops.values()].map((l) => l.tick(nowMs, l.config.spec.mode === 'advise' ? { ...mode, dryRun: true } : mode)));
+    // Models start in chunks, each after one turn of the event loop: with a thousand models the tick's CPU work
+    // never holds off the lease renewal, the health endpoints or the queue for the whole tick.
+    let gate: Promise<void> = Promise.resolve();
+    const settled = await Promise.allSettled(
+      [...this.loops.values()].map((l, i) => {
+        if (i > 0 && i % TICK_CHUNK === 0) gate = gate.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+        return gate.then(() => l.tick(nowMs, l.config.spec.mode === 'advise' ? { ...mode, dryRun: true } : mode));
+      }),
+    );
     this.ticks++;
     const results: TickResult[] = [];
     settled.forEach((s, i) => {
