@@ -145,3 +145,19 @@ describe('KEDA external scaler (gRPC) over the daemon decisions', () => {
     expect(err.code).toBe(grpc.status.UNAVAILABLE);
   });
 });
+
+describe('AdviceBoard', () => {
+  it('reads the models and modes anew on each use (a reloaded config applies at once) and forgets removed models', () => {
+    let models = [{ name: 'llama', mode: 'act' as const }];
+    const board = new AdviceBoard(() => models);
+    board.write(decision('llama', 1, 3));
+    expect(board.lookup('llama')).toEqual({ kind: 'acting' });
+    models = [{ name: 'llama', mode: 'advise' as never }];
+    expect(board.lookup('llama')).toMatchObject({ kind: 'ok', advice: { replicas: 3, active: true } });
+    models = [{ name: 'phi', mode: 'advise' as never }];
+    board.write(decision('phi', 0, 2));
+    expect(board.lookup('llama')).toEqual({ kind: 'unknown', known: ['phi'] });
+    models = [{ name: 'phi', mode: 'advise' as never }, { name: 'llama', mode: 'advise' as never }];
+    expect(board.lookup('llama')).toEqual({ kind: 'pending' });
+  });
+});

@@ -109,8 +109,10 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
   }
   // KEDA's external scaler serves the advise-mode models' decisions (kedaScaler:); it listens on start.
   let kedaScaler: KedaExternalScalerServer | undefined;
+  let built: Daemon | undefined;
   if (config.kedaScaler) {
-    const board = new AdviceBoard(config.models.map((m) => ({ name: m.spec.name, mode: m.spec.mode })));
+    // the models as the running daemon has them (reloads included)
+    const board = new AdviceBoard(() => (built?.currentConfig ?? config).models.map((m) => ({ name: m.spec.name, mode: m.spec.mode })));
     sinks.push(board);
     kedaScaler = new KedaExternalScalerServer(board, config.kedaScaler);
   }
@@ -200,7 +202,7 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
     return new NoDemandFeed();
   };
 
-  return new Daemon(
+  built = new Daemon(
     config,
     {
       clock,
@@ -226,4 +228,5 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
     },
     { dryRun: o.dryRun ?? false },
   );
+  return built;
 }

@@ -21,23 +21,38 @@ export type AdviceLookup =
   | { readonly kind: 'acting' }
   | { readonly kind: 'pending' };
 
+/** A configured model as the board sees it. */
+export interface AdvisedModel {
+  readonly name: string;
+  readonly mode?: ModelMode | undefined;
+}
+
 /**
  * The daemon's decisions as advice for KEDA: a sink of the decision log that keeps, per configured model, the replica
  * count of its latest decision (records of a provider that could not be read are skipped: they repeat the last known
- * size, not a forecast). Bounded: only models of the config given at start are kept. Listeners hear every change.
+ * size, not a forecast). The models and their modes are read from `models()` on every use, so a reloaded config
+ * applies at once. Bounded: only configured models are kept. Listeners hear every change.
  */
 export class AdviceBoard implements RecordSink {
   readonly name = 'keda-scaler';
-  private readonly modes: ReadonlyMap<string, ModelMode>;
+  private readonly models: () => readonly AdvisedModel[];
   private readonly latest = new Map<string, Advice>();
   private readonly listeners = new Set<(advice: Advice) => void>();
 
-  constructor(models: readonly { readonly name: string; readonly mode?: ModelMode | undefined }[]) {
-    this.modes = new Map(models.map((m) => [m.name, m.mode ?? 'act']));
+  /** The configured models: a list, or a function returning the current list (the daemon's config after reloads). */
+  constructor(models: readonly AdvisedModel[] | (() => readonly AdvisedModel[])) {
+    this.models = typeof models === 'function' ? models : () => models;
+  }
+
+  private modes(): Map<string, ModelMode> {
+    return new Map(this.models().map((m) => [m.name, m.mode ?? 'act']));
   }
 
   write(record: DaemonLogRecord): void {
-    if (record.kind !== 'decision' || !this.modes.has(record.model)) return;
+    if (record.kind !== 'decision') return;
+    const modes = this.modes();
+    if (!modes.has(record.model)) return;
+    for (const m of this.latest.keys()) if (!modes.has(m)) this.latest.delete(m);
     if (record.reasons.includes('ProviderUnavailable') || !Number.isInteger(record.to) || record.to < 0) return;
     const previous = this.latest.get(record.model);
     const advice: Advice = { model: record.model, replicas: record.to, active: record.to > 0, decisionId: record.id, time: record.time };
@@ -53,8 +68,9 @@ export class AdviceBoard implements RecordSink {
   }
 
   lookup(model: string): AdviceLookup {
-    const mode = this.modes.get(model);
-    if (mode === undefined) return { kind: 'unknown', known: [...this.modes.keys()] };
+    const modes = this.modes();
+    const mode = modes.get(model);
+    if (mode === undefined) return { kind: 'unknown', known: [...modes.keys()] };
     if (mode !== 'advise') return { kind: 'acting' };
     const advice = this.latest.get(model);
     return advice ? { kind: 'ok', advice } : { kind: 'pending' };
