@@ -14,12 +14,14 @@ import {
   type ReplicaSetState,
   type ScaleRequest,
   ValidationError,
+  type WarmTier,
 } from '@warmpool/domain';
 import { AwsCaller, type AwsRetryEvent } from './aws-caller.js';
 import { type AutoScalingClientOptions, createAutoScalingClient } from './auto-scaling-client.js';
 import { AwsErrorCode, AwsProviderError } from './errors/aws-provider-error.js';
 import { type BackoffOptions, ExponentialBackoff } from './exponential-backoff.js';
-import { type AwsGroupConfig, parseAwsGroups } from './group-config.js';
+import { type AwsGroupConfig, type WarmPoolState, parseAwsGroups } from './group-config.js';
+import { poolStateForTier } from './warm-tier-pool-state.js';
 import { GroupSetup, type GroupSetupResult } from './group-setup.js';
 import { IdempotencyLedger } from './idempotency-ledger.js';
 import { InstanceClock } from './instance-clock.js';
@@ -64,6 +66,8 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
   private readonly ensured = new Map<string, { readonly done: Promise<GroupSetupResult>; readonly atMs: number }>();
   private readonly clock: () => number;
   private readonly reensureAfterMs: number;
+  /** Model → the warm pool state its warmth tier asks for (setWarmTier); it overrides the config's poolState. */
+  private readonly tierPoolStates = new Map<string, WarmPoolState>();
 
   constructor(options: AwsAutoScalingProviderOptions) {
     this.groups = parseAwsGroups(options.groups);
@@ -87,7 +91,9 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
    * the hook); a daemon may call it at start-up. A failure is not kept: the next call tries again.
    */
   ensureGroup(model: string): Promise<GroupSetupResult> {
-    const config = this.config(model);
+    const configured = this.config(model);
+    const tierState = this.tierPoolStates.get(model);
+    const config = configured.warmPool && tierState ? { ...configured, warmPool: { ...configured.warmPool, poolState: tierState } } : configured;
     const now = this.clock();
     const last = this.ensured.get(model);
     if (last && now - last.atMs < this.reensureAfterMs) return last.done;
@@ -98,6 +104,29 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
       if (this.ensured.get(model) === entry) this.ensured.delete(model);
     });
     return done;
+  }
+
+  /**
+   * Warmth tiers that act: the fleet planner's tier for the model sets its group's warm pool state (poolStateForTier:
+   * `gpu` Running, `host` Hibernated where the configured pool hibernates, else Stopped, `cold` Stopped), written
+   * at once (PutWarmPool only when it differs) and kept by later ensures. A group without a warm pool has nothing to
+   * set: `{ poolState: undefined }`.
+   */
+  async setWarmTier(model: string, tier: WarmTier): Promise<{ readonly poolState: WarmPoolState | undefined; readonly changed: boolean }> {
+    const config = this.config(model);
+    if (!config.warmPool) return { poolState: undefined, changed: false };
+    const poolState = poolStateForTier(tier, config.warmPool);
+    const before = this.tierPoolStates.get(model);
+    this.tierPoolStates.set(model, poolState);
+    this.ensured.delete(model);
+    try {
+      const result = await this.ensureGroup(model);
+      return { poolState, changed: result.warmPool !== 'ok' };
+    } catch (err) {
+      if (before === undefined) this.tierPoolStates.delete(model);
+      else this.tierPoolStates.set(model, before);
+      throw err;
+    }
   }
 
   async getState(model: string): Promise<ReplicaSetState> {

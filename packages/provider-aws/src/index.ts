@@ -15,4 +15,5 @@ export {
   type WarmPoolState,
 } from './group-config.js';
 export { GroupSetup, LAUNCHING_TRANSITION, type GroupSetupResult } from './group-setup.js';
+export { poolStateForTier } from './warm-tier-pool-state.js';
 export { instancePhase } from './instance-phase.js';
