@@ -47,6 +47,8 @@ export interface LoadBalancerOptions {
 const INFER_PATH = /^\/v1\/models\/([^/]+)\/infer$/;
 const REPLICA_PATH = /^\/replicas\/([^/]+)$/;
 const REGISTRATION_MAX_BYTES = 64 * 1024;
+/** A refused request's body up to this size is read and dropped (keep-alive); a larger one closes the connection. */
+const DRAIN_MAX_BYTES = 64 * 1024;
 
 /**
  * The local load balancer. Data path, open: `POST /v1/models/{name}/infer` to ready replicas of a served model (least
@@ -131,13 +133,19 @@ export class LoadBalancerServer {
     return sendJson(res, 200, { replicas: this.pool.list(model).map((r) => this.describe(r)) });
   }
 
-  /** Answers without reading the body; a body still arriving ends the connection instead of being read. */
+  /**
+   * Answers without keeping the body: a small declared body (at most 64 KiB) still arriving is read and dropped so the
+   * connection stays usable; a larger or undeclared one ends the connection instead of being read.
+   */
   private refuse(req: IncomingMessage, res: ServerResponse, status: number, reason: RefusalReason, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
     this.metrics.refusedFor(reason);
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-    if (!req.complete) res.setHeader('connection', 'close');
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    const drop = !req.complete && !req.readableEnded && Number.isInteger(declared) && declared <= DRAIN_MAX_BYTES;
+    if (drop) req.resume();
+    else if (!req.complete) res.setHeader('connection', 'close');
     sendJson(res, status, body);
-    if (!req.complete) res.once('finish', () => req.destroy());
+    if (!req.complete && !drop) res.once('finish', () => req.destroy());
   }
 
   private unauthorized(req: IncomingMessage, res: ServerResponse, what: string): void {
