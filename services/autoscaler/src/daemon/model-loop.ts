@@ -252,7 +252,9 @@ export class ModelLoop {
     };
     this.ctx.log(record);
     if (mode.leader && !mode.dryRun && this.ctx.recordEvent) {
-      await this.ctx.recordEvent(this.config, d).catch((err: unknown) => {
+      // A replacement that keeps the size is not a scale on the workload (the provider records ReplicaFailed on the pod).
+      const eventDecision: Decision = healing && d.to === state.desired ? { ...d, action: 'hold', from: state.desired, to: state.desired } : d;
+      await this.ctx.recordEvent(this.config, eventDecision).catch((err: unknown) => {
         this.ctx.log({ kind: 'error', time: record.time, model: this.name, event: 'event-failed', message: `could not record the Kubernetes Event for ${id}`, error: loggedError('event', err) });
       });
     }
