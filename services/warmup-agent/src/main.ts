@@ -1,12 +1,10 @@
 import { WarmpoolError } from '@warmpool/domain';
-import { LoadBalancerServer } from '@warmpool/load-balancer';
 import { CliArgs } from './cli-args.js';
+import { BAD_INPUT_CODES, ExitCode } from './exit-code.js';
 import { processIo, type Io } from './io.js';
-import { resolveModel } from './model-source.js';
-import { readLbToken } from './registrar-args.js';
-import { serve } from './serve-command.js';
-import { SESSION_FLAGS, readSessionArgs, readSpecArg } from './session-args.js';
-import { measureWarmup } from './warm-command.js';
+
+// Commands import what they use when they run (ONNX Runtime, the Kubernetes and AWS clients, the load balancer):
+// `--help` loads none of them, `warm` no registrar.
 
 const HELP = `warmpool-agent: warm ONNX models before they take traffic
 
@@ -15,6 +13,8 @@ const HELP = `warmpool-agent: warm ONNX models before they take traffic
                        [--replica-id ID] [--max-concurrency N] [--max-queue N] [--min-service-ms MS]
                        [--registrar none|local|kubernetes|aws] [--heartbeat-s S] [--on-failure exit|stay]
                        [--register-retries N] [--register-retry-delay-ms MS]
+                       [--max-body-bytes N] [--max-output-bytes N] [--request-timeout-ms MS]
+                       [--input-limit-factor F] [--http-warm-rounds N]
         local:      --lb URL [--token-file FILE]    (default registrar when --lb is given)
         kubernetes: [--pod NAME] [--namespace NS] [--kubeconfig FILE]
                     (POD_NAME/POD_NAMESPACE from the downward API; in-cluster config unless KUBECONFIG)
@@ -44,7 +44,7 @@ export async function main(argv: readonly string[], io: Io = processIo, env: Rea
       case 'warm':
         return await warm(rest, io);
       case 'serve':
-        return await serve(rest, io, env);
+        return await (await import('./serve-command.js')).serve(rest, io, env);
       case 'lb':
         return await lb(rest, io, env);
       case undefined:
@@ -61,11 +61,17 @@ export async function main(argv: readonly string[], io: Io = processIo, env: Rea
     const code = e instanceof WarmpoolError ? e.code : ((e as { code?: string }).code ?? 'E_UNEXPECTED');
     const message = e instanceof Error ? e.message : String(e);
     io.err(json ? JSON.stringify({ error: code, message }) : `error ${code}: ${message}`);
-    return e instanceof WarmpoolError ? 2 : 1;
+    // Bad input (arguments, model file, spec, a shape the model cannot take) is 2 whatever threw it.
+    return e instanceof WarmpoolError || BAD_INPUT_CODES.has(code) ? ExitCode.BadInput : 1;
   }
 }
 
 async function warm(argv: readonly string[], io: Io): Promise<number> {
+  const [{ SESSION_FLAGS, readSessionArgs, readSpecArg }, { resolveModel }, { measureWarmup }] = await Promise.all([
+    import('./session-args.js'),
+    import('./model-source.js'),
+    import('./warm-command.js'),
+  ]);
   const args = new CliArgs(argv, ['json', ...SESSION_FLAGS]);
   const modelArg = args.required('model', 'a model file or a bundled test model name');
   const asJson = args.flag('json');
@@ -83,11 +89,13 @@ async function warm(argv: readonly string[], io: Io): Promise<number> {
       io.out(`  ${s.shape}: cold first ${s.coldFirstMs} ms, first ${firstRequests} p50 ${s.firstRequestsP50Ms} ms (max ${s.firstRequestsMaxMs}), steady p50 ${s.steadyP50Ms} ms, ratio ${s.firstToSteadyRatio}`);
     }
     if (m.reason) io.out(`  reason: ${m.reason}`);
+    for (const p of m.problems) io.out(`  not measured: ${p}`);
   }
-  return m.ready ? 0 : 1;
+  return m.ready && m.measured ? 0 : 1;
 }
 
 async function lb(argv: readonly string[], io: Io, env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  const [{ LoadBalancerServer }, { readLbToken }] = await Promise.all([import('@warmpool/load-balancer'), import('./registrar-args.js')]);
   const args = new CliArgs(argv, []);
   const port = args.int('port', 8080, 0, 65535);
   const host = args.string('host', '127.0.0.1')!;

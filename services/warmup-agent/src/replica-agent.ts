@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Registrar, ReplicaRegistration } from '@warmpool/domain';
-import { ModelServer, type ReplicaStatus, type SessionConfig, type WarmupSpec } from '@warmpool/warmup';
+import { ModelServer, type ReplicaStatus, type SessionConfig, type WarmTarget, type WarmupSpec } from '@warmpool/warmup';
 import { GatedReplica } from './gated-replica.js';
 import { HeartbeatLoop } from './heartbeat-loop.js';
 import { describeRegistrarFailure } from './registrar-failure.js';
@@ -16,6 +16,14 @@ export interface ReplicaAgentOptions {
   readonly maxQueue: number;
   /** Minimum time each inference holds its slot (accelerator stand-in; see ModelReplicaOptions). Default 0. */
   readonly minServiceMs?: number;
+  /** Model server limits (defaults: 16 MiB body, 16 MiB output, 30 s per request; see ModelServerOptions). */
+  readonly maxBodyBytes?: number;
+  readonly maxOutputBytes?: number;
+  readonly requestTimeoutMs?: number;
+  /** Requests may have at most this many times the elements of the largest warmed tensor (default 4; 0: no limit). */
+  readonly inputLimitFactor?: number;
+  /** Warm requests over the agent's own HTTP endpoint per warm target and encoding before ready (default 3; 0: none). */
+  readonly httpWarmRounds?: number;
   /** Absent: serve without registering anywhere. */
   readonly registrar: Registrar | undefined;
   /**
@@ -62,8 +70,31 @@ export class ReplicaAgent {
       maxConcurrency: opts.maxConcurrency,
       maxQueue: opts.maxQueue,
       minServiceMs: opts.minServiceMs ?? 0,
+      inputLimitFactor: opts.inputLimitFactor,
+      // Before /readyz turns 200: the request path (HTTP, parsing, tensor conversion, serialization) is warmed too.
+      beforeReady: (opts.httpWarmRounds ?? 3) > 0 ? (targets) => this.warmRequestPath(targets) : undefined,
     });
-    this.server = new ModelServer({ replicas: [this.replica], host: opts.host, port: opts.port });
+    this.server = new ModelServer({
+      replicas: [this.replica],
+      host: opts.host,
+      port: opts.port,
+      maxBodyBytes: opts.maxBodyBytes,
+      maxOutputBytes: opts.maxOutputBytes,
+      requestTimeoutMs: opts.requestTimeoutMs,
+    });
+  }
+
+  private async warmRequestPath(targets: readonly WarmTarget[]): Promise<void> {
+    const t0 = performance.now();
+    const report = await this.server.warmRequestPath(this.opts.name, targets, this.opts.httpWarmRounds ?? 3);
+    const tail = report.latenciesMs.slice(-Math.max(1, targets.length * 3));
+    this.opts.log({
+      event: 'request-path-warmed',
+      requests: report.requests,
+      ms: Math.round(performance.now() - t0),
+      firstMs: Math.round((report.latenciesMs[0] ?? 0) * 1000) / 1000,
+      lastRoundMaxMs: Math.round(Math.max(0, ...tail) * 1000) / 1000,
+    });
   }
 
   /** Heartbeats sent successfully so far. */

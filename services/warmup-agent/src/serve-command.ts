@@ -1,5 +1,7 @@
 import { ValidationError } from '@warmpool/domain';
+import { DEFAULT_INPUT_LIMIT_FACTOR, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '@warmpool/warmup';
 import { CliArgs } from './cli-args.js';
+import { BAD_INPUT_CODES, ExitCode } from './exit-code.js';
 import type { Io } from './io.js';
 import { resolveModel } from './model-source.js';
 import { readRegistrationArgs } from './registrar-args.js';
@@ -8,8 +10,7 @@ import { describeRegistrarFailure } from './registrar-failure.js';
 import { ReplicaAgent } from './replica-agent.js';
 import { SESSION_FLAGS, readSessionArgs, readSpecArg } from './session-args.js';
 
-/** Exit codes of `serve` (and of the bin). */
-export const ExitCode = { Ok: 0, NotReady: 1, BadInput: 2, RegistrationFailed: 3 } as const;
+export { ExitCode } from './exit-code.js';
 
 /**
  * `warmpool-agent serve`: model server + warm-up + registration with the chosen registrar;
@@ -25,6 +26,11 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
   const maxConcurrency = args.int('max-concurrency', 1, 1, 1024);
   const maxQueue = args.int('max-queue', 32, 0, 100_000);
   const minServiceMs = args.int('min-service-ms', 0, 0, 600_000);
+  const maxBodyBytes = args.int('max-body-bytes', DEFAULT_MAX_BODY_BYTES, 1024, 2 ** 31 - 1);
+  const maxOutputBytes = args.int('max-output-bytes', DEFAULT_MAX_OUTPUT_BYTES, 1024, 2 ** 31 - 1);
+  const requestTimeoutMs = args.int('request-timeout-ms', DEFAULT_REQUEST_TIMEOUT_MS, 1, 3_600_000);
+  const inputLimitFactor = args.number('input-limit-factor', DEFAULT_INPUT_LIMIT_FACTOR, -1e-9, 1_000_000);
+  const httpWarmRounds = args.int('http-warm-rounds', 3, 0, 1000);
   const replicaIdArg = args.string('replica-id');
   const nameArg = args.string('name');
   const registration = readRegistrationArgs(args, env);
@@ -53,6 +59,11 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
     maxConcurrency,
     maxQueue,
     minServiceMs,
+    maxBodyBytes,
+    maxOutputBytes,
+    requestTimeoutMs,
+    inputLimitFactor,
+    httpWarmRounds,
     registrar: built.registrar,
     readyWhen: built.readyWhen,
     replicaId: replicaIdArg ?? built.replicaId,
@@ -71,7 +82,7 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
       log({ event: 'not-serving', stage: outcome.stage, error: outcome.code, reason: outcome.reason });
       if (outcome.stage === 'signal') return ExitCode.Ok;
       io.err(`error ${outcome.code}: ${outcome.reason}`);
-      const code = outcome.stage === 'registration' ? ExitCode.RegistrationFailed : ExitCode.NotReady;
+      const code = outcome.stage === 'registration' ? ExitCode.RegistrationFailed : BAD_INPUT_CODES.has(outcome.code) ? ExitCode.BadInput : ExitCode.NotReady;
       if (registration.onFailure === 'stay') {
         log({ event: 'staying-unready', url: agent.url, exitCode: code, reason: 'until SIGTERM (--on-failure stay); /readyz answers 503 with the reason' });
         log({ event: 'shutting-down', signal: await signal });

@@ -66,8 +66,11 @@ describe('warmpool-agent warm', () => {
     const corrupt = join(dir, 'corrupt.onnx');
     writeFileSync(corrupt, 'not a model');
     const io4 = captureIo();
-    expect(await main(['warm', '--model', corrupt, '--providers', 'cpu', '--no-opt-cache'], io4)).toBe(1);
+    expect(await main(['warm', '--model', corrupt, '--providers', 'cpu', '--no-opt-cache'], io4)).toBe(2); // bad input, as the README says
     expect(io4.errText()).toMatch(/E_MODEL_CORRUPT[\s\S]*corrupt\.onnx/);
+    const io4s = captureIo();
+    expect(await main(['serve', '--model', corrupt, '--providers', 'cpu', '--no-opt-cache'], io4s)).toBe(2);
+    expect(io4s.errText()).toMatch(/E_MODEL_CORRUPT[\s\S]*corrupt\.onnx/);
 
     const tooBig = join(dir, 'huge-seq.json');
     writeFileSync(tooBig, JSON.stringify({ shapes: [{ batch: 1, seq: 8 }], memoryLimitBytes: 1024 }));
@@ -105,7 +108,7 @@ describe('replica agent with the real local load balancer', () => {
     try {
       const outcome = await agent.start();
       expect(outcome).toMatchObject({ ok: true, registration: { replicaId: 'tiny-1', model: 'tiny', executionProvider: 'cpu' } });
-      expect(events.map((e) => e['event'])).toEqual(['listening', 'warmup-finished', 'registered']);
+      expect(events.map((e) => e['event'])).toEqual(['listening', 'request-path-warmed', 'warmup-finished', 'registered']);
       const res = await fetch(`${lbUrl}/v1/models/tiny/infer`, { method: 'POST', body: JSON.stringify({ inputs: { input_ids: { dims: [1, 4], data: [1, 2, 3, 4] } } }) });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-warmpool-replica')).toBe('tiny-1');
@@ -156,6 +159,8 @@ describe('replica agent with the real local load balancer', () => {
       // that is the "stopped during start" path, tested elsewhere
       while (!(lb.pool.get('r-9') && io.outText().includes('"event":"serving"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(lb.pool.get('r-9')?.ready).toBe(true);
+      // the request path was warmed over the agent's own HTTP endpoint before it registered
+      expect(io.outText()).toMatch(/"event":"request-path-warmed","requests":\d+[\s\S]*"event":"registered"/);
       stop('SIGTERM');
       expect(await done).toBe(0);
       expect(lb.pool.get('r-9')).toBeUndefined();

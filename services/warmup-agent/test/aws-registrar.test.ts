@@ -91,7 +91,7 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
     io.signal('SIGTERM');
     expect(await done).toBe(0);
     expect(fake.requestsOf('CompleteLifecycleAction')).toHaveLength(1); // deregister calls nothing on AWS
-  });
+  }, 30_000);
 
   it('transient heartbeat failures are logged and the loop goes on; SIGTERM while warming registers nothing', async () => {
     fake.throttle(2, 'RecordLifecycleActionHeartbeat'); // the first heartbeat: throttled on both tries (--register-retries 1)
@@ -106,12 +106,12 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
     expect(state()).toBe('Pending:Wait');
   });
 
-  it('a failing model file: ABANDON, exit 1', async () => {
+  it('a failing model file: ABANDON, exit 2 (bad input)', async () => {
     const corrupt = join(dir, 'corrupt.onnx');
     writeFileSync(corrupt, 'not an onnx model');
     const io = captureIo();
     const code = await main(['serve', '--model', corrupt, ...args(specs.fast).slice(3), '--instance-id', instanceId, '--region', 'us-east-1', '--no-opt-cache'].filter((a, i, all) => !(a === '--opt-cache' || all[i - 1] === '--opt-cache')), io, {});
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(io.errText()).toMatch(/E_MODEL_CORRUPT[\s\S]*corrupt\.onnx/);
     expect(fake.requestsOf('CompleteLifecycleAction').map((r) => r.params.LifecycleActionResult)).toEqual(['ABANDON']);
     expect(state()).toBe('Terminating');

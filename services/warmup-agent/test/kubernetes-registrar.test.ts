@@ -63,14 +63,14 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
     expect(warm()).toMatchObject({ status: 'False', reason: 'Draining' });
     const order = io.events().map((e) => e['event']);
     expect(order.indexOf('deregistered')).toBeGreaterThan(order.indexOf('shutting-down'));
-  });
+  }, 30_000);
 
-  it('a failing model file: the pod\'s warm condition is False with the reason, exit 1', async () => {
+  it('a failing model file: the pod\'s warm condition is False with the reason, exit 2 (bad input)', async () => {
     const corrupt = join(dir, 'corrupt.onnx');
     writeFileSync(corrupt, 'definitely not onnx');
     const io = captureIo();
     const code = await main(['serve', '--model', corrupt, '--providers', 'cpu', '--no-opt-cache', '--registrar', 'kubernetes', '--kubeconfig', kubeconfig], io, downward());
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(warm()).toMatchObject({ status: 'False', reason: 'WarmupFailed', message: expect.stringMatching(/corrupt\.onnx/) });
     expect(io.errText()).toMatch(/E_MODEL_CORRUPT/);
   });
