@@ -77,7 +77,12 @@ export interface WarmMeasurement {
   /** Every input set has firstRequestsP50Ms <= targetRatio x steadyP50Ms, in-session and over HTTP. */
   readonly targetMet: boolean;
   readonly targetRatio: number;
-  /** HTTP warm requests sent before the HTTP figures (all input sets; 0 with a custom warmHttp), and whether each set converged. */
+  /**
+   * How the HTTP path was warmed before its figures: `server` (the model server's request-path warm,
+   * as serve does before ready), `converge` (until each input set's HTTP latency converged), `custom`.
+   */
+  readonly httpWarm: 'server' | 'converge' | 'custom' | undefined;
+  /** HTTP warm requests sent (all input sets; 0 with a custom warmHttp), and whether each set converged (converge only). */
   readonly httpWarmRequests: number;
   readonly httpWarmConverged: boolean | undefined;
   readonly httpProblem: string | undefined;
@@ -103,6 +108,11 @@ export interface WarmOptions {
    * the spec's maxPassesPerShape rounds and its budget.
    */
   readonly warmHttp?: (baseUrl: string, targets: readonly WarmTarget[]) => Promise<void>;
+  /**
+   * Rounds of the model server's own request-path warm (what `serve` runs before ready), used when
+   * the server has one and no `warmHttp` is given (default 3, as serve). 0: the convergence warm above.
+   */
+  readonly httpWarmRounds?: number;
 }
 
 const now = (): number => performance.now();
@@ -122,7 +132,7 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
   const problems: string[] = [];
   const replica = new ModelReplica({ name: opts.name, modelPath: opts.modelPath, session: opts.session, spec: opts.spec });
   let httpProblem: string | undefined;
-  let httpWarm = { requests: 0, converged: undefined as boolean | undefined };
+  let httpWarm: HttpWarmOutcome = { how: undefined, requests: 0, converged: undefined };
   try {
     const status = await replica.start();
     if (status.phase === 'failed' || !status.load || !status.warmup) {
@@ -146,7 +156,7 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
       for (let i = 0; i < steadyN; i++) for (const t of targets) inSession.get(t)!.steady.push((await replica.infer(feedsFor(t, 5000 + i))).latencyMs);
       if (opts.http ?? true) {
         try {
-          httpWarm = await measureHttp(replica, targets, { firstN, steadyN, spec: opts.spec, warmHttp: opts.warmHttp, feedsFor }, overHttp);
+          httpWarm = await measureHttp(replica, targets, { firstN, steadyN, spec: opts.spec, warmHttp: opts.warmHttp, rounds: opts.httpWarmRounds ?? 3, feedsFor }, overHttp);
         } catch (e) {
           httpProblem = `HTTP not measured: ${e instanceof Error ? e.message : String(e)}`;
           problems.push(httpProblem);
@@ -222,6 +232,7 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
       firstRequestsMaxMs: primary?.firstRequestsMaxMs ?? Number.NaN,
       targetMet: problems.length === 0 && perShape.length > 0 && perShape.every((s) => s.targetMet),
       targetRatio: target,
+      httpWarm: httpWarm.how,
       httpWarmRequests: httpWarm.requests,
       httpWarmConverged: httpWarm.converged,
       httpProblem,
@@ -247,10 +258,19 @@ function pathFigures(first: number[], steady: number[], targetRatio: number): Pa
   };
 }
 
+type ServerWarm = (model: string, targets: readonly WarmTarget[], rounds: number) => Promise<{ requests: number }>;
+
+interface HttpWarmOutcome {
+  readonly how: 'server' | 'converge' | 'custom' | undefined;
+  readonly requests: number;
+  readonly converged: boolean | undefined;
+}
+
 interface HttpPlan {
   readonly firstN: number;
   readonly steadyN: number;
   readonly spec: WarmupSpec;
+  readonly rounds: number;
   readonly warmHttp: WarmOptions['warmHttp'];
   readonly feedsFor: (t: WarmTarget, seed: number) => Feeds;
 }
@@ -261,16 +281,21 @@ async function measureHttp(
   targets: readonly WarmTarget[],
   plan: HttpPlan,
   out: Map<WarmTarget, { first: number[]; steady: number[] }>,
-): Promise<{ requests: number; converged: boolean | undefined }> {
+): Promise<HttpWarmOutcome> {
   const server = new ModelServer({ replicas: [replica] });
   const { url } = await server.listen();
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const client = new InferClient(url, replica.name, agent);
     await client.probe();
-    let warm: { requests: number; converged: boolean | undefined } = { requests: 0, converged: undefined };
+    let warm: HttpWarmOutcome = { how: 'custom', requests: 0, converged: undefined };
+    // The server's own request-path warm where it has one (duck-typed: older servers do not).
+    const own = (server as unknown as { warmRequestPath?: ServerWarm }).warmRequestPath;
     if (plan.warmHttp) await plan.warmHttp(url, targets);
-    else warm = await warmHttpUntilConverged(client, targets, plan);
+    else if (typeof own === 'function' && plan.rounds > 0) {
+      const report = await own.call(server, replica.name, targets, plan.rounds);
+      warm = { how: 'server', requests: report.requests, converged: undefined };
+    } else warm = { how: 'converge', ...(await warmHttpUntilConverged(client, targets, plan)) };
     for (const t of targets) out.set(t, { first: [], steady: [] });
     for (let i = 0; i < plan.firstN; i++) for (const t of targets) out.get(t)!.first.push(await client.infer(plan.feedsFor(t, 1000 + i)));
     for (let i = 0; i < plan.steadyN; i++) for (const t of targets) out.get(t)!.steady.push(await client.infer(plan.feedsFor(t, 5000 + i)));

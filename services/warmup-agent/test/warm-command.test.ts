@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SESSION_CONFIG_DEFAULTS, ensureTestModel, parseWarmupSpec } from '@warmpool/warmup';
 import { main, type Io } from '../src/main.js';
+import { measureWarmup } from '../src/warm-command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warmpool-warm-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -90,5 +92,17 @@ describe('warmpool-agent warm --json on each kind of model', () => {
     expect(m['measured']).toBe(false);
     expect((m['problems'] as string[])[0]).toMatch(/^the replica is not ready after warm-up \(latency did not converge within 4 passes/);
     expect(m['targetMet']).toBe(false);
+  }, 60_000);
+
+  it('warms the HTTP path as serve does where the server can, else until its latency converges', async () => {
+    const base = { name: 'clf', modelPath: ensureTestModel('tiny-classifier'), session: { ...SESSION_CONFIG_DEFAULTS, executionProviders: ['cpu' as const], optimizedModelCacheDir: undefined } };
+    const spec = parseWarmupSpec({ ...quick });
+    const served = await measureWarmup({ ...base, spec, firstRequests: 2, steadySamples: 3 });
+    expect(served.httpWarm).toBe('server');
+    expect(served.httpWarmRequests).toBeGreaterThan(0);
+    const converged = await measureWarmup({ ...base, spec, firstRequests: 2, steadySamples: 3, httpWarmRounds: 0 });
+    expect(converged.httpWarm).toBe('converge');
+    expect(converged.httpWarmRequests).toBeGreaterThanOrEqual(spec.windowSize * spec.convergenceWindows);
+    expect(converged.shapes[0]!.http!.firstRequestsMs).toHaveLength(2);
   }, 60_000);
 });
