@@ -7,6 +7,11 @@ export interface HeartbeatLoopOptions {
   readonly intervalMs: number;
   /** Every failed heartbeat (transient ones too); the loop goes on after transient ones. */
   readonly onFailure: (failure: RegistrarFailure) => void;
+  /**
+   * Go on after every failure, permanent ones too (`fatal` never resolves): a membership check after registration,
+   * where a refusal now (the replica not ready for a while) may clear later. Default false.
+   */
+  readonly neverFatal?: boolean;
 }
 
 /**
@@ -54,7 +59,7 @@ export class HeartbeatLoop {
       (e: unknown) => {
         const failure = describeRegistrarFailure(e);
         this.opts.onFailure(failure);
-        if (failure.transient) return this.schedule();
+        if (failure.transient || this.opts.neverFatal) return this.schedule();
         this.stopped = true;
         this.resolveFatal(failure);
       },

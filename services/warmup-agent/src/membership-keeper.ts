@@ -31,7 +31,8 @@ export class MembershipKeeper implements Registrar {
   async register(registration: ReplicaRegistration): Promise<void> {
     await this.opts.registrar.register(registration);
     await this.close();
-    const loop = new HeartbeatLoop({ registrar: this.opts.registrar, registration, intervalMs: this.opts.intervalMs, onFailure: this.opts.onFailure });
+    // Never fatal: a re-registration refused now (the replica not ready for a while) may succeed at a later beat.
+    const loop = new HeartbeatLoop({ registrar: this.opts.registrar, registration, intervalMs: this.opts.intervalMs, onFailure: this.opts.onFailure, neverFatal: true });
     this.loop = loop;
     // The first beat one interval from now: the registration itself just confirmed membership.
     loop.startAfter(this.opts.intervalMs);
