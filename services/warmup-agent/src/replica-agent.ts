@@ -150,6 +150,8 @@ export class ReplicaAgent {
       phase: status.phase,
       reason: status.reason,
       executionProvider: reg.executionProvider,
+      // once per start: the providers tried before it and why each was passed over (e.g. no CUDA library installed)
+      providerFallbacks: status.load?.fallbacks,
       loadMs: status.load?.loadMs,
       warmupMs: status.warmup?.warmupMs,
       converged: status.warmup?.converged,
