@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ModelShapeError } from '../src/errors/model-shape-error.js';
 import { ensureTestModel } from '../src/models/test-model-catalog.js';
-import { FeedBuilder, describeInputs, type ModelInputInfo } from '../src/session/feed-builder.js';
+import { FeedBuilder, describeInputs, toHalfBits, type ModelInputInfo } from '../src/session/feed-builder.js';
 import { buildWarmTargets, largestWarmedDims, readShapeRecording } from '../src/warmup/warm-target.js';
 import { WARMUP_SPEC_DEFAULTS, loadWarmupSpec, parseWarmupSpec } from '../src/warmup/warmup-spec.js';
 
@@ -137,6 +137,14 @@ describe('FeedBuilder guesses and values', () => {
     expect([...(f['token_type_ids']!.data as BigInt64Array)].every((v) => v === 0n)).toBe(true);
     expect([...(f['input_ids']!.data as BigInt64Array)].every((v) => v === 5n || v === 6n)).toBe(true);
     expect([...(f['pixel']!.data as Float32Array)].every((v) => v >= 0 && v < 1)).toBe(true);
+  });
+
+  it('fills float16 inputs (half-precision bits) and names an unsupported type', () => {
+    expect([1, -2, 0.5, 0, 65504, 1e6, 1e-9].map(toHalfBits)).toEqual([0x3c00, 0xc000, 0x3800, 0, 0x7bff, 0x7c00, 0]);
+    const f = new FeedBuilder([{ name: 'x', type: 'float16', dims: ['n', 4] }], 'm', 1000, { inputs: { x: { value: 1 } } }).build({ batch: 2 });
+    expect(f['x']!.type).toBe('float16');
+    expect([...(f['x']!.data as Uint16Array)]).toEqual(Array.from({ length: 8 }, () => 0x3c00));
+    expect(caught(() => new FeedBuilder([{ name: 's', type: 'string', dims: ['n'] }], 'm').buckets())!.message).toMatch(/input s of m has type string; warm-up supports float32, float16/);
   });
 
   it('bounds the cross product of dims', () => {

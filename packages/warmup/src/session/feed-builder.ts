@@ -49,7 +49,7 @@ export interface DynamicDim {
   readonly axis: number;
 }
 
-const SUPPORTED_TYPES = ['float32', 'float64', 'int64', 'int32', 'int8', 'uint8', 'bool'] as const;
+const SUPPORTED_TYPES = ['float32', 'float16', 'float64', 'int64', 'int32', 'int8', 'uint8', 'bool'] as const;
 export const DEFAULT_MAX_BUCKETS = 64;
 
 /** The inputs a session declares. */
@@ -244,6 +244,8 @@ export class FeedBuilder {
         return new ort.Tensor('float32', Float32Array.from({ length: n }, draw), dims);
       case 'float64':
         return new ort.Tensor('float64', Float64Array.from({ length: n }, draw), dims);
+      case 'float16':
+        return new ort.Tensor('float16', Uint16Array.from({ length: n }, () => toHalfBits(draw())), dims);
       case 'int32':
         return new ort.Tensor('int32', Int32Array.from({ length: n }, () => Math.trunc(draw())), dims);
       case 'int8':
@@ -278,6 +280,25 @@ export class FeedBuilder {
         `the size of dynamic axis ${d.axis} (${d.key}) cannot be guessed; give it in the warm-up spec: "dims": { ${JSON.stringify(d.key)}: [sizes] }`,
     );
   }
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** IEEE 754 half-precision bits of a number (round to nearest; overflow to infinity, tiny to zero). */
+export function toHalfBits(value: number): number {
+  f32[0] = value;
+  const x = u32[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = ((x >>> 23) & 0xff) - 127 + 15;
+  const mant = x & 0x7fffff;
+  if (exp >= 31) return sign | 0x7c00;
+  if (exp <= 0) {
+    if (exp < -10) return sign;
+    const m = (mant | 0x800000) >> (1 - exp);
+    return sign | ((m + 0x1000) >> 13);
+  }
+  return sign | (exp << 10) | ((mant + 0x1000) >> 13);
 }
 
 function dedupe(shapes: InputShape[]): InputShape[] {
