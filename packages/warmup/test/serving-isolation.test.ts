@@ -14,6 +14,9 @@ const modelPath = ensureTestModel('tiny-transformer');
 /** No input limit: lets a long inference run, to show health does not wait behind it. */
 const unlimited = new ModelReplica({ name: 'tiny', modelPath, session: { executionProviders: ['cpu'] }, spec, inputLimitFactor: 0 });
 const unlimitedServer = new ModelServer({ replicas: [unlimited], maxOutputBytes: 64 * 1024 });
+/** The same replica behind a 100 ms request deadline. */
+const hurriedServer = new ModelServer({ replicas: [unlimited], requestTimeoutMs: 100 });
+let hurriedUrl = '';
 /** Default input limit: 4 x the largest warmed tensor (1x8 -> 32 ids). */
 const limited = new ModelReplica({ name: 'tiny', modelPath, session: { executionProviders: ['cpu'] }, spec });
 const limitedServer = new ModelServer({ replicas: [limited] });
@@ -22,13 +25,14 @@ let url = '';
 
 beforeAll(async () => {
   freeUrl = (await unlimitedServer.listen()).url;
+  hurriedUrl = (await hurriedServer.listen()).url;
   url = (await limitedServer.listen()).url;
   const [a, b] = await Promise.all([unlimited.start(), limited.start()]);
   expect(a.phase).toBe('ready');
   expect(b.phase).toBe('ready');
 }, 120_000);
 afterAll(async () => {
-  await Promise.all([unlimitedServer.close(), limitedServer.close()]);
+  await Promise.all([unlimitedServer.close(), limitedServer.close(), hurriedServer.close()]);
   await Promise.all([unlimited.close(), limited.close()]);
 });
 
@@ -72,6 +76,18 @@ describe('serving isolation (issue 16, finding 1)', () => {
     // within the limit it runs
     expect((await v1(url, [1, 32], ids(32))).status).toBe(200);
   });
+
+  it('answers 504 at the request deadline, running or queued, and serves again once the slot is free', async () => {
+    const runningP = v1(hurriedUrl, [1, 6000], ids(6000));
+    for (let i = 0; i < 3000 && unlimited.limiter.running === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const queued = await v1(hurriedUrl, [1, 4], ids(4)); // behind the running one in the queue
+    const running = await runningP;
+    expect(running.status).toBe(504);
+    expect(queued.status).toBe(504); // dropped from the queue at its deadline, never run
+    expect(((await queued.json()) as { error: string }).error).toBe('E_DEADLINE');
+    await unlimited.limiter.idle();
+    expect((await v1(freeUrl, [1, 4], ids(4))).status).toBe(200);
+  }, 120_000);
 
   it('refuses an answer over the output limit (400) rather than building it', async () => {
     const res = await v1(freeUrl, [1, 200], ids(200)); // 200 x 128 float32 = 100 KiB > 64 KiB
