@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -20,7 +21,10 @@ import { KedaExternalScalerServer } from '../keda/keda-external-scaler-server.js
 import { loggedError, type DaemonLogRecord } from './daemon-record.js';
 import { DecisionLog, StreamSink, type RecordSink } from './decision-log.js';
 import type { DemandFeed } from './demand-feed.js';
-import { FileSink } from './file-sink.js';
+import { ChangedHoldsSink } from './changed-holds-sink.js';
+import { FileCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
+import { FileSink, type FileSinkOptions } from './file-sink.js';
+import { RedisCheckpointStore } from './redis-checkpoint-store.js';
 import { HistoryDemandFeed } from './history-demand-feed.js';
 import { KubernetesLeaseLeadership } from './kubernetes-lease-leadership.js';
 import { SoleLeader, type Leadership } from './leadership.js';
@@ -60,8 +64,14 @@ export interface BuildDaemonOptions extends DaemonFactories {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where decisions are printed. Default process.stdout. */
   readonly stdout?: Writable & { isTTY?: boolean };
-  /** Leave plain holds off stdout (the local world's terminal); default false. */
+  /** Leave plain holds off stdout (the local world's terminal; its `--holds` prints them); default false. */
   readonly stdoutSkipsHolds?: boolean;
+  /** Size rotation of `decisionLog.file`. Default 64 MiB, 5 rotated files kept. */
+  readonly decisionFile?: FileSinkOptions;
+  /** Where the forecaster state and lead times are checkpointed: default Redis (queue or lock URL) when the config
+   * has one, else `<stateDir>/.warmpool/checkpoint.json`; `false`: none. */
+  readonly checkpoint?: CheckpointStore | false;
+  readonly checkpointEveryMs?: number;
   /** More destinations of the decision log (the local world keeps its decisions for the summary). */
   readonly extraSinks?: readonly RecordSink[];
   readonly clock?: TimerClock;
@@ -93,10 +103,12 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
   const closers: (() => Promise<void>)[] = [];
 
   const sinks: RecordSink[] = [new StreamSink(o.stdout ?? process.stdout, config.decisionLog.format, 'stdout', o.stdoutSkipsHolds ?? false), ...(o.extraSinks ?? [])];
-  if (config.decisionLog.file) sinks.push(new FileSink(config.decisionLog.file));
+  // The durable logs get an unchanged hold once every 10 ticks at most (stdout, which the platform keeps, every one).
+  const holdRepeatMs = config.tickS * 10_000;
+  if (config.decisionLog.file) sinks.push(new ChangedHoldsSink(new FileSink(config.decisionLog.file, o.decisionFile), holdRepeatMs));
   if (config.decisionLog.redisStreamKey) {
     const stream = new RedisDecisionStream({ redisUrl: config.decisionLog.redisUrl!, key: config.decisionLog.redisStreamKey });
-    sinks.push(new RedisStreamSink(stream, config.decisionLog.redisStreamKey));
+    sinks.push(new ChangedHoldsSink(new RedisStreamSink(stream, config.decisionLog.redisStreamKey), holdRepeatMs));
   }
   let http: DaemonHttpServer | undefined;
   if (config.http) {
@@ -202,6 +214,14 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
     return new NoDemandFeed();
   };
 
+  let checkpoint: CheckpointStore | undefined;
+  if (o.checkpoint !== false) {
+    const redisUrl = config.queue.redisUrl ?? (le.kind === 'redis-lock' ? le.redisUrl : undefined);
+    checkpoint =
+      o.checkpoint ??
+      (redisUrl ? new RedisCheckpointStore(redisUrl, `warmpool:checkpoint:${config.queue.name}`) : new FileCheckpointStore(join(config.stateDir, '.warmpool', 'checkpoint.json')));
+  }
+
   built = new Daemon(
     config,
     {
@@ -224,6 +244,8 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
       ...(o.planner ? { planner: o.planner } : {}),
       ...(recordEvent ? { recordEvent } : {}),
       ...(kedaScaler ? { kedaScaler } : {}),
+      ...(checkpoint ? { checkpoint } : {}),
+      ...(o.checkpointEveryMs !== undefined ? { checkpointEveryMs: o.checkpointEveryMs } : {}),
       closers,
     },
     { dryRun: o.dryRun ?? false },
