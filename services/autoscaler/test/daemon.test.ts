@@ -270,8 +270,10 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     const h = harness({ clock: c, config: config(yaml), provider: new StagedProvider({ a: 1, b: 1 }, () => c.now()), history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate) });
     await h.daemon.start();
     await h.step(0);
-    const fleet = h.sink.of('fleet');
+    const fleet = h.sink.of('fleet').filter((r) => r.event === 'warm-tiers');
     expect(fleet).toHaveLength(1);
+    // each model's first tier is named as a change; the staged provider has no tiers to set
+    expect(h.sink.of('fleet').filter((r) => r.event === 'warm-tier-changed').map((r) => r.model)).toEqual(['a', 'b']);
     expect(fleet[0]!.detail).toMatchObject({ gpuBudgetBytes: 3000 });
     expect((fleet[0]!.detail!.tiers as { model: string }[]).map((t) => t.model)).toEqual(['a', 'b']);
     await h.daemon.stop();

@@ -5,6 +5,7 @@ import type { CheckpointStore, DaemonCheckpoint } from './checkpoint-store.js';
 import type { ModelCheckpoint } from './model-checkpoint.js';
 import type { ModelConfig, WarmpoolConfig } from '../config/warmpool-config.js';
 import { loggedError, type DaemonLogRecord } from './daemon-record.js';
+import { WarmTierActor } from './warm-tier-actor.js';
 import type { DecisionLog } from './decision-log.js';
 import type { DemandFeed } from './demand-feed.js';
 import type { Leadership } from './leadership.js';
@@ -111,6 +112,8 @@ export class Daemon {
   private unsubscribe: (() => void) | undefined;
   private wasLeader: boolean | undefined;
   private campaigning = false;
+  /** Applies and names the fleet planner's tier changes (created on the first fleet plan). */
+  private tierActor: WarmTierActor | undefined;
   /** Whether the queue worker takes jobs (only while this daemon leads). */
   private consuming = false;
   private checkpointSaving: Promise<void> | undefined;
@@ -434,11 +437,11 @@ export class Daemon {
         this.write({ kind: 'error', time: this.iso(), ...(model ? { model } : {}), event: 'tick-failed', message: 'the tick of this model failed; the next tick tries again', error: loggedError('plan', s.reason) });
       }
     });
-    if (this.config.gpuBudgetBytes !== undefined) this.planFleet(results);
+    if (this.config.gpuBudgetBytes !== undefined) await this.planFleet(results);
     return results;
   }
 
-  private planFleet(results: readonly TickResult[]): void {
+  private async planFleet(results: readonly TickResult[]): Promise<void> {
     const models = results.flatMap((r) => {
       const loop = this.loops.get(r.record.model);
       if (!loop || !r.decision) return [];
@@ -453,6 +456,10 @@ export class Daemon {
       message: fleet.tiers.map((t) => t.message).join('; '),
       detail: { gpuBytesUsed: fleet.gpuBytesUsed, gpuBudgetBytes: this.config.gpuBudgetBytes, tiers: fleet.tiers.map((t) => ({ model: t.model, tier: t.tier, gpuReplicas: t.gpuReplicas, mode: t.mode, reasons: t.reasons })) },
     });
+    // Warmth tiers that act: the leader applies each tier change where the provider can (AWS: the warm pool state).
+    this.tierActor ??= new WarmTierActor(this.deps.provider, (r) => this.write(r), () => this.iso());
+    const advise = new Set(this.config.models.filter((m) => m.spec.mode === 'advise').map((m) => m.spec.name));
+    await this.tierActor.apply(fleet.tiers, { acting: !this.dryRun && this.campaigning && this.deps.leadership.isLeader(), advise });
   }
 
   /**
