@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deriveReplicaToken, LoadBalancerServer } from '@warmpool/load-balancer';
 import { CliArgs } from '../src/cli-args.js';
+import { main } from '../src/main.js';
 import { readLbToken, readRegistrationArgs } from '../src/registrar-args.js';
 import { buildRegistrar } from '../src/registrar-factory.js';
+import { captureIo, waitFor, writeSpecs } from './helpers.js';
 
 const SECRET = 'membership-secret';
 const cleanups: Array<() => Promise<void>> = [];
@@ -64,6 +66,31 @@ describe('local registrar membership (finding 1: a replica the load balancer los
     await new Promise((r) => setTimeout(r, 200)); // ten check periods: the loop is stopped, nothing comes back
     expect(lb.pool.get('r1')).toBeUndefined();
     expect(events.length).toBe(seen);
+  });
+});
+
+describe('serve --lb: the real agent keeps its replica registered', () => {
+  it('registers with its own credential, and registers again when the load balancer lost it', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warmpool-membership-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const specs = writeSpecs(dir);
+    const lb = new LoadBalancerServer({ token: SECRET, pool: { slowStartMs: 0 }, health: { intervalMs: 3_600_000 } });
+    const { url: lbUrl } = await lb.listen();
+    cleanups.push(() => lb.close());
+    const io = captureIo();
+    const argv = ['serve', '--model', 'tiny-transformer', '--name', 'tiny', '--spec', specs.fast, '--providers', 'cpu', '--opt-cache', join(dir, 'opt'), '--lb', lbUrl, '--replica-id', 'tiny-7', '--heartbeat-s', '0.05'];
+    const done = main(argv, io, { WARMPOOL_LB_TOKEN: deriveReplicaToken(SECRET, 'tiny-7') });
+    try {
+      await waitFor('serving', () => io.events().some((e) => e['event'] === 'serving'), 90_000);
+      expect(lb.pool.get('tiny-7')?.ready).toBe(true);
+      lb.pool.remove('tiny-7'); // the load balancer restarted / forgot it
+      await waitFor('re-registered', () => io.events().some((e) => e['event'] === 're-registered'), 30_000);
+      expect(lb.pool.get('tiny-7')?.model).toBe('tiny');
+    } finally {
+      io.signal('SIGTERM');
+      expect(await done).toBe(0);
+    }
+    expect(lb.pool.get('tiny-7')).toBeUndefined(); // deregistered on SIGTERM, not registered again after
   });
 });
 
