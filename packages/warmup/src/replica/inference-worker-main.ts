@@ -1,8 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { ModelSessionFactory, type ProviderAttempt } from '../session/model-session-factory.js';
-import { SESSION_CONFIG_DEFAULTS } from '../session/session-options.js';
-import { missingProviderLibrary } from './provider-libraries.js';
+import { ModelSessionFactory } from '../session/model-session-factory.js';
 import type { WireError, WireTensor, WorkerReply, WorkerRequest } from './worker-messages.js';
 
 /**
@@ -39,22 +37,7 @@ port.on('message', (msg: WorkerRequest) => {
 async function handle(msg: WorkerRequest): Promise<void> {
   if (msg.kind === 'load') {
     try {
-      // Accelerator providers whose libraries are not installed are skipped (reported as fallbacks) instead of asking
-      // ONNX Runtime, which prints a red error line for them on every start.
-      const wanted = msg.session.executionProviders ?? SESSION_CONFIG_DEFAULTS.executionProviders;
-      const skipped: ProviderAttempt[] = [];
-      const usable = wanted.filter((p) => {
-        const problem = missingProviderLibrary(p);
-        if (problem) skipped.push({ provider: p, error: problem });
-        return !problem;
-      });
-      if (usable.length === 0) {
-        const error = { code: 'E_MODEL_LOAD', file: msg.modelPath, message: `model file ${msg.modelPath}: no execution provider could load it (${skipped.map((f) => `${f.provider}: ${f.error}`).join('; ')})` };
-        post({ kind: 'load-failed', error });
-        return;
-      }
-      const found = await new ModelSessionFactory({ ...msg.session, executionProviders: usable }).create(msg.modelPath);
-      const loaded = { ...found, fallbacks: [...skipped, ...found.fallbacks] };
+      const loaded = await new ModelSessionFactory(msg.session).create(msg.modelPath);
       session = loaded.session;
       const meta = (list: readonly ort.InferenceSession.ValueMetadata[]) =>
         list.map((m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: [...m.shape] } : { name: m.name, isTensor: false }));

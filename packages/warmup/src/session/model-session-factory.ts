@@ -3,6 +3,7 @@ import { mkdirSync, realpathSync, renameSync, rmSync, statSync, type Stats } fro
 import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from '../errors/model-load-error.js';
+import { missingProviderLibrary } from './provider-libraries.js';
 import { SESSION_CONFIG_DEFAULTS, type ExecutionProviderName, type SessionConfig } from './session-options.js';
 
 /** One failed try at an execution provider, kept so the report says why it fell back. */
@@ -57,6 +58,13 @@ export class ModelSessionFactory {
 
     const fallbacks: ProviderAttempt[] = [];
     for (const provider of this.config.executionProviders) {
+      // An accelerator whose libraries are not installed is passed over without asking ONNX Runtime (which prints a
+      // red error line for it on every start); where they are installed, ONNX Runtime is asked and its error is real.
+      const missing = missingProviderLibrary(provider);
+      if (missing) {
+        fallbacks.push({ provider, error: missing });
+        continue;
+      }
       try {
         const created = await this.createFor(provider, modelPath, identity);
         return { ...created, modelPath, executionProvider: provider, fallbacks, loadMs: this.nowMs() - started };
