@@ -185,6 +185,21 @@ describe('warm-up spec: model-derived keys, files against the spec file', () => 
     expect(s.syntheticInputs).toBe(false);
   });
 
+  it('a recordedShapesFile not written yet warms what the model suggests; spec inputs must name model inputs', async () => {
+    await withSession('tiny-transformer', async (s) => {
+      const spec = parseWarmupSpec({ recordedShapesFile: join(dir, 'not-yet.json') });
+      expect(buildWarmTargets(spec, describeInputs(s), 'tiny').map((t) => [t.label, t.kind])).toEqual([
+        ['1x16', 'synthetic'],
+        ['1x64', 'synthetic'],
+        ['4x64', 'synthetic'],
+      ]);
+      const typo = parseWarmupSpec({ inputs: { input_id: { values: 'tokens', max: 100 } } });
+      expect(caught(() => buildWarmTargets(typo, describeInputs(s), 'tiny'))!.message).toBe(
+        'shape (guessed): "inputs" names input_id, not an input of tiny (its inputs: input_ids)',
+      );
+    });
+  });
+
   it('reads a shape recording most frequent first, naming a bad entry', () => {
     const f = join(dir, 'shapes.json');
     writeFileSync(f, JSON.stringify({ shapes: [{ dims: { x: [1, 2] }, count: 1 }, { dims: { x: [1, 9] }, count: 5 }] }));

@@ -102,6 +102,7 @@ export class FeedBuilder {
    */
   buckets(): InputShape[] {
     this.checkTypes('(guessed)');
+    this.checkInputNames();
     const dyn = this.dynamicDims();
     if (this.options.shapes && this.options.shapes.length > 0) return dedupe(this.options.shapes.map((s) => this.resolve(s)));
     const specDims = this.options.dims ?? {};
@@ -256,6 +257,15 @@ export class FeedBuilder {
         return new ort.Tensor('bool', Uint8Array.from({ length: n }, () => (draw() ? 1 : 0)), dims);
       default:
         return new ort.Tensor('int64', BigInt64Array.from({ length: n }, () => BigInt(Math.trunc(draw()))), dims);
+    }
+  }
+
+  /** Spec `inputs` naming an input the model does not have (a typo would silently change nothing). */
+  checkInputNames(): void {
+    const names = new Set(this.inputs.map((i) => i.name));
+    const unknown = Object.keys(this.options.inputs ?? {}).filter((n) => !names.has(n));
+    if (unknown.length > 0) {
+      throw new ModelShapeError('(guessed)', `"inputs" names ${unknown.join(', ')}, not an input of ${this.modelLabel} (its inputs: ${[...names].join(', ')})`);
     }
   }
 

@@ -75,12 +75,15 @@ export function buildWarmTargets(
     });
     targets.push(...shapeTargets(fresh, inputs, modelLabel, spec.tokenIdMax, options, kind));
   };
-  // A spec with recorded inputs or shapes and no buckets of its own warms only what was recorded.
+  builder.checkInputNames();
+  // A spec with recorded inputs or shapes and no buckets of its own warms only what was recorded
+  // (or, while the recording is still empty, what the model suggests).
   const recordedOnly = (spec.recordedInputsFile !== undefined || spec.recordedShapesFile !== undefined) && !fromSpec;
   if ((spec.syntheticInputs ?? true) && !recordedOnly) add(builder.buckets(), fromSpec ? 'spec' : 'synthetic');
-  const recorded = [...(spec.recordedShapesFile ? readShapeRecording(spec.recordedShapesFile) : []), ...recordedShapes];
+  const recorded = [...(spec.recordedShapesFile ? readShapeRecording(spec.recordedShapesFile, { missingIsEmpty: true }) : []), ...recordedShapes];
   add(recorded.flatMap((dims): InputShape[] => { const b = builder.bucketOf(dims); return b ? [b] : []; }), 'recorded-shape');
   if (spec.recordedInputsFile) targets.push(...recordedTargets(spec.recordedInputsFile, inputs));
+  if (targets.length === 0 && recordedOnly) add(builder.buckets(), 'synthetic');
   return targets;
 }
 
@@ -110,11 +113,13 @@ export function recordedTargets(file: string, inputs: readonly ModelInputInfo[])
  * Reads the per-input dims of a shape recording (`{ "shapes": [ { "dims": { "<input>": [...] }, "count": n } ] }`,
  * as ShapeRecorder writes it), most frequent first. Errors name the file and the key path.
  */
-export function readShapeRecording(file: string): Array<Record<string, number[]>> {
+export function readShapeRecording(file: string, opts: { missingIsEmpty?: boolean } = {}): Array<Record<string, number[]>> {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
+    // No recording yet (the first replica of a deployment): nothing recorded to warm.
+    if (opts.missingIsEmpty && (e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new ValidationError([{ path: '(file)', value: file, allowed: `a readable JSON shape recording (${(e as Error).message})` }], file, { cause: e });
   }
   const list = (json as { shapes?: unknown } | null)?.shapes;
