@@ -93,7 +93,7 @@ describe('infra/kubernetes', () => {
     expect(daemon.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toBe(false);
   });
 
-  it('the model server runs `warmpool-agent serve` with readiness on /readyz, startup on /startupz, and may only patch pods', () => {
+  it('the model server runs `warmpool-agent serve` with readiness on /readyz, startup on /startupz, and may only patch pods/status (the warmpool.io/warm readiness gate)', () => {
     const spec = podSpec(find(server, 'Deployment', 'llama-8b'));
     const c = spec.containers[0]!;
     expect(c.args[0]).toBe('serve');
@@ -103,7 +103,8 @@ describe('infra/kubernetes', () => {
     expect(c.readinessProbe!.httpGet.path).toBe('/readyz');
     expect(c.startupProbe!.httpGet.path).toBe('/startupz');
     expect(spec.serviceAccountName).toBe('warmpool-agent');
-    expect([...grantedTo(server, 'warmpool-agent')]).toEqual(['serving||pods|patch']);
+    expect([...grantedTo(server, 'warmpool-agent')]).toEqual(['serving||pods/status|patch']);
+    expect((spec as unknown as { readinessGates: { conditionType: string }[] }).readinessGates).toEqual([{ conditionType: 'warmpool.io/warm' }]);
     const warmup = JSON.parse((find(server, 'ConfigMap', 'llama-8b-warmup').data as Record<string, string>)['llama-8b.json']!) as { shapes: unknown[] };
     expect(warmup.shapes.length).toBeGreaterThan(0);
   });
