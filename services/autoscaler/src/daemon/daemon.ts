@@ -48,6 +48,9 @@ export interface Readiness {
   readonly checks: Readonly<Record<string, { readonly ok: boolean; readonly error?: string }>>;
 }
 
+/** A checkpoint older than this is not restored (the measured lead time and the demand have moved on). */
+const CHECKPOINT_MAX_AGE_MS = 24 * 3_600_000;
+
 /** Models whose tick starts in one turn of the event loop. */
 const TICK_CHUNK = 25;
 
@@ -339,6 +342,11 @@ export class Daemon {
       return;
     }
     if (!cp) return;
+    const ageMs = nowMs - cp.savedAtMs;
+    if (ageMs < -60_000 || ageMs > CHECKPOINT_MAX_AGE_MS) {
+      this.write({ kind: 'daemon', time: this.iso(), event: 'checkpoint-ignored', message: `checkpoint of ${new Date(cp.savedAtMs).toISOString()} from ${store.name} not restored: ${ageMs < 0 ? 'saved after this daemon\'s clock says it is now' : `older than ${CHECKPOINT_MAX_AGE_MS / 3_600_000} h`}` });
+      return;
+    }
     let steps = 0;
     let samples = 0;
     let models = 0;
