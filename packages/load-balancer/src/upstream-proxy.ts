@@ -3,6 +3,12 @@ import { pipeline } from 'node:stream/promises';
 import { sendJson } from '@warmpool/telemetry';
 import type { PoolReplica, ReplicaPool } from './replica-pool.js';
 
+/** The client closed its connection before the replica answered: not the replica's failure. */
+class ClientGone extends Error {}
+
+/** What a client that went away before any answer is counted as (nginx's convention). */
+export const CLIENT_CLOSED_STATUS = 499;
+
 export interface UpstreamProxyOptions {
   /** Idle timeout of one proxied request, also while its answer streams. */
   readonly upstreamTimeoutMs: number;
@@ -32,9 +38,10 @@ export class UpstreamProxy {
       r.outstanding += 1;
       let up: IncomingMessage;
       try {
-        up = await this.forward(r, path, req, body);
+        up = await this.forward(r, path, req, body, res);
       } catch (e) {
         r.outstanding -= 1;
+        if (e instanceof ClientGone) return CLIENT_CLOSED_STATUS; // its request to the replica is cancelled too
         r.failures += 1;
         r.ready = false; // the next health check brings it back if it recovers
         r.lastError = (e as Error).message;
@@ -70,11 +77,15 @@ export class UpstreamProxy {
    * One request to a replica; resolves once its answer's headers arrived (the body is left to stream). A keep-alive
    * socket the replica closed just as the request went out (ECONNRESET on a reused socket, before any answer) is not
    * the replica's failure: the request goes again once on a fresh connection (Node's documented `reusedSocket`
-   * retry) instead of taking the replica out of rotation.
+   * retry) instead of taking the replica out of rotation. A client that goes away before the answer cancels the
+   * request to the replica (ClientGone), so a replica's slot is not held for nobody.
    */
-  private forward(r: PoolReplica, path: string, req: IncomingMessage, body: Buffer, retried = false): Promise<IncomingMessage> {
+  private forward(r: PoolReplica, path: string, req: IncomingMessage, body: Buffer, res: ServerResponse, retried = false): Promise<IncomingMessage> {
+    if (req.socket.destroyed) return Promise.reject(new ClientGone('the client closed the connection'));
     return new Promise((resolve, reject) => {
       let answered = false;
+      const onClientGone = (): void => void up.destroy(new ClientGone('the client closed the connection'));
+      res.once('close', onClientGone);
       const up = httpRequest(
         `${r.url}${path}`,
         {
@@ -85,15 +96,18 @@ export class UpstreamProxy {
         },
         (upRes) => {
           answered = true;
+          res.off('close', onClientGone); // from here the answer's pipeline ends both sides
           resolve(upRes);
         },
       );
       up.on('timeout', () => up.destroy(new Error(`timed out after ${this.opts.upstreamTimeoutMs} ms`)));
       up.on('error', (e: NodeJS.ErrnoException) => {
         if (answered) return; // after the headers: the answer stream reports it
+        res.off('close', onClientGone);
+        if (e instanceof ClientGone) return reject(e);
         if (!retried && up.reusedSocket && e.code === 'ECONNRESET') {
           this.opts.log({ event: 'upstream-stale-socket', replicaId: r.id, model: r.model, detail: 'keep-alive connection closed by the replica; sent again on a new one' });
-          this.forward(r, path, req, body, true).then(resolve, reject);
+          this.forward(r, path, req, body, res, true).then(resolve, reject);
           return;
         }
         reject(new Error(e.code ?? e.message));

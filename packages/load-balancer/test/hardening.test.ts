@@ -34,7 +34,7 @@ const register = (lbUrl: string, body: Record<string, unknown>, token = TOKEN) =
 const infer = (lbUrl: string, model = 'm', body = '{"inputs":{}}') =>
   fetch(`${lbUrl}/v1/models/${model}/infer`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(10_000) });
 
-describe('finding 1 (load balancer half): a replica taken out by failed checks comes back', () => {
+describe('finding 1 (load balancer half): a replica taken out by failed checks comes back', { timeout: 30_000 }, () => {
   it('keeps probing a removed replica and routes to it again once its /readyz answers 200', async () => {
     const { server, url, events } = await lb();
     const a = await replica('a');
@@ -88,7 +88,7 @@ describe('finding 1 (load balancer half): a replica taken out by failed checks c
   });
 });
 
-describe('finding 2: clients cannot grow the load balancer', () => {
+describe('finding 2: clients cannot grow the load balancer', { timeout: 30_000 }, () => {
   it('requests for models it does not serve are 404 and leave no state, no demand record and no metric series', async () => {
     const { server, url } = await lb({ models: ['m'] });
     const before = (await (await fetch(`${url}/metrics`, { headers: auth(TOKEN) })).text()).length;
@@ -166,13 +166,31 @@ describe('finding 2: clients cannot grow the load balancer', () => {
     expect(got).toBe(257 * 1024);
   });
 
+  it('a client that goes away before the answer cancels its request to the replica, which stays in rotation', async () => {
+    const { server, url } = await lb();
+    const a = await replica('a');
+    await register(url, { replicaId: 'a', model: 'm', url: a.url });
+    a.hold = true;
+    const abort = new AbortController();
+    const gone = fetch(`${url}/v1/models/m/infer`, { method: 'POST', body: '{}', signal: abort.signal }).catch((e: unknown) => e);
+    await waitFor(() => a.heldCount === 1, 10_000);
+    expect(server.pool.get('a')?.outstanding).toBe(1);
+    abort.abort();
+    await gone;
+    await waitFor(() => server.pool.get('a')?.outstanding === 0, 10_000); // not held until the replica answers
+    expect(server.pool.get('a')).toMatchObject({ ready: true, failures: 0 });
+    a.hold = false;
+    a.release();
+    expect((await infer(url)).status).toBe(200);
+  });
+
   it('bounds label values of status codes whatever a replica answers', async () => {
     const { codeLabel } = await import('../src/load-balancer-metrics.js');
     expect(new Set(Array.from({ length: 500 }, (_, i) => codeLabel(100 + i))).size).toBeLessThan(25);
   });
 });
 
-describe('finding 4: replica identity and authenticated reads', () => {
+describe('finding 4: replica identity and authenticated reads', { timeout: 30_000 }, () => {
   it('refuses to move a registered id to a new URL while the old one answers, and says so in the log', async () => {
     const { url, events } = await lb();
     const a = await replica('a');
@@ -225,7 +243,7 @@ describe('finding 4: replica identity and authenticated reads', () => {
   });
 });
 
-describe('finding 8 (load balancer half): malformed names are 400, not 500', () => {
+describe('finding 8 (load balancer half): malformed names are 400, not 500', { timeout: 30_000 }, () => {
   it('`%ZZ` in a model name or a replica id is a 400 naming the problem', async () => {
     const { url } = await lb({ models: ['m'] });
     const res = await infer(url, 'bad%ZZname');
