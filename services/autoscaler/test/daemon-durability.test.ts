@@ -10,6 +10,9 @@ import { DecisionLog } from '../src/daemon/decision-log.js';
 import { FileSink } from '../src/daemon/file-sink.js';
 import type { Leadership } from '../src/daemon/leadership.js';
 import { DaemonHttpServer } from '../src/http/daemon-http-server.js';
+import { parseConfigText } from '../src/config/load-config-file.js';
+import { buildDaemon } from '../src/daemon/build-daemon.js';
+import { createServer } from 'node:net';
 import { FunctionHistory, MemorySink, T0, harness, perSecondFrom } from './support/daemon-harness.js';
 import { StagedProvider } from './support/staged-provider.js';
 
@@ -130,5 +133,56 @@ describe('health with meaning (issue 16, finding 6, the daemon)', () => {
     expect(sick.body.checks).toMatchObject({ provider: { ok: false, error: 'provider down' }, history: { ok: false, error: 'prometheus down' }, queue: { ok: true } });
     expect((await get('/livez')).status).toBe(200);
     await h.daemon.stop();
+  });
+
+  it('warmpool run with Redis and the load balancer unreachable: /healthz and /livez say ok, /readyz does not (it said ok before)', async () => {
+    // two loopback ports nobody listens on
+    const closedPort = async (): Promise<number> =>
+      new Promise((resolve) => {
+        const srv = createServer().listen(0, '127.0.0.1', () => {
+          const { port } = srv.address() as { port: number };
+          srv.close(() => resolve(port));
+        });
+      });
+    const lbPort = await closedPort();
+    const redisPort = await closedPort();
+    const yaml = `tickS: 1
+http: { port: 0 }
+provider: { kind: local, loadBalancerUrl: 'http://127.0.0.1:${lbPort}' }
+leaderElection: { kind: redis-lock, url: 'redis://127.0.0.1:${redisPort}', leaseDurationS: 2 }
+models:
+  - name: a
+    capacityPerReplicaPerS: 10
+    target: { modelFile: a.onnx }
+`;
+    const config = parseConfigText(yaml, join(dir, 'unreachable', 'warmpool.yaml'));
+    const clock = new ManualClock(T0);
+    const { PassThrough } = await import('node:stream');
+    const daemon = buildDaemon({ config, env: { WARMPOOL_LB_TOKEN: 'secret' }, stdout: new PassThrough(), clock, checkpoint: false, createLocalProvider: () => new StagedProvider({ a: 1 }, () => clock.now()), reconcileWithLoadBalancer: true });
+    await daemon.start();
+    try {
+      const url = daemon.httpUrl!;
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${url}/livez`)).status).toBe(200);
+      const res = await fetch(`${url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ ready: false, role: 'follower', checks: { leaderElection: { ok: false } } });
+    } finally {
+      await daemon.stop();
+    }
+    // a sole daemon (it leads) whose load balancer is unreachable: the provider check fails
+    const sole = parseConfigText(yaml.replace(/leaderElection: .*\n/, ''), join(dir, 'unreachable', 'warmpool.yaml'));
+    const leader = buildDaemon({ config: sole, env: { WARMPOOL_LB_TOKEN: 'secret' }, stdout: new PassThrough(), clock, checkpoint: false, createLocalProvider: () => new StagedProvider({ a: 1 }, () => clock.now()), reconcileWithLoadBalancer: true });
+    await leader.start();
+    try {
+      await clock.advanceBy(1000);
+      await leader.idle();
+      const res = await fetch(`${leader.httpUrl!}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ ready: false, role: 'leader', checks: { provider: { ok: false }, queue: { ok: true } } });
+      expect((await fetch(`${leader.httpUrl!}/livez`)).status).toBe(200);
+    } finally {
+      await leader.stop();
+    }
   });
 });
