@@ -34,4 +34,27 @@ describe('LeadTimeEstimator', () => {
     e.observe(state([{ id: 'a', phase: 'ready', requestedAtMs: 0, readyAtMs: 9000, processStartedAtMs: 2000, warmingAtMs: 7500 }]), 9100);
     expect(e.estimate()).toEqual({ leadTimeS: 9, stagesS: { provisioning: 2, loading: 5.5, warming: 1.5 }, samples: 1 });
   });
+
+  it('per warmth tier: replicas are tagged with the tier they were asked for in; a tier with enough samples has its own lead time', () => {
+    const e = new LeadTimeEstimator(20, 2);
+    const up = (id: string, startMs: number, totalS: number, tier?: string) => {
+      e.observe(state([{ id, phase: 'provisioning', requestedAtMs: startMs }]), startMs + 100, tier);
+      // the tier may change while it comes up: the one it was first seen in counts
+      e.observe(state([{ id, phase: 'ready', requestedAtMs: startMs, readyAtMs: startMs + totalS * 1000 }]), startMs + totalS * 1000 + 100, 'other');
+    };
+    up('g1', 0, 8, 'gpu');
+    up('g2', 100_000, 10, 'gpu');
+    up('c1', 200_000, 60, 'cold');
+    expect(e.estimate('gpu')).toMatchObject({ leadTimeS: 10, samples: 2, tier: 'gpu' });
+    // one cold sample is not enough: all samples, no tier named
+    expect(e.estimate('cold')).toEqual({ ...e.estimate(), samples: 3 });
+    expect(e.estimate('cold').tier).toBeUndefined();
+    up('c2', 300_000, 70, 'cold');
+    expect(e.estimate('cold')).toMatchObject({ leadTimeS: 70, samples: 2, tier: 'cold' });
+    expect(e.estimate().leadTimeS).toBe(70);
+    // checkpoints keep the tier
+    const again = new LeadTimeEstimator(20, 2);
+    expect(again.restore(e.snapshot())).toBe(4);
+    expect(again.estimate('gpu')).toMatchObject({ leadTimeS: 10, tier: 'gpu' });
+  });
 });

@@ -468,6 +468,8 @@ export class Daemon {
     this.tierActor ??= new WarmTierActor(this.deps.provider, (r) => this.write(r), () => this.iso());
     const advise = new Set(this.config.models.filter((m) => m.spec.mode === 'advise').map((m) => m.spec.name));
     await this.tierActor.apply(fleet.tiers, { acting: !this.dryRun && this.campaigning && this.deps.leadership.isLeader(), advise });
+    // The next ticks plan each model with the lead time measured for its tier.
+    for (const t of fleet.tiers) this.loops.get(t.model)?.setWarmTier(t.tier);
   }
 
   /**

@@ -6,6 +6,8 @@ type Stage = (typeof STAGES)[number];
 
 interface Tracked {
   readonly requestedAtMs: number;
+  /** The model's warmth tier when the replica was first seen (it came up from that tier). */
+  readonly tier: string | undefined;
   /** First time this daemon saw the replica in each phase. */
   readonly firstSeenMs: Partial<Record<ReplicaPhase, number>>;
   done: boolean;
@@ -14,6 +16,8 @@ interface Tracked {
 /** One replica's way from request to ready. */
 export interface LeadTimeSample {
   readonly totalS: number;
+  /** The warmth tier (`gpu`, `host`, `cold`) the model was in when the replica was asked for, when the fleet planner runs. */
+  readonly tier?: string;
   /** Seconds per stage, from the phases the daemon saw (a stage it never saw counts 0). */
   readonly stagesS: Readonly<Record<Stage, number>>;
 }
@@ -24,6 +28,8 @@ export interface LeadTimeEstimate {
   /** Median seconds per stage over the last samples. */
   readonly stagesS: Readonly<Record<Stage, number>> | undefined;
   readonly samples: number;
+  /** Set when the estimate is made of the samples of this warmth tier only (enough of them in the window). */
+  readonly tier?: string;
 }
 
 function quantile(values: readonly number[], q: number): number {
@@ -46,14 +52,15 @@ export class LeadTimeEstimator {
     private readonly minSamples = 3,
   ) {}
 
-  observe(state: ReplicaSetState, nowMs: number): LeadTimeSample[] {
+  /** `tier`: the model's warmth tier now; replicas first seen now are tagged with it (lead time per tier). */
+  observe(state: ReplicaSetState, nowMs: number, tier?: string): LeadTimeSample[] {
     const added: LeadTimeSample[] = [];
     const present = new Set<string>();
     for (const r of state.replicas) {
       present.add(r.id);
       let t = this.tracked.get(r.id);
       if (!t) {
-        t = { requestedAtMs: r.requestedAtMs, firstSeenMs: {}, done: r.phase === 'ready' };
+        t = { requestedAtMs: r.requestedAtMs, tier, firstSeenMs: {}, done: r.phase === 'ready' };
         this.tracked.set(r.id, t);
       }
       if (t.firstSeenMs[r.phase] === undefined) t.firstSeenMs[r.phase] = r.phase === 'ready' && r.readyAtMs !== undefined ? r.readyAtMs : nowMs;
@@ -76,7 +83,7 @@ export class LeadTimeEstimator {
         const next = starts.slice(i + 1).find((v) => Number.isFinite(v)) ?? readyAtMs;
         stagesS[stage] = Number.isFinite(from) ? Math.max(0, (next - from) / 1000) : 0;
       });
-      const sample = { totalS, stagesS };
+      const sample: LeadTimeSample = { totalS, stagesS, ...(t.tier !== undefined ? { tier: t.tier } : {}) };
       this.samples.push(sample);
       if (this.samples.length > this.window) this.samples.shift();
       added.push(sample);
@@ -87,7 +94,7 @@ export class LeadTimeEstimator {
 
   /** The samples the estimate is made of, oldest first (for a checkpoint). */
   snapshot(): LeadTimeSample[] {
-    return this.samples.map((s) => ({ totalS: s.totalS, stagesS: { ...s.stagesS } }));
+    return this.samples.map((s) => ({ totalS: s.totalS, stagesS: { ...s.stagesS }, ...(s.tier !== undefined ? { tier: s.tier } : {}) }));
   }
 
   /**
@@ -100,18 +107,25 @@ export class LeadTimeEstimator {
       const s = raw as Partial<LeadTimeSample> | null;
       const st = s?.stagesS as Partial<Record<Stage, unknown>> | undefined;
       if (!s || typeof s.totalS !== 'number' || !Number.isFinite(s.totalS) || s.totalS < 0 || !st || !STAGES.every((k) => typeof st[k] === 'number' && Number.isFinite(st[k]))) continue;
-      this.samples.push({ totalS: s.totalS, stagesS: { provisioning: st.provisioning as number, loading: st.loading as number, warming: st.warming as number } });
+      const tier = typeof s.tier === 'string' && ['gpu', 'host', 'cold'].includes(s.tier) ? { tier: s.tier } : {};
+      this.samples.push({ totalS: s.totalS, stagesS: { provisioning: st.provisioning as number, loading: st.loading as number, warming: st.warming as number }, ...tier });
       if (this.samples.length > this.window) this.samples.shift();
       n++;
     }
     return n;
   }
 
-  estimate(): LeadTimeEstimate {
-    const n = this.samples.length;
+  /**
+   * `tier`: the lead time measured for that warmth tier (a launch from a Running warm pool is not one from a Stopped
+   * one) when the window holds `minSamples` of it; else, as without a tier, over all samples.
+   */
+  estimate(tier?: string): LeadTimeEstimate {
+    const ofTier = tier === undefined ? [] : this.samples.filter((x) => x.tier === tier);
+    const use = ofTier.length >= this.minSamples ? ofTier : this.samples;
+    const n = use.length;
     if (n < this.minSamples) return { leadTimeS: undefined, stagesS: undefined, samples: n };
     const stagesS = {} as Record<Stage, number>;
-    for (const s of STAGES) stagesS[s] = Number(quantile(this.samples.map((x) => x.stagesS[s]), 0.5).toFixed(3));
-    return { leadTimeS: Number(quantile(this.samples.map((x) => x.totalS), 0.9).toFixed(3)), stagesS, samples: n };
+    for (const s of STAGES) stagesS[s] = Number(quantile(use.map((x) => x.stagesS[s]), 0.5).toFixed(3));
+    return { leadTimeS: Number(quantile(use.map((x) => x.totalS), 0.9).toFixed(3)), stagesS, samples: n, ...(use === ofTier ? { tier: tier! } : {}) };
   }
 }

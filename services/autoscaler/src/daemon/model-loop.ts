@@ -66,6 +66,8 @@ export class ModelLoop {
   private backfillFailedAtMs: number | undefined;
   private backfillS = 0;
   private readonly lead = new LeadTimeEstimator();
+  /** The model's warmth tier from the fleet planner (with gpuBudgetBytes): the lead time is the one measured for it. */
+  private warmTier: string | undefined;
   /** The steps the forecaster was fed (bounded), for checkpoints. */
   private readonly stepMemory = new StepMemory();
   private readonly outcomes: OutcomeTracker;
@@ -163,8 +165,8 @@ export class ModelLoop {
       this.ctx.log(record);
       return { record, decision: undefined };
     }
-    this.lead.observe(state, nowMs);
-    const estimate = this.lead.estimate();
+    this.lead.observe(state, nowMs, this.warmTier);
+    const estimate = this.lead.estimate(this.warmTier);
     const ready = state.replicas.filter((r) => r.phase === 'ready').length;
     const spec = this.config.spec;
     const health = this.healer.assess(state, estimate.leadTimeS ?? spec.leadTime.provisionS + spec.leadTime.loadS + spec.leadTime.warmupS, nowMs);
@@ -292,6 +294,11 @@ export class ModelLoop {
     return { steps, leadTimeSamples };
   }
 
+  /** The fleet planner's tier for this model (the daemon sets it after each fleet plan); the next ticks plan with the lead time measured for it. */
+  setWarmTier(tier: string): void {
+    this.warmTier = tier;
+  }
+
   /** The queue finished one of this model's jobs (the daemon forwards `completed` events). */
   jobCompleted(jobId: string): void {
     const m = /^(scale:.*:\d+)(?:\.(\d+))?$/.exec(jobId);
@@ -332,7 +339,7 @@ export class ModelLoop {
       forecastP50PerS: null,
       forecastUpperPerS: null,
       bandQuantile: null,
-      leadTimeS: this.lead.estimate().leadTimeS ?? spec.leadTime.provisionS + spec.leadTime.loadS + spec.leadTime.warmupS,
+      leadTimeS: this.lead.estimate(this.warmTier).leadTimeS ?? spec.leadTime.provisionS + spec.leadTime.loadS + spec.leadTime.warmupS,
       windowStartS: nowMs / 1000,
       windowEndS: nowMs / 1000,
       sla: { latencyTargetP95Ms: spec.latencyTargetP95Ms, capacityPerReplicaPerS: spec.capacityPerReplicaPerS, minWarmReplicas: spec.minWarmReplicas, maxReplicas: spec.maxReplicas },
@@ -340,7 +347,7 @@ export class ModelLoop {
       desired: last,
       ready: null,
       warming: null,
-      measuredLeadTimeS: this.lead.estimate().leadTimeS ?? null,
+      measuredLeadTimeS: this.lead.estimate(this.warmTier).leadTimeS ?? null,
       leader: mode.leader,
       dryRun: mode.dryRun,
       ...(notes.length ? { notes } : {}),
