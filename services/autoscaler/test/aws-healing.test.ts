@@ -54,6 +54,8 @@ describe('the daemon on AWS Auto Scaling heals (real SDK against the fake Query 
       awsClient: client,
       createHistory: () => new FunctionHistory(() => 5),
       awsRetry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2 },
+      // No checkpoint: a lead time another test measured (a shared state file) must not be restored here.
+      checkpoint: false,
       queueOptions: { attempts: 4, backoffBaseMs: 20 },
     });
     const decisions = (): DaemonDecisionRecord[] => records.filter((r): r is DaemonDecisionRecord => r.kind === 'decision');
@@ -72,9 +74,8 @@ describe('the daemon on AWS Auto Scaling heals (real SDK against the fake Query 
       const group = () => fake.world.group('asg-heal');
       const stuck = group().instances.find((i) => i.lifecycleState === 'Pending:Wait')!;
       expect(stuck).toBeDefined();
-      // Failed past max(lead + 30 s, 2 x lead) after it was asked for: never before 30 s (the lead time is the spec's
-      // 10 s until the daemon measures one).
-      for (let i = 0; i < 29; i++) {
+      // Lead time 10 s (the spec's; nothing measured yet): failed past max(10 + 30, 2 x 10) = 40 s after it was asked for.
+      for (let i = 0; i < 38; i++) {
         await clock.advanceBy(1000);
         await daemon.idle();
       }
@@ -87,7 +88,7 @@ describe('the daemon on AWS Auto Scaling heals (real SDK against the fake Query 
       const abandon = fake.requestsOf('CompleteLifecycleAction');
       expect(abandon.map((r) => [r.params['InstanceId'], r.params['LifecycleActionResult']])).toEqual([[stuck.instanceId, 'ABANDON']]);
       const healing = decisions().find((d) => d.replaced);
-      expect(healing).toMatchObject({ acted: 'enqueued', failed: 1, replaced: [{ id: stuck.instanceId, reason: expect.stringMatching(/^not ready \d+ s after it was requested \(still warming; lead time \d+ s, failed past \d+ s\)$/) }] });
+      expect(healing).toMatchObject({ acted: 'enqueued', failed: 1, replaced: [{ id: stuck.instanceId, reason: expect.stringMatching(/^not ready 4\d s after it was requested \(still warming; lead time 10 s, failed past 40 s\)$/) }] });
       expect(healing!.reasons).toContain('ReplicaFailed');
       expect(group().desiredCapacity).toBe(2);
       expect(fake.world.instance(stuck.instanceId)?.lifecycleState).toBe('Terminating');

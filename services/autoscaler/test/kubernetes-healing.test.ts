@@ -54,6 +54,8 @@ describe('the daemon on Kubernetes heals (real client against the fake API serve
       kubeConfig: kc,
       createHistory: () => new FunctionHistory(() => 5),
       kubernetesRetry: { baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 50, requestTimeoutMs: 1000 },
+      // No checkpoint: a lead time another test measured (a shared state file) must not be restored here.
+      checkpoint: false,
       queueOptions: { attempts: 3, backoffBaseMs: 50 },
     });
     try {
