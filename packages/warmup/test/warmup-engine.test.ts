@@ -36,7 +36,7 @@ const memory = (peak: number, limit: number): MemoryProbe => ({
   limitSource: () => 'configured',
 });
 
-const spec = (over: Partial<WarmupSpec>): WarmupSpec => ({ ...WARMUP_SPEC_DEFAULTS, windowSize: 3, concurrencyRounds: 2, ...over });
+const spec = (over: Partial<WarmupSpec>): WarmupSpec => ({ ...WARMUP_SPEC_DEFAULTS, windowSize: 3, concurrencyRounds: 2, minPasses: 0, ...over });
 /** Window medians alternate 20, 10, 20, ... (window of 3): never converges. */
 const oscillating = (n: number) => (Math.floor(n / 3) % 2 ? 10 : 20);
 const coldThenFlat = (cold: number, flat: number, coldPasses = 2) => (n: number) => (n < coldPasses ? cold : flat);
@@ -59,6 +59,21 @@ describe('WarmupEngine with scripted latencies', () => {
     expect(report.concurrency).toMatchObject({ level: 2, requests: 4 });
     expect(report.totalPasses).toBe(12 + 12 + 4);
     expect(runner.calls.slice(0, 12).every((c) => c === 'small')).toBe(true);
+  });
+
+  it('ends with serial passes round-robin over the targets until minPasses in all, within its share of the budget', async () => {
+    const clock = new ManualClock();
+    const runner = new ScriptedRunner(clock, { big: coldThenFlat(500, 40), small: coldThenFlat(100, 5, 4) });
+    const report = await new WarmupEngine(runner, spec({ minPasses: 40 }), { clock, memory: memory(1, 10) }).run([target('big', 100), target('small', 10)]);
+    // 12 + 12 converging, 4 concurrent, then 12 settle passes: small, big, small, ...
+    expect(report.settlePasses).toBe(12);
+    expect(report.totalPasses).toBe(40);
+    expect(runner.calls.slice(-12)).toEqual(Array.from({ length: 12 }, (_, k) => (k % 2 === 0 ? 'small' : 'big')));
+    // At most settleBudgetFraction of the budget: 10 % of 1 s is 100 ms, three passes of 40 ms started within it.
+    const capped = new ScriptedRunner(clock, { a: () => 40 });
+    const r2 = await new WarmupEngine(capped, spec({ minPasses: 1000, budgetMs: 1000, concurrencyRounds: 0 }), { clock, memory: memory(1, 10) }).run([target('a', 1)]);
+    expect(r2.converged).toBe(true);
+    expect(r2.settlePasses).toBe(3);
   });
 
   it('budget spent: register-anyway is ready but says it did not converge', async () => {

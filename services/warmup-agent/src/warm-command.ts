@@ -62,6 +62,8 @@ export interface WarmMeasurement {
   readonly loadMs: number;
   readonly optimizedCacheHit: boolean;
   readonly warmupMs: number;
+  /** Serial passes warm-up ran last to reach the spec's minPasses. */
+  readonly settlePasses: number;
   readonly converged: boolean;
   readonly ready: boolean;
   readonly reason: string | undefined;
@@ -220,6 +222,7 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
       loadMs: round(status.load.loadMs),
       optimizedCacheHit: status.load.optimizedCacheHit,
       warmupMs: round(w.warmupMs),
+      settlePasses: w.settlePasses ?? 0,
       converged: w.converged,
       ready: w.ready,
       reason: w.reason,

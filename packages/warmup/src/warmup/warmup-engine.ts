@@ -55,6 +55,8 @@ export interface WarmupReport {
   readonly policy: OnTimeoutPolicy;
   readonly warmupMs: number;
   readonly totalPasses: number;
+  /** Passes run last to reach `minPasses` in all (round-robin over the targets, fresh feeds). */
+  readonly settlePasses: number;
   readonly shapes: readonly ShapeWarmupReport[];
   readonly concurrency: ConcurrencyReport | undefined;
   readonly memory: MemoryReport;
@@ -124,6 +126,9 @@ export class WarmupEngine {
 
     const concurrency = clock.nowMs() < deadline && this.spec.concurrencyRounds > 0 ? await this.concurrencyPass(ordered) : undefined;
     if (concurrency) totalPasses += concurrency.requests;
+    // Serial passes last: what follows readiness is ordinary traffic, not the concurrency burst.
+    const settlePasses = await this.settle(ordered, totalPasses, deadline);
+    totalPasses += settlePasses;
 
     const memory = this.checkMemory();
     const converged = shapes.every((s) => s.converged);
@@ -159,19 +164,41 @@ export class WarmupEngine {
       reason = reason ? `${text}; ${reason}` : text;
     }
     const ready = memory.ok && (converged || this.spec.onTimeout === 'register-anyway');
-    return { ready, converged, outcome, reason, policy: this.spec.onTimeout, warmupMs, totalPasses, shapes, concurrency, memory };
+    return { ready, converged, outcome, reason, policy: this.spec.onTimeout, warmupMs, totalPasses, settlePasses, shapes, concurrency, memory };
   }
 
-  private async timed(target: WarmTarget): Promise<number> {
+  /** One timed pass; `seed`: fresh feeds of the target's shape (requests bring new buffers), else its own feeds. */
+  private async timed(target: WarmTarget, seed?: number): Promise<number> {
+    const feeds = seed !== undefined && target.feedsFor ? target.feedsFor(seed) : target.feeds;
     const t0 = this.deps.clock.nowMs();
     try {
-      await this.runner.run(target.feeds);
+      await this.runner.run(feeds);
     } catch (e) {
       throw new WarmupError('E_WARMUP_RUN', `warm pass on ${target.label} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     const ms = this.deps.clock.nowMs() - t0;
     this.deps.onPass?.(target.label, ms);
     return ms;
+  }
+
+  /**
+   * Latency converges before the code around the model is done getting faster: the JavaScript of
+   * the run path (tensor checks, the hop to the session) speeds up over some hundreds of calls,
+   * shared by every shape, and the first requests after a concurrency burst run slower. So warm-up
+   * ends with serial passes round-robin over the targets, with fresh feeds as requests have, until
+   * `minPasses` passes ran in all, spending at most `settleBudgetFraction` of the budget on them (a
+   * model slow per pass has little such overhead relative to its run). Returns the passes run.
+   */
+  private async settle(targets: readonly WarmTarget[], done: number, deadline: number): Promise<number> {
+    const { clock } = this.deps;
+    const until = Math.min(deadline, clock.nowMs() + this.spec.budgetMs * (this.spec.settleBudgetFraction ?? 0.1));
+    const want = (this.spec.minPasses ?? 0) - done;
+    let n = 0;
+    for (let k = 0; n < want && clock.nowMs() < until; k++) {
+      await this.timed(targets[k % targets.length]!, 100_000 + k);
+      n += 1;
+    }
+    return n;
   }
 
   /** `level` requests at once, `concurrencyRounds` times, cycling over the targets. */

@@ -41,6 +41,10 @@ export interface WarmupSpec {
   readonly tolerance: number;
   /** Window medians that must agree (and not trend down) for convergence. */
   readonly convergenceWindows: number;
+  /** Warm passes in all; the last ones (after convergence) run round-robin so the code around the model is warm too. */
+  readonly minPasses: number;
+  /** Most of the budget the passes up to `minPasses` may take. */
+  readonly settleBudgetFraction: number;
   /** Upper bound of warm passes for one shape. */
   readonly maxPassesPerShape: number;
   /** Memory limit; undefined: the cgroup limit if readable, else total memory. */
@@ -67,6 +71,8 @@ export const WARMUP_SPEC_DEFAULTS: WarmupSpec = {
   windowSize: 5,
   tolerance: 0.1,
   convergenceWindows: 3,
+  minPasses: 300,
+  settleBudgetFraction: 0.1,
   maxPassesPerShape: 200,
   memoryLimitBytes: undefined,
   maxMemoryFraction: 0.8,
@@ -90,6 +96,8 @@ export const WARMUP_SPEC_KEYS = [
   'windowSize',
   'tolerance',
   'convergenceWindows',
+  'minPasses',
+  'settleBudgetFraction',
   'maxPassesPerShape',
   'memoryLimitBytes',
   'maxMemoryFraction',
@@ -226,6 +234,8 @@ export function parseWarmupSpec(input: unknown, source = 'warm-up spec', baseDir
     windowSize: r.number('windowSize', { default: d.windowSize, integer: true, min: 2, max: 1000 }),
     tolerance: r.number('tolerance', { default: d.tolerance, min: 0, max: 1, exclusiveMin: true }),
     convergenceWindows: r.number('convergenceWindows', { default: d.convergenceWindows, integer: true, min: 2, max: 100 }),
+    minPasses: r.number('minPasses', { default: d.minPasses, integer: true, min: 0, max: 1_000_000 }),
+    settleBudgetFraction: r.number('settleBudgetFraction', { default: d.settleBudgetFraction, min: 0, max: 1 }),
     maxPassesPerShape: r.number('maxPassesPerShape', { default: d.maxPassesPerShape, integer: true, min: 2, max: 1_000_000 }),
     memoryLimitBytes: r.has('memoryLimitBytes') ? r.number('memoryLimitBytes', { integer: true, min: 1, exclusiveMin: false }) : undefined,
     maxMemoryFraction: r.number('maxMemoryFraction', { default: d.maxMemoryFraction, min: 0, max: 1, exclusiveMin: true }),
