@@ -22,7 +22,7 @@ export interface ReplicaAgentOptions {
   readonly requestTimeoutMs?: number;
   /** Requests may have at most this many times the elements of the largest warmed tensor (default 4; 0: no limit). */
   readonly inputLimitFactor?: number;
-  /** Warm requests over the agent's own HTTP endpoint per warm target and encoding before ready (default 3; 0: none). */
+  /** Warm requests over the agent's own HTTP endpoint per warm target and encoding before ready (default 2; 0: none). */
   readonly httpWarmRounds?: number;
   /** Absent: serve without registering anywhere. */
   readonly registrar: Registrar | undefined;
@@ -72,7 +72,7 @@ export class ReplicaAgent {
       minServiceMs: opts.minServiceMs ?? 0,
       inputLimitFactor: opts.inputLimitFactor,
       // Before /readyz turns 200: the request path (HTTP, parsing, tensor conversion, serialization) is warmed too.
-      beforeReady: (opts.httpWarmRounds ?? 3) > 0 ? (targets) => this.warmRequestPath(targets) : undefined,
+      beforeReady: (opts.httpWarmRounds ?? 2) > 0 ? (targets) => this.warmRequestPath(targets) : undefined,
     });
     this.server = new ModelServer({
       replicas: [this.replica],
@@ -86,7 +86,7 @@ export class ReplicaAgent {
 
   private async warmRequestPath(targets: readonly WarmTarget[]): Promise<void> {
     const t0 = performance.now();
-    const report = await this.server.warmRequestPath(this.opts.name, targets, this.opts.httpWarmRounds ?? 3);
+    const report = await this.server.warmRequestPath(this.opts.name, targets, this.opts.httpWarmRounds ?? 2);
     const tail = report.latenciesMs.slice(-Math.max(1, targets.length * 3));
     this.opts.log({
       event: 'request-path-warmed',

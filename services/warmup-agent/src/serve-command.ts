@@ -30,7 +30,7 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
   const maxOutputBytes = args.int('max-output-bytes', DEFAULT_MAX_OUTPUT_BYTES, 1024, 2 ** 31 - 1);
   const requestTimeoutMs = args.int('request-timeout-ms', DEFAULT_REQUEST_TIMEOUT_MS, 1, 3_600_000);
   const inputLimitFactor = args.number('input-limit-factor', DEFAULT_INPUT_LIMIT_FACTOR, -1e-9, 1_000_000);
-  const httpWarmRounds = args.int('http-warm-rounds', 3, 0, 1000);
+  const httpWarmRounds = args.int('http-warm-rounds', 2, 0, 1000);
   const replicaIdArg = args.string('replica-id');
   const nameArg = args.string('name');
   const registration = readRegistrationArgs(args, env);
