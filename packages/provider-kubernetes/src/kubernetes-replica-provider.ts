@@ -151,10 +151,9 @@ export class KubernetesReplicaProvider implements ReplicaProvider {
     }
     const scale = await this.api.readScale(t);
     const previous = scale.spec?.replicas ?? 0;
-    if (previous !== request.replicas) {
-      await this.checkCanAct(request.model);
-      await this.api.replaceScale(t, request.replicas, scale.metadata?.resourceVersion);
-    }
+    // Deleting failed pods is acting on the workload too: refused beside an HPA or a KEDA ScaledObject.
+    if (previous !== request.replicas || request.replace?.length) await this.checkCanAct(request.model);
+    if (previous !== request.replicas) await this.api.replaceScale(t, request.replicas, scale.metadata?.resourceVersion);
     const deletedPods = request.replace?.length ? await this.deleteFailedPods(t, request.replace) : [];
     await this.ledger.record(t, request.idempotencyKey, snapshot);
     return { applied: true, previousReplicas: previous, replicas: request.replicas, ...(deletedPods.length ? { deletedPods } : {}) };

@@ -57,6 +57,16 @@ describe('KubernetesReplicaProvider: replacing failed pods', () => {
     expect(fake.requestsTo('DELETE', '/pods/')).toHaveLength(1);
   });
 
+  it('beside an HPA that targets the workload, a replacement is refused too (AutoscalerConflictError) and no pod is deleted', async () => {
+    fake.addHpa({ name: 'llama-hpa', namespace: 'serving', target: { kind: 'Deployment', name: 'llama' } });
+    const [first] = fake.pods('serving', 'app=llama').map((p) => String((p.metadata as { name: string }).name));
+    fake.setPodPhase(first!, 'Failed', 'serving');
+    await expect(
+      provider.scale({ model: 'llama', replicas: 2, idempotencyKey: 'replace:llama:hpa', reason: 'ReplicaFailed', message: 'replace', replace: [{ id: first!, reason: 'died' }] }),
+    ).rejects.toMatchObject({ code: 'E_AUTOSCALER_CONFLICT' });
+    expect(fake.requestsTo('DELETE', '/pods/')).toHaveLength(0);
+  });
+
   it('an Event that cannot be written does not fail the replacement', async () => {
     const [first] = fake.pods('serving', 'app=llama').map((p) => String((p.metadata as { name: string }).name));
     fake.setPodPhase(first!, 'Failed', 'serving');
