@@ -13,6 +13,8 @@ export interface LedgerSnapshot {
   readonly entries: Readonly<Record<string, readonly string[]>>;
   /** Undefined: the Lease does not exist yet (the first write creates it). */
   readonly resourceVersion: string | undefined;
+  /** The Lease's spec as read, written back unchanged (the ledger uses only an annotation). */
+  readonly spec?: V1Lease['spec'];
 }
 
 function parseEntries(raw: string | undefined): Record<string, string[]> {
@@ -60,7 +62,7 @@ export class DecisionLedger {
   async read(t: KubernetesTarget): Promise<LedgerSnapshot> {
     try {
       const lease = await this.caller.call('get', this.ref(t), (o) => this.coordination.readNamespacedLease({ name: this.leaseName, namespace: t.namespace }, o));
-      return { entries: parseEntries(lease.metadata?.annotations?.[WarmpoolAnnotation.RecentDecisions]), resourceVersion: lease.metadata?.resourceVersion ?? '' };
+      return { entries: parseEntries(lease.metadata?.annotations?.[WarmpoolAnnotation.RecentDecisions]), resourceVersion: lease.metadata?.resourceVersion ?? '', ...(lease.spec ? { spec: lease.spec } : {}) };
     } catch (err) {
       if (err instanceof KubernetesApiError && err.code === KubernetesErrorCode.NotFound) return { entries: {}, resourceVersion: undefined };
       throw err;
@@ -94,7 +96,7 @@ export class DecisionLedger {
         annotations: { [WarmpoolAnnotation.RecentDecisions]: JSON.stringify(entries) },
         ...(snapshot.resourceVersion ? { resourceVersion: snapshot.resourceVersion } : {}),
       },
-      spec: {},
+      spec: snapshot.spec ?? {},
     };
     if (snapshot.resourceVersion === undefined) {
       await this.caller.call('create', this.ref(t), (o) => this.coordination.createNamespacedLease({ namespace: t.namespace, body }, o));

@@ -101,6 +101,17 @@ describe('KubernetesReplicaProvider against the fake API server', () => {
     expect(JSON.parse(ann[WarmpoolAnnotation.RecentDecisions]!)).toEqual({ 'StatefulSet/bert': ['first'], 'Deployment/llama': ['ann'] });
   });
 
+  it('the decision Lease keeps its spec (holder, times) as it was: the ledger writes only its annotation', async () => {
+    fake.store.create({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease' }, 'serving', {
+      metadata: { name: 'warmpool-decisions' },
+      spec: { holderIdentity: 'someone', leaseDurationSeconds: 15 },
+    });
+    await provider.scale({ model: 'llama', replicas: 2, idempotencyKey: 'k', reason: 'r', message: 'm' });
+    const lease = fake.lease('warmpool-decisions', 'serving')!;
+    expect(lease.spec).toEqual({ holderIdentity: 'someone', leaseDurationSeconds: 15 });
+    expect(JSON.parse((lease.metadata as { annotations: Record<string, string> }).annotations[WarmpoolAnnotation.RecentDecisions]!)).toEqual({ 'Deployment/llama': ['k'] });
+  });
+
   it('keeps only the last recentDecisionsKept keys per workload', async () => {
     const p = new KubernetesReplicaProvider({ kubeConfig: kubeConfigFor(fake), targets: new Map([['llama', llama]]), recentDecisionsKept: 3, retryEnv: env, decisionLeaseName: 'my-ledger' });
     for (let i = 1; i <= 5; i++) await p.scale({ model: 'llama', replicas: i, idempotencyKey: `k${i}`, reason: 'r', message: 'm' });
