@@ -112,7 +112,7 @@ export interface WarmOptions {
   readonly warmHttp?: (baseUrl: string, targets: readonly WarmTarget[]) => Promise<void>;
   /**
    * Rounds of the model server's own request-path warm (what `serve` runs before ready), used when
-   * the server has one and no `warmHttp` is given (default 3, as serve). 0: the convergence warm above.
+   * the server has one and no `warmHttp` is given (default 2, as serve). 0: the convergence warm above.
    */
   readonly httpWarmRounds?: number;
 }
@@ -158,7 +158,7 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
       for (let i = 0; i < steadyN; i++) for (const t of targets) inSession.get(t)!.steady.push((await replica.infer(feedsFor(t, 5000 + i))).latencyMs);
       if (opts.http ?? true) {
         try {
-          httpWarm = await measureHttp(replica, targets, { firstN, steadyN, spec: opts.spec, warmHttp: opts.warmHttp, rounds: opts.httpWarmRounds ?? 3, feedsFor }, overHttp);
+          httpWarm = await measureHttp(replica, targets, { firstN, steadyN, spec: opts.spec, warmHttp: opts.warmHttp, rounds: opts.httpWarmRounds ?? 2, feedsFor }, overHttp);
         } catch (e) {
           httpProblem = `HTTP not measured: ${e instanceof Error ? e.message : String(e)}`;
           problems.push(httpProblem);

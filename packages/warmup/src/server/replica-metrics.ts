@@ -53,6 +53,7 @@ export class ReplicaMetrics {
           out.sample('warmpool_gpu_memory_total_bytes', { model, device: String(w.memory.gpu.device) }, w.memory.gpu.totalBytes);
         }
       }
+      r.shapes.writeMetrics(out, model);
       out.family('warmpool_keep_warm_passes_total', 'counter', 'Light passes run while idle.');
       out.sample('warmpool_keep_warm_passes_total', { model }, st.keepWarmPasses);
       out.family('warmpool_inference_in_flight', 'gauge', 'Inferences running or queued.');
