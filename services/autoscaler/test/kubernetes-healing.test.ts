@@ -79,7 +79,8 @@ describe('the daemon on Kubernetes heals (real client against the fake API serve
       for (let i = 0; i < 200 && !records.some((r) => r.kind === 'job' && r.event === 'completed'); i++) await new Promise((r) => setTimeout(r, 25));
       const events = fake.events('serving').filter((e) => e.reason === 'ReplicaFailed');
       expect(events).toHaveLength(1);
-      expect(events[0]).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Pod', name: victim } });
+      // Written by the daemon's recorder: its component and this daemon as the reporting instance.
+      expect(events[0]).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Pod', name: victim }, reportingInstance: 'daemon-heal' });
       // No ScaleUp Event on the Deployment for a replacement that keeps its size.
       expect(fake.events('serving').map((e) => e.reason)).toEqual(['ReplicaFailed']);
       expect(String(events[0]!.message)).toContain(`warmpool deleted pod ${victim} of Deployment serving/llama to replace it: failed: pod Failed`);

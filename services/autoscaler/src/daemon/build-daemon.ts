@@ -146,10 +146,17 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
   if (config.provider.kind === 'kubernetes') {
     const targets = new Map<string, KubernetesTarget>();
     for (const m of config.models) if (m.target.kind === 'kubernetes') targets.set(m.spec.name, m.target.kubernetes);
-    const kubernetes = new KubernetesReplicaProvider({ kubeConfig: kube(), targets, retry: { requestTimeoutMs: config.provider.requestTimeoutMs, ...o.kubernetesRetry } });
+    const recorder = new KubernetesEventRecorder({ kubeConfig: kube(), component: config.provider.eventComponent, instance: identity, nowMs: () => clock.now(), ...(o.kubernetesRetry ? { retry: o.kubernetesRetry } : {}) });
+    // The same recorder writes the ReplicaFailed Event on each pod a replacement deletes; a failed Event is logged.
+    const kubernetes = new KubernetesReplicaProvider({
+      kubeConfig: kube(),
+      targets,
+      retry: { requestTimeoutMs: config.provider.requestTimeoutMs, ...o.kubernetesRetry },
+      events: recorder,
+      onEventFailed: (err) => write({ kind: 'error', time: iso(), event: 'event-failed', message: 'could not record the ReplicaFailed Event on a replaced pod', error: loggedError('event', err) }),
+    });
     provider = kubernetes;
     canAct = (model) => kubernetes.checkCanAct(model);
-    const recorder = new KubernetesEventRecorder({ kubeConfig: kube(), component: config.provider.eventComponent, instance: identity, nowMs: () => clock.now(), ...(o.kubernetesRetry ? { retry: o.kubernetesRetry } : {}) });
     recordEvent = async (m, d) => {
       if (m.target.kind !== 'kubernetes') return;
       const t = m.target.kubernetes;
