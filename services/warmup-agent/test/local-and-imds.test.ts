@@ -34,7 +34,7 @@ describe('serve --registrar local', () => {
     io.signal('SIGINT');
     expect(await done).toBe(3);
     expect(io.errText()).toMatch(new RegExp(`E_LB_UNREACHABLE: local registrar: load balancer ${deadUrl.replace(/[.]/g, '\\.')}`));
-  });
+  }, 30_000);
 
   it('--lb without a token, a bad --registrar, a bad --heartbeat-s are named (exit 2)', async () => {
     const io = captureIo();
