@@ -27,7 +27,12 @@ function ownBuffer(v: ArrayBufferView): boolean {
 }
 
 function post(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
-  port!.postMessage(reply, transfer);
+  try {
+    port!.postMessage(reply, transfer);
+  } catch (e) {
+    if (transfer.length === 0) throw e;
+    port!.postMessage(reply); // a buffer the runtime owns cannot be moved: copy it instead
+  }
 }
 
 port.on('message', (msg: WorkerRequest) => {
