@@ -1,3 +1,4 @@
+import { LatencyQueue } from './latency-queue.js';
 import { ObservedDemand } from './observed-demand.js';
 import { ReplicaPool } from './replica-pool.js';
 import { replicasFor, unservedRequests } from './serving.js';
@@ -27,6 +28,8 @@ export interface RunOptions {
  * or released, then the ready replicas serve: violating = demand above ready x capacity, beyond floating-point
  * noise (`unservedRequests`) (with `queue`,
  * unserved requests wait in a backlog and every request served from it counts as violating).
+ * Alongside, the latency-SLO queueing model (`LatencyQueue`) counts the requests whose wait + service time exceeds the
+ * latency target (`sloViolatingRequests`).
  * Cost = replica-seconds alive (from request to release).
  */
 export function runSimulation(demand: Float64Array, config: SimConfig, factory: SimPolicyFactory, options: RunOptions): SimResult {
@@ -39,6 +42,7 @@ export function runSimulation(demand: Float64Array, config: SimConfig, factory: 
   pool.ready = policy.initialReplicas ? policy.initialReplicas(config, def) : def;
   const observed = new ObservedDemand(demand);
   let backlog = 0;
+  const latency = new LatencyQueue((config.latencyTargetS ?? 0.5) - (config.serviceS ?? 0.25));
   const view: SimView & { now: number; ready: number; warming: number; backlog: number } = {
     now: 0,
     ready: 0,
@@ -84,6 +88,7 @@ export function runSimulation(demand: Float64Array, config: SimConfig, factory: 
       v = unservedRequests(arriving, capacity);
       violating += v;
     }
+    latency.second(arriving, capacity);
     replicaSeconds += pool.alive;
     if (pool.alive > maxAlive) maxAlive = pool.alive;
     options.onSecond?.(t, pool.alive, pool.ready, v);
@@ -96,6 +101,8 @@ export function runSimulation(demand: Float64Array, config: SimConfig, factory: 
     totalRequests: total,
     violatingRequests: violating,
     violatingFraction: total > 0 ? violating / total : 0,
+    sloViolatingRequests: latency.finish(),
+    sloViolatingFraction: total > 0 ? latency.violating / total : 0,
     replicaSeconds,
     costVsOracle: Number.NaN,
     scaleUps,

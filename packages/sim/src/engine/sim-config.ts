@@ -12,9 +12,13 @@ export interface SimSettings {
   /** default 10 x peakReplicas */
   readonly maxReplicas?: number;
   readonly queue?: boolean;
+  /** Latency target of the queueing model, ms (default 500, the model spec's default p95 target). */
+  readonly latencyTargetMs?: number;
+  /** Service time of one request, ms (default 250): a request may wait target - service. */
+  readonly serviceMs?: number;
 }
 
-export const SIM_DEFAULTS = { leadS: 45, peakReplicas: 20, targetUtil: 0.7, minReplicas: 1, queue: false } as const;
+export const SIM_DEFAULTS = { leadS: 45, peakReplicas: 20, targetUtil: 0.7, minReplicas: 1, queue: false, latencyTargetMs: 500, serviceMs: 250 } as const;
 
 /**
  * Normalizes capacity so that `peakReplicas` replicas at `targetUtil` serve the trace's peak second:
@@ -36,5 +40,7 @@ export function simConfigFor(demand: Float64Array, binS: number, settings: SimSe
     queue: settings.queue ?? SIM_DEFAULTS.queue,
     peakReplicas,
     binS,
+    latencyTargetS: (settings.latencyTargetMs ?? SIM_DEFAULTS.latencyTargetMs) / 1000,
+    serviceS: (settings.serviceMs ?? SIM_DEFAULTS.serviceMs) / 1000,
   };
 }

@@ -6,6 +6,12 @@ export interface SimResult {
   readonly totalRequests: number;
   readonly violatingRequests: number;
   readonly violatingFraction: number;
+  /**
+   * Requests that miss the latency target in the queueing model (FIFO queue drained at the ready capacity: a request
+   * is late when its wait + service time exceeds the target), counted alongside the fluid `violatingRequests`.
+   */
+  readonly sloViolatingRequests: number;
+  readonly sloViolatingFraction: number;
   readonly replicaSeconds: number;
   /** replicaSeconds / oracle's replicaSeconds on the same trace and settings (NaN until compared). */
   readonly costVsOracle: number;

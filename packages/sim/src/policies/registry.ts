@@ -4,6 +4,7 @@ import { hpaPolicy } from './hpa-policy.js';
 import { kpaPolicy } from './kpa-policy.js';
 import { oraclePolicy } from './oracle-policy.js';
 import { predictivePolicy } from './predictive-policy.js';
+import { recentMaxPolicy } from './recent-max-policy.js';
 import { staticPolicy } from './static-policy.js';
 import type { SimPolicyFactory } from './sim-policy.js';
 
@@ -18,6 +19,7 @@ export const POLICIES: Readonly<Record<string, SimPolicyFactory>> = {
   hpa: hpaPolicy,
   kpa: kpaPolicy,
   'aws-predictive': awsPredictivePolicy,
+  'recent-max': recentMaxPolicy,
   static: staticPolicy,
   oracle: oraclePolicy,
 };

@@ -16,6 +16,10 @@ export interface SimConfig {
   readonly peakReplicas: number;
   /** Bin width of the trace the demand came from, seconds (what a history source would offer). */
   readonly binS: number;
+  /** The latency target of the queueing model, seconds (default {@link SIM_DEFAULTS}: 0.5). */
+  readonly latencyTargetS?: number;
+  /** Service time of one request on a ready replica, seconds (default 0.25): the queueing model's wait allowance is target - service. */
+  readonly serviceS?: number;
 }
 
 /** What a policy sees at the start of second `now`. */

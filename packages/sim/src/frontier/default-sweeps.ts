@@ -1,0 +1,65 @@
+import { MODEL_SPEC_DEFAULTS } from '@warmpool/domain';
+import { createForecaster } from '@warmpool/forecast';
+import { awsPredictivePolicy } from '../policies/aws-predictive-policy.js';
+import { hpaPolicy } from '../policies/hpa-policy.js';
+import { predictivePolicy } from '../policies/predictive-policy.js';
+import { kpaPolicy } from '../policies/kpa-policy.js';
+import { recentMaxPolicyWith } from '../policies/recent-max-policy.js';
+import type { SimPolicyFactory } from '../policies/sim-policy.js';
+import type { FrontierSweep } from './frontier-sweep.js';
+
+/** The utilization targets HPA, KPA and AWS target tracking are swept over (issue 18: 0.3 to 0.9). */
+export const FRONTIER_UTILIZATIONS = ['0.3', '0.4', '0.5', '0.6', '0.7', '0.8', '0.9'] as const;
+/** recent-max's window (s) x headroom grid: `W:h`. */
+export const FRONTIER_RECENT_MAX = ['30', '60', '120', '300', '600'].flatMap((w) => ['0', '0.25', '0.5', '1'].map((h) => `${w}:${h}`));
+
+function utilizationSweep(policy: string, factory: SimPolicyFactory): FrontierSweep {
+  return {
+    policy,
+    knob: 'target utilization',
+    values: FRONTIER_UTILIZATIONS,
+    defaultValue: '0.7',
+    run: (value, config) => ({ factory, config: { ...config, targetUtil: Number(value) } }),
+  };
+}
+
+/**
+ * Every baseline's main knob: HPA and KPA target utilization, AWS predictive scaling's target utilization (its
+ * forecast's capacity buffer and its target tracking), and recent-max's window and headroom.
+ */
+export function baselineSweeps(): FrontierSweep[] {
+  return [
+    utilizationSweep('hpa', hpaPolicy),
+    utilizationSweep('kpa', kpaPolicy),
+    utilizationSweep('aws-predictive', awsPredictivePolicy),
+    {
+      policy: 'recent-max',
+      knob: 'window s : headroom',
+      values: FRONTIER_RECENT_MAX,
+      defaultValue: '600:0.25',
+      run: (value, config) => {
+        const [w, h] = value.split(':').map(Number);
+        return { factory: recentMaxPolicyWith({ windowS: w!, headroom: h! }), config };
+      },
+    },
+  ];
+}
+
+/** predictive's band quantile, the release quantile following it (the spec's default rule). */
+export const FRONTIER_QUANTILES = ['0.6', '0.7', '0.8', '0.9', '0.93', '0.95', '0.97', '0.99', '0.995', '0.999'] as const;
+
+export function predictiveSweep(): FrontierSweep {
+  const makeForecaster = (quantile: number, stepS: number) => createForecaster('ensemble', { quantile, stepS });
+  return {
+    policy: 'predictive',
+    knob: 'upper quantile',
+    values: FRONTIER_QUANTILES,
+    defaultValue: String(MODEL_SPEC_DEFAULTS.upperQuantile),
+    run: (value, config) => ({ factory: predictivePolicy({ upperQuantile: Number(value), makeForecaster }), config }),
+  };
+}
+
+/** The whole sweep `--frontier` runs: predictive's knob and every baseline's. */
+export function frontierSweeps(): FrontierSweep[] {
+  return [predictiveSweep(), ...baselineSweeps()];
+}
