@@ -39,6 +39,7 @@ export {
 export { ShapeRecorder, dimsOfFeeds, shapeKey, type RequestDims, type RecordedShape, type ShapeRecording } from './warmup/shape-recorder.js';
 export { FileShapeStore, RedisShapeStore, type ShapeStore, type RedisHashClient } from './warmup/shape-store.js';
 export { ShapeRecordingSync, type ShapeRecordingSyncOptions } from './warmup/shape-recording-sync.js';
+export { roundsUntilConverged, type RoundsOutcome } from './warmup/rounds-until-converged.js';
 export { parseWarmupSpec, loadWarmupSpec, WARMUP_SPEC_DEFAULTS, WARMUP_SPEC_KEYS, type WarmupSpec, type OnTimeoutPolicy } from './warmup/warmup-spec.js';
 export { ConcurrencyLimiter } from './replica/concurrency-limiter.js';
 export { ModelReplica, DEFAULT_INPUT_LIMIT_FACTOR, type ModelReplicaOptions, type ReplicaPhase, type ReplicaStatus, type InferOptions } from './replica/model-replica.js';

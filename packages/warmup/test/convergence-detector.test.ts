@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '@warmpool/domain';
+import { ManualClock } from '../src/warmup/clock.js';
 import { ConvergenceDetector, median } from '../src/warmup/convergence-detector.js';
+import { roundsUntilConverged } from '../src/warmup/rounds-until-converged.js';
 
 function feed(latencies: number[], windowSize: number, tolerance = 0.1, windows = 3): { convergedAt: number | undefined; d: ConvergenceDetector } {
   const d = new ConvergenceDetector(windowSize, tolerance, windows);
@@ -91,5 +93,32 @@ describe('ConvergenceDetector', () => {
     expect(() => new ConvergenceDetector(2, 0.1, 1)).toThrow(/windows/);
     expect(() => new ConvergenceDetector(2).add(Number.NaN)).toThrow(/latency/);
     expect(() => new ConvergenceDetector(2).add(-1)).toThrow(/latency/);
+  });
+});
+
+describe('roundsUntilConverged', () => {
+  const spec = { windowSize: 2, tolerance: 0.1, convergenceWindows: 3, maxPassesPerShape: 20 };
+
+  it('sends round-robin, drops each item once converged, stops at maxPassesPerShape rounds', async () => {
+    const clock = new ManualClock();
+    const sent: string[] = [];
+    const latency = { flat: () => 5, wobbly: (round: number) => (Math.floor(round / 2) % 2 ? 10 : 20) };
+    const r = await roundsUntilConverged(['flat', 'wobbly'] as const, (x) => x, async (x, round) => {
+      sent.push(x);
+      clock.advance(1);
+      return latency[x](round);
+    }, spec, clock, 60_000);
+    expect(sent.filter((x) => x === 'flat')).toHaveLength(6);
+    expect(sent.filter((x) => x === 'wobbly')).toHaveLength(20);
+    expect(r).toEqual({ requests: 26, converged: false, unconverged: ['wobbly'] });
+  });
+
+  it('stops when its budget is spent', async () => {
+    const clock = new ManualClock();
+    const r = await roundsUntilConverged(['a'], (x) => x, async (_x, round) => {
+      clock.advance(100);
+      return round % 2 ? 10 : 30;
+    }, spec, clock, 450);
+    expect(r).toEqual({ requests: 5, converged: false, unconverged: ['a'] });
   });
 });

@@ -4,8 +4,8 @@ import {
   ModelReplica,
   ModelServer,
   ModelSessionFactory,
-  ConvergenceDetector,
   buildWarmTargets,
+  roundsUntilConverged,
   median,
   type Feeds,
   type SessionConfig,
@@ -311,19 +311,9 @@ async function measureHttp(
 
 /** JSON requests round-robin over the input sets until each set's latency converged (bounded by passes and the budget). */
 async function warmHttpUntilConverged(client: InferClient, targets: readonly WarmTarget[], plan: HttpPlan): Promise<{ requests: number; converged: boolean }> {
-  const { spec } = plan;
-  const detectors = new Map(targets.map((t) => [t, new ConvergenceDetector(spec.windowSize, spec.tolerance, spec.convergenceWindows)]));
-  const deadline = now() + spec.budgetMs;
-  let requests = 0;
-  for (let round = 0; round < spec.maxPassesPerShape && now() < deadline; round++) {
-    const open = targets.filter((t) => !detectors.get(t)!.state().converged);
-    if (open.length === 0) break;
-    for (const t of open) {
-      detectors.get(t)!.add(await client.infer(plan.feedsFor(t, 9000 + round)));
-      requests += 1;
-    }
-  }
-  return { requests, converged: targets.every((t) => detectors.get(t)!.state().converged) };
+  const clock = { nowMs: now };
+  const r = await roundsUntilConverged(targets, (t) => t.label, (t, round) => client.infer(plan.feedsFor(t, 9000 + round)), plan.spec, clock, plan.spec.budgetMs);
+  return { requests: r.requests, converged: r.converged };
 }
 
 const V2_DATATYPES: Record<string, string> = { float32: 'FP32', float64: 'FP64', int64: 'INT64', int32: 'INT32', int8: 'INT8', uint8: 'UINT8', bool: 'BOOL' };
