@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTestModel } from '../src/models/test-model-catalog.js';
 import { ModelReplica } from '../src/replica/model-replica.js';
@@ -20,19 +21,23 @@ let hurriedUrl = '';
 /** Default input limit: 4 x the largest warmed tensor (1x8 -> 32 ids). */
 const limited = new ModelReplica({ name: 'tiny', modelPath, session: { executionProviders: ['cpu'] }, spec });
 const limitedServer = new ModelServer({ replicas: [limited] });
+/** Bodies being read may hold 100 KiB together. */
+const budgetServer = new ModelServer({ replicas: [limited], maxBodyBytes: 64 * 1024, maxBufferedBodyBytes: 100 * 1024 });
+let budgetUrl = '';
 let freeUrl = '';
 let url = '';
 
 beforeAll(async () => {
   freeUrl = (await unlimitedServer.listen()).url;
   hurriedUrl = (await hurriedServer.listen()).url;
+  budgetUrl = (await budgetServer.listen()).url;
   url = (await limitedServer.listen()).url;
   const [a, b] = await Promise.all([unlimited.start(), limited.start()]);
   expect(a.phase).toBe('ready');
   expect(b.phase).toBe('ready');
 }, 120_000);
 afterAll(async () => {
-  await Promise.all([unlimitedServer.close(), limitedServer.close(), hurriedServer.close()]);
+  await Promise.all([unlimitedServer.close(), limitedServer.close(), hurriedServer.close(), budgetServer.close()]);
   await Promise.all([unlimited.close(), limited.close()]);
 });
 
@@ -88,6 +93,31 @@ describe('serving isolation (issue 16, finding 1)', () => {
     await unlimited.limiter.idle();
     expect((await v1(freeUrl, [1, 4], ids(4))).status).toBe(200);
   }, 120_000);
+
+  it('caps the body bytes held by all requests being read: 503 with Retry-After past it, then serves again', async () => {
+    const json = JSON.stringify({ inputs: { input_ids: { dims: [1, 2], data: [1, 2] } } });
+    const open = () => {
+      let answered!: (a: { status: number; retryAfter: string | undefined; body: string }) => void;
+      const answer = new Promise<{ status: number; retryAfter: string | undefined; body: string }>((r) => (answered = r));
+      const req = request(`${budgetUrl}/v1/models/tiny/infer`, { method: 'POST', agent: false, headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => answered({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: Buffer.concat(chunks).toString() }));
+      });
+      req.on('error', () => undefined); // the refused one may be reset while it still sends
+      req.write(Buffer.alloc(60 * 1024, 0x20)); // JSON may start with whitespace: the body stays valid
+      return { answer, finish: () => req.end(json) };
+    };
+    const a = open();
+    const b = open();
+    const first = await Promise.race([a.answer.then((x) => ({ x, other: b })), b.answer.then((x) => ({ x, other: a }))]);
+    expect(first.x.status).toBe(503);
+    expect(first.x.retryAfter).toBe('1');
+    expect(first.x.body).toContain('E_OVERLOADED');
+    first.other.finish();
+    expect((await first.other.answer).status).toBe(200);
+    expect((await v1(budgetUrl, [1, 4], ids(4))).status).toBe(200);
+  });
 
   it('refuses an answer over the output limit (400) rather than building it', async () => {
     const res = await v1(freeUrl, [1, 200], ids(200)); // 200 x 128 float32 = 100 KiB > 64 KiB

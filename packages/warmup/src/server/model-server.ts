@@ -12,7 +12,7 @@ import type { WarmTarget } from '../warmup/warm-target.js';
 import { warmHttpPath, WARM_REQUEST_HEADER, type HttpWarmReport } from './http-path-warmer.js';
 import { nestedDeeperThan, summarizeValidation } from './issue-summary.js';
 import { ReplicaMetrics } from './replica-metrics.js';
-import { readBoundedBody } from './request-body.js';
+import { BodyBudget, BodyBudgetExceededError, readBoundedBody } from './request-body.js';
 import { writeBinary, writeJsonPieces, type JsonPiece } from './response-writer.js';
 import { parseV2InferRequest } from './v2-request.js';
 import { v2Datatype } from './v2-datatypes.js';
@@ -25,6 +25,11 @@ export interface ModelServerOptions {
   readonly port?: number;
   /** Largest request body (default 16 MiB); beyond it 413 and the connection is closed. */
   readonly maxBodyBytes?: number;
+  /**
+   * Request body bytes all requests being read may hold together (default 4 x maxBodyBytes); past it 503
+   * `E_OVERLOADED` with `Retry-After` and the connection closed: many large bodies at once cannot grow the process.
+   */
+  readonly maxBufferedBodyBytes?: number;
   /** Largest answer, counted as raw tensor bytes (default 16 MiB); beyond it 400 `E_OUTPUT_TOO_LARGE`. */
   readonly maxOutputBytes?: number;
   /** Deadline of one inference request from its arrival (default 30 000 ms); past it 504 `E_DEADLINE`. */
@@ -74,9 +79,11 @@ export class ModelServer {
   /** Requests carrying this value in WARM_REQUEST_HEADER run while the replica warms (not counted in metrics). */
   private readonly warmToken = randomBytes(16).toString('hex');
   private baseUrl = '';
+  private readonly bodies: BodyBudget;
 
   constructor(private readonly opts: ModelServerOptions) {
     this.byName = new Map(opts.replicas.map((r) => [r.name, r]));
+    this.bodies = new BodyBudget(opts.maxBufferedBodyBytes ?? 4 * (opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         if (!res.headersSent) sendJson(res, 500, { error: 'E_INTERNAL', message: e instanceof Error ? e.message.split('\n')[0]!.slice(0, 300) : 'internal error' });
@@ -214,8 +221,13 @@ export class ModelServer {
     }
     let raw: Buffer;
     try {
-      raw = await readBoundedBody(req, this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+      raw = await readBoundedBody(req, this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, this.bodies);
     } catch (e) {
+      if (e instanceof BodyBudgetExceededError) {
+        res.setHeader('connection', 'close');
+        res.setHeader('retry-after', '1');
+        return respondError(503, e.code, e.message);
+      }
       if (e instanceof BodyTooLargeError) {
         res.setHeader('connection', 'close');
         return respondError(413, e.code, `${e.message}; send binary tensor data, smaller inputs, or raise --max-body-bytes`);

@@ -1,12 +1,39 @@
 import type { IncomingMessage } from 'node:http';
 import { BodyTooLargeError } from '@warmpool/telemetry';
 
+/** Request body bytes held at once by all the requests a server is reading, against a cap. */
+export class BodyBudget {
+  private held = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  get heldBytes(): number {
+    return this.held;
+  }
+
+  /** Takes `n` bytes if they fit under the cap. */
+  take(n: number): boolean {
+    if (this.held + n > this.maxBytes) return false;
+    this.held += n;
+    return true;
+  }
+
+  give(n: number): void {
+    this.held = Math.max(0, this.held - n);
+  }
+}
+
+/** Every body being read together holds more than the server's budget: answer 503 and have the client retry. */
+export class BodyBudgetExceededError extends Error {
+  readonly code = 'E_OVERLOADED';
+}
+
 /**
  * Reads a request body of at most `limitBytes`. Over the limit (by Content-Length up front, or while reading) it
  * rejects with BodyTooLargeError at once and keeps discarding what the client still sends, so the 413 answer can go
  * out with `Connection: close` and the connection never hangs on an unread body.
  */
-export function readBoundedBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+export function readBoundedBody(req: IncomingMessage, limitBytes: number, budget?: BodyBudget): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     req.resume();
@@ -16,26 +43,32 @@ export function readBoundedBody(req: IncomingMessage, limitBytes: number): Promi
     const chunks: Buffer[] = [];
     let size = 0;
     let over = false;
+    const stop = (e: Error) => {
+      over = true;
+      chunks.length = 0;
+      budget?.give(size);
+      reject(e);
+    };
     const onData = (chunk: Buffer) => {
       if (over) return; // discarded
-      size += chunk.length;
-      if (size > limitBytes) {
-        over = true;
-        chunks.length = 0;
-        reject(new BodyTooLargeError(`request body over the ${limitBytes}-byte limit`));
-        return;
+      if (size + chunk.length > limitBytes) return stop(new BodyTooLargeError(`request body over the ${limitBytes}-byte limit`));
+      if (budget && !budget.take(chunk.length)) {
+        return stop(new BodyBudgetExceededError(`request bodies being read hold the server's ${budget.maxBytes}-byte budget; retry shortly`));
       }
+      size += chunk.length;
       chunks.push(chunk);
     };
     req.on('data', onData);
     req.once('end', () => {
-      if (!over) resolve(Buffer.concat(chunks, size));
+      if (over) return;
+      budget?.give(size);
+      resolve(Buffer.concat(chunks, size));
     });
     req.once('error', (e) => {
-      if (!over) reject(e);
+      if (!over) stop(e);
     });
     req.once('aborted', () => {
-      if (!over) reject(new Error('client closed the connection before the body was complete'));
+      if (!over) stop(new Error('client closed the connection before the body was complete'));
     });
   });
 }
