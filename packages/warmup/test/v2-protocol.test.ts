@@ -101,6 +101,7 @@ describe('Open Inference Protocol v2', () => {
     expect((await call('GET', '/v2/models/tiny/versions/1')).status).toBe(200);
     // warm requests are not counted as served traffic
     expect((await call('GET', '/metrics')).body.toString()).not.toMatch(/warmpool_inference_requests_total\{/);
+    expect((await call('GET', '/metrics')).body.toString()).toMatch(/^warmpool_request_body_buffered_bytes 0$/m);
   });
 
   it('infers with JSON tensors: id echoed, nested or flat data, outputs selected', async () => {

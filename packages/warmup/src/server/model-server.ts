@@ -12,7 +12,8 @@ import type { WarmTarget } from '../warmup/warm-target.js';
 import { warmHttpPath, WARM_REQUEST_HEADER, type HttpWarmReport } from './http-path-warmer.js';
 import { nestedDeeperThan, summarizeValidation } from './issue-summary.js';
 import { ReplicaMetrics } from './replica-metrics.js';
-import { BodyBudget, BodyBudgetExceededError, readBoundedBody } from './request-body.js';
+import { BodyBudget } from './body-budget.js';
+import { readBoundedBody } from './request-body.js';
 import { writeBinary, writeJsonPieces, type JsonPiece } from './response-writer.js';
 import { parseV2InferRequest } from './v2-request.js';
 import { v2Datatype } from './v2-datatypes.js';
@@ -134,7 +135,12 @@ export class ModelServer {
         return sendJson(res, r.ready ? 200 : 503, r);
       }
       if (path === '/startupz') return this.startup(res);
-      if (path === '/metrics') return sendText(res, 200, PROMETHEUS_CONTENT_TYPE, this.metrics.render([...this.byName.values()]));
+      if (path === '/metrics') {
+        const bodies =
+          '# HELP warmpool_request_body_buffered_bytes Request body bytes held by the requests being read (capped by maxBufferedBodyBytes).\n' +
+          `# TYPE warmpool_request_body_buffered_bytes gauge\nwarmpool_request_body_buffered_bytes ${this.bodies.heldBytes}\n`;
+        return sendText(res, 200, PROMETHEUS_CONTENT_TYPE, this.metrics.render([...this.byName.values()]) + bodies);
+      }
       if (path === '/v2') return sendJson(res, 200, { name: 'warmpool', version: '1', extensions: ['binary_tensor_data'] });
     }
     const v1 = V1_INFER.exec(path);
@@ -223,7 +229,7 @@ export class ModelServer {
     try {
       raw = await readBoundedBody(req, this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, this.bodies);
     } catch (e) {
-      if (e instanceof BodyBudgetExceededError) {
+      if (e instanceof InferenceRequestError && e.code === 'E_OVERLOADED') {
         res.setHeader('connection', 'close');
         res.setHeader('retry-after', '1');
         return respondError(503, e.code, e.message);
@@ -316,7 +322,9 @@ export class ModelServer {
     request: { id: string | undefined; outputs: ReadonlyArray<{ name: string; binary: boolean }> | undefined; binaryByDefault: boolean },
     outputs: ReadonlyArray<[string, ort.Tensor]>,
   ): Promise<void> {
-    const binaryOf = (k: string) => request.outputs?.find((o) => o.name === k)?.binary ?? request.binaryByDefault;
+    const byName = new Map(outputs);
+    // BYTES (string) outputs always go back as JSON: they have no fixed-size binary form here.
+    const binaryOf = (k: string) => (request.outputs?.find((o) => o.name === k)?.binary ?? request.binaryByDefault) && ArrayBuffer.isView(byName.get(k)?.data);
     const head = `{"model_name":${JSON.stringify(name)},"model_version":"1"${request.id !== undefined ? `,"id":${JSON.stringify(request.id)}` : ''},"outputs":[`;
     if (outputs.some(([k]) => binaryOf(k))) {
       const buffers: Buffer[] = [];
@@ -328,7 +336,9 @@ export class ModelServer {
           buffers.push(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
           parts.push(`${meta},"parameters":{"binary_data_size":${d.byteLength}}}`);
         } else {
-          const values = Array.from(t.data as ArrayLike<number | bigint>, (v) => (typeof v === 'bigint' ? v.toString() : Number.isFinite(v) ? String(v) : 'null'));
+          const values = Array.from(t.data as ArrayLike<number | bigint | string>, (v) =>
+            typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? JSON.stringify(v) : Number.isFinite(v) ? String(v) : 'null',
+          );
           parts.push(`${meta},"data":[${values.join(',')}]}`);
         }
       }

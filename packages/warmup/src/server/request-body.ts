@@ -1,32 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { BodyTooLargeError } from '@warmpool/telemetry';
-
-/** Request body bytes held at once by all the requests a server is reading, against a cap. */
-export class BodyBudget {
-  private held = 0;
-
-  constructor(readonly maxBytes: number) {}
-
-  get heldBytes(): number {
-    return this.held;
-  }
-
-  /** Takes `n` bytes if they fit under the cap. */
-  take(n: number): boolean {
-    if (this.held + n > this.maxBytes) return false;
-    this.held += n;
-    return true;
-  }
-
-  give(n: number): void {
-    this.held = Math.max(0, this.held - n);
-  }
-}
-
-/** Every body being read together holds more than the server's budget: answer 503 and have the client retry. */
-export class BodyBudgetExceededError extends Error {
-  readonly code = 'E_OVERLOADED';
-}
+import { InferenceRequestError } from '../errors/inference-request-error.js';
+import type { BodyBudget } from './body-budget.js';
 
 /**
  * Reads a request body of at most `limitBytes`. Over the limit (by Content-Length up front, or while reading) it
@@ -53,7 +28,7 @@ export function readBoundedBody(req: IncomingMessage, limitBytes: number, budget
       if (over) return; // discarded
       if (size + chunk.length > limitBytes) return stop(new BodyTooLargeError(`request body over the ${limitBytes}-byte limit`));
       if (budget && !budget.take(chunk.length)) {
-        return stop(new BodyBudgetExceededError(`request bodies being read hold the server's ${budget.maxBytes}-byte budget; retry shortly`));
+        return stop(new InferenceRequestError('E_OVERLOADED', `request bodies being read hold the server's ${budget.maxBytes}-byte budget; retry shortly`));
       }
       size += chunk.length;
       chunks.push(chunk);
