@@ -1,49 +1,77 @@
 #!/usr/bin/env node
-// The cost/violation frontier of the predictive policy on chosen traces: its upper quantile swept, each point
-// compared with hpa (violations) and oracle (replica-seconds) measured in the same run. Evidence for traces where
-// the targets cannot both be met.
-// Each fixed quantile applies to every decision (the release quantile set to it: off). Also the default quantile with
-// its SLA-pressure tuning on, up to each ceiling of --tuned-max (the model spec's upperQuantileMax), and with each
-// release quantile of --release (the spec's releaseQuantile: scale-downs held to it), to compare them with the fixed
-// quantiles on the same frontier.
-//   node bench/frontier.js TRACE... [--quantiles 0.8,0.9,0.93,0.95,0.99,0.999] [--tuned-max 0.97,0.99]
-//     [--release 0.95,0.97,0.99] [--lead-s 45]
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+// The violation-vs-cost frontier (issue 18) on every shared trace: every policy's main knob swept (predictive's risk,
+// HPA/KPA/AWS predictive scaling's target utilization, recent-max's window and headroom), each policy's Pareto
+// frontier, and predictive's default point against the best baseline at no more cost, for the fluid count and the
+// latency-SLO queueing model. All runs of a trace in one process, costs over the oracle's of the same run.
+//   node bench/frontier.js [--traces DIR | FILE...] [--lead-s 45] [--out FILE] [--results bench/RESULTS.md] [--json]
+//   npm run bench:sim -- --frontier [same flags]
+// --results replaces the section between the frontier markers of that file (the rest of it is left as it is).
+import { readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MODEL_SPEC_DEFAULTS } from '@warmpool/domain';
-import { createForecaster } from '@warmpool/forecast';
-import { parseTrace, perSecondDemand, simConfigFor, simulatePolicies, runSimulation, predictivePolicy, POLICIES } from '@warmpool/sim';
+import { parseTrace, perSecondDemand, simConfigFor, sweepFrontier, frontierSweeps, POLICIES, renderFrontierSummary, renderFrontierPoints } from '@warmpool/sim';
 
-const { values, positionals } = parseArgs({
-  options: { quantiles: { type: 'string', default: '0.8,0.9,0.93,0.95,0.99,0.999' }, 'tuned-max': { type: 'string', default: '0.97,0.99' }, release: { type: 'string', default: '0.95,0.97,0.99' }, 'lead-s': { type: 'string', default: '45' } },
-  allowPositionals: true,
-  strict: true,
-});
-const quantiles = values.quantiles.split(',').map(Number);
-const tunedMax = values['tuned-max'] ? values['tuned-max'].split(',').map(Number) : [];
-const releases = values.release ? values.release.split(',').map(Number) : [];
-const leadS = Number(values['lead-s']);
-const makeForecaster = (quantile, stepS) => createForecaster('ensemble', { quantile, stepS });
-let md = '| trace | policy | violating | violating / hpa | replica-s / oracle |\n|---|---|---:|---:|---:|\n';
-for (const file of positionals) {
-  const trace = parseTrace(readFileSync(file, 'utf8'), basename(file));
-  const demand = perSecondDemand(trace, 'uniform');
-  const config = simConfigFor(demand, trace.binS, { leadS });
-  const base = Object.fromEntries(simulatePolicies(demand, config, ['hpa', 'kpa', 'aws-predictive', 'oracle'], POLICIES, { traceName: trace.name }).map((r) => [r.policy, r]));
-  const row = (name, r) => `| ${trace.name} | ${name} | ${r.violatingRequests.toFixed(0)} | ${(r.violatingRequests / base.hpa.violatingRequests).toFixed(3)} | ${(r.replicaSeconds / base.oracle.replicaSeconds).toFixed(3)} |\n`;
-  for (const n of ['hpa', 'kpa', 'aws-predictive']) md += row(n, base[n]);
-  for (const q of quantiles) {
-    const factory = predictivePolicy({ upperQuantile: q, releaseQuantile: q, makeForecaster });
-    md += row(`predictive q=${q}`, runSimulation(demand, config, factory, { traceName: trace.name }));
-  }
-  for (const max of tunedMax) {
-    const factory = predictivePolicy({ upperQuantileMax: max, releaseQuantile: MODEL_SPEC_DEFAULTS.upperQuantile, makeForecaster });
-    md += row(`predictive tuned to <= ${max}`, runSimulation(demand, config, factory, { traceName: trace.name }));
-  }
-  for (const rq of releases) {
-    const factory = predictivePolicy({ releaseQuantile: rq, makeForecaster });
-    md += row(`predictive release q=${rq}`, runSimulation(demand, config, factory, { traceName: trace.name }));
-  }
+const START = '<!-- frontier:start (written by node bench/frontier.js --results) -->';
+const END = '<!-- frontier:end -->';
+
+function csvFiles(d) {
+  return readdirSync(d)
+    .flatMap((n) => {
+      const p = join(d, n);
+      return statSync(p).isDirectory() ? csvFiles(p) : n.endsWith('.csv') ? [p] : [];
+    })
+    .sort();
 }
-console.log(md);
+
+/** Runs the frontier on every file; returns the reports and their markdown. */
+export function runFrontier(files, root, { leadS = 45, log = () => {} } = {}) {
+  const reports = [];
+  const timings = [];
+  for (const file of files) {
+    const name = root ? relative(root, file) : file;
+    const trace = parseTrace(readFileSync(file, 'utf8'), name);
+    const demand = perSecondDemand(trace, 'uniform');
+    const config = simConfigFor(demand, trace.binS, { leadS });
+    const t0 = performance.now();
+    reports.push(sweepFrontier(demand, config, frontierSweeps(), POLICIES.oracle, { traceName: name }));
+    const s = (performance.now() - t0) / 1000;
+    timings.push({ trace: name, s });
+    log(`${name}: ${s.toFixed(1)} s`);
+  }
+  const md = `### Predictive's default against the best baseline at no more cost\n\n${renderFrontierSummary(reports)}\n### Each policy's frontier (Pareto points of its sweep, defaults marked)\n\n${renderFrontierPoints(reports)}`;
+  return { reports, timings, md };
+}
+
+export function main(argv) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { traces: { type: 'string' }, 'lead-s': { type: 'string', default: '45' }, out: { type: 'string' }, results: { type: 'string' }, json: { type: 'boolean', default: false }, frontier: { type: 'boolean', default: true } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const here = new URL('.', import.meta.url).pathname;
+  const shared = resolve(here, '../../shared/traces');
+  const root = positionals.length > 0 ? undefined : resolve(values.traces ?? (existsSync(shared) ? shared : resolve(here, '../fixtures/traces')));
+  const files = positionals.length > 0 ? positionals : csvFiles(root);
+  const leadS = Number(values['lead-s']);
+  if (!Number.isInteger(leadS) || leadS < 0) {
+    console.error(`--lead-s: got "${values['lead-s']}", allowed: an integer >= 0`);
+    return 2;
+  }
+  const { reports, timings, md } = runFrontier(files, root, { leadS, log: (s) => console.error(s) });
+  if (values.json) console.log(JSON.stringify({ reports, timings }, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x), 2));
+  else console.log(md);
+  if (values.out) writeFileSync(values.out, md);
+  if (values.results) {
+    const text = existsSync(values.results) ? readFileSync(values.results, 'utf8') : '';
+    const a = text.indexOf(START);
+    const b = text.indexOf(END);
+    const block = `${START}\n${md}\n${END}`;
+    const next = a >= 0 && b > a ? text.slice(0, a) + block + text.slice(b + END.length) : `${text.trimEnd()}\n\n${block}\n`;
+    writeFileSync(values.results, next);
+    console.error(`wrote the frontier section of ${values.results}`);
+  }
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = main(process.argv.slice(2));

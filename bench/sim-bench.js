@@ -2,10 +2,16 @@
 // Runs every simulator policy on every trace under a folder and prints a markdown table with the
 // ratios the project is judged by, all measured side by side in this one run.
 //   npm run bench:sim -- --traces DIR [--lead-s 45] [--interp uniform|linear] [--queue] [--out FILE] [--json]
+//   npm run bench:sim -- --frontier [--traces DIR] [--results bench/RESULTS.md]   (bench/frontier.js: the frontier)
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseTrace, perSecondDemand, simConfigFor, simulatePolicies, POLICIES } from '@warmpool/sim';
+
+if (process.argv.includes('--frontier')) {
+  const { main } = await import('./frontier.js');
+  process.exit(main(process.argv.slice(2)));
+}
 
 const { values } = parseArgs({
   options: {

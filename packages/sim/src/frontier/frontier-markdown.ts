@@ -14,7 +14,12 @@ export function renderFrontierSummary(reports: readonly FrontierReport[]): strin
 function summaryRow(trace: string, v: FrontierVerdict): string {
   const b = v.bestBaseline;
   const metric = v.metric === 'violatingRequests' ? 'fluid' : 'latency SLO';
-  const above = v.frontierAboveAtCosts.length === 0 ? 'nowhere' : v.frontierAboveAtCosts.map((c) => c.toFixed(2)).join(', ');
+  const none = new Set(v.noPointAtCosts);
+  const worse = v.frontierAboveAtCosts.filter((c) => !none.has(c));
+  const parts: string[] = [];
+  if (none.size > 0 && v.frontierAboveAtCosts.some((c) => none.has(c))) parts.push(`no point at cost <= ${Math.max(...v.noPointAtCosts).toFixed(2)}`);
+  if (worse.length > 0) parts.push(`more violations at ${worse.map((c) => c.toFixed(2)).join(', ')}`);
+  const above = parts.length === 0 ? 'nowhere' : parts.join('; ');
   return `| ${trace} | ${metric} | ${f(v.predictive.costVsOracle)}, ${f(v.predictive[v.metric], 0)} | ${b ? `${b.policy} ${b.value}` : 'none that cheap'} | ${b ? `${f(b.costVsOracle)}, ${f(b[v.metric], 0)}` : '-'} | ${f(v.ratio)} ${v.meetsRatio ? 'ok' : 'MISSED'} | ${above} |\n`;
 }
 

@@ -31,6 +31,8 @@ export interface FrontierVerdict {
   readonly meetsRatio: boolean;
   /** Costs (x oracle) on the grid 1.0, 1.05, ..., 2.0 where predictive's swept frontier has more violations than the best baseline's at no more cost. */
   readonly frontierAboveAtCosts: readonly number[];
+  /** Costs on that grid below predictive's cheapest swept point (its knob reaches no point that cheap; counted in `frontierAboveAtCosts` too where a baseline has one). */
+  readonly noPointAtCosts: readonly number[];
 }
 
 export interface FrontierReport {
@@ -103,14 +105,16 @@ export function sweepFrontier(
       const v = def[metric];
       const ratio = b > 0 ? v / b : v > 0 ? Number.POSITIVE_INFINITY : 0;
       const above: number[] = [];
+      const none: number[] = [];
       for (const c of GRID) {
         const m = bestAtCost(mine, c, metric);
         const o = bestAtCost(baselines, c, metric);
         const mv = m ? m[metric] : Number.POSITIVE_INFINITY;
         const ov = o ? o[metric] : Number.POSITIVE_INFINITY;
+        if (!m) none.push(c);
         if (mv > ov) above.push(c);
       }
-      verdicts.push({ metric, predictive: def, bestBaseline: best, ratio, meetsRatio: b > 0 ? ratio <= 0.25 : v === 0, frontierAboveAtCosts: above });
+      verdicts.push({ metric, predictive: def, bestBaseline: best, ratio, meetsRatio: b > 0 ? ratio <= 0.25 : v === 0, frontierAboveAtCosts: above, noPointAtCosts: none });
     }
   }
   return { trace: options.traceName, oracleReplicaSeconds: oracleCost, points, verdicts };
