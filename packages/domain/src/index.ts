@@ -18,3 +18,4 @@ export { ReasonCode, type ScaleAction, type WarmTier, type Decision } from './de
 export * from './ports/index.js';
 export { parseCountCsv, type CountSeries, type ParseCountCsvOptions } from './trace/parse-count-csv.js';
 export { SeededRandom } from './random/seeded-random.js';
+export { percentile } from './stats/percentile.js';

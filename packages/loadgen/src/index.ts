@@ -3,7 +3,7 @@ export { resolveLoadOptions, type LoadGeneratorOptions, type ResolvedLoadOptions
 export { parseTraceCsv, readTraceCsv, sliceTrace, type LoadTrace } from './trace-csv.js';
 export { buildArrivals, scaleForPeak, type Arrival, type ArrivalProcess, type ScheduleOptions } from './arrival-schedule.js';
 export { parseShapes, requestBody, shapeLabel, type RequestShape } from './request-shape.js';
-export { summarizeLoad, countColdHits, percentile, isOk, type LoadSummary, type WindowSummary } from './load-summary.js';
+export { summarizeLoad, countColdHits, isOk, type LoadSummary, type WindowSummary } from './load-summary.js';
 export type { RequestRecord } from './request-record.js';
 export { SeededRandom } from '@warmpool/domain';
 export { LoadGeneratorError, type LoadGeneratorErrorCode } from './errors/load-generator-error.js';

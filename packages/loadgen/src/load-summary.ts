@@ -1,3 +1,4 @@
+import { percentile } from '@warmpool/domain';
 import type { RequestRecord } from './request-record.js';
 
 export interface WindowSummary {
@@ -31,13 +32,6 @@ export interface LoadSummary {
   readonly byReplica: Readonly<Record<string, number>>;
   /** Longest a due request waited for a concurrency slot. */
   readonly maxQueueWaitMs: number;
-}
-
-/** Nearest-rank percentile of sorted values. */
-export function percentile(sorted: readonly number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
-  return sorted[rank - 1]!;
 }
 
 function round(v: number | null): number | null {

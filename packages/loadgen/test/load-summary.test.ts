@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countColdHits, percentile, summarizeLoad } from '../src/load-summary.js';
+import { percentile } from '@warmpool/domain';
+import { countColdHits, summarizeLoad } from '../src/load-summary.js';
 import type { RequestRecord } from '../src/request-record.js';
 
 function rec(index: number, sentS: number, latencyMs: number, status = 200, replicaId = 'r1'): RequestRecord {

@@ -1,4 +1,4 @@
-import type { ReplicaPhase, ReplicaSetState } from '@warmpool/domain';
+import { percentile, type ReplicaPhase, type ReplicaSetState } from '@warmpool/domain';
 
 /** Stages of a replica's way to ready, in order; `provisioning` starts at the request. */
 const STAGES = ['provisioning', 'loading', 'warming'] as const;
@@ -32,9 +32,9 @@ export interface LeadTimeEstimate {
   readonly tier?: string;
 }
 
+/** Nearest-rank quantile of a non-empty list. */
 function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  return percentile([...values].sort((a, b) => a - b), q)!;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { isOk, percentile, type RequestRecord } from '@warmpool/loadgen';
+import { percentile } from '@warmpool/domain';
+import { isOk, type RequestRecord } from '@warmpool/loadgen';
 import type { DaemonDecisionRecord } from '../daemon/daemon-record.js';
 
 /** One wall second of a replay: the load sent in it and what the daemon saw and forecast (its last decision in it). */
