@@ -20,25 +20,42 @@ export interface ProbeResult {
   readonly detail: string;
 }
 
+/** Header a warmpool model server's health answers carry: the replica id it answers for. */
+export const REPLICA_ID_HEADER = 'x-warmpool-replica-id';
+
 /**
- * GET {url}/readyz: ok on 200; anything else (status, timeout, refused) is a failure with the detail. With `model`:
- * a 200 whose body lists the served `models` (the warmpool model server does) must list that one, so a port reused by
- * another model's replica is not taken for this one.
+ * GET {url}/v2/health/ready (the KServe v2 health path; a replica that answers it 404 is asked `/readyz`, the older
+ * alias): ok on 200; anything else (status, timeout, refused) is a failure with the detail. With `model`: a 200 whose
+ * body lists the served `models` (the warmpool model server does) must list that one. With `replicaId`: a 200 that
+ * names the replica it answers for (header `x-warmpool-replica-id` or `replicaId` in the body) must name that one, so
+ * a port reused by another replica, of another model or of the same one, is not taken for this one.
  */
-export async function probeReady(url: string, timeoutMs: number, model?: string): Promise<ProbeResult> {
+export async function probeReady(url: string, timeoutMs: number, model?: string, replicaId?: string): Promise<ProbeResult> {
   try {
-    const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(timeoutMs) });
+    const signal = AbortSignal.timeout(timeoutMs);
+    let path = '/v2/health/ready';
+    let res = await fetch(`${url}${path}`, { signal });
+    if (res.status === 404) {
+      await res.arrayBuffer();
+      path = '/readyz';
+      res = await fetch(`${url}${path}`, { signal });
+    }
     const text = await res.text();
     if (res.status === 200) {
-      if (model === undefined) return { ok: true, detail: 'ready' };
-      let models: unknown;
+      let body: { models?: unknown; replicaId?: unknown } | undefined;
       try {
-        models = (JSON.parse(text) as { models?: unknown }).models;
+        const parsed: unknown = JSON.parse(text);
+        if (parsed && typeof parsed === 'object') body = parsed as typeof body;
       } catch {
         // not JSON: nothing to compare
       }
-      if (models && typeof models === 'object' && !Array.isArray(models) && !Object.hasOwn(models, model)) {
-        return { ok: false, detail: `/readyz answers 200 for ${Object.keys(models).join(', ').slice(0, 200) || 'no model'}, not model ${model}` };
+      const models = body?.models;
+      if (model !== undefined && models && typeof models === 'object' && !Array.isArray(models) && !Object.hasOwn(models, model)) {
+        return { ok: false, detail: `${path} answers 200 for ${Object.keys(models).join(', ').slice(0, 200) || 'no model'}, not model ${model}` };
+      }
+      const answeredId = res.headers.get(REPLICA_ID_HEADER) ?? (typeof body?.replicaId === 'string' ? body.replicaId : undefined);
+      if (replicaId !== undefined && answeredId !== undefined && answeredId !== replicaId) {
+        return { ok: false, detail: `${path} answers 200 for replica ${answeredId.slice(0, 200)}, not replica ${replicaId}` };
       }
       return { ok: true, detail: 'ready' };
     }
@@ -48,10 +65,10 @@ export async function probeReady(url: string, timeoutMs: number, model?: string)
     } catch {
       // not JSON: keep the text
     }
-    return { ok: false, detail: `/readyz answered ${res.status}: ${reason}` };
+    return { ok: false, detail: `${path} answered ${res.status}: ${reason}` };
   } catch (e) {
     const cause = (e as { cause?: { code?: string } }).cause?.code;
-    return { ok: false, detail: `/readyz unreachable: ${cause ?? (e as Error).message}` };
+    return { ok: false, detail: `/v2/health/ready unreachable: ${cause ?? (e as Error).message}` };
   }
 }
 
@@ -95,12 +112,12 @@ export class HealthChecker {
   }
 
   private async check(r: PoolReplica): Promise<void> {
-    const result = await probeReady(r.url, this.options.timeoutMs, r.model);
+    const result = await probeReady(r.url, this.options.timeoutMs, r.model, r.id);
     if (this.pool.get(r.id) !== r || r.draining) return; // re-registered, deregistered or draining meanwhile
     if (result.ok) {
       if (r.removedAtMs !== undefined) {
         this.pool.restore(r);
-        this.onEvent('replica-restored', r, '/readyz answers 200 again');
+        this.onEvent('replica-restored', r, 'its ready probe answers 200 again');
         return;
       }
       r.ready = true;

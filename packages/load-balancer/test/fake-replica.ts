@@ -16,7 +16,7 @@ export class FakeReplica {
 
   constructor(readonly id: string) {
     this.server = createServer((req, res) => {
-      if (req.url === '/readyz') {
+      if (req.url === '/readyz' || req.url === '/v2/health/ready') {
         res.writeHead(this.ready ? 200 : 503, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ready: this.ready, reason: this.ready ? undefined : `${id} warming` }));
         return;

@@ -138,7 +138,7 @@ describe('finding 2: clients cannot grow the load balancer', { timeout: 30_000 }
     let finish!: () => void;
     const finished = new Promise<void>((r) => (finish = r));
     const big: Server = createServer((req, res) => {
-      if (req.url === '/readyz') return void res.writeHead(200).end('{}');
+      if (req.url === '/readyz' || req.url === '/v2/health/ready') return void res.writeHead(200).end('{}');
       req.resume();
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       res.write(Buffer.alloc(256 * 1024, 1));

@@ -25,10 +25,10 @@ export function stageFromReadyz(status: number, body: unknown, model: string): P
   return { stage: 'loading', reason: modelReason };
 }
 
-/** GET {url}/readyz once; never throws. */
+/** GET {url}/v2/health/ready (the KServe v2 health path; the agent answers `/readyz` alike) once; never throws. */
 export function probeReadyz(url: string, model: string, timeoutMs: number): Promise<ProbeAnswer> {
   return new Promise((resolve) => {
-    const req = request(`${url}/readyz`, { method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
+    const req = request(`${url}/v2/health/ready`, { method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -42,7 +42,7 @@ export function probeReadyz(url: string, model: string, timeoutMs: number): Prom
       });
       res.on('error', (e) => resolve({ stage: 'unreachable', reason: e.message }));
     });
-    req.on('timeout', () => req.destroy(new Error(`/readyz timed out after ${timeoutMs} ms`)));
+    req.on('timeout', () => req.destroy(new Error(`/v2/health/ready timed out after ${timeoutMs} ms`)));
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ stage: 'unreachable', reason: e.code ?? e.message }));
     req.end();
   });

@@ -45,7 +45,7 @@ export { ConcurrencyLimiter } from './replica/concurrency-limiter.js';
 export { ModelReplica, DEFAULT_INPUT_LIMIT_FACTOR, type ModelReplicaOptions, type ReplicaPhase, type ReplicaStatus, type InferOptions } from './replica/model-replica.js';
 export { InferenceWorker, type WorkerRunResult, type WorkerLoaded } from './replica/inference-worker.js';
 export { missingProviderLibrary, onnxruntimeBindingDir } from './session/provider-libraries.js';
-export { ModelServer, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, type ModelServerOptions } from './server/model-server.js';
+export { ModelServer, REPLICA_ID_HEADER, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, type ModelServerOptions } from './server/model-server.js';
 export { warmHttpPath, encodeWarmRequests, WARM_REQUEST_HEADER, type HttpWarmOptions, type HttpWarmReport } from './server/http-path-warmer.js';
 export { parseV2InferRequest, type V2InferRequest } from './server/v2-request.js';
 export { v2Datatype } from './server/v2-datatypes.js';

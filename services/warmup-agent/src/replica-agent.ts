@@ -60,8 +60,11 @@ export class ReplicaAgent {
   private stopping = false;
   private heartbeat: HeartbeatLoop | undefined;
   url = '';
+  /** The id this replica registers with; its health answers carry it. */
+  readonly replicaId: string;
 
   constructor(private readonly opts: ReplicaAgentOptions) {
+    this.replicaId = opts.replicaId ?? `${opts.name}-${randomUUID().slice(0, 8)}`;
     this.replica = new GatedReplica({
       name: opts.name,
       modelPath: opts.modelPath,
@@ -81,6 +84,7 @@ export class ReplicaAgent {
       maxBodyBytes: opts.maxBodyBytes,
       maxOutputBytes: opts.maxOutputBytes,
       requestTimeoutMs: opts.requestTimeoutMs,
+      replicaId: this.replicaId,
     });
   }
 
@@ -113,7 +117,7 @@ export class ReplicaAgent {
     if (registrar && this.opts.readyWhen === 'registered') this.replica.holdUntilOpened(`warm; registering with ${registrar.name}`);
     const { url } = await this.server.listen();
     this.url = url;
-    const replicaId = this.opts.replicaId ?? `${this.opts.name}-${randomUUID().slice(0, 8)}`;
+    const replicaId = this.replicaId;
     this.opts.log({ event: 'listening', url, model: this.opts.name, replicaId, registrar: registrar?.name ?? 'none' });
     const pending: ReplicaRegistration = { replicaId, model: this.opts.name, url, executionProvider: 'pending' };
     this.registration = pending;

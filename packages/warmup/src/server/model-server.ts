@@ -35,7 +35,15 @@ export interface ModelServerOptions {
   readonly maxOutputBytes?: number;
   /** Deadline of one inference request from its arrival (default 30 000 ms); past it 504 `E_DEADLINE`. */
   readonly requestTimeoutMs?: number;
+  /**
+   * The replica id this server answers for: its health answers carry it (header REPLICA_ID_HEADER and `replicaId`
+   * in the JSON), so a load balancer can tell this replica from another one that later took the same port.
+   */
+  readonly replicaId?: string;
 }
+
+/** Header of every health answer naming the replica id the server answers for (when it was given one). */
+export const REPLICA_ID_HEADER = 'x-warmpool-replica-id';
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 2 ** 20;
 export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 2 ** 20;
@@ -81,8 +89,11 @@ export class ModelServer {
   private readonly warmToken = randomBytes(16).toString('hex');
   private baseUrl = '';
   private readonly bodies: BodyBudget;
+  /** The replica id as a header value (visible ASCII only; else the JSON field alone carries it). */
+  private readonly replicaIdHeader: string | undefined;
 
   constructor(private readonly opts: ModelServerOptions) {
+    this.replicaIdHeader = opts.replicaId !== undefined && /^[\x21-\x7e]{1,256}$/.test(opts.replicaId) ? opts.replicaId : undefined;
     this.byName = new Map(opts.replicas.map((r) => [r.name, r]));
     this.bodies = new BodyBudget(opts.maxBufferedBodyBytes ?? 4 * (opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
     this.server = createServer((req, res) => {
@@ -129,10 +140,11 @@ export class ModelServer {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method ?? 'GET';
     if (method === 'GET' || method === 'HEAD') {
+      if (this.replicaIdHeader !== undefined && (path.startsWith('/v2/health/') || path === '/livez' || path === '/readyz')) res.setHeader(REPLICA_ID_HEADER, this.replicaIdHeader);
       if (path === '/livez' || path === '/v2/health/live') return sendJson(res, 200, { live: true });
       if (path === '/readyz' || path === '/v2/health/ready') {
         const r = this.readiness();
-        return sendJson(res, r.ready ? 200 : 503, r);
+        return sendJson(res, r.ready ? 200 : 503, this.opts.replicaId === undefined ? r : { ...r, replicaId: this.opts.replicaId });
       }
       if (path === '/startupz') return this.startup(res);
       if (path === '/metrics') {
