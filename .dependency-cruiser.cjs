@@ -1,7 +1,7 @@
 /**
  * Layer rules of DESIGN.md, checked in CI: imports point down only, and no cycles.
  * domain <- forecast <- planner <- sim; adapters see only domain and telemetry (and their SDK); telemetry (Prometheus
- * text, latency histogram, JSON HTTP helpers) imports only node built-ins; services compose everything.
+ * text, latency histogram, JSON HTTP helpers, the pino logger) imports only node built-ins, pino and prom-client; services compose everything.
  */
 const pkg = (name) => `^(packages/${name}/|node_modules/@warmpool/${name}/)`;
 const anyWarmpoolExcept = (allowed) => `^(packages|services)/(?!(${allowed.join('|')})/)`;
@@ -25,7 +25,8 @@ module.exports = {
       name: 'telemetry-imports-node-builtins-only',
       severity: 'error',
       from: { path: pkg('telemetry') },
-      to: { dependencyTypesNot: ['core', 'local'] },
+      // and the one logger (pino) and metrics registry (prom-client) it provides
+      to: { dependencyTypesNot: ['core', 'local'], pathNot: '(^|/)node_modules/(pino|prom-client)/' },
     },
     {
       name: 'forecast-imports-domain-only',
