@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { sendJson } from '@warmpool/telemetry';
+import { isStaleKeepAliveReset, sendJson } from '@warmpool/telemetry';
 import type { PoolReplica, ReplicaPool } from './replica-pool.js';
 
 /** The client closed its connection before the replica answered: not the replica's failure. */
@@ -105,7 +105,7 @@ export class UpstreamProxy {
         if (answered) return; // after the headers: the answer stream reports it
         res.off('close', onClientGone);
         if (e instanceof ClientGone) return reject(e);
-        if (!retried && up.reusedSocket && e.code === 'ECONNRESET') {
+        if (!retried && isStaleKeepAliveReset(up, e)) {
           this.opts.log({ event: 'upstream-stale-socket', replicaId: r.id, model: r.model, detail: 'keep-alive connection closed by the replica; sent again on a new one' });
           this.forward(r, path, req, body, res, true).then(resolve, reject);
           return;

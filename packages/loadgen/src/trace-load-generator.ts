@@ -7,6 +7,7 @@ import { summarizeLoad, type LoadSummary } from './load-summary.js';
 import type { RequestRecord } from './request-record.js';
 import { requestBody, shapeLabel } from './request-shape.js';
 import { SeededRandom } from '@warmpool/domain';
+import { isStaleKeepAliveReset } from '@warmpool/telemetry';
 
 export type StopCause = 'completed' | 'time-limit' | 'stopped';
 
@@ -157,7 +158,7 @@ export class TraceLoadGenerator {
         );
         req.on('timeout', () => req.destroy(new Error(`timed out after ${this.options.requestTimeoutMs} ms`)));
         req.on('error', (e: NodeJS.ErrnoException) => {
-          if (!retried && !answered && req.reusedSocket && e.code === 'ECONNRESET' && !settled) return attempt(true);
+          if (!retried && !answered && !settled && isStaleKeepAliveReset(req, e)) return attempt(true);
           done(0, undefined, e.name === 'AbortError' ? 'aborted' : (e.code ?? e.message));
         });
         req.end(body);

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { InMemoryDashboardFeed, mountDashboard, type DashboardMount } from '@warmpool/dashboard';
+import { listenHttp } from '@warmpool/telemetry';
 import { DashboardSink } from './dashboard-sink.js';
 
 /** What `/readyz` reports (the Daemon's readiness). */
@@ -107,18 +107,9 @@ export class DaemonHttpServer {
     return `${lines.join('\n')}\n`;
   }
 
+  /** Listens with the house keep-alive settings (telemetry's listenHttp); rejects with the listen error. */
   async listen(): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(this.opts.port, this.opts.host, () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
-    const a = this.server.address() as AddressInfo;
-    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-    this.address = `http://${host}:${a.port}`;
+    this.address = (await listenHttp(this.server, this.opts.port, this.opts.host)).url;
     return this.address;
   }
 
