@@ -15,11 +15,12 @@ import {
   type ScaleRequest,
   ValidationError,
   type WarmTier,
+  Backoff,
+  type BackoffOptions,
 } from '@warmpool/domain';
 import { AwsCaller, type AwsRetryEvent } from './aws-caller.js';
 import { type AutoScalingClientOptions, createAutoScalingClient } from './auto-scaling-client.js';
 import { AwsErrorCode, AwsProviderError } from './errors/aws-provider-error.js';
-import { type BackoffOptions, ExponentialBackoff } from './exponential-backoff.js';
 import { type AwsGroupConfig, type WarmPoolState, parseAwsGroups } from './group-config.js';
 import { poolStateForTier } from './warm-tier-pool-state.js';
 import { GroupSetup, type GroupSetupResult } from './group-setup.js';
@@ -72,7 +73,7 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
   constructor(options: AwsAutoScalingProviderOptions) {
     this.groups = parseAwsGroups(options.groups);
     this.clock = options.clock ?? Date.now;
-    this.caller = new AwsCaller(new ExponentialBackoff(options.retry), options.onRetry);
+    this.caller = new AwsCaller(new Backoff(options.retry, 'AWS retry options'), options.onRetry);
     this.ownsClient = options.client === undefined;
     this.client = options.client ?? createAutoScalingClient(options.clientOptions);
     this.setup = new GroupSetup(this.client, this.caller);

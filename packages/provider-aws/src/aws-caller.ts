@@ -1,6 +1,6 @@
 import type { AwsActionUsed } from './aws-actions.js';
 import { AwsErrorCode, AwsProviderError } from './errors/aws-provider-error.js';
-import type { ExponentialBackoff } from './exponential-backoff.js';
+import type { Backoff } from '@warmpool/domain';
 
 /** One retry about to happen, for logs and the decision log. */
 export interface AwsRetryEvent {
@@ -69,44 +69,44 @@ function fatalCode(c: Classified): AwsErrorCode {
  * the group and the action. The SDK client should have `maxAttempts: 1` so this is the only retry loop.
  */
 export class AwsCaller {
-  private readonly backoff: ExponentialBackoff;
+  private readonly backoff: Backoff;
   private readonly onRetry: ((event: AwsRetryEvent) => void) | undefined;
 
-  constructor(backoff: ExponentialBackoff, onRetry?: (event: AwsRetryEvent) => void) {
+  constructor(backoff: Backoff, onRetry?: (event: AwsRetryEvent) => void) {
     this.backoff = backoff;
     this.onRetry = onRetry;
   }
 
   async call<T>(group: string, action: AwsActionUsed, send: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await send();
-      } catch (err) {
+    return this.backoff.run(send, (err) => ({ retryable: classifyAwsError(err).kind !== 'fatal' }), {
+      onRetry: (err, attempt, delayMs) => {
         const c = classifyAwsError(err);
-        const what = `${action} on Auto Scaling group ${group}`;
-        if (c.kind === 'fatal') {
-          const code = fatalCode(c);
-          const text =
-            code === AwsErrorCode.GroupNotFound
-              ? `Auto Scaling group ${group} not found (${action})`
-              : code === AwsErrorCode.BadAnswer
-                ? `${what}: the answer could not be read: ${c.message}`
-                : `${what} failed: ${c.awsCode ?? 'error'}: ${c.message}`;
-          throw new AwsProviderError(code, text, { group, action, awsCode: c.awsCode, attempts: attempt, cause: err });
-        }
-        if (attempt >= this.backoff.maxAttempts) {
-          const code = c.kind === 'throttled' ? AwsErrorCode.Throttled : AwsErrorCode.Unavailable;
-          const why = c.kind === 'throttled' ? 'still throttled' : 'still failing';
-          throw new AwsProviderError(
-            code,
-            `${what} ${why} after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${c.awsCode ?? 'error'}${c.statusCode ? ` (HTTP ${c.statusCode})` : ''}: ${c.message}`,
-            { group, action, awsCode: c.awsCode, attempts: attempt, cause: err },
-          );
-        }
-        const delayMs = this.backoff.delayMs(attempt);
         this.onRetry?.({ group, action, attempt, delayMs, awsCode: c.awsCode, message: c.message });
-        await this.backoff.sleep(delayMs);
-      }
-    }
+      },
+      giveUp: (err, attempt) => providerError(err, group, action, attempt),
+    });
   }
+}
+
+/** The AwsProviderError for a call given up after `attempt` attempts: fatal at once, or still failing. */
+function providerError(err: unknown, group: string, action: AwsActionUsed, attempt: number): AwsProviderError {
+  const c = classifyAwsError(err);
+  const what = `${action} on Auto Scaling group ${group}`;
+  if (c.kind === 'fatal') {
+    const code = fatalCode(c);
+    const text =
+      code === AwsErrorCode.GroupNotFound
+        ? `Auto Scaling group ${group} not found (${action})`
+        : code === AwsErrorCode.BadAnswer
+          ? `${what}: the answer could not be read: ${c.message}`
+          : `${what} failed: ${c.awsCode ?? 'error'}: ${c.message}`;
+    return new AwsProviderError(code, text, { group, action, awsCode: c.awsCode, attempts: attempt, cause: err });
+  }
+  const code = c.kind === 'throttled' ? AwsErrorCode.Throttled : AwsErrorCode.Unavailable;
+  const why = c.kind === 'throttled' ? 'still throttled' : 'still failing';
+  return new AwsProviderError(
+    code,
+    `${what} ${why} after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${c.awsCode ?? 'error'}${c.statusCode ? ` (HTTP ${c.statusCode})` : ''}: ${c.message}`,
+    { group, action, awsCode: c.awsCode, attempts: attempt, cause: err },
+  );
 }

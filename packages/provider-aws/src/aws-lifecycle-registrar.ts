@@ -4,11 +4,10 @@ import {
   DescribeLifecycleHooksCommand,
   RecordLifecycleActionHeartbeatCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { type Registrar, type ReplicaRegistration, ValidationError, type ValidationIssue } from '@warmpool/domain';
+import { Backoff, type BackoffOptions, type Registrar, type ReplicaRegistration, ValidationError, type ValidationIssue } from '@warmpool/domain';
 import { AwsCaller, type AwsRetryEvent } from './aws-caller.js';
 import { type AutoScalingClientOptions, createAutoScalingClient } from './auto-scaling-client.js';
 import { AwsErrorCode, AwsProviderError } from './errors/aws-provider-error.js';
-import { type BackoffOptions, ExponentialBackoff } from './exponential-backoff.js';
 
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 
@@ -54,7 +53,7 @@ export class AwsLifecycleRegistrar implements Registrar {
     }
     if (issues.length > 0) throw new ValidationError(issues, 'AWS lifecycle registrar options');
     this.options = options;
-    this.caller = new AwsCaller(new ExponentialBackoff(options.retry), options.onRetry);
+    this.caller = new AwsCaller(new Backoff(options.retry, 'AWS retry options'), options.onRetry);
     this.ownsClient = options.client === undefined;
     this.client = options.client ?? createAutoScalingClient(options.clientOptions);
   }

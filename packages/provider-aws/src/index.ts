@@ -4,7 +4,6 @@ export { AWS_ACTIONS_USED, AWS_PROVIDER_ACTIONS, AWS_REGISTRAR_ACTIONS, type Aws
 export { AwsErrorCode, AwsProviderError, type AwsErrorContext } from './errors/aws-provider-error.js';
 export { AwsCaller, classifyAwsError, type AwsRetryEvent } from './aws-caller.js';
 export { createAutoScalingClient, type AutoScalingClientOptions } from './auto-scaling-client.js';
-export { ExponentialBackoff, BACKOFF_DEFAULTS, type BackoffOptions } from './exponential-backoff.js';
 export { SeededRandom } from '@warmpool/domain';
 export {
   parseAwsGroups,

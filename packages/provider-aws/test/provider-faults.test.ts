@@ -3,8 +3,7 @@ import { PutWarmPoolCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-a
 import { AwsCaller, type AwsRetryEvent } from '../src/aws-caller.js';
 import { createAutoScalingClient } from '../src/auto-scaling-client.js';
 import { AwsErrorCode, AwsProviderError } from '../src/errors/aws-provider-error.js';
-import { ExponentialBackoff } from '../src/exponential-backoff.js';
-import { SeededRandom } from '@warmpool/domain';
+import { Backoff, SeededRandom } from '@warmpool/domain';
 import { GROUP, type Harness, MODEL, startHarness } from './aws-harness.js';
 
 function req(replicas: number, key: string) {
@@ -51,7 +50,7 @@ describe('AwsAutoScalingProvider: throttling, 5xx, timeouts and bad parameters',
     expect(Array.from({ length: 5 }, () => b.next())).toEqual(seqA);
     expect(new Set(seqA).size).toBe(5);
     for (const x of seqA) expect(x >= 0 && x < 1).toBe(true);
-    const again = new ExponentialBackoff({ baseDelayMs: 1000, maxDelayMs: 8000, random: () => 0.999 });
+    const again = new Backoff({ baseDelayMs: 1000, maxDelayMs: 8000, random: () => 0.999 });
     expect([1, 2, 3, 4, 5].map((n) => again.delayMs(n))).toEqual([999, 1998, 3996, 7992, 7992]);
   });
 
@@ -107,7 +106,7 @@ describe('AwsAutoScalingProvider: throttling, 5xx, timeouts and bad parameters',
   });
 
   it('ValidationError answers are not retried and come back as E_AWS_INVALID_REQUEST with the AWS message', async () => {
-    const caller = new AwsCaller(new ExponentialBackoff({ maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 }));
+    const caller = new AwsCaller(new Backoff({ maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 }));
     const bad = (input: ConstructorParameters<typeof PutWarmPoolCommand>[0]) =>
       caller.call(GROUP, 'PutWarmPool', () => h.client.send(new PutWarmPoolCommand(input))).catch((e: unknown) => e);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyAwsError } from '../src/aws-caller.js';
-import { ExponentialBackoff } from '../src/exponential-backoff.js';
+import { Backoff } from '@warmpool/domain';
 import { parseAwsGroups } from '../src/group-config.js';
 import { instancePhase } from '../src/instance-phase.js';
 
@@ -26,16 +26,16 @@ describe('instancePhase', () => {
   });
 });
 
-describe('ExponentialBackoff', () => {
+describe('Backoff', () => {
   it('full jitter under a doubling cap', () => {
-    const top = new ExponentialBackoff({ baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.9999 });
+    const top = new Backoff({ baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.9999 });
     expect([1, 2, 3, 4, 5, 6].map((n) => top.delayMs(n))).toEqual([99, 199, 399, 799, 999, 999]);
-    const zero = new ExponentialBackoff({ random: () => 0 });
+    const zero = new Backoff({ random: () => 0 });
     expect(zero.delayMs(3)).toBe(0);
   });
 
   it('rejects bad options with every problem named', () => {
-    expect(() => new ExponentialBackoff({ maxAttempts: 0, baseDelayMs: -1, maxDelayMs: Number.NaN })).toThrow(
+    expect(() => new Backoff({ maxAttempts: 0, baseDelayMs: -1, maxDelayMs: Number.NaN })).toThrow(
       expect.objectContaining({
         code: 'E_VALIDATION',
         issues: [
