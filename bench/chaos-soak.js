@@ -12,7 +12,8 @@
 //                   already used (a stale or second leader acting) — from the providers' ledger;
 //   lostScaleJobs   jobs a daemon enqueued that never ended (completed, failed, skipped, deferred to a leader) though
 //                   the daemon lived on for two ticks;
-//   orphans         stand-in replicas alive 15 s after their daemon was SIGKILLed, and any alive at the end;
+//   orphans         stand-in replicas of a SIGKILLed daemon still alive 3 s later (before its slot restarts and its
+//                   provider ends leftovers from the state file) or 15 s later, and any alive at the end;
 //   rssGrowthPct    RSS growth of the longest-lived daemon process from the end of warm-up to its end;
 //   takeoverS       from a leader SIGKILL to the other daemon's election (bound: two lease durations).
 import { spawn } from 'node:child_process';
@@ -229,8 +230,14 @@ export async function runChaos(options = {}, onProgress = () => undefined) {
           await leader.sigkill();
           kills.push({ identity, atMs: Date.now(), other: slots.find((s) => s !== leader).life.identity, replicas });
           log(`SIGKILL leader ${identity} (${replicas.length} replicas)`);
-          orphanChecks.push({ dueAtMs: Date.now() + 15_000, replicas, identity });
-          setTimeout(() => leader.start(), 2000);
+          const check = { dueAtMs: Date.now() + 15_000, replicas, identity };
+          orphanChecks.push(check);
+          // before the slot restarts (its provider would end what is left from the state file): what the watchdog left
+          setTimeout(() => {
+            check.aliveAtRestart = replicas.filter((r) => fakeAgents().some((a) => a.pid === r.pid && a.replicaId === r.replicaId)).length;
+            if (check.aliveAtRestart) log(`${check.aliveAtRestart} replicas of ${identity} still alive 3 s after its SIGKILL`);
+            leader.start();
+          }, 3000);
         }
       }
       if (now >= nextRedis) {
@@ -290,11 +297,11 @@ function judge({ o, dir, slots, kills, orphanChecks, leftAtEnd, redisRestarts, r
   const reappliedAfterTakeover = new Set(ledger.map((e) => e.key)).size < ledger.length ? ledger.length - new Set(ledger.map((e) => e.key)).size - duplicateKeys : 0;
   // Two leaders acting: a scale applied under a token lower than one already used, or not the token of the latest
   // election at that time (a follower, or a leader whose term was over).
-  const elections = slots.flatMap((sl) => sl.events).filter((e) => e.type === 'elected').sort((a, b) => a.atMs - b.atMs);
+  const terms = slots.flatMap((sl) => sl.events).filter((e) => e.type === 'elected').sort((a, b) => a.atMs - b.atMs);
   let staleTokenScales = 0;
   let maxToken = 0;
   for (const e of ledger) {
-    const term = elections.filter((x) => x.atMs <= e.atMs + 5).at(-1);
+    const term = terms.filter((x) => x.atMs <= e.atMs + 5).at(-1);
     if (e.token < maxToken || (term && e.token !== term.token)) staleTokenScales++;
     maxToken = Math.max(maxToken, e.token);
   }
@@ -313,13 +320,11 @@ function judge({ o, dir, slots, kills, orphanChecks, leftAtEnd, redisRestarts, r
       lost.push({ identity: life.identity, jobId: r.jobId });
     }
   }
+  // from the SIGKILL to the first election of any other daemon process (the survivor, or the killed slot restarted)
+  const elections = slots.flatMap((sl) => sl.events).filter((e) => e.type === 'elected').sort((a, b) => a.atMs - b.atMs);
   const takeovers = kills.map((k) => {
-    const slot = slots.find((s) => s.lives.some((l) => l.identity === k.other));
-    const other = slot.lives.find((l) => l.identity === k.other);
-    const elected = slot.events.find((e) => e.pid === other.pid && e.type === 'elected' && e.atMs >= k.atMs - 50);
-    // the other daemon may itself have been restarted meanwhile: then any election after the kill counts
-    const any = elected ?? slots.flatMap((s) => s.events).filter((e) => e.type === 'elected' && e.atMs >= k.atMs).sort((a, b) => a.atMs - b.atMs)[0];
-    return any ? (any.atMs - k.atMs) / 1000 : null;
+    const next = elections.find((e) => e.atMs >= k.atMs && e.identity !== k.identity);
+    return next ? (next.atMs - k.atMs) / 1000 : null;
   });
   const warmupMs = o.warmupS * 1000;
   const measured = lives
@@ -352,7 +357,8 @@ function judge({ o, dir, slots, kills, orphanChecks, leftAtEnd, redisRestarts, r
     reappliedAfterTakeover,
     lostScaleJobs: lost.length,
     lost: lost.slice(0, 20),
-    orphans: orphanChecks.reduce((n, c) => n + (c.survivors?.length ?? 0), 0) + leftAtEnd.length,
+    orphans: orphanChecks.reduce((n, c) => n + Math.max(c.aliveAtRestart ?? 0, c.survivors?.length ?? 0), 0) + leftAtEnd.length,
+    aliveAtRestart: orphanChecks.map((c) => c.aliveAtRestart ?? null),
     orphansAfterKill: orphanChecks.reduce((n, c) => n + (c.survivors?.length ?? 0), 0),
     orphansAtEnd: leftAtEnd.length,
     takeoverS: takeovers,

@@ -71,7 +71,8 @@ export class LocalProcessProvider implements ReplicaProvider {
     const nowMs = options.nowMs ?? Date.now;
     this.stateFile = options.stateFile === false ? undefined : new ReplicaStateFile(options.stateFile ?? join(options.runDir, 'replicas.json'));
     this.reclaimed = this.reclaim(templates, log, nowMs);
-    this.reaper = options.reaper === false ? undefined : new ReplicaReaper(options.nodePath ?? process.execPath, Math.max(...[...templates.values()].map((t) => t.drainTimeoutMs)), (message) => log({ event: 'watchdog-error', message, atMs: nowMs() }));
+    // The watchdog is a Node program: this process's own executable, whatever runs the agents (`nodePath`).
+    this.reaper = options.reaper === false ? undefined : new ReplicaReaper(process.execPath, Math.max(...[...templates.values()].map((t) => t.drainTimeoutMs)), (message) => log({ event: 'watchdog-error', message, atMs: nowMs() }));
     const onSpawned = (replicaId: string, pid: number, port: number): void => {
       this.reaper?.track(pid, replicaId);
       this.stateFile?.add({ replicaId, model: replicaId.slice(0, replicaId.lastIndexOf(`-${this.tag}-`)), pid, port, startedAtMs: nowMs(), ownerPid: process.pid });
