@@ -132,9 +132,10 @@ describe('beside HPA and KEDA: the daemon on Kubernetes', () => {
     fake.store.create(RESOURCE_TYPES.scaledObjects, soMeta.namespace, so);
     const r = daemonFor(`${header}kedaScaler: { host: 127.0.0.1, port: 0 }\nmodels:\n${model(name, '    mode: advise\n')}`);
     await r.daemon.start();
-    const listening = r.records.find((x) => x.kind === 'daemon' && x.event === 'keda-scaler-listening') as { message: string } | undefined;
+    // a log line on stdout: the record's message is its msg
+    const listening = r.records.find((x) => x.kind === 'daemon' && x.event === 'keda-scaler-listening') as unknown as { msg: string } | undefined;
     expect(listening).toBeDefined();
-    const url = /on (127\.0\.0\.1:\d+)/.exec(listening!.message)![1]!;
+    const url = /on (127\.0\.0\.1:\d+)/.exec(listening!.msg)![1]!;
     await ticks(r, 36);
     const decisions = r.records.filter((x) => x.kind === 'decision' && x.model === name);
     const last = decisions.at(-1) as { to: number; acted: string };

@@ -123,10 +123,23 @@ describe('warmpool run', () => {
     const all = records(logFile);
     expect(all.at(-1)).toMatchObject({ kind: 'daemon', event: 'stopped' });
     expect(all.some((r) => r.kind === 'daemon' && r.event === 'stopping' && /^SIGTERM/.test(r.message))).toBe(true);
-    // stdout got every record as JSON lines (not a terminal); the file the same but its repeated plain holds
-    const printedRecords = printed.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; action?: string; acted?: string });
-    expect(printedRecords.filter((r) => !(r.kind === 'decision' && r.action === 'hold' && r.acted === 'none')).length).toBe(all.filter((r) => !(r.kind === 'decision' && (r as { action?: string }).action === 'hold' && (r as { acted?: string }).acted === 'none')).length);
-    expect(printedRecords.length).toBeGreaterThanOrEqual(all.length);
+    // stdout (not a terminal) is JSON lines: the decision stream (decisions, outcomes) and the logger's lines for
+    // everything else (level, component daemon, msg, and the record's fields); the file has the same records
+    type Printed = { kind: string; action?: string; acted?: string; level?: string; component?: string; msg?: string; event?: string; time: string; model?: string };
+    const printedRecords = printed.trim().split('\n').map((l) => JSON.parse(l) as Printed);
+    const plainHold = (r: { kind: string; action?: string; acted?: string; notes?: unknown }): boolean => r.kind === 'decision' && r.action === 'hold' && r.acted === 'none' && !r.notes;
+    expect(printedRecords.filter((r) => !plainHold(r)).length).toBe(all.filter((r) => !plainHold(r as never)).length);
+    const logLines = printedRecords.filter((r) => r.kind !== 'decision' && r.kind !== 'outcome');
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const l of logLines) expect(l).toMatchObject({ level: expect.stringMatching(/^(debug|info|warn|error)$/), component: 'daemon', msg: expect.any(String), time: expect.any(String) });
+    expect(logLines.find((l) => l.event === 'rejected')).toMatchObject({ kind: 'config', level: 'warn' });
+    expect(printedRecords.filter((r) => r.kind === 'decision').every((r) => r.level === undefined)).toBe(true);
+    // plain holds reach stdout only when the model's hold changed (the file keeps a heartbeat every 10 ticks)
+    const holdLines = (rs: readonly { kind: string; action?: string; acted?: string; model?: string; notes?: unknown }[]): string[] =>
+      rs.filter(plainHold).map((r) => JSON.stringify({ ...r, time: undefined, id: undefined }));
+    const printedHolds = holdLines(printedRecords);
+    expect(printedHolds.length).toBeLessThanOrEqual(holdLines(all as never).length);
+    for (let i = 1; i < printedHolds.length; i++) expect(printedHolds[i]).not.toBe(printedHolds[i - 1]);
     expect(signals.listenerCount('SIGHUP') + signals.listenerCount('SIGTERM')).toBe(0);
   });
 

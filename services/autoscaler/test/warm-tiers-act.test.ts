@@ -70,7 +70,7 @@ describe('warmth tiers that act (daemon on AWS, real SDK against the fake)', () 
       await clock.advanceBy(i === 0 ? 0 : 1000);
       await daemon.idle();
     }
-    const changes = () => records.filter((r) => r.kind === 'fleet' && r.event === 'warm-tier-changed').map((r) => r.message);
+    const changes = () => records.filter((r) => r.kind === 'fleet' && r.event === 'warm-tier-changed').map((r) => (r as unknown as { msg: string }).msg); // stdout's log lines: msg
     // one GiB of GPU: alpha (priority 10) gets it, beta is staged in host memory
     expect(changes()).toEqual(['alpha: warmth tier (none) -> gpu: warm pool Running', 'beta: warmth tier (none) -> host: warm pool Hibernated']);
     expect(fake.world.group('asg-alpha').warmPool).toMatchObject({ poolState: 'Running' });

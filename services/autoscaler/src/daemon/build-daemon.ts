@@ -35,6 +35,9 @@ import { NoDemandFeed } from './no-demand-feed.js';
 import { PerSecondDemandFeed } from './per-second-demand-feed.js';
 import { RedisLockLeadership } from './redis-lock-leadership.js';
 import { RedisStreamSink } from './redis-stream-sink.js';
+import { describeReplicaEvent } from './replica-event-text.js';
+import { StdoutRecordSink } from './stdout-record-sink.js';
+import { createLogger, resolveLogLevel, type Logger, type LogLevel } from '@warmpool/telemetry';
 
 /** How the history source and the local provider are built; defaults: @warmpool/history and @warmpool/provider-local. */
 export interface DaemonFactories {
@@ -64,8 +67,17 @@ export interface BuildDaemonOptions extends DaemonFactories {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where decisions are printed. Default process.stdout. */
   readonly stdout?: Writable & { isTTY?: boolean };
-  /** Leave plain holds off stdout (the local world's terminal; its `--holds` prints them); default false. */
+  /**
+   * Plain holds (a decision that changed nothing) on stdout: `none`, `changed` (only when the model's hold says
+   * something its last one did not) or `all`. Default `changed`, `all` at log level debug or trace;
+   * `stdoutSkipsHolds: true` is `none`, `false` is `all` (the local world's `--holds`).
+   */
+  readonly stdoutHolds?: 'none' | 'changed' | 'all';
   readonly stdoutSkipsHolds?: boolean;
+  /** The daemon's log level (stdout's log lines; decisions are not logs). Default WARMPOOL_LOG_LEVEL in `env`, else info. */
+  readonly logLevel?: LogLevel;
+  /** The logger itself (tests). Default: pino on `stdout`, JSON unless a terminal (`decisionLog.format` forces either). */
+  readonly logger?: Logger;
   /** Size rotation of `decisionLog.file`. Default 64 MiB, 5 rotated files kept. */
   readonly decisionFile?: FileSinkOptions;
   /** Where the forecaster state and lead times are checkpointed: default Redis (queue or lock URL) when the config
@@ -102,8 +114,13 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
   const identity = identityOf(config, env);
   const closers: (() => Promise<void>)[] = [];
 
-  const sinks: RecordSink[] = [new StreamSink(o.stdout ?? process.stdout, config.decisionLog.format, 'stdout', o.stdoutSkipsHolds ?? false), ...(o.extraSinks ?? [])];
-  // The durable logs get an unchanged hold once every 10 ticks at most (stdout, which the platform keeps, every one).
+  const stdout = o.stdout ?? process.stdout;
+  const logLevel = o.logLevel ?? resolveLogLevel(undefined, env);
+  const logger = o.logger ?? createLogger({ component: 'daemon', level: logLevel, destination: stdout, format: config.decisionLog.format });
+  const holds = o.stdoutHolds ?? (o.stdoutSkipsHolds === true ? 'none' : o.stdoutSkipsHolds === false || logger.isLevelEnabled('debug') ? 'all' : 'changed');
+  const decisionsOut = new StreamSink(stdout, config.decisionLog.format, 'stdout', holds === 'none');
+  const sinks: RecordSink[] = [new StdoutRecordSink(holds === 'changed' ? new ChangedHoldsSink(decisionsOut) : decisionsOut, logger), ...(o.extraSinks ?? [])];
+  // The durable logs get an unchanged hold once every 10 ticks at most (a heartbeat; stdout only when it changed).
   const holdRepeatMs = config.tickS * 10_000;
   if (config.decisionLog.file) sinks.push(new ChangedHoldsSink(new FileSink(config.decisionLog.file, o.decisionFile), holdRepeatMs));
   if (config.decisionLog.redisStreamKey) {
@@ -172,7 +189,7 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
       ...(o.awsRetry ? { retry: o.awsRetry } : {}),
     });
   } else {
-    provider = o.createLocalProvider ? o.createLocalProvider(config) : createLocalProcessProvider(config, env, (e) => write({ kind: 'daemon', time: iso(), ...(typeof e.model === 'string' ? { model: e.model } : {}), event: `replica-${String(e.event ?? 'event')}`, message: JSON.stringify(e) }));
+    provider = o.createLocalProvider ? o.createLocalProvider(config) : createLocalProcessProvider(config, env, (e) => write({ kind: 'daemon', time: iso(), ...describeReplicaEvent(e) }));
     // Ready means routed by the load balancer: reconciled with its table every tick.
     if (o.reconcileWithLoadBalancer ?? !o.createLocalProvider) provider = new LoadBalancerMembership(provider, config.provider.loadBalancerUrl, env.WARMPOOL_LB_TOKEN);
   }

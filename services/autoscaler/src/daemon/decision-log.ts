@@ -18,8 +18,12 @@ export function formatRecordLine(r: DaemonLogRecord): string {
       const extra = r.acted === 'none' ? '' : ` (${r.acted}${r.error ? ` ${r.error.code}` : ''})`;
       return `${line}${extra}${r.notes?.length ? ` notes: ${r.notes.join('; ')}` : ''}`;
     }
-    case 'outcome':
-      return `${t}  ${r.model.padEnd(12)} ✓ outcome of ${r.ref}: ${r.outcome} — ${r.message}`;
+    case 'outcome': {
+      // the decision it follows by its time, not its internal id (`model@epochMs`)
+      const at = Number(r.ref.slice(r.ref.lastIndexOf('@') + 1));
+      const of = Number.isFinite(at) && at > 0 ? ` at ${new Date(at).toISOString().slice(11, 19)}Z` : '';
+      return `${t}  ${r.model.padEnd(12)} ✓ scale-up ${r.from} -> ${r.to}${of}: ${r.outcome} — ${r.message}`;
+    }
     case 'job':
       return `${t}  ${(r.model ?? '-').padEnd(12)} job ${r.event} ${r.jobId}${r.error ? ` ${r.error.code}` : ''}: ${r.message}`;
     default:

@@ -27,7 +27,7 @@ export class OutcomeTracker {
   scaleUp(ref: string, atMs: number, from: number, to: number, leadTimeS: number): OutcomeRecord | undefined {
     const old = this.pending;
     this.pending = { ref, atMs, from, to, capacityBeforePerS: from * this.capacityPerReplicaPerS, giveUpAtMs: atMs + Math.max(60, 3 * leadTimeS) * 1000 };
-    return old ? this.record(old, atMs, 'superseded', null, `superseded by ${ref} before its replicas were ready`) : undefined;
+    return old ? this.record(old, atMs, 'superseded', null, `superseded by a scale-up to ${to} before its replicas were ready`) : undefined;
   }
 
   /** Called every tick with what is ready and the busiest second observed. */
