@@ -1,7 +1,8 @@
 import { Observable, PatchStrategy, type ConfigurationOptions, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
 import type { KubeObjectRef, KubernetesApiError } from './errors/kubernetes-api-error.js';
 import { toKubernetesApiError } from './kube-error-mapper.js';
-import { backoffDelayMs, type RetryEnv, type RetryPolicy } from './retry-policy.js';
+import { Backoff } from '@warmpool/domain';
+import type { RetryEnv, RetryPolicy } from './retry-policy.js';
 
 /** Per-request options handed to a generated client method. */
 export type CallOptions = ConfigurationOptions;
@@ -19,12 +20,13 @@ export interface CallHooks {
  */
 export class KubeCaller {
   private readonly policy: RetryPolicy;
-  private readonly env: RetryEnv;
+  private readonly backoff: Backoff;
   private readonly hooks: CallHooks;
 
   constructor(policy: RetryPolicy, env: RetryEnv, hooks: CallHooks = {}) {
     this.policy = policy;
-    this.env = env;
+    const { maxAttempts, baseDelayMs, maxDelayMs, maxRetryAfterMs } = policy;
+    this.backoff = new Backoff({ maxAttempts, baseDelayMs, maxDelayMs, maxRetryAfterMs, random: env.random, sleep: env.sleep }, 'Kubernetes retry options');
     this.hooks = hooks;
   }
 
@@ -35,17 +37,20 @@ export class KubeCaller {
   /** `mergePatch`: send a PATCH as a JSON merge patch; `strategicMergePatch`: as a strategic merge patch (lists merged by key). */
   async call<T>(verb: string, object: KubeObjectRef, fn: (options: CallOptions) => Promise<T>, opts: { mergePatch?: boolean; strategicMergePatch?: boolean } = {}): Promise<T> {
     const patch = opts.strategicMergePatch === true ? PatchStrategy.StrategicMergePatch : opts.mergePatch === true ? PatchStrategy.MergePatch : undefined;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn(this.options(patch));
-      } catch (err) {
-        const error = toKubernetesApiError(err, verb, object, attempt, this.policy.requestTimeoutMs).withAttempts(attempt);
-        if (!error.retryable || attempt >= this.policy.maxAttempts) throw error;
-        const delayMs = backoffDelayMs(this.policy, attempt, this.env.random(), error.retryAfterS);
-        this.hooks.onRetry?.(error, attempt, delayMs);
-        await this.env.sleep(delayMs);
-      }
-    }
+    return this.backoff.run(
+      async (attempt) => {
+        try {
+          return await fn(this.options(patch));
+        } catch (err) {
+          throw toKubernetesApiError(err, verb, object, attempt, this.policy.requestTimeoutMs).withAttempts(attempt);
+        }
+      },
+      (error) => {
+        const e = error as KubernetesApiError;
+        return { retryable: e.retryable, ...(e.retryAfterS !== undefined ? { retryAfterMs: e.retryAfterS * 1000 } : {}) };
+      },
+      { onRetry: (error, attempt, delayMs) => this.hooks.onRetry?.(error as KubernetesApiError, attempt, delayMs) },
+    );
   }
 
   private options(patch: PatchStrategy | undefined): CallOptions {

@@ -1,4 +1,4 @@
-/** How calls to the API server are retried: exponential backoff with jitter, Retry-After honoured. */
+/** How calls to the API server are retried: the domain's Backoff (full jitter, Retry-After honoured). */
 export interface RetryPolicy {
   /** Attempts per call, the first included. */
   readonly maxAttempts: number;
@@ -32,14 +32,3 @@ export const realRetryEnv: RetryEnv = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: Math.random,
 };
-
-/**
- * Delay before attempt `attempt + 1`: half fixed, half jittered exponential backoff; at least
- * the server's Retry-After when it sent one (capped at maxRetryAfterMs).
- */
-export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: number, retryAfterS?: number): number {
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  const jittered = exp / 2 + (exp / 2) * random;
-  if (retryAfterS !== undefined) return Math.max(jittered, Math.min(policy.maxRetryAfterMs, retryAfterS * 1000));
-  return jittered;
-}

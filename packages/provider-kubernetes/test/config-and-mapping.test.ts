@@ -9,7 +9,6 @@ import { loadKubeConfig } from '../src/kube-config-loader.js';
 import { KubernetesReplicaProvider } from '../src/kubernetes-replica-provider.js';
 import { parseKubernetesTargets } from '../src/kubernetes-target.js';
 import { podToReplica } from '../src/pod-replica.js';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY } from '../src/retry-policy.js';
 import { KubernetesApiError } from '../src/errors/kubernetes-api-error.js';
 import { recordingRetryEnv } from './helpers.js';
 
@@ -58,20 +57,6 @@ describe('podToReplica', () => {
     expect(podToReplica(ready, false)).toEqual({ id: 'p', phase: 'ready', requestedAtMs: Date.parse('2026-03-01T12:00:00Z'), readyAtMs: Date.parse('2026-03-01T12:01:00Z') });
     ready.metadata!.annotations = { 'warmpool.io/warm-at': '2026-03-01T12:00:59.500Z' };
     expect(podToReplica(ready, false).readyAtMs).toBe(Date.parse('2026-03-01T12:00:59.500Z'));
-  });
-});
-
-describe('backoffDelayMs', () => {
-  const p = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000 };
-  it('grows exponentially with jitter in [exp/2, exp] and is capped', () => {
-    expect(backoffDelayMs(p, 1, 0)).toBe(50);
-    expect(backoffDelayMs(p, 1, 1)).toBe(100);
-    expect(backoffDelayMs(p, 3, 0.5)).toBe(300);
-    expect(backoffDelayMs(p, 10, 1)).toBe(1000);
-  });
-  it('honours Retry-After up to maxRetryAfterMs', () => {
-    expect(backoffDelayMs(p, 1, 0, 2)).toBe(2000);
-    expect(backoffDelayMs(p, 1, 0, 60)).toBe(5000);
   });
 });
 

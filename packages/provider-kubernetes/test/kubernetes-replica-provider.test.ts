@@ -141,7 +141,7 @@ describe('KubernetesReplicaProvider against the fake API server', () => {
     fake.faults.failNext(3, 500, { match: { method: 'GET', pathIncludes: '/pods' } });
     const state = await provider.getState('llama');
     expect(state.replicas).toHaveLength(1);
-    expect(env.sleeps).toEqual([7.5, 15, 30]);
+    expect(env.sleeps).toEqual([5, 10, 20]); // full jitter at random 0.5: half of base 10 ms x 2^(n-1)
   });
 
   it('throws a typed server error after the last attempt, with the status and the cause', async () => {
