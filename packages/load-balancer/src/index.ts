@@ -10,4 +10,3 @@ export { ModelCatalog } from './model-catalog.js';
 export { ByteBudget } from './byte-budget.js';
 export { LocalRegistrar, type LocalRegistrarOptions, type MembershipCheck } from './local-registrar.js';
 export { deriveReplicaToken, bearerToken, CredentialCheck, type Caller } from './replica-credential.js';
-export { PrometheusText, PROMETHEUS_CONTENT_TYPE } from '@warmpool/telemetry';

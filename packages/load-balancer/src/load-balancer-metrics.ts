@@ -1,5 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DEFAULT_LATENCY_BUCKETS_S } from '@warmpool/telemetry';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { DEFAULT_LATENCY_BUCKETS_S, createMetricsRegistry } from '@warmpool/telemetry';
 import type { ByteBudget } from './byte-budget.js';
 import type { DemandRecorder } from './demand-recorder.js';
 import type { ReplicaPool } from './replica-pool.js';
@@ -24,7 +24,8 @@ export type RefusalReason = 'unknown_model' | 'bad_request' | 'body_too_large' |
  * RefusalReason. Rendering is prom-client's: cost proportional to those bounded sets.
  */
 export class LoadBalancerMetrics {
-  readonly registry = new Registry();
+  /** With prom-client's default process and Node.js metrics (createMetricsRegistry). */
+  readonly registry = createMetricsRegistry();
   private readonly requests: Counter<'model' | 'code'>;
   private readonly duration: Histogram<'model'>;
   private readonly refused: Counter<'reason'>;

@@ -49,5 +49,4 @@ export { ModelServer, REPLICA_ID_HEADER, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_OUT
 export { warmHttpPath, encodeWarmRequests, WARM_REQUEST_HEADER, type HttpWarmOptions, type HttpWarmReport } from './server/http-path-warmer.js';
 export { parseV2InferRequest, type V2InferRequest } from './server/v2-request.js';
 export { v2Datatype } from './server/v2-datatypes.js';
-export { ReplicaMetrics } from './server/replica-metrics.js';
-export { PrometheusText, PROMETHEUS_CONTENT_TYPE, LatencyHistogram, DEFAULT_LATENCY_BUCKETS_S, type Labels } from '@warmpool/telemetry';
+export { ReplicaMetrics, type ReplicaMetricsSource } from './server/replica-metrics.js';

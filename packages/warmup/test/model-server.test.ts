@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWithPromtool, promtoolCheckMetrics } from '@warmpool/testing/prometheus';
 import { ensureTestModel } from '../src/models/test-model-catalog.js';
 import { ModelReplica } from '../src/replica/model-replica.js';
 import { ModelServer } from '../src/server/model-server.js';
@@ -84,17 +85,23 @@ describe('ModelServer', () => {
     const text = await res.text();
     expect(text).toMatch(/^warmpool_model_load_seconds\{model="tiny",execution_provider="cpu"\} [\d.e-]+$/m);
     expect(text).toMatch(/^warmpool_warmup_seconds\{model="tiny",execution_provider="cpu"\} [\d.e-]+$/m);
-    expect(text).toMatch(/^warmpool_warmup_first_pass_ms\{model="tiny",shape="1x8"\} [\d.e-]+$/m);
-    expect(text).toMatch(/^warmpool_warmup_steady_p50_ms\{model="tiny",shape="1x8"\} [\d.e-]+$/m);
+    expect(text).toMatch(/^warmpool_warmup_first_pass_seconds\{model="tiny",shape="1x8"\} [\d.e-]+$/m);
+    expect(text).toMatch(/^warmpool_warmup_steady_p50_seconds\{model="tiny",shape="1x8"\} [\d.e-]+$/m);
+    expect(text).toMatch(/^warmpool_warmup_memory_peak_rss_ratio\{model="tiny"\} [\d.e-]+$/m);
+    expect(text).not.toMatch(/_ms\b|_fraction\b/);
     expect(text).toMatch(/^warmpool_warmup_passes_total\{model="tiny"\} \d+$/m);
     expect(text).toMatch(/^warmpool_model_ready\{model="tiny",execution_provider="cpu"\} 1$/m);
-    expect(text).toMatch(/^warmpool_process_resident_memory_bytes \d+$/m);
+    // prom-client's default process and Node.js metrics (the process RSS is theirs, not a copy)
+    expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds [\d.e-]+$/m);
+    expect(text).not.toContain('warmpool_process_resident_memory_bytes');
+    expect(text).toMatch(/^warmpool_request_body_buffered_bytes 0$/m);
     expect(text).toMatch(/^warmpool_memory_headroom_bytes \d+$/m);
     expect(text).toMatch(/^warmpool_inference_requests_total\{model="tiny",code="200"\} 1$/m);
     expect(text).toMatch(/^warmpool_inference_requests_total\{model="tiny",code="400"\} 4$/m);
     expect(text).toMatch(/^warmpool_inference_requests_total\{model="tiny",code="503"\} 1$/m);
     expect(text).toMatch(/^warmpool_inference_request_duration_seconds_count\{model="tiny"\} 1$/m);
-    expect(text).toMatch(/^warmpool_inference_request_duration_seconds_bucket\{model="tiny",le="\+Inf"\} 1$/m);
+    expect(text).toMatch(/^warmpool_inference_request_duration_seconds_bucket\{le="\+Inf",model="tiny"\} 1$/m);
     expect(text).toContain('# TYPE warmpool_inference_request_duration_seconds histogram');
   });
 
@@ -104,4 +111,14 @@ describe('ModelServer', () => {
     expect(res.status).toBe(503);
     expect(((await res.json()) as { reason: string }).reason).toContain('draining');
   });
+});
+
+describeWithPromtool('the model server /metrics', () => {
+  it('passes promtool check metrics (after requests, warm-up and draining)', async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toContain('warmpool_inference_requests_total{model="tiny",code="200"}');
+    const r = await promtoolCheckMetrics(text);
+    expect(r.output).toBe('');
+    expect(r.code).toBe(0);
+  }, 30_000);
 });

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { PrometheusText } from '@warmpool/telemetry';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureTestModel } from '../src/models/test-model-catalog.js';
 import { ModelReplica } from '../src/replica/model-replica.js';
@@ -35,12 +34,10 @@ describe('ShapeRecorder', () => {
     const fresh = new ShapeRecorder();
     expect(fresh.record({ b: [2], a: [1, 3] }, 4, true)).toBe(true);
     expect(fresh.record({ a: [1, 3], b: [2] }, 4, true)).toBe(false); // same shape, inputs in another order
-    const out = new PrometheusText();
-    fresh.writeMetrics(out, 'm');
-    const text = out.toString();
-    expect(text).toContain('warmpool_first_time_shapes_total{model="m"} 1');
-    expect(text).toContain('warmpool_request_shapes_tracked{model="m"} 1');
-    expect(text).toMatch(/warmpool_first_time_shape_duration_seconds_count\{model="m"\} 1/);
+    expect(fresh.firstTimeShapesAfterReady).toBe(1);
+    expect(fresh.trackedShapes).toBe(1);
+    expect(fresh.firstTimeLatenciesS).toEqual([0.004]);
+    expect(fresh.untrackedRequests).toBe(0);
   });
 });
 

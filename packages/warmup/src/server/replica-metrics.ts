@@ -1,84 +1,192 @@
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { DEFAULT_LATENCY_BUCKETS_S, createMetricsRegistry } from '@warmpool/telemetry';
 import type { ModelReplica } from '../replica/model-replica.js';
-import { LatencyHistogram, PrometheusText } from '@warmpool/telemetry';
+import type { MemoryProbe } from '../warmup/memory-probe.js';
 
-/** Request counters and latency per model, plus the replica's warm-up facts, as Prometheus text. */
+
+/** Where the replica facts are read at each scrape. */
+export interface ReplicaMetricsSource {
+  replicas(): readonly ModelReplica[];
+  /** Request body bytes held by the requests being read now. */
+  bufferedBodyBytes(): number;
+}
+
+/**
+ * The model server's metrics in one prom-client registry, with prom-client's default process and Node.js metrics:
+ * request counters and latency per model (recorded as requests end), and the replicas' warm-up facts (read from
+ * `source` at each scrape). Names in base units. Label sets are bounded: `model` by the served models, `code` by the
+ * statuses the server answers, `shape` by the warm-up targets, the shape recorder's series by its `maxShapes`.
+ */
 export class ReplicaMetrics {
-  private readonly requests = new Map<string, number>(); // `${model}\u0000${code}` -> count
-  private readonly latency = new Map<string, LatencyHistogram>();
+  readonly registry = createMetricsRegistry();
+  private readonly requests: Counter<'model' | 'code'>;
+  private readonly duration: Histogram<'model'>;
 
-  recordRequest(model: string, code: number, seconds: number | undefined): void {
-    const key = `${model}\u0000${code}`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
-    if (seconds !== undefined) {
-      let h = this.latency.get(model);
-      if (!h) this.latency.set(model, (h = new LatencyHistogram()));
-      h.observe(seconds);
-    }
+  constructor(source: ReplicaMetricsSource) {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: 'warmpool_inference_requests_total', help: 'Inference requests by model and HTTP status.', labelNames: ['model', 'code'], registers });
+    this.duration = new Histogram({
+      name: 'warmpool_inference_request_duration_seconds',
+      help: 'Inference latency (session run) of successful requests.',
+      labelNames: ['model'],
+      buckets: DEFAULT_LATENCY_BUCKETS_S,
+      registers,
+    });
+    /** A gauge (or counter) whose samples are read from the replicas at each scrape. */
+    const collected = <L extends string>(
+      type: 'gauge' | 'counter',
+      name: string,
+      help: string,
+      labelNames: readonly L[],
+      read: (r: ModelReplica, put: (labels: Record<L, string>, v: number) => void) => void,
+    ): void => {
+      if (type === 'gauge') {
+        new Gauge<L>({
+          name,
+          help,
+          labelNames,
+          registers,
+          collect() {
+            this.reset();
+            for (const r of source.replicas()) read(r, (labels, v) => this.set(labels, v));
+          },
+        });
+      } else {
+        new Counter<L>({
+          name,
+          help,
+          labelNames,
+          registers,
+          collect() {
+            this.reset();
+            for (const r of source.replicas()) read(r, (labels, v) => this.inc(labels, v));
+          },
+        });
+      }
+    };
+    const ep = (r: ModelReplica): string => r.status().load?.executionProvider ?? 'none';
+    collected('gauge', 'warmpool_model_info', 'Model served by this replica; execution_provider is the one actually used.', ['model', 'execution_provider', 'phase'], (r, put) =>
+      put({ model: r.name, execution_provider: ep(r), phase: r.status().phase }, 1),
+    );
+    collected('gauge', 'warmpool_model_ready', '1 when warm-up converged (or policy allowed) and memory headroom was checked.', ['model', 'execution_provider'], (r, put) =>
+      put({ model: r.name, execution_provider: ep(r) }, r.ready ? 1 : 0),
+    );
+    collected('gauge', 'warmpool_model_load_seconds', 'Model file read and session creation time.', ['model', 'execution_provider'], (r, put) => {
+      const load = r.status().load;
+      if (load) put({ model: r.name, execution_provider: load.executionProvider }, load.loadMs / 1000);
+    });
+    collected('gauge', 'warmpool_model_optimized_cache_hit', '1 when a cached optimized model was loaded.', ['model'], (r, put) => {
+      const load = r.status().load;
+      if (load) put({ model: r.name }, load.optimizedCacheHit ? 1 : 0);
+    });
+    collected('gauge', 'warmpool_warmup_seconds', 'Warm-up duration.', ['model', 'execution_provider'], (r, put) => {
+      const w = r.status().warmup;
+      if (w) put({ model: r.name, execution_provider: ep(r) }, w.warmupMs / 1000);
+    });
+    collected('gauge', 'warmpool_warmup_converged', '1 when every shape converged.', ['model'], (r, put) => {
+      const w = r.status().warmup;
+      if (w) put({ model: r.name }, w.converged ? 1 : 0);
+    });
+    collected('counter', 'warmpool_warmup_passes_total', 'Warm passes run during warm-up.', ['model'], (r, put) => {
+      const w = r.status().warmup;
+      if (w) put({ model: r.name }, w.totalPasses);
+    });
+    collected('gauge', 'warmpool_warmup_first_pass_seconds', 'Latency of the first (cold) pass of each shape.', ['model', 'shape'], (r, put) => {
+      for (const s of r.status().warmup?.shapes ?? []) put({ model: r.name, shape: s.label }, s.firstPassMs / 1000);
+    });
+    collected('gauge', 'warmpool_warmup_steady_p50_seconds', 'Median latency of the last warm-up window of each shape.', ['model', 'shape'], (r, put) => {
+      for (const s of r.status().warmup?.shapes ?? []) put({ model: r.name, shape: s.label }, s.steadyP50Ms / 1000);
+    });
+    collected('gauge', 'warmpool_warmup_memory_peak_rss_ratio', 'Peak RSS after the largest shape over the memory limit.', ['model'], (r, put) => {
+      const w = r.status().warmup;
+      if (w) put({ model: r.name }, w.memory.usedFraction);
+    });
+    collected('gauge', 'warmpool_gpu_memory_used_bytes', 'Device memory used after the largest shape (device-wide, nvidia-smi).', ['model', 'device'], (r, put) => {
+      const gpu = r.status().warmup?.memory.gpu;
+      if (gpu) put({ model: r.name, device: String(gpu.device) }, gpu.usedBytes);
+    });
+    collected('gauge', 'warmpool_gpu_memory_total_bytes', 'Device memory total.', ['model', 'device'], (r, put) => {
+      const gpu = r.status().warmup?.memory.gpu;
+      if (gpu) put({ model: r.name, device: String(gpu.device) }, gpu.totalBytes);
+    });
+    collected('gauge', 'warmpool_request_shapes_tracked', 'Distinct request shapes recorded (bounded by maxShapes).', ['model'], (r, put) =>
+      put({ model: r.name }, r.shapes.trackedShapes),
+    );
+    collected('counter', 'warmpool_request_shapes_untracked_total', 'Requests whose shape was not recorded because the shape map was full.', ['model'], (r, put) =>
+      put({ model: r.name }, r.shapes.untrackedRequests),
+    );
+    collected('counter', 'warmpool_first_time_shapes_total', 'Requests after ready with a shape neither warmed nor served before.', ['model'], (r, put) =>
+      put({ model: r.name }, r.shapes.firstTimeShapesAfterReady),
+    );
+    new Histogram({
+      name: 'warmpool_first_time_shape_duration_seconds',
+      help: 'Inference latency of first-time shapes after ready.',
+      labelNames: ['model'],
+      buckets: DEFAULT_LATENCY_BUCKETS_S,
+      registers,
+      collect() {
+        // at most maxShapes latencies per replica (a first-time shape is a newly recorded one)
+        this.reset();
+        for (const r of source.replicas()) {
+          this.zero({ model: r.name });
+          for (const s of r.shapes.firstTimeLatenciesS) this.observe({ model: r.name }, s);
+        }
+      },
+    });
+    collected('counter', 'warmpool_keep_warm_passes_total', 'Light passes run while idle.', ['model'], (r, put) => put({ model: r.name }, r.status().keepWarmPasses));
+    collected('gauge', 'warmpool_inference_in_flight', 'Inferences running or queued.', ['model'], (r, put) => put({ model: r.name }, r.limiter.running + r.limiter.queued));
+    // process_resident_memory_bytes is prom-client's (default metrics); the peak, limit and headroom are the probe's
+    const probe = (): MemoryProbe | undefined => source.replicas()[0]?.memoryProbe;
+    new Gauge({
+      name: 'warmpool_process_peak_resident_memory_bytes',
+      help: 'Peak resident set size.',
+      registers,
+      collect() {
+        const p = probe();
+        if (p) this.set(p.peakRssBytes());
+      },
+    });
+    new Gauge({
+      name: 'warmpool_memory_limit_bytes',
+      help: 'Memory limit the headroom is checked against.',
+      labelNames: ['source'],
+      registers,
+      collect() {
+        this.reset();
+        const p = probe();
+        if (p) this.set({ source: p.limitSource() }, p.limitBytes());
+      },
+    });
+    new Gauge({
+      name: 'warmpool_memory_headroom_bytes',
+      help: 'Limit minus resident set size now.',
+      registers,
+      collect() {
+        const p = probe();
+        if (p) this.set(p.limitBytes() - p.rssBytes());
+      },
+    });
+    new Gauge({
+      name: 'warmpool_request_body_buffered_bytes',
+      help: 'Request body bytes held by the requests being read (capped by maxBufferedBodyBytes).',
+      registers,
+      collect() {
+        this.set(source.bufferedBodyBytes());
+      },
+    });
   }
 
-  render(replicas: readonly ModelReplica[]): string {
-    const out = new PrometheusText();
-    for (const r of replicas) {
-      const st = r.status();
-      const model = r.name;
-      const ep = st.load?.executionProvider ?? 'none';
-      out.family('warmpool_model_info', 'gauge', 'Model served by this replica; execution_provider is the one actually used.');
-      out.sample('warmpool_model_info', { model, execution_provider: ep, phase: st.phase }, 1);
-      out.family('warmpool_model_ready', 'gauge', '1 when warm-up converged (or policy allowed) and memory headroom was checked.');
-      out.sample('warmpool_model_ready', { model, execution_provider: ep }, r.ready ? 1 : 0);
-      if (st.load) {
-        out.family('warmpool_model_load_seconds', 'gauge', 'Model file read and session creation time.');
-        out.sample('warmpool_model_load_seconds', { model, execution_provider: ep }, st.load.loadMs / 1000);
-        out.family('warmpool_model_optimized_cache_hit', 'gauge', '1 when a cached optimized model was loaded.');
-        out.sample('warmpool_model_optimized_cache_hit', { model }, st.load.optimizedCacheHit ? 1 : 0);
-      }
-      const w = st.warmup;
-      if (w) {
-        out.family('warmpool_warmup_seconds', 'gauge', 'Warm-up duration.');
-        out.sample('warmpool_warmup_seconds', { model, execution_provider: ep }, w.warmupMs / 1000);
-        out.family('warmpool_warmup_converged', 'gauge', '1 when every shape converged.');
-        out.sample('warmpool_warmup_converged', { model }, w.converged ? 1 : 0);
-        out.family('warmpool_warmup_passes_total', 'counter', 'Warm passes run during warm-up.');
-        out.sample('warmpool_warmup_passes_total', { model }, w.totalPasses);
-        out.family('warmpool_warmup_first_pass_ms', 'gauge', 'Latency of the first (cold) pass of each shape.');
-        for (const s of w.shapes) out.sample('warmpool_warmup_first_pass_ms', { model, shape: s.label }, s.firstPassMs);
-        out.family('warmpool_warmup_steady_p50_ms', 'gauge', 'Median latency of the last warm-up window of each shape.');
-        for (const s of w.shapes) out.sample('warmpool_warmup_steady_p50_ms', { model, shape: s.label }, s.steadyP50Ms);
-        out.family('warmpool_memory_peak_rss_fraction', 'gauge', 'Peak RSS after the largest shape over the memory limit.');
-        out.sample('warmpool_memory_peak_rss_fraction', { model }, w.memory.usedFraction);
-        if (w.memory.gpu) {
-          out.family('warmpool_gpu_memory_used_bytes', 'gauge', 'Device memory used after the largest shape (device-wide, nvidia-smi).');
-          out.sample('warmpool_gpu_memory_used_bytes', { model, device: String(w.memory.gpu.device) }, w.memory.gpu.usedBytes);
-          out.family('warmpool_gpu_memory_total_bytes', 'gauge', 'Device memory total.');
-          out.sample('warmpool_gpu_memory_total_bytes', { model, device: String(w.memory.gpu.device) }, w.memory.gpu.totalBytes);
-        }
-      }
-      r.shapes.writeMetrics(out, model);
-      out.family('warmpool_keep_warm_passes_total', 'counter', 'Light passes run while idle.');
-      out.sample('warmpool_keep_warm_passes_total', { model }, st.keepWarmPasses);
-      out.family('warmpool_inference_in_flight', 'gauge', 'Inferences running or queued.');
-      out.sample('warmpool_inference_in_flight', { model }, r.limiter.running + r.limiter.queued);
-    }
-    const probe = replicas[0]?.memoryProbe;
-    if (probe) {
-      const limit = probe.limitBytes();
-      const rss = probe.rssBytes();
-      out.family('warmpool_process_resident_memory_bytes', 'gauge', 'Resident set size now.');
-      out.sample('warmpool_process_resident_memory_bytes', {}, rss);
-      out.family('warmpool_process_peak_resident_memory_bytes', 'gauge', 'Peak resident set size.');
-      out.sample('warmpool_process_peak_resident_memory_bytes', {}, probe.peakRssBytes());
-      out.family('warmpool_memory_limit_bytes', 'gauge', 'Memory limit the headroom is checked against.');
-      out.sample('warmpool_memory_limit_bytes', { source: probe.limitSource() }, limit);
-      out.family('warmpool_memory_headroom_bytes', 'gauge', 'Limit minus resident set size now.');
-      out.sample('warmpool_memory_headroom_bytes', {}, limit - rss);
-    }
-    out.family('warmpool_inference_requests_total', 'counter', 'Inference requests by model and HTTP status.');
-    for (const [key, n] of this.requests) {
-      const [model, code] = key.split('\u0000') as [string, string];
-      out.sample('warmpool_inference_requests_total', { model, code }, n);
-    }
-    out.family('warmpool_inference_request_duration_seconds', 'histogram', 'Inference latency (session run) of successful requests.');
-    for (const [model, h] of this.latency) h.write(out, 'warmpool_inference_request_duration_seconds', { model });
-    return out.toString();
+  recordRequest(model: string, code: number, seconds: number | undefined): void {
+    this.requests.inc({ model, code: String(code) });
+    if (seconds !== undefined && Number.isFinite(seconds) && seconds >= 0) this.duration.observe({ model }, seconds);
+  }
+
+  /** Prometheus text exposition of everything. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
   }
 }

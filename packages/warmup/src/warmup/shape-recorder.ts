@@ -1,4 +1,3 @@
-import { LatencyHistogram, type PrometheusText } from '@warmpool/telemetry';
 import type { Feeds } from '../session/feed-builder.js';
 
 /** Per-input dims of one request: `{ input_ids: [1, 12] }`. */
@@ -41,7 +40,8 @@ export class ShapeRecorder {
   private readonly warmed = new Set<string>();
   private untracked = 0;
   private firstTimeAfterReady = 0;
-  private readonly firstTimeLatency = new LatencyHistogram();
+  /** Latency in seconds of each first-time shape after ready (at most maxShapes: each is a newly recorded shape). */
+  private readonly firstTimeS: number[] = [];
 
   constructor(readonly maxShapes = 256) {
     if (!Number.isInteger(maxShapes) || maxShapes < 1) throw new RangeError(`maxShapes must be an integer >= 1, got ${maxShapes}`);
@@ -71,7 +71,7 @@ export class ShapeRecorder {
     const first = afterReady && !this.warmed.has(key);
     if (first) {
       this.firstTimeAfterReady += 1;
-      if (Number.isFinite(latencyMs) && latencyMs >= 0) this.firstTimeLatency.observe(latencyMs / 1000);
+      if (Number.isFinite(latencyMs) && latencyMs >= 0) this.firstTimeS.push(latencyMs / 1000);
     }
     return first;
   }
@@ -84,19 +84,18 @@ export class ShapeRecorder {
     return this.firstTimeAfterReady;
   }
 
+  /** Requests whose shape was not recorded because `maxShapes` shapes were already tracked. */
+  get untrackedRequests(): number {
+    return this.untracked;
+  }
+
+  /** Latency in seconds of each first-time shape after ready (for the metrics' histogram). */
+  get firstTimeLatenciesS(): readonly number[] {
+    return this.firstTimeS;
+  }
+
   snapshot(): ShapeRecording {
     const shapes = [...this.counts.values()].map((e) => ({ dims: e.dims, count: e.count })).sort((a, b) => b.count - a.count);
     return { shapes, untracked: this.untracked };
-  }
-
-  writeMetrics(out: PrometheusText, model: string): void {
-    out.family('warmpool_request_shapes_tracked', 'gauge', 'Distinct request shapes recorded (bounded by maxShapes).');
-    out.sample('warmpool_request_shapes_tracked', { model }, this.counts.size);
-    out.family('warmpool_request_shapes_untracked_total', 'counter', 'Requests whose shape was not recorded because the shape map was full.');
-    out.sample('warmpool_request_shapes_untracked_total', { model }, this.untracked);
-    out.family('warmpool_first_time_shapes_total', 'counter', 'Requests after ready with a shape neither warmed nor served before.');
-    out.sample('warmpool_first_time_shapes_total', { model }, this.firstTimeAfterReady);
-    out.family('warmpool_first_time_shape_duration_seconds', 'histogram', 'Inference latency of first-time shapes after ready.');
-    this.firstTimeLatency.write(out, 'warmpool_first_time_shape_duration_seconds', { model });
   }
 }

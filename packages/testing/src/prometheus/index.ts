@@ -1,0 +1,1 @@
+export { describeWithPromtool, exposedMetricNames, probePromtool, promtoolCheckMetrics } from './promtool.js';
