@@ -29,6 +29,14 @@ export const ReasonCode = {
   ReplicaFailed: 'ReplicaFailed',
   /** Multi-model mode: GPU memory budget decides the warm tier. */
   GpuBudget: 'GpuBudget',
+  /** Scale-down withheld: the burst histograms say the next burst may start within the lead time (keep-alive). */
+  KeepWarmForBurst: 'KeepWarmForBurst',
+  /** Scale-up ahead of a burst the gap histogram says is due one lead time from now (pre-warm). */
+  PreWarmForBurst: 'PreWarmForBurst',
+  /** Capacity released between bursts: holding it costs more than asking again (the keep-alive window ran out). */
+  BurstKeepAliveExpired: 'BurstKeepAliveExpired',
+  /** Reaction to a burst under way bounded by what the burst histograms say will remain when new replicas are ready. */
+  BurstPanicBounded: 'BurstPanicBounded',
 } as const;
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
 

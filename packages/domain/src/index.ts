@@ -8,6 +8,8 @@ export {
   MODEL_SPEC_DEFAULTS,
   MODEL_SPEC_KEYS,
   UPPER_QUANTILE_RANGE,
+  MISS_COST_RANGE,
+  quantileForMissCost,
   defaultReleaseQuantile,
   leadTimeTotalS,
   readModelSpec,

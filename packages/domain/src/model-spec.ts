@@ -55,6 +55,14 @@ export interface ModelSpec {
    */
   readonly scaleDownStabilizationS: number;
   /**
+   * The model's risk knob: one missed request (one the ready replicas cannot serve within the latency target) is worth
+   * as much as serving this many requests, i.e. missCostServedRequests / capacityPerReplicaPerS replica-seconds of GPU
+   * time. Sets the band and release quantiles (1 - 1 / missCost, unless given) and the burst keep-alive and pre-warm
+   * rules (a replica is held while the misses it saves, at this price, exceed its cost). Absent: what `upperQuantile`
+   * implies, 1 / (1 - upperQuantile).
+   */
+  readonly missCostServedRequests?: number;
+  /**
    * `act` (the default when absent): warmpool scales the model's replicas itself (the Kubernetes provider refuses
    * where an HPA or a KEDA ScaledObject targets the workload). `advise`: warmpool decides and logs only, and serves its
    * forecast-ahead replica count to whoever scales (KEDA's external scaler).
@@ -98,8 +106,17 @@ export const MODEL_SPEC_KEYS = [
   'upperQuantileMax',
   'releaseQuantile',
   'scaleDownStabilizationS',
+  'missCostServedRequests',
   'mode',
 ] as const;
+
+/** Allowed range of `missCostServedRequests` (quantiles 0.6 to 0.999). */
+export const MISS_COST_RANGE = { min: 2.5, max: 1000 } as const;
+
+/** The band quantile a miss cost implies: 1 - 1 / missCost, within the allowed quantile range. */
+export function quantileForMissCost(missCostServedRequests: number): number {
+  return Math.min(UPPER_QUANTILE_RANGE.max, Math.max(UPPER_QUANTILE_RANGE.min, 1 - 1 / missCostServedRequests));
+}
 
 /** A spec's release quantile when it sets none: the higher of its `upperQuantile` and the default 0.97. */
 export function defaultReleaseQuantile(upperQuantile: number): number {
@@ -137,7 +154,8 @@ export function readModelSpec(reader: FieldReader): ModelSpec {
       allowed: `an integer >= minWarmReplicas (${minWarmReplicas})`,
     });
   }
-  const upperQuantile = reader.number('upperQuantile', { default: d.upperQuantile, ...UPPER_QUANTILE_RANGE });
+  const missCost = reader.has('missCostServedRequests') ? reader.number('missCostServedRequests', { min: MISS_COST_RANGE.min, max: MISS_COST_RANGE.max }) : undefined;
+  const upperQuantile = reader.number('upperQuantile', { default: missCost !== undefined && Number.isFinite(missCost) ? quantileForMissCost(missCost) : d.upperQuantile, ...UPPER_QUANTILE_RANGE });
   /** A quantile that may not be below `upperQuantile` (the tuning's ceiling, the release quantile). */
   const quantileAtLeastUpper = (key: 'upperQuantileMax' | 'releaseQuantile', def: number): number => {
     const v = reader.number(key, { default: def, ...UPPER_QUANTILE_RANGE });
@@ -161,6 +179,7 @@ export function readModelSpec(reader: FieldReader): ModelSpec {
     upperQuantileMax,
     releaseQuantile,
     scaleDownStabilizationS: reader.number('scaleDownStabilizationS', { default: d.scaleDownStabilizationS, min: 0, max: 86400 }),
+    ...(missCost !== undefined ? { missCostServedRequests: missCost } : {}),
     ...(reader.has('mode') ? { mode: reader.oneOf<ModelMode>('mode', ['act', 'advise'], 'act') } : {}),
   };
 }

@@ -35,6 +35,10 @@ const TEXT: Record<ReasonCode, string> = {
   MissingObservation: 'no valid observation of demand',
   ReplicaFailed: 'a replica failed (warm-up failed, died, or unready past its lead time plus a margin): replacing it',
   GpuBudget: 'GPU memory budget decided the warm tier',
+  KeepWarmForBurst: 'capacity kept warm between bursts: the next burst may start within the lead time (keep-alive)',
+  PreWarmForBurst: 'pre-warming: the gap between bursts says the next one is due once the lead time has passed',
+  BurstKeepAliveExpired: 'released between bursts: holding the capacity costs more than asking again before the next burst',
+  BurstPanicBounded: 'burst reaction bounded to what will still be needed when new replicas are ready',
 };
 
 /** One sentence a person can read, built from the machine-readable reasons. */

@@ -8,3 +8,4 @@ export { stepQuantile } from './step-quantile.js';
 export { LiveStepAggregator } from './live-step-aggregator.js';
 export { ModelPlanner, type ModelPlannerOptions } from './model-planner.js';
 export { QuantileTuner, DEFAULT_QUANTILE_TUNING, type QuantileTuningOptions } from './quantile-tuner.js';
+export { BurstTracker, MIN_BURSTS, type BurstOutlook } from './burst-tracker.js';

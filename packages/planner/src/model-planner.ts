@@ -3,6 +3,7 @@ import { DEFAULT_PLANNER_OPTIONS, plan, type PlannerOptions, type PlanResult } f
 import { INITIAL_PLANNER_STATE, type PlannerState } from './planner-state.js';
 import type { Observation } from './observation.js';
 import { stepQuantile } from './step-quantile.js';
+import { BurstTracker } from './burst-tracker.js';
 import { DEFAULT_QUANTILE_TUNING, QuantileTuner, type QuantileTuningOptions } from './quantile-tuner.js';
 
 export interface ModelPlannerOptions {
@@ -41,6 +42,9 @@ export class ModelPlanner {
   /** Mean demand of the last ticks, oldest first, for the sustained-rise estimate. */
   private readonly recentMeans: number[] = [];
   private lastTickS = Number.NaN;
+  private readonly bursts: BurstTracker;
+  /** One missed request is worth serving this many (the spec's risk knob, or what its upper quantile implies). */
+  private readonly missCostServedRequests: number;
 
   constructor(o: ModelPlannerOptions) {
     this.spec = o.spec;
@@ -54,6 +58,8 @@ export class ModelPlanner {
     this.tuner = o.spec.upperQuantileMax > o.spec.upperQuantile && this.forecaster.setQuantile ? new QuantileTuner(o.spec.upperQuantile, o.spec.upperQuantileMax, tuning) : null;
     this.options = { ...DEFAULT_PLANNER_OPTIONS, ...o.planner };
     this.horizonSteps = this.horizonStepsFor(leadS);
+    this.bursts = new BurstTracker(o.spec.capacityPerReplicaPerS);
+    this.missCostServedRequests = o.spec.missCostServedRequests ?? 1 / (1 - o.spec.upperQuantile);
   }
 
   /** The band quantile planned with now (the spec's, stretched for long steps; tuned when tuning is on). */
@@ -122,7 +128,10 @@ export class ModelPlanner {
     const obs = risePerS2 === observation.risePerS2 ? observation : { ...observation, risePerS2 };
     const t = this.tuner;
     const tuning = t && t.quantile > this.spec.upperQuantile ? { from: this.spec.upperQuantile, riskShare: t.riskShare, riskUtilization: t.riskUtilization } : undefined;
-    const result = plan(this.spec, obs, this.forecast(observation.measuredLeadTimeS), this.plannerState, nowS, this.options, tuning);
+    this.bursts.observe(nowS, observation.peakPerS);
+    const leadS = observation.measuredLeadTimeS !== undefined && observation.measuredLeadTimeS >= 0 ? observation.measuredLeadTimeS : this.leadS;
+    const burst = this.options.burstMaxBusyShare > 0 ? this.bursts.outlook(nowS, leadS, this.missCostServedRequests, observation.peakPerS) : undefined;
+    const result = plan(this.spec, obs, this.forecast(observation.measuredLeadTimeS), this.plannerState, nowS, this.options, tuning, burst);
     this.plannerState = result.nextState;
     return result;
   }

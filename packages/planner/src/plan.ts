@@ -4,6 +4,7 @@ import { windowDemand } from './forecast-window.js';
 import type { Observation } from './observation.js';
 import type { PlannerState, Recommendation } from './planner-state.js';
 import { explain, type QuantileRaise } from './explain.js';
+import { MIN_BURSTS, type BurstOutlook } from './burst-tracker.js';
 
 /** Planner knobs that are not part of a model's SLA (layered defaults, units in names). */
 export interface PlannerOptions {
@@ -23,6 +24,12 @@ export interface PlannerOptions {
    * fleet, so a large fleet keeps no proportional surplus; off for long steps, where the band holds for a whole step.
    */
   readonly scaleDownHysteresisReplicas: number;
+  /**
+   * The burst rules (keep-alive, pre-warm, bounded panic from the model's burst histograms) replace the forecast's
+   * release band and hysteresis where the forecast step is shorter than the lead time and at most this share of recent
+   * ticks were in a burst (intermittent traffic); traffic busier than that keeps the forecast's rules. 0: off.
+   */
+  readonly burstMaxBusyShare: number;
 }
 
 /**
@@ -30,7 +37,7 @@ export interface PlannerOptions {
  * panic without extra headroom (the observed peak is always covered), hold 30 s without scale-down, and keep a replica
  * while the band is within a quarter replica of needing it (short steps only; the sweep is in bench/RESULTS.md).
  */
-export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = { minHistorySteps: 24, panicHoldS: 30, panicTolerance: 1.0, panicHeadroom: false, scaleDownHysteresisReplicas: 0.25 };
+export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = { minHistorySteps: 24, panicHoldS: 30, panicTolerance: 1.0, panicHeadroom: false, scaleDownHysteresisReplicas: 0.25, burstMaxBusyShare: 0.5 };
 
 /**
  * How much farther above the median the release band is than the band (1 where the release quantile is not higher):
@@ -76,6 +83,8 @@ export function plan(
   options: PlannerOptions = DEFAULT_PLANNER_OPTIONS,
   /** Set when the SLA-pressure tuning raised the band's quantile: from what, and the share of ticks at risk. */
   quantileTuning?: QuantileRaise,
+  /** The model's burst histograms at this tick (`BurstTracker.outlook`); absent: no burst rules. */
+  burst?: BurstOutlook,
 ): PlanResult {
   const leadS = observation.measuredLeadTimeS !== undefined && observation.measuredLeadTimeS >= 0 ? observation.measuredLeadTimeS : leadTimeTotalS(spec.leadTime);
   const cap = spec.capacityPerReplicaPerS;
@@ -129,6 +138,25 @@ export function plan(
     }
   }
 
+  // Burst rules, per model: intermittent traffic on short forecast steps with a representative burst history.
+  const bursty =
+    !!burst && burst.bursts >= MIN_BURSTS && (!forecast || forecast.stepS < leadS) && burst.busyShare <= options.burstMaxBusyShare;
+  let burstHeld = false;
+  if (bursty) {
+    if (burst.inBurst && desired > current && desired > burst.panicCapReplicas) {
+      desired = Math.max(current, burst.panicCapReplicas);
+      reasons.length = 0;
+      reasons.push(ReasonCode.BurstPanicBounded);
+    }
+    if (!burst.inBurst && burst.preWarmReplicas > desired) {
+      desired = burst.preWarmReplicas;
+      if (desired > current) reasons.push(ReasonCode.PreWarmForBurst);
+    }
+    keepNeed = Math.max(burst.keepReplicas, trusted ? reactiveNeed : keepNeed);
+    burstHeld = burst.keepReplicas >= current;
+    hysteresisNeed = 0;
+  }
+
   // A fresh planner (first tick, or after a restart) counts what is running as a recommendation of now, so it never
   // releases capacity on its first look (its live demand window may not have filled yet): scale-down waits one
   // stabilization window like any other.
@@ -140,8 +168,9 @@ export function plan(
     const stabilized = recommendations.reduce((m, r) => Math.max(m, r.replicas), 0);
     const inPanic = nowS < panicUntilS;
     target = Math.min(current, Math.max(desired, stabilized, keepNeed, hysteresisNeed, inPanic ? current : 0));
-    if (target < current) reasons.push(ReasonCode.ScaleDownStable);
+    if (target < current) reasons.push(ReasonCode.ScaleDownStable, ...(bursty ? [ReasonCode.BurstKeepAliveExpired] : []));
     else if (inPanic) reasons.push(ReasonCode.ReactivePanic);
+    else if (bursty && burstHeld) reasons.push(ReasonCode.KeepWarmForBurst);
     else if (trusted && keepNeed >= current) reasons.push(ReasonCode.KeepWarmForForecast);
     else if (stabilized >= current) reasons.push(ReasonCode.ScaleDownStabilizing);
     else reasons.push(ReasonCode.ScaleDownHysteresis);

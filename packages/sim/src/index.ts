@@ -28,5 +28,5 @@ export { recentMaxPolicy, recentMaxPolicyWith, RECENT_MAX_DEFAULTS, type RecentM
 export { LatencyQueue } from './engine/latency-queue.js';
 export type { FrontierSweep } from './frontier/frontier-sweep.js';
 export { sweepFrontier, bestAtCost, paretoFrontier, type FrontierPoint, type FrontierReport, type FrontierVerdict, type ViolationMetric } from './frontier/frontier.js';
-export { baselineSweeps, predictiveSweep, frontierSweeps, FRONTIER_UTILIZATIONS, FRONTIER_RECENT_MAX, FRONTIER_QUANTILES } from './frontier/default-sweeps.js';
+export { baselineSweeps, predictiveSweep, frontierSweeps, FRONTIER_UTILIZATIONS, FRONTIER_RECENT_MAX, FRONTIER_MISS_COSTS, DEFAULT_MISS_COST } from './frontier/default-sweeps.js';
 export { renderFrontierSummary, renderFrontierPoints } from './frontier/frontier-markdown.js';

@@ -1,4 +1,4 @@
-import { MODEL_SPEC_DEFAULTS } from '@warmpool/domain';
+import type { PlannerOptions } from '@warmpool/planner';
 import { createForecaster } from '@warmpool/forecast';
 import { awsPredictivePolicy } from '../policies/aws-predictive-policy.js';
 import { hpaPolicy } from '../policies/hpa-policy.js';
@@ -45,17 +45,23 @@ export function baselineSweeps(): FrontierSweep[] {
   ];
 }
 
-/** predictive's band quantile, the release quantile following it (the spec's default rule). */
-export const FRONTIER_QUANTILES = ['0.6', '0.7', '0.8', '0.9', '0.93', '0.95', '0.97', '0.99', '0.995', '0.999'] as const;
+/** predictive's risk knob, `missCostServedRequests` (a missed request worth serving this many): quantiles 0.6 to 0.999. */
+export const FRONTIER_MISS_COSTS = ['2.5', '3', '5', '10', '15', '30', '100', '300', '1000'] as const;
 
-export function predictiveSweep(): FrontierSweep {
+/** The default point: no knob set, i.e. what the default upper quantile (0.93) implies, 1 / (1 - 0.93) = 14.3. */
+export const DEFAULT_MISS_COST = 'default';
+
+export function predictiveSweep(planner?: Partial<PlannerOptions>): FrontierSweep {
   const makeForecaster = (quantile: number, stepS: number) => createForecaster('ensemble', { quantile, stepS });
   return {
     policy: 'predictive',
-    knob: 'upper quantile',
-    values: FRONTIER_QUANTILES,
-    defaultValue: String(MODEL_SPEC_DEFAULTS.upperQuantile),
-    run: (value, config) => ({ factory: predictivePolicy({ upperQuantile: Number(value), makeForecaster }), config }),
+    knob: 'missCostServedRequests',
+    values: [DEFAULT_MISS_COST, ...FRONTIER_MISS_COSTS],
+    defaultValue: DEFAULT_MISS_COST,
+    run: (value, config) => ({
+      factory: predictivePolicy({ ...(value === DEFAULT_MISS_COST ? {} : { missCostServedRequests: Number(value) }), makeForecaster, ...(planner ? { planner } : {}) }),
+      config,
+    }),
   };
 }
 

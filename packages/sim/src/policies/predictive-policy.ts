@@ -1,4 +1,4 @@
-import { type Decision, type Forecaster, type ModelSpec, type StepObservation, MODEL_SPEC_DEFAULTS, defaultReleaseQuantile } from '@warmpool/domain';
+import { type Decision, type Forecaster, type ModelSpec, type StepObservation, MODEL_SPEC_DEFAULTS, defaultReleaseQuantile, quantileForMissCost } from '@warmpool/domain';
 import { LiveStepAggregator, ModelPlanner, type PlannerOptions } from '@warmpool/planner';
 import type { SimConfig, SimPolicy, SimPolicyFactory, SimView } from './sim-policy.js';
 
@@ -11,6 +11,8 @@ export interface PredictiveOptions {
   readonly minStepS?: number;
   readonly horizonS?: number;
   readonly upperQuantile?: number;
+  /** The spec's risk knob (`missCostServedRequests`): sets the upper quantile (1 - 1 / missCost) unless given, and the burst rules. */
+  readonly missCostServedRequests?: number;
   /** Ceiling of the band quantile's SLA-pressure tuning (default: `upperQuantile`, tuning off). */
   readonly upperQuantileMax?: number;
   /** The quantile a release needs (default: the spec's, the higher of `upperQuantile` and 0.97). */
@@ -24,7 +26,8 @@ export interface PredictiveOptions {
 }
 
 /** The model spec the simulator's normalized world implies (capacity, lead, bounds). */
-export function simModelSpec(config: SimConfig, o: PredictiveOptions): ModelSpec {
+export function simModelSpec(config: SimConfig, options: PredictiveOptions): ModelSpec {
+  const o = options.missCostServedRequests !== undefined && options.upperQuantile === undefined ? { ...options, upperQuantile: quantileForMissCost(options.missCostServedRequests) } : options;
   return {
     name: o.modelName ?? 'sim',
     latencyTargetP95Ms: MODEL_SPEC_DEFAULTS.latencyTargetP95Ms,
@@ -40,6 +43,7 @@ export function simModelSpec(config: SimConfig, o: PredictiveOptions): ModelSpec
     upperQuantileMax: o.upperQuantileMax ?? o.upperQuantile ?? MODEL_SPEC_DEFAULTS.upperQuantile,
     releaseQuantile: o.releaseQuantile ?? defaultReleaseQuantile(o.upperQuantile ?? MODEL_SPEC_DEFAULTS.upperQuantile),
     scaleDownStabilizationS: o.scaleDownStabilizationS ?? MODEL_SPEC_DEFAULTS.scaleDownStabilizationS,
+    ...(o.missCostServedRequests !== undefined ? { missCostServedRequests: o.missCostServedRequests } : {}),
   };
 }
 
