@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Registrar, ReplicaRegistration } from '@warmpool/domain';
-import { ModelServer, type ReplicaStatus, type SessionConfig, type WarmTarget, type WarmupSpec } from '@warmpool/warmup';
+import { ModelServer, ShapeRecordingSync, type ReplicaStatus, type SessionConfig, type ShapeStore, type WarmTarget, type WarmupSpec } from '@warmpool/warmup';
 import { GatedReplica } from './gated-replica.js';
 import { HeartbeatLoop } from './heartbeat-loop.js';
 import { describeRegistrarFailure } from './registrar-failure.js';
@@ -22,8 +22,18 @@ export interface ReplicaAgentOptions {
   readonly requestTimeoutMs?: number;
   /** Requests may have at most this many times the elements of the largest warmed tensor (default 4; 0: no limit). */
   readonly inputLimitFactor?: number;
-  /** Warm requests over the agent's own HTTP endpoint per warm target and encoding before ready (default 2; 0: none). */
+  /**
+   * Warm requests over the agent's own HTTP endpoint per warm target and encoding before ready (default 2; 0: no HTTP
+   * warm), followed by requests until each one's latency converged, within what is left of the spec's budget.
+   */
   readonly httpWarmRounds?: number;
+  /**
+   * Where served request shapes are recorded (`--shapes-file` / `--shapes-redis`): loaded before warm-up (the shapes
+   * earlier replicas served are warmed too) and saved every `shapesSaveMs` (default 30 s) and on shutdown. A store that
+   * cannot be read at start is logged and warm-up goes on with the spec's shapes.
+   */
+  readonly shapeStore?: ShapeStore;
+  readonly shapesSaveMs?: number;
   /** Absent: serve without registering anywhere. */
   readonly registrar: Registrar | undefined;
   /**
@@ -59,6 +69,9 @@ export class ReplicaAgent {
   private run: Promise<AgentOutcome> | undefined;
   private stopping = false;
   private heartbeat: HeartbeatLoop | undefined;
+  private shapeSync: ShapeRecordingSync | undefined;
+  /** Recorded shapes loaded from the store at start (filled before warm-up runs; the replica holds this array). */
+  private readonly recordedShapes: Array<Record<string, number[]>> = [];
   url = '';
   /** The id this replica registers with; its health answers carry it. */
   readonly replicaId: string;
@@ -74,8 +87,9 @@ export class ReplicaAgent {
       maxQueue: opts.maxQueue,
       minServiceMs: opts.minServiceMs ?? 0,
       inputLimitFactor: opts.inputLimitFactor,
+      recordedShapes: opts.shapeStore ? this.recordedShapes : undefined,
       // Before /readyz turns 200: the request path (HTTP, parsing, tensor conversion, serialization) is warmed too.
-      beforeReady: (opts.httpWarmRounds ?? 2) > 0 ? (targets) => this.warmRequestPath(targets) : undefined,
+      beforeReady: (opts.httpWarmRounds ?? 2) > 0 ? (targets, budgetLeftMs) => this.warmRequestPath(targets, budgetLeftMs) : undefined,
     });
     this.server = new ModelServer({
       replicas: [this.replica],
@@ -88,9 +102,10 @@ export class ReplicaAgent {
     });
   }
 
-  private async warmRequestPath(targets: readonly WarmTarget[]): Promise<void> {
+  private async warmRequestPath(targets: readonly WarmTarget[], budgetLeftMs: number): Promise<void> {
     const t0 = performance.now();
-    const report = await this.server.warmRequestPath(this.opts.name, targets, this.opts.httpWarmRounds ?? 2);
+    // The fixed rounds, then until each (target, encoding)'s latency over HTTP converged, within what is left of the budget.
+    const report = await this.server.warmRequestPath(this.opts.name, targets, this.opts.httpWarmRounds ?? 2, { spec: this.opts.spec, budgetMs: budgetLeftMs });
     const tail = report.latenciesMs.slice(-Math.max(1, targets.length * 3));
     this.opts.log({
       event: 'request-path-warmed',
@@ -98,7 +113,25 @@ export class ReplicaAgent {
       ms: Math.round(performance.now() - t0),
       firstMs: Math.round((report.latenciesMs[0] ?? 0) * 1000) / 1000,
       lastRoundMaxMs: Math.round(Math.max(0, ...tail) * 1000) / 1000,
+      converged: report.converged,
+      ...(report.unconverged && report.unconverged.length > 0 ? { unconverged: report.unconverged.slice(0, 5) } : {}),
     });
+  }
+
+  private async loadShapes(store: ShapeStore): Promise<void> {
+    try {
+      this.recordedShapes.push(...(await store.load()));
+      this.opts.log({ event: 'shapes-loaded', shapes: this.recordedShapes.length });
+    } catch (e) {
+      this.opts.log({ event: 'shapes-load-failed', reason: e instanceof Error ? e.message : String(e), detail: 'warming the spec shapes only' });
+    }
+    this.shapeSync = new ShapeRecordingSync({
+      recorder: this.replica.shapes,
+      store,
+      intervalMs: this.opts.shapesSaveMs,
+      onError: (e) => this.opts.log({ event: 'shapes-save-failed', reason: e instanceof Error ? e.message : String(e) }),
+    });
+    this.shapeSync.start();
   }
 
   /** Heartbeats sent successfully so far. */
@@ -122,6 +155,7 @@ export class ReplicaAgent {
     const pending: ReplicaRegistration = { replicaId, model: this.opts.name, url, executionProvider: 'pending' };
     this.registration = pending;
 
+    if (this.opts.shapeStore) await this.loadShapes(this.opts.shapeStore);
     const starting = this.replica.start();
     this.starting = starting;
     let status: ReplicaStatus;
@@ -210,6 +244,7 @@ export class ReplicaAgent {
       }
     }
     await this.replica.drain();
+    await this.shapeSync?.stop(); // the last save: what this replica served, for the next one
     await this.server.close();
     await this.replica.close();
   }

@@ -1,9 +1,9 @@
 import { Agent, request } from 'node:http';
 import { WarmpoolError } from '@warmpool/domain';
 import {
+  InferenceWorker,
   ModelReplica,
   ModelServer,
-  ModelSessionFactory,
   buildWarmTargets,
   roundsUntilConverged,
   median,
@@ -24,6 +24,12 @@ export interface PathMeasurement {
   readonly steadyP50Ms: number;
   /** firstRequestsP50Ms / steadyP50Ms; the target is <= targetRatio. */
   readonly firstToSteadyRatio: number;
+  /**
+   * The noise floor of that ratio: |p50 of the steady sample's first half - p50 of its second half| / steadyP50Ms.
+   * Two consecutive steady windows differ by this much with no warm-up effect at all; a ratio within
+   * 1 + targetRatio's margin cannot be told apart from steady when this is as large as the margin.
+   */
+  readonly steadyWindowSpread: number;
   readonly targetMet: boolean;
 }
 
@@ -33,7 +39,10 @@ export interface ShapeMeasurement {
   readonly shape: string;
   /** Where the inputs came from: synthetic (guessed from the model), spec, recorded, recorded-shape. */
   readonly kind: WarmTargetKind;
-  /** First request of this input set on a fresh session with no warm-up. */
+  /**
+   * First request of this input set on a fresh session with no warm-up, through the path served requests take (a
+   * fresh inference worker, timed around the run as served requests are), so it compares with firstRequestsP50Ms.
+   */
   readonly coldFirstMs: number;
   /** Warm-up: first pass, passes, converged, steady estimate. */
   readonly warmupFirstPassMs: number;
@@ -50,6 +59,8 @@ export interface ShapeMeasurement {
   readonly coldToWarmRatio: number;
   /** The same over HTTP (JSON) end to end; undefined when not measured (`httpProblem` says why). */
   readonly http: PathMeasurement | undefined;
+  /** steadyWindowSpread of the in-session steady sample (see PathMeasurement). */
+  readonly steadyWindowSpread: number;
   /** In-session target met, and over HTTP where measured. */
   readonly targetMet: boolean;
 }
@@ -158,7 +169,8 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
       for (let i = 0; i < steadyN; i++) for (const t of targets) inSession.get(t)!.steady.push((await replica.infer(feedsFor(t, 5000 + i))).latencyMs);
       if (opts.http ?? true) {
         try {
-          httpWarm = await measureHttp(replica, targets, { firstN, steadyN, spec: opts.spec, warmHttp: opts.warmHttp, rounds: opts.httpWarmRounds ?? 2, feedsFor }, overHttp);
+          const budgetLeftMs = Math.max(opts.spec.budgetMs * 0.1, opts.spec.budgetMs - status.warmup.warmupMs);
+          httpWarm = await measureHttp(replica, targets, { firstN, steadyN, spec: opts.spec, warmHttp: opts.warmHttp, rounds: opts.httpWarmRounds ?? 2, feedsFor, budgetLeftMs }, overHttp);
         } catch (e) {
           httpProblem = `HTTP not measured: ${e instanceof Error ? e.message : String(e)}`;
           problems.push(httpProblem);
@@ -167,16 +179,16 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
     }
     await replica.close();
 
+    // Cold: a fresh worker and session per input set, its first run timed as a served request's (runServed).
     const cold = new Map<WarmTarget, number>();
-    const factory = new ModelSessionFactory(opts.session);
     for (const t of targets) {
-      const fresh = await factory.create(opts.modelPath);
+      const fresh = await InferenceWorker.load(opts.modelPath, opts.session);
       try {
         const t0 = now();
-        await fresh.session.run(t.feeds);
+        await fresh.worker.runTimed(t.feeds);
         cold.set(t, now() - t0);
       } finally {
-        await fresh.session.release();
+        await fresh.worker.release();
       }
     }
 
@@ -202,6 +214,7 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
         firstRequestsMaxMs: path?.firstRequestsMaxMs ?? Number.NaN,
         steadyP50Ms: path?.steadyP50Ms ?? Number.NaN,
         firstToSteadyRatio: path?.firstToSteadyRatio ?? Number.NaN,
+        steadyWindowSpread: path?.steadyWindowSpread ?? Number.NaN,
         coldToWarmRatio: round(coldMs / firstP50, 2),
         http,
         targetMet: (path?.targetMet ?? false) && (http?.targetMet ?? httpProblem === undefined),
@@ -251,17 +264,25 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
 function pathFigures(first: number[], steady: number[], targetRatio: number): PathMeasurement {
   const firstP50 = median(first);
   const steadyP50 = median(steady);
+  const half = Math.floor(steady.length / 2);
+  const spread = half > 0 ? Math.abs(median(steady.slice(0, half)) - median(steady.slice(half))) / steadyP50 : Number.NaN;
   return {
     firstRequestsMs: first.map((x) => round(x)),
     firstRequestsP50Ms: round(firstP50),
     firstRequestsMaxMs: round(first.length > 0 ? Math.max(...first) : Number.NaN),
     steadyP50Ms: round(steadyP50),
     firstToSteadyRatio: round(firstP50 / steadyP50, 3),
+    steadyWindowSpread: round(spread, 3),
     targetMet: firstP50 <= targetRatio * steadyP50,
   };
 }
 
-type ServerWarm = (model: string, targets: readonly WarmTarget[], rounds: number) => Promise<{ requests: number }>;
+type ServerWarm = (
+  model: string,
+  targets: readonly WarmTarget[],
+  rounds: number,
+  converge?: { spec: WarmupSpec; budgetMs: number },
+) => Promise<{ requests: number; converged?: boolean }>;
 
 interface HttpWarmOutcome {
   readonly how: 'server' | 'converge' | 'custom' | undefined;
@@ -276,6 +297,8 @@ interface HttpPlan {
   readonly rounds: number;
   readonly warmHttp: WarmOptions['warmHttp'];
   readonly feedsFor: (t: WarmTarget, seed: number) => Feeds;
+  /** What is left of the spec's budget after warm-up (the HTTP warm's budget, as in serve). */
+  readonly budgetLeftMs: number;
 }
 
 /** The first requests and a steady sample over HTTP (JSON) through the model server, end to end. */
@@ -296,8 +319,9 @@ async function measureHttp(
     const own = (server as unknown as { warmRequestPath?: ServerWarm }).warmRequestPath;
     if (plan.warmHttp) await plan.warmHttp(url, targets);
     else if (typeof own === 'function' && plan.rounds > 0) {
-      const report = await own.call(server, replica.name, targets, plan.rounds);
-      warm = { how: 'server', requests: report.requests, converged: undefined };
+      // Exactly what serve runs before ready: the fixed rounds, then until converged within the budget left.
+      const report = await own.call(server, replica.name, targets, plan.rounds, { spec: plan.spec, budgetMs: plan.budgetLeftMs });
+      warm = { how: 'server', requests: report.requests, converged: report.converged };
     } else warm = { how: 'converge', ...(await warmHttpUntilConverged(client, targets, plan)) };
     for (const t of targets) out.set(t, { first: [], steady: [] });
     for (let i = 0; i < plan.firstN; i++) for (const t of targets) out.get(t)!.first.push(await client.infer(plan.feedsFor(t, 1000 + i)));

@@ -47,10 +47,11 @@ export interface ModelReplicaOptions {
   readonly inputLimitFactor?: number;
   /**
    * Runs after warm-up said ready and before the phase turns `ready` (phase `warming`, reason
-   * `warming the request path`): e.g. warm requests over HTTP. A failure is noted in the reason; the replica is
+   * `warming the request path`): e.g. warm requests over HTTP, given what is left of the spec's budget (at least a
+   * tenth of it). A failure is noted in the reason; the replica is
    * ready anyway (the model itself is warm).
    */
-  readonly beforeReady?: (targets: readonly WarmTarget[]) => Promise<void>;
+  readonly beforeReady?: (targets: readonly WarmTarget[], budgetLeftMs: number) => Promise<void>;
 }
 
 /** What a served inference may ask for besides its feeds. */
@@ -59,6 +60,8 @@ export interface InferOptions {
   readonly outputs?: readonly string[];
   /** Give up (E_DEADLINE, HTTP 504) when not answered by then (clock ms); a queued request is dropped unrun. */
   readonly deadlineMs?: number;
+  /** A warm request (the server's own request-path warm): not recorded as a request shape, not padded to minServiceMs. */
+  readonly warm?: boolean;
 }
 
 /** Default of ModelReplicaOptions.inputLimitFactor. */
@@ -143,7 +146,10 @@ export class ModelReplica {
       this.targets = buildWarmTargets(this.opts.spec, inputs, this.opts.modelPath, this.opts.recordedShapes);
       for (const t of this.targets) this.shapes.markWarmed(dimsOfFeeds(t.feeds));
       const session = this.loaded.session;
-      const engine = new WarmupEngine({ run: (feeds) => session.run(feeds) }, this.opts.spec, {
+      // Warm passes take the path served requests take (the limiter, runServed, the worker), so what warms is what is
+      // served; they are neither recorded as request shapes nor padded to minServiceMs.
+      const served = { run: (feeds: Feeds) => this.limiter.run(() => this.runServed(session, feeds, undefined, true)) };
+      const engine = new WarmupEngine(served, this.opts.spec, {
         clock: this.clock,
         memory: this.memory,
         onPass: this.opts.onWarmPass,
@@ -155,7 +161,8 @@ export class ModelReplica {
       if (this.report.ready && this.opts.beforeReady) {
         this.set('warming', 'warming the request path');
         try {
-          await this.opts.beforeReady(this.targets);
+          const budgetLeftMs = Math.max(this.opts.spec.budgetMs * 0.1, this.opts.spec.budgetMs - this.report.warmupMs);
+          await this.opts.beforeReady(this.targets, budgetLeftMs);
         } catch (e) {
           reason = `${reason ? `${reason}; ` : ''}request-path warm-up failed: ${e instanceof Error ? e.message : String(e)}`;
         }
@@ -216,12 +223,12 @@ export class ModelReplica {
     if (!session) throw new InferenceRequestError('E_WORKER_EXITED', `model ${this.opts.name} is not loaded (phase ${this.phase})`);
     this.checkInputLimits(feeds);
     const deadlineMs = options.deadlineMs;
-    if (deadlineMs === undefined) return this.limiter.run(() => this.runServed(session, feeds, options.outputs));
+    if (deadlineMs === undefined) return this.limiter.run(() => this.runServed(session, feeds, options.outputs, options.warm));
     const left = deadlineMs - this.clock.nowMs();
     const late = () => new InferenceRequestError('E_DEADLINE', `model ${this.opts.name}: no answer within the request deadline`);
     if (left <= 0) throw late();
     const queueSignal = AbortSignal.timeout(Math.ceil(left));
-    const work = this.limiter.run(() => this.runServed(session, feeds, options.outputs), queueSignal);
+    const work = this.limiter.run(() => this.runServed(session, feeds, options.outputs, options.warm), queueSignal);
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(late()), Math.ceil(left) + 1);
@@ -241,9 +248,11 @@ export class ModelReplica {
     session: InferenceWorker,
     feeds: Feeds,
     outputs: readonly string[] | undefined,
+    warmPass = false,
   ): Promise<{ outputs: ort.InferenceSession.OnnxValueMapType; latencyMs: number }> {
     const t0 = this.clock.nowMs();
     const outputsRun = (await session.runTimed(feeds, outputs)).outputs;
+    if (warmPass) return { outputs: outputsRun, latencyMs: this.clock.nowMs() - t0 };
     this.shapes.record(dimsOfFeeds(feeds), this.clock.nowMs() - t0, this.phase === 'ready');
     // A timer may fire a fraction of a millisecond early against the clock: wait again for what is left.
     const until = t0 + (this.opts.minServiceMs ?? 0);

@@ -1,7 +1,9 @@
 import { Agent, request } from 'node:http';
 import type * as ort from 'onnxruntime-node';
 import type { Feeds } from '../session/feed-builder.js';
+import { roundsUntilConverged } from '../warmup/rounds-until-converged.js';
 import type { WarmTarget } from '../warmup/warm-target.js';
+import type { WarmupSpec } from '../warmup/warmup-spec.js';
 import { v2Datatype } from './v2-datatypes.js';
 
 /** Header a server's own warm requests carry (with its per-process token) to run before the replica is ready. */
@@ -16,12 +18,20 @@ export interface HttpWarmOptions {
   readonly headers?: Record<string, string>;
   /** Per request (default 60 s). */
   readonly timeoutMs?: number;
+  /**
+   * After the fixed rounds: requests round-robin over every (target, encoding) until each one's latency converged
+   * (the spec's windowSize, tolerance, convergenceWindows; at most maxPassesPerShape rounds) or `budgetMs` ran out.
+   */
+  readonly converge?: { readonly spec: Pick<WarmupSpec, 'windowSize' | 'tolerance' | 'convergenceWindows' | 'maxPassesPerShape'>; readonly budgetMs: number };
 }
 
 export interface HttpWarmReport {
   readonly requests: number;
   /** End-to-end latency of each request in order. */
   readonly latenciesMs: readonly number[];
+  /** With `converge`: whether every (target, encoding) converged, and those that did not. */
+  readonly converged?: boolean;
+  readonly unconverged?: readonly string[];
 }
 
 function values(t: ort.Tensor): number[] {
@@ -56,23 +66,31 @@ export function encodeWarmRequests(model: string, feeds: Feeds): Array<{ path: s
 export async function warmHttpPath(opts: HttpWarmOptions): Promise<HttpWarmReport> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const latenciesMs: number[] = [];
+  const one = async (t: WarmTarget, encoding: number, seed: number): Promise<number> => {
+    const r = encodeWarmRequests(opts.model, t.feedsFor?.(seed) ?? t.feeds)[encoding]!;
+    const t0 = performance.now();
+    const answer = await send(agent, `${opts.baseUrl}${r.path}`, r.body, { ...r.headers, ...opts.headers }, opts.timeoutMs ?? 60_000);
+    const ms = performance.now() - t0;
+    latenciesMs.push(ms);
+    if (answer.status !== 200) throw new Error(`warm request ${r.path} (${t.label}) answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+    return ms;
+  };
   try {
     for (let round = 0; round < (opts.rounds ?? 3); round++) {
-      for (const t of opts.targets) {
-        const feeds = t.feedsFor?.(31_000 + round) ?? t.feeds;
-        for (const r of encodeWarmRequests(opts.model, feeds)) {
-          const t0 = performance.now();
-          const answer = await send(agent, `${opts.baseUrl}${r.path}`, r.body, { ...r.headers, ...opts.headers }, opts.timeoutMs ?? 60_000);
-          latenciesMs.push(performance.now() - t0);
-          if (answer.status !== 200) throw new Error(`warm request ${r.path} (${t.label}) answered ${answer.status}: ${answer.text.slice(0, 200)}`);
-        }
-      }
+      for (const t of opts.targets) for (let e = 0; e < ENCODINGS.length; e++) await one(t, e, 31_000 + round);
     }
+    if (!opts.converge) return { requests: latenciesMs.length, latenciesMs };
+    const items = opts.targets.flatMap((t) => ENCODINGS.map((name, e) => ({ t, e, label: `${t.label} ${name}` })));
+    const clock = { nowMs: () => performance.now() };
+    const r = await roundsUntilConverged(items, (i) => i.label, (i, round) => one(i.t, i.e, 41_000 + round), opts.converge.spec, clock, opts.converge.budgetMs);
+    return { requests: latenciesMs.length, latenciesMs, converged: r.converged, unconverged: r.unconverged };
   } finally {
     agent.destroy();
   }
-  return { requests: latenciesMs.length, latenciesMs };
 }
+
+/** The encodings of encodeWarmRequests, in its order. */
+const ENCODINGS = ['v1-json', 'v2-json', 'v2-binary'] as const;
 
 function send(agent: Agent, url: string, body: Buffer, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type * as ort from 'onnxruntime-node';
 import { ValidationError } from '@warmpool/domain';
-import { BodyTooLargeError, closeHttp, listenHttp, sendJson, sendText } from '@warmpool/telemetry';
+import { BodyTooLargeError, closeHttp, listenHttp, PROMETHEUS_CONTENT_TYPE, sendJson, sendText } from '@warmpool/telemetry';
 import { InferenceRequestError } from '../errors/inference-request-error.js';
 import { OverloadedError } from '../errors/overloaded-error.js';
 import type { ModelReplica } from '../replica/model-replica.js';
 import type { Feeds } from '../session/feed-builder.js';
 import { parseFeeds } from '../session/tensor-json.js';
 import type { WarmTarget } from '../warmup/warm-target.js';
-import { warmHttpPath, WARM_REQUEST_HEADER, type HttpWarmReport } from './http-path-warmer.js';
+import { warmHttpPath, WARM_REQUEST_HEADER, type HttpWarmOptions, type HttpWarmReport } from './http-path-warmer.js';
 import { nestedDeeperThan, summarizeValidation } from './issue-summary.js';
 import { ReplicaMetrics } from './replica-metrics.js';
 import { BodyBudget } from './body-budget.js';
@@ -84,7 +84,7 @@ function dataBytes(t: ort.Tensor): number {
 export class ModelServer {
   private readonly server: Server;
   private readonly byName: Map<string, ModelReplica>;
-  readonly metrics: ReplicaMetrics;
+  readonly metrics = new ReplicaMetrics();
   /** Requests carrying this value in WARM_REQUEST_HEADER run while the replica warms (not counted in metrics). */
   private readonly warmToken = randomBytes(16).toString('hex');
   private baseUrl = '';
@@ -96,7 +96,6 @@ export class ModelServer {
     this.replicaIdHeader = opts.replicaId !== undefined && /^[\x21-\x7e]{1,256}$/.test(opts.replicaId) ? opts.replicaId : undefined;
     this.byName = new Map(opts.replicas.map((r) => [r.name, r]));
     this.bodies = new BodyBudget(opts.maxBufferedBodyBytes ?? 4 * (opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
-    this.metrics = new ReplicaMetrics({ replicas: () => [...this.byName.values()], bufferedBodyBytes: () => this.bodies.heldBytes });
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         if (!res.headersSent) sendJson(res, 500, { error: 'E_INTERNAL', message: e instanceof Error ? e.message.split('\n')[0]!.slice(0, 300) : 'internal error' });
@@ -119,11 +118,12 @@ export class ModelServer {
   /**
    * Sends warm requests through this server's own HTTP endpoint to `model` (v1 and v2 JSON, v2 binary) for each
    * target, before the replica reports ready: request parsing, tensor conversion, serialization and the socket path
-   * are warm too. Needs `listen()` first.
+   * are warm too; with `converge`, then until each (target, encoding)'s latency converged within its budget. Needs
+   * `listen()` first.
    */
-  async warmRequestPath(model: string, targets: readonly WarmTarget[], rounds = 3): Promise<HttpWarmReport> {
+  async warmRequestPath(model: string, targets: readonly WarmTarget[], rounds = 3, converge?: HttpWarmOptions['converge']): Promise<HttpWarmReport> {
     if (!this.baseUrl) throw new Error('warmRequestPath needs a listening server');
-    return warmHttpPath({ baseUrl: this.baseUrl, model, targets, rounds, headers: { [WARM_REQUEST_HEADER]: this.warmToken } });
+    return warmHttpPath({ baseUrl: this.baseUrl, model, targets, rounds, converge, headers: { [WARM_REQUEST_HEADER]: this.warmToken } });
   }
 
   readiness(): { ready: boolean; reason: string | undefined; models: Record<string, unknown> } {
@@ -148,7 +148,12 @@ export class ModelServer {
         return sendJson(res, r.ready ? 200 : 503, this.opts.replicaId === undefined ? r : { ...r, replicaId: this.opts.replicaId });
       }
       if (path === '/startupz') return this.startup(res);
-      if (path === '/metrics') return sendText(res, 200, this.metrics.contentType, await this.metrics.render());
+      if (path === '/metrics') {
+        const bodies =
+          '# HELP warmpool_request_body_buffered_bytes Request body bytes held by the requests being read (capped by maxBufferedBodyBytes).\n' +
+          `# TYPE warmpool_request_body_buffered_bytes gauge\nwarmpool_request_body_buffered_bytes ${this.bodies.heldBytes}\n`;
+        return sendText(res, 200, PROMETHEUS_CONTENT_TYPE, this.metrics.render([...this.byName.values()]) + bodies);
+      }
       if (path === '/v2') return sendJson(res, 200, { name: 'warmpool', version: '1', extensions: ['binary_tensor_data'] });
     }
     const v1 = V1_INFER.exec(path);
@@ -264,6 +269,7 @@ export class ModelServer {
       result = await replica.infer(request.feeds, {
         outputs: request.outputs?.map((o) => o.name),
         deadlineMs: arrivedMs + (this.opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+        warm,
       });
     } catch (e) {
       if (e instanceof InferenceRequestError) {
