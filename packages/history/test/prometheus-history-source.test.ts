@@ -29,6 +29,7 @@ function source(opts: Partial<PrometheusHistorySourceOptions> = {}): PrometheusH
     sleep: async (ms) => {
       sleeps.push(ms);
     },
+    random: () => 0.5,
     ...opts,
   });
   sources.push(s);
@@ -120,7 +121,7 @@ describe('PrometheusHistorySource against an HTTP fake', () => {
     const steps = await source({ retries: 2, backoffBaseMs: 100 }).read('llama', 0, 60, 60);
     expect(steps[0]!.meanPerS).toBe(5);
     expect(fake.requests).toHaveLength(3);
-    expect(sleeps).toEqual([100, 200]);
+    expect(sleeps).toEqual([50, 100]); // full jitter at random 0.5: half of 100 ms x 2^k
   });
 
   it('5xx on every attempt → HistoryUnavailableError naming URL, query, attempts and the Prometheus error', async () => {
@@ -141,6 +142,14 @@ describe('PrometheusHistorySource against an HTTP fake', () => {
     fake.handler = (req) => (++n === 1 ? { status: 429, body: '' } : seriesAnswer(evalTimes(req).map((t) => [t, '1'] as const)));
     expect((await source().read('llama', 0, 60, 60))[0]!.meanPerS).toBe(1);
     expect(fake.requests).toHaveLength(2);
+  });
+
+  it("waits at least a 429's Retry-After (seconds), capped at 30 s", async () => {
+    let n = 0;
+    fake.handler = (req) =>
+      ++n <= 2 ? { status: 429, body: '', headers: { 'retry-after': n === 1 ? '2' : '3600' } } : seriesAnswer(evalTimes(req).map((t) => [t, '1'] as const));
+    expect((await source({ retries: 2 }).read('llama', 0, 60, 60))[0]!.meanPerS).toBe(1);
+    expect(sleeps).toEqual([2000, 30_000]);
   });
 
   it('a hanging server → timeout per attempt, retried, then HistoryUnavailableError', async () => {
@@ -197,7 +206,7 @@ describe('PrometheusHistorySource against an HTTP fake', () => {
     const err = await failure(source({ url, retries: 1 }).read('llama', 0, 60, 60));
     expect(err).toBeInstanceOf(HistoryUnavailableError);
     expect(err.message).toContain('request failed');
-    expect(sleeps).toEqual([250]);
+    expect(sleeps).toEqual([125]);
   });
 
   it('sends configured headers and honours a path prefix in the URL', async () => {

@@ -20,13 +20,15 @@ export interface PrometheusHistorySourceOptions extends PrometheusQueries {
   readonly timeoutMs?: number;
   /** Extra attempts on network errors, timeouts, 5xx and 429 (default 2). */
   readonly retries?: number;
-  /** Backoff base: retry k waits backoffBaseMs · 2^k (default 250 ms). */
+  /** Backoff base: retry k (0-based) waits uniform [0, backoffBaseMs · 2^k), full jitter (default 250 ms). */
   readonly backoffBaseMs?: number;
   /** Points per query_range request; longer reads are split (Prometheus refuses more than 11,000; default). */
   readonly maxPointsPerQuery?: number;
   readonly headers?: Readonly<Record<string, string>>;
   /** Waits between retries; injectable for tests. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Uniform [0, 1) source of the retry jitter (default Math.random); injectable for tests. */
+  readonly random?: () => number;
 }
 
 /** Prometheus' own limit on points per series in one query_range answer. */
@@ -65,6 +67,7 @@ export class PrometheusHistorySource implements HistorySource {
       backoffBaseMs: opts.backoffBaseMs ?? 250,
       ...(opts.headers ? { headers: opts.headers } : {}),
       ...(opts.sleep ? { sleep: opts.sleep } : {}),
+      ...(opts.random ? { random: opts.random } : {}),
     });
   }
 

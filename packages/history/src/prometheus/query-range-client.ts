@@ -1,3 +1,4 @@
+import { Backoff } from '@warmpool/domain';
 import { HistoryResponseError } from '../errors/history-response-error.js';
 import { HistoryUnavailableError } from '../errors/history-unavailable-error.js';
 import { parseQueryRange, prometheusErrorText, type PrometheusPoint } from './parse-query-range.js';
@@ -9,19 +10,34 @@ export interface QueryRangeClientOptions {
   readonly timeoutMs: number;
   /** Extra attempts after the first on network errors, timeouts, HTTP 5xx and 429. */
   readonly retries: number;
-  /** Backoff before retry k (0-based) is backoffBaseMs · 2^k. */
+  /** Full-jitter backoff: retry k (0-based) waits uniform [0, backoffBaseMs · 2^k), at least a 429/503's Retry-After. */
   readonly backoffBaseMs: number;
   /** Extra request headers (e.g. `Authorization`). */
   readonly headers?: Readonly<Record<string, string>>;
   /** Waits between retries; injectable so tests do not sleep. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Uniform [0, 1) source of the jitter (default Math.random). */
+  readonly random?: () => number;
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Longest single wait between retries, and the most of a Retry-After honoured. */
+const MAX_RETRY_DELAY_MS = 30_000;
 
 /** A failed attempt that may be retried, with the error to throw when no attempt is left. */
 class RetryableFailure {
-  constructor(readonly error: HistoryUnavailableError) {}
+  constructor(
+    readonly error: HistoryUnavailableError,
+    readonly retryAfterMs?: number,
+  ) {}
+}
+
+/** A Retry-After header (seconds or an HTTP date) in ms from now; undefined when absent or unreadable. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const s = Number(header);
+  if (Number.isFinite(s)) return s >= 0 ? s * 1000 : undefined;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 /** `GET /api/v1/query_range` with a bounded timeout per attempt and retries with exponential backoff. */
@@ -29,9 +45,21 @@ export class QueryRangeClient {
   readonly endpoint: string;
   private readonly opts: QueryRangeClientOptions;
   private readonly closing = new AbortController();
+  private readonly backoff: Backoff;
 
   constructor(opts: QueryRangeClientOptions) {
     this.opts = opts;
+    this.backoff = new Backoff(
+      {
+        maxAttempts: opts.retries + 1,
+        baseDelayMs: opts.backoffBaseMs,
+        maxDelayMs: Math.max(opts.backoffBaseMs, MAX_RETRY_DELAY_MS),
+        maxRetryAfterMs: MAX_RETRY_DELAY_MS,
+        ...(opts.sleep ? { sleep: opts.sleep } : {}),
+        ...(opts.random ? { random: opts.random } : {}),
+      },
+      'Prometheus history options',
+    );
     const base = opts.url.endsWith('/') ? opts.url : `${opts.url}/`;
     this.endpoint = new URL('api/v1/query_range', base).toString();
   }
@@ -43,14 +71,17 @@ export class QueryRangeClient {
     url.searchParams.set('start', String(startS));
     url.searchParams.set('end', String(endS));
     url.searchParams.set('step', String(stepS));
-    const sleep = this.opts.sleep ?? realSleep;
-    for (let attempt = 0; ; attempt++) {
-      if (this.closing.signal.aborted) throw new HistoryUnavailableError('prometheus', this.endpoint, 'the source is closed', { query });
-      const outcome = await this.attempt(url, query);
-      if (!(outcome instanceof RetryableFailure)) return outcome;
-      if (attempt >= this.opts.retries) throw outcome.error;
-      await sleep(this.opts.backoffBaseMs * 2 ** attempt);
-    }
+    return this.backoff.run(
+      async () => {
+        if (this.closing.signal.aborted) throw new HistoryUnavailableError('prometheus', this.endpoint, 'the source is closed', { query });
+        return this.attempt(url, query);
+      },
+      (error) =>
+        error instanceof RetryableFailure
+          ? { retryable: true, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) }
+          : { retryable: false },
+      { giveUp: (error) => (error instanceof RetryableFailure ? error.error : error) },
+    );
   }
 
   /** Aborts requests in flight; later queries fail at once. */
@@ -58,25 +89,29 @@ export class QueryRangeClient {
     this.closing.abort();
   }
 
-  private async attempt(url: URL, query: string): Promise<PrometheusPoint[] | RetryableFailure> {
+  /** One request; throws a RetryableFailure for what another attempt may fix. */
+  private async attempt(url: URL, query: string): Promise<PrometheusPoint[]> {
     const attempts = `after ${this.opts.retries + 1} attempt${this.opts.retries === 0 ? '' : 's'}`;
     const signal = AbortSignal.any([AbortSignal.timeout(this.opts.timeoutMs), this.closing.signal]);
     let status: number;
     let text: string;
+    let retryAfter: string | null;
     try {
       const res = await fetch(url, { headers: { accept: 'application/json', ...this.opts.headers }, signal });
       status = res.status;
+      retryAfter = res.headers.get('retry-after');
       text = await res.text();
     } catch (err) {
       const timedOut = err instanceof Error && err.name === 'TimeoutError';
       const problem = timedOut ? `no answer within ${this.opts.timeoutMs} ms` : `request failed: ${describe(err)}`;
-      return new RetryableFailure(new HistoryUnavailableError('prometheus', this.endpoint, `${problem} (${attempts})`, { query, cause: err }));
+      throw new RetryableFailure(new HistoryUnavailableError('prometheus', this.endpoint, `${problem} (${attempts})`, { query, cause: err }));
     }
     if (status >= 500 || status === 429) {
       const error = prometheusErrorText(text);
       const detail = error === undefined ? '' : `: ${error}`;
-      return new RetryableFailure(
+      throw new RetryableFailure(
         new HistoryUnavailableError('prometheus', this.endpoint, `HTTP ${status} (${attempts})${detail}`, { query }),
+        retryAfterMs(retryAfter),
       );
     }
     const points = parseQueryRange(text, this.endpoint, query, status);

@@ -9,7 +9,7 @@ export interface SeenRequest {
 }
 
 /** Answers one request; `undefined` leaves it hanging (a timeout). */
-export type FakeAnswer = { status: number; body: string } | undefined;
+export type FakeAnswer = { status: number; body: string; headers?: Record<string, string> } | undefined;
 
 /** A query_range fake on loopback: answers by a handler, remembers what it was asked. */
 export class FakePrometheus {
@@ -28,7 +28,7 @@ export class FakePrometheus {
         this.hanging.add(res);
         return;
       }
-      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(answer.body);
     });
   }
