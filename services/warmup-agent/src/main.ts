@@ -14,7 +14,7 @@ const HELP = `warmpool-agent: warm ONNX models before they take traffic
                        [--registrar none|local|kubernetes|aws] [--heartbeat-s S] [--on-failure exit|stay]
                        [--register-retries N] [--register-retry-delay-ms MS]
                        [--max-body-bytes N] [--max-output-bytes N] [--request-timeout-ms MS]
-                       [--input-limit-factor F] [--http-warm-rounds N]
+                       [--input-limit-factor F] [--http-warm-rounds N] [--log-level LEVEL]
         local:      --lb URL [--token-file FILE]    (default registrar when --lb is given)
         kubernetes: [--pod NAME] [--namespace NS] [--kubeconfig FILE]
                     (POD_NAME/POD_NAMESPACE from the downward API; in-cluster config unless KUBECONFIG)
@@ -22,11 +22,14 @@ const HELP = `warmpool-agent: warm ONNX models before they take traffic
                     [--aws-endpoint URL] [--imds-endpoint URL] [--imds-timeout-ms MS]
                     (instance id and region from IMDSv2 when not given; --heartbeat-s default 60)
   warmpool-agent lb    [--port N] [--host H] [--token-file FILE] [--models A,B] [--slow-start-s S] [--health-interval-s S]
+                       [--log-level LEVEL]
 
   session options (warm, serve): [--providers cuda,cpu] [--graph-opt disabled|basic|extended|all]
                        [--threads N] [--inter-threads N] [--opt-cache DIR | --no-opt-cache]
   --min-service-ms: each inference holds its slot at least MS (a stand-in for accelerator time on a host
                        without one: bounded capacity per replica without taking CPU from the others).
+  --log-level (serve, lb): trace|debug|info|warn|error|fatal|silent, default WARMPOOL_LOG_LEVEL or info; logs
+                       are JSON lines (time, level, component, model, msg, event, ...) unless stdout is a terminal.
   NAME: a bundled generated test model (tiny-transformer, small-transformer).
   Tokens come from WARMPOOL_LB_TOKEN or --token-file, never the command line (serve: the replica's own credential,
   deriveReplicaToken(secret, replica id), or the shared secret; lb: the shared secret).
@@ -95,7 +98,11 @@ async function warm(argv: readonly string[], io: Io): Promise<number> {
 }
 
 async function lb(argv: readonly string[], io: Io, env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  const [{ LoadBalancerServer }, { readLbToken }] = await Promise.all([import('@warmpool/load-balancer'), import('./registrar-args.js')]);
+  const [{ LoadBalancerServer }, { readLbToken }, { agentEventLog, readLogLevel }] = await Promise.all([
+    import('@warmpool/load-balancer'),
+    import('./registrar-args.js'),
+    import('./agent-logger.js'),
+  ]);
   const args = new CliArgs(argv, []);
   const port = args.int('port', 8080, 0, 65535);
   const host = args.string('host', '127.0.0.1')!;
@@ -104,8 +111,9 @@ async function lb(argv: readonly string[], io: Io, env: Readonly<Record<string, 
   const models = args.string('models')?.split(',').map((m) => m.trim()).filter(Boolean) ?? [];
   const slowStartS = args.int('slow-start-s', 30, 0, 3600);
   const healthIntervalS = args.int('health-interval-s', 2, 1, 3600);
+  const logLevel = readLogLevel(args, env);
   args.done('lb');
-  const log = (event: Record<string, unknown>) => io.out(JSON.stringify({ ts: new Date().toISOString(), ...event }));
+  const log = agentEventLog(io, 'load-balancer', logLevel);
   const server = new LoadBalancerServer({ token, host, port, models, pool: { slowStartMs: slowStartS * 1000 }, health: { intervalMs: healthIntervalS * 1000 }, log });
   const { url } = await server.listen();
   log({ event: 'lb-listening', url });
