@@ -10,6 +10,8 @@ import { readRegistrationArgs } from '../src/registrar-args.js';
 import { describeRegistrarFailure } from '../src/registrar-failure.js';
 import { captureIo, startFakeImds, waitFor, writeSpecs } from './helpers.js';
 
+// No test here races the clock: waits are for events (a log line, the command ending), bounded generously so a loaded
+// machine only makes them slower, and a wrong behaviour still fails (the command ends first, or the bound is reached).
 const dir = mkdtempSync(join(tmpdir(), 'warmpool-agent-local-'));
 const specs = writeSpecs(dir);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,7 +28,13 @@ describe('serve --registrar local', () => {
       io,
       { WARMPOOL_LB_TOKEN: 't' },
     );
-    await waitFor('staying-unready', () => io.events().find((e) => e['event'] === 'staying-unready'));
+    // Loads and warms the model first; serve ending before it stays unready is a failure at once (not after the bound).
+    await Promise.race([
+      waitFor('staying-unready', () => io.events().find((e) => e['event'] === 'staying-unready'), 150_000),
+      done.then((code) => {
+        throw new Error(`serve ended (exit ${code}) instead of staying unready: ${io.errText()}`);
+      }),
+    ]);
     const { url } = io.events().find((e) => e['event'] === 'listening') as { url: string };
     const res = await fetch(`${url}/readyz`);
     expect(res.status).toBe(503);
@@ -34,9 +42,10 @@ describe('serve --registrar local', () => {
     io.signal('SIGINT');
     expect(await done).toBe(3);
     expect(io.errText()).toMatch(new RegExp(`E_LB_UNREACHABLE: local registrar: load balancer ${deadUrl.replace(/[.]/g, '\\.')}`));
-  }, 30_000);
+  }, 180_000);
 
-  it('--lb without a token, a bad --registrar, a bad --heartbeat-s are named (exit 2)', async () => {
+  // Imports the serve command (ONNX Runtime and the registrar clients): seconds on a loaded machine.
+  it('--lb without a token, a bad --registrar, a bad --heartbeat-s are named (exit 2)', { timeout: 60_000 }, async () => {
     const io = captureIo();
     expect(await main(['serve', '--model', 'tiny-transformer', '--lb', 'http://127.0.0.1:1', '--registrar', 'consul', '--heartbeat-s', '0', '--on-failure', 'maybe'], io, {})).toBe(2);
     expect(io.errText()).toMatch(/--registrar: got "consul"[\s\S]*--heartbeat-s[\s\S]*--on-failure/);
@@ -67,7 +76,7 @@ describe('registration arguments', () => {
 });
 
 describe('InstanceMetadataClient (IMDSv2)', () => {
-  it('token first, then the instance id and region with the token', async () => {
+  it('token first, then the instance id and region with the token', { timeout: 30_000 }, async () => {
     const imds = await startFakeImds('i-0123456789abcdef0', 'eu-central-1');
     try {
       const c = new InstanceMetadataClient({ endpoint: `${imds.url}/` });
@@ -79,7 +88,7 @@ describe('InstanceMetadataClient (IMDSv2)', () => {
     }
   });
 
-  it('a bad answer and a refused connection name the endpoint and path', async () => {
+  it('a bad answer and a refused connection name the endpoint and path', { timeout: 60_000 }, async () => {
     const imds = await startFakeImds('not-an-instance');
     try {
       const err = await new InstanceMetadataClient({ endpoint: imds.url }).instanceId().catch((e: unknown) => e);
@@ -88,7 +97,8 @@ describe('InstanceMetadataClient (IMDSv2)', () => {
     } finally {
       await imds.close();
     }
-    const err = await new InstanceMetadataClient({ endpoint: imds.url, timeoutMs: 500 }).instanceId().catch((e: unknown) => e);
+    // A refused connection fails at once; the generous timeout only keeps a slow machine from turning it into a timeout.
+    const err = await new InstanceMetadataClient({ endpoint: imds.url, timeoutMs: 20_000 }).instanceId().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_IMDS_UNREACHABLE' });
     expect((err as Error).message).toMatch(/PUT \/latest\/api\/token failed: (ECONNREFUSED|UND_ERR_SOCKET|other side closed)/);
   });
