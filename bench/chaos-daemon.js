@@ -56,7 +56,8 @@ const provider = new LocalProcessProvider({
   agentBinPath: join(here, 'chaos-fake-agent.pl'),
   nodePath: '/usr/bin/perl',
   runDir: o.runDir,
-  models: config.models.map((m) => ({ model: m.spec.name, lbUrl: 'http://127.0.0.1:9', lbToken: 'chaos', provisionDelayMs: o.provisionDelayMs, drainTimeoutMs: 2000, maxReplicas: 8 })),
+  // --chaos-run names the soak on the replicas' command lines, so a soak counts its own processes only
+  models: config.models.map((m) => ({ model: m.spec.name, agentArgs: ['--chaos-run', o.runTag ?? 'chaos'], lbUrl: 'http://127.0.0.1:9', lbToken: 'chaos', provisionDelayMs: o.provisionDelayMs, drainTimeoutMs: 2000, maxReplicas: 8 })),
   probeIntervalMs: 1000,
   log: (e) => {
     if (e.event === 'orphan-ended' || e.event === 'watchdog-error') write({ kind: 'daemon', time: iso(), event: String(e.event), message: JSON.stringify(e) });

@@ -55,14 +55,14 @@ function rssKb(pid) {
   }
 }
 
-/** Pids of stand-in replicas running now (their command line names the fake agent and, optionally, a run folder's ids). */
-function fakeAgents() {
+/** Stand-in replicas of this soak running now (their command line names the fake agent and `--chaos-run TAG`). */
+function fakeAgents(tag) {
   const out = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const args = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      if (args.some((a) => a.endsWith('chaos-fake-agent.pl'))) out.push({ pid: Number(d), replicaId: args[args.indexOf('--replica-id') + 1] });
+      if (args.some((a) => a.endsWith('chaos-fake-agent.pl')) && args[args.indexOf('--chaos-run') + 1] === tag) out.push({ pid: Number(d), replicaId: args[args.indexOf('--replica-id') + 1] });
     } catch {
       // gone
     }
@@ -131,7 +131,7 @@ class DaemonSlot {
   start() {
     const identity = `${this.name}-${++this.incarnation}`;
     const logFile = join(this.dir, `${identity}.jsonl`);
-    const opts = { identity, models: this.o.models, redisUrl: this.redisUrl, runDir: this.runDir, logFile, ledgerFile: join(this.dir, 'ledger.jsonl'), checkpointFile: join(this.dir, 'checkpoint.json'), tickS: this.o.tickS, stepS: this.o.stepS, leaseMs: this.o.leaseMs, provisionDelayMs: this.o.provisionDelayMs, demand: { hotEvery: this.o.hotEvery, periodS: this.o.periodS } };
+    const opts = { identity, runTag: this.o.runTag, models: this.o.models, redisUrl: this.redisUrl, runDir: this.runDir, logFile, ledgerFile: join(this.dir, 'ledger.jsonl'), checkpointFile: join(this.dir, 'checkpoint.json'), tickS: this.o.tickS, stepS: this.o.stepS, leaseMs: this.o.leaseMs, provisionDelayMs: this.o.provisionDelayMs, demand: { hotEvery: this.o.hotEvery, periodS: this.o.periodS } };
     const proc = spawn(process.execPath, [join(here, 'chaos-daemon.js')], { env: { ...process.env, CHAOS_DAEMON: JSON.stringify(opts) }, stdio: ['ignore', 'pipe', 'pipe'] });
     const life = { identity, pid: proc.pid, logFile, startedAtMs: Date.now(), endedAtMs: undefined, killedAtMs: undefined, rss: [], stderr: '' };
     this.lives.push(life);
@@ -196,6 +196,7 @@ export const CHAOS_DEFAULTS = { durationS: 1800, models: 1000, hotEvery: 50, per
 export async function runChaos(options = {}, onProgress = () => undefined) {
   const o = { ...CHAOS_DEFAULTS, ...options };
   const dir = o.dir ?? join(tmpdir(), `warmpool-chaos-${process.pid}-${Date.now()}`);
+  o.runTag = `${process.pid}-${Date.now()}`;
   mkdirSync(dir, { recursive: true });
   const redis = new RedisServer(await freePort(), dir);
   await redis.start();
@@ -234,7 +235,7 @@ export async function runChaos(options = {}, onProgress = () => undefined) {
           orphanChecks.push(check);
           // before the slot restarts (its provider would end what is left from the state file): what the watchdog left
           setTimeout(() => {
-            check.aliveAtRestart = replicas.filter((r) => fakeAgents().some((a) => a.pid === r.pid && a.replicaId === r.replicaId)).length;
+            check.aliveAtRestart = replicas.filter((r) => fakeAgents(o.runTag).some((a) => a.pid === r.pid && a.replicaId === r.replicaId)).length;
             if (check.aliveAtRestart) log(`${check.aliveAtRestart} replicas of ${identity} still alive 3 s after its SIGKILL`);
             leader.start();
           }, 3000);
@@ -266,7 +267,7 @@ export async function runChaos(options = {}, onProgress = () => undefined) {
       for (const c of orphanChecks) {
         if (c.done || Date.now() < c.dueAtMs) continue;
         c.done = true;
-        c.survivors = c.replicas.filter((r) => fakeAgents().some((a) => a.pid === r.pid && a.replicaId === r.replicaId));
+        c.survivors = c.replicas.filter((r) => fakeAgents(o.runTag).some((a) => a.pid === r.pid && a.replicaId === r.replicaId));
         if (c.survivors.length) log(`ORPHANS of ${c.identity}: ${c.survivors.map((r) => r.replicaId).join(', ')}`);
       }
       await sleep(200);
@@ -276,7 +277,7 @@ export async function runChaos(options = {}, onProgress = () => undefined) {
     await redis.kill();
   }
   await sleep(3000);
-  const leftAtEnd = fakeAgents();
+  const leftAtEnd = fakeAgents(o.runTag);
   for (const a of leftAtEnd) {
     try {
       process.kill(a.pid, 'SIGKILL');
