@@ -163,6 +163,9 @@ export class ReplicaProcess {
     if (t.lbUrl) args.push('--lb', t.lbUrl);
     args.push(...t.agentArgs);
     const env: Record<string, string> = { ...(process.env as Record<string, string>), ...this.deps.env };
+    // The agent's info lines (listening, warmup-finished, serving, ...) are how this process follows it: a level above
+    // info in the environment would silence them, so the agent logs at info at least.
+    if (!['', 'trace', 'debug', 'info'].includes((env['WARMPOOL_LOG_LEVEL'] ?? '').trim().toLowerCase())) env['WARMPOOL_LOG_LEVEL'] = 'info';
     // The replica gets its own credential, never the shared secret (in the environment, never argv): HMAC-SHA256 of its
     // id under the secret, as @warmpool/load-balancer's deriveReplicaToken (tested together in the local-world e2e).
     if (t.lbToken) env['WARMPOOL_LB_TOKEN'] = createHmac('sha256', t.lbToken).update(`warmpool-replica:${this.id}`).digest('base64url');

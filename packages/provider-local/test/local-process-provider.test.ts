@@ -58,6 +58,14 @@ describe('LocalProcessProvider', () => {
     await expect(p.getState(MODEL)).rejects.toMatchObject({ code: 'E_PROVIDER_CLOSED' });
   });
 
+  it('a log level above info in the environment does not silence the agent lines it follows (listening, serving)', async () => {
+    const p = make({}, { env: { WARMPOOL_LOG_LEVEL: 'error' } });
+    await scale(p, 1);
+    const state = await p.waitUntilReady(MODEL, 30_000);
+    const log = readFileSync(state.replicas[0]!.stdoutLog, 'utf8');
+    expect(log).toMatch(/"level":"info".*"event":"listening"/);
+  }, 45_000);
+
   it('reports a crashed replica as failed with the reason and replaces it on the next scale', async () => {
     const p = make();
     await scale(p, 1);
