@@ -1,6 +1,6 @@
 import type { ScaleJob } from '@warmpool/domain';
 import { describe, expect, it } from 'vitest';
-import { InProcessScaleQueue, ManualClock, type ScaleJobEvent } from '../src/index.js';
+import { InProcessScaleQueue, JobDeferredError, ManualClock, type ScaleJobEvent } from '../src/index.js';
 import { scaleQueueConformance } from './support/scale-queue-conformance.js';
 
 function job(id: string, runAtMs: number): ScaleJob {
@@ -33,6 +33,34 @@ describe('InProcessScaleQueue', () => {
     expect(starts).toEqual([]);
     await clock.advanceTo(5000);
     expect(starts).toEqual([5000]);
+    await q.close();
+  });
+
+  it('a paused worker runs nothing until resumed; a deferred job comes back later without using an attempt', async () => {
+    const clock = new ManualClock(0);
+    const q = new InProcessScaleQueue({ clock, attempts: 1 });
+    const events: ScaleJobEvent[] = [];
+    q.subscribe((e) => events.push(e));
+    const runs: number[] = [];
+    let defer = 2;
+    q.process(
+      async () => {
+        runs.push(clock.now());
+        if (defer-- > 0) throw new JobDeferredError('not the leader', 1000);
+      },
+      { paused: true },
+    );
+    expect(q.processing).toBe(false);
+    await q.enqueue(job('j', 0));
+    await clock.advanceBy(5000);
+    expect(runs).toEqual([]);
+    q.resume();
+    await clock.advanceBy(0);
+    await clock.advanceBy(1000);
+    await clock.advanceBy(1000);
+    // attempts: 1, deferred twice, then it ran and completed
+    expect(runs).toEqual([5000, 6000, 7000]);
+    expect(events.map((e) => e.type)).toEqual(['completed']);
     await q.close();
   });
 
