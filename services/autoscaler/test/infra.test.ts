@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { AWS_ACTIONS_USED, AWS_PROVIDER_ACTIONS, AWS_REGISTRAR_ACTIONS } from '@warmpool/provider-aws';
-import { parseConfigText } from '../src/config/load-config-file.js';
-import { INFRA, grantedTo, manifests, type K8sObject } from './support/infra-manifests.js';
+import { INFRA } from './support/infra-manifests.js';
 
 interface Statement {
   Effect: string;
@@ -40,15 +39,42 @@ describe('infra/aws', () => {
     }
   });
 
-  it('the CloudFormation snippet has the warm pool, the launching hook and the same actions per role', () => {
-    const t = parse(readFileSync(resolve(INFRA, 'aws/model-group.cloudformation.yaml'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  it('the CloudFormation template: warm pool, the launching hook, the agent role + instance profile in the launch template, the daemon role, the same actions per role, scoped to the group and the managed tag', () => {
+    type Resource = { Type: string; Properties: Record<string, unknown> };
+    const t = parse(readFileSync(resolve(INFRA, 'aws/model-group.cloudformation.yaml'), 'utf8')) as { Resources: Record<string, Resource>; Parameters: Record<string, { Default?: string }> };
     const r = t.Resources;
-    const hook = (r.ModelGroup!.Properties.LifecycleHookSpecificationList as Record<string, unknown>[])[0]!;
+    const group = r.ModelGroup!;
+    expect(group.Type).toBe('AWS::AutoScaling::AutoScalingGroup');
+    const hook = (group.Properties.LifecycleHookSpecificationList as Record<string, unknown>[])[0]!;
     expect(hook).toMatchObject({ LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', DefaultResult: 'ABANDON', LifecycleHookName: 'warmpool-warmup' });
+    expect(group.Properties.Tags).toContainEqual({ Key: 'warmpool.io/managed', Value: 'true', PropagateAtLaunch: false });
     expect(r.ModelWarmPool).toMatchObject({ Type: 'AWS::AutoScaling::WarmPool', Properties: { PoolState: 'Stopped', InstanceReusePolicy: { ReuseOnScaleIn: true } } });
-    const statements = (name: string): Statement[] => (r[name]!.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    // the policies are attached to roles (not left unattached); the agent's role reaches the instances through its profile
+    const refs = (name: string): unknown[] => (r[name]!.Properties.Roles as unknown[]) ?? [];
+    expect(refs('AgentPolicy')).toEqual([{ Ref: 'AgentRole' }]);
+    expect(refs('DaemonPolicy')).toEqual([{ Ref: 'DaemonRole' }]);
+    expect(r.AgentRole!.Type).toBe('AWS::IAM::Role');
+    expect(r.DaemonRole!.Type).toBe('AWS::IAM::Role');
+    expect(r.AgentInstanceProfile).toMatchObject({ Type: 'AWS::IAM::InstanceProfile', Properties: { Roles: [{ Ref: 'AgentRole' }] } });
+    const lt = (r.LaunchTemplate!.Properties.LaunchTemplateData as Record<string, unknown>);
+    expect(lt.IamInstanceProfile).toEqual({ Arn: { 'Fn::GetAtt': ['AgentInstanceProfile', 'Arn'] } });
+    expect(lt.MetadataOptions).toMatchObject({ HttpTokens: 'required' });
+    const userData = JSON.stringify(lt.UserData);
+    expect(userData).toMatch(/--registrar aws --asg \$\{GroupName\} --lifecycle-hook warmpool-warmup/);
+    expect(group.Properties.LaunchTemplate).toMatchObject({ LaunchTemplateId: { Ref: 'LaunchTemplate' } });
+    const statements = (name: string): (Statement & { Condition?: unknown })[] => (r[name]!.Properties.PolicyDocument as { Statement: (Statement & { Condition?: unknown })[] }).Statement;
     expect(actionsOf(statements('DaemonPolicy'))).toEqual(expected(AWS_PROVIDER_ACTIONS));
     expect(actionsOf(statements('AgentPolicy'))).toEqual(expected(AWS_REGISTRAR_ACTIONS));
+    for (const s of [...statements('DaemonPolicy'), ...statements('AgentPolicy')]) {
+      const acts = Array.isArray(s.Action) ? s.Action : [s.Action];
+      if (acts.every((a) => a.startsWith('autoscaling:Describe'))) {
+        expect(s.Resource).toBe('*');
+        continue;
+      }
+      // writes: this stack's group only, and only while it carries the managed tag
+      expect((s.Resource as { 'Fn::Sub': string })['Fn::Sub']).toMatch(/:autoScalingGroup:\*:autoScalingGroupName\/\$\{GroupName\}$/);
+      expect(s.Condition).toEqual({ StringEquals: { 'autoscaling:ResourceTag/warmpool.io/managed': 'true' } });
+    }
   });
 
   it('the CLI snippet puts the same warm pool and hook', () => {
@@ -56,56 +82,5 @@ describe('infra/aws', () => {
     expect(sh).toMatch(/aws autoscaling put-warm-pool .*\n.*--pool-state Stopped/);
     expect(sh).toMatch(/--lifecycle-transition autoscaling:EC2_INSTANCE_LAUNCHING/);
     expect(sh).toMatch(/--default-result ABANDON/);
-  });
-});
-
-describe('infra/kubernetes', () => {
-  const daemon = manifests('kubernetes/autoscaler.yaml');
-  const server = manifests('kubernetes/model-server.yaml');
-  const find = (objs: K8sObject[], kind: string, name: string): K8sObject => {
-    const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
-    if (!o) throw new Error(`no ${kind} ${name}`);
-    return o;
-  };
-  type Container = { args: string[]; env: { name: string }[]; readinessProbe?: { httpGet: { path: string } }; startupProbe?: { httpGet: { path: string } }; volumeMounts: { mountPath: string }[] };
-  const podSpec = (d: K8sObject): { serviceAccountName: string; containers: Container[] } => (d.spec as { template: { spec: { serviceAccountName: string; containers: Container[] } } }).template.spec;
-
-  it('the ConfigMap carries a warmpool.yaml that validates and targets the sample model server', () => {
-    const cm = find(daemon, 'ConfigMap', 'warmpool-config');
-    const text = (cm.data as Record<string, string>)['warmpool.yaml']!;
-    const config = parseConfigText(text, 'ConfigMap warmpool-config');
-    expect(config.provider.kind).toBe('kubernetes');
-    expect(config.leaderElection).toMatchObject({ kind: 'kubernetes-lease', namespace: 'warmpool' });
-    const llama = config.models.find((m) => m.spec.name === 'llama-8b')!;
-    expect(llama.target).toMatchObject({ kind: 'kubernetes', kubernetes: { namespace: 'serving', kind: 'Deployment', name: 'llama-8b', podSelector: 'app=llama-8b' } });
-    const model = find(server, 'Deployment', 'llama-8b');
-    expect(model.metadata.namespace).toBe('serving');
-    expect((model.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels).toEqual({ app: 'llama-8b' });
-  });
-
-  it('the daemon Deployment runs `run --config` on the mounted ConfigMap with its ServiceAccount and POD_NAME', () => {
-    const spec = podSpec(find(daemon, 'Deployment', 'warmpool-autoscaler'));
-    expect(spec.serviceAccountName).toBe('warmpool-autoscaler');
-    const c = spec.containers[0]!;
-    expect(c.args).toEqual(['run', '--config', '/etc/warmpool/warmpool.yaml']);
-    expect(c.env.map((e) => e.name)).toContain('POD_NAME');
-    expect(c.volumeMounts.map((m) => m.mountPath)).toContain('/etc/warmpool');
-    expect(daemon.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toBe(false);
-  });
-
-  it('the model server runs `warmpool-agent serve` with readiness on /readyz, startup on /startupz, and may only patch pods/status (the warmpool.io/warm readiness gate)', () => {
-    const spec = podSpec(find(server, 'Deployment', 'llama-8b'));
-    const c = spec.containers[0]!;
-    expect(c.args[0]).toBe('serve');
-    expect(c.args).toContain('--model');
-    expect(c.args.slice(c.args.indexOf('--registrar'), c.args.indexOf('--registrar') + 2)).toEqual(['--registrar', 'kubernetes']);
-    expect(c.env.map((e) => e.name)).toEqual(expect.arrayContaining(['POD_NAME', 'POD_NAMESPACE']));
-    expect(c.readinessProbe!.httpGet.path).toBe('/readyz');
-    expect(c.startupProbe!.httpGet.path).toBe('/startupz');
-    expect(spec.serviceAccountName).toBe('warmpool-agent');
-    expect([...grantedTo(server, 'warmpool-agent')]).toEqual(['serving||pods/status|patch']);
-    expect((spec as unknown as { readinessGates: { conditionType: string }[] }).readinessGates).toEqual([{ conditionType: 'warmpool.io/warm' }]);
-    const warmup = JSON.parse((find(server, 'ConfigMap', 'llama-8b-warmup').data as Record<string, string>)['llama-8b.json']!) as { shapes: unknown[] };
-    expect(warmup.shapes.length).toBeGreaterThan(0);
   });
 });

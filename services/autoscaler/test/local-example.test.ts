@@ -46,7 +46,7 @@ describe('infra/examples/warmpool.local.yaml runs as shipped', () => {
     expect(out).toContain(join(home, '.local/state/warmpool/local-example'));
   });
 
-  it('run starts the load balancer, a replica of the bundled model registers warm, SIGTERM stops it; nothing is written into the checkout', { timeout: 300_000 }, async () => {
+  it('run starts the load balancer, a replica of the bundled model registers warm, SIGTERM stops it; nothing is written into the checkout', { timeout: 660_000 }, async () => {
     const before = readdirSync(EXAMPLES).sort();
     // As shipped when its ports are free here; otherwise the same file with the load balancer on a free port.
     let file = EXAMPLE;
@@ -93,7 +93,7 @@ describe('infra/examples/warmpool.local.yaml runs as shipped', () => {
       expect(started.token).toMatch(/^[0-9a-f]{32}$/);
       expect(started.stateDir).toBe(join(home, '.local/state/warmpool/local-example'));
       // A replica of llm-chat (bundled tiny-transformer) starts, warms and registers with the embedded load balancer.
-      await until('a replica registered with the load balancer', 180_000, async () => {
+      await until('a replica registered with the load balancer', 420_000, async () => {
         if (settled) throw new Error(`run ended early (${String(failure)}):\n${lines.join('\n')}`);
         const res = await fetch(`${started.url}/replicas?model=llm-chat`, { headers: { authorization: `Bearer ${started.token}` } }).catch(() => undefined);
         if (!res?.ok) return undefined;

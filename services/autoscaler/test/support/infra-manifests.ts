@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
@@ -6,10 +7,19 @@ export const INFRA = resolve(import.meta.dirname, '../../../../infra');
 
 export type K8sObject = { kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
 
-/** Every document of a multi-document manifest; YAML errors fail with file:line. */
+/** What `kubectl kustomize DIR` renders (a kustomization under infra/), as YAML text; bounded to 60 s. */
+export function kustomize(rel: string): string {
+  return execFileSync('kubectl', ['kustomize', resolve(INFRA, rel)], { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 2 ** 20 });
+}
+
+/**
+ * Every document of a multi-document manifest, or of what a kustomization folder renders (`kubectl kustomize`);
+ * YAML errors fail with file:line.
+ */
 export function manifests(rel: string): K8sObject[] {
   const file = resolve(INFRA, rel);
-  const docs = parseAllDocuments(readFileSync(file, 'utf8'));
+  const text = statSync(file).isDirectory() ? kustomize(rel) : readFileSync(file, 'utf8');
+  const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) throw new Error(`${file}: empty`);
   return docs.map((d, i) => {
     if (d.errors.length > 0) throw new Error(`${file} document ${i}: ${d.errors[0]!.message}`);
