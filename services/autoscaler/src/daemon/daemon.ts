@@ -30,7 +30,14 @@ export interface DaemonDeps {
   /** Baselines only: their periods and windows divided by this (see BaselinePolicy). Default 1. */
   readonly baselineTimeScale?: number;
   /** The daemon's HTTP server (dashboard, /livez, /readyz, /metrics): listens on start, closed on stop. */
-  readonly http?: { readonly url: string | undefined; listen(): Promise<string>; close(): Promise<void>; setReadiness?(check: () => Promise<Readiness>): void };
+  readonly http?: {
+    readonly url: string | undefined;
+    listen(): Promise<string>;
+    close(): Promise<void>;
+    setReadiness?(check: () => Promise<Readiness>): void;
+    /** `warmpool_tick_duration_seconds`: told each tick's duration. */
+    readonly metrics?: { observeTick(seconds: number): void };
+  };
   /** Where forecaster state and measured lead times are checkpointed (Redis or a file); absent: nothing kept. */
   readonly checkpoint?: CheckpointStore;
   /** How often the leader writes a checkpoint. Default max(10 s, one tick). */
@@ -401,8 +408,10 @@ export class Daemon {
     this.timer = this.deps.clock.setTimer(() => {
       this.timer = undefined;
       const started = this.now();
+      const startedPerfMs = performance.now();
       this.inFlight = this.tickOnce().then(() => undefined).finally(() => {
         this.inFlight = undefined;
+        this.deps.http?.metrics?.observeTick((performance.now() - startedPerfMs) / 1000);
         void this.maybeCheckpoint();
         this.firstTickDone();
         const tickMs = this.config.tickS * 1000;

@@ -2,6 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { InMemoryDashboardFeed, mountDashboard, type DashboardMount } from '@warmpool/dashboard';
 import { listenHttp } from '@warmpool/telemetry';
 import { DashboardSink } from './dashboard-sink.js';
+import { DaemonMetrics } from './daemon-metrics.js';
+import type { RecordSink } from '../daemon/decision-log.js';
+import type { DaemonLogRecord } from '../daemon/daemon-record.js';
 
 /** What `/readyz` reports (the Daemon's readiness). */
 export interface ReadinessReport {
@@ -19,17 +22,17 @@ export interface DaemonHttpOptions {
   readonly onError?: (err: unknown) => void;
 }
 
-function escapeLabel(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
 /**
- * The daemon's own HTTP server: `/healthz` (ok while it runs), `/metrics` (Prometheus text: decisions by model,
- * action and what was done), and the dashboard under `/ui`, fed by a decision-log sink (`sink`).
+ * The daemon's own HTTP server: `/healthz` and `/livez` (ok while it runs), `/readyz`, `/metrics` (prom-client:
+ * DaemonMetrics) and the dashboard under `/ui`, both fed by the decision-log sink `sink`.
  */
 export class DaemonHttpServer {
   readonly feed: InMemoryDashboardFeed;
-  readonly sink: DashboardSink;
+  readonly dashboard: DashboardSink;
+  /** The daemon's metrics (`/metrics`), fed by the decision log. */
+  readonly metrics: DaemonMetrics;
+  /** The decision-log sink that feeds both the dashboard and the metrics. */
+  readonly sink: RecordSink;
   private readonly server: Server;
   private mount: DashboardMount | undefined;
   private address: string | undefined;
@@ -38,7 +41,21 @@ export class DaemonHttpServer {
 
   constructor(private readonly opts: DaemonHttpOptions) {
     this.feed = new InMemoryDashboardFeed({ maxPoints: opts.maxPoints ?? 720, maxDecisions: 100 });
-    this.sink = new DashboardSink(this.feed, opts.onError);
+    this.dashboard = new DashboardSink(this.feed, opts.onError);
+    this.metrics = new DaemonMetrics();
+    const { dashboard, metrics } = this;
+    this.sink = {
+      name: 'http',
+      write(r: DaemonLogRecord): void {
+        dashboard.write(r);
+        try {
+          metrics.write(r);
+        } catch (err) {
+          opts.onError?.(err);
+        }
+      },
+      close: async () => undefined,
+    };
     this.server = createServer((req, res) => this.handle(req, res));
     this.mount = mountDashboard(this.server, this.feed, { basePath: '/ui', ...(opts.onError ? { onError: opts.onError } : {}) });
   }
@@ -69,7 +86,14 @@ export class DaemonHttpServer {
       return;
     }
     if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(this.metricsText());
+      this.metrics.metrics().then(
+        (text) => {
+          if (!res.writableEnded) res.writeHead(200, { 'content-type': this.metrics.contentType }).end(text);
+        },
+        (err: unknown) => {
+          if (!res.writableEnded) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`metrics: ${err instanceof Error ? err.message : String(err)}\n`);
+        },
+      );
       return;
     }
     if (path === '/') {
@@ -95,16 +119,6 @@ export class DaemonHttpServer {
         res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'not-ready', ready: false, error: err instanceof Error ? err.message : String(err) }));
       },
     );
-  }
-
-  /** Prometheus text of the decision counters. */
-  metricsText(): string {
-    const lines = ['# HELP warmpool_decisions_total Decisions made, by model, action and what was done with them.', '# TYPE warmpool_decisions_total counter'];
-    for (const [key, n] of [...this.sink.counts.entries()].sort()) {
-      const [model, action, acted] = key.split('\u0000') as [string, string, string];
-      lines.push(`warmpool_decisions_total{model="${escapeLabel(model)}",action="${escapeLabel(action)}",acted="${escapeLabel(acted)}"} ${n}`);
-    }
-    return `${lines.join('\n')}\n`;
   }
 
   /** Listens with the house keep-alive settings (telemetry's listenHttp); rejects with the listen error. */

@@ -2,18 +2,14 @@ import type { DashboardFeed, InMemoryDashboardFeed } from '@warmpool/dashboard';
 import type { RecordSink } from '../daemon/decision-log.js';
 import type { DaemonLogRecord } from '../daemon/daemon-record.js';
 
-/** Decision counts by model, action and what was done, for `/metrics`. */
-export type DecisionCounts = Map<string, number>;
-
 /**
  * A decision-log sink that feeds the dashboard: every decision record (one per model per tick) becomes a tick point
  * (observed demand, forecast p50/upper over the window, ready and warming replicas) and, unless it is a plain hold,
- * a decision marker. It also counts decisions for `/metrics`. A model the feed refuses (bad values) is reported once
+ * a decision marker (`/metrics` is DaemonMetrics', another sink). A model the feed refuses (bad values) is reported once
  * through `onError` and never stops the log.
  */
 export class DashboardSink implements RecordSink {
   readonly name = 'dashboard';
-  readonly counts: DecisionCounts = new Map();
   /** The SLA last given to the feed, per model (JSON), so a reloaded SLA is sent again. */
   private readonly slaSent = new Map<string, string>();
 
@@ -24,8 +20,6 @@ export class DashboardSink implements RecordSink {
 
   write(r: DaemonLogRecord): void {
     if (r.kind !== 'decision') return;
-    const key = `${r.model}\u0000${r.action}\u0000${r.acted}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     try {
       const sla = r.sla ? JSON.stringify(r.sla) : undefined;
       if (r.sla && sla !== this.slaSent.get(r.model)) {
