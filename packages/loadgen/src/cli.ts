@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { ValidationError, WarmpoolError, type ValidationIssue } from '@warmpool/domain';
+import { formatCommandUsage, packageVersion, parseCommandLine, type CommandSpec } from '@warmpool/telemetry';
 import type { ArrivalProcess } from './arrival-schedule.js';
 import { parseShapes, type RequestShape } from './request-shape.js';
 import { readTraceCsv, sliceTrace } from './trace-csv.js';
@@ -12,18 +13,35 @@ export interface CliIo {
 
 const processIo: CliIo = { out: (t) => void process.stdout.write(`${t}\n`), err: (t) => void process.stderr.write(`${t}\n`) };
 
-export const HELP = `warmpool-loadgen: replay a request trace against the local load balancer
+export const LOADGEN_COMMAND: CommandSpec = {
+  name: 'warmpool-loadgen',
+  summary: 'replay a request trace against the local load balancer: a summary (requests, p50/p95/p99, errors, per-window p95, spike windows)',
+  options: {
+    trace: { type: 'string', value: 'FILE', required: true, help: 'CSV "t,count"' },
+    model: { type: 'string', value: 'M', required: true, help: 'the model name the load balancer serves' },
+    url: { type: 'string', value: 'URL', default: 'http://127.0.0.1:8080', help: 'the load balancer' },
+    'from-s': { type: 'string', value: 'S', help: 'trace second to start at' },
+    'duration-s': { type: 'string', value: 'S', help: 'trace seconds replayed' },
+    speed: { type: 'string', value: 'X', default: 1, help: 'trace seconds per wall second' },
+    scale: { type: 'string', value: 'F', help: 'requests per trace count (or --peak-rps)' },
+    'peak-rps': { type: 'string', value: 'R', help: 'requests per second at the busiest bin (or --scale)' },
+    arrival: { type: 'string', value: 'poisson|uniform', default: 'poisson', help: 'arrivals within a bin' },
+    seed: { type: 'string', value: 'N', help: 'random seed' },
+    shapes: { type: 'string', value: '1x8,2x16', help: 'request shapes, cycled' },
+    concurrency: { type: 'string', value: 'N', help: 'requests in flight at most' },
+    'max-requests': { type: 'string', value: 'N', help: 'stop after N requests' },
+    'time-limit-s': { type: 'string', value: 'S', default: 600, help: 'stop after S wall seconds' },
+    'timeout-ms': { type: 'string', value: 'MS', help: 'per request' },
+    'target-ms': { type: 'string', value: 'MS', help: 'latency target: violations and spike windows over it' },
+    'window-s': { type: 'string', value: 'S', help: 'window of the per-window p95' },
+    records: { type: 'string', value: 'FILE', help: 'one JSON line per request' },
+    json: { type: 'boolean', help: 'the summary as JSON' },
+  },
+  notes: 'exit codes: 0 done, 1 unexpected failure, 2 bad arguments or trace',
+};
 
-  loadgen.js --trace FILE --model M [--url http://127.0.0.1:8080] [--from-s S] [--duration-s S]
-             [--speed X] [--scale F | --peak-rps R] [--arrival poisson|uniform] [--seed N]
-             [--shapes 1x8,2x16] [--concurrency N] [--max-requests N] [--time-limit-s S]
-             [--timeout-ms MS] [--target-ms MS] [--window-s S] [--records FILE] [--json]
-
-  FILE: CSV "t,count". Prints a summary (requests, p50/p95/p99, errors, per-window p95,
-  spike windows over --target-ms); --records writes one JSON line per request.
-  Exit codes: 0 done, 1 unexpected failure, 2 bad arguments or trace.`;
-
-const VALUE_KEYS = ['trace', 'model', 'url', 'from-s', 'duration-s', 'speed', 'scale', 'peak-rps', 'arrival', 'seed', 'shapes', 'concurrency', 'max-requests', 'time-limit-s', 'timeout-ms', 'target-ms', 'window-s', 'records'];
+/** `warmpool-loadgen --help`, generated from the option table that parses the arguments. */
+export const HELP = formatCommandUsage(LOADGEN_COMMAND);
 
 export interface CliOptions {
   readonly trace: string;
@@ -49,15 +67,10 @@ export interface CliOptions {
 
 /** Parses the arguments; every problem at once in one ValidationError. */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
-  const values = new Map<string, string>();
-  const issues: ValidationIssue[] = [];
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--json') json = true;
-    else if (a.startsWith('--') && VALUE_KEYS.includes(a.slice(2)) && i + 1 < argv.length) values.set(a.slice(2), argv[++i]!);
-    else issues.push({ path: a, value: a, allowed: `one of --json, ${VALUE_KEYS.map((k) => `--${k} VALUE`).join(', ')}` });
-  }
+  const parsed = parseCommandLine(LOADGEN_COMMAND, argv, { collect: true });
+  const issues: ValidationIssue[] = parsed.problems.map((p) => ({ path: p.where, value: p.found, allowed: p.allowed }));
+  const values = new Map<string, string>(Object.entries(parsed.values).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const json = parsed.values.json === true;
   const number = (key: string, min: number, max: number): number | undefined => {
     const s = values.get(key);
     if (s === undefined) return undefined;
@@ -70,8 +83,6 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   };
   const trace = values.get('trace');
   const model = values.get('model');
-  if (!trace) issues.push({ path: '--trace', value: undefined, allowed: 'a CSV file "t,count"' });
-  if (!model) issues.push({ path: '--model', value: undefined, allowed: 'the model name the load balancer serves' });
   const arrival = values.get('arrival');
   if (arrival !== undefined && arrival !== 'poisson' && arrival !== 'uniform') issues.push({ path: '--arrival', value: arrival, allowed: 'poisson or uniform' });
   let shapes: RequestShape[] | undefined;
@@ -106,14 +117,19 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     recordsFile: values.get('records'),
     json,
   };
-  if (issues.length > 0) throw new ValidationError(issues, 'loadgen arguments');
+  if (issues.length > 0) throw new ValidationError(issues, 'arguments');
   return opts;
 }
 
 /** Entry point of bin/loadgen.js. Returns the exit code; never throws. */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
-    io.out(HELP);
+  const asked = parseCommandLine(LOADGEN_COMMAND, argv, { collect: true });
+  if (asked.version) {
+    io.out(`warmpool-loadgen ${packageVersion(import.meta.url)}`);
+    return 0;
+  }
+  if (asked.help || argv.length === 0) {
+    (argv.length === 0 ? io.err : io.out)(HELP);
     return argv.length === 0 ? 2 : 0;
   }
   try {
@@ -158,7 +174,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     return 0;
   } catch (e) {
     const code = e instanceof WarmpoolError ? e.code : 'E_UNEXPECTED';
-    io.err(`error ${code}: ${e instanceof Error ? e.message : String(e)}`);
+    io.err(`warmpool-loadgen: ${code === 'E_VALIDATION' ? '' : `${code}: `}${e instanceof Error ? e.message : String(e)}`);
     return e instanceof WarmpoolError ? 2 : 1;
   }
 }

@@ -38,6 +38,17 @@ export interface ParsedCommandLine {
   readonly help: boolean;
   /** `--version` was given. */
   readonly version: boolean;
+  /** With `{ collect: true }`: every problem, in order (the option or word is skipped); else always empty. */
+  readonly problems: readonly CommandLineProblem[];
+}
+
+/** One problem of a command line: where (`--port`, `FILE`), what was found (undefined: nothing), what is allowed. */
+export interface CommandLineProblem {
+  readonly where: string;
+  readonly found: string | undefined;
+  readonly allowed: string;
+  /** The whole sentence, as CommandLineError says it. */
+  readonly message: string;
 }
 
 const NUMBER_LIKE = /^-(\d|\.\d)/;
@@ -48,7 +59,12 @@ const NUMBER_LIKE = /^-(\d|\.\d)/;
  * missing required option or the wrong number of positionals throw CommandLineError. A value that starts with a
  * dash is taken when it is a number (`--lead-s -5` reaches the command's own range check).
  */
-export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): ParsedCommandLine {
+export function parseCommandLine(spec: CommandSpec, argv: readonly string[], how: { readonly collect?: boolean } = {}): ParsedCommandLine {
+  const problems: CommandLineProblem[] = [];
+  const fail = (message: string, where: string, found: string | undefined, allowed: string): void => {
+    if (!how.collect) throw new CommandLineError(message);
+    problems.push({ where, found, allowed, message });
+  };
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean' },
@@ -57,7 +73,7 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): Pa
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const help = tokens.some((t) => t.kind === 'option' && (t.name === 'help' || t.name === 'h'));
   const version = tokens.some((t) => t.kind === 'option' && t.name === 'version');
-  if (help || version) return { values: {}, positionals: [], help, version };
+  if (help || version) return { values: {}, positionals: [], help, version, problems };
 
   const values: Record<string, string | boolean | string[] | undefined> = {};
   const positionals: string[] = [];
@@ -68,29 +84,33 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): Pa
       continue;
     }
     const o = spec.options[t.name];
-    if (o === undefined) throw new CommandLineError(`unknown option ${t.rawName} (see ${spec.name} --help)`);
+    if (o === undefined) {
+      fail(`unknown option ${t.rawName} (see ${spec.name} --help)`, t.rawName, t.rawName, `an option of ${spec.name} (see --help)`);
+      continue;
+    }
     if (o.type === 'boolean') {
-      if (t.inlineValue) throw new CommandLineError(`--${t.name} takes no value (got "${t.value}")`);
-      values[t.name] = true;
+      if (t.inlineValue) fail(`--${t.name} takes no value (got "${t.value}")`, `--${t.name}`, t.value, 'no value (a flag)');
+      else values[t.name] = true;
       continue;
     }
     const v = t.value;
     if (v === undefined || (!t.inlineValue && v.startsWith('-') && !NUMBER_LIKE.test(v))) {
-      throw new CommandLineError(`--${t.name} needs a value (${o.value ?? 'VALUE'})${v === undefined ? '' : `, got the option ${v}`}`);
+      fail(`--${t.name} needs a value (${o.value ?? 'VALUE'})${v === undefined ? '' : `, got the option ${v}`}`, `--${t.name}`, v, `a value (${o.value ?? 'VALUE'})`);
+      continue;
     }
     const prev = values[t.name];
     if (o.multiple) values[t.name] = [...((prev as string[] | undefined) ?? []), v];
-    else if (prev !== undefined) throw new CommandLineError(`--${t.name} given twice ("${String(prev)}", "${v}")`);
+    else if (prev !== undefined) fail(`--${t.name} given twice ("${String(prev)}", "${v}")`, `--${t.name}`, v, 'once');
     else values[t.name] = v;
   }
   for (const [name, o] of Object.entries(spec.options)) {
-    if (o.required && values[name] === undefined) throw new CommandLineError(`--${name} ${o.value ?? 'VALUE'} is required (see ${spec.name} --help)`);
+    if (o.required && values[name] === undefined) fail(`--${name} ${o.value ?? 'VALUE'} is required (see ${spec.name} --help)`, `--${name}`, undefined, `${o.value ?? 'a value'}: ${o.help}`);
   }
   const p = spec.positionals;
-  if (!p && positionals.length > 0) throw new CommandLineError(`unexpected argument "${positionals[0]}" (see ${spec.name} --help)`);
-  if (p && positionals.length < p.min) throw new CommandLineError(`expected ${p.name}${p.max > 1 ? ` (at least ${p.min})` : ''} (see ${spec.name} --help)`);
-  if (p && positionals.length > p.max) throw new CommandLineError(`unexpected argument "${positionals[p.max]}": at most ${p.max} ${p.name} (see ${spec.name} --help)`);
-  return { values, positionals, help: false, version: false };
+  if (!p && positionals.length > 0) fail(`unexpected argument "${positionals[0]}" (see ${spec.name} --help)`, 'arguments', positionals[0], 'options of the form --key value');
+  if (p && positionals.length < p.min) fail(`expected ${p.name}${p.max > 1 ? ` (at least ${p.min})` : ''} (see ${spec.name} --help)`, p.name, undefined, `at least ${p.min}`);
+  if (p && positionals.length > p.max) fail(`unexpected argument "${positionals[p.max]}": at most ${p.max} ${p.name} (see ${spec.name} --help)`, p.name, positionals[p.max], `at most ${p.max}`);
+  return { values, positionals, help: false, version: false, problems };
 }
 
 /** `usage: NAME ...`, the summary, every option of the table with its default, then the notes. */
@@ -118,7 +138,7 @@ export function formatProgramUsage(program: { readonly name: string; readonly su
     '',
     'commands:',
     formatRows(rows),
-    `  ${'--version'.padEnd(widthOf(rows))}print the version and exit`,
+    `  ${'--version'.padEnd(Math.max(11, widthOf(rows)))}print the version and exit`,
     ...(program.notes ? ['', program.notes] : []),
   ].join('\n');
 }

@@ -45,6 +45,18 @@ describe('parseCommandLine', () => {
     expect(fails(['--trace', 'a', 'extra'])).toBe('unexpected argument "extra" (see tool run --help)');
   });
 
+  it('collects every problem when asked', () => {
+    const p = parseCommandLine(spec, ['--nope', '--lead-s', '--json=1', 'x'], { collect: true });
+    expect(p.problems.map((x) => x.message)).toEqual([
+      'unknown option --nope (see tool run --help)',
+      '--lead-s needs a value (S), got the option --json=1',
+      '--trace FILE is required (see tool run --help)',
+      'unexpected argument "x" (see tool run --help)',
+    ]);
+    expect(p.problems[0]).toMatchObject({ where: '--nope', found: '--nope' });
+    expect(p.problems[1]).toMatchObject({ where: '--lead-s', found: '--json=1', allowed: 'a value (S)' });
+  });
+
   it('counts positionals', () => {
     const s: CommandSpec = { ...spec, options: {}, positionals: { name: 'FILE', min: 1, max: 3 } };
     expect(parseCommandLine(s, ['a', 'b']).positionals).toEqual(['a', 'b']);

@@ -1,15 +1,20 @@
 import { basename } from 'node:path';
 import { aggregateSteps, backtest, createForecaster, type BacktestMetrics } from '@warmpool/forecast';
 import { formatTable } from './format-table.js';
+import type { CommandSpec } from '@warmpool/telemetry';
 import { numberFlag, parseFlags, requiredString } from './parse-flags.js';
 import { readTraceFile } from './read-trace-file.js';
 
-const FLAGS = {
-  trace: { type: 'string' },
-  'horizon-steps': { type: 'string' },
-  quantile: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+export const BACKTEST_COMMAND: CommandSpec = {
+  name: 'warmpool backtest',
+  summary: 'forecast accuracy per forecaster on a trace against a seasonal-naive forecast (MAPE, pinball loss, coverage)',
+  options: {
+    trace: { type: 'string', value: 'FILE', required: true, help: 'trace CSV (time,count or a per-second count column)' },
+    'horizon-steps': { type: 'string', value: 'N', default: 'ceil(50 s / step)', help: 'steps ahead forecast, 1-1000' },
+    quantile: { type: 'string', value: 'Q', default: 0.95, help: 'upper quantile, 0.51-0.999' },
+    json: { type: 'boolean', help: 'JSON instead of the table' },
+  },
+};
 
 const MEMBERS = ['ensemble', 'holt-winters', 'burst', 'reactive'] as const;
 
@@ -19,8 +24,8 @@ const MEMBERS = ['ensemble', 'holt-winters', 'burst', 'reactive'] as const;
  * bin width (1-s traces in 5-s steps, with the busiest second as the step's peak).
  */
 export function backtestCommand(argv: readonly string[], out: (s: string) => void): number {
-  const v = parseFlags('backtest', argv, FLAGS);
-  const file = requiredString(v, 'backtest', 'trace');
+  const v = parseFlags(BACKTEST_COMMAND, argv);
+  const file = requiredString(v, 'trace');
   const quantile = numberFlag(v, 'quantile', 0.95, { min: 0.51, max: 0.999 });
   const trace = readTraceFile(file);
   const series = aggregateSteps(trace.counts, trace.binS);

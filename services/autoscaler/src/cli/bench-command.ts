@@ -2,10 +2,19 @@ import { median } from 'simple-statistics';
 import { parseModelSpec, type Forecaster, type ModelSpec } from '@warmpool/domain';
 import { createForecaster } from '@warmpool/forecast';
 import { INITIAL_PLANNER_STATE, plan, type PlannerState } from '@warmpool/planner';
+import type { CommandSpec } from '@warmpool/telemetry';
 import { numberFlag, parseFlags } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
 
-const FLAGS = { models: { type: 'string' }, ticks: { type: 'string' }, json: { type: 'boolean' } } as const;
+export const BENCH_PLANNER_COMMAND: CommandSpec = {
+  name: 'warmpool bench planner',
+  summary: 'one planner tick (forecast + plan) over N synthetic models, as the daemon runs it: the median tick',
+  options: {
+    models: { type: 'string', value: 'N', default: 1000, help: 'models per tick, 1-1000000' },
+    ticks: { type: 'string', value: 'N', default: 21, help: 'ticks measured, 1-10000' },
+    json: { type: 'boolean', help: 'one JSON object' },
+  },
+};
 
 interface ModelSlot {
   spec: ModelSpec;
@@ -61,8 +70,8 @@ export function benchPlanner(models: number, ticks: number): { models: number; t
 
 export function bench(argv: readonly string[], out: (s: string) => void): number {
   const [what, ...rest] = argv;
-  if (what !== 'planner') throw new UsageError(`bench: got "${what ?? ''}", allowed: planner`);
-  const v = parseFlags('bench planner', rest, FLAGS);
+  if (what !== 'planner') throw new UsageError(`got ${what === undefined ? 'no subcommand' : `"${what}"`}, allowed: planner (warmpool bench planner --help)`);
+  const v = parseFlags(BENCH_PLANNER_COMMAND, rest);
   const models = numberFlag(v, 'models', 1000, { min: 1, max: 1_000_000, integer: true });
   const ticks = numberFlag(v, 'ticks', 21, { min: 1, max: 10_000, integer: true });
   const r = benchPlanner(models, ticks);

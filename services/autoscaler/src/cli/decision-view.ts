@@ -9,6 +9,8 @@ export interface ViewFilter {
   readonly all?: boolean;
 }
 
+const MAX_MODELS_SEEN = 10_000;
+
 const HEADER = ['TIME', 'MODEL', 'ACTION', 'FROM->TO', 'REASONS', 'OBS/S', 'P50/S', 'UPPER/S', 'LEAD S', 'ACTED', 'OUTCOME'] as const;
 
 function n(v: number | null | undefined): string {
@@ -23,6 +25,8 @@ function shortTime(iso: string): string {
 export class DecisionView {
   private readonly rows: DaemonLogRecord[] = [];
   private readonly outcomes = new Map<string, OutcomeRecord>();
+  /** Models named by any record (bounded: a log of more models keeps the first MAX_MODELS_SEEN). */
+  private readonly modelsSeen = new Set<string>();
 
   constructor(private readonly filter: ViewFilter = {}) {}
 
@@ -37,11 +41,21 @@ export class DecisionView {
   }
 
   add(r: DaemonLogRecord): void {
+    if (typeof r.model === 'string' && this.modelsSeen.size < MAX_MODELS_SEEN) this.modelsSeen.add(r.model);
     if (r.kind === 'outcome') {
       this.outcomes.set(r.ref, r);
       return;
     }
     if (this.accepts(r)) this.rows.push(r);
+  }
+
+  /** Whether any record added so far names `model` (filtered out or not). */
+  hasModel(model: string): boolean {
+    return this.modelsSeen.has(model);
+  }
+
+  models(): string[] {
+    return [...this.modelsSeen].sort();
   }
 
   outcomeOf(id: string): string {

@@ -3,21 +3,24 @@ import { open, stat } from 'node:fs/promises';
 import { RedisDecisionStream } from '@warmpool/queue';
 import { loadConfigFile } from '../config/load-config-file.js';
 import { asRecord, DecisionView } from './decision-view.js';
+import type { CommandSpec } from '@warmpool/telemetry';
 import { parseFlags } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
 
-export const DECISIONS_USAGE = 'warmpool decisions [--model M] [--since 15m] [--follow] [--all] [--log FILE | --redis URL [--key K] | --config FILE]   readable table of decisions with their outcomes';
-
-const FLAGS = {
-  model: { type: 'string' },
-  since: { type: 'string' },
-  follow: { type: 'boolean' },
-  all: { type: 'boolean' },
-  log: { type: 'string' },
-  redis: { type: 'string' },
-  key: { type: 'string' },
-  config: { type: 'string' },
-} as const;
+export const DECISIONS_COMMAND: CommandSpec = {
+  name: 'warmpool decisions',
+  summary: 'readable table of the daemon\'s decisions with their outcomes, from its decision log (one of --log, --redis, --config)',
+  options: {
+    log: { type: 'string', value: 'FILE', help: 'JSON-lines decision log (decisionLog.file)' },
+    redis: { type: 'string', value: 'URL', help: 'the Redis decision stream (decisionLog.redisStream)' },
+    key: { type: 'string', value: 'K', help: 'stream key with --redis' },
+    config: { type: 'string', value: 'FILE', help: 'warmpool.yaml: read where that daemon writes' },
+    model: { type: 'string', value: 'M', help: 'only this model (one the log has: else exit 2)' },
+    since: { type: 'string', value: 'T', help: 'only records since 30s, 15m, 2h, 1d or an ISO time' },
+    follow: { type: 'boolean', help: 'keep printing new records (Ctrl-C ends)' },
+    all: { type: 'boolean', help: 'include plain holds' },
+  },
+};
 
 export interface DecisionsEnvironment {
   readonly nowMs?: () => number;
@@ -60,14 +63,14 @@ async function readLines(file: string, offset: number, onLine: (line: string, li
  * its outcome once the daemon logged it (`needed` / `not-needed` / `not-ready`). `--follow` keeps printing.
  */
 export async function decisionsCommand(argv: readonly string[], out: (s: string) => void, o: DecisionsEnvironment = {}): Promise<number> {
-  const v = parseFlags('decisions', argv, FLAGS);
+  const v = parseFlags(DECISIONS_COMMAND, argv);
   const nowMs = (o.nowMs ?? Date.now)();
   const err = o.err ?? ((s: string) => process.stderr.write(s + '\n'));
   const env = o.env ?? process.env;
   let file = typeof v.log === 'string' ? v.log : undefined;
   let redisUrl = typeof v.redis === 'string' ? v.redis : undefined;
   let key = typeof v.key === 'string' ? v.key : undefined;
-  if ([file, redisUrl, v.config].filter((x) => x !== undefined).length > 1) throw new UsageError('decisions: give one of --log FILE, --redis URL, --config FILE');
+  if ([file, redisUrl, v.config].filter((x) => x !== undefined).length > 1) throw new UsageError('give one of --log FILE, --redis URL, --config FILE');
   if (typeof v.config === 'string') {
     // Where the daemon running this config writes: its decisionLog.file, else its Redis stream.
     const c = await loadConfigFile(v.config, env);
@@ -76,9 +79,9 @@ export async function decisionsCommand(argv: readonly string[], out: (s: string)
       redisUrl = c.decisionLog.redisUrl;
       key = c.decisionLog.redisStreamKey;
     }
-    if (file === undefined && redisUrl === undefined) throw new UsageError(`decisions: ${v.config} sets neither decisionLog.file nor decisionLog.redisStream (the decisions went to the daemon's stdout)`);
+    if (file === undefined && redisUrl === undefined) throw new UsageError(`${v.config} sets neither decisionLog.file nor decisionLog.redisStream (the decisions went to the daemon's stdout)`);
   }
-  if (file === undefined && redisUrl === undefined) throw new UsageError(`decisions: give --log FILE, --redis URL or --config FILE (${env.REDIS_URL ? `e.g. --redis ${env.REDIS_URL}` : 'the daemon writes decisionLog.file / decisionLog.redisStream'})`);
+  if (file === undefined && redisUrl === undefined) throw new UsageError(`give --log FILE, --redis URL or --config FILE (${env.REDIS_URL ? `e.g. --redis ${env.REDIS_URL}` : 'the daemon writes decisionLog.file / decisionLog.redisStream'})`);
   const view = new DecisionView({
     ...(typeof v.model === 'string' ? { model: v.model } : {}),
     ...(typeof v.since === 'string' ? { sinceMs: parseSince(v.since, nowMs) } : {}),
@@ -117,6 +120,7 @@ export async function decisionsCommand(argv: readonly string[], out: (s: string)
       };
       let { end, lines } = await readLines(file, 0, (l, no) => parse(l, no, false), lineNo);
       lineNo += lines;
+      unknownModel(view, v.model, file, follow, err);
       out(view.render());
       if (follow) {
         const watcher = watch(file);
@@ -158,6 +162,7 @@ export async function decisionsCommand(argv: readonly string[], out: (s: string)
           }
           afterId = page.lastId;
         }
+        unknownModel(view, v.model, `stream ${key ?? 'of ' + redisUrl}`, follow, err);
         out(view.render());
         if (follow) {
           for await (const page of stream.follow({ ...(afterId ? { afterId } : { sinceMs: nowMs }), signal })) {
@@ -173,4 +178,13 @@ export async function decisionsCommand(argv: readonly string[], out: (s: string)
   }
   if (bad > 5) err(`warmpool decisions: ${bad} records skipped in all`);
   return 0;
+}
+
+/** `--model M` that the log never names: exit 2 naming the models it has (following: a note, M may come later). */
+function unknownModel(view: DecisionView, model: unknown, where: string, follow: boolean, err: (s: string) => void): void {
+  if (typeof model !== 'string' || view.hasModel(model)) return;
+  const seen = view.models();
+  const msg = `--model: no records of model "${model}" in ${where} (${seen.length > 0 ? `models there: ${seen.slice(0, 20).join(', ')}` : 'no model records at all'})`;
+  if (!follow) throw new UsageError(msg);
+  err(`warmpool decisions: ${msg}; following for new records`);
 }

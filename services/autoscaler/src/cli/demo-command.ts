@@ -6,7 +6,8 @@ import type { Decision, ModelSpec } from '@warmpool/domain';
 import { perSecondDemand, POLICIES, predictivePolicy, simConfigFor, simulatePolicies, runSimulation } from '@warmpool/sim';
 import { DecisionWriter } from '../decision-log/decision-writer.js';
 import { toDecisionRecord } from '../decision-log/decision-record.js';
-import { numberFlag, parseFlags } from './parse-flags.js';
+import type { CommandSpec } from '@warmpool/telemetry';
+import { choiceFlag, numberFlag, parseFlags } from './parse-flags.js';
 import { readTraceFile } from './read-trace-file.js';
 import { renderTable } from './simulate-command.js';
 
@@ -14,22 +15,26 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 /** The bundled real trace the demo replays (Azure LLM inference, 1-s bins, 58 min). */
 export const DEMO_TRACE = resolve(here, '../../../../fixtures/traces/azure_llm_conv_1s.csv');
 
-const FLAGS = {
-  trace: { type: 'string' },
-  speed: { type: 'string' },
-  format: { type: 'string' },
-  'no-pace': { type: 'boolean' },
-} as const;
+export const DEMO_COMMAND: CommandSpec = {
+  name: 'warmpool demo',
+  summary: 'the planner alone on a trace (simulator, no processes): its decisions as they are made, then every policy compared',
+  options: {
+    trace: { type: 'string', value: 'FILE', default: 'the bundled Azure LLM trace', help: 'trace CSV' },
+    speed: { type: 'string', value: 'X', default: 120, help: 'replay speed, 1-1000000' },
+    format: { type: 'string', value: 'auto|json|text', default: 'auto', help: 'decision lines: JSON when not a terminal' },
+    'no-pace': { type: 'boolean', help: 'print the decisions at once instead of at replay speed' },
+  },
+};
 
 /**
  * `warmpool demo`: the simulator replay (no processes): a bundled real trace (time-compressed) through the planner,
  * printing every scale decision as it is made, then compares with the reactive baselines and the oracle.
  */
 export async function demo(argv: readonly string[], out: (s: string) => void): Promise<number> {
-  const v = parseFlags('demo', argv, FLAGS);
+  const v = parseFlags(DEMO_COMMAND, argv);
   const file = typeof v.trace === 'string' ? v.trace : DEMO_TRACE;
   const speed = numberFlag(v, 'speed', 120, { min: 1, max: 1e6 });
-  const format = v.format === 'json' || v.format === 'text' ? v.format : 'auto';
+  const format = choiceFlag(v, 'format', ['auto', 'json', 'text'] as const, 'auto');
   const trace = readTraceFile(file);
   const demand = perSecondDemand(trace, 'uniform');
   const config = simConfigFor(demand, trace.binS, {});

@@ -1,26 +1,28 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CommandLineError, parseCommandLine, type CommandSpec, type OptionValues } from '@warmpool/telemetry';
 import { UsageError } from './usage-error.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+export type FlagValues = OptionValues;
 
-/** Strict flag parsing: unknown flags and missing values are usage errors naming the command. */
-export function parseFlags(command: string, argv: readonly string[], options: Options): Record<string, string | boolean | undefined> {
+/**
+ * The command's words parsed against its option table (the same table `--help` prints): unknown options, missing
+ * values and missing required options are usage errors (exit 2) in the domain's words.
+ */
+export function parseFlags(spec: CommandSpec, argv: readonly string[]): FlagValues {
+  return parseCommand(spec, argv).values;
+}
+
+/** parseFlags with the positionals. */
+export function parseCommand(spec: CommandSpec, argv: readonly string[]): { values: FlagValues; positionals: readonly string[] } {
   try {
-    const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
-    return values as Record<string, string | boolean | undefined>;
+    return parseCommandLine(spec, argv);
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new UsageError(`${msg.replace(/\. To specify a positional argument.*$/s, '')}`, { cause: err });
+    if (err instanceof CommandLineError) throw new UsageError(err.message, { cause: err });
+    throw err;
   }
 }
 
 /** Reads a numeric flag: `--name` must be a number in [min, max] (integer when asked). */
-export function numberFlag(
-  values: Record<string, string | boolean | undefined>,
-  name: string,
-  def: number,
-  range: { min: number; max: number; integer?: boolean },
-): number {
+export function numberFlag(values: FlagValues, name: string, def: number, range: { min: number; max: number; integer?: boolean }): number {
   const raw = values[name];
   if (raw === undefined) return def;
   const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
@@ -32,7 +34,7 @@ export function numberFlag(
   return v;
 }
 
-export function choiceFlag<T extends string>(values: Record<string, string | boolean | undefined>, name: string, choices: readonly T[], def: T): T {
+export function choiceFlag<T extends string>(values: FlagValues, name: string, choices: readonly T[], def: T): T {
   const raw = values[name];
   if (raw === undefined) return def;
   if (typeof raw !== 'string' || !(choices as readonly string[]).includes(raw)) {
@@ -41,8 +43,9 @@ export function choiceFlag<T extends string>(values: Record<string, string | boo
   return raw as T;
 }
 
-export function requiredString(values: Record<string, string | boolean | undefined>, command: string, name: string): string {
+/** A string option the table marks required (parseFlags already refused its absence). */
+export function requiredString(values: FlagValues, name: string): string {
   const raw = values[name];
-  if (typeof raw !== 'string' || raw === '') throw new UsageError(`--${name} is required (see warmpool ${command} --help)`);
+  if (typeof raw !== 'string' || raw === '') throw new UsageError(`--${name} is required`);
   return raw;
 }

@@ -1,36 +1,35 @@
 import { basename } from 'node:path';
 import { frontierSweeps, perSecondDemand, POLICIES, renderFrontierPoints, renderFrontierSummary, simConfigFor, simulatePolicies, sweepFrontier, type FrontierReport, type SimResult } from '@warmpool/sim';
-import { choiceFlag, numberFlag, parseFlags, requiredString } from './parse-flags.js';
+import type { CommandSpec } from '@warmpool/telemetry';
+import { choiceFlag, numberFlag, parseFlags, requiredString, type FlagValues } from './parse-flags.js';
 import { readTraceFile } from './read-trace-file.js';
 import { formatTable } from './format-table.js';
 import { UsageError } from './usage-error.js';
 
-export const SIMULATE_USAGE = `warmpool simulate --trace FILE [--policy NAME|all] [--lead-s 45 | --provision-s S --load-s S --warmup-s S]
-                  [--peak-replicas 20] [--target-util 0.7] [--min-warm 1] [--queue] [--interp uniform|linear] [--json]
-                  [--latency-target-ms 500] [--service-ms 250] [--frontier]
-  --frontier sweeps every policy's knob (predictive's risk, HPA/KPA/AWS target utilization, recent-max's window and
-  headroom) and compares predictive's default with the best baseline at no more cost (fluid and latency-SLO counts)`;
-
-const FLAGS = {
-  trace: { type: 'string' },
-  policy: { type: 'string' },
-  'lead-s': { type: 'string' },
-  'provision-s': { type: 'string' },
-  'load-s': { type: 'string' },
-  'warmup-s': { type: 'string' },
-  'peak-replicas': { type: 'string' },
-  'target-util': { type: 'string' },
-  'min-warm': { type: 'string' },
-  queue: { type: 'boolean' },
-  interp: { type: 'string' },
-  json: { type: 'boolean' },
-  frontier: { type: 'boolean' },
-  'latency-target-ms': { type: 'string' },
-  'service-ms': { type: 'string' },
-} as const;
+export const SIMULATE_COMMAND: CommandSpec = {
+  name: 'warmpool simulate',
+  summary: 'every scaling policy (or --policy) on a trace in the simulator: violating requests, late requests (latency SLO), cost',
+  options: {
+    trace: { type: 'string', value: 'FILE', required: true, help: 'trace CSV (t,count)' },
+    policy: { type: 'string', value: 'NAME|all', default: 'all', help: 'policies, comma-separated' },
+    'lead-s': { type: 'string', value: 'S', default: 45, help: 'lead time from scale-up to warm (or the three stages below)' },
+    'provision-s': { type: 'string', value: 'S', help: 'lead time stage: provisioning' },
+    'load-s': { type: 'string', value: 'S', help: 'lead time stage: model load' },
+    'warmup-s': { type: 'string', value: 'S', help: 'lead time stage: warm-up' },
+    'peak-replicas': { type: 'string', value: 'N', default: 20, help: 'replicas the busiest second needs' },
+    'target-util': { type: 'string', value: 'U', default: 0.7, help: 'target utilization, 0.01-1' },
+    'min-warm': { type: 'string', value: 'N', default: 1, help: 'replicas always warm' },
+    queue: { type: 'boolean', help: 'requests above capacity wait instead of being counted' },
+    interp: { type: 'string', value: 'uniform|linear', default: 'uniform', help: 'spreading of a bin over its seconds' },
+    'latency-target-ms': { type: 'string', value: 'MS', default: 500, help: 'latency SLO of the queueing model' },
+    'service-ms': { type: 'string', value: 'MS', default: 250, help: 'service time per request (at most the target)' },
+    frontier: { type: 'boolean', help: 'sweep every policy\'s knob (predictive\'s risk, HPA/KPA/AWS target utilization, recent-max\'s window and headroom) and compare predictive\'s default with the best baseline at no more cost' },
+    json: { type: 'boolean', help: 'JSON instead of the table' },
+  },
+};
 
 /** Lead time from `--lead-s` or the sum of the per-stage flags (not both). */
-function leadFromFlags(v: Record<string, string | boolean | undefined>): number {
+function leadFromFlags(v: FlagValues): number {
   const stages = ['provision-s', 'load-s', 'warmup-s'].filter((s) => v[s] !== undefined);
   if (stages.length > 0 && v['lead-s'] !== undefined) {
     throw new UsageError(`--lead-s and per-stage flags (${stages.map((s) => `--${s}`).join(', ')}) exclude each other`);
@@ -44,8 +43,8 @@ function leadFromFlags(v: Record<string, string | boolean | undefined>): number 
 }
 
 export function simulate(argv: readonly string[], out: (s: string) => void): number {
-  const v = parseFlags('simulate', argv, FLAGS);
-  const file = requiredString(v, 'simulate', 'trace');
+  const v = parseFlags(SIMULATE_COMMAND, argv);
+  const file = requiredString(v, 'trace');
   const policyArg = typeof v.policy === 'string' ? v.policy : 'all';
   const names = policyArg === 'all' ? Object.keys(POLICIES) : policyArg.split(',');
   for (const n of names) {

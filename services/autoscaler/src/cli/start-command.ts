@@ -2,28 +2,31 @@ import type { Writable } from 'node:stream';
 import { LocalWorld } from '../world/local-world.js';
 import { LOCAL_WORLD_DEFAULTS, type LocalWorldOptions } from '../world/local-world-options.js';
 import { formatWorldSummary } from '../world/world-summary.js';
+import type { CommandSpec } from '@warmpool/telemetry';
 import { choiceFlag, numberFlag, parseFlags } from './parse-flags.js';
 
 const d = LOCAL_WORLD_DEFAULTS;
-export const START_USAGE =
-  'warmpool start [--duration-s 100] [--speed 600] [--trace FILE --replay-from-s S] [--history-s 576] [--peak-per-s 40] [--provision-delay-ms 4000] [--port 9464] [--format auto|json|text] [--holds]\n' +
-  '                       the local world (what npm start runs): load balancer, replica processes, the daemon and its dashboard, a real trace replayed as load';
-
-const FLAGS = {
-  trace: { type: 'string' },
-  'replay-from-s': { type: 'string' },
-  'duration-s': { type: 'string' },
-  'history-s': { type: 'string' },
-  speed: { type: 'string' },
-  'peak-per-s': { type: 'string' },
-  'capacity-per-s': { type: 'string' },
-  'provision-delay-ms': { type: 'string' },
-  'max-replicas': { type: 'string' },
-  port: { type: 'string' },
-  seed: { type: 'string' },
-  format: { type: 'string' },
-  holds: { type: 'boolean' },
-} as const;
+export const START_COMMAND: CommandSpec = {
+  name: 'warmpool start',
+  summary:
+    'the local world (what npm start runs): load balancer, replicas, daemon, dashboard, a real trace as load\n' +
+    'First line: the dashboard URL; then the decisions and their outcomes; at the end a summary with the SLA verdict.',
+  options: {
+    'duration-s': { type: 'string', value: 'S', default: d.durationS, help: 'wall seconds of replay' },
+    speed: { type: 'string', value: 'X', default: d.speedX, help: 'trace seconds per wall second' },
+    trace: { type: 'string', value: 'FILE', default: 'the bundled ServeGen M-small trace', help: 'trace CSV replayed as load' },
+    'replay-from-s': { type: 'string', value: 'S', default: d.replayFromS, help: 'trace second the replay starts at (0 with --trace)' },
+    'history-s': { type: 'string', value: 'S', default: d.historyS, help: 'wall seconds of history backfilled before the replay' },
+    'peak-per-s': { type: 'string', value: 'N', default: d.peakPerS, help: 'requests per second at the busiest bin' },
+    'capacity-per-s': { type: 'string', value: 'N', default: d.capacityPerReplicaPerS, help: 'requests per second one replica is planned for' },
+    'provision-delay-ms': { type: 'string', value: 'MS', default: d.provisionDelayMs, help: 'wait before each replica process starts (stands in for node start)' },
+    'max-replicas': { type: 'string', value: 'N', default: d.maxReplicas, help: 'replica ceiling, 1-64' },
+    port: { type: 'string', value: 'N', default: d.httpPort, help: 'dashboard and /metrics port (another one if taken; 0: any)' },
+    seed: { type: 'string', value: 'N', default: d.seed, help: 'seed of the load generator' },
+    format: { type: 'string', value: 'auto|json|text', default: 'auto', help: 'JSON lines when stdout is not a terminal' },
+    holds: { type: 'boolean', help: 'print the holds too (decisions that changed nothing)' },
+  },
+};
 
 /** Process signals the command listens to; injected so tests do not touch the process. */
 export interface StartSignals {
@@ -37,7 +40,7 @@ export interface StartSignals {
  * on SIGINT/SIGTERM) everything is closed and a short summary is printed.
  */
 export async function start(argv: readonly string[], out: (s: string) => void, io: { stdout?: Writable & { isTTY?: boolean }; signals?: StartSignals } = {}): Promise<number> {
-  const v = parseFlags('start', argv, FLAGS);
+  const v = parseFlags(START_COMMAND, argv);
   const opt = (name: string, def: number, min: number, max: number, integer = false): number => numberFlag(v, name, def, { min, max, integer });
   const options: LocalWorldOptions = {
     ...(typeof v.trace === 'string' ? { tracePath: v.trace, replayFromS: opt('replay-from-s', 0, 0, 1e9) } : { replayFromS: opt('replay-from-s', d.replayFromS, 0, 1e9) }),
