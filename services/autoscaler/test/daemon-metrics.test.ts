@@ -137,7 +137,7 @@ describe('DaemonMetrics from records', () => {
     expect(['history', 'demand'].map((s) => errorKind(s as never))).toEqual(['history', 'history']);
   });
 
-  it('lead time per stage; leader status follows the records; an unknown value (provider unreadable) drops the series instead of a stale one', async () => {
+  it('lead time per stage; leader status follows the records; an unknown value (provider unreadable) or a model removed from the config drops its series', async () => {
     const m = new DaemonMetrics({ defaultMetrics: false });
     m.write(decision({ measuredLeadTimeS: 42, leadTimeStagesS: { provisioning: 20, loading: 12, warming: 10 } }));
     const first = await m.metrics();
@@ -153,6 +153,14 @@ describe('DaemonMetrics from records', () => {
     expect(sample(await m.metrics(), 'warmpool_leader')).toBe(1);
     m.write({ kind: 'outcome', time: '', model: 'm', ref: 'm@1', outcome: 'needed', from: 1, to: 2, capacityBeforePerS: 10, observedPeakPerS: 12, readyAfterS: 20, message: '' });
     expect(sample(await m.metrics(), 'warmpool_scale_up_outcomes_total', { model: 'm', outcome: 'needed' })).toBe(1);
+    m.write(decision({ model: 'gone', leadTimeStagesS: { loading: 3 } }));
+    expect(sample(await m.metrics(), 'warmpool_replicas_desired', { model: 'gone' })).toBe(2);
+    m.write({ kind: 'config', time: '', event: 'reloaded', message: '', detail: { added: [], changed: [], removed: ['gone'] } });
+    const afterReload = await m.metrics();
+    const gone = afterReload.split('\n').filter((l) => l.includes('model="gone"'));
+    expect(gone.length).toBeGreaterThan(0); // the counters
+    expect(gone.filter((l) => !/^\w+_total\{/.test(l))).toEqual([]);
+    expect(sample(afterReload, 'warmpool_replicas_desired', { model: 'm' })).toBe(2);
     m.observeTick(0.02);
     m.observeTick(Number.NaN);
     expect(sample(await m.metrics(), 'warmpool_tick_duration_seconds_count')).toBe(1);

@@ -58,11 +58,19 @@ export class DaemonMetrics implements RecordSink {
   private readonly leader: Gauge;
   private readonly tick: Histogram;
   private readonly codes = new Set<string>();
+  /** Every per-model gauge, so a model removed from the config drops its series. */
+  private readonly perModelGauges: Gauge<'model'>[] = [];
+  /** Lead-time stages seen (the estimator's few stage names). */
+  private readonly stages = new Set<string>();
 
   constructor(opts: { readonly defaultMetrics?: boolean } = {}) {
     this.registry = opts.defaultMetrics === false ? new Registry() : createMetricsRegistry();
     const registers = [this.registry];
-    const perModel = (name: string, help: string): Gauge<'model'> => new Gauge({ name, help, labelNames: ['model'], registers });
+    const perModel = (name: string, help: string): Gauge<'model'> => {
+      const g = new Gauge({ name, help, labelNames: ['model'], registers });
+      this.perModelGauges.push(g);
+      return g;
+    };
     this.decisions = new Counter({ name: 'warmpool_decisions_total', help: 'Decisions made, by model, action and what was done with them.', labelNames: ['model', 'action', 'acted'], registers });
     this.reasons = new Counter({ name: 'warmpool_decision_reasons_total', help: 'Reasons given by decisions (a decision counts once per reason it gives).', labelNames: ['model', 'reason'], registers });
     this.desired = perModel('warmpool_replicas_desired', 'Replicas the last decision wants (its target).');
@@ -120,7 +128,11 @@ export class DaemonMetrics implements RecordSink {
           this.slaLatency.set({ model }, r.sla.latencyTargetP95Ms / 1000);
           setOrRemove(this.capacity, model, r.ready === null ? null : r.ready * r.sla.capacityPerReplicaPerS);
         }
-        for (const [stage, s] of Object.entries(r.leadTimeStagesS ?? {})) if (Number.isFinite(s)) this.leadTimeStage.set({ model, stage }, s);
+        for (const [stage, s] of Object.entries(r.leadTimeStagesS ?? {})) {
+          if (!Number.isFinite(s)) continue;
+          this.stages.add(stage);
+          this.leadTimeStage.set({ model, stage }, s);
+        }
         this.leader.set(r.leader && !r.dryRun ? 1 : 0);
         return;
       }
@@ -130,6 +142,12 @@ export class DaemonMetrics implements RecordSink {
       case 'job':
         this.jobs.inc({ event: r.event });
         return;
+      case 'config': {
+        // a model removed from the config: its gauges go (its counters stay until restart, like any counter)
+        const removed = r.event === 'reloaded' ? r.detail?.removed : undefined;
+        if (Array.isArray(removed)) for (const model of removed) if (typeof model === 'string') this.forget(model);
+        return;
+      }
       case 'leader':
         if (r.event === 'standby' || r.event === 'lost') this.leader.set(0);
         else if (r.event === 'leading') this.leader.set(1);
@@ -137,6 +155,11 @@ export class DaemonMetrics implements RecordSink {
       default:
         return;
     }
+  }
+
+  private forget(model: string): void {
+    for (const g of this.perModelGauges) g.remove({ model });
+    for (const stage of this.stages) this.leadTimeStage.remove({ model, stage });
   }
 
   private countError(e: LoggedError): void {
