@@ -133,7 +133,7 @@ export class DaemonMetrics implements RecordSink {
           this.stages.add(stage);
           this.leadTimeStage.set({ model, stage }, s);
         }
-        this.leader.set(r.leader && !r.dryRun ? 1 : 0);
+        this.leader.set(r.leader ? 1 : 0); // not r.dryRun: an advise-mode model of a leading daemon is dry-run alone
         return;
       }
       case 'outcome':
