@@ -77,15 +77,18 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[], how
 
   const values: Record<string, string | boolean | string[] | undefined> = {};
   const positionals: string[] = [];
+  let valueOfUnknownAt = -1;
   for (const t of tokens) {
     if (t.kind === 'option-terminator') continue;
     if (t.kind === 'positional') {
-      positionals.push(t.value);
+      // `--unknown VALUE`: the word is the unknown option's value, not an argument of its own.
+      if (t.index !== valueOfUnknownAt) positionals.push(t.value);
       continue;
     }
     const o = spec.options[t.name];
     if (o === undefined) {
       fail(`unknown option ${t.rawName} (see ${spec.name} --help)`, t.rawName, t.rawName, `an option of ${spec.name} (see --help)`);
+      if (!t.inlineValue) valueOfUnknownAt = t.index + 1;
       continue;
     }
     if (o.type === 'boolean') {

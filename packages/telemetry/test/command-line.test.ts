@@ -37,6 +37,7 @@ describe('parseCommandLine', () => {
 
   it('names what is wrong, in its own words (no parseArgs text)', () => {
     expect(fails(['--trace', 'a', '--nope'])).toBe('unknown option --nope (see tool run --help)');
+    expect(parseCommandLine(spec, ['--nope', '1', '--trace', 'a'], { collect: true }).problems).toHaveLength(1);
     expect(fails(['--trace'])).toBe('--trace needs a value (FILE)');
     expect(fails(['--trace', '--json'])).toBe('--trace needs a value (FILE), got the option --json');
     expect(fails(['--trace', 'a', '--json=1'])).toBe('--json takes no value (got "1")');

@@ -1,33 +1,25 @@
 import { ValidationError } from '@warmpool/domain';
+import { parseCommandLine, type CommandSpec } from '@warmpool/telemetry';
 
-/** Parsed `--key value` / `--flag` arguments after the command word. */
+/**
+ * A command's words parsed against its option table (agent-commands.ts: the table `--help` prints) by the shared
+ * parser; the readers below check each value in the domain's words and collect every problem for done().
+ */
 export class CliArgs {
-  private readonly values = new Map<string, string | true>();
-  private readonly used = new Set<string>();
+  private readonly values: Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
   readonly issues: Array<{ path: string; value: unknown; allowed: string }> = [];
 
-  constructor(argv: readonly string[], private readonly flags: readonly string[]) {
-    for (let i = 0; i < argv.length; i++) {
-      const a = argv[i]!;
-      if (!a.startsWith('--')) {
-        this.issues.push({ path: a, value: a, allowed: 'options of the form --key value' });
-        continue;
-      }
-      const eq = a.indexOf('=');
-      const key = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      if (eq > 0) this.values.set(key, a.slice(eq + 1));
-      else if (flags.includes(key)) this.values.set(key, true);
-      else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) this.values.set(key, argv[++i]!);
-      else this.issues.push({ path: `--${key}`, value: undefined, allowed: 'a value after the option' });
-    }
+  constructor(argv: readonly string[], readonly spec: CommandSpec) {
+    const parsed = parseCommandLine(spec, argv, { collect: true });
+    this.values = parsed.values;
+    for (const p of parsed.problems) this.issues.push({ path: p.where, value: p.found, allowed: p.allowed });
   }
 
   string(key: string, def?: string): string | undefined {
-    this.used.add(key);
-    const v = this.values.get(key);
+    const v = this.values[key];
     if (v === undefined) return def;
-    if (v === true) {
-      this.issues.push({ path: `--${key}`, value: true, allowed: 'a value' });
+    if (typeof v !== 'string') {
+      this.issues.push({ path: `--${key}`, value: v, allowed: 'a value' });
       return def;
     }
     return v;
@@ -35,7 +27,8 @@ export class CliArgs {
 
   required(key: string, what: string): string {
     const v = this.string(key);
-    if (v === undefined) this.issues.push({ path: `--${key}`, value: undefined, allowed: what });
+    // A required option of the table was already reported missing by the parser.
+    if (v === undefined && !this.issues.some((i) => i.path === `--${key}`)) this.issues.push({ path: `--${key}`, value: undefined, allowed: what });
     return v ?? '';
   }
 
@@ -74,8 +67,7 @@ export class CliArgs {
   }
 
   flag(key: string): boolean {
-    this.used.add(key);
-    return this.values.get(key) === true;
+    return this.values[key] === true;
   }
 
   list<T extends string>(key: string, allowed: readonly T[], def: readonly T[]): T[] {
@@ -92,9 +84,6 @@ export class CliArgs {
 
   /** Throws one ValidationError listing every problem, unknown options included. */
   done(command: string): void {
-    for (const key of this.values.keys()) {
-      if (!this.used.has(key)) this.issues.push({ path: `--${key}`, value: this.values.get(key), allowed: `an option of "${command}" (see --help)` });
-    }
-    if (this.issues.length > 0) throw new ValidationError(this.issues, `warmpool-agent ${command} arguments`);
+    if (this.issues.length > 0) throw new ValidationError(this.issues, `${command} arguments`);
   }
 }

@@ -1,4 +1,6 @@
 import { WarmpoolError } from '@warmpool/domain';
+import { formatCommandUsage, formatProgramUsage, packageVersion, parseCommandLine } from '@warmpool/telemetry';
+import { AGENT_COMMANDS, LB_COMMAND, WARM_COMMAND } from './agent-commands.js';
 import { CliArgs } from './cli-args.js';
 import { BAD_INPUT_CODES, ExitCode } from './exit-code.js';
 import { processIo, type Io } from './io.js';
@@ -6,35 +8,17 @@ import { processIo, type Io } from './io.js';
 // Commands import what they use when they run (ONNX Runtime, the Kubernetes and AWS clients, the load balancer):
 // `--help` loads none of them, `warm` no registrar.
 
-const HELP = `warmpool-agent: warm ONNX models before they take traffic
+const PROGRAM = {
+  name: 'warmpool-agent',
+  summary: 'warm ONNX models before they take traffic',
+  commands: Object.values(AGENT_COMMANDS),
+  notes:
+    'exit codes: 0 ok / stopped by a signal, 1 not ready or failed warm-up, 2 bad arguments or input,\n' +
+    '            3 registration failed (load balancer, Kubernetes API, lifecycle hook, instance metadata)',
+};
 
-  warmpool-agent warm  --model FILE|NAME [--spec FILE] [--json] [--first-requests N]
-  warmpool-agent serve --model FILE|NAME [--name MODEL] [--spec FILE] [--port N] [--host H]
-                       [--replica-id ID] [--max-concurrency N] [--max-queue N] [--min-service-ms MS]
-                       [--registrar none|local|kubernetes|aws] [--heartbeat-s S] [--on-failure exit|stay]
-                       [--register-retries N] [--register-retry-delay-ms MS]
-                       [--max-body-bytes N] [--max-output-bytes N] [--request-timeout-ms MS]
-                       [--input-limit-factor F] [--http-warm-rounds N] [--log-level LEVEL]
-        local:      --lb URL [--token-file FILE]    (default registrar when --lb is given)
-        kubernetes: [--pod NAME] [--namespace NS] [--kubeconfig FILE]
-                    (POD_NAME/POD_NAMESPACE from the downward API; in-cluster config unless KUBECONFIG)
-        aws:        --asg GROUP --lifecycle-hook HOOK [--instance-id ID] [--region R]
-                    [--aws-endpoint URL] [--imds-endpoint URL] [--imds-timeout-ms MS]
-                    (instance id and region from IMDSv2 when not given; --heartbeat-s default 60)
-  warmpool-agent lb    [--port N] [--host H] [--token-file FILE] [--models A,B] [--slow-start-s S] [--health-interval-s S]
-                       [--log-level LEVEL]
-
-  session options (warm, serve): [--providers cuda,cpu] [--graph-opt disabled|basic|extended|all]
-                       [--threads N] [--inter-threads N] [--opt-cache DIR | --no-opt-cache]
-  --min-service-ms: each inference holds its slot at least MS (a stand-in for accelerator time on a host
-                       without one: bounded capacity per replica without taking CPU from the others).
-  --log-level (serve, lb): trace|debug|info|warn|error|fatal|silent, default WARMPOOL_LOG_LEVEL or info; logs
-                       are JSON lines (time, level, component, model, msg, event, ...) unless stdout is a terminal.
-  NAME: a bundled generated test model (tiny-transformer, small-transformer).
-  Tokens come from WARMPOOL_LB_TOKEN or --token-file, never the command line (serve: the replica's own credential,
-  deriveReplicaToken(secret, replica id), or the shared secret; lb: the shared secret).
-  Exit codes: 0 ok / stopped by a signal, 1 not ready or failed warm-up, 2 bad arguments or input,
-              3 registration failed (load balancer, Kubernetes API, lifecycle hook, instance metadata).`;
+/** `warmpool-agent --help`, generated from the commands' option tables. */
+export const USAGE = formatProgramUsage(PROGRAM);
 
 export type { Io } from './io.js';
 
@@ -42,47 +26,55 @@ export type { Io } from './io.js';
 export async function main(argv: readonly string[], io: Io = processIo, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   const [command, ...rest] = argv;
   const json = rest.includes('--json');
+  if (command === '--version') {
+    io.out(`warmpool-agent ${packageVersion(import.meta.url)}`);
+    return 0;
+  }
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    (command === undefined ? io.err : io.out)(USAGE);
+    return command === undefined ? ExitCode.BadInput : 0;
+  }
+  const spec = AGENT_COMMANDS[command];
+  if (spec === undefined) {
+    io.err(`warmpool-agent: unknown command ${JSON.stringify(command)} (warmpool-agent --help lists them)`);
+    return ExitCode.BadInput;
+  }
+  const asked = parseCommandLine(spec, rest, { collect: true });
+  if (asked.help || asked.version) {
+    io.out(asked.help ? formatCommandUsage(spec) : `warmpool-agent ${packageVersion(import.meta.url)}`);
+    return 0;
+  }
   try {
     switch (command) {
       case 'warm':
         return await warm(rest, io);
       case 'serve':
         return await (await import('./serve-command.js')).serve(rest, io, env);
-      case 'lb':
-        return await lb(rest, io, env);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.out(HELP);
-        return command === undefined ? 2 : 0;
       default:
-        io.err(`unknown command ${JSON.stringify(command)}\n\n${HELP}`);
-        return 2;
+        return await lb(rest, io, env);
     }
   } catch (e) {
     const code = e instanceof WarmpoolError ? e.code : ((e as { code?: string }).code ?? 'E_UNEXPECTED');
     const message = e instanceof Error ? e.message : String(e);
-    io.err(json ? JSON.stringify({ error: code, message }) : `error ${code}: ${message}`);
+    io.err(json ? JSON.stringify({ error: code, message }) : `warmpool-agent ${command}: ${code === 'E_VALIDATION' ? '' : `${code}: `}${message}`);
     // Bad input (arguments, model file, spec, a shape the model cannot take) is 2 whatever threw it.
     return e instanceof WarmpoolError || BAD_INPUT_CODES.has(code) ? ExitCode.BadInput : 1;
   }
 }
 
 async function warm(argv: readonly string[], io: Io): Promise<number> {
-  const [{ SESSION_FLAGS, readSessionArgs, readSpecArg }, { resolveModel }, { measureWarmup }] = await Promise.all([
+  const [{ readSessionArgs, readSpecArg }, { resolveModel }, { measureWarmup }] = await Promise.all([
     import('./session-args.js'),
     import('./model-source.js'),
     import('./warm-command.js'),
   ]);
-  const args = new CliArgs(argv, ['json', ...SESSION_FLAGS]);
+  const args = new CliArgs(argv, WARM_COMMAND);
   const modelArg = args.required('model', 'a model file or a bundled test model name');
   const asJson = args.flag('json');
   const session = readSessionArgs(args);
   const firstRequests = args.int('first-requests', 10, 1, 10_000);
-  const specFile = args.string('spec');
   args.done('warm');
-  const spec = readSpecArg(new CliArgs(specFile ? ['--spec', specFile] : [], []));
+  const spec = readSpecArg(args);
   const model = resolveModel(modelArg);
   const m = await measureWarmup({ name: model.name, modelPath: model.path, session, spec, firstRequests });
   if (asJson) io.out(JSON.stringify(m, null, 2));
@@ -103,7 +95,7 @@ async function lb(argv: readonly string[], io: Io, env: Readonly<Record<string, 
     import('./registrar-args.js'),
     import('./agent-logger.js'),
   ]);
-  const args = new CliArgs(argv, []);
+  const args = new CliArgs(argv, LB_COMMAND);
   const port = args.int('port', 8080, 0, 65535);
   const host = args.string('host', '127.0.0.1')!;
   const token = readLbToken(args, env) ?? '';

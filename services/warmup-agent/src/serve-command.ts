@@ -1,5 +1,6 @@
 import { ValidationError } from '@warmpool/domain';
 import { DEFAULT_INPUT_LIMIT_FACTOR, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '@warmpool/warmup';
+import { SERVE_COMMAND } from './agent-commands.js';
 import { CliArgs } from './cli-args.js';
 import { BAD_INPUT_CODES, ExitCode } from './exit-code.js';
 import type { Io } from './io.js';
@@ -9,7 +10,7 @@ import { buildRegistrar, type BuiltRegistrar } from './registrar-factory.js';
 import { describeRegistrarFailure } from './registrar-failure.js';
 import { agentEventLog, readLogLevel } from './agent-logger.js';
 import { ReplicaAgent } from './replica-agent.js';
-import { SESSION_FLAGS, readSessionArgs, readSpecArg } from './session-args.js';
+import { readSessionArgs, readSpecArg } from './session-args.js';
 
 export { ExitCode } from './exit-code.js';
 
@@ -18,7 +19,7 @@ export { ExitCode } from './exit-code.js';
  * deregisters and drains on SIGTERM/SIGINT. Returns the exit code.
  */
 export async function serve(argv: readonly string[], io: Io, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
-  const args = new CliArgs(argv, [...SESSION_FLAGS]);
+  const args = new CliArgs(argv, SERVE_COMMAND);
   const modelArg = args.required('model', 'a model file or a bundled test model name');
   const session = readSessionArgs(args);
   const spec = readSpecArg(args);
