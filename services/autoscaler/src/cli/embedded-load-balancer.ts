@@ -17,7 +17,12 @@ export interface EmbeddedLoadBalancer {
  * so the local example runs with one command. Token: WARMPOOL_LB_TOKEN, else 32 random hex characters.
  * Undefined when the config does not ask for it.
  */
-export async function startEmbeddedLoadBalancer(config: WarmpoolConfig, env: Readonly<Record<string, string | undefined>>): Promise<EmbeddedLoadBalancer | undefined> {
+export async function startEmbeddedLoadBalancer(
+  config: WarmpoolConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  /** Its events (replicas registered, taken out, restored), e.g. the one logger's eventLogger. */
+  log?: (event: Record<string, unknown>) => void,
+): Promise<EmbeddedLoadBalancer | undefined> {
   const p = config.provider;
   if (p.kind !== 'local' || !p.startLoadBalancer) return undefined;
   const url = new URL(p.loadBalancerUrl);
@@ -27,7 +32,7 @@ export async function startEmbeddedLoadBalancer(config: WarmpoolConfig, env: Rea
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = url.port === '' ? 80 : Number(url.port);
   // The configured models are served from the start: their demand counts before a replica registers (scale from zero).
-  const lb = new LoadBalancerServer({ token, host, port, models: config.models.map((m) => m.spec.name) });
+  const lb = new LoadBalancerServer({ token, host, port, models: config.models.map((m) => m.spec.name), ...(log ? { log } : {}) });
   try {
     const { url: listening } = await lb.listen();
     return { url: listening, token, generated: token !== fromEnv, close: () => lb.close() };

@@ -145,7 +145,7 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
     sinks.push(board);
     kedaScaler = new KedaExternalScalerServer(board, config.kedaScaler);
   }
-  const log = new DecisionLog(sinks);
+  const log = new DecisionLog(sinks, (sink, err) => logger.error({ event: 'sink-failed', sink, err }, `decision log sink ${sink} failed; the other sinks still get every record`));
   const write = (r: DaemonLogRecord): void => log.write(r);
   const iso = (): string => new Date(clock.now()).toISOString();
 
