@@ -11,7 +11,6 @@ import {
   type WarmPoolUpdate,
   type LifecycleResult,
   type LifecycleTransition,
-  type PoolState,
   type HealthStatus,
   isInWarmPool,
   isLeaving,

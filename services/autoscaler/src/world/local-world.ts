@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { ValidationError, WarmpoolError } from '@warmpool/domain';
+import { ValidationError } from '@warmpool/domain';
 import { createForecaster } from '@warmpool/forecast';
 import { DEFAULT_PLANNER_OPTIONS } from '@warmpool/planner';
 import { LoadBalancerServer } from '@warmpool/load-balancer';
