@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { SeededRandom } from '@warmpool/domain';
 import { ModelShapeError } from '../errors/model-shape-error.js';
-import { shapeLabel, type InputShape } from './input-shape.js';
+import { dedupeShapes, shapeLabel, type InputShape } from './input-shape.js';
 import type { ModelInputInfo } from './model-input-info.js';
 import {
   DIM_ROLES,
@@ -104,7 +104,7 @@ export class FeedBuilder {
     this.checkTypes('(guessed)');
     this.checkInputNames();
     const dyn = this.dynamicDims();
-    if (this.options.shapes && this.options.shapes.length > 0) return dedupe(this.options.shapes.map((s) => this.resolve(s)));
+    if (this.options.shapes && this.options.shapes.length > 0) return dedupeShapes(this.options.shapes.map((s) => this.resolve(s)));
     const specDims = this.options.dims ?? {};
     const names = new Set<string>([...dyn.map((d) => d.key), ...(DIM_ROLES as readonly string[])]);
     const unknown = Object.keys(specDims).filter((k) => !names.has(k));
@@ -309,16 +309,6 @@ export function toHalfBits(value: number): number {
     return sign | ((m + 0x1000) >> 13);
   }
   return sign | (exp << 10) | ((mant + 0x1000) >> 13);
-}
-
-function dedupe(shapes: InputShape[]): InputShape[] {
-  const seen = new Set<string>();
-  return shapes.filter((s) => {
-    const k = JSON.stringify(s);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }
 
 function hashLabel(label: string): number {

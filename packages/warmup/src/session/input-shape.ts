@@ -16,3 +16,14 @@ export function shapeLabel(s: InputShape): string {
 export function shapeElements(s: InputShape): number {
   return Object.values(s).reduce((a, b) => a * b, 1);
 }
+
+/** The shapes in their order with repeats (same keys and sizes in the same order) left out. */
+export function dedupeShapes(shapes: readonly InputShape[]): InputShape[] {
+  const seen = new Set<string>();
+  return shapes.filter((s) => {
+    const k = JSON.stringify(s);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

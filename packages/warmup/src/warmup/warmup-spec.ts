@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { FieldReader, ValidationError, type ValidationIssue } from '@warmpool/domain';
 import type { InputFill } from '../session/feed-builder.js';
 import { VALUE_KINDS } from '../session/input-roles.js';
-import type { InputShape } from '../session/input-shape.js';
+import { dedupeShapes, type InputShape } from '../session/input-shape.js';
 
 export type OnTimeoutPolicy = 'register-anyway' | 'fail';
 
@@ -221,7 +221,7 @@ export function parseWarmupSpec(input: unknown, source = 'warm-up spec', baseDir
   const recordedOnly = (recordedInputsFile !== undefined || recordedShapesFile !== undefined) && shapes.length === 0 && !r.has('dims') && !r.has('shapes');
   const d = WARMUP_SPEC_DEFAULTS;
   const spec: WarmupSpec = {
-    shapes: dedupe(shapes),
+    shapes: dedupeShapes(shapes),
     dims,
     inputs,
     syntheticInputs: !recordedOnly,
@@ -271,12 +271,3 @@ export function loadWarmupSpec(file: string): WarmupSpec {
   return parseWarmupSpec(json, file, dirname(resolve(file)));
 }
 
-function dedupe(shapes: InputShape[]): InputShape[] {
-  const seen = new Set<string>();
-  return shapes.filter((s) => {
-    const k = JSON.stringify(s);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
