@@ -58,7 +58,7 @@ describe('infra/examples/warmpool.local.yaml runs as shipped', () => {
           s.close(() => res(p));
         });
       });
-      writeFileSync(file, readFileSync(EXAMPLE, 'utf8').replace('http://127.0.0.1:8080', `http://127.0.0.1:${port}`));
+      writeFileSync(file, readFileSync(EXAMPLE, 'utf8').replaceAll('http://127.0.0.1:8080', `http://127.0.0.1:${port}`));
     }
     const lines: string[] = [];
     let partial = '';
