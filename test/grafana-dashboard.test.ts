@@ -88,13 +88,24 @@ describe('the Grafana dashboard (infra/grafana/warmpool-dashboard.json)', () => 
 
   it('plots demand vs forecast band vs capacity, latency p95 vs the SLA, and decisions as annotations', () => {
     const byTitle = new Map(dashboard.panels.map((p) => [p.title, (p.targets ?? []).map((t) => t.expr ?? '').join('\n')]));
-    const demand = byTitle.get('Demand vs forecast band vs capacity')!;
+    const demand = byTitle.get('Demand vs forecast band vs capacity: $model')!;
     for (const n of ['warmpool_demand_observed_requests_per_second', 'warmpool_forecast_p50_requests_per_second', 'warmpool_forecast_upper_requests_per_second', 'warmpool_capacity_ready_requests_per_second']) {
       expect(demand).toContain(n);
     }
-    const latency = byTitle.get('Request latency p95 vs SLA')!;
+    const latency = byTitle.get('Request latency p95 vs SLA: $model')!;
     expect(latency).toMatch(/histogram_quantile\(0\.95, .*warmpool_lb_request_duration_seconds_bucket/);
     expect(latency).toContain('warmpool_sla_latency_target_p95_seconds');
+    // the band: the p50 series fills to the upper one, named as that panel's legend names it
+    const demandPanel = dashboard.panels.find((p) => p.title.startsWith('Demand vs forecast band')) as unknown as {
+      repeat: string;
+      targets: { legendFormat: string }[];
+      fieldConfig: { overrides: { matcher: { options: string }; properties: { id: string; value: unknown }[] }[] };
+    };
+    expect(dashboard.templating.list.map((v) => v.name)).toContain(demandPanel.repeat);
+    const legends = demandPanel.targets.map((t) => t.legendFormat);
+    const fills = demandPanel.fieldConfig.overrides.flatMap((o) => o.properties.filter((p) => p.id === 'custom.fillBelowTo').map((p) => [o.matcher.options, p.value]));
+    expect(fills).toEqual([['forecast p50', 'forecast upper']]);
+    for (const [from, to] of fills) expect(legends).toEqual(expect.arrayContaining([from, to]));
     const decisions = dashboard.annotations.list.find((a) => a.name === 'Scale decisions');
     expect(decisions?.expr).toContain('warmpool_decisions_total');
   });
