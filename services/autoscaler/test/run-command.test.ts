@@ -134,20 +134,58 @@ describe('warmpool run', () => {
     for (const l of logLines) expect(l).toMatchObject({ level: expect.stringMatching(/^(debug|info|warn|error)$/), component: 'daemon', msg: expect.any(String), time: expect.any(String) });
     expect(logLines.find((l) => l.event === 'rejected')).toMatchObject({ kind: 'config', level: 'warn' });
     expect(printedRecords.filter((r) => r.kind === 'decision').every((r) => r.level === undefined)).toBe(true);
-    // plain holds reach stdout only when the model's hold changed (the file keeps a heartbeat every 10 ticks)
-    const holdLines = (rs: readonly { kind: string; action?: string; acted?: string; model?: string; notes?: unknown }[]): string[] =>
-      rs.filter(plainHold).map((r) => JSON.stringify({ ...r, time: undefined, id: undefined }));
-    const printedHolds = holdLines(printedRecords);
-    expect(printedHolds.length).toBeLessThanOrEqual(holdLines(all as never).length);
-    for (let i = 1; i < printedHolds.length; i++) expect(printedHolds[i]).not.toBe(printedHolds[i - 1]);
+    // plain holds reach stdout only when the model's decision changed (the file keeps a heartbeat every 10 ticks)
+    expect(printedRecords.filter(plainHold).length).toBeLessThanOrEqual(all.filter((r) => plainHold(r as never)).length);
+    const same = (x: object, y: object): boolean => JSON.stringify({ ...x, time: 0, id: 0 }) === JSON.stringify({ ...y, time: 0, id: 0 });
+    const printedDecisions = printedRecords.filter((r) => r.kind === 'decision');
+    for (let i = 1; i < printedDecisions.length; i++) if (plainHold(printedDecisions[i]!)) expect(same(printedDecisions[i]!, printedDecisions[i - 1]!)).toBe(false);
     expect(signals.listenerCount('SIGHUP') + signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('--log-level: run --dry-run prints a repeated decision once at info and every one at debug; warn keeps info lines off stdout; a bad level exits 2', async () => {
+    let err = '';
+    expect(await main(['run', '--config', join(dir, 'absent.yaml'), '--log-level', 'loud'], () => undefined, (s) => (err += s + '\n'))).toBe(2);
+    expect(err).toMatch(/--log-level: got "loud", expected one of trace, debug/);
+    type Line = { kind?: string; level?: string; component?: string; event?: string };
+    const dryRun = async (level: string): Promise<{ printed: Line[]; fileDecisions: number }> => {
+      const logFile = join(dir, `dry-${level}.jsonl`);
+      const cfg = join(dir, `dry-${level}.yaml`);
+      writeFileSync(cfg, yaml(1, logFile));
+      const signals = new EventEmitter();
+      const stdout = new PassThrough();
+      let printed = '';
+      stdout.on('data', (b: Buffer) => (printed += b.toString()));
+      const done = runCommand(['--config', cfg, '--dry-run', '--log-level', level], () => undefined, {
+        env: {},
+        stdout,
+        signals: signals as never,
+        watchFile: false,
+        createLocalProvider: () => new StagedProvider({ a: 1 }, Date.now),
+      });
+      // --dry-run never scales: the same scale-up is decided every tick (the file keeps each one)
+      await until('20 decisions', () => records(logFile).filter((r) => r.kind === 'decision').length >= 20);
+      signals.emit('SIGTERM');
+      expect(await done).toBe(0);
+      const lines = printed.trim().split('\n').map((l) => JSON.parse(l) as Line);
+      return { printed: lines, fileDecisions: records(logFile).filter((r) => r.kind === 'decision').length };
+    };
+    const info = await dryRun('info');
+    const infoDecisions = info.printed.filter((r) => r.kind === 'decision').length;
+    expect(infoDecisions).toBeGreaterThan(0);
+    expect(infoDecisions).toBeLessThan(info.fileDecisions / 2);
+    expect(info.printed.some((r) => r.component === 'daemon' && r.level === 'info' && r.event === 'started')).toBe(true);
+    const debug = await dryRun('debug');
+    expect(debug.printed.filter((r) => r.kind === 'decision').length).toBeGreaterThanOrEqual(debug.fileDecisions);
+    const warn = await dryRun('warn');
+    expect(warn.printed.filter((r) => r.kind === 'decision').length).toBeGreaterThan(0);
+    expect(warn.printed.filter((r) => r.level === 'info' || r.level === 'debug')).toEqual([]);
   });
 
   it('exits 2 without --config or with a bad config, 1 for the local provider without its token', async () => {
     let err = '';
     const run = (argv: string[]): Promise<number> => main(argv, () => undefined, (s) => (err += s + '\n'));
     expect(await run(['run'])).toBe(2);
-    expect(err).toMatch(/--config is required/);
+    expect(err).toMatch(/--config( FILE)? is required/);
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'tickS: nope\n');
     expect(await run(['run', '--config', bad])).toBe(2);

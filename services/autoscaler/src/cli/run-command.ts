@@ -3,6 +3,8 @@ import { loadConfigFile } from '../config/load-config-file.js';
 import { buildDaemon, type BuildDaemonOptions, type DaemonFactories } from '../daemon/build-daemon.js';
 import { ConfigWatcher, type SignalSource } from '../daemon/config-watcher.js';
 import { startEmbeddedLoadBalancer } from './embedded-load-balancer.js';
+import { createLogger, eventLogger, LogLevelError, resolveLogLevel, type LogLevel } from '@warmpool/telemetry';
+import { UsageError } from './usage-error.js';
 import type { CommandSpec } from '@warmpool/telemetry';
 import { parseFlags, requiredString } from './parse-flags.js';
 
@@ -24,6 +26,7 @@ export const RUN_COMMAND: CommandSpec = {
   options: {
     config: { type: 'string', value: 'FILE', required: true, help: 'warmpool.yaml (check it first with warmpool config validate)' },
     'dry-run': { type: 'boolean', help: 'plan and log decisions, never scale' },
+    'log-level': { type: 'string', value: 'LEVEL', help: 'trace|debug|info|warn|error|fatal|silent (default WARMPOOL_LOG_LEVEL, else info); debug prints every hold' },
   },
 };
 
@@ -35,19 +38,26 @@ export async function runCommand(argv: readonly string[], _out: (s: string) => v
   const v = parseFlags(RUN_COMMAND, argv);
   const file = requiredString(v, 'config');
   const env = run.env ?? process.env;
+  let logLevel: LogLevel;
+  try {
+    logLevel = resolveLogLevel(typeof v['log-level'] === 'string' ? v['log-level'] : undefined, env);
+  } catch (err) {
+    if (err instanceof LogLevelError) throw new UsageError(err.message, { cause: err });
+    throw err;
+  }
   const config = await loadConfigFile(file, env);
   // provider.startLoadBalancer: the local load balancer runs inside this process (token from the env or generated).
-  const lb = await startEmbeddedLoadBalancer(config, env);
+  const lbLog = createLogger({ component: 'load-balancer', level: logLevel, destination: run.stdout ?? process.stdout, format: config.decisionLog.format });
+  const lb = await startEmbeddedLoadBalancer(config, env, eventLogger(lbLog));
   if (lb) {
-    const stdout = run.stdout ?? process.stdout;
-    const text = `warmpool run: local load balancer at ${lb.url}; replicas register with token ${lb.generated ? `${lb.token} (generated; set WARMPOOL_LB_TOKEN to choose one)` : 'from WARMPOOL_LB_TOKEN'}; output under ${config.stateDir}`;
-    const json = config.decisionLog.format === 'json' || (config.decisionLog.format === 'auto' && !stdout.isTTY);
-    stdout.write((json ? JSON.stringify({ kind: 'daemon', time: new Date().toISOString(), event: 'load-balancer', url: lb.url, tokenGenerated: lb.generated, ...(lb.generated ? { token: lb.token } : {}), stateDir: config.stateDir, message: text }) : text) + '\n');
+    const token = lb.generated ? `${lb.token} (generated; set WARMPOOL_LB_TOKEN to choose one)` : 'from WARMPOOL_LB_TOKEN';
+    const fields = { kind: 'daemon', event: 'load-balancer', url: lb.url, tokenGenerated: lb.generated, ...(lb.generated ? { token: lb.token } : {}), stateDir: config.stateDir };
+    lbLog.info(fields, `local load balancer at ${lb.url}; replicas register with token ${token}; output under ${config.stateDir}`);
   }
   const daemonEnv = lb ? { ...env, WARMPOOL_LB_TOKEN: lb.token } : env;
   let daemon: ReturnType<typeof buildDaemon>;
   try {
-    daemon = buildDaemon({ config, dryRun: v['dry-run'] === true, ...run, ...run.build, env: daemonEnv });
+    daemon = buildDaemon({ config, dryRun: v['dry-run'] === true, logLevel, ...run, ...run.build, env: daemonEnv });
   } catch (err) {
     await lb?.close();
     throw err;

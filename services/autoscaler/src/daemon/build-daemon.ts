@@ -36,6 +36,7 @@ import { PerSecondDemandFeed } from './per-second-demand-feed.js';
 import { RedisLockLeadership } from './redis-lock-leadership.js';
 import { RedisStreamSink } from './redis-stream-sink.js';
 import { describeReplicaEvent } from './replica-event-text.js';
+import { RepeatedDecisionFilter } from './repeated-decision-filter.js';
 import { StdoutRecordSink } from './stdout-record-sink.js';
 import { createLogger, resolveLogLevel, type Logger, type LogLevel } from '@warmpool/telemetry';
 
@@ -68,8 +69,9 @@ export interface BuildDaemonOptions extends DaemonFactories {
   /** Where decisions are printed. Default process.stdout. */
   readonly stdout?: Writable & { isTTY?: boolean };
   /**
-   * Plain holds (a decision that changed nothing) on stdout: `none`, `changed` (only when the model's hold says
-   * something its last one did not) or `all`. Default `changed`, `all` at log level debug or trace;
+   * Plain holds (a decision that changed nothing) on stdout: `none`, `changed` (a decision that acted on nothing, a
+   * hold or any `--dry-run` decision, only when it says something the model's last one did not) or `all`. Default
+   * `changed`, `all` at log level debug or trace;
    * `stdoutSkipsHolds: true` is `none`, `false` is `all` (the local world's `--holds`).
    */
   readonly stdoutHolds?: 'none' | 'changed' | 'all';
@@ -119,7 +121,7 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
   const logger = o.logger ?? createLogger({ component: 'daemon', level: logLevel, destination: stdout, format: config.decisionLog.format });
   const holds = o.stdoutHolds ?? (o.stdoutSkipsHolds === true ? 'none' : o.stdoutSkipsHolds === false || logger.isLevelEnabled('debug') ? 'all' : 'changed');
   const decisionsOut = new StreamSink(stdout, config.decisionLog.format, 'stdout', holds === 'none');
-  const sinks: RecordSink[] = [new StdoutRecordSink(holds === 'changed' ? new ChangedHoldsSink(decisionsOut) : decisionsOut, logger), ...(o.extraSinks ?? [])];
+  const sinks: RecordSink[] = [new StdoutRecordSink(holds === 'changed' ? new RepeatedDecisionFilter(decisionsOut) : decisionsOut, logger), ...(o.extraSinks ?? [])];
   // The durable logs get an unchanged hold once every 10 ticks at most (a heartbeat; stdout only when it changed).
   const holdRepeatMs = config.tickS * 10_000;
   if (config.decisionLog.file) sinks.push(new ChangedHoldsSink(new FileSink(config.decisionLog.file, o.decisionFile), holdRepeatMs));
