@@ -78,6 +78,24 @@ describe('the daemon /metrics (prom-client)', { timeout: 30_000 }, () => {
   });
 });
 
+describe('the daemon /metrics when the provider fails', { timeout: 30_000 }, () => {
+  it('counts the provider errors by code, drops the unknown replica counts, and the other model goes on', async () => {
+    const clock = new ManualClock(T0);
+    const http = new DaemonHttpServer({ host: '127.0.0.1', port: 0 });
+    const provider = new StagedProvider({ a: 1, b: 1 }, () => clock.now());
+    const err = Object.assign(new Error('connection refused'), { code: 'E_PROVIDER_UNAVAILABLE' });
+    provider.failGetState.set('b', err);
+    const h = harness({ clock, provider, history: new FunctionHistory(() => 2), perSecond: perSecondFrom(clock, () => 2), deps: { http, log: new DecisionLog([http.sink]) } });
+    closers.push(() => h.daemon.stop());
+    await h.daemon.start();
+    for (let i = 0; i < 3; i++) await h.step(1000);
+    const text = await (await fetch(`${h.daemon.httpUrl!}/metrics`)).text();
+    expect(sample(text, 'warmpool_errors_total', { kind: 'provider', code: 'E_PROVIDER_UNAVAILABLE' })).toBeGreaterThanOrEqual(3);
+    expect(sample(text, 'warmpool_replicas_ready', { model: 'b' })).toBeUndefined();
+    expect(sample(text, 'warmpool_replicas_ready', { model: 'a' })).toBe(1);
+  });
+});
+
 describeWithPromtool('the daemon /metrics', () => {
   it('passes promtool check metrics', { timeout: 30_000 }, async () => {
     const { text } = await daemonMetricsText();
@@ -122,12 +140,14 @@ describe('DaemonMetrics from records', () => {
     m.write({ kind: 'job', time: '', model: 'm', jobId: 'j', event: 'retrying', replicas: 3, attempt: 1, error: { stage: 'scale', code: 'E_THROTTLED', message: 'slow down' }, message: '' });
     m.write({ kind: 'error', time: '', event: 'queue-error', message: 'x', error: { stage: 'queue', code: 'ECONNREFUSED', message: 'redis' } });
     m.write(decision({ notes: ['gap'], error: { stage: 'history', code: 'E_HISTORY', message: 'prometheus 500' } }));
+    m.write(decision({ notes: ['DemandUnavailable: E_HISTORY_TIMEOUT: no answer in 5000 ms'] }));
     for (let i = 0; i < 100; i++) m.write({ kind: 'error', time: '', event: 'x', message: 'x', error: { stage: 'config', code: `E_${i}`, message: '' } });
     const text = await m.metrics();
     expect(sample(text, 'warmpool_errors_total', { kind: 'provider', code: 'E_PROVIDER_UNAVAILABLE' })).toBe(2);
     expect(sample(text, 'warmpool_errors_total', { kind: 'provider', code: 'E_THROTTLED' })).toBe(1);
     expect(sample(text, 'warmpool_errors_total', { kind: 'queue', code: 'ECONNREFUSED' })).toBe(1);
     expect(sample(text, 'warmpool_errors_total', { kind: 'history', code: 'E_HISTORY' })).toBe(1);
+    expect(sample(text, 'warmpool_errors_total', { kind: 'history', code: 'E_HISTORY_TIMEOUT' })).toBe(1);
     expect(sample(text, 'warmpool_scale_jobs_total', { event: 'retrying' })).toBe(1);
     const configSeries = text.split('\n').filter((l) => l.startsWith('warmpool_errors_total{kind="config"'));
     expect(configSeries.length).toBeLessThanOrEqual(64);

@@ -9,6 +9,9 @@ const TICK_BUCKETS_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 /** Distinct error codes kept as their own label value; later new codes are counted as `other`. */
 const MAX_ERROR_CODES = 64;
 
+/** A decision's note when the live demand (history source or load balancer) could not be read: its error code. */
+const DEMAND_NOTE = /^DemandUnavailable: ([^:\s]+):/;
+
 /** What an error stage is an error of (the `kind` label of warmpool_errors_total). */
 export function errorKind(stage: LoggedError['stage']): string {
   switch (stage) {
@@ -113,6 +116,11 @@ export class DaemonMetrics implements RecordSink {
       case 'decision': {
         const model = r.model;
         this.decisions.inc({ model, action: r.action, acted: r.acted });
+        // a live demand read that failed is a note, not the record's error (the tick went on without it)
+        for (const note of r.notes ?? []) {
+          const m = DEMAND_NOTE.exec(note);
+          if (m) this.countError({ stage: 'demand', code: m[1]!, message: '' });
+        }
         for (const reason of new Set(r.reasons)) this.reasons.inc({ model, reason });
         this.desired.set({ model }, r.to);
         setOrRemove(this.providerDesired, model, r.desired);
