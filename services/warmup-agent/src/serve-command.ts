@@ -1,16 +1,18 @@
+import { existsSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import { ValidationError } from '@warmpool/domain';
 import { DEFAULT_INPUT_LIMIT_FACTOR, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '@warmpool/warmup';
 import { SERVE_COMMAND } from './agent-commands.js';
 import { CliArgs } from './cli-args.js';
 import { BAD_INPUT_CODES, ExitCode } from './exit-code.js';
 import type { Io } from './io.js';
-import { resolveModel } from './model-source.js';
+import { modelNameFromFile, resolveModel } from './model-source.js';
 import { readRegistrationArgs } from './registrar-args.js';
 import { buildRegistrar, type BuiltRegistrar } from './registrar-factory.js';
 import { describeRegistrarFailure } from './registrar-failure.js';
 import { agentEventLog, readLogLevel } from './agent-logger.js';
 import { ReplicaAgent } from './replica-agent.js';
-import { readSessionArgs, readSpecArg } from './session-args.js';
+import { readSessionArgs, readShapeStoreArg, readSpecArg } from './session-args.js';
 
 export { ExitCode } from './exit-code.js';
 
@@ -35,9 +37,23 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
   const httpWarmRounds = args.int('http-warm-rounds', 2, 0, 1000);
   const replicaIdArg = args.string('replica-id');
   const nameArg = args.string('name');
+  const redisClients: Redis[] = [];
+  const shapeStore = readShapeStoreArg(args, nameArg ?? (existsSync(modelArg) ? modelNameFromFile(modelArg) : modelArg), (url) => {
+    // Commands fail fast while Redis is unreachable (a save is retried on the next interval; a load at start is skipped).
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5_000, enableOfflineQueue: true });
+    client.on('error', () => undefined); // reported by the load or save that failed
+    redisClients.push(client);
+    return client;
+  });
+  const shapesSaveMs = args.int('shapes-save-ms', 30_000, 100, 86_400_000);
   const registration = readRegistrationArgs(args, env);
   const logLevel = readLogLevel(args, env);
-  args.done('serve');
+  try {
+    args.done('serve');
+  } catch (e) {
+    for (const c of redisClients) c.disconnect();
+    throw e;
+  }
   const model = resolveModel(modelArg);
   const log = agentEventLog(io, 'agent', logLevel, nameArg ?? model.name);
   const kind = registration.registrar.kind;
@@ -67,6 +83,8 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
     requestTimeoutMs,
     inputLimitFactor,
     httpWarmRounds,
+    shapeStore,
+    shapesSaveMs,
     registrar: built.registrar,
     readyWhen: built.readyWhen,
     replicaId: replicaIdArg ?? built.replicaId,
@@ -100,6 +118,7 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
     built.interrupt?.();
     await agent.shutdown();
     await built.close();
+    for (const c of redisClients) c.disconnect();
     log({ event: 'stopped' });
   }
 }
