@@ -37,6 +37,8 @@ describe('infra/aws', () => {
       if (acts.every((a) => a.startsWith('autoscaling:Describe'))) expect(s.Resource).toBe('*');
       else expect(String(s.Resource)).toMatch(/^arn:aws:autoscaling:/);
     }
+    // the agent: lifecycle actions of its own group only (a named group, not every managed one)
+    for (const s of iam('iam-agent-policy.json').filter((x) => x.Resource !== '*')) expect(String(s.Resource)).toMatch(/:autoScalingGroupName\/[^*]+$/);
   });
 
   it('the CloudFormation template: warm pool, the launching hook, the agent role + instance profile in the launch template, the daemon role, the same actions per role, scoped to the group and the managed tag', () => {
