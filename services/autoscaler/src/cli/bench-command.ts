@@ -1,7 +1,7 @@
 import { median } from 'simple-statistics';
 import { parseModelSpec, type Forecaster, type ModelSpec } from '@warmpool/domain';
 import { createForecaster } from '@warmpool/forecast';
-import { INITIAL_PLANNER_STATE, plan, type PlannerState } from '@warmpool/planner';
+import { BurstTracker, INITIAL_PLANNER_STATE, plan, type PlannerState } from '@warmpool/planner';
 import type { CommandSpec } from '@warmpool/telemetry';
 import { numberFlag, parseFlags } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
@@ -19,6 +19,7 @@ export const BENCH_PLANNER_COMMAND: CommandSpec = {
 interface ModelSlot {
   spec: ModelSpec;
   forecaster: Forecaster;
+  bursts: BurstTracker;
   state: PlannerState;
   phase: number;
 }
@@ -43,7 +44,7 @@ export function benchPlanner(models: number, ticks: number): { models: number; t
       const v = demandAt(i, s * stepS, phase);
       forecaster.observe({ startS: s * stepS, meanPerS: v, peakPerS: v * 1.3 });
     }
-    slots.push({ spec, forecaster, state: INITIAL_PLANNER_STATE, phase });
+    slots.push({ spec, forecaster, bursts: new BurstTracker(spec.capacityPerReplicaPerS), state: INITIAL_PLANNER_STATE, phase });
   }
   const horizonSteps = Math.ceil((45 + 30) / stepS) + 2;
   const tickTimes: number[] = [];
@@ -57,8 +58,10 @@ export function benchPlanner(models: number, ticks: number): { models: number; t
       const v = demandAt(i, nowS - stepS, m.phase);
       m.forecaster.observe({ startS: nowS - stepS, meanPerS: v, peakPerS: v * 1.3 });
       const band = m.forecaster.forecast(horizonSteps);
+      m.bursts.observe(nowS, v * 1.3);
+      const burst = m.bursts.outlook(nowS, 45, 14.3, v * 1.3);
       const p0 = performance.now();
-      const r = plan(m.spec, { demandPerS: v, peakPerS: v * 1.3, readyReplicas: 5, warmingReplicas: 0 }, band, m.state, nowS);
+      const r = plan(m.spec, { demandPerS: v, peakPerS: v * 1.3, readyReplicas: 5, warmingReplicas: 0 }, band, m.state, nowS, undefined, undefined, burst);
       planMs += performance.now() - p0;
       m.state = r.nextState;
     }
