@@ -65,7 +65,8 @@ describe('the local world, end to end', () => {
 
     // The daemon backfilled the history and planned with the forecast (not the reactive fallback).
     const records = lines.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(records.find((r) => r['event'] === 'backfilled')?.['message']).toMatch(/^120 of 120 steps/);
+    // a daemon log line (the one logger): its text is msg
+    expect(records.find((r) => r['event'] === 'backfilled')?.['msg']).toMatch(/^120 of 120 steps/);
     const ahead = result.decisions.find((d) => d.action === 'scale-up' && d.acted === 'enqueued' && d.reasons.includes('ForecastScaleAhead') && Date.parse(d.time) < stepAtMs);
     expect(ahead, 'a ForecastScaleAhead scale-up before the step').toBeDefined();
     expect(result.decisions.filter((d) => Date.parse(d.time) < stepAtMs).every((d) => !d.reasons.includes('ReactiveFallback'))).toBe(true);

@@ -11,6 +11,7 @@ import { LoadBalancerServer } from '@warmpool/load-balancer';
 import { readTraceCsv, sliceTrace, summarizeLoad, TraceLoadGenerator, type LoadRunResult } from '@warmpool/loadgen';
 import { timeScaler } from '@warmpool/sim';
 import { LocalProcessProvider, portIsFree } from '@warmpool/provider-local';
+import { resolveLogLevel } from '@warmpool/telemetry';
 import { readWarmpoolConfig } from '../config/read-warmpool-config.js';
 import type { WarmpoolConfig } from '../config/warmpool-config.js';
 import { buildDaemon } from '../daemon/build-daemon.js';
@@ -205,6 +206,8 @@ export class LocalWorld {
         env,
         stdout,
         stdoutSkipsHolds: !o.printHolds,
+        // the daemon's env here is the world's own (the token): the level comes from this process's WARMPOOL_LOG_LEVEL
+        logLevel: resolveLogLevel(undefined, process.env),
         extraSinks: [memory],
         policy: o.policy,
         baselineTimeScale: o.policyTimeScale,
