@@ -222,7 +222,7 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     await h.daemon.stop();
   });
 
-  it('follows each scale-up to an outcome: needed when the demand at ready time exceeded the capacity before', async () => {
+  it('follows each scale-up to an outcome: late when the demand exceeded the capacity before it while its replicas were starting', async () => {
     const c = new ManualClock(T0);
     const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());
     const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate) });
@@ -230,7 +230,7 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     for (let i = 0; i <= 40; i++) await h.step(i === 0 ? 0 : 1000);
     const up = h.sink.decisions('a').find((d) => d.acted === 'enqueued')!;
     const outcome = h.sink.of('outcome').find((o) => o.ref === up.id)!;
-    expect(outcome).toMatchObject({ model: 'a', outcome: 'needed', from: 1, to: up.to, capacityBeforePerS: 10, readyAfterS: 7 });
+    expect(outcome).toMatchObject({ model: 'a', outcome: 'late', from: 1, to: up.to, capacityBeforePerS: 10, readyAfterS: 7 });
     expect(outcome.observedPeakPerS).toBe(45);
     await h.daemon.stop();
   });

@@ -61,7 +61,7 @@ export class DecisionView {
   outcomeOf(id: string): string {
     const o = this.outcomes.get(id);
     if (!o) return '';
-    return o.outcome === 'needed' || o.outcome === 'not-needed' ? `${o.outcome} (${n(o.observedPeakPerS)}/s vs ${n(o.capacityBeforePerS)}/s)` : o.outcome;
+    return o.observedPeakPerS !== null ? `${o.outcome} (${n(o.observedPeakPerS)}/s vs ${n(o.capacityBeforePerS)}/s)` : o.outcome;
   }
 
   /** One table row per record. */

@@ -60,7 +60,7 @@ async function readLines(file: string, offset: number, onLine: (line: string, li
 
 /**
  * `warmpool decisions`: the decision log (JSON-lines file or the Redis stream) as a table, each scale-up marked with
- * its outcome once the daemon logged it (`needed` / `not-needed` / `not-ready`). `--follow` keeps printing.
+ * its outcome once the daemon logged it (`ready-ahead` / `late` / `not-needed` / `superseded`). `--follow` keeps printing.
  */
 export async function decisionsCommand(argv: readonly string[], out: (s: string) => void, o: DecisionsEnvironment = {}): Promise<number> {
   const v = parseFlags(DECISIONS_COMMAND, argv);

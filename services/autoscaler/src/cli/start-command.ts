@@ -88,7 +88,7 @@ export async function start(argv: readonly string[], out: (s: string) => void, i
   signals.on('SIGTERM', onTerm);
   try {
     const result = await world.finished;
-    if (json) stdout.write(JSON.stringify({ kind: 'world', time: new Date().toISOString(), event: 'summary', endedBy: result.endedBy, ...result.summary, outcomes: undefined, replicaPids: result.replicaPids }) + '\n');
+    if (json) stdout.write(JSON.stringify({ kind: 'world', time: new Date().toISOString(), event: 'summary', endedBy: result.endedBy, ...result.summary, outcomes: undefined, p95PerSecondMs: undefined, replicaPids: result.replicaPids }) + '\n');
     else out(`\n${result.endedBy}; everything is closed. Summary:\n${formatWorldSummary(result.summary)}`);
     return 0;
   } finally {

@@ -50,6 +50,9 @@ export interface DaemonDecisionRecord extends Omit<DecisionRecord, 'reasons'> {
   readonly error?: LoggedError;
 }
 
+export const SCALE_UP_OUTCOMES = ['ready-ahead', 'late', 'not-needed', 'superseded'] as const;
+export type ScaleUpOutcomeName = (typeof SCALE_UP_OUTCOMES)[number];
+
 /** Follow-up of a scale-up once its replicas were ready (or never became ready). */
 export interface OutcomeRecord {
   readonly kind: 'outcome';
@@ -57,8 +60,8 @@ export interface OutcomeRecord {
   readonly model: string;
   /** Id of the decision it is about. */
   readonly ref: string;
-  /** `needed`: demand at ready time exceeded the capacity before the scale-up. */
-  readonly outcome: 'needed' | 'not-needed' | 'not-ready' | 'superseded';
+  /** Exactly one per scale-up (OutcomeTracker): ready before the load needed it, after, never needed, or replaced. */
+  readonly outcome: ScaleUpOutcomeName;
   readonly from: number;
   readonly to: number;
   readonly capacityBeforePerS: number;

@@ -229,8 +229,7 @@ export class ModelLoop {
       }
     }
     if (acted === 'enqueued' && d.to > state.desired) {
-      const superseded = this.outcomes.scaleUp(id, nowMs, state.desired, d.to, d.leadTimeS);
-      if (superseded) this.ctx.log(superseded);
+      for (const o of this.outcomes.scaleUp(id, nowMs, state.desired, d.to, d.leadTimeS)) this.ctx.log(o);
     }
     const record: DaemonDecisionRecord = {
       ...toDecisionRecord(d, (s) => new Date(s * 1000), this.config.spec),
@@ -260,8 +259,7 @@ export class ModelLoop {
         this.ctx.log({ kind: 'error', time: record.time, model: this.name, event: 'event-failed', message: `could not record the Kubernetes Event for ${id}`, error: loggedError('event', err) });
       });
     }
-    const outcome = this.outcomes.observe(nowMs, ready, poll.peakPerS);
-    if (outcome) this.ctx.log(outcome);
+    for (const o of this.outcomes.observe(nowMs, ready, poll.peakPerS)) this.ctx.log(o);
     return { record, decision: d };
   }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ValidationError } from '@warmpool/domain';
@@ -16,7 +16,7 @@ import { readWarmpoolConfig } from '../config/read-warmpool-config.js';
 import type { WarmpoolConfig } from '../config/warmpool-config.js';
 import { buildDaemon } from '../daemon/build-daemon.js';
 import type { Daemon } from '../daemon/daemon.js';
-import type { DaemonDecisionRecord, DaemonLogRecord } from '../daemon/daemon-record.js';
+import type { DaemonDecisionRecord, DaemonLogRecord, OutcomeRecord } from '../daemon/daemon-record.js';
 import { StreamSink, type RecordSink } from '../daemon/decision-log.js';
 import { createLocalProcessProvider } from '../daemon/local-provider-factory.js';
 import { compressTrace, historyCsv } from './compressed-history.js';
@@ -59,8 +59,10 @@ export interface LocalWorldIo {
 class MemoryDecisionSink implements RecordSink {
   readonly name = 'local-world';
   readonly decisions: DaemonDecisionRecord[] = [];
+  readonly outcomes: OutcomeRecord[] = [];
   write(r: DaemonLogRecord): void {
     if (r.kind === 'decision') this.decisions.push(r);
+    else if (r.kind === 'outcome') this.outcomes.push(r);
   }
   async close(): Promise<void> {}
 }
@@ -316,7 +318,7 @@ export class LocalWorld {
         const used = load ?? empty;
         const replicas = [...lifetimes.values()];
         return {
-          summary: summarizeWorld(used, memory.decisions, pool, o.capacityPerReplicaPerS, { lifetimes: replicas, replayStartMs, replayEndMs: endMs }),
+          summary: summarizeWorld(used, memory.decisions, pool, o.capacityPerReplicaPerS, { lifetimes: replicas, replayStartMs, replayEndMs: endMs }, { outcomes: memory.outcomes, latencyTargetP95Ms: o.latencyTargetP95Ms, cpuCount: availableParallelism(), provisionDelayMs: o.provisionDelayMs }),
           load: used,
           decisions: memory.decisions,
           pool,
