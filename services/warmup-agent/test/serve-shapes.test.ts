@@ -42,7 +42,7 @@ async function serveOnce(extra: string[], seqs: number[], name = 'tiny'): Promis
 
 const warmedLabels = (events: Array<Record<string, unknown>>) => events.find((e) => e['event'] === 'shapes-loaded');
 
-it('--shapes-file: starts from the recorded shapes (warmed) and writes back the shapes it served', { timeout: 240_000 }, async () => {
+it('--shapes-file: starts from the recorded shapes (warmed) and writes back those plus the shapes it served', { timeout: 240_000 }, async () => {
   const file = join(dir, 'shapes.json');
   writeFileSync(file, JSON.stringify({ shapes: [{ dims: { input_ids: [1, 24] }, count: 5 }], untracked: 0 }));
   const first = await serveOnce(['--shapes-file', file], [5, 5, 7]);
@@ -51,14 +51,15 @@ it('--shapes-file: starts from the recorded shapes (warmed) and writes back the 
   const finished = first.events.find((e) => e['event'] === 'warmup-finished');
   expect(finished).toBeDefined();
   const saved = JSON.parse(readFileSync(file, 'utf8')) as { shapes: Array<{ dims: Record<string, number[]>; count: number }> };
-  // Only served requests are recorded: warm passes and the server's own warm requests are not.
+  // What was loaded plus what was served; warm passes and the server's own warm requests are not recorded.
   expect(saved.shapes).toEqual([
+    { dims: { input_ids: [1, 24] }, count: 5 },
     { dims: { input_ids: [1, 5] }, count: 2 },
     { dims: { input_ids: [1, 7] }, count: 1 },
   ]);
-  // The next replica warms those shapes: a request of one of them is not a first-time shape after ready.
+  // The next replica warms all three.
   const second = await serveOnce(['--shapes-file', file], []);
-  expect(warmedLabels(second.events)).toMatchObject({ shapes: 2 });
+  expect(warmedLabels(second.events)).toMatchObject({ shapes: 3 });
 });
 
 it('--shapes-file and --shapes-redis together are refused (exit 2), naming both', async () => {

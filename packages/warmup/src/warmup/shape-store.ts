@@ -1,7 +1,7 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { readShapeRecording } from './warm-target.js';
-import { shapeKey, type ShapeRecording } from './shape-recorder.js';
+import { shapeKey, type RecordedShape, type ShapeRecording } from './shape-recorder.js';
 
 /** Where recorded request shapes are kept between replicas: new replicas warm what production sends. */
 export interface ShapeStore {
@@ -11,23 +11,43 @@ export interface ShapeStore {
   save(recording: ShapeRecording): Promise<void>;
 }
 
-/** A JSON file (the `recordedShapesFile` format), written atomically; a missing file is an empty recording. */
+/**
+ * A JSON file (the `recordedShapesFile` format), written atomically; a missing file is an empty recording. A save
+ * writes what `load()` read plus the recorder's counts (summed per shape, the `maxShapes` most frequent kept), so a
+ * shape earlier replicas recorded is not lost because this one did not serve it. One writer at a time (a file shared
+ * by replicas running at once keeps the last save; use the Redis store there).
+ */
 export class FileShapeStore implements ShapeStore {
-  constructor(readonly file: string) {}
+  private loaded: RecordedShape[] = [];
+
+  constructor(
+    readonly file: string,
+    private readonly maxShapes = 256,
+  ) {}
 
   async load(): Promise<Array<Record<string, number[]>>> {
+    let dims: Array<Record<string, number[]>>;
     try {
-      return readShapeRecording(this.file);
+      dims = readShapeRecording(this.file); // validates the file
     } catch (e) {
       if ((e as { cause?: { code?: string } }).cause?.code === 'ENOENT') return [];
       throw e;
     }
+    const raw = JSON.parse(readFileSync(this.file, 'utf8')) as { shapes: Array<{ dims: Record<string, number[]>; count?: unknown }> };
+    this.loaded = raw.shapes.slice(0, 1024).map((x) => ({ dims: x.dims, count: typeof x.count === 'number' && Number.isFinite(x.count) && x.count > 0 ? x.count : 0 }));
+    return dims;
   }
 
   async save(recording: ShapeRecording): Promise<void> {
+    const merged = new Map<string, RecordedShape>();
+    for (const s of [...this.loaded, ...recording.shapes]) {
+      const k = shapeKey(s.dims);
+      merged.set(k, { dims: s.dims, count: (merged.get(k)?.count ?? 0) + s.count });
+    }
+    const shapes = [...merged.values()].sort((a, b) => b.count - a.count).slice(0, this.maxShapes);
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(recording)}\n`);
+    writeFileSync(tmp, `${JSON.stringify({ shapes, untracked: recording.untracked })}\n`);
     renameSync(tmp, this.file);
   }
 }
