@@ -3,6 +3,26 @@ import { DEFAULT_LATENCY_BUCKETS_S, createMetricsRegistry } from '@warmpool/tele
 import type { ModelReplica } from '../replica/model-replica.js';
 import type { MemoryProbe } from '../warmup/memory-probe.js';
 
+/** Help of the series read from the replicas at each scrape. */
+const HELP = {
+  warmpool_model_info: 'Model served by this replica; execution_provider is the one actually used.',
+  warmpool_model_ready: '1 when warm-up converged (or policy allowed) and memory headroom was checked.',
+  warmpool_model_load_seconds: 'Model file read and session creation time.',
+  warmpool_model_optimized_cache_hit: '1 when a cached optimized model was loaded.',
+  warmpool_warmup_seconds: 'Warm-up duration.',
+  warmpool_warmup_converged: '1 when every shape converged.',
+  warmpool_warmup_passes_total: 'Warm passes run during warm-up.',
+  warmpool_warmup_first_pass_seconds: 'Latency of the first (cold) pass of each shape.',
+  warmpool_warmup_steady_p50_seconds: 'Median latency of the last warm-up window of each shape.',
+  warmpool_warmup_memory_peak_rss_ratio: 'Peak RSS after the largest shape over the memory limit.',
+  warmpool_gpu_memory_used_bytes: 'Device memory used after the largest shape (device-wide, nvidia-smi).',
+  warmpool_gpu_memory_total_bytes: 'Device memory total.',
+  warmpool_request_shapes_tracked: 'Distinct request shapes recorded (bounded by maxShapes).',
+  warmpool_request_shapes_untracked_total: 'Requests whose shape was not recorded because the shape map was full.',
+  warmpool_first_time_shapes_total: 'Requests after ready with a shape neither warmed nor served before.',
+  warmpool_keep_warm_passes_total: 'Light passes run while idle.',
+  warmpool_inference_in_flight: 'Inferences running or queued.',
+} as const;
 
 /** Where the replica facts are read at each scrape. */
 export interface ReplicaMetricsSource {
@@ -24,7 +44,12 @@ export class ReplicaMetrics {
 
   constructor(source: ReplicaMetricsSource) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'warmpool_inference_requests_total', help: 'Inference requests by model and HTTP status.', labelNames: ['model', 'code'], registers });
+    this.requests = new Counter({
+      name: 'warmpool_inference_requests_total',
+      help: 'Inference requests by model and HTTP status.',
+      labelNames: ['model', 'code'],
+      registers,
+    });
     this.duration = new Histogram({
       name: 'warmpool_inference_request_duration_seconds',
       help: 'Inference latency (session run) of successful requests.',
@@ -35,11 +60,11 @@ export class ReplicaMetrics {
     /** A gauge (or counter) whose samples are read from the replicas at each scrape. */
     const collected = <L extends string>(
       type: 'gauge' | 'counter',
-      name: string,
-      help: string,
+      name: keyof typeof HELP,
       labelNames: readonly L[],
       read: (r: ModelReplica, put: (labels: Record<L, string>, v: number) => void) => void,
     ): void => {
+      const help = HELP[name];
       if (type === 'gauge') {
         new Gauge<L>({
           name,
@@ -65,57 +90,57 @@ export class ReplicaMetrics {
       }
     };
     const ep = (r: ModelReplica): string => r.status().load?.executionProvider ?? 'none';
-    collected('gauge', 'warmpool_model_info', 'Model served by this replica; execution_provider is the one actually used.', ['model', 'execution_provider', 'phase'], (r, put) =>
+    collected('gauge', 'warmpool_model_info', ['model', 'execution_provider', 'phase'], (r, put) =>
       put({ model: r.name, execution_provider: ep(r), phase: r.status().phase }, 1),
     );
-    collected('gauge', 'warmpool_model_ready', '1 when warm-up converged (or policy allowed) and memory headroom was checked.', ['model', 'execution_provider'], (r, put) =>
+    collected('gauge', 'warmpool_model_ready', ['model', 'execution_provider'], (r, put) =>
       put({ model: r.name, execution_provider: ep(r) }, r.ready ? 1 : 0),
     );
-    collected('gauge', 'warmpool_model_load_seconds', 'Model file read and session creation time.', ['model', 'execution_provider'], (r, put) => {
+    collected('gauge', 'warmpool_model_load_seconds', ['model', 'execution_provider'], (r, put) => {
       const load = r.status().load;
       if (load) put({ model: r.name, execution_provider: load.executionProvider }, load.loadMs / 1000);
     });
-    collected('gauge', 'warmpool_model_optimized_cache_hit', '1 when a cached optimized model was loaded.', ['model'], (r, put) => {
+    collected('gauge', 'warmpool_model_optimized_cache_hit', ['model'], (r, put) => {
       const load = r.status().load;
       if (load) put({ model: r.name }, load.optimizedCacheHit ? 1 : 0);
     });
-    collected('gauge', 'warmpool_warmup_seconds', 'Warm-up duration.', ['model', 'execution_provider'], (r, put) => {
+    collected('gauge', 'warmpool_warmup_seconds', ['model', 'execution_provider'], (r, put) => {
       const w = r.status().warmup;
       if (w) put({ model: r.name, execution_provider: ep(r) }, w.warmupMs / 1000);
     });
-    collected('gauge', 'warmpool_warmup_converged', '1 when every shape converged.', ['model'], (r, put) => {
+    collected('gauge', 'warmpool_warmup_converged', ['model'], (r, put) => {
       const w = r.status().warmup;
       if (w) put({ model: r.name }, w.converged ? 1 : 0);
     });
-    collected('counter', 'warmpool_warmup_passes_total', 'Warm passes run during warm-up.', ['model'], (r, put) => {
+    collected('counter', 'warmpool_warmup_passes_total', ['model'], (r, put) => {
       const w = r.status().warmup;
       if (w) put({ model: r.name }, w.totalPasses);
     });
-    collected('gauge', 'warmpool_warmup_first_pass_seconds', 'Latency of the first (cold) pass of each shape.', ['model', 'shape'], (r, put) => {
+    collected('gauge', 'warmpool_warmup_first_pass_seconds', ['model', 'shape'], (r, put) => {
       for (const s of r.status().warmup?.shapes ?? []) put({ model: r.name, shape: s.label }, s.firstPassMs / 1000);
     });
-    collected('gauge', 'warmpool_warmup_steady_p50_seconds', 'Median latency of the last warm-up window of each shape.', ['model', 'shape'], (r, put) => {
+    collected('gauge', 'warmpool_warmup_steady_p50_seconds', ['model', 'shape'], (r, put) => {
       for (const s of r.status().warmup?.shapes ?? []) put({ model: r.name, shape: s.label }, s.steadyP50Ms / 1000);
     });
-    collected('gauge', 'warmpool_warmup_memory_peak_rss_ratio', 'Peak RSS after the largest shape over the memory limit.', ['model'], (r, put) => {
+    collected('gauge', 'warmpool_warmup_memory_peak_rss_ratio', ['model'], (r, put) => {
       const w = r.status().warmup;
       if (w) put({ model: r.name }, w.memory.usedFraction);
     });
-    collected('gauge', 'warmpool_gpu_memory_used_bytes', 'Device memory used after the largest shape (device-wide, nvidia-smi).', ['model', 'device'], (r, put) => {
+    collected('gauge', 'warmpool_gpu_memory_used_bytes', ['model', 'device'], (r, put) => {
       const gpu = r.status().warmup?.memory.gpu;
       if (gpu) put({ model: r.name, device: String(gpu.device) }, gpu.usedBytes);
     });
-    collected('gauge', 'warmpool_gpu_memory_total_bytes', 'Device memory total.', ['model', 'device'], (r, put) => {
+    collected('gauge', 'warmpool_gpu_memory_total_bytes', ['model', 'device'], (r, put) => {
       const gpu = r.status().warmup?.memory.gpu;
       if (gpu) put({ model: r.name, device: String(gpu.device) }, gpu.totalBytes);
     });
-    collected('gauge', 'warmpool_request_shapes_tracked', 'Distinct request shapes recorded (bounded by maxShapes).', ['model'], (r, put) =>
+    collected('gauge', 'warmpool_request_shapes_tracked', ['model'], (r, put) =>
       put({ model: r.name }, r.shapes.trackedShapes),
     );
-    collected('counter', 'warmpool_request_shapes_untracked_total', 'Requests whose shape was not recorded because the shape map was full.', ['model'], (r, put) =>
+    collected('counter', 'warmpool_request_shapes_untracked_total', ['model'], (r, put) =>
       put({ model: r.name }, r.shapes.untrackedRequests),
     );
-    collected('counter', 'warmpool_first_time_shapes_total', 'Requests after ready with a shape neither warmed nor served before.', ['model'], (r, put) =>
+    collected('counter', 'warmpool_first_time_shapes_total', ['model'], (r, put) =>
       put({ model: r.name }, r.shapes.firstTimeShapesAfterReady),
     );
     new Histogram({
@@ -133,8 +158,12 @@ export class ReplicaMetrics {
         }
       },
     });
-    collected('counter', 'warmpool_keep_warm_passes_total', 'Light passes run while idle.', ['model'], (r, put) => put({ model: r.name }, r.status().keepWarmPasses));
-    collected('gauge', 'warmpool_inference_in_flight', 'Inferences running or queued.', ['model'], (r, put) => put({ model: r.name }, r.limiter.running + r.limiter.queued));
+    collected('counter', 'warmpool_keep_warm_passes_total', ['model'], (r, put) =>
+      put({ model: r.name }, r.status().keepWarmPasses),
+    );
+    collected('gauge', 'warmpool_inference_in_flight', ['model'], (r, put) =>
+      put({ model: r.name }, r.limiter.running + r.limiter.queued),
+    );
     // process_resident_memory_bytes is prom-client's (default metrics); the peak, limit and headroom are the probe's
     const probe = (): MemoryProbe | undefined => source.replicas()[0]?.memoryProbe;
     new Gauge({

@@ -74,26 +74,73 @@ export class DaemonMetrics implements RecordSink {
       this.perModelGauges.push(g);
       return g;
     };
-    this.decisions = new Counter({ name: 'warmpool_decisions_total', help: 'Decisions made, by model, action and what was done with them.', labelNames: ['model', 'action', 'acted'], registers });
-    this.reasons = new Counter({ name: 'warmpool_decision_reasons_total', help: 'Reasons given by decisions (a decision counts once per reason it gives).', labelNames: ['model', 'reason'], registers });
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
+      new Counter({ name, help, labelNames, registers });
+    this.decisions = counter('warmpool_decisions_total', 'Decisions made, by model, action and what was done with them.', [
+      'model',
+      'action',
+      'acted',
+    ]);
+    this.reasons = counter(
+      'warmpool_decision_reasons_total',
+      'Reasons given by decisions (a decision counts once per reason it gives).',
+      ['model', 'reason'],
+    );
     this.desired = perModel('warmpool_replicas_desired', 'Replicas the last decision wants (its target).');
-    this.providerDesired = perModel('warmpool_provider_replicas_desired', 'Replicas the provider was asked for before the last decision, as it reported.');
+    this.providerDesired = perModel(
+      'warmpool_provider_replicas_desired',
+      'Replicas the provider was asked for before the last decision, as it reported.',
+    );
     this.ready = perModel('warmpool_replicas_ready', 'Replicas ready (serving), as the provider reported at the last tick.');
     this.warming = perModel('warmpool_replicas_warming', 'Replicas requested and not ready yet (starting, loading, warming up).');
-    this.failed = perModel('warmpool_replicas_failed', 'Replicas counted as failed (warm-up failed, died, or unready past lead time and margin).');
+    this.failed = perModel(
+      'warmpool_replicas_failed',
+      'Replicas counted as failed (warm-up failed, died, or unready past lead time and margin).',
+    );
     this.observed = perModel('warmpool_demand_observed_requests_per_second', 'Demand observed at the last tick.');
-    this.forecastP50 = perModel('warmpool_forecast_p50_requests_per_second', 'Forecast median demand over the planned window (now + lead time).');
-    this.forecastUpper = perModel('warmpool_forecast_upper_requests_per_second', 'Forecast upper band of demand over the planned window (the quantile planned with).');
+    this.forecastP50 = perModel(
+      'warmpool_forecast_p50_requests_per_second',
+      'Forecast median demand over the planned window (now + lead time).',
+    );
+    this.forecastUpper = perModel(
+      'warmpool_forecast_upper_requests_per_second',
+      'Forecast upper band of demand over the planned window (the quantile planned with).',
+    );
     this.capacity = perModel('warmpool_capacity_ready_requests_per_second', 'Ready replicas times the SLA capacity per replica.');
     this.slaLatency = perModel('warmpool_sla_latency_target_p95_seconds', 'The SLA target of request latency p95.');
     this.leadTime = perModel('warmpool_lead_time_planned_seconds', 'Lead time the planner planned with at the last tick.');
-    this.measuredLeadTime = perModel('warmpool_lead_time_measured_seconds', 'Robust (p90) request-to-ready time measured from replicas coming up.');
-    this.leadTimeStage = new Gauge({ name: 'warmpool_lead_time_stage_seconds', help: 'Median seconds per lead-time stage of the measured replicas.', labelNames: ['model', 'stage'], registers });
-    this.outcomes = new Counter({ name: 'warmpool_scale_up_outcomes_total', help: 'Outcomes of scale-ups once their replicas were ready (or never were).', labelNames: ['model', 'outcome'], registers });
-    this.jobs = new Counter({ name: 'warmpool_scale_jobs_total', help: 'Scale job events in the queue.', labelNames: ['event'], registers });
-    this.errors = new Counter({ name: 'warmpool_errors_total', help: 'Errors by kind (provider, queue, history, leader, config, checkpoint, ...) and code.', labelNames: ['kind', 'code'], registers });
-    this.leader = new Gauge({ name: 'warmpool_leader', help: '1 while this daemon leads and acts on decisions, 0 in standby or dry run.', registers });
-    this.tick = new Histogram({ name: 'warmpool_tick_duration_seconds', help: 'Duration of one tick over every model.', buckets: TICK_BUCKETS_S, registers });
+    this.measuredLeadTime = perModel(
+      'warmpool_lead_time_measured_seconds',
+      'Robust (p90) request-to-ready time measured from replicas coming up.',
+    );
+    this.leadTimeStage = new Gauge({
+      name: 'warmpool_lead_time_stage_seconds',
+      help: 'Median seconds per lead-time stage of the measured replicas.',
+      labelNames: ['model', 'stage'],
+      registers,
+    });
+    this.outcomes = counter(
+      'warmpool_scale_up_outcomes_total',
+      'Outcomes of scale-ups once their replicas were ready (or never were).',
+      ['model', 'outcome'],
+    );
+    this.jobs = counter('warmpool_scale_jobs_total', 'Scale job events in the queue.', ['event']);
+    this.errors = counter(
+      'warmpool_errors_total',
+      'Errors by kind (provider, queue, history, leader, config, checkpoint, ...) and code.',
+      ['kind', 'code'],
+    );
+    this.leader = new Gauge({
+      name: 'warmpool_leader',
+      help: '1 while this daemon leads and acts on decisions, 0 in standby or dry run.',
+      registers,
+    });
+    this.tick = new Histogram({
+      name: 'warmpool_tick_duration_seconds',
+      help: 'Duration of one tick over every model.',
+      buckets: TICK_BUCKETS_S,
+      registers,
+    });
   }
 
   /** One tick's duration (the Daemon calls it after each tick). */
