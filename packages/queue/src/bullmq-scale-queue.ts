@@ -40,6 +40,10 @@ export interface BullMqScaleQueueOptions extends RetryOptions {
 }
 
 const JOB_NAME = 'scale';
+/** The job's backoff type: not one of BullMQ's own, so the worker's backoffStrategy (the domain's full jitter) decides. */
+const BACKOFF_TYPE = 'warmpool-full-jitter';
+/** Retry delays kept for the failed events at once; the oldest is dropped past this. */
+const MAX_PENDING_RETRY_DELAYS = 10_000;
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
@@ -67,6 +71,8 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
   private workerConnection: Redis | undefined;
   private worker: Worker<StoredScaleJob> | undefined;
   private closing: Promise<void> | undefined;
+  /** Delays handed to BullMQ per `jobId:attempt`, until the failed event reads them (bounded). */
+  private readonly retryDelays = new Map<string, number>();
 
   constructor(options: BullMqScaleQueueOptions = {}) {
     this.url = options.redisUrl ?? DEFAULT_REDIS_URL;
@@ -138,6 +144,7 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
       maxStalledCount: this.options.maxStalledCount,
       runRetryDelay: this.options.workerRetryDelayMs,
       autorun: !(options.paused ?? false),
+      settings: { backoffStrategy: (attemptsMade, _type, _err, bullJob) => this.retryDelayFor(bullJob?.id, attemptsMade) },
     });
     worker.on('completed', (bullJob) => {
       const job = this.decode(bullJob);
@@ -217,7 +224,7 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
       timestamp: now,
       delay: Math.max(0, job.runAtMs - now),
       attempts: this.backoff.attempts,
-      backoff: { type: 'exponential', delay: this.backoff.backoffBaseMs },
+      backoff: { type: BACKOFF_TYPE },
       removeOnComplete: { age: this.retentionS },
       removeOnFail: { age: this.retentionS },
     });
@@ -253,7 +260,23 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
     const attempt = bullJob?.attemptsMade ?? 0;
     const final = !job || !bullJob || typeof bullJob.finishedOn === 'number' || err instanceof UnrecoverableError;
     if (final) this.events.emit({ type: 'failed', job, jobId, attempt, error });
-    else this.events.emit({ type: 'retrying', job, attempt, error, retryInMs: this.backoff.retryDelayMs(attempt) });
+    else this.events.emit({ type: 'retrying', job, attempt, error, retryInMs: this.takeRetryDelay(bullJob.id, attempt) });
+  }
+
+  /** BullMQ's backoff strategy: the jittered delay, kept until the `failed` event reports it. */
+  private retryDelayFor(bullJobId: string | undefined, attemptsMade: number): number {
+    const delayMs = this.backoff.retryDelayMs(attemptsMade);
+    if (this.retryDelays.size >= MAX_PENDING_RETRY_DELAYS) this.retryDelays.delete(this.retryDelays.keys().next().value!);
+    this.retryDelays.set(`${bullJobId}:${attemptsMade}`, delayMs);
+    return delayMs;
+  }
+
+  /** The delay BullMQ was given for this failure (a fresh draw if it was not this worker's). */
+  private takeRetryDelay(bullJobId: string | undefined, attemptsMade: number): number {
+    const key = `${bullJobId}:${attemptsMade}`;
+    const delayMs = this.retryDelays.get(key);
+    this.retryDelays.delete(key);
+    return delayMs ?? this.backoff.retryDelayMs(attemptsMade);
   }
 
   private decode(bullJob: Job<StoredScaleJob>): ScaleJob | ScaleJobFormatError {

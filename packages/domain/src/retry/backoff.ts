@@ -1,7 +1,7 @@
 import { ValidationError, type ValidationIssue } from '../errors/validation-error.js';
 
 export interface BackoffOptions {
-  /** Attempts in all, the first included (default 5). */
+  /** Attempts in all, the first included (default 5; at most 1000). */
   readonly maxAttempts?: number;
   /** Cap of the first retry's delay (default 100 ms); doubles each retry. */
   readonly baseDelayMs?: number;
@@ -60,8 +60,8 @@ export class Backoff {
     this.random = options.random ?? Math.random;
     this.sleepFn = options.sleep ?? defaultSleep;
     const issues: ValidationIssue[] = [];
-    if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1 || this.maxAttempts > 100) {
-      issues.push({ path: 'retry.maxAttempts', value: this.maxAttempts, allowed: 'an integer in [1, 100]' });
+    if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1 || this.maxAttempts > 1000) {
+      issues.push({ path: 'retry.maxAttempts', value: this.maxAttempts, allowed: 'an integer in [1, 1000]' });
     }
     if (!Number.isFinite(this.baseDelayMs) || this.baseDelayMs < 0) {
       issues.push({ path: 'retry.baseDelayMs', value: this.baseDelayMs, allowed: 'a number >= 0' });

@@ -25,10 +25,15 @@ export interface ObservableScaleQueue extends ScaleQueue {
   subscribe(listener: ScaleJobListener): () => void;
 }
 
-/** Retry policy shared by both queues: `attempts` runs in all, waiting `backoffBaseMs * 2^(n-1)` after the n-th failure. */
+/**
+ * Retry policy shared by both queues (the domain's Backoff): `attempts` runs in all, waiting uniform
+ * [0, backoffBaseMs * 2^(n-1)) after the n-th failure (full jitter, at most an hour).
+ */
 export interface RetryOptions {
   /** Total runs of a job, first included (>= 1). Default 5. */
   readonly attempts?: number;
-  /** Wait after the first failure; doubles after each further one. Default 1000. */
+  /** Cap of the wait after the first failure; doubles after each further one. Default 1000. */
   readonly backoffBaseMs?: number;
+  /** Uniform [0, 1) source of the jitter (default Math.random); `() => 1` waits the whole cap (tests). */
+  readonly random?: () => number;
 }

@@ -5,7 +5,7 @@ import type { ObservableScaleQueue, ScaleJobEvent } from '../../src/index.js';
 /** How the conformance suite drives one queue implementation. */
 export interface ScaleQueueHarness {
   /** A fresh queue (fresh name/prefix for durable ones) with this retry policy. */
-  create(options: { attempts: number; backoffBaseMs: number }): Promise<ObservableScaleQueue>;
+  create(options: { attempts: number; backoffBaseMs: number; random?: () => number }): Promise<ObservableScaleQueue>;
   /** The clock the queue schedules by (epoch ms). */
   now(): number;
   /** Lets `ms` of that clock pass (fake: advance; real: sleep). */
@@ -41,7 +41,7 @@ export function scaleQueueConformance(makeHarness: () => ScaleQueueHarness): voi
     await h.cleanup();
   });
 
-  async function open(options = { attempts: 1, backoffBaseMs: h.unitMs }): Promise<{ q: ObservableScaleQueue; rec: Recorder }> {
+  async function open(options: { attempts: number; backoffBaseMs: number; random?: () => number } = { attempts: 1, backoffBaseMs: h.unitMs }): Promise<{ q: ObservableScaleQueue; rec: Recorder }> {
     const q = await h.create(options);
     queues.push(q);
     const rec: Recorder = { starts: [], events: [] };
@@ -108,7 +108,7 @@ export function scaleQueueConformance(makeHarness: () => ScaleQueueHarness): voi
 
   it('retries a failing handler with exponential backoff, then succeeds', async () => {
     const base = h.unitMs;
-    const { q, rec } = await open({ attempts: 4, backoffBaseMs: base });
+    const { q, rec } = await open({ attempts: 4, backoffBaseMs: base, random: () => 1 }); // jitter at its top: the whole cap
     let calls = 0;
     q.process(async (j) => {
       rec.starts.push({ id: j.id, atMs: h.now() });
@@ -126,6 +126,23 @@ export function scaleQueueConformance(makeHarness: () => ScaleQueueHarness): voi
     const gaps = rec.starts.slice(1).map((s, i) => s.atMs - rec.starts[i]!.atMs);
     expect(gaps[0]).toBeGreaterThanOrEqual(base - 5);
     expect(gaps[1]).toBeGreaterThanOrEqual(2 * base - 5);
+  });
+
+  it('jitters each wait (full jitter) and reports the wait it used', async () => {
+    const base = 4 * h.unitMs;
+    const { q, rec } = await open({ attempts: 3, backoffBaseMs: base, random: () => 0.5 });
+    let calls = 0;
+    q.process(async (j) => {
+      rec.starts.push({ id: j.id, atMs: h.now() });
+      if (++calls < 3) throw new Error(`no (${calls})`);
+    });
+    await q.enqueue(job('j', h.now()));
+    await until(() => finished(rec, 'completed').length === 1, 'j to complete after retries');
+    const waits = rec.events.flatMap((e) => (e.type === 'retrying' ? [e.retryInMs] : []));
+    expect(waits).toEqual([Math.floor(base / 2), base]);
+    const gaps = rec.starts.slice(1).map((s, i) => s.atMs - rec.starts[i]!.atMs);
+    expect(gaps[0]).toBeGreaterThanOrEqual(waits[0]! - 5);
+    expect(gaps[1]).toBeGreaterThanOrEqual(waits[1]! - 5);
   });
 
   it('reports failure when retries are exhausted, and runs the job no more', async () => {
