@@ -2,6 +2,7 @@ export type {
   DashboardDecision,
   DashboardEvent,
   DashboardFeed,
+  DashboardLatencyPoint,
   DashboardModelState,
   DashboardPoint,
   DashboardSla,

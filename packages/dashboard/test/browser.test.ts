@@ -143,6 +143,11 @@ describe.skipIf(!available)('dashboard in headless chromium', () => {
     expect(await resnet.locator('svg path.ready').count()).toBe(1);
     const bert = page.locator('section.model[data-model="bert-small"]');
     await expect.poll(() => bert.locator('li.decision').count()).toBe(b.decisions);
+    // Request latency p95 per second against the SLA line (issue 19), seconds over the target marked.
+    for (let i = 0; i < 60; i++) feed.recordLatency('resnet50', { atS: START_S + i, p95Ms: i % 10 === 0 ? 400 : 80, requests: 30 });
+    await expect.poll(() => resnet.locator('svg.latency path.latency-line').count()).toBe(1);
+    expect(await resnet.locator('svg.latency line.sla-line').count()).toBe(1);
+    expect(await resnet.locator('svg.latency circle.over-sla').count()).toBe(6);
     // Newest decision first in the list.
     const last = feed.snapshot().models[0].decisions.at(-1);
     expect(await resnet.locator('li.decision').first().innerText()).toContain(last?.message ?? '?');

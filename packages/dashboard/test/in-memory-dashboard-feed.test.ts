@@ -157,3 +157,20 @@ describe('InMemoryDashboardFeed', () => {
     expect(feed.snapshot().models.map((m) => m.points.length)).toEqual([2, 1]);
   });
 });
+
+describe('request latency per second (issue 19: plotted against the SLA line)', () => {
+  it('keeps a bounded series per model, emits each point, refuses bad values', () => {
+    const feed = new InMemoryDashboardFeed({ maxPoints: 3 });
+    const events: DashboardEvent[] = [];
+    feed.subscribe((e) => events.push(e));
+    for (let s = 0; s < 5; s++) feed.recordLatency('a', { atS: 100 + s, p95Ms: 10 * s, requests: 4 });
+    expect(feed.snapshot().models[0]!.latency).toEqual([
+      { atS: 102, p95Ms: 20, requests: 4 },
+      { atS: 103, p95Ms: 30, requests: 4 },
+      { atS: 104, p95Ms: 40, requests: 4 },
+    ]);
+    expect(events.filter((e) => e.type === 'latency')).toHaveLength(5);
+    expect(() => feed.recordLatency('a', { atS: 1, p95Ms: Number.NaN, requests: 1 })).toThrow(ValidationError);
+    expect(() => feed.recordLatency('a', { atS: 1, p95Ms: 5, requests: -1 })).toThrow(/requests/);
+  });
+});

@@ -42,7 +42,8 @@ export class TraceLoadGenerator {
   private wake: (() => void) | undefined;
   private running = false;
 
-  constructor(options: LoadGeneratorOptions, private readonly summaryOptions: { latencyTargetMs?: number; windowS?: number } = {}) {
+  /** `onRecord`: told each request's record as it completes (a live latency view); must not throw. */
+  constructor(options: LoadGeneratorOptions, private readonly summaryOptions: { latencyTargetMs?: number; windowS?: number; onRecord?: (r: RequestRecord) => void } = {}) {
     this.options = resolveLoadOptions(options);
     const o = this.options;
     this.scale = o.peakPerS !== undefined ? scaleForPeak(o.trace, o.speedX, o.peakPerS) : o.scale;
@@ -100,6 +101,7 @@ export class TraceLoadGenerator {
         const p = this.send(url, agent, body, i, startMs + a.atMs, at, shapeLabel(shape)).then((r) => {
           records.push(r);
           inFlight.delete(p);
+          this.summaryOptions.onRecord?.(r);
         });
         inFlight.add(p);
         sent++;

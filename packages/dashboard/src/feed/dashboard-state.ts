@@ -24,6 +24,14 @@ export interface DashboardPoint {
   readonly warmingReplicas: number;
 }
 
+/** Request latency of one second as the load balancer's clients saw it: plotted against the SLA's p95 target. */
+export interface DashboardLatencyPoint {
+  /** Start of the second, on the same clock as the ticks. */
+  readonly atS: number;
+  readonly p95Ms: number;
+  readonly requests: number;
+}
+
 /** One decision as the page lists it and marks it on the chart. */
 export interface DashboardDecision {
   readonly atS: number;
@@ -40,6 +48,8 @@ export interface DashboardModelState {
   readonly sla: DashboardSla | null;
   readonly points: readonly DashboardPoint[];
   readonly decisions: readonly DashboardDecision[];
+  /** Request latency p95 per second, oldest first (empty where nothing reports latency). */
+  readonly latency: readonly DashboardLatencyPoint[];
 }
 
 export interface DashboardState {
@@ -54,7 +64,8 @@ export interface DashboardState {
 export type DashboardEvent =
   | { readonly type: 'sla'; readonly model: string; readonly sla: DashboardSla }
   | { readonly type: 'tick'; readonly model: string; readonly point: DashboardPoint }
-  | { readonly type: 'decision'; readonly model: string; readonly decision: DashboardDecision };
+  | { readonly type: 'decision'; readonly model: string; readonly decision: DashboardDecision }
+  | { readonly type: 'latency'; readonly model: string; readonly point: DashboardLatencyPoint };
 
 /** The port the daemon implements (or feeds through `InMemoryDashboardFeed`) and the HTTP handler reads. */
 export interface DashboardFeed {

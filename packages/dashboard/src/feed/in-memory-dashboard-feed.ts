@@ -7,6 +7,7 @@ import type {
   DashboardPoint,
   DashboardSla,
   DashboardState,
+  DashboardLatencyPoint,
 } from './dashboard-state.js';
 import { RingBuffer } from './ring-buffer.js';
 
@@ -44,6 +45,7 @@ interface ModelSlot {
   sla: DashboardSla | null;
   readonly points: RingBuffer<DashboardPoint>;
   readonly decisions: RingBuffer<DashboardDecision>;
+  readonly latency: RingBuffer<DashboardLatencyPoint>;
 }
 
 function rate(value: number | null | undefined): number | null {
@@ -130,6 +132,19 @@ export class InMemoryDashboardFeed implements DashboardFeed {
     this.emit({ type: 'tick', model, point: copy });
   }
 
+  /** One second's request latency p95 (ms) and request count, plotted against the SLA line. */
+  recordLatency(model: string, point: DashboardLatencyPoint): void {
+    const where = `recordLatency(${JSON.stringify(model)})`;
+    const issues: ValidationIssue[] = [];
+    checkFinite(issues, `${where}.atS`, point?.atS);
+    if (typeof point?.p95Ms !== 'number' || !Number.isFinite(point.p95Ms) || point.p95Ms < 0) issues.push({ path: `${where}.p95Ms`, value: point?.p95Ms, allowed: 'a finite number >= 0' });
+    checkInt(issues, `${where}.requests`, point?.requests, 0, 1_000_000_000);
+    if (issues.length > 0) throw new ValidationError(issues, 'dashboard latency');
+    const copy: DashboardLatencyPoint = { atS: point.atS, p95Ms: point.p95Ms, requests: point.requests };
+    this.slot(model, where).latency.push(copy);
+    this.emit({ type: 'latency', model, point: copy });
+  }
+
   recordDecision(model: string, decision: DashboardDecisionInput): void {
     const where = `recordDecision(${JSON.stringify(model)})`;
     const issues: ValidationIssue[] = [];
@@ -157,7 +172,7 @@ export class InMemoryDashboardFeed implements DashboardFeed {
   snapshot(): DashboardState {
     const models: DashboardModelState[] = [];
     for (const [model, slot] of this.models) {
-      models.push({ model, sla: slot.sla, points: slot.points.toArray(), decisions: slot.decisions.toArray() });
+      models.push({ model, sla: slot.sla, points: slot.points.toArray(), decisions: slot.decisions.toArray(), latency: slot.latency.toArray() });
     }
     return { models, maxPoints: this.maxPoints, maxDecisions: this.maxDecisions };
   }
@@ -185,7 +200,7 @@ export class InMemoryDashboardFeed implements DashboardFeed {
     if (this.models.size >= this.maxModels) {
       throw new WarmpoolError('E_DASHBOARD_MODEL_LIMIT', `${where}: the dashboard already shows ${this.maxModels} models (maxModels); ${JSON.stringify(model)} is not added`);
     }
-    const slot: ModelSlot = { sla: null, points: new RingBuffer(this.maxPoints), decisions: new RingBuffer(this.maxDecisions) };
+    const slot: ModelSlot = { sla: null, points: new RingBuffer(this.maxPoints), decisions: new RingBuffer(this.maxDecisions), latency: new RingBuffer(this.maxPoints) };
     this.models.set(model, slot);
     return slot;
   }

@@ -1,12 +1,13 @@
 // Browser entry of the dashboard: keeps per-model state from the SSE stream and renders one card per model.
-import type { DashboardDecision, DashboardEvent, DashboardModelState, DashboardState } from '../feed/dashboard-state.js';
-import { drawChart, fmtTime } from './svg-chart.js';
+import type { DashboardDecision, DashboardEvent, DashboardLatencyPoint, DashboardModelState, DashboardState } from '../feed/dashboard-state.js';
+import { drawChart, drawLatencyChart, fmtTime } from './svg-chart.js';
 
 interface ModelView {
   model: string;
   sla: DashboardModelState['sla'];
   points: DashboardModelState['points'][number][];
   decisions: DashboardDecision[];
+  latency: DashboardLatencyPoint[];
 }
 
 const base = document.body.dataset.base ?? '';
@@ -81,6 +82,12 @@ function card(view: ModelView): HTMLElement {
     h('span', 'l-risk', 'demand over ready capacity'),
   );
   section.append(legend);
+  if (view.latency.length > 0) {
+    section.append(drawLatencyChart(view));
+    const l2 = h('div', 'legend');
+    l2.append(h('span', 'l-latency', 'request latency p95 per second'), h('span', 'l-sla', `SLA: p95 ≤ ${view.sla ? `${view.sla.latencyTargetP95Ms} ms` : '(not set)'}`));
+    section.append(l2);
+  }
   const list = h('ol', 'decisions');
   list.setAttribute('aria-label', `decisions of ${view.model}, newest first`);
   for (const d of [...view.decisions].reverse()) list.append(decisionItem(d));
@@ -113,7 +120,7 @@ function markDirty(model: string): void {
 function viewOf(model: string): ModelView {
   let view = models.get(model);
   if (!view) {
-    view = { model, sla: null, points: [], decisions: [] };
+    view = { model, sla: null, points: [], decisions: [], latency: [] };
     models.set(model, view);
   }
   return view;
@@ -125,7 +132,7 @@ function applyState(state: DashboardState): void {
   for (const section of document.querySelectorAll('section.model')) section.remove();
   models.clear();
   for (const m of state.models) {
-    models.set(m.model, { model: m.model, sla: m.sla, points: [...m.points], decisions: [...m.decisions] });
+    models.set(m.model, { model: m.model, sla: m.sla, points: [...m.points], decisions: [...m.decisions], latency: [...(m.latency ?? [])] });
     markDirty(m.model);
   }
   if (state.models.length === 0) render();
@@ -137,6 +144,9 @@ function applyEvent(event: DashboardEvent): void {
   else if (event.type === 'tick') {
     view.points.push(event.point);
     if (view.points.length > maxPoints) view.points.splice(0, view.points.length - maxPoints);
+  } else if (event.type === 'latency') {
+    view.latency.push(event.point);
+    if (view.latency.length > maxPoints) view.latency.splice(0, view.latency.length - maxPoints);
   } else {
     view.decisions.push(event.decision);
     if (view.decisions.length > maxDecisions) view.decisions.splice(0, view.decisions.length - maxDecisions);
@@ -162,7 +172,7 @@ function connect(): void {
     setTimeout(connect, 5000);
   });
   source.addEventListener('state', (m) => applyState(parse(m) as DashboardState));
-  for (const type of ['sla', 'tick', 'decision'] as const) {
+  for (const type of ['sla', 'tick', 'decision', 'latency'] as const) {
     source.addEventListener(type, (m) => applyEvent(parse(m) as DashboardEvent));
   }
 }

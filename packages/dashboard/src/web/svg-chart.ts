@@ -180,3 +180,41 @@ export function drawChart(state: DashboardModelState): SVGSVGElement {
   }
   return svg;
 }
+
+/** Request latency p95 per second (a line) against the SLA's p95 target (a dashed line); seconds over it in red. */
+export function drawLatencyChart(state: Pick<DashboardModelState, 'model' | 'sla' | 'latency'>): SVGSVGElement {
+  const height = 160;
+  const svg = el('svg', { viewBox: `0 0 ${WIDTH} ${height}`, class: 'chart latency', role: 'img', 'aria-label': `request latency p95 per second of ${state.model} against the SLA` });
+  const pts = state.latency;
+  const target = state.sla?.latencyTargetP95Ms ?? null;
+  let t0 = Math.min(...pts.map((p) => p.atS));
+  let t1 = Math.max(...pts.map((p) => p.atS + 1));
+  if (!(t1 > t0)) {
+    t0 -= 30;
+    t1 += 30;
+  }
+  const yMax = Math.max(1, target ?? 0, ...pts.map((p) => p.p95Ms)) * 1.1;
+  const x = (t: number): number => M.left + ((t - t0) / (t1 - t0)) * (WIDTH - M.left - M.right);
+  const y = (v: number): number => height - M.bottom - (v / yMax) * (height - M.top - M.bottom);
+  const step = niceStep(yMax, 4);
+  for (let v = 0; v <= yMax; v += step) {
+    el('line', { x1: M.left, x2: WIDTH - M.right, y1: y(v), y2: y(v), class: 'grid' }, svg);
+    el('text', { x: M.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, svg).textContent = `${fmtNumber(v)} ms`;
+  }
+  const tStep = TIME_STEPS_S.find((s) => (t1 - t0) / s <= 8) ?? 86400;
+  for (let t = Math.ceil(t0 / tStep) * tStep; t <= t1; t += tStep) {
+    el('text', { x: x(t), y: height - 8, 'text-anchor': 'middle', class: 'axis' }, svg).textContent = fmtTime(t);
+  }
+  if (target !== null) {
+    el('line', { x1: M.left, x2: WIDTH - M.right, y1: y(target), y2: y(target), class: 'sla-line', stroke: '#c0392b', 'stroke-dasharray': '6 4' }, svg);
+    el('text', { x: WIDTH - M.right + 4, y: y(target) + 4, class: 'axis' }, svg).textContent = `SLA ${target}`;
+  }
+  const d = pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.atS + 0.5).toFixed(1)},${y(p.p95Ms).toFixed(1)}`).join('');
+  if (d) el('path', { d, class: 'latency-line', fill: 'none', stroke: '#2c3e50', 'stroke-width': 1.5 }, svg);
+  for (const p of pts) {
+    if (target === null || p.p95Ms <= target) continue;
+    const dot = el('circle', { cx: x(p.atS + 0.5), cy: y(p.p95Ms), r: 2.5, class: 'over-sla', fill: '#c0392b' }, svg);
+    el('title', {}, dot).textContent = `${fmtTime(p.atS)}: p95 ${p.p95Ms} ms over ${p.requests} requests`;
+  }
+  return svg;
+}

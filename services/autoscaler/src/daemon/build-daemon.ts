@@ -88,6 +88,8 @@ export interface BuildDaemonOptions extends DaemonFactories {
   readonly checkpointEveryMs?: number;
   /** More destinations of the decision log (the local world keeps its decisions for the summary). */
   readonly extraSinks?: readonly RecordSink[];
+  /** Told the dashboard's feed when the config has an HTTP server (the local world adds request latency to it). */
+  readonly onDashboardFeed?: (feed: DaemonHttpServer['feed']) => void;
   readonly clock?: TimerClock;
   /** Kubernetes client config (tests point it at the fake); default from `provider.inCluster` / `kubeconfigPath`. */
   readonly kubeConfig?: KubeConfig;
@@ -137,6 +139,7 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
       onError: (err) => write({ kind: 'error', time: iso(), event: 'dashboard-error', message: 'the dashboard refused a record', error: loggedError('dashboard', err) }),
     });
     sinks.push(http.sink);
+    o.onDashboardFeed?.(http.feed);
   }
   // KEDA's external scaler serves the advise-mode models' decisions (kedaScaler:); it listens on start.
   let kedaScaler: KedaExternalScalerServer | undefined;

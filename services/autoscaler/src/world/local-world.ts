@@ -21,6 +21,7 @@ import { StreamSink, type RecordSink } from '../daemon/decision-log.js';
 import { createLocalProcessProvider } from '../daemon/local-provider-factory.js';
 import { compressTrace, historyCsv } from './compressed-history.js';
 import { resolveWorldOptions, type LocalWorldOptions, type ResolvedWorldOptions } from './local-world-options.js';
+import { LatencyPerSecond } from './latency-per-second.js';
 import { registrationTimes, summarizeWorld, type PoolEvent, type ReplicaLifetime, type WorldSummary } from './world-summary.js';
 import { StopSignal, waitInitialWarmUp } from './initial-warm-up.js';
 
@@ -202,6 +203,15 @@ export class LocalWorld {
       const pids = new Set<number>();
       let provider: LocalProcessProvider | undefined;
       const memory = new MemoryDecisionSink();
+      let dashboardFeed: Parameters<NonNullable<Parameters<typeof buildDaemon>[0]['onDashboardFeed']>>[0] | undefined;
+      // The dashboard plots the replay's request latency p95 per second against the SLA line.
+      const latency = new LatencyPerSecond((point) => {
+        try {
+          dashboardFeed?.recordLatency(o.model, point);
+        } catch {
+          // a point the feed refuses is left out of the chart; the run goes on
+        }
+      });
       const env = { WARMPOOL_LB_TOKEN: token };
       const daemon: Daemon = buildDaemon({
         config,
@@ -211,6 +221,7 @@ export class LocalWorld {
         // the daemon's env here is the world's own (the token): the level comes from this process's WARMPOOL_LOG_LEVEL
         logLevel: resolveLogLevel(undefined, process.env),
         extraSinks: [memory],
+        onDashboardFeed: (feed) => (dashboardFeed = feed),
         policy: o.policy,
         baselineTimeScale: o.policyTimeScale,
         // The planner's panic hold (30 s by default) in this world's time.
@@ -281,7 +292,7 @@ export class LocalWorld {
               timeLimitMs: Math.ceil(o.durationS * 1000 + 30_000),
               requestTimeoutMs: o.requestTimeoutMs,
             },
-            { latencyTargetMs: o.latencyTargetP95Ms, windowS: o.spikeWindowS },
+            { latencyTargetMs: o.latencyTargetP95Ms, windowS: o.spikeWindowS, onRecord: (r) => latency.add(r) },
           );
           w.generator = gen;
           // The history ends at the current step boundary, where the live load begins. (Should a boundary pass before
@@ -298,6 +309,7 @@ export class LocalWorld {
           loadAtStart = loadavg()[0]!;
           if (w.stopReason) gen.stop();
           load = await gen.run();
+          latency.flush();
           replayEndMs = Date.now();
           if (w.stopReason) endedBy = w.stopReason;
         } catch (err) {
