@@ -5,6 +5,7 @@ import { formatRecordLine } from '../src/daemon/decision-log.js';
 import { describeReplicaEvent } from '../src/daemon/replica-event-text.js';
 import { RepeatedDecisionFilter } from '../src/daemon/repeated-decision-filter.js';
 import { StdoutRecordSink } from '../src/daemon/stdout-record-sink.js';
+import { main } from '../src/main.js';
 import { MemorySink } from './support/daemon-harness.js';
 
 function decision(over: Partial<DaemonDecisionRecord>): DaemonDecisionRecord {
@@ -103,5 +104,11 @@ describe("the daemon's stdout", () => {
       'a:scale-up:enqueued',
       'daemon',
     ]);
+  });
+
+  it('warmpool start --log-level: a bad level exits 2 naming it, before anything starts', async () => {
+    let err = '';
+    expect(await main(['start', '--log-level', 'chatty'], () => undefined, (t) => (err += t + '\n'))).toBe(2);
+    expect(err).toMatch(/--log-level: got "chatty", expected one of trace, debug, info/);
   });
 });

@@ -1,4 +1,4 @@
-import { CommandLineError, parseCommandLine, type CommandSpec, type OptionValues } from '@warmpool/telemetry';
+import { CommandLineError, LogLevelError, parseCommandLine, resolveLogLevel, type CommandSpec, type LogLevel, type OptionValues } from '@warmpool/telemetry';
 import { UsageError } from './usage-error.js';
 
 export type FlagValues = OptionValues;
@@ -48,4 +48,14 @@ export function requiredString(values: FlagValues, name: string): string {
   const raw = values[name];
   if (typeof raw !== 'string' || raw === '') throw new UsageError(`--${name} is required`);
   return raw;
+}
+
+/** `--log-level`, else WARMPOOL_LOG_LEVEL in `env`, else info; a bad value is a usage error naming the flag or variable. */
+export function logLevelFlag(raw: FlagValues[string], env: Readonly<Record<string, string | undefined>>): LogLevel {
+  try {
+    return resolveLogLevel(typeof raw === 'string' ? raw : undefined, env);
+  } catch (err) {
+    if (err instanceof LogLevelError) throw new UsageError(err.message, { cause: err });
+    throw err;
+  }
 }

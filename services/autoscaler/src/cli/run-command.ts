@@ -3,10 +3,9 @@ import { loadConfigFile } from '../config/load-config-file.js';
 import { buildDaemon, type BuildDaemonOptions, type DaemonFactories } from '../daemon/build-daemon.js';
 import { ConfigWatcher, type SignalSource } from '../daemon/config-watcher.js';
 import { startEmbeddedLoadBalancer } from './embedded-load-balancer.js';
-import { createLogger, eventLogger, LogLevelError, resolveLogLevel, type LogLevel } from '@warmpool/telemetry';
-import { UsageError } from './usage-error.js';
+import { createLogger, eventLogger } from '@warmpool/telemetry';
 import type { CommandSpec } from '@warmpool/telemetry';
-import { parseFlags, requiredString } from './parse-flags.js';
+import { logLevelFlag, parseFlags, requiredString } from './parse-flags.js';
 
 
 /** What the process gives the daemon; injected so tests run it in-process. */
@@ -38,13 +37,7 @@ export async function runCommand(argv: readonly string[], _out: (s: string) => v
   const v = parseFlags(RUN_COMMAND, argv);
   const file = requiredString(v, 'config');
   const env = run.env ?? process.env;
-  let logLevel: LogLevel;
-  try {
-    logLevel = resolveLogLevel(typeof v['log-level'] === 'string' ? v['log-level'] : undefined, env);
-  } catch (err) {
-    if (err instanceof LogLevelError) throw new UsageError(err.message, { cause: err });
-    throw err;
-  }
+  const logLevel = logLevelFlag(v['log-level'], env);
   const config = await loadConfigFile(file, env);
   // provider.startLoadBalancer: the local load balancer runs inside this process (token from the env or generated).
   const lbLog = createLogger({ component: 'load-balancer', level: logLevel, destination: run.stdout ?? process.stdout, format: config.decisionLog.format });

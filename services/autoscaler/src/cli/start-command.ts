@@ -3,7 +3,7 @@ import { LocalWorld } from '../world/local-world.js';
 import { LOCAL_WORLD_DEFAULTS, type LocalWorldOptions } from '../world/local-world-options.js';
 import { formatWorldSummary } from '../world/world-summary.js';
 import type { CommandSpec } from '@warmpool/telemetry';
-import { choiceFlag, numberFlag, parseFlags } from './parse-flags.js';
+import { choiceFlag, logLevelFlag, numberFlag, parseFlags } from './parse-flags.js';
 
 const d = LOCAL_WORLD_DEFAULTS;
 export const START_COMMAND: CommandSpec = {
@@ -25,6 +25,7 @@ export const START_COMMAND: CommandSpec = {
     seed: { type: 'string', value: 'N', default: d.seed, help: 'seed of the load generator' },
     format: { type: 'string', value: 'auto|json|text', default: 'auto', help: 'JSON lines when stdout is not a terminal' },
     holds: { type: 'boolean', help: 'print the holds too (decisions that changed nothing)' },
+    'log-level': { type: 'string', value: 'LEVEL', help: 'trace|debug|info|warn|error|fatal|silent for the daemon\'s log lines (default WARMPOOL_LOG_LEVEL, else info)' },
   },
 };
 
@@ -55,6 +56,7 @@ export async function start(argv: readonly string[], out: (s: string) => void, i
     seed: opt('seed', d.seed, 0, 2 ** 32 - 1, true),
     format: choiceFlag(v, 'format', ['auto', 'json', 'text'] as const, 'auto'),
     printHolds: v.holds === true,
+    logLevel: logLevelFlag(v['log-level'], process.env),
   };
   const stdout = io.stdout ?? process.stdout;
   const json = options.format === 'json' || (options.format === 'auto' && !stdout.isTTY);

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { MODEL_NAME_PATTERN, MODEL_SPEC_DEFAULTS, UPPER_QUANTILE_RANGE, ValidationError, type ValidationIssue } from '@warmpool/domain';
 import type { RequestShape } from '@warmpool/loadgen';
 import { SCALING_POLICY_NAMES, type ScalingPolicyName } from '../daemon/baseline-policy.js';
+import type { LogLevel } from '@warmpool/telemetry';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** The repository's bundled traces (services/autoscaler/dist/world → fixtures/traces). */
@@ -55,6 +56,8 @@ export interface LocalWorldOptions {
   readonly format?: 'auto' | 'json' | 'text';
   /** Hold decisions on stdout too (they are always on the dashboard and in `/metrics`). Default false. */
   readonly printHolds?: boolean;
+  /** The daemon's log level (its log lines on stdout; decisions are not logs). Default WARMPOOL_LOG_LEVEL, else info. */
+  readonly logLevel?: LogLevel;
   /** Extra `warmpool-agent serve` arguments. */
   readonly agentArgs?: readonly string[];
   /** Where replica logs go; default a fresh temp dir, removed at the end. */
@@ -89,8 +92,9 @@ export interface LocalWorldOptions {
   readonly spikeWindowS?: number;
 }
 
-export type ResolvedWorldOptions = Required<Omit<LocalWorldOptions, 'runDir' | 'upperQuantileMax' | 'releaseQuantile'>> & {
+export type ResolvedWorldOptions = Required<Omit<LocalWorldOptions, 'runDir' | 'upperQuantileMax' | 'releaseQuantile' | 'logLevel'>> & {
   readonly runDir: string | undefined;
+  readonly logLevel?: LogLevel;
   readonly upperQuantileMax?: number;
   readonly releaseQuantile?: number;
 };
@@ -174,6 +178,7 @@ export function resolveWorldOptions(o: LocalWorldOptions): ResolvedWorldOptions 
     seed: num('seed', d.seed, 0, 2 ** 32 - 1, true),
     format: o.format ?? d.format,
     printHolds: o.printHolds ?? d.printHolds,
+    ...(o.logLevel !== undefined ? { logLevel: o.logLevel } : {}),
     agentArgs: o.agentArgs ?? d.agentArgs,
     runDir: o.runDir,
     policy: o.policy ?? d.policy,

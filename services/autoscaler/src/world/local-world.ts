@@ -218,8 +218,8 @@ export class LocalWorld {
         env,
         stdout,
         stdoutSkipsHolds: !o.printHolds,
-        // the daemon's env here is the world's own (the token): the level comes from this process's WARMPOOL_LOG_LEVEL
-        logLevel: resolveLogLevel(undefined, process.env),
+        // the daemon's env here is the world's own (the token): else the level comes from this process's WARMPOOL_LOG_LEVEL
+        logLevel: o.logLevel ?? resolveLogLevel(undefined, process.env),
         extraSinks: [memory],
         onDashboardFeed: (feed) => (dashboardFeed = feed),
         policy: o.policy,
