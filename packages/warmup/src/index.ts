@@ -42,7 +42,7 @@ export { ShapeRecordingSync, type ShapeRecordingSyncOptions } from './warmup/sha
 export { roundsUntilConverged, type RoundsOutcome } from './warmup/rounds-until-converged.js';
 export { parseWarmupSpec, loadWarmupSpec, WARMUP_SPEC_DEFAULTS, WARMUP_SPEC_KEYS, type WarmupSpec, type OnTimeoutPolicy } from './warmup/warmup-spec.js';
 export { ConcurrencyLimiter } from './replica/concurrency-limiter.js';
-export { ModelReplica, DEFAULT_INPUT_LIMIT_FACTOR, type ModelReplicaOptions, type ReplicaPhase, type ReplicaStatus, type InferOptions } from './replica/model-replica.js';
+export { ModelReplica, DEFAULT_INPUT_LIMIT_FACTOR, requestPathBudgetMs, type ModelReplicaOptions, type ReplicaPhase, type ReplicaStatus, type InferOptions } from './replica/model-replica.js';
 export { InferenceWorker, type WorkerRunResult, type WorkerLoaded } from './replica/inference-worker.js';
 export { missingProviderLibrary, onnxruntimeBindingDir } from './session/provider-libraries.js';
 export { ModelServer, REPLICA_ID_HEADER, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, type ModelServerOptions } from './server/model-server.js';

@@ -6,6 +6,7 @@ import {
   ModelServer,
   buildWarmTargets,
   roundsUntilConverged,
+  requestPathBudgetMs,
   median,
   type Feeds,
   type SessionConfig,
@@ -169,7 +170,7 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
       for (let i = 0; i < steadyN; i++) for (const t of targets) inSession.get(t)!.steady.push((await replica.infer(feedsFor(t, 5000 + i))).latencyMs);
       if (opts.http ?? true) {
         try {
-          const budgetLeftMs = Math.max(opts.spec.budgetMs * 0.1, opts.spec.budgetMs - status.warmup.warmupMs);
+          const budgetLeftMs = requestPathBudgetMs(opts.spec, status.warmup.warmupMs);
           httpWarm = await measureHttp(replica, targets, { firstN, steadyN, spec: opts.spec, warmHttp: opts.warmHttp, rounds: opts.httpWarmRounds ?? 2, feedsFor, budgetLeftMs }, overHttp);
         } catch (e) {
           httpProblem = `HTTP not measured: ${e instanceof Error ? e.message : String(e)}`;
