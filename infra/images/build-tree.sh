@@ -40,7 +40,7 @@ cp package.json package-lock.json "$OUT/"
 # Every workspace's package.json (npm ci checks the lock against all of them); code only for the ones needed.
 for f in packages/*/package.json services/*/package.json; do mkdir -p "$OUT/$(dirname "$f")" && cp "$f" "$OUT/$f"; done
 for w in $WORKSPACES; do
-  tar -C "$w" --exclude='*.tsbuildinfo' --exclude='*.test.js' --exclude='*.test.d.ts' -cf - dist $(cd "$w" && ls -d bin assets models 2>/dev/null || true) | tar -C "$OUT/$w" -xf -
+  tar -C "$w" --exclude='*.tsbuildinfo' --exclude='*.test.js' --exclude='*.test.d.ts' -cf - dist $(cd "$w" && ls -d bin assets models proto 2>/dev/null || true) | tar -C "$OUT/$w" -xf -
 done
 WFLAGS=$(for w in $WORKSPACES; do printf ' --workspace %s' "$w"; done)
 cd "$OUT"
