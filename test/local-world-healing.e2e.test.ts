@@ -93,7 +93,8 @@ describe('the local world heals', () => {
 
     // 1. Killed in warm-up: replaced by the world before the load began (no 180-s abort).
     expect(killedInWarmUp).toBeDefined();
-    expect(records.find((r) => r['event'] === 'replica-replaced')?.['message']).toMatch(new RegExp(`^${killedInWarmUp} failed in warm-up`));
+    // a world log line (the one logger): its text is msg
+    expect(records.find((r) => r['event'] === 'replica-replaced')?.['msg']).toMatch(new RegExp(`^${killedInWarmUp} failed in warm-up`));
     expect(result.decisions[0]!.ready).toBe(2);
 
     // 2. Killed under load: counted failed (not warming) and replaced by the daemon with reason ReplicaFailed.

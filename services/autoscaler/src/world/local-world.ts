@@ -11,13 +11,15 @@ import { LoadBalancerServer } from '@warmpool/load-balancer';
 import { readTraceCsv, sliceTrace, summarizeLoad, TraceLoadGenerator, type LoadRunResult } from '@warmpool/loadgen';
 import { timeScaler } from '@warmpool/sim';
 import { LocalProcessProvider, portIsFree } from '@warmpool/provider-local';
-import { resolveLogLevel } from '@warmpool/telemetry';
+import { createLogger, resolveLogLevel } from '@warmpool/telemetry';
 import { readWarmpoolConfig } from '../config/read-warmpool-config.js';
 import type { WarmpoolConfig } from '../config/warmpool-config.js';
 import { buildDaemon } from '../daemon/build-daemon.js';
 import type { Daemon } from '../daemon/daemon.js';
-import type { DaemonDecisionRecord, DaemonLogRecord, OutcomeRecord } from '../daemon/daemon-record.js';
-import { StreamSink, type RecordSink } from '../daemon/decision-log.js';
+import type { DaemonDecisionRecord, DaemonEventRecord, DaemonLogRecord, OutcomeRecord } from '../daemon/daemon-record.js';
+import type { RecordSink } from '../daemon/decision-log.js';
+import { describeReplicaEvent } from '../daemon/replica-event-text.js';
+import { logRecord } from '../daemon/stdout-record-sink.js';
 import { createLocalProcessProvider } from '../daemon/local-provider-factory.js';
 import { compressTrace, historyCsv } from './compressed-history.js';
 import { resolveWorldOptions, type LocalWorldOptions, type ResolvedWorldOptions } from './local-world-options.js';
@@ -144,7 +146,9 @@ export class LocalWorld {
       writeFileSync(specFile, JSON.stringify({ shapes: o.shapes, windowSize: 3, tolerance: 0.5, keepWarmIdleS: 0, budgetS: o.warmupBudgetS }));
 
       const pool: PoolEvent[] = [];
-      const worldLog = new StreamSink(stdout, o.format);
+      // the world's own events (replicas joining and leaving the load balancer, failures) on the one logger
+      const worldLogger = createLogger({ component: 'world', level: o.logLevel ?? resolveLogLevel(undefined, process.env), destination: stdout, format: o.format });
+      const worldLog = { write: (r: DaemonEventRecord): void => logRecord(worldLogger, r) };
       const iso = (): string => new Date().toISOString();
       const token = randomBytes(16).toString('hex');
       const lb = new LoadBalancerServer({
@@ -233,7 +237,10 @@ export class LocalWorld {
           provider = createLocalProcessProvider(c, env, (e) => {
             if (typeof e['pid'] === 'number') pids.add(e['pid']);
             io.onReplicaEvent?.(e);
-            if (e['event'] === 'replica-phase' && e['phase'] === 'failed') worldLog.write({ kind: 'error', time: iso(), model: o.model, event: 'replica-failed', message: JSON.stringify(e) });
+            if (e['event'] === 'replica-phase' && e['phase'] === 'failed') {
+              const { message, detail } = describeReplicaEvent(e);
+              worldLog.write({ kind: 'error', time: iso(), model: o.model, event: 'replica-failed', message, detail });
+            }
           }) as LocalProcessProvider;
           return provider;
         },
