@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type * as ort from 'onnxruntime-node';
 import { ValidationError } from '@warmpool/domain';
-import { BodyTooLargeError, closeHttp, listenHttp, PROMETHEUS_CONTENT_TYPE, sendJson, sendText } from '@warmpool/telemetry';
+import { BodyTooLargeError, closeHttp, listenHttp, sendJson, sendText } from '@warmpool/telemetry';
 import { InferenceRequestError } from '../errors/inference-request-error.js';
 import { OverloadedError } from '../errors/overloaded-error.js';
 import type { ModelReplica } from '../replica/model-replica.js';
@@ -84,7 +84,7 @@ function dataBytes(t: ort.Tensor): number {
 export class ModelServer {
   private readonly server: Server;
   private readonly byName: Map<string, ModelReplica>;
-  readonly metrics = new ReplicaMetrics();
+  readonly metrics: ReplicaMetrics;
   /** Requests carrying this value in WARM_REQUEST_HEADER run while the replica warms (not counted in metrics). */
   private readonly warmToken = randomBytes(16).toString('hex');
   private baseUrl = '';
@@ -96,6 +96,7 @@ export class ModelServer {
     this.replicaIdHeader = opts.replicaId !== undefined && /^[\x21-\x7e]{1,256}$/.test(opts.replicaId) ? opts.replicaId : undefined;
     this.byName = new Map(opts.replicas.map((r) => [r.name, r]));
     this.bodies = new BodyBudget(opts.maxBufferedBodyBytes ?? 4 * (opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
+    this.metrics = new ReplicaMetrics({ replicas: () => [...this.byName.values()], bufferedBodyBytes: () => this.bodies.heldBytes });
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         if (!res.headersSent) sendJson(res, 500, { error: 'E_INTERNAL', message: e instanceof Error ? e.message.split('\n')[0]!.slice(0, 300) : 'internal error' });
@@ -148,12 +149,7 @@ export class ModelServer {
         return sendJson(res, r.ready ? 200 : 503, this.opts.replicaId === undefined ? r : { ...r, replicaId: this.opts.replicaId });
       }
       if (path === '/startupz') return this.startup(res);
-      if (path === '/metrics') {
-        const bodies =
-          '# HELP warmpool_request_body_buffered_bytes Request body bytes held by the requests being read (capped by maxBufferedBodyBytes).\n' +
-          `# TYPE warmpool_request_body_buffered_bytes gauge\nwarmpool_request_body_buffered_bytes ${this.bodies.heldBytes}\n`;
-        return sendText(res, 200, PROMETHEUS_CONTENT_TYPE, this.metrics.render([...this.byName.values()]) + bodies);
-      }
+      if (path === '/metrics') return sendText(res, 200, this.metrics.contentType, await this.metrics.render());
       if (path === '/v2') return sendJson(res, 200, { name: 'warmpool', version: '1', extensions: ['binary_tensor_data'] });
     }
     const v1 = V1_INFER.exec(path);
