@@ -35,10 +35,12 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0`;
-/** Still ours, under the same term: 1; else 0 (taken, expired, or a newer token). */
+/** Still ours, under the same term: the lease's remaining ms (>= 1); else 0 (taken, expired, or a newer token). */
 const VERIFY = `
 if redis.call('GET', KEYS[1]) == ARGV[1] and redis.call('GET', KEYS[2]) == ARGV[2] then
-  return 1
+  local left = redis.call('PTTL', KEYS[1])
+  if left < 1 then return 1 end
+  return left
 end
 return 0`;
 /** Compare-and-delete. */
@@ -159,10 +161,18 @@ export class RedisLeaderLock {
   async verify(): Promise<void> {
     this.assertOpen('verify');
     if (!this.isLeader()) throw new FencedOffError(this.key, this.holderId, this.token, 'not the leader by its own lease view');
-    const result = Number(await this.call('verify', () => this.redis.eval(VERIFY, 2, this.key, this.fenceKey, this.holderId, String(this.token))));
-    if (result !== 1) {
+    const sentMs = this.clock.now();
+    const leftMs = Number(await this.call('verify', () => this.redis.eval(VERIFY, 2, this.key, this.fenceKey, this.holderId, String(this.token))));
+    if (!(leftMs >= 1)) {
       this.setLost('taken-over');
       throw new FencedOffError(this.key, this.holderId, this.token, 'the lock is no longer held under this token (taken over, expired, or lost by Redis)');
+    }
+    // The answer proves the lease held when Redis ran the check, with `leftMs` to go. If the answer took that long to
+    // arrive (a stalled process, an overloaded host), another daemon may lead by now: not proof enough to act on.
+    const tookMs = this.clock.now() - sentMs;
+    const marginMs = Math.floor(this.ttlMs * 0.01) + 2;
+    if (tookMs >= leftMs - marginMs) {
+      throw new FencedOffError(this.key, this.holderId, this.token, `the check's answer took ${tookMs} ms, as long as the lease had left (${leftMs} ms); another daemon may lead by now`);
     }
   }
 
