@@ -49,7 +49,7 @@ describe('warmpool decisions', () => {
     const lines = r.out.trim().split('\n');
     expect(lines[0]).toMatch(/^TIME\s+MODEL\s+ACTION\s+FROM->TO\s+REASONS\s+OBS\/S\s+P50\/S\s+UPPER\/S\s+LEAD S\s+ACTED\s+OUTCOME$/);
     const up = lines.find((l) => l.includes('↑ scale-up') && l.includes(' a '))!;
-    expect(up).toMatch(/2026-03-02 00:00:2\dZ\s+a\s+↑ scale-up\s+1->\d+\s+\S+.*enqueued\s+needed \(45\/s vs 10\/s\)$/);
+    expect(up).toMatch(/2026-03-02 00:00:2\dZ\s+a\s+↑ scale-up\s+1->\d+\s+\S+.*enqueued\s+late \(45\/s vs 10\/s\)$/);
     // holds are left out unless --all
     expect(lines.some((l) => /\bb\s+= hold/.test(l))).toBe(false);
     const all = await run(['--log', f, '--all']);
@@ -114,7 +114,7 @@ describeWithRedis('warmpool decisions --redis', () => {
       for (const r of records) await stream.append({ ...r });
       const res = await run(['--redis', REDIS_URL, '--key', key], Date.now());
       expect(res.code).toBe(0);
-      expect(res.out).toMatch(/a\s+↑ scale-up\s+1->\d+.*enqueued\s+needed \(45\/s vs 10\/s\)/);
+      expect(res.out).toMatch(/a\s+↑ scale-up\s+1->\d+.*enqueued\s+late \(45\/s vs 10\/s\)/);
     } finally {
       await deleteKeys(key);
       await stream.close();
