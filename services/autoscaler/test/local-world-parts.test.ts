@@ -128,7 +128,7 @@ describe('summarizeWorld', () => {
     // counts are the daemon's outcome records, one per followed scale-up; what the run ended before judging is named
     expect(s.scaleUps).toBe(2);
     expect(s.forecastScaleUps).toBe(1);
-    expect(s.outcomes[0]).toMatchObject({ from: 1, to: 2, outcome: 'ready-ahead', readyAfterS: 3 });
+    expect(s.outcomes[0]).toMatchObject({ from: 1, to: 2, outcome: 'ready-ahead', readyAfterS: 3, readyAtMs: T + 4000 });
     expect(s.outcomes[1]).toMatchObject({ from: 1, to: 3, outcome: 'pending' });
     expect([s.readyAhead, s.late, s.notNeeded, s.superseded, s.pending]).toEqual([1, 0, 0, 0, 1]);
     expect(formatWorldSummary(s)).toMatch(/^scale-ups: 2 \(1 planned from the forecast\) = 1 ready ahead of the load \+ 0 late .* \+ 0 not needed \+ 0 superseded .* \+ 1 not judged yet when the run ended/m);

@@ -13,6 +13,8 @@ export interface ScaleUpOutcome {
   /** `pending`: the run ended before the daemon could judge it. */
   readonly outcome: ScaleUpOutcomeName | 'pending';
   readonly readyAfterS: number | null;
+  /** When the load balancer first had `to` replicas registered after the decision (null: never during the run). */
+  readonly readyAtMs: number | null;
 }
 
 /** What the run is judged against, and what explains a miss. */
@@ -148,12 +150,16 @@ export function summarizeWorld(
 ): WorldSummary {
   const registeredAt = registrationTimes(pool);
   const byRef = new Map(judging.outcomes.map((o) => [o.ref, o]));
+  const sortedPool = [...pool].sort((a, b) => a.atMs - b.atMs);
+  const readyCountAt = (ms: number): number => sortedPool.filter((e) => e.atMs <= ms).reduce((n, e) => n + (e.joined ? 1 : -1), 0);
   // The scale-ups the daemon follows (OutcomeTracker): acted on, and above what it had asked for before.
   const outcomes: ScaleUpOutcome[] = decisions
     .filter((d) => d.action === 'scale-up' && d.acted === 'enqueued' && d.to > (d.desired ?? d.from))
     .map((d) => {
       const o = byRef.get(d.id);
-      return { id: d.id, atMs: Date.parse(d.time), from: d.desired ?? d.from, to: d.to, reasons: d.reasons, outcome: o?.outcome ?? 'pending', readyAfterS: o?.readyAfterS ?? null };
+      const atMs = Date.parse(d.time);
+      const readyAtMs = sortedPool.find((e) => e.atMs >= atMs && e.joined && readyCountAt(e.atMs) >= d.to)?.atMs ?? null;
+      return { id: d.id, atMs, from: d.desired ?? d.from, to: d.to, reasons: d.reasons, outcome: o?.outcome ?? 'pending', readyAfterS: o?.readyAfterS ?? null, readyAtMs };
     });
   const count = (k: ScaleUpOutcome['outcome']): number => outcomes.filter((o) => o.outcome === k).length;
   const last = [...decisions].reverse().find((d) => d.measuredLeadTimeS !== null);
