@@ -8,6 +8,7 @@ import { buildDaemon } from '../src/daemon/build-daemon.js';
 import type { Daemon } from '../src/daemon/daemon.js';
 import type { DaemonLogRecord } from '../src/daemon/daemon-record.js';
 import { FunctionHistory, T0 } from './support/daemon-harness.js';
+import { configPath } from './support/config-path.js';
 
 // integration tests over loopback HTTP / Redis: generous limits for a loaded machine (they take ~1 s)
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
@@ -58,7 +59,7 @@ function start(group: string, hot: (tS: number) => number): { daemon: Daemon; re
     for (const l of b.toString().split('\n')) if (l.trim()) records.push(JSON.parse(l) as DaemonLogRecord);
   });
   const daemon = buildDaemon({
-    config: parseConfigText(YAML(group), '/etc/warmpool/aws.yaml'),
+    config: parseConfigText(YAML(group), configPath('aws.yaml')),
     env: {},
     stdout: out,
     clock,

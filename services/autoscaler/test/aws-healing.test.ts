@@ -7,6 +7,7 @@ import { parseConfigText } from '../src/config/load-config-file.js';
 import { buildDaemon } from '../src/daemon/build-daemon.js';
 import type { DaemonDecisionRecord, DaemonLogRecord } from '../src/daemon/daemon-record.js';
 import { FunctionHistory, T0 } from './support/daemon-harness.js';
+import { configPath } from './support/config-path.js';
 
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
@@ -47,7 +48,7 @@ describe('the daemon on AWS Auto Scaling heals (real SDK against the fake Query 
       for (const l of b.toString().split('\n')) if (l.trim()) records.push(JSON.parse(l) as DaemonLogRecord);
     });
     const daemon = buildDaemon({
-      config: parseConfigText(YAML, '/etc/warmpool/aws-heal.yaml'),
+      config: parseConfigText(YAML, configPath('aws-heal.yaml')),
       env: {},
       stdout: out,
       clock,

@@ -15,6 +15,7 @@ import type { Daemon } from '../src/daemon/daemon.js';
 import type { DaemonLogRecord } from '../src/daemon/daemon-record.js';
 import { EXTERNAL_SCALER_PROTO, PROTO_LOADER_OPTIONS } from '../src/keda/keda-external-scaler-server.js';
 import { FunctionHistory, T0 } from './support/daemon-harness.js';
+import { configPath } from './support/config-path.js';
 
 // integration over loopback HTTP and gRPC: generous limits for a loaded machine
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
@@ -57,7 +58,7 @@ function daemonFor(text: string): Running {
   });
   const clock = new ManualClock(T0);
   const daemon = buildDaemon({
-    config: parseConfigText(text, '/etc/warmpool/warmpool.yaml'),
+    config: parseConfigText(text, configPath('warmpool.yaml')),
     env: { POD_NAME: 'daemon-h7' },
     stdout: out,
     stdoutSkipsHolds: false,

@@ -9,6 +9,7 @@ import type { Daemon } from '../src/daemon/daemon.js';
 import type { DaemonLogRecord } from '../src/daemon/daemon-record.js';
 import { FunctionHistory, T0 } from './support/daemon-harness.js';
 import { grantedTo, manifests, permissionOf } from './support/infra-manifests.js';
+import { configPath } from './support/config-path.js';
 
 // integration tests over loopback HTTP / Redis: generous limits for a loaded machine (they take ~1 s)
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
@@ -70,7 +71,7 @@ function daemonFor(text: string, identity: string, history: FunctionHistory, clo
     for (const l of b.toString().split('\n')) if (l.trim()) records.push(JSON.parse(l) as DaemonLogRecord);
   });
   const daemon = buildDaemon({
-    config: parseConfigText(text, `/etc/warmpool/${identity}.yaml`),
+    config: parseConfigText(text, configPath(`${identity}.yaml`)),
     env: { POD_NAME: identity },
     stdout: out,
     clock,

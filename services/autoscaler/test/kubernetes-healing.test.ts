@@ -7,6 +7,7 @@ import { parseConfigText } from '../src/config/load-config-file.js';
 import { buildDaemon } from '../src/daemon/build-daemon.js';
 import type { DaemonDecisionRecord, DaemonLogRecord } from '../src/daemon/daemon-record.js';
 import { FunctionHistory, T0 } from './support/daemon-harness.js';
+import { configPath } from './support/config-path.js';
 
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
@@ -47,7 +48,7 @@ describe('the daemon on Kubernetes heals (real client against the fake API serve
       for (const l of b.toString().split('\n')) if (l.trim()) records.push(JSON.parse(l) as DaemonLogRecord);
     });
     const daemon = buildDaemon({
-      config: parseConfigText(CONFIG, '/etc/warmpool/heal.yaml'),
+      config: parseConfigText(CONFIG, configPath('heal.yaml')),
       env: { POD_NAME: 'daemon-heal' },
       stdout: out,
       clock,

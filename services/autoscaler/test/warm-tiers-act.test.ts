@@ -7,6 +7,7 @@ import { parseConfigText } from '../src/config/load-config-file.js';
 import { buildDaemon } from '../src/daemon/build-daemon.js';
 import type { DaemonLogRecord } from '../src/daemon/daemon-record.js';
 import { FunctionHistory, T0 } from './support/daemon-harness.js';
+import { configPath } from './support/config-path.js';
 
 // integration over loopback HTTP: generous limits for a loaded machine
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
@@ -57,7 +58,7 @@ describe('warmth tiers that act (daemon on AWS, real SDK against the fake)', () 
       for (const l of b.toString().split('\n')) if (l.trim()) records.push(JSON.parse(l) as DaemonLogRecord);
     });
     const daemon = buildDaemon({
-      config: parseConfigText(yaml(1), '/etc/warmpool/aws.yaml'),
+      config: parseConfigText(yaml(1), configPath('aws.yaml')),
       env: {},
       stdout: out,
       clock,
@@ -76,7 +77,7 @@ describe('warmth tiers that act (daemon on AWS, real SDK against the fake)', () 
     expect(fake.world.group('asg-alpha').warmPool).toMatchObject({ poolState: 'Running' });
     expect(fake.world.group('asg-beta').warmPool).toMatchObject({ poolState: 'Hibernated' });
 
-    await daemon.reload(parseConfigText(yaml(2), '/etc/warmpool/aws.yaml'));
+    await daemon.reload(parseConfigText(yaml(2), configPath('aws.yaml')));
     for (let i = 0; i < 2; i++) {
       await clock.advanceBy(1000);
       await daemon.idle();
