@@ -7,7 +7,10 @@ import { aggregateSteps, createForecaster, FORECASTER_NAMES } from '../dist/inde
 const horizon = Number(process.argv[2] ?? 30);
 const repeats = Number(process.argv[3] ?? 3);
 let seed = 12345;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const rand = () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed / 2147483648;
+};
 const counts = new Float64Array(7 * 86_400);
 for (let t = 0; t < counts.length; t++) {
   const rate = 5 * (1 + 0.8 * Math.sin((2 * Math.PI * t) / 86_400));

@@ -111,7 +111,9 @@ export class ConformalBand {
   scale(p50PerS: number, stepS: number): number {
     // Floor: one request per step, or a tenth of the typical level, so a forecast near zero
     // (a quiet hour, a day-old zero window) does not turn ordinary errors into huge scores.
+    // biome-ignore lint/complexity/useMathMinMax: typicalLevel starts as NaN, which must count as 0 here; Math.max would return NaN
     const floor = Math.max(1 / Math.max(stepS, 1e-9), LEVEL_FLOOR_FRACTION * (this.typicalLevel > 0 ? this.typicalLevel : 0));
+    // biome-ignore lint/complexity/useMathMinMax: a NaN forecast must count as 0 here; Math.max would return NaN
     const p = p50PerS > 0 ? p50PerS : 0;
     switch (this.opts.residualScale) {
       case 'sqrt':
@@ -132,12 +134,17 @@ export class ConformalBand {
       const meanScore = (meanPerS - p) / s;
       const peakScore = (peakPerS - p) / s;
       this.adapt(h, meanScore, peakScore);
-      (this.meanScores[h] ??= new SortedWindow(this.window)).push(meanScore);
-      (this.peakScores[h] ??= new SortedWindow(this.window)).push(peakScore);
+      const means = this.meanScores[h] ?? new SortedWindow(this.window);
+      this.meanScores[h] = means;
+      means.push(meanScore);
+      const peaks = this.peakScores[h] ?? new SortedWindow(this.window);
+      this.peakScores[h] = peaks;
+      peaks.push(peakScore);
     }
     this.typicalLevel = Number.isFinite(this.typicalLevel) ? this.typicalLevel + LEVEL_ALPHA * (meanPerS - this.typicalLevel) : meanPerS;
     if (meanPerS > 0) {
-      (this.peakRatios ??= new RingBuffer(PEAK_RATIO_WINDOW)).push(peakPerS / meanPerS);
+      this.peakRatios ??= new RingBuffer(PEAK_RATIO_WINDOW);
+      this.peakRatios.push(peakPerS / meanPerS);
       this.peakRatioDirty++;
     }
   }
@@ -151,7 +158,9 @@ export class ConformalBand {
   /** Remembers the point forecasts made after step `idx`; `model.safePredict(k)` is the forecast k steps ahead. */
   expect(idx: number, model: PointModel): void {
     for (let h = 0; h < TRACKED_HORIZONS.length; h++) {
-      if (isScored(h, idx)) (this.pendingStore ??= new PendingForecasts(TRACKED_HORIZONS)).store(h, idx, model.safePredict(TRACKED_HORIZONS[h]!));
+      if (!isScored(h, idx)) continue;
+      this.pendingStore ??= new PendingForecasts(TRACKED_HORIZONS);
+      this.pendingStore.store(h, idx, model.safePredict(TRACKED_HORIZONS[h]!));
     }
   }
 
@@ -277,7 +286,7 @@ const LEVEL_ALPHA = 0.001;
 const ADAPT_HEADROOM = 0.5;
 
 function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
+  return Math.min(Math.max(v, lo), hi);
 }
 
 function finiteAtLeast(value: number, floor: number): number {

@@ -142,5 +142,6 @@ export class SeasonalProfile {
 }
 
 function clampFactor(v: number): number {
+  // biome-ignore lint/complexity/useMathMinMax: NaN must become MIN_FACTOR; Math.min/Math.max would return NaN
   return v > MAX_FACTOR ? MAX_FACTOR : v > MIN_FACTOR ? v : MIN_FACTOR;
 }

@@ -49,7 +49,7 @@ export class SortedWindow {
   quantile(p: number): number {
     const n = this.count;
     if (n === 0) return NaN;
-    const q = p < 0 ? 0 : p > 1 ? 1 : p;
+    const q = Math.min(Math.max(p, 0), 1);
     const idx = (n - 1) * q;
     const lo = Math.floor(idx);
     const hi = Math.min(n - 1, lo + 1);

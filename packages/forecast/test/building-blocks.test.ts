@@ -73,7 +73,10 @@ describe('SortedWindow', () => {
     const w = new SortedWindow(50);
     const all: number[] = [];
     let seed = 7;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
     for (let i = 0; i < 2000; i++) {
       // ties included: values on a coarse grid
       const v = Math.round((rand() - 0.3) * 40) / 4 + 0; // + 0 turns -0 into 0
