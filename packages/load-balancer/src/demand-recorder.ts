@@ -37,7 +37,8 @@ export class DemandRecorder {
     let d = this.models.get(model);
     if (!d) {
       if (this.models.size >= this.maxModels) return false;
-      this.models.set(model, (d = new ModelDemand(this.retainS)));
+      d = new ModelDemand(this.retainS);
+      this.models.set(model, d);
     }
     const sec = Math.floor(nowMs / 1000);
     const slot = sec % this.retainS;

@@ -213,7 +213,10 @@ export class LoadBalancerServer {
 
   private describeOne(id: string, res: ServerResponse): void {
     const r = this.pool.get(id);
-    if (!r) return sendJson(res, 404, { error: 'E_UNKNOWN_REPLICA', message: `replica ${id} is not registered` });
+    if (!r) {
+      sendJson(res, 404, { error: 'E_UNKNOWN_REPLICA', message: `replica ${id} is not registered` });
+      return;
+    }
     sendJson(res, 200, { replica: this.describe(r) });
   }
 
@@ -231,9 +234,13 @@ export class LoadBalancerServer {
   private demandSeries(url: URL, res: ServerResponse): void {
     const model = url.searchParams.get('model');
     const seconds = Number(url.searchParams.get('seconds') ?? '60');
-    if (!model) return sendJson(res, 400, { error: 'E_VALIDATION', message: `query model: missing; served: ${this.models.list().join(', ')}` });
+    if (!model) {
+      sendJson(res, 400, { error: 'E_VALIDATION', message: `query model: missing; served: ${this.models.list().join(', ')}` });
+      return;
+    }
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > this.demand.retainS) {
-      return sendJson(res, 400, { error: 'E_VALIDATION', message: `query seconds: got ${url.searchParams.get('seconds')}, allowed: an integer in [1, ${this.demand.retainS}]` });
+      sendJson(res, 400, { error: 'E_VALIDATION', message: `query seconds: got ${url.searchParams.get('seconds')}, allowed: an integer in [1, ${this.demand.retainS}]` });
+      return;
     }
     sendJson(res, 200, this.demand.series(model, this.now(), seconds));
   }

@@ -55,7 +55,7 @@ describe('finding 1 (load balancer half): a replica taken out by failed checks c
     let body = { ready: true, models: { m: { phase: 'ready' } } as Record<string, unknown> };
     const s: Server = createServer((_req, res) => res.writeHead(body.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => (s.closeAllConnections(), s.close(() => r()))));
+    cleanups.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
     const { server, url, events } = await lb({ health: { intervalMs: 3_600_000, timeoutMs: 1_000, failureThreshold: 1 } });
     expect((await register(url, { replicaId: 'a', model: 'm', url: `http://127.0.0.1:${(s.address() as AddressInfo).port}` })).status).toBe(201);
     body = { ready: false, models: { m: {} } };
@@ -147,7 +147,7 @@ describe('finding 2: clients cannot grow the load balancer', { timeout: 30_000 }
       void finished.then(() => res.end(Buffer.alloc(1024, 2)));
     });
     await new Promise<void>((r) => big.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => (finish(), big.closeAllConnections(), big.close(() => r()))));
+    cleanups.push(() => new Promise((r) => { finish(); big.closeAllConnections(); big.close(() => r()); }));
     const { url } = await lb();
     await register(url, { replicaId: 'big', model: 'm', url: `http://127.0.0.1:${(big.address() as AddressInfo).port}` });
     const res = await infer(url);

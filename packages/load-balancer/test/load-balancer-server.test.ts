@@ -231,7 +231,10 @@ describe('LocalRegistrar against the real load balancer', () => {
     await expect(wrong.register(registration(r.url))).rejects.toMatchObject({ code: 'E_LB_REJECTED', message: expect.stringContaining('401') });
     r.ready = false;
     let tries = 0;
-    const registrar = new LocalRegistrar({ lbUrl: url, token: TOKEN, retries: 2, sleep: async () => void (tries += 1) });
+    const registrar = new LocalRegistrar({ lbUrl: url, token: TOKEN, retries: 2, sleep: async () => {
+        tries += 1;
+      },
+    });
     await expect(registrar.register(registration(r.url))).rejects.toMatchObject({ code: 'E_LB_REJECTED', message: expect.stringContaining('409') });
     expect(tries).toBe(2);
   });

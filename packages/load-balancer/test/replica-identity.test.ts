@@ -23,7 +23,7 @@ async function healthServer(state: { ready: boolean; id: string | undefined; v2:
     res.writeHead(state.ready ? 200 : 503, headers).end(JSON.stringify({ ready: state.ready, models: { m: {} } }));
   });
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise((r) => (s.closeAllConnections(), s.close(() => r()))));
+  cleanups.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 }
 

@@ -1,4 +1,4 @@
-import { ReasonCode, type ScaleAction } from '@warmpool/domain';
+import type { ReasonCode, ScaleAction } from '@warmpool/domain';
 
 export interface ExplainFacts {
   readonly leadS: number;

@@ -62,7 +62,7 @@ export class QuantileTuner {
     this.ticks++;
     this.risky += risk;
     const next = this.q + this.o.rate * (risk - this.o.budget);
-    this.q = next < this.lo ? this.lo : next > this.hi ? this.hi : next;
+    this.q = Math.min(Math.max(next, this.lo), this.hi);
     return this.q;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReasonCode, parseModelSpec, quantileForMissCost, type ForecastBand, type ModelSpec } from '@warmpool/domain';
-import { BurstTracker, MIN_BURSTS, plan, INITIAL_PLANNER_STATE, type BurstOutlook, type Observation } from '../src/index.js';
+import { BurstTracker, MIN_BURSTS, plan, type BurstOutlook, type Observation } from '../src/index.js';
 
 const spec: ModelSpec = parseModelSpec({
   name: 'bursty',

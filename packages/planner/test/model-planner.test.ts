@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseModelSpec, type Forecaster, type ForecastBand, type StepObservation } from '@warmpool/domain';
-import { DEFAULT_PLANNER_OPTIONS, LiveStepAggregator, ModelPlanner, plan, stepQuantile, INITIAL_PLANNER_STATE } from '../src/index.js';
+import { DEFAULT_PLANNER_OPTIONS, LiveStepAggregator, ModelPlanner, plan, stepQuantile, INITIAL_PLANNER_STATE, type PlanResult } from '../src/index.js';
 
 /** A forecaster that predicts the last observed step flat, with a fixed band: enough to check the wiring. */
 class LastValueForecaster implements Forecaster {
@@ -69,7 +69,11 @@ describe('ModelPlanner', () => {
 
   it('asks the forecaster for the step quantile', () => {
     let asked = 0;
-    const mp = new ModelPlanner({ spec, stepS: 600, tickS: 5, makeForecaster: (q, stepS) => ((asked = q), new LastValueForecaster(stepS)) });
+    const mp = new ModelPlanner({ spec, stepS: 600, tickS: 5, makeForecaster: (q, stepS) => {
+        asked = q;
+        return new LastValueForecaster(stepS);
+      },
+    });
     expect(asked).toBeCloseTo(stepQuantile(0.93, 600, 45, 5));
     expect(mp.bandQuantile).toBeCloseTo(1 - 0.07 * (50 / 600));
   });
@@ -94,7 +98,7 @@ describe('ModelPlanner: a ramp inside a coarse step', () => {
 
   it('extrapolates a steady rise to the end of the window instead of planning the step as flat', () => {
     const mp = new ModelPlanner({ spec, stepS: 600, tickS: 5, makeForecaster: () => flatBand(10) });
-    let r;
+    let r: PlanResult | undefined;
     for (let k = 0; k < 5; k++) {
       const level = 40 + k * 5; // +1 req/s per second, steadily
       r = mp.tick(100 + k * 5, { demandPerS: level, peakPerS: level, readyReplicas: 6, warmingReplicas: 0 });
@@ -105,7 +109,7 @@ describe('ModelPlanner: a ramp inside a coarse step', () => {
 
   it('does not extrapolate a single jump', () => {
     const mp = new ModelPlanner({ spec, stepS: 600, tickS: 5, makeForecaster: () => flatBand(10) });
-    let r;
+    let r: PlanResult | undefined;
     for (const [k, level] of [40, 40, 40, 80, 80].entries()) r = mp.tick(100 + k * 5, { demandPerS: level, peakPerS: level, readyReplicas: 8, warmingReplicas: 0 });
     expect(r!.decision.to).toBe(8);
   });
