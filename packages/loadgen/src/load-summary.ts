@@ -54,7 +54,10 @@ export function summarizeLoad(records: readonly RequestRecord[], opts: { startMs
   for (const r of records) {
     const w = Math.max(0, Math.floor((r.sentAtMs - opts.startMs) / 1000 / windowS));
     let list = byWindow.get(w);
-    if (!list) byWindow.set(w, (list = []));
+    if (!list) {
+      list = [];
+      byWindow.set(w, list);
+    }
     list.push(r);
   }
   const windows: WindowSummary[] = [...byWindow.keys()]

@@ -36,7 +36,7 @@ export function expectedSteps(counts: readonly number[], startS: number, fromS: 
 export function openMetricsOf(series: Readonly<Record<string, { startS: number; counts: readonly number[] }>>): string {
   const lines = ['# HELP warmpool_demand_last_second Requests that arrived in the second before the sample.', '# TYPE warmpool_demand_last_second gauge'];
   for (const [model, { startS, counts }] of Object.entries(series)) {
-    counts.forEach((c, k) => lines.push(`warmpool_demand_last_second{model="${model}"} ${c} ${startS + k + 1}`));
+    for (const [k, c] of counts.entries()) lines.push(`warmpool_demand_last_second{model="${model}"} ${c} ${startS + k + 1}`);
   }
   lines.push('# EOF', '');
   return lines.join('\n');
