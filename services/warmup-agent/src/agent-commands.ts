@@ -57,6 +57,7 @@ export const SERVE_COMMAND: CommandSpec = {
     registrar: { type: 'string', value: 'none|local|kubernetes|aws', default: 'local with --lb, else none', help: 'where the warm replica is registered' },
     'heartbeat-s': { type: 'string', value: 'S', default: '10 (aws: 60)', help: 'registration heartbeat' },
     'on-failure': { type: 'string', value: 'exit|stay', default: 'exit', help: 'when registration fails for good' },
+    standby: { type: 'boolean', help: 'warm, then wait unregistered until promoted (SIGUSR2): the local provider\'s host-tier standby' },
     'register-retries': { type: 'string', value: 'N', default: 5, help: 'tries after the first on transient failures' },
     'register-retry-delay-ms': { type: 'string', value: 'MS', default: 500, help: 'first retry delay' },
     lb: { type: 'string', value: 'URL', help: 'local: the load balancer to register with' },

@@ -11,7 +11,9 @@ import { readRegistrationArgs } from './registrar-args.js';
 import { buildRegistrar, type BuiltRegistrar } from './registrar-factory.js';
 import { describeRegistrarFailure } from './registrar-failure.js';
 import { agentEventLog, readLogLevel } from './agent-logger.js';
+import type { QuickPassReplica } from './aws-warm-pool-registrar.js';
 import { ReplicaAgent } from './replica-agent.js';
+import { PROMOTE_SIGNAL, StandbyRegistrar, untilPromoteSignal } from './standby-registrar.js';
 import { readSessionArgs, readShapeStoreArg, readSpecArg } from './session-args.js';
 
 export { ExitCode } from './exit-code.js';
@@ -48,6 +50,8 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
   const shapesSaveMs = args.int('shapes-save-ms', 30_000, 100, 86_400_000);
   const registration = readRegistrationArgs(args, env);
   const logLevel = readLogLevel(args, env);
+  const standby = args.flag('standby');
+  if (standby && registration.registrar.kind === 'none') args.issues.push({ path: '--standby', value: true, allowed: 'with a registrar to register with once promoted (--lb URL)' });
   try {
     args.done('serve');
   } catch (e) {
@@ -55,6 +59,8 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
     throw e;
   }
   const model = resolveModel(modelArg);
+  // A standby's promotion signal is caught from the start: one sent while the model still loads is kept.
+  const promotion = standby ? untilPromoteSignal() : undefined;
   const log = agentEventLog(io, 'agent', logLevel, nameArg ?? model.name);
   const kind = registration.registrar.kind;
 
@@ -62,13 +68,24 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
   try {
     built = await buildRegistrar(registration.registrar, env, log);
   } catch (e) {
+    promotion?.dispose();
     if (e instanceof ValidationError) throw e;
     const f = describeRegistrarFailure(e);
     log({ event: 'not-serving', stage: 'registration', registrar: kind, error: f.code, reason: f.message });
     io.err(`error ${f.code}: ${kind} registrar: ${f.message}`);
     return ExitCode.RegistrationFailed;
   }
-  const agent = new ReplicaAgent({
+  // --standby: warm, then wait unregistered (/readyz 503) until promoted; see StandbyRegistrar.
+  let standbyRegistrar: StandbyRegistrar | undefined;
+  if (promotion && built.registrar) {
+    standbyRegistrar = new StandbyRegistrar({
+      inner: built.registrar,
+      replica: { get warmTargets(): QuickPassReplica['warmTargets'] { return agent.replica.warmTargets; }, infer: (feeds) => agent.replica.infer(feeds), open: () => agent.replica.open() },
+      log,
+      promoted: promotion.promoted,
+    });
+  }
+  const agent: ReplicaAgent = new ReplicaAgent({
     name: nameArg ?? model.name,
     modelPath: model.path,
     session,
@@ -85,13 +102,14 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
     httpWarmRounds,
     shapeStore,
     shapesSaveMs,
-    registrar: built.registrar,
+    registrar: standbyRegistrar ?? built.registrar,
     readyWhen: built.readyWhen,
     replicaId: replicaIdArg ?? built.replicaId,
     heartbeatMs: registration.heartbeatMs,
     log,
   });
   built.attach?.(agent.replica, log);
+  if (standbyRegistrar) agent.replica.holdUntilOpened(`standby: warm, not registered until promoted (${PROMOTE_SIGNAL})`);
   if (built.where) log({ event: 'registrar', registrar: kind, where: built.where, heartbeatMs: registration.heartbeatMs });
   const signal = io.untilSignal();
   try {
@@ -115,6 +133,8 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
     log({ event: 'shutting-down', signal: sig });
     return ExitCode.Ok;
   } finally {
+    standbyRegistrar?.interrupt();
+    promotion?.dispose();
     built.interrupt?.();
     await agent.shutdown();
     await built.close();
