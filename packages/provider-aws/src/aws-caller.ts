@@ -39,7 +39,7 @@ export function classifyAwsError(err: unknown): Classified {
   const message = err instanceof Error ? err.message : String(err);
   const isService = field(err, '$fault') !== undefined;
   // The SDK names modeled errors `<WireCode>Fault` (ScalingActivityInProgressFault); report the wire code.
-  const serviceCode = name !== undefined && name.endsWith('Fault') && name.length > 5 ? name.slice(0, -5) : name;
+  const serviceCode = name?.endsWith('Fault') && name.length > 5 ? name.slice(0, -5) : name;
   const awsCode = isService ? serviceCode : (sysCode ?? name);
   if (awsCode !== undefined && THROTTLE_CODES.has(awsCode)) return { kind: 'throttled', awsCode, statusCode, message };
   if (statusCode === 429) return { kind: 'throttled', awsCode, statusCode, message };

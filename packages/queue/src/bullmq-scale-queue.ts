@@ -283,7 +283,7 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
     const id = this.scaleJobIdOf(bullJob.id ?? '');
     const data: unknown = bullJob.data;
     const stored = data !== null && typeof data === 'object' ? (data as Partial<StoredScaleJob>) : undefined;
-    if (!stored || stored.v !== 1) return new ScaleJobFormatError(this.queueName, id, 'data is not a warmpool scale job (expected { v: 1, job })');
+    if (stored?.v !== 1) return new ScaleJobFormatError(this.queueName, id, 'data is not a warmpool scale job (expected { v: 1, job })');
     const { job, issues } = readScaleJob(stored.job);
     if (issues.length > 0) return new ScaleJobFormatError(this.queueName, id, new ValidationError(issues, 'stored scale job').message);
     return job;

@@ -4,7 +4,10 @@ import { LivePolicyDriver, POLICIES, ReplicaPool, initialReplicas, runSimulation
 /** A bursty, seeded per-second demand series. */
 function demandSeries(n: number, seed: number): Float64Array {
   let x = seed;
-  const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648;
+  };
   const d = new Float64Array(n);
   for (let t = 0; t < n; t++) d[t] = Math.round(20 + 15 * Math.sin(t / 90) + (t % 400 > 300 ? 40 : 0) + 6 * rnd());
   return d;

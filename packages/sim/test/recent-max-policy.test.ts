@@ -20,7 +20,10 @@ describe('recent-max baseline', () => {
 
   it('matches a brute-force window maximum on a random series', () => {
     let x = 7;
-    const demand = Float64Array.from({ length: 500 }, () => ((x = (x * 48271) % 2147483647) % 97) / 3);
+    const demand = Float64Array.from({ length: 500 }, () => {
+      x = (x * 48271) % 2147483647;
+      return (x % 97) / 3;
+    });
     const w = 17;
     const config = fixedConfig({ capacityPerS: 1.5, maxReplicas: 1000, leadS: 0 });
     const got: number[] = [];

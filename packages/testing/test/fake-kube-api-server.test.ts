@@ -5,6 +5,7 @@ import { FakeKubeApiServer } from '../src/kubernetes/fake-kube-api-server.js';
 describe('FakeKubeApiServer HTTP contract', () => {
   let fake: FakeKubeApiServer;
 
+  // biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary Kubernetes JSON bodies (json.items[0].metadata.name); a typed shape per endpoint would only restate the fake
   const call = async (method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: any; headers: Headers }> => {
     const res = await fetch(`${fake.url}${path}`, {
       method,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KubeStatusError } from '../src/kubernetes/kube-status.js';
+import type { KubeStatusError } from '../src/kubernetes/kube-status.js';
 import { applyJsonPatch, applyMergePatch } from '../src/kubernetes/patches.js';
 import { applyStrategicMergePatch } from '../src/kubernetes/strategic-merge-patch.js';
 

@@ -20,7 +20,9 @@ export class LatencyQueue {
   /** Serves one second: `arriving` requests spread over it, `capacity` requests/s ready. Returns this second's late requests. */
   second(arriving: number, capacity: number): number {
     const b = this.backlog;
+    // biome-ignore lint/complexity/useMathMinMax: NaN must count as 0 arriving; Math.max would return NaN
     const a = arriving > 0 ? arriving : 0;
+    // biome-ignore lint/complexity/useMathMinMax: NaN must count as 0 capacity; Math.max would return NaN
     const c = capacity > 0 ? capacity : 0;
     const allowed = this.waitS * c; // queue length (requests) a newcomer may find and still meet the target
     let late = 0;

@@ -45,5 +45,5 @@ export function hpaReplicaCount(m: HpaMetricInput): number | null {
   const newRatio = utilizationPercent(m.loadPerS, counted, m.capacityPerS) / m.targetPercent;
   if (Math.abs(1 - newRatio) <= m.tolerance || newRatio < 1) return m.currentReplicas;
   const next = Math.ceil(newRatio * counted);
-  return next < m.currentReplicas ? m.currentReplicas : next;
+  return Math.max(next, m.currentReplicas);
 }

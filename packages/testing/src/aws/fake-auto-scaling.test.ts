@@ -13,7 +13,7 @@ async function call(fake: FakeAutoScaling, params: Record<string, string>): Prom
 
 describe('FakeAutoScaling over HTTP', () => {
   let fake: FakeAutoScaling;
-  let nowMs = 1_000_000;
+  const nowMs = 1_000_000;
   beforeEach(async () => {
     fake = await FakeAutoScaling.start({ clock: () => nowMs });
     fake.world.createGroup({ name: 'g1', minSize: 1, maxSize: 3, desiredCapacity: 1 });

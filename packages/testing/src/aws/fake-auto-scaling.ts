@@ -126,7 +126,10 @@ export class FakeAutoScaling {
       res.writeHead(statusCode, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(xml) });
       res.end(xml);
     };
-    if (delayMs <= 0) return send();
+    if (delayMs <= 0) {
+      send();
+      return;
+    }
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       send();

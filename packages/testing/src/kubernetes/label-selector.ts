@@ -50,7 +50,7 @@ export class LabelSelector {
   matches(labels: Readonly<Record<string, string>> | undefined): boolean {
     const l = labels ?? {};
     return this.requirements.every((r) => {
-      const has = Object.prototype.hasOwnProperty.call(l, r.key);
+      const has = Object.hasOwn(l, r.key);
       const v = l[r.key];
       switch (r.op) {
         case 'eq':
@@ -65,6 +65,8 @@ export class LabelSelector {
           return has;
         case 'absent':
           return !has;
+        default:
+          return false;
       }
     });
   }
