@@ -3,7 +3,11 @@ import { createLogger, eventLogger, formatLogLine, LogLevelError, resolveLogLeve
 
 function capture(isTTY = false): { lines: string[]; isTTY: boolean; write(s: string): boolean } {
   const lines: string[] = [];
-  return { lines, isTTY, write: (s: string) => (lines.push(...s.split('\n').filter(Boolean)), true) };
+  return { lines, isTTY, write: (s: string) => {
+      lines.push(...s.split('\n').filter(Boolean));
+      return true;
+    },
+  };
 }
 
 describe('createLogger', () => {

@@ -19,7 +19,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
+afterAll(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
 
 const target = (label: string): WarmTarget => ({
   label,

@@ -152,7 +152,15 @@ describe('ConcurrencyLimiter', () => {
     const lim = new ConcurrencyLimiter(1, 1);
     const order: string[] = [];
     let release!: () => void;
-    const first = lim.run(() => new Promise<void>((r) => (release = () => (order.push('a'), r()))));
+    const first = lim.run(
+      () =>
+        new Promise<void>((r) => {
+          release = () => {
+            order.push('a');
+            r();
+          };
+        }),
+    );
     const second = lim.run(async () => void order.push('b'));
     await expect(lim.run(async () => 'c')).rejects.toMatchObject({ code: 'E_OVERLOADED' });
     expect(lim.running).toBe(1);

@@ -199,7 +199,10 @@ describe('KeepWarm', () => {
   it('runs a light pass only after the idle time, once per idle period', async () => {
     const clock = new ManualClock(0);
     let passes = 0;
-    const kw = new KeepWarm({ idleMs: 1000, clock, lightPass: async () => void (passes += 1) });
+    const kw = new KeepWarm({ idleMs: 1000, clock, lightPass: async () => {
+        passes += 1;
+      },
+    });
     expect(await kw.maybeRun(999)).toBe(false);
     kw.noteActivity(500);
     clock.advance(1400);

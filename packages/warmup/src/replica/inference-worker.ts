@@ -169,6 +169,7 @@ function loadError(e: WireError): Error {
 
 /** ONNX Runtime's first line, without the log prefix, at most 300 characters. */
 function shortRuntimeMessage(message: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern strips ANSI colour codes, which start with the ESC control character
   const line = message.split('\n')[0]!.replace(/\u001b\[[0-9;]*m/g, '').trim();
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }

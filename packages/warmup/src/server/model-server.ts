@@ -208,7 +208,10 @@ export class ModelServer {
 
   private modelMetadata(res: ServerResponse, replica: ModelReplica): void {
     const st = replica.status();
-    if (!st.load) return sendJson(res, 503, { error: `model ${replica.name} is not loaded yet: ${st.phase}`, code: 'E_NOT_READY' });
+    if (!st.load) {
+      sendJson(res, 503, { error: `model ${replica.name} is not loaded yet: ${st.phase}`, code: 'E_NOT_READY' });
+      return;
+    }
     const shape = (dims: ReadonlyArray<number | string>) => dims.map((d) => (typeof d === 'number' && d > 0 ? d : -1));
     sendJson(res, 200, {
       name: replica.name,

@@ -81,7 +81,10 @@ export function parseV2InferRequest(
   const source = `infer request to model ${model.name}`;
   const issues: ValidationIssue[] = [];
   const fail = () => new ValidationError(issues, source);
-  if (!isObject(header)) throw (issues.push({ path: '(body)', value: summarizeValue(header), allowed: 'a JSON object {inputs: [...]}' }), fail());
+  if (!isObject(header)) {
+    issues.push({ path: '(body)', value: summarizeValue(header), allowed: 'a JSON object {inputs: [...]}' });
+    throw fail();
+  }
   for (const key of Object.keys(header)) {
     if (!['id', 'parameters', 'inputs', 'outputs'].includes(key)) issues.push({ path: key, value: summarizeValue(header[key]), allowed: 'one of the keys id, parameters, inputs, outputs' });
   }
@@ -103,24 +106,37 @@ export function parseV2InferRequest(
     if (inputs.length > model.inputs.length) {
       issues.push({ path: 'inputs', value: `(${inputs.length} tensors)`, allowed: `at most ${model.inputs.length} (the model's inputs ${model.inputs.map((i) => i.name).join(', ')})` });
     }
-    inputs.slice(0, model.inputs.length + 1).forEach((item, k) => {
+    for (const [k, item] of inputs.slice(0, model.inputs.length + 1).entries()) {
       const path = `inputs[${k}]`;
-      if (!isObject(item)) return void issues.push({ path, value: summarizeValue(item), allowed: 'a tensor {name, shape, datatype, data}' });
+      if (!isObject(item)) {
+        issues.push({ path, value: summarizeValue(item), allowed: 'a tensor {name, shape, datatype, data}' });
+        continue;
+      }
       const name = item['name'];
       const info = typeof name === 'string' ? model.inputs.find((i) => i.name === name) : undefined;
-      if (!info) return void issues.push({ path: `${path}.name`, value: summarizeValue(name), allowed: `one of the model's inputs ${model.inputs.map((i) => i.name).join(', ')}` });
+      if (!info) {
+        issues.push({ path: `${path}.name`, value: summarizeValue(name), allowed: `one of the model's inputs ${model.inputs.map((i) => i.name).join(', ')}` });
+        continue;
+      }
       const at = `${path} (${info.name})`;
-      if (feeds[info.name]) return void issues.push({ path: `${at}.name`, value: info.name, allowed: 'each input once' });
+      if (feeds[info.name]) {
+        issues.push({ path: `${at}.name`, value: info.name, allowed: 'each input once' });
+        continue;
+      }
       const dt = DATATYPE_BY_ORT.get(info.type);
-      if (!dt) return void issues.push({ path: `${at}.datatype`, value: summarizeValue(item['datatype']), allowed: `a supported type (model input ${info.name} is ${info.type}, which this server cannot take)` });
+      if (!dt) {
+        issues.push({ path: `${at}.datatype`, value: summarizeValue(item['datatype']), allowed: `a supported type (model input ${info.name} is ${info.type}, which this server cannot take)` });
+        continue;
+      }
       if (item['datatype'] !== dt.v2) {
         const known = typeof item['datatype'] === 'string' && DATATYPE_BY_V2.has(item['datatype']);
         issues.push({ path: `${at}.datatype`, value: summarizeValue(item['datatype']), allowed: `${dt.v2} (model input ${info.name} is ${info.type}${known ? '; no conversion' : ''})` });
-        return;
+        continue;
       }
       const shape = item['shape'];
       if (!Array.isArray(shape) || shape.length !== info.dims.length || shape.length > MAX_RANK) {
-        return void issues.push({ path: `${at}.shape`, value: summarizeValue(shape), allowed: `${info.dims.length} sizes matching [${info.dims.join(', ')}]` });
+        issues.push({ path: `${at}.shape`, value: summarizeValue(shape), allowed: `${info.dims.length} sizes matching [${info.dims.join(', ')}]` });
+        continue;
       }
       const before = issues.length;
       shape.forEach((d: unknown, i) => {
@@ -128,7 +144,7 @@ export function parseV2InferRequest(
         if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) issues.push({ path: `${at}.shape[${i}]`, value: summarizeValue(d), allowed: 'a size >= 0' });
         else if (typeof fixed === 'number' && fixed > 0 && d !== fixed) issues.push({ path: `${at}.shape[${i}]`, value: d, allowed: `${fixed} (fixed in the model)` });
       });
-      if (issues.length > before) return;
+      if (issues.length > before) continue;
       const dims = shape as number[];
       const n = dims.reduce((a, b) => a * b, 1);
       const p = item['parameters'];
@@ -136,32 +152,50 @@ export function parseV2InferRequest(
       let data: ArrayBufferView | undefined;
       if (binarySize !== undefined) {
         if (typeof binarySize !== 'number' || !Number.isSafeInteger(binarySize) || binarySize < 0) {
-          return void issues.push({ path: `${at}.parameters.binary_data_size`, value: summarizeValue(binarySize), allowed: 'a byte count >= 0' });
+          issues.push({ path: `${at}.parameters.binary_data_size`, value: summarizeValue(binarySize), allowed: 'a byte count >= 0' });
+          continue;
         }
         if (binarySize !== n * dt.bytes) {
-          return void issues.push({ path: `${at}.parameters.binary_data_size`, value: binarySize, allowed: `${n * dt.bytes} (${n} ${dt.v2} values of shape [${dims.join(', ')}])` });
+          issues.push({ path: `${at}.parameters.binary_data_size`, value: binarySize, allowed: `${n * dt.bytes} (${n} ${dt.v2} values of shape [${dims.join(', ')}])` });
+          continue;
         }
         if (!binary || offset + binarySize > binary.length) {
-          return void issues.push({ path: `${at}.parameters.binary_data_size`, value: binarySize, allowed: `at most the ${(binary?.length ?? 0) - offset} binary bytes left in the body (Inference-Header-Content-Length set?)` });
+          issues.push({ path: `${at}.parameters.binary_data_size`, value: binarySize, allowed: `at most the ${(binary?.length ?? 0) - offset} binary bytes left in the body (Inference-Header-Content-Length set?)` });
+          continue;
         }
         const arr = dt.make(n);
         binary.copy(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), 0, offset, offset + binarySize);
         offset += binarySize;
         data = arr;
       } else {
-        if (!dt.json) return void issues.push({ path: `${at}.data`, value: '(JSON)', allowed: `${dt.v2} only as binary data (parameters.binary_data_size)` });
+        if (!dt.json) {
+          issues.push({ path: `${at}.data`, value: '(JSON)', allowed: `${dt.v2} only as binary data (parameters.binary_data_size)` });
+          continue;
+        }
         const raw = item['data'];
-        if (!Array.isArray(raw)) return void issues.push({ path: `${at}.data`, value: summarizeValue(raw), allowed: `an array of ${n} values` });
-        if (n > MAX_JSON_TENSOR_ELEMENTS) return void issues.push({ path: `${at}.shape`, value: dims, allowed: `at most ${MAX_JSON_TENSOR_ELEMENTS} elements in JSON (use binary data)` });
+        if (!Array.isArray(raw)) {
+          issues.push({ path: `${at}.data`, value: summarizeValue(raw), allowed: `an array of ${n} values` });
+          continue;
+        }
+        if (n > MAX_JSON_TENSOR_ELEMENTS) {
+          issues.push({ path: `${at}.shape`, value: dims, allowed: `at most ${MAX_JSON_TENSOR_ELEMENTS} elements in JSON (use binary data)` });
+          continue;
+        }
         const values: unknown[] = [];
         const problem = flatten(raw, dims.length + 1, n, values);
-        if (problem) return void issues.push({ path: `${at}.data`, value: `(${problem})`, allowed: `${n} values (shape [${dims.join(', ')}])` });
-        if (values.length !== n) return void issues.push({ path: `${at}.data`, value: `(${values.length} values)`, allowed: `${n} values (product of shape [${dims.join(', ')}])` });
+        if (problem) {
+          issues.push({ path: `${at}.data`, value: `(${problem})`, allowed: `${n} values (shape [${dims.join(', ')}])` });
+          continue;
+        }
+        if (values.length !== n) {
+          issues.push({ path: `${at}.data`, value: `(${values.length} values)`, allowed: `${n} values (product of shape [${dims.join(', ')}])` });
+          continue;
+        }
         data = fillFromJson(dt, values, `${at}.data`, issues);
-        if (!data) return;
+        if (!data) continue;
       }
       feeds[info.name] = new ort.Tensor(info.type as 'float32', data as Float32Array, dims);
-    });
+    }
     for (const info of model.inputs) {
       if (!feeds[info.name] && !inputs.some((x) => isObject(x) && x['name'] === info.name)) {
         issues.push({ path: 'inputs', value: `(no ${info.name})`, allowed: `a tensor for model input ${info.name} [${info.dims.join(', ')}] ${v2Datatype(info.type)}` });
@@ -179,15 +213,16 @@ export function parseV2InferRequest(
       issues.push({ path: 'outputs', value: summarizeValue(wanted), allowed: `an array of at most ${model.outputNames.length} {name} of ${model.outputNames.join(', ')}` });
     } else {
       outputs = [];
-      wanted.forEach((o, k) => {
+      for (const [k, o] of wanted.entries()) {
         const name = isObject(o) ? o['name'] : undefined;
         if (typeof name !== 'string' || !model.outputNames.includes(name)) {
-          return void issues.push({ path: `outputs[${k}].name`, value: summarizeValue(name), allowed: `one of the model's outputs ${model.outputNames.join(', ')}` });
+          issues.push({ path: `outputs[${k}].name`, value: summarizeValue(name), allowed: `one of the model's outputs ${model.outputNames.join(', ')}` });
+          continue;
         }
         const op = isObject(o) ? o['parameters'] : undefined;
         const binaryFlag = isObject(op) ? op['binary_data'] : undefined;
-        outputs!.push({ name, binary: binaryFlag === undefined ? binaryByDefault : binaryFlag === true });
-      });
+        outputs.push({ name, binary: binaryFlag === undefined ? binaryByDefault : binaryFlag === true });
+      }
     }
   }
   if (issues.length > 0) throw fail();

@@ -150,7 +150,9 @@ export class FeedBuilder {
     }
     const dyn = this.dynamicDims();
     const known = new Set<string>(dyn.flatMap((d) => (d.role ? [d.key, d.role] : [d.key])));
-    for (const input of this.inputs) input.dims.forEach((_d, axis) => known.add(guessRole(input, axis) ?? ''));
+    for (const input of this.inputs) {
+      for (const axis of input.dims.keys()) known.add(guessRole(input, axis) ?? '');
+    }
     const unknown = Object.keys(shape).filter((k) => !known.has(k));
     if (unknown.length > 0) {
       const names = dyn.map((d) => (d.role ? `${d.key} (${d.role})` : d.key)).join(', ') || 'none';

@@ -194,7 +194,7 @@ export function parseWarmupSpec(input: unknown, source = 'warm-up spec', baseDir
     if (!Array.isArray(raw) || raw.length === 0 || raw.length > 256) {
       issues.push({ path: 'shapes', value: raw, allowed: 'a non-empty array (at most 256) of buckets like {"batch": 1, "seq": 16}' });
     } else {
-      raw.forEach((s, i) => shapes.push(readShape(s, `shapes[${i}]`, issues)));
+      for (const [i, s] of raw.entries()) shapes.push(readShape(s, `shapes[${i}]`, issues));
     }
   }
   const batches = readIntList(r, 'batchSizes', 4096);
