@@ -18,6 +18,7 @@ import { PerSecondDemandFeed } from '../services/autoscaler/dist/daemon/per-seco
 import { RedisLockLeadership } from '../services/autoscaler/dist/daemon/redis-lock-leadership.js';
 import { CAPACITY_PER_REPLICA_PER_S, demandPerS, modelName } from './chaos-demand.js';
 
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: CHAOS_DAEMON is the options object chaos-soak.js hands each daemon it spawns; the repo keeps no list of declared variables
 const o = JSON.parse(process.env.CHAOS_DAEMON ?? '{}');
 const here = new URL('.', import.meta.url).pathname;
 const say = (e) => process.stdout.write(`${JSON.stringify({ ...e, atMs: Date.now(), identity: o.identity, pid: process.pid })}\n`);

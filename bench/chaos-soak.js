@@ -138,8 +138,7 @@ class DaemonSlot {
     let buf = '';
     proc.stdout.on('data', (c) => {
       buf += c.toString();
-      let n;
-      while ((n = buf.indexOf('\n')) >= 0) {
+      for (let n = buf.indexOf('\n'); n >= 0; n = buf.indexOf('\n')) {
         const line = buf.slice(0, n);
         buf = buf.slice(n + 1);
         try {

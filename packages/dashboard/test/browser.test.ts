@@ -85,11 +85,13 @@ describe.skipIf(!available)('dashboard in headless chromium', () => {
 
     const item = page.locator('section.model[data-model="resnet50"] li.decision');
     await item.waitFor();
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() reads the rendered text as a user sees it (line breaks, hidden parts left out); it is not the DOM property the rule means
     expect(await item.innerText()).toMatch(/▲ 2 → 5[\s\S]*ForecastScaleAhead[\s\S]*forecast upper 180 req\/s needs 5 replicas/);
     expect(await page.locator('#empty').isHidden()).toBe(true);
     expect(await page.locator('svg.chart circle.demand-dot').count()).toBe(1); // one point: a dot, no line yet
     expect(await page.locator('svg.chart rect.band').count()).toBe(1); // one forecast: a box over its window
     expect(await page.locator('svg.chart g.marker.up title').textContent()).toContain('ForecastScaleAhead');
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() reads the rendered text as a user sees it (line breaks, hidden parts left out); it is not the DOM property the rule means
     expect(await page.locator('.chip.sla').innerText()).toContain('250 ms');
 
     // A tick without a demand value (a gap) and a hold decision: drawn, nothing breaks.
@@ -97,6 +99,7 @@ describe.skipIf(!available)('dashboard in headless chromium', () => {
     feed.recordDecision('resnet50', { atS: START_S + 5, action: 'hold', from: 5, to: 5, reasons: [ReasonCode.MissingObservation], message: 'no observation this tick; holding' });
     await expect.poll(() => page.locator('section.model[data-model="resnet50"] li.decision').count()).toBe(2);
     expect(await page.locator('svg.chart g.marker.hold').count()).toBe(1);
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() reads the rendered text as a user sees it (line breaks, hidden parts left out); it is not the DOM property the rule means
     expect(await page.locator('.chip.now-warming').innerText()).toContain('3');
 
     const png = join(dir, 'first-decision.png');
@@ -150,6 +153,7 @@ describe.skipIf(!available)('dashboard in headless chromium', () => {
     expect(await resnet.locator('svg.latency circle.over-sla').count()).toBe(6);
     // Newest decision first in the list.
     const last = feed.snapshot().models[0].decisions.at(-1);
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() reads the rendered text as a user sees it (line breaks, hidden parts left out); it is not the DOM property the rule means
     expect(await resnet.locator('li.decision').first().innerText()).toContain(last?.message ?? '?');
 
     // A reload rebuilds the same page from the snapshot in the first event.

@@ -77,7 +77,7 @@ export async function buildRegistrar(
     }
     case 'kubernetes': {
       const kubeconfigPath = args.kubeconfigPath;
-      let kubeConfig;
+      let kubeConfig: ReturnType<typeof loadKubeConfig>;
       if (kubeconfigPath !== undefined) kubeConfig = loadKubeConfig({ kubeconfigPath });
       else if (env['KUBECONFIG']) kubeConfig = loadKubeConfig({});
       else {

@@ -32,7 +32,7 @@ async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Pro
 async function readyServer(): Promise<string> {
   const s: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ready":true}'));
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise((r) => (s.closeAllConnections(), s.close(() => r()))));
+  cleanups.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 }
 
@@ -102,7 +102,7 @@ describe('membership check failures', () => {
     let ready = true;
     const s: Server = createServer((_req, res) => res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end('{}'));
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => (s.closeAllConnections(), s.close(() => r()))));
+    cleanups.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
     const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
     const failures: string[] = [];
     const built = await buildRegistrar({ kind: 'local', lbUrl, token: deriveReplicaToken(SECRET, 'r2'), retries: 0, retryDelayMs: 1, membershipCheckMs: 20 }, {}, (e) => {
