@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalWorld } from '../services/autoscaler/src/world/local-world.js';
+import { LocalWorld, type LocalWorldResult } from '../services/autoscaler/src/world/local-world.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warmpool-world-heal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,7 +28,12 @@ describe('the local world heals', () => {
     const tracePath = join(dir, 'steady.csv');
     writeFileSync(tracePath, `t,count\n${counts.map((c, t) => `${t},${c}`).join('\n')}\n`);
     const lines: string[] = [];
-    const stdout = Object.assign(new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) }), { isTTY: false });
+    const stdout = Object.assign(new Writable({
+        write: (chunk, _enc, cb) => {
+          lines.push(String(chunk));
+          cb();
+        },
+      }), { isTTY: false });
     const pidOf = new Map<string, number>();
     const phaseOf = new Map<string, string>();
     let killedInWarmUp: string | undefined;
@@ -81,7 +86,7 @@ describe('the local world heals', () => {
         },
       },
     );
-    let result;
+    let result: LocalWorldResult;
     try {
       result = await world.finished;
     } finally {

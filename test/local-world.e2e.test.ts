@@ -33,7 +33,12 @@ describe('the local world, end to end', () => {
     writeFileSync(tracePath, `t,count\n${counts.map((c, t) => `${t},${c}`).join('\n')}\n`);
     const lines: string[] = [];
     const replayCalls: number[] = [];
-    const stdout = Object.assign(new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) }), { isTTY: false });
+    const stdout = Object.assign(new Writable({
+        write: (chunk, _enc, cb) => {
+          lines.push(String(chunk));
+          cb();
+        },
+      }), { isTTY: false });
     const world = await LocalWorld.start(
       {
         tracePath,

@@ -100,7 +100,13 @@ models:
 `;
     const cfg = parseConfigText(yaml, '/tmp/w.yaml');
     const out: string[] = [];
-    const stdout = { isTTY: false, write: (s: string) => (out.push(s), true) } as never;
+    const stdout = {
+      isTTY: false,
+      write: (s: string) => {
+        out.push(s);
+        return true;
+      },
+    } as never;
     const daemon = buildDaemon({ config: cfg, clock, stdout, createLocalProvider: () => new StagedProvider({ a: 1 }, () => clock.now()) });
     closers.push(() => daemon.stop());
     await daemon.start();
@@ -115,7 +121,13 @@ models:
     const port = Number(new URL(url).port);
     const cfg2 = parseConfigText(yaml.replace('port: 0', `port: ${port}`), '/tmp/w2.yaml');
     const out2: string[] = [];
-    const d2 = buildDaemon({ config: cfg2, clock, stdout: { isTTY: false, write: (s: string) => (out2.push(s), true) } as never, createLocalProvider: () => new StagedProvider({ a: 1 }, () => clock.now()) });
+    const d2 = buildDaemon({ config: cfg2, clock, stdout: {
+        isTTY: false,
+        write: (s: string) => {
+          out2.push(s);
+          return true;
+        },
+      } as never, createLocalProvider: () => new StagedProvider({ a: 1 }, () => clock.now()) });
     closers.push(() => d2.stop());
     await d2.start();
     expect(out2.join('')).toContain('"event":"http-failed"');

@@ -20,7 +20,7 @@ async function replicaServer(): Promise<{ url: string; setReady: (ok: boolean) =
   let ready = true;
   const s: Server = createServer((_req, res) => res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end('{}'));
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise((r) => (s.closeAllConnections(), s.close(() => r()))));
+  cleanups.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
   return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, setReady: (ok) => (ready = ok) };
 }
 

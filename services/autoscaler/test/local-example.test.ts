@@ -80,8 +80,13 @@ describe('infra/examples/warmpool.local.yaml runs as shipped', () => {
     let settled = false;
     let failure: unknown;
     void done.then(
-      () => (settled = true),
-      (err: unknown) => ((settled = true), (failure = err)),
+      () => {
+        settled = true;
+      },
+      (err: unknown) => {
+        settled = true;
+        failure = err;
+      },
     );
     try {
       const started = await until('the load-balancer record', 60_000, () => {

@@ -48,7 +48,9 @@ describe('OutcomeTracker', () => {
   it('every scale-up gets exactly one outcome, and the followed list stays bounded', () => {
     const t = new OutcomeTracker('m', 1);
     const seen = new Map<string, number>();
-    const add = (os: { ref: string }[]): void => os.forEach((o) => seen.set(o.ref, (seen.get(o.ref) ?? 0) + 1));
+    const add = (os: { ref: string }[]): void => {
+      for (const o of os) seen.set(o.ref, (seen.get(o.ref) ?? 0) + 1);
+    };
     for (let i = 0; i < 200; i++) {
       add(t.scaleUp(`m@${i}`, s(i), i, i + 1, 5));
       add(t.observe(s(i) + 500, i + 1, i % 3 === 0 ? i + 5 : 0));

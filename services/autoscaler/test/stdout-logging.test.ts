@@ -32,7 +32,11 @@ function decision(over: Partial<DaemonDecisionRecord>): DaemonDecisionRecord {
 
 function capture(isTTY = false): { lines: string[]; isTTY: boolean; write(s: string): boolean } {
   const lines: string[] = [];
-  return { lines, isTTY, write: (s: string) => (lines.push(...s.split('\n').filter(Boolean)), true) };
+  return { lines, isTTY, write: (s: string) => {
+      lines.push(...s.split('\n').filter(Boolean));
+      return true;
+    },
+  };
 }
 
 describe("the daemon's stdout", () => {

@@ -10,7 +10,7 @@ import { DEFAULT_PLANNER_OPTIONS } from '@warmpool/planner';
 import { LoadBalancerServer } from '@warmpool/load-balancer';
 import { readTraceCsv, sliceTrace, summarizeLoad, TraceLoadGenerator, type LoadRunResult } from '@warmpool/loadgen';
 import { timeScaler } from '@warmpool/sim';
-import { LocalProcessProvider, portIsFree } from '@warmpool/provider-local';
+import { type LocalProcessProvider, portIsFree } from '@warmpool/provider-local';
 import { createLogger, resolveLogLevel } from '@warmpool/telemetry';
 import { readWarmpoolConfig } from '../config/read-warmpool-config.js';
 import type { WarmpoolConfig } from '../config/warmpool-config.js';

@@ -57,8 +57,10 @@ export function permissionOf(method: string, path: string): string | undefined {
   let resource: string;
   let name: string | undefined;
   let sub: string | undefined;
-  if (core) [, ns, resource, name, sub] = core as unknown as [string, string, string, string | undefined, string | undefined], (group = '');
-  else if (named) [, group, ns, resource, name, sub] = named as unknown as [string, string, string, string, string | undefined, string | undefined];
+  if (core) {
+    [, ns, resource, name, sub] = core as unknown as [string, string, string, string | undefined, string | undefined];
+    group = '';
+  } else if (named) [, group, ns, resource, name, sub] = named as unknown as [string, string, string, string, string | undefined, string | undefined];
   else return undefined;
   const verb = method === 'GET' ? (name ? 'get' : 'list') : method === 'POST' ? 'create' : method === 'PUT' ? 'update' : method === 'PATCH' ? 'patch' : method === 'DELETE' ? 'delete' : method.toLowerCase();
   return `${ns}|${group}|${sub ? `${resource}/${sub}` : resource}|${verb}`;
