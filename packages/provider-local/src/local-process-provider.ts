@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ValidationError, type ReplicaProvider, type ReplicaSetState, type ScaleRequest } from '@warmpool/domain';
+import { ValidationError, type ReplicaProvider, type ReplicaSetState, type ScaleRequest, type WarmTier } from '@warmpool/domain';
 import { LocalProviderError } from './errors/local-provider-error.js';
 import type { LocalReplicaInfo } from './local-replica-info.js';
 import { resolveLocalProviderOptions, type LocalProcessProviderOptions, type ResolvedTemplate } from './local-provider-options.js';
@@ -20,6 +20,8 @@ export interface ReclaimReport {
 
 /** Keys remembered per model for idempotency (oldest forgotten first). */
 const MAX_REMEMBERED_KEYS = 10_000;
+/** Standbys of a model that may fail in a row before the provider stops starting more (until its tier changes). */
+const MAX_STANDBY_FAILURES = 3;
 
 interface Pool {
   readonly template: ResolvedTemplate;
@@ -27,10 +29,20 @@ interface Pool {
   desired: number;
   replicas: ReplicaProcess[];
   readonly appliedKeys: Set<string>;
+  /** The warmth tier the daemon set (setWarmTier); `host` keeps standbys. */
+  tier: WarmTier | undefined;
+  /** Host-tier standbys: agents that loaded and warmed the model and wait unregistered (not in `replicas`). */
+  standbys: ReplicaProcess[];
+  /** Standbys that ended on their own in a row (a broken model must not loop). */
+  standbyFailures: number;
 }
 
 export interface LocalModelState extends ReplicaSetState {
   readonly replicas: readonly LocalReplicaInfo[];
+  /** Host-tier standbys (not registered, not capacity: neither in `replicas` nor in `desired`). */
+  readonly standbys: readonly LocalReplicaInfo[];
+  /** The warmth tier last set for the model (setWarmTier), if any. */
+  readonly tier?: WarmTier;
 }
 
 /**
@@ -57,7 +69,7 @@ export class LocalProcessProvider implements ReplicaProvider {
   readonly reclaimed: ReclaimReport;
 
   private readonly killAll = (): void => {
-    for (const p of this.pools.values()) for (const r of p.replicas) r.killNow();
+    for (const p of this.pools.values()) for (const r of [...p.replicas, ...p.standbys]) r.killNow();
   };
 
   constructor(options: LocalProcessProviderOptions) {
@@ -95,7 +107,7 @@ export class LocalProcessProvider implements ReplicaProvider {
         log: options.log ?? (() => {}),
         ports: template.portRange ? new PortAllocator(template.portRange, template.model) : undefined,
       };
-      this.pools.set(template.model, { template, deps, desired: 0, replicas: [], appliedKeys: new Set() });
+      this.pools.set(template.model, { template, deps, desired: 0, replicas: [], appliedKeys: new Set(), tier: undefined, standbys: [], standbyFailures: 0 });
     }
     if (options.killOnExit ?? true) process.on('exit', this.killAll);
   }
@@ -146,7 +158,33 @@ export class LocalProcessProvider implements ReplicaProvider {
 
   async getState(model: string): Promise<LocalModelState> {
     const p = this.pool(model);
-    return { model, desired: p.desired, replicas: p.replicas.map((r) => r.info()) };
+    return { model, desired: p.desired, replicas: p.replicas.map((r) => r.info()), standbys: p.standbys.map((r) => r.info()), ...(p.tier !== undefined ? { tier: p.tier } : {}) };
+  }
+
+  /**
+   * Warmth tiers that act on the local provider (the daemon calls it when the fleet planner's tier for a model
+   * changes): `host` keeps the template's `standbyReplicas` standbys (agents started with `--standby`: loaded and warm,
+   * not registered) next to the replicas, and a scale-up promotes them before it starts processes; `gpu`: no standbys
+   * beyond the ready replicas; `cold`: standbys end. A model without a load balancer has nothing to register a standby
+   * with: no standbys.
+   */
+  async setWarmTier(model: string, tier: WarmTier): Promise<{ readonly poolState: undefined; readonly changed: boolean; readonly standbys: number; readonly description: string }> {
+    const p = this.pool(model);
+    if (tier !== 'gpu' && tier !== 'host' && tier !== 'cold') {
+      throw new ValidationError([{ path: 'tier', value: tier, allowed: 'gpu, host or cold' }], `warmth tier for model "${model}"`);
+    }
+    const changed = p.tier !== tier;
+    p.tier = tier;
+    if (changed) p.standbyFailures = 0;
+    this.keepStandbys(p);
+    const n = p.standbys.filter((r) => r.live).length;
+    const description =
+      tier === 'host'
+        ? p.template.lbUrl === undefined
+          ? 'no standbys: the model has no load balancer to register them with'
+          : `${n} standby replica(s) kept loaded, not registered (a scale-up promotes them)`
+        : `no standbys${n > 0 ? ` (${n} ending)` : ''}`;
+    return { poolState: undefined, changed, standbys: n, description };
   }
 
   /** Same as getState's replicas, typed with the local details (stage times, pid, url, logs). */
@@ -175,6 +213,7 @@ export class LocalProcessProvider implements ReplicaProvider {
       }
     }
     this.resize(p, request.replicas);
+    this.keepStandbys(p);
   }
 
   /**
@@ -211,12 +250,19 @@ export class LocalProcessProvider implements ReplicaProvider {
     // Failed replicas were reported; now they are replaced.
     p.replicas = p.replicas.filter((r) => r.phase !== 'failed');
     const live = p.replicas.filter((r) => r.live);
+    // Standbys first (warm ones before those still starting): a quick pass and a registration instead of a full start.
+    const standbys = p.standbys.filter((r) => r.live && r.standby).sort((a, b) => Number(b.warmStandby) - Number(a.warmStandby));
     for (let i = live.length; i < n; i++) {
-      const seq = ++this.counter;
-      const r = new ReplicaProcess(`${p.template.model}-${this.tag}-${seq}`, p.template, p.deps);
-      this.order.set(r, seq);
+      const promoted = standbys.find((r) => r.promote());
+      if (promoted) {
+        standbys.splice(standbys.indexOf(promoted), 1);
+        p.standbys = p.standbys.filter((x) => x !== promoted);
+        this.order.set(promoted, ++this.counter);
+        p.replicas.push(promoted);
+        continue;
+      }
+      const r = this.spawn(p, { leadTier: p.tier === 'host' ? 'cold' : undefined });
       p.replicas.push(r);
-      r.start();
     }
     if (live.length > n) {
       const newestFirst = (a: ReplicaProcess, b: ReplicaProcess): number => this.order.get(b)! - this.order.get(a)!;
@@ -226,9 +272,44 @@ export class LocalProcessProvider implements ReplicaProvider {
     }
   }
 
+  private spawn(p: Pool, opts: { readonly standby?: boolean; readonly leadTier?: WarmTier }): ReplicaProcess {
+    const seq = ++this.counter;
+    const r = new ReplicaProcess(`${p.template.model}-${this.tag}-${seq}`, p.template, p.deps, opts);
+    this.order.set(r, seq);
+    r.start();
+    return r;
+  }
+
+  /** Standbys the model's tier asks for: `host` (with a load balancer) the template's standbyReplicas, else none. */
+  private keepStandbys(p: Pool): void {
+    if (this.closed) return;
+    for (const r of p.standbys) {
+      if (r.phase === 'failed') {
+        p.standbyFailures++;
+        p.deps.log({ event: 'standby-failed', model: p.template.model, replicaId: r.id, reason: r.info().reason, failuresInARow: p.standbyFailures });
+      } else if (r.warmStandby) p.standbyFailures = 0;
+    }
+    p.standbys = p.standbys.filter((r) => r.phase !== 'failed');
+    const live = p.standbys.filter((r) => r.live);
+    const room = Math.max(0, p.template.maxReplicas - p.replicas.filter((r) => r.live).length);
+    const want = p.tier === 'host' && p.template.lbUrl !== undefined ? Math.min(p.template.standbyReplicas, room) : 0;
+    if (live.length > want) {
+      // Those still starting first, then the newest.
+      const victims = [...live].sort((a, b) => Number(a.warmStandby) - Number(b.warmStandby) || this.order.get(b)! - this.order.get(a)!);
+      for (const r of victims.slice(0, live.length - want)) this.retire(p, r);
+      return;
+    }
+    if (p.standbyFailures >= MAX_STANDBY_FAILURES) {
+      if (live.length < want) p.deps.log({ event: 'standby-held', model: p.template.model, reason: `${p.standbyFailures} standbys failed in a row; none started until the tier changes` });
+      return;
+    }
+    for (let i = live.length; i < want; i++) p.standbys.push(this.spawn(p, { standby: true }));
+  }
+
   private retire(p: Pool, r: ReplicaProcess): void {
     const done = r.stop().then(() => {
       p.replicas = p.replicas.filter((x) => x !== r);
+      p.standbys = p.standbys.filter((x) => x !== r);
       this.stopping.delete(done);
     });
     this.stopping.add(done);
@@ -241,9 +322,9 @@ export class LocalProcessProvider implements ReplicaProvider {
     this.closing = (async () => {
       for (const p of this.pools.values()) {
         p.desired = 0;
-        for (const r of p.replicas) if (r.live) this.retire(p, r);
+        for (const r of [...p.replicas, ...p.standbys]) if (r.live) this.retire(p, r);
       }
-      const ended = [...this.pools.values()].flatMap((p) => p.replicas.map((r) => r.ended));
+      const ended = [...this.pools.values()].flatMap((p) => [...p.replicas, ...p.standbys].map((r) => r.ended));
       await Promise.all([...ended, ...this.stopping]);
       this.reaper?.close();
       process.off('exit', this.killAll);

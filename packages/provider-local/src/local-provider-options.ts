@@ -21,6 +21,8 @@ export interface LocalReplicaTemplate {
   readonly drainTimeoutMs?: number;
   /** Upper bound of `scale`. Default 16. */
   readonly maxReplicas?: number;
+  /** Standbys kept while the model is in the `host` warmth tier (setWarmTier; needs lbUrl). Default 1. */
+  readonly standbyReplicas?: number;
 }
 
 export interface LocalProcessProviderOptions {
@@ -69,9 +71,10 @@ export interface ResolvedTemplate {
   readonly provisionDelayMs: number;
   readonly drainTimeoutMs: number;
   readonly maxReplicas: number;
+  readonly standbyReplicas: number;
 }
 
-const RESERVED_ARGS = ['--model', '--name', '--port', '--lb', '--token', '--replica-id'];
+const RESERVED_ARGS = ['--model', '--name', '--port', '--lb', '--token', '--replica-id', '--standby'];
 
 function isInt(v: unknown, min: number, max: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
@@ -113,6 +116,7 @@ export function resolveLocalProviderOptions(opts: LocalProcessProviderOptions): 
     if (t.provisionDelayMs !== undefined && !isInt(t.provisionDelayMs, 0, 3_600_000)) issues.push({ path: at('provisionDelayMs'), value: t.provisionDelayMs, allowed: 'an integer in [0, 3600000]' });
     if (t.drainTimeoutMs !== undefined && !isInt(t.drainTimeoutMs, 0, 3_600_000)) issues.push({ path: at('drainTimeoutMs'), value: t.drainTimeoutMs, allowed: 'an integer in [0, 3600000]' });
     if (t.maxReplicas !== undefined && !isInt(t.maxReplicas, 1, 1024)) issues.push({ path: at('maxReplicas'), value: t.maxReplicas, allowed: 'an integer in [1, 1024]' });
+    if (t.standbyReplicas !== undefined && !isInt(t.standbyReplicas, 0, 64)) issues.push({ path: at('standbyReplicas'), value: t.standbyReplicas, allowed: 'an integer in [0, 64]' });
     out.set(t.model, {
       model: t.model,
       modelSource: t.modelSource ?? t.model,
@@ -123,6 +127,7 @@ export function resolveLocalProviderOptions(opts: LocalProcessProviderOptions): 
       provisionDelayMs: t.provisionDelayMs ?? 0,
       drainTimeoutMs: t.drainTimeoutMs ?? 10_000,
       maxReplicas: t.maxReplicas ?? 16,
+      standbyReplicas: t.standbyReplicas ?? 1,
     });
   });
   if (issues.length > 0) throw new ValidationError(issues, 'local process provider options');

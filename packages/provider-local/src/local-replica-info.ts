@@ -1,4 +1,4 @@
-import type { ReplicaInfo } from '@warmpool/domain';
+import type { ReplicaInfo, WarmTier } from '@warmpool/domain';
 
 /**
  * What the local provider knows about one replica: the port's ReplicaInfo plus the stage
@@ -25,6 +25,13 @@ export interface LocalReplicaInfo extends ReplicaInfo {
   readonly reason?: string;
   readonly exitCode?: number | null;
   readonly signal?: string | null;
+  /** Only in `standbys`: a host-tier standby still starting, or warm and standing by (never counted as capacity). */
+  readonly standby?: 'starting' | 'standing-by';
+  /** A promoted standby: when it was promoted, and when it was first asked for as a standby. */
+  readonly promotedAtMs?: number;
+  readonly standbySinceMs?: number;
+  /** The warmth tier this replica's lead time is measured for (`host`: a promoted standby; `cold`: a full start while the model was in the host tier). */
+  readonly warmTier?: WarmTier;
   readonly stdoutLog: string;
   readonly stderrLog: string;
 }

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ReplicaPhase } from '@warmpool/domain';
+import type { ReplicaPhase, WarmTier } from '@warmpool/domain';
 import type { LocalReplicaInfo } from './local-replica-info.js';
 import type { ResolvedTemplate } from './local-provider-options.js';
 import type { PortAllocator } from './port-allocator.js';
@@ -34,7 +34,7 @@ const STDERR_TAIL_CHARS = 600;
  */
 export class ReplicaProcess {
   private phaseNow: ReplicaPhase = 'provisioning';
-  private readonly requestedAtMs: number;
+  private requestedAtMs: number;
   private processStartedAtMs: number | undefined;
   private warmingAtMs: number | undefined;
   private readyAtMs: number | undefined;
@@ -55,13 +55,28 @@ export class ReplicaProcess {
   private probeTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
   private stopRequested = false;
+  /** A host-tier standby (`serve --standby`): warms, then waits unregistered until promote(). */
+  private standbyNow: boolean;
+  /** The agent logged `standby`: warm and waiting. */
+  private standingBy = false;
+  private promotedAtMs: number | undefined;
+  private standbySinceMs: number | undefined;
+  /** The warmth tier its lead time is measured for: `host` once promoted, else what the provider said at creation. */
+  private leadTier: WarmTier | undefined;
   private resolveEnded!: () => void;
   /** Resolves once the replica is gone for good (process exited, or never started). */
   readonly ended: Promise<void>;
   readonly stdoutLog: string;
   readonly stderrLog: string;
 
-  constructor(readonly id: string, private readonly template: ResolvedTemplate, private readonly deps: ReplicaProcessDeps) {
+  constructor(
+    readonly id: string,
+    private readonly template: ResolvedTemplate,
+    private readonly deps: ReplicaProcessDeps,
+    opts: { readonly standby?: boolean; readonly leadTier?: WarmTier } = {},
+  ) {
+    this.standbyNow = opts.standby === true;
+    this.leadTier = opts.leadTier;
     this.requestedAtMs = deps.nowMs();
     this.stdoutLog = join(deps.runDir, `${id}.out.log`);
     this.stderrLog = join(deps.runDir, `${id}.err.log`);
@@ -79,6 +94,41 @@ export class ReplicaProcess {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** Still a standby (not promoted). */
+  get standby(): boolean {
+    return this.standbyNow;
+  }
+
+  /** A standby whose agent is warm and waiting (else still provisioning, loading or warming). */
+  get warmStandby(): boolean {
+    return this.standbyNow && this.standingBy && this.live;
+  }
+
+  /**
+   * Makes a standby a replica: SIGUSR2 to the agent, which runs a quick pass and registers. Only once its agent listens
+   * (the promotion handler is installed before that). From now on it is asked for (requestedAtMs), spawned and warming
+   * (when already warm) at this moment, so the lead time measured is the promotion's, tagged `host`. False when it
+   * cannot be promoted (not a standby, not listening yet, ended).
+   */
+  promote(): boolean {
+    const child = this.child;
+    if (!this.standbyNow || !this.live || !this.url || !child || child.exitCode !== null || child.signalCode !== null) return false;
+    child.kill('SIGUSR2');
+    const now = this.deps.nowMs();
+    this.standbyNow = false;
+    this.promotedAtMs = now;
+    this.standbySinceMs = this.requestedAtMs;
+    this.requestedAtMs = now;
+    this.processStartedAtMs = now;
+    this.leadTier = 'host';
+    if (this.standingBy) {
+      this.warmingAtMs = now;
+      this.setPhase('warming');
+    }
+    this.emit({ event: 'standby-promoted', warm: this.standingBy });
+    return true;
   }
 
   /** Begins the provisioning delay, then spawns the agent. */
@@ -135,6 +185,9 @@ export class ReplicaProcess {
       ...(this.loadMs !== undefined ? { loadMs: this.loadMs } : {}),
       ...(this.warmupMs !== undefined ? { warmupMs: this.warmupMs } : {}),
       registered: this.registered,
+      ...(this.standbyNow ? { standby: this.standingBy ? ('standing-by' as const) : ('starting' as const) } : {}),
+      ...(this.promotedAtMs !== undefined ? { promotedAtMs: this.promotedAtMs, standbySinceMs: this.standbySinceMs } : {}),
+      ...(this.leadTier !== undefined ? { warmTier: this.leadTier } : {}),
       ...(this.child?.pid !== undefined ? { pid: this.child.pid } : {}),
       ...(this.url !== undefined ? { url: this.url } : {}),
       ...(this.reason !== undefined ? { reason: this.reason } : {}),
@@ -161,6 +214,7 @@ export class ReplicaProcess {
     const t = this.template;
     const args = [this.deps.agentBinPath, 'serve', '--model', t.modelSource, '--name', t.model, '--port', String(this.port), '--replica-id', this.id];
     if (t.lbUrl) args.push('--lb', t.lbUrl);
+    if (this.standbyNow) args.push('--standby');
     args.push(...t.agentArgs);
     const env: Record<string, string> = { ...(process.env as Record<string, string>), ...this.deps.env };
     // The agent's info lines (listening, warmup-finished, serving, ...) are how this process follows it: a level above
@@ -210,6 +264,14 @@ export class ReplicaProcess {
         if (typeof ev['warmupMs'] === 'number') this.warmupMs = Math.round(ev['warmupMs']);
         if (ev['phase'] !== 'ready' && typeof ev['reason'] === 'string') this.reason = ev['reason'];
         break;
+      case 'standby':
+        if (this.standbyNow) {
+          this.standingBy = true;
+          this.stopProbing();
+          if (this.warmingAtMs === undefined) this.warmingAtMs = this.deps.nowMs();
+          this.emit({ event: 'standby-warm' });
+        }
+        break;
       case 'serving':
         this.registered = this.template.lbUrl !== undefined;
         this.becomeReady();
@@ -235,7 +297,7 @@ export class ReplicaProcess {
   }
 
   private scheduleProbe(delayMs: number): void {
-    if (this.probeTimer || !this.url || !this.live || this.phaseNow === 'ready') return;
+    if (this.probeTimer || !this.url || !this.live || this.phaseNow === 'ready' || this.warmStandby) return;
     this.probeTimer = setTimeout(() => {
       this.probeTimer = undefined;
       void this.probe();
@@ -246,7 +308,7 @@ export class ReplicaProcess {
   private async probe(): Promise<void> {
     if (!this.url) return;
     const answer = await probeReadyz(this.url, this.template.model, this.deps.probeTimeoutMs);
-    if (!this.live || this.phaseNow === 'ready') return;
+    if (!this.live || this.phaseNow === 'ready' || this.warmStandby) return;
     if (answer.stage === 'warming' && this.phaseNow === 'loading') {
       this.warmingAtMs = this.deps.nowMs();
       this.setPhase('warming');

@@ -60,7 +60,9 @@ export class LeadTimeEstimator {
       present.add(r.id);
       let t = this.tracked.get(r.id);
       if (!t) {
-        t = { requestedAtMs: r.requestedAtMs, tier, firstSeenMs: {}, done: r.phase === 'ready' };
+        // A provider that knows which tier a replica came up through says so (local: `host` for a promoted standby).
+        const own = (r as { readonly warmTier?: unknown }).warmTier;
+        t = { requestedAtMs: r.requestedAtMs, tier: own === 'gpu' || own === 'host' || own === 'cold' ? own : tier, firstSeenMs: {}, done: r.phase === 'ready' };
         this.tracked.set(r.id, t);
       }
       if (t.firstSeenMs[r.phase] === undefined) t.firstSeenMs[r.phase] = r.phase === 'ready' && r.readyAtMs !== undefined ? r.readyAtMs : nowMs;

@@ -1,4 +1,5 @@
 import { WarmpoolError, type ReplicaInfo, type ReplicaProvider, type ReplicaSetState, type ScaleRequest } from '@warmpool/domain';
+import type { WarmTierProvider } from './warm-tier-actor.js';
 
 /** The local load balancer's replica table could not be read: the tick cannot say which replicas serve. */
 export class MembershipSourceError extends WarmpoolError {
@@ -19,11 +20,13 @@ interface LbReplica {
  * table (`GET /replicas?model=M` with the shared token): a replica the provider calls ready counts as ready only while
  * the load balancer routes to it (registered, passing its checks, not removed, not draining); otherwise it is
  * reported as `warming` (alive, not serving). So the ready count the planner uses is the membership traffic goes to,
- * never more than one tick apart. `scale` and `close` go to the provider unchanged.
+ * never more than one tick apart. `scale`, `close` and `setWarmTier` (when the provider has it) go to it unchanged.
  */
 export class LoadBalancerMembership implements ReplicaProvider {
   readonly name: string;
   private readonly base: string;
+  /** Present when the wrapped provider makes warmth tiers act (the local provider's host-tier standbys): forwarded. */
+  readonly setWarmTier?: WarmTierProvider['setWarmTier'];
 
   constructor(
     private readonly inner: ReplicaProvider,
@@ -33,6 +36,8 @@ export class LoadBalancerMembership implements ReplicaProvider {
   ) {
     this.name = inner.name;
     this.base = baseUrl.replace(/\/+$/, '');
+    const tiers = inner as ReplicaProvider & Partial<WarmTierProvider>;
+    if (typeof tiers.setWarmTier === 'function') this.setWarmTier = (model, tier) => tiers.setWarmTier!(model, tier);
   }
 
   async getState(model: string): Promise<ReplicaSetState> {

@@ -3,7 +3,8 @@ import { loggedError, type DaemonLogRecord } from './daemon-record.js';
 
 /** A provider that can make a warmth tier act (the AWS provider: the warm pool state). */
 export interface WarmTierProvider {
-  setWarmTier(model: string, tier: WarmTier): Promise<{ readonly poolState: string | undefined; readonly changed: boolean }>;
+  /** `description`: what was done, when the provider says it in its own words (local: the standbys kept). */
+  setWarmTier(model: string, tier: WarmTier): Promise<{ readonly poolState: string | undefined; readonly changed: boolean; readonly description?: string }>;
 }
 
 function canSetTier(p: ReplicaProvider): p is ReplicaProvider & WarmTierProvider {
@@ -21,8 +22,8 @@ export interface TierActMode {
 /**
  * Warmth tiers that act. Every tier change of a model (from the fleet planner, each tick) is a `fleet` record
  * `warm-tier-changed` naming the model, the tiers from and to, and what was done: on a provider with
- * `setWarmTier` (AWS: the group's warm pool state) the leader applies it, and a failure is logged and tried again
- * next tick; elsewhere (Kubernetes, local) the record says the tier is not applied there. Bounded: one entry per
+ * `setWarmTier` (AWS: the group's warm pool state; local: host-tier standbys) the leader applies it, and a failure is logged and tried again
+ * next tick; elsewhere (Kubernetes) the record says the tier is not applied there. Bounded: one entry per
  * model the fleet planner names (configured models only).
  */
 export class WarmTierActor {
@@ -53,7 +54,7 @@ export class WarmTierActor {
       try {
         const r = await (this.provider as ReplicaProvider & WarmTierProvider).setWarmTier(model, tier);
         this.applied.set(model, tier);
-        const what = r.poolState === undefined ? 'its group has no warm pool to set' : `warm pool ${r.poolState}${r.changed ? '' : ' (already)'}`;
+        const what = r.description ?? (r.poolState === undefined ? 'its group has no warm pool to set' : `warm pool ${r.poolState}${r.changed ? '' : ' (already)'}`);
         if (changed || r.changed) this.record(model, before, tier, what, r.poolState);
       } catch (err) {
         this.write({ kind: 'error', time: this.iso(), model, event: 'warm-tier-failed', message: `could not apply warmth tier ${tier}; the next tick tries again`, error: loggedError('scale', err) });
