@@ -123,7 +123,8 @@ export class ReplicaProcess {
     this.requestedAtMs = now;
     this.processStartedAtMs = now;
     this.leadTier = 'host';
-    if (this.standingBy) {
+    // Already warm, or seen warming before the promotion: warming from now (no stage before the promotion is counted).
+    if (this.standingBy || this.warmingAtMs !== undefined) {
       this.warmingAtMs = now;
       this.setPhase('warming');
     }
