@@ -156,7 +156,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     );
     const onSignal = (): void => gen.stop();
     process.once('SIGINT', onSignal);
-    let result;
+    let result: Awaited<ReturnType<typeof gen.run>>;
     try {
       result = await gen.run();
     } finally {

@@ -35,9 +35,10 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
     const conds = ((fake.store.get(RESOURCE_TYPES.pods, NS, name).status as JsonObject).conditions ?? []) as JsonObject[];
     return conds.find((c) => c.type === 'warmpool.io/warm');
   };
+  // (an option is given once: the parser refuses a repeat, so extra's --register-retries replaces the default 1)
   const args = (extra: string[] = [], spec = specs.fast) => [
     'serve', '--model', 'tiny-transformer', '--name', 'tiny', '--spec', spec, '--providers', 'cpu', '--opt-cache', optCache,
-    '--registrar', 'kubernetes', '--register-retries', '1', '--register-retry-delay-ms', '1', ...extra,
+    '--registrar', 'kubernetes', ...(extra.includes('--register-retries') ? [] : ['--register-retries', '1']), '--register-retry-delay-ms', '1', ...extra,
   ];
   const downward = () => ({ POD_NAME: pod, POD_NAMESPACE: NS });
 

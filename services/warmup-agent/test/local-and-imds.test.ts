@@ -9,6 +9,10 @@ import { main } from '../src/main.js';
 import { readRegistrationArgs } from '../src/registrar-args.js';
 import { describeRegistrarFailure } from '../src/registrar-failure.js';
 import { captureIo, startFakeImds, waitFor, writeSpecs } from './helpers.js';
+import { SERVE_COMMAND } from '../src/agent-commands.js';
+
+// serve's option table with --model optional: these tests read other options of it alone.
+const SERVE_OPTIONS = { ...SERVE_COMMAND, options: { ...SERVE_COMMAND.options, model: { ...SERVE_COMMAND.options['model']!, required: false } } };
 
 // No test here races the clock: waits are for events (a log line, the command ending), bounded generously so a loaded
 // machine only makes them slower, and a wrong behaviour still fails (the command ends first, or the bound is reached).
@@ -54,7 +58,7 @@ describe('serve --registrar local', () => {
 
 describe('registration arguments', () => {
   const read = (argv: string[], env: Record<string, string> = {}) => {
-    const args = new CliArgs(argv, []);
+    const args = new CliArgs(argv, SERVE_OPTIONS);
     const r = readRegistrationArgs(args, env);
     return { r, issues: args.issues };
   };

@@ -13,6 +13,10 @@ import { main } from '../src/main.js';
 import { readLbToken, readRegistrationArgs } from '../src/registrar-args.js';
 import { buildRegistrar } from '../src/registrar-factory.js';
 import { captureIo, waitFor, writeSpecs } from './helpers.js';
+import { SERVE_COMMAND } from '../src/agent-commands.js';
+
+// serve's option table with --model optional: these tests read other options of it alone.
+const SERVE_OPTIONS = { ...SERVE_COMMAND, options: { ...SERVE_COMMAND.options, model: { ...SERVE_COMMAND.options['model']!, required: false } } };
 
 const SECRET = 'membership-secret';
 const cleanups: Array<() => Promise<void>> = [];
@@ -127,18 +131,18 @@ describe('load balancer token (finding 4: never on the command line)', () => {
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'token');
     writeFileSync(file, 'from-file\n');
-    const fromFile = new CliArgs(['--token-file', file], []);
+    const fromFile = new CliArgs(['--token-file', file], SERVE_OPTIONS);
     expect(readLbToken(fromFile, { WARMPOOL_LB_TOKEN: 'from-env' })).toBe('from-file');
     expect(fromFile.issues).toEqual([]);
-    const fromEnv = new CliArgs([], []);
+    const fromEnv = new CliArgs([], SERVE_OPTIONS);
     expect(readLbToken(fromEnv, { WARMPOOL_LB_TOKEN: 'from-env' })).toBe('from-env');
-    const onArgv = new CliArgs(['--token', 'visible-in-ps'], []);
+    const onArgv = new CliArgs(['--token', 'visible-in-ps'], SERVE_OPTIONS);
     readLbToken(onArgv, {});
     expect(onArgv.issues).toMatchObject([{ path: '--token', value: '(hidden)', allowed: expect.stringContaining('WARMPOOL_LB_TOKEN or pass --token-file') }]);
-    const missing = new CliArgs(['--token-file', join(dir, 'absent')], []);
+    const missing = new CliArgs(['--token-file', join(dir, 'absent')], SERVE_OPTIONS);
     expect(readLbToken(missing, {})).toBeUndefined();
     expect(missing.issues[0]).toMatchObject({ path: '--token-file', allowed: expect.stringContaining('ENOENT') });
-    const args = new CliArgs(['--lb', 'http://127.0.0.1:8080', '--heartbeat-s', '3'], []);
+    const args = new CliArgs(['--lb', 'http://127.0.0.1:8080', '--heartbeat-s', '3'], SERVE_OPTIONS);
     expect(readRegistrationArgs(args, { WARMPOOL_LB_TOKEN: 't' }).registrar).toMatchObject({ kind: 'local', token: 't', membershipCheckMs: 3000 });
   });
 });

@@ -51,7 +51,7 @@ async function readLines(file: string, offset: number, onLine: (line: string, li
     const lastNl = text.lastIndexOf(0x0a);
     if (lastNl < 0) return { end: offset, lines: 0 };
     const lines = text.subarray(0, lastNl).toString('utf8').split('\n');
-    lines.forEach((l, i) => onLine(l, firstLineNo + i));
+    for (const [i, l] of lines.entries()) onLine(l, firstLineNo + i);
     return { end: offset + lastNl + 1, lines: lines.length };
   } finally {
     await fh.close();
