@@ -21,7 +21,8 @@ import { CAPACITY_PER_REPLICA_PER_S, demandPerS, modelName } from './chaos-deman
 // biome-ignore lint/suspicious/noUndeclaredEnvVars: CHAOS_DAEMON is the options object chaos-soak.js hands each daemon it spawns; the repo keeps no list of declared variables
 const o = JSON.parse(process.env.CHAOS_DAEMON ?? '{}');
 const here = new URL('.', import.meta.url).pathname;
-const say = (e) => process.stdout.write(`${JSON.stringify({ ...e, atMs: Date.now(), identity: o.identity, pid: process.pid })}\n`);
+const say = (e) =>
+  process.stdout.write(`${JSON.stringify({ ...e, atMs: Date.now(), identity: o.identity, pid: process.pid })}\n`);
 
 const models = Array.from({ length: o.models }, (_, i) => ({
   name: modelName(i),
@@ -35,16 +36,30 @@ const models = Array.from({ length: o.models }, (_, i) => ({
   target: { modelFile: 'chaos', provisionDelayMs: o.provisionDelayMs },
 }));
 const config = readWarmpoolConfig(
-  { tickS: o.tickS, provider: { kind: 'local', loadBalancerUrl: 'http://127.0.0.1:9', runDir: o.runDir }, models, decisionLog: { format: 'json' } },
+  {
+    tickS: o.tickS,
+    provider: { kind: 'local', loadBalancerUrl: 'http://127.0.0.1:9', runDir: o.runDir },
+    models,
+    decisionLog: { format: 'json' },
+  },
   `chaos daemon ${o.identity}`,
   o.runDir,
   {},
 );
 
-const log = new DecisionLog([new ChangedHoldsSink(new FileSink(o.logFile, { maxBytes: 256 * 1024 * 1024, keepFiles: 2 }))]);
+const log = new DecisionLog([
+  new ChangedHoldsSink(new FileSink(o.logFile, { maxBytes: 256 * 1024 * 1024, keepFiles: 2 })),
+]);
 const write = (r) => log.write(r);
 const iso = () => new Date().toISOString();
-const lock = new RedisLeaderLock({ redisUrl: o.redisUrl, key: 'chaos:leader', holderId: o.identity, ttlMs: o.leaseMs, renewEveryMs: Math.floor(o.leaseMs / 5), clock: systemClock });
+const lock = new RedisLeaderLock({
+  redisUrl: o.redisUrl,
+  key: 'chaos:leader',
+  holderId: o.identity,
+  ttlMs: o.leaseMs,
+  renewEveryMs: Math.floor(o.leaseMs / 5),
+  clock: systemClock,
+});
 const leadership = new RedisLockLeadership(
   lock,
   (event, message) => {
@@ -58,10 +73,19 @@ const provider = new LocalProcessProvider({
   nodePath: '/usr/bin/perl',
   runDir: o.runDir,
   // --chaos-run names the soak on the replicas' command lines, so a soak counts its own processes only
-  models: config.models.map((m) => ({ model: m.spec.name, agentArgs: ['--chaos-run', o.runTag ?? 'chaos'], lbUrl: 'http://127.0.0.1:9', lbToken: 'chaos', provisionDelayMs: o.provisionDelayMs, drainTimeoutMs: 2000, maxReplicas: 8 })),
+  models: config.models.map((m) => ({
+    model: m.spec.name,
+    agentArgs: ['--chaos-run', o.runTag ?? 'chaos'],
+    lbUrl: 'http://127.0.0.1:9',
+    lbToken: 'chaos',
+    provisionDelayMs: o.provisionDelayMs,
+    drainTimeoutMs: 2000,
+    maxReplicas: 8,
+  })),
   probeIntervalMs: 1000,
   log: (e) => {
-    if (e.event === 'orphan-ended' || e.event === 'watchdog-error') write({ kind: 'daemon', time: iso(), event: String(e.event), message: JSON.stringify(e) });
+    if (e.event === 'orphan-ended' || e.event === 'watchdog-error')
+      write({ kind: 'daemon', time: iso(), event: String(e.event), message: JSON.stringify(e) });
   },
 });
 say({ type: 'reclaimed', ended: provider.reclaimed.ended.length, othersLive: provider.reclaimed.othersLive.length });
@@ -72,7 +96,10 @@ const ledgered = {
   close: () => provider.close(),
   scale: async (request) => {
     await provider.scale(request);
-    appendFileSync(o.ledgerFile, `${JSON.stringify({ atMs: Date.now(), identity: o.identity, pid: process.pid, token: lock.fencingToken, key: request.idempotencyKey, model: request.model, replicas: request.replicas })}\n`);
+    appendFileSync(
+      o.ledgerFile,
+      `${JSON.stringify({ atMs: Date.now(), identity: o.identity, pid: process.pid, token: lock.fencingToken, key: request.idempotencyKey, model: request.model, replicas: request.replicas })}\n`,
+    );
   },
 };
 const index = new Map(config.models.map((m, i) => [m.spec.name, i]));
@@ -91,7 +118,8 @@ const daemon = new Daemon(config, {
   demandFeed: (m, tickS) => new PerSecondDemandFeed(m.spec.name, m.stepS, tickS, perSecond),
   leadership,
   log,
-  makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS, dayS: Math.max(2 * stepS, o.demand?.periodS ?? 300) }),
+  makeForecaster: (quantile, stepS) =>
+    createForecaster('ensemble', { quantile, stepS, dayS: Math.max(2 * stepS, o.demand?.periodS ?? 300) }),
   checkpoint: new FileCheckpointStore(o.checkpointFile),
   checkpointEveryMs: o.checkpointEveryMs ?? 15_000,
 });

@@ -62,7 +62,8 @@ function fakeAgents(tag) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const args = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      if (args.some((a) => a.endsWith('chaos-fake-agent.pl')) && args[args.indexOf('--chaos-run') + 1] === tag) out.push({ pid: Number(d), replicaId: args[args.indexOf('--replica-id') + 1] });
+      if (args.some((a) => a.endsWith('chaos-fake-agent.pl')) && args[args.indexOf('--chaos-run') + 1] === tag)
+        out.push({ pid: Number(d), replicaId: args[args.indexOf('--replica-id') + 1] });
     } catch {
       // gone
     }
@@ -91,7 +92,11 @@ class RedisServer {
     this.child = undefined;
   }
   async start() {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], { stdio: 'ignore' });
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < 100; i++) {
       const up = await new Promise((resolve) => {
         const s = createServer();
@@ -125,15 +130,43 @@ class DaemonSlot {
     this.lives = [];
   }
   get leading() {
-    const last = [...this.events].reverse().find((e) => e.pid === this.proc?.pid && (e.type === 'elected' || e.type === 'lost'));
+    const last = [...this.events]
+      .reverse()
+      .find((e) => e.pid === this.proc?.pid && (e.type === 'elected' || e.type === 'lost'));
     return this.proc !== undefined && last?.type === 'elected';
   }
   start() {
     const identity = `${this.name}-${++this.incarnation}`;
     const logFile = join(this.dir, `${identity}.jsonl`);
-    const opts = { identity, runTag: this.o.runTag, models: this.o.models, redisUrl: this.redisUrl, runDir: this.runDir, logFile, ledgerFile: join(this.dir, 'ledger.jsonl'), checkpointFile: join(this.dir, 'checkpoint.json'), tickS: this.o.tickS, stepS: this.o.stepS, leaseMs: this.o.leaseMs, provisionDelayMs: this.o.provisionDelayMs, demand: { hotEvery: this.o.hotEvery, periodS: this.o.periodS } };
-    const proc = spawn(process.execPath, [join(here, 'chaos-daemon.js')], { env: { ...process.env, CHAOS_DAEMON: JSON.stringify(opts) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const life = { identity, pid: proc.pid, logFile, startedAtMs: Date.now(), endedAtMs: undefined, killedAtMs: undefined, rss: [], stderr: '' };
+    const opts = {
+      identity,
+      runTag: this.o.runTag,
+      models: this.o.models,
+      redisUrl: this.redisUrl,
+      runDir: this.runDir,
+      logFile,
+      ledgerFile: join(this.dir, 'ledger.jsonl'),
+      checkpointFile: join(this.dir, 'checkpoint.json'),
+      tickS: this.o.tickS,
+      stepS: this.o.stepS,
+      leaseMs: this.o.leaseMs,
+      provisionDelayMs: this.o.provisionDelayMs,
+      demand: { hotEvery: this.o.hotEvery, periodS: this.o.periodS },
+    };
+    const proc = spawn(process.execPath, [join(here, 'chaos-daemon.js')], {
+      env: { ...process.env, CHAOS_DAEMON: JSON.stringify(opts) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const life = {
+      identity,
+      pid: proc.pid,
+      logFile,
+      startedAtMs: Date.now(),
+      endedAtMs: undefined,
+      killedAtMs: undefined,
+      rss: [],
+      stderr: '',
+    };
     this.lives.push(life);
     let buf = '';
     proc.stdout.on('data', (c) => {
@@ -163,7 +196,9 @@ class DaemonSlot {
   replicaPids() {
     try {
       const f = JSON.parse(readFileSync(join(this.runDir, 'replicas.json'), 'utf8'));
-      return (f.replicas ?? []).filter((e) => e.ownerPid === this.proc?.pid).map((e) => ({ pid: e.pid, replicaId: e.replicaId }));
+      return (f.replicas ?? [])
+        .filter((e) => e.ownerPid === this.proc?.pid)
+        .map((e) => ({ pid: e.pid, replicaId: e.replicaId }));
     } catch {
       return [];
     }
@@ -189,7 +224,20 @@ class DaemonSlot {
   }
 }
 
-export const CHAOS_DEFAULTS = { durationS: 1800, models: 1000, hotEvery: 50, periodS: 300, tickS: 5, stepS: 10, leaseMs: 15_000, provisionDelayMs: 2000, leaderKillEveryS: 300, redisRestartEveryS: 420, replicaKillEveryS: 30, warmupS: 180 };
+export const CHAOS_DEFAULTS = {
+  durationS: 1800,
+  models: 1000,
+  hotEvery: 50,
+  periodS: 300,
+  tickS: 5,
+  stepS: 10,
+  leaseMs: 15_000,
+  provisionDelayMs: 2000,
+  leaderKillEveryS: 300,
+  redisRestartEveryS: 420,
+  replicaKillEveryS: 30,
+  warmupS: 180,
+};
 
 /** Runs the soak; resolves with the judged numbers. `onProgress` gets one line per chaos event. */
 export async function runChaos(options = {}, onProgress = () => undefined) {
@@ -234,8 +282,11 @@ export async function runChaos(options = {}, onProgress = () => undefined) {
           orphanChecks.push(check);
           // before the slot restarts (its provider would end what is left from the state file): what the watchdog left
           setTimeout(() => {
-            check.aliveAtRestart = replicas.filter((r) => fakeAgents(o.runTag).some((a) => a.pid === r.pid && a.replicaId === r.replicaId)).length;
-            if (check.aliveAtRestart) log(`${check.aliveAtRestart} replicas of ${identity} still alive 3 s after its SIGKILL`);
+            check.aliveAtRestart = replicas.filter((r) =>
+              fakeAgents(o.runTag).some((a) => a.pid === r.pid && a.replicaId === r.replicaId),
+            ).length;
+            if (check.aliveAtRestart)
+              log(`${check.aliveAtRestart} replicas of ${identity} still alive 3 s after its SIGKILL`);
             leader.start();
           }, 3000);
         }
@@ -266,7 +317,9 @@ export async function runChaos(options = {}, onProgress = () => undefined) {
       for (const c of orphanChecks) {
         if (c.done || Date.now() < c.dueAtMs) continue;
         c.done = true;
-        c.survivors = c.replicas.filter((r) => fakeAgents(o.runTag).some((a) => a.pid === r.pid && a.replicaId === r.replicaId));
+        c.survivors = c.replicas.filter((r) =>
+          fakeAgents(o.runTag).some((a) => a.pid === r.pid && a.replicaId === r.replicaId),
+        );
         if (c.survivors.length) log(`ORPHANS of ${c.identity}: ${c.survivors.map((r) => r.replicaId).join(', ')}`);
       }
       await sleep(200);
@@ -294,10 +347,16 @@ function judge({ o, dir, slots, kills, orphanChecks, leftAtEnd, redisRestarts, r
   const byKey = new Map();
   for (const e of ledger) byKey.set(`${e.identity} ${e.key}`, (byKey.get(`${e.identity} ${e.key}`) ?? 0) + 1);
   const duplicateKeys = [...byKey.values()].filter((n) => n > 1).length;
-  const reappliedAfterTakeover = new Set(ledger.map((e) => e.key)).size < ledger.length ? ledger.length - new Set(ledger.map((e) => e.key)).size - duplicateKeys : 0;
+  const reappliedAfterTakeover =
+    new Set(ledger.map((e) => e.key)).size < ledger.length
+      ? ledger.length - new Set(ledger.map((e) => e.key)).size - duplicateKeys
+      : 0;
   // Two leaders acting: a scale applied under a token lower than one already used, or not the token of the latest
   // election at that time (a follower, or a leader whose term was over).
-  const terms = slots.flatMap((sl) => sl.events).filter((e) => e.type === 'elected').sort((a, b) => a.atMs - b.atMs);
+  const terms = slots
+    .flatMap((sl) => sl.events)
+    .filter((e) => e.type === 'elected')
+    .sort((a, b) => a.atMs - b.atMs);
   let staleTokenScales = 0;
   let maxToken = 0;
   for (const e of ledger) {
@@ -310,7 +369,11 @@ function judge({ o, dir, slots, kills, orphanChecks, leftAtEnd, redisRestarts, r
   const lost = [];
   for (const life of lives) {
     const records = readJsonLines(life.logFile);
-    const ended = new Set(records.filter((r) => r.kind === 'job' && ['completed', 'failed', 'skipped', 'deferred'].includes(r.event)).map((r) => r.jobId));
+    const ended = new Set(
+      records
+        .filter((r) => r.kind === 'job' && ['completed', 'failed', 'skipped', 'deferred'].includes(r.event))
+        .map((r) => r.jobId),
+    );
     const endMs = life.killedAtMs ?? life.endedAtMs ?? Date.now();
     for (const r of records) {
       if (r.kind !== 'decision' || r.acted !== 'enqueued') continue;
@@ -321,7 +384,10 @@ function judge({ o, dir, slots, kills, orphanChecks, leftAtEnd, redisRestarts, r
     }
   }
   // from the SIGKILL to the first election of any other daemon process (the survivor, or the killed slot restarted)
-  const elections = slots.flatMap((sl) => sl.events).filter((e) => e.type === 'elected').sort((a, b) => a.atMs - b.atMs);
+  const elections = slots
+    .flatMap((sl) => sl.events)
+    .filter((e) => e.type === 'elected')
+    .sort((a, b) => a.atMs - b.atMs);
   const takeovers = kills.map((k) => {
     const next = elections.find((e) => e.atMs >= k.atMs && e.identity !== k.identity);
     return next ? (next.atMs - k.atMs) / 1000 : null;
@@ -357,7 +423,9 @@ function judge({ o, dir, slots, kills, orphanChecks, leftAtEnd, redisRestarts, r
     reappliedAfterTakeover,
     lostScaleJobs: lost.length,
     lost: lost.slice(0, 20),
-    orphans: orphanChecks.reduce((n, c) => n + Math.max(c.aliveAtRestart ?? 0, c.survivors?.length ?? 0), 0) + leftAtEnd.length,
+    orphans:
+      orphanChecks.reduce((n, c) => n + Math.max(c.aliveAtRestart ?? 0, c.survivors?.length ?? 0), 0) +
+      leftAtEnd.length,
     aliveAtRestart: orphanChecks.map((c) => c.aliveAtRestart ?? null),
     orphansAfterKill: orphanChecks.reduce((n, c) => n + (c.survivors?.length ?? 0), 0),
     orphansAtEnd: leftAtEnd.length,
@@ -365,7 +433,9 @@ function judge({ o, dir, slots, kills, orphanChecks, leftAtEnd, redisRestarts, r
     maxTakeoverS: validTakeovers.length ? Math.max(...validTakeovers) : null,
     takeoverBoundS: (2 * o.leaseMs) / 1000,
     rss,
-    daemonErrors: lives.filter((l) => l.stderr.trim()).map((l) => ({ identity: l.identity, stderr: l.stderr.slice(-500) })),
+    daemonErrors: lives
+      .filter((l) => l.stderr.trim())
+      .map((l) => ({ identity: l.identity, stderr: l.stderr.slice(-500) })),
   };
 }
 
@@ -385,15 +455,29 @@ if (isMain) {
   });
   const num = (k) => (values[k] !== undefined ? Number(values[k]) : undefined);
   const opts = Object.fromEntries(
-    Object.entries({ durationS: num('duration-s'), models: num('models'), leaderKillEveryS: num('leader-kill-every-s'), redisRestartEveryS: num('redis-restart-every-s'), replicaKillEveryS: num('replica-kill-every-s'), warmupS: num('warmup-s'), leaseMs: num('lease-ms') }).filter(([, v]) => v !== undefined),
+    Object.entries({
+      durationS: num('duration-s'),
+      models: num('models'),
+      leaderKillEveryS: num('leader-kill-every-s'),
+      redisRestartEveryS: num('redis-restart-every-s'),
+      replicaKillEveryS: num('replica-kill-every-s'),
+      warmupS: num('warmup-s'),
+      leaseMs: num('lease-ms'),
+    }).filter(([, v]) => v !== undefined),
   );
-  for (const [k, v] of Object.entries(opts)) if (!Number.isFinite(v) || v <= 0) {
-    process.stderr.write(`bench:chaos: --${k} must be a positive number\n`);
-    process.exit(2);
-  }
+  for (const [k, v] of Object.entries(opts))
+    if (!Number.isFinite(v) || v <= 0) {
+      process.stderr.write(`bench:chaos: --${k} must be a positive number\n`);
+      process.exit(2);
+    }
   const report = await runChaos(opts, (line) => process.stderr.write(`${line}\n`));
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (!values.keep) rmSync(report.dir, { recursive: true, force: true });
-  const ok = report.doubleScaleUps === 0 && report.lostScaleJobs === 0 && report.orphans === 0 && (report.rss === null || report.rss.growthPct < 10) && (report.maxTakeoverS === null || report.maxTakeoverS < report.takeoverBoundS);
+  const ok =
+    report.doubleScaleUps === 0 &&
+    report.lostScaleJobs === 0 &&
+    report.orphans === 0 &&
+    (report.rss === null || report.rss.growthPct < 10) &&
+    (report.maxTakeoverS === null || report.maxTakeoverS < report.takeoverBoundS);
   process.exit(ok ? 0 : 1);
 }

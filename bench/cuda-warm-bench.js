@@ -42,7 +42,10 @@ const round = (x) => Math.round(x * 1000) / 1000;
 const say = (line) => process.stderr.write(`${line}\n`);
 
 async function freshSession(provider) {
-  const loaded = await new ModelSessionFactory({ executionProviders: [provider], optimizedModelCacheDir: undefined }).create(modelPath);
+  const loaded = await new ModelSessionFactory({
+    executionProviders: [provider],
+    optimizedModelCacheDir: undefined,
+  }).create(modelPath);
   try {
     const [target] = buildWarmTargets(spec, describeInputs(loaded.session), modelPath);
     let t0 = performance.now();
@@ -54,7 +57,13 @@ async function freshSession(provider) {
       await loaded.session.run(target.feedsFor?.(100 + i) ?? target.feeds);
       steady.push(performance.now() - t0);
     }
-    return { provider: loaded.executionProvider, target: target.label, loadMs: round(loaded.loadMs), coldFirstMs: round(coldFirstMs), steadyP50Ms: round(median(steady)) };
+    return {
+      provider: loaded.executionProvider,
+      target: target.label,
+      loadMs: round(loaded.loadMs),
+      coldFirstMs: round(coldFirstMs),
+      steadyP50Ms: round(median(steady)),
+    };
   } finally {
     await loaded.session.release();
   }
@@ -67,9 +76,11 @@ async function servingPath(provider) {
     if (!status.warmup || status.phase === 'failed') throw new Error(status.reason ?? 'warm-up failed');
     const target = replica.warmTargets[0];
     const first = [];
-    for (let i = 0; i < firstN; i++) first.push((await replica.infer(target.feedsFor?.(1000 + i) ?? target.feeds)).latencyMs);
+    for (let i = 0; i < firstN; i++)
+      first.push((await replica.infer(target.feedsFor?.(1000 + i) ?? target.feeds)).latencyMs);
     const steady = [];
-    for (let i = 0; i < steadyN; i++) steady.push((await replica.infer(target.feedsFor?.(5000 + i) ?? target.feeds)).latencyMs);
+    for (let i = 0; i < steadyN; i++)
+      steady.push((await replica.infer(target.feedsFor?.(5000 + i) ?? target.feeds)).latencyMs);
     const firstP50 = median(first);
     const steadyP50 = median(steady);
     return {
@@ -108,7 +119,9 @@ for (const provider of opts.providers.split(',').map((p) => p.trim())) {
 
 if (opts.json) process.stdout.write(`${JSON.stringify({ model: opts.model, rows, notes }, null, 2)}\n`);
 else {
-  console.log(`model ${opts.model}: fresh session cold first vs steady (${steadyN} runs), and the serving path after warm-up`);
+  console.log(
+    `model ${opts.model}: fresh session cold first vs steady (${steadyN} runs), and the serving path after warm-up`,
+  );
   for (const r of rows) {
     console.log(
       `  ${r.provider.padEnd(5)} load ${r.loadMs} ms | cold first ${r.coldFirstMs} ms vs steady p50 ${r.steadyP50Ms} ms (${r.coldToSteadyRatio}x) | ` +
@@ -117,5 +130,6 @@ else {
   }
   for (const n of notes) console.log(`  ${n}`);
 }
-if (!rows.some((r) => r.provider !== 'cpu')) say('No accelerator provider was measured on this machine: run it on a GPU host for the CUDA numbers.');
+if (!rows.some((r) => r.provider !== 'cpu'))
+  say('No accelerator provider was measured on this machine: run it on a GPU host for the CUDA numbers.');
 process.exitCode = rows.length > 0 ? 0 : 1;

@@ -75,7 +75,9 @@ try {
     strict: true,
   }).values;
 } catch (err) {
-  fail(`${err.message}\nusage: npm run bench:e2e -- --trace FILE [--speed X] [--policy predictive|hpa|kpa] [--json] [--seed N]`);
+  fail(
+    `${err.message}\nusage: npm run bench:e2e -- --trace FILE [--speed X] [--policy predictive|hpa|kpa] [--json] [--seed N]`,
+  );
 }
 const num = (key, min, max) => {
   const v = Number(args[key]);
@@ -84,7 +86,11 @@ const num = (key, min, max) => {
 };
 // --policy takes one policy or a comma-separated list (e.g. predictive,hpa), run in that order.
 const policies = args.policy === undefined ? POLICIES : [...new Set(args.policy.split(',').map((p) => p.trim()))];
-for (const p of policies) if (!POLICIES.includes(p)) fail(`--policy ${args.policy}: expected one of ${POLICIES.join(', ')} (or a comma-separated list of them), got ${JSON.stringify(p)}`);
+for (const p of policies)
+  if (!POLICIES.includes(p))
+    fail(
+      `--policy ${args.policy}: expected one of ${POLICIES.join(', ')} (or a comma-separated list of them), got ${JSON.stringify(p)}`,
+    );
 let shapes;
 try {
   shapes = parseShapes(args.shapes, '--shapes');
@@ -107,9 +113,15 @@ const base = {
   horizonS: 6,
   shapes,
   modelSource: args.model,
-  ...(args.quantile !== undefined ? { upperQuantile: num('quantile', UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) } : {}),
-  ...(args['quantile-max'] !== undefined ? { upperQuantileMax: num('quantile-max', UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) } : {}),
-  ...(args['release-quantile'] !== undefined ? { releaseQuantile: num('release-quantile', UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) } : {}),
+  ...(args.quantile !== undefined
+    ? { upperQuantile: num('quantile', UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) }
+    : {}),
+  ...(args['quantile-max'] !== undefined
+    ? { upperQuantileMax: num('quantile-max', UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) }
+    : {}),
+  ...(args['release-quantile'] !== undefined
+    ? { releaseQuantile: num('release-quantile', UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) }
+    : {}),
 };
 if (!existsSync(base.tracePath)) fail(`--trace ${args.trace}: no such file`);
 try {
@@ -126,11 +138,40 @@ async function measureCapacity(seconds = 5) {
   const provider = new LocalProcessProvider({
     agentBinPath: DEFAULT_AGENT_BIN,
     runDir,
-    models: [{ model: 'bench-model', modelSource: base.modelSource, agentArgs: ['--providers', 'cpu', '--spec', pool.specFile, '--opt-cache', join(runDir, 'opt'), '--threads', '1', '--max-concurrency', '1', '--min-service-ms', String(base.serviceMs)], lbUrl: pool.lbUrl, lbToken: pool.token, provisionDelayMs: 0, maxReplicas: 1 }],
+    models: [
+      {
+        model: 'bench-model',
+        modelSource: base.modelSource,
+        agentArgs: [
+          '--providers',
+          'cpu',
+          '--spec',
+          pool.specFile,
+          '--opt-cache',
+          join(runDir, 'opt'),
+          '--threads',
+          '1',
+          '--max-concurrency',
+          '1',
+          '--min-service-ms',
+          String(base.serviceMs),
+        ],
+        lbUrl: pool.lbUrl,
+        lbToken: pool.token,
+        provisionDelayMs: 0,
+        maxReplicas: 1,
+      },
+    ],
   });
   try {
     const askedAtMs = Date.now();
-    await provider.scale({ model: 'bench-model', replicas: 1, idempotencyKey: 'calibrate', reason: 'MinWarmPool', message: 'calibration' });
+    await provider.scale({
+      model: 'bench-model',
+      replicas: 1,
+      idempotencyKey: 'calibrate',
+      reason: 'MinWarmPool',
+      message: 'calibration',
+    });
     await provider.waitUntilReady('bench-model', 180_000);
     const startupS = (Date.now() - askedAtMs) / 1000;
     for (let i = 0; i < 100 && pool.registeredAt.size < 1; i++) await new Promise((r) => setTimeout(r, 50));
@@ -142,7 +183,11 @@ async function measureCapacity(seconds = 5) {
     setTimeout(() => (counting = true), 1000);
     const worker = async () => {
       while (Date.now() < stopAt) {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: requestBody(shapes[rng.int(shapes.length)], rng, 1000) });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: requestBody(shapes[rng.int(shapes.length)], rng, 1000),
+        });
         await res.arrayBuffer();
         if (res.ok && counting) done++;
       }
@@ -156,7 +201,18 @@ async function measureCapacity(seconds = 5) {
     for (let share = 0.6; share <= 1.0001; share += 0.05) {
       const ratePerS = Number((perS * share).toFixed(2));
       const gen = new TraceLoadGenerator(
-        { targetUrl: pool.lbUrl, model: 'bench-model', trace: { name: 'constant', startS: 0, binS: 1, counts: Array.from({ length: seconds }, () => ratePerS) }, speedX: 1, scale: 1, arrival: 'poisson', seed: 11, shapes, maxConcurrency: 512, requestTimeoutMs: 10_000 },
+        {
+          targetUrl: pool.lbUrl,
+          model: 'bench-model',
+          trace: { name: 'constant', startS: 0, binS: 1, counts: Array.from({ length: seconds }, () => ratePerS) },
+          speedX: 1,
+          scale: 1,
+          arrival: 'poisson',
+          seed: 11,
+          shapes,
+          maxConcurrency: 512,
+          requestTimeoutMs: 10_000,
+        },
         { latencyTargetMs: base.latencyTargetP95Ms },
       );
       const { summary } = await gen.run();
@@ -175,22 +231,31 @@ async function measureCapacity(seconds = 5) {
 // Ctrl-C / SIGTERM: exit through 'exit', where the local provider kills every replica process it started.
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 process.on('unhandledRejection', (err) => {
-  process.stderr.write(`bench:e2e: ${err instanceof Error ? `${err.code ?? err.name}: ${err.message}` : String(err)}\n`);
+  process.stderr.write(
+    `bench:e2e: ${err instanceof Error ? `${err.code ?? err.name}: ${err.message}` : String(err)}\n`,
+  );
   process.exit(1);
 });
 const startedAt = Date.now();
 const calibration = await measureCapacity();
 const measured = calibration.perS;
 // The SLA capacity (the model's capacityPerReplicaPerS for every policy): measured, unless --capacity says.
-say(`SLA capacity trials (Poisson rate → p95): ${calibration.trials.map((t) => `${t.ratePerS}/s → ${t.p95Ms === null ? 'n/a' : Math.round(t.p95Ms)} ms${t.errors ? ` (${t.errors} failed)` : ''}`).join(', ')}`);
+say(
+  `SLA capacity trials (Poisson rate → p95): ${calibration.trials.map((t) => `${t.ratePerS}/s → ${t.p95Ms === null ? 'n/a' : Math.round(t.p95Ms)} ms${t.errors ? ` (${t.errors} failed)` : ''}`).join(', ')}`,
+);
 const capacity = args.capacity !== undefined ? num('capacity', 0.01, 1e6) : calibration.slaPerS;
-if (!(capacity > 0)) fail(`one replica missed the ${base.latencyTargetP95Ms} ms p95 target even at 60 % of its saturated rate (${(measured * 0.6).toFixed(1)} req/s): raise --target-ms or lower --service-ms`);
+if (!(capacity > 0))
+  fail(
+    `one replica missed the ${base.latencyTargetP95Ms} ms p95 target even at 60 % of its saturated rate (${(measured * 0.6).toFixed(1)} req/s): raise --target-ms or lower --service-ms`,
+  );
 // The daemon's lead-time guess: the provisioning delay plus the measured process start, model load and warm-up.
 base.startupS = Number(calibration.startupS.toFixed(1));
 const peakReplicas = num('peak-replicas', 0.5, 32);
 // The busiest second needs `peakReplicas` replicas at the planner's 70 % target utilization.
 const peakPerS = Number((capacity * 0.7 * peakReplicas).toFixed(2));
-say(`one replica serves ${measured.toFixed(1)} req/s saturated (one inference at a time), ${capacity} req/s within the p95 target (its SLA capacity), starts in ${base.startupS} s; trace peak scaled to ${peakPerS} req/s`);
+say(
+  `one replica serves ${measured.toFixed(1)} req/s saturated (one inference at a time), ${capacity} req/s within the p95 target (its SLA capacity), starts in ${base.startupS} s; trace peak scaled to ${peakPerS} req/s`,
+);
 
 // --repeat N: the policies run back to back N times (same calibration, trace and seed); the row per policy holds the
 // median of each number over the runs and the runs themselves. The plot shows the median round (below).
@@ -215,7 +280,10 @@ for (let round = 1; round <= rounds; round++) {
     mkdirSync(args.timelines, { recursive: true });
     writeFileSync(join(args.timelines, `round-${round}.json`), JSON.stringify({ round, rounds, ...timelines }));
     // Every request: [due ms, sent ms (after the replay's start), latency ms, HTTP status, replica], per policy.
-    writeFileSync(join(args.timelines, `round-${round}-requests.json`), JSON.stringify({ round, rounds, fields: ['dueMs', 'sentMs', 'latencyMs', 'status', 'replicaId'], ...requests }));
+    writeFileSync(
+      join(args.timelines, `round-${round}-requests.json`),
+      JSON.stringify({ round, rounds, fields: ['dueMs', 'sentMs', 'latencyMs', 'status', 'replicaId'], ...requests }),
+    );
   }
 }
 const median = (xs) => {
@@ -224,15 +292,44 @@ const median = (xs) => {
   const m = v.length >> 1;
   return v.length % 2 ? v[m] : Number(((v[m - 1] + v[m]) / 2).toFixed(2));
 };
-const MEDIAN_FIELDS = ['requests', 'failed', 'slaViolations', 'p50Ms', 'p95Ms', 'p99Ms', 'spikeWindows', 'windows', 'coldHits', 'replicaSeconds', 'replicasStarted', 'scaleUps', 'measuredLeadTimeS'];
+const MEDIAN_FIELDS = [
+  'requests',
+  'failed',
+  'slaViolations',
+  'p50Ms',
+  'p95Ms',
+  'p99Ms',
+  'spikeWindows',
+  'windows',
+  'coldHits',
+  'replicaSeconds',
+  'replicasStarted',
+  'scaleUps',
+  'measuredLeadTimeS',
+];
 const results = policies.map((policy) => {
   const runs = runsByPolicy[policy];
   const total = (f) => runs.reduce((sum, r) => sum + (r[f] ?? 0), 0);
   const row =
     rounds === 1
       ? { ...runs[0] }
-      : { policy, ...Object.fromEntries(MEDIAN_FIELDS.map((f) => [f, median(runs.map((r) => r[f]))])), totalSlaViolations: total('slaViolations'), totalSpikeWindows: total('spikeWindows'), processesLeft: runs.flatMap((r) => r.processesLeft), runs };
-  return { ...row, capacityPerReplicaPerS: capacity, measuredCapacityPerS: Number(measured.toFixed(2)), replicaStartupS: base.startupS, peakPerS, latencyTargetP95Ms: base.latencyTargetP95Ms, timeScale: base.timeScale };
+      : {
+          policy,
+          ...Object.fromEntries(MEDIAN_FIELDS.map((f) => [f, median(runs.map((r) => r[f]))])),
+          totalSlaViolations: total('slaViolations'),
+          totalSpikeWindows: total('spikeWindows'),
+          processesLeft: runs.flatMap((r) => r.processesLeft),
+          runs,
+        };
+  return {
+    ...row,
+    capacityPerReplicaPerS: capacity,
+    measuredCapacityPerS: Number(measured.toFixed(2)),
+    replicaStartupS: base.startupS,
+    peakPerS,
+    latencyTargetP95Ms: base.latencyTargetP95Ms,
+    timeScale: base.timeScale,
+  };
 });
 // The plotted round: the one whose hpa SLA violations are the median over the rounds (the baseline's outcome varies
 // most from round to round: whether its sync happens to catch a rise), so the plot shows a typical round, not a lucky one.
@@ -245,14 +342,27 @@ const plotRound = (() => {
 const timelines = timelinesByRound[plotRound];
 if (!args['no-plot'] && timelines.predictive && timelines.hpa) {
   const title = (policy) => (rounds > 1 ? `${policy} (round ${plotRound + 1} of ${rounds})` : policy);
-  writePlot(args.plot, { [title('predictive')]: timelines.predictive, [title('hpa')]: timelines.hpa }, base.latencyTargetP95Ms);
+  writePlot(
+    args.plot,
+    { [title('predictive')]: timelines.predictive, [title('hpa')]: timelines.hpa },
+    base.latencyTargetP95Ms,
+  );
   say(`plot (round ${plotRound + 1} of ${rounds}) written to ${args.plot}`);
 }
-if (args.plot && !args['no-plot']) writeFileSync(args.plot.replace(/\.svg$/, '') + '-timeline.json', JSON.stringify({ round: plotRound + 1, rounds, ...timelines }));
+if (args.plot && !args['no-plot'])
+  writeFileSync(
+    args.plot.replace(/\.svg$/, '') + '-timeline.json',
+    JSON.stringify({ round: plotRound + 1, rounds, ...timelines }),
+  );
 say(`wall time ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
 if (args.json) process.stdout.write(`${JSON.stringify(results)}\n`);
 else {
   const pad = (v, n) => String(v ?? 'n/a').padStart(n);
-  process.stdout.write(`${'policy'.padEnd(11)}${pad('requests', 9)}${pad('slaViol', 9)}${pad('p50Ms', 8)}${pad('p95Ms', 8)}${pad('p99Ms', 8)}${pad('spikeW', 8)}${pad('coldHits', 9)}${pad('replicaS', 10)}\n`);
-  for (const r of results) process.stdout.write(`${r.policy.padEnd(11)}${pad(r.requests, 9)}${pad(r.slaViolations, 9)}${pad(r.p50Ms, 8)}${pad(r.p95Ms, 8)}${pad(r.p99Ms, 8)}${pad(`${r.spikeWindows}/${r.windows}`, 8)}${pad(r.coldHits, 9)}${pad(r.replicaSeconds, 10)}\n`);
+  process.stdout.write(
+    `${'policy'.padEnd(11)}${pad('requests', 9)}${pad('slaViol', 9)}${pad('p50Ms', 8)}${pad('p95Ms', 8)}${pad('p99Ms', 8)}${pad('spikeW', 8)}${pad('coldHits', 9)}${pad('replicaS', 10)}\n`,
+  );
+  for (const r of results)
+    process.stdout.write(
+      `${r.policy.padEnd(11)}${pad(r.requests, 9)}${pad(r.slaViolations, 9)}${pad(r.p50Ms, 8)}${pad(r.p95Ms, 8)}${pad(r.p99Ms, 8)}${pad(`${r.spikeWindows}/${r.windows}`, 8)}${pad(r.coldHits, 9)}${pad(r.replicaSeconds, 10)}\n`,
+    );
 }

@@ -17,7 +17,12 @@ function polyline(points, color, width = 1.5, dash = '') {
     } else cur.push(`${p[0].toFixed(1)},${p[1].toFixed(1)}`);
   }
   if (cur.length) segs.push(cur);
-  return segs.map((s) => `<polyline fill="none" stroke="${color}" stroke-width="${width}"${dash ? ` stroke-dasharray="${dash}"` : ''} points="${s.join(' ')}"/>`).join('');
+  return segs
+    .map(
+      (s) =>
+        `<polyline fill="none" stroke="${color}" stroke-width="${width}"${dash ? ` stroke-dasharray="${dash}"` : ''} points="${s.join(' ')}"/>`,
+    )
+    .join('');
 }
 
 function axis(x0, y0, w, h, yMax, label, right = false, rightMax = 0, rightLabel = '') {
@@ -25,10 +30,12 @@ function axis(x0, y0, w, h, yMax, label, right = false, rightMax = 0, rightLabel
   for (let i = 0; i <= 4; i++) {
     const y = y0 + h - (i / 4) * h;
     out += `<text x="${x0 - 4}" y="${y + 3}" font-size="9" text-anchor="end">${Number(((yMax * i) / 4).toFixed(yMax < 10 ? 1 : 0))}</text>`;
-    if (right) out += `<text x="${x0 + w + 4}" y="${y + 3}" font-size="9">${Number(((rightMax * i) / 4).toFixed(1))}</text>`;
+    if (right)
+      out += `<text x="${x0 + w + 4}" y="${y + 3}" font-size="9">${Number(((rightMax * i) / 4).toFixed(1))}</text>`;
   }
   out += `<text x="${x0 - 36}" y="${y0 + h / 2}" font-size="10" transform="rotate(-90 ${x0 - 36} ${y0 + h / 2})" text-anchor="middle">${esc(label)}</text>`;
-  if (right) out += `<text x="${x0 + w + 34}" y="${y0 + h / 2}" font-size="10" transform="rotate(90 ${x0 + w + 34} ${y0 + h / 2})" text-anchor="middle">${esc(rightLabel)}</text>`;
+  if (right)
+    out += `<text x="${x0 + w + 34}" y="${y0 + h / 2}" font-size="10" transform="rotate(90 ${x0 + w + 34} ${y0 + h / 2})" text-anchor="middle">${esc(rightLabel)}</text>`;
   return out;
 }
 
@@ -59,21 +66,47 @@ export function writePlot(file, timelines, targetMs) {
       const up = band.map((r) => `${x(r.t).toFixed(1)},${yD(r.forecastUpperPerS).toFixed(1)}`);
       const lo = [...band].reverse().map((r) => `${x(r.t).toFixed(1)},${yD(r.forecastP50PerS).toFixed(1)}`);
       body += `<polygon fill="#f4a261" fill-opacity="0.25" stroke="none" points="${[...up, ...lo].join(' ')}"/>`;
-      body += polyline(band.map((r) => [x(r.t), yD(r.forecastUpperPerS)]), '#e76f51', 1, '4 2');
+      body += polyline(
+        band.map((r) => [x(r.t), yD(r.forecastUpperPerS)]),
+        '#e76f51',
+        1,
+        '4 2',
+      );
     }
-    body += polyline(rows.map((r) => [x(r.t), yD(r.sent)]), '#264653', 1.5);
-    body += polyline(rows.map((r) => (r.ready === null ? null : [x(r.t), yR(r.ready)])), '#2a9d8f', 2);
-    body += polyline(rows.map((r) => (r.ready === null ? null : [x(r.t), yR(r.ready + r.warming)])), '#2a9d8f', 1, '2 2');
+    body += polyline(
+      rows.map((r) => [x(r.t), yD(r.sent)]),
+      '#264653',
+      1.5,
+    );
+    body += polyline(
+      rows.map((r) => (r.ready === null ? null : [x(r.t), yR(r.ready)])),
+      '#2a9d8f',
+      2,
+    );
+    body += polyline(
+      rows.map((r) => (r.ready === null ? null : [x(r.t), yR(r.ready + r.warming)])),
+      '#2a9d8f',
+      1,
+      '2 2',
+    );
     // bottom: latency
     oy = H + M.t;
     const yL = (v) => oy + ph - latLog(v) * ph;
     body += `<rect x="${ox}" y="${oy}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`;
-    for (const v of [1, 10, 100, 1000, 10000].filter((v) => v <= latMax)) body += `<text x="${ox - 4}" y="${yL(v) + 3}" font-size="9" text-anchor="end">${v}</text>`;
+    for (const v of [1, 10, 100, 1000, 10000].filter((v) => v <= latMax))
+      body += `<text x="${ox - 4}" y="${yL(v) + 3}" font-size="9" text-anchor="end">${v}</text>`;
     body += `<text x="${ox - 36}" y="${oy + ph / 2}" font-size="10" transform="rotate(-90 ${ox - 36} ${oy + ph / 2})" text-anchor="middle">p95 ms / s (log)</text>`;
     body += `<line x1="${ox}" x2="${ox + pw}" y1="${yL(targetMs)}" y2="${yL(targetMs)}" stroke="#d62828" stroke-dasharray="5 3"/>`;
-    body += polyline(rows.map((r) => (r.p95Ms === null ? null : [x(r.t), yL(r.p95Ms)])), '#6a4c93', 1.5);
-    for (const r of rows) if (r.failed > 0) body += `<circle cx="${x(r.t).toFixed(1)}" cy="${oy + 4}" r="2.5" fill="#d62828"><title>${r.failed} failed</title></circle>`;
-    for (let t = 0; t < n; t += 20) body += `<text x="${x(t)}" y="${oy + ph + 12}" font-size="9" text-anchor="middle">${t}</text>`;
+    body += polyline(
+      rows.map((r) => (r.p95Ms === null ? null : [x(r.t), yL(r.p95Ms)])),
+      '#6a4c93',
+      1.5,
+    );
+    for (const r of rows)
+      if (r.failed > 0)
+        body += `<circle cx="${x(r.t).toFixed(1)}" cy="${oy + 4}" r="2.5" fill="#d62828"><title>${r.failed} failed</title></circle>`;
+    for (let t = 0; t < n; t += 20)
+      body += `<text x="${x(t)}" y="${oy + ph + 12}" font-size="9" text-anchor="middle">${t}</text>`;
     body += `<text x="${ox + pw / 2}" y="${oy + ph + 24}" font-size="10" text-anchor="middle">wall seconds of the replay</text>`;
   });
   const legend = [
@@ -83,7 +116,10 @@ export function writePlot(file, timelines, targetMs) {
     ['#6a4c93', 'p95 latency per second'],
     ['#d62828', 'p95 target; dots: failed requests'],
   ]
-    .map(([c, t], i) => `<rect x="${10 + i * 200}" y="${2 * H + 6}" width="12" height="4" fill="${c}"/><text x="${26 + i * 200}" y="${2 * H + 12}" font-size="10">${esc(t)}</text>`)
+    .map(
+      ([c, t], i) =>
+        `<rect x="${10 + i * 200}" y="${2 * H + 6}" width="12" height="4" fill="${c}"/><text x="${26 + i * 200}" y="${2 * H + 12}" font-size="10">${esc(t)}</text>`,
+    )
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W * names.length}" height="${2 * H + 20}" viewBox="0 0 ${W * names.length} ${2 * H + 20}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${body}${legend}</svg>\n`;
   writeFileSync(file, svg);

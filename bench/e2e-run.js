@@ -32,12 +32,16 @@ export async function startPool(o, runDir) {
     pool: { slowStartMs: 0 },
     health: { intervalMs: 500 },
     log: (e) => {
-      if (e.event === 'replica-registered' && typeof e.replicaId === 'string' && !registeredAt.has(e.replicaId)) registeredAt.set(e.replicaId, Date.now());
+      if (e.event === 'replica-registered' && typeof e.replicaId === 'string' && !registeredAt.has(e.replicaId))
+        registeredAt.set(e.replicaId, Date.now());
     },
   });
   const { url: lbUrl } = await lb.listen();
   const specFile = join(runDir, 'warmup-spec.json');
-  writeFileSync(specFile, JSON.stringify({ shapes: o.shapes, windowSize: 3, tolerance: 0.5, keepWarmIdleS: 0, budgetS: 30 }));
+  writeFileSync(
+    specFile,
+    JSON.stringify({ shapes: o.shapes, windowSize: 3, tolerance: 0.5, keepWarmIdleS: 0, budgetS: 30 }),
+  );
   return { token, lbUrl, lb, registeredAt, specFile };
 }
 
@@ -134,7 +138,13 @@ export async function runPolicy(o, progress = () => undefined) {
   };
   // Per request, for diagnosis (`--timelines`): ms after the replay's start it was due and sent, its latency, status
   // and the replica that served it.
-  const requests = r.load.records.map((rec) => [rec.scheduledAtMs - r.replayStartMs, rec.sentAtMs - r.replayStartMs, Math.round(rec.latencyMs * 10) / 10, rec.status, rec.replicaId ?? null]);
+  const requests = r.load.records.map((rec) => [
+    rec.scheduledAtMs - r.replayStartMs,
+    rec.sentAtMs - r.replayStartMs,
+    Math.round(rec.latencyMs * 10) / 10,
+    rec.status,
+    rec.replicaId ?? null,
+  ]);
   return { result, timeline: worldTimeline(r.load.records, r.decisions, r.replayStartMs, o.durationS), requests };
 }
 

@@ -9,7 +9,16 @@
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseTrace, perSecondDemand, simConfigFor, sweepFrontier, frontierSweeps, POLICIES, renderFrontierSummary, renderFrontierPoints } from '@warmpool/sim';
+import {
+  parseTrace,
+  perSecondDemand,
+  simConfigFor,
+  sweepFrontier,
+  frontierSweeps,
+  POLICIES,
+  renderFrontierSummary,
+  renderFrontierPoints,
+} from '@warmpool/sim';
 
 const START = '<!-- frontier:start (written by node bench/frontier.js --results) -->';
 const END = '<!-- frontier:end -->';
@@ -45,13 +54,23 @@ export function runFrontier(files, root, { leadS = 45, log = () => {} } = {}) {
 export function main(argv) {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { traces: { type: 'string' }, 'lead-s': { type: 'string', default: '45' }, out: { type: 'string' }, results: { type: 'string' }, json: { type: 'boolean', default: false }, frontier: { type: 'boolean', default: true } },
+    options: {
+      traces: { type: 'string' },
+      'lead-s': { type: 'string', default: '45' },
+      out: { type: 'string' },
+      results: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      frontier: { type: 'boolean', default: true },
+    },
     allowPositionals: true,
     strict: true,
   });
   const here = new URL('.', import.meta.url).pathname;
   const shared = resolve(here, '../../shared/traces');
-  const root = positionals.length > 0 ? undefined : resolve(values.traces ?? (existsSync(shared) ? shared : resolve(here, '../fixtures/traces')));
+  const root =
+    positionals.length > 0
+      ? undefined
+      : resolve(values.traces ?? (existsSync(shared) ? shared : resolve(here, '../fixtures/traces')));
   const files = positionals.length > 0 ? positionals : csvFiles(root);
   const leadS = Number(values['lead-s']);
   if (!Number.isInteger(leadS) || leadS < 0) {
@@ -59,7 +78,14 @@ export function main(argv) {
     return 2;
   }
   const { reports, timings, md } = runFrontier(files, root, { leadS, log: (s) => console.error(s) });
-  if (values.json) console.log(JSON.stringify({ reports, timings }, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x), 2));
+  if (values.json)
+    console.log(
+      JSON.stringify(
+        { reports, timings },
+        (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x),
+        2,
+      ),
+    );
   else console.log(md);
   if (values.out) writeFileSync(values.out, md);
   if (values.results) {
@@ -67,7 +93,8 @@ export function main(argv) {
     const a = text.indexOf(START);
     const b = text.indexOf(END);
     const block = `${START}\n${md}\n${END}`;
-    const next = a >= 0 && b > a ? text.slice(0, a) + block + text.slice(b + END.length) : `${text.trimEnd()}\n\n${block}\n`;
+    const next =
+      a >= 0 && b > a ? text.slice(0, a) + block + text.slice(b + END.length) : `${text.trimEnd()}\n\n${block}\n`;
     writeFileSync(values.results, next);
     console.error(`wrote the frontier section of ${values.results}`);
   }

@@ -56,9 +56,25 @@ for (const file of csvFiles(dir)) {
   const by = Object.fromEntries(results.map((r) => [r.policy, r]));
   const p = by.predictive;
   if (p && by.hpa && by.oracle) {
-    const vsHpa = by.hpa.violatingRequests > 0 ? p.violatingRequests / by.hpa.violatingRequests : p.violatingRequests === 0 ? 0 : Infinity;
+    const vsHpa =
+      by.hpa.violatingRequests > 0
+        ? p.violatingRequests / by.hpa.violatingRequests
+        : p.violatingRequests === 0
+          ? 0
+          : Infinity;
     const beats = (b) => !b || (p.violatingRequests <= b.violatingRequests && p.replicaSeconds <= b.replicaSeconds);
-    const vs = (b) => (b ? { viol: b.violatingRequests > 0 ? p.violatingRequests / b.violatingRequests : p.violatingRequests > 0 ? Infinity : 0, cost: p.replicaSeconds / b.replicaSeconds } : undefined);
+    const vs = (b) =>
+      b
+        ? {
+            viol:
+              b.violatingRequests > 0
+                ? p.violatingRequests / b.violatingRequests
+                : p.violatingRequests > 0
+                  ? Infinity
+                  : 0,
+            cost: p.replicaSeconds / b.replicaSeconds,
+          }
+        : undefined;
     verdicts.push({
       trace: name,
       violVsHpa: vsHpa,

@@ -19,7 +19,13 @@ interface Panel {
 interface Dashboard {
   readonly panels: readonly Panel[];
   readonly annotations: { readonly list: readonly { readonly name: string; readonly expr?: string }[] };
-  readonly templating: { readonly list: readonly { readonly name: string; readonly type: string; readonly query?: string | { readonly query: string } }[] };
+  readonly templating: {
+    readonly list: readonly {
+      readonly name: string;
+      readonly type: string;
+      readonly query?: string | { readonly query: string };
+    }[];
+  };
 }
 
 /** Every PromQL query in the dashboard, named by where it is. */
@@ -48,7 +54,13 @@ async function exportedNames(): Promise<Set<string>> {
   const replica = await new ReplicaMetrics({ replicas: () => [], bufferedBodyBytes: () => 0 }).render();
   const pool = { list: () => [], weight: () => 1 };
   const demand = { modelNames: () => [], series: () => ({ startMs: 0, counts: [0] }) };
-  const lb = await new LoadBalancerMetrics(pool as never, demand as never, { usedBytes: 0, capBytes: 1 } as never, () => 0, () => 0).render();
+  const lb = await new LoadBalancerMetrics(
+    pool as never,
+    demand as never,
+    { usedBytes: 0, capBytes: 1 } as never,
+    () => 0,
+    () => 0,
+  ).render();
   return new Set([...exposedMetricNames(daemon), ...exposedMetricNames(replica), ...exposedMetricNames(lb)]);
 }
 
@@ -56,8 +68,13 @@ describe('the Grafana dashboard (infra/grafana/warmpool-dashboard.json)', () => 
   const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Dashboard;
 
   it('metricNamesIn finds metric names and nothing else', () => {
-    expect(metricNamesIn('histogram_quantile(0.95, sum by (le, model) (rate(a_seconds_bucket{model=~"$model"}[1m])))')).toEqual(['a_seconds_bucket']);
-    expect(metricNamesIn('process_resident_memory_bytes / 1e9 > 0.5 and on (job) up')).toEqual(['process_resident_memory_bytes', 'up']);
+    expect(
+      metricNamesIn('histogram_quantile(0.95, sum by (le, model) (rate(a_seconds_bucket{model=~"$model"}[1m])))'),
+    ).toEqual(['a_seconds_bucket']);
+    expect(metricNamesIn('process_resident_memory_bytes / 1e9 > 0.5 and on (job) up')).toEqual([
+      'process_resident_memory_bytes',
+      'up',
+    ]);
     expect(metricNamesIn('sum by (x) (increase(b_total{action!="hold"}[$__rate_interval])) > 0')).toEqual(['b_total']);
   });
 
@@ -65,15 +82,26 @@ describe('the Grafana dashboard (infra/grafana/warmpool-dashboard.json)', () => 
     const exported = await exportedNames();
     const queries = queriesOf(dashboard);
     expect(queries.length).toBeGreaterThan(10);
-    const unknown = queries.flatMap((q) => metricNamesIn(q.expr).filter((n) => !exported.has(n)).map((n) => `${q.where}: ${n}`));
+    const unknown = queries.flatMap((q) =>
+      metricNamesIn(q.expr)
+        .filter((n) => !exported.has(n))
+        .map((n) => `${q.where}: ${n}`),
+    );
     expect(unknown).toEqual([]);
     for (const q of queries) expect(metricNamesIn(q.expr).length, `${q.where}: ${q.expr}`).toBeGreaterThan(0);
   });
 
   it('plots demand vs forecast band vs capacity, latency p95 vs the SLA, and decisions as annotations', () => {
-    const byTitle = new Map(dashboard.panels.map((p) => [p.title, (p.targets ?? []).map((t) => t.expr ?? '').join('\n')]));
+    const byTitle = new Map(
+      dashboard.panels.map((p) => [p.title, (p.targets ?? []).map((t) => t.expr ?? '').join('\n')]),
+    );
     const demand = byTitle.get('Demand vs forecast band vs capacity: $model')!;
-    for (const n of ['warmpool_demand_observed_requests_per_second', 'warmpool_forecast_p50_requests_per_second', 'warmpool_forecast_upper_requests_per_second', 'warmpool_capacity_ready_requests_per_second']) {
+    for (const n of [
+      'warmpool_demand_observed_requests_per_second',
+      'warmpool_forecast_p50_requests_per_second',
+      'warmpool_forecast_upper_requests_per_second',
+      'warmpool_capacity_ready_requests_per_second',
+    ]) {
       expect(demand).toContain(n);
     }
     const latency = byTitle.get('Request latency p95 vs SLA: $model')!;
@@ -87,7 +115,9 @@ describe('the Grafana dashboard (infra/grafana/warmpool-dashboard.json)', () => 
     };
     expect(dashboard.templating.list.map((v) => v.name)).toContain(demandPanel.repeat);
     const legends = demandPanel.targets.map((t) => t.legendFormat);
-    const fills = demandPanel.fieldConfig.overrides.flatMap((o) => o.properties.filter((p) => p.id === 'custom.fillBelowTo').map((p) => [o.matcher.options, p.value]));
+    const fills = demandPanel.fieldConfig.overrides.flatMap((o) =>
+      o.properties.filter((p) => p.id === 'custom.fillBelowTo').map((p) => [o.matcher.options, p.value]),
+    );
     expect(fills).toEqual([['forecast p50', 'forecast upper']]);
     for (const [from, to] of fills) expect(legends).toEqual(expect.arrayContaining([from, to]));
     const decisions = dashboard.annotations.list.find((a) => a.name === 'Scale decisions');

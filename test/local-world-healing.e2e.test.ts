@@ -28,12 +28,15 @@ describe('the local world heals', () => {
     const tracePath = join(dir, 'steady.csv');
     writeFileSync(tracePath, `t,count\n${counts.map((c, t) => `${t},${c}`).join('\n')}\n`);
     const lines: string[] = [];
-    const stdout = Object.assign(new Writable({
+    const stdout = Object.assign(
+      new Writable({
         write: (chunk, _enc, cb) => {
           lines.push(String(chunk));
           cb();
         },
-      }), { isTTY: false });
+      }),
+      { isTTY: false },
+    );
     const pidOf = new Map<string, number>();
     const phaseOf = new Map<string, string>();
     let killedInWarmUp: string | undefined;
@@ -94,12 +97,18 @@ describe('the local world heals', () => {
     }
     expect(replaying).toBe(true);
     expect(result.endedBy).toBe('the replay ended');
-    const records = lines.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = lines
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
 
     // 1. Killed in warm-up: replaced by the world before the load began (no 180-s abort).
     expect(killedInWarmUp).toBeDefined();
     // a world log line (the one logger): its text is msg
-    expect(records.find((r) => r['event'] === 'replica-replaced')?.['msg']).toMatch(new RegExp(`^${killedInWarmUp} failed in warm-up`));
+    expect(records.find((r) => r['event'] === 'replica-replaced')?.['msg']).toMatch(
+      new RegExp(`^${killedInWarmUp} failed in warm-up`),
+    );
     expect(result.decisions[0]!.ready).toBe(2);
 
     // 2. Killed under load: counted failed (not warming) and replaced by the daemon with reason ReplicaFailed.
@@ -113,7 +122,9 @@ describe('the local world heals', () => {
 
     // 3. The capacity came back: a replica other than the victims joined the load balancer after the kill, and the
     // daemon saw 2 ready again before the replay ended.
-    const joinedAfter = result.pool.filter((e) => e.joined && e.atMs > killedUnderLoad!.atMs && e.replicaId !== killedUnderLoad!.id);
+    const joinedAfter = result.pool.filter(
+      (e) => e.joined && e.atMs > killedUnderLoad!.atMs && e.replicaId !== killedUnderLoad!.id,
+    );
     expect(joinedAfter.length).toBeGreaterThanOrEqual(1);
     const back = result.decisions.find((d) => Date.parse(d.time) > Date.parse(healing!.time) && (d.ready ?? 0) >= 2);
     expect(back, 'two replicas ready again').toBeDefined();

@@ -33,12 +33,15 @@ describe('the local world, end to end', () => {
     writeFileSync(tracePath, `t,count\n${counts.map((c, t) => `${t},${c}`).join('\n')}\n`);
     const lines: string[] = [];
     const replayCalls: number[] = [];
-    const stdout = Object.assign(new Writable({
+    const stdout = Object.assign(
+      new Writable({
         write: (chunk, _enc, cb) => {
           lines.push(String(chunk));
           cb();
         },
-      }), { isTTY: false });
+      }),
+      { isTTY: false },
+    );
     const world = await LocalWorld.start(
       {
         tracePath,
@@ -69,12 +72,26 @@ describe('the local world, end to end', () => {
     const stepAtMs = result.replayStartMs + STEP_AT_S * 1000;
 
     // The daemon backfilled the history and planned with the forecast (not the reactive fallback).
-    const records = lines.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = lines
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     // a daemon log line (the one logger): its text is msg
     expect(records.find((r) => r['event'] === 'backfilled')?.['msg']).toMatch(/^120 of 120 steps/);
-    const ahead = result.decisions.find((d) => d.action === 'scale-up' && d.acted === 'enqueued' && d.reasons.includes('ForecastScaleAhead') && Date.parse(d.time) < stepAtMs);
+    const ahead = result.decisions.find(
+      (d) =>
+        d.action === 'scale-up' &&
+        d.acted === 'enqueued' &&
+        d.reasons.includes('ForecastScaleAhead') &&
+        Date.parse(d.time) < stepAtMs,
+    );
     expect(ahead, 'a ForecastScaleAhead scale-up before the step').toBeDefined();
-    expect(result.decisions.filter((d) => Date.parse(d.time) < stepAtMs).every((d) => !d.reasons.includes('ReactiveFallback'))).toBe(true);
+    expect(
+      result.decisions
+        .filter((d) => Date.parse(d.time) < stepAtMs)
+        .every((d) => !d.reasons.includes('ReactiveFallback')),
+    ).toBe(true);
 
     // Its replicas were registered with the load balancer (warm) before the step arrived.
     const joinedBeforeStep = result.pool.filter((e) => e.joined && e.atMs < stepAtMs).length;
@@ -119,39 +136,69 @@ describe('warmpool start, as a process', () => {
   it.each([
     ['while the first replicas warm up', '3000', '"event":"http-listening"'],
     ['while the load runs', '300', '"event":"started"'],
-  ])('SIGINT %s ends it cleanly: exit 0, a summary, every replica process gone, nothing keeps Node alive', async (_when, provisionDelayMs, marker) => {
-    const { spawn } = await import('node:child_process');
-    const bin = join(import.meta.dirname, '../services/autoscaler/bin/warmpool.js');
-    const child = spawn(process.execPath, [bin, 'start', '--duration-s', '60', '--provision-delay-ms', provisionDelayMs, '--port', '0', '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += String(c)));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${marker} within 30 s; stdout: ${out.slice(-2000)} stderr: ${err.slice(-2000)}`)), 30_000);
-        child.stdout.on('data', (c: Buffer) => {
-          out += String(c);
-          if (out.includes(marker)) {
-            clearTimeout(timer);
-            resolve();
-          }
+  ])(
+    'SIGINT %s ends it cleanly: exit 0, a summary, every replica process gone, nothing keeps Node alive',
+    async (_when, provisionDelayMs, marker) => {
+      const { spawn } = await import('node:child_process');
+      const bin = join(import.meta.dirname, '../services/autoscaler/bin/warmpool.js');
+      const child = spawn(
+        process.execPath,
+        [
+          bin,
+          'start',
+          '--duration-s',
+          '60',
+          '--provision-delay-ms',
+          provisionDelayMs,
+          '--port',
+          '0',
+          '--format',
+          'json',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => (err += String(c)));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () =>
+              reject(new Error(`no ${marker} within 30 s; stdout: ${out.slice(-2000)} stderr: ${err.slice(-2000)}`)),
+            30_000,
+          );
+          child.stdout.on('data', (c: Buffer) => {
+            out += String(c);
+            if (out.includes(marker)) {
+              clearTimeout(timer);
+              resolve();
+            }
+          });
         });
-      });
-      const first = JSON.parse(out.split('\n')[0]!) as { event: string; url: string };
-      expect(first).toMatchObject({ event: 'dashboard' });
-      expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ui$/);
-      expect((await fetch(`${first.url}/api/state`)).status).toBe(200);
-      child.kill('SIGINT');
-      const code = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 20_000))]);
-      expect(code, `stderr: ${err.slice(-2000)}`).toBe(0);
-      const summary = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r['event'] === 'summary')!;
-      expect(summary).toMatchObject({ endedBy: 'SIGINT', coldHits: 0 });
-      const pids = summary['replicaPids'] as number[];
-      if (provisionDelayMs === '300') expect(pids.length).toBeGreaterThan(0);
-      expect(pids.filter(alive)).toEqual([]);
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-  }, 60_000);
+        const first = JSON.parse(out.split('\n')[0]!) as { event: string; url: string };
+        expect(first).toMatchObject({ event: 'dashboard' });
+        expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ui$/);
+        expect((await fetch(`${first.url}/api/state`)).status).toBe(200);
+        child.kill('SIGINT');
+        const code = await Promise.race([
+          exited,
+          new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 20_000)),
+        ]);
+        expect(code, `stderr: ${err.slice(-2000)}`).toBe(0);
+        const summary = out
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .find((r) => r['event'] === 'summary')!;
+        expect(summary).toMatchObject({ endedBy: 'SIGINT', coldHits: 0 });
+        const pids = summary['replicaPids'] as number[];
+        if (provisionDelayMs === '300') expect(pids.length).toBeGreaterThan(0);
+        expect(pids.filter(alive)).toEqual([]);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+    },
+    60_000,
+  );
 });

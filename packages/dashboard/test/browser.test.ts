@@ -41,7 +41,15 @@ describe.skipIf(!available)('dashboard in headless chromium', () => {
     context = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
       viewport: { width: 1280, height: 900 },
       deviceScaleFactor: 1,
     });
@@ -79,14 +87,37 @@ describe.skipIf(!available)('dashboard in headless chromium', () => {
     await page.locator('#conn[data-state="live"]').waitFor();
     expect(handler.clientCount).toBe(1);
 
-    feed.setSla('resnet50', { latencyTargetP95Ms: 250, capacityPerReplicaPerS: 40, minWarmReplicas: 2, maxReplicas: 12 });
-    feed.recordTick('resnet50', { atS: START_S, observedPerS: 70, forecastP50PerS: 150, forecastUpperPerS: 180, windowStartS: START_S + 45, windowEndS: START_S + 50, readyReplicas: 2, warmingReplicas: 0 });
-    feed.recordDecision('resnet50', { atS: START_S, action: 'scale-up', from: 2, to: 5, reasons: [ReasonCode.ForecastScaleAhead], message: 'forecast upper 180 req/s needs 5 replicas' });
+    feed.setSla('resnet50', {
+      latencyTargetP95Ms: 250,
+      capacityPerReplicaPerS: 40,
+      minWarmReplicas: 2,
+      maxReplicas: 12,
+    });
+    feed.recordTick('resnet50', {
+      atS: START_S,
+      observedPerS: 70,
+      forecastP50PerS: 150,
+      forecastUpperPerS: 180,
+      windowStartS: START_S + 45,
+      windowEndS: START_S + 50,
+      readyReplicas: 2,
+      warmingReplicas: 0,
+    });
+    feed.recordDecision('resnet50', {
+      atS: START_S,
+      action: 'scale-up',
+      from: 2,
+      to: 5,
+      reasons: [ReasonCode.ForecastScaleAhead],
+      message: 'forecast upper 180 req/s needs 5 replicas',
+    });
 
     const item = page.locator('section.model[data-model="resnet50"] li.decision');
     await item.waitFor();
     // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() reads the rendered text as a user sees it (line breaks, hidden parts left out); it is not the DOM property the rule means
-    expect(await item.innerText()).toMatch(/▲ 2 → 5[\s\S]*ForecastScaleAhead[\s\S]*forecast upper 180 req\/s needs 5 replicas/);
+    expect(await item.innerText()).toMatch(
+      /▲ 2 → 5[\s\S]*ForecastScaleAhead[\s\S]*forecast upper 180 req\/s needs 5 replicas/,
+    );
     expect(await page.locator('#empty').isHidden()).toBe(true);
     expect(await page.locator('svg.chart circle.demand-dot').count()).toBe(1); // one point: a dot, no line yet
     expect(await page.locator('svg.chart rect.band').count()).toBe(1); // one forecast: a box over its window
@@ -96,7 +127,14 @@ describe.skipIf(!available)('dashboard in headless chromium', () => {
 
     // A tick without a demand value (a gap) and a hold decision: drawn, nothing breaks.
     feed.recordTick('resnet50', { atS: START_S + 5, observedPerS: Number.NaN, readyReplicas: 2, warmingReplicas: 3 });
-    feed.recordDecision('resnet50', { atS: START_S + 5, action: 'hold', from: 5, to: 5, reasons: [ReasonCode.MissingObservation], message: 'no observation this tick; holding' });
+    feed.recordDecision('resnet50', {
+      atS: START_S + 5,
+      action: 'hold',
+      from: 5,
+      to: 5,
+      reasons: [ReasonCode.MissingObservation],
+      message: 'no observation this tick; holding',
+    });
     await expect.poll(() => page.locator('section.model[data-model="resnet50"] li.decision').count()).toBe(2);
     expect(await page.locator('svg.chart g.marker.hold').count()).toBe(1);
     // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() reads the rendered text as a user sees it (line breaks, hidden parts left out); it is not the DOM property the rule means
@@ -104,7 +142,8 @@ describe.skipIf(!available)('dashboard in headless chromium', () => {
 
     const png = join(dir, 'first-decision.png');
     await page.screenshot({ path: png, fullPage: true });
-    if (process.env.WARMPOOL_KEEP_SCREENSHOTS) copyFileSync(png, join(process.env.WARMPOOL_KEEP_SCREENSHOTS, 'first-decision.png'));
+    if (process.env.WARMPOOL_KEEP_SCREENSHOTS)
+      copyFileSync(png, join(process.env.WARMPOOL_KEEP_SCREENSHOTS, 'first-decision.png'));
     expect(statSync(png).size).toBeGreaterThan(5_000);
     expect(problems).toEqual([]);
     expect(outside).toEqual([]);
@@ -114,10 +153,24 @@ describe.skipIf(!available)('dashboard in headless chromium', () => {
     const feed = new InMemoryDashboardFeed();
     const { page, handler, problems } = await open(feed);
     await page.locator('#conn[data-state="live"]').waitFor();
-    feed.recordDecision('m', { atS: 10, action: 'scale-up', from: 1, to: 2, reasons: [ReasonCode.ReactivePanic], message: 'before the restart' });
+    feed.recordDecision('m', {
+      atS: 10,
+      action: 'scale-up',
+      from: 1,
+      to: 2,
+      reasons: [ReasonCode.ReactivePanic],
+      message: 'before the restart',
+    });
     await page.locator('li.decision', { hasText: 'before the restart' }).waitFor();
     handler.close(); // as on a daemon restart: the stream ends, the browser retries after `retry: 2000`
-    feed.recordDecision('m', { atS: 15, action: 'scale-down', from: 2, to: 1, reasons: [ReasonCode.ScaleDownStable], message: 'while disconnected' });
+    feed.recordDecision('m', {
+      atS: 15,
+      action: 'scale-down',
+      from: 2,
+      to: 1,
+      reasons: [ReasonCode.ScaleDownStable],
+      message: 'while disconnected',
+    });
     await page.locator('li.decision', { hasText: 'while disconnected' }).waitFor({ timeout: 15_000 });
     expect(await page.locator('li.decision').count()).toBe(2);
     expect(handler.clientCount).toBe(1);
@@ -129,7 +182,14 @@ describe.skipIf(!available)('dashboard in headless chromium', () => {
     const { page, problems, outside } = await open(feed);
     await page.locator('#conn[data-state="live"]').waitFor();
     const sla = { latencyTargetP95Ms: 250, capacityPerReplicaPerS: 40, minWarmReplicas: 2, maxReplicas: 12 };
-    const a = pushRealisticRun(feed, { model: 'resnet50', startS: START_S, ticks: 60, seed: 7, demandPerS: stepDemandPerS(60, 330), sla });
+    const a = pushRealisticRun(feed, {
+      model: 'resnet50',
+      startS: START_S,
+      ticks: 60,
+      seed: 7,
+      demandPerS: stepDemandPerS(60, 330),
+      sla,
+    });
     const b = pushRealisticRun(feed, {
       model: 'bert-small',
       startS: START_S,
@@ -147,7 +207,8 @@ describe.skipIf(!available)('dashboard in headless chromium', () => {
     const bert = page.locator('section.model[data-model="bert-small"]');
     await expect.poll(() => bert.locator('li.decision').count()).toBe(b.decisions);
     // Request latency p95 per second against the SLA line (issue 19), seconds over the target marked.
-    for (let i = 0; i < 60; i++) feed.recordLatency('resnet50', { atS: START_S + i, p95Ms: i % 10 === 0 ? 400 : 80, requests: 30 });
+    for (let i = 0; i < 60; i++)
+      feed.recordLatency('resnet50', { atS: START_S + i, p95Ms: i % 10 === 0 ? 400 : 80, requests: 30 });
     await expect.poll(() => resnet.locator('svg.latency path.latency-line').count()).toBe(1);
     expect(await resnet.locator('svg.latency line.sla-line').count()).toBe(1);
     expect(await resnet.locator('svg.latency circle.over-sla').count()).toBe(6);

@@ -6,7 +6,11 @@ import { pathToFileURL } from 'node:url';
 import { ReasonCode, ValidationError, WarmpoolError } from '@warmpool/domain';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemoryDashboardFeed } from '../src/feed/in-memory-dashboard-feed.js';
-import { createDashboardHandler, type DashboardHandler, type DashboardHandlerOptions } from '../src/http/dashboard-handler.js';
+import {
+  createDashboardHandler,
+  type DashboardHandler,
+  type DashboardHandlerOptions,
+} from '../src/http/dashboard-handler.js';
 import { mountDashboard } from '../src/http/mount-dashboard.js';
 import { formatSseEvent } from '../src/http/sse-hub.js';
 import { StaticAssets } from '../src/http/static-assets.js';
@@ -18,7 +22,16 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const tick = (atS: number) => ({ atS, observedPerS: 50, forecastP50PerS: 60, forecastUpperPerS: 75, windowStartS: atS + 45, windowEndS: atS + 50, readyReplicas: 2, warmingReplicas: 1 });
+const tick = (atS: number) => ({
+  atS,
+  observedPerS: 50,
+  forecastP50PerS: 60,
+  forecastUpperPerS: 75,
+  windowStartS: atS + 45,
+  windowEndS: atS + 50,
+  readyReplicas: 2,
+  warmingReplicas: 1,
+});
 
 async function start(options: DashboardHandlerOptions = {}) {
   const feed = new InMemoryDashboardFeed();
@@ -151,7 +164,12 @@ describe('createDashboardHandler: routes and methods', () => {
   it('serves the JSON snapshot of the feed', async () => {
     const { url, feed } = await start();
     expect(await (await fetch(`${url}/ui/api/state`)).json()).toEqual({ models: [], maxPoints: 360, maxDecisions: 50 });
-    feed.setSla('resnet50', { latencyTargetP95Ms: 250, capacityPerReplicaPerS: 40, minWarmReplicas: 2, maxReplicas: 12 });
+    feed.setSla('resnet50', {
+      latencyTargetP95Ms: 250,
+      capacityPerReplicaPerS: 40,
+      minWarmReplicas: 2,
+      maxReplicas: 12,
+    });
     feed.recordTick('resnet50', { ...tick(100), observedPerS: Number.NaN });
     const res = await fetch(`${url}/ui/api/state`);
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
@@ -175,7 +193,14 @@ describe('createDashboardHandler: Server-Sent Events', () => {
     const state = await reader.waitFor((f) => f.event === 'state');
     expect(JSON.parse(state.data ?? '')).toEqual(feed.snapshot());
     feed.recordTick('resnet50', tick(100));
-    feed.recordDecision('resnet50', { atS: 100, action: 'scale-up', from: 3, to: 4, reasons: [ReasonCode.ForecastScaleAhead], message: 'ahead of the step\nsecond line' });
+    feed.recordDecision('resnet50', {
+      atS: 100,
+      action: 'scale-up',
+      from: 3,
+      to: 4,
+      reasons: [ReasonCode.ForecastScaleAhead],
+      message: 'ahead of the step\nsecond line',
+    });
     const t = await reader.waitFor((f) => f.event === 'tick');
     expect(JSON.parse(t.data ?? '')).toEqual({ type: 'tick', model: 'resnet50', point: tick(100) });
     const d = await reader.waitFor((f) => f.event === 'decision');

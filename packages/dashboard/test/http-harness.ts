@@ -2,7 +2,9 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A real node:http server on a loopback port, for handler tests. */
-export async function serve(listener?: RequestListener): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
+export async function serve(
+  listener?: RequestListener,
+): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const server = listener ? createServer(listener) : createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -69,9 +69,24 @@ describe('InMemoryDashboardFeed', () => {
 
   it('turns missing and non-finite rates into null (JSON has no NaN)', () => {
     const feed = new InMemoryDashboardFeed();
-    feed.recordTick('m', { atS: 1, observedPerS: Number.NaN, forecastUpperPerS: Number.POSITIVE_INFINITY, readyReplicas: 1, warmingReplicas: 0 });
+    feed.recordTick('m', {
+      atS: 1,
+      observedPerS: Number.NaN,
+      forecastUpperPerS: Number.POSITIVE_INFINITY,
+      readyReplicas: 1,
+      warmingReplicas: 0,
+    });
     const [point] = feed.snapshot().models[0].points;
-    expect(point).toEqual({ atS: 1, observedPerS: null, forecastP50PerS: null, forecastUpperPerS: null, windowStartS: null, windowEndS: null, readyReplicas: 1, warmingReplicas: 0 });
+    expect(point).toEqual({
+      atS: 1,
+      observedPerS: null,
+      forecastP50PerS: null,
+      forecastUpperPerS: null,
+      windowStartS: null,
+      windowEndS: null,
+      readyReplicas: 1,
+      warmingReplicas: 0,
+    });
     expect(JSON.parse(JSON.stringify(feed.snapshot()))).toEqual(feed.snapshot());
   });
 

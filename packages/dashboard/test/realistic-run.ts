@@ -8,7 +8,12 @@ export interface RealisticRunOptions {
   readonly seed: number;
   /** Demand shape in req/s at second `s` from the start. */
   readonly demandPerS: (s: number) => number;
-  readonly sla: { latencyTargetP95Ms: number; capacityPerReplicaPerS: number; minWarmReplicas: number; maxReplicas: number };
+  readonly sla: {
+    latencyTargetP95Ms: number;
+    capacityPerReplicaPerS: number;
+    minWarmReplicas: number;
+    maxReplicas: number;
+  };
 }
 
 /**
@@ -44,12 +49,22 @@ export function pushRealisticRun(feed: InMemoryDashboardFeed, o: RealisticRunOpt
       decisions += 1;
     };
     if (want > have) {
-      decide('scale-up', want, [ReasonCode.ForecastScaleAhead], `forecast upper ${upper.toFixed(0)} req/s in [${leadS}, ${leadS + tickS}] s ahead needs ${want} replicas; ${have} requested`);
+      decide(
+        'scale-up',
+        want,
+        [ReasonCode.ForecastScaleAhead],
+        `forecast upper ${upper.toFixed(0)} req/s in [${leadS}, ${leadS + tickS}] s ahead needs ${want} replicas; ${have} requested`,
+      );
       for (let k = have; k < want; k += 1) warming.push(atS + leadS);
       lowerSinceS = null;
     } else if (panic) {
       const to = Math.min(o.sla.maxReplicas, have + 1);
-      decide('scale-up', to, [ReasonCode.ReactivePanic], `observed ${observedPerS.toFixed(0)} req/s is over ready capacity ${ready * cap} req/s`);
+      decide(
+        'scale-up',
+        to,
+        [ReasonCode.ReactivePanic],
+        `observed ${observedPerS.toFixed(0)} req/s is over ready capacity ${ready * cap} req/s`,
+      );
       warming.push(atS + leadS);
     } else if (want < have && warming.length === 0) {
       lowerSinceS ??= s;

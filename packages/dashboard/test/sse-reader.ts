@@ -69,7 +69,8 @@ export class SseReader {
     for (;;) {
       const found = this.frames.find(match);
       if (found) return found;
-      if (this.ended) throw new Error(`stream ended without the frame; got ${JSON.stringify(this.frames.map((f) => f.raw))}`);
+      if (this.ended)
+        throw new Error(`stream ended without the frame; got ${JSON.stringify(this.frames.map((f) => f.raw))}`);
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }

@@ -145,7 +145,12 @@ export function readModelSpec(reader: FieldReader): ModelSpec {
     loadS: lead.number('loadS', { default: d.leadTime.loadS, min: 0, max: 3600 }),
     warmupS: lead.number('warmupS', { default: d.leadTime.warmupS, min: 0, max: 3600 }),
   };
-  const minWarmReplicas = reader.number('minWarmReplicas', { default: d.minWarmReplicas, min: 0, max: 10000, integer: true });
+  const minWarmReplicas = reader.number('minWarmReplicas', {
+    default: d.minWarmReplicas,
+    min: 0,
+    max: 10000,
+    integer: true,
+  });
   const maxReplicas = reader.number('maxReplicas', { default: d.maxReplicas, min: 1, max: 10000, integer: true });
   if (maxReplicas < minWarmReplicas) {
     reader.issues.push({
@@ -154,12 +159,22 @@ export function readModelSpec(reader: FieldReader): ModelSpec {
       allowed: `an integer >= minWarmReplicas (${minWarmReplicas})`,
     });
   }
-  const missCost = reader.has('missCostServedRequests') ? reader.number('missCostServedRequests', { min: MISS_COST_RANGE.min, max: MISS_COST_RANGE.max }) : undefined;
-  const upperQuantile = reader.number('upperQuantile', { default: missCost !== undefined && Number.isFinite(missCost) ? quantileForMissCost(missCost) : d.upperQuantile, ...UPPER_QUANTILE_RANGE });
+  const missCost = reader.has('missCostServedRequests')
+    ? reader.number('missCostServedRequests', { min: MISS_COST_RANGE.min, max: MISS_COST_RANGE.max })
+    : undefined;
+  const upperQuantile = reader.number('upperQuantile', {
+    default: missCost !== undefined && Number.isFinite(missCost) ? quantileForMissCost(missCost) : d.upperQuantile,
+    ...UPPER_QUANTILE_RANGE,
+  });
   /** A quantile that may not be below `upperQuantile` (the tuning's ceiling, the release quantile). */
   const quantileAtLeastUpper = (key: 'upperQuantileMax' | 'releaseQuantile', def: number): number => {
     const v = reader.number(key, { default: def, ...UPPER_QUANTILE_RANGE });
-    if (v < upperQuantile) reader.issues.push({ path: reader.path(key), value: v, allowed: `a number in [upperQuantile (${upperQuantile}), ${UPPER_QUANTILE_RANGE.max}]` });
+    if (v < upperQuantile)
+      reader.issues.push({
+        path: reader.path(key),
+        value: v,
+        allowed: `a number in [upperQuantile (${upperQuantile}), ${UPPER_QUANTILE_RANGE.max}]`,
+      });
     return v;
   };
   const upperQuantileMax = quantileAtLeastUpper('upperQuantileMax', upperQuantile);
@@ -168,17 +183,31 @@ export function readModelSpec(reader: FieldReader): ModelSpec {
     name,
     latencyTargetP95Ms: reader.number('latencyTargetP95Ms', { default: d.latencyTargetP95Ms, min: 1, max: 600000 }),
     capacityPerReplicaPerS: reader.number('capacityPerReplicaPerS', { min: 0, exclusiveMin: true, max: 1e9 }),
-    targetUtilization: reader.number('targetUtilization', { default: d.targetUtilization, min: 0, exclusiveMin: true, max: 1 }),
+    targetUtilization: reader.number('targetUtilization', {
+      default: d.targetUtilization,
+      min: 0,
+      exclusiveMin: true,
+      max: 1,
+    }),
     leadTime,
     minWarmReplicas,
     maxReplicas,
-    gpuMemoryPerReplicaBytes: reader.number('gpuMemoryPerReplicaBytes', { default: d.gpuMemoryPerReplicaBytes, min: 0, max: 1e15, integer: true }),
+    gpuMemoryPerReplicaBytes: reader.number('gpuMemoryPerReplicaBytes', {
+      default: d.gpuMemoryPerReplicaBytes,
+      min: 0,
+      max: 1e15,
+      integer: true,
+    }),
     priority: reader.number('priority', { default: d.priority, min: -1000, max: 1000, integer: true }),
     horizonS: reader.number('horizonS', { default: d.horizonS, min: 1, max: 86400 }),
     upperQuantile,
     upperQuantileMax,
     releaseQuantile,
-    scaleDownStabilizationS: reader.number('scaleDownStabilizationS', { default: d.scaleDownStabilizationS, min: 0, max: 86400 }),
+    scaleDownStabilizationS: reader.number('scaleDownStabilizationS', {
+      default: d.scaleDownStabilizationS,
+      min: 0,
+      max: 86400,
+    }),
     ...(missCost !== undefined ? { missCostServedRequests: missCost } : {}),
     ...(reader.has('mode') ? { mode: reader.oneOf<ModelMode>('mode', ['act', 'advise'], 'act') } : {}),
   };

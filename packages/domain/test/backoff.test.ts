@@ -23,7 +23,9 @@ describe('Backoff', () => {
   });
 
   it('rejects bad options naming each one and the source', () => {
-    expect(() => new Backoff({ maxAttempts: 0, baseDelayMs: -1, maxDelayMs: Number.NaN, maxRetryAfterMs: -5 }, 'test retry')).toThrow(ValidationError);
+    expect(
+      () => new Backoff({ maxAttempts: 0, baseDelayMs: -1, maxDelayMs: Number.NaN, maxRetryAfterMs: -5 }, 'test retry'),
+    ).toThrow(ValidationError);
     try {
       new Backoff({ maxAttempts: 0, baseDelayMs: -1 }, 'test retry');
     } catch (e) {
@@ -55,11 +57,21 @@ describe('Backoff', () => {
       giveUps.push([attempt, exhausted]);
       return new Error(`gave up: ${(e as Error).message}`);
     };
-    await expect(backoff.run(async () => Promise.reject(new Error('bad request')), () => ({ retryable: false }), { giveUp })).rejects.toThrow('gave up: bad request');
+    await expect(
+      backoff.run(
+        async () => Promise.reject(new Error('bad request')),
+        () => ({ retryable: false }),
+        { giveUp },
+      ),
+    ).rejects.toThrow('gave up: bad request');
     expect(sleeps).toEqual([]);
     const retries: number[] = [];
     await expect(
-      backoff.run(async () => Promise.reject(new Error('down')), () => ({ retryable: true, retryAfterMs: 7 }), { giveUp, onRetry: (_e, attempt) => retries.push(attempt) }),
+      backoff.run(
+        async () => Promise.reject(new Error('down')),
+        () => ({ retryable: true, retryAfterMs: 7 }),
+        { giveUp, onRetry: (_e, attempt) => retries.push(attempt) },
+      ),
     ).rejects.toThrow('gave up: down');
     expect(giveUps).toEqual([
       [1, false],
@@ -71,6 +83,11 @@ describe('Backoff', () => {
 
   it('throws the last error itself without giveUp', async () => {
     const err = new Error('x');
-    await expect(recording({ maxAttempts: 2 }).backoff.run(async () => Promise.reject(err), () => ({ retryable: true }))).rejects.toBe(err);
+    await expect(
+      recording({ maxAttempts: 2 }).backoff.run(
+        async () => Promise.reject(err),
+        () => ({ retryable: true }),
+      ),
+    ).rejects.toBe(err);
   });
 });

@@ -40,7 +40,12 @@ describe('parseCountCsv', () => {
     ['infinite count', 't,count\n0,1\n1,1e999\n', 3, /count is not finite: "1e999"/],
     ['unsorted bins', 't,count\n0,1\n60,2\n30,3\n', 4, /t must increase: 30 follows 60 \(unsorted or duplicate bin\)/],
     ['duplicate bin', 't,count\n0,1\n60,2\n60,3\n', 4, /t must increase/],
-    ['uneven bins', 't,count\n0,1\n60,2\n120,3\n200,4\n', 5, /uneven bins: step 80 s from t=120 to t=200, but the bin width is 60 s/],
+    [
+      'uneven bins',
+      't,count\n0,1\n60,2\n120,3\n200,4\n',
+      5,
+      /uneven bins: step 80 s from t=120 to t=200, but the bin width is 60 s/,
+    ],
     ['blank line inside', 't,count\n0,1\n\n2,3\n', 3, /empty line inside the data/],
   ])('%s: TraceFormatError naming the file and line %i', (_name, text, line, pattern) => {
     const e = failure(text);

@@ -43,7 +43,11 @@ const results = {};
 for (const name of FORECASTER_NAMES) results[name] = all[name].sort((a, b) => a.ms - b.ms)[0];
 const base = results.reactive;
 console.log(`steps=${steps.length} horizon=${horizon} (best of ${repeats}, interleaved)`);
-console.log(`load average (1 min): ${(await import('node:os')).loadavg()[0].toFixed(2)} — wall times on a shared machine are noisy; cpu ms less so`);
+console.log(
+  `load average (1 min): ${(await import('node:os')).loadavg()[0].toFixed(2)} — wall times on a shared machine are noisy; cpu ms less so`,
+);
 for (const [name, { ms, cpuMs }] of Object.entries(results)) {
-  console.log(`${name.padEnd(16)} ${ms.toFixed(0).padStart(6)} ms wall ${cpuMs.toFixed(0).padStart(6)} ms cpu  ${(ms / steps.length * 1000).toFixed(2)} us/step  ${(ms / base.ms).toFixed(2)}x reactive`);
+  console.log(
+    `${name.padEnd(16)} ${ms.toFixed(0).padStart(6)} ms wall ${cpuMs.toFixed(0).padStart(6)} ms cpu  ${((ms / steps.length) * 1000).toFixed(2)} us/step  ${(ms / base.ms).toFixed(2)}x reactive`,
+  );
 }

@@ -19,7 +19,9 @@ function files(d) {
 }
 
 const fmt = (v, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : 'NaN');
-console.log(['trace', 'forecaster', 'mape', 'cover', 'pkCover', 'relPinb', 'pkUp/act', 'lastMape', 'lastPkCov', 'ms'].join('\t'));
+console.log(
+  ['trace', 'forecaster', 'mape', 'cover', 'pkCover', 'relPinb', 'pkUp/act', 'lastMape', 'lastPkCov', 'ms'].join('\t'),
+);
 for (const file of files(dir)) {
   const lines = readFileSync(file, 'utf8').trim().split('\n').slice(1);
   const t = lines.map((l) => Number(l.split(',')[0]));
@@ -31,6 +33,19 @@ for (const file of files(dir)) {
   const r = backtest(series, factories, { horizonSteps, quantile });
   const ms = performance.now() - t0;
   for (const m of [...r.forecasters, r.baseline]) {
-    console.log([file.split('/').slice(-1)[0].slice(0, 28), m.name, fmt(m.mape), fmt(m.coverage), fmt(m.peakCoverage), fmt(m.relativePinballLoss), fmt(m.peakUpperToActual), fmt(m.lastStep.mape), fmt(m.lastStep.peakCoverage), m === r.baseline ? '' : fmt(ms, 0)].join('\t'));
+    console.log(
+      [
+        file.split('/').slice(-1)[0].slice(0, 28),
+        m.name,
+        fmt(m.mape),
+        fmt(m.coverage),
+        fmt(m.peakCoverage),
+        fmt(m.relativePinballLoss),
+        fmt(m.peakUpperToActual),
+        fmt(m.lastStep.mape),
+        fmt(m.lastStep.peakCoverage),
+        m === r.baseline ? '' : fmt(ms, 0),
+      ].join('\t'),
+    );
   }
 }

@@ -40,7 +40,12 @@ export interface BacktestMetrics {
   /** Sum of peakUpperPerS / sum of actual peaks: what the band costs (1 = perfect foresight). */
   readonly peakUpperToActual: number;
   /** The same few metrics for the farthest step only (`horizonSteps` ahead). */
-  readonly lastStep: { readonly points: number; readonly mape: number; readonly coverage: number; readonly peakCoverage: number };
+  readonly lastStep: {
+    readonly points: number;
+    readonly mape: number;
+    readonly coverage: number;
+    readonly peakCoverage: number;
+  };
 }
 
 export interface BacktestResult {
@@ -66,17 +71,29 @@ export function backtest(
   checkHorizon(options.horizonSteps);
   const quantile = options.quantile ?? 0.95;
   if (!(quantile > 0.5 && quantile <= 0.999)) {
-    throw new ValidationError([{ path: 'quantile', value: quantile, allowed: 'a number in (0.5, 0.999]' }], 'backtest options');
+    throw new ValidationError(
+      [{ path: 'quantile', value: quantile, allowed: 'a number in (0.5, 0.999]' }],
+      'backtest options',
+    );
   }
   const warmup = options.warmupSteps ?? 0;
-  const factories: Record<string, ForecasterFactory> = typeof makeForecaster === 'function' ? { '': makeForecaster } : { ...makeForecaster };
+  const factories: Record<string, ForecasterFactory> =
+    typeof makeForecaster === 'function' ? { '': makeForecaster } : { ...makeForecaster };
   const stepS = inferStepS(series);
   const base: ForecasterOptions = stepS === undefined ? { quantile } : { quantile, stepS };
   const forecasters = Object.entries(factories).map(([label, make]) => {
     const f = make(base);
     return score(label || f.name, false, f, series, options.horizonSteps, quantile, warmup);
   });
-  const baseline = score('seasonal-naive', true, new SeasonalNaiveForecaster(base), series, options.horizonSteps, quantile, warmup);
+  const baseline = score(
+    'seasonal-naive',
+    true,
+    new SeasonalNaiveForecaster(base),
+    series,
+    options.horizonSteps,
+    quantile,
+    warmup,
+  );
   return { steps: series.length, horizonSteps: options.horizonSteps, quantile, forecasters, baseline };
 }
 

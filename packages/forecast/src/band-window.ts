@@ -10,7 +10,10 @@ export type BandField = 'p50PerS' | 'upperPerS' | 'peakUpperPerS';
  */
 export function horizonStepsUntil(nextStartS: number, stepS: number, untilS: number): number {
   if (!(stepS > 0) || !Number.isFinite(nextStartS) || !Number.isFinite(untilS)) {
-    throw new ValidationError([{ path: 'stepS/nextStartS/untilS', value: { nextStartS, stepS, untilS }, allowed: 'finite numbers, stepS > 0' }], 'horizon request');
+    throw new ValidationError(
+      [{ path: 'stepS/nextStartS/untilS', value: { nextStartS, stepS, untilS }, allowed: 'finite numbers, stepS > 0' }],
+      'horizon request',
+    );
   }
   return Math.max(0, Math.ceil((untilS - nextStartS) / stepS - 1e-9));
 }
@@ -21,7 +24,12 @@ export function horizonStepsUntil(nextStartS: number, stepS: number, untilS: num
  * A window past the band's end uses the last step (the band was asked too short); before its
  * start, the first. 0 for an empty band.
  */
-export function bandMaxOver(band: ForecastBand, fromS: number, toS: number, field: BandField = 'peakUpperPerS'): number {
+export function bandMaxOver(
+  band: ForecastBand,
+  fromS: number,
+  toS: number,
+  field: BandField = 'peakUpperPerS',
+): number {
   const values = band[field];
   const n = values.length;
   if (n === 0) return 0;

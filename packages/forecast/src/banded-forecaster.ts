@@ -170,6 +170,9 @@ function deepFreeze(band: ForecastBand): ForecastBand {
 
 export function checkHorizon(horizonSteps: number): void {
   if (!Number.isInteger(horizonSteps) || horizonSteps < 0 || horizonSteps > MAX_HORIZON_STEPS) {
-    throw new ValidationError([{ path: 'horizonSteps', value: horizonSteps, allowed: `an integer in [0, ${MAX_HORIZON_STEPS}]` }], 'forecast request');
+    throw new ValidationError(
+      [{ path: 'horizonSteps', value: horizonSteps, allowed: `an integer in [0, ${MAX_HORIZON_STEPS}]` }],
+      'forecast request',
+    );
   }
 }

@@ -111,8 +111,11 @@ export class ConformalBand {
   scale(p50PerS: number, stepS: number): number {
     // Floor: one request per step, or a tenth of the typical level, so a forecast near zero
     // (a quiet hour, a day-old zero window) does not turn ordinary errors into huge scores.
-    // biome-ignore lint/complexity/useMathMinMax: typicalLevel starts as NaN, which must count as 0 here; Math.max would return NaN
-    const floor = Math.max(1 / Math.max(stepS, 1e-9), LEVEL_FLOOR_FRACTION * (this.typicalLevel > 0 ? this.typicalLevel : 0));
+    const floor = Math.max(
+      1 / Math.max(stepS, 1e-9),
+      // biome-ignore lint/complexity/useMathMinMax: typicalLevel starts as NaN, which must count as 0 here; Math.max would return NaN
+      LEVEL_FLOOR_FRACTION * (this.typicalLevel > 0 ? this.typicalLevel : 0),
+    );
     // biome-ignore lint/complexity/useMathMinMax: a NaN forecast must count as 0 here; Math.max would return NaN
     const p = p50PerS > 0 ? p50PerS : 0;
     switch (this.opts.residualScale) {
@@ -141,7 +144,9 @@ export class ConformalBand {
       this.peakScores[h] = peaks;
       peaks.push(peakScore);
     }
-    this.typicalLevel = Number.isFinite(this.typicalLevel) ? this.typicalLevel + LEVEL_ALPHA * (meanPerS - this.typicalLevel) : meanPerS;
+    this.typicalLevel = Number.isFinite(this.typicalLevel)
+      ? this.typicalLevel + LEVEL_ALPHA * (meanPerS - this.typicalLevel)
+      : meanPerS;
     if (meanPerS > 0) {
       this.peakRatios ??= new RingBuffer(PEAK_RATIO_WINDOW);
       this.peakRatios.push(peakPerS / meanPerS);

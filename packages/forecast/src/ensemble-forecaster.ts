@@ -2,7 +2,11 @@ import type { ForecastBand, StepObservation } from '@warmpool/domain';
 import { ValidationError } from '@warmpool/domain';
 import { BandedForecaster, type CleanStep } from './banded-forecaster.js';
 import { BurstDetector } from './burst-detector.js';
-import { resolveForecasterOptions, type ForecasterOptions, type ResolvedForecasterOptions } from './forecaster-options.js';
+import {
+  resolveForecasterOptions,
+  type ForecasterOptions,
+  type ResolvedForecasterOptions,
+} from './forecaster-options.js';
 import { HoltWintersForecaster } from './holt-winters-forecaster.js';
 import { PendingForecasts, TRACKED_HORIZONS, isScored, trackedLo, trackedW } from './pending-forecasts.js';
 import { ReactiveForecaster } from './reactive-forecaster.js';
@@ -26,7 +30,9 @@ function inversePower(e: number): number {
 /** Seasonal-naive joins by default only when a day is at most this many steps (a minute or more for a real day). */
 const SEASONAL_NAIVE_MAX_DAY_STEPS = 1440;
 function withSeasonalNaive(o: ResolvedForecasterOptions): boolean {
-  return o.ensembleSeasonalNaive === 'auto' ? o.stepS !== undefined && o.dayS / o.stepS <= SEASONAL_NAIVE_MAX_DAY_STEPS : o.ensembleSeasonalNaive;
+  return o.ensembleSeasonalNaive === 'auto'
+    ? o.stepS !== undefined && o.dayS / o.stepS <= SEASONAL_NAIVE_MAX_DAY_STEPS
+    : o.ensembleSeasonalNaive;
 }
 
 /**
@@ -74,7 +80,10 @@ export class EnsembleForecaster extends BandedForecaster {
     const names = this.members.map((m) => m.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup !== undefined) {
-      throw new ValidationError([{ path: 'members', value: names, allowed: 'forecasters with distinct names' }], 'ensemble members');
+      throw new ValidationError(
+        [{ path: 'members', value: names, allowed: 'forecasters with distinct names' }],
+        'ensemble members',
+      );
     }
     // Only the reactive member's own band is ever asked for (the fallback); the others save the work.
     for (const m of this.members) if (m !== this.reactive) m.trackBand(false);
@@ -122,7 +131,8 @@ export class EnsembleForecaster extends BandedForecaster {
     const hi = Math.min(lo + 1, TRACKED_HORIZONS.length - 1);
     const M = this.members.length;
     for (let m = 0; m < M; m++) {
-      out[this.members[m]!.name] = this.weightsByHorizon[lo * M + m]! * (1 - w) + this.weightsByHorizon[hi * M + m]! * w;
+      out[this.members[m]!.name] =
+        this.weightsByHorizon[lo * M + m]! * (1 - w) + this.weightsByHorizon[hi * M + m]! * w;
     }
     return out;
   }
@@ -206,7 +216,8 @@ export class EnsembleForecaster extends BandedForecaster {
       const lo = trackedLo(j);
       const w = trackedW(j);
       const hi = Math.min(lo + 1, last);
-      for (let m = 0; m < M; m++) sums[m]! += this.weightsByHorizon[lo * M + m]! * (1 - w) + this.weightsByHorizon[hi * M + m]! * w;
+      for (let m = 0; m < M; m++)
+        sums[m]! += this.weightsByHorizon[lo * M + m]! * (1 - w) + this.weightsByHorizon[hi * M + m]! * w;
     }
     let same = this.lastWeights !== undefined;
     for (let m = 0; m < M; m++) {

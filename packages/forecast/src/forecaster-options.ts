@@ -76,7 +76,10 @@ export const RESIDUAL_SCALES: readonly ResidualScale[] = ['sqrt', 'level', 'none
  * Validates untyped options (e.g. from YAML) and fills defaults.
  * @throws ValidationError naming every bad key, its value and what is allowed.
  */
-export function resolveForecasterOptions(input: unknown = {}, source = 'forecaster options'): ResolvedForecasterOptions {
+export function resolveForecasterOptions(
+  input: unknown = {},
+  source = 'forecaster options',
+): ResolvedForecasterOptions {
   const r = new FieldReader(input ?? {});
   r.rejectUnknown(FORECASTER_OPTION_KEYS);
   const quantile = r.number('quantile', { default: 0.95, min: 0.5, max: 0.999, exclusiveMin: true });
@@ -100,5 +103,16 @@ export function resolveForecasterOptions(input: unknown = {}, source = 'forecast
     r.issues.push({ path: r.path('dayS'), value: dayS, allowed: `at least 2 steps (stepS ${stepS})` });
   }
   if (r.issues.length > 0) throw new ValidationError(r.issues, source);
-  return { quantile, stepS, residualWindow, residualScale, headroomFraction, adaptRate, minHistorySteps, ensembleSeasonalNaive, levelHalfLifeS, dayS };
+  return {
+    quantile,
+    stepS,
+    residualWindow,
+    residualScale,
+    headroomFraction,
+    adaptRate,
+    minHistorySteps,
+    ensembleSeasonalNaive,
+    levelHalfLifeS,
+    dayS,
+  };
 }

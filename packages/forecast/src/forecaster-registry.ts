@@ -20,7 +20,10 @@ export function isForecasterName(name: unknown): name is ForecasterName {
  */
 export function createForecaster(name: ForecasterName | string, options: ForecasterOptions = {}): BandedForecaster {
   if (!isForecasterName(name)) {
-    throw new ValidationError([{ path: 'forecaster', value: name, allowed: `one of ${FORECASTER_NAMES.join(', ')}` }], 'forecaster choice');
+    throw new ValidationError(
+      [{ path: 'forecaster', value: name, allowed: `one of ${FORECASTER_NAMES.join(', ')}` }],
+      'forecaster choice',
+    );
   }
   resolveForecasterOptions(options);
   switch (name) {

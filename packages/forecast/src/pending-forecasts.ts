@@ -57,12 +57,16 @@ export function isScored(h: number, idx: number, perHorizon = 8): boolean {
 
 /** Index of the tracked horizon at or below step-ahead `j` (1-based); allocation-free. */
 export function trackedLo(j: number): number {
-  return j >= 1 && j < POSITION_LO.length && Number.isInteger(j) ? POSITION_LO[j]! : computePosition(TRACKED_HORIZONS, j).lo;
+  return j >= 1 && j < POSITION_LO.length && Number.isInteger(j)
+    ? POSITION_LO[j]!
+    : computePosition(TRACKED_HORIZONS, j).lo;
 }
 
 /** Interpolation weight of the tracked horizon above `trackedLo(j)`; allocation-free. */
 export function trackedW(j: number): number {
-  return j >= 1 && j < POSITION_W.length && Number.isInteger(j) ? POSITION_W[j]! : computePosition(TRACKED_HORIZONS, j).w;
+  return j >= 1 && j < POSITION_W.length && Number.isInteger(j)
+    ? POSITION_W[j]!
+    : computePosition(TRACKED_HORIZONS, j).w;
 }
 
 /** Position of step-ahead `j` (1-based) between tracked horizons: lower index and weight of the upper one. */

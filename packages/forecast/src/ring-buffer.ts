@@ -6,7 +6,8 @@ export class RingBuffer {
   private count = 0;
 
   constructor(capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`RingBuffer capacity must be an integer >= 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`RingBuffer capacity must be an integer >= 1, got ${capacity}`);
     this.capacity = capacity;
     this.data = new Float64Array(capacity);
   }

@@ -86,7 +86,8 @@ export class SeasonalProfile {
       let m = 0;
       for (let r = 0; r < reps; r++) m += this.factors[r * sub + i]!;
       m /= reps;
-      for (let r = 0; r < reps; r++) this.factors[r * sub + i] = m > 0 ? clampFactor(this.factors[r * sub + i]! / m) : 1;
+      for (let r = 0; r < reps; r++)
+        this.factors[r * sub + i] = m > 0 ? clampFactor(this.factors[r * sub + i]! / m) : 1;
     }
     this.normalize();
   }

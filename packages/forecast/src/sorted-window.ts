@@ -16,7 +16,8 @@ export class SortedWindow {
   private count = 0;
 
   constructor(capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`SortedWindow capacity must be an integer >= 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`SortedWindow capacity must be an integer >= 1, got ${capacity}`);
     this.capacity = capacity;
   }
 

@@ -22,7 +22,10 @@ export function aggregateSteps(
     throw new ValidationError([{ path: 'binS', value: binS, allowed: 'a finite number > 0' }], 'step aggregation');
   }
   if (!(minStepS >= 0) || !Number.isFinite(minStepS)) {
-    throw new ValidationError([{ path: 'minStepS', value: minStepS, allowed: 'a finite number >= 0' }], 'step aggregation');
+    throw new ValidationError(
+      [{ path: 'minStepS', value: minStepS, allowed: 'a finite number >= 0' }],
+      'step aggregation',
+    );
   }
   const perStep = Math.max(1, Math.ceil(minStepS / binS - 1e-9));
   const out: StepObservation[] = [];

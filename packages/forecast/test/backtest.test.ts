@@ -68,7 +68,9 @@ describe('backtest', () => {
   });
 
   it('rejects a bad quantile or horizon with a ValidationError', () => {
-    expect(() => backtest(series, () => new FixedForecaster(), { horizonSteps: 1, quantile: 1.2 })).toThrow(ValidationError);
+    expect(() => backtest(series, () => new FixedForecaster(), { horizonSteps: 1, quantile: 1.2 })).toThrow(
+      ValidationError,
+    );
     expect(() => backtest(series, () => new FixedForecaster(), { horizonSteps: -2 })).toThrow(/horizonSteps/);
   });
 

@@ -22,7 +22,11 @@ describe('band calibration on stationary Poisson noise', () => {
 
   it('very high quantiles (0.996, as the planner asks at 10-min steps) use the window max, not the prior forever', () => {
     const s = poissonSteps(600, 600, () => 20, 31);
-    const r = backtest(s, (o) => createForecaster('reactive', o), { horizonSteps: 1, quantile: 0.996, warmupSteps: 100 });
+    const r = backtest(s, (o) => createForecaster('reactive', o), {
+      horizonSteps: 1,
+      quantile: 0.996,
+      warmupSteps: 100,
+    });
     const m = r.forecasters[0]!;
     expect(m.coverage).toBeGreaterThan(0.985);
     // the prior (30 % headroom) would cost >= 1.3; the scores' max costs far less at 20 req/s x 600 s
@@ -83,7 +87,9 @@ describe('moving the band quantile (setQuantile)', () => {
 
   it('keeps what adaptation learned: a move and its reverse give the same band back', () => {
     // bursts every 25 steps make the adaptive levels move off the nominal quantile
-    const bursty = steps.map((s, i) => (i % 25 === 0 ? { ...s, meanPerS: 3 * s.meanPerS, peakPerS: 4 * s.peakPerS } : s));
+    const bursty = steps.map((s, i) =>
+      i % 25 === 0 ? { ...s, meanPerS: 3 * s.meanPerS, peakPerS: 4 * s.peakPerS } : s,
+    );
     const moved = createForecaster('reactive', { quantile: 0.93 });
     const ref = createForecaster('reactive', { quantile: 0.93 });
     for (const s of bursty) for (const f of [moved, ref]) f.observe(s);

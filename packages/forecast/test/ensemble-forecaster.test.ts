@@ -30,13 +30,18 @@ describe('EnsembleForecaster', () => {
   });
 
   it('takes custom members, adds the reactive fallback, refuses duplicate names', () => {
-    const f = new EnsembleForecaster({ minHistorySteps: 3 }, [new HoltWintersForecaster(), new SeasonalNaiveForecaster()]);
+    const f = new EnsembleForecaster({ minHistorySteps: 3 }, [
+      new HoltWintersForecaster(),
+      new SeasonalNaiveForecaster(),
+    ]);
     expect(f.members.map((m) => m.name)).toEqual(['holt-winters', 'seasonal-naive', 'reactive']);
     for (let i = 0; i < 10; i++) f.observe({ startS: i * 60, meanPerS: 5, peakPerS: 5 });
     const b = f.forecast(3);
     expect(Object.keys(b.weights!)).toEqual(['holt-winters', 'seasonal-naive', 'reactive']);
     expect(b.p50PerS[0]).toBeCloseTo(5, 6);
-    expect(() => new EnsembleForecaster({}, [new ReactiveForecaster(), new ReactiveForecaster()])).toThrow(ValidationError);
+    expect(() => new EnsembleForecaster({}, [new ReactiveForecaster(), new ReactiveForecaster()])).toThrow(
+      ValidationError,
+    );
   });
 
   it('p50 tracks a level change within a few steps, up and down', () => {

@@ -9,7 +9,11 @@ import { aggregateSteps } from '../src/step-aggregator.js';
 /** 10 minutes of the Azure LLM conversation trace, 1-s bins (see fixtures/README.md). */
 function loadFixture(): { startS: number; counts: number[] } {
   const text = readFileSync(fileURLToPath(new URL('./fixtures/azure_conv_1s_slice.csv', import.meta.url)), 'utf8');
-  const rows = text.trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+  const rows = text
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',').map(Number));
   return { startS: rows[0]![0]!, counts: rows.map((r) => r[1]!) };
 }
 
@@ -29,7 +33,9 @@ describe('golden: Azure LLM conversation trace slice, 1-s bins fed as 5-s steps'
   });
 
   it('backtest metrics per forecaster are stable (golden) and sane', () => {
-    const factories = Object.fromEntries(FORECASTER_NAMES.map((n) => [n, (o: ForecasterOptions) => createForecaster(n, o)]));
+    const factories = Object.fromEntries(
+      FORECASTER_NAMES.map((n) => [n, (o: ForecasterOptions) => createForecaster(n, o)]),
+    );
     const r = backtest(steps, factories, { horizonSteps: 12, warmupSteps: 36 });
     const table = r.forecasters.map((m) => ({
       name: m.name,

@@ -6,7 +6,8 @@ import { poissonSteps, seasonalRate } from './synthetic.js';
 
 describe('HoltWintersForecaster', () => {
   // 6 days of 10-min steps, daily swing 10..190 req/s, +5 %/day trend, a 1-hour spike on day 4.
-  const rate = (t: number): number => seasonalRate(t, 100, 0.9, 0.05) * (t >= 4.3 * 86_400 && t < 4.3 * 86_400 + 3600 ? 3 : 1);
+  const rate = (t: number): number =>
+    seasonalRate(t, 100, 0.9, 0.05) * (t >= 4.3 * 86_400 && t < 4.3 * 86_400 + 3600 ? 3 : 1);
   const series = poissonSteps(6 * 144, 600, rate, 1);
 
   it('starts the daily season only after two full days', () => {
@@ -21,7 +22,11 @@ describe('HoltWintersForecaster', () => {
   });
 
   it('tracks the season: 6-step-ahead error far below a naive level forecast once seasonal', () => {
-    const r = backtest(series, { hw: (o) => new HoltWintersForecaster(o), naive: (o) => new ReactiveForecaster(o) }, { horizonSteps: 6, warmupSteps: 3 * 144 });
+    const r = backtest(
+      series,
+      { hw: (o) => new HoltWintersForecaster(o), naive: (o) => new ReactiveForecaster(o) },
+      { horizonSteps: 6, warmupSteps: 3 * 144 },
+    );
     const [hw, naive] = r.forecasters;
     expect(hw!.mape).toBeLessThan(0.1);
     expect(hw!.mape).toBeLessThan(0.4 * naive!.mape);

@@ -23,22 +23,27 @@ function checkBand(b: ForecastBand, h: number): void {
 /** A hostile series: zeros, NaN gaps, a missing stretch, a spike, negative and infinite values. */
 function hostile(stepS: number, n: number): StepObservation[] {
   const base = poissonSteps(n, stepS, (t) => seasonalRate(t, 5, 0.8, 0), 7);
-  return base.map((s, i) => {
-    if (i % 17 === 3) return { ...s, meanPerS: NaN, peakPerS: NaN };
-    if (i % 23 < 4) return { ...s, meanPerS: 0, peakPerS: 0 };
-    if (i === 40) return { ...s, meanPerS: 1e6, peakPerS: 2e6 };
-    if (i === 41) return { ...s, meanPerS: -3, peakPerS: -3 };
-    if (i === 42) return { ...s, meanPerS: Infinity, peakPerS: NaN };
-    if (i === 43) return { ...s, peakPerS: NaN };
-    return s;
-  }).filter((_, i) => i < 60 || i > 70);
+  return base
+    .map((s, i) => {
+      if (i % 17 === 3) return { ...s, meanPerS: NaN, peakPerS: NaN };
+      if (i % 23 < 4) return { ...s, meanPerS: 0, peakPerS: 0 };
+      if (i === 40) return { ...s, meanPerS: 1e6, peakPerS: 2e6 };
+      if (i === 41) return { ...s, meanPerS: -3, peakPerS: -3 };
+      if (i === 42) return { ...s, meanPerS: Infinity, peakPerS: NaN };
+      if (i === 43) return { ...s, peakPerS: NaN };
+      return s;
+    })
+    .filter((_, i) => i < 60 || i > 70);
 }
 
 describe('every forecaster on hostile input', () => {
   for (const stepS of [1, 5, 60, 600, 3600]) {
     for (const name of FORECASTER_NAMES) {
       it(`${name} at ${stepS}-s steps stays finite and ordered (peakUpper >= upper >= p50 >= 0)`, () => {
-        const f = createForecaster(name, { minHistorySteps: 10, ...(name === 'ensemble' && stepS >= 60 ? { stepS } : {}) });
+        const f = createForecaster(name, {
+          minHistorySteps: 10,
+          ...(name === 'ensemble' && stepS >= 60 ? { stepS } : {}),
+        });
         const n = stepS >= 600 ? 24 * 3 * (3600 / stepS) : 400;
         const series = hostile(stepS, n);
         checkBand(f.forecast(5), 5);
@@ -114,7 +119,9 @@ describe('determinism', () => {
 describe('validation', () => {
   it('unknown forecaster name names the allowed ones', () => {
     expect(() => createForecaster('prophet')).toThrow(ValidationError);
-    expect(() => createForecaster('prophet')).toThrow(/forecaster: got "prophet", allowed: one of ensemble, holt-winters/);
+    expect(() => createForecaster('prophet')).toThrow(
+      /forecaster: got "prophet", allowed: one of ensemble, holt-winters/,
+    );
   });
 
   it('bad options name every key, value and range', () => {
@@ -138,7 +145,9 @@ describe('validation', () => {
     expect(names({})).toEqual(['holt-winters', 'burst', 'reactive']);
     expect(names({ stepS: 5, ensembleSeasonalNaive: true })).toContain('seasonal-naive');
     expect(names({ stepS: 600, ensembleSeasonalNaive: false })).not.toContain('seasonal-naive');
-    expect(() => createForecaster('ensemble', { ensembleSeasonalNaive: 'yes' } as never)).toThrow(/ensembleSeasonalNaive: got "yes", allowed: true, false or "auto"/);
+    expect(() => createForecaster('ensemble', { ensembleSeasonalNaive: 'yes' } as never)).toThrow(
+      /ensembleSeasonalNaive: got "yes", allowed: true, false or "auto"/,
+    );
   });
 
   it('bad horizon is a ValidationError, not a crash later', () => {

@@ -40,7 +40,11 @@ export function createHistorySource(config: unknown, opts: CreateHistorySourceOp
         headers: c.headers,
       });
     case 'redis':
-      return new RedisHistorySource({ redis: opts.redis ?? c.url, prefix: c.prefix, commandTimeoutMs: c.commandTimeoutMs });
+      return new RedisHistorySource({
+        redis: opts.redis ?? c.url,
+        prefix: c.prefix,
+        commandTimeoutMs: c.commandTimeoutMs,
+      });
     case 'csv': {
       const base = opts.baseDir ?? process.cwd();
       const at = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));

@@ -32,12 +32,20 @@ export function checkReadRange(
   if (!Number.isFinite(fromS)) issues.push({ path: 'fromS', value: fromS, allowed: 'a finite number (seconds)' });
   if (!Number.isFinite(toS)) issues.push({ path: 'toS', value: toS, allowed: 'a finite number (seconds)' });
   if (!Number.isFinite(stepS) || stepS <= 0 || (whole && !Number.isInteger(stepS))) {
-    issues.push({ path: 'stepS', value: stepS, allowed: whole ? 'an integer >= 1 (seconds)' : 'a finite number > 0 (seconds)' });
+    issues.push({
+      path: 'stepS',
+      value: stepS,
+      allowed: whole ? 'an integer >= 1 (seconds)' : 'a finite number > 0 (seconds)',
+    });
   }
   if (issues.length === 0 && toS < fromS) issues.push({ path: 'toS', value: toS, allowed: `>= fromS (${fromS})` });
   const count = issues.length === 0 ? Math.ceil((toS - fromS) / stepS) : 0;
   if (count > MAX_STEPS_PER_READ) {
-    issues.push({ path: 'stepS', value: stepS, allowed: `a step giving at most ${MAX_STEPS_PER_READ} steps over [fromS, toS) (got ${count})` });
+    issues.push({
+      path: 'stepS',
+      value: stepS,
+      allowed: `a step giving at most ${MAX_STEPS_PER_READ} steps over [fromS, toS) (got ${count})`,
+    });
   }
   if (issues.length > 0) throw new ValidationError(issues, `${sourceName} history read`);
   return { model, fromS, toS, stepS, count };
@@ -49,7 +57,11 @@ export function stepStartS(range: ReadRange, i: number): number {
 }
 
 /** Builds the observations from per-step mean and peak arrays (NaN mean = gap; peak never below mean). */
-export function toObservations(range: ReadRange, meanPerS: ArrayLike<number>, peakPerS: ArrayLike<number>): StepObservation[] {
+export function toObservations(
+  range: ReadRange,
+  meanPerS: ArrayLike<number>,
+  peakPerS: ArrayLike<number>,
+): StepObservation[] {
   const out: StepObservation[] = new Array(range.count);
   for (let i = 0; i < range.count; i++) {
     const mean = meanPerS[i]!;

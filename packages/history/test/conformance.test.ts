@@ -55,11 +55,17 @@ describeWithRedis('HistorySource conformance: redis', () => {
     const prefix = freshPrefix('conformance');
     const counter = new RedisDemandCounter({ redis: REDIS_URL, prefix });
     try {
-      await counter.recordMany('llama', counts.map((count, k) => ({ atS: T0 + k, count })));
+      await counter.recordMany(
+        'llama',
+        counts.map((count, k) => ({ atS: T0 + k, count })),
+      );
     } finally {
       await counter.close();
     }
-    return { source: createHistorySource({ kind: 'redis', url: REDIS_URL, prefix }), cleanup: () => deleteKeys(prefix) };
+    return {
+      source: createHistorySource({ kind: 'redis', url: REDIS_URL, prefix }),
+      cleanup: () => deleteKeys(prefix),
+    };
   });
 });
 

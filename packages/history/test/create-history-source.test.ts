@@ -22,7 +22,13 @@ function problems(input: unknown): { path: string; value: unknown; allowed: stri
 
 describe('parseHistoryConfig', () => {
   it('prometheus: fills defaults', () => {
-    expect(parseHistoryConfig({ kind: 'prometheus', url: 'http://prom:9090', query: 'sum(rate(r{model="{{model}}"}[{{step}}]))' })).toEqual({
+    expect(
+      parseHistoryConfig({
+        kind: 'prometheus',
+        url: 'http://prom:9090',
+        query: 'sum(rate(r{model="{{model}}"}[{{step}}]))',
+      }),
+    ).toEqual({
       kind: 'prometheus',
       url: 'http://prom:9090',
       query: 'sum(rate(r{model="{{model}}"}[{{step}}]))',
@@ -62,12 +68,24 @@ describe('parseHistoryConfig', () => {
     );
     expect(found.find((f) => f.path === 'history.url')!.allowed).toContain('http://');
     expect(found.find((f) => f.path === 'history.query')!.allowed).toContain('unknown: modle');
-    expect(found.find((f) => f.path === 'history.maxPointsPerQuery')).toEqual({ path: 'history.maxPointsPerQuery', value: 20_000, allowed: 'an integer in [1, 11000]' });
+    expect(found.find((f) => f.path === 'history.maxPointsPerQuery')).toEqual({
+      path: 'history.maxPointsPerQuery',
+      value: 20_000,
+      allowed: 'an integer in [1, 11000]',
+    });
   });
 
   it('redis: defaults and checks', () => {
-    expect(parseHistoryConfig({ kind: 'redis' })).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379', prefix: 'warmpool:demand', commandTimeoutMs: 2000 });
-    expect(problems({ kind: 'redis', url: 'http://x', prefix: 'a b' }).map((p) => p.path)).toEqual(['history.url', 'history.prefix']);
+    expect(parseHistoryConfig({ kind: 'redis' })).toEqual({
+      kind: 'redis',
+      url: 'redis://127.0.0.1:6379',
+      prefix: 'warmpool:demand',
+      commandTimeoutMs: 2000,
+    });
+    expect(problems({ kind: 'redis', url: 'http://x', prefix: 'a b' }).map((p) => p.path)).toEqual([
+      'history.url',
+      'history.prefix',
+    ]);
   });
 
   it('csv: needs a directory or files; keys must be model names', () => {
@@ -80,7 +98,11 @@ describe('parseHistoryConfig', () => {
   });
 
   it('an unknown kind or a non-object is reported', () => {
-    expect(problems({ kind: 'influx' })[0]).toEqual({ path: 'history.kind', value: 'influx', allowed: 'one of prometheus, redis, csv' });
+    expect(problems({ kind: 'influx' })[0]).toEqual({
+      path: 'history.kind',
+      value: 'influx',
+      allowed: 'one of prometheus, redis, csv',
+    });
     expect(problems('csv')[0]!.path).toBe('history');
   });
 });
@@ -100,7 +122,10 @@ describe('createHistorySource', () => {
     const dir = await mkdtemp(join(tmpdir(), 'warmpool-cfg-'));
     try {
       await writeFile(join(dir, 'llama.csv'), 't,count\n0,120\n60,120\n');
-      const s = createHistorySource({ kind: 'csv', files: { llama: 'llama.csv' }, epochOffsetS: 1000 }, { baseDir: dir });
+      const s = createHistorySource(
+        { kind: 'csv', files: { llama: 'llama.csv' }, epochOffsetS: 1000 },
+        { baseDir: dir },
+      );
       expect(s).toBeInstanceOf(CsvHistorySource);
       expect((await s.read('llama', 1000, 1120, 60)).map((o) => o.meanPerS)).toEqual([2, 2]);
       await s.close();
@@ -110,6 +135,8 @@ describe('createHistorySource', () => {
   });
 
   it('throws the ValidationError for a bad config, naming the file', () => {
-    expect(() => createHistorySource({ kind: 'prometheus' }, { source: 'etc/warmpool.yaml' })).toThrow(/etc\/warmpool.yaml[\s\S]*history.url/);
+    expect(() => createHistorySource({ kind: 'prometheus' }, { source: 'etc/warmpool.yaml' })).toThrow(
+      /etc\/warmpool.yaml[\s\S]*history.url/,
+    );
   });
 });

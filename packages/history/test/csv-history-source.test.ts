@@ -68,7 +68,9 @@ describe('CsvHistorySource', () => {
     for (const stepS of [1, 60, 300]) {
       const from = EPOCH - 2 * stepS;
       const to = EPOCH + 1800 + 2 * stepS;
-      expect(sameSteps(await s.read('llama', from, to, stepS), expectedSteps(counts, EPOCH, from, to, stepS))).toEqual([]);
+      expect(sameSteps(await s.read('llama', from, to, stepS), expectedSteps(counts, EPOCH, from, to, stepS))).toEqual(
+        [],
+      );
     }
   });
 
@@ -94,7 +96,10 @@ describe('CsvHistorySource', () => {
   it('an explicit file wins over the directory; a missing explicit file is an error naming it', async () => {
     await writeFile(join(dir, 'llama.csv'), 't,count\n0,60\n60,60\n');
     await writeFile(join(dir, 'other.csv'), 't,count\n0,120\n60,120\n');
-    const s = new CsvHistorySource({ directory: dir, files: { llama: join(dir, 'other.csv'), gone: join(dir, 'gone.csv') } });
+    const s = new CsvHistorySource({
+      directory: dir,
+      files: { llama: join(dir, 'other.csv'), gone: join(dir, 'gone.csv') },
+    });
     expect((await s.read('llama', 0, 60, 60))[0]!.meanPerS).toBe(2);
     const err = await rejection(s.read('gone', 0, 60, 60));
     expect(err).toBeInstanceOf(HistoryUnavailableError);
@@ -120,6 +125,8 @@ describe('CsvHistorySource', () => {
   });
 
   it('bad arguments → ValidationError', async () => {
-    expect(await rejection(new CsvHistorySource({ directory: dir }).read('llama', 0, 60, 0))).toBeInstanceOf(ValidationError);
+    expect(await rejection(new CsvHistorySource({ directory: dir }).read('llama', 0, 60, 0))).toBeInstanceOf(
+      ValidationError,
+    );
   });
 });

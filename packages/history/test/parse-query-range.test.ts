@@ -39,7 +39,16 @@ describe('parseSampleValue', () => {
 
 describe('parseQueryRange', () => {
   it('reads the one series, special values included', () => {
-    const body = matrix([{ metric: {}, values: [[100, '1.5'], [160, 'NaN'], [220, '+Inf']] }]);
+    const body = matrix([
+      {
+        metric: {},
+        values: [
+          [100, '1.5'],
+          [160, 'NaN'],
+          [220, '+Inf'],
+        ],
+      },
+    ]);
     const points = parseQueryRange(body, URL_, Q, 200);
     expect(points.map((p) => p[0])).toEqual([100, 160, 220]);
     expect(points[0]![1]).toBe(1.5);
@@ -81,9 +90,17 @@ describe('parseQueryRange', () => {
   });
 
   it.each([
-    ['wrong resultType', JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }), 'resultType is "vector"'],
+    [
+      'wrong resultType',
+      JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }),
+      'resultType is "vector"',
+    ],
     ['no data', JSON.stringify({ status: 'success' }), '"data" is missing'],
-    ['result not array', JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: {} } }), 'not an array'],
+    [
+      'result not array',
+      JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: {} } }),
+      'not an array',
+    ],
     ['odd status', JSON.stringify({ status: 'weird' }), 'status is "weird"'],
     ['bad pair', matrix([{ metric: {}, values: [[1, 2, 3]] }]), 'values[0] is not a [time, "value"] pair'],
     ['number value', matrix([{ metric: {}, values: [[1, 2]] }]), 'values[0] has a value that is not a number string'],
@@ -96,7 +113,9 @@ describe('parseQueryRange', () => {
 
 describe('PromQL templates', () => {
   it('substitutes model, step and stepS', () => {
-    expect(renderPromql('sum(rate(r{model="{{model}}"}[{{ step }}])) / {{stepS}}', 'llama-7b', 60)).toBe('sum(rate(r{model="llama-7b"}[60s])) / 60');
+    expect(renderPromql('sum(rate(r{model="{{model}}"}[{{ step }}])) / {{stepS}}', 'llama-7b', 60)).toBe(
+      'sum(rate(r{model="llama-7b"}[60s])) / 60',
+    );
     expect(renderPromql('x[{{step}}]', 'm', 1.5)).toBe('x[1500ms]');
   });
   it('escapes quotes and backslashes in the label value', () => {

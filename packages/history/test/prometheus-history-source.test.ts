@@ -2,7 +2,10 @@ import { ValidationError } from '@warmpool/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HistoryResponseError } from '../src/errors/history-response-error.js';
 import { HistoryUnavailableError } from '../src/errors/history-unavailable-error.js';
-import { PrometheusHistorySource, type PrometheusHistorySourceOptions } from '../src/prometheus/prometheus-history-source.js';
+import {
+  PrometheusHistorySource,
+  type PrometheusHistorySourceOptions,
+} from '../src/prometheus/prometheus-history-source.js';
 import { FakePrometheus, evalTimes, seriesAnswer } from './support/fake-prometheus.js';
 
 const QUERY = 'sum(rate(warmpool_requests_total{model="{{model}}"}[{{step}}]))';
@@ -69,7 +72,10 @@ describe('PrometheusHistorySource against an HTTP fake', () => {
   });
 
   it('no series at all → every step NaN, no throw', async () => {
-    fake.handler = () => ({ status: 200, body: JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }) });
+    fake.handler = () => ({
+      status: 200,
+      body: JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }),
+    });
     const steps = await source().read('llama', 0, 300, 60);
     expect(steps).toHaveLength(5);
     expect(steps.every((s) => Number.isNaN(s.meanPerS) && Number.isNaN(s.peakPerS))).toBe(true);
@@ -81,7 +87,10 @@ describe('PrometheusHistorySource against an HTTP fake', () => {
       const value = q.startsWith('max') ? '9' : q.startsWith('special') ? '1' : '4';
       return seriesAnswer(evalTimes(req).map((t) => [t, value] as const));
     };
-    const s = source({ peakQuery: 'max_over_time(x{model="{{model}}"}[{{step}}])', models: { other: { query: 'special{m="{{model}}"}' } } });
+    const s = source({
+      peakQuery: 'max_over_time(x{model="{{model}}"}[{{step}}])',
+      models: { other: { query: 'special{m="{{model}}"}' } },
+    });
     const a = await s.read('llama', 0, 120, 60);
     expect(a.map((o) => [o.meanPerS, o.peakPerS])).toEqual([
       [4, 9],
@@ -106,7 +115,7 @@ describe('PrometheusHistorySource against an HTTP fake', () => {
     expect(steps.map((s) => s.meanPerS)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
-  it('the default chunk is Prometheus\' 11,000 points', async () => {
+  it("the default chunk is Prometheus' 11,000 points", async () => {
     fake.handler = (req) => seriesAnswer(evalTimes(req).map((t) => [t, '1'] as const));
     const steps = await source().read('llama', 0, 25_000, 1);
     const points = fake.requests.map((r) => evalTimes(r).length);
@@ -117,7 +126,8 @@ describe('PrometheusHistorySource against an HTTP fake', () => {
 
   it('retries 5xx with exponential backoff, then succeeds', async () => {
     let n = 0;
-    fake.handler = (req) => (++n <= 2 ? { status: 503, body: 'busy' } : seriesAnswer(evalTimes(req).map((t) => [t, '5'] as const)));
+    fake.handler = (req) =>
+      ++n <= 2 ? { status: 503, body: 'busy' } : seriesAnswer(evalTimes(req).map((t) => [t, '5'] as const));
     const steps = await source({ retries: 2, backoffBaseMs: 100 }).read('llama', 0, 60, 60);
     expect(steps[0]!.meanPerS).toBe(5);
     expect(fake.requests).toHaveLength(3);
@@ -125,7 +135,10 @@ describe('PrometheusHistorySource against an HTTP fake', () => {
   });
 
   it('5xx on every attempt → HistoryUnavailableError naming URL, query, attempts and the Prometheus error', async () => {
-    fake.handler = () => ({ status: 500, body: JSON.stringify({ status: 'error', errorType: 'internal', error: 'tsdb on fire' }) });
+    fake.handler = () => ({
+      status: 500,
+      body: JSON.stringify({ status: 'error', errorType: 'internal', error: 'tsdb on fire' }),
+    });
     const err = await failure(source({ retries: 1 }).read('llama', 0, 60, 60));
     expect(err).toBeInstanceOf(HistoryUnavailableError);
     const e = err as HistoryUnavailableError;
@@ -139,7 +152,8 @@ describe('PrometheusHistorySource against an HTTP fake', () => {
 
   it('429 is retried like 5xx', async () => {
     let n = 0;
-    fake.handler = (req) => (++n === 1 ? { status: 429, body: '' } : seriesAnswer(evalTimes(req).map((t) => [t, '1'] as const)));
+    fake.handler = (req) =>
+      ++n === 1 ? { status: 429, body: '' } : seriesAnswer(evalTimes(req).map((t) => [t, '1'] as const));
     expect((await source().read('llama', 0, 60, 60))[0]!.meanPerS).toBe(1);
     expect(fake.requests).toHaveLength(2);
   });
@@ -147,7 +161,9 @@ describe('PrometheusHistorySource against an HTTP fake', () => {
   it("waits at least a 429's Retry-After (seconds), capped at 30 s", async () => {
     let n = 0;
     fake.handler = (req) =>
-      ++n <= 2 ? { status: 429, body: '', headers: { 'retry-after': n === 1 ? '2' : '3600' } } : seriesAnswer(evalTimes(req).map((t) => [t, '1'] as const));
+      ++n <= 2
+        ? { status: 429, body: '', headers: { 'retry-after': n === 1 ? '2' : '3600' } }
+        : seriesAnswer(evalTimes(req).map((t) => [t, '1'] as const));
     expect((await source({ retries: 2 }).read('llama', 0, 60, 60))[0]!.meanPerS).toBe(1);
     expect(sleeps).toEqual([2000, 30_000]);
   });
@@ -171,7 +187,10 @@ describe('PrometheusHistorySource against an HTTP fake', () => {
   });
 
   it('error status (bad query) → HistoryResponseError with errorType and error, no retry', async () => {
-    fake.handler = () => ({ status: 400, body: JSON.stringify({ status: 'error', errorType: 'bad_data', error: '1:5: parse error: unexpected' }) });
+    fake.handler = () => ({
+      status: 400,
+      body: JSON.stringify({ status: 'error', errorType: 'bad_data', error: '1:5: parse error: unexpected' }),
+    });
     const err = await failure(source().read('llama', 0, 60, 60));
     expect(err).toBeInstanceOf(HistoryResponseError);
     expect(err.message).toContain('HTTP 400: Prometheus error bad_data: 1:5: parse error: unexpected');
@@ -191,7 +210,13 @@ describe('PrometheusHistorySource against an HTTP fake', () => {
       status: 200,
       body: JSON.stringify({
         status: 'success',
-        data: { resultType: 'matrix', result: [{ metric: { pod: 'a' }, values: [] }, { metric: { pod: 'b' }, values: [] }] },
+        data: {
+          resultType: 'matrix',
+          result: [
+            { metric: { pod: 'a' }, values: [] },
+            { metric: { pod: 'b' }, values: [] },
+          ],
+        },
       }),
     });
     const err = await failure(source().read('llama', 0, 60, 60));

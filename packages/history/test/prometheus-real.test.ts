@@ -13,14 +13,19 @@ const other = counts.map((c) => c + 1);
 describeWithPrometheus('PrometheusHistorySource against a real Prometheus (backfilled with promtool)', () => {
   let prom: RealPrometheus;
   const sources: PrometheusHistorySource[] = [];
-  const source = (query: string, extra: { peakQuery?: string; maxPointsPerQuery?: number } = {}): PrometheusHistorySource => {
+  const source = (
+    query: string,
+    extra: { peakQuery?: string; maxPointsPerQuery?: number } = {},
+  ): PrometheusHistorySource => {
     const s = new PrometheusHistorySource({ url: prom.url, query, retries: 0, timeoutMs: 10_000, ...extra });
     sources.push(s);
     return s;
   };
 
   beforeAll(async () => {
-    prom = await RealPrometheus.start(openMetricsOf({ llama: { startS: T0, counts }, mistral: { startS: T0, counts: other } }));
+    prom = await RealPrometheus.start(
+      openMetricsOf({ llama: { startS: T0, counts }, mistral: { startS: T0, counts: other } }),
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -71,7 +76,7 @@ describeWithPrometheus('PrometheusHistorySource against a real Prometheus (backf
     expect((err as Error).message).toContain('must aggregate to one series');
   });
 
-  it('invalid PromQL → HistoryResponseError carrying Prometheus\' bad_data error', async () => {
+  it("invalid PromQL → HistoryResponseError carrying Prometheus' bad_data error", async () => {
     const err = await source('sum(rate(warmpool_demand_last_second[')
       .read('llama', T0, T0 + 600, 60)
       .then(

@@ -43,7 +43,10 @@ describeWithRedis('RedisDemandCounter + RedisHistorySource (real Redis)', () => 
 
   const counts = syntheticCounts(3 * 3600); // crosses two hour keys of per-second buckets
   const write = async (model: string, startS: number, values: readonly number[]): Promise<void> => {
-    await counter.recordMany(model, values.map((count, k) => ({ atS: startS + k, count })));
+    await counter.recordMany(
+      model,
+      values.map((count, k) => ({ atS: startS + k, count })),
+    );
   };
 
   it('per-minute steps (from minute buckets) match the raw counts; unwritten time is NaN', async () => {
@@ -64,7 +67,9 @@ describeWithRedis('RedisDemandCounter + RedisHistorySource (real Redis)', () => 
       [T0 + 30, 60],
     ] as const) {
       const to = from + 40 * stepS;
-      expect(sameSteps(await reader.read('llama', from, to, stepS), expectedSteps(counts, T0, from, to, stepS))).toEqual([]);
+      expect(
+        sameSteps(await reader.read('llama', from, to, stepS), expectedSteps(counts, T0, from, to, stepS)),
+      ).toEqual([]);
     }
   });
 
@@ -103,7 +108,12 @@ describeWithRedis('RedisDemandCounter + RedisHistorySource (real Redis)', () => 
   });
 
   it('keys follow the documented layout, with a Cluster hash tag and TTLs', async () => {
-    const retained = new RedisDemandCounter({ redis: REDIS_URL, prefix, secondRetentionS: 7200, minuteRetentionS: 172_800 });
+    const retained = new RedisDemandCounter({
+      redis: REDIS_URL,
+      prefix,
+      secondRetentionS: 7200,
+      minuteRetentionS: 172_800,
+    });
     try {
       await retained.record('llama', T0 + 61, 2);
     } finally {
@@ -155,7 +165,12 @@ describeWithRedis('RedisDemandCounter + RedisHistorySource (real Redis)', () => 
 
   it('bad arguments → ValidationError; nothing written', async () => {
     expect(await rejection(reader.read('llama', T0, T0 + 60, 1.5))).toBeInstanceOf(ValidationError);
-    const bad = await rejection(counter.recordMany('llama', [{ atS: T0, count: -1 }, { atS: NaN, count: 1 }]));
+    const bad = await rejection(
+      counter.recordMany('llama', [
+        { atS: T0, count: -1 },
+        { atS: NaN, count: 1 },
+      ]),
+    );
     expect(bad).toBeInstanceOf(ValidationError);
     expect((bad as ValidationError).issues.map((i) => i.path)).toEqual(['[0].count', '[1].atS']);
     expect(await rejection(counter.record('Not A Model', T0))).toBeInstanceOf(ValidationError);

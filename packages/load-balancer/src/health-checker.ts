@@ -9,7 +9,12 @@ export interface HealthCheckerOptions {
   readonly forgetAfterMs: number;
 }
 
-export const HEALTH_CHECKER_DEFAULTS: HealthCheckerOptions = { intervalMs: 2_000, timeoutMs: 1_000, failureThreshold: 3, forgetAfterMs: 10 * 60_000 };
+export const HEALTH_CHECKER_DEFAULTS: HealthCheckerOptions = {
+  intervalMs: 2_000,
+  timeoutMs: 1_000,
+  failureThreshold: 3,
+  forgetAfterMs: 10 * 60_000,
+};
 
 /** What the health checker did to a replica, for the load balancer's log. */
 export type HealthEvent = 'replica-removed' | 'replica-restored' | 'replica-forgotten';
@@ -30,7 +35,12 @@ export const REPLICA_ID_HEADER = 'x-warmpool-replica-id';
  * names the replica it answers for (header `x-warmpool-replica-id` or `replicaId` in the body) must name that one, so
  * a port reused by another replica, of another model or of the same one, is not taken for this one.
  */
-export async function probeReady(url: string, timeoutMs: number, model?: string, replicaId?: string): Promise<ProbeResult> {
+export async function probeReady(
+  url: string,
+  timeoutMs: number,
+  model?: string,
+  replicaId?: string,
+): Promise<ProbeResult> {
   try {
     const signal = AbortSignal.timeout(timeoutMs);
     let path = '/v2/health/ready';
@@ -50,12 +60,25 @@ export async function probeReady(url: string, timeoutMs: number, model?: string,
         // not JSON: nothing to compare
       }
       const models = body?.models;
-      if (model !== undefined && models && typeof models === 'object' && !Array.isArray(models) && !Object.hasOwn(models, model)) {
-        return { ok: false, detail: `${path} answers 200 for ${Object.keys(models).join(', ').slice(0, 200) || 'no model'}, not model ${model}` };
+      if (
+        model !== undefined &&
+        models &&
+        typeof models === 'object' &&
+        !Array.isArray(models) &&
+        !Object.hasOwn(models, model)
+      ) {
+        return {
+          ok: false,
+          detail: `${path} answers 200 for ${Object.keys(models).join(', ').slice(0, 200) || 'no model'}, not model ${model}`,
+        };
       }
-      const answeredId = res.headers.get(REPLICA_ID_HEADER) ?? (typeof body?.replicaId === 'string' ? body.replicaId : undefined);
+      const answeredId =
+        res.headers.get(REPLICA_ID_HEADER) ?? (typeof body?.replicaId === 'string' ? body.replicaId : undefined);
       if (replicaId !== undefined && answeredId !== undefined && answeredId !== replicaId) {
-        return { ok: false, detail: `${path} answers 200 for replica ${answeredId.slice(0, 200)}, not replica ${replicaId}` };
+        return {
+          ok: false,
+          detail: `${path} answers 200 for replica ${answeredId.slice(0, 200)}, not replica ${replicaId}`,
+        };
       }
       return { ok: true, detail: 'ready' };
     }
@@ -94,7 +117,12 @@ export class HealthChecker {
   }
 
   async checkOnce(): Promise<void> {
-    await Promise.all(this.pool.list().filter((r) => !r.draining).map((r) => this.check(r)));
+    await Promise.all(
+      this.pool
+        .list()
+        .filter((r) => !r.draining)
+        .map((r) => this.check(r)),
+    );
   }
 
   start(): void {
@@ -132,7 +160,11 @@ export class HealthChecker {
     if (r.removedAtMs !== undefined) {
       if (now - r.removedAtMs >= this.options.forgetAfterMs) {
         this.pool.remove(r.id);
-        this.onEvent('replica-forgotten', r, `not ready for ${Math.round((now - r.removedAtMs) / 1000)} s since removed: ${result.detail}`);
+        this.onEvent(
+          'replica-forgotten',
+          r,
+          `not ready for ${Math.round((now - r.removedAtMs) / 1000)} s since removed: ${result.detail}`,
+        );
       }
       return;
     }

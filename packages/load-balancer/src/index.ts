@@ -2,7 +2,15 @@ export { RegistrarError, type RegistrarErrorCode } from './errors/registrar-erro
 export { OverloadedError } from './errors/overloaded-error.js';
 export { ReplicaPool, REPLICA_POOL_DEFAULTS, type PoolReplica, type ReplicaPoolOptions } from './replica-pool.js';
 export { DemandRecorder, type DemandSeries } from './demand-recorder.js';
-export { HealthChecker, HEALTH_CHECKER_DEFAULTS, probeReady, REPLICA_ID_HEADER, type HealthCheckerOptions, type HealthEvent, type ProbeResult } from './health-checker.js';
+export {
+  HealthChecker,
+  HEALTH_CHECKER_DEFAULTS,
+  probeReady,
+  REPLICA_ID_HEADER,
+  type HealthCheckerOptions,
+  type HealthEvent,
+  type ProbeResult,
+} from './health-checker.js';
 export { parseRegistration } from './registration-request.js';
 export { LoadBalancerServer, type LoadBalancerOptions } from './load-balancer-server.js';
 export { LoadBalancerMetrics, codeLabel } from './load-balancer-metrics.js';

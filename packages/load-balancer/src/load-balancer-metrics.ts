@@ -30,11 +30,33 @@ export class LoadBalancerMetrics {
   private readonly duration: Histogram<'model'>;
   private readonly refused: Counter<'reason'>;
 
-  constructor(pool: ReplicaPool, demand: DemandRecorder, budget: ByteBudget, nowMs: () => number, inFlight: () => number) {
+  constructor(
+    pool: ReplicaPool,
+    demand: DemandRecorder,
+    budget: ByteBudget,
+    nowMs: () => number,
+    inFlight: () => number,
+  ) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'warmpool_lb_requests_total', help: 'Requests for a served model, by HTTP status returned.', labelNames: ['model', 'code'], registers });
-    this.duration = new Histogram({ name: 'warmpool_lb_request_duration_seconds', help: 'End-to-end latency through the load balancer.', labelNames: ['model'], buckets: DEFAULT_LATENCY_BUCKETS_S, registers });
-    this.refused = new Counter({ name: 'warmpool_lb_refused_total', help: 'Requests refused before routing, by reason.', labelNames: ['reason'], registers });
+    this.requests = new Counter({
+      name: 'warmpool_lb_requests_total',
+      help: 'Requests for a served model, by HTTP status returned.',
+      labelNames: ['model', 'code'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'warmpool_lb_request_duration_seconds',
+      help: 'End-to-end latency through the load balancer.',
+      labelNames: ['model'],
+      buckets: DEFAULT_LATENCY_BUCKETS_S,
+      registers,
+    });
+    this.refused = new Counter({
+      name: 'warmpool_lb_refused_total',
+      help: 'Requests refused before routing, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
     new Gauge({
       name: 'warmpool_lb_replicas',
       help: 'Known replicas by model and state (removed: out of routing, still probed).',
@@ -43,7 +65,13 @@ export class LoadBalancerMetrics {
       collect() {
         this.reset();
         for (const r of pool.list()) {
-          const state = r.draining ? 'draining' : r.removedAtMs !== undefined ? 'removed' : r.ready ? 'ready' : 'unready';
+          const state = r.draining
+            ? 'draining'
+            : r.removedAtMs !== undefined
+              ? 'removed'
+              : r.ready
+                ? 'ready'
+                : 'unready';
           this.inc({ model: r.model, state });
         }
       },
@@ -75,7 +103,8 @@ export class LoadBalancerMetrics {
       registers,
       collect() {
         this.reset();
-        for (const model of demand.modelNames()) this.set({ model }, demand.series(model, nowMs() - 1000, 1).counts[0]!);
+        for (const model of demand.modelNames())
+          this.set({ model }, demand.series(model, nowMs() - 1000, 1).counts[0]!);
       },
     });
     new Gauge({
@@ -86,8 +115,22 @@ export class LoadBalancerMetrics {
         this.set(budget.usedBytes);
       },
     });
-    new Gauge({ name: 'warmpool_lb_buffered_bytes_limit', help: 'Cap on request body bytes held in memory at once.', registers, collect() { this.set(budget.capBytes); } });
-    new Gauge({ name: 'warmpool_lb_in_flight_requests', help: 'Proxied requests in flight now.', registers, collect() { this.set(inFlight()); } });
+    new Gauge({
+      name: 'warmpool_lb_buffered_bytes_limit',
+      help: 'Cap on request body bytes held in memory at once.',
+      registers,
+      collect() {
+        this.set(budget.capBytes);
+      },
+    });
+    new Gauge({
+      name: 'warmpool_lb_in_flight_requests',
+      help: 'Proxied requests in flight now.',
+      registers,
+      collect() {
+        this.set(inFlight());
+      },
+    });
   }
 
   /** A request for a served model finished with `status` after `seconds`. */

@@ -73,7 +73,11 @@ export class LoadBalancerServer {
   private inFlight = 0;
 
   constructor(private readonly opts: LoadBalancerOptions) {
-    if (!opts.token) throw new ValidationError([{ path: 'token', value: opts.token, allowed: 'a non-empty shared token' }], 'load balancer options');
+    if (!opts.token)
+      throw new ValidationError(
+        [{ path: 'token', value: opts.token, allowed: 'a non-empty shared token' }],
+        'load balancer options',
+      );
     this.credentials = new CredentialCheck(opts.token);
     this.now = opts.nowMs ?? Date.now;
     this.log = opts.log ?? (() => {});
@@ -82,12 +86,22 @@ export class LoadBalancerServer {
     this.pool = new ReplicaPool(opts.pool);
     this.demand = new DemandRecorder(opts.demandRetainS ?? 600, maxModels);
     this.budget = new ByteBudget(opts.maxBufferedBytes ?? 64 * 2 ** 20);
-    this.health = new HealthChecker(this.pool, opts.health, (event, r, detail) => this.log({ event, replicaId: r.id, model: r.model, url: r.url, detail }), this.now);
+    this.health = new HealthChecker(
+      this.pool,
+      opts.health,
+      (event, r, detail) => this.log({ event, replicaId: r.id, model: r.model, url: r.url, detail }),
+      this.now,
+    );
     this.metrics = new LoadBalancerMetrics(this.pool, this.demand, this.budget, this.now, () => this.inFlight);
-    this.proxy = new UpstreamProxy(this.pool, { upstreamTimeoutMs: opts.upstreamTimeoutMs ?? 30_000, nowMs: this.now, log: this.log });
+    this.proxy = new UpstreamProxy(this.pool, {
+      upstreamTimeoutMs: opts.upstreamTimeoutMs ?? 30_000,
+      nowMs: this.now,
+      log: this.log,
+    });
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
-        if (!res.headersSent) sendJson(res, 500, { error: 'E_INTERNAL', message: e instanceof Error ? e.message : String(e) });
+        if (!res.headersSent)
+          sendJson(res, 500, { error: 'E_INTERNAL', message: e instanceof Error ? e.message : String(e) });
         else res.destroy();
       });
     });
@@ -109,7 +123,11 @@ export class LoadBalancerServer {
     const method = req.method ?? 'GET';
     const infer = INFER_PATH.exec(url.pathname);
     if (infer) {
-      if (method !== 'POST') return this.refuse(req, res, 405, 'bad_request', { error: 'E_METHOD', message: `${method} ${url.pathname}: use POST` });
+      if (method !== 'POST')
+        return this.refuse(req, res, 405, 'bad_request', {
+          error: 'E_METHOD',
+          message: `${method} ${url.pathname}: use POST`,
+        });
       return this.infer(infer[1]!, url.pathname, req, res);
     }
     if (url.pathname === '/livez' && method === 'GET') return sendJson(res, 200, { live: true });
@@ -117,14 +135,27 @@ export class LoadBalancerServer {
     let replicaId: string | undefined;
     if (one) {
       replicaId = decodePart(one[1]!);
-      if (replicaId === undefined) return this.refuse(req, res, 400, 'bad_request', { error: 'E_BAD_PATH', message: `replica id in ${url.pathname} is not valid percent-encoding` });
+      if (replicaId === undefined)
+        return this.refuse(req, res, 400, 'bad_request', {
+          error: 'E_BAD_PATH',
+          message: `replica id in ${url.pathname} is not valid percent-encoding`,
+        });
     }
     if (url.pathname === '/replicas' && method === 'POST') return this.register(req, res);
     const adminOnly = ['/metrics', '/demand', '/replicas'].includes(url.pathname) && method === 'GET';
     const onReplica = one !== null && (method === 'GET' || method === 'DELETE');
-    if (!adminOnly && !onReplica) return this.refuse(req, res, 404, 'bad_request', { error: 'E_NOT_FOUND', message: `no route ${method} ${url.pathname}` });
+    if (!adminOnly && !onReplica)
+      return this.refuse(req, res, 404, 'bad_request', {
+        error: 'E_NOT_FOUND',
+        message: `no route ${method} ${url.pathname}`,
+      });
     const caller = this.credentials.caller(req.headers.authorization, replicaId);
-    if (caller.kind === 'none') return this.unauthorized(req, res, onReplica ? `the shared token or replica ${replicaId}'s own credential` : 'the shared token');
+    if (caller.kind === 'none')
+      return this.unauthorized(
+        req,
+        res,
+        onReplica ? `the shared token or replica ${replicaId}'s own credential` : 'the shared token',
+      );
     req.resume();
     if (onReplica) return method === 'GET' ? this.describeOne(replicaId!, res) : this.deregister(replicaId!, res);
     if (url.pathname === '/metrics') return sendText(res, 200, this.metrics.contentType, await this.metrics.render());
@@ -137,7 +168,14 @@ export class LoadBalancerServer {
    * Answers without keeping the body: a small declared body (at most 64 KiB) still arriving is read and dropped so the
    * connection stays usable; a larger or undeclared one ends the connection instead of being read.
    */
-  private refuse(req: IncomingMessage, res: ServerResponse, status: number, reason: RefusalReason, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  private refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    reason: RefusalReason,
+    body: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ): void {
     this.metrics.refusedFor(reason);
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     const declared = Number(req.headers['content-length'] ?? NaN);
@@ -149,11 +187,25 @@ export class LoadBalancerServer {
   }
 
   private unauthorized(req: IncomingMessage, res: ServerResponse, what: string): void {
-    this.refuse(req, res, 401, 'unauthorized', { error: 'E_UNAUTHORIZED', message: `needs Authorization: Bearer <${what}>` }, { 'www-authenticate': 'Bearer' });
+    this.refuse(
+      req,
+      res,
+      401,
+      'unauthorized',
+      { error: 'E_UNAUTHORIZED', message: `needs Authorization: Bearer <${what}>` },
+      { 'www-authenticate': 'Bearer' },
+    );
   }
 
   private overloaded(req: IncomingMessage, res: ServerResponse, e: OverloadedError): void {
-    this.refuse(req, res, 503, 'overloaded', { error: e.code, message: e.message }, { 'retry-after': String(e.retryAfterS) });
+    this.refuse(
+      req,
+      res,
+      503,
+      'overloaded',
+      { error: e.code, message: e.message },
+      { 'retry-after': String(e.retryAfterS) },
+    );
   }
 
   private async register(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -164,7 +216,8 @@ export class LoadBalancerServer {
       raw = await readBodyWithin(req, REGISTRATION_MAX_BYTES, this.budget);
     } catch (e) {
       if (e instanceof OverloadedError) return this.overloaded(req, res, e);
-      if (e instanceof BodyTooLargeError) return this.refuse(req, res, 413, 'body_too_large', { error: e.code, message: `registration: ${e.message}` });
+      if (e instanceof BodyTooLargeError)
+        return this.refuse(req, res, 413, 'body_too_large', { error: e.code, message: `registration: ${e.message}` });
       throw e;
     }
     this.budget.give(raw.length);
@@ -172,16 +225,28 @@ export class LoadBalancerServer {
     try {
       reg = parseRegistration(JSON.parse(raw.toString('utf8')));
     } catch (e) {
-      if (e instanceof ValidationError) return this.refuse(req, res, 400, 'bad_request', { error: e.code, message: e.message, issues: e.issues });
-      return this.refuse(req, res, 400, 'bad_request', { error: 'E_BAD_JSON', message: `registration body is not JSON: ${(e as Error).message}` });
+      if (e instanceof ValidationError)
+        return this.refuse(req, res, 400, 'bad_request', { error: e.code, message: e.message, issues: e.issues });
+      return this.refuse(req, res, 400, 'bad_request', {
+        error: 'E_BAD_JSON',
+        message: `registration body is not JSON: ${(e as Error).message}`,
+      });
     }
-    if (this.credentials.caller(req.headers.authorization, reg.replicaId).kind === 'none') return this.unauthorized(req, res, `the shared token or replica ${reg.replicaId}'s own credential`);
+    if (this.credentials.caller(req.headers.authorization, reg.replicaId).kind === 'none')
+      return this.unauthorized(req, res, `the shared token or replica ${reg.replicaId}'s own credential`);
     const existing = this.pool.get(reg.replicaId);
     let movedFrom: string | undefined;
     if (existing && !existing.draining && (existing.url !== reg.url || existing.model !== reg.model)) {
       const old = await probeReady(existing.url, this.health.options.timeoutMs, existing.model);
       if (old.ok) {
-        this.log({ event: 'replica-move-refused', replicaId: reg.replicaId, model: existing.model, url: existing.url, requestedModel: reg.model, requestedUrl: reg.url });
+        this.log({
+          event: 'replica-move-refused',
+          replicaId: reg.replicaId,
+          model: existing.model,
+          url: existing.url,
+          requestedModel: reg.model,
+          requestedUrl: reg.url,
+        });
         return sendJson(res, 409, {
           error: 'E_REPLICA_ID_TAKEN',
           message: `replica ${reg.replicaId} is registered for model ${existing.model} at ${existing.url}, which still answers /readyz; deregister it first (asked: model ${reg.model} at ${reg.url})`,
@@ -191,23 +256,42 @@ export class LoadBalancerServer {
     }
     if (!existing && this.pool.size >= this.pool.options.maxReplicas) {
       res.setHeader('retry-after', '5');
-      return sendJson(res, 503, { error: 'E_POOL_FULL', message: `the load balancer holds ${this.pool.options.maxReplicas} replicas (its maxReplicas); replica ${reg.replicaId} not added` });
+      return sendJson(res, 503, {
+        error: 'E_POOL_FULL',
+        message: `the load balancer holds ${this.pool.options.maxReplicas} replicas (its maxReplicas); replica ${reg.replicaId} not added`,
+      });
     }
     if (!this.models.has(reg.model) && this.models.list().length >= this.models.maxModels) {
-      return sendJson(res, 422, { error: 'E_TOO_MANY_MODELS', message: `the load balancer serves ${this.models.maxModels} models (its maxModels); model ${reg.model} not added` });
+      return sendJson(res, 422, {
+        error: 'E_TOO_MANY_MODELS',
+        message: `the load balancer serves ${this.models.maxModels} models (its maxModels); model ${reg.model} not added`,
+      });
     }
     const probe = await probeReady(reg.url, this.health.options.timeoutMs, reg.model);
     if (!probe.ok) {
       this.log({ event: 'register-refused', replicaId: reg.replicaId, model: reg.model, detail: probe.detail });
-      return sendJson(res, 409, { error: 'E_REPLICA_NOT_READY', message: `replica ${reg.replicaId} at ${reg.url} is not ready: ${probe.detail}` });
+      return sendJson(res, 409, {
+        error: 'E_REPLICA_NOT_READY',
+        message: `replica ${reg.replicaId} at ${reg.url} is not ready: ${probe.detail}`,
+      });
     }
     const r = this.pool.register(reg, this.now());
     if (!r) {
       res.setHeader('retry-after', '5');
-      return sendJson(res, 503, { error: 'E_POOL_FULL', message: `the load balancer holds ${this.pool.options.maxReplicas} replicas (its maxReplicas); replica ${reg.replicaId} not added` });
+      return sendJson(res, 503, {
+        error: 'E_POOL_FULL',
+        message: `the load balancer holds ${this.pool.options.maxReplicas} replicas (its maxReplicas); replica ${reg.replicaId} not added`,
+      });
     }
     this.models.add(r.model);
-    this.log({ event: 'replica-registered', replicaId: r.id, model: r.model, url: r.url, executionProvider: r.executionProvider, ...(movedFrom ? { movedFromUrl: movedFrom, detail: 'the old URL no longer answers /readyz' } : {}) });
+    this.log({
+      event: 'replica-registered',
+      replicaId: r.id,
+      model: r.model,
+      url: r.url,
+      executionProvider: r.executionProvider,
+      ...(movedFrom ? { movedFromUrl: movedFrom, detail: 'the old URL no longer answers /readyz' } : {}),
+    });
     sendJson(res, 201, { replica: this.describe(r) });
   }
 
@@ -235,11 +319,17 @@ export class LoadBalancerServer {
     const model = url.searchParams.get('model');
     const seconds = Number(url.searchParams.get('seconds') ?? '60');
     if (!model) {
-      sendJson(res, 400, { error: 'E_VALIDATION', message: `query model: missing; served: ${this.models.list().join(', ')}` });
+      sendJson(res, 400, {
+        error: 'E_VALIDATION',
+        message: `query model: missing; served: ${this.models.list().join(', ')}`,
+      });
       return;
     }
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > this.demand.retainS) {
-      sendJson(res, 400, { error: 'E_VALIDATION', message: `query seconds: got ${url.searchParams.get('seconds')}, allowed: an integer in [1, ${this.demand.retainS}]` });
+      sendJson(res, 400, {
+        error: 'E_VALIDATION',
+        message: `query seconds: got ${url.searchParams.get('seconds')}, allowed: an integer in [1, ${this.demand.retainS}]`,
+      });
       return;
     }
     sendJson(res, 200, this.demand.series(model, this.now(), seconds));
@@ -247,13 +337,29 @@ export class LoadBalancerServer {
 
   private async infer(rawName: string, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const model = decodePart(rawName);
-    if (model === undefined) return this.refuse(req, res, 400, 'bad_request', { error: 'E_BAD_MODEL_NAME', message: `model name in ${path} is not valid percent-encoding` });
+    if (model === undefined)
+      return this.refuse(req, res, 400, 'bad_request', {
+        error: 'E_BAD_MODEL_NAME',
+        message: `model name in ${path} is not valid percent-encoding`,
+      });
     if (!MODEL_NAME_PATTERN.test(model)) {
-      return this.refuse(req, res, 400, 'bad_request', { error: 'E_BAD_MODEL_NAME', message: `model name ${JSON.stringify(model.slice(0, 100))} in ${path} does not match ${MODEL_NAME_PATTERN}` });
+      return this.refuse(req, res, 400, 'bad_request', {
+        error: 'E_BAD_MODEL_NAME',
+        message: `model name ${JSON.stringify(model.slice(0, 100))} in ${path} does not match ${MODEL_NAME_PATTERN}`,
+      });
     }
-    if (!this.models.has(model)) return this.refuse(req, res, 404, 'unknown_model', { error: 'E_UNKNOWN_MODEL', message: `model ${model} is not served here` });
+    if (!this.models.has(model))
+      return this.refuse(req, res, 404, 'unknown_model', {
+        error: 'E_UNKNOWN_MODEL',
+        message: `model ${model} is not served here`,
+      });
     const maxInFlight = this.opts.maxInFlight ?? 1024;
-    if (this.inFlight >= maxInFlight) return this.overloaded(req, res, new OverloadedError(`${maxInFlight} requests in flight (the load balancer's maxInFlight); retry shortly`));
+    if (this.inFlight >= maxInFlight)
+      return this.overloaded(
+        req,
+        res,
+        new OverloadedError(`${maxInFlight} requests in flight (the load balancer's maxInFlight); retry shortly`),
+      );
     this.inFlight += 1;
     const t0 = performance.now();
     try {

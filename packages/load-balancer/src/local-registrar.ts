@@ -81,7 +81,11 @@ export class LocalRegistrar implements Registrar {
     if (answer.status === 200) {
       const url = (JSON.parse(answer.body) as { replica?: { url?: unknown } }).replica?.url;
       if (url === registration.url) return 'present';
-      throw new RegistrarError('E_LB_ID_TAKEN', this.lbUrl, `replica id ${registration.replicaId} is registered at ${String(url)}, not at ${registration.url}`);
+      throw new RegistrarError(
+        'E_LB_ID_TAKEN',
+        this.lbUrl,
+        `replica id ${registration.replicaId} is registered at ${String(url)}, not at ${registration.url}`,
+      );
     }
     if (answer.status !== 404) throw this.rejected('membership check', registration, answer);
     if (!this.registered.has(registration.replicaId)) return 'not-registered'; // deregistered meanwhile
@@ -103,7 +107,13 @@ export class LocalRegistrar implements Registrar {
     this.registered.delete(registration.replicaId);
     await this.checking; // a membership check in flight must not register it again after the DELETE
     const path = this.replicaPath(registration);
-    const answer = await this.call('DELETE', path, undefined, (this.opts.drainTimeoutMs ?? 30_000) + this.timeoutMs, [200, 404]);
+    const answer = await this.call(
+      'DELETE',
+      path,
+      undefined,
+      (this.opts.drainTimeoutMs ?? 30_000) + this.timeoutMs,
+      [200, 404],
+    );
     if (answer.status !== 200 && answer.status !== 404) throw this.rejected('deregister', registration, answer);
   }
 
@@ -117,10 +127,20 @@ export class LocalRegistrar implements Registrar {
   }
 
   private rejected(what: string, reg: ReplicaRegistration, answer: Answer): RegistrarError {
-    return new RegistrarError('E_LB_REJECTED', this.lbUrl, `${what} of replica ${reg.replicaId} (model ${reg.model}) refused with ${answer.status}: ${answer.body.slice(0, 500)}`);
+    return new RegistrarError(
+      'E_LB_REJECTED',
+      this.lbUrl,
+      `${what} of replica ${reg.replicaId} (model ${reg.model}) refused with ${answer.status}: ${answer.body.slice(0, 500)}`,
+    );
   }
 
-  private async call(method: string, path: string, body: string | undefined, timeoutMs: number, done: number[]): Promise<Answer> {
+  private async call(
+    method: string,
+    path: string,
+    body: string | undefined,
+    timeoutMs: number,
+    done: number[],
+  ): Promise<Answer> {
     let last = '';
     let delay = this.retryDelayMs;
     for (let attempt = 0; attempt <= this.retries; attempt++) {
@@ -145,6 +165,10 @@ export class LocalRegistrar implements Registrar {
         last = cause ?? (e as Error).message;
       }
     }
-    throw new RegistrarError('E_LB_UNREACHABLE', this.lbUrl, `${method} ${path} failed after ${this.retries + 1} tries: ${last}`);
+    throw new RegistrarError(
+      'E_LB_UNREACHABLE',
+      this.lbUrl,
+      `${method} ${path} failed after ${this.retries + 1} tries: ${last}`,
+    );
   }
 }

@@ -23,7 +23,10 @@ function digest(s: string): Buffer {
 }
 
 /** Who a request's token speaks for. */
-export type Caller = { readonly kind: 'admin' } | { readonly kind: 'replica'; readonly replicaId: string } | { readonly kind: 'none' };
+export type Caller =
+  | { readonly kind: 'admin' }
+  | { readonly kind: 'replica'; readonly replicaId: string }
+  | { readonly kind: 'none' };
 
 /**
  * Checks tokens in constant time: the shared secret (admin: the daemon, operators, Prometheus) or a replica's derived
@@ -42,7 +45,8 @@ export class CredentialCheck {
     if (token === undefined) return { kind: 'none' };
     const d = digest(token);
     if (timingSafeEqual(d, this.adminDigest)) return { kind: 'admin' };
-    if (replicaId !== undefined && timingSafeEqual(d, digest(deriveReplicaToken(this.secret, replicaId)))) return { kind: 'replica', replicaId };
+    if (replicaId !== undefined && timingSafeEqual(d, digest(deriveReplicaToken(this.secret, replicaId))))
+      return { kind: 'replica', replicaId };
     return { kind: 'none' };
   }
 }

@@ -32,7 +32,11 @@ export interface ReplicaPoolOptions {
   readonly maxReplicas: number;
 }
 
-export const REPLICA_POOL_DEFAULTS: ReplicaPoolOptions = { slowStartMs: 30_000, slowStartMinWeight: 0.05, maxReplicas: 1024 };
+export const REPLICA_POOL_DEFAULTS: ReplicaPoolOptions = {
+  slowStartMs: 30_000,
+  slowStartMinWeight: 0.05,
+  maxReplicas: 1024,
+};
 
 /**
  * The routing table and the choice of replica (pure given `nowMs`).
@@ -116,7 +120,9 @@ export class ReplicaPool {
 
   /** The replica the next request for `model` goes to, or undefined when none is ready. */
   pick(model: string, nowMs: number, exclude: ReadonlySet<string> = new Set()): PoolReplica | undefined {
-    const candidates = [...this.replicas.values()].filter((r) => r.model === model && r.ready && !r.draining && r.removedAtMs === undefined && !exclude.has(r.id));
+    const candidates = [...this.replicas.values()].filter(
+      (r) => r.model === model && r.ready && !r.draining && r.removedAtMs === undefined && !exclude.has(r.id),
+    );
     if (candidates.length === 0) return undefined;
     if (candidates.length === 1) return candidates[0];
     const weights = candidates.map((r) => this.weight(r, nowMs));

@@ -11,7 +11,8 @@ import { OverloadedError } from './errors/overloaded-error.js';
  */
 export async function readBodyWithin(req: IncomingMessage, limitBytes: number, budget: ByteBudget): Promise<Buffer> {
   const declared = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined;
-  if (declared !== undefined && Number.isFinite(declared) && declared > limitBytes) throw new BodyTooLargeError(`request body of ${declared} bytes is over ${limitBytes} bytes`);
+  if (declared !== undefined && Number.isFinite(declared) && declared > limitBytes)
+    throw new BodyTooLargeError(`request body of ${declared} bytes is over ${limitBytes} bytes`);
   const upFront = declared !== undefined && Number.isInteger(declared) && declared > 0 ? declared : 0;
   if (upFront > 0 && !budget.tryTake(upFront)) {
     throw new OverloadedError(`request bodies in memory at the cap (${budget.capBytes} bytes); retry shortly`);
@@ -25,7 +26,8 @@ export async function readBodyWithin(req: IncomingMessage, limitBytes: number, b
       size += c.length;
       if (size > limitBytes) throw new BodyTooLargeError(`request body over ${limitBytes} bytes`);
       if (size > taken) {
-        if (!budget.tryTake(size - taken)) throw new OverloadedError(`request bodies in memory at the cap (${budget.capBytes} bytes); retry shortly`);
+        if (!budget.tryTake(size - taken))
+          throw new OverloadedError(`request bodies in memory at the cap (${budget.capBytes} bytes); retry shortly`);
         taken = size;
       }
       chunks.push(c);

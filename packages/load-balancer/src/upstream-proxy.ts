@@ -55,7 +55,10 @@ export class UpstreamProxy {
         lastProblem = `replica ${r.id} answered 503`;
         continue;
       }
-      const headers: OutgoingHttpHeaders = { 'content-type': String(up.headers['content-type'] ?? 'application/json'), 'x-warmpool-replica': r.id };
+      const headers: OutgoingHttpHeaders = {
+        'content-type': String(up.headers['content-type'] ?? 'application/json'),
+        'x-warmpool-replica': r.id,
+      };
       if (up.headers['content-length'] !== undefined) headers['content-length'] = up.headers['content-length'];
       if (up.headers['retry-after'] !== undefined) headers['retry-after'] = up.headers['retry-after'];
       res.writeHead(status, headers);
@@ -80,7 +83,14 @@ export class UpstreamProxy {
    * retry) instead of taking the replica out of rotation. A client that goes away before the answer cancels the
    * request to the replica (ClientGone), so a replica's slot is not held for nobody.
    */
-  private forward(r: PoolReplica, path: string, req: IncomingMessage, body: Buffer, res: ServerResponse, retried = false): Promise<IncomingMessage> {
+  private forward(
+    r: PoolReplica,
+    path: string,
+    req: IncomingMessage,
+    body: Buffer,
+    res: ServerResponse,
+    retried = false,
+  ): Promise<IncomingMessage> {
     if (req.socket.destroyed) return Promise.reject(new ClientGone('the client closed the connection'));
     return new Promise((resolve, reject) => {
       let answered = false;
@@ -106,7 +116,12 @@ export class UpstreamProxy {
         res.off('close', onClientGone);
         if (e instanceof ClientGone) return reject(e);
         if (!retried && isStaleKeepAliveReset(up, e)) {
-          this.opts.log({ event: 'upstream-stale-socket', replicaId: r.id, model: r.model, detail: 'keep-alive connection closed by the replica; sent again on a new one' });
+          this.opts.log({
+            event: 'upstream-stale-socket',
+            replicaId: r.id,
+            model: r.model,
+            detail: 'keep-alive connection closed by the replica; sent again on a new one',
+          });
           this.forward(r, path, req, body, res, true).then(resolve, reject);
           return;
         }

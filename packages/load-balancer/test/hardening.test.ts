@@ -17,7 +17,13 @@ afterEach(async () => {
 
 async function lb(opts: Partial<ConstructorParameters<typeof LoadBalancerServer>[0]> = {}) {
   const events: Array<Record<string, unknown>> = [];
-  const server = new LoadBalancerServer({ token: TOKEN, pool: { slowStartMs: 0 }, health: { intervalMs: 3_600_000, timeoutMs: 1_000, failureThreshold: 3 }, log: (e) => events.push(e), ...opts });
+  const server = new LoadBalancerServer({
+    token: TOKEN,
+    pool: { slowStartMs: 0 },
+    health: { intervalMs: 3_600_000, timeoutMs: 1_000, failureThreshold: 3 },
+    log: (e) => events.push(e),
+    ...opts,
+  });
   const { url } = await server.listen();
   cleanups.push(() => server.close());
   return { server, url, events };
@@ -30,9 +36,15 @@ async function replica(id: string) {
 }
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
-const register = (lbUrl: string, body: Record<string, unknown>, token = TOKEN) => fetch(`${lbUrl}/replicas`, { method: 'POST', headers: auth(token), body: JSON.stringify(body) });
+const register = (lbUrl: string, body: Record<string, unknown>, token = TOKEN) =>
+  fetch(`${lbUrl}/replicas`, { method: 'POST', headers: auth(token), body: JSON.stringify(body) });
 const infer = (lbUrl: string, model = 'm', body = '{"inputs":{}}') =>
-  fetch(`${lbUrl}/v1/models/${model}/infer`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(10_000) });
+  fetch(`${lbUrl}/v1/models/${model}/infer`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json' },
+    signal: AbortSignal.timeout(10_000),
+  });
 
 describe('finding 1 (load balancer half): a replica taken out by failed checks comes back', { timeout: 30_000 }, () => {
   it('keeps probing a removed replica and routes to it again once its /readyz answers 200', async () => {
@@ -53,11 +65,29 @@ describe('finding 1 (load balancer half): a replica taken out by failed checks c
 
   it('does not bring a removed replica back when its port now serves another model', async () => {
     let body = { ready: true, models: { m: { phase: 'ready' } } as Record<string, unknown> };
-    const s: Server = createServer((_req, res) => res.writeHead(body.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
+    const s: Server = createServer((_req, res) =>
+      res.writeHead(body.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
+    );
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
-    const { server, url, events } = await lb({ health: { intervalMs: 3_600_000, timeoutMs: 1_000, failureThreshold: 1 } });
-    expect((await register(url, { replicaId: 'a', model: 'm', url: `http://127.0.0.1:${(s.address() as AddressInfo).port}` })).status).toBe(201);
+    cleanups.push(
+      () =>
+        new Promise((r) => {
+          s.closeAllConnections();
+          s.close(() => r());
+        }),
+    );
+    const { server, url, events } = await lb({
+      health: { intervalMs: 3_600_000, timeoutMs: 1_000, failureThreshold: 1 },
+    });
+    expect(
+      (
+        await register(url, {
+          replicaId: 'a',
+          model: 'm',
+          url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`,
+        })
+      ).status,
+    ).toBe(201);
     body = { ready: false, models: { m: {} } };
     await server.health.checkOnce();
     body = { ready: true, models: { other: { phase: 'ready' } } }; // the process died; another model's replica got the port
@@ -69,7 +99,10 @@ describe('finding 1 (load balancer half): a replica taken out by failed checks c
 
   it('forgets a removed replica that stays down past forgetAfterMs, and a deregistered one is never brought back', async () => {
     let now = 1_000_000;
-    const { server, url } = await lb({ nowMs: () => now, health: { intervalMs: 3_600_000, timeoutMs: 1_000, failureThreshold: 1, forgetAfterMs: 60_000 } });
+    const { server, url } = await lb({
+      nowMs: () => now,
+      health: { intervalMs: 3_600_000, timeoutMs: 1_000, failureThreshold: 1, forgetAfterMs: 60_000 },
+    });
     const a = await replica('a');
     const b = await replica('b');
     await register(url, { replicaId: 'a', model: 'm', url: a.url });
@@ -92,7 +125,11 @@ describe('finding 2: clients cannot grow the load balancer', { timeout: 30_000 }
   it('requests for models it does not serve are 404 and leave no state, no demand record and no metric series', async () => {
     const { server, url } = await lb({ models: ['m'] });
     // warmpool's own series only: the default process and Node.js metrics vary in length between scrapes (GC kinds)
-    const own = (text: string): string => text.split('\n').filter((l) => l.startsWith('warmpool_')).join('\n');
+    const own = (text: string): string =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('warmpool_'))
+        .join('\n');
     const before = own(await (await fetch(`${url}/metrics`, { headers: auth(TOKEN) })).text()).length;
     for (let i = 0; i < 400; i += 20) {
       const answers = await Promise.all(Array.from({ length: 20 }, (_, j) => infer(url, `unique-${i + j}`)));
@@ -147,9 +184,20 @@ describe('finding 2: clients cannot grow the load balancer', { timeout: 30_000 }
       void finished.then(() => res.end(Buffer.alloc(1024, 2)));
     });
     await new Promise<void>((r) => big.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => { finish(); big.closeAllConnections(); big.close(() => r()); }));
+    cleanups.push(
+      () =>
+        new Promise((r) => {
+          finish();
+          big.closeAllConnections();
+          big.close(() => r());
+        }),
+    );
     const { url } = await lb();
-    await register(url, { replicaId: 'big', model: 'm', url: `http://127.0.0.1:${(big.address() as AddressInfo).port}` });
+    await register(url, {
+      replicaId: 'big',
+      model: 'm',
+      url: `http://127.0.0.1:${(big.address() as AddressInfo).port}`,
+    });
     const res = await infer(url);
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
@@ -174,7 +222,9 @@ describe('finding 2: clients cannot grow the load balancer', { timeout: 30_000 }
     await register(url, { replicaId: 'a', model: 'm', url: a.url });
     a.hold = true;
     const abort = new AbortController();
-    const gone = fetch(`${url}/v1/models/m/infer`, { method: 'POST', body: '{}', signal: abort.signal }).catch((e: unknown) => e);
+    const gone = fetch(`${url}/v1/models/m/infer`, { method: 'POST', body: '{}', signal: abort.signal }).catch(
+      (e: unknown) => e,
+    );
     await waitFor(() => a.heldCount === 1, 10_000);
     expect(server.pool.get('a')?.outstanding).toBe(1);
     abort.abort();
@@ -201,7 +251,11 @@ describe('finding 4: replica identity and authenticated reads', { timeout: 30_00
     const res = await register(url, { replicaId: 'a', model: 'm', url: thief.url });
     expect(res.status).toBe(409);
     expect(((await res.json()) as { error: string }).error).toBe('E_REPLICA_ID_TAKEN');
-    expect(events.find((e) => e['event'] === 'replica-move-refused')).toMatchObject({ replicaId: 'a', url: a.url, requestedUrl: thief.url });
+    expect(events.find((e) => e['event'] === 'replica-move-refused')).toMatchObject({
+      replicaId: 'a',
+      url: a.url,
+      requestedUrl: thief.url,
+    });
     for (let i = 0; i < 3; i++) expect(((await (await infer(url)).json()) as { replica: string }).replica).toBe('a');
     expect(thief.served).toBe(0);
   });
@@ -214,7 +268,11 @@ describe('finding 4: replica identity and authenticated reads', { timeout: 30_00
     const oldUrl = old.url;
     await old.stop();
     expect((await register(url, { replicaId: 'a', model: 'm', url: next.url })).status).toBe(201);
-    expect(events.filter((e) => e['event'] === 'replica-registered').at(-1)).toMatchObject({ replicaId: 'a', url: next.url, movedFromUrl: oldUrl });
+    expect(events.filter((e) => e['event'] === 'replica-registered').at(-1)).toMatchObject({
+      replicaId: 'a',
+      url: next.url,
+      movedFromUrl: oldUrl,
+    });
   });
 
   it('per-replica credentials: a replica acts for its own id only and cannot read the table', async () => {
@@ -239,7 +297,10 @@ describe('finding 4: replica identity and authenticated reads', { timeout: 30_00
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
     }
     for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
-      expect((await fetch(`${url}/replicas`, { headers: { authorization: `${scheme} ${TOKEN}` } })).status, scheme).toBe(200);
+      expect(
+        (await fetch(`${url}/replicas`, { headers: { authorization: `${scheme} ${TOKEN}` } })).status,
+        scheme,
+      ).toBe(200);
     }
     expect((await fetch(`${url}/livez`)).status).toBe(200);
   });
@@ -250,7 +311,10 @@ describe('finding 8 (load balancer half): malformed names are 400, not 500', { t
     const { url } = await lb({ models: ['m'] });
     const res = await infer(url, 'bad%ZZname');
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: string; message: string })).toMatchObject({ error: 'E_BAD_MODEL_NAME', message: expect.stringContaining('percent-encoding') });
+    expect((await res.json()) as { error: string; message: string }).toMatchObject({
+      error: 'E_BAD_MODEL_NAME',
+      message: expect.stringContaining('percent-encoding'),
+    });
     expect((await infer(url, 'Not%20A%20Name')).status).toBe(400);
     expect((await fetch(`${url}/replicas/%ZZ`, { method: 'DELETE', headers: auth(TOKEN) })).status).toBe(400);
   });

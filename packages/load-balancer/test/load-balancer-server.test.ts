@@ -10,7 +10,12 @@ afterEach(async () => {
 });
 
 async function lb(opts: Partial<ConstructorParameters<typeof LoadBalancerServer>[0]> = {}) {
-  const server = new LoadBalancerServer({ token: TOKEN, pool: { slowStartMs: 0 }, health: { intervalMs: 3_600_000, timeoutMs: 500, failureThreshold: 2 }, ...opts });
+  const server = new LoadBalancerServer({
+    token: TOKEN,
+    pool: { slowStartMs: 0 },
+    health: { intervalMs: 3_600_000, timeoutMs: 500, failureThreshold: 2 },
+    ...opts,
+  });
   const { url } = await server.listen();
   cleanups.push(() => server.close());
   return { server, url };
@@ -23,10 +28,19 @@ async function replica(id: string) {
 }
 
 const register = (lbUrl: string, body: unknown, token = TOKEN) =>
-  fetch(`${lbUrl}/replicas`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${lbUrl}/replicas`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 const admin = { authorization: `Bearer ${TOKEN}` };
 const get = (lbUrl: string, path: string) => fetch(`${lbUrl}${path}`, { headers: admin });
-const infer = (lbUrl: string, model = 'm') => fetch(`${lbUrl}/v1/models/${model}/infer`, { method: 'POST', body: '{"inputs":{}}', headers: { 'content-type': 'application/json' } });
+const infer = (lbUrl: string, model = 'm') =>
+  fetch(`${lbUrl}/v1/models/${model}/infer`, {
+    method: 'POST',
+    body: '{"inputs":{}}',
+    headers: { 'content-type': 'application/json' },
+  });
 
 describe('LoadBalancerServer', () => {
   it('protects the registration API with the token and validates the body', async () => {
@@ -37,9 +51,13 @@ describe('LoadBalancerServer', () => {
     const bad = await register(url, { replicaId: 'a', model: 'M M', url: 'nope' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { message: string }).message).toMatch(/model[\s\S]*url/);
-    expect((await register(url, { replicaId: 'a', model: 'm', url: r.url, executionProvider: 'cpu' })).status).toBe(201);
+    expect((await register(url, { replicaId: 'a', model: 'm', url: r.url, executionProvider: 'cpu' })).status).toBe(
+      201,
+    );
     expect((await fetch(`${url}/replicas`)).status).toBe(401);
-    const list = (await (await get(url, '/replicas')).json()) as { replicas: Array<{ replicaId: string; ready: boolean }> };
+    const list = (await (await get(url, '/replicas')).json()) as {
+      replicas: Array<{ replicaId: string; ready: boolean }>;
+    };
     expect(list.replicas).toMatchObject([{ replicaId: 'a', ready: true }]);
   });
 
@@ -58,7 +76,11 @@ describe('LoadBalancerServer', () => {
     const a = await replica('a');
     const b = await replica('b');
     const other = await replica('other');
-    for (const [id, r, model] of [['a', a, 'm'], ['b', b, 'm'], ['other', other, 'x']] as const) {
+    for (const [id, r, model] of [
+      ['a', a, 'm'],
+      ['b', b, 'm'],
+      ['other', other, 'x'],
+    ] as const) {
       expect((await register(url, { replicaId: id, model, url: r.url })).status).toBe(201);
     }
     a.hold = true;
@@ -99,13 +121,17 @@ describe('LoadBalancerServer', () => {
     expect(await shareAt(7_500, 40)).toBeCloseTo(0.25 / 1.25, 1); // weight 0.25
     expect(await shareAt(22_500, 35)).toBeCloseTo(0.75 / 1.75, 1); // weight 0.75
     expect(await shareAt(30_000, 40)).toBe(0.5); // full weight: least outstanding, ties rotate
-    const weights = (await (await get(url, '/replicas')).json()) as { replicas: Array<{ replicaId: string; weight: number }> };
+    const weights = (await (await get(url, '/replicas')).json()) as {
+      replicas: Array<{ replicaId: string; weight: number }>;
+    };
     expect(weights.replicas.map((r) => r.weight)).toEqual([1, 1]);
   });
 
   it('health checks stop routing to a failing replica at once and take it out of the table after the threshold', async () => {
     const removed: string[] = [];
-    const { server, url } = await lb({ log: (e) => e['event'] === 'replica-removed' && removed.push(String(e['replicaId'])) });
+    const { server, url } = await lb({
+      log: (e) => e['event'] === 'replica-removed' && removed.push(String(e['replicaId'])),
+    });
     const a = await replica('a');
     const b = await replica('b');
     await register(url, { replicaId: 'a', model: 'm', url: a.url });
@@ -173,7 +199,11 @@ describe('LoadBalancerServer', () => {
     await infer(url);
     expect((await infer(url, 'nobody')).status).toBe(404);
     expect((await fetch(`${url}/demand?model=m&seconds=3`)).status).toBe(401);
-    const demand = (await (await get(url, '/demand?model=m&seconds=3')).json()) as { counts: number[]; total: number; startMs: number };
+    const demand = (await (await get(url, '/demand?model=m&seconds=3')).json()) as {
+      counts: number[];
+      total: number;
+      startMs: number;
+    };
     expect(demand).toMatchObject({ counts: [0, 3, 1], total: 4, startMs: 99_000 });
     expect((await get(url, '/demand?model=m&seconds=0')).status).toBe(400);
     expect((await get(url, '/demand')).status).toBe(400);
@@ -217,10 +247,18 @@ describe('LocalRegistrar against the real load balancer', () => {
     const { url } = await lb();
     await cleanups.pop()!(); // close it: the port now refuses connections
     const sleeps: number[] = [];
-    const registrar = new LocalRegistrar({ lbUrl: url, token: TOKEN, retries: 3, retryDelayMs: 100, sleep: async (ms) => void sleeps.push(ms) });
+    const registrar = new LocalRegistrar({
+      lbUrl: url,
+      token: TOKEN,
+      retries: 3,
+      retryDelayMs: 100,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
     const err = await registrar.register(registration('http://127.0.0.1:9')).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_LB_UNREACHABLE', lbUrl: url });
-    expect((err as Error).message).toMatch(new RegExp(`load balancer ${url}: POST /replicas failed after 4 tries: ECONNREFUSED`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`load balancer ${url}: POST /replicas failed after 4 tries: ECONNREFUSED`),
+    );
     expect(sleeps).toEqual([100, 200, 400]);
   });
 
@@ -228,14 +266,24 @@ describe('LocalRegistrar against the real load balancer', () => {
     const { url } = await lb();
     const r = await replica('r1');
     const wrong = new LocalRegistrar({ lbUrl: url, token: 'nope', retries: 5, sleep: async () => {} });
-    await expect(wrong.register(registration(r.url))).rejects.toMatchObject({ code: 'E_LB_REJECTED', message: expect.stringContaining('401') });
+    await expect(wrong.register(registration(r.url))).rejects.toMatchObject({
+      code: 'E_LB_REJECTED',
+      message: expect.stringContaining('401'),
+    });
     r.ready = false;
     let tries = 0;
-    const registrar = new LocalRegistrar({ lbUrl: url, token: TOKEN, retries: 2, sleep: async () => {
+    const registrar = new LocalRegistrar({
+      lbUrl: url,
+      token: TOKEN,
+      retries: 2,
+      sleep: async () => {
         tries += 1;
       },
     });
-    await expect(registrar.register(registration(r.url))).rejects.toMatchObject({ code: 'E_LB_REJECTED', message: expect.stringContaining('409') });
+    await expect(registrar.register(registration(r.url))).rejects.toMatchObject({
+      code: 'E_LB_REJECTED',
+      message: expect.stringContaining('409'),
+    });
     expect(tries).toBe(2);
   });
 });

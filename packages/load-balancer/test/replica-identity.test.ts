@@ -13,7 +13,12 @@ afterEach(async () => {
 });
 
 /** A model server's health side: paths asked are kept; the answer says ready or not, for a replica id. */
-async function healthServer(state: { ready: boolean; id: string | undefined; v2: boolean; asked: string[] }): Promise<string> {
+async function healthServer(state: {
+  ready: boolean;
+  id: string | undefined;
+  v2: boolean;
+  asked: string[];
+}): Promise<string> {
   const s: Server = createServer((req: IncomingMessage, res) => {
     state.asked.push(req.url ?? '');
     const known = req.url === '/readyz' || (state.v2 && req.url === '/v2/health/ready');
@@ -23,7 +28,13 @@ async function healthServer(state: { ready: boolean; id: string | undefined; v2:
     res.writeHead(state.ready ? 200 : 503, headers).end(JSON.stringify({ ready: state.ready, models: { m: {} } }));
   });
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
+  cleanups.push(
+    () =>
+      new Promise((r) => {
+        s.closeAllConnections();
+        s.close(() => r());
+      }),
+  );
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 }
 
@@ -49,7 +60,12 @@ describe('ready probe on the v2 health path, with the replica id', { timeout: 30
     const state = { ready: true, id: 'a' as string | undefined, v2: true, asked: [] as string[] };
     const replicaUrl = await healthServer(state);
     const events: Array<Record<string, unknown>> = [];
-    const lb = new LoadBalancerServer({ token: TOKEN, pool: { slowStartMs: 0 }, health: { intervalMs: 3_600_000, timeoutMs: 5_000, failureThreshold: 1 }, log: (e) => events.push(e) });
+    const lb = new LoadBalancerServer({
+      token: TOKEN,
+      pool: { slowStartMs: 0 },
+      health: { intervalMs: 3_600_000, timeoutMs: 5_000, failureThreshold: 1 },
+      log: (e) => events.push(e),
+    });
     const { url } = await lb.listen();
     cleanups.push(() => lb.close());
     const reg = await fetch(`${url}/replicas`, {

@@ -3,7 +3,12 @@ import { DemandRecorder } from '../src/demand-recorder.js';
 import { parseRegistration } from '../src/registration-request.js';
 import { ReplicaPool } from '../src/replica-pool.js';
 
-const reg = (id: string, model = 'm') => ({ replicaId: id, model, url: 'http://127.0.0.1:1', executionProvider: 'cpu' });
+const reg = (id: string, model = 'm') => ({
+  replicaId: id,
+  model,
+  url: 'http://127.0.0.1:1',
+  executionProvider: 'cpu',
+});
 
 describe('ReplicaPool', () => {
   it('picks the replica with least outstanding requests, rotating ties, only for the model asked', () => {
@@ -85,12 +90,24 @@ describe('DemandRecorder', () => {
 
 describe('parseRegistration', () => {
   it('names every bad field', () => {
-    expect(() => parseRegistration({ replicaId: '', model: 'Bad Name', url: 'ftp://x', extra: 1 })).toThrow(/replicaId[\s\S]*model[\s\S]*url[\s\S]*extra|extra/);
+    expect(() => parseRegistration({ replicaId: '', model: 'Bad Name', url: 'ftp://x', extra: 1 })).toThrow(
+      /replicaId[\s\S]*model[\s\S]*url[\s\S]*extra|extra/,
+    );
     try {
       parseRegistration({ replicaId: '', model: 'Bad Name', url: 'ftp://x', extra: 1 });
     } catch (e) {
-      expect((e as { issues: Array<{ path: string }> }).issues.map((i) => i.path).sort()).toEqual(['extra', 'model', 'replicaId', 'url']);
+      expect((e as { issues: Array<{ path: string }> }).issues.map((i) => i.path).sort()).toEqual([
+        'extra',
+        'model',
+        'replicaId',
+        'url',
+      ]);
     }
-    expect(parseRegistration({ replicaId: 'r-1', model: 'm', url: 'http://127.0.0.1:9' })).toEqual({ replicaId: 'r-1', model: 'm', url: 'http://127.0.0.1:9', executionProvider: 'unknown' });
+    expect(parseRegistration({ replicaId: 'r-1', model: 'm', url: 'http://127.0.0.1:9' })).toEqual({
+      replicaId: 'r-1',
+      model: 'm',
+      url: 'http://127.0.0.1:9',
+      executionProvider: 'unknown',
+    });
   });
 });

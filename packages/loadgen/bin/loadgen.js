@@ -1,2 +1,6 @@
 #!/usr/bin/env node
-import('../dist/cli.js').then((m) => m.main(process.argv.slice(2))).then((code) => { process.exitCode = code; });
+import('../dist/cli.js')
+  .then((m) => m.main(process.argv.slice(2)))
+  .then((code) => {
+    process.exitCode = code;
+  });

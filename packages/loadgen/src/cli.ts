@@ -11,11 +11,15 @@ export interface CliIo {
   err(text: string): void;
 }
 
-const processIo: CliIo = { out: (t) => void process.stdout.write(`${t}\n`), err: (t) => void process.stderr.write(`${t}\n`) };
+const processIo: CliIo = {
+  out: (t) => void process.stdout.write(`${t}\n`),
+  err: (t) => void process.stderr.write(`${t}\n`),
+};
 
 export const LOADGEN_COMMAND: CommandSpec = {
   name: 'warmpool-loadgen',
-  summary: 'replay a request trace against the local load balancer: a summary (requests, p50/p95/p99, errors, per-window p95, spike windows)',
+  summary:
+    'replay a request trace against the local load balancer: a summary (requests, p50/p95/p99, errors, per-window p95, spike windows)',
   options: {
     trace: { type: 'string', value: 'FILE', required: true, help: 'CSV "t,count"' },
     model: { type: 'string', value: 'M', required: true, help: 'the model name the load balancer serves' },
@@ -69,7 +73,9 @@ export interface CliOptions {
 export function parseCliArgs(argv: readonly string[]): CliOptions {
   const parsed = parseCommandLine(LOADGEN_COMMAND, argv, { collect: true });
   const issues: ValidationIssue[] = parsed.problems.map((p) => ({ path: p.where, value: p.found, allowed: p.allowed }));
-  const values = new Map<string, string>(Object.entries(parsed.values).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const values = new Map<string, string>(
+    Object.entries(parsed.values).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
   const json = parsed.values.json === true;
   const number = (key: string, min: number, max: number): number | undefined => {
     const s = values.get(key);
@@ -84,7 +90,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   const trace = values.get('trace');
   const model = values.get('model');
   const arrival = values.get('arrival');
-  if (arrival !== undefined && arrival !== 'poisson' && arrival !== 'uniform') issues.push({ path: '--arrival', value: arrival, allowed: 'poisson or uniform' });
+  if (arrival !== undefined && arrival !== 'poisson' && arrival !== 'uniform')
+    issues.push({ path: '--arrival', value: arrival, allowed: 'poisson or uniform' });
   let shapes: RequestShape[] | undefined;
   const shapesText = values.get('shapes');
   if (shapesText !== undefined) {
@@ -95,7 +102,12 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       else throw e;
     }
   }
-  if (values.has('scale') && values.has('peak-rps')) issues.push({ path: '--peak-rps', value: values.get('peak-rps'), allowed: 'either --scale or --peak-rps, not both' });
+  if (values.has('scale') && values.has('peak-rps'))
+    issues.push({
+      path: '--peak-rps',
+      value: values.get('peak-rps'),
+      allowed: 'either --scale or --peak-rps, not both',
+    });
   const opts: CliOptions = {
     trace: trace ?? '',
     model: model ?? '',
@@ -135,7 +147,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   try {
     const o = parseCliArgs(argv);
     let trace = await readTraceCsv(o.trace);
-    if (o.fromS !== undefined || o.durationS !== undefined) trace = sliceTrace(trace, o.fromS ?? trace.startS, o.durationS ?? Infinity);
+    if (o.fromS !== undefined || o.durationS !== undefined)
+      trace = sliceTrace(trace, o.fromS ?? trace.startS, o.durationS ?? Infinity);
     const gen = new TraceLoadGenerator(
       {
         targetUrl: o.url,
@@ -164,17 +177,37 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     }
     if (o.recordsFile) await writeFile(o.recordsFile, result.records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const s = result.summary;
-    if (o.json) io.out(JSON.stringify({ planned: result.planned, notSent: result.notSent, stoppedBy: result.stoppedBy, scale: result.scale, ...s }, null, 2));
+    if (o.json)
+      io.out(
+        JSON.stringify(
+          { planned: result.planned, notSent: result.notSent, stoppedBy: result.stoppedBy, scale: result.scale, ...s },
+          null,
+          2,
+        ),
+      );
     else {
-      io.out(`${s.requests} requests (${s.errors} errors, ${result.notSent} not sent, stopped: ${result.stoppedBy}), scale ${result.scale.toFixed(4)}`);
+      io.out(
+        `${s.requests} requests (${s.errors} errors, ${result.notSent} not sent, stopped: ${result.stoppedBy}), scale ${result.scale.toFixed(4)}`,
+      );
       io.out(`latency p50 ${s.p50Ms} ms, p95 ${s.p95Ms} ms, p99 ${s.p99Ms} ms, max ${s.maxMs} ms`);
-      if (s.latencyTargetMs !== null) io.out(`target ${s.latencyTargetMs} ms: ${s.slaViolations} violations, ${s.spikeWindows} of ${s.windows.length} ${s.windowS}-s windows over`);
-      io.out(`per replica: ${Object.entries(s.byReplica).map(([id, n]) => `${id}=${n}`).join(' ') || 'none'}`);
+      if (s.latencyTargetMs !== null)
+        io.out(
+          `target ${s.latencyTargetMs} ms: ${s.slaViolations} violations, ${s.spikeWindows} of ${s.windows.length} ${s.windowS}-s windows over`,
+        );
+      io.out(
+        `per replica: ${
+          Object.entries(s.byReplica)
+            .map(([id, n]) => `${id}=${n}`)
+            .join(' ') || 'none'
+        }`,
+      );
     }
     return 0;
   } catch (e) {
     const code = e instanceof WarmpoolError ? e.code : 'E_UNEXPECTED';
-    io.err(`warmpool-loadgen: ${code === 'E_VALIDATION' ? '' : `${code}: `}${e instanceof Error ? e.message : String(e)}`);
+    io.err(
+      `warmpool-loadgen: ${code === 'E_VALIDATION' ? '' : `${code}: `}${e instanceof Error ? e.message : String(e)}`,
+    );
     return e instanceof WarmpoolError ? 2 : 1;
   }
 }

@@ -54,7 +54,15 @@ export interface ResolvedLoadOptions {
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)$/;
 
-function num(issues: ValidationIssue[], path: string, v: unknown, def: number, min: number, max: number, integer: boolean): number {
+function num(
+  issues: ValidationIssue[],
+  path: string,
+  v: unknown,
+  def: number,
+  min: number,
+  max: number,
+  integer: boolean,
+): number {
   if (v === undefined) return def;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
     issues.push({ path, value: v, allowed: `${integer ? 'an integer' : 'a number'} in [${min}, ${max}]` });
@@ -70,20 +78,32 @@ export function resolveLoadOptions(o: LoadGeneratorOptions): ResolvedLoadOptions
   try {
     target = new URL(o.targetUrl);
     if (target.protocol !== 'http:') issues.push({ path: 'targetUrl', value: o.targetUrl, allowed: 'an http:// URL' });
-    if (!LOOPBACK.test(target.hostname)) issues.push({ path: 'targetUrl', value: o.targetUrl, allowed: 'a loopback address (127.0.0.1, ::1, localhost): the load generator never leaves this machine' });
+    if (!LOOPBACK.test(target.hostname))
+      issues.push({
+        path: 'targetUrl',
+        value: o.targetUrl,
+        allowed: 'a loopback address (127.0.0.1, ::1, localhost): the load generator never leaves this machine',
+      });
   } catch {
     issues.push({ path: 'targetUrl', value: o.targetUrl, allowed: 'a URL such as http://127.0.0.1:8080' });
   }
-  if (typeof o.model !== 'string' || !/^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/.test(o.model)) issues.push({ path: 'model', value: o.model, allowed: 'a model name (lowercase letters, digits, - _ .)' });
-  if (!o.trace || !Array.isArray(o.trace.counts) || !(o.trace.binS > 0)) issues.push({ path: 'trace', value: o.trace?.name, allowed: 'a parsed trace (parseTraceCsv / readTraceCsv)' });
+  if (typeof o.model !== 'string' || !/^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/.test(o.model))
+    issues.push({ path: 'model', value: o.model, allowed: 'a model name (lowercase letters, digits, - _ .)' });
+  if (!o.trace || !Array.isArray(o.trace.counts) || !(o.trace.binS > 0))
+    issues.push({ path: 'trace', value: o.trace?.name, allowed: 'a parsed trace (parseTraceCsv / readTraceCsv)' });
   const speedX = num(issues, 'speedX', o.speedX, 1, 1e-3, 1e6, false);
   const scale = num(issues, 'scale', o.scale, 1, 0, 1e6, false);
   const peakPerS = o.peakPerS === undefined ? undefined : num(issues, 'peakPerS', o.peakPerS, 1, 1e-3, 1e5, false);
   const arrival = o.arrival ?? 'poisson';
-  if (arrival !== 'uniform' && arrival !== 'poisson') issues.push({ path: 'arrival', value: o.arrival, allowed: 'uniform or poisson' });
+  if (arrival !== 'uniform' && arrival !== 'poisson')
+    issues.push({ path: 'arrival', value: o.arrival, allowed: 'uniform or poisson' });
   const seed = num(issues, 'seed', o.seed, 1, 0, 2 ** 32 - 1, true);
   const shapes = o.shapes ?? [{ batch: 1, seq: 8 }];
-  if (!Array.isArray(shapes) || shapes.length === 0 || shapes.some((s) => !Number.isInteger(s.batch) || s.batch < 1 || !Number.isInteger(s.seq) || s.seq < 1)) {
+  if (
+    !Array.isArray(shapes) ||
+    shapes.length === 0 ||
+    shapes.some((s) => !Number.isInteger(s.batch) || s.batch < 1 || !Number.isInteger(s.seq) || s.seq < 1)
+  ) {
     issues.push({ path: 'shapes', value: shapes, allowed: 'a non-empty list of { batch, seq } positive integers' });
   }
   const tokenIdMax = num(issues, 'tokenIdMax', o.tokenIdMax, 1000, 2, 2 ** 31, true);
@@ -92,5 +112,21 @@ export function resolveLoadOptions(o: LoadGeneratorOptions): ResolvedLoadOptions
   const timeLimitMs = num(issues, 'timeLimitMs', o.timeLimitMs, 600_000, 1, 86_400_000, true);
   const requestTimeoutMs = num(issues, 'requestTimeoutMs', o.requestTimeoutMs, 30_000, 1, 3_600_000, true);
   if (issues.length > 0) throw new ValidationError(issues, 'load generator options');
-  return { target, model: o.model, trace: o.trace, speedX, scale, peakPerS, arrival, seed, shapes, tokenIdMax, maxConcurrency, maxRequests, timeLimitMs, requestTimeoutMs, nowMs: o.nowMs ?? Date.now };
+  return {
+    target,
+    model: o.model,
+    trace: o.trace,
+    speedX,
+    scale,
+    peakPerS,
+    arrival,
+    seed,
+    shapes,
+    tokenIdMax,
+    maxConcurrency,
+    maxRequests,
+    timeLimitMs,
+    requestTimeoutMs,
+    nowMs: o.nowMs ?? Date.now,
+  };
 }

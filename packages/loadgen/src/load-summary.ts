@@ -46,10 +46,16 @@ export function isOk(r: RequestRecord): boolean {
  * Sums up a run: counts, percentiles, and per-`windowS` windows (by send time from `startMs`)
  * with their p95 and whether it is over `latencyTargetMs`.
  */
-export function summarizeLoad(records: readonly RequestRecord[], opts: { startMs: number; latencyTargetMs?: number; windowS?: number }): LoadSummary {
+export function summarizeLoad(
+  records: readonly RequestRecord[],
+  opts: { startMs: number; latencyTargetMs?: number; windowS?: number },
+): LoadSummary {
   const windowS = opts.windowS ?? 10;
   const target = opts.latencyTargetMs;
-  const okLatencies = records.filter(isOk).map((r) => r.latencyMs).sort((a, b) => a - b);
+  const okLatencies = records
+    .filter(isOk)
+    .map((r) => r.latencyMs)
+    .sort((a, b) => a - b);
   const byWindow = new Map<number, RequestRecord[]>();
   for (const r of records) {
     const w = Math.max(0, Math.floor((r.sentAtMs - opts.startMs) / 1000 / windowS));
@@ -66,7 +72,13 @@ export function summarizeLoad(records: readonly RequestRecord[], opts: { startMs
       const list = byWindow.get(w)!;
       const lat = list.map((r) => (isOk(r) ? r.latencyMs : Infinity)).sort((a, b) => a - b);
       const p95 = percentile(lat, 0.95)!;
-      return { startS: w * windowS, requests: list.length, errors: list.filter((r) => !isOk(r)).length, p95Ms: round(p95), spike: target !== undefined && p95 > target };
+      return {
+        startS: w * windowS,
+        requests: list.length,
+        errors: list.filter((r) => !isOk(r)).length,
+        p95Ms: round(p95),
+        spike: target !== undefined && p95 > target,
+      };
     });
   const byReplica: Record<string, number> = {};
   for (const r of records) if (isOk(r) && r.replicaId) byReplica[r.replicaId] = (byReplica[r.replicaId] ?? 0) + 1;
@@ -93,7 +105,10 @@ export function summarizeLoad(records: readonly RequestRecord[], opts: { startMs
  * known ready time, or whose ready time (e.g. its registration with the load balancer) is after
  * the answer came back.
  */
-export function countColdHits(records: readonly RequestRecord[], readyAtMsByReplica: ReadonlyMap<string, number>): number {
+export function countColdHits(
+  records: readonly RequestRecord[],
+  readyAtMsByReplica: ReadonlyMap<string, number>,
+): number {
   let cold = 0;
   for (const r of records) {
     if (!isOk(r)) continue;

@@ -12,17 +12,26 @@ export function shapeLabel(s: RequestShape): string {
 
 /** Parses `1x8,2x16` (batch x seq). */
 export function parseShapes(text: string, source = 'shapes'): RequestShape[] {
-  const items = text.split(',').map((x) => x.trim()).filter(Boolean);
+  const items = text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   const shapes: RequestShape[] = [];
   const issues = [];
   for (const item of items) {
     const m = /^(\d+)x(\d+)$/.exec(item);
     const batch = m ? Number(m[1]) : NaN;
     const seq = m ? Number(m[2]) : NaN;
-    if (!m || batch < 1 || batch > 1024 || seq < 1 || seq > 65_536) issues.push({ path: source, value: item, allowed: 'BATCHxSEQ with batch in [1, 1024] and seq in [1, 65536], e.g. 1x8,2x16' });
+    if (!m || batch < 1 || batch > 1024 || seq < 1 || seq > 65_536)
+      issues.push({
+        path: source,
+        value: item,
+        allowed: 'BATCHxSEQ with batch in [1, 1024] and seq in [1, 65536], e.g. 1x8,2x16',
+      });
     else shapes.push({ batch, seq });
   }
-  if (items.length === 0) issues.push({ path: source, value: text, allowed: 'a comma-separated list of BATCHxSEQ, e.g. 1x8,2x16' });
+  if (items.length === 0)
+    issues.push({ path: source, value: text, allowed: 'a comma-separated list of BATCHxSEQ, e.g. 1x8,2x16' });
   if (issues.length > 0) throw new ValidationError(issues, 'request shapes');
   return shapes;
 }

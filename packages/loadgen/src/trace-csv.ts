@@ -32,5 +32,9 @@ export async function readTraceCsv(file: string): Promise<LoadTrace> {
 export function sliceTrace(trace: LoadTrace, fromS: number, durationS: number): LoadTrace {
   const first = Math.max(0, Math.ceil((fromS - trace.startS) / trace.binS));
   const last = Math.min(trace.counts.length, Math.ceil((fromS + durationS - trace.startS) / trace.binS));
-  return { ...trace, startS: trace.startS + first * trace.binS, counts: trace.counts.slice(first, Math.max(first, last)) };
+  return {
+    ...trace,
+    startS: trace.startS + first * trace.binS,
+    counts: trace.counts.slice(first, Math.max(first, last)),
+  };
 }

@@ -43,11 +43,25 @@ export class TraceLoadGenerator {
   private running = false;
 
   /** `onRecord`: told each request's record as it completes (a live latency view); must not throw. */
-  constructor(options: LoadGeneratorOptions, private readonly summaryOptions: { latencyTargetMs?: number; windowS?: number; onRecord?: (r: RequestRecord) => void } = {}) {
+  constructor(
+    options: LoadGeneratorOptions,
+    private readonly summaryOptions: {
+      latencyTargetMs?: number;
+      windowS?: number;
+      onRecord?: (r: RequestRecord) => void;
+    } = {},
+  ) {
     this.options = resolveLoadOptions(options);
     const o = this.options;
     this.scale = o.peakPerS !== undefined ? scaleForPeak(o.trace, o.speedX, o.peakPerS) : o.scale;
-    this.arrivals = buildArrivals(o.trace, { speedX: o.speedX, scale: this.scale, arrival: o.arrival, seed: o.seed, shapeCount: o.shapes.length, maxRequests: o.maxRequests });
+    this.arrivals = buildArrivals(o.trace, {
+      speedX: o.speedX,
+      scale: this.scale,
+      arrival: o.arrival,
+      seed: o.seed,
+      shapeCount: o.shapes.length,
+      maxRequests: o.maxRequests,
+    });
   }
 
   /** Ends the run early: nothing more is sent, in-flight requests are aborted. */
@@ -79,7 +93,10 @@ export class TraceLoadGenerator {
     const o = this.options;
     const agent = new Agent({ keepAlive: true, maxSockets: o.maxConcurrency });
     const rng = new SeededRandom((o.seed ^ 0x9e3779b9) >>> 0);
-    const url = new URL(`v1/models/${encodeURIComponent(o.model)}/infer`, o.target.href.endsWith('/') ? o.target.href : `${o.target.href}/`);
+    const url = new URL(
+      `v1/models/${encodeURIComponent(o.model)}/infer`,
+      o.target.href.endsWith('/') ? o.target.href : `${o.target.href}/`,
+    );
     const records: RequestRecord[] = [];
     const inFlight = new Set<Promise<void>>();
     const t0 = performance.now();
@@ -124,7 +141,15 @@ export class TraceLoadGenerator {
     };
   }
 
-  private send(url: URL, agent: Agent, body: string, index: number, scheduledAtMs: number, at: () => number, shape: string): Promise<RequestRecord> {
+  private send(
+    url: URL,
+    agent: Agent,
+    body: string,
+    index: number,
+    scheduledAtMs: number,
+    at: () => number,
+    shape: string,
+  ): Promise<RequestRecord> {
     const sentAtMs = at();
     return new Promise((resolve) => {
       let settled = false;
@@ -149,7 +174,13 @@ export class TraceLoadGenerator {
         let answered = false;
         const req = request(
           url,
-          { method: 'POST', agent: retried ? false : agent, signal: this.controller.signal, timeout: this.options.requestTimeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          {
+            method: 'POST',
+            agent: retried ? false : agent,
+            signal: this.controller.signal,
+            timeout: this.options.requestTimeoutMs,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
           (res) => {
             answered = true;
             const replica = res.headers['x-warmpool-replica'];

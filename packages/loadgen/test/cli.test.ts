@@ -14,19 +14,44 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function io(): CliIo & { outText: () => string; errText: () => string } {
   const out: string[] = [];
   const err: string[] = [];
-  return { out: (t) => void out.push(t), err: (t) => void err.push(t), outText: () => out.join('\n'), errText: () => err.join('\n') };
+  return {
+    out: (t) => void out.push(t),
+    err: (t) => void err.push(t),
+    outText: () => out.join('\n'),
+    errText: () => err.join('\n'),
+  };
 }
 
 describe('loadgen CLI', () => {
   it('names every bad argument at once', () => {
     let err: unknown;
     try {
-      parseCliArgs(['--speed', '0', '--arrival', 'burst', '--shapes', '1x8,zz', '--scale', '2', '--peak-rps', '3', '--bogus']);
+      parseCliArgs([
+        '--speed',
+        '0',
+        '--arrival',
+        'burst',
+        '--shapes',
+        '1x8,zz',
+        '--scale',
+        '2',
+        '--peak-rps',
+        '3',
+        '--bogus',
+      ]);
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).issues.map((i) => i.path).sort()).toEqual(['--arrival', '--bogus', '--model', '--peak-rps', '--shapes', '--speed', '--trace']);
+    expect((err as ValidationError).issues.map((i) => i.path).sort()).toEqual([
+      '--arrival',
+      '--bogus',
+      '--model',
+      '--peak-rps',
+      '--shapes',
+      '--speed',
+      '--trace',
+    ]);
   });
 
   it('exit code 2 with the file and line of a bad trace', async () => {
@@ -52,19 +77,53 @@ describe('loadgen CLI', () => {
     const records = join(dir, 'records.jsonl');
     const c = io();
     try {
-      const code = await main(['--trace', trace, '--model', 'm', '--url', url, '--from-s', '10', '--duration-s', '20', '--speed', '50', '--arrival', 'uniform', '--target-ms', '5000', '--records', records, '--json'], c);
+      const code = await main(
+        [
+          '--trace',
+          trace,
+          '--model',
+          'm',
+          '--url',
+          url,
+          '--from-s',
+          '10',
+          '--duration-s',
+          '20',
+          '--speed',
+          '50',
+          '--arrival',
+          'uniform',
+          '--target-ms',
+          '5000',
+          '--records',
+          records,
+          '--json',
+        ],
+        c,
+      );
       expect(c.errText()).toBe('');
       expect(code).toBe(0);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
     const summary = JSON.parse(c.outText()) as Record<string, unknown>;
-    expect(summary).toMatchObject({ requests: 10, ok: 10, errors: 0, planned: 10, notSent: 0, stoppedBy: 'completed', spikeWindows: 0, byReplica: { 'r-1': 10 } });
+    expect(summary).toMatchObject({
+      requests: 10,
+      ok: 10,
+      errors: 0,
+      planned: 10,
+      notSent: 0,
+      stoppedBy: 'completed',
+      spikeWindows: 0,
+      byReplica: { 'r-1': 10 },
+    });
     expect(readFileSync(records, 'utf8').trim().split('\n')).toHaveLength(10);
   });
 
   it('the bin runs the built CLI (help, exit code 0)', () => {
-    const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'bin', 'loadgen.js'), '--help'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'bin', 'loadgen.js'), '--help'], {
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('warmpool-loadgen');
     expect(r.status).toBe(0);

@@ -4,7 +4,15 @@ import { countColdHits, summarizeLoad } from '../src/load-summary.js';
 import type { RequestRecord } from '../src/request-record.js';
 
 function rec(index: number, sentS: number, latencyMs: number, status = 200, replicaId = 'r1'): RequestRecord {
-  return { index, scheduledAtMs: 1_000_000 + sentS * 1000, sentAtMs: 1_000_000 + sentS * 1000, latencyMs, status, replicaId, shape: '1x8' };
+  return {
+    index,
+    scheduledAtMs: 1_000_000 + sentS * 1000,
+    sentAtMs: 1_000_000 + sentS * 1000,
+    latencyMs,
+    status,
+    replicaId,
+    shape: '1x8',
+  };
 }
 
 describe('summarizeLoad', () => {
@@ -42,7 +50,12 @@ describe('summarizeLoad', () => {
   });
 
   it('counts cold hits: answers from replicas not ready (or unknown) when they answered', () => {
-    const records = [rec(0, 0, 10, 200, 'a'), rec(1, 1, 10, 200, 'b'), rec(2, 2, 10, 200, 'c'), rec(3, 3, 10, 503, 'b')];
+    const records = [
+      rec(0, 0, 10, 200, 'a'),
+      rec(1, 1, 10, 200, 'b'),
+      rec(2, 2, 10, 200, 'c'),
+      rec(3, 3, 10, 503, 'b'),
+    ];
     const readyAt = new Map([
       ['a', 999_000],
       ['b', 1_001_500], // registered after request 1 was answered

@@ -57,7 +57,14 @@ describe('buildArrivals', () => {
   });
 
   it('uniform: exactly count x scale per bin (integer case), inside the compressed bin, sorted', () => {
-    const a = buildArrivals(trace, { speedX: 10, scale: 2, arrival: 'uniform', seed: 1, shapeCount: 2, maxRequests: 1e6 });
+    const a = buildArrivals(trace, {
+      speedX: 10,
+      scale: 2,
+      arrival: 'uniform',
+      seed: 1,
+      shapeCount: 2,
+      maxRequests: 1e6,
+    });
     expect(a.filter((x) => x.bin === 0)).toHaveLength(20);
     expect(a.filter((x) => x.bin === 1)).toHaveLength(0);
     expect(a.filter((x) => x.bin === 2)).toHaveLength(60);
@@ -72,14 +79,28 @@ describe('buildArrivals', () => {
 
   it('uniform: a fractional expectation is rounded by a seeded coin (mean preserved)', () => {
     const flat = parseTraceCsv(`t,count\n${Array.from({ length: 2000 }, (_, i) => `${i},1`).join('\n')}\n`, 'flat.csv');
-    const a = buildArrivals(flat, { speedX: 1, scale: 0.25, arrival: 'uniform', seed: 3, shapeCount: 1, maxRequests: 1e6 });
+    const a = buildArrivals(flat, {
+      speedX: 1,
+      scale: 0.25,
+      arrival: 'uniform',
+      seed: 3,
+      shapeCount: 1,
+      maxRequests: 1e6,
+    });
     expect(a.length).toBeGreaterThan(400);
     expect(a.length).toBeLessThan(600);
   });
 
   it('poisson: the count per bin varies around the expectation', () => {
     const flat = parseTraceCsv(`t,count\n${Array.from({ length: 200 }, (_, i) => `${i},20`).join('\n')}\n`, 'flat.csv');
-    const a = buildArrivals(flat, { speedX: 1, scale: 1, arrival: 'poisson', seed: 5, shapeCount: 1, maxRequests: 1e6 });
+    const a = buildArrivals(flat, {
+      speedX: 1,
+      scale: 1,
+      arrival: 'poisson',
+      seed: 5,
+      shapeCount: 1,
+      maxRequests: 1e6,
+    });
     const perBin = Array.from({ length: 200 }, (_, b) => a.filter((x) => x.bin === b).length);
     const mean = perBin.reduce((s, n) => s + n, 0) / perBin.length;
     expect(mean).toBeGreaterThan(18.5);
@@ -88,7 +109,9 @@ describe('buildArrivals', () => {
   });
 
   it('caps the number of requests and scales to a target peak rate', () => {
-    expect(buildArrivals(trace, { speedX: 1, scale: 1, arrival: 'uniform', seed: 1, shapeCount: 1, maxRequests: 15 })).toHaveLength(15);
+    expect(
+      buildArrivals(trace, { speedX: 1, scale: 1, arrival: 'uniform', seed: 1, shapeCount: 1, maxRequests: 15 }),
+    ).toHaveLength(15);
     // busiest bin: 30 requests in 10 s = 3/s; at speed 10 that is 30/s; 6/s needs scale 0.2
     expect(scaleForPeak(trace, 10, 6)).toBeCloseTo(0.2, 10);
   });
@@ -96,16 +119,23 @@ describe('buildArrivals', () => {
 
 describe('request shapes', () => {
   it('parses BATCHxSEQ lists and names bad items', () => {
-    expect(parseShapes('1x8, 2x16')).toEqual([{ batch: 1, seq: 8 }, { batch: 2, seq: 16 }]);
+    expect(parseShapes('1x8, 2x16')).toEqual([
+      { batch: 1, seq: 8 },
+      { batch: 2, seq: 16 },
+    ]);
     expect(() => parseShapes('1x8,0x4,abc')).toThrow(/0x4[\s\S]*abc/);
     expect(() => parseShapes('')).toThrow(/BATCHxSEQ/);
   });
 
   it('builds a body with dims and token ids in range, deterministic for a seed', () => {
-    const body = JSON.parse(requestBody({ batch: 2, seq: 3 }, new SeededRandom(1), 10)) as { inputs: { input_ids: { dims: number[]; data: number[] } } };
+    const body = JSON.parse(requestBody({ batch: 2, seq: 3 }, new SeededRandom(1), 10)) as {
+      inputs: { input_ids: { dims: number[]; data: number[] } };
+    };
     expect(body.inputs.input_ids.dims).toEqual([2, 3]);
     expect(body.inputs.input_ids.data).toHaveLength(6);
     for (const id of body.inputs.input_ids.data) expect(id >= 1 && id < 10).toBe(true);
-    expect(requestBody({ batch: 2, seq: 3 }, new SeededRandom(1), 10)).toBe(requestBody({ batch: 2, seq: 3 }, new SeededRandom(1), 10));
+    expect(requestBody({ batch: 2, seq: 3 }, new SeededRandom(1), 10)).toBe(
+      requestBody({ batch: 2, seq: 3 }, new SeededRandom(1), 10),
+    );
   });
 });

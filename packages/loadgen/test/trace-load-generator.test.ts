@@ -44,7 +44,9 @@ class Endpoint {
     }
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { inputs: { input_ids: { dims: number[]; data: number[] } } };
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      inputs: { input_ids: { dims: number[]; data: number[] } };
+    };
     const n = this.seen.length;
     this.seen.push({ path: req.url ?? '', dims: body.inputs.input_ids.dims, ids: body.inputs.input_ids.data });
     this.inFlight++;
@@ -82,7 +84,19 @@ describe('TraceLoadGenerator', () => {
     endpoint = new Endpoint(() => ({ status: 200, delayMs: 2 }));
     const url = await endpoint.listen();
     const gen = new TraceLoadGenerator(
-      { targetUrl: url, model: 'tiny-transformer', trace, speedX: 4, arrival: 'uniform', seed: 42, shapes: [{ batch: 1, seq: 4 }, { batch: 2, seq: 8 }], tokenIdMax: 50 },
+      {
+        targetUrl: url,
+        model: 'tiny-transformer',
+        trace,
+        speedX: 4,
+        arrival: 'uniform',
+        seed: 42,
+        shapes: [
+          { batch: 1, seq: 4 },
+          { batch: 2, seq: 8 },
+        ],
+        tokenIdMax: 50,
+      },
       { latencyTargetMs: 10_000 },
     );
     expect(gen.arrivals).toHaveLength(20);
@@ -93,7 +107,10 @@ describe('TraceLoadGenerator', () => {
     expect(endpoint.seen).toHaveLength(20);
     for (const s of endpoint.seen) {
       expect(s.path).toBe('/v1/models/tiny-transformer/infer');
-      expect([[1, 4], [2, 8]]).toContainEqual(s.dims);
+      expect([
+        [1, 4],
+        [2, 8],
+      ]).toContainEqual(s.dims);
       expect(s.ids).toHaveLength(s.dims[0]! * s.dims[1]!);
       for (const id of s.ids) expect(id >= 1 && id < 50).toBe(true);
     }
@@ -103,7 +120,9 @@ describe('TraceLoadGenerator', () => {
       expect(r.latencyMs).toBeGreaterThan(0);
       expect(r.sentAtMs).toBeGreaterThanOrEqual(r.scheduledAtMs - 5);
     }
-    expect(result.records.map((r) => r.shape).sort()).toEqual(gen.arrivals.map((a) => (a.shape === 0 ? '1x4' : '2x8')).sort());
+    expect(result.records.map((r) => r.shape).sort()).toEqual(
+      gen.arrivals.map((a) => (a.shape === 0 ? '1x4' : '2x8')).sort(),
+    );
     expect(result.summary).toMatchObject({ requests: 20, ok: 20, errors: 0, slaViolations: 0, spikeWindows: 0 });
     // 2 trace seconds at speed 4: the arrivals span at most 500 ms of wall time
     expect(Math.max(...gen.arrivals.map((a) => a.atMs))).toBeLessThan(500);
@@ -113,7 +132,14 @@ describe('TraceLoadGenerator', () => {
     endpoint = new Endpoint(() => ({ status: 200, delayMs: 30 }));
     const url = await endpoint.listen();
     const burst = parseTraceCsv('t,count\n0,12\n', 'burst.csv');
-    const result = await new TraceLoadGenerator({ targetUrl: url, model: 'm', trace: burst, speedX: 100, arrival: 'uniform', maxConcurrency: 3 }).run();
+    const result = await new TraceLoadGenerator({
+      targetUrl: url,
+      model: 'm',
+      trace: burst,
+      speedX: 100,
+      arrival: 'uniform',
+      maxConcurrency: 3,
+    }).run();
     expect(result.records).toHaveLength(12);
     expect(endpoint.maxInFlight).toBeLessThanOrEqual(3);
     expect(endpoint.maxInFlight).toBe(3);
@@ -124,7 +150,15 @@ describe('TraceLoadGenerator', () => {
     endpoint = new Endpoint((n) => (n === 0 ? { status: 503, delayMs: 0 } : { status: 200, delayMs: 60_000 }));
     const url = await endpoint.listen();
     const long = parseTraceCsv(`t,count\n${Array.from({ length: 100 }, (_, i) => `${i},5`).join('\n')}\n`, 'long.csv');
-    const gen = new TraceLoadGenerator({ targetUrl: url, model: 'm', trace: long, speedX: 10, arrival: 'uniform', timeLimitMs: 300, maxConcurrency: 4 });
+    const gen = new TraceLoadGenerator({
+      targetUrl: url,
+      model: 'm',
+      trace: long,
+      speedX: 10,
+      arrival: 'uniform',
+      timeLimitMs: 300,
+      maxConcurrency: 4,
+    });
     const result = await gen.run();
     expect(result.stoppedBy).toBe('time-limit');
     expect(result.notSent).toBeGreaterThan(400);
@@ -140,20 +174,40 @@ describe('TraceLoadGenerator', () => {
     const url = await endpoint.listen();
     endpoint.reset = 'reused';
     const spaced = parseTraceCsv('t,count\n0,8\n', 'spaced.csv');
-    const result = await new TraceLoadGenerator({ targetUrl: url, model: 'm', trace: spaced, speedX: 2, arrival: 'uniform', maxConcurrency: 1 }).run();
+    const result = await new TraceLoadGenerator({
+      targetUrl: url,
+      model: 'm',
+      trace: spaced,
+      speedX: 2,
+      arrival: 'uniform',
+      maxConcurrency: 1,
+    }).run();
     expect(endpoint.resets).toBeGreaterThan(0);
     expect(result.records.map((r) => r.status)).toEqual(Array(8).fill(200));
     expect(result.summary.errors).toBe(0);
     // a server that resets fresh connections too: the error is recorded, not retried again
     endpoint.reset = 'all';
-    const failing = await new TraceLoadGenerator({ targetUrl: url, model: 'm', trace: parseTraceCsv('t,count\n0,3\n', 'three.csv'), speedX: 2, arrival: 'uniform', maxConcurrency: 1 }).run();
+    const failing = await new TraceLoadGenerator({
+      targetUrl: url,
+      model: 'm',
+      trace: parseTraceCsv('t,count\n0,3\n', 'three.csv'),
+      speedX: 2,
+      arrival: 'uniform',
+      maxConcurrency: 1,
+    }).run();
     expect(failing.records.map((r) => r.error)).toEqual(['ECONNRESET', 'ECONNRESET', 'ECONNRESET']);
   });
 
   it('stops after maxRequests and on stop()', async () => {
     endpoint = new Endpoint(() => ({ status: 200, delayMs: 1 }));
     const url = await endpoint.listen();
-    const capped = await new TraceLoadGenerator({ targetUrl: url, model: 'm', trace, speedX: 20, maxRequests: 5 }).run();
+    const capped = await new TraceLoadGenerator({
+      targetUrl: url,
+      model: 'm',
+      trace,
+      speedX: 20,
+      maxRequests: 5,
+    }).run();
     expect(capped.records).toHaveLength(5);
     const long = parseTraceCsv(`t,count\n${Array.from({ length: 100 }, (_, i) => `${i},1`).join('\n')}\n`, 'long.csv');
     const gen = new TraceLoadGenerator({ targetUrl: url, model: 'm', trace: long, speedX: 1, arrival: 'uniform' });
@@ -167,12 +221,25 @@ describe('TraceLoadGenerator', () => {
   it('refuses non-loopback targets and bad options, naming every key', () => {
     let err: unknown;
     try {
-      new TraceLoadGenerator({ targetUrl: 'http://10.0.0.1:8080', model: 'M!', trace, speedX: 0, maxConcurrency: 0, arrival: 'burst' as never });
+      new TraceLoadGenerator({
+        targetUrl: 'http://10.0.0.1:8080',
+        model: 'M!',
+        trace,
+        speedX: 0,
+        maxConcurrency: 0,
+        arrival: 'burst' as never,
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).issues.map((i) => i.path).sort()).toEqual(['arrival', 'maxConcurrency', 'model', 'speedX', 'targetUrl']);
+    expect((err as ValidationError).issues.map((i) => i.path).sort()).toEqual([
+      'arrival',
+      'maxConcurrency',
+      'model',
+      'speedX',
+      'targetUrl',
+    ]);
     expect((err as ValidationError).message).toMatch(/loopback/);
   });
 });

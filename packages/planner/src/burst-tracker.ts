@@ -9,7 +9,6 @@ const QUIET_TICKS_TO_END = 2;
 /** Bursts needed before their distributions are trusted (Azure Functions' "representative histogram"). */
 export const MIN_BURSTS = 6;
 
-
 /**
  * What the burst history says at one tick, for one lead time and miss cost: replica counts the cost-aware rules ask
  * for. The input `plan()` reads (it keeps no burst state of its own).
@@ -130,7 +129,9 @@ export class BurstTracker {
     const f = this.served;
     const idle = this.inBurst ? 0 : nowS - this.lastEndS;
     const dueWithinLead = this.inBurst ? 1 : conditional(this.sortedGaps, idle, idle + lead);
-    const dueAfterLead = this.inBurst ? 1 : conditional(this.sortedGaps, idle + lead, idle + 2 * lead) * (1 - dueWithinLead);
+    const dueAfterLead = this.inBurst
+      ? 1
+      : conditional(this.sortedGaps, idle + lead, idle + 2 * lead) * (1 - dueWithinLead);
     const countFor = (p: number): number => {
       const weight = p * f * missCostServedRequests;
       if (!(weight >= 1) || n === 0) return 0;
@@ -144,7 +145,10 @@ export class BurstTracker {
       const elapsed = nowS - this.burstStartS;
       remainsAfterLead = survival(this.sortedLengths, elapsed + lead, elapsed);
       const own = Math.ceil(Math.max(0, observedPeakPerS, this.burstPeak) / cap - 1e-9);
-      panicCap = remainsAfterLead * missCostServedRequests >= 1 ? Math.max(own, countFor(remainsAfterLead / Math.max(f, 1e-9))) : countFor(1);
+      panicCap =
+        remainsAfterLead * missCostServedRequests >= 1
+          ? Math.max(own, countFor(remainsAfterLead / Math.max(f, 1e-9)))
+          : countFor(1);
     }
     return {
       bursts: n,

@@ -37,18 +37,27 @@ const TEXT: Record<ReasonCode, string> = {
   GpuBudget: 'GPU memory budget decided the warm tier',
   KeepWarmForBurst: 'capacity kept warm between bursts: the next burst may start within the lead time (keep-alive)',
   PreWarmForBurst: 'pre-warming: the gap between bursts says the next one is due once the lead time has passed',
-  BurstKeepAliveExpired: 'released between bursts: holding the capacity costs more than asking again before the next burst',
+  BurstKeepAliveExpired:
+    'released between bursts: holding the capacity costs more than asking again before the next burst',
   BurstPanicBounded: 'burst reaction bounded to what will still be needed when new replicas are ready',
 };
 
 /** One sentence a person can read, built from the machine-readable reasons. */
-export function explain(action: ScaleAction, from: number, to: number, reasons: readonly ReasonCode[], f: ExplainFacts): string {
+export function explain(
+  action: ScaleAction,
+  from: number,
+  to: number,
+  reasons: readonly ReasonCode[],
+  f: ExplainFacts,
+): string {
   const head = action === 'hold' ? `hold at ${from}` : `${action} ${from} -> ${to}`;
   const why = reasons.map((r) => TEXT[r]).join('; ');
   const band = Number.isFinite(f.upper)
     ? `; forecast upper ${f.upper.toFixed(2)}/s${tuned(f)} over [+${(f.windowStartS - f.nowS).toFixed(0)}s, +${(f.windowEndS - f.nowS).toFixed(0)}s]`
     : '';
-  const release = f.release ? `; release band ${f.release.upperPerS.toFixed(2)}/s at q${f.release.quantile} within the lead time` : '';
+  const release = f.release
+    ? `; release band ${f.release.upperPerS.toFixed(2)}/s at q${f.release.quantile} within the lead time`
+    : '';
   return `${head}: ${why} (observed peak ${f.observedPeak.toFixed(2)}/s, lead ${f.leadS.toFixed(0)}s${band}${release})`;
 }
 

@@ -3,7 +3,15 @@ export { INITIAL_PLANNER_STATE, type PlannerState, type Recommendation } from '.
 export { windowDemand, type WindowDemand } from './forecast-window.js';
 export { plan, releaseWidening, DEFAULT_PLANNER_OPTIONS, type PlannerOptions, type PlanResult } from './plan.js';
 export { explain } from './explain.js';
-export { planFleet, coldStartS, expectedColdCostS, type FleetModel, type FleetOptions, type FleetPlan, type TierDecision } from './plan-fleet.js';
+export {
+  planFleet,
+  coldStartS,
+  expectedColdCostS,
+  type FleetModel,
+  type FleetOptions,
+  type FleetPlan,
+  type TierDecision,
+} from './plan-fleet.js';
 export { stepQuantile } from './step-quantile.js';
 export { LiveStepAggregator } from './live-step-aggregator.js';
 export { ModelPlanner, type ModelPlannerOptions } from './model-planner.js';

@@ -1,4 +1,10 @@
-import { leadTimeTotalS, type Forecaster, type ForecastBand, type ModelSpec, type StepObservation } from '@warmpool/domain';
+import {
+  leadTimeTotalS,
+  type Forecaster,
+  type ForecastBand,
+  type ModelSpec,
+  type StepObservation,
+} from '@warmpool/domain';
 import { DEFAULT_PLANNER_OPTIONS, plan, type PlannerOptions, type PlanResult } from './plan.js';
 import { INITIAL_PLANNER_STATE, type PlannerState } from './planner-state.js';
 import type { Observation } from './observation.js';
@@ -55,7 +61,10 @@ export class ModelPlanner {
     this.quantileNow = stepQuantile(o.spec.upperQuantile, o.stepS, leadS, o.tickS);
     this.forecaster = o.makeForecaster(this.quantileNow, o.stepS);
     const tuning = { ...DEFAULT_QUANTILE_TUNING, ...o.quantileTuning };
-    this.tuner = o.spec.upperQuantileMax > o.spec.upperQuantile && this.forecaster.setQuantile ? new QuantileTuner(o.spec.upperQuantile, o.spec.upperQuantileMax, tuning) : null;
+    this.tuner =
+      o.spec.upperQuantileMax > o.spec.upperQuantile && this.forecaster.setQuantile
+        ? new QuantileTuner(o.spec.upperQuantile, o.spec.upperQuantileMax, tuning)
+        : null;
     this.options = { ...DEFAULT_PLANNER_OPTIONS, ...o.planner };
     this.horizonSteps = this.horizonStepsFor(leadS);
     this.bursts = new BurstTracker(o.spec.capacityPerReplicaPerS);
@@ -109,7 +118,8 @@ export class ModelPlanner {
     if (this.recentMeans.length > 4) this.recentMeans.shift();
     if (this.recentMeans.length < 4) return 0;
     let minRise = Number.POSITIVE_INFINITY;
-    for (let i = 1; i < this.recentMeans.length; i++) minRise = Math.min(minRise, this.recentMeans[i]! - this.recentMeans[i - 1]!);
+    for (let i = 1; i < this.recentMeans.length; i++)
+      minRise = Math.min(minRise, this.recentMeans[i]! - this.recentMeans[i - 1]!);
     return minRise > 0 ? (2 * minRise) / dtS : 0;
   }
 
@@ -127,11 +137,29 @@ export class ModelPlanner {
     const risePerS2 = observation.risePerS2 ?? this.riseFrom(nowS, observation.demandPerS);
     const obs = risePerS2 === observation.risePerS2 ? observation : { ...observation, risePerS2 };
     const t = this.tuner;
-    const tuning = t && t.quantile > this.spec.upperQuantile ? { from: this.spec.upperQuantile, riskShare: t.riskShare, riskUtilization: t.riskUtilization } : undefined;
+    const tuning =
+      t && t.quantile > this.spec.upperQuantile
+        ? { from: this.spec.upperQuantile, riskShare: t.riskShare, riskUtilization: t.riskUtilization }
+        : undefined;
     this.bursts.observe(nowS, observation.peakPerS);
-    const leadS = observation.measuredLeadTimeS !== undefined && observation.measuredLeadTimeS >= 0 ? observation.measuredLeadTimeS : this.leadS;
-    const burst = this.options.burstMaxBusyShare > 0 ? this.bursts.outlook(nowS, leadS, this.missCostServedRequests, observation.peakPerS) : undefined;
-    const result = plan(this.spec, obs, this.forecast(observation.measuredLeadTimeS), this.plannerState, nowS, this.options, tuning, burst);
+    const leadS =
+      observation.measuredLeadTimeS !== undefined && observation.measuredLeadTimeS >= 0
+        ? observation.measuredLeadTimeS
+        : this.leadS;
+    const burst =
+      this.options.burstMaxBusyShare > 0
+        ? this.bursts.outlook(nowS, leadS, this.missCostServedRequests, observation.peakPerS)
+        : undefined;
+    const result = plan(
+      this.spec,
+      obs,
+      this.forecast(observation.measuredLeadTimeS),
+      this.plannerState,
+      nowS,
+      this.options,
+      tuning,
+      burst,
+    );
     this.plannerState = result.nextState;
     return result;
   }

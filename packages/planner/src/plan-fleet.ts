@@ -95,7 +95,9 @@ export function planFleet(models: readonly FleetModel[], options: FleetOptions):
       if (fit < want) reasons.push(ReasonCode.GpuBudget);
     } else {
       if (eager) reasons.push(ReasonCode.GpuBudget);
-      const hostBetter = expectedColdCostS(m.spec, 'host', m.expectedDemandPerS, horizonS) < expectedColdCostS(m.spec, 'cold', m.expectedDemandPerS, horizonS);
+      const hostBetter =
+        expectedColdCostS(m.spec, 'host', m.expectedDemandPerS, horizonS) <
+        expectedColdCostS(m.spec, 'cold', m.expectedDemandPerS, horizonS);
       if (hostBetter && hostLeft >= bytes) {
         tier = 'host';
         hostLeft -= bytes;

@@ -38,7 +38,14 @@ export interface PlannerOptions {
  * panic without extra headroom (the observed peak is always covered), hold 30 s without scale-down, and keep a replica
  * while the band is within a quarter replica of needing it (short steps only; the sweep is in bench/RESULTS.md).
  */
-export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = { minHistorySteps: 24, panicHoldS: 30, panicTolerance: 1.0, panicHeadroom: false, scaleDownHysteresisReplicas: 0.25, burstMaxBusyShare: 0.5 };
+export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = {
+  minHistorySteps: 24,
+  panicHoldS: 30,
+  panicTolerance: 1.0,
+  panicHeadroom: false,
+  scaleDownHysteresisReplicas: 0.25,
+  burstMaxBusyShare: 0.5,
+};
 
 /**
  * How much farther above the median the release band is than the band (1 where the release quantile is not higher):
@@ -87,14 +94,18 @@ export function plan(
   /** The model's burst histograms at this tick (`BurstTracker.outlook`); absent: no burst rules. */
   burst?: BurstOutlook,
 ): PlanResult {
-  const leadS = observation.measuredLeadTimeS !== undefined && observation.measuredLeadTimeS >= 0 ? observation.measuredLeadTimeS : leadTimeTotalS(spec.leadTime);
+  const leadS =
+    observation.measuredLeadTimeS !== undefined && observation.measuredLeadTimeS >= 0
+      ? observation.measuredLeadTimeS
+      : leadTimeTotalS(spec.leadTime);
   const cap = spec.capacityPerReplicaPerS;
   const current = observation.readyReplicas + observation.warmingReplicas;
   const windowStartS = nowS + leadS;
   const windowEndS = windowStartS + spec.horizonS;
   const reasons: ReasonCode[] = [];
 
-  const obsValid = Number.isFinite(observation.peakPerS) && Number.isFinite(observation.demandPerS) && observation.peakPerS >= 0;
+  const obsValid =
+    Number.isFinite(observation.peakPerS) && Number.isFinite(observation.demandPerS) && observation.peakPerS >= 0;
   const observedPeak = obsValid ? observation.peakPerS : 0;
   const reactiveNeed = replicasFor(observedPeak, cap);
   const fallbackNeed = Math.ceil(observedPeak / (cap * spec.targetUtilization) - 1e-9);
@@ -125,7 +136,11 @@ export function plan(
     panic = obsValid && observedPeak > nowUpper * options.panicTolerance && reactiveNeed > observation.readyReplicas;
     const inPanic = panic || nowS < state.panicUntilS;
     desired = Math.max(aheadNeed, reactiveNeed, inPanic && options.panicHeadroom ? fallbackNeed : 0);
-    if (forecast.stepS < leadS) hysteresisNeed = replicasFor(Math.max(upper, keepUpper, observedPeak) + options.scaleDownHysteresisReplicas * cap, cap);
+    if (forecast.stepS < leadS)
+      hysteresisNeed = replicasFor(
+        Math.max(upper, keepUpper, observedPeak) + options.scaleDownHysteresisReplicas * cap,
+        cap,
+      );
     if (panic) reasons.push(ReasonCode.ReactivePanic);
     else if (aheadNeed > current) reasons.push(ReasonCode.ForecastScaleAhead);
   } else {
@@ -141,7 +156,10 @@ export function plan(
 
   // Burst rules, per model: intermittent traffic on short forecast steps with a representative burst history.
   const bursty =
-    !!burst && burst.bursts >= MIN_BURSTS && (!forecast || forecast.stepS < leadS) && burst.busyShare <= options.burstMaxBusyShare;
+    !!burst &&
+    burst.bursts >= MIN_BURSTS &&
+    (!forecast || forecast.stepS < leadS) &&
+    burst.busyShare <= options.burstMaxBusyShare;
   let burstHeld = false;
   if (bursty) {
     if (burst.inBurst && desired > current && desired > burst.panicCapReplicas) {
@@ -161,14 +179,18 @@ export function plan(
   // releases capacity on its first look (its live demand window may not have filled yet): scale-down waits one
   // stabilization window like any other.
   const seed = state.recommendations.length === 0 ? [{ atS: nowS, replicas: current }] : [];
-  const recommendations = pruneWindow([...seed, ...state.recommendations, { atS: nowS, replicas: desired }], nowS - spec.scaleDownStabilizationS);
+  const recommendations = pruneWindow(
+    [...seed, ...state.recommendations, { atS: nowS, replicas: desired }],
+    nowS - spec.scaleDownStabilizationS,
+  );
   const panicUntilS = panic ? nowS + options.panicHoldS : state.panicUntilS;
   let target = desired;
   if (desired < current) {
     const stabilized = recommendations.reduce((m, r) => Math.max(m, r.replicas), 0);
     const inPanic = nowS < panicUntilS;
     target = Math.min(current, Math.max(desired, stabilized, keepNeed, hysteresisNeed, inPanic ? current : 0));
-    if (target < current) reasons.push(ReasonCode.ScaleDownStable, ...(bursty ? [ReasonCode.BurstKeepAliveExpired] : []));
+    if (target < current)
+      reasons.push(ReasonCode.ScaleDownStable, ...(bursty ? [ReasonCode.BurstKeepAliveExpired] : []));
     else if (inPanic) reasons.push(ReasonCode.ReactivePanic);
     else if (bursty && burstHeld) reasons.push(ReasonCode.KeepWarmForBurst);
     else if (trusted && keepNeed >= current) reasons.push(ReasonCode.KeepWarmForForecast);
@@ -193,7 +215,17 @@ export function plan(
     from: current,
     to: target,
     reasons,
-    message: explain(action, current, target, reasons, { leadS, observedPeak, upper, windowStartS, windowEndS, nowS, quantile: forecast?.quantile, tuning: quantileTuning, release: desired < current && releaseBand ? releaseBand : undefined }),
+    message: explain(action, current, target, reasons, {
+      leadS,
+      observedPeak,
+      upper,
+      windowStartS,
+      windowEndS,
+      nowS,
+      quantile: forecast?.quantile,
+      tuning: quantileTuning,
+      release: desired < current && releaseBand ? releaseBand : undefined,
+    }),
     forecastP50PerS: p50,
     forecastUpperPerS: upper,
     bandQuantile: forecast ? forecast.quantile : Number.NaN,

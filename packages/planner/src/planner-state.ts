@@ -14,4 +14,8 @@ export interface PlannerState {
   readonly lastTarget: number;
 }
 
-export const INITIAL_PLANNER_STATE: PlannerState = { recommendations: [], panicUntilS: Number.NEGATIVE_INFINITY, lastTarget: 0 };
+export const INITIAL_PLANNER_STATE: PlannerState = {
+  recommendations: [],
+  panicUntilS: Number.NEGATIVE_INFINITY,
+  lastTarget: 0,
+};

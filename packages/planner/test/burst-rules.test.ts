@@ -18,9 +18,23 @@ function feed(t: BurstTracker, fromS: number, toS: number, periodS: number, lenS
 
 const flat = (nowS: number, level: number): ForecastBand => {
   const v = Array.from({ length: 40 }, () => level);
-  return { startS: nowS, stepS: 5, p50PerS: v, upperPerS: v, peakUpperPerS: v, quantile: 0.93, method: 'test', historySteps: 1000 };
+  return {
+    startS: nowS,
+    stepS: 5,
+    p50PerS: v,
+    upperPerS: v,
+    peakUpperPerS: v,
+    quantile: 0.93,
+    method: 'test',
+    historySteps: 1000,
+  };
 };
-const obs = (peakPerS: number, ready: number, warming = 0): Observation => ({ demandPerS: peakPerS, peakPerS, readyReplicas: ready, warmingReplicas: warming });
+const obs = (peakPerS: number, ready: number, warming = 0): Observation => ({
+  demandPerS: peakPerS,
+  peakPerS,
+  readyReplicas: ready,
+  warmingReplicas: warming,
+});
 
 describe('BurstTracker', () => {
   it('learns bursts, their peaks, lengths and gaps; not representative before MIN_BURSTS', () => {
@@ -54,21 +68,57 @@ describe('BurstTracker', () => {
 
 describe('plan with burst rules', () => {
   const outlook = (o: Partial<BurstOutlook>): BurstOutlook => ({
-    bursts: 20, busyShare: 0.1, inBurst: false, keepReplicas: 0, preWarmReplicas: 0, panicCapReplicas: Number.POSITIVE_INFINITY, dueWithinLead: 0, dueAfterLead: 0, remainsAfterLead: Number.NaN, ...o,
+    bursts: 20,
+    busyShare: 0.1,
+    inBurst: false,
+    keepReplicas: 0,
+    preWarmReplicas: 0,
+    panicCapReplicas: Number.POSITIVE_INFINITY,
+    dueWithinLead: 0,
+    dueAfterLead: 0,
+    remainsAfterLead: Number.NaN,
+    ...o,
   });
   const state = { recommendations: [{ atS: 0, replicas: 1 }], panicUntilS: Number.NEGATIVE_INFINITY, lastTarget: 8 };
 
   it('pre-warms ahead of a due burst (PreWarmForBurst)', () => {
-    const r = plan(spec, obs(0.5, 1), flat(1000, 0.5), state, 1000, undefined, undefined, outlook({ preWarmReplicas: 8, dueAfterLead: 0.9 }));
+    const r = plan(
+      spec,
+      obs(0.5, 1),
+      flat(1000, 0.5),
+      state,
+      1000,
+      undefined,
+      undefined,
+      outlook({ preWarmReplicas: 8, dueAfterLead: 0.9 }),
+    );
     expect(r.decision.to).toBe(8);
     expect(r.reasons).toContain(ReasonCode.PreWarmForBurst);
   });
 
   it('keeps capacity between bursts while one may come within the lead time (KeepWarmForBurst), releases when it costs more (BurstKeepAliveExpired)', () => {
-    const kept = plan(spec, obs(0.5, 8), flat(1000, 0.5), state, 1000, undefined, undefined, outlook({ keepReplicas: 8, dueWithinLead: 0.9 }));
+    const kept = plan(
+      spec,
+      obs(0.5, 8),
+      flat(1000, 0.5),
+      state,
+      1000,
+      undefined,
+      undefined,
+      outlook({ keepReplicas: 8, dueWithinLead: 0.9 }),
+    );
     expect(kept.decision.to).toBe(8);
     expect(kept.reasons).toEqual([ReasonCode.KeepWarmForBurst]);
-    const released = plan(spec, obs(0.5, 8), flat(1000, 0.5), state, 1000, undefined, undefined, outlook({ keepReplicas: 0 }));
+    const released = plan(
+      spec,
+      obs(0.5, 8),
+      flat(1000, 0.5),
+      state,
+      1000,
+      undefined,
+      undefined,
+      outlook({ keepReplicas: 0 }),
+    );
     expect(released.decision.to).toBe(1);
     expect(released.reasons).toContain(ReasonCode.BurstKeepAliveExpired);
   });
@@ -77,15 +127,42 @@ describe('plan with burst rules', () => {
     // Observed 400/s with 4 ready: unbounded, the planner asks for 40 at once; the bursts end before 45 s.
     const free = plan(spec, obs(400, 4), flat(1000, 0.5), state, 1000);
     expect(free.decision.to).toBe(40);
-    const r = plan(spec, obs(400, 4), flat(1000, 0.5), state, 1000, undefined, undefined, outlook({ inBurst: true, panicCapReplicas: 14, keepReplicas: 14 }));
+    const r = plan(
+      spec,
+      obs(400, 4),
+      flat(1000, 0.5),
+      state,
+      1000,
+      undefined,
+      undefined,
+      outlook({ inBurst: true, panicCapReplicas: 14, keepReplicas: 14 }),
+    );
     expect(r.decision.to).toBe(14);
     expect(r.reasons).toContain(ReasonCode.BurstPanicBounded);
   });
 
   it('leaves traffic without a representative burst history, or busy traffic, to the forecast rules', () => {
-    const few = plan(spec, obs(400, 4), flat(1000, 0.5), state, 1000, undefined, undefined, outlook({ bursts: MIN_BURSTS - 1, inBurst: true, panicCapReplicas: 14 }));
+    const few = plan(
+      spec,
+      obs(400, 4),
+      flat(1000, 0.5),
+      state,
+      1000,
+      undefined,
+      undefined,
+      outlook({ bursts: MIN_BURSTS - 1, inBurst: true, panicCapReplicas: 14 }),
+    );
     expect(few.decision.to).toBe(40);
-    const busy = plan(spec, obs(400, 4), flat(1000, 0.5), state, 1000, undefined, undefined, outlook({ busyShare: 0.9, inBurst: true, panicCapReplicas: 14 }));
+    const busy = plan(
+      spec,
+      obs(400, 4),
+      flat(1000, 0.5),
+      state,
+      1000,
+      undefined,
+      undefined,
+      outlook({ busyShare: 0.9, inBurst: true, panicCapReplicas: 14 }),
+    );
     expect(busy.decision.to).toBe(40);
   });
 });
@@ -97,8 +174,12 @@ describe('risk knob: missCostServedRequests', () => {
     expect(s.upperQuantile).toBeCloseTo(0.99, 12);
     expect(s.releaseQuantile).toBeCloseTo(0.99, 12);
     expect(quantileForMissCost(1e9)).toBe(0.999);
-    expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, missCostServedRequests: 1 })).toThrow(/missCostServedRequests.*got 1.*\[2\.5, 1000\]/s);
-    expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, missCostServedRequests: 'high' })).toThrow(/missCostServedRequests/);
+    expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, missCostServedRequests: 1 })).toThrow(
+      /missCostServedRequests.*got 1.*\[2\.5, 1000\]/s,
+    );
+    expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, missCostServedRequests: 'high' })).toThrow(
+      /missCostServedRequests/,
+    );
     expect(parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1 }).missCostServedRequests).toBeUndefined();
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseModelSpec, type Forecaster, type ForecastBand, type StepObservation } from '@warmpool/domain';
-import { DEFAULT_PLANNER_OPTIONS, LiveStepAggregator, ModelPlanner, plan, stepQuantile, INITIAL_PLANNER_STATE, type PlanResult } from '../src/index.js';
+import {
+  DEFAULT_PLANNER_OPTIONS,
+  LiveStepAggregator,
+  ModelPlanner,
+  plan,
+  stepQuantile,
+  INITIAL_PLANNER_STATE,
+  type PlanResult,
+} from '../src/index.js';
 
 /** A forecaster that predicts the last observed step flat, with a fixed band: enough to check the wiring. */
 class LastValueForecaster implements Forecaster {
@@ -16,7 +24,16 @@ class LastValueForecaster implements Forecaster {
     const v = this.last?.meanPerS ?? 0;
     const start = this.last ? this.last.startS + this.stepS : 0;
     const a = Array.from({ length: h }, () => v);
-    return { startS: start, stepS: this.stepS, p50PerS: a, upperPerS: a.map((x) => x * 1.2), peakUpperPerS: a.map((x) => x * 1.5), quantile: 0.95, method: this.name, historySteps: this.n };
+    return {
+      startS: start,
+      stepS: this.stepS,
+      p50PerS: a,
+      upperPerS: a.map((x) => x * 1.2),
+      peakUpperPerS: a.map((x) => x * 1.5),
+      quantile: 0.95,
+      method: this.name,
+      historySteps: this.n,
+    };
   }
 }
 
@@ -48,10 +65,21 @@ describe('LiveStepAggregator', () => {
 });
 
 describe('ModelPlanner', () => {
-  const spec = parseModelSpec({ name: 'm', capacityPerReplicaPerS: 10, horizonS: 10, leadTime: { provisionS: 40, loadS: 0, warmupS: 5 } });
+  const spec = parseModelSpec({
+    name: 'm',
+    capacityPerReplicaPerS: 10,
+    horizonS: 10,
+    leadTime: { provisionS: 40, loadS: 0, warmupS: 5 },
+  });
 
   it('makes exactly the decision the pure plan() makes on the same band and state', () => {
-    const mp = new ModelPlanner({ spec, stepS: 5, tickS: 5, makeForecaster: (_q, stepS) => new LastValueForecaster(stepS), planner: { minHistorySteps: 2 } });
+    const mp = new ModelPlanner({
+      spec,
+      stepS: 5,
+      tickS: 5,
+      makeForecaster: (_q, stepS) => new LastValueForecaster(stepS),
+      planner: { minHistorySteps: 2 },
+    });
     const twin = new LastValueForecaster(5);
     let state = INITIAL_PLANNER_STATE;
     for (let k = 0; k < 30; k++) {
@@ -59,9 +87,18 @@ describe('ModelPlanner', () => {
       mp.observeStep(step);
       twin.observe(step);
       const nowS = (k + 1) * 5;
-      const obs = { demandPerS: step.meanPerS, peakPerS: step.peakPerS, readyReplicas: 4, warmingReplicas: 0, risePerS2: 0 };
+      const obs = {
+        demandPerS: step.meanPerS,
+        peakPerS: step.peakPerS,
+        readyReplicas: 4,
+        warmingReplicas: 0,
+        risePerS2: 0,
+      };
       const got = mp.tick(nowS, obs);
-      const want = plan(spec, obs, twin.forecast(Math.ceil((45 + 10) / 5) + 2), state, nowS, { ...DEFAULT_PLANNER_OPTIONS, minHistorySteps: 2 });
+      const want = plan(spec, obs, twin.forecast(Math.ceil((45 + 10) / 5) + 2), state, nowS, {
+        ...DEFAULT_PLANNER_OPTIONS,
+        minHistorySteps: 2,
+      });
       state = want.nextState;
       expect(got).toEqual(want);
     }
@@ -69,7 +106,11 @@ describe('ModelPlanner', () => {
 
   it('asks the forecaster for the step quantile', () => {
     let asked = 0;
-    const mp = new ModelPlanner({ spec, stepS: 600, tickS: 5, makeForecaster: (q, stepS) => {
+    const mp = new ModelPlanner({
+      spec,
+      stepS: 600,
+      tickS: 5,
+      makeForecaster: (q, stepS) => {
         asked = q;
         return new LastValueForecaster(stepS);
       },
@@ -93,7 +134,16 @@ describe('ModelPlanner: a ramp inside a coarse step', () => {
   const flatBand = (level: number): Forecaster => ({
     name: 'flat',
     observe: () => undefined,
-    forecast: (h) => ({ startS: 0, stepS: 600, p50PerS: Array(h).fill(level), upperPerS: Array(h).fill(level), peakUpperPerS: Array(h).fill(level), quantile: 0.95, method: 'flat', historySteps: 100 }),
+    forecast: (h) => ({
+      startS: 0,
+      stepS: 600,
+      p50PerS: Array(h).fill(level),
+      upperPerS: Array(h).fill(level),
+      peakUpperPerS: Array(h).fill(level),
+      quantile: 0.95,
+      method: 'flat',
+      historySteps: 100,
+    }),
   });
 
   it('extrapolates a steady rise to the end of the window instead of planning the step as flat', () => {
@@ -110,8 +160,8 @@ describe('ModelPlanner: a ramp inside a coarse step', () => {
   it('does not extrapolate a single jump', () => {
     const mp = new ModelPlanner({ spec, stepS: 600, tickS: 5, makeForecaster: () => flatBand(10) });
     let r: PlanResult | undefined;
-    for (const [k, level] of [40, 40, 40, 80, 80].entries()) r = mp.tick(100 + k * 5, { demandPerS: level, peakPerS: level, readyReplicas: 8, warmingReplicas: 0 });
+    for (const [k, level] of [40, 40, 40, 80, 80].entries())
+      r = mp.tick(100 + k * 5, { demandPerS: level, peakPerS: level, readyReplicas: 8, warmingReplicas: 0 });
     expect(r!.decision.to).toBe(8);
   });
 });
-

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ReasonCode, parseModelSpec, type ForecastBand, type ModelSpec } from '@warmpool/domain';
-import { plan, releaseWidening, DEFAULT_PLANNER_OPTIONS, INITIAL_PLANNER_STATE, type Observation, type PlannerState } from '../src/index.js';
+import {
+  plan,
+  releaseWidening,
+  DEFAULT_PLANNER_OPTIONS,
+  INITIAL_PLANNER_STATE,
+  type Observation,
+  type PlannerState,
+} from '../src/index.js';
 
 const spec: ModelSpec = parseModelSpec({
   name: 'llm',
@@ -15,12 +22,34 @@ const spec: ModelSpec = parseModelSpec({
 });
 
 /** A flat band with an optional level change from `atS` on. */
-function band(startS: number, stepS: number, steps: number, level: number, change?: { atS: number; level: number }): ForecastBand {
-  const values = Array.from({ length: steps }, (_, i) => (change && startS + i * stepS >= change.atS ? change.level : level));
-  return { startS, stepS, p50PerS: values, upperPerS: values, peakUpperPerS: values, quantile: 0.95, method: 'test', historySteps: 100 };
+function band(
+  startS: number,
+  stepS: number,
+  steps: number,
+  level: number,
+  change?: { atS: number; level: number },
+): ForecastBand {
+  const values = Array.from({ length: steps }, (_, i) =>
+    change && startS + i * stepS >= change.atS ? change.level : level,
+  );
+  return {
+    startS,
+    stepS,
+    p50PerS: values,
+    upperPerS: values,
+    peakUpperPerS: values,
+    quantile: 0.95,
+    method: 'test',
+    historySteps: 100,
+  };
 }
 
-const obs = (peakPerS: number, ready: number, warming = 0): Observation => ({ demandPerS: peakPerS, peakPerS, readyReplicas: ready, warmingReplicas: warming });
+const obs = (peakPerS: number, ready: number, warming = 0): Observation => ({
+  demandPerS: peakPerS,
+  peakPerS,
+  readyReplicas: ready,
+  warmingReplicas: warming,
+});
 
 describe('plan: scale ahead', () => {
   it('provisions for a forecast spike before any demand is observed', () => {
@@ -42,7 +71,13 @@ describe('plan: scale ahead', () => {
   });
 
   it('uses a measured lead time over the spec when given', () => {
-    const r = plan(spec, { ...obs(20, 2), measuredLeadTimeS: 100 }, band(1000, 5, 60, 20, { atS: 1110, level: 200 }), INITIAL_PLANNER_STATE, 1000);
+    const r = plan(
+      spec,
+      { ...obs(20, 2), measuredLeadTimeS: 100 },
+      band(1000, 5, 60, 20, { atS: 1110, level: 200 }),
+      INITIAL_PLANNER_STATE,
+      1000,
+    );
     expect(r.decision.leadTimeS).toBe(100);
     expect(r.decision.to).toBe(20);
   });
@@ -51,7 +86,13 @@ describe('plan: scale ahead', () => {
     // 600-s steps: the band for the current step says 300/s, but the observed level is 50/s.
     const b: ForecastBand = { ...band(600, 600, 3, 300), historySteps: 100 };
     b.peakUpperPerS.length; // flat band
-    const r = plan(spec, obs(50, 5), { ...b, p50PerS: [300, 60, 60], upperPerS: [300, 60, 60], peakUpperPerS: [300, 60, 60] }, INITIAL_PLANNER_STATE, 700);
+    const r = plan(
+      spec,
+      obs(50, 5),
+      { ...b, p50PerS: [300, 60, 60], upperPerS: [300, 60, 60], peakUpperPerS: [300, 60, 60] },
+      INITIAL_PLANNER_STATE,
+      700,
+    );
     expect(r.decision.to).toBe(5); // 50/s now; window [745, 775) lies in the current step
   });
 });
@@ -85,7 +126,13 @@ describe('plan: reactive safety net', () => {
     const first = plan(spec, obs(27, 5), band(1000, 5, 40, 20), INITIAL_PLANNER_STATE, 1000);
     expect(first.decision.to).toBe(5);
     expect(first.reasons).toContain(ReasonCode.ScaleDownStabilizing);
-    const later = plan(spec, obs(27, 5), band(1000 + spec.scaleDownStabilizationS + 1, 5, 40, 20), first.nextState, 1000 + spec.scaleDownStabilizationS + 1);
+    const later = plan(
+      spec,
+      obs(27, 5),
+      band(1000 + spec.scaleDownStabilizationS + 1, 5, 40, 20),
+      first.nextState,
+      1000 + spec.scaleDownStabilizationS + 1,
+    );
     expect(later.decision.to).toBe(3);
   });
 
@@ -103,7 +150,13 @@ describe('plan: reactive safety net', () => {
   });
 
   it('holds the current replicas when the observation is missing and no forecast exists', () => {
-    const r = plan(spec, { demandPerS: Number.NaN, peakPerS: Number.NaN, readyReplicas: 4, warmingReplicas: 1 }, null, INITIAL_PLANNER_STATE, 0);
+    const r = plan(
+      spec,
+      { demandPerS: Number.NaN, peakPerS: Number.NaN, readyReplicas: 4, warmingReplicas: 1 },
+      null,
+      INITIAL_PLANNER_STATE,
+      0,
+    );
     expect(r.decision.to).toBe(5);
     expect(r.reasons).toContain(ReasonCode.MissingObservation);
   });
@@ -155,7 +208,10 @@ describe('plan: scale down', () => {
     r = plan(spec, obs(19, 3), band(1000, 5, 40, 17), state, 1000);
     expect(r.decision.to).toBe(3);
     // Off when set to 0.
-    r = plan(spec, obs(15, 3), band(1000, 5, 40, 19), state, 1000, { ...DEFAULT_PLANNER_OPTIONS, scaleDownHysteresisReplicas: 0 });
+    r = plan(spec, obs(15, 3), band(1000, 5, 40, 19), state, 1000, {
+      ...DEFAULT_PLANNER_OPTIONS,
+      scaleDownHysteresisReplicas: 0,
+    });
     expect(r.decision.to).toBe(2);
   });
 
@@ -163,7 +219,16 @@ describe('plan: scale down', () => {
     const state: PlannerState = { recommendations: [{ atS: 900, replicas: 3 }], panicUntilS: -Infinity, lastTarget: 3 };
     // Median 12/s, upper 18/s at q 0.93: two replicas of 10/s cover the band.
     const values = (v: number) => Array.from({ length: 40 }, () => v);
-    const b: ForecastBand = { startS: 1000, stepS: 5, p50PerS: values(12), upperPerS: values(18), peakUpperPerS: values(18), quantile: 0.93, method: 'test', historySteps: 100 };
+    const b: ForecastBand = {
+      startS: 1000,
+      stepS: 5,
+      p50PerS: values(12),
+      upperPerS: values(18),
+      peakUpperPerS: values(18),
+      quantile: 0.93,
+      method: 'test',
+      historySteps: 100,
+    };
     const noHysteresis = { ...DEFAULT_PLANNER_OPTIONS, scaleDownHysteresisReplicas: 0 };
     expect(spec.releaseQuantile).toBe(0.97);
     // Off (the release quantile at the band's): released.
@@ -180,15 +245,29 @@ describe('plan: scale down', () => {
     // With the default quarter-replica hysteresis, 19.6 + 2.5 needs the third: kept.
     expect(plan(spec, obs(10, 3), b, state, 1000).decision.to).toBe(3);
     // Scale-up is not affected: from 2 running it stays at 2.
-    r = plan({ ...spec, releaseQuantile: 0.99 }, obs(10, 2), b, { ...state, recommendations: [{ atS: 900, replicas: 2 }], lastTarget: 2 }, 1000, noHysteresis);
+    r = plan(
+      { ...spec, releaseQuantile: 0.99 },
+      obs(10, 2),
+      b,
+      { ...state, recommendations: [{ atS: 900, replicas: 2 }], lastTarget: 2 },
+      1000,
+      noHysteresis,
+    );
     expect(r.decision.to).toBe(2);
     // Where the forecast step is longer than the lead time the window lies in the observed step (nowcast): no widening.
-    const long: ForecastBand = { ...b, startS: 600, stepS: 600, p50PerS: values(12), upperPerS: values(18), peakUpperPerS: values(18) };
+    const long: ForecastBand = {
+      ...b,
+      startS: 600,
+      stepS: 600,
+      p50PerS: values(12),
+      upperPerS: values(18),
+      peakUpperPerS: values(18),
+    };
     r = plan({ ...spec, releaseQuantile: 0.99 }, obs(12, 3), long, state, 1000, noHysteresis);
     expect(r.decision.to).toBe(2);
   });
 
-  it('widens the release band by the ratio of the quantiles\' normal scores, and not at all where the release quantile is not higher', () => {
+  it("widens the release band by the ratio of the quantiles' normal scores, and not at all where the release quantile is not higher", () => {
     expect(releaseWidening(0.93, 0.99)).toBeCloseTo(2.3263 / 1.4758, 2);
     expect(releaseWidening(0.93, 0)).toBe(1);
     expect(releaseWidening(0.93, 0.93)).toBe(1);
@@ -231,16 +310,32 @@ const arbBand = fc.option(
   { nil: null },
 );
 const arbState = fc.record({
-  recommendations: fc.array(fc.record({ atS: fc.integer({ min: 0, max: 1000 }), replicas: fc.integer({ min: 0, max: 80 }) }), { maxLength: 10 }).map((r) => [...r].sort((a, b) => a.atS - b.atS)),
+  recommendations: fc
+    .array(fc.record({ atS: fc.integer({ min: 0, max: 1000 }), replicas: fc.integer({ min: 0, max: 80 }) }), {
+      maxLength: 10,
+    })
+    .map((r) => [...r].sort((a, b) => a.atS - b.atS)),
   panicUntilS: fc.integer({ min: -1, max: 2000 }),
   lastTarget: fc.integer({ min: 0, max: 80 }),
 });
 
-function toBand(b: { level: number; spread: number; stepS: number; history: number; offset: number } | null, nowS: number): ForecastBand | null {
+function toBand(
+  b: { level: number; spread: number; stepS: number; history: number; offset: number } | null,
+  nowS: number,
+): ForecastBand | null {
   if (!b) return null;
   const n = Math.ceil(200 / b.stepS) + 2;
   const p50 = Array.from({ length: n }, (_, i) => b.level * (1 + 0.1 * Math.sin(i)));
-  return { startS: nowS + Math.max(b.offset, -b.stepS), stepS: b.stepS, p50PerS: p50, upperPerS: p50.map((v) => v * (1 + b.spread)), peakUpperPerS: p50.map((v) => v * (1 + 2 * b.spread)), quantile: 0.95, method: 'prop', historySteps: b.history };
+  return {
+    startS: nowS + Math.max(b.offset, -b.stepS),
+    stepS: b.stepS,
+    p50PerS: p50,
+    upperPerS: p50.map((v) => v * (1 + b.spread)),
+    peakUpperPerS: p50.map((v) => v * (1 + 2 * b.spread)),
+    quantile: 0.95,
+    method: 'prop',
+    historySteps: b.history,
+  };
 }
 
 describe('plan: properties', () => {

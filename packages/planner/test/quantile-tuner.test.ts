@@ -45,15 +45,31 @@ describe('QuantileTuner', () => {
 
 describe('ModelPlanner quantile tuning', () => {
   const spec = (upperQuantileMax?: number) =>
-    parseModelSpec({ name: 'm', capacityPerReplicaPerS: 10, horizonS: 2, leadTime: { provisionS: 4, loadS: 0, warmupS: 1 }, ...(upperQuantileMax ? { upperQuantileMax } : {}) });
+    parseModelSpec({
+      name: 'm',
+      capacityPerReplicaPerS: 10,
+      horizonS: 2,
+      leadTime: { provisionS: 4, loadS: 0, warmupS: 1 },
+      ...(upperQuantileMax ? { upperQuantileMax } : {}),
+    });
 
   function run(upperQuantileMax?: number): { planner: ModelPlanner; quantiles: number[] } {
-    const planner = new ModelPlanner({ spec: spec(upperQuantileMax), stepS: 2, tickS: 1, makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS }) });
+    const planner = new ModelPlanner({
+      spec: spec(upperQuantileMax),
+      stepS: 2,
+      tickS: 1,
+      makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS }),
+    });
     const quantiles: number[] = [];
     for (let t = 0; t < 200; t++) {
       if (t % 2 === 1) planner.observeStep({ startS: t - 1, meanPerS: 14, peakPerS: t % 20 === 1 ? 19 : 15 });
       // two replicas ready (20/s); a burst to 19/s every 20 s: 95 % of the ready capacity
-      const r = planner.tick(t + 1, { demandPerS: 14, peakPerS: t % 20 === 1 ? 19 : 15, readyReplicas: 2, warmingReplicas: 0 });
+      const r = planner.tick(t + 1, {
+        demandPerS: 14,
+        peakPerS: t % 20 === 1 ? 19 : 15,
+        readyReplicas: 2,
+        warmingReplicas: 0,
+      });
       expect(r.decision.bandQuantile).toBe(planner.bandQuantile);
       quantiles.push(planner.bandQuantile);
     }
@@ -78,15 +94,31 @@ describe('ModelPlanner quantile tuning', () => {
 
 describe('the decision names a raised quantile', () => {
   it('says at which quantile the band was planned and from what it was raised', () => {
-    const spec = parseModelSpec({ name: 'm', capacityPerReplicaPerS: 10, horizonS: 2, leadTime: { provisionS: 4, loadS: 0, warmupS: 1 }, upperQuantileMax: 0.99 });
-    const planner = new ModelPlanner({ spec, stepS: 2, tickS: 1, makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS }) });
+    const spec = parseModelSpec({
+      name: 'm',
+      capacityPerReplicaPerS: 10,
+      horizonS: 2,
+      leadTime: { provisionS: 4, loadS: 0, warmupS: 1 },
+      upperQuantileMax: 0.99,
+    });
+    const planner = new ModelPlanner({
+      spec,
+      stepS: 2,
+      tickS: 1,
+      makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS }),
+    });
     const messages: string[] = [];
     for (let t = 0; t < 80; t++) {
       if (t % 2 === 1) planner.observeStep({ startS: t - 1, meanPerS: 14, peakPerS: 19 });
-      messages.push(planner.tick(t + 1, { demandPerS: 14, peakPerS: t < 40 ? 15 : 19, readyReplicas: 2, warmingReplicas: 0 }).decision.message);
+      messages.push(
+        planner.tick(t + 1, { demandPerS: 14, peakPerS: t < 40 ? 15 : 19, readyReplicas: 2, warmingReplicas: 0 })
+          .decision.message,
+      );
     }
     expect(messages[39]).not.toMatch(/raised/);
     // 40 of the 80 ticks at risk (t = 40..79 at 19/s of the 20/s two replicas serve)
-    expect(messages[79]).toMatch(/forecast upper [\d.]+\/s at q0\.9\d\d \(raised from 0\.93 by SLA pressure: 50\.0 % of ticks at >= 90 % of the ready capacity\)/);
+    expect(messages[79]).toMatch(
+      /forecast upper [\d.]+\/s at q0\.9\d\d \(raised from 0\.93 by SLA pressure: 50\.0 % of ticks at >= 90 % of the ready capacity\)/,
+    );
   });
 });

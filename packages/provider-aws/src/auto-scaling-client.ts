@@ -6,7 +6,11 @@ export interface AutoScalingClientOptions {
   /** Endpoint override, e.g. `http://127.0.0.1:4566` for a fake; default: the region's endpoint. */
   readonly endpoint?: string;
   /** Static credentials; default: the SDK's provider chain (env, profile, instance role). */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  readonly credentials?: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+  };
   /** Per-request timeout (default 10 000 ms). */
   readonly requestTimeoutMs?: number;
 }

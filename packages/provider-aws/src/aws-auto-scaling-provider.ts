@@ -94,7 +94,10 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
   ensureGroup(model: string): Promise<GroupSetupResult> {
     const configured = this.config(model);
     const tierState = this.tierPoolStates.get(model);
-    const config = configured.warmPool && tierState ? { ...configured, warmPool: { ...configured.warmPool, poolState: tierState } } : configured;
+    const config =
+      configured.warmPool && tierState
+        ? { ...configured, warmPool: { ...configured.warmPool, poolState: tierState } }
+        : configured;
     const now = this.clock();
     const last = this.ensured.get(model);
     if (last && now - last.atMs < this.reensureAfterMs) return last.done;
@@ -113,7 +116,10 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
    * at once (PutWarmPool only when it differs) and kept by later ensures. A group without a warm pool has nothing to
    * set: `{ poolState: undefined }`.
    */
-  async setWarmTier(model: string, tier: WarmTier): Promise<{ readonly poolState: WarmPoolState | undefined; readonly changed: boolean }> {
+  async setWarmTier(
+    model: string,
+    tier: WarmTier,
+  ): Promise<{ readonly poolState: WarmPoolState | undefined; readonly changed: boolean }> {
     const config = this.config(model);
     if (!config.warmPool) return { poolState: undefined, changed: false };
     const poolState = poolStateForTier(tier, config.warmPool);
@@ -139,12 +145,23 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
   async scale(request: ScaleRequest): Promise<void> {
     const config = this.config(request.model);
     if (!Number.isInteger(request.replicas) || request.replicas < 0) {
-      throw new ValidationError([{ path: 'replicas', value: request.replicas, allowed: 'an integer >= 0' }], `scale request for model ${request.model}`);
+      throw new ValidationError(
+        [{ path: 'replicas', value: request.replicas, allowed: 'an integer >= 0' }],
+        `scale request for model ${request.model}`,
+      );
     }
     if (typeof request.idempotencyKey !== 'string' || request.idempotencyKey.length === 0) {
-      throw new ValidationError([{ path: 'idempotencyKey', value: request.idempotencyKey, allowed: 'a non-empty string' }], `scale request for model ${request.model}`);
+      throw new ValidationError(
+        [{ path: 'idempotencyKey', value: request.idempotencyKey, allowed: 'a non-empty string' }],
+        `scale request for model ${request.model}`,
+      );
     }
-    await this.ledger.once(request.idempotencyKey, { model: request.model, replicas: request.replicas }, config.groupName, () => this.apply(config, request));
+    await this.ledger.once(
+      request.idempotencyKey,
+      { model: request.model, replicas: request.replicas },
+      config.groupName,
+      () => this.apply(config, request),
+    );
   }
 
   async close(): Promise<void> {
@@ -171,7 +188,11 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
     }
     await this.caller.call(config.groupName, 'SetDesiredCapacity', () =>
       this.client.send(
-        new SetDesiredCapacityCommand({ AutoScalingGroupName: config.groupName, DesiredCapacity: request.replicas, HonorCooldown: config.honorCooldown }),
+        new SetDesiredCapacityCommand({
+          AutoScalingGroupName: config.groupName,
+          DesiredCapacity: request.replicas,
+          HonorCooldown: config.honorCooldown,
+        }),
       ),
     );
     const clock = this.instanceClock(request.model);
@@ -180,20 +201,40 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
   }
 
   /** Ends each listed instance still in the group (ABANDON on the hook while it waits there, else terminate). */
-  private async replaceInstances(model: string, config: AwsGroupConfig, group: AutoScalingGroup, replace: readonly ReplicaReplacement[]): Promise<void> {
+  private async replaceInstances(
+    model: string,
+    config: AwsGroupConfig,
+    group: AutoScalingGroup,
+    replace: readonly ReplicaReplacement[],
+  ): Promise<void> {
     const groupName = config.groupName;
     let ended = 0;
     for (const { id } of replace) {
       const inst = (group.Instances ?? []).find((i) => i.InstanceId === id);
       const state = inst?.LifecycleState ?? '';
-      if (!inst || state.startsWith('Terminat') || state.startsWith('Warmed:') || state === 'Detaching' || state === 'Detached') continue;
+      if (
+        !inst ||
+        state.startsWith('Terminat') ||
+        state.startsWith('Warmed:') ||
+        state === 'Detaching' ||
+        state === 'Detached'
+      )
+        continue;
       const hook = config.lifecycleHook?.name;
-      const gone = (err: unknown): boolean => err instanceof AwsProviderError && err.code === AwsErrorCode.InvalidRequest;
+      const gone = (err: unknown): boolean =>
+        err instanceof AwsProviderError && err.code === AwsErrorCode.InvalidRequest;
       let abandoned = false;
       if (state === 'Pending:Wait' && hook !== undefined) {
         try {
           await this.caller.call(groupName, 'CompleteLifecycleAction', () =>
-            this.client.send(new CompleteLifecycleActionCommand({ AutoScalingGroupName: groupName, LifecycleHookName: hook, InstanceId: id, LifecycleActionResult: 'ABANDON' })),
+            this.client.send(
+              new CompleteLifecycleActionCommand({
+                AutoScalingGroupName: groupName,
+                LifecycleHookName: hook,
+                InstanceId: id,
+                LifecycleActionResult: 'ABANDON',
+              }),
+            ),
           );
           abandoned = true;
         } catch (err) {
@@ -204,7 +245,9 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
       if (!abandoned) {
         try {
           await this.caller.call(groupName, 'TerminateInstanceInAutoScalingGroup', () =>
-            this.client.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: id, ShouldDecrementDesiredCapacity: false })),
+            this.client.send(
+              new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: id, ShouldDecrementDesiredCapacity: false }),
+            ),
           );
         } catch (err) {
           // Gone or already terminating meanwhile: nothing left to end.
@@ -227,7 +270,9 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
     const times = this.instanceClock(model).observe(listed, this.clock());
     return listed.map(({ id, phase }) => {
       const t = times.get(id)!;
-      return t.readyAtMs !== undefined ? { id, phase, requestedAtMs: t.requestedAtMs, readyAtMs: t.readyAtMs } : { id, phase, requestedAtMs: t.requestedAtMs };
+      return t.readyAtMs !== undefined
+        ? { id, phase, requestedAtMs: t.requestedAtMs, readyAtMs: t.readyAtMs }
+        : { id, phase, requestedAtMs: t.requestedAtMs };
     });
   }
 
@@ -237,10 +282,14 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
     );
     const group = (answer.AutoScalingGroups ?? []).find((g) => g.AutoScalingGroupName === groupName);
     if (!group) {
-      throw new AwsProviderError(AwsErrorCode.GroupNotFound, `Auto Scaling group ${groupName} not found (DescribeAutoScalingGroups returned no such group)`, {
-        group: groupName,
-        action: 'DescribeAutoScalingGroups',
-      });
+      throw new AwsProviderError(
+        AwsErrorCode.GroupNotFound,
+        `Auto Scaling group ${groupName} not found (DescribeAutoScalingGroups returned no such group)`,
+        {
+          group: groupName,
+          action: 'DescribeAutoScalingGroups',
+        },
+      );
     }
     return group;
   }
@@ -249,9 +298,13 @@ export class AwsAutoScalingProvider implements ReplicaProvider {
     const config = Object.hasOwn(this.groups, model) ? this.groups[model] : undefined;
     if (!config) {
       const known = Object.keys(this.groups);
-      throw new AwsProviderError(AwsErrorCode.UnknownModel, `no Auto Scaling group configured for model ${model} (configured: ${known.join(', ') || 'none'})`, {
-        group: '(none)',
-      });
+      throw new AwsProviderError(
+        AwsErrorCode.UnknownModel,
+        `no Auto Scaling group configured for model ${model} (configured: ${known.join(', ') || 'none'})`,
+        {
+          group: '(none)',
+        },
+      );
     }
     return config;
   }

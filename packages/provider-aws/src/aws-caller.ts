@@ -22,9 +22,30 @@ interface Classified {
   readonly message: string;
 }
 
-const THROTTLE_CODES = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'RequestThrottled']);
-const TRANSIENT_CODES = new Set(['ResourceContention', 'ServiceUnavailable', 'InternalFailure', 'InternalError', 'RequestTimeout', 'TimeoutError']);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const THROTTLE_CODES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'RequestThrottled',
+]);
+const TRANSIENT_CODES = new Set([
+  'ResourceContention',
+  'ServiceUnavailable',
+  'InternalFailure',
+  'InternalError',
+  'RequestTimeout',
+  'TimeoutError',
+]);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 
 function field(err: unknown, key: string): unknown {
   return err !== null && typeof err === 'object' ? (err as Record<string, unknown>)[key] : undefined;
@@ -33,7 +54,8 @@ function field(err: unknown, key: string): unknown {
 /** Reads an SDK error (ServiceException, TimeoutError, a socket error) into what matters for retrying. */
 export function classifyAwsError(err: unknown): Classified {
   const metadata = field(err, '$metadata');
-  const statusCode = typeof field(metadata, 'httpStatusCode') === 'number' ? (field(metadata, 'httpStatusCode') as number) : undefined;
+  const statusCode =
+    typeof field(metadata, 'httpStatusCode') === 'number' ? (field(metadata, 'httpStatusCode') as number) : undefined;
   const name = typeof field(err, 'name') === 'string' ? (field(err, 'name') as string) : undefined;
   const sysCode = typeof field(err, 'code') === 'string' ? (field(err, 'code') as string) : undefined;
   const message = err instanceof Error ? err.message : String(err);
@@ -46,7 +68,12 @@ export function classifyAwsError(err: unknown): Classified {
   if ((statusCode !== undefined && statusCode >= 500) || (awsCode !== undefined && TRANSIENT_CODES.has(awsCode))) {
     return { kind: 'transient', awsCode, statusCode, message };
   }
-  if (!isService && ((sysCode !== undefined && NETWORK_CODES.has(sysCode)) || name === 'TimeoutError' || /socket hang up/i.test(message))) {
+  if (
+    !isService &&
+    ((sysCode !== undefined && NETWORK_CODES.has(sysCode)) ||
+      name === 'TimeoutError' ||
+      /socket hang up/i.test(message))
+  ) {
     return { kind: 'transient', awsCode, statusCode, message };
   }
   return { kind: 'fatal', awsCode, statusCode, message };
@@ -54,10 +81,14 @@ export function classifyAwsError(err: unknown): Classified {
 
 function fatalCode(c: Classified): AwsErrorCode {
   if (/XML parse error|deserializ|unexpected end of input/i.test(c.message)) return AwsErrorCode.BadAnswer;
-  if (c.awsCode === 'ValidationError' && /AutoScalingGroup name not found|not found - /i.test(c.message)) return AwsErrorCode.GroupNotFound;
+  if (c.awsCode === 'ValidationError' && /AutoScalingGroup name not found|not found - /i.test(c.message))
+    return AwsErrorCode.GroupNotFound;
   if (c.awsCode === 'ValidationError') return AwsErrorCode.InvalidRequest;
   if (c.awsCode === 'ScalingActivityInProgress' || c.awsCode === 'ResourceInUse') return AwsErrorCode.ScalingInProgress;
-  if (c.awsCode !== undefined && /AccessDenied|UnauthorizedOperation|InvalidClientTokenId|SignatureDoesNotMatch/.test(c.awsCode)) {
+  if (
+    c.awsCode !== undefined &&
+    /AccessDenied|UnauthorizedOperation|InvalidClientTokenId|SignatureDoesNotMatch/.test(c.awsCode)
+  ) {
     return AwsErrorCode.AccessDenied;
   }
   return AwsErrorCode.RequestFailed;

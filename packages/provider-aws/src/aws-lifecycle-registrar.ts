@@ -4,7 +4,14 @@ import {
   DescribeLifecycleHooksCommand,
   RecordLifecycleActionHeartbeatCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { Backoff, type BackoffOptions, type Registrar, type ReplicaRegistration, ValidationError, type ValidationIssue } from '@warmpool/domain';
+import {
+  Backoff,
+  type BackoffOptions,
+  type Registrar,
+  type ReplicaRegistration,
+  ValidationError,
+  type ValidationIssue,
+} from '@warmpool/domain';
 import { AwsCaller, type AwsRetryEvent } from './aws-caller.js';
 import { type AutoScalingClientOptions, createAutoScalingClient } from './auto-scaling-client.js';
 import { AwsErrorCode, AwsProviderError } from './errors/aws-provider-error.js';
@@ -43,13 +50,25 @@ export class AwsLifecycleRegistrar implements Registrar {
   constructor(options: AwsLifecycleRegistrarOptions) {
     const issues: ValidationIssue[] = [];
     if (typeof options.groupName !== 'string' || options.groupName.length === 0 || options.groupName.length > 255) {
-      issues.push({ path: 'groupName', value: options.groupName, allowed: 'an Auto Scaling group name of 1-255 characters' });
+      issues.push({
+        path: 'groupName',
+        value: options.groupName,
+        allowed: 'an Auto Scaling group name of 1-255 characters',
+      });
     }
     if (typeof options.hookName !== 'string' || !/^[A-Za-z0-9\-_/]{1,255}$/.test(options.hookName)) {
-      issues.push({ path: 'hookName', value: options.hookName, allowed: 'a hook name of 1-255 characters: A-Z, a-z, 0-9, "-", "_", "/"' });
+      issues.push({
+        path: 'hookName',
+        value: options.hookName,
+        allowed: 'a hook name of 1-255 characters: A-Z, a-z, 0-9, "-", "_", "/"',
+      });
     }
     if (options.instanceId !== undefined && !INSTANCE_ID.test(options.instanceId)) {
-      issues.push({ path: 'instanceId', value: options.instanceId, allowed: 'an EC2 instance id like i-0123456789abcdef0' });
+      issues.push({
+        path: 'instanceId',
+        value: options.instanceId,
+        allowed: 'an EC2 instance id like i-0123456789abcdef0',
+      });
     }
     if (issues.length > 0) throw new ValidationError(issues, 'AWS lifecycle registrar options');
     this.options = options;
@@ -89,7 +108,9 @@ export class AwsLifecycleRegistrar implements Registrar {
     const target = this.target(registration);
     await this.onAction('CompleteLifecycleAction', target, () =>
       this.caller.call(this.options.groupName, 'CompleteLifecycleAction', () =>
-        this.client.send(new CompleteLifecycleActionCommand({ ...this.base(), ...target, LifecycleActionResult: result })),
+        this.client.send(
+          new CompleteLifecycleActionCommand({ ...this.base(), ...target, LifecycleActionResult: result }),
+        ),
       ),
     );
   }
@@ -99,11 +120,19 @@ export class AwsLifecycleRegistrar implements Registrar {
   }
 
   private target(registration: ReplicaRegistration): { InstanceId?: string; LifecycleActionToken?: string } {
-    if (this.options.lifecycleActionToken !== undefined) return { LifecycleActionToken: this.options.lifecycleActionToken };
+    if (this.options.lifecycleActionToken !== undefined)
+      return { LifecycleActionToken: this.options.lifecycleActionToken };
     const instanceId = this.options.instanceId ?? registration.replicaId;
     if (!INSTANCE_ID.test(instanceId)) {
       throw new ValidationError(
-        [{ path: 'replicaId', value: instanceId, allowed: 'an EC2 instance id like i-0123456789abcdef0 (or set the registrar\'s instanceId or lifecycleActionToken)' }],
+        [
+          {
+            path: 'replicaId',
+            value: instanceId,
+            allowed:
+              "an EC2 instance id like i-0123456789abcdef0 (or set the registrar's instanceId or lifecycleActionToken)",
+          },
+        ],
         `AWS lifecycle registration for hook ${this.options.hookName} of Auto Scaling group ${this.options.groupName}`,
       );
     }
@@ -111,13 +140,24 @@ export class AwsLifecycleRegistrar implements Registrar {
   }
 
   /** Runs a lifecycle call; a ValidationError about the action is diagnosed against the hook. */
-  private async onAction(action: string, target: { InstanceId?: string; LifecycleActionToken?: string }, run: () => Promise<unknown>): Promise<void> {
+  private async onAction(
+    action: string,
+    target: { InstanceId?: string; LifecycleActionToken?: string },
+    run: () => Promise<unknown>,
+  ): Promise<void> {
     try {
       await run();
     } catch (err) {
-      if (!(err instanceof AwsProviderError) || (err.code !== AwsErrorCode.InvalidRequest && err.code !== AwsErrorCode.GroupNotFound)) throw err;
+      if (
+        !(err instanceof AwsProviderError) ||
+        (err.code !== AwsErrorCode.InvalidRequest && err.code !== AwsErrorCode.GroupNotFound)
+      )
+        throw err;
       const { groupName: group, hookName: hook } = this.options;
-      const who = target.LifecycleActionToken !== undefined ? `token ${target.LifecycleActionToken}` : `instance ${target.InstanceId}`;
+      const who =
+        target.LifecycleActionToken !== undefined
+          ? `token ${target.LifecycleActionToken}`
+          : `instance ${target.InstanceId}`;
       if (await this.hookGone()) {
         throw new AwsProviderError(
           AwsErrorCode.LifecycleHookGone,
@@ -137,11 +177,17 @@ export class AwsLifecycleRegistrar implements Registrar {
     const { groupName: group, hookName: hook } = this.options;
     try {
       const found = await this.caller.call(group, 'DescribeLifecycleHooks', () =>
-        this.client.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: group, LifecycleHookNames: [hook] })),
+        this.client.send(
+          new DescribeLifecycleHooksCommand({ AutoScalingGroupName: group, LifecycleHookNames: [hook] }),
+        ),
       );
       return !(found.LifecycleHooks ?? []).some((h) => h.LifecycleHookName === hook);
     } catch (err) {
-      if (err instanceof AwsProviderError && (err.code === AwsErrorCode.GroupNotFound || err.code === AwsErrorCode.InvalidRequest)) return true;
+      if (
+        err instanceof AwsProviderError &&
+        (err.code === AwsErrorCode.GroupNotFound || err.code === AwsErrorCode.InvalidRequest)
+      )
+        return true;
       throw err;
     }
   }

@@ -38,7 +38,10 @@ const HOOK_KEYS = ['name', 'heartbeatTimeoutS', 'defaultResult'] as const;
 
 function readGroup(r: FieldReader): AwsGroupConfig {
   r.rejectUnknown(GROUP_KEYS);
-  const groupName = r.string('groupName', { pattern: GROUP_NAME, patternText: 'an Auto Scaling group name of 1-255 characters' });
+  const groupName = r.string('groupName', {
+    pattern: GROUP_NAME,
+    patternText: 'an Auto Scaling group name of 1-255 characters',
+  });
   const honorCooldown = r.boolean('honorCooldown', false);
   let warmPool: AwsWarmPoolConfig | undefined;
   if (r.has('warmPool')) {
@@ -60,7 +63,10 @@ function readGroup(r: FieldReader): AwsGroupConfig {
     const h = r.child('lifecycleHook');
     h.rejectUnknown(HOOK_KEYS);
     lifecycleHook = {
-      name: h.string('name', { pattern: HOOK_NAME, patternText: 'a hook name of 1-255 characters: A-Z, a-z, 0-9, "-", "_", "/"' }),
+      name: h.string('name', {
+        pattern: HOOK_NAME,
+        patternText: 'a hook name of 1-255 characters: A-Z, a-z, 0-9, "-", "_", "/"',
+      }),
       heartbeatTimeoutS: h.number('heartbeatTimeoutS', { default: 300, min: 30, max: 7200, integer: true }),
       defaultResult: h.oneOf<LifecycleDefaultResult>('defaultResult', ['ABANDON', 'CONTINUE'], 'ABANDON'),
     };
@@ -72,13 +78,20 @@ function readGroup(r: FieldReader): AwsGroupConfig {
  * Reads `{ <model>: { groupName, honorCooldown?, warmPool?: {...}, lifecycleHook?: {...} } }`,
  * reporting every problem at once (key path, value, what is allowed).
  */
-export function parseAwsGroups(input: unknown, source = 'AWS provider groups'): Readonly<Record<string, AwsGroupConfig>> {
+export function parseAwsGroups(
+  input: unknown,
+  source = 'AWS provider groups',
+): Readonly<Record<string, AwsGroupConfig>> {
   const root = new FieldReader(input, 'groups');
   const out: Record<string, AwsGroupConfig> = {};
   if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
     for (const model of Object.keys(input)) {
       if (!MODEL_NAME_PATTERN.test(model)) {
-        root.issues.push({ path: root.path(model), value: model, allowed: 'a model name: lowercase a-z, 0-9, "-", "_", ".", 1-63 characters' });
+        root.issues.push({
+          path: root.path(model),
+          value: model,
+          allowed: 'a model name: lowercase a-z, 0-9, "-", "_", ".", 1-63 characters',
+        });
       }
       out[model] = readGroup(root.child(model));
     }

@@ -33,14 +33,20 @@ export class GroupSetup {
 
   async ensure(config: AwsGroupConfig): Promise<GroupSetupResult> {
     // The hook first: instances launched into a new warm pool then wait on it too.
-    const hook = config.lifecycleHook ? await this.ensureHook(config.groupName, config.lifecycleHook) : 'absent-from-config';
-    const warmPool = config.warmPool ? await this.ensureWarmPool(config.groupName, config.warmPool) : 'absent-from-config';
+    const hook = config.lifecycleHook
+      ? await this.ensureHook(config.groupName, config.lifecycleHook)
+      : 'absent-from-config';
+    const warmPool = config.warmPool
+      ? await this.ensureWarmPool(config.groupName, config.warmPool)
+      : 'absent-from-config';
     return { hook, warmPool };
   }
 
   private async ensureHook(group: string, want: AwsLifecycleHookConfig): Promise<'ok' | 'created' | 'updated'> {
     const found = await this.caller.call(group, 'DescribeLifecycleHooks', () =>
-      this.client.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: group, LifecycleHookNames: [want.name] })),
+      this.client.send(
+        new DescribeLifecycleHooksCommand({ AutoScalingGroupName: group, LifecycleHookNames: [want.name] }),
+      ),
     );
     const hook = (found.LifecycleHooks ?? []).find((h) => h.LifecycleHookName === want.name);
     if (

@@ -16,7 +16,8 @@ export class IdempotencyLedger {
   private readonly capacity: number;
 
   constructor(capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`idempotency capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`idempotency capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
   }
 

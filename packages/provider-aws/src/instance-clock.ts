@@ -26,7 +26,10 @@ export class InstanceClock {
   }
 
   /** Stamps new instances, forgets instances gone, and returns the times of those given. */
-  observe(instances: readonly { readonly id: string; readonly phase: ReplicaPhase }[], nowMs: number): Map<string, InstanceTimes> {
+  observe(
+    instances: readonly { readonly id: string; readonly phase: ReplicaPhase }[],
+    nowMs: number,
+  ): Map<string, InstanceTimes> {
     const present = new Set(instances.map((i) => i.id));
     for (const id of this.times.keys()) if (!present.has(id)) this.times.delete(id);
     const out = new Map<string, InstanceTimes>();

@@ -6,7 +6,10 @@ import type { ReplicaPhase } from '@warmpool/domain';
  * Pending is the instance launching (provisioning); Pending:Wait is the lifecycle hook holding it
  * while the warm-up agent warms the model; only InService + Healthy is ready.
  */
-export function instancePhase(lifecycleState: string | undefined, healthStatus: string | undefined): ReplicaPhase | undefined {
+export function instancePhase(
+  lifecycleState: string | undefined,
+  healthStatus: string | undefined,
+): ReplicaPhase | undefined {
   switch (lifecycleState) {
     case 'Pending':
     case 'Quarantined':

@@ -8,7 +8,11 @@ const SRC = new URL('../src/', import.meta.url);
 
 function sourceFiles(dir: URL): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(new URL(`${e.name}/`, dir)) : e.name.endsWith('.ts') ? [readFileSync(new URL(e.name, dir), 'utf8')] : [],
+    e.isDirectory()
+      ? sourceFiles(new URL(`${e.name}/`, dir))
+      : e.name.endsWith('.ts')
+        ? [readFileSync(new URL(e.name, dir), 'utf8')]
+        : [],
   );
 }
 
@@ -22,18 +26,35 @@ describe('AWS_ACTIONS_USED lists exactly the Auto Scaling actions called', () =>
 
   it('a full run of provider and registrar (faults and error paths included) records no action outside the list', async () => {
     const provider = h.provider();
-    const registrar = new AwsLifecycleRegistrar({ groupName: GROUP, hookName: HOOK, client: h.client, retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 } });
+    const registrar = new AwsLifecycleRegistrar({
+      groupName: GROUP,
+      hookName: HOOK,
+      client: h.client,
+      retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 },
+    });
     h.fake.throttle(1);
     await provider.scale({ model: MODEL, replicas: 2, idempotencyKey: 'a', reason: 'r', message: 'm' });
     h.fake.world.advance();
     const [a, b] = (await provider.getState(MODEL)).replicas;
-    const reg = (id: string) => ({ replicaId: id, model: MODEL, url: 'http://127.0.0.1:9100', executionProvider: 'cpu' });
+    const reg = (id: string) => ({
+      replicaId: id,
+      model: MODEL,
+      url: 'http://127.0.0.1:9100',
+      executionProvider: 'cpu',
+    });
     await registrar.heartbeat(reg(a!.id));
     await registrar.register(reg(a!.id));
     await registrar.fail(reg(b!.id), 'did not converge');
     await expect(registrar.register(reg(b!.id))).rejects.toMatchObject({ code: 'E_AWS_LIFECYCLE_ACTION_NOT_FOUND' });
     // A failed replica replaced: the instance that went InService is terminated (b was abandoned above).
-    await provider.scale({ model: MODEL, replicas: 2, idempotencyKey: 'replace', reason: 'ReplicaFailed', message: 'm', replace: [{ id: a!.id, reason: 'died' }] });
+    await provider.scale({
+      model: MODEL,
+      replicas: 2,
+      idempotencyKey: 'replace',
+      reason: 'ReplicaFailed',
+      message: 'm',
+      replace: [{ id: a!.id, reason: 'died' }],
+    });
     await provider.scale({ model: MODEL, replicas: 1, idempotencyKey: 'b', reason: 'r', message: 'm' });
     await provider.getState(MODEL);
 

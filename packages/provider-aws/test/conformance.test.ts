@@ -12,32 +12,39 @@ function warmAll(h: Harness): void {
 // The shared suite against the AWS provider, the Auto Scaling fake and the real SDK client, with and without a warm
 // pool. The fake's clock is manual, so the fake moves only when the harness settles it.
 for (const warmPool of [false, true]) {
-  replicaProviderConformance(`aws auto scaling (fake Query API, real client${warmPool ? ', warm pool' : ''})`, async () => {
-    const h = await startHarness();
-    h.fake.world.createGroup({ name: GROUP, minSize: 0, maxSize: 6, desiredCapacity: 2 });
-    const provider = h.provider(
-      warmPool ? {} : { groups: { [MODEL]: { groupName: GROUP, lifecycleHook: { name: HOOK, heartbeatTimeoutS: 120 } } } },
-    );
-    // The hook (and pool) exist before the suite scales, as after a daemon's start-up check.
-    await provider.ensureGroup(MODEL);
-    warmAll(h);
-    return {
-      provider,
-      model: MODEL,
-      initialReplicas: 2,
-      makeReplicasReady: async () => warmAll(h),
-      settle: async () => h.fake.world.settle(),
-      setDesiredOutOfBand: async (_model, replicas) => h.fake.world.setDesiredCapacity(GROUP, replicas, false),
-      failReplica: async () => {
-        const victim = h.fake.world.group(GROUP).instances.find((i) => i.lifecycleState === 'InService' && i.healthStatus === 'Healthy');
-        if (!victim) throw new Error('no InService instance to fail');
-        h.fake.world.setHealth(victim.instanceId, 'Unhealthy');
-        return victim.instanceId;
-      },
-      breakBackend: () => h.fake.failWith(500, 1_000_000),
-      close: () => h.close(),
-    };
-  });
+  replicaProviderConformance(
+    `aws auto scaling (fake Query API, real client${warmPool ? ', warm pool' : ''})`,
+    async () => {
+      const h = await startHarness();
+      h.fake.world.createGroup({ name: GROUP, minSize: 0, maxSize: 6, desiredCapacity: 2 });
+      const provider = h.provider(
+        warmPool
+          ? {}
+          : { groups: { [MODEL]: { groupName: GROUP, lifecycleHook: { name: HOOK, heartbeatTimeoutS: 120 } } } },
+      );
+      // The hook (and pool) exist before the suite scales, as after a daemon's start-up check.
+      await provider.ensureGroup(MODEL);
+      warmAll(h);
+      return {
+        provider,
+        model: MODEL,
+        initialReplicas: 2,
+        makeReplicasReady: async () => warmAll(h),
+        settle: async () => h.fake.world.settle(),
+        setDesiredOutOfBand: async (_model, replicas) => h.fake.world.setDesiredCapacity(GROUP, replicas, false),
+        failReplica: async () => {
+          const victim = h.fake.world
+            .group(GROUP)
+            .instances.find((i) => i.lifecycleState === 'InService' && i.healthStatus === 'Healthy');
+          if (!victim) throw new Error('no InService instance to fail');
+          h.fake.world.setHealth(victim.instanceId, 'Unhealthy');
+          return victim.instanceId;
+        },
+        breakBackend: () => h.fake.failWith(500, 1_000_000),
+        close: () => h.close(),
+      };
+    },
+  );
 }
 
 describe('AwsAutoScalingProvider: replacing failed instances', () => {
@@ -69,7 +76,13 @@ describe('AwsAutoScalingProvider: replacing failed instances', () => {
       ],
     });
     const calls = h.fake.requests.slice(before).filter((r) => r.action !== 'DescribeAutoScalingGroups');
-    expect(calls.map((r) => [r.action, r.params['InstanceId'], r.params['LifecycleActionResult'] ?? r.params['ShouldDecrementDesiredCapacity']])).toEqual([
+    expect(
+      calls.map((r) => [
+        r.action,
+        r.params['InstanceId'],
+        r.params['LifecycleActionResult'] ?? r.params['ShouldDecrementDesiredCapacity'],
+      ]),
+    ).toEqual([
       ['CompleteLifecycleAction', waiting[0]!.instanceId, 'ABANDON'],
       ['TerminateInstanceInAutoScalingGroup', inService.instanceId, 'false'],
     ]);
@@ -80,7 +93,14 @@ describe('AwsAutoScalingProvider: replacing failed instances', () => {
     expect(state.replicas.filter((r) => r.phase !== 'draining' && r.phase !== 'failed')).toHaveLength(3);
     // Replayed with the same key: nothing more is ended.
     const n = h.fake.requests.length;
-    await provider.scale({ model: MODEL, replicas: 3, idempotencyKey: 'replace-1', reason: 'ReplicaFailed', message: 'replace', replace: [{ id: waiting[1]!.instanceId, reason: 'x' }] });
+    await provider.scale({
+      model: MODEL,
+      replicas: 3,
+      idempotencyKey: 'replace-1',
+      reason: 'ReplicaFailed',
+      message: 'replace',
+      replace: [{ id: waiting[1]!.instanceId, reason: 'x' }],
+    });
     expect(h.fake.requests.slice(n).filter((r) => r.action !== 'DescribeAutoScalingGroups')).toEqual([]);
   });
 
@@ -99,13 +119,21 @@ describe('AwsAutoScalingProvider: replacing failed instances', () => {
       idempotencyKey: 'replace-2',
       reason: 'ReplicaFailed',
       message: 'replace',
-      replace: [{ id: waiting.instanceId, reason: 'stuck' }, { id: 'i-0000000000000dead', reason: 'gone' }],
+      replace: [
+        { id: waiting.instanceId, reason: 'stuck' },
+        { id: 'i-0000000000000dead', reason: 'gone' },
+      ],
     });
-    for (let i = 0; i < 500 && h.fake.requestsOf('DescribeAutoScalingGroups').length === describes; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && h.fake.requestsOf('DescribeAutoScalingGroups').length === describes; i++)
+      await new Promise((r) => setTimeout(r, 10));
     h.fake.world.completeAllWaiting('CONTINUE', GROUP);
     await replaced;
-    expect(h.fake.requestsOf('CompleteLifecycleAction').map((r) => [r.params['InstanceId'], r.statusCode])).toEqual([[waiting.instanceId, 400]]);
-    expect(h.fake.requestsOf('TerminateInstanceInAutoScalingGroup').map((r) => r.params['InstanceId'])).toEqual([waiting.instanceId]);
+    expect(h.fake.requestsOf('CompleteLifecycleAction').map((r) => [r.params['InstanceId'], r.statusCode])).toEqual([
+      [waiting.instanceId, 400],
+    ]);
+    expect(h.fake.requestsOf('TerminateInstanceInAutoScalingGroup').map((r) => r.params['InstanceId'])).toEqual([
+      waiting.instanceId,
+    ]);
     expect(h.fake.world.instance(waiting.instanceId)?.lifecycleState).toBe('Terminating');
   });
 });

@@ -8,15 +8,30 @@ describe('AwsLifecycleRegistrar: the warm-up agent completing its launching hook
   let h: Harness;
   let instanceId: string;
 
-  const registration = (id = instanceId): ReplicaRegistration => ({ replicaId: id, model: MODEL, url: 'http://127.0.0.1:9100', executionProvider: 'cpu' });
+  const registration = (id = instanceId): ReplicaRegistration => ({
+    replicaId: id,
+    model: MODEL,
+    url: 'http://127.0.0.1:9100',
+    executionProvider: 'cpu',
+  });
   const registrar = (options: Partial<AwsLifecycleRegistrarOptions> = {}) =>
-    new AwsLifecycleRegistrar({ groupName: GROUP, hookName: HOOK, client: h.client, retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, ...options });
+    new AwsLifecycleRegistrar({
+      groupName: GROUP,
+      hookName: HOOK,
+      client: h.client,
+      retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 },
+      ...options,
+    });
   const state = (id = instanceId) => h.fake.world.instance(id)?.lifecycleState;
 
   beforeEach(async () => {
     h = await startHarness();
     h.fake.world.createGroup({ name: GROUP, minSize: 0, maxSize: 4, desiredCapacity: 0 });
-    h.fake.world.putLifecycleHook(GROUP, HOOK, { transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', heartbeatTimeoutS: 120, defaultResult: 'ABANDON' });
+    h.fake.world.putLifecycleHook(GROUP, HOOK, {
+      transition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+      heartbeatTimeoutS: 120,
+      defaultResult: 'ABANDON',
+    });
     h.fake.world.setDesiredCapacity(GROUP, 1, false);
     h.fake.world.advance();
     const [only] = h.fake.world.group(GROUP).instances;
@@ -78,26 +93,41 @@ describe('AwsLifecycleRegistrar: the warm-up agent completing its launching hook
   it('a hook that is gone is E_AWS_LIFECYCLE_HOOK_GONE naming hook and group', async () => {
     h.fake.world.deleteLifecycleHook(GROUP, HOOK);
     const r = registrar();
-    for (const call of [() => r.heartbeat(registration()), () => r.register(registration()), () => r.fail(registration(), 'x')]) {
+    for (const call of [
+      () => r.heartbeat(registration()),
+      () => r.register(registration()),
+      () => r.fail(registration(), 'x'),
+    ]) {
       const err = await call().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AwsProviderError);
       expect(err).toMatchObject({ code: AwsErrorCode.LifecycleHookGone, group: GROUP, awsCode: 'ValidationError' });
-      expect((err as Error).message).toContain(`lifecycle hook ${HOOK} of Auto Scaling group ${GROUP} no longer exists`);
+      expect((err as Error).message).toContain(
+        `lifecycle hook ${HOOK} of Auto Scaling group ${GROUP} no longer exists`,
+      );
       expect((err as AwsProviderError).cause).toBeInstanceOf(AwsProviderError);
     }
   });
 
   it('a group that is gone is also E_AWS_LIFECYCLE_HOOK_GONE', async () => {
     const r = registrar({ groupName: 'asg-deleted' });
-    await expect(r.register(registration())).rejects.toMatchObject({ code: AwsErrorCode.LifecycleHookGone, group: 'asg-deleted' });
+    await expect(r.register(registration())).rejects.toMatchObject({
+      code: AwsErrorCode.LifecycleHookGone,
+      group: 'asg-deleted',
+    });
   });
 
   it('completing twice (or after a timeout) is E_AWS_LIFECYCLE_ACTION_NOT_FOUND naming instance, hook and group', async () => {
     const r = registrar();
     await r.register(registration());
     const err = await r.register(registration()).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: AwsErrorCode.LifecycleActionNotFound, group: GROUP, action: 'CompleteLifecycleAction' });
-    expect((err as Error).message).toContain(`no open lifecycle action for instance ${instanceId} on hook ${HOOK} of Auto Scaling group ${GROUP}`);
+    expect(err).toMatchObject({
+      code: AwsErrorCode.LifecycleActionNotFound,
+      group: GROUP,
+      action: 'CompleteLifecycleAction',
+    });
+    expect((err as Error).message).toContain(
+      `no open lifecycle action for instance ${instanceId} on hook ${HOOK} of Auto Scaling group ${GROUP}`,
+    );
     expect((err as Error).message).toContain(`No active Lifecycle Action found with instance ID ${instanceId}`);
   });
 
@@ -107,12 +137,19 @@ describe('AwsLifecycleRegistrar: the warm-up agent completing its launching hook
     await r.heartbeat(registration());
     expect(h.fake.requestsOf('RecordLifecycleActionHeartbeat').map((x) => x.statusCode)).toEqual([400, 400, 200]);
     h.fake.throttle(3, 'RecordLifecycleActionHeartbeat');
-    await expect(r.heartbeat(registration())).rejects.toMatchObject({ code: AwsErrorCode.Throttled, group: GROUP, action: 'RecordLifecycleActionHeartbeat' });
+    await expect(r.heartbeat(registration())).rejects.toMatchObject({
+      code: AwsErrorCode.Throttled,
+      group: GROUP,
+      action: 'RecordLifecycleActionHeartbeat',
+    });
   });
 
   it('a replicaId that is not an instance id is a ValidationError before any call', async () => {
     const r = registrar();
-    await expect(r.register(registration('replica-7'))).rejects.toMatchObject({ code: 'E_VALIDATION', issues: [expect.objectContaining({ path: 'replicaId', value: 'replica-7' })] });
+    await expect(r.register(registration('replica-7'))).rejects.toMatchObject({
+      code: 'E_VALIDATION',
+      issues: [expect.objectContaining({ path: 'replicaId', value: 'replica-7' })],
+    });
     await expect(registrar({ instanceId }).register(registration('replica-7'))).resolves.toBeUndefined();
     expect(h.fake.requestsOf('CompleteLifecycleAction')).toHaveLength(1);
   });
@@ -124,7 +161,15 @@ describe('AwsLifecycleRegistrar: the warm-up agent completing its launching hook
   });
 
   it('rejects bad options with every problem named', () => {
-    expect(() => new AwsLifecycleRegistrar({ groupName: '', hookName: 'no spaces allowed', instanceId: 'vm-1', client: h.client })).toThrow(
+    expect(
+      () =>
+        new AwsLifecycleRegistrar({
+          groupName: '',
+          hookName: 'no spaces allowed',
+          instanceId: 'vm-1',
+          client: h.client,
+        }),
+    ).toThrow(
       expect.objectContaining({
         code: 'E_VALIDATION',
         issues: [

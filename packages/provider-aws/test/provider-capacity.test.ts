@@ -74,7 +74,9 @@ describe('AwsAutoScalingProvider: capacity and state through the real SDK', () =
 
   it('scale-in with ReuseOnScaleIn returns instances to the warm pool, and scale-out takes them back', async () => {
     const p = h.provider({
-      groups: { [MODEL]: { groupName: GROUP, warmPool: { minSize: 1, maxGroupPreparedCapacity: 4, reuseOnScaleIn: true } } },
+      groups: {
+        [MODEL]: { groupName: GROUP, warmPool: { minSize: 1, maxGroupPreparedCapacity: 4, reuseOnScaleIn: true } },
+      },
     });
     await p.scale(req(3, 'up-3'));
     h.fake.world.settle();
@@ -82,7 +84,10 @@ describe('AwsAutoScalingProvider: capacity and state through the real SDK', () =
     expect(inService).toHaveLength(3);
     await p.scale(req(1, 'down-1'));
     h.fake.world.settle();
-    const pool = h.fake.world.group(GROUP).instances.filter((i) => i.lifecycleState === 'Warmed:Stopped').map((i) => i.instanceId);
+    const pool = h.fake.world
+      .group(GROUP)
+      .instances.filter((i) => i.lifecycleState === 'Warmed:Stopped')
+      .map((i) => i.instanceId);
     expect(pool.length).toBe(3);
     expect(pool.filter((id) => inService.includes(id))).toHaveLength(2);
     const launchedBefore = h.fake.world.group(GROUP).instances.length;
@@ -94,7 +99,13 @@ describe('AwsAutoScalingProvider: capacity and state through the real SDK', () =
 
   it('scale-out from a warmed pool: the pooled instance waits on the hook again, and goes InService when the agent completes it', async () => {
     const p = h.provider({
-      groups: { [MODEL]: { groupName: GROUP, warmPool: { minSize: 1, maxGroupPreparedCapacity: 2 }, lifecycleHook: { name: HOOK, heartbeatTimeoutS: 300 } } },
+      groups: {
+        [MODEL]: {
+          groupName: GROUP,
+          warmPool: { minSize: 1, maxGroupPreparedCapacity: 2 },
+          lifecycleHook: { name: HOOK, heartbeatTimeoutS: 300 },
+        },
+      },
     });
     await p.ensureGroup(MODEL);
     h.fake.world.advance();
@@ -110,7 +121,12 @@ describe('AwsAutoScalingProvider: capacity and state through the real SDK', () =
     expect(replica.phase).toBe('warming');
 
     const agent = new AwsLifecycleRegistrar({ groupName: GROUP, hookName: HOOK, client: h.client });
-    await agent.register({ replicaId: pooled.instanceId, model: MODEL, url: 'http://127.0.0.1:9100', executionProvider: 'cuda' });
+    await agent.register({
+      replicaId: pooled.instanceId,
+      model: MODEL,
+      url: 'http://127.0.0.1:9100',
+      executionProvider: 'cuda',
+    });
     h.fake.world.advance();
     replica = (await p.getState(MODEL)).replicas.find((r) => r.id === pooled.instanceId)!;
     expect(replica.phase).toBe('ready');
@@ -137,13 +153,18 @@ describe('AwsAutoScalingProvider: capacity and state through the real SDK', () =
   it('a missing group is E_AWS_GROUP_NOT_FOUND for getState and scale', async () => {
     const p = h.provider({ groups: { [MODEL]: { groupName: 'asg-missing' } } });
     await expect(p.getState(MODEL)).rejects.toMatchObject({ code: AwsErrorCode.GroupNotFound, group: 'asg-missing' });
-    await expect(p.scale(req(2, 'k'))).rejects.toMatchObject({ code: AwsErrorCode.GroupNotFound, group: 'asg-missing' });
+    await expect(p.scale(req(2, 'k'))).rejects.toMatchObject({
+      code: AwsErrorCode.GroupNotFound,
+      group: 'asg-missing',
+    });
   });
 
   it('an unknown model is a typed error listing the configured models', async () => {
     const p = h.provider();
     await expect(p.getState('mistral')).rejects.toMatchObject({ code: AwsErrorCode.UnknownModel });
-    await expect(p.scale({ ...req(1, 'k'), model: 'mistral' })).rejects.toThrow(/no Auto Scaling group configured for model mistral \(configured: llama\)/);
+    await expect(p.scale({ ...req(1, 'k'), model: 'mistral' })).rejects.toThrow(
+      /no Auto Scaling group configured for model mistral \(configured: llama\)/,
+    );
   });
 
   it('HonorCooldown: a second change inside the group cooldown is E_AWS_SCALING_IN_PROGRESS; after it, it goes through', async () => {
@@ -151,7 +172,12 @@ describe('AwsAutoScalingProvider: capacity and state through the real SDK', () =
     await p.scale(req(2, 'a'));
     expect(h.fake.requestsOf('SetDesiredCapacity')[0]!.params.HonorCooldown).toBe('true');
     const err = await p.scale(req(3, 'b')).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: AwsErrorCode.ScalingInProgress, awsCode: 'ScalingActivityInProgress', group: GROUP, action: 'SetDesiredCapacity' });
+    expect(err).toMatchObject({
+      code: AwsErrorCode.ScalingInProgress,
+      awsCode: 'ScalingActivityInProgress',
+      group: GROUP,
+      action: 'SetDesiredCapacity',
+    });
     h.clock.advance(301_000);
     await p.scale(req(3, 'b'));
     expect((await p.getState(MODEL)).desired).toBe(3);

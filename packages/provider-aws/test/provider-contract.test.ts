@@ -17,8 +17,17 @@ describe('ReplicaProvider contract: AwsAutoScalingProvider', () => {
   async function warmAll(): Promise<void> {
     h.fake.world.settle();
     for (const a of h.fake.world.lifecycleActions()) {
-      if (a.transition !== 'autoscaling:EC2_INSTANCE_LAUNCHING' || h.fake.world.instance(a.instanceId)?.lifecycleState !== 'Pending:Wait') continue;
-      await agent.register({ replicaId: a.instanceId, model: MODEL, url: 'http://127.0.0.1:9100', executionProvider: 'cpu' });
+      if (
+        a.transition !== 'autoscaling:EC2_INSTANCE_LAUNCHING' ||
+        h.fake.world.instance(a.instanceId)?.lifecycleState !== 'Pending:Wait'
+      )
+        continue;
+      await agent.register({
+        replicaId: a.instanceId,
+        model: MODEL,
+        url: 'http://127.0.0.1:9100',
+        executionProvider: 'cpu',
+      });
     }
     // Warm-pool instances (Warmed:Pending:Wait) are warmed by their agents too.
     h.fake.world.completeAllWaiting('CONTINUE', GROUP);
@@ -39,7 +48,13 @@ describe('ReplicaProvider contract: AwsAutoScalingProvider', () => {
   });
 
   it('scale up: desired at once, replicas not ready until warm, then all ready', async () => {
-    await provider.scale({ model: MODEL, replicas: 3, idempotencyKey: 'up', reason: 'ForecastScaleAhead', message: 'spike at 12:00' });
+    await provider.scale({
+      model: MODEL,
+      replicas: 3,
+      idempotencyKey: 'up',
+      reason: 'ForecastScaleAhead',
+      message: 'spike at 12:00',
+    });
     let s = await provider.getState(MODEL);
     expect(s.desired).toBe(3);
     expect(s.replicas.filter((r) => r.phase === 'ready')).toHaveLength(0);
@@ -58,7 +73,13 @@ describe('ReplicaProvider contract: AwsAutoScalingProvider', () => {
   it('scale down: desired at once, replicas leave', async () => {
     await provider.scale({ model: MODEL, replicas: 3, idempotencyKey: 'up', reason: 'r', message: 'm' });
     await warmAll();
-    await provider.scale({ model: MODEL, replicas: 1, idempotencyKey: 'down', reason: 'ScaleDownStable', message: 'm' });
+    await provider.scale({
+      model: MODEL,
+      replicas: 1,
+      idempotencyKey: 'down',
+      reason: 'ScaleDownStable',
+      message: 'm',
+    });
     expect((await provider.getState(MODEL)).desired).toBe(1);
     h.fake.world.settle();
     const s = await provider.getState(MODEL);

@@ -21,10 +21,25 @@ describe('AwsAutoScalingProvider: throttling, 5xx, timeouts and bad parameters',
 
   it('backs off on Throttling with jittered exponential delays, then succeeds', async () => {
     const retries: AwsRetryEvent[] = [];
-    const p = h.provider({ groups: PLAIN, retry: { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 250, random: () => 0.5, sleep: async (ms) => void h.sleeps.push(ms) }, onRetry: (e) => retries.push(e) });
+    const p = h.provider({
+      groups: PLAIN,
+      retry: {
+        maxAttempts: 5,
+        baseDelayMs: 100,
+        maxDelayMs: 250,
+        random: () => 0.5,
+        sleep: async (ms) => void h.sleeps.push(ms),
+      },
+      onRetry: (e) => retries.push(e),
+    });
     h.fake.throttle(3, 'SetDesiredCapacity');
     await p.scale(req(3, 'k'));
-    expect(h.fake.requestsOf('SetDesiredCapacity').map((r) => r.errorCode ?? r.statusCode)).toEqual(['Throttling', 'Throttling', 'Throttling', 200]);
+    expect(h.fake.requestsOf('SetDesiredCapacity').map((r) => r.errorCode ?? r.statusCode)).toEqual([
+      'Throttling',
+      'Throttling',
+      'Throttling',
+      200,
+    ]);
     // full jitter with random() = 0.5: half of min(250, 100 * 2^(n-1)).
     expect(h.sleeps).toEqual([50, 100, 125]);
     expect(retries.map((r) => [r.action, r.attempt, r.awsCode, r.group])).toEqual([
@@ -60,8 +75,16 @@ describe('AwsAutoScalingProvider: throttling, 5xx, timeouts and bad parameters',
     const err = await p.scale(req(3, 'k')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AwsProviderError);
     const e = err as AwsProviderError;
-    expect(e).toMatchObject({ code: AwsErrorCode.Throttled, group: GROUP, action: 'SetDesiredCapacity', awsCode: 'Throttling', attempts: 4 });
-    expect(e.message).toMatch(/SetDesiredCapacity on Auto Scaling group asg-llama still throttled after 4 attempts: Throttling \(HTTP 400\): Rate exceeded/);
+    expect(e).toMatchObject({
+      code: AwsErrorCode.Throttled,
+      group: GROUP,
+      action: 'SetDesiredCapacity',
+      awsCode: 'Throttling',
+      attempts: 4,
+    });
+    expect(e.message).toMatch(
+      /SetDesiredCapacity on Auto Scaling group asg-llama still throttled after 4 attempts: Throttling \(HTTP 400\): Rate exceeded/,
+    );
     expect((e.cause as Error).name).toBe('Throttling');
     expect(h.fake.requestsOf('SetDesiredCapacity')).toHaveLength(4);
     expect(h.fake.world.group(GROUP).desiredCapacity).toBe(1);
@@ -87,12 +110,22 @@ describe('AwsAutoScalingProvider: throttling, 5xx, timeouts and bad parameters',
     const p = h.provider({ groups: PLAIN });
     h.fake.failWith(503, 10);
     const err = await p.getState(MODEL).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: AwsErrorCode.Unavailable, group: GROUP, action: 'DescribeAutoScalingGroups', attempts: 4, awsCode: 'ServiceUnavailable' });
+    expect(err).toMatchObject({
+      code: AwsErrorCode.Unavailable,
+      group: GROUP,
+      action: 'DescribeAutoScalingGroups',
+      attempts: 4,
+      awsCode: 'ServiceUnavailable',
+    });
     expect((err as Error).message).toContain('HTTP 503');
   });
 
   it('a request that times out is retried, and a timeout on every attempt is E_AWS_UNAVAILABLE', async () => {
-    const client = createAutoScalingClient({ endpoint: h.fake.endpoint, credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'x' }, requestTimeoutMs: 80 });
+    const client = createAutoScalingClient({
+      endpoint: h.fake.endpoint,
+      credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'x' },
+      requestTimeoutMs: 80,
+    });
     try {
       const p = h.provider({ groups: PLAIN, client });
       h.fake.delay(400, 1, 'DescribeAutoScalingGroups');
@@ -111,22 +144,40 @@ describe('AwsAutoScalingProvider: throttling, 5xx, timeouts and bad parameters',
       caller.call(GROUP, 'PutWarmPool', () => h.client.send(new PutWarmPoolCommand(input))).catch((e: unknown) => e);
 
     const state = await bad({ AutoScalingGroupName: GROUP, PoolState: 'Frozen' as never });
-    expect(state).toMatchObject({ code: AwsErrorCode.InvalidRequest, group: GROUP, action: 'PutWarmPool', awsCode: 'ValidationError', attempts: 1 });
+    expect(state).toMatchObject({
+      code: AwsErrorCode.InvalidRequest,
+      group: GROUP,
+      action: 'PutWarmPool',
+      awsCode: 'ValidationError',
+      attempts: 1,
+    });
     expect((state as Error).message).toContain(
       "PutWarmPool on Auto Scaling group asg-llama failed: ValidationError: 1 validation error detected: Value 'Frozen' at 'poolState' failed to satisfy constraint: Member must satisfy enum value set: [Stopped, Running, Hibernated]",
     );
     const range = await bad({ AutoScalingGroupName: GROUP, MinSize: 3, MaxGroupPreparedCapacity: 2 });
-    expect((range as Error).message).toContain('MaxGroupPreparedCapacity 2 must be greater than or equal to the warm pool MinSize 3');
+    expect((range as Error).message).toContain(
+      'MaxGroupPreparedCapacity 2 must be greater than or equal to the warm pool MinSize 3',
+    );
     const missing = await caller
-      .call(GROUP, 'SetDesiredCapacity', () => h.client.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: GROUP } as never)))
+      .call(GROUP, 'SetDesiredCapacity', () =>
+        h.client.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: GROUP } as never)),
+      )
       .catch((e: unknown) => e);
-    expect((missing as Error).message).toContain("Value null at 'desiredCapacity' failed to satisfy constraint: Member must not be null");
+    expect((missing as Error).message).toContain(
+      "Value null at 'desiredCapacity' failed to satisfy constraint: Member must not be null",
+    );
     const above = await caller
-      .call(GROUP, 'SetDesiredCapacity', () => h.client.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: GROUP, DesiredCapacity: 9 })))
+      .call(GROUP, 'SetDesiredCapacity', () =>
+        h.client.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: GROUP, DesiredCapacity: 9 })),
+      )
       .catch((e: unknown) => e);
-    expect((above as Error).message).toContain('New SetDesiredCapacity value 9 is above max value 8 for the AutoScalingGroup.');
+    expect((above as Error).message).toContain(
+      'New SetDesiredCapacity value 9 is above max value 8 for the AutoScalingGroup.',
+    );
     const noGroup = await caller
-      .call('asg-nope', 'SetDesiredCapacity', () => h.client.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'asg-nope', DesiredCapacity: 1 })))
+      .call('asg-nope', 'SetDesiredCapacity', () =>
+        h.client.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'asg-nope', DesiredCapacity: 1 })),
+      )
       .catch((e: unknown) => e);
     expect(noGroup).toMatchObject({ code: AwsErrorCode.GroupNotFound, group: 'asg-nope' });
     expect(h.fake.requests.filter((r) => r.statusCode === 400)).toHaveLength(4 + 1);
@@ -137,8 +188,15 @@ describe('AwsAutoScalingProvider: throttling, 5xx, timeouts and bad parameters',
     h.fake.malformed(1, 'DescribeAutoScalingGroups');
     const err = await p.getState(MODEL).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AwsProviderError);
-    expect(err).toMatchObject({ code: AwsErrorCode.BadAnswer, group: GROUP, action: 'DescribeAutoScalingGroups', attempts: 1 });
-    expect((err as Error).message).toMatch(/DescribeAutoScalingGroups on Auto Scaling group asg-llama: the answer could not be read: .*XML parse error/);
+    expect(err).toMatchObject({
+      code: AwsErrorCode.BadAnswer,
+      group: GROUP,
+      action: 'DescribeAutoScalingGroups',
+      attempts: 1,
+    });
+    expect((err as Error).message).toMatch(
+      /DescribeAutoScalingGroups on Auto Scaling group asg-llama: the answer could not be read: .*XML parse error/,
+    );
     expect((await p.getState(MODEL)).desired).toBe(1);
   });
 

@@ -26,7 +26,11 @@ describe('AwsAutoScalingProvider: warm pool and lifecycle hook ensure', () => {
       }),
     ]);
     const pool = await h.client.send(new DescribeWarmPoolCommand({ AutoScalingGroupName: GROUP }));
-    expect(pool.WarmPoolConfiguration).toEqual({ MinSize: 2, PoolState: 'Stopped', InstanceReusePolicy: { ReuseOnScaleIn: true } });
+    expect(pool.WarmPoolConfiguration).toEqual({
+      MinSize: 2,
+      PoolState: 'Stopped',
+      InstanceReusePolicy: { ReuseOnScaleIn: true },
+    });
     // Pool = MaxSize (6) - desired (1), launched into Warmed:Pending and held by the hook.
     expect(pool.Instances).toHaveLength(5);
     h.fake.world.advance();
@@ -43,15 +47,34 @@ describe('AwsAutoScalingProvider: warm pool and lifecycle hook ensure', () => {
   });
 
   it('updates a warm pool and a hook whose settings differ from the config', async () => {
-    h.fake.world.putWarmPool(GROUP, { minSize: 0, poolState: 'Running', reuseOnScaleIn: false, maxGroupPreparedCapacity: 3 });
-    h.fake.world.putLifecycleHook(GROUP, HOOK, { transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', heartbeatTimeoutS: 3600, defaultResult: 'CONTINUE' });
+    h.fake.world.putWarmPool(GROUP, {
+      minSize: 0,
+      poolState: 'Running',
+      reuseOnScaleIn: false,
+      maxGroupPreparedCapacity: 3,
+    });
+    h.fake.world.putLifecycleHook(GROUP, HOOK, {
+      transition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+      heartbeatTimeoutS: 3600,
+      defaultResult: 'CONTINUE',
+    });
     const p = h.provider();
     expect(await p.ensureGroup(MODEL)).toEqual({ hook: 'updated', warmPool: 'updated' });
     const put = h.fake.requestsOf('PutWarmPool')[0]!.params;
-    expect(put).toMatchObject({ MinSize: '2', PoolState: 'Stopped', 'InstanceReusePolicy.ReuseOnScaleIn': 'true', MaxGroupPreparedCapacity: '-1' });
+    expect(put).toMatchObject({
+      MinSize: '2',
+      PoolState: 'Stopped',
+      'InstanceReusePolicy.ReuseOnScaleIn': 'true',
+      MaxGroupPreparedCapacity: '-1',
+    });
     const hook = h.fake.world.group(GROUP).hooks.get(HOOK)!;
     expect(hook).toMatchObject({ heartbeatTimeoutS: 120, defaultResult: 'ABANDON' });
-    expect(h.fake.world.group(GROUP).warmPool).toMatchObject({ minSize: 2, poolState: 'Stopped', reuseOnScaleIn: true, maxGroupPreparedCapacity: undefined });
+    expect(h.fake.world.group(GROUP).warmPool).toMatchObject({
+      minSize: 2,
+      poolState: 'Stopped',
+      reuseOnScaleIn: true,
+      maxGroupPreparedCapacity: undefined,
+    });
   });
 
   it('scale() ensures once per model, before its first SetDesiredCapacity', async () => {
@@ -74,7 +97,10 @@ describe('AwsAutoScalingProvider: warm pool and lifecycle hook ensure', () => {
     expect(h.fake.world.group(GROUP).hooks.has(HOOK)).toBe(false);
     h.clock.advance(1_000);
     await p.scale({ model: MODEL, replicas: 4, idempotencyKey: 'c', reason: 'r', message: 'm' });
-    expect(h.fake.world.group(GROUP).hooks.get(HOOK)).toMatchObject({ heartbeatTimeoutS: 120, defaultResult: 'ABANDON' });
+    expect(h.fake.world.group(GROUP).hooks.get(HOOK)).toMatchObject({
+      heartbeatTimeoutS: 120,
+      defaultResult: 'ABANDON',
+    });
     expect(h.fake.requestsOf('PutLifecycleHook')).toHaveLength(2);
     expect(h.fake.requestsOf('PutWarmPool')).toHaveLength(1);
   });
@@ -120,7 +146,11 @@ describe('AwsAutoScalingProvider: warm pool and lifecycle hook ensure', () => {
           expect.objectContaining({ path: 'groups.llama.warmPool.poolState', value: 'Frozen' }),
           expect.objectContaining({ path: 'groups.llama.warmPool.maxGroupPreparedCapacity', value: 1.5 }),
           expect.objectContaining({ path: 'groups.llama.lifecycleHook.name', value: 'bad name!' }),
-          expect.objectContaining({ path: 'groups.llama.lifecycleHook.heartbeatTimeoutS', value: 10, allowed: 'an integer in [30, 7200]' }),
+          expect.objectContaining({
+            path: 'groups.llama.lifecycleHook.heartbeatTimeoutS',
+            value: 10,
+            allowed: 'an integer in [30, 7200]',
+          }),
           expect.objectContaining({ path: 'groups.llama.lifecycleHook.defaultResult', value: 'MAYBE' }),
         ]),
       }),

@@ -49,7 +49,12 @@ describe('Backoff', () => {
 });
 
 describe('classifyAwsError', () => {
-  const service = (name: string, status: number) => Object.assign(new Error('m'), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+  const service = (name: string, status: number) =>
+    Object.assign(new Error('m'), {
+      name,
+      $fault: status >= 500 ? 'server' : 'client',
+      $metadata: { httpStatusCode: status },
+    });
   it.each([
     [service('Throttling', 400), 'throttled', 'Throttling'],
     [service('ResourceContentionFault', 500), 'transient', 'ResourceContention'],
@@ -57,8 +62,16 @@ describe('classifyAwsError', () => {
     [service('ValidationError', 400), 'fatal', 'ValidationError'],
     [service('ScalingActivityInProgressFault', 400), 'fatal', 'ScalingActivityInProgress'],
     [service('SomethingElse', 429), 'throttled', 'SomethingElse'],
-    [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), 'transient', 'ECONNREFUSED'],
-    [Object.assign(new Error('request timed out'), { name: 'TimeoutError', code: 'ETIMEDOUT' }), 'transient', 'ETIMEDOUT'],
+    [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+      'transient',
+      'ECONNREFUSED',
+    ],
+    [
+      Object.assign(new Error('request timed out'), { name: 'TimeoutError', code: 'ETIMEDOUT' }),
+      'transient',
+      'ETIMEDOUT',
+    ],
     [new Error('socket hang up'), 'transient', 'Error'],
     ['a string', 'fatal', undefined],
   ])('%s -> %s', (err, kind, code) => {

@@ -11,10 +11,23 @@ describe('warmth tiers that act on AWS: the tier sets the warm pool state', () =
   afterEach(async () => h.close());
 
   it('maps gpu to Running, host to Hibernated only where the configured pool hibernates, cold to Stopped', () => {
-    const stopped = { minSize: 1, maxGroupPreparedCapacity: undefined, poolState: 'Stopped' as const, reuseOnScaleIn: true };
+    const stopped = {
+      minSize: 1,
+      maxGroupPreparedCapacity: undefined,
+      poolState: 'Stopped' as const,
+      reuseOnScaleIn: true,
+    };
     const hibernated = { ...stopped, poolState: 'Hibernated' as const };
-    expect([poolStateForTier('gpu', stopped), poolStateForTier('host', stopped), poolStateForTier('cold', stopped)]).toEqual(['Running', 'Stopped', 'Stopped']);
-    expect([poolStateForTier('gpu', hibernated), poolStateForTier('host', hibernated), poolStateForTier('cold', hibernated)]).toEqual(['Running', 'Hibernated', 'Stopped']);
+    expect([
+      poolStateForTier('gpu', stopped),
+      poolStateForTier('host', stopped),
+      poolStateForTier('cold', stopped),
+    ]).toEqual(['Running', 'Stopped', 'Stopped']);
+    expect([
+      poolStateForTier('gpu', hibernated),
+      poolStateForTier('host', hibernated),
+      poolStateForTier('cold', hibernated),
+    ]).toEqual(['Running', 'Hibernated', 'Stopped']);
   });
 
   it('writes the pool state at once, only when it differs, and later ensures keep it', async () => {

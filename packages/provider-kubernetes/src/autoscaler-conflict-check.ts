@@ -51,7 +51,9 @@ export class AutoscalerConflictCheck {
 
   private async hpas(t: KubernetesTarget): Promise<KubeObjectRef[]> {
     const ref: KubeObjectRef = { kind: 'HorizontalPodAutoscaler', namespace: t.namespace, name: '(all)' };
-    const list = await this.caller.call('list', ref, (o) => this.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: t.namespace }, o));
+    const list = await this.caller.call('list', ref, (o) =>
+      this.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: t.namespace }, o),
+    );
     return list.items
       .filter((h) => refTargets(h.spec?.scaleTargetRef, t))
       .map((h) => ({ kind: 'HorizontalPodAutoscaler', namespace: t.namespace, name: h.metadata?.name ?? '(unnamed)' }));
@@ -62,14 +64,20 @@ export class AutoscalerConflictCheck {
     let body: unknown;
     try {
       body = await this.caller.call('list', ref, (o) =>
-        this.custom.listNamespacedCustomObject({ group: KEDA_GROUP, version: KEDA_VERSION, namespace: t.namespace, plural: 'scaledobjects' }, o),
+        this.custom.listNamespacedCustomObject(
+          { group: KEDA_GROUP, version: KEDA_VERSION, namespace: t.namespace, plural: 'scaledobjects' },
+          o,
+        ),
       );
     } catch (err) {
       // No KEDA CRDs on this cluster: nothing can target the workload through KEDA.
       if (err instanceof KubernetesApiError && err.code === KubernetesErrorCode.NotFound) return [];
       throw err;
     }
-    const items = body !== null && typeof body === 'object' && Array.isArray((body as { items?: unknown }).items) ? ((body as { items: unknown[] }).items as ScaledObjectLike[]) : [];
+    const items =
+      body !== null && typeof body === 'object' && Array.isArray((body as { items?: unknown }).items)
+        ? ((body as { items: unknown[] }).items as ScaledObjectLike[])
+        : [];
     return items
       .filter((s) => s !== null && typeof s === 'object' && refTargets(s.spec?.scaleTargetRef, t))
       .map((s) => ({ kind: 'ScaledObject', namespace: t.namespace, name: s.metadata?.name ?? '(unnamed)' }));

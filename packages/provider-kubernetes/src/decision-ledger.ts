@@ -61,10 +61,17 @@ export class DecisionLedger {
 
   async read(t: KubernetesTarget): Promise<LedgerSnapshot> {
     try {
-      const lease = await this.caller.call('get', this.ref(t), (o) => this.coordination.readNamespacedLease({ name: this.leaseName, namespace: t.namespace }, o));
-      return { entries: parseEntries(lease.metadata?.annotations?.[WarmpoolAnnotation.RecentDecisions]), resourceVersion: lease.metadata?.resourceVersion ?? '', ...(lease.spec ? { spec: lease.spec } : {}) };
+      const lease = await this.caller.call('get', this.ref(t), (o) =>
+        this.coordination.readNamespacedLease({ name: this.leaseName, namespace: t.namespace }, o),
+      );
+      return {
+        entries: parseEntries(lease.metadata?.annotations?.[WarmpoolAnnotation.RecentDecisions]),
+        resourceVersion: lease.metadata?.resourceVersion ?? '',
+        ...(lease.spec ? { spec: lease.spec } : {}),
+      };
     } catch (err) {
-      if (err instanceof KubernetesApiError && err.code === KubernetesErrorCode.NotFound) return { entries: {}, resourceVersion: undefined };
+      if (err instanceof KubernetesApiError && err.code === KubernetesErrorCode.NotFound)
+        return { entries: {}, resourceVersion: undefined };
       throw err;
     }
   }
@@ -99,9 +106,13 @@ export class DecisionLedger {
       spec: snapshot.spec ?? {},
     };
     if (snapshot.resourceVersion === undefined) {
-      await this.caller.call('create', this.ref(t), (o) => this.coordination.createNamespacedLease({ namespace: t.namespace, body }, o));
+      await this.caller.call('create', this.ref(t), (o) =>
+        this.coordination.createNamespacedLease({ namespace: t.namespace, body }, o),
+      );
     } else {
-      await this.caller.call('update', this.ref(t), (o) => this.coordination.replaceNamespacedLease({ name: this.leaseName, namespace: t.namespace, body }, o));
+      await this.caller.call('update', this.ref(t), (o) =>
+        this.coordination.replaceNamespacedLease({ name: this.leaseName, namespace: t.namespace, body }, o),
+      );
     }
   }
 }

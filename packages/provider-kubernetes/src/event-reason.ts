@@ -41,12 +41,16 @@ export function eventForDecision(d: Decision): EventSpec | undefined {
     `forecast p50 ${d.forecastP50PerS.toFixed(2)}/s upper ${d.forecastUpperPerS.toFixed(2)}/s, observed ${d.observedPerS.toFixed(2)}/s, lead ${d.leadTimeS}s)`;
   const message = detail.length > 1024 ? `${detail.slice(0, 1021)}...` : detail;
   if (d.action === 'scale-up') {
-    if (has(ReasonCode.ReactivePanic)) return { reason: EventReason.ReactivePanic, type: 'Warning', message, action: 'Scale' };
-    if (has(ReasonCode.ForecastScaleAhead)) return { reason: EventReason.ScaleAhead, type: 'Normal', message, action: 'Scale' };
+    if (has(ReasonCode.ReactivePanic))
+      return { reason: EventReason.ReactivePanic, type: 'Warning', message, action: 'Scale' };
+    if (has(ReasonCode.ForecastScaleAhead))
+      return { reason: EventReason.ScaleAhead, type: 'Normal', message, action: 'Scale' };
     return { reason: EventReason.ScaleUp, type: 'Normal', message, action: 'Scale' };
   }
   if (d.action === 'scale-down') return { reason: EventReason.ScaleDown, type: 'Normal', message, action: 'Scale' };
-  if (has(ReasonCode.KeepWarmForForecast)) return { reason: EventReason.KeepWarm, type: 'Normal', message, action: 'Hold' };
-  if (has(ReasonCode.MissingObservation)) return { reason: EventReason.MissingObservation, type: 'Warning', message, action: 'Hold' };
+  if (has(ReasonCode.KeepWarmForForecast))
+    return { reason: EventReason.KeepWarm, type: 'Normal', message, action: 'Hold' };
+  if (has(ReasonCode.MissingObservation))
+    return { reason: EventReason.MissingObservation, type: 'Warning', message, action: 'Hold' };
   return undefined;
 }

@@ -1,4 +1,10 @@
-import { Observable, PatchStrategy, type ConfigurationOptions, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
+import {
+  Observable,
+  PatchStrategy,
+  type ConfigurationOptions,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
 import type { KubeObjectRef, KubernetesApiError } from './errors/kubernetes-api-error.js';
 import { toKubernetesApiError } from './kube-error-mapper.js';
 import { Backoff } from '@warmpool/domain';
@@ -26,7 +32,10 @@ export class KubeCaller {
   constructor(policy: RetryPolicy, env: RetryEnv, hooks: CallHooks = {}) {
     this.policy = policy;
     const { maxAttempts, baseDelayMs, maxDelayMs, maxRetryAfterMs } = policy;
-    this.backoff = new Backoff({ maxAttempts, baseDelayMs, maxDelayMs, maxRetryAfterMs, random: env.random, sleep: env.sleep }, 'Kubernetes retry options');
+    this.backoff = new Backoff(
+      { maxAttempts, baseDelayMs, maxDelayMs, maxRetryAfterMs, random: env.random, sleep: env.sleep },
+      'Kubernetes retry options',
+    );
     this.hooks = hooks;
   }
 
@@ -35,8 +44,18 @@ export class KubeCaller {
   }
 
   /** `mergePatch`: send a PATCH as a JSON merge patch; `strategicMergePatch`: as a strategic merge patch (lists merged by key). */
-  async call<T>(verb: string, object: KubeObjectRef, fn: (options: CallOptions) => Promise<T>, opts: { mergePatch?: boolean; strategicMergePatch?: boolean } = {}): Promise<T> {
-    const patch = opts.strategicMergePatch === true ? PatchStrategy.StrategicMergePatch : opts.mergePatch === true ? PatchStrategy.MergePatch : undefined;
+  async call<T>(
+    verb: string,
+    object: KubeObjectRef,
+    fn: (options: CallOptions) => Promise<T>,
+    opts: { mergePatch?: boolean; strategicMergePatch?: boolean } = {},
+  ): Promise<T> {
+    const patch =
+      opts.strategicMergePatch === true
+        ? PatchStrategy.StrategicMergePatch
+        : opts.mergePatch === true
+          ? PatchStrategy.MergePatch
+          : undefined;
     return this.backoff.run(
       async (attempt) => {
         try {
@@ -47,7 +66,10 @@ export class KubeCaller {
       },
       (error) => {
         const e = error as KubernetesApiError;
-        return { retryable: e.retryable, ...(e.retryAfterS !== undefined ? { retryAfterMs: e.retryAfterS * 1000 } : {}) };
+        return {
+          retryable: e.retryable,
+          ...(e.retryAfterS !== undefined ? { retryAfterMs: e.retryAfterS * 1000 } : {}),
+        };
       },
       { onRetry: (error, attempt, delayMs) => this.hooks.onRetry?.(error as KubernetesApiError, attempt, delayMs) },
     );

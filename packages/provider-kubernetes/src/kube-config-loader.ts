@@ -13,17 +13,30 @@ export interface KubeConfigSource {
 /** Builds a KubeConfig from exactly one source; a bad kubeconfig is a typed error naming the source. */
 export function loadKubeConfig(source: KubeConfigSource): KubeConfig {
   const kc = new KubeConfig();
-  const where = source.kubeconfigPath ?? (source.kubeconfigYaml !== undefined ? 'kubeconfig text' : source.inCluster ? 'in-cluster service account' : 'default kubeconfig');
+  const where =
+    source.kubeconfigPath ??
+    (source.kubeconfigYaml !== undefined
+      ? 'kubeconfig text'
+      : source.inCluster
+        ? 'in-cluster service account'
+        : 'default kubeconfig');
   try {
     if (source.kubeconfigYaml !== undefined) kc.loadFromString(source.kubeconfigYaml);
     else if (source.kubeconfigPath !== undefined) kc.loadFromFile(source.kubeconfigPath);
     else if (source.inCluster) kc.loadFromCluster();
     else kc.loadFromDefault();
   } catch (err) {
-    throw new WarmpoolError('E_K8S_CONFIG', `cannot load Kubernetes config from ${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new WarmpoolError(
+      'E_K8S_CONFIG',
+      `cannot load Kubernetes config from ${where}: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
   if (!kc.getCurrentCluster()) {
-    throw new WarmpoolError('E_K8S_CONFIG', `Kubernetes config from ${where} has no current cluster (check current-context)`);
+    throw new WarmpoolError(
+      'E_K8S_CONFIG',
+      `Kubernetes config from ${where} has no current cluster (check current-context)`,
+    );
   }
   return kc;
 }

@@ -29,7 +29,10 @@ function codeForStatus(status: number): KubernetesErrorCode {
   return KubernetesErrorCode.BadResponse;
 }
 
-function retryAfterOf(headers: Readonly<Record<string, string>> | undefined, status: StatusBody | undefined): number | undefined {
+function retryAfterOf(
+  headers: Readonly<Record<string, string>> | undefined,
+  status: StatusBody | undefined,
+): number | undefined {
   const raw = headers?.['retry-after'] ?? headers?.['Retry-After'];
   const fromHeader = raw !== undefined ? Number(raw) : NaN;
   if (Number.isFinite(fromHeader) && fromHeader >= 0) return fromHeader;
@@ -38,7 +41,13 @@ function retryAfterOf(headers: Readonly<Record<string, string>> | undefined, sta
 }
 
 /** Turns whatever the client threw (ApiException, abort, socket error) into a KubernetesApiError. */
-export function toKubernetesApiError(err: unknown, verb: string, object: KubeObjectRef, attempts: number, timeoutMs: number): KubernetesApiError {
+export function toKubernetesApiError(
+  err: unknown,
+  verb: string,
+  object: KubeObjectRef,
+  attempts: number,
+  timeoutMs: number,
+): KubernetesApiError {
   if (err instanceof KubernetesApiError) return err;
   if (err instanceof ApiException) {
     const status = parseStatus(err.body);
@@ -49,7 +58,9 @@ export function toKubernetesApiError(err: unknown, verb: string, object: KubeObj
       object,
       statusCode: err.code,
       reason: status?.reason,
-      detail: status?.message ?? (typeof err.body === 'string' && err.body.length > 0 ? err.body.slice(0, 300) : 'no Status body'),
+      detail:
+        status?.message ??
+        (typeof err.body === 'string' && err.body.length > 0 ? err.body.slice(0, 300) : 'no Status body'),
       attempts,
       retryAfterS: retryAfterOf(err.headers, status),
       cause: err,
@@ -57,10 +68,24 @@ export function toKubernetesApiError(err: unknown, verb: string, object: KubeObj
   }
   const e = err as { name?: string; type?: string; code?: string; message?: string } | undefined;
   if (e?.name === 'AbortError' || e?.type === 'aborted' || e?.name === 'TimeoutError') {
-    return new KubernetesApiError({ code: KubernetesErrorCode.Timeout, verb, object, detail: `no answer within ${timeoutMs} ms`, attempts, cause: err });
+    return new KubernetesApiError({
+      code: KubernetesErrorCode.Timeout,
+      verb,
+      object,
+      detail: `no answer within ${timeoutMs} ms`,
+      attempts,
+      cause: err,
+    });
   }
   if (e?.type === 'system' || e?.name === 'FetchError' || (typeof e?.code === 'string' && e.code.startsWith('E'))) {
-    return new KubernetesApiError({ code: KubernetesErrorCode.Unreachable, verb, object, detail: e?.message ?? String(err), attempts, cause: err });
+    return new KubernetesApiError({
+      code: KubernetesErrorCode.Unreachable,
+      verb,
+      object,
+      detail: e?.message ?? String(err),
+      attempts,
+      cause: err,
+    });
   }
   return new KubernetesApiError({
     code: KubernetesErrorCode.BadResponse,

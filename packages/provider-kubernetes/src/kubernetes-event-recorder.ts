@@ -31,7 +31,10 @@ interface Aggregate {
 }
 
 /** The object an Event is about. */
-export type EventSubject = Pick<KubernetesTarget, 'namespace' | 'name'> & { readonly kind: KubernetesTarget['kind'] | 'Pod'; readonly uid?: string };
+export type EventSubject = Pick<KubernetesTarget, 'namespace' | 'name'> & {
+  readonly kind: KubernetesTarget['kind'] | 'Pod';
+  readonly uid?: string;
+};
 
 /**
  * Emits core/v1 Events on a model's workload, with grep-able reason constants (EventReason),
@@ -76,7 +79,11 @@ export class KubernetesEventRecorder {
           { kind: 'Event', namespace: agg.namespace, name: agg.name },
           (o) =>
             this.core.patchNamespacedEvent(
-              { name: agg.name, namespace: agg.namespace, body: { count: agg.count + 1, lastTimestamp: new Date(now).toISOString(), message: spec.message } },
+              {
+                name: agg.name,
+                namespace: agg.namespace,
+                body: { count: agg.count + 1, lastTimestamp: new Date(now).toISOString(), message: spec.message },
+              },
               o,
             ),
           { mergePatch: true },
@@ -85,7 +92,11 @@ export class KubernetesEventRecorder {
         return updated;
       } catch (err) {
         // The Event expired (events have a TTL) or may not be patched: start a new one. Anything else is a real failure.
-        const fallBack = err instanceof KubernetesApiError && [KubernetesErrorCode.NotFound, KubernetesErrorCode.Forbidden, KubernetesErrorCode.Invalid].includes(err.code as never);
+        const fallBack =
+          err instanceof KubernetesApiError &&
+          [KubernetesErrorCode.NotFound, KubernetesErrorCode.Forbidden, KubernetesErrorCode.Invalid].includes(
+            err.code as never,
+          );
         if (!fallBack) throw err;
         this.aggregates.delete(key);
       }
@@ -120,8 +131,10 @@ export class KubernetesEventRecorder {
       lastTimestamp: now,
       count: 1,
     };
-    return this.caller.call('create', { kind: 'Event', namespace: subject.namespace, name: `${subject.name}.* (${spec.reason})` }, (o) =>
-      this.core.createNamespacedEvent({ namespace: subject.namespace, body }, o),
+    return this.caller.call(
+      'create',
+      { kind: 'Event', namespace: subject.namespace, name: `${subject.name}.* (${spec.reason})` },
+      (o) => this.core.createNamespacedEvent({ namespace: subject.namespace, body }, o),
     );
   }
 

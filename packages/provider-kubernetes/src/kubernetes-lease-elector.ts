@@ -52,7 +52,12 @@ export interface KubernetesLeaseElectorOptions {
 export class KubernetesLeaseElector {
   private readonly api: CoordinationV1Api;
   private readonly caller: KubeCaller;
-  private readonly o: Required<Pick<KubernetesLeaseElectorOptions, 'namespace' | 'name' | 'identity' | 'leaseDurationS' | 'renewIntervalS' | 'retryIntervalS' | 'renewDeadlineS'>>;
+  private readonly o: Required<
+    Pick<
+      KubernetesLeaseElectorOptions,
+      'namespace' | 'name' | 'identity' | 'leaseDurationS' | 'renewIntervalS' | 'retryIntervalS' | 'renewDeadlineS'
+    >
+  >;
   private readonly nowMs: () => number;
   private readonly timers: ElectorTimers;
   private readonly hooks: KubernetesLeaseElectorOptions;
@@ -68,7 +73,10 @@ export class KubernetesLeaseElector {
 
   constructor(options: KubernetesLeaseElectorOptions) {
     this.api = options.kubeConfig.makeApiClient(CoordinationV1Api);
-    this.caller = new KubeCaller({ ...DEFAULT_RETRY_POLICY, maxAttempts: 2, ...options.retry }, options.retryEnv ?? realRetryEnv);
+    this.caller = new KubeCaller(
+      { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, ...options.retry },
+      options.retryEnv ?? realRetryEnv,
+    );
     const leaseDurationS = options.leaseDurationS ?? 15;
     this.o = {
       namespace: options.namespace,
@@ -79,7 +87,14 @@ export class KubernetesLeaseElector {
       retryIntervalS: options.retryIntervalS ?? 2,
       renewDeadlineS: options.renewDeadlineS ?? Math.max(1, Math.floor((leaseDurationS * 2) / 3)),
     };
-    if (!options.identity) throw new KubernetesApiError({ code: KubernetesErrorCode.Invalid, verb: 'elect', object: this.ref(), detail: 'identity must be a non-empty string', attempts: 0 });
+    if (!options.identity)
+      throw new KubernetesApiError({
+        code: KubernetesErrorCode.Invalid,
+        verb: 'elect',
+        object: this.ref(),
+        detail: 'identity must be a non-empty string',
+        attempts: 0,
+      });
     this.nowMs = options.nowMs ?? Date.now;
     this.timers = options.timers ?? realTimers;
     this.hooks = options;
@@ -118,7 +133,10 @@ export class KubernetesLeaseElector {
         this.leading = true;
         this.hooks.onStartedLeading?.();
       }
-    } else if (this.leading && (this.observedHolder !== this.o.identity || now - this.lastRenewMs >= this.o.renewDeadlineS * 1000)) {
+    } else if (
+      this.leading &&
+      (this.observedHolder !== this.o.identity || now - this.lastRenewMs >= this.o.renewDeadlineS * 1000)
+    ) {
       this.leading = false;
       this.hooks.onStoppedLeading?.();
     }
@@ -155,7 +173,9 @@ export class KubernetesLeaseElector {
         },
       };
       try {
-        const created = await this.caller.call('create', this.ref(), (o) => this.api.createNamespacedLease({ namespace, body }, o));
+        const created = await this.caller.call('create', this.ref(), (o) =>
+          this.api.createNamespacedLease({ namespace, body }, o),
+        );
         this.observe(created);
         return true;
       } catch (createErr) {
@@ -176,13 +196,16 @@ export class KubernetesLeaseElector {
         ...spec,
         holderIdentity: identity,
         leaseDurationSeconds: leaseDurationS,
-        acquireTime: mine && spec.acquireTime ? new V1MicroTime(toEpochMs(spec.acquireTime) ?? now) : new V1MicroTime(now),
+        acquireTime:
+          mine && spec.acquireTime ? new V1MicroTime(toEpochMs(spec.acquireTime) ?? now) : new V1MicroTime(now),
         renewTime: new V1MicroTime(now),
         leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
       },
     };
     try {
-      const written = await this.caller.call('update', this.ref(), (o) => this.api.replaceNamespacedLease({ name, namespace, body: next }, o));
+      const written = await this.caller.call('update', this.ref(), (o) =>
+        this.api.replaceNamespacedLease({ name, namespace, body: next }, o),
+      );
       this.observe(written);
       return true;
     } catch (err) {
@@ -224,7 +247,9 @@ export class KubernetesLeaseElector {
     const { namespace, name, identity } = this.o;
     this.leading = false;
     try {
-      const lease = await this.caller.call('get', this.ref(), (o) => this.api.readNamespacedLease({ name, namespace }, o));
+      const lease = await this.caller.call('get', this.ref(), (o) =>
+        this.api.readNamespacedLease({ name, namespace }, o),
+      );
       if (lease.spec?.holderIdentity !== identity) return;
       const now = this.nowMs();
       const body: V1Lease = {
@@ -237,7 +262,9 @@ export class KubernetesLeaseElector {
           renewTime: new V1MicroTime(now),
         },
       };
-      await this.caller.call('update', this.ref(), (o) => this.api.replaceNamespacedLease({ name, namespace, body }, o));
+      await this.caller.call('update', this.ref(), (o) =>
+        this.api.replaceNamespacedLease({ name, namespace, body }, o),
+      );
     } finally {
       this.hooks.onStoppedLeading?.();
     }

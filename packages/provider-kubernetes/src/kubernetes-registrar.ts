@@ -52,8 +52,18 @@ export class KubernetesRegistrar implements Registrar {
 
   constructor(options: KubernetesRegistrarOptions) {
     const issues = [];
-    if (!options.namespace) issues.push({ path: 'namespace', value: options.namespace, allowed: 'the pod namespace (set POD_NAMESPACE from the downward API)' });
-    if (!options.podName) issues.push({ path: 'podName', value: options.podName, allowed: 'the pod name (set POD_NAME from the downward API)' });
+    if (!options.namespace)
+      issues.push({
+        path: 'namespace',
+        value: options.namespace,
+        allowed: 'the pod namespace (set POD_NAMESPACE from the downward API)',
+      });
+    if (!options.podName)
+      issues.push({
+        path: 'podName',
+        value: options.podName,
+        allowed: 'the pod name (set POD_NAME from the downward API)',
+      });
     if (issues.length > 0) throw new ValidationError(issues, 'kubernetes registrar');
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.caller = new KubeCaller({ ...DEFAULT_RETRY_POLICY, ...options.retry }, options.retryEnv ?? realRetryEnv);
@@ -67,9 +77,22 @@ export class KubernetesRegistrar implements Registrar {
     return new Date(this.nowMs()).toISOString();
   }
 
-  private async patchCondition(verb: string, status: 'True' | 'False', reason: string, message: string, transition: boolean): Promise<void> {
+  private async patchCondition(
+    verb: string,
+    status: 'True' | 'False',
+    reason: string,
+    message: string,
+    transition: boolean,
+  ): Promise<void> {
     const now = this.nowIso();
-    const condition: WarmCondition = { type: WarmpoolCondition.Warm, status, reason, message, lastProbeTime: now, ...(transition ? { lastTransitionTime: now } : {}) };
+    const condition: WarmCondition = {
+      type: WarmpoolCondition.Warm,
+      status,
+      reason,
+      message,
+      lastProbeTime: now,
+      ...(transition ? { lastTransitionTime: now } : {}),
+    };
     const body = { status: { conditions: [condition] } };
     await this.caller.call(
       verb,
@@ -85,15 +108,33 @@ export class KubernetesRegistrar implements Registrar {
   }
 
   async register(registration: ReplicaRegistration): Promise<void> {
-    await this.patchCondition('patch (register warm)', 'True', WarmConditionReason.WarmupConverged, `warm on ${registration.executionProvider}`, true);
+    await this.patchCondition(
+      'patch (register warm)',
+      'True',
+      WarmConditionReason.WarmupConverged,
+      `warm on ${registration.executionProvider}`,
+      true,
+    );
   }
 
   async fail(_registration: ReplicaRegistration, reason: string): Promise<void> {
     const text = reason.length > 1024 ? `${reason.slice(0, 1021)}...` : reason;
-    await this.patchCondition('patch (warm-up failed)', 'False', WarmConditionReason.WarmupFailed, text || 'unknown reason', true);
+    await this.patchCondition(
+      'patch (warm-up failed)',
+      'False',
+      WarmConditionReason.WarmupFailed,
+      text || 'unknown reason',
+      true,
+    );
   }
 
   async deregister(_registration: ReplicaRegistration): Promise<void> {
-    await this.patchCondition('patch (deregister)', 'False', WarmConditionReason.Draining, 'the agent deregistered; the pod drains', true);
+    await this.patchCondition(
+      'patch (deregister)',
+      'False',
+      WarmConditionReason.Draining,
+      'the agent deregistered; the pod drains',
+      true,
+    );
   }
 }

@@ -89,9 +89,21 @@ export class KubernetesReplicaProvider implements ReplicaProvider {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     const caller = new KubeCaller(this.policy, options.retryEnv ?? realRetryEnv, { onRetry: options.onRetry });
     this.api = new WorkloadApi(options.kubeConfig, caller);
-    this.ledger = new DecisionLedger(options.kubeConfig, caller, options.decisionLeaseName ?? 'warmpool-decisions', options.recentDecisionsKept ?? 20);
-    this.conflicts = options.checkAutoscalerConflicts === false ? undefined : new AutoscalerConflictCheck(options.kubeConfig, caller);
-    this.events = options.events ?? new KubernetesEventRecorder({ kubeConfig: options.kubeConfig, retry: this.policy, ...(options.retryEnv ? { retryEnv: options.retryEnv } : {}) });
+    this.ledger = new DecisionLedger(
+      options.kubeConfig,
+      caller,
+      options.decisionLeaseName ?? 'warmpool-decisions',
+      options.recentDecisionsKept ?? 20,
+    );
+    this.conflicts =
+      options.checkAutoscalerConflicts === false ? undefined : new AutoscalerConflictCheck(options.kubeConfig, caller);
+    this.events =
+      options.events ??
+      new KubernetesEventRecorder({
+        kubeConfig: options.kubeConfig,
+        retry: this.policy,
+        ...(options.retryEnv ? { retryEnv: options.retryEnv } : {}),
+      });
     this.onEventFailed = options.onEventFailed ?? (() => {});
   }
 
@@ -128,17 +140,28 @@ export class KubernetesReplicaProvider implements ReplicaProvider {
   async scaleWithOutcome(request: ScaleRequest): Promise<ScaleOutcome> {
     const t = this.target(request.model);
     if (!Number.isInteger(request.replicas) || request.replicas < 0) {
-      throw new ValidationError([{ path: 'replicas', value: request.replicas, allowed: 'an integer >= 0' }], `scale request for model "${request.model}"`);
+      throw new ValidationError(
+        [{ path: 'replicas', value: request.replicas, allowed: 'an integer >= 0' }],
+        `scale request for model "${request.model}"`,
+      );
     }
     if (typeof request.idempotencyKey !== 'string' || request.idempotencyKey.length === 0) {
-      throw new ValidationError([{ path: 'idempotencyKey', value: request.idempotencyKey, allowed: 'a non-empty string' }], `scale request for model "${request.model}"`);
+      throw new ValidationError(
+        [{ path: 'idempotencyKey', value: request.idempotencyKey, allowed: 'a non-empty string' }],
+        `scale request for model "${request.model}"`,
+      );
     }
     let conflicts = 0;
     for (;;) {
       try {
         return { ...(await this.applyOnce(t, request)), conflicts };
       } catch (err) {
-        if (!(err instanceof KubernetesApiError) || err.code !== KubernetesErrorCode.Conflict || conflicts >= this.policy.maxConflictRetries) throw err;
+        if (
+          !(err instanceof KubernetesApiError) ||
+          err.code !== KubernetesErrorCode.Conflict ||
+          conflicts >= this.policy.maxConflictRetries
+        )
+          throw err;
         conflicts++;
       }
     }
@@ -153,10 +176,16 @@ export class KubernetesReplicaProvider implements ReplicaProvider {
     const previous = scale.spec?.replicas ?? 0;
     // Deleting failed pods is acting on the workload too: refused beside an HPA or a KEDA ScaledObject.
     if (previous !== request.replicas || request.replace?.length) await this.checkCanAct(request.model);
-    if (previous !== request.replicas) await this.api.replaceScale(t, request.replicas, scale.metadata?.resourceVersion);
+    if (previous !== request.replicas)
+      await this.api.replaceScale(t, request.replicas, scale.metadata?.resourceVersion);
     const deletedPods = request.replace?.length ? await this.deleteFailedPods(t, request.replace) : [];
     await this.ledger.record(t, request.idempotencyKey, snapshot);
-    return { applied: true, previousReplicas: previous, replicas: request.replicas, ...(deletedPods.length ? { deletedPods } : {}) };
+    return {
+      applied: true,
+      previousReplicas: previous,
+      replicas: request.replicas,
+      ...(deletedPods.length ? { deletedPods } : {}),
+    };
   }
 
   /**
@@ -180,7 +209,12 @@ export class KubernetesReplicaProvider implements ReplicaProvider {
       await this.events
         .record(
           { namespace: t.namespace, kind: 'Pod', name: id, ...(pod.metadata?.uid ? { uid: pod.metadata.uid } : {}) },
-          { reason: EventReason.ReplicaFailed, type: 'Warning', message: message.length > 1024 ? `${message.slice(0, 1021)}...` : message, action: 'Replace' },
+          {
+            reason: EventReason.ReplicaFailed,
+            type: 'Warning',
+            message: message.length > 1024 ? `${message.slice(0, 1021)}...` : message,
+            action: 'Replace',
+          },
         )
         .catch((err: unknown) => this.onEventFailed(err));
     }

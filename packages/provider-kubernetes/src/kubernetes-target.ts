@@ -26,10 +26,20 @@ export const KUBERNETES_TARGET_KEYS = ['namespace', 'kind', 'name', 'podSelector
 export function readKubernetesTarget(reader: FieldReader): KubernetesTarget {
   reader.rejectUnknown(KUBERNETES_TARGET_KEYS);
   return {
-    namespace: reader.string('namespace', { default: 'default', pattern: DNS_LABEL, patternText: 'a namespace name (DNS label: a-z, 0-9, "-", at most 63)' }),
+    namespace: reader.string('namespace', {
+      default: 'default',
+      pattern: DNS_LABEL,
+      patternText: 'a namespace name (DNS label: a-z, 0-9, "-", at most 63)',
+    }),
     kind: reader.oneOf<WorkloadKind>('kind', ['Deployment', 'StatefulSet'], 'Deployment'),
-    name: reader.string('name', { pattern: DNS_SUBDOMAIN, patternText: 'a workload name (DNS subdomain: a-z, 0-9, "-", ".")' }),
-    podSelector: reader.string('podSelector', { pattern: SELECTOR, patternText: 'a label selector such as "app=llama,tier=gpu"' }),
+    name: reader.string('name', {
+      pattern: DNS_SUBDOMAIN,
+      patternText: 'a workload name (DNS subdomain: a-z, 0-9, "-", ".")',
+    }),
+    podSelector: reader.string('podSelector', {
+      pattern: SELECTOR,
+      patternText: 'a label selector such as "app=llama,tier=gpu"',
+    }),
     requireWarmLabel: reader.boolean('requireWarmLabel', false),
   };
 }
@@ -38,7 +48,8 @@ export function readKubernetesTarget(reader: FieldReader): KubernetesTarget {
 export function parseKubernetesTargets(input: unknown, source?: string): ReadonlyMap<string, KubernetesTarget> {
   const root = new FieldReader(input, 'targets');
   const out = new Map<string, KubernetesTarget>();
-  const obj = input !== null && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
+  const obj =
+    input !== null && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
   for (const model of Object.keys(obj)) out.set(model, readKubernetesTarget(root.child(model)));
   if (root.issues.length > 0) throw new ValidationError(root.issues, source);
   return out;

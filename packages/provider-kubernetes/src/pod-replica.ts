@@ -37,8 +37,10 @@ export function podToReplica(pod: V1Pod, requireWarm: boolean): ReplicaInfo {
   const warm = condition(pod, WarmpoolCondition.Warm);
   const warmTrue = warm?.status === 'True';
   const isWarm = warmTrue || (warm === undefined && meta.labels?.[WarmpoolLabel.Warm] === 'true');
-  const draining = warm?.reason === WarmConditionReason.Draining || annotations[WarmpoolAnnotation.Draining] !== undefined;
-  const warmupFailed = warm?.reason === WarmConditionReason.WarmupFailed || annotations[WarmpoolAnnotation.WarmupFailed] !== undefined;
+  const draining =
+    warm?.reason === WarmConditionReason.Draining || annotations[WarmpoolAnnotation.Draining] !== undefined;
+  const warmupFailed =
+    warm?.reason === WarmConditionReason.WarmupFailed || annotations[WarmpoolAnnotation.WarmupFailed] !== undefined;
   if (meta.deletionTimestamp || draining) replicaPhase = 'draining';
   else if (phase === 'Failed' || phase === 'Succeeded' || warmupFailed) replicaPhase = 'failed';
   else if (phase === 'Pending' || phase === undefined) {
@@ -52,7 +54,13 @@ export function podToReplica(pod: V1Pod, requireWarm: boolean): ReplicaInfo {
     // stuck past its deadline. A failed pod says why where the kubelet or the agent did.
     const wasWarmAtMs = replicaPhase === 'warming' && isWarm ? warmAtMs : undefined;
     const reason = replicaPhase === 'failed' ? failureReason(pod, warm?.message) : undefined;
-    return { id, phase: replicaPhase, requestedAtMs, ...(wasWarmAtMs !== undefined ? { readyAtMs: wasWarmAtMs } : {}), ...(reason ? { reason } : {}) };
+    return {
+      id,
+      phase: replicaPhase,
+      requestedAtMs,
+      ...(wasWarmAtMs !== undefined ? { readyAtMs: wasWarmAtMs } : {}),
+      ...(reason ? { reason } : {}),
+    };
   }
   const readyAtMs = warmAtMs ?? toEpochMs(ready?.lastTransitionTime) ?? requestedAtMs;
   return { id, phase: replicaPhase, requestedAtMs, readyAtMs };
@@ -61,12 +69,16 @@ export function podToReplica(pod: V1Pod, requireWarm: boolean): ReplicaInfo {
 /** `pod Failed: OOMKilled: ...` from the pod status, a terminated container, or the agent's condition message. */
 function failureReason(pod: V1Pod, warmMessage: string | undefined): string | undefined {
   const st = pod.status;
-  const terminated = (st?.containerStatuses ?? []).map((c) => c.state?.terminated ?? c.lastState?.terminated).find((t) => t !== undefined);
+  const terminated = (st?.containerStatuses ?? [])
+    .map((c) => c.state?.terminated ?? c.lastState?.terminated)
+    .find((t) => t !== undefined);
   const parts = [
     st?.phase === 'Failed' || st?.phase === 'Succeeded' ? `pod ${st.phase}` : undefined,
     st?.reason,
     st?.message,
-    terminated ? `container exited ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}` : undefined,
+    terminated
+      ? `container exited ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}`
+      : undefined,
     warmMessage,
   ].filter((x): x is string => typeof x === 'string' && x.length > 0);
   const text = parts.join(': ');

@@ -25,7 +25,9 @@ export class WorkloadApi {
   readScale(t: KubernetesTarget): Promise<V1Scale> {
     const p = { name: t.name, namespace: t.namespace };
     return this.caller.call('get', WorkloadApi.ref(t, 'scale'), (o) =>
-      t.kind === 'Deployment' ? this.apps.readNamespacedDeploymentScale(p, o) : this.apps.readNamespacedStatefulSetScale(p, o),
+      t.kind === 'Deployment'
+        ? this.apps.readNamespacedDeploymentScale(p, o)
+        : this.apps.readNamespacedStatefulSetScale(p, o),
     );
   }
 
@@ -39,18 +41,24 @@ export class WorkloadApi {
     };
     const p = { name: t.name, namespace: t.namespace, body };
     return this.caller.call('update', WorkloadApi.ref(t, 'scale'), (o) =>
-      t.kind === 'Deployment' ? this.apps.replaceNamespacedDeploymentScale(p, o) : this.apps.replaceNamespacedStatefulSetScale(p, o),
+      t.kind === 'Deployment'
+        ? this.apps.replaceNamespacedDeploymentScale(p, o)
+        : this.apps.replaceNamespacedStatefulSetScale(p, o),
     );
   }
 
   /** Deletes one of the model's pods (its controller starts a replacement); RBAC: `delete` on `pods`. */
   async deletePod(t: KubernetesTarget, name: string): Promise<void> {
-    await this.caller.call('delete', { kind: 'Pod', namespace: t.namespace, name }, (o) => this.core.deleteNamespacedPod({ name, namespace: t.namespace }, o));
+    await this.caller.call('delete', { kind: 'Pod', namespace: t.namespace, name }, (o) =>
+      this.core.deleteNamespacedPod({ name, namespace: t.namespace }, o),
+    );
   }
 
   async listPods(t: KubernetesTarget): Promise<V1Pod[]> {
     const ref: KubeObjectRef = { kind: 'Pod', namespace: t.namespace, name: `(selector ${t.podSelector})` };
-    const list = await this.caller.call('list', ref, (o) => this.core.listNamespacedPod({ namespace: t.namespace, labelSelector: t.podSelector }, o));
+    const list = await this.caller.call('list', ref, (o) =>
+      this.core.listNamespacedPod({ namespace: t.namespace, labelSelector: t.podSelector }, o),
+    );
     return list.items;
   }
 }

@@ -6,9 +6,27 @@ import { KubernetesReplicaProvider } from '../src/kubernetes-replica-provider.js
 import type { KubernetesTarget } from '../src/kubernetes-target.js';
 import { kubeConfigFor, recordingRetryEnv, startFake } from './helpers.js';
 
-const llama: KubernetesTarget = { namespace: 'serving', kind: 'Deployment', name: 'llama', podSelector: 'app=llama', requireWarmLabel: false };
-const bert: KubernetesTarget = { namespace: 'serving', kind: 'StatefulSet', name: 'bert', podSelector: 'app=bert', requireWarmLabel: false };
-const req = (model: string, replicas: number, key: string) => ({ model, replicas, idempotencyKey: key, reason: 'ForecastScaleAhead', message: 'ahead' });
+const llama: KubernetesTarget = {
+  namespace: 'serving',
+  kind: 'Deployment',
+  name: 'llama',
+  podSelector: 'app=llama',
+  requireWarmLabel: false,
+};
+const bert: KubernetesTarget = {
+  namespace: 'serving',
+  kind: 'StatefulSet',
+  name: 'bert',
+  podSelector: 'app=bert',
+  requireWarmLabel: false,
+};
+const req = (model: string, replicas: number, key: string) => ({
+  model,
+  replicas,
+  idempotencyKey: key,
+  reason: 'ForecastScaleAhead',
+  message: 'ahead',
+});
 
 describe('KubernetesReplicaProvider beside an HPA or a KEDA ScaledObject', () => {
   let fake: FakeKubeApiServer;
@@ -60,7 +78,11 @@ describe('KubernetesReplicaProvider beside an HPA or a KEDA ScaledObject', () =>
   });
 
   it('refuses one model and still scales the others', async () => {
-    fake.addScaledObject({ namespace: 'serving', name: 'bert-so', target: { kind: 'StatefulSet', name: 'bert', apiVersion: 'apps/v1' } });
+    fake.addScaledObject({
+      namespace: 'serving',
+      name: 'bert-so',
+      target: { kind: 'StatefulSet', name: 'bert', apiVersion: 'apps/v1' },
+    });
     await expect(provider.scale(req('bert', 4, 'b1'))).rejects.toBeInstanceOf(AutoscalerConflictError);
     await provider.scale(req('llama', 4, 'l1'));
     expect((await provider.getState('llama')).desired).toBe(4);
@@ -69,9 +91,17 @@ describe('KubernetesReplicaProvider beside an HPA or a KEDA ScaledObject', () =>
 
   it('ignores autoscalers of other workloads, other kinds and other namespaces', async () => {
     fake.addHpa({ namespace: 'serving', name: 'other', target: { kind: 'Deployment', name: 'gateway' } });
-    fake.addHpa({ namespace: 'serving', name: 'same-name-statefulset', target: { kind: 'StatefulSet', name: 'llama' } });
+    fake.addHpa({
+      namespace: 'serving',
+      name: 'same-name-statefulset',
+      target: { kind: 'StatefulSet', name: 'llama' },
+    });
     fake.addHpa({ namespace: 'elsewhere', name: 'llama', target: { kind: 'Deployment', name: 'llama' } });
-    fake.addScaledObject({ namespace: 'serving', name: 'rollout', target: { kind: 'Rollout', name: 'llama', apiVersion: 'argoproj.io/v1alpha1' } });
+    fake.addScaledObject({
+      namespace: 'serving',
+      name: 'rollout',
+      target: { kind: 'Rollout', name: 'llama', apiVersion: 'argoproj.io/v1alpha1' },
+    });
     await provider.checkCanAct('llama');
     await provider.scale(req('llama', 2, 'k'));
     expect((await provider.getState('llama')).desired).toBe(2);
@@ -86,7 +116,10 @@ describe('KubernetesReplicaProvider beside an HPA or a KEDA ScaledObject', () =>
   });
 
   it('a daemon not allowed to list HPAs gets a typed 403 naming what it could not list, and does not scale', async () => {
-    fake.faults.failNext(1, 403, { message: 'horizontalpodautoscalers.autoscaling is forbidden', match: { method: 'GET', pathIncludes: '/horizontalpodautoscalers' } });
+    fake.faults.failNext(1, 403, {
+      message: 'horizontalpodautoscalers.autoscaling is forbidden',
+      match: { method: 'GET', pathIncludes: '/horizontalpodautoscalers' },
+    });
     const err = (await provider.scale(req('llama', 3, 'k')).catch((e: unknown) => e)) as KubernetesApiError;
     expect(err).toBeInstanceOf(KubernetesApiError);
     expect(err.code).toBe('E_K8S_FORBIDDEN');
@@ -96,7 +129,12 @@ describe('KubernetesReplicaProvider beside an HPA or a KEDA ScaledObject', () =>
 
   it('the check can be turned off (checkAutoscalerConflicts: false)', async () => {
     fake.addHpa({ namespace: 'serving', name: 'llama', target: { name: 'llama' } });
-    const p = new KubernetesReplicaProvider({ kubeConfig: kubeConfigFor(fake), targets: new Map([['llama', llama]]), checkAutoscalerConflicts: false, retryEnv: recordingRetryEnv() });
+    const p = new KubernetesReplicaProvider({
+      kubeConfig: kubeConfigFor(fake),
+      targets: new Map([['llama', llama]]),
+      checkAutoscalerConflicts: false,
+      retryEnv: recordingRetryEnv(),
+    });
     await p.scale(req('llama', 2, 'k'));
     expect((await p.getState('llama')).desired).toBe(2);
     await p.close();

@@ -14,7 +14,9 @@ for (const kind of ['Deployment', 'StatefulSet'] as const satisfies readonly Wor
     kubeConfig.loadFromString(fake.kubeconfig());
     const provider = new KubernetesReplicaProvider({
       kubeConfig,
-      targets: new Map([['llama', { namespace: 'serving', kind, name: 'llama', podSelector: 'app=llama', requireWarmLabel: false }]]),
+      targets: new Map([
+        ['llama', { namespace: 'serving', kind, name: 'llama', podSelector: 'app=llama', requireWarmLabel: false }],
+      ]),
       retry: { requestTimeoutMs: 1000, baseDelayMs: 1, maxAttempts: 3 },
       retryEnv: recordingRetryEnv(),
     });
@@ -28,7 +30,13 @@ for (const kind of ['Deployment', 'StatefulSet'] as const satisfies readonly Wor
       setDesiredOutOfBand: async (_model, replicas) => fake.setReplicas(kind, 'llama', replicas, 'serving'),
       // A crash the kubelet reports: a ready pod goes Failed.
       failReplica: async () => {
-        const pod = fake.pods('serving', 'app=llama').find((p) => ((p.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
+        const pod = fake
+          .pods('serving', 'app=llama')
+          .find((p) =>
+            ((p.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some(
+              (c) => c.type === 'Ready' && c.status === 'True',
+            ),
+          );
         if (!pod) throw new Error('no ready pod to fail');
         const name = String((pod.metadata as { name: string }).name);
         fake.setPodPhase(name, 'Failed', 'serving');

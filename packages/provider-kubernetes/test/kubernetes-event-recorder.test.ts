@@ -93,8 +93,18 @@ describe('KubernetesEventRecorder against the fake API server', () => {
 
   it('folds repeats of the same decision into one Event (count, lastTimestamp, latest message)', async () => {
     let now = Date.parse('2026-03-01T12:00:00.000Z');
-    const r = new KubernetesEventRecorder({ kubeConfig: kubeConfigFor(fake), nowMs: () => now, retryEnv: recordingRetryEnv() });
-    const hold = decision({ action: 'hold', from: 4, to: 4, reasons: [ReasonCode.KeepWarmForForecast], message: 'keep 4 warm' });
+    const r = new KubernetesEventRecorder({
+      kubeConfig: kubeConfigFor(fake),
+      nowMs: () => now,
+      retryEnv: recordingRetryEnv(),
+    });
+    const hold = decision({
+      action: 'hold',
+      from: 4,
+      to: 4,
+      reasons: [ReasonCode.KeepWarmForForecast],
+      message: 'keep 4 warm',
+    });
     await r.recordDecision(subject, hold);
     now += 5000;
     await r.recordDecision(subject, { ...hold, message: 'keep 4 warm, spike in 40 s' });
@@ -102,11 +112,20 @@ describe('KubernetesEventRecorder against the fake API server', () => {
     await r.recordDecision(subject, hold);
     let events = fake.events('serving');
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ reason: 'KeepWarm', count: 3, lastTimestamp: '2026-03-01T12:00:10.000Z', firstTimestamp: '2026-03-01T12:00:00.000Z' });
+    expect(events[0]).toMatchObject({
+      reason: 'KeepWarm',
+      count: 3,
+      lastTimestamp: '2026-03-01T12:00:10.000Z',
+      firstTimestamp: '2026-03-01T12:00:00.000Z',
+    });
     await r.recordDecision(subject, decision({ from: 4, to: 6 }));
     expect(fake.events('serving')).toHaveLength(2);
     // The folded Event was deleted (TTL): the next repeat creates a fresh one.
-    fake.store.delete({ group: '', version: 'v1', resource: 'events', kind: 'Event' }, 'serving', String((events[0]!.metadata as { name: string }).name));
+    fake.store.delete(
+      { group: '', version: 'v1', resource: 'events', kind: 'Event' },
+      'serving',
+      String((events[0]!.metadata as { name: string }).name),
+    );
     now += 5000;
     await r.recordDecision(subject, hold);
     events = fake.events('serving');
@@ -115,19 +134,29 @@ describe('KubernetesEventRecorder against the fake API server', () => {
   });
 
   it('with aggregation off, every call creates an Event', async () => {
-    const r = new KubernetesEventRecorder({ kubeConfig: kubeConfigFor(fake), aggregateWindowMs: 0, retryEnv: recordingRetryEnv() });
+    const r = new KubernetesEventRecorder({
+      kubeConfig: kubeConfigFor(fake),
+      aggregateWindowMs: 0,
+      retryEnv: recordingRetryEnv(),
+    });
     await r.recordDecision(subject, decision({}));
     await r.recordDecision(subject, decision({}));
     expect(fake.events('serving')).toHaveLength(2);
   });
 
   it('records nothing for a plain hold', async () => {
-    expect(await recorder.recordDecision(subject, decision({ action: 'hold', reasons: [ReasonCode.Steady] }))).toBe(false);
+    expect(await recorder.recordDecision(subject, decision({ action: 'hold', reasons: [ReasonCode.Steady] }))).toBe(
+      false,
+    );
     expect(fake.requestsTo('POST', '/events')).toHaveLength(0);
   });
 
   it('records a Warning event with a custom reason', async () => {
-    await recorder.record(subject, { reason: EventReason.ScaleFailed, type: 'Warning', message: 'scale to 5 failed: HTTP 500' });
+    await recorder.record(subject, {
+      reason: EventReason.ScaleFailed,
+      type: 'Warning',
+      message: 'scale to 5 failed: HTTP 500',
+    });
     expect(fake.events('serving')[0]).toMatchObject({ reason: 'ScaleFailed', type: 'Warning' });
   });
 
@@ -135,8 +164,12 @@ describe('KubernetesEventRecorder against the fake API server', () => {
     fake.faults.failNext(1, 500, { match: { method: 'POST' } });
     await recorder.recordDecision(subject, decision({}));
     expect(fake.events('serving')).toHaveLength(1);
-    fake.faults.failNext(1, 403, { message: 'events is forbidden: User "system:serviceaccount:serving:warmpool" cannot create resource "events"' });
-    const err = (await recorder.recordDecision(subject, decision({ to: 7 })).catch((e: unknown) => e)) as KubernetesApiError;
+    fake.faults.failNext(1, 403, {
+      message: 'events is forbidden: User "system:serviceaccount:serving:warmpool" cannot create resource "events"',
+    });
+    const err = (await recorder
+      .recordDecision(subject, decision({ to: 7 }))
+      .catch((e: unknown) => e)) as KubernetesApiError;
     expect(err).toBeInstanceOf(KubernetesApiError);
     expect(err.code).toBe('E_K8S_FORBIDDEN');
     expect(err.message).toContain('cannot create resource "events"');

@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MICRO_TIME_PATTERN, type FakeKubeApiServer, type JsonObject } from '@warmpool/testing/kubernetes';
-import { KubernetesLeaseElector, type ElectorTimers, type KubernetesLeaseElectorOptions } from '../src/kubernetes-lease-elector.js';
+import {
+  KubernetesLeaseElector,
+  type ElectorTimers,
+  type KubernetesLeaseElectorOptions,
+} from '../src/kubernetes-lease-elector.js';
 import { kubeConfigFor, recordingRetryEnv, startFake } from './helpers.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
@@ -153,7 +157,8 @@ describe('KubernetesLeaseElector against the fake API server', () => {
     const a = elector('a', { timers: timersA, onStartedLeading: () => started.push('a') });
     const b = elector('b', { timers: timersB, onStartedLeading: () => started.push('b') });
     const settle = async (): Promise<void> => {
-      for (let i = 0; i < 50 && (timersA.queue.length === 0 || timersB.queue.length === 0); i++) await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 50 && (timersA.queue.length === 0 || timersB.queue.length === 0); i++)
+        await new Promise((r) => setTimeout(r, 5));
     };
     a.start();
     b.start();

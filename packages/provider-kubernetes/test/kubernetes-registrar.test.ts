@@ -51,8 +51,17 @@ describe('KubernetesRegistrar against the fake API server', () => {
 
   it('register sets the warmpool.io/warm condition True through pods/status by strategic merge, keeping the kubelet conditions', async () => {
     await registrar.register(registration);
-    expect(warm(fake, pod)).toMatchObject({ status: 'True', reason: 'WarmupConverged', message: 'warm on cuda', lastTransitionTime: '2026-03-01T12:00:05.000Z' });
-    expect(conditions(fake, pod).map((c) => c.type).sort()).toEqual(['ContainersReady', 'PodScheduled', 'Ready', 'warmpool.io/warm']);
+    expect(warm(fake, pod)).toMatchObject({
+      status: 'True',
+      reason: 'WarmupConverged',
+      message: 'warm on cuda',
+      lastTransitionTime: '2026-03-01T12:00:05.000Z',
+    });
+    expect(
+      conditions(fake, pod)
+        .map((c) => c.type)
+        .sort(),
+    ).toEqual(['ContainersReady', 'PodScheduled', 'Ready', 'warmpool.io/warm']);
     const reqs = fake.requests.filter((r) => r.method !== 'GET');
     expect(reqs.map((r) => `${r.method} ${r.path}`)).toEqual([`PATCH /api/v1/namespaces/serving/pods/${pod}/status`]);
     expect(reqs[0]!.contentType).toBe('application/strategic-merge-patch+json');
@@ -63,7 +72,11 @@ describe('KubernetesRegistrar against the fake API server', () => {
 
   it('fail sets the condition False with the reason; register afterwards turns it True again', async () => {
     await registrar.fail(registration, 'latency did not converge within 60 s');
-    expect(warm(fake, pod)).toMatchObject({ status: 'False', reason: 'WarmupFailed', message: 'latency did not converge within 60 s' });
+    expect(warm(fake, pod)).toMatchObject({
+      status: 'False',
+      reason: 'WarmupFailed',
+      message: 'latency did not converge within 60 s',
+    });
     await registrar.register(registration);
     expect(warm(fake, pod)).toMatchObject({ status: 'True', reason: 'WarmupConverged' });
   });
@@ -71,10 +84,27 @@ describe('KubernetesRegistrar against the fake API server', () => {
   it('with the readiness gate the pod turns Ready only once registered, and the provider reads the condition', async () => {
     fake.addDeployment({ namespace: 'serving', name: 'gated', replicas: 1, readinessGates: ['warmpool.io/warm'] });
     const gated = String((fake.pods('serving', 'app=gated')[0]!.metadata as JsonObject).name);
-    const agent = new KubernetesRegistrar({ kubeConfig: kubeConfigFor(fake), namespace: 'serving', podName: gated, nowMs: () => Date.parse('2026-03-01T12:00:07.000Z'), retryEnv: recordingRetryEnv() });
+    const agent = new KubernetesRegistrar({
+      kubeConfig: kubeConfigFor(fake),
+      namespace: 'serving',
+      podName: gated,
+      nowMs: () => Date.parse('2026-03-01T12:00:07.000Z'),
+      retryEnv: recordingRetryEnv(),
+    });
     const provider = new KubernetesReplicaProvider({
       kubeConfig: kubeConfigFor(fake),
-      targets: new Map([['gated', { namespace: 'serving', kind: 'Deployment', name: 'gated', podSelector: 'app=gated', requireWarmLabel: false }]]),
+      targets: new Map([
+        [
+          'gated',
+          {
+            namespace: 'serving',
+            kind: 'Deployment',
+            name: 'gated',
+            podSelector: 'app=gated',
+            requireWarmLabel: false,
+          },
+        ],
+      ]),
     });
     fake.setPodReady(gated, true, 'serving'); // containers ready (the /readyz probe passes); the gate is not
     expect(conditions(fake, gated).find((c) => c.type === 'Ready')!.status).toBe('False');
@@ -95,7 +125,12 @@ describe('KubernetesRegistrar against the fake API server', () => {
   it('with requireWarmLabel and no gate, a Ready pod is warming until registered', async () => {
     const provider = new KubernetesReplicaProvider({
       kubeConfig: kubeConfigFor(fake),
-      targets: new Map([['llama', { namespace: 'serving', kind: 'Deployment', name: 'llama', podSelector: 'app=llama', requireWarmLabel: true }]]),
+      targets: new Map([
+        [
+          'llama',
+          { namespace: 'serving', kind: 'Deployment', name: 'llama', podSelector: 'app=llama', requireWarmLabel: true },
+        ],
+      ]),
     });
     fake.setPodReady(pod, true, 'serving');
     expect((await provider.getState('llama')).replicas[0]!.phase).toBe('warming');
@@ -107,9 +142,19 @@ describe('KubernetesRegistrar against the fake API server', () => {
   it('heartbeat writes nothing unless asked to, then refreshes lastProbeTime of a False Warming condition', async () => {
     await registrar.heartbeat(registration);
     expect(fake.requestsTo('PATCH', '/pods/')).toHaveLength(0);
-    const chatty = new KubernetesRegistrar({ kubeConfig: kubeConfigFor(fake), namespace: 'serving', podName: pod, annotateHeartbeat: true, nowMs: () => Date.parse('2026-03-01T12:00:01.000Z') });
+    const chatty = new KubernetesRegistrar({
+      kubeConfig: kubeConfigFor(fake),
+      namespace: 'serving',
+      podName: pod,
+      annotateHeartbeat: true,
+      nowMs: () => Date.parse('2026-03-01T12:00:01.000Z'),
+    });
     await chatty.heartbeat(registration);
-    expect(warm(fake, pod)).toMatchObject({ status: 'False', reason: 'Warming', lastProbeTime: '2026-03-01T12:00:01.000Z' });
+    expect(warm(fake, pod)).toMatchObject({
+      status: 'False',
+      reason: 'Warming',
+      lastProbeTime: '2026-03-01T12:00:01.000Z',
+    });
   });
 
   it('a missing pod is a typed 404 naming the pod', async () => {
@@ -121,7 +166,11 @@ describe('KubernetesRegistrar against the fake API server', () => {
   });
 
   it('refuses to start without pod name and namespace', () => {
-    expect(() => new KubernetesRegistrar({ kubeConfig: kubeConfigFor(fake), namespace: '', podName: '' })).toThrow(ValidationError);
-    expect(() => new KubernetesRegistrar({ kubeConfig: kubeConfigFor(fake), namespace: '', podName: '' })).toThrow(/POD_NAME/);
+    expect(() => new KubernetesRegistrar({ kubeConfig: kubeConfigFor(fake), namespace: '', podName: '' })).toThrow(
+      ValidationError,
+    );
+    expect(() => new KubernetesRegistrar({ kubeConfig: kubeConfigFor(fake), namespace: '', podName: '' })).toThrow(
+      /POD_NAME/,
+    );
   });
 });

@@ -18,7 +18,18 @@ describe('KubernetesReplicaProvider: replacing failed pods', () => {
     kubeConfig.loadFromString(fake.kubeconfig());
     provider = new KubernetesReplicaProvider({
       kubeConfig,
-      targets: new Map([['llama', { namespace: 'serving', kind: 'Deployment', name: 'llama', podSelector: 'app=llama', requireWarmLabel: false }]]),
+      targets: new Map([
+        [
+          'llama',
+          {
+            namespace: 'serving',
+            kind: 'Deployment',
+            name: 'llama',
+            podSelector: 'app=llama',
+            requireWarmLabel: false,
+          },
+        ],
+      ]),
       retry: { requestTimeoutMs: 1000, baseDelayMs: 1, maxAttempts: 3 },
       retryEnv: recordingRetryEnv(),
       onEventFailed: (err) => eventFailures.push(err),
@@ -39,7 +50,10 @@ describe('KubernetesReplicaProvider: replacing failed pods', () => {
       idempotencyKey: 'replace:llama:1',
       reason: 'ReplicaFailed',
       message: 'replace',
-      replace: [{ id: first!, reason: 'failed: warm-up failed: E_MODEL_CORRUPT' }, { id: 'llama-gone-00000', reason: 'gone already' }],
+      replace: [
+        { id: first!, reason: 'failed: warm-up failed: E_MODEL_CORRUPT' },
+        { id: 'llama-gone-00000', reason: 'gone already' },
+      ],
     });
     expect(outcome.deletedPods).toEqual([first]);
     expect(fake.requestsTo('DELETE', '/pods/')).toHaveLength(1);
@@ -49,11 +63,23 @@ describe('KubernetesReplicaProvider: replacing failed pods', () => {
     expect(state.replicas.map((r) => r.phase).sort()).toEqual(['ready', 'warming']);
     const events = fake.events('serving').filter((e) => e.reason === 'ReplicaFailed');
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Pod', apiVersion: 'v1', name: first, namespace: 'serving' } });
-    expect(String(events[0]!.message)).toBe(`warmpool deleted pod ${first} of Deployment serving/llama to replace it: failed: warm-up failed: E_MODEL_CORRUPT`);
+    expect(events[0]).toMatchObject({
+      type: 'Warning',
+      involvedObject: { kind: 'Pod', apiVersion: 'v1', name: first, namespace: 'serving' },
+    });
+    expect(String(events[0]!.message)).toBe(
+      `warmpool deleted pod ${first} of Deployment serving/llama to replace it: failed: warm-up failed: E_MODEL_CORRUPT`,
+    );
     expect(eventFailures).toEqual([]);
     // The same key again deletes nothing more.
-    await provider.scale({ model: 'llama', replicas: 2, idempotencyKey: 'replace:llama:1', reason: 'ReplicaFailed', message: 'replace', replace: [{ id: state.replicas[0]!.id, reason: 'x' }] });
+    await provider.scale({
+      model: 'llama',
+      replicas: 2,
+      idempotencyKey: 'replace:llama:1',
+      reason: 'ReplicaFailed',
+      message: 'replace',
+      replace: [{ id: state.replicas[0]!.id, reason: 'x' }],
+    });
     expect(fake.requestsTo('DELETE', '/pods/')).toHaveLength(1);
   });
 
@@ -62,7 +88,14 @@ describe('KubernetesReplicaProvider: replacing failed pods', () => {
     const [first] = fake.pods('serving', 'app=llama').map((p) => String((p.metadata as { name: string }).name));
     fake.setPodPhase(first!, 'Failed', 'serving');
     await expect(
-      provider.scale({ model: 'llama', replicas: 2, idempotencyKey: 'replace:llama:hpa', reason: 'ReplicaFailed', message: 'replace', replace: [{ id: first!, reason: 'died' }] }),
+      provider.scale({
+        model: 'llama',
+        replicas: 2,
+        idempotencyKey: 'replace:llama:hpa',
+        reason: 'ReplicaFailed',
+        message: 'replace',
+        replace: [{ id: first!, reason: 'died' }],
+      }),
     ).rejects.toMatchObject({ code: 'E_AUTOSCALER_CONFLICT' });
     expect(fake.requestsTo('DELETE', '/pods/')).toHaveLength(0);
   });
@@ -71,7 +104,14 @@ describe('KubernetesReplicaProvider: replacing failed pods', () => {
     const [first] = fake.pods('serving', 'app=llama').map((p) => String((p.metadata as { name: string }).name));
     fake.setPodPhase(first!, 'Failed', 'serving');
     fake.faults.failNext(100, 403, { match: { method: 'POST', pathIncludes: '/events' } });
-    await provider.scale({ model: 'llama', replicas: 2, idempotencyKey: 'replace:llama:2', reason: 'ReplicaFailed', message: 'replace', replace: [{ id: first!, reason: 'died' }] });
+    await provider.scale({
+      model: 'llama',
+      replicas: 2,
+      idempotencyKey: 'replace:llama:2',
+      reason: 'ReplicaFailed',
+      message: 'replace',
+      replace: [{ id: first!, reason: 'died' }],
+    });
     expect((await provider.getState('llama')).replicas.map((r) => r.id)).not.toContain(first);
     expect(eventFailures).toHaveLength(1);
     expect(eventFailures[0]).toMatchObject({ code: 'E_K8S_FORBIDDEN' });
@@ -89,19 +129,52 @@ describe('podToReplica: what the healer needs to know', () => {
           phase: 'Running',
           conditions: [
             { type: 'Ready', status: 'False' },
-            { type: 'warmpool.io/warm', status: 'True', reason: 'WarmupConverged', lastTransitionTime: new Date('2026-01-01T00:01:00Z') },
+            {
+              type: 'warmpool.io/warm',
+              status: 'True',
+              reason: 'WarmupConverged',
+              lastTransitionTime: new Date('2026-01-01T00:01:00Z'),
+            },
           ],
         },
       },
       true,
     );
-    expect(wasWarm).toEqual({ id: 'llama-1', phase: 'warming', requestedAtMs: Date.parse('2026-01-01T00:00:00Z'), readyAtMs: Date.parse('2026-01-01T00:01:00Z') });
-    const never = podToReplica({ ...base, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] } }, true);
-    expect(never.readyAtMs).toBeUndefined();
-    const failed = podToReplica(
-      { ...base, status: { phase: 'Failed', reason: 'Evicted', message: 'low on memory', containerStatuses: [{ name: 'm', image: 'i', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }] } },
+    expect(wasWarm).toEqual({
+      id: 'llama-1',
+      phase: 'warming',
+      requestedAtMs: Date.parse('2026-01-01T00:00:00Z'),
+      readyAtMs: Date.parse('2026-01-01T00:01:00Z'),
+    });
+    const never = podToReplica(
+      { ...base, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] } },
       true,
     );
-    expect(failed).toMatchObject({ phase: 'failed', reason: 'pod Failed: Evicted: low on memory: container exited 137 (OOMKilled)' });
+    expect(never.readyAtMs).toBeUndefined();
+    const failed = podToReplica(
+      {
+        ...base,
+        status: {
+          phase: 'Failed',
+          reason: 'Evicted',
+          message: 'low on memory',
+          containerStatuses: [
+            {
+              name: 'm',
+              image: 'i',
+              imageID: '',
+              ready: false,
+              restartCount: 0,
+              state: { terminated: { exitCode: 137, reason: 'OOMKilled' } },
+            },
+          ],
+        },
+      },
+      true,
+    );
+    expect(failed).toMatchObject({
+      phase: 'failed',
+      reason: 'pod Failed: Evicted: low on memory: container exited 137 (OOMKilled)',
+    });
   });
 });

@@ -1,5 +1,10 @@
 export { LocalProcessProvider, type LocalModelState, type ReclaimReport } from './local-process-provider.js';
-export { resolveLocalProviderOptions, type LocalProcessProviderOptions, type LocalReplicaTemplate, type ResolvedTemplate } from './local-provider-options.js';
+export {
+  resolveLocalProviderOptions,
+  type LocalProcessProviderOptions,
+  type LocalReplicaTemplate,
+  type ResolvedTemplate,
+} from './local-provider-options.js';
 export type { LocalReplicaInfo } from './local-replica-info.js';
 export { LocalProviderError, type LocalProviderErrorCode } from './errors/local-provider-error.js';
 export { PortAllocator, portIsFree } from './port-allocator.js';

@@ -1,10 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ValidationError, type ReplicaProvider, type ReplicaSetState, type ScaleRequest, type WarmTier } from '@warmpool/domain';
+import {
+  ValidationError,
+  type ReplicaProvider,
+  type ReplicaSetState,
+  type ScaleRequest,
+  type WarmTier,
+} from '@warmpool/domain';
 import { LocalProviderError } from './errors/local-provider-error.js';
 import type { LocalReplicaInfo } from './local-replica-info.js';
-import { resolveLocalProviderOptions, type LocalProcessProviderOptions, type ResolvedTemplate } from './local-provider-options.js';
+import {
+  resolveLocalProviderOptions,
+  type LocalProcessProviderOptions,
+  type ResolvedTemplate,
+} from './local-provider-options.js';
 import { PortAllocator } from './port-allocator.js';
 import { ReplicaProcess, type ReplicaProcessDeps } from './replica-process.js';
 import { ReplicaReaper } from './replica-reaper.js';
@@ -77,17 +87,38 @@ export class LocalProcessProvider implements ReplicaProvider {
     try {
       mkdirSync(options.runDir, { recursive: true });
     } catch (e) {
-      throw new LocalProviderError('E_RUN_DIR', `cannot create run directory ${options.runDir}: ${(e as Error).message}`, { cause: e });
+      throw new LocalProviderError(
+        'E_RUN_DIR',
+        `cannot create run directory ${options.runDir}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
     const log = options.log ?? (() => {});
     const nowMs = options.nowMs ?? Date.now;
-    this.stateFile = options.stateFile === false ? undefined : new ReplicaStateFile(options.stateFile ?? join(options.runDir, 'replicas.json'));
+    this.stateFile =
+      options.stateFile === false
+        ? undefined
+        : new ReplicaStateFile(options.stateFile ?? join(options.runDir, 'replicas.json'));
     this.reclaimed = this.reclaim(templates, log, nowMs);
     // The watchdog is a Node program: this process's own executable, whatever runs the agents (`nodePath`).
-    this.reaper = options.reaper === false ? undefined : new ReplicaReaper(process.execPath, Math.max(...[...templates.values()].map((t) => t.drainTimeoutMs)), (message) => log({ event: 'watchdog-error', message, atMs: nowMs() }));
+    this.reaper =
+      options.reaper === false
+        ? undefined
+        : new ReplicaReaper(
+            process.execPath,
+            Math.max(...[...templates.values()].map((t) => t.drainTimeoutMs)),
+            (message) => log({ event: 'watchdog-error', message, atMs: nowMs() }),
+          );
     const onSpawned = (replicaId: string, pid: number, port: number): void => {
       this.reaper?.track(pid, replicaId);
-      this.stateFile?.add({ replicaId, model: replicaId.slice(0, replicaId.lastIndexOf(`-${this.tag}-`)), pid, port, startedAtMs: nowMs(), ownerPid: process.pid });
+      this.stateFile?.add({
+        replicaId,
+        model: replicaId.slice(0, replicaId.lastIndexOf(`-${this.tag}-`)),
+        pid,
+        port,
+        startedAtMs: nowMs(),
+        ownerPid: process.pid,
+      });
     };
     const onEnded = (replicaId: string, pid: number | undefined): void => {
       if (pid !== undefined) this.reaper?.untrack(pid);
@@ -107,7 +138,16 @@ export class LocalProcessProvider implements ReplicaProvider {
         log: options.log ?? (() => {}),
         ports: template.portRange ? new PortAllocator(template.portRange, template.model) : undefined,
       };
-      this.pools.set(template.model, { template, deps, desired: 0, replicas: [], appliedKeys: new Set(), tier: undefined, standbys: [], standbyFailures: 0 });
+      this.pools.set(template.model, {
+        template,
+        deps,
+        desired: 0,
+        replicas: [],
+        appliedKeys: new Set(),
+        tier: undefined,
+        standbys: [],
+        standbyFailures: 0,
+      });
     }
     if (options.killOnExit ?? true) process.on('exit', this.killAll);
   }
@@ -117,7 +157,11 @@ export class LocalProcessProvider implements ReplicaProvider {
    * daemon was killed) and that still run are ended (SIGTERM now, SIGKILL after the drain timeout); a live owner's
    * replicas (another daemon on the same folder) are left alone and kept in the file.
    */
-  private reclaim(templates: ReadonlyMap<string, ResolvedTemplate>, log: (e: Record<string, unknown>) => void, nowMs: () => number): ReclaimReport {
+  private reclaim(
+    templates: ReadonlyMap<string, ResolvedTemplate>,
+    log: (e: Record<string, unknown>) => void,
+    nowMs: () => number,
+  ): ReclaimReport {
     const ended: ReplicaStateEntry[] = [];
     const othersLive: ReplicaStateEntry[] = [];
     if (!this.stateFile) return { ended, othersLive };
@@ -128,7 +172,16 @@ export class LocalProcessProvider implements ReplicaProvider {
       }
       if (!isReplicaProcess(e.pid, e.replicaId)) continue;
       ended.push(e);
-      log({ event: 'orphan-ended', replicaId: e.replicaId, model: e.model, pid: e.pid, port: e.port, ownerPid: e.ownerPid, atMs: nowMs(), reason: `left running by process ${e.ownerPid}, which is gone` });
+      log({
+        event: 'orphan-ended',
+        replicaId: e.replicaId,
+        model: e.model,
+        pid: e.pid,
+        port: e.port,
+        ownerPid: e.ownerPid,
+        atMs: nowMs(),
+        reason: `left running by process ${e.ownerPid}, which is gone`,
+      });
       try {
         process.kill(e.pid, 'SIGTERM');
       } catch {
@@ -152,13 +205,23 @@ export class LocalProcessProvider implements ReplicaProvider {
   private pool(model: string): Pool {
     if (this.closed) throw new LocalProviderError('E_PROVIDER_CLOSED', `local provider is closed (model "${model}")`);
     const p = this.pools.get(model);
-    if (!p) throw new LocalProviderError('E_UNKNOWN_MODEL', `no replica template for model "${model}" (configured: ${[...this.pools.keys()].join(', ')})`);
+    if (!p)
+      throw new LocalProviderError(
+        'E_UNKNOWN_MODEL',
+        `no replica template for model "${model}" (configured: ${[...this.pools.keys()].join(', ')})`,
+      );
     return p;
   }
 
   async getState(model: string): Promise<LocalModelState> {
     const p = this.pool(model);
-    return { model, desired: p.desired, replicas: p.replicas.map((r) => r.info()), standbys: p.standbys.map((r) => r.info()), ...(p.tier !== undefined ? { tier: p.tier } : {}) };
+    return {
+      model,
+      desired: p.desired,
+      replicas: p.replicas.map((r) => r.info()),
+      standbys: p.standbys.map((r) => r.info()),
+      ...(p.tier !== undefined ? { tier: p.tier } : {}),
+    };
   }
 
   /**
@@ -168,10 +231,21 @@ export class LocalProcessProvider implements ReplicaProvider {
    * beyond the ready replicas; `cold`: standbys end. A model without a load balancer has nothing to register a standby
    * with: no standbys.
    */
-  async setWarmTier(model: string, tier: WarmTier): Promise<{ readonly poolState: undefined; readonly changed: boolean; readonly standbys: number; readonly description: string }> {
+  async setWarmTier(
+    model: string,
+    tier: WarmTier,
+  ): Promise<{
+    readonly poolState: undefined;
+    readonly changed: boolean;
+    readonly standbys: number;
+    readonly description: string;
+  }> {
     const p = this.pool(model);
     if (tier !== 'gpu' && tier !== 'host' && tier !== 'cold') {
-      throw new ValidationError([{ path: 'tier', value: tier, allowed: 'gpu, host or cold' }], `warmth tier for model "${model}"`);
+      throw new ValidationError(
+        [{ path: 'tier', value: tier, allowed: 'gpu, host or cold' }],
+        `warmth tier for model "${model}"`,
+      );
     }
     const changed = p.tier !== tier;
     p.tier = tier;
@@ -196,10 +270,22 @@ export class LocalProcessProvider implements ReplicaProvider {
     const p = this.pool(request.model);
     const max = p.template.maxReplicas;
     if (!Number.isInteger(request.replicas) || request.replicas < 0 || request.replicas > max) {
-      throw new ValidationError([{ path: 'replicas', value: request.replicas, allowed: `an integer in [0, ${max}] (maxReplicas of model "${request.model}")` }], `scale request for model "${request.model}"`);
+      throw new ValidationError(
+        [
+          {
+            path: 'replicas',
+            value: request.replicas,
+            allowed: `an integer in [0, ${max}] (maxReplicas of model "${request.model}")`,
+          },
+        ],
+        `scale request for model "${request.model}"`,
+      );
     }
     if (typeof request.idempotencyKey !== 'string' || request.idempotencyKey.length === 0) {
-      throw new ValidationError([{ path: 'idempotencyKey', value: request.idempotencyKey, allowed: 'a non-empty string' }], `scale request for model "${request.model}"`);
+      throw new ValidationError(
+        [{ path: 'idempotencyKey', value: request.idempotencyKey, allowed: 'a non-empty string' }],
+        `scale request for model "${request.model}"`,
+      );
     }
     if (p.appliedKeys.has(request.idempotencyKey)) return;
     p.appliedKeys.add(request.idempotencyKey);
@@ -220,14 +306,24 @@ export class LocalProcessProvider implements ReplicaProvider {
    * Resolves once `predicate` holds for the model's state (checked every `pollMs`), or rejects
    * after `timeoutMs` with the last state in the message. For tests, scripts and the e2e run.
    */
-  async waitFor(model: string, predicate: (state: LocalModelState) => boolean, timeoutMs: number, pollMs = 50): Promise<LocalModelState> {
+  async waitFor(
+    model: string,
+    predicate: (state: LocalModelState) => boolean,
+    timeoutMs: number,
+    pollMs = 50,
+  ): Promise<LocalModelState> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const state = await this.getState(model);
       if (predicate(state)) return state;
       if (Date.now() >= deadline) {
-        const summary = state.replicas.map((r) => `${r.id}:${r.phase}${r.reason ? ` (${r.reason})` : ''}`).join(', ') || 'no replicas';
-        throw new LocalProviderError('E_WAIT_TIMEOUT', `model "${model}": condition not met within ${timeoutMs} ms (desired ${state.desired}; ${summary})`);
+        const summary =
+          state.replicas.map((r) => `${r.id}:${r.phase}${r.reason ? ` (${r.reason})` : ''}`).join(', ') ||
+          'no replicas';
+        throw new LocalProviderError(
+          'E_WAIT_TIMEOUT',
+          `model "${model}": condition not met within ${timeoutMs} ms (desired ${state.desired}; ${summary})`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
@@ -251,7 +347,9 @@ export class LocalProcessProvider implements ReplicaProvider {
     p.replicas = p.replicas.filter((r) => r.phase !== 'failed');
     const live = p.replicas.filter((r) => r.live);
     // Standbys first (warm ones before those still starting): a quick pass and a registration instead of a full start.
-    const standbys = p.standbys.filter((r) => r.live && r.standby).sort((a, b) => Number(b.warmStandby) - Number(a.warmStandby));
+    const standbys = p.standbys
+      .filter((r) => r.live && r.standby)
+      .sort((a, b) => Number(b.warmStandby) - Number(a.warmStandby));
     for (let i = live.length; i < n; i++) {
       const promoted = standbys.find((r) => r.promote());
       if (promoted) {
@@ -286,7 +384,13 @@ export class LocalProcessProvider implements ReplicaProvider {
     for (const r of p.standbys) {
       if (r.phase === 'failed') {
         p.standbyFailures++;
-        p.deps.log({ event: 'standby-failed', model: p.template.model, replicaId: r.id, reason: r.info().reason, failuresInARow: p.standbyFailures });
+        p.deps.log({
+          event: 'standby-failed',
+          model: p.template.model,
+          replicaId: r.id,
+          reason: r.info().reason,
+          failuresInARow: p.standbyFailures,
+        });
       } else if (r.warmStandby) p.standbyFailures = 0;
     }
     p.standbys = p.standbys.filter((r) => r.phase !== 'failed');
@@ -295,12 +399,19 @@ export class LocalProcessProvider implements ReplicaProvider {
     const want = p.tier === 'host' && p.template.lbUrl !== undefined ? Math.min(p.template.standbyReplicas, room) : 0;
     if (live.length > want) {
       // Those still starting first, then the newest.
-      const victims = [...live].sort((a, b) => Number(a.warmStandby) - Number(b.warmStandby) || this.order.get(b)! - this.order.get(a)!);
+      const victims = [...live].sort(
+        (a, b) => Number(a.warmStandby) - Number(b.warmStandby) || this.order.get(b)! - this.order.get(a)!,
+      );
       for (const r of victims.slice(0, live.length - want)) this.retire(p, r);
       return;
     }
     if (p.standbyFailures >= MAX_STANDBY_FAILURES) {
-      if (live.length < want) p.deps.log({ event: 'standby-held', model: p.template.model, reason: `${p.standbyFailures} standbys failed in a row; none started until the tier changes` });
+      if (live.length < want)
+        p.deps.log({
+          event: 'standby-held',
+          model: p.template.model,
+          reason: `${p.standbyFailures} standbys failed in a row; none started until the tier changes`,
+        });
       return;
     }
     for (let i = live.length; i < want; i++) p.standbys.push(this.spawn(p, { standby: true }));

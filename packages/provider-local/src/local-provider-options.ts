@@ -83,22 +83,45 @@ function isInt(v: unknown, min: number, max: number): v is number {
 /** Checks the options and fills defaults; every problem at once, naming the key path. */
 export function resolveLocalProviderOptions(opts: LocalProcessProviderOptions): Map<string, ResolvedTemplate> {
   const issues: ValidationIssue[] = [];
-  if (typeof opts.agentBinPath !== 'string' || !existsSync(opts.agentBinPath) || !statSync(opts.agentBinPath).isFile()) {
-    issues.push({ path: 'agentBinPath', value: opts.agentBinPath, allowed: 'an existing file (warmpool-agent bin/warmpool-agent.js; build services/warmup-agent first)' });
+  if (
+    typeof opts.agentBinPath !== 'string' ||
+    !existsSync(opts.agentBinPath) ||
+    !statSync(opts.agentBinPath).isFile()
+  ) {
+    issues.push({
+      path: 'agentBinPath',
+      value: opts.agentBinPath,
+      allowed: 'an existing file (warmpool-agent bin/warmpool-agent.js; build services/warmup-agent first)',
+    });
   }
-  if (typeof opts.runDir !== 'string' || opts.runDir.length === 0) issues.push({ path: 'runDir', value: opts.runDir, allowed: 'a directory path' });
-  if (opts.probeIntervalMs !== undefined && !isInt(opts.probeIntervalMs, 10, 60_000)) issues.push({ path: 'probeIntervalMs', value: opts.probeIntervalMs, allowed: 'an integer in [10, 60000]' });
-  if (opts.probeTimeoutMs !== undefined && !isInt(opts.probeTimeoutMs, 10, 60_000)) issues.push({ path: 'probeTimeoutMs', value: opts.probeTimeoutMs, allowed: 'an integer in [10, 60000]' });
+  if (typeof opts.runDir !== 'string' || opts.runDir.length === 0)
+    issues.push({ path: 'runDir', value: opts.runDir, allowed: 'a directory path' });
+  if (opts.probeIntervalMs !== undefined && !isInt(opts.probeIntervalMs, 10, 60_000))
+    issues.push({ path: 'probeIntervalMs', value: opts.probeIntervalMs, allowed: 'an integer in [10, 60000]' });
+  if (opts.probeTimeoutMs !== undefined && !isInt(opts.probeTimeoutMs, 10, 60_000))
+    issues.push({ path: 'probeTimeoutMs', value: opts.probeTimeoutMs, allowed: 'an integer in [10, 60000]' });
   const out = new Map<string, ResolvedTemplate>();
-  if (!Array.isArray(opts.models) || opts.models.length === 0) issues.push({ path: 'models', value: opts.models, allowed: 'a non-empty list of replica templates' });
+  if (!Array.isArray(opts.models) || opts.models.length === 0)
+    issues.push({ path: 'models', value: opts.models, allowed: 'a non-empty list of replica templates' });
   (Array.isArray(opts.models) ? opts.models : []).forEach((t, i) => {
     const at = (k: string): string => `models[${i}].${k}`;
-    if (typeof t.model !== 'string' || !MODEL_NAME_PATTERN.test(t.model)) issues.push({ path: at('model'), value: t.model, allowed: `a model name matching ${MODEL_NAME_PATTERN}` });
-    else if (out.has(t.model)) issues.push({ path: at('model'), value: t.model, allowed: 'a model name not used by another template' });
-    if (t.modelSource !== undefined && (typeof t.modelSource !== 'string' || t.modelSource.length === 0)) issues.push({ path: at('modelSource'), value: t.modelSource, allowed: 'a model file or bundled model name' });
+    if (typeof t.model !== 'string' || !MODEL_NAME_PATTERN.test(t.model))
+      issues.push({ path: at('model'), value: t.model, allowed: `a model name matching ${MODEL_NAME_PATTERN}` });
+    else if (out.has(t.model))
+      issues.push({ path: at('model'), value: t.model, allowed: 'a model name not used by another template' });
+    if (t.modelSource !== undefined && (typeof t.modelSource !== 'string' || t.modelSource.length === 0))
+      issues.push({ path: at('modelSource'), value: t.modelSource, allowed: 'a model file or bundled model name' });
     const args = t.agentArgs ?? [];
-    if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) issues.push({ path: at('agentArgs'), value: args, allowed: 'a list of strings' });
-    else for (const a of args) if (RESERVED_ARGS.includes(a.split('=')[0]!)) issues.push({ path: at('agentArgs'), value: a, allowed: `agent options other than ${RESERVED_ARGS.join(', ')} (the provider sets those)` });
+    if (!Array.isArray(args) || args.some((a) => typeof a !== 'string'))
+      issues.push({ path: at('agentArgs'), value: args, allowed: 'a list of strings' });
+    else
+      for (const a of args)
+        if (RESERVED_ARGS.includes(a.split('=')[0]!))
+          issues.push({
+            path: at('agentArgs'),
+            value: a,
+            allowed: `agent options other than ${RESERVED_ARGS.join(', ')} (the provider sets those)`,
+          });
     if (t.lbUrl !== undefined) {
       let ok = false;
       try {
@@ -108,15 +131,31 @@ export function resolveLocalProviderOptions(opts: LocalProcessProviderOptions): 
         ok = false;
       }
       if (!ok) issues.push({ path: at('lbUrl'), value: t.lbUrl, allowed: 'an http(s) URL of the load balancer' });
-      if (!t.lbToken) issues.push({ path: at('lbToken'), value: t.lbToken, allowed: 'the shared registration token when lbUrl is set' });
+      if (!t.lbToken)
+        issues.push({
+          path: at('lbToken'),
+          value: t.lbToken,
+          allowed: 'the shared registration token when lbUrl is set',
+        });
     }
-    if (t.portRange !== undefined && (!isInt(t.portRange.first, 1, 65535) || !isInt(t.portRange.last, t.portRange.first, 65535))) {
-      issues.push({ path: at('portRange'), value: t.portRange, allowed: '{ first, last } integers with 1 <= first <= last <= 65535' });
+    if (
+      t.portRange !== undefined &&
+      (!isInt(t.portRange.first, 1, 65535) || !isInt(t.portRange.last, t.portRange.first, 65535))
+    ) {
+      issues.push({
+        path: at('portRange'),
+        value: t.portRange,
+        allowed: '{ first, last } integers with 1 <= first <= last <= 65535',
+      });
     }
-    if (t.provisionDelayMs !== undefined && !isInt(t.provisionDelayMs, 0, 3_600_000)) issues.push({ path: at('provisionDelayMs'), value: t.provisionDelayMs, allowed: 'an integer in [0, 3600000]' });
-    if (t.drainTimeoutMs !== undefined && !isInt(t.drainTimeoutMs, 0, 3_600_000)) issues.push({ path: at('drainTimeoutMs'), value: t.drainTimeoutMs, allowed: 'an integer in [0, 3600000]' });
-    if (t.maxReplicas !== undefined && !isInt(t.maxReplicas, 1, 1024)) issues.push({ path: at('maxReplicas'), value: t.maxReplicas, allowed: 'an integer in [1, 1024]' });
-    if (t.standbyReplicas !== undefined && !isInt(t.standbyReplicas, 0, 64)) issues.push({ path: at('standbyReplicas'), value: t.standbyReplicas, allowed: 'an integer in [0, 64]' });
+    if (t.provisionDelayMs !== undefined && !isInt(t.provisionDelayMs, 0, 3_600_000))
+      issues.push({ path: at('provisionDelayMs'), value: t.provisionDelayMs, allowed: 'an integer in [0, 3600000]' });
+    if (t.drainTimeoutMs !== undefined && !isInt(t.drainTimeoutMs, 0, 3_600_000))
+      issues.push({ path: at('drainTimeoutMs'), value: t.drainTimeoutMs, allowed: 'an integer in [0, 3600000]' });
+    if (t.maxReplicas !== undefined && !isInt(t.maxReplicas, 1, 1024))
+      issues.push({ path: at('maxReplicas'), value: t.maxReplicas, allowed: 'an integer in [1, 1024]' });
+    if (t.standbyReplicas !== undefined && !isInt(t.standbyReplicas, 0, 64))
+      issues.push({ path: at('standbyReplicas'), value: t.standbyReplicas, allowed: 'an integer in [0, 64]' });
     out.set(t.model, {
       model: t.model,
       modelSource: t.modelSource ?? t.model,

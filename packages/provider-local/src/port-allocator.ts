@@ -18,7 +18,10 @@ export function portIsFree(port: number): Promise<boolean> {
 export class PortAllocator {
   private readonly taken = new Set<number>();
 
-  constructor(private readonly range: { readonly first: number; readonly last: number }, private readonly model: string) {}
+  constructor(
+    private readonly range: { readonly first: number; readonly last: number },
+    private readonly model: string,
+  ) {}
 
   async acquire(): Promise<number> {
     for (let port = this.range.first; port <= this.range.last; port++) {
@@ -27,7 +30,10 @@ export class PortAllocator {
       if (await portIsFree(port)) return port;
       this.taken.delete(port);
     }
-    throw new LocalProviderError('E_NO_FREE_PORT', `model "${this.model}": no free port in ${this.range.first}-${this.range.last} on 127.0.0.1 (${this.taken.size} held by its replicas)`);
+    throw new LocalProviderError(
+      'E_NO_FREE_PORT',
+      `model "${this.model}": no free port in ${this.range.first}-${this.range.last} on 127.0.0.1 (${this.taken.size} held by its replicas)`,
+    );
   }
 
   release(port: number): void {

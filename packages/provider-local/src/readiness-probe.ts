@@ -13,7 +13,11 @@ export interface ProbeAnswer {
  * phases starting|loading|warming|ready|draining|failed) to a provider stage.
  */
 export function stageFromReadyz(status: number, body: unknown, model: string): ProbeAnswer {
-  const b = (body && typeof body === 'object' ? body : {}) as { ready?: unknown; reason?: unknown; models?: Record<string, { phase?: unknown; reason?: unknown }> };
+  const b = (body && typeof body === 'object' ? body : {}) as {
+    ready?: unknown;
+    reason?: unknown;
+    models?: Record<string, { phase?: unknown; reason?: unknown }>;
+  };
   const reason = typeof b.reason === 'string' ? b.reason : undefined;
   if (status === 200 && b.ready === true) return { stage: 'ready' };
   const m = b.models?.[model] ?? Object.values(b.models ?? {})[0];

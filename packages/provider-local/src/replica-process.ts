@@ -114,7 +114,8 @@ export class ReplicaProcess {
    */
   promote(): boolean {
     const child = this.child;
-    if (!this.standbyNow || !this.live || !this.url || !child || child.exitCode !== null || child.signalCode !== null) return false;
+    if (!this.standbyNow || !this.live || !this.url || !child || child.exitCode !== null || child.signalCode !== null)
+      return false;
     child.kill('SIGUSR2');
     const now = this.deps.nowMs();
     this.standbyNow = false;
@@ -187,7 +188,9 @@ export class ReplicaProcess {
       ...(this.warmupMs !== undefined ? { warmupMs: this.warmupMs } : {}),
       registered: this.registered,
       ...(this.standbyNow ? { standby: this.standingBy ? ('standing-by' as const) : ('starting' as const) } : {}),
-      ...(this.promotedAtMs !== undefined ? { promotedAtMs: this.promotedAtMs, standbySinceMs: this.standbySinceMs } : {}),
+      ...(this.promotedAtMs !== undefined
+        ? { promotedAtMs: this.promotedAtMs, standbySinceMs: this.standbySinceMs }
+        : {}),
       ...(this.leadTier !== undefined ? { warmTier: this.leadTier } : {}),
       ...(this.child?.pid !== undefined ? { pid: this.child.pid } : {}),
       ...(this.url !== undefined ? { url: this.url } : {}),
@@ -213,21 +216,40 @@ export class ReplicaProcess {
       return;
     }
     const t = this.template;
-    const args = [this.deps.agentBinPath, 'serve', '--model', t.modelSource, '--name', t.model, '--port', String(this.port), '--replica-id', this.id];
+    const args = [
+      this.deps.agentBinPath,
+      'serve',
+      '--model',
+      t.modelSource,
+      '--name',
+      t.model,
+      '--port',
+      String(this.port),
+      '--replica-id',
+      this.id,
+    ];
     if (t.lbUrl) args.push('--lb', t.lbUrl);
     if (this.standbyNow) args.push('--standby');
     args.push(...t.agentArgs);
     const env: Record<string, string> = { ...(process.env as Record<string, string>), ...this.deps.env };
     // The agent's info lines (listening, warmup-finished, serving, ...) are how this process follows it: a level above
     // info in the environment would silence them, so the agent logs at info at least.
-    if (!['', 'trace', 'debug', 'info'].includes((env['WARMPOOL_LOG_LEVEL'] ?? '').trim().toLowerCase())) env['WARMPOOL_LOG_LEVEL'] = 'info';
+    if (!['', 'trace', 'debug', 'info'].includes((env['WARMPOOL_LOG_LEVEL'] ?? '').trim().toLowerCase()))
+      env['WARMPOOL_LOG_LEVEL'] = 'info';
     // The replica gets its own credential, never the shared secret (in the environment, never argv): HMAC-SHA256 of its
     // id under the secret, as @warmpool/load-balancer's deriveReplicaToken (tested together in the local-world e2e).
-    if (t.lbToken) env['WARMPOOL_LB_TOKEN'] = createHmac('sha256', t.lbToken).update(`warmpool-replica:${this.id}`).digest('base64url');
+    if (t.lbToken)
+      env['WARMPOOL_LB_TOKEN'] = createHmac('sha256', t.lbToken)
+        .update(`warmpool-replica:${this.id}`)
+        .digest('base64url');
     this.stdoutFile = createWriteStream(this.stdoutLog, { flags: 'a' });
     this.stderrFile = createWriteStream(this.stderrLog, { flags: 'a' });
-    this.stdoutFile.on('error', (e) => this.emit({ event: 'log-write-failed', file: this.stdoutLog, error: e.message }));
-    this.stderrFile.on('error', (e) => this.emit({ event: 'log-write-failed', file: this.stderrLog, error: e.message }));
+    this.stdoutFile.on('error', (e) =>
+      this.emit({ event: 'log-write-failed', file: this.stdoutLog, error: e.message }),
+    );
+    this.stderrFile.on('error', (e) =>
+      this.emit({ event: 'log-write-failed', file: this.stderrLog, error: e.message }),
+    );
     const child = spawn(this.deps.nodePath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.child = child;
     this.processStartedAtMs = this.deps.nowMs();
@@ -348,7 +370,8 @@ export class ReplicaProcess {
     this.reason = reason;
     this.stopProbing();
     this.setPhase('failed');
-    if (!this.child || this.child.pid === undefined || this.child.exitCode !== null || this.child.signalCode !== null) this.finish();
+    if (!this.child || this.child.pid === undefined || this.child.exitCode !== null || this.child.signalCode !== null)
+      this.finish();
     else this.child.kill('SIGKILL'); // e.g. a spawn error after start: make sure nothing is left
   }
 
@@ -363,7 +386,13 @@ export class ReplicaProcess {
     if (this.port && this.deps.ports) this.deps.ports.release(this.port);
     this.stdoutFile?.end();
     this.stderrFile?.end();
-    this.emit({ event: 'replica-ended', phase: this.phaseNow, exitCode: this.exitCode, signal: this.signal, reason: this.reason });
+    this.emit({
+      event: 'replica-ended',
+      phase: this.phaseNow,
+      exitCode: this.exitCode,
+      signal: this.signal,
+      reason: this.reason,
+    });
     this.deps.onEnded?.(this.id, this.child?.pid);
     this.resolveEnded();
   }

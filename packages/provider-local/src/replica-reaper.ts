@@ -54,10 +54,16 @@ export class ReplicaReaper {
 
   constructor(nodePath: string, graceMs: number, onError: (message: string) => void = () => undefined) {
     try {
-      const child = spawn(nodePath, ['-e', WATCHDOG, String(graceMs)], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+      const child = spawn(nodePath, ['-e', WATCHDOG, String(graceMs)], {
+        stdio: ['pipe', 'ignore', 'ignore'],
+        detached: true,
+      });
       child.on('error', (e) => onError(`replica watchdog: ${e.message}`));
       child.on('exit', (code, signal) => {
-        if (!this.closed) onError(`replica watchdog exited early (${signal ?? `code ${code}`}): this daemon's replicas will not end with it if it is killed`);
+        if (!this.closed)
+          onError(
+            `replica watchdog exited early (${signal ?? `code ${code}`}): this daemon's replicas will not end with it if it is killed`,
+          );
       });
       child.stdin!.on('error', () => undefined);
       child.unref();

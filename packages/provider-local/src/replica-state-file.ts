@@ -62,7 +62,16 @@ export class ReplicaStateFile {
     if (!Array.isArray(list)) return [];
     return list.slice(0, MAX_ENTRIES).filter((e): e is ReplicaStateEntry => {
       const x = e as Partial<ReplicaStateEntry> | null;
-      return !!x && typeof x.replicaId === 'string' && typeof x.model === 'string' && Number.isInteger(x.pid) && (x.pid as number) > 1 && Number.isInteger(x.port) && typeof x.startedAtMs === 'number' && Number.isInteger(x.ownerPid);
+      return (
+        !!x &&
+        typeof x.replicaId === 'string' &&
+        typeof x.model === 'string' &&
+        Number.isInteger(x.pid) &&
+        (x.pid as number) > 1 &&
+        Number.isInteger(x.port) &&
+        typeof x.startedAtMs === 'number' &&
+        Number.isInteger(x.ownerPid)
+      );
     });
   }
 
@@ -86,7 +95,10 @@ export class ReplicaStateFile {
     try {
       mkdirSync(dirname(this.file), { recursive: true });
       // Another live provider on the same folder writes its own entries: keep those of other owners still running.
-      const others = this.read().filter((e) => e.ownerPid !== process.pid && !this.entries.has(e.replicaId) && (pidAlive(e.ownerPid) || pidAlive(e.pid)));
+      const others = this.read().filter(
+        (e) =>
+          e.ownerPid !== process.pid && !this.entries.has(e.replicaId) && (pidAlive(e.ownerPid) || pidAlive(e.pid)),
+      );
       writeFileSync(tmp, JSON.stringify({ v: 1, replicas: [...others, ...this.entries.values()] }));
       renameSync(tmp, this.file);
     } catch {

@@ -22,7 +22,19 @@ export interface TempWorld {
 export function tempWorld(prefix: string): TempWorld {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const specFile = join(dir, 'spec.json');
-  writeFileSync(specFile, JSON.stringify({ shapes: [{ batch: 1, seq: 8 }, { batch: 2, seq: 8 }], windowSize: 3, tolerance: 0.5, keepWarmIdleS: 0, budgetS: 20 }));
+  writeFileSync(
+    specFile,
+    JSON.stringify({
+      shapes: [
+        { batch: 1, seq: 8 },
+        { batch: 2, seq: 8 },
+      ],
+      windowSize: 3,
+      tolerance: 0.5,
+      keepWarmIdleS: 0,
+      budgetS: 20,
+    }),
+  );
   return {
     dir,
     specFile,

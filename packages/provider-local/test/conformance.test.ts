@@ -15,7 +15,13 @@ replicaProviderConformance('local processes', async () => {
     models: [{ model: MODEL, agentArgs: world.agentArgs, provisionDelayMs: 400, drainTimeoutMs: 5_000 }],
   });
   let oob = 0;
-  await provider.scale({ model: MODEL, replicas: 1, idempotencyKey: 'harness-initial', reason: 'harness', message: 'initial replica' });
+  await provider.scale({
+    model: MODEL,
+    replicas: 1,
+    idempotencyKey: 'harness-initial',
+    reason: 'harness',
+    message: 'initial replica',
+  });
   await provider.waitUntilReady(MODEL, 20_000);
   return {
     provider,
@@ -25,7 +31,11 @@ replicaProviderConformance('local processes', async () => {
       await provider.waitUntilReady(model, 20_000);
     },
     settle: async (model) => {
-      await provider.waitFor(model, (s) => s.replicas.filter((r) => r.phase !== 'draining' && r.phase !== 'failed').length === s.desired, 10_000);
+      await provider.waitFor(
+        model,
+        (s) => s.replicas.filter((r) => r.phase !== 'draining' && r.phase !== 'failed').length === s.desired,
+        10_000,
+      );
     },
     // A crash: SIGKILL a ready replica's process; the provider reports it failed.
     failReplica: async (model) => {
@@ -37,7 +47,13 @@ replicaProviderConformance('local processes', async () => {
     },
     // Another actor: a decision with a key of its own.
     setDesiredOutOfBand: async (model, replicas) => {
-      await provider.scale({ model, replicas, idempotencyKey: `out-of-band-${++oob}`, reason: 'harness', message: 'changed out of band' });
+      await provider.scale({
+        model,
+        replicas,
+        idempotencyKey: `out-of-band-${++oob}`,
+        reason: 'harness',
+        message: 'changed out of band',
+      });
     },
     close: async () => {
       const pids = provider.describe(MODEL).map((r) => r.pid);

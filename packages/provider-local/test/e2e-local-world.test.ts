@@ -17,24 +17,39 @@ afterAll(() => world.remove());
 // still fails when the behaviour is wrong: a request that reaches a replica before its registration, a registration
 // before warm-up converged, an error, or a replica left running after close.
 describe('local world end to end', () => {
-  it('a replica scaled ahead of a step in load is registered before the step, no request hits a cold replica, nothing is left after close', { timeout: 300_000 }, async () => {
+  it('a replica scaled ahead of a step in load is registered before the step, no request hits a cold replica, nothing is left after close', {
+    timeout: 300_000,
+  }, async () => {
     const registeredAtMs = new Map<string, number>();
     const lb = new LoadBalancerServer({
       token: TOKEN,
       pool: { slowStartMs: 0 },
       health: { intervalMs: 500 },
       log: (e) => {
-        if (e['event'] === 'replica-registered' && typeof e['replicaId'] === 'string') registeredAtMs.set(e['replicaId'], Date.now());
+        if (e['event'] === 'replica-registered' && typeof e['replicaId'] === 'string')
+          registeredAtMs.set(e['replicaId'], Date.now());
       },
     });
     const { url: lbUrl } = await lb.listen();
     const provider = new LocalProcessProvider({
       agentBinPath: agentBinPath(),
       runDir: join(world.dir, 'run'),
-      models: [{ model: MODEL, agentArgs: [...world.agentArgs, '--max-concurrency', '1'], lbUrl, lbToken: TOKEN, provisionDelayMs: 200, drainTimeoutMs: 3_000 }],
+      models: [
+        {
+          model: MODEL,
+          agentArgs: [...world.agentArgs, '--max-concurrency', '1'],
+          lbUrl,
+          lbToken: TOKEN,
+          provisionDelayMs: 200,
+          drainTimeoutMs: 3_000,
+        },
+      ],
     });
     const pids: Array<number | undefined> = [];
-    const shapes = [{ batch: 1, seq: 8 }, { batch: 2, seq: 8 }];
+    const shapes = [
+      { batch: 1, seq: 8 },
+      { batch: 2, seq: 8 },
+    ];
     const slice = (perSecond: number[], seed: number) =>
       new TraceLoadGenerator({
         targetUrl: lbUrl,
@@ -47,12 +62,24 @@ describe('local world end to end', () => {
         timeLimitMs: 120_000,
       });
     try {
-      await provider.scale({ model: MODEL, replicas: 1, idempotencyKey: 'e2e-1', reason: 'e2e', message: 'first replica' });
+      await provider.scale({
+        model: MODEL,
+        replicas: 1,
+        idempotencyKey: 'e2e-1',
+        reason: 'e2e',
+        message: 'first replica',
+      });
       const one = await provider.waitUntilReady(MODEL, 120_000);
       expect(one.replicas[0]!.registered).toBe(true);
 
       // Ahead of the step (as the planner would, lead time before it): a second replica, while traffic runs.
-      await provider.scale({ model: MODEL, replicas: 2, idempotencyKey: 'e2e-2', reason: 'ForecastScaleAhead', message: 'step once it is ready' });
+      await provider.scale({
+        model: MODEL,
+        replicas: 2,
+        idempotencyKey: 'e2e-2',
+        reason: 'ForecastScaleAhead',
+        message: 'step once it is ready',
+      });
       let settled = false;
       const warming = provider.waitUntilReady(MODEL, 120_000).finally(() => (settled = true));
       warming.catch(() => undefined); // awaited below
@@ -92,7 +119,10 @@ describe('local world end to end', () => {
       expect(new Set(result.records.map((r) => r.replicaId))).toEqual(new Set(two.replicas.map((r) => r.id)));
       // Each replica registered only after its warm-up converged (the agent's own log).
       for (const r of two.replicas) {
-        const events = readFileSync(r.stdoutLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+        const events = readFileSync(r.stdoutLog, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
         const warm = events.find((e) => e['event'] === 'warmup-finished');
         expect(warm).toMatchObject({ phase: 'ready', converged: true });
         const at = Date.parse(String(warm!['time'] ?? warm!['ts'])); // the log line's ISO time (pino: time)

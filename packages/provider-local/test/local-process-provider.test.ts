@@ -21,7 +21,10 @@ afterEach(async () => {
   provider = undefined;
 });
 
-function make(template: Partial<LocalReplicaTemplate> = {}, options: Partial<LocalProcessProviderOptions> = {}): LocalProcessProvider {
+function make(
+  template: Partial<LocalReplicaTemplate> = {},
+  options: Partial<LocalProcessProviderOptions> = {},
+): LocalProcessProvider {
   provider = new LocalProcessProvider({
     agentBinPath: agentBinPath(),
     runDir: join(world.dir, `run-${++run}`),
@@ -33,12 +36,16 @@ function make(template: Partial<LocalReplicaTemplate> = {}, options: Partial<Loc
 
 const seqOf = (id: string): number => Number(id.slice(id.lastIndexOf('-') + 1));
 let keys = 0;
-const scale = (p: LocalProcessProvider, replicas: number) => p.scale({ model: MODEL, replicas, idempotencyKey: `k-${++keys}`, reason: 'test', message: `to ${replicas}` });
+const scale = (p: LocalProcessProvider, replicas: number) =>
+  p.scale({ model: MODEL, replicas, idempotencyKey: `k-${++keys}`, reason: 'test', message: `to ${replicas}` });
 
 describe('LocalProcessProvider', () => {
   it('goes provisioning → loading/warming → ready with stage timestamps in order and per-replica logs', async () => {
     const phases = new Set<string>();
-    const p = make({ provisionDelayMs: 300 }, { log: (e) => e['event'] === 'replica-phase' && phases.add(String(e['phase'])) });
+    const p = make(
+      { provisionDelayMs: 300 },
+      { log: (e) => e['event'] === 'replica-phase' && phases.add(String(e['phase'])) },
+    );
     await scale(p, 1);
     const [first] = p.describe(MODEL);
     expect(first!.phase).toBe('provisioning');
@@ -80,7 +87,7 @@ describe('LocalProcessProvider', () => {
     expect(again.replicas[0]!.id).not.toBe(r!.id);
   });
 
-  it('a replica whose agent cannot start fails with the agent\'s own error', async () => {
+  it("a replica whose agent cannot start fails with the agent's own error", async () => {
     const p = make({ modelSource: join(world.dir, 'missing.onnx') });
     await scale(p, 1);
     const s = await p.waitFor(MODEL, (st) => st.replicas[0]!.phase === 'failed', 10_000);
@@ -112,7 +119,10 @@ describe('LocalProcessProvider', () => {
   });
 
   it('SIGKILLs a replica that does not drain within the drain timeout', async () => {
-    const p = make({ drainTimeoutMs: 300 }, { agentBinPath: join(import.meta.dirname, 'fixtures', 'stubborn-agent.mjs') });
+    const p = make(
+      { drainTimeoutMs: 300 },
+      { agentBinPath: join(import.meta.dirname, 'fixtures', 'stubborn-agent.mjs') },
+    );
     await scale(p, 1);
     const [r] = (await p.waitUntilReady(MODEL, 10_000)).replicas;
     await scale(p, 0);
@@ -129,7 +139,11 @@ describe('LocalProcessProvider', () => {
     try {
       const p = make({ portRange: { first: busyPort, last: busyPort + 1 } });
       await scale(p, 2);
-      await p.waitFor(MODEL, (s) => s.replicas.some((r) => r.phase === 'failed') && s.replicas.some((r) => r.phase === 'ready'), 15_000);
+      await p.waitFor(
+        MODEL,
+        (s) => s.replicas.some((r) => r.phase === 'failed') && s.replicas.some((r) => r.phase === 'ready'),
+        15_000,
+      );
       const rs = p.describe(MODEL);
       expect(rs.find((r) => r.phase === 'ready')!.url).toBe(`http://127.0.0.1:${busyPort + 1}`);
       expect(rs.find((r) => r.phase === 'failed')!.reason).toMatch(/no free port/);
@@ -172,7 +186,10 @@ describe('LocalProcessProvider', () => {
     expect(stageFromReadyz(200, { ready: true }, 'm').stage).toBe('ready');
     expect(stageFromReadyz(503, { ready: false, models: { m: { phase: 'warming' } } }, 'm').stage).toBe('warming');
     expect(stageFromReadyz(503, { ready: false, models: { m: { phase: 'loading' } } }, 'm').stage).toBe('loading');
-    expect(stageFromReadyz(503, { ready: false, models: { m: { phase: 'failed', reason: 'oom' } } }, 'm')).toEqual({ stage: 'failed', reason: 'oom' });
+    expect(stageFromReadyz(503, { ready: false, models: { m: { phase: 'failed', reason: 'oom' } } }, 'm')).toEqual({
+      stage: 'failed',
+      reason: 'oom',
+    });
     expect(stageFromReadyz(502, undefined, 'm').stage).toBe('loading');
   });
 });
@@ -205,7 +222,10 @@ process.exit(0);
 
 describe('LocalProcessProvider: no orphans when its daemon is SIGKILLed (issue 16, finding 5)', () => {
   /** Starts an owner process with one ready replica; resolves with both pids. Bounded by timeouts. */
-  async function ownerWithReplica(runDir: string, extra: string): Promise<{ owner: import('node:child_process').ChildProcess; ownerPid: number; pid: number }> {
+  async function ownerWithReplica(
+    runDir: string,
+    extra: string,
+  ): Promise<{ owner: import('node:child_process').ChildProcess; ownerPid: number; pid: number }> {
     const { spawn } = await import('node:child_process');
     const script = join(world.dir, `owner-${++run}.mjs`);
     const dist = join(import.meta.dirname, '..', 'dist', 'index.js');
@@ -252,20 +272,33 @@ setInterval(() => {}, 1000);
     expect(await gone(pid, 15_000)).toBe(true);
   }, 60_000);
 
-  it('a provider starting on the run folder ends the replicas a killed owner left running (state file), and leaves a live owner\'s alone', async () => {
+  it("a provider starting on the run folder ends the replicas a killed owner left running (state file), and leaves a live owner's alone", async () => {
     const runDir = join(world.dir, 'orphans');
     const { owner, ownerPid, pid } = await ownerWithReplica(runDir, ', reaper: false');
-    const entries = JSON.parse(readFileSync(join(runDir, 'replicas.json'), 'utf8')) as { replicas: { pid: number; replicaId: string; ownerPid: number; port: number; startedAtMs: number }[] };
-    expect(entries.replicas).toEqual([expect.objectContaining({ pid, ownerPid, replicaId: expect.stringMatching(/^tiny-transformer-/) })]);
+    const entries = JSON.parse(readFileSync(join(runDir, 'replicas.json'), 'utf8')) as {
+      replicas: { pid: number; replicaId: string; ownerPid: number; port: number; startedAtMs: number }[];
+    };
+    expect(entries.replicas).toEqual([
+      expect.objectContaining({ pid, ownerPid, replicaId: expect.stringMatching(/^tiny-transformer-/) }),
+    ]);
     // while its owner lives, another provider on the same folder leaves it alone
-    const beside = new LocalProcessProvider({ agentBinPath: agentBinPath(), runDir, models: [{ model: MODEL, agentArgs: world.agentArgs }], reaper: false });
+    const beside = new LocalProcessProvider({
+      agentBinPath: agentBinPath(),
+      runDir,
+      models: [{ model: MODEL, agentArgs: world.agentArgs }],
+      reaper: false,
+    });
     expect(beside.reclaimed.ended).toEqual([]);
     expect(beside.reclaimed.othersLive.map((e) => e.pid)).toEqual([pid]);
     await beside.close();
     owner.kill('SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(alive(pid)).toBe(true); // no watchdog: orphaned, still serving
-    provider = new LocalProcessProvider({ agentBinPath: agentBinPath(), runDir, models: [{ model: MODEL, agentArgs: world.agentArgs, drainTimeoutMs: 2000 }] });
+    provider = new LocalProcessProvider({
+      agentBinPath: agentBinPath(),
+      runDir,
+      models: [{ model: MODEL, agentArgs: world.agentArgs, drainTimeoutMs: 2000 }],
+    });
     expect(provider.reclaimed.ended.map((e) => e.pid)).toEqual([pid]);
     expect(await gone(pid, 15_000)).toBe(true);
   }, 60_000);

@@ -7,8 +7,19 @@ import { isJobDeferred } from './errors/job-deferred-error.js';
 import { QueueClosedError } from './errors/queue-closed-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { ScaleJobFormatError } from './errors/scale-job-format-error.js';
-import type { ObservableScaleQueue, RetryOptions, ScaleJobEvent, ScaleJobListener } from './interfaces/scale-job-event.js';
-import { createRedisClient, DEFAULT_REDIS_URL, isConnectionError, redactRedisUrl, withDeadline } from './redis-client-factory.js';
+import type {
+  ObservableScaleQueue,
+  RetryOptions,
+  ScaleJobEvent,
+  ScaleJobListener,
+} from './interfaces/scale-job-event.js';
+import {
+  createRedisClient,
+  DEFAULT_REDIS_URL,
+  isConnectionError,
+  redactRedisUrl,
+  withDeadline,
+} from './redis-client-factory.js';
 import { EventHub } from './event-hub.js';
 import { bullJobIdFor, readScaleJob, validateScaleJob, type StoredScaleJob } from './scale-job-codec.js';
 
@@ -62,7 +73,16 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
   private readonly backoff: BackoffPolicy;
   private readonly retentionS: number;
   private readonly options: Required<
-    Pick<BullMqScaleQueueOptions, 'enqueueTimeoutMs' | 'lockDurationMs' | 'stalledIntervalMs' | 'maxStalledCount' | 'concurrency' | 'workerRetryDelayMs' | 'closeTimeoutMs'>
+    Pick<
+      BullMqScaleQueueOptions,
+      | 'enqueueTimeoutMs'
+      | 'lockDurationMs'
+      | 'stalledIntervalMs'
+      | 'maxStalledCount'
+      | 'concurrency'
+      | 'workerRetryDelayMs'
+      | 'closeTimeoutMs'
+    >
   >;
   private readonly events = new EventHub<ScaleJobEvent>((error) => ({ type: 'error', error }));
   private readonly reconnectMaxDelayMs: number | undefined;
@@ -82,7 +102,11 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
     const source = `BullMQ scale queue ${this.queueName}`;
     this.backoff = new BackoffPolicy(options, source);
     const r = new FieldReader({ ...options });
-    r.string('redisUrl', { default: DEFAULT_REDIS_URL, pattern: /^rediss?:\/\/[^\s]+$/, patternText: 'a redis:// or rediss:// URL' });
+    r.string('redisUrl', {
+      default: DEFAULT_REDIS_URL,
+      pattern: /^rediss?:\/\/[^\s]+$/,
+      patternText: 'a redis:// or rediss:// URL',
+    });
     const retentionMs = r.number('retentionMs', { default: 86_400_000, min: 1000 });
     this.retentionS = Math.ceil(retentionMs / 1000);
     this.options = {
@@ -102,7 +126,10 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
       reconnectMaxDelayMs: options.reconnectMaxDelayMs,
       connectionName: `warmpool:${this.queueName}:producer`,
     });
-    this.queue = new Queue<StoredScaleJob>(this.queueName, { connection: this.producerConnection, prefix: this.prefix });
+    this.queue = new Queue<StoredScaleJob>(this.queueName, {
+      connection: this.producerConnection,
+      prefix: this.prefix,
+    });
     this.queue.on('error', (error: Error) => this.reportError('producer', error));
     this.reconnectMaxDelayMs = options.reconnectMaxDelayMs;
   }
@@ -112,7 +139,8 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
   }
 
   async enqueue(input: ScaleJob): Promise<EnqueueResult> {
-    if (this.closing) throw new QueueClosedError(`BullMQ scale queue ${this.queueName}`, `enqueue job ${String(input?.id)}`);
+    if (this.closing)
+      throw new QueueClosedError(`BullMQ scale queue ${this.queueName}`, `enqueue job ${String(input?.id)}`);
     const job = validateScaleJob(input);
     const operation = `enqueue scale job ${job.id} on queue ${this.queueName}`;
     const work = this.add(job).catch((err: unknown) => {
@@ -129,26 +157,37 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
    */
   process(handler: (job: ScaleJob) => Promise<void>, options: { readonly paused?: boolean } = {}): void {
     if (this.closing) throw new QueueClosedError(`BullMQ scale queue ${this.queueName}`, 'start processing');
-    if (this.worker) throw new WarmpoolError('E_QUEUE_HANDLER_SET', `BullMQ scale queue ${this.queueName}: process() was already called; one handler per queue`);
+    if (this.worker)
+      throw new WarmpoolError(
+        'E_QUEUE_HANDLER_SET',
+        `BullMQ scale queue ${this.queueName}: process() was already called; one handler per queue`,
+      );
     this.workerConnection = createRedisClient(this.url, {
       maxRetriesPerRequest: null,
       reconnectMaxDelayMs: this.reconnectMaxDelayMs,
       connectionName: `warmpool:${this.queueName}:worker`,
     });
-    const worker = new Worker<StoredScaleJob>(this.queueName, (bullJob, token) => this.runJob(bullJob, handler, token), {
-      connection: this.workerConnection,
-      prefix: this.prefix,
-      concurrency: this.options.concurrency,
-      lockDuration: this.options.lockDurationMs,
-      stalledInterval: this.options.stalledIntervalMs,
-      maxStalledCount: this.options.maxStalledCount,
-      runRetryDelay: this.options.workerRetryDelayMs,
-      autorun: !(options.paused ?? false),
-      settings: { backoffStrategy: (attemptsMade, _type, _err, bullJob) => this.retryDelayFor(bullJob?.id, attemptsMade) },
-    });
+    const worker = new Worker<StoredScaleJob>(
+      this.queueName,
+      (bullJob, token) => this.runJob(bullJob, handler, token),
+      {
+        connection: this.workerConnection,
+        prefix: this.prefix,
+        concurrency: this.options.concurrency,
+        lockDuration: this.options.lockDurationMs,
+        stalledInterval: this.options.stalledIntervalMs,
+        maxStalledCount: this.options.maxStalledCount,
+        runRetryDelay: this.options.workerRetryDelayMs,
+        autorun: !(options.paused ?? false),
+        settings: {
+          backoffStrategy: (attemptsMade, _type, _err, bullJob) => this.retryDelayFor(bullJob?.id, attemptsMade),
+        },
+      },
+    );
     worker.on('completed', (bullJob) => {
       const job = this.decode(bullJob);
-      if (!(job instanceof ScaleJobFormatError)) this.events.emit({ type: 'completed', job, attempt: bullJob.attemptsMade });
+      if (!(job instanceof ScaleJobFormatError))
+        this.events.emit({ type: 'completed', job, attempt: bullJob.attemptsMade });
     });
     worker.on('failed', (bullJob, error) => this.onFailed(bullJob, error));
     worker.on('stalled', (bullJobId) => this.events.emit({ type: 'stalled', jobId: this.scaleJobIdOf(bullJobId) }));
@@ -174,10 +213,15 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
   /** Round trip to Redis within `enqueueTimeoutMs` (readiness): throws RedisUnavailableError otherwise. */
   async ping(): Promise<void> {
     const op = `ping for queue ${this.queueName}`;
-    const work = this.producerConnection.ping().then(() => undefined, (err: unknown) => {
-      throw this.unavailable(op, asError(err).message, err);
-    });
-    await withDeadline(work, this.options.enqueueTimeoutMs, () => this.unavailable(op, `no answer within ${this.options.enqueueTimeoutMs} ms`));
+    const work = this.producerConnection.ping().then(
+      () => undefined,
+      (err: unknown) => {
+        throw this.unavailable(op, asError(err).message, err);
+      },
+    );
+    await withDeadline(work, this.options.enqueueTimeoutMs, () =>
+      this.unavailable(op, `no answer within ${this.options.enqueueTimeoutMs} ms`),
+    );
   }
 
   /** Stops taking jobs, waits (up to `closeTimeoutMs`) for running ones, and closes the connections. Safe to call twice. */
@@ -198,10 +242,11 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
   private async shutdown(force: boolean): Promise<void> {
     const bounded = async (what: string, closing: Promise<void>): Promise<void> => {
       const timeoutMs = this.options.closeTimeoutMs;
-      const problem = `${what} of queue ${this.queueName} did not close within ${timeoutMs} ms; cutting its connections` +
+      const problem =
+        `${what} of queue ${this.queueName} did not close within ${timeoutMs} ms; cutting its connections` +
         (what === 'worker' ? ' (a running job is run again by another worker once its lock expires)' : '');
-      await withDeadline(closing, timeoutMs, () => new WarmpoolError('E_QUEUE_CLOSE_TIMEOUT', problem)).catch((err: unknown) =>
-        this.events.emit({ type: 'error', error: asError(err) }),
+      await withDeadline(closing, timeoutMs, () => new WarmpoolError('E_QUEUE_CLOSE_TIMEOUT', problem)).catch(
+        (err: unknown) => this.events.emit({ type: 'error', error: asError(err) }),
       );
     };
     try {
@@ -219,22 +264,30 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
     const now = Date.now();
     const enqueueToken = randomUUID();
     const jobId = bullJobIdFor(job.id);
-    await this.queue.add(JOB_NAME, { v: 1, job, enqueueToken }, {
-      jobId,
-      timestamp: now,
-      delay: Math.max(0, job.runAtMs - now),
-      attempts: this.backoff.attempts,
-      backoff: { type: BACKOFF_TYPE },
-      removeOnComplete: { age: this.retentionS },
-      removeOnFail: { age: this.retentionS },
-    });
+    await this.queue.add(
+      JOB_NAME,
+      { v: 1, job, enqueueToken },
+      {
+        jobId,
+        timestamp: now,
+        delay: Math.max(0, job.runAtMs - now),
+        attempts: this.backoff.attempts,
+        backoff: { type: BACKOFF_TYPE },
+        removeOnComplete: { age: this.retentionS },
+        removeOnFail: { age: this.retentionS },
+      },
+    );
     // BullMQ returns the id either way; the stored token tells whether this call created the job.
     const stored = await this.queue.getJob(jobId);
     const deduplicated = stored !== undefined && stored.data?.enqueueToken !== enqueueToken;
     return { id: job.id, deduplicated };
   }
 
-  private async runJob(bullJob: Job<StoredScaleJob>, handler: (job: ScaleJob) => Promise<void>, token: string | undefined): Promise<void> {
+  private async runJob(
+    bullJob: Job<StoredScaleJob>,
+    handler: (job: ScaleJob) => Promise<void>,
+    token: string | undefined,
+  ): Promise<void> {
     const job = this.decode(bullJob);
     if (job instanceof ScaleJobFormatError) throw new UnrecoverableError(job.message);
     try {
@@ -260,13 +313,15 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
     const attempt = bullJob?.attemptsMade ?? 0;
     const final = !job || !bullJob || typeof bullJob.finishedOn === 'number' || err instanceof UnrecoverableError;
     if (final) this.events.emit({ type: 'failed', job, jobId, attempt, error });
-    else this.events.emit({ type: 'retrying', job, attempt, error, retryInMs: this.takeRetryDelay(bullJob.id, attempt) });
+    else
+      this.events.emit({ type: 'retrying', job, attempt, error, retryInMs: this.takeRetryDelay(bullJob.id, attempt) });
   }
 
   /** BullMQ's backoff strategy: the jittered delay, kept until the `failed` event reports it. */
   private retryDelayFor(bullJobId: string | undefined, attemptsMade: number): number {
     const delayMs = this.backoff.retryDelayMs(attemptsMade);
-    if (this.retryDelays.size >= MAX_PENDING_RETRY_DELAYS) this.retryDelays.delete(this.retryDelays.keys().next().value!);
+    if (this.retryDelays.size >= MAX_PENDING_RETRY_DELAYS)
+      this.retryDelays.delete(this.retryDelays.keys().next().value!);
     this.retryDelays.set(`${bullJobId}:${attemptsMade}`, delayMs);
     return delayMs;
   }
@@ -283,9 +338,11 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
     const id = this.scaleJobIdOf(bullJob.id ?? '');
     const data: unknown = bullJob.data;
     const stored = data !== null && typeof data === 'object' ? (data as Partial<StoredScaleJob>) : undefined;
-    if (stored?.v !== 1) return new ScaleJobFormatError(this.queueName, id, 'data is not a warmpool scale job (expected { v: 1, job })');
+    if (stored?.v !== 1)
+      return new ScaleJobFormatError(this.queueName, id, 'data is not a warmpool scale job (expected { v: 1, job })');
     const { job, issues } = readScaleJob(stored.job);
-    if (issues.length > 0) return new ScaleJobFormatError(this.queueName, id, new ValidationError(issues, 'stored scale job').message);
+    if (issues.length > 0)
+      return new ScaleJobFormatError(this.queueName, id, new ValidationError(issues, 'stored scale job').message);
     return job;
   }
 
@@ -300,7 +357,12 @@ export class BullMqScaleQueue implements ObservableScaleQueue {
 
   private reportError(role: 'producer' | 'worker', error: unknown): void {
     const err = asError(error);
-    this.events.emit({ type: 'error', error: isConnectionError(err) ? this.unavailable(`${role} connection of queue ${this.queueName}`, err.message, err) : err });
+    this.events.emit({
+      type: 'error',
+      error: isConnectionError(err)
+        ? this.unavailable(`${role} connection of queue ${this.queueName}`, err.message, err)
+        : err,
+    });
   }
 
   private unavailable(operation: string, detail: string, cause?: unknown): RedisUnavailableError {

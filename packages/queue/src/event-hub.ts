@@ -21,7 +21,9 @@ export class EventHub<E extends { readonly type: string }> {
       } catch (err) {
         if (event.type === 'error') continue; // a listener that throws on errors would loop
         const message = err instanceof Error ? err.message : String(err);
-        this.emit(this.toErrorEvent(new Error(`event listener threw on a ${event.type} event: ${message}`, { cause: err })));
+        this.emit(
+          this.toErrorEvent(new Error(`event listener threw on a ${event.type} event: ${message}`, { cause: err })),
+        );
       }
     }
   }

@@ -2,7 +2,12 @@ import { FieldReader, ValidationError, WarmpoolError, type EnqueueResult, type S
 import { BackoffPolicy, isRetryable } from './backoff-policy.js';
 import { isJobDeferred } from './errors/job-deferred-error.js';
 import { QueueClosedError } from './errors/queue-closed-error.js';
-import type { ObservableScaleQueue, RetryOptions, ScaleJobEvent, ScaleJobListener } from './interfaces/scale-job-event.js';
+import type {
+  ObservableScaleQueue,
+  RetryOptions,
+  ScaleJobEvent,
+  ScaleJobListener,
+} from './interfaces/scale-job-event.js';
 import { systemClock, type TimerClock, type TimerHandle } from './interfaces/timer-clock.js';
 import { EventHub } from './event-hub.js';
 import { validateScaleJob } from './scale-job-codec.js';
@@ -71,7 +76,14 @@ export class InProcessScaleQueue implements ObservableScaleQueue {
     const job = validateScaleJob(input);
     this.forgetExpired();
     if (this.entries.has(job.id)) return { id: job.id, deduplicated: true };
-    this.entries.set(job.id, { job, seq: ++this.seq, dueAtMs: job.runAtMs, attemptsMade: 0, state: 'waiting', finishedAtMs: 0 });
+    this.entries.set(job.id, {
+      job,
+      seq: ++this.seq,
+      dueAtMs: job.runAtMs,
+      attemptsMade: 0,
+      state: 'waiting',
+      finishedAtMs: 0,
+    });
     this.schedule();
     return { id: job.id, deduplicated: false };
   }
@@ -79,7 +91,11 @@ export class InProcessScaleQueue implements ObservableScaleQueue {
   /** Starts running jobs; with `paused: true` none runs until `resume()` (a daemon consumes only while it leads). */
   process(handler: (job: ScaleJob) => Promise<void>, options: { readonly paused?: boolean } = {}): void {
     if (this.closed) throw new QueueClosedError(this.name, 'start processing');
-    if (this.handler) throw new WarmpoolError('E_QUEUE_HANDLER_SET', `${this.name}: process() was already called; one handler per queue`);
+    if (this.handler)
+      throw new WarmpoolError(
+        'E_QUEUE_HANDLER_SET',
+        `${this.name}: process() was already called; one handler per queue`,
+      );
     this.handler = handler;
     this.paused = options.paused ?? false;
     this.schedule();
@@ -195,7 +211,8 @@ export class InProcessScaleQueue implements ObservableScaleQueue {
   private forgetExpired(): void {
     const now = this.clock.now();
     for (const [id, e] of this.entries) {
-      if ((e.state === 'completed' || e.state === 'failed') && now - e.finishedAtMs >= this.retentionMs) this.entries.delete(id);
+      if ((e.state === 'completed' || e.state === 'failed') && now - e.finishedAtMs >= this.retentionMs)
+        this.entries.delete(id);
     }
   }
 

@@ -42,13 +42,24 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
   return client;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 
 /** True for errors that mean "cannot talk to Redis" (as opposed to Redis answering with an error). */
 export function isConnectionError(error: Error): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
-  return /Connection is closed|max retries per request|Stream isn't writeable|Command timed out|connect ETIMEDOUT/i.test(error.message);
+  return /Connection is closed|max retries per request|Stream isn't writeable|Command timed out|connect ETIMEDOUT/i.test(
+    error.message,
+  );
 }
 
 /**

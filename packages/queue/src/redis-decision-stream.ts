@@ -68,7 +68,11 @@ export class RedisDecisionStream {
   private closed = false;
 
   constructor(options: RedisDecisionStreamOptions = {}) {
-    const r = new FieldReader({ key: options.key, maxLen: options.maxLen, operationTimeoutMs: options.operationTimeoutMs });
+    const r = new FieldReader({
+      key: options.key,
+      maxLen: options.maxLen,
+      operationTimeoutMs: options.operationTimeoutMs,
+    });
     this.key = r.string('key', { default: 'warmpool:decisions' });
     this.maxLen = r.number('maxLen', { default: 100_000, min: 1, integer: true });
     this.operationTimeoutMs = r.number('operationTimeoutMs', { default: 2000, min: 1 });
@@ -81,7 +85,12 @@ export class RedisDecisionStream {
       createRedisClient(options.redisUrl ?? DEFAULT_REDIS_URL, {
         maxRetriesPerRequest: 1,
         connectionName: 'warmpool:decisions',
-        onError: (error) => onError?.(new RedisUnavailableError(this.redisUrl, `decision stream ${this.key}: connection`, error.message, { cause: error })),
+        onError: (error) =>
+          onError?.(
+            new RedisUnavailableError(this.redisUrl, `decision stream ${this.key}: connection`, error.message, {
+              cause: error,
+            }),
+          ),
       });
   }
 
@@ -89,7 +98,9 @@ export class RedisDecisionStream {
   async append(record: Record<string, unknown>): Promise<string> {
     this.assertOpen('append');
     const json = this.serialize(record);
-    const id = await this.call('append', () => this.redis.xadd(this.key, 'MAXLEN', '~', String(this.maxLen), '*', FIELD, json));
+    const id = await this.call('append', () =>
+      this.redis.xadd(this.key, 'MAXLEN', '~', String(this.maxLen), '*', FIELD, json),
+    );
     return id ?? '';
   }
 
@@ -97,7 +108,12 @@ export class RedisDecisionStream {
   async read(options: DecisionStreamReadOptions = {}): Promise<DecisionStreamPage> {
     this.assertOpen('read');
     const count = this.count(options);
-    const start = options.afterId !== undefined ? `(${options.afterId}` : options.sinceMs !== undefined ? `${Math.max(0, Math.floor(options.sinceMs))}-0` : '-';
+    const start =
+      options.afterId !== undefined
+        ? `(${options.afterId}`
+        : options.sinceMs !== undefined
+          ? `${Math.max(0, Math.floor(options.sinceMs))}-0`
+          : '-';
     const raw = (await this.call('read', () => this.redis.xrange(this.key, start, '+', 'COUNT', count))) as RawEntry[];
     return this.page(raw);
   }
@@ -123,7 +139,9 @@ export class RedisDecisionStream {
       }
       lastId ??= options.afterId ?? `${Math.max(0, Math.floor(options.sinceMs ?? 0))}-0`;
     } else {
-      const newest = (await this.call('follow', () => this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1))) as RawEntry[];
+      const newest = (await this.call('follow', () =>
+        this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1),
+      )) as RawEntry[];
       lastId = newest[0]?.[0] ?? '0-0';
     }
     const blocking = this.redis.duplicate({ maxRetriesPerRequest: 1 });
@@ -134,10 +152,17 @@ export class RedisDecisionStream {
       while (!signal?.aborted) {
         let reply: [string, RawEntry[]][] | null;
         try {
-          reply = (await blocking.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.key, lastId)) as [string, RawEntry[]][] | null;
+          reply = (await blocking.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.key, lastId)) as
+            | [string, RawEntry[]][]
+            | null;
         } catch (err) {
           if (signal?.aborted) return;
-          throw new RedisUnavailableError(this.redisUrl, `decision stream ${this.key}: follow`, err instanceof Error ? err.message : String(err), { cause: err });
+          throw new RedisUnavailableError(
+            this.redisUrl,
+            `decision stream ${this.key}: follow`,
+            err instanceof Error ? err.message : String(err),
+            { cause: err },
+          );
         }
         const raw = reply?.[0]?.[1] ?? [];
         if (raw.length === 0) continue;
@@ -170,12 +195,19 @@ export class RedisDecisionStream {
 
   private parse(id: string, fields: string[]): DecisionStreamEntry | DecisionStreamFormatError {
     const at = fields.findIndex((f, i) => i % 2 === 0 && f === FIELD);
-    if (at < 0) return new DecisionStreamFormatError(this.key, id, `no "${FIELD}" field (fields: ${fields.filter((_, i) => i % 2 === 0).join(', ') || 'none'})`);
+    if (at < 0)
+      return new DecisionStreamFormatError(
+        this.key,
+        id,
+        `no "${FIELD}" field (fields: ${fields.filter((_, i) => i % 2 === 0).join(', ') || 'none'})`,
+      );
     let value: unknown;
     try {
       value = JSON.parse(fields[at + 1] ?? '');
     } catch (err) {
-      return new DecisionStreamFormatError(this.key, id, `"${FIELD}" is not JSON: ${(err as Error).message}`, { cause: err });
+      return new DecisionStreamFormatError(this.key, id, `"${FIELD}" is not JSON: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return new DecisionStreamFormatError(this.key, id, `"${FIELD}" is JSON but not an object`);
@@ -185,7 +217,11 @@ export class RedisDecisionStream {
 
   private serialize(record: Record<string, unknown>): string {
     const bad = (allowed: string, cause?: unknown): ValidationError =>
-      new ValidationError([{ path: 'record', value: record, allowed }], `decision for stream ${this.key}`, cause === undefined ? undefined : { cause });
+      new ValidationError(
+        [{ path: 'record', value: record, allowed }],
+        `decision for stream ${this.key}`,
+        cause === undefined ? undefined : { cause },
+      );
     if (record === null || typeof record !== 'object' || Array.isArray(record)) throw bad('a JSON object');
     try {
       return JSON.stringify(record);
@@ -204,9 +240,15 @@ export class RedisDecisionStream {
   private async call<T>(operation: string, work: () => Promise<T>): Promise<T> {
     const what = `decision stream ${this.key}: ${operation}`;
     const pending = work().catch((err: unknown) => {
-      throw new RedisUnavailableError(this.redisUrl, what, err instanceof Error ? err.message : String(err), { cause: err });
+      throw new RedisUnavailableError(this.redisUrl, what, err instanceof Error ? err.message : String(err), {
+        cause: err,
+      });
     });
-    return withDeadline(pending, this.operationTimeoutMs, () => new RedisUnavailableError(this.redisUrl, what, `no answer within ${this.operationTimeoutMs} ms`));
+    return withDeadline(
+      pending,
+      this.operationTimeoutMs,
+      () => new RedisUnavailableError(this.redisUrl, what, `no answer within ${this.operationTimeoutMs} ms`),
+    );
   }
 
   private assertOpen(operation: string): void {

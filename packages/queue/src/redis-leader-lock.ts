@@ -100,10 +100,23 @@ export class RedisLeaderLock {
   private closed = false;
 
   constructor(options: RedisLeaderLockOptions = {}) {
-    const r = new FieldReader({ ttlMs: options.ttlMs, renewEveryMs: options.renewEveryMs, operationTimeoutMs: options.operationTimeoutMs, key: options.key, holderId: options.holderId });
+    const r = new FieldReader({
+      ttlMs: options.ttlMs,
+      renewEveryMs: options.renewEveryMs,
+      operationTimeoutMs: options.operationTimeoutMs,
+      key: options.key,
+      holderId: options.holderId,
+    });
     this.ttlMs = r.number('ttlMs', { default: 15_000, min: 10, integer: true });
-    this.renewEveryMs = r.number('renewEveryMs', { default: Math.max(1, Math.floor(this.ttlMs / 3)), min: 1, max: this.ttlMs });
-    this.operationTimeoutMs = r.number('operationTimeoutMs', { default: Math.min(Math.max(1, Math.floor(this.ttlMs / 3)), 2000), min: 1 });
+    this.renewEveryMs = r.number('renewEveryMs', {
+      default: Math.max(1, Math.floor(this.ttlMs / 3)),
+      min: 1,
+      max: this.ttlMs,
+    });
+    this.operationTimeoutMs = r.number('operationTimeoutMs', {
+      default: Math.min(Math.max(1, Math.floor(this.ttlMs / 3)), 2000),
+      min: 1,
+    });
     this.key = r.string('key', { default: 'warmpool:leader' });
     this.holderId = r.string('holderId', { default: randomUUID() });
     if (r.issues.length > 0) throw new ValidationError(r.issues, 'leader lock options');
@@ -141,7 +154,11 @@ export class RedisLeaderLock {
     this.assertOpen('acquire');
     const startedMs = this.clock.now();
     const floor = String(Math.max(1, Math.floor(this.clock.now())));
-    const result = Number(await this.call('acquire', () => this.redis.eval(ACQUIRE, 2, this.key, this.fenceKey, this.holderId, String(this.ttlMs), floor)));
+    const result = Number(
+      await this.call('acquire', () =>
+        this.redis.eval(ACQUIRE, 2, this.key, this.fenceKey, this.holderId, String(this.ttlMs), floor),
+      ),
+    );
     if (result === 0) {
       this.setLost('taken-over');
       return false;
@@ -160,19 +177,34 @@ export class RedisLeaderLock {
    */
   async verify(): Promise<void> {
     this.assertOpen('verify');
-    if (!this.isLeader()) throw new FencedOffError(this.key, this.holderId, this.token, 'not the leader by its own lease view');
+    if (!this.isLeader())
+      throw new FencedOffError(this.key, this.holderId, this.token, 'not the leader by its own lease view');
     const sentMs = this.clock.now();
-    const leftMs = Number(await this.call('verify', () => this.redis.eval(VERIFY, 2, this.key, this.fenceKey, this.holderId, String(this.token))));
+    const leftMs = Number(
+      await this.call('verify', () =>
+        this.redis.eval(VERIFY, 2, this.key, this.fenceKey, this.holderId, String(this.token)),
+      ),
+    );
     if (!(leftMs >= 1)) {
       this.setLost('taken-over');
-      throw new FencedOffError(this.key, this.holderId, this.token, 'the lock is no longer held under this token (taken over, expired, or lost by Redis)');
+      throw new FencedOffError(
+        this.key,
+        this.holderId,
+        this.token,
+        'the lock is no longer held under this token (taken over, expired, or lost by Redis)',
+      );
     }
     // The answer proves the lease held when Redis ran the check, with `leftMs` to go. If the answer took that long to
     // arrive (a stalled process, an overloaded host), another daemon may lead by now: not proof enough to act on.
     const tookMs = this.clock.now() - sentMs;
     const marginMs = Math.floor(this.ttlMs * 0.01) + 2;
     if (tookMs >= leftMs - marginMs) {
-      throw new FencedOffError(this.key, this.holderId, this.token, `the check's answer took ${tookMs} ms, as long as the lease had left (${leftMs} ms); another daemon may lead by now`);
+      throw new FencedOffError(
+        this.key,
+        this.holderId,
+        this.token,
+        `the check's answer took ${tookMs} ms, as long as the lease had left (${leftMs} ms); another daemon may lead by now`,
+      );
     }
   }
 
@@ -186,7 +218,9 @@ export class RedisLeaderLock {
   async renew(): Promise<boolean> {
     this.assertOpen('renew');
     const startedMs = this.clock.now();
-    const result = Number(await this.call('renew', () => this.redis.eval(RENEW, 1, this.key, this.holderId, String(this.ttlMs))));
+    const result = Number(
+      await this.call('renew', () => this.redis.eval(RENEW, 1, this.key, this.holderId, String(this.ttlMs))),
+    );
     if (result !== 1) {
       this.setLost('taken-over');
       return false;
@@ -221,7 +255,8 @@ export class RedisLeaderLock {
     this.timer = undefined;
     await this.ticking;
     if (options.release ?? true) {
-      if (this.leading) await this.release().catch((error: unknown) => this.emit({ type: 'error', error: error as Error }));
+      if (this.leading)
+        await this.release().catch((error: unknown) => this.emit({ type: 'error', error: error as Error }));
     } else {
       this.leading = false;
       this.validUntilMs = 0;
@@ -274,7 +309,9 @@ export class RedisLeaderLock {
     const pending = work().catch((err: unknown) => {
       throw this.unavailable(what, err instanceof Error ? err.message : String(err), err);
     });
-    return withDeadline(pending, this.operationTimeoutMs, () => this.unavailable(what, `no answer within ${this.operationTimeoutMs} ms`));
+    return withDeadline(pending, this.operationTimeoutMs, () =>
+      this.unavailable(what, `no answer within ${this.operationTimeoutMs} ms`),
+    );
   }
 
   private unavailable(operation: string, detail: string, cause?: unknown): RedisUnavailableError {

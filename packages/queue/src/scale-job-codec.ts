@@ -1,4 +1,10 @@
-import { FieldReader, ValidationError, type ReplicaReplacement, type ScaleJob, type ValidationIssue } from '@warmpool/domain';
+import {
+  FieldReader,
+  ValidationError,
+  type ReplicaReplacement,
+  type ScaleJob,
+  type ValidationIssue,
+} from '@warmpool/domain';
 
 const JOB_KEYS = ['id', 'request', 'runAtMs'] as const;
 const REQUEST_KEYS = ['model', 'replicas', 'idempotencyKey', 'reason', 'message', 'replace'] as const;
@@ -9,9 +15,17 @@ const MAX_REPLACE = 1_000;
 function readReplace(raw: unknown, path: string, issues: ValidationIssue[]): ReplicaReplacement[] | undefined {
   if (raw === undefined) return undefined;
   const ok = (x: unknown): x is ReplicaReplacement =>
-    typeof x === 'object' && x !== null && typeof (x as ReplicaReplacement).id === 'string' && (x as ReplicaReplacement).id.length > 0 && typeof (x as ReplicaReplacement).reason === 'string';
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as ReplicaReplacement).id === 'string' &&
+    (x as ReplicaReplacement).id.length > 0 &&
+    typeof (x as ReplicaReplacement).reason === 'string';
   if (!Array.isArray(raw) || raw.length > MAX_REPLACE || !raw.every(ok)) {
-    issues.push({ path, value: Array.isArray(raw) ? `[${raw.length} entries]` : raw, allowed: `a list of at most ${MAX_REPLACE} { id, reason } (non-empty id, string reason)` });
+    issues.push({
+      path,
+      value: Array.isArray(raw) ? `[${raw.length} entries]` : raw,
+      allowed: `a list of at most ${MAX_REPLACE} { id, reason } (non-empty id, string reason)`,
+    });
     return undefined;
   }
   return raw.map((x) => ({ id: x.id, reason: x.reason }));
@@ -24,7 +38,8 @@ export function readScaleJob(input: unknown, prefix = 'job'): { job: ScaleJob; i
   const id = r.string('id');
   const runAtMs = r.number('runAtMs', { min: 0 });
   const q = r.child('request');
-  if (!r.has('request')) r.issues.push({ path: r.path('request'), value: undefined, allowed: 'a scale request object' });
+  if (!r.has('request'))
+    r.issues.push({ path: r.path('request'), value: undefined, allowed: 'a scale request object' });
   q.rejectUnknown(REQUEST_KEYS);
   const model = q.string('model');
   const replicas = q.number('replicas', { min: 0, integer: true });
@@ -32,7 +47,14 @@ export function readScaleJob(input: unknown, prefix = 'job'): { job: ScaleJob; i
   const reason = q.string('reason');
   const message = typeof q.raw('message') === 'string' ? (q.raw('message') as string) : q.string('message');
   const replace = readReplace(q.raw('replace'), q.path('replace'), r.issues);
-  return { job: { id, runAtMs, request: { model, replicas, idempotencyKey, reason, message, ...(replace ? { replace } : {}) } }, issues: r.issues };
+  return {
+    job: {
+      id,
+      runAtMs,
+      request: { model, replicas, idempotencyKey, reason, message, ...(replace ? { replace } : {}) },
+    },
+    issues: r.issues,
+  };
 }
 
 /** Checks a job before it is queued: a bad job is the caller's bug and gets a {@link ValidationError} naming each field. */

@@ -4,7 +4,14 @@ import { fileURLToPath } from 'node:url';
 import type { ScaleJob } from '@warmpool/domain';
 import { Queue } from 'bullmq';
 import { afterEach, expect, it } from 'vitest';
-import { BullMqScaleQueue, JobDeferredError, RedisUnavailableError, redactRedisUrl, type BullMqScaleQueueOptions, type ScaleJobEvent } from '../src/index.js';
+import {
+  BullMqScaleQueue,
+  JobDeferredError,
+  RedisUnavailableError,
+  redactRedisUrl,
+  type BullMqScaleQueueOptions,
+  type ScaleJobEvent,
+} from '../src/index.js';
 import { deleteKeys, describeWithRedis, freshPrefix, REDIS_URL, sleep } from './support/redis-test-env.js';
 import { scaleQueueConformance } from './support/scale-queue-conformance.js';
 import { TcpProxy } from '@warmpool/testing/net';
@@ -41,7 +48,10 @@ describeWithRedis('BullMqScaleQueue (real Redis)', () => {
   const prefixes: string[] = [];
   const proxies: TcpProxy[] = [];
 
-  function open(prefix: string, options: BullMqScaleQueueOptions = {}): { q: BullMqScaleQueue; events: ScaleJobEvent[] } {
+  function open(
+    prefix: string,
+    options: BullMqScaleQueueOptions = {},
+  ): { q: BullMqScaleQueue; events: ScaleJobEvent[] } {
     const q = new BullMqScaleQueue({ redisUrl: REDIS_URL, prefix, queueName: 'scale', ...options });
     opened.push(q);
     const events: ScaleJobEvent[] = [];
@@ -96,7 +106,10 @@ describeWithRedis('BullMqScaleQueue (real Redis)', () => {
 
     const second = open(p);
     second.q.process(async (j) => void ran.push(`second:${j.id}`));
-    expect(await second.q.enqueue(job('model-a:1700000000', Date.now()))).toEqual({ id: 'model-a:1700000000', deduplicated: true });
+    expect(await second.q.enqueue(job('model-a:1700000000', Date.now()))).toEqual({
+      id: 'model-a:1700000000',
+      deduplicated: true,
+    });
     await sleep(300);
     expect(ran).toEqual(['first:model-a:1700000000']);
   });
@@ -108,7 +121,10 @@ describeWithRedis('BullMqScaleQueue (real Redis)', () => {
     const ran: string[] = [];
     a.q.process(async (j) => void ran.push(`a:${j.id}`));
     b.q.process(async (j) => void ran.push(`b:${j.id}`));
-    const results = await Promise.all([a.q.enqueue(job('same', Date.now() + 100)), b.q.enqueue(job('same', Date.now() + 100))]);
+    const results = await Promise.all([
+      a.q.enqueue(job('same', Date.now() + 100)),
+      b.q.enqueue(job('same', Date.now() + 100)),
+    ]);
     expect(results.map((r) => r.deduplicated).sort()).toEqual([false, true]);
     await until(() => ran.length === 1, 'one run');
     await sleep(300);
@@ -142,12 +158,16 @@ describeWithRedis('BullMqScaleQueue (real Redis)', () => {
     if (!existsSync(dist)) throw new Error(`${dist} missing: build first (npx tsc -b packages/queue)`);
     const p = prefix('sigkill');
     const script = fileURLToPath(new URL('./support/killable-worker.mjs', import.meta.url));
-    const child = spawn(process.execPath, [script, REDIS_URL, p, 'scale', '400', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, REDIS_URL, p, 'scale', '400', '200'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let errOut = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (errOut += d.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
     try {
       await until(() => out.includes('ready') || child.exitCode !== null, 'the child worker to start');
       expect(errOut).toBe('');
@@ -173,7 +193,12 @@ describeWithRedis('BullMqScaleQueue (real Redis)', () => {
     proxies.push(proxy);
     await proxy.start();
     const p = prefix('outage');
-    const { q, events } = open(p, { redisUrl: proxy.url, enqueueTimeoutMs: 1000, reconnectMaxDelayMs: 100, workerRetryDelayMs: 50 });
+    const { q, events } = open(p, {
+      redisUrl: proxy.url,
+      enqueueTimeoutMs: 1000,
+      reconnectMaxDelayMs: 100,
+      workerRetryDelayMs: 50,
+    });
     const ran: string[] = [];
     q.process(async (j) => void ran.push(j.id));
     await q.enqueue(job('before', Date.now()));
@@ -205,11 +230,18 @@ describeWithRedis('BullMqScaleQueue (real Redis)', () => {
     await proxy.start();
     const url = proxy.url;
     await proxy.stop(); // nothing listens on this port now
-    const { q, events } = open(prefix('down'), { redisUrl: url, enqueueTimeoutMs: 300, closeTimeoutMs: 300, reconnectMaxDelayMs: 100 });
+    const { q, events } = open(prefix('down'), {
+      redisUrl: url,
+      enqueueTimeoutMs: 300,
+      closeTimeoutMs: 300,
+      reconnectMaxDelayMs: 100,
+    });
     q.process(async () => undefined);
     const err = await q.enqueue(job('never', Date.now())).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_REDIS_UNAVAILABLE', redisUrl: url });
-    expect((err as Error).message).toMatch(/enqueue scale job never on queue scale: (no answer within 300 ms|.*ECONNREFUSED)/);
+    expect((err as Error).message).toMatch(
+      /enqueue scale job never on queue scale: (no answer within 300 ms|.*ECONNREFUSED)/,
+    );
     expect(events.some((e) => e.type === 'error' && /ECONNREFUSED/.test(e.error.message))).toBe(true);
     await q.close();
   });
@@ -224,7 +256,12 @@ describeWithRedis('BullMqScaleQueue (real Redis)', () => {
     q.process(async (j) => void ran.push(j.id));
     await until(() => events.some((e) => e.type === 'failed'), 'the junk job to fail');
     const failed = events.find((e) => e.type === 'failed');
-    expect(failed).toMatchObject({ type: 'failed', jobId: 'junk-1', job: undefined, error: { code: 'E_SCALE_JOB_FORMAT' } });
+    expect(failed).toMatchObject({
+      type: 'failed',
+      jobId: 'junk-1',
+      job: undefined,
+      error: { code: 'E_SCALE_JOB_FORMAT' },
+    });
     expect(ran).toEqual([]);
   });
 });

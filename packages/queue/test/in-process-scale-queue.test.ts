@@ -119,7 +119,9 @@ describe('InProcessScaleQueue', () => {
     await q.enqueue(job('b', 0));
     await clock.advanceBy(0);
     expect(seen.filter((e) => e.type === 'completed').length).toBe(2);
-    expect(seen.find((e) => e.type === 'error')).toMatchObject({ error: { message: expect.stringContaining('bad logger') } });
+    expect(seen.find((e) => e.type === 'error')).toMatchObject({
+      error: { message: expect.stringContaining('bad logger') },
+    });
     await q.close();
   });
 
@@ -128,7 +130,9 @@ describe('InProcessScaleQueue', () => {
     q.process(async () => undefined);
     expect(() => q.process(async () => undefined)).toThrow(expect.objectContaining({ code: 'E_QUEUE_HANDLER_SET' }));
     await q.close();
-    expect(() => new InProcessScaleQueue({ attempts: 0, backoffBaseMs: -1 })).toThrow(/attempts: got 0.*\n.*backoffBaseMs: got -1/s);
+    expect(() => new InProcessScaleQueue({ attempts: 0, backoffBaseMs: -1 })).toThrow(
+      /attempts: got 0.*\n.*backoffBaseMs: got -1/s,
+    );
     expect(() => new InProcessScaleQueue({ retentionMs: Number.NaN })).toThrow(/retentionMs/);
   });
 

@@ -29,7 +29,13 @@ describeWithRedis('RedisDecisionStream (real Redis)', () => {
     admin = undefined;
   });
 
-  const decision = (model: string, to: number): Record<string, unknown> => ({ model, action: 'scale-up', from: to - 1, to, reasons: ['ForecastAbove'] });
+  const decision = (model: string, to: number): Record<string, unknown> => ({
+    model,
+    action: 'scale-up',
+    from: to - 1,
+    to,
+    reasons: ['ForecastAbove'],
+  });
 
   it('appends JSON records and reads them back in order with their times', async () => {
     const s = open();
@@ -89,7 +95,10 @@ describeWithRedis('RedisDecisionStream (real Redis)', () => {
     const s = open();
     const cyclic: Record<string, unknown> = { model: 'm' };
     cyclic.self = cyclic;
-    await expect(s.append(cyclic)).rejects.toMatchObject({ code: 'E_VALIDATION', message: expect.stringContaining('JSON-serializable') });
+    await expect(s.append(cyclic)).rejects.toMatchObject({
+      code: 'E_VALIDATION',
+      message: expect.stringContaining('JSON-serializable'),
+    });
     await expect(s.append({ big: 10n })).rejects.toMatchObject({ code: 'E_VALIDATION' });
     await expect(s.append([1] as unknown as Record<string, unknown>)).rejects.toMatchObject({ code: 'E_VALIDATION' });
   });
@@ -152,7 +161,12 @@ describeWithRedis('RedisDecisionStream (real Redis)', () => {
     const key = `${freshPrefix('decisions')}:stream`;
     keys.push(key);
     const connectionErrors: Error[] = [];
-    const s = new RedisDecisionStream({ redisUrl: url, key, operationTimeoutMs: 300, onError: (e) => connectionErrors.push(e) });
+    const s = new RedisDecisionStream({
+      redisUrl: url,
+      key,
+      operationTimeoutMs: 300,
+      onError: (e) => connectionErrors.push(e),
+    });
     streams.push(s);
     await s.append(decision('up', 1));
     await proxy.stop();

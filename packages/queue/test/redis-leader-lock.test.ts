@@ -105,7 +105,14 @@ describeWithRedis('RedisLeaderLock (two instances, real Redis)', () => {
     await proxy.start();
     const key = `${freshPrefix('leader')}:lock`;
     prefixes.push(key);
-    const a = new RedisLeaderLock({ redisUrl: proxy.url, key, holderId: 'cut-off', ttlMs: 300, renewEveryMs: 50, operationTimeoutMs: 100 });
+    const a = new RedisLeaderLock({
+      redisUrl: proxy.url,
+      key,
+      holderId: 'cut-off',
+      ttlMs: 300,
+      renewEveryMs: 50,
+      operationTimeoutMs: 100,
+    });
     locks.push(a);
     const events: LeaderEvent[] = [];
     a.onEvent((e) => events.push(e));
@@ -157,5 +164,7 @@ describeWithRedis('RedisLeaderLock (two instances, real Redis)', () => {
 });
 
 it('rejects bad options, naming them', () => {
-  expect(() => new RedisLeaderLock({ ttlMs: 5, renewEveryMs: 0, key: '' })).toThrow(/ttlMs: got 5.*\n.*renewEveryMs: got 0.*\n.*key: got ""/s);
+  expect(() => new RedisLeaderLock({ ttlMs: 5, renewEveryMs: 0, key: '' })).toThrow(
+    /ttlMs: got 5.*\n.*renewEveryMs: got 0.*\n.*key: got ""/s,
+  );
 });

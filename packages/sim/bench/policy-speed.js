@@ -7,7 +7,9 @@ import { POLICIES, POLICY_NAMES, parseTrace, perSecondDemand, runSimulation, sim
 const args = process.argv.slice(2);
 const repeatAt = args.indexOf('--repeat');
 const repeat = repeatAt >= 0 ? Number(args[repeatAt + 1]) : 3;
-const file = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--repeat') ?? '/work/shared/traces/nasa_http/jul1995_week1_1s.csv';
+const file =
+  args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--repeat') ??
+  '/work/shared/traces/nasa_http/jul1995_week1_1s.csv';
 
 const trace = parseTrace(readFileSync(file, 'utf8'), file);
 const demand = perSecondDemand(trace);

@@ -24,10 +24,15 @@ export function bruteForceMinCost(demand: Float64Array, config: SimConfig): Brut
   const T = demand.length;
 
   const evaluate = (initial: number, releaseOrder: (typeof orders)[number]) => {
-    const r = runSimulation(demand.subarray(0, wants.length), config, scriptedPolicy(wants, { initial, releaseOrder }), {
-      traceName: 'brute',
-      nowMs: () => 0,
-    });
+    const r = runSimulation(
+      demand.subarray(0, wants.length),
+      config,
+      scriptedPolicy(wants, { initial, releaseOrder }),
+      {
+        traceName: 'brute',
+        nowMs: () => 0,
+      },
+    );
     return r;
   };
 

@@ -6,7 +6,17 @@ import { oraclePolicy } from '../src/policies/oracle-policy.js';
 import { staticPolicy } from '../src/policies/static-policy.js';
 import { simConfigFor } from '../src/engine/sim-config.js';
 
-const pt = (policy: string, value: string, costVsOracle: number, violatingRequests: number): FrontierPoint => ({ policy, value, isDefault: false, replicaSeconds: costVsOracle * 100, costVsOracle, violatingRequests, sloViolatingRequests: violatingRequests, totalRequests: 1000, simMs: 0 });
+const pt = (policy: string, value: string, costVsOracle: number, violatingRequests: number): FrontierPoint => ({
+  policy,
+  value,
+  isDefault: false,
+  replicaSeconds: costVsOracle * 100,
+  costVsOracle,
+  violatingRequests,
+  sloViolatingRequests: violatingRequests,
+  totalRequests: 1000,
+  simMs: 0,
+});
 
 describe('frontier', () => {
   it('best at no more cost, and the Pareto frontier', () => {
@@ -21,7 +31,13 @@ describe('frontier', () => {
     const demand = Float64Array.from({ length: 1200 }, (_, t) => (t % 300 < 20 ? 30 : 2));
     const config = simConfigFor(demand, 1, { leadS: 10 });
     const sweeps = [
-      { policy: 'predictive', knob: 'k', values: ['static'], defaultValue: 'static', run: (_v: string, c: typeof config) => ({ factory: staticPolicy, config: c }) },
+      {
+        policy: 'predictive',
+        knob: 'k',
+        values: ['static'],
+        defaultValue: 'static',
+        run: (_v: string, c: typeof config) => ({ factory: staticPolicy, config: c }),
+      },
       ...baselineSweeps(),
     ];
     const r = sweepFrontier(demand, config, sweeps, oraclePolicy, { traceName: 'bursts', nowMs: () => 0 });

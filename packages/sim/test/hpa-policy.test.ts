@@ -6,7 +6,14 @@ import { LivePolicyDriver } from '../src/live/live-policy-driver.js';
 import { fixedConfig } from './scripted-policy.js';
 
 describe('hpa replica calculator (Kubernetes GetResourceReplicas)', () => {
-  const base = { currentReplicas: 4, readyPods: 4, unreadyPods: 0, capacityPerS: 10, targetPercent: 50, tolerance: 0.1 };
+  const base = {
+    currentReplicas: 4,
+    readyPods: 4,
+    unreadyPods: 0,
+    capacityPerS: 10,
+    targetPercent: 50,
+    tolerance: 0.1,
+  };
 
   it('truncates utilization to an integer percent like Kubernetes', () => {
     expect(utilizationPercent(16.666666666666668, 1, 10)).toBe(166);
@@ -38,7 +45,14 @@ describe('hpa golden fixture (hand-checked)', () => {
   // The engine starts with what the first 30 s need: ceil(5 / 10) = 1 replica.
   const demand = new Float64Array(600);
   for (let t = 0; t < 600; t++) demand[t] = t < 30 ? 5 : t < 120 ? 40 : 5;
-  const config = fixedConfig({ leadS: 30, capacityPerS: 10, targetUtil: 0.5, minReplicas: 1, maxReplicas: 100, peakReplicas: 8 });
+  const config = fixedConfig({
+    leadS: 30,
+    capacityPerS: 10,
+    targetUtil: 0.5,
+    minReplicas: 1,
+    maxReplicas: 100,
+    peakReplicas: 8,
+  });
   const alive: number[] = [];
   const ready: number[] = [];
   const r = runSimulation(demand, config, hpaPolicy, {
@@ -102,14 +116,21 @@ describe('hpa golden fixture (hand-checked)', () => {
     const burst = new Float64Array(200);
     for (let t = 0; t < 200; t++) burst[t] = t < 110 ? 0.5 : 400;
     const a: number[] = [];
-    runSimulation(burst, { ...config, leadS: 100 }, hpaPolicy, { traceName: 'b', nowMs: () => 0, onSecond: (_t, x) => a.push(x) });
+    runSimulation(burst, { ...config, leadS: 100 }, hpaPolicy, {
+      traceName: 'b',
+      nowMs: () => 0,
+      onSecond: (_t, x) => a.push(x),
+    });
     expect([a[119], a[120], a[135], a[150], a[165]]).toEqual([1, 5, 10, 20, 40]);
   });
 });
 
 describe('hpa: a fresh controller', () => {
   it('counts the replicas it finds as its first recommendation (Kubernetes recordInitialRecommendation): it holds them for one stabilization window', () => {
-    const driver = new LivePolicyDriver(hpaPolicy, fixedConfig({ leadS: 30, capacityPerS: 10, targetUtil: 0.5, minReplicas: 1, maxReplicas: 100, peakReplicas: 8 }));
+    const driver = new LivePolicyDriver(
+      hpaPolicy,
+      fixedConfig({ leadS: 30, capacityPerS: 10, targetUtil: 0.5, minReplicas: 1, maxReplicas: 100, peakReplicas: 8 }),
+    );
     for (let s = 0; s < 60; s++) driver.recordSecond(5); // history: 5 req/s, one replica's worth at 50 %
     const wanted: number[] = [];
     for (let s = 60; s < 400; s++) {

@@ -39,7 +39,12 @@ describe('LatencyQueue (latency-SLO queueing model)', () => {
   it('runSimulation reports both counts: the fluid one overstates a one-second burst', () => {
     // capacity 1/s per replica, 4 replicas all along: a 5-request second is 1 fluid violation but drains within
     // 0.5 s of wait (allowance 0.25 s x 4/s = 1 request): 5 over the second grow the queue at 1/s to 1: no miss.
-    const r = runSimulation(Float64Array.from([0, 5, 0, 0]), fixedConfig({ capacityPerS: 1, maxReplicas: 4, latencyTargetS: 0.5, serviceS: 0.25 }), scriptedPolicy([4], { initial: 4 }), { traceName: 'burst', nowMs: () => 0 });
+    const r = runSimulation(
+      Float64Array.from([0, 5, 0, 0]),
+      fixedConfig({ capacityPerS: 1, maxReplicas: 4, latencyTargetS: 0.5, serviceS: 0.25 }),
+      scriptedPolicy([4], { initial: 4 }),
+      { traceName: 'burst', nowMs: () => 0 },
+    );
     expect(r.violatingRequests).toBeCloseTo(1, 9);
     expect(r.sloViolatingRequests).toBe(0);
     expect(r.sloViolatingFraction).toBe(0);

@@ -89,28 +89,41 @@ describe('oracle vs brute force on random small traces', () => {
     cases.push({ demand, config });
   }
 
-  it.each(cases.map((c, i) => [i, c] as const))('case %i: oracle cost = brute-force minimum, zero violations', (_i, { demand, config }) => {
-    const best = bruteForceMinCost(demand, config);
-    expect(best).not.toBeNull();
-    const r = run(demand, config);
-    expect(r.violatingRequests).toBe(0);
-    expect(r.replicaSeconds).toBe(best!.replicaSeconds);
-    // the brute-force optimum replayed through the engine really is violation-free at that cost
-    const replay = runSimulation(demand, config, scriptedPolicy(best!.wants, { initial: best!.initial, releaseOrder: best!.releaseOrder }), {
-      traceName: 'replay',
-      nowMs: () => 0,
-    });
-    expect(replay.violatingRequests).toBe(0);
-    expect(replay.replicaSeconds).toBe(best!.replicaSeconds);
-  });
+  it.each(cases.map((c, i) => [i, c] as const))(
+    'case %i: oracle cost = brute-force minimum, zero violations',
+    (_i, { demand, config }) => {
+      const best = bruteForceMinCost(demand, config);
+      expect(best).not.toBeNull();
+      const r = run(demand, config);
+      expect(r.violatingRequests).toBe(0);
+      expect(r.replicaSeconds).toBe(best!.replicaSeconds);
+      // the brute-force optimum replayed through the engine really is violation-free at that cost
+      const replay = runSimulation(
+        demand,
+        config,
+        scriptedPolicy(best!.wants, { initial: best!.initial, releaseOrder: best!.releaseOrder }),
+        {
+          traceName: 'replay',
+          nowMs: () => 0,
+        },
+      );
+      expect(replay.violatingRequests).toBe(0);
+      expect(replay.replicaSeconds).toBe(best!.replicaSeconds);
+    },
+  );
 
   it('gives the same cost and no violation with either release order', () => {
     for (const { demand, config } of cases) {
       const schedule = new OracleSchedule(demand, config);
-      const warmingFirst = runSimulation(demand, config, scriptedPolicy([...schedule.alive], { initial: schedule.initial, releaseOrder: 'warming-first' }), {
-        traceName: 'x',
-        nowMs: () => 0,
-      });
+      const warmingFirst = runSimulation(
+        demand,
+        config,
+        scriptedPolicy([...schedule.alive], { initial: schedule.initial, releaseOrder: 'warming-first' }),
+        {
+          traceName: 'x',
+          nowMs: () => 0,
+        },
+      );
       expect(warmingFirst.violatingRequests).toBe(0);
       expect(warmingFirst.replicaSeconds).toBe(schedule.replicaSeconds);
     }

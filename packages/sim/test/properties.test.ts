@@ -12,7 +12,10 @@ const opts = { traceName: 'prop', nowMs: () => 0 };
 
 /** Bursty demand: runs of zeros, plateaus and spikes (what makes autoscalers violate). */
 const demandArb = fc
-  .array(fc.oneof(fc.constant(0), fc.double({ min: 0, max: 50, noNaN: true }), fc.integer({ min: 0, max: 400 })), { minLength: 1, maxLength: 240 })
+  .array(fc.oneof(fc.constant(0), fc.double({ min: 0, max: 50, noNaN: true }), fc.integer({ min: 0, max: 400 })), {
+    minLength: 1,
+    maxLength: 240,
+  })
   .map((xs) => Float64Array.from(xs));
 
 const settingsArb = fc.record({
@@ -48,7 +51,9 @@ describe('simulator properties', () => {
         const config = { ...configOf(demand, s), leadS };
         const r = run(demand, config, POLICIES['oracle']!);
         expect(r.violatingRequests).toBe(0);
-        expect(r.replicaSeconds).toBe(run(demand, { ...config, leadS: Math.ceil(leadS) }, POLICIES['oracle']!).replicaSeconds);
+        expect(r.replicaSeconds).toBe(
+          run(demand, { ...config, leadS: Math.ceil(leadS) }, POLICIES['oracle']!).replicaSeconds,
+        );
       }),
       { numRuns: 100, seed: 13 },
     );
@@ -59,7 +64,9 @@ describe('simulator properties', () => {
       fc.property(demandArb, settingsArb, (demand, s) => {
         const config = configOf(demand, s);
         const sched = new OracleSchedule(demand, config);
-        const need = [...demand].map((d) => Math.min(config.maxReplicas, Math.max(config.minReplicas, replicasFor(d, config.capacityPerS))));
+        const need = [...demand].map((d) =>
+          Math.min(config.maxReplicas, Math.max(config.minReplicas, replicasFor(d, config.capacityPerS))),
+        );
         for (let t = 0; t < demand.length; t++) {
           const window = need.slice(t, Math.min(demand.length, t + config.leadS + 1));
           expect(sched.alive[t]).toBe(Math.max(...window));
@@ -72,12 +79,22 @@ describe('simulator properties', () => {
   it('oracle costs no more than any zero-violation run of any other policy or random schedule', () => {
     const others = ['hpa', 'kpa', 'aws-predictive', 'static'];
     fc.assert(
-      fc.property(demandArb, settingsArb, fc.array(fc.integer({ min: 0, max: 14 }), { minLength: 1, maxLength: 240 }), fc.integer({ min: 0, max: 14 }), (demand, s, wants, initial) => {
-        const config = configOf(demand, s);
-        const oracle = run(demand, config, POLICIES['oracle']!).replicaSeconds;
-        const candidates = [...others.map((n) => run(demand, config, POLICIES[n]!)), run(demand, config, scriptedPolicy(wants, { initial }))];
-        for (const r of candidates) if (r.violatingRequests === 0) expect(oracle).toBeLessThanOrEqual(r.replicaSeconds);
-      }),
+      fc.property(
+        demandArb,
+        settingsArb,
+        fc.array(fc.integer({ min: 0, max: 14 }), { minLength: 1, maxLength: 240 }),
+        fc.integer({ min: 0, max: 14 }),
+        (demand, s, wants, initial) => {
+          const config = configOf(demand, s);
+          const oracle = run(demand, config, POLICIES['oracle']!).replicaSeconds;
+          const candidates = [
+            ...others.map((n) => run(demand, config, POLICIES[n]!)),
+            run(demand, config, scriptedPolicy(wants, { initial })),
+          ];
+          for (const r of candidates)
+            if (r.violatingRequests === 0) expect(oracle).toBeLessThanOrEqual(r.replicaSeconds);
+        },
+      ),
       { numRuns: 120, seed: 11 },
     );
   });

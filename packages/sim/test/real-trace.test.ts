@@ -18,7 +18,9 @@ const FILE = fileURLToPath(new URL('./fixtures/nasa_jul1995_first50h_60s.csv', i
  * it starts before `lead` (held from second 0 among the initial replicas). O(T x levels): a reference only.
  */
 function levelByLevelCost(demand: Float64Array, config: SimConfig): number {
-  const need = [...demand].map((d) => Math.min(config.maxReplicas, Math.max(config.minReplicas, replicasFor(d, config.capacityPerS))));
+  const need = [...demand].map((d) =>
+    Math.min(config.maxReplicas, Math.max(config.minReplicas, replicasFor(d, config.capacityPerS))),
+  );
   const top = need.reduce((m, x) => Math.max(m, x), 0);
   let cost = 0;
   for (let k = 1; k <= top; k++) {
@@ -26,7 +28,8 @@ function levelByLevelCost(demand: Float64Array, config: SimConfig): number {
     for (let t = 0; t < need.length; t++) {
       if (need[t]! < k) continue;
       const last = intervals[intervals.length - 1];
-      if (last && t - last[1] - 1 <= config.leadS) last[1] = t; // gap of at most lead seconds: keep through it
+      if (last && t - last[1] - 1 <= config.leadS)
+        last[1] = t; // gap of at most lead seconds: keep through it
       else intervals.push([t, t]);
     }
     for (const [a, b] of intervals) cost += a < config.leadS ? b + 1 : b - a + 1 + config.leadS;
@@ -56,7 +59,8 @@ describe('baselines on a real trace slice (NASA-HTTP, first 50 h, 60-s bins)', (
     expect(by['oracle']!.replicaSeconds).toBe(levelByLevelCost(demand, config));
     expect(by['static']!.violatingRequests).toBe(0);
     expect(by['static']!.replicaSeconds).toBe(20 * demand.length);
-    for (const r of results) if (r.violatingRequests === 0) expect(r.replicaSeconds).toBeGreaterThanOrEqual(by['oracle']!.replicaSeconds);
+    for (const r of results)
+      if (r.violatingRequests === 0) expect(r.replicaSeconds).toBeGreaterThanOrEqual(by['oracle']!.replicaSeconds);
     expect(by['static']!.costVsOracle).toBeCloseTo(by['static']!.replicaSeconds / by['oracle']!.replicaSeconds, 12);
   });
 

@@ -7,7 +7,10 @@ import { fixedConfig } from './scripted-policy.js';
 describe('recent-max baseline', () => {
   it('asks for max(last W seconds) x (1 + h) at full capacity, and forgets a peak after W seconds', () => {
     const demand = Float64Array.from([2, 8, 1, 1, 1, 1, 1]);
-    const policy = recentMaxPolicyWith({ windowS: 3, headroom: 0.5 })(fixedConfig({ capacityPerS: 2, maxReplicas: 100 }), demand);
+    const policy = recentMaxPolicyWith({ windowS: 3, headroom: 0.5 })(
+      fixedConfig({ capacityPerS: 2, maxReplicas: 100 }),
+      demand,
+    );
     const observed = new ObservedDemand(demand);
     const wants: number[] = [];
     for (let t = 0; t < demand.length; t++) {
@@ -27,7 +30,11 @@ describe('recent-max baseline', () => {
     const w = 17;
     const config = fixedConfig({ capacityPerS: 1.5, maxReplicas: 1000, leadS: 0 });
     const got: number[] = [];
-    runSimulation(demand, config, recentMaxPolicyWith({ windowS: w, headroom: 0.25 }), { traceName: 'r', nowMs: () => 0, onSecond: (_t, alive) => got.push(alive) });
+    runSimulation(demand, config, recentMaxPolicyWith({ windowS: w, headroom: 0.25 }), {
+      traceName: 'r',
+      nowMs: () => 0,
+      onSecond: (_t, alive) => got.push(alive),
+    });
     for (let t = 1; t < demand.length; t++) {
       let m = 0;
       for (let s = Math.max(0, t - w); s < t; s++) m = Math.max(m, demand[s]!);

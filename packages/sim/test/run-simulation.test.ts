@@ -7,11 +7,16 @@ import { fixedConfig, scriptedPolicy } from './scripted-policy.js';
 
 function trace(demand: number[], wants: number[], over: Parameters<typeof fixedConfig>[0] = {}, initial?: number) {
   const rows: { alive: number; ready: number; violating: number }[] = [];
-  const r = runSimulation(Float64Array.from(demand), fixedConfig(over), scriptedPolicy(wants, initial === undefined ? {} : { initial }), {
-    traceName: 'fixture',
-    nowMs: () => 0,
-    onSecond: (_t, alive, ready, violating) => rows.push({ alive, ready, violating }),
-  });
+  const r = runSimulation(
+    Float64Array.from(demand),
+    fixedConfig(over),
+    scriptedPolicy(wants, initial === undefined ? {} : { initial }),
+    {
+      traceName: 'fixture',
+      nowMs: () => 0,
+      onSecond: (_t, alive, ready, violating) => rows.push({ alive, ready, violating }),
+    },
+  );
   return { r, rows };
 }
 
@@ -81,12 +86,20 @@ describe('simConfigFor and simulatePolicies', () => {
     const demand = new Float64Array(400);
     for (let t = 0; t < 400; t++) demand[t] = t % 100 < 50 ? 20 : 2;
     const config = simConfigFor(demand, 1, { leadS: 10 });
-    const results = simulatePolicies(demand, config, ['static', 'oracle', 'hpa'], POLICIES, { traceName: 'x', nowMs: () => 0 });
+    const results = simulatePolicies(demand, config, ['static', 'oracle', 'hpa'], POLICIES, {
+      traceName: 'x',
+      nowMs: () => 0,
+    });
     const byName = Object.fromEntries(results.map((r) => [r.policy, r]));
     expect(byName['oracle']!.costVsOracle).toBe(1);
-    expect(byName['static']!.costVsOracle).toBeCloseTo(byName['static']!.replicaSeconds / byName['oracle']!.replicaSeconds, 12);
+    expect(byName['static']!.costVsOracle).toBeCloseTo(
+      byName['static']!.replicaSeconds / byName['oracle']!.replicaSeconds,
+      12,
+    );
     expect(byName['static']!.violatingRequests).toBe(0);
     expect(byName['oracle']!.violatingRequests).toBe(0);
-    expect(() => simulatePolicies(demand, config, ['nope'], POLICIES, { traceName: 'x' })).toThrow(/unknown policy "nope"/);
+    expect(() => simulatePolicies(demand, config, ['nope'], POLICIES, { traceName: 'x' })).toThrow(
+      /unknown policy "nope"/,
+    );
   });
 });

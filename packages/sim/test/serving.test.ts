@@ -18,15 +18,25 @@ describe('serving arithmetic', () => {
     expect(unservedRequests(2.1, 3 * 0.7)).toBe(0);
     expect(replicasFor(2.1, 0.7)).toBe(3);
     expect(unservedRequests(2.2, 3 * 0.7)).toBeCloseTo(0.1, 12);
-    const r = runSimulation(Float64Array.from([2.1, 2.1]), fixedConfig({ capacityPerS: 0.7, leadS: 1 }), scriptedPolicy([3, 3], { initial: 3 }), {
-      traceName: 'ulp',
-      nowMs: () => 0,
-    });
+    const r = runSimulation(
+      Float64Array.from([2.1, 2.1]),
+      fixedConfig({ capacityPerS: 0.7, leadS: 1 }),
+      scriptedPolicy([3, 3], { initial: 3 }),
+      {
+        traceName: 'ulp',
+        nowMs: () => 0,
+      },
+    );
     expect(r.violatingRequests).toBe(0);
-    const q = runSimulation(Float64Array.from([2.1, 2.1]), fixedConfig({ capacityPerS: 0.7, leadS: 1, queue: true }), scriptedPolicy([3, 3], { initial: 3 }), {
-      traceName: 'ulp-queue',
-      nowMs: () => 0,
-    });
+    const q = runSimulation(
+      Float64Array.from([2.1, 2.1]),
+      fixedConfig({ capacityPerS: 0.7, leadS: 1, queue: true }),
+      scriptedPolicy([3, 3], { initial: 3 }),
+      {
+        traceName: 'ulp-queue',
+        nowMs: () => 0,
+      },
+    );
     expect(q.violatingRequests).toBe(0);
   });
 });

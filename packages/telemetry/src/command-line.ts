@@ -59,7 +59,11 @@ const NUMBER_LIKE = /^-(\d|\.\d)/;
  * missing required option or the wrong number of positionals throw CommandLineError. A value that starts with a
  * dash is taken when it is a number (`--lead-s -5` reaches the command's own range check).
  */
-export function parseCommandLine(spec: CommandSpec, argv: readonly string[], how: { readonly collect?: boolean } = {}): ParsedCommandLine {
+export function parseCommandLine(
+  spec: CommandSpec,
+  argv: readonly string[],
+  how: { readonly collect?: boolean } = {},
+): ParsedCommandLine {
   const problems: CommandLineProblem[] = [];
   const fail = (message: string, where: string, found: string | undefined, allowed: string): void => {
     if (!how.collect) throw new CommandLineError(message);
@@ -69,7 +73,8 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[], how
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean' },
   };
-  for (const [name, o] of Object.entries(spec.options)) options[name] = { type: o.type, ...(o.multiple ? { multiple: true } : {}) };
+  for (const [name, o] of Object.entries(spec.options))
+    options[name] = { type: o.type, ...(o.multiple ? { multiple: true } : {}) };
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const help = tokens.some((t) => t.kind === 'option' && (t.name === 'help' || t.name === 'h'));
   const version = tokens.some((t) => t.kind === 'option' && t.name === 'version');
@@ -87,18 +92,29 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[], how
     }
     const o = spec.options[t.name];
     if (o === undefined) {
-      fail(`unknown option ${t.rawName} (see ${spec.name} --help)`, t.rawName, t.rawName, `an option of ${spec.name} (see --help)`);
+      fail(
+        `unknown option ${t.rawName} (see ${spec.name} --help)`,
+        t.rawName,
+        t.rawName,
+        `an option of ${spec.name} (see --help)`,
+      );
       if (!t.inlineValue) valueOfUnknownAt = t.index + 1;
       continue;
     }
     if (o.type === 'boolean') {
-      if (t.inlineValue) fail(`--${t.name} takes no value (got "${t.value}")`, `--${t.name}`, t.value, 'no value (a flag)');
+      if (t.inlineValue)
+        fail(`--${t.name} takes no value (got "${t.value}")`, `--${t.name}`, t.value, 'no value (a flag)');
       else values[t.name] = true;
       continue;
     }
     const v = t.value;
     if (v === undefined || (!t.inlineValue && v.startsWith('-') && !NUMBER_LIKE.test(v))) {
-      fail(`--${t.name} needs a value (${o.value ?? 'VALUE'})${v === undefined ? '' : `, got the option ${v}`}`, `--${t.name}`, v, `a value (${o.value ?? 'VALUE'})`);
+      fail(
+        `--${t.name} needs a value (${o.value ?? 'VALUE'})${v === undefined ? '' : `, got the option ${v}`}`,
+        `--${t.name}`,
+        v,
+        `a value (${o.value ?? 'VALUE'})`,
+      );
       continue;
     }
     const prev = values[t.name];
@@ -107,12 +123,36 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[], how
     else values[t.name] = v;
   }
   for (const [name, o] of Object.entries(spec.options)) {
-    if (o.required && values[name] === undefined) fail(`--${name} ${o.value ?? 'VALUE'} is required (see ${spec.name} --help)`, `--${name}`, undefined, `${o.value ?? 'a value'}: ${o.help}`);
+    if (o.required && values[name] === undefined)
+      fail(
+        `--${name} ${o.value ?? 'VALUE'} is required (see ${spec.name} --help)`,
+        `--${name}`,
+        undefined,
+        `${o.value ?? 'a value'}: ${o.help}`,
+      );
   }
   const p = spec.positionals;
-  if (!p && positionals.length > 0) fail(`unexpected argument "${positionals[0]}" (see ${spec.name} --help)`, 'arguments', positionals[0], 'options of the form --key value');
-  if (p && positionals.length < p.min) fail(`expected ${p.name}${p.max > 1 ? ` (at least ${p.min})` : ''} (see ${spec.name} --help)`, p.name, undefined, `at least ${p.min}`);
-  if (p && positionals.length > p.max) fail(`unexpected argument "${positionals[p.max]}": at most ${p.max} ${p.name} (see ${spec.name} --help)`, p.name, positionals[p.max], `at most ${p.max}`);
+  if (!p && positionals.length > 0)
+    fail(
+      `unexpected argument "${positionals[0]}" (see ${spec.name} --help)`,
+      'arguments',
+      positionals[0],
+      'options of the form --key value',
+    );
+  if (p && positionals.length < p.min)
+    fail(
+      `expected ${p.name}${p.max > 1 ? ` (at least ${p.min})` : ''} (see ${spec.name} --help)`,
+      p.name,
+      undefined,
+      `at least ${p.min}`,
+    );
+  if (p && positionals.length > p.max)
+    fail(
+      `unexpected argument "${positionals[p.max]}": at most ${p.max} ${p.name} (see ${spec.name} --help)`,
+      p.name,
+      positionals[p.max],
+      `at most ${p.max}`,
+    );
   return { values, positionals, help: false, version: false, problems };
 }
 
@@ -132,8 +172,16 @@ export function formatCommandUsage(spec: CommandSpec): string {
 }
 
 /** A binary's own help: its summary, one line per command, then the notes. */
-export function formatProgramUsage(program: { readonly name: string; readonly summary: string; readonly commands: readonly CommandSpec[]; readonly notes?: string }): string {
-  const rows: Array<[string, string]> = program.commands.map((c) => [c.name.slice(program.name.length + 1), c.summary.split('\n')[0]!]);
+export function formatProgramUsage(program: {
+  readonly name: string;
+  readonly summary: string;
+  readonly commands: readonly CommandSpec[];
+  readonly notes?: string;
+}): string {
+  const rows: Array<[string, string]> = program.commands.map((c) => [
+    c.name.slice(program.name.length + 1),
+    c.summary.split('\n')[0]!,
+  ]);
   return [
     `${program.name}: ${program.summary}`,
     '',
@@ -152,7 +200,9 @@ function widthOf(rows: ReadonlyArray<[string, string]>): number {
 
 function formatRows(rows: ReadonlyArray<[string, string]>): string {
   const w = widthOf(rows);
-  return rows.map(([l, r]) => (l.length + 2 > w ? `  ${l}\n  ${' '.repeat(w)}${r}` : `  ${l.padEnd(w)}${r}`)).join('\n');
+  return rows
+    .map(([l, r]) => (l.length + 2 > w ? `  ${l}\n  ${' '.repeat(w)}${r}` : `  ${l.padEnd(w)}${r}`))
+    .join('\n');
 }
 
 /** The `version` of the nearest package.json at or above the module at `moduleUrl` (`import.meta.url`). */

@@ -32,7 +32,10 @@ export function isLogLevel(value: unknown): value is LogLevel {
  * The level a binary logs at: the `--log-level` flag, else WARMPOOL_LOG_LEVEL, else info. An empty variable counts as
  * unset; any other value outside LOG_LEVELS throws LogLevelError naming the flag or the variable.
  */
-export function resolveLogLevel(flag: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): LogLevel {
+export function resolveLogLevel(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): LogLevel {
   if (flag !== undefined) {
     const v = flag.trim().toLowerCase();
     if (!isLogLevel(v)) throw new LogLevelError('--log-level', flag);

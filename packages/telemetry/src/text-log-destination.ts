@@ -9,7 +9,8 @@ const HEAD = new Set(['level', 'time', 'component', 'model', 'msg']);
 const MAX_VALUE_CHARS = 300;
 
 function scalar(v: unknown): string {
-  const s = typeof v === 'string' ? v : v === undefined ? 'undefined' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const s =
+    typeof v === 'string' ? v : v === undefined ? 'undefined' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   const cut = s.length > MAX_VALUE_CHARS ? `${s.slice(0, MAX_VALUE_CHARS - 3)}...` : s;
   return typeof v === 'string' && (cut === '' || /[\s="]/.test(cut)) ? JSON.stringify(cut) : cut;
 }

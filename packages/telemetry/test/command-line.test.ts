@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CommandLineError, formatCommandUsage, packageVersion, parseCommandLine, type CommandSpec } from '../src/index.js';
+import {
+  CommandLineError,
+  formatCommandUsage,
+  packageVersion,
+  parseCommandLine,
+  type CommandSpec,
+} from '../src/index.js';
 
 const spec: CommandSpec = {
   name: 'tool run',
@@ -68,7 +74,8 @@ describe('parseCommandLine', () => {
   it('generates the usage from the same table', () => {
     const u = formatCommandUsage(spec);
     expect(u).toMatch(/^usage: tool run --trace FILE \[options\]/);
-    for (const s of ['--lead-s S', '(default 45)', '--json', '(required)', '(repeatable)', '-h, --help', '--version']) expect(u).toContain(s);
+    for (const s of ['--lead-s S', '(default 45)', '--json', '(required)', '(repeatable)', '-h, --help', '--version'])
+      expect(u).toContain(s);
   });
 
   it('reads the package version', () => {

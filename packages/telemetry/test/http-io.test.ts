@@ -18,7 +18,10 @@ afterEach(async () => {
 async function start(): Promise<number> {
   server = createServer((req, res) => {
     readBody(req, 16).then(
-      (body) => (req.url === '/text' ? sendText(res, 200, 'text/plain; charset=utf-8', `héllo ${body.length}`) : sendJson(res, 200, { got: body.toString('utf8') })),
+      (body) =>
+        req.url === '/text'
+          ? sendText(res, 200, 'text/plain; charset=utf-8', `héllo ${body.length}`)
+          : sendJson(res, 200, { got: body.toString('utf8') }),
       (e: unknown) => {
         if (e instanceof BodyTooLargeError) sendJson(res, 413, { error: e.code, message: e.message });
         else sendJson(res, 500, { error: String(e) });
@@ -30,7 +33,11 @@ async function start(): Promise<number> {
   return (server!.address() as AddressInfo).port;
 }
 
-function post(port: number, path: string, body: string): Promise<{ status: number; type: string; length: string; text: string }> {
+function post(
+  port: number,
+  path: string,
+  body: string,
+): Promise<{ status: number; type: string; length: string; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent: false }, (res) => {
       const chunks: Buffer[] = [];

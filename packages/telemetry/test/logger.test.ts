@@ -3,7 +3,10 @@ import { createLogger, eventLogger, formatLogLine, LogLevelError, resolveLogLeve
 
 function capture(isTTY = false): { lines: string[]; isTTY: boolean; write(s: string): boolean } {
   const lines: string[] = [];
-  return { lines, isTTY, write: (s: string) => {
+  return {
+    lines,
+    isTTY,
+    write: (s: string) => {
       lines.push(...s.split('\n').filter(Boolean));
       return true;
     },
@@ -17,7 +20,14 @@ describe('createLogger', () => {
     log.child({ model: 'a' }).info({ event: 'backfilled', detail: { steps: 300 } }, 'backfilled 300 steps');
     expect(out.lines).toHaveLength(1);
     const r = JSON.parse(out.lines[0]!) as Record<string, unknown>;
-    expect(r).toMatchObject({ level: 'info', component: 'daemon', model: 'a', event: 'backfilled', detail: { steps: 300 }, msg: 'backfilled 300 steps' });
+    expect(r).toMatchObject({
+      level: 'info',
+      component: 'daemon',
+      model: 'a',
+      event: 'backfilled',
+      detail: { steps: 300 },
+      msg: 'backfilled 300 steps',
+    });
     expect(new Date(r['time'] as string).toISOString()).toBe(r['time']);
     expect(r).not.toHaveProperty('pid');
     expect(r).not.toHaveProperty('hostname');
@@ -35,10 +45,21 @@ describe('createLogger', () => {
   it('writes the readable one-line form on a terminal, nested fields flattened (no embedded JSON)', () => {
     const out = capture(true);
     const log = createLogger({ component: 'daemon', destination: out });
-    log.warn({ model: 'a', event: 'replica-ended', exit: { code: 1, signal: null }, tags: ['x', 'y'], reason: 'out of memory' }, 'replica ended');
+    log.warn(
+      {
+        model: 'a',
+        event: 'replica-ended',
+        exit: { code: 1, signal: null },
+        tags: ['x', 'y'],
+        reason: 'out of memory',
+      },
+      'replica ended',
+    );
     expect(out.lines).toHaveLength(1);
     const line = out.lines[0]!;
-    expect(line).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ {2}a {12}WARN {2}daemon: replica ended {2}event=replica-ended exit\.code=1 exit\.signal=null tags=x,y reason="out of memory"$/);
+    expect(line).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ {2}a {12}WARN {2}daemon: replica ended {2}event=replica-ended exit\.code=1 exit\.signal=null tags=x,y reason="out of memory"$/,
+    );
     expect(line).not.toContain('{');
     expect(createLogger({ component: 'x', destination: capture(true), format: 'json' })).toBeDefined();
   });
@@ -63,8 +84,20 @@ describe('eventLogger', () => {
     log({ event: 'x', level: 'error', message: 'boom' });
     const rs = out.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rs).toHaveLength(3);
-    expect(rs[0]).toMatchObject({ level: 'info', component: 'load-balancer', event: 'replica-registered', model: 'a', msg: 'replica-registered' });
-    expect(rs[1]).toMatchObject({ level: 'warn', event: 'not-serving', error: 'E_WARMUP', reason: 'did not converge', msg: 'not-serving: did not converge' });
+    expect(rs[0]).toMatchObject({
+      level: 'info',
+      component: 'load-balancer',
+      event: 'replica-registered',
+      model: 'a',
+      msg: 'replica-registered',
+    });
+    expect(rs[1]).toMatchObject({
+      level: 'warn',
+      event: 'not-serving',
+      error: 'E_WARMUP',
+      reason: 'did not converge',
+      msg: 'not-serving: did not converge',
+    });
     expect(rs[2]).toMatchObject({ level: 'error', msg: 'boom' });
     expect(rs[2]).not.toHaveProperty('message');
   });
@@ -77,8 +110,12 @@ describe('resolveLogLevel', () => {
     expect(resolveLogLevel(undefined, { WARMPOOL_LOG_LEVEL: 'DEBUG' })).toBe('debug');
     expect(resolveLogLevel('warn', { WARMPOOL_LOG_LEVEL: 'debug' })).toBe('warn');
     expect(() => resolveLogLevel('loud', {})).toThrow(LogLevelError);
-    expect(() => resolveLogLevel('loud', {})).toThrow(/--log-level: got "loud", expected one of trace, debug, info, warn, error, fatal, silent/);
-    expect(() => resolveLogLevel(undefined, { WARMPOOL_LOG_LEVEL: 'verbose' })).toThrow(/WARMPOOL_LOG_LEVEL: got "verbose"/);
+    expect(() => resolveLogLevel('loud', {})).toThrow(
+      /--log-level: got "loud", expected one of trace, debug, info, warn, error, fatal, silent/,
+    );
+    expect(() => resolveLogLevel(undefined, { WARMPOOL_LOG_LEVEL: 'verbose' })).toThrow(
+      /WARMPOOL_LOG_LEVEL: got "verbose"/,
+    );
     try {
       resolveLogLevel('x', {});
     } catch (e) {

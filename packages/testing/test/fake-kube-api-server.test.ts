@@ -5,8 +5,13 @@ import { FakeKubeApiServer } from '../src/kubernetes/fake-kube-api-server.js';
 describe('FakeKubeApiServer HTTP contract', () => {
   let fake: FakeKubeApiServer;
 
-  // biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary Kubernetes JSON bodies (json.items[0].metadata.name); a typed shape per endpoint would only restate the fake
-  const call = async (method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: any; headers: Headers }> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+    // biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary Kubernetes JSON bodies (json.items[0].metadata.name); a typed shape per endpoint would only restate the fake
+  ): Promise<{ status: number; json: any; headers: Headers }> => {
     const res = await fetch(`${fake.url}${path}`, {
       method,
       headers: body !== undefined ? { 'Content-Type': contentType } : {},
@@ -34,14 +39,30 @@ describe('FakeKubeApiServer HTTP contract', () => {
   it('serves the scale subresource and pods follow it', async () => {
     const got = await call('GET', scalePath);
     expect(got.status).toBe(200);
-    expect(got.json).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 2 }, status: { replicas: 2, selector: 'app=llama,tier=gpu' } });
-    const put = await call('PUT', scalePath, { metadata: { name: 'llama', resourceVersion: got.json.metadata.resourceVersion }, spec: { replicas: 4 } });
+    expect(got.json).toMatchObject({
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      spec: { replicas: 2 },
+      status: { replicas: 2, selector: 'app=llama,tier=gpu' },
+    });
+    const put = await call('PUT', scalePath, {
+      metadata: { name: 'llama', resourceVersion: got.json.metadata.resourceVersion },
+      spec: { replicas: 4 },
+    });
     expect(put.status).toBe(200);
     expect(fake.pods('serving', 'app=llama')).toHaveLength(4);
-    const stale = await call('PUT', scalePath, { metadata: { name: 'llama', resourceVersion: got.json.metadata.resourceVersion }, spec: { replicas: 1 } });
+    const stale = await call('PUT', scalePath, {
+      metadata: { name: 'llama', resourceVersion: got.json.metadata.resourceVersion },
+      spec: { replicas: 1 },
+    });
     expect(stale.status).toBe(409);
     expect(stale.json).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Conflict', code: 409 });
-    const patched = await call('PATCH', scalePath, [{ op: 'replace', path: '/spec/replicas', value: 1 }], 'application/json-patch+json');
+    const patched = await call(
+      'PATCH',
+      scalePath,
+      [{ op: 'replace', path: '/spec/replicas', value: 1 }],
+      'application/json-patch+json',
+    );
     expect(patched.json.spec.replicas).toBe(1);
     expect(fake.pods('serving')).toHaveLength(1);
   });
@@ -62,7 +83,10 @@ describe('FakeKubeApiServer HTTP contract', () => {
   });
 
   it('lists pods by label selector with readiness the test controls', async () => {
-    const pods = await call('GET', '/api/v1/namespaces/serving/pods?labelSelector=' + encodeURIComponent('app=llama,tier in (gpu)'));
+    const pods = await call(
+      'GET',
+      '/api/v1/namespaces/serving/pods?labelSelector=' + encodeURIComponent('app=llama,tier in (gpu)'),
+    );
     expect(pods.json.kind).toBe('PodList');
     expect(pods.json.items).toHaveLength(2);
     const name = pods.json.items[0].metadata.name as string;
@@ -79,24 +103,49 @@ describe('FakeKubeApiServer HTTP contract', () => {
     const spec = { holderIdentity: 'a', leaseDurationSeconds: 15, renewTime: '2026-03-01T12:00:00.000000Z' };
     const created = await call('POST', base, { metadata: { name: 'l' }, spec });
     expect(created.status).toBe(201);
-    expect((await call('POST', base, { metadata: { name: 'l' }, spec })).json).toMatchObject({ code: 409, reason: 'AlreadyExists' });
+    expect((await call('POST', base, { metadata: { name: 'l' }, spec })).json).toMatchObject({
+      code: 409,
+      reason: 'AlreadyExists',
+    });
     const rv = created.json.metadata.resourceVersion;
-    const replaced = await call('PUT', `${base}/l`, { metadata: { name: 'l', resourceVersion: rv }, spec: { ...spec, holderIdentity: 'b' } });
+    const replaced = await call('PUT', `${base}/l`, {
+      metadata: { name: 'l', resourceVersion: rv },
+      spec: { ...spec, holderIdentity: 'b' },
+    });
     expect(replaced.status).toBe(200);
     expect((await call('PUT', `${base}/l`, { metadata: { name: 'l', resourceVersion: rv }, spec })).status).toBe(409);
-    const ms = await call('PUT', `${base}/l`, { metadata: { name: 'l' }, spec: { ...spec, renewTime: '2026-03-01T12:00:00.000Z' } });
+    const ms = await call('PUT', `${base}/l`, {
+      metadata: { name: 'l' },
+      spec: { ...spec, renewTime: '2026-03-01T12:00:00.000Z' },
+    });
     expect(ms.status).toBe(400);
     expect(ms.json.message).toContain('2006-01-02T15:04:05.000000Z07:00');
   });
 
   it('events: create with generateName; involvedObject required', async () => {
     const base = '/api/v1/namespaces/serving/events';
-    const ok = await call('POST', base, { metadata: { generateName: 'llama.' }, involvedObject: { kind: 'Deployment', name: 'llama' }, reason: 'ScaleAhead', message: 'm', type: 'Normal' });
+    const ok = await call('POST', base, {
+      metadata: { generateName: 'llama.' },
+      involvedObject: { kind: 'Deployment', name: 'llama' },
+      reason: 'ScaleAhead',
+      message: 'm',
+      type: 'Normal',
+    });
     expect(ok.status).toBe(201);
     expect(ok.json.metadata.name).toMatch(/^llama\./);
     expect((await call('POST', base, { metadata: { name: 'x' }, reason: 'R' })).status).toBe(422);
     expect(fake.events('serving')).toHaveLength(1);
-    const v1 = await call('POST', '/apis/events.k8s.io/v1/namespaces/serving/events', { metadata: { name: 'e1' }, regarding: { kind: 'Deployment', name: 'llama' }, reason: 'ScaleAhead', note: 'n', type: 'Normal', eventTime: '2026-03-01T12:00:00.000000Z', reportingController: 'warmpool.io/autoscaler', reportingInstance: 'w-0', action: 'Scale' });
+    const v1 = await call('POST', '/apis/events.k8s.io/v1/namespaces/serving/events', {
+      metadata: { name: 'e1' },
+      regarding: { kind: 'Deployment', name: 'llama' },
+      reason: 'ScaleAhead',
+      note: 'n',
+      type: 'Normal',
+      eventTime: '2026-03-01T12:00:00.000000Z',
+      reportingController: 'warmpool.io/autoscaler',
+      reportingInstance: 'w-0',
+      action: 'Scale',
+    });
     expect(v1.status).toBe(201);
     expect(v1.json).toMatchObject({ apiVersion: 'events.k8s.io/v1', kind: 'Event' });
   });
@@ -138,7 +187,12 @@ describe('FakeKubeApiServer HTTP contract', () => {
 
   it('records requests with method, path, query, content type and body', async () => {
     await call('GET', '/api/v1/namespaces/serving/pods?labelSelector=app%3Dllama');
-    await call('PATCH', '/apis/apps/v1/namespaces/serving/deployments/llama', { metadata: { annotations: { a: 'b' } } }, 'application/merge-patch+json');
+    await call(
+      'PATCH',
+      '/apis/apps/v1/namespaces/serving/deployments/llama',
+      { metadata: { annotations: { a: 'b' } } },
+      'application/merge-patch+json',
+    );
     expect(fake.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
       'GET /api/v1/namespaces/serving/pods 200',
       'PATCH /apis/apps/v1/namespaces/serving/deployments/llama 200',

@@ -47,16 +47,49 @@ describe('applyJsonPatch (RFC 6902)', () => {
 
 describe('applyStrategicMergePatch', () => {
   it('merges status.conditions by type, keeping the others, and replaces lists without a merge key', () => {
-    const pod = { status: { conditions: [{ type: 'Ready', status: 'False' }, { type: 'PodScheduled', status: 'True' }] }, spec: { tolerations: [{ key: 'a' }] } };
-    const out = applyStrategicMergePatch(pod, { status: { conditions: [{ type: 'warmpool.io/warm', status: 'True' }, { type: 'Ready', status: 'True' }] }, spec: { tolerations: [{ key: 'b' }] } });
+    const pod = {
+      status: {
+        conditions: [
+          { type: 'Ready', status: 'False' },
+          { type: 'PodScheduled', status: 'True' },
+        ],
+      },
+      spec: { tolerations: [{ key: 'a' }] },
+    };
+    const out = applyStrategicMergePatch(pod, {
+      status: {
+        conditions: [
+          { type: 'warmpool.io/warm', status: 'True' },
+          { type: 'Ready', status: 'True' },
+        ],
+      },
+      spec: { tolerations: [{ key: 'b' }] },
+    });
     expect(out).toEqual({
-      status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'PodScheduled', status: 'True' }, { type: 'warmpool.io/warm', status: 'True' }] },
+      status: {
+        conditions: [
+          { type: 'Ready', status: 'True' },
+          { type: 'PodScheduled', status: 'True' },
+          { type: 'warmpool.io/warm', status: 'True' },
+        ],
+      },
       spec: { tolerations: [{ key: 'b' }] },
     });
   });
 
   it('$patch: delete removes one element; null removes a key', () => {
-    const out = applyStrategicMergePatch({ status: { conditions: [{ type: 'A', status: 'True' }, { type: 'B', status: 'True' }] }, x: 1 }, { status: { conditions: [{ type: 'A', $patch: 'delete' }] }, x: null });
+    const out = applyStrategicMergePatch(
+      {
+        status: {
+          conditions: [
+            { type: 'A', status: 'True' },
+            { type: 'B', status: 'True' },
+          ],
+        },
+        x: 1,
+      },
+      { status: { conditions: [{ type: 'A', $patch: 'delete' }] }, x: null },
+    );
     expect(out).toEqual({ status: { conditions: [{ type: 'B', status: 'True' }] } });
   });
 });

@@ -9,8 +9,10 @@ replicaProviderConformance('in-memory reference', async () => {
   const provider = new InMemoryReplicaProvider({ llama: 3 }, () => 1_700_000_000_000);
   const guarded = {
     name: provider.name,
-    getState: (m: string) => (broken ? Promise.reject(new WarmpoolError('E_BACKEND', 'backend down')) : provider.getState(m)),
-    scale: (r: Parameters<InMemoryReplicaProvider['scale']>[0]) => (broken ? Promise.reject(new WarmpoolError('E_BACKEND', 'backend down')) : provider.scale(r)),
+    getState: (m: string) =>
+      broken ? Promise.reject(new WarmpoolError('E_BACKEND', 'backend down')) : provider.getState(m),
+    scale: (r: Parameters<InMemoryReplicaProvider['scale']>[0]) =>
+      broken ? Promise.reject(new WarmpoolError('E_BACKEND', 'backend down')) : provider.scale(r),
     close: () => provider.close(),
   };
   return {

@@ -4,7 +4,12 @@ import { ManualClock } from '../src/warmup/clock.js';
 import { ConvergenceDetector, median } from '../src/warmup/convergence-detector.js';
 import { roundsUntilConverged } from '../src/warmup/rounds-until-converged.js';
 
-function feed(latencies: number[], windowSize: number, tolerance = 0.1, windows = 3): { convergedAt: number | undefined; d: ConvergenceDetector } {
+function feed(
+  latencies: number[],
+  windowSize: number,
+  tolerance = 0.1,
+  windows = 3,
+): { convergedAt: number | undefined; d: ConvergenceDetector } {
   const d = new ConvergenceDetector(windowSize, tolerance, windows);
   let convergedAt: number | undefined;
   for (const ms of latencies) {
@@ -41,19 +46,44 @@ describe('ConvergenceDetector', () => {
     ['cold first pass then flat', [200, 10, 10, ...windowsOf([10, 10], 3)], 3, 9],
     ['an incomplete third window does not count', windowsOf([10, 10], 3).concat([10, 10]), 3, undefined],
     // The bundled model under light load: the first window was the fastest, then a stable level.
-    ['first window fastest, then stable: converges on the stable level', windowsOf([0.88, 1.2, 1.22, 1.19, 1.21], 5), 5, 20],
-    ['first window fastest by far, then noisy-stable', [0.84, 0.85, 0.84, 0.86, 0.85, ...noisy(1.3, 45, 0.08, 3)], 5, 20],
+    [
+      'first window fastest, then stable: converges on the stable level',
+      windowsOf([0.88, 1.2, 1.22, 1.19, 1.21], 5),
+      5,
+      20,
+    ],
+    [
+      'first window fastest by far, then noisy-stable',
+      [0.84, 0.85, 0.84, 0.86, 0.85, ...noisy(1.3, 45, 0.08, 3)],
+      5,
+      20,
+    ],
     // Improving: a series still falling is not cut short even when its windows are close.
     ['improving 4 % a window waits until it flattens', windowsOf([100, 96, 92.2, 88.5, 85, 85, 85], 2), 2, 12],
-    ['improving 10 % a window never converges while it falls', windowsOf([100, 90, 81, 73, 66, 59, 53], 2), 2, undefined],
+    [
+      'improving 10 % a window never converges while it falls',
+      windowsOf([100, 90, 81, 73, 66, 59, 53], 2),
+      2,
+      undefined,
+    ],
     ['falling then flat converges on the floor', windowsOf([100, 60, 40, 38, 38, 38], 3), 3, 18],
     // Noise: the medians absorb spikes and jitter inside the tolerance.
     ['noisy level (±8 %, 3x spikes) converges', noisy(10, 60, 0.08, 7), 5, 20],
     ['spikes inside windows are absorbed by the median', [10, 50, 10, 10, 10, 80, 10, 10, 90], 3, 9],
-    ['noise beyond the tolerance between windows never converges', windowsOf([10, 12, 10, 12, 10, 12, 10], 2), 2, undefined],
+    [
+      'noise beyond the tolerance between windows never converges',
+      windowsOf([10, 12, 10, 12, 10, 12, 10], 2),
+      2,
+      undefined,
+    ],
     // Drift: slow upward drift inside the tolerance is steady enough; fast drift is not.
     ['slow upward drift (2 % a window) converges', windowsOf([10, 10.2, 10.4], 2), 2, 6],
-    ['fast upward drift (8 % a window) never converges', windowsOf([10, 10.8, 11.7, 12.6, 13.6, 14.7], 2), 2, undefined],
+    [
+      'fast upward drift (8 % a window) never converges',
+      windowsOf([10, 10.8, 11.7, 12.6, 13.6, 14.7], 2),
+      2,
+      undefined,
+    ],
     ['exactly 10 % spread counts as within', windowsOf([10, 11, 10], 2), 2, 6],
     ['11 % spread does not converge', windowsOf([10, 11.1, 10, 11.1], 2), 2, undefined],
   ];
@@ -103,11 +133,18 @@ describe('roundsUntilConverged', () => {
     const clock = new ManualClock();
     const sent: string[] = [];
     const latency = { flat: () => 5, wobbly: (round: number) => (Math.floor(round / 2) % 2 ? 10 : 20) };
-    const r = await roundsUntilConverged(['flat', 'wobbly'] as const, (x) => x, async (x, round) => {
-      sent.push(x);
-      clock.advance(1);
-      return latency[x](round);
-    }, spec, clock, 60_000);
+    const r = await roundsUntilConverged(
+      ['flat', 'wobbly'] as const,
+      (x) => x,
+      async (x, round) => {
+        sent.push(x);
+        clock.advance(1);
+        return latency[x](round);
+      },
+      spec,
+      clock,
+      60_000,
+    );
     expect(sent.filter((x) => x === 'flat')).toHaveLength(6);
     expect(sent.filter((x) => x === 'wobbly')).toHaveLength(20);
     expect(r).toEqual({ requests: 26, converged: false, unconverged: ['wobbly'] });
@@ -115,10 +152,17 @@ describe('roundsUntilConverged', () => {
 
   it('stops when its budget is spent', async () => {
     const clock = new ManualClock();
-    const r = await roundsUntilConverged(['a'], (x) => x, async (_x, round) => {
-      clock.advance(100);
-      return round % 2 ? 10 : 30;
-    }, spec, clock, 450);
+    const r = await roundsUntilConverged(
+      ['a'],
+      (x) => x,
+      async (_x, round) => {
+        clock.advance(100);
+        return round % 2 ? 10 : 30;
+      },
+      spec,
+      clock,
+      450,
+    );
     expect(r).toEqual({ requests: 5, converged: false, unconverged: ['a'] });
   });
 });

@@ -14,7 +14,11 @@ const dir = mkdtempSync(join(tmpdir(), 'warmpool-feeds-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function withSession<T>(name: string, f: (s: ort.InferenceSession) => Promise<T>): Promise<T> {
-  const s = await ort.InferenceSession.create(ensureTestModel(name), { executionProviders: ['cpu'], intraOpNumThreads: 1, logSeverityLevel: 3 });
+  const s = await ort.InferenceSession.create(ensureTestModel(name), {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: 1,
+    logSeverityLevel: 3,
+  });
   try {
     return await f(s);
   } finally {
@@ -50,7 +54,12 @@ describe('inputs from the model: the four kinds of test model', () => {
   it('an [N, 3, H, W] image model with paddle2onnx dimension names warms 1x224x224 with no spec, and the spec buckets by role', async () => {
     await withSession('tiny-convnet', async (s) => {
       const inputs = describeInputs(s);
-      expect(inputs[0]!.dims).toEqual(['p2o.DynamicDimension.0', 3, 'p2o.DynamicDimension.1', 'p2o.DynamicDimension.2']);
+      expect(inputs[0]!.dims).toEqual([
+        'p2o.DynamicDimension.0',
+        3,
+        'p2o.DynamicDimension.1',
+        'p2o.DynamicDimension.2',
+      ]);
       const auto = buildWarmTargets(WARMUP_SPEC_DEFAULTS, inputs, 'convnet');
       expect(auto.map((t) => t.label)).toEqual(['1x224x224']);
       expect(auto[0]!.feeds['x']!.dims).toEqual([1, 3, 224, 224]);
@@ -63,7 +72,16 @@ describe('inputs from the model: the four kinds of test model', () => {
         ['1x640x320', 'spec'],
         ['1x640x640', 'spec'],
       ]);
-      const paired = buildWarmTargets(parseWarmupSpec({ shapes: [{ height: 480, width: 640 }, { 'p2o.DynamicDimension.1': 736, width: 1280 }] }), inputs, 'convnet');
+      const paired = buildWarmTargets(
+        parseWarmupSpec({
+          shapes: [
+            { height: 480, width: 640 },
+            { 'p2o.DynamicDimension.1': 736, width: 1280 },
+          ],
+        }),
+        inputs,
+        'convnet',
+      );
       expect(paired.map((t) => t.feeds['x']!.dims)).toEqual([
         [1, 3, 480, 640],
         [1, 3, 736, 1280],
@@ -92,7 +110,11 @@ describe('inputs from the model: the four kinds of test model', () => {
         expect(out['stateN']!.dims).toEqual([2, 1, 32]);
       }
       // A constant from the spec replaces the guess.
-      const at8k = buildWarmTargets(parseWarmupSpec({ dims: { samples: [512] }, inputs: { sr: { value: 8000 } } }), inputs, 'vad.onnx');
+      const at8k = buildWarmTargets(
+        parseWarmupSpec({ dims: { samples: [512] }, inputs: { sr: { value: 8000 } } }),
+        inputs,
+        'vad.onnx',
+      );
       expect(at8k[0]!.feeds['sr']!.data).toEqual(new BigInt64Array([8000n]));
     });
   });
@@ -115,7 +137,9 @@ describe('FeedBuilder guesses and values', () => {
     const inputs: ModelInputInfo[] = [{ name: 'audio', type: 'float32', dims: [1, ''] }];
     const b = new FeedBuilder(inputs, 'm');
     expect(caught(() => b.buckets())!.message).toMatch(/"dims": \{ "audio\[1\]": \[sizes\] \}/);
-    expect(new FeedBuilder(inputs, 'm', 1000, { dims: { 'audio[1]': [100] } }).buckets()).toEqual([{ 'audio[1]': 100 }]);
+    expect(new FeedBuilder(inputs, 'm', 1000, { dims: { 'audio[1]': [100] } }).buckets()).toEqual([
+      { 'audio[1]': 100 },
+    ]);
   });
 
   it('shares a named dimension across inputs, fills masks with ones and type ids with zeros, and honours value specs', () => {
@@ -125,7 +149,9 @@ describe('FeedBuilder guesses and values', () => {
       { name: 'token_type_ids', type: 'int64', dims: ['batch_size', 'sequence_length'] },
       { name: 'pixel', type: 'float32', dims: ['batch_size', 3, 8, 8] },
     ];
-    const b = new FeedBuilder(inputs, 'm', 1000, { inputs: { input_ids: { values: 'tokens', min: 5, max: 7 }, pixel: { values: 'uniform', min: 0, max: 1 } } });
+    const b = new FeedBuilder(inputs, 'm', 1000, {
+      inputs: { input_ids: { values: 'tokens', min: 5, max: 7 }, pixel: { values: 'uniform', min: 0, max: 1 } },
+    });
     expect(b.buckets()).toEqual([
       { batch_size: 1, sequence_length: 16 },
       { batch_size: 1, sequence_length: 64 },
@@ -141,10 +167,14 @@ describe('FeedBuilder guesses and values', () => {
 
   it('fills float16 inputs (half-precision bits) and names an unsupported type', () => {
     expect([1, -2, 0.5, 0, 65504, 1e6, 1e-9].map(toHalfBits)).toEqual([0x3c00, 0xc000, 0x3800, 0, 0x7bff, 0x7c00, 0]);
-    const f = new FeedBuilder([{ name: 'x', type: 'float16', dims: ['n', 4] }], 'm', 1000, { inputs: { x: { value: 1 } } }).build({ batch: 2 });
+    const f = new FeedBuilder([{ name: 'x', type: 'float16', dims: ['n', 4] }], 'm', 1000, {
+      inputs: { x: { value: 1 } },
+    }).build({ batch: 2 });
     expect(f['x']!.type).toBe('float16');
     expect([...(f['x']!.data as Uint16Array)]).toEqual(Array.from({ length: 8 }, () => 0x3c00));
-    expect(caught(() => new FeedBuilder([{ name: 's', type: 'string', dims: ['n'] }], 'm').buckets())!.message).toMatch(/input s of m has type string; warm-up supports float32, float16/);
+    expect(caught(() => new FeedBuilder([{ name: 's', type: 'string', dims: ['n'] }], 'm').buckets())!.message).toMatch(
+      /input s of m has type string; warm-up supports float32, float16/,
+    );
   });
 
   it('bounds the cross product of dims', () => {
@@ -164,11 +194,17 @@ describe('FeedBuilder guesses and values', () => {
 
 describe('warm-up spec: model-derived keys, files against the spec file', () => {
   it('reads dims (lists and ranges), inputs and convergenceWindows; rejects bad ones naming the key', () => {
-    const s = parseWarmupSpec({ dims: { seq: { min: 16, max: 64, step: 32 } }, inputs: { sr: { value: 8000 }, ids: { values: 'tokens', max: 30522 } }, convergenceWindows: 4 });
+    const s = parseWarmupSpec({
+      dims: { seq: { min: 16, max: 64, step: 32 } },
+      inputs: { sr: { value: 8000 }, ids: { values: 'tokens', max: 30522 } },
+      convergenceWindows: 4,
+    });
     expect(s.dims).toEqual({ seq: [16, 48, 64] });
     expect(s.inputs).toEqual({ sr: { value: 8000 }, ids: { values: 'tokens', max: 30522 } });
     expect(s.convergenceWindows).toBe(4);
-    const err = caught(() => parseWarmupSpec({ dims: { h: [0] }, inputs: { x: { values: 'pink', size: 1 } } }, 'spec.json'));
+    const err = caught(() =>
+      parseWarmupSpec({ dims: { h: [0] }, inputs: { x: { values: 'pink', size: 1 } } }, 'spec.json'),
+    );
     const paths = (err as unknown as { issues: Array<{ path: string }> }).issues.map((i) => i.path).sort();
     expect(paths).toEqual(['dims.h', 'inputs.x.size', 'inputs.x.values']);
   });
@@ -178,7 +214,10 @@ describe('warm-up spec: model-derived keys, files against the spec file', () => 
     const specFile = join(sub, 'warm.json');
     rmSync(sub, { recursive: true, force: true });
     mkdirSync(sub, { recursive: true });
-    writeFileSync(specFile, JSON.stringify({ recordedInputsFile: 'inputs.json', recordedShapesFile: '/abs/shapes.json' }));
+    writeFileSync(
+      specFile,
+      JSON.stringify({ recordedInputsFile: 'inputs.json', recordedShapesFile: '/abs/shapes.json' }),
+    );
     const s = loadWarmupSpec(specFile);
     expect(s.recordedInputsFile).toBe(join(sub, 'inputs.json'));
     expect(s.recordedShapesFile).toBe('/abs/shapes.json');
@@ -202,7 +241,15 @@ describe('warm-up spec: model-derived keys, files against the spec file', () => 
 
   it('reads a shape recording most frequent first, naming a bad entry', () => {
     const f = join(dir, 'shapes.json');
-    writeFileSync(f, JSON.stringify({ shapes: [{ dims: { x: [1, 2] }, count: 1 }, { dims: { x: [1, 9] }, count: 5 }] }));
+    writeFileSync(
+      f,
+      JSON.stringify({
+        shapes: [
+          { dims: { x: [1, 2] }, count: 1 },
+          { dims: { x: [1, 9] }, count: 5 },
+        ],
+      }),
+    );
     expect(readShapeRecording(f)).toEqual([{ x: [1, 9] }, { x: [1, 2] }]);
     writeFileSync(f, JSON.stringify({ shapes: [{ dims: { x: 'big' } }] }));
     expect(caught(() => readShapeRecording(f))!.message).toMatch(/shapes\[0\]\.dims/);
@@ -211,7 +258,9 @@ describe('warm-up spec: model-derived keys, files against the spec file', () => 
 
 describe('the README examples', () => {
   const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
-  const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!) as Record<string, unknown>);
+  const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map(
+    (m) => JSON.parse(m[1]!) as Record<string, unknown>,
+  );
 
   it('the image, text and recurrent specs warm their models as documented', async () => {
     const [image, text, recurrent] = blocks;
@@ -221,7 +270,10 @@ describe('the README examples', () => {
         [1, 3, 640, 640],
         [1, 3, 736, 1280],
       ]);
-      const grid = parseWarmupSpec({ dims: { height: [320, 640], width: { min: 320, max: 960, step: 320 } }, inputs: { x: { values: 'uniform', min: 0, max: 1 } } });
+      const grid = parseWarmupSpec({
+        dims: { height: [320, 640], width: { min: 320, max: 960, step: 320 } },
+        inputs: { x: { values: 'uniform', min: 0, max: 1 } },
+      });
       expect(buildWarmTargets(grid, describeInputs(s), 'convnet')).toHaveLength(6);
     });
     await withSession('tiny-transformer', async (s) => {
@@ -244,7 +296,11 @@ describe('the README examples', () => {
   });
 
   it('a dims key that is neither a dimension of the model nor a role is an error naming it', () => {
-    const b = new FeedBuilder([{ name: 'x', type: 'float32', dims: ['n', 3, 'h', 'w'] }], 'm', 1000, { dims: { hieght: [640] } });
-    expect(caught(() => b.buckets())!.message).toMatch(/"dims" names hieght, not a dimension of m \(its dynamic dimensions: n \(batch\), h \(height\), w \(width\)\)/);
+    const b = new FeedBuilder([{ name: 'x', type: 'float32', dims: ['n', 3, 'h', 'w'] }], 'm', 1000, {
+      dims: { hieght: [640] },
+    });
+    expect(caught(() => b.buckets())!.message).toMatch(
+      /"dims" names hieght, not a dimension of m \(its dynamic dimensions: n \(batch\), h \(height\), w \(width\)\)/,
+    );
   });
 });

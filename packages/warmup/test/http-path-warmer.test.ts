@@ -19,7 +19,13 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+afterAll(
+  () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+);
 
 const target = (label: string): WarmTarget => ({
   label,
@@ -38,9 +44,17 @@ describe('warmHttpPath', () => {
     expect(seen.filter((s) => s.includes('application/octet-stream'))).toHaveLength(4);
   });
 
-  it('then until converged, bounded by maxPassesPerShape rounds: an impossible tolerance stops there, naming each (target, encoding)', { timeout: 60_000 }, async () => {
+  it('then until converged, bounded by maxPassesPerShape rounds: an impossible tolerance stops there, naming each (target, encoding)', {
+    timeout: 60_000,
+  }, async () => {
     const spec = { windowSize: 1000, tolerance: 1e-12, convergenceWindows: 3, maxPassesPerShape: 4 };
-    const r = await warmHttpPath({ baseUrl: url, model: 'm', targets: [target('a')], rounds: 1, converge: { spec, budgetMs: 600_000 } });
+    const r = await warmHttpPath({
+      baseUrl: url,
+      model: 'm',
+      targets: [target('a')],
+      rounds: 1,
+      converge: { spec, budgetMs: 600_000 },
+    });
     expect(r.requests).toBe(3 + 4 * 3);
     expect(r.converged).toBe(false);
     expect(r.unconverged).toEqual(['a v1-json', 'a v2-json', 'a v2-binary']);
@@ -48,14 +62,26 @@ describe('warmHttpPath', () => {
 
   it('bounded by the budget: a spent budget sends only the fixed rounds', { timeout: 60_000 }, async () => {
     const spec = { windowSize: 1000, tolerance: 1e-12, convergenceWindows: 3, maxPassesPerShape: 1000 };
-    const r = await warmHttpPath({ baseUrl: url, model: 'm', targets: [target('a')], rounds: 1, converge: { spec, budgetMs: 0 } });
+    const r = await warmHttpPath({
+      baseUrl: url,
+      model: 'm',
+      targets: [target('a')],
+      rounds: 1,
+      converge: { spec, budgetMs: 0 },
+    });
     expect(r.requests).toBe(3);
     expect(r.converged).toBe(false);
   });
 
   it('a generous tolerance converges each (target, encoding) and stops early', { timeout: 60_000 }, async () => {
     const spec = { windowSize: 2, tolerance: 1e6, convergenceWindows: 2, maxPassesPerShape: 200 };
-    const r = await warmHttpPath({ baseUrl: url, model: 'm', targets: [target('a')], rounds: 0, converge: { spec, budgetMs: 600_000 } });
+    const r = await warmHttpPath({
+      baseUrl: url,
+      model: 'm',
+      targets: [target('a')],
+      rounds: 0,
+      converge: { spec, budgetMs: 600_000 },
+    });
     expect(r.converged).toBe(true);
     expect(r.requests).toBeLessThan(200 * 3);
   });

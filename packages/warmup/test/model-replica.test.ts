@@ -28,7 +28,12 @@ const spec = (over: Partial<WarmupSpec> = {}): WarmupSpec => ({
 
 describe('ModelReplica on the real ONNX Runtime (CPU)', () => {
   it('loads, warms every shape until converged, checks headroom, becomes ready and serves', async () => {
-    const replica = new ModelReplica({ name: 'tiny', modelPath: ensureTestModel('tiny-transformer'), session: { executionProviders: ['cpu'] }, spec: spec() });
+    const replica = new ModelReplica({
+      name: 'tiny',
+      modelPath: ensureTestModel('tiny-transformer'),
+      session: { executionProviders: ['cpu'] },
+      spec: spec(),
+    });
     try {
       expect(replica.ready).toBe(false);
       const status = await replica.start();
@@ -53,7 +58,13 @@ describe('ModelReplica on the real ONNX Runtime (CPU)', () => {
   });
 
   it('holds each served inference at least minServiceMs (accelerator stand-in), one slot at a time', async () => {
-    const replica = new ModelReplica({ name: 'tiny', modelPath: ensureTestModel('tiny-transformer'), session: { executionProviders: ['cpu'] }, spec: spec({ shapes: [{ batch: 1, seq: 4 }] }), minServiceMs: 60 });
+    const replica = new ModelReplica({
+      name: 'tiny',
+      modelPath: ensureTestModel('tiny-transformer'),
+      session: { executionProviders: ['cpu'] },
+      spec: spec({ shapes: [{ batch: 1, seq: 4 }] }),
+      minServiceMs: 60,
+    });
     try {
       expect((await replica.start()).phase).toBe('ready');
       const feeds = new FeedBuilder(replica.inputs, 'm').build({ batch: 1, seq: 4 });
@@ -85,20 +96,35 @@ describe('ModelReplica on the real ONNX Runtime (CPU)', () => {
   });
 
   it('fails with the file named for a missing model, and with the shape named for a shape the model cannot take', async () => {
-    const missing = new ModelReplica({ name: 'm', modelPath: join(dir, 'missing.onnx'), session: { executionProviders: ['cpu'] }, spec: spec() });
+    const missing = new ModelReplica({
+      name: 'm',
+      modelPath: join(dir, 'missing.onnx'),
+      session: { executionProviders: ['cpu'] },
+      spec: spec(),
+    });
     const s1 = await missing.start();
     expect(s1).toMatchObject({ phase: 'failed', errorCode: 'E_MODEL_MISSING' });
     expect(s1.reason).toContain('missing.onnx');
 
     const corrupt = join(dir, 'corrupt.onnx');
     writeFileSync(corrupt, 'garbage');
-    const s2 = await new ModelReplica({ name: 'm', modelPath: corrupt, session: { executionProviders: ['cpu'] }, spec: spec() }).start();
+    const s2 = await new ModelReplica({
+      name: 'm',
+      modelPath: corrupt,
+      session: { executionProviders: ['cpu'] },
+      spec: spec(),
+    }).start();
     expect(s2).toMatchObject({ phase: 'failed', errorCode: 'E_MODEL_CORRUPT' });
 
     // tiny-transformer token ids must be < 2048: a recorded input with id 5000 fails in the warm pass.
     const recorded = join(dir, 'recorded.json');
     writeFileSync(recorded, JSON.stringify({ inputs: [{ input_ids: { dims: [1, 2], data: [1, 5000] } }] }));
-    const bad = new ModelReplica({ name: 'm', modelPath: ensureTestModel('tiny-transformer'), session: { executionProviders: ['cpu'] }, spec: spec({ shapes: [], recordedInputsFile: recorded }) });
+    const bad = new ModelReplica({
+      name: 'm',
+      modelPath: ensureTestModel('tiny-transformer'),
+      session: { executionProviders: ['cpu'] },
+      spec: spec({ shapes: [], recordedInputsFile: recorded }),
+    });
     const s3 = await bad.start();
     await bad.close();
     expect(s3).toMatchObject({ phase: 'failed', errorCode: 'E_WARMUP_RUN' });
@@ -106,7 +132,12 @@ describe('ModelReplica on the real ONNX Runtime (CPU)', () => {
 
     const badFile = join(dir, 'recorded-bad.json');
     writeFileSync(badFile, JSON.stringify({ inputs: [{ input_ids: { dims: [1, 3], data: [1, 2] } }] }));
-    const bad2 = new ModelReplica({ name: 'm', modelPath: ensureTestModel('tiny-transformer'), session: { executionProviders: ['cpu'] }, spec: spec({ recordedInputsFile: badFile }) });
+    const bad2 = new ModelReplica({
+      name: 'm',
+      modelPath: ensureTestModel('tiny-transformer'),
+      session: { executionProviders: ['cpu'] },
+      spec: spec({ recordedInputsFile: badFile }),
+    });
     const s4 = await bad2.start();
     await bad2.close();
     expect(s4).toMatchObject({ phase: 'failed', errorCode: 'E_VALIDATION' });
@@ -117,15 +148,32 @@ describe('ModelReplica on the real ONNX Runtime (CPU)', () => {
   it('names the spec shape a fixed-shape model cannot take', async () => {
     const fixed = join(dir, 'fixed-1x16.onnx');
     writeFileSync(fixed, buildTransformerBlock({ ...TEST_MODELS['tiny-transformer']!, fixedInputDims: [1, 16] }));
-    const r = new ModelReplica({ name: 'm', modelPath: fixed, session: { executionProviders: ['cpu'] }, spec: spec({ shapes: [{ batch: 1, seq: 16 }, { batch: 4, seq: 64 }] }) });
+    const r = new ModelReplica({
+      name: 'm',
+      modelPath: fixed,
+      session: { executionProviders: ['cpu'] },
+      spec: spec({
+        shapes: [
+          { batch: 1, seq: 16 },
+          { batch: 4, seq: 64 },
+        ],
+      }),
+    });
     const s = await r.start();
     await r.close();
     expect(s).toMatchObject({ phase: 'failed', errorCode: 'E_MODEL_SHAPE' });
-    expect(s.reason).toMatch(/^shape 4x64: input input_ids of .*fixed-1x16\.onnx has fixed shape \[1, 16\]: axis 0 is 1, the spec asks for 4$/);
+    expect(s.reason).toMatch(
+      /^shape 4x64: input input_ids of .*fixed-1x16\.onnx has fixed shape \[1, 16\]: axis 0 is 1, the spec asks for 4$/,
+    );
   });
 
   it('keeps itself warm with light passes when idle', async () => {
-    const r = new ModelReplica({ name: 'm', modelPath: ensureTestModel('tiny-transformer'), session: { executionProviders: ['cpu'] }, spec: spec({ shapes: [{ batch: 1, seq: 4 }], keepWarmIdleMs: 40 }) });
+    const r = new ModelReplica({
+      name: 'm',
+      modelPath: ensureTestModel('tiny-transformer'),
+      session: { executionProviders: ['cpu'] },
+      spec: spec({ shapes: [{ batch: 1, seq: 4 }], keepWarmIdleMs: 40 }),
+    });
     try {
       expect((await r.start()).phase).toBe('ready');
       const deadline = Date.now() + 5_000;
@@ -138,8 +186,21 @@ describe('ModelReplica on the real ONNX Runtime (CPU)', () => {
 
   it('warms recorded inputs from a file', async () => {
     const recorded = join(dir, 'recorded-ok.json');
-    writeFileSync(recorded, JSON.stringify({ inputs: [{ input_ids: { dims: [1, 4], data: [1, 2, 3, 4] } }, { input_ids: { dims: [2, 2], data: [5, 6, 7, 8] } }] }));
-    const r = new ModelReplica({ name: 'm', modelPath: ensureTestModel('tiny-transformer'), session: { executionProviders: ['cpu'] }, spec: spec({ shapes: [], recordedInputsFile: recorded }) });
+    writeFileSync(
+      recorded,
+      JSON.stringify({
+        inputs: [
+          { input_ids: { dims: [1, 4], data: [1, 2, 3, 4] } },
+          { input_ids: { dims: [2, 2], data: [5, 6, 7, 8] } },
+        ],
+      }),
+    );
+    const r = new ModelReplica({
+      name: 'm',
+      modelPath: ensureTestModel('tiny-transformer'),
+      session: { executionProviders: ['cpu'] },
+      spec: spec({ shapes: [], recordedInputsFile: recorded }),
+    });
     const s = await r.start();
     await r.close();
     expect(s.phase).toBe('ready');

@@ -23,7 +23,11 @@ afterAll(async () => {
 });
 
 const infer = (model: string, body: unknown) =>
-  fetch(`${url}/v1/models/${model}/infer`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  fetch(`${url}/v1/models/${model}/infer`, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
 
 describe('ModelServer', () => {
   it('answers livez, and readyz/startupz 503 with the reason before warm-up, then 200 after', async () => {
@@ -40,14 +44,21 @@ describe('ModelServer', () => {
     await replica.start();
     const after = await fetch(`${url}/readyz`);
     expect(after.status).toBe(200);
-    expect(await after.json()).toMatchObject({ ready: true, models: { tiny: { phase: 'ready', executionProvider: 'cpu', converged: true } } });
+    expect(await after.json()).toMatchObject({
+      ready: true,
+      models: { tiny: { phase: 'ready', executionProvider: 'cpu', converged: true } },
+    });
     expect((await fetch(`${url}/startupz`)).status).toBe(200);
   });
 
   it('runs inference with JSON tensors in and out', async () => {
     const res = await infer('tiny', { inputs: { input_ids: { dims: [2, 3], data: [1, 2, 3, 4, 5, 6] } } });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { model: string; outputs: Record<string, { dims: number[]; type: string; data: number[] }>; latencyMs: number };
+    const body = (await res.json()) as {
+      model: string;
+      outputs: Record<string, { dims: number[]; type: string; data: number[] }>;
+      latencyMs: number;
+    };
     expect(body.model).toBe('tiny');
     expect(body.outputs['last_hidden_state']!.dims).toEqual([2, 3, 128]);
     expect(body.outputs['last_hidden_state']!.type).toBe('float32');

@@ -28,7 +28,10 @@ describe('generated test models', () => {
       const inputs = describeInputs(loaded.session);
       expect(inputs).toEqual([{ name: 'input_ids', type: 'int64', dims: ['batch', 'seq'] }]);
       const feeds = new FeedBuilder(inputs, file);
-      for (const shape of [{ batch: 1, seq: 8 }, { batch: 3, seq: 17 }]) {
+      for (const shape of [
+        { batch: 1, seq: 8 },
+        { batch: 3, seq: 17 },
+      ]) {
         const out = await loaded.session.run(feeds.build(shape));
         expect(out['last_hidden_state']!.dims).toEqual([shape.batch, shape.seq, 128]);
         const data = out['last_hidden_state']!.data as Float32Array;
@@ -42,7 +45,9 @@ describe('generated test models', () => {
 
 describe('ModelSessionFactory', () => {
   it('falls back from CUDA where it is missing and reports the provider used', async () => {
-    const loaded = await new ModelSessionFactory({ executionProviders: ['cuda', 'cpu'] }).create(ensureTestModel('tiny-transformer'));
+    const loaded = await new ModelSessionFactory({ executionProviders: ['cuda', 'cpu'] }).create(
+      ensureTestModel('tiny-transformer'),
+    );
     try {
       // On a GPU box with the CUDA provider installed this is 'cuda' and no fallback.
       if (loaded.executionProvider === 'cpu') {
@@ -66,7 +71,9 @@ describe('ModelSessionFactory', () => {
     const second = await factory.create(ensureTestModel('tiny-transformer'));
     try {
       expect(second.optimizedCacheHit).toBe(true);
-      const out = await second.session.run(new FeedBuilder(describeInputs(second.session), 'm').build({ batch: 1, seq: 4 }));
+      const out = await second.session.run(
+        new FeedBuilder(describeInputs(second.session), 'm').build({ batch: 1, seq: 4 }),
+      );
       expect(out['last_hidden_state']!.dims).toEqual([1, 4, 128]);
     } finally {
       await second.session.release();
@@ -84,13 +91,17 @@ describe('ModelSessionFactory', () => {
   it('names a corrupt model file', async () => {
     const corrupt = join(dir, 'corrupt.onnx');
     writeFileSync(corrupt, Buffer.from('this is not a protobuf model at all \x00\x01\x02'));
-    const err = await new ModelSessionFactory({ executionProviders: ['cuda', 'cpu'] }).create(corrupt).catch((e: unknown) => e);
+    const err = await new ModelSessionFactory({ executionProviders: ['cuda', 'cpu'] })
+      .create(corrupt)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelLoadError);
     expect((err as ModelLoadError).code).toBe('E_MODEL_CORRUPT');
     expect((err as ModelLoadError).message).toContain(corrupt);
     const truncated = join(dir, 'truncated.onnx');
     writeFileSync(truncated, readFileSync(ensureTestModel('tiny-transformer')).subarray(0, 300_000));
-    const err3 = await new ModelSessionFactory({ executionProviders: ['cpu'] }).create(truncated).catch((e: unknown) => e);
+    const err3 = await new ModelSessionFactory({ executionProviders: ['cpu'] })
+      .create(truncated)
+      .catch((e: unknown) => e);
     expect(err3).toMatchObject({ code: 'E_MODEL_CORRUPT', file: truncated });
     const empty = join(dir, 'empty.onnx');
     writeFileSync(empty, '');
@@ -112,7 +123,9 @@ describe('FeedBuilder shapes', () => {
       return undefined;
     })();
     expect(err).toBeInstanceOf(ModelShapeError);
-    expect((err as ModelShapeError).message).toMatch(/shape 4x128: input input_ids of fixed\.onnx has fixed shape \[1, 128\]/);
+    expect((err as ModelShapeError).message).toMatch(
+      /shape 4x128: input input_ids of fixed\.onnx has fixed shape \[1, 128\]/,
+    );
   });
 
   it('rejects non-positive shapes and unsupported input types', () => {
@@ -121,7 +134,11 @@ describe('FeedBuilder shapes', () => {
     const str = new FeedBuilder([{ name: 'x', type: 'string', dims: ['b', 's'] }], 'm');
     expect(() => str.dimsFor({ batch: 1, seq: 4 })).toThrow(ModelShapeError);
     const extra = new FeedBuilder([{ name: 'x', type: 'float32', dims: ['b', 's', 'h'] }], 'm');
-    expect(() => extra.dimsFor({ batch: 1 })).toThrow(/input x of m has shape \[b, s, h\] \(float32\): the size of dynamic axis 1 \(s\) cannot be guessed; give it in the warm-up spec: "dims": \{ "s": \[sizes\] \}/);
-    expect(() => extra.dimsFor({ batch: 1, seq: 4 })).toThrow(/seq is not a dimension of m \(its dynamic dimensions: b \(batch\), s, h\)/);
+    expect(() => extra.dimsFor({ batch: 1 })).toThrow(
+      /input x of m has shape \[b, s, h\] \(float32\): the size of dynamic axis 1 \(s\) cannot be guessed; give it in the warm-up spec: "dims": \{ "s": \[sizes\] \}/,
+    );
+    expect(() => extra.dimsFor({ batch: 1, seq: 4 })).toThrow(
+      /seq is not a dimension of m \(its dynamic dimensions: b \(batch\), s, h\)/,
+    );
   });
 });

@@ -9,11 +9,24 @@ import { WARMUP_SPEC_DEFAULTS, type WarmupSpec } from '../src/warmup/warmup-spec
 // fix: inference ran on the event loop (health waited behind it), sizes were unbounded, and runtime or encoding
 // errors answered 500.
 
-const spec: WarmupSpec = { ...WARMUP_SPEC_DEFAULTS, shapes: [{ batch: 1, seq: 8 }], windowSize: 3, tolerance: 0.5, keepWarmIdleMs: 0, concurrencyRounds: 1 };
+const spec: WarmupSpec = {
+  ...WARMUP_SPEC_DEFAULTS,
+  shapes: [{ batch: 1, seq: 8 }],
+  windowSize: 3,
+  tolerance: 0.5,
+  keepWarmIdleMs: 0,
+  concurrencyRounds: 1,
+};
 const modelPath = ensureTestModel('tiny-transformer');
 
 /** No input limit: lets a long inference run, to show health does not wait behind it. */
-const unlimited = new ModelReplica({ name: 'tiny', modelPath, session: { executionProviders: ['cpu'] }, spec, inputLimitFactor: 0 });
+const unlimited = new ModelReplica({
+  name: 'tiny',
+  modelPath,
+  session: { executionProviders: ['cpu'] },
+  spec,
+  inputLimitFactor: 0,
+});
 const unlimitedServer = new ModelServer({ replicas: [unlimited], maxOutputBytes: 64 * 1024 });
 /** The same replica behind a 100 ms request deadline. */
 const hurriedServer = new ModelServer({ replicas: [unlimited], requestTimeoutMs: 100 });
@@ -22,7 +35,11 @@ let hurriedUrl = '';
 const limited = new ModelReplica({ name: 'tiny', modelPath, session: { executionProviders: ['cpu'] }, spec });
 const limitedServer = new ModelServer({ replicas: [limited] });
 /** Bodies being read may hold 100 KiB together. */
-const budgetServer = new ModelServer({ replicas: [limited], maxBodyBytes: 64 * 1024, maxBufferedBodyBytes: 100 * 1024 });
+const budgetServer = new ModelServer({
+  replicas: [limited],
+  maxBodyBytes: 64 * 1024,
+  maxBufferedBodyBytes: 100 * 1024,
+});
 let budgetUrl = '';
 let freeUrl = '';
 let url = '';
@@ -42,8 +59,10 @@ afterAll(async () => {
 });
 
 const ids = (n: number, value = 3) => Array.from({ length: n }, (_, i) => (i * 7 + value) % 1000);
-const post = (base: string, path: string, body: string) => fetch(`${base}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
-const v1 = (base: string, dims: number[], data: number[]) => post(base, '/v1/models/tiny/infer', JSON.stringify({ inputs: { input_ids: { dims, data } } }));
+const post = (base: string, path: string, body: string) =>
+  fetch(`${base}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+const v1 = (base: string, dims: number[], data: number[]) =>
+  post(base, '/v1/models/tiny/infer', JSON.stringify({ inputs: { input_ids: { dims, data } } }));
 
 describe('serving isolation (issue 16, finding 1)', () => {
   it('answers /livez and /readyz while a long inference runs (inference is off the event loop)', async () => {
@@ -54,7 +73,8 @@ describe('serving isolation (issue 16, finding 1)', () => {
       return r;
     });
     // wait (bounded) until the inference holds its slot, then ask for health
-    for (let i = 0; i < 3000 && unlimited.limiter.running === 0 && order.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 3000 && unlimited.limiter.running === 0 && order.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
     const t0 = performance.now();
     const [live, ready] = await Promise.all([fetch(`${freeUrl}/livez`), fetch(`${freeUrl}/readyz`)]);
     const healthMs = performance.now() - t0;
@@ -98,19 +118,34 @@ describe('serving isolation (issue 16, finding 1)', () => {
     const json = JSON.stringify({ inputs: { input_ids: { dims: [1, 2], data: [1, 2] } } });
     const open = () => {
       let answered!: (a: { status: number; retryAfter: string | undefined; body: string }) => void;
-      const answer = new Promise<{ status: number; retryAfter: string | undefined; body: string }>((r) => (answered = r));
-      const req = request(`${budgetUrl}/v1/models/tiny/infer`, { method: 'POST', agent: false, headers: { 'transfer-encoding': 'chunked' } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => answered({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: Buffer.concat(chunks).toString() }));
-      });
+      const answer = new Promise<{ status: number; retryAfter: string | undefined; body: string }>(
+        (r) => (answered = r),
+      );
+      const req = request(
+        `${budgetUrl}/v1/models/tiny/infer`,
+        { method: 'POST', agent: false, headers: { 'transfer-encoding': 'chunked' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            answered({
+              status: res.statusCode ?? 0,
+              retryAfter: res.headers['retry-after'],
+              body: Buffer.concat(chunks).toString(),
+            }),
+          );
+        },
+      );
       req.on('error', () => undefined); // the refused one may be reset while it still sends
       req.write(Buffer.alloc(60 * 1024, 0x20)); // JSON may start with whitespace: the body stays valid
       return { answer, finish: () => req.end(json) };
     };
     const a = open();
     const b = open();
-    const first = await Promise.race([a.answer.then((x) => ({ x, other: b })), b.answer.then((x) => ({ x, other: a }))]);
+    const first = await Promise.race([
+      a.answer.then((x) => ({ x, other: b })),
+      b.answer.then((x) => ({ x, other: a })),
+    ]);
     expect(first.x.status).toBe(503);
     expect(first.x.retryAfter).toBe('1');
     expect(first.x.body).toContain('E_OVERLOADED');
@@ -150,7 +185,11 @@ describe('400 where 400 belongs (issue 16, finding 8)', () => {
     expect(body.message).toContain('input_ids [1, 2] int64');
     expect(body.message).toContain('out of data bounds');
     expect(body.message).not.toContain('\u001b[');
-    const v2 = await post(url, '/v2/models/tiny/infer', JSON.stringify({ inputs: [{ name: 'input_ids', shape: [1, 2], datatype: 'INT64', data: [1, -9999] }] }));
+    const v2 = await post(
+      url,
+      '/v2/models/tiny/infer',
+      JSON.stringify({ inputs: [{ name: 'input_ids', shape: [1, 2], datatype: 'INT64', data: [1, -9999] }] }),
+    );
     expect(v2.status).toBe(400);
     expect(((await v2.json()) as { error: string }).error).toContain('input_ids');
     // the replica still serves
@@ -159,24 +198,40 @@ describe('400 where 400 belongs (issue 16, finding 8)', () => {
 
   it('JSON nested 100k deep is 400, not a stack overflow', async () => {
     const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
-    const r1 = await post(url, '/v1/models/tiny/infer', `{"inputs":{"input_ids":{"dims":[1,1],"data":[1]},"extra":${deep}}}`);
+    const r1 = await post(
+      url,
+      '/v1/models/tiny/infer',
+      `{"inputs":{"input_ids":{"dims":[1,1],"data":[1]},"extra":${deep}}}`,
+    );
     expect(r1.status).toBe(400);
     const r2 = await post(url, '/v1/models/tiny/infer', `{"inputs":{"input_ids":{"dims":${deep},"data":[1]}}}`);
     expect(r2.status).toBe(400);
-    const r3 = await post(url, '/v2/models/tiny/infer', `{"inputs":[{"name":"input_ids","shape":[1,1],"datatype":"INT64","data":${deep}}]}`);
+    const r3 = await post(
+      url,
+      '/v2/models/tiny/infer',
+      `{"inputs":[{"name":"input_ids","shape":[1,1],"datatype":"INT64","data":${deep}}]}`,
+    );
     expect(r3.status).toBe(400);
-    expect(((await r3.json()) as { error: string }).error).toContain("nested deeper");
+    expect(((await r3.json()) as { error: string }).error).toContain('nested deeper');
     expect((await fetch(`${url}/livez`)).status).toBe(200);
   });
 
   it('a 400 never echoes the tensor data', async () => {
     const data = ids(30_000);
-    const wrongName = await post(url, '/v1/models/tiny/infer', JSON.stringify({ inputs: { input: { dims: [1, 30_000], data } } }));
+    const wrongName = await post(
+      url,
+      '/v1/models/tiny/infer',
+      JSON.stringify({ inputs: { input: { dims: [1, 30_000], data } } }),
+    );
     expect(wrongName.status).toBe(400);
     const text = await wrongName.text();
     expect(text.length).toBeLessThan(4096);
     expect(text).toContain('inputs.input');
-    const wrongDims = await post(url, '/v1/models/tiny/infer', JSON.stringify({ inputs: { input_ids: { dims: data, data } } }));
+    const wrongDims = await post(
+      url,
+      '/v1/models/tiny/infer',
+      JSON.stringify({ inputs: { input_ids: { dims: data, data } } }),
+    );
     expect(wrongDims.status).toBe(400);
     expect((await wrongDims.text()).length).toBeLessThan(4096);
   });

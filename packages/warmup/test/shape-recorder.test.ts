@@ -14,7 +14,14 @@ import { WARMUP_SPEC_DEFAULTS, type WarmupSpec } from '../src/warmup/warmup-spec
 const dir = mkdtempSync(join(tmpdir(), 'warmpool-shapes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const spec = (over: Partial<WarmupSpec> = {}): WarmupSpec => ({ ...WARMUP_SPEC_DEFAULTS, windowSize: 2, tolerance: 0.5, concurrencyRounds: 0, keepWarmIdleMs: 0, ...over });
+const spec = (over: Partial<WarmupSpec> = {}): WarmupSpec => ({
+  ...WARMUP_SPEC_DEFAULTS,
+  windowSize: 2,
+  tolerance: 0.5,
+  concurrencyRounds: 0,
+  keepWarmIdleMs: 0,
+  ...over,
+});
 
 describe('ShapeRecorder', () => {
   it('counts shapes, bounded, and counts first-time shapes after ready that warm-up did not cover', () => {
@@ -44,7 +51,12 @@ describe('ShapeRecorder', () => {
 describe('a replica records served shapes and a new replica starts from the recording', () => {
   it('file: first-time shapes are counted, saved, and warmed by the next replica', async () => {
     const model = ensureTestModel('tiny-transformer');
-    const a = new ModelReplica({ name: 'm', modelPath: model, session: { executionProviders: ['cpu'] }, spec: spec({ shapes: [{ batch: 1, seq: 8 }] }) });
+    const a = new ModelReplica({
+      name: 'm',
+      modelPath: model,
+      session: { executionProviders: ['cpu'] },
+      spec: spec({ shapes: [{ batch: 1, seq: 8 }] }),
+    });
     const store = new FileShapeStore(join(dir, 'sub', 'shapes.json'));
     expect(await store.load()).toEqual([]);
     try {

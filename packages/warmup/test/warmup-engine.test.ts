@@ -27,7 +27,12 @@ class ScriptedRunner implements InferenceRunner {
   }
 }
 
-const target = (label: string, elements: number): WarmTarget => ({ label, elements, shape: undefined, feeds: { [label]: undefined as never } });
+const target = (label: string, elements: number): WarmTarget => ({
+  label,
+  elements,
+  shape: undefined,
+  feeds: { [label]: undefined as never },
+});
 
 const memory = (peak: number, limit: number): MemoryProbe => ({
   rssBytes: () => peak,
@@ -36,10 +41,19 @@ const memory = (peak: number, limit: number): MemoryProbe => ({
   limitSource: () => 'configured',
 });
 
-const spec = (over: Partial<WarmupSpec>): WarmupSpec => ({ ...WARMUP_SPEC_DEFAULTS, windowSize: 3, concurrencyRounds: 2, minPasses: 0, ...over });
+const spec = (over: Partial<WarmupSpec>): WarmupSpec => ({
+  ...WARMUP_SPEC_DEFAULTS,
+  windowSize: 3,
+  concurrencyRounds: 2,
+  minPasses: 0,
+  ...over,
+});
 /** Window medians alternate 20, 10, 20, ... (window of 3): never converges. */
 const oscillating = (n: number) => (Math.floor(n / 3) % 2 ? 10 : 20);
-const coldThenFlat = (cold: number, flat: number, coldPasses = 2) => (n: number) => (n < coldPasses ? cold : flat);
+const coldThenFlat =
+  (cold: number, flat: number, coldPasses = 2) =>
+  (n: number) =>
+    n < coldPasses ? cold : flat;
 
 describe('WarmupEngine with scripted latencies', () => {
   it('warms every shape until converged, smallest first, then a concurrency pass; ready', async () => {
@@ -64,14 +78,20 @@ describe('WarmupEngine with scripted latencies', () => {
   it('ends with serial passes round-robin over the targets until minPasses in all, within its share of the budget', async () => {
     const clock = new ManualClock();
     const runner = new ScriptedRunner(clock, { big: coldThenFlat(500, 40), small: coldThenFlat(100, 5, 4) });
-    const report = await new WarmupEngine(runner, spec({ minPasses: 40 }), { clock, memory: memory(1, 10) }).run([target('big', 100), target('small', 10)]);
+    const report = await new WarmupEngine(runner, spec({ minPasses: 40 }), { clock, memory: memory(1, 10) }).run([
+      target('big', 100),
+      target('small', 10),
+    ]);
     // 12 + 12 converging, 4 concurrent, then 12 settle passes: small, big, small, ...
     expect(report.settlePasses).toBe(12);
     expect(report.totalPasses).toBe(40);
     expect(runner.calls.slice(-12)).toEqual(Array.from({ length: 12 }, (_, k) => (k % 2 === 0 ? 'small' : 'big')));
     // At most settleBudgetFraction of the budget: 10 % of 1 s is 100 ms, three passes of 40 ms started within it.
     const capped = new ScriptedRunner(clock, { a: () => 40 });
-    const r2 = await new WarmupEngine(capped, spec({ minPasses: 1000, budgetMs: 1000, concurrencyRounds: 0 }), { clock, memory: memory(1, 10) }).run([target('a', 1)]);
+    const r2 = await new WarmupEngine(capped, spec({ minPasses: 1000, budgetMs: 1000, concurrencyRounds: 0 }), {
+      clock,
+      memory: memory(1, 10),
+    }).run([target('a', 1)]);
     expect(r2.converged).toBe(true);
     expect(r2.settlePasses).toBe(3);
   });
@@ -79,7 +99,10 @@ describe('WarmupEngine with scripted latencies', () => {
   it('budget spent: register-anyway is ready but says it did not converge', async () => {
     const clock = new ManualClock();
     const runner = new ScriptedRunner(clock, { a: oscillating, b: () => 5 });
-    const engine = new WarmupEngine(runner, spec({ budgetMs: 1000, onTimeout: 'register-anyway' }), { clock, memory: memory(1, 10) });
+    const engine = new WarmupEngine(runner, spec({ budgetMs: 1000, onTimeout: 'register-anyway' }), {
+      clock,
+      memory: memory(1, 10),
+    });
     const report = await engine.run([target('a', 1), target('b', 2)]);
     expect(report.converged).toBe(false);
     expect(report.ready).toBe(true);
@@ -94,7 +117,10 @@ describe('WarmupEngine with scripted latencies', () => {
   it('budget spent: fail policy is not ready', async () => {
     const clock = new ManualClock();
     const runner = new ScriptedRunner(clock, { a: oscillating });
-    const report = await new WarmupEngine(runner, spec({ budgetMs: 500, onTimeout: 'fail' }), { clock, memory: memory(1, 10) }).run([target('a', 1)]);
+    const report = await new WarmupEngine(runner, spec({ budgetMs: 500, onTimeout: 'fail' }), {
+      clock,
+      memory: memory(1, 10),
+    }).run([target('a', 1)]);
     expect(report.ready).toBe(false);
     expect(report.outcome).toBe('not-converged');
     expect(report.reason).toMatch(/policy fail/);
@@ -103,7 +129,10 @@ describe('WarmupEngine with scripted latencies', () => {
   it('stops at maxPassesPerShape and says so', async () => {
     const clock = new ManualClock();
     const runner = new ScriptedRunner(clock, { a: oscillating });
-    const report = await new WarmupEngine(runner, spec({ maxPassesPerShape: 12, onTimeout: 'fail' }), { clock, memory: memory(1, 10) }).run([target('a', 1)]);
+    const report = await new WarmupEngine(runner, spec({ maxPassesPerShape: 12, onTimeout: 'fail' }), {
+      clock,
+      memory: memory(1, 10),
+    }).run([target('a', 1)]);
     expect(report.shapes[0]!.passes).toBe(12);
     expect(report.reason).toBe(
       'latency did not converge within 12 passes for a after 12 passes (last 3 window medians 10.0-20.0 ms, spread 100 % > 10 %); not ready (policy fail)',
@@ -113,22 +142,33 @@ describe('WarmupEngine with scripted latencies', () => {
   it('not ready when peak RSS reaches 80 % of the limit, with the numbers in the reason', async () => {
     const clock = new ManualClock();
     const runner = new ScriptedRunner(clock, { a: () => 3 });
-    const report = await new WarmupEngine(runner, spec({}), { clock, memory: memory(850 * 2 ** 20, 1000 * 2 ** 20) }).run([target('a', 1)]);
+    const report = await new WarmupEngine(runner, spec({}), {
+      clock,
+      memory: memory(850 * 2 ** 20, 1000 * 2 ** 20),
+    }).run([target('a', 1)]);
     expect(report.converged).toBe(true);
     expect(report.ready).toBe(false);
     expect(report.outcome).toBe('no-headroom');
     expect(report.memory.usedFraction).toBeCloseTo(0.85);
-    expect(report.reason).toMatch(/peak RSS 850 MiB is 85.0 % of the 1000 MiB limit \(configured\); must stay under 80 %/);
+    expect(report.reason).toMatch(
+      /peak RSS 850 MiB is 85.0 % of the 1000 MiB limit \(configured\); must stay under 80 %/,
+    );
   });
 
   it('checks GPU memory where measured, device-wide, against the same fraction', async () => {
     const clock = new ManualClock();
     const runner = new ScriptedRunner(clock, { a: () => 3 });
     const gpu = (usedMiB: number) => () => ({ device: 0, usedBytes: usedMiB * 2 ** 20, totalBytes: 1000 * 2 ** 20 });
-    const ok = await new WarmupEngine(runner, spec({}), { clock, memory: memory(1, 10), gpuMemory: gpu(700) }).run([target('a', 1)]);
+    const ok = await new WarmupEngine(runner, spec({}), { clock, memory: memory(1, 10), gpuMemory: gpu(700) }).run([
+      target('a', 1),
+    ]);
     expect(ok.ready).toBe(true);
     expect(ok.memory.gpu?.usedFraction).toBeCloseTo(0.7);
-    const full = await new WarmupEngine(new ScriptedRunner(clock, { a: () => 3 }), spec({}), { clock, memory: memory(1, 10), gpuMemory: gpu(900) }).run([target('a', 1)]);
+    const full = await new WarmupEngine(new ScriptedRunner(clock, { a: () => 3 }), spec({}), {
+      clock,
+      memory: memory(1, 10),
+      gpuMemory: gpu(900),
+    }).run([target('a', 1)]);
     expect(full.ready).toBe(false);
     expect(full.reason).toBe('GPU 0 memory 900 MiB is 90.0 % of 1000 MiB; must stay under 80 %');
   });
@@ -136,7 +176,9 @@ describe('WarmupEngine with scripted latencies', () => {
   it('a failing pass is a WarmupError naming the shape', async () => {
     const clock = new ManualClock();
     const runner: InferenceRunner = { run: async () => Promise.reject(new Error('Got invalid dimensions for input')) };
-    const err = await new WarmupEngine(runner, spec({}), { clock, memory: memory(1, 10) }).run([target('8x4096', 1)]).catch((e: unknown) => e);
+    const err = await new WarmupEngine(runner, spec({}), { clock, memory: memory(1, 10) })
+      .run([target('8x4096', 1)])
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_WARMUP_RUN' });
     expect((err as Error).message).toMatch(/warm pass on 8x4096 failed: Got invalid dimensions/);
   });
@@ -144,21 +186,43 @@ describe('WarmupEngine with scripted latencies', () => {
 
 describe('parseWarmupSpec', () => {
   it('fills defaults (60 s budget, register-anyway) and crosses batchSizes x seqLengths', () => {
-    const s = parseWarmupSpec({ batchSizes: [1, 2], seqLengths: [8, 16], concurrency: 3, budgetS: 5, keepWarmIdleS: 2 });
+    const s = parseWarmupSpec({
+      batchSizes: [1, 2],
+      seqLengths: [8, 16],
+      concurrency: 3,
+      budgetS: 5,
+      keepWarmIdleS: 2,
+    });
     expect(s.shapes).toEqual([
       { batch: 1, seq: 8 },
       { batch: 1, seq: 16 },
       { batch: 2, seq: 8 },
       { batch: 2, seq: 16 },
     ]);
-    expect(s).toMatchObject({ concurrency: 3, budgetMs: 5000, keepWarmIdleMs: 2000, onTimeout: 'register-anyway', tolerance: 0.1 });
+    expect(s).toMatchObject({
+      concurrency: 3,
+      budgetMs: 5000,
+      keepWarmIdleMs: 2000,
+      onTimeout: 'register-anyway',
+      tolerance: 0.1,
+    });
     expect(parseWarmupSpec({}).budgetMs).toBe(60_000);
   });
 
   it('reports every bad key at once with the allowed values', () => {
     let err: unknown;
     try {
-      parseWarmupSpec({ shapes: [{ batch: 0, seq: 4 }], onTimeout: 'maybe', budgetS: -1, windowSize: 1, batchSizes: [2], colour: 'red' }, 'spec.json');
+      parseWarmupSpec(
+        {
+          shapes: [{ batch: 0, seq: 4 }],
+          onTimeout: 'maybe',
+          budgetS: -1,
+          windowSize: 1,
+          batchSizes: [2],
+          colour: 'red',
+        },
+        'spec.json',
+      );
     } catch (e) {
       err = e;
     }
@@ -174,9 +238,17 @@ describe('nvidia-smi memory', () => {
   it('parses the CSV and picks the visible device; undefined where nvidia-smi is missing', () => {
     const text = '0, 1024, 81559\n1, 70000, 81559\n';
     expect(parseNvidiaSmiMemory(text)).toHaveLength(2);
-    expect(readGpuMemory(() => text, '1')).toEqual({ device: 1, usedBytes: 70000 * 2 ** 20, totalBytes: 81559 * 2 ** 20 });
+    expect(readGpuMemory(() => text, '1')).toEqual({
+      device: 1,
+      usedBytes: 70000 * 2 ** 20,
+      totalBytes: 81559 * 2 ** 20,
+    });
     expect(readGpuMemory(() => text, undefined)?.device).toBe(0);
-    expect(readGpuMemory(() => { throw new Error('ENOENT'); }, undefined)).toBeUndefined();
+    expect(
+      readGpuMemory(() => {
+        throw new Error('ENOENT');
+      }, undefined),
+    ).toBeUndefined();
     expect(readGpuMemory(() => 'garbage', undefined)).toBeUndefined();
   });
 });
@@ -187,10 +259,17 @@ describe('memory limit discovery', () => {
       if (m[p] === undefined) throw new Error('ENOENT');
       return m[p]!;
     };
-    expect(readCgroupLimitBytes(files({ '/sys/fs/cgroup/memory.max': '1073741824\n' }))).toEqual({ bytes: 2 ** 30, source: 'cgroup v2 memory.max' });
+    expect(readCgroupLimitBytes(files({ '/sys/fs/cgroup/memory.max': '1073741824\n' }))).toEqual({
+      bytes: 2 ** 30,
+      source: 'cgroup v2 memory.max',
+    });
     expect(readCgroupLimitBytes(files({ '/sys/fs/cgroup/memory.max': 'max\n' }))).toBeUndefined();
-    expect(readCgroupLimitBytes(files({ '/sys/fs/cgroup/memory/memory.limit_in_bytes': '536870912' }))?.source).toBe('cgroup v1 memory.limit_in_bytes');
-    expect(readCgroupLimitBytes(files({ '/sys/fs/cgroup/memory/memory.limit_in_bytes': '9223372036854771712' }))).toBeUndefined();
+    expect(readCgroupLimitBytes(files({ '/sys/fs/cgroup/memory/memory.limit_in_bytes': '536870912' }))?.source).toBe(
+      'cgroup v1 memory.limit_in_bytes',
+    );
+    expect(
+      readCgroupLimitBytes(files({ '/sys/fs/cgroup/memory/memory.limit_in_bytes': '9223372036854771712' })),
+    ).toBeUndefined();
     expect(readCgroupLimitBytes(files({}))).toBeUndefined();
   });
 });
@@ -199,7 +278,10 @@ describe('KeepWarm', () => {
   it('runs a light pass only after the idle time, once per idle period', async () => {
     const clock = new ManualClock(0);
     let passes = 0;
-    const kw = new KeepWarm({ idleMs: 1000, clock, lightPass: async () => {
+    const kw = new KeepWarm({
+      idleMs: 1000,
+      clock,
+      lightPass: async () => {
         passes += 1;
       },
     });
@@ -219,7 +301,12 @@ describe('KeepWarm', () => {
   it('reports a failing light pass and keeps going', async () => {
     const clock = new ManualClock(0);
     const errors: unknown[] = [];
-    const kw = new KeepWarm({ idleMs: 10, clock, lightPass: async () => Promise.reject(new Error('boom')), onError: (e) => errors.push(e) });
+    const kw = new KeepWarm({
+      idleMs: 10,
+      clock,
+      lightPass: async () => Promise.reject(new Error('boom')),
+      onError: (e) => errors.push(e),
+    });
     clock.advance(10);
     expect(await kw.maybeRun(10)).toBe(true);
     expect(errors).toHaveLength(1);

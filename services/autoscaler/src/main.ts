@@ -1,5 +1,12 @@
 import { TraceFormatError, ValidationError, WarmpoolError } from '@warmpool/domain';
-import { formatCommandUsage, formatProgramUsage, packageVersion, parseCommandLine, CommandLineError, type CommandSpec } from '@warmpool/telemetry';
+import {
+  formatCommandUsage,
+  formatProgramUsage,
+  packageVersion,
+  parseCommandLine,
+  CommandLineError,
+  type CommandSpec,
+} from '@warmpool/telemetry';
 import { simulate, SIMULATE_COMMAND } from './cli/simulate-command.js';
 import { UsageError } from './cli/usage-error.js';
 import { start, START_COMMAND } from './cli/start-command.js';
@@ -38,7 +45,11 @@ export const USAGE = formatProgramUsage(PROGRAM);
 export const VERSION = packageVersion(import.meta.url);
 
 /** CLI entry: returns the exit code (0 ok, 1 runtime failure, 2 bad input or usage). */
-export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out: (s: string) => void = (s) => process.stdout.write(s + '\n'),
+  err: (s: string) => void = (s) => process.stderr.write(s + '\n'),
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--version') {
     out(`warmpool ${VERSION}`);
@@ -79,7 +90,12 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   try {
     return await command(rest, out);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof TraceFormatError || e instanceof ValidationError || e instanceof ConfigFileError) {
+    if (
+      e instanceof UsageError ||
+      e instanceof TraceFormatError ||
+      e instanceof ValidationError ||
+      e instanceof ConfigFileError
+    ) {
       err(`${label}: ${e.message}`);
       return 2;
     }

@@ -51,8 +51,16 @@ models:
       lifecycleHook: { name: warmpool-warmup, heartbeatTimeoutS: 300 }
 `;
 
-function start(group: string, hot: (tS: number) => number): { daemon: Daemon; records: DaemonLogRecord[]; close: () => void } {
-  const client = createAutoScalingClient({ endpoint: fake.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' }, requestTimeoutMs: 300 });
+function start(
+  group: string,
+  hot: (tS: number) => number,
+): { daemon: Daemon; records: DaemonLogRecord[]; close: () => void } {
+  const client = createAutoScalingClient({
+    endpoint: fake.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' },
+    requestTimeoutMs: 300,
+  });
   const out = new PassThrough();
   const records: DaemonLogRecord[] = [];
   out.on('data', (b: Buffer) => {
@@ -76,7 +84,11 @@ async function tick(d: Daemon, ms = 1000): Promise<void> {
   await d.idle();
 }
 
-const desiredWrites = (group: string): number[] => fake.requestsOf('SetDesiredCapacity').filter((r) => r.params.AutoScalingGroupName === group).map((r) => Number(r.params.DesiredCapacity));
+const desiredWrites = (group: string): number[] =>
+  fake
+    .requestsOf('SetDesiredCapacity')
+    .filter((r) => r.params.AutoScalingGroupName === group)
+    .map((r) => Number(r.params.DesiredCapacity));
 
 describe('the daemon on AWS Auto Scaling (real SDK against the fake Query API)', () => {
   it('scales the group ahead through throttling and a 5xx, makes sure the warm pool and hook exist, and follows the instances to ready', async () => {
@@ -94,7 +106,9 @@ describe('the daemon on AWS Auto Scaling (real SDK against the fake Query API)',
     // three failed answers, then the one applied: one size, asked for by one job
     expect(desiredWrites('asg-llama')).toEqual([to, to, to, to]);
     expect(fake.world.group('asg-llama').desiredCapacity).toBe(to);
-    expect(fake.requestsOf('PutWarmPool').length + fake.requestsOf('PutLifecycleHook').length).toBeGreaterThanOrEqual(2);
+    expect(fake.requestsOf('PutWarmPool').length + fake.requestsOf('PutLifecycleHook').length).toBeGreaterThanOrEqual(
+      2,
+    );
     expect(d.records.filter((r) => r.kind === 'job' && r.event === 'completed')).toHaveLength(1);
     // new instances wait on the lifecycle hook (warming) until the agent completes it (ready)
     fake.world.settle();
@@ -126,7 +140,14 @@ describe('the daemon on AWS Auto Scaling (real SDK against the fake Query API)',
       await sleep(5);
     }
     const jobs = d.records.filter((r) => r.kind === 'job');
-    expect(jobs.some((j) => j.kind === 'job' && j.event === 'retrying' && ['E_AWS_THROTTLED', 'E_AWS_UNAVAILABLE'].includes(j.error!.code))).toBe(true);
+    expect(
+      jobs.some(
+        (j) =>
+          j.kind === 'job' &&
+          j.event === 'retrying' &&
+          ['E_AWS_THROTTLED', 'E_AWS_UNAVAILABLE'].includes(j.error!.code),
+      ),
+    ).toBe(true);
     expect(jobs.at(-1)).toMatchObject({ event: 'completed', jobId: up.jobId });
     await sleep(900); // the late write lands
     expect(new Set(desiredWrites('asg-two'))).toEqual(new Set([up.to]));

@@ -41,7 +41,12 @@ models:
 describe('the daemon on AWS Auto Scaling heals (real SDK against the fake Query API)', () => {
   it('an instance stuck on the launching hook past its deadline is ABANDONed, an unhealthy one terminated; the group launches replacements and the desired capacity stays', async () => {
     fake.world.createGroup({ name: 'asg-heal', minSize: 0, maxSize: 6, desiredCapacity: 1 });
-    const client = createAutoScalingClient({ endpoint: fake.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' }, requestTimeoutMs: 1000 });
+    const client = createAutoScalingClient({
+      endpoint: fake.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' },
+      requestTimeoutMs: 1000,
+    });
     const out = new PassThrough();
     const records: DaemonLogRecord[] = [];
     out.on('data', (b: Buffer) => {
@@ -59,9 +64,16 @@ describe('the daemon on AWS Auto Scaling heals (real SDK against the fake Query 
       checkpoint: false,
       queueOptions: { attempts: 4, backoffBaseMs: 20 },
     });
-    const decisions = (): DaemonDecisionRecord[] => records.filter((r): r is DaemonDecisionRecord => r.kind === 'decision');
+    const decisions = (): DaemonDecisionRecord[] =>
+      records.filter((r): r is DaemonDecisionRecord => r.kind === 'decision');
     const settleJobs = async (): Promise<void> => {
-      for (let i = 0; i < 200 && records.filter((r) => r.kind === 'job' && r.event === 'completed').length < decisions().filter((d) => d.acted === 'enqueued').length; i++) {
+      for (
+        let i = 0;
+        i < 200 &&
+        records.filter((r) => r.kind === 'job' && r.event === 'completed').length <
+          decisions().filter((d) => d.acted === 'enqueued').length;
+        i++
+      ) {
         await new Promise((r) => setTimeout(r, 20));
       }
     };
@@ -80,16 +92,36 @@ describe('the daemon on AWS Auto Scaling heals (real SDK against the fake Query 
         await clock.advanceBy(1000);
         await daemon.idle();
       }
-      expect(fake.requestsOf('CompleteLifecycleAction'), JSON.stringify(decisions().filter((d) => d.failed).map((d) => [d.time, d.replaced, d.failed]))).toHaveLength(0);
+      expect(
+        fake.requestsOf('CompleteLifecycleAction'),
+        JSON.stringify(
+          decisions()
+            .filter((d) => d.failed)
+            .map((d) => [d.time, d.replaced, d.failed]),
+        ),
+      ).toHaveLength(0);
       for (let i = 0; i < 15 && fake.requestsOf('CompleteLifecycleAction').length === 0; i++) {
         await clock.advanceBy(1000);
         await daemon.idle();
         await settleJobs();
       }
       const abandon = fake.requestsOf('CompleteLifecycleAction');
-      expect(abandon.map((r) => [r.params['InstanceId'], r.params['LifecycleActionResult']])).toEqual([[stuck.instanceId, 'ABANDON']]);
+      expect(abandon.map((r) => [r.params['InstanceId'], r.params['LifecycleActionResult']])).toEqual([
+        [stuck.instanceId, 'ABANDON'],
+      ]);
       const healing = decisions().find((d) => d.replaced);
-      expect(healing).toMatchObject({ acted: 'enqueued', failed: 1, replaced: [{ id: stuck.instanceId, reason: expect.stringMatching(/^not ready 4\d s after it was requested \(still warming; lead time 10 s, failed past 40 s\)$/) }] });
+      expect(healing).toMatchObject({
+        acted: 'enqueued',
+        failed: 1,
+        replaced: [
+          {
+            id: stuck.instanceId,
+            reason: expect.stringMatching(
+              /^not ready 4\d s after it was requested \(still warming; lead time 10 s, failed past 40 s\)$/,
+            ),
+          },
+        ],
+      });
       expect(healing!.reasons).toContain('ReplicaFailed');
       expect(group().desiredCapacity).toBe(2);
       expect(fake.world.instance(stuck.instanceId)?.lifecycleState).toBe('Terminating');
@@ -107,7 +139,11 @@ describe('the daemon on AWS Auto Scaling heals (real SDK against the fake Query 
         await daemon.idle();
         await settleJobs();
       }
-      expect(fake.requestsOf('TerminateInstanceInAutoScalingGroup').map((r) => [r.params['InstanceId'], r.params['ShouldDecrementDesiredCapacity']])).toEqual([[sick.instanceId, 'false']]);
+      expect(
+        fake
+          .requestsOf('TerminateInstanceInAutoScalingGroup')
+          .map((r) => [r.params['InstanceId'], r.params['ShouldDecrementDesiredCapacity']]),
+      ).toEqual([[sick.instanceId, 'false']]);
       expect(group().desiredCapacity).toBe(2);
       fake.world.settle();
       fake.world.completeAllWaiting('CONTINUE', 'asg-heal');

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '@warmpool/queue';
 import { InMemoryReplicaProvider } from '@warmpool/testing/conformance';
-import { POLICIES, hpaPolicyWith, initialReplicas, kpaPolicyWith, runSimulation, timeScaledHpaSettings, timeScaledKpaSettings } from '@warmpool/sim';
+import {
+  POLICIES,
+  hpaPolicyWith,
+  initialReplicas,
+  kpaPolicyWith,
+  runSimulation,
+  timeScaledHpaSettings,
+  timeScaledKpaSettings,
+} from '@warmpool/sim';
 import { BaselinePolicy, simConfigForSpec } from '../src/daemon/baseline-policy.js';
 import { T0, config, harness, perSecondFrom } from './support/daemon-harness.js';
 
@@ -47,7 +55,13 @@ describe('baseline policies in the daemon loop', () => {
         const i = s - T0 / 1000;
         return i >= 0 && i < demand.length ? demand[i]! : 0;
       });
-      const h = harness({ clock, config: cfg, provider, perSecond, deps: { policy: name, baselineTimeScale: timeScale } });
+      const h = harness({
+        clock,
+        config: cfg,
+        provider,
+        perSecond,
+        deps: { policy: name, baselineTimeScale: timeScale },
+      });
       await h.daemon.start();
       const leadMs = simConfig.leadS * 1000;
       const liveAlive: number[] = [];
@@ -55,7 +69,8 @@ describe('baseline policies in the daemon loop', () => {
         // the simulator's pool: a replica requested at second r is ready at r + leadS
         const state = await provider.getState('a');
         const warming = state.replicas.filter((r) => r.phase !== 'ready');
-        if (warming.length > 0 && warming.every((r) => r.requestedAtMs + leadMs <= T0 + t * 1000)) provider.makeReady('a');
+        if (warming.length > 0 && warming.every((r) => r.requestedAtMs + leadMs <= T0 + t * 1000))
+          provider.makeReady('a');
         await h.step(t === 0 ? 0 : 1000);
         liveAlive.push((await provider.getState('a')).desired);
       }
@@ -65,7 +80,11 @@ describe('baseline policies in the daemon loop', () => {
       const acted = h.sink.decisions('a').filter((d) => d.acted === 'enqueued');
       expect(acted.length).toBeGreaterThan(1);
       const reason = name === 'hpa' ? 'BaselineHpa' : 'BaselineKpa';
-      expect(acted.every((d) => d.reasons.length === 1 && d.reasons[0] === reason && d.message.startsWith(`${name} baseline`))).toBe(true);
+      expect(
+        acted.every(
+          (d) => d.reasons.length === 1 && d.reasons[0] === reason && d.message.startsWith(`${name} baseline`),
+        ),
+      ).toBe(true);
       // the scale requests carry the job id as idempotency key and name the baseline
       expect(provider.applied.every((r) => r.reason === reason && r.idempotencyKey.startsWith('scale:a:'))).toBe(true);
       // the planner still ran: the records keep its forecast for the comparison
@@ -74,8 +93,20 @@ describe('baseline policies in the daemon loop', () => {
   }
 
   it('time scale: HPA periods and windows divided (whole seconds, at least 1); the scaled HPA releases capacity sooner', () => {
-    expect(timeScaledHpaSettings(7.5)).toMatchObject({ syncPeriodS: 2, metricWindowS: 8, scaleUpPeriodS: 2, scaleDownPeriodS: 2, scaleDownStabilizationS: 40, tolerance: 0.1 });
-    expect(timeScaledKpaSettings(7.5)).toMatchObject({ stableWindowS: 8, panicWindowS: 1, tickS: 1, panicThreshold: 2 });
+    expect(timeScaledHpaSettings(7.5)).toMatchObject({
+      syncPeriodS: 2,
+      metricWindowS: 8,
+      scaleUpPeriodS: 2,
+      scaleDownPeriodS: 2,
+      scaleDownStabilizationS: 40,
+      tolerance: 0.1,
+    });
+    expect(timeScaledKpaSettings(7.5)).toMatchObject({
+      stableWindowS: 8,
+      panicWindowS: 1,
+      tickS: 1,
+      panicThreshold: 2,
+    });
     expect(() => timeScaledHpaSettings(0.5)).toThrow(/time scale.*>= 1.*0.5/);
     const spec = config(ONE_MODEL).models[0]!.spec;
     const demand = demandSeries(360);
@@ -93,7 +124,13 @@ describe('baseline policies in the daemon loop', () => {
   it('backfilled history counts as past seconds for the baseline', () => {
     const spec = config(ONE_MODEL).models[0]!.spec;
     const b = new BaselinePolicy('hpa', spec);
-    b.backfill([{ startS: 0, meanPerS: 50, peakPerS: 50 }, { startS: 10, meanPerS: Number.NaN, peakPerS: Number.NaN }], 10);
+    b.backfill(
+      [
+        { startS: 0, meanPerS: 50, peakPerS: 50 },
+        { startS: 10, meanPerS: Number.NaN, peakPerS: Number.NaN },
+      ],
+      10,
+    );
     expect(b.recordedS).toBe(20);
     // within one 15-s sync period the 60-s mean (10 s at 50/s) over 10/s per replica at 70 % asks for more than 1
     expect(b.decide(new Array<number>(15).fill(0), 1, 0).to).toBeGreaterThan(1);

@@ -80,8 +80,10 @@ async function ticks(r: Running, n: number): Promise<void> {
   }
 }
 
-const scaleWrites = (name: string): number => fake.requests.filter((q) => q.method === 'PUT' && q.path.endsWith(`/deployments/${name}/scale`)).length;
-const header = 'tickS: 1\nprovider: { kind: kubernetes, kubeconfigPath: /dev/null }\nhistory: { kind: csv, directory: /tmp, backfillS: 600 }\n';
+const scaleWrites = (name: string): number =>
+  fake.requests.filter((q) => q.method === 'PUT' && q.path.endsWith(`/deployments/${name}/scale`)).length;
+const header =
+  'tickS: 1\nprovider: { kind: kubernetes, kubeconfigPath: /dev/null }\nhistory: { kind: csv, directory: /tmp, backfillS: 600 }\n';
 
 describe('beside HPA and KEDA: the daemon on Kubernetes', () => {
   it('refuses to scale a model whose workload an HPA targets (error naming both, once), scales the other model, and scales again once the HPA is gone', async () => {
@@ -106,21 +108,32 @@ describe('beside HPA and KEDA: the daemon on Kubernetes', () => {
     expect(r.records.some((x) => x.kind === 'decision' && x.model === 'free' && x.acted === 'enqueued')).toBe(true);
     expect(scaleWrites('free')).toBeGreaterThan(0);
 
-    fake.store.delete({ group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler' }, 'serving', 'taken-cpu');
+    fake.store.delete(
+      { group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler' },
+      'serving',
+      'taken-cpu',
+    );
     await ticks(r, 3);
-    expect(r.records.some((x) => x.kind === 'daemon' && x.model === 'taken' && x.event === 'autoscaler-conflict-cleared')).toBe(true);
+    expect(
+      r.records.some((x) => x.kind === 'daemon' && x.model === 'taken' && x.event === 'autoscaler-conflict-cleared'),
+    ).toBe(true);
     expect(r.records.some((x) => x.kind === 'decision' && x.model === 'taken' && x.acted === 'enqueued')).toBe(true);
     await r.daemon.stop();
   });
 
   it('mode: advise never scales and serves the forecast-ahead replica count to a real KEDA gRPC client asking as the shipped ScaledObject does', async () => {
     // infra/kubernetes/keda/scaledobject.yaml as shipped: its Service validates, its ScaledObject goes into the cluster
-    const docs = parseAllDocuments(readFileSync(fileURLToPath(new URL('../../../infra/kubernetes/keda/scaledobject.yaml', import.meta.url)), 'utf8')).map((d) => d.toJS() as JsonObject);
+    const docs = parseAllDocuments(
+      readFileSync(fileURLToPath(new URL('../../../infra/kubernetes/keda/scaledobject.yaml', import.meta.url)), 'utf8'),
+    ).map((d) => d.toJS() as JsonObject);
     const service = docs.find((d) => d.kind === 'Service')!;
     new Service(service as never).validate();
     const so = docs.find((d) => d.kind === 'ScaledObject')!;
     const soMeta = so.metadata as { name: string; namespace: string };
-    const soSpec = so.spec as { scaleTargetRef: { name: string }; triggers: { type: string; metadata: Record<string, string> }[] };
+    const soSpec = so.spec as {
+      scaleTargetRef: { name: string };
+      triggers: { type: string; metadata: Record<string, string> }[];
+    };
     const trigger = soSpec.triggers[0]!;
     expect(['external', 'external-push']).toContain(trigger.type);
     const svcMeta = service.metadata as { name: string; namespace: string };
@@ -131,34 +144,51 @@ describe('beside HPA and KEDA: the daemon on Kubernetes', () => {
     fake.addDeployment({ namespace: soMeta.namespace, name, replicas: 1 });
     fake.setAllPodsReady(soMeta.namespace);
     fake.store.create(RESOURCE_TYPES.scaledObjects, soMeta.namespace, so);
-    const r = daemonFor(`${header}kedaScaler: { host: 127.0.0.1, port: 0 }\nmodels:\n${model(name, '    mode: advise\n')}`);
+    const r = daemonFor(
+      `${header}kedaScaler: { host: 127.0.0.1, port: 0 }\nmodels:\n${model(name, '    mode: advise\n')}`,
+    );
     await r.daemon.start();
     // a log line on stdout: the record's message is its msg
-    const listening = r.records.find((x) => x.kind === 'daemon' && x.event === 'keda-scaler-listening') as unknown as { msg: string } | undefined;
+    const listening = r.records.find((x) => x.kind === 'daemon' && x.event === 'keda-scaler-listening') as unknown as
+      | { msg: string }
+      | undefined;
     expect(listening).toBeDefined();
     const url = /on (127\.0\.0\.1:\d+)/.exec(listening!.msg)![1]!;
     await ticks(r, 36);
     const decisions = r.records.filter((x) => x.kind === 'decision' && x.model === name);
     const last = decisions.at(-1) as { to: number; acted: string };
     expect(last.to).toBeGreaterThan(1);
-    expect(decisions.filter((x) => x.kind === 'decision' && x.action !== 'hold').every((x) => x.kind === 'decision' && x.acted === 'dry-run')).toBe(true);
+    expect(
+      decisions
+        .filter((x) => x.kind === 'decision' && x.action !== 'hold')
+        .every((x) => x.kind === 'decision' && x.acted === 'dry-run'),
+    ).toBe(true);
     expect(scaleWrites(name)).toBe(0);
     expect(r.records.some((x) => x.kind === 'error')).toBe(false);
 
     const def = await protoLoader.load(EXTERNAL_SCALER_PROTO, PROTO_LOADER_OPTIONS);
-    const pkg = grpc.loadPackageDefinition(def) as unknown as { externalscaler: { ExternalScaler: grpc.ServiceClientConstructor } };
+    const pkg = grpc.loadPackageDefinition(def) as unknown as {
+      externalscaler: { ExternalScaler: grpc.ServiceClientConstructor };
+    };
     const client = new pkg.externalscaler.ExternalScaler(url, grpc.credentials.createInsecure()) as unknown as {
-      GetMetrics(req: unknown, cb: (e: grpc.ServiceError | null, res: { metricValues: { metricValue: number }[] }) => void): void;
+      GetMetrics(
+        req: unknown,
+        cb: (e: grpc.ServiceError | null, res: { metricValues: { metricValue: number }[] }) => void,
+      ): void;
       IsActive(req: unknown, cb: (e: grpc.ServiceError | null, res: { result: boolean }) => void): void;
       close(): void;
     };
     // what KEDA sends: the ScaledObject's name, namespace and its trigger's metadata
     const ref = { name: soMeta.name, namespace: soMeta.namespace, scalerMetadata: trigger.metadata };
     const metrics = await new Promise<{ metricValues: { metricValue: number }[] }>((resolve, reject) =>
-      client.GetMetrics({ scaledObjectRef: ref, metricName: `s0-warmpool-${name}-replicas` }, (e, res) => (e ? reject(e) : resolve(res))),
+      client.GetMetrics({ scaledObjectRef: ref, metricName: `s0-warmpool-${name}-replicas` }, (e, res) =>
+        e ? reject(e) : resolve(res),
+      ),
     );
     expect(metrics.metricValues[0]!.metricValue).toBe(last.to);
-    const active = await new Promise<{ result: boolean }>((resolve, reject) => client.IsActive(ref, (e, res) => (e ? reject(e) : resolve(res))));
+    const active = await new Promise<{ result: boolean }>((resolve, reject) =>
+      client.IsActive(ref, (e, res) => (e ? reject(e) : resolve(res))),
+    );
     expect(active.result).toBe(true);
     client.close();
     await r.daemon.stop();

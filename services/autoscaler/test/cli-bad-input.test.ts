@@ -20,7 +20,11 @@ function trace(name: string, text: string): string {
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, (s) => (out += s + '\n'), (s) => (err += s + '\n'));
+  const code = await main(
+    argv,
+    (s) => (out += s + '\n'),
+    (s) => (err += s + '\n'),
+  );
   return { code, out, err };
 }
 
@@ -29,7 +33,11 @@ describe('warmpool simulate: malformed traces exit 2 naming file and line', () =
     ['no-header.csv', '0,1\n1,2\n2,3\n', /no-header\.csv:1: expected the header "t,count"/],
     ['non-numeric.csv', 't,count\n0,1\n1,abc\n2,3\n', /non-numeric\.csv:3: count is not a number: "abc"/],
     ['negative.csv', 't,count\n0,1\n1,2\n2,-3\n', /negative\.csv:4: count is negative: "-3"/],
-    ['uneven.csv', 't,count\n0,1\n60,2\n100,3\n', /uneven\.csv:4: uneven bins: step 40 s from t=60 to t=100, but the bin width is 60 s/],
+    [
+      'uneven.csv',
+      't,count\n0,1\n60,2\n100,3\n',
+      /uneven\.csv:4: uneven bins: step 40 s from t=60 to t=100, but the bin width is 60 s/,
+    ],
     ['unsorted.csv', 't,count\n0,1\n2,2\n1,3\n', /unsorted\.csv:4: t must increase: 1 follows 2/],
     ['duplicate.csv', 't,count\n0,1\n1,2\n1,3\n', /duplicate\.csv:4: t must increase/],
     ['empty.csv', '', /empty\.csv:1: empty file/],
@@ -96,10 +104,24 @@ describe('the installed bin', () => {
   });
   it('prints JSON with the contract fields', () => {
     const p = trace('ok.csv', 't,count\n0,10\n1,10\n2,30\n3,10\n');
-    const out = execFileSync(process.execPath, [bin, 'simulate', '--trace', p, '--policy', 'static', '--json', '--lead-s', '1'], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [bin, 'simulate', '--trace', p, '--policy', 'static', '--json', '--lead-s', '1'],
+      { encoding: 'utf8' },
+    );
     const rows = JSON.parse(out) as Record<string, unknown>[];
     expect(rows).toHaveLength(1);
-    for (const k of ['trace', 'policy', 'totalRequests', 'violatingRequests', 'violatingFraction', 'replicaSeconds', 'costVsOracle', 'scaleUps', 'maxReplicas']) {
+    for (const k of [
+      'trace',
+      'policy',
+      'totalRequests',
+      'violatingRequests',
+      'violatingFraction',
+      'replicaSeconds',
+      'costVsOracle',
+      'scaleUps',
+      'maxReplicas',
+    ]) {
       expect(rows[0]).toHaveProperty(k);
     }
     expect(rows[0]!.totalRequests).toBe(60);

@@ -21,7 +21,10 @@ function version(pkgDir: string): string {
 /** Runs a bin to its end (bounded: killed after 60 s). */
 function run(bin: keyof typeof BINS, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((done, fail) => {
-    const p = spawn(process.execPath, [BINS[bin], ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARMPOOL_LB_TOKEN: '' } });
+    const p = spawn(process.execPath, [BINS[bin], ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, WARMPOOL_LB_TOKEN: '' },
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -42,19 +45,35 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const HELP_CASES: Array<[keyof typeof BINS, string[], RegExp]> = [
-  ['warmpool', ['--help'], /^warmpool: predictive warm-pool autoscaler[\s\S]*commands:[\s\S]*config validate[\s\S]*exit codes:/],
+  [
+    'warmpool',
+    ['--help'],
+    /^warmpool: predictive warm-pool autoscaler[\s\S]*commands:[\s\S]*config validate[\s\S]*exit codes:/,
+  ],
   ['warmpool', ['start', '--help'], /^usage: warmpool start \[options\][\s\S]*--duration-s S[\s\S]*\(default 100\)/],
   ['warmpool', ['run', '--help'], /^usage: warmpool run --config FILE \[options\][\s\S]*--dry-run/],
   ['warmpool', ['decisions', '--help'], /^usage: warmpool decisions \[options\][\s\S]*--model M/],
-  ['warmpool', ['config', 'validate', '--help'], /^usage: warmpool config validate \[options\] FILE\.\.\.[\s\S]*--static/],
+  [
+    'warmpool',
+    ['config', 'validate', '--help'],
+    /^usage: warmpool config validate \[options\] FILE\.\.\.[\s\S]*--static/,
+  ],
   ['warmpool', ['config', '--help'], /^usage: warmpool config validate/],
-  ['warmpool', ['simulate', '--help'], /^usage: warmpool simulate --trace FILE \[options\][\s\S]*--lead-s S[\s\S]*--frontier/],
+  [
+    'warmpool',
+    ['simulate', '--help'],
+    /^usage: warmpool simulate --trace FILE \[options\][\s\S]*--lead-s S[\s\S]*--frontier/,
+  ],
   ['warmpool', ['backtest', '-h'], /^usage: warmpool backtest --trace FILE/],
   ['warmpool', ['bench', 'planner', '--help'], /^usage: warmpool bench planner[\s\S]*--models N/],
   ['warmpool', ['demo', '--help'], /^usage: warmpool demo[\s\S]*--no-pace/],
   ['agent', ['--help'], /^warmpool-agent: warm ONNX models[\s\S]*serve[\s\S]*exit codes:/],
   ['agent', ['warm', '--help'], /^usage: warmpool-agent warm --model FILE\|NAME \[options\][\s\S]*--first-requests N/],
-  ['agent', ['serve', '--help'], /^usage: warmpool-agent serve --model FILE\|NAME \[options\][\s\S]*--registrar none\|local\|kubernetes\|aws[\s\S]*--lifecycle-hook HOOK/],
+  [
+    'agent',
+    ['serve', '--help'],
+    /^usage: warmpool-agent serve --model FILE\|NAME \[options\][\s\S]*--registrar none\|local\|kubernetes\|aws[\s\S]*--lifecycle-hook HOOK/,
+  ],
   ['agent', ['lb', '--help'], /^usage: warmpool-agent lb \[options\][\s\S]*--slow-start-s S/],
   ['loadgen', ['--help'], /^usage: warmpool-loadgen --trace FILE --model M \[options\][\s\S]*--peak-rps R/],
 ];
@@ -71,10 +90,22 @@ describe('--help and --version through the real binaries', () => {
   }
 
   it('--version prints each package version (also after a command)', async () => {
-    expect(await run('warmpool', ['--version'])).toMatchObject({ code: 0, out: `warmpool ${version('services/autoscaler')}\n` });
-    expect(await run('warmpool', ['simulate', '--version'])).toMatchObject({ code: 0, out: `warmpool ${version('services/autoscaler')}\n` });
-    expect(await run('agent', ['--version'])).toMatchObject({ code: 0, out: `warmpool-agent ${version('services/warmup-agent')}\n` });
-    expect(await run('loadgen', ['--version'])).toMatchObject({ code: 0, out: `warmpool-loadgen ${version('packages/loadgen')}\n` });
+    expect(await run('warmpool', ['--version'])).toMatchObject({
+      code: 0,
+      out: `warmpool ${version('services/autoscaler')}\n`,
+    });
+    expect(await run('warmpool', ['simulate', '--version'])).toMatchObject({
+      code: 0,
+      out: `warmpool ${version('services/autoscaler')}\n`,
+    });
+    expect(await run('agent', ['--version'])).toMatchObject({
+      code: 0,
+      out: `warmpool-agent ${version('services/warmup-agent')}\n`,
+    });
+    expect(await run('loadgen', ['--version'])).toMatchObject({
+      code: 0,
+      out: `warmpool-loadgen ${version('packages/loadgen')}\n`,
+    });
   }, 120_000);
 });
 
@@ -91,7 +122,9 @@ describe('errors: one prefix, the domain words, the README exit codes', () => {
     expect(a.err).toBe('warmpool start: --port needs a value (N)\n');
     const b = await run('agent', ['serve', '--model', 'm.onnx', '--frobnicate', '--port', '-1']);
     expect(b.code).toBe(2);
-    expect(b.err).toMatch(/^warmpool-agent serve: invalid serve arguments \(2 problems\):\n {2}- --frobnicate: .*an option of warmpool-agent serve[\s\S]*--port: got "-1", allowed: an integer in \[0, 65535\]/);
+    expect(b.err).toMatch(
+      /^warmpool-agent serve: invalid serve arguments \(2 problems\):\n {2}- --frobnicate: .*an option of warmpool-agent serve[\s\S]*--port: got "-1", allowed: an integer in \[0, 65535\]/,
+    );
     expect(b.err).not.toMatch(/warmpool-agent serve:.*warmpool-agent serve:/);
   }, 60_000);
 
@@ -110,16 +143,30 @@ describe('errors: one prefix, the domain words, the README exit codes', () => {
     expect(r.err).not.toMatch(/good\.yaml/);
     const two = await run('warmpool', ['config', 'validate', bad, bad, '--static']);
     expect(two.code).toBe(2);
-    expect(two.err).toMatch(/^warmpool config validate: 2 of 2 files: 2 problems:\n {2}- invalid .*bad\.yaml[\s\S]*\n {2}- invalid .*bad\.yaml/);
+    expect(two.err).toMatch(
+      /^warmpool config validate: 2 of 2 files: 2 problems:\n {2}- invalid .*bad\.yaml[\s\S]*\n {2}- invalid .*bad\.yaml/,
+    );
   }, 60_000);
 
   it('decisions --model for a model the log does not have exits 2 naming the models it has', async () => {
     const log = join(dir, 'decisions.jsonl');
-    const rec = { kind: 'decision', time: '2026-01-01T00:00:00.000Z', id: 'a@1', model: 'a', action: 'scale-up', from: 1, to: 2, reasons: ['forecast'], acted: 'enqueued' };
+    const rec = {
+      kind: 'decision',
+      time: '2026-01-01T00:00:00.000Z',
+      id: 'a@1',
+      model: 'a',
+      action: 'scale-up',
+      from: 1,
+      to: 2,
+      reasons: ['forecast'],
+      acted: 'enqueued',
+    };
     writeFileSync(log, JSON.stringify(rec) + '\n');
     const r = await run('warmpool', ['decisions', '--log', log, '--model', 'nope']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^warmpool decisions: --model: no records of model "nope" in .*decisions\.jsonl \(models there: a\)/);
+    expect(r.err).toMatch(
+      /^warmpool decisions: --model: no records of model "nope" in .*decisions\.jsonl \(models there: a\)/,
+    );
     expect((await run('warmpool', ['decisions', '--log', log, '--model', 'a'])).code).toBe(0);
   }, 60_000);
 });

@@ -14,7 +14,18 @@ afterEach(async () => {
 });
 
 interface State {
-  models: { model: string; sla: { capacityPerReplicaPerS: number } | null; points: { atS: number; observedPerS: number | null; forecastUpperPerS: number | null; readyReplicas: number; warmingReplicas: number }[]; decisions: { action: string; reasons: string[] }[] }[];
+  models: {
+    model: string;
+    sla: { capacityPerReplicaPerS: number } | null;
+    points: {
+      atS: number;
+      observedPerS: number | null;
+      forecastUpperPerS: number | null;
+      readyReplicas: number;
+      warmingReplicas: number;
+    }[];
+    decisions: { action: string; reasons: string[] }[];
+  }[];
 }
 
 const modelOf = (s: State, name: string): State['models'][number] | undefined => s.models.find((m) => m.model === name);
@@ -30,8 +41,14 @@ describe('http: config keys', () => {
     expect(parseConfigText(BASE_YAML, '/tmp/w.yaml').http).toBeUndefined();
     expect(parseConfigText(`${BASE_YAML}http: false\n`, '/tmp/w.yaml').http).toBeUndefined();
     expect(parseConfigText(`${BASE_YAML}http: true\n`, '/tmp/w.yaml').http).toEqual({ host: '127.0.0.1', port: 9464 });
-    expect(parseConfigText(`${BASE_YAML}http: { port: 0 }\n`, '/tmp/w.yaml').http).toEqual({ host: '127.0.0.1', port: 0 });
-    expect(parseConfigText(`${BASE_YAML}http: { host: 0.0.0.0, port: 9000 }\n`, '/tmp/w.yaml').http).toEqual({ host: '0.0.0.0', port: 9000 });
+    expect(parseConfigText(`${BASE_YAML}http: { port: 0 }\n`, '/tmp/w.yaml').http).toEqual({
+      host: '127.0.0.1',
+      port: 0,
+    });
+    expect(parseConfigText(`${BASE_YAML}http: { host: 0.0.0.0, port: 9000 }\n`, '/tmp/w.yaml').http).toEqual({
+      host: '0.0.0.0',
+      port: 9000,
+    });
   });
 
   it('bad values are named with key, value and what is allowed, all at once', () => {
@@ -43,7 +60,11 @@ describe('http: config keys', () => {
     }
     expect(err).toBeInstanceOf(ValidationError);
     const issues = (err as ValidationError).issues;
-    expect(issues.map((i) => i.path.replace(/ \(line \d+\)$/, '')).sort()).toEqual(['http.host', 'http.port', 'http.tls']);
+    expect(issues.map((i) => i.path.replace(/ \(line \d+\)$/, '')).sort()).toEqual([
+      'http.host',
+      'http.port',
+      'http.tls',
+    ]);
     const port = issues.find((i) => i.path.startsWith('http.port'))!;
     expect(port.value).toBe(70000);
     expect(port.allowed).toMatch(/65535/);
@@ -57,7 +78,13 @@ describe('the daemon HTTP server', () => {
     const http = new DaemonHttpServer({ host: '127.0.0.1', port: 0 });
     const sink = new MemorySink();
     const rate = (m: string, s: number): number => (m === 'a' ? (s * 1000 >= T0 + 3_000 ? 60 : 5) : 2);
-    const h = harness({ clock, provider: new StagedProvider({ a: 1, b: 1 }, () => clock.now()), history: new FunctionHistory((m) => (m === 'a' ? 5 : 2)), perSecond: perSecondFrom(clock, rate), deps: { http, log: new DecisionLog([sink, http.sink]) } });
+    const h = harness({
+      clock,
+      provider: new StagedProvider({ a: 1, b: 1 }, () => clock.now()),
+      history: new FunctionHistory((m) => (m === 'a' ? 5 : 2)),
+      perSecond: perSecondFrom(clock, rate),
+      deps: { http, log: new DecisionLog([sink, http.sink]) },
+    });
     closers.push(() => h.daemon.stop());
     await h.daemon.start();
     expect(h.daemon.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -74,13 +101,20 @@ describe('the daemon HTTP server', () => {
     expect(a.points.at(-1)!.forecastUpperPerS).not.toBeNull();
     const ups = sink.decisions('a').filter((d) => d.action === 'scale-up');
     expect(ups.length).toBeGreaterThan(0);
-    expect(a.decisions.map((d) => d.action)).toEqual(sink.decisions('a').filter((d) => d.action !== 'hold').map((d) => d.action));
+    expect(a.decisions.map((d) => d.action)).toEqual(
+      sink
+        .decisions('a')
+        .filter((d) => d.action !== 'hold')
+        .map((d) => d.action),
+    );
     expect(a.points.some((p) => p.warmingReplicas > 0)).toBe(true);
 
     expect(await getJson<{ status: string }>(`${url}/healthz`)).toMatchObject({ status: 'ok' });
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('# TYPE warmpool_decisions_total counter');
-    expect(metrics).toContain(`warmpool_decisions_total{model="a",action="scale-up",acted="enqueued"} ${ups.filter((d) => d.acted === 'enqueued').length}`);
+    expect(metrics).toContain(
+      `warmpool_decisions_total{model="a",action="scale-up",acted="enqueued"} ${ups.filter((d) => d.acted === 'enqueued').length}`,
+    );
     const page = await fetch(`${url}/ui/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');
@@ -107,7 +141,12 @@ models:
         return true;
       },
     } as never;
-    const daemon = buildDaemon({ config: cfg, clock, stdout, createLocalProvider: () => new StagedProvider({ a: 1 }, () => clock.now()) });
+    const daemon = buildDaemon({
+      config: cfg,
+      clock,
+      stdout,
+      createLocalProvider: () => new StagedProvider({ a: 1 }, () => clock.now()),
+    });
     closers.push(() => daemon.stop());
     await daemon.start();
     await clock.advanceBy(1000);
@@ -121,13 +160,18 @@ models:
     const port = Number(new URL(url).port);
     const cfg2 = parseConfigText(yaml.replace('port: 0', `port: ${port}`), '/tmp/w2.yaml');
     const out2: string[] = [];
-    const d2 = buildDaemon({ config: cfg2, clock, stdout: {
+    const d2 = buildDaemon({
+      config: cfg2,
+      clock,
+      stdout: {
         isTTY: false,
         write: (s: string) => {
           out2.push(s);
           return true;
         },
-      } as never, createLocalProvider: () => new StagedProvider({ a: 1 }, () => clock.now()) });
+      } as never,
+      createLocalProvider: () => new StagedProvider({ a: 1 }, () => clock.now()),
+    });
     closers.push(() => d2.stop());
     await d2.start();
     expect(out2.join('')).toContain('"event":"http-failed"');

@@ -59,15 +59,22 @@ describe('the daemon /metrics (prom-client)', { timeout: 30_000 }, () => {
     expect(sample(text, 'warmpool_forecast_p50_requests_per_second', { model: 'a' })).toBe(last.forecastP50PerS);
     expect(sample(text, 'warmpool_forecast_upper_requests_per_second', { model: 'a' })).toBe(last.forecastUpperPerS);
     expect(sample(text, 'warmpool_capacity_ready_requests_per_second', { model: 'a' })).toBe(last.ready! * 10);
-    expect(sample(text, 'warmpool_sla_latency_target_p95_seconds', { model: 'a' })).toBe(last.sla!.latencyTargetP95Ms / 1000);
+    expect(sample(text, 'warmpool_sla_latency_target_p95_seconds', { model: 'a' })).toBe(
+      last.sla!.latencyTargetP95Ms / 1000,
+    );
     expect(sample(text, 'warmpool_lead_time_planned_seconds', { model: 'a' })).toBe(last.leadTimeS);
-    for (const [stage, s] of Object.entries(last.leadTimeStagesS ?? {})) expect(sample(text, 'warmpool_lead_time_stage_seconds', { model: 'a', stage })).toBe(s);
+    for (const [stage, s] of Object.entries(last.leadTimeStagesS ?? {}))
+      expect(sample(text, 'warmpool_lead_time_stage_seconds', { model: 'a', stage })).toBe(s);
     expect(text).toContain('# TYPE warmpool_lead_time_stage_seconds gauge');
     const ups = sink.decisions('a').filter((d) => d.action === 'scale-up');
     expect(ups.length).toBeGreaterThan(0);
-    expect(sample(text, 'warmpool_decisions_total', { model: 'a', action: 'scale-up', acted: 'enqueued' })).toBe(ups.filter((d) => d.acted === 'enqueued').length);
+    expect(sample(text, 'warmpool_decisions_total', { model: 'a', action: 'scale-up', acted: 'enqueued' })).toBe(
+      ups.filter((d) => d.acted === 'enqueued').length,
+    );
     const reason = ups[0]!.reasons[0]!;
-    expect(sample(text, 'warmpool_decision_reasons_total', { model: 'a', reason })).toBe(sink.decisions('a').filter((d) => d.reasons.includes(reason)).length);
+    expect(sample(text, 'warmpool_decision_reasons_total', { model: 'a', reason })).toBe(
+      sink.decisions('a').filter((d) => d.reasons.includes(reason)).length,
+    );
     expect(sample(text, 'warmpool_replicas_ready', { model: 'b' })).toBe(sink.decisions('b').at(-1)!.ready);
     expect(sample(text, 'warmpool_leader')).toBe(1);
     expect(sample(text, 'warmpool_tick_duration_seconds_count')).toBeGreaterThanOrEqual(sink.decisions('a').length - 1);
@@ -85,12 +92,20 @@ describe('the daemon /metrics when the provider fails', { timeout: 30_000 }, () 
     const provider = new StagedProvider({ a: 1, b: 1 }, () => clock.now());
     const err = Object.assign(new Error('connection refused'), { code: 'E_PROVIDER_UNAVAILABLE' });
     provider.failGetState.set('b', err);
-    const h = harness({ clock, provider, history: new FunctionHistory(() => 2), perSecond: perSecondFrom(clock, () => 2), deps: { http, log: new DecisionLog([http.sink]) } });
+    const h = harness({
+      clock,
+      provider,
+      history: new FunctionHistory(() => 2),
+      perSecond: perSecondFrom(clock, () => 2),
+      deps: { http, log: new DecisionLog([http.sink]) },
+    });
     closers.push(() => h.daemon.stop());
     await h.daemon.start();
     for (let i = 0; i < 3; i++) await h.step(1000);
     const text = await (await fetch(`${h.daemon.httpUrl!}/metrics`)).text();
-    expect(sample(text, 'warmpool_errors_total', { kind: 'provider', code: 'E_PROVIDER_UNAVAILABLE' })).toBeGreaterThanOrEqual(3);
+    expect(
+      sample(text, 'warmpool_errors_total', { kind: 'provider', code: 'E_PROVIDER_UNAVAILABLE' }),
+    ).toBeGreaterThanOrEqual(3);
     expect(sample(text, 'warmpool_replicas_ready', { model: 'b' })).toBeUndefined();
     expect(sample(text, 'warmpool_replicas_ready', { model: 'a' })).toBe(1);
   });
@@ -135,13 +150,40 @@ const decision = (over: Partial<DaemonDecisionRecord>): DaemonDecisionRecord => 
 describe('DaemonMetrics from records', () => {
   it('counts provider, queue and history errors by kind and code, with a bounded code set', async () => {
     const m = new DaemonMetrics({ defaultMetrics: false });
-    m.write(decision({ acted: 'error', error: { stage: 'getState', code: 'E_PROVIDER_UNAVAILABLE', message: 'down' } }));
-    m.write(decision({ acted: 'error', error: { stage: 'getState', code: 'E_PROVIDER_UNAVAILABLE', message: 'down' } }));
-    m.write({ kind: 'job', time: '', model: 'm', jobId: 'j', event: 'retrying', replicas: 3, attempt: 1, error: { stage: 'scale', code: 'E_THROTTLED', message: 'slow down' }, message: '' });
-    m.write({ kind: 'error', time: '', event: 'queue-error', message: 'x', error: { stage: 'queue', code: 'ECONNREFUSED', message: 'redis' } });
+    m.write(
+      decision({ acted: 'error', error: { stage: 'getState', code: 'E_PROVIDER_UNAVAILABLE', message: 'down' } }),
+    );
+    m.write(
+      decision({ acted: 'error', error: { stage: 'getState', code: 'E_PROVIDER_UNAVAILABLE', message: 'down' } }),
+    );
+    m.write({
+      kind: 'job',
+      time: '',
+      model: 'm',
+      jobId: 'j',
+      event: 'retrying',
+      replicas: 3,
+      attempt: 1,
+      error: { stage: 'scale', code: 'E_THROTTLED', message: 'slow down' },
+      message: '',
+    });
+    m.write({
+      kind: 'error',
+      time: '',
+      event: 'queue-error',
+      message: 'x',
+      error: { stage: 'queue', code: 'ECONNREFUSED', message: 'redis' },
+    });
     m.write(decision({ notes: ['gap'], error: { stage: 'history', code: 'E_HISTORY', message: 'prometheus 500' } }));
     m.write(decision({ notes: ['DemandUnavailable: E_HISTORY_TIMEOUT: no answer in 5000 ms'] }));
-    for (let i = 0; i < 100; i++) m.write({ kind: 'error', time: '', event: 'x', message: 'x', error: { stage: 'config', code: `E_${i}`, message: '' } });
+    for (let i = 0; i < 100; i++)
+      m.write({
+        kind: 'error',
+        time: '',
+        event: 'x',
+        message: 'x',
+        error: { stage: 'config', code: `E_${i}`, message: '' },
+      });
     const text = await m.metrics();
     expect(sample(text, 'warmpool_errors_total', { kind: 'provider', code: 'E_PROVIDER_UNAVAILABLE' })).toBe(2);
     expect(sample(text, 'warmpool_errors_total', { kind: 'provider', code: 'E_THROTTLED' })).toBe(1);
@@ -152,7 +194,11 @@ describe('DaemonMetrics from records', () => {
     const configSeries = text.split('\n').filter((l) => l.startsWith('warmpool_errors_total{kind="config"'));
     expect(configSeries.length).toBeLessThanOrEqual(64);
     expect(sample(text, 'warmpool_errors_total', { kind: 'config', code: 'other' })).toBeGreaterThan(0);
-    expect(['getState', 'scale', 'event'].map((s) => errorKind(s as never))).toEqual(['provider', 'provider', 'provider']);
+    expect(['getState', 'scale', 'event'].map((s) => errorKind(s as never))).toEqual([
+      'provider',
+      'provider',
+      'provider',
+    ]);
     expect(['enqueue', 'queue'].map((s) => errorKind(s as never))).toEqual(['queue', 'queue']);
     expect(['history', 'demand'].map((s) => errorKind(s as never))).toEqual(['history', 'history']);
   });
@@ -171,11 +217,29 @@ describe('DaemonMetrics from records', () => {
     expect(sample(text, 'warmpool_leader')).toBe(0);
     m.write({ kind: 'leader', time: '', event: 'leading', message: '' });
     expect(sample(await m.metrics(), 'warmpool_leader')).toBe(1);
-    m.write({ kind: 'outcome', time: '', model: 'm', ref: 'm@1', outcome: 'needed', from: 1, to: 2, capacityBeforePerS: 10, observedPeakPerS: 12, readyAfterS: 20, message: '' });
+    m.write({
+      kind: 'outcome',
+      time: '',
+      model: 'm',
+      ref: 'm@1',
+      outcome: 'needed',
+      from: 1,
+      to: 2,
+      capacityBeforePerS: 10,
+      observedPeakPerS: 12,
+      readyAfterS: 20,
+      message: '',
+    });
     expect(sample(await m.metrics(), 'warmpool_scale_up_outcomes_total', { model: 'm', outcome: 'needed' })).toBe(1);
     m.write(decision({ model: 'gone', leadTimeStagesS: { loading: 3 } }));
     expect(sample(await m.metrics(), 'warmpool_replicas_desired', { model: 'gone' })).toBe(2);
-    m.write({ kind: 'config', time: '', event: 'reloaded', message: '', detail: { added: [], changed: [], removed: ['gone'] } });
+    m.write({
+      kind: 'config',
+      time: '',
+      event: 'reloaded',
+      message: '',
+      detail: { added: [], changed: [], removed: ['gone'] },
+    });
     const afterReload = await m.metrics();
     const gone = afterReload.split('\n').filter((l) => l.includes('model="gone"'));
     expect(gone.length).toBeGreaterThan(0); // the counters

@@ -32,7 +32,12 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
   it('scales ahead through the queue with the job id as idempotency key and logs one record per model per tick', async () => {
     const clock = new ManualClock(T0);
     const provider = new StagedProvider({ a: 1, b: 1 }, () => clock.now());
-    const h = harness({ clock, provider, history: new FunctionHistory((m) => (m === 'a' ? 5 : 2)), perSecond: perSecondFrom(clock, rate) });
+    const h = harness({
+      clock,
+      provider,
+      history: new FunctionHistory((m) => (m === 'a' ? 5 : 2)),
+      perSecond: perSecondFrom(clock, rate),
+    });
     await h.daemon.start();
     await h.step(0);
     for (let i = 0; i < 40; i++) await h.step(1000);
@@ -49,9 +54,21 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     expect(provider.applied[0]).toMatchObject({ model: 'a', replicas: first.to, idempotencyKey: first.jobId });
     // every job enqueued ran once, and the log says so
     const completed = h.sink.of('job').filter((j) => j.event === 'completed');
-    expect(completed.map((j) => j.jobId).sort()).toEqual(h.sink.decisions().filter((d) => d.acted === 'enqueued').map((d) => d.jobId).sort());
+    expect(completed.map((j) => j.jobId).sort()).toEqual(
+      h.sink
+        .decisions()
+        .filter((d) => d.acted === 'enqueued')
+        .map((d) => d.jobId)
+        .sort(),
+    );
     // the record has what a person needs
-    expect(first).toMatchObject({ kind: 'decision', model: 'a', leader: true, dryRun: false, sla: { capacityPerReplicaPerS: 10 } });
+    expect(first).toMatchObject({
+      kind: 'decision',
+      model: 'a',
+      leader: true,
+      dryRun: false,
+      sla: { capacityPerReplicaPerS: 10 },
+    });
     expect(first.reasons.length).toBeGreaterThan(0);
     expect(typeof first.leadTimeS).toBe('number');
     expect(h.sink.decisions('b').every((d) => d.acted === 'none')).toBe(true);
@@ -78,17 +95,30 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     const c = new ManualClock(T0);
     const failing = new FunctionHistory(() => 5);
     failing.fail = Object.assign(new WarmpoolError('E_PROMETHEUS_UNAVAILABLE', 'connect ECONNREFUSED 127.0.0.1:9090'));
-    const h = harness({ clock: c, provider: new StagedProvider({ a: 1, b: 1 }, () => c.now()), history: failing, perSecond: perSecondFrom(c, rate) });
+    const h = harness({
+      clock: c,
+      provider: new StagedProvider({ a: 1, b: 1 }, () => c.now()),
+      history: failing,
+      perSecond: perSecondFrom(c, rate),
+    });
     await h.daemon.start();
     await h.step(0);
     const d = h.sink.decisions('a')[0]!;
     expect(d.notes?.[0]).toMatch(/^HistoryUnavailable: E_PROMETHEUS_UNAVAILABLE: connect ECONNREFUSED/);
     expect(d.reasons).toContain('ReactiveFallback');
-    expect(h.sink.of('error').some((e) => e.event === 'backfill-failed' && e.error?.code === 'E_PROMETHEUS_UNAVAILABLE')).toBe(true);
+    expect(
+      h.sink.of('error').some((e) => e.event === 'backfill-failed' && e.error?.code === 'E_PROMETHEUS_UNAVAILABLE'),
+    ).toBe(true);
     // history comes back: the backfill is retried after a minute with a fresh planner on the whole window
     failing.fail = undefined;
     for (let i = 0; i < 60; i++) await h.step(1000);
-    expect(h.sink.of('daemon').filter((r) => r.event === 'backfilled').map((r) => r.model).sort()).toEqual(['a', 'b']);
+    expect(
+      h.sink
+        .of('daemon')
+        .filter((r) => r.event === 'backfilled')
+        .map((r) => r.model)
+        .sort(),
+    ).toEqual(['a', 'b']);
     const recovered = h.sink.decisions('a').find((x) => x.notes?.some((n) => n.startsWith('HistoryRecovered')));
     expect(Date.parse(recovered!.time)).toBe(T0 + 60_000);
     expect(recovered!.reasons).not.toContain('ReactiveFallback');
@@ -96,7 +126,12 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
 
     const c2 = new ManualClock(T0);
     const gappy = new FunctionHistory((_m, t) => (Math.floor(t / 10) % 4 === 0 ? Number.NaN : 5));
-    const h2 = harness({ clock: c2, provider: new StagedProvider({ a: 1, b: 1 }, () => c2.now()), history: gappy, perSecond: perSecondFrom(c2, rate) });
+    const h2 = harness({
+      clock: c2,
+      provider: new StagedProvider({ a: 1, b: 1 }, () => c2.now()),
+      history: gappy,
+      perSecond: perSecondFrom(c2, rate),
+    });
     await h2.daemon.start();
     await h2.step(0);
     expect(h2.sink.decisions('a')[0]!.notes?.[0]).toMatch(/^HistoryGaps: 90 of 360 steps missing/);
@@ -122,10 +157,25 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
   it('a job that comes due long after its decision (recovered late) is not applied; the log says so', async () => {
     const c = new ManualClock(T0);
     const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());
-    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, () => 5) });
+    const h = harness({
+      clock: c,
+      provider,
+      history: new FunctionHistory(() => 5),
+      perSecond: perSecondFrom(c, () => 5),
+    });
     await h.daemon.start();
     await h.step(0);
-    await h.queue.enqueue({ id: 'scale:a:1-9:1', runAtMs: T0 - 600_000, request: { model: 'a', replicas: 9, idempotencyKey: 'scale:a:1-9:1', reason: 'ForecastScaleAhead', message: 'old' } });
+    await h.queue.enqueue({
+      id: 'scale:a:1-9:1',
+      runAtMs: T0 - 600_000,
+      request: {
+        model: 'a',
+        replicas: 9,
+        idempotencyKey: 'scale:a:1-9:1',
+        reason: 'ForecastScaleAhead',
+        message: 'old',
+      },
+    });
     await h.step(0);
     expect(provider.scaleCalls).toEqual([]);
     const jobs = h.sink.of('job');
@@ -140,7 +190,14 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());
     const leader = new SwitchLeader();
     leader.leading = true;
-    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate), dryRun: true, leadership: leader });
+    const h = harness({
+      clock: c,
+      provider,
+      history: new FunctionHistory(() => 5),
+      perSecond: perSecondFrom(c, rate),
+      dryRun: true,
+      leadership: leader,
+    });
     await h.daemon.start();
     for (let i = 0; i <= 30; i++) await h.step(i === 0 ? 0 : 1000);
     expect(leader.started).toBe(0); // a dry-run daemon never holds the Lease/lock a real one needs
@@ -158,7 +215,13 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     const c = new ManualClock(T0);
     const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());
     const leader = new SwitchLeader();
-    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate), leadership: leader });
+    const h = harness({
+      clock: c,
+      provider,
+      history: new FunctionHistory(() => 5),
+      perSecond: perSecondFrom(c, rate),
+      leadership: leader,
+    });
     await h.daemon.start();
     expect(leader.started).toBe(1);
     for (let i = 0; i <= 25; i++) await h.step(i === 0 ? 0 : 1000);
@@ -179,12 +242,26 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     const c = new ManualClock(T0);
     const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());
     provider.failGetState.set('a', new WarmpoolError('E_K8S_SERVER', 'GET deployments/scale: 503 Service Unavailable'));
-    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, (m, s) => (m === 'b' ? 40 : rate(m, s))) });
+    const h = harness({
+      clock: c,
+      provider,
+      history: new FunctionHistory(() => 5),
+      perSecond: perSecondFrom(c, (m, s) => (m === 'b' ? 40 : rate(m, s))),
+    });
     await h.daemon.start();
     for (let i = 0; i <= 3; i++) await h.step(i === 0 ? 0 : 1000);
     const a = h.sink.decisions('a');
     expect(a).toHaveLength(4);
-    expect(a.every((d) => d.acted === 'error' && d.error?.code === 'E_K8S_SERVER' && d.error.stage === 'getState' && d.reasons[0] === 'ProviderUnavailable' && d.action === 'hold')).toBe(true);
+    expect(
+      a.every(
+        (d) =>
+          d.acted === 'error' &&
+          d.error?.code === 'E_K8S_SERVER' &&
+          d.error.stage === 'getState' &&
+          d.reasons[0] === 'ProviderUnavailable' &&
+          d.action === 'hold',
+      ),
+    ).toBe(true);
     expect(h.sink.decisions('b').some((d) => d.acted === 'enqueued')).toBe(true);
     provider.failGetState.clear();
     await h.step(1000);
@@ -200,7 +277,11 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     await h.daemon.start();
     for (let i = 0; i <= 22; i++) await h.step(i === 0 ? 0 : 1000);
     const jobs = h.sink.of('job');
-    expect(jobs[0]).toMatchObject({ event: 'retrying', model: 'a', error: { code: 'E_AWS_THROTTLED', stage: 'scale' } });
+    expect(jobs[0]).toMatchObject({
+      event: 'retrying',
+      model: 'a',
+      error: { code: 'E_AWS_THROTTLED', stage: 'scale' },
+    });
     expect(jobs.find((j) => j.event === 'completed')?.jobId).toBe(jobs[0]!.jobId);
     expect(provider.applied.filter((r) => r.idempotencyKey === jobs[0]!.jobId)).toHaveLength(1);
     await h.daemon.stop();
@@ -210,8 +291,14 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     const c = new ManualClock(T0);
     const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now(), { provisioning: 4, loading: 6, warming: 3 });
     // demand climbs in three stairs so replicas come up at three different times
-    const stairs = (m: string, s: number): number => (m === 'a' ? 5 + 20 * Math.min(3, Math.max(0, Math.floor((s - T0 / 1000) / 30))) : 2);
-    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, stairs) });
+    const stairs = (m: string, s: number): number =>
+      m === 'a' ? 5 + 20 * Math.min(3, Math.max(0, Math.floor((s - T0 / 1000) / 30))) : 2;
+    const h = harness({
+      clock: c,
+      provider,
+      history: new FunctionHistory(() => 5),
+      perSecond: perSecondFrom(c, stairs),
+    });
     await h.daemon.start();
     for (let i = 0; i <= 130; i++) await h.step(i === 0 ? 0 : 1000);
     const last = h.sink.decisions('a').at(-1)!;
@@ -230,7 +317,14 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     for (let i = 0; i <= 40; i++) await h.step(i === 0 ? 0 : 1000);
     const up = h.sink.decisions('a').find((d) => d.acted === 'enqueued')!;
     const outcome = h.sink.of('outcome').find((o) => o.ref === up.id)!;
-    expect(outcome).toMatchObject({ model: 'a', outcome: 'late', from: 1, to: up.to, capacityBeforePerS: 10, readyAfterS: 7 });
+    expect(outcome).toMatchObject({
+      model: 'a',
+      outcome: 'late',
+      from: 1,
+      to: up.to,
+      capacityBeforePerS: 10,
+      readyAfterS: 7,
+    });
     expect(outcome.observedPeakPerS).toBe(45);
     await h.daemon.stop();
   });
@@ -241,39 +335,68 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate) });
     await h.daemon.start();
     await h.step(0);
-    const next = config(BASE_YAML.replace('  - name: b\n    capacityPerReplicaPerS: 5', '  - name: c\n    capacityPerReplicaPerS: 5').replace('b.onnx', 'c.onnx'));
+    const next = config(
+      BASE_YAML.replace(
+        '  - name: b\n    capacityPerReplicaPerS: 5',
+        '  - name: c\n    capacityPerReplicaPerS: 5',
+      ).replace('b.onnx', 'c.onnx'),
+    );
     await h.daemon.reload(next);
     await h.step(1000);
     const reloaded = h.sink.of('config').find((r) => r.event === 'reloaded')!;
     expect(reloaded.detail).toMatchObject({ added: ['c'], removed: ['b'], changed: [] });
     expect(reloaded.detail!.restartNeeded).toEqual(['provider']); // a new target: the provider must be rebuilt
-    h.daemon.rejectConfig('/tmp/warmpool-test.yaml', (() => {
-      try {
-        config('tickS: -1\nmodels: []\n');
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })());
+    h.daemon.rejectConfig(
+      '/tmp/warmpool-test.yaml',
+      (() => {
+        try {
+          config('tickS: -1\nmodels: []\n');
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })(),
+    );
     await h.step(1000);
     const rejected = h.sink.of('config').find((r) => r.event === 'rejected')!;
-    expect(rejected.issues).toEqual([expect.stringMatching(/^tickS \(line 1\): got -1/), expect.stringMatching(/^models \(line 2\): got \[\]/)]);
+    expect(rejected.issues).toEqual([
+      expect.stringMatching(/^tickS \(line 1\): got -1/),
+      expect.stringMatching(/^models \(line 2\): got \[\]/),
+    ]);
     expect(rejected.message).toMatch(/still running the last good config/);
-    const lastTick = h.sink.decisions().slice(-2).map((d) => d.model).sort();
+    const lastTick = h.sink
+      .decisions()
+      .slice(-2)
+      .map((d) => d.model)
+      .sort();
     expect(lastTick).toEqual(['a', 'c']);
     await h.daemon.stop();
   });
 
   it('with a GPU budget logs the fleet warm tiers every tick', async () => {
     const c = new ManualClock(T0);
-    const yaml = `gpuBudgetBytes: 3000\n${BASE_YAML}`.replace(/stepS: 10\n/g, 'stepS: 10\n    gpuMemoryPerReplicaBytes: 1000\n');
-    const h = harness({ clock: c, config: config(yaml), provider: new StagedProvider({ a: 1, b: 1 }, () => c.now()), history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate) });
+    const yaml = `gpuBudgetBytes: 3000\n${BASE_YAML}`.replace(
+      /stepS: 10\n/g,
+      'stepS: 10\n    gpuMemoryPerReplicaBytes: 1000\n',
+    );
+    const h = harness({
+      clock: c,
+      config: config(yaml),
+      provider: new StagedProvider({ a: 1, b: 1 }, () => c.now()),
+      history: new FunctionHistory(() => 5),
+      perSecond: perSecondFrom(c, rate),
+    });
     await h.daemon.start();
     await h.step(0);
     const fleet = h.sink.of('fleet').filter((r) => r.event === 'warm-tiers');
     expect(fleet).toHaveLength(1);
     // each model's first tier is named as a change; the staged provider has no tiers to set
-    expect(h.sink.of('fleet').filter((r) => r.event === 'warm-tier-changed').map((r) => r.model)).toEqual(['a', 'b']);
+    expect(
+      h.sink
+        .of('fleet')
+        .filter((r) => r.event === 'warm-tier-changed')
+        .map((r) => r.model),
+    ).toEqual(['a', 'b']);
     expect(fleet[0]!.detail).toMatchObject({ gpuBudgetBytes: 3000 });
     expect((fleet[0]!.detail!.tiers as { model: string }[]).map((t) => t.model)).toEqual(['a', 'b']);
     await h.daemon.stop();
@@ -284,15 +407,32 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     const provider = new StagedProvider({ a: 1, b: 1 }, () => c.now());
     const leader = new SwitchLeader();
     leader.leading = true;
-    const h = harness({ clock: c, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate), leadership: leader });
+    const h = harness({
+      clock: c,
+      provider,
+      history: new FunctionHistory(() => 5),
+      perSecond: perSecondFrom(c, rate),
+      leadership: leader,
+    });
     await h.daemon.start();
     await c.advanceBy(0); // a tick is now in flight
     await h.daemon.stop('SIGTERM');
     expect(h.daemon.ticks).toBe(1);
     expect(provider.closed).toBe(true);
     expect(leader.stopped).toBe(1);
-    await expect(h.queue.enqueue({ id: 'x', runAtMs: 0, request: { model: 'a', replicas: 1, idempotencyKey: 'x', reason: 'r', message: 'm' } })).rejects.toMatchObject({ code: 'E_QUEUE_CLOSED' });
-    expect(h.sink.of('daemon').map((r) => r.event).filter((e) => e !== 'backfilled')).toEqual(['started', 'stopping', 'stopped']);
+    await expect(
+      h.queue.enqueue({
+        id: 'x',
+        runAtMs: 0,
+        request: { model: 'a', replicas: 1, idempotencyKey: 'x', reason: 'r', message: 'm' },
+      }),
+    ).rejects.toMatchObject({ code: 'E_QUEUE_CLOSED' });
+    expect(
+      h.sink
+        .of('daemon')
+        .map((r) => r.event)
+        .filter((e) => e !== 'backfilled'),
+    ).toEqual(['started', 'stopping', 'stopped']);
     expect(c.pendingTimers).toBe(0);
     await c.advanceBy(10_000);
     expect(h.daemon.ticks).toBe(1);
@@ -300,7 +440,12 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
 
   it('firstTick resolves once the first tick has decided every model, not before; and on a stop before any tick', async () => {
     const c = new ManualClock(T0);
-    const h = harness({ clock: c, provider: new StagedProvider({ a: 1, b: 1 }, () => c.now()), history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate) });
+    const h = harness({
+      clock: c,
+      provider: new StagedProvider({ a: 1, b: 1 }, () => c.now()),
+      history: new FunctionHistory(() => 5),
+      perSecond: perSecondFrom(c, rate),
+    });
     let resolved = false;
     void h.daemon.firstTick.then(() => (resolved = true));
     await h.daemon.start();
@@ -309,11 +454,21 @@ describe('Daemon: plan every tick, act through the queue, log every decision', (
     await h.step(0);
     await h.daemon.firstTick;
     expect(h.daemon.ticks).toBe(1);
-    expect(h.sink.decisions().map((d) => d.model).sort()).toEqual(['a', 'b']);
+    expect(
+      h.sink
+        .decisions()
+        .map((d) => d.model)
+        .sort(),
+    ).toEqual(['a', 'b']);
     await h.daemon.stop();
 
     const c2 = new ManualClock(T0);
-    const never = harness({ clock: c2, provider: new StagedProvider({ a: 1, b: 1 }, () => c2.now()), history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c2, rate) });
+    const never = harness({
+      clock: c2,
+      provider: new StagedProvider({ a: 1, b: 1 }, () => c2.now()),
+      history: new FunctionHistory(() => 5),
+      perSecond: perSecondFrom(c2, rate),
+    });
     await never.daemon.start();
     await never.daemon.stop('SIGTERM');
     await never.daemon.firstTick; // does not hang

@@ -20,7 +20,12 @@ const rate = (model: string, second: number): number => (model === 'a' ? (second
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'warmpool-decisions-'));
   const c = new ManualClock(T0);
-  const h = harness({ clock: c, provider: new StagedProvider({ a: 1, b: 1 }, () => c.now()), history: new FunctionHistory(() => 5), perSecond: perSecondFrom(c, rate) });
+  const h = harness({
+    clock: c,
+    provider: new StagedProvider({ a: 1, b: 1 }, () => c.now()),
+    history: new FunctionHistory(() => 5),
+    perSecond: perSecondFrom(c, rate),
+  });
   await h.daemon.start();
   for (let i = 0; i <= 40; i++) await h.step(i === 0 ? 0 : 1000);
   await h.daemon.stop();
@@ -37,7 +42,10 @@ function logFile(name: string, recs: readonly DaemonLogRecord[]): string {
 async function run(argv: string[], nowMs = T0 + 60_000): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await decisionsCommand(argv, (s) => (out += s + '\n'), { nowMs: () => nowMs, err: (s) => (err += s + '\n') });
+  const code = await decisionsCommand(argv, (s) => (out += s + '\n'), {
+    nowMs: () => nowMs,
+    err: (s) => (err += s + '\n'),
+  });
   return { code, out, err };
 }
 
@@ -47,7 +55,9 @@ describe('warmpool decisions', () => {
     const r = await run(['--log', f]);
     expect(r.code).toBe(0);
     const lines = r.out.trim().split('\n');
-    expect(lines[0]).toMatch(/^TIME\s+MODEL\s+ACTION\s+FROM->TO\s+REASONS\s+OBS\/S\s+P50\/S\s+UPPER\/S\s+LEAD S\s+ACTED\s+OUTCOME$/);
+    expect(lines[0]).toMatch(
+      /^TIME\s+MODEL\s+ACTION\s+FROM->TO\s+REASONS\s+OBS\/S\s+P50\/S\s+UPPER\/S\s+LEAD S\s+ACTED\s+OUTCOME$/,
+    );
     const up = lines.find((l) => l.includes('↑ scale-up') && l.includes(' a '))!;
     expect(up).toMatch(/2026-03-02 00:00:2\dZ\s+a\s+↑ scale-up\s+1->\d+\s+\S+.*enqueued\s+late \(45\/s vs 10\/s\)$/);
     // holds are left out unless --all
@@ -60,10 +70,22 @@ describe('warmpool decisions', () => {
     const f = logFile('mixed.jsonl', records);
     appendFileSync(f, 'not json\n{"kind":"decision"}\n');
     const onlyB = await run(['--log', f, '--model', 'b', '--all']);
-    expect(onlyB.out.split('\n').slice(1).filter(Boolean).every((l) => /^\S+ \S+\s+b\s/.test(l))).toBe(true);
+    expect(
+      onlyB.out
+        .split('\n')
+        .slice(1)
+        .filter(Boolean)
+        .every((l) => /^\S+ \S+\s+b\s/.test(l)),
+    ).toBe(true);
     expect(onlyB.err).toMatch(/mixed\.jsonl:\d+: not a decision record, skipped/);
     const recent = await run(['--log', f, '--since', '30s', '--all'], T0 + 60_000);
-    expect(recent.out.split('\n').slice(1).filter(Boolean).every((l) => l >= '2026-03-02 00:00:30Z')).toBe(true);
+    expect(
+      recent.out
+        .split('\n')
+        .slice(1)
+        .filter(Boolean)
+        .every((l) => l >= '2026-03-02 00:00:30Z'),
+    ).toBe(true);
     const none = await run(['--log', f, '--since', '1s'], T0 + 3_600_000);
     expect(none.out.trim()).toBe('no decisions match');
   });
@@ -72,7 +94,10 @@ describe('warmpool decisions', () => {
     const f = logFile('follow.jsonl', records.slice(0, 5));
     const ac = new AbortController();
     let out = '';
-    const done = decisionsCommand(['--log', f, '--follow'], (s) => (out += s + '\n'), { signal: ac.signal, nowMs: () => T0 });
+    const done = decisionsCommand(['--log', f, '--follow'], (s) => (out += s + '\n'), {
+      signal: ac.signal,
+      nowMs: () => T0,
+    });
     await new Promise((r) => setTimeout(r, 100));
     const later = records.find((r) => r.kind === 'decision' && r.acted === 'enqueued')!;
     appendFileSync(f, JSON.stringify(later) + '\n');
@@ -86,18 +111,28 @@ describe('warmpool decisions', () => {
   it('--config reads where the daemon with that config writes (decisionLog.file)', async () => {
     const f = logFile('from-config.jsonl', records);
     const cfg = join(dir, 'w.yaml');
-    writeFileSync(cfg, `decisionLog: { file: from-config.jsonl }\nmodels:\n  - { name: a, capacityPerReplicaPerS: 1, target: { modelFile: a.onnx } }\n`);
+    writeFileSync(
+      cfg,
+      `decisionLog: { file: from-config.jsonl }\nmodels:\n  - { name: a, capacityPerReplicaPerS: 1, target: { modelFile: a.onnx } }\n`,
+    );
     expect(f).toBe(join(dir, 'from-config.jsonl'));
     const r = await run(['--config', cfg]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/a\s+↑ scale-up\s+1->\d+/);
     const noLog = join(dir, 'nolog.yaml');
     writeFileSync(noLog, `models:\n  - { name: a, capacityPerReplicaPerS: 1, target: { modelFile: a.onnx } }\n`);
-    await expect(run(['--config', noLog])).rejects.toThrow(/sets neither decisionLog\.file nor decisionLog\.redisStream/);
+    await expect(run(['--config', noLog])).rejects.toThrow(
+      /sets neither decisionLog\.file nor decisionLog\.redisStream/,
+    );
   });
 
   it('usage errors exit 2', async () => {
-    const err = (argv: string[]) => main(['decisions', ...argv], () => undefined, () => undefined);
+    const err = (argv: string[]) =>
+      main(
+        ['decisions', ...argv],
+        () => undefined,
+        () => undefined,
+      );
     expect(await err([])).toBe(2);
     expect(await err(['--log', 'a', '--redis', 'redis://x'])).toBe(2);
     expect(await err(['--log', join(dir, 'missing.jsonl')])).toBe(2);
@@ -128,7 +163,10 @@ describeWithRedis('warmpool decisions --redis', () => {
     try {
       await stream.append({ ...records[0]! });
       let out = '';
-      const done = decisionsCommand(['--redis', REDIS_URL, '--key', key, '--follow'], (s) => (out += s + '\n'), { signal: ac.signal, nowMs: () => Date.now() });
+      const done = decisionsCommand(['--redis', REDIS_URL, '--key', key, '--follow'], (s) => (out += s + '\n'), {
+        signal: ac.signal,
+        nowMs: () => Date.now(),
+      });
       await new Promise((r) => setTimeout(r, 200));
       const later = records.find((r) => r.kind === 'decision' && r.acted === 'enqueued')!;
       await stream.append({ ...later });

@@ -3,7 +3,11 @@ import * as protoLoader from '@grpc/proto-loader';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DaemonDecisionRecord } from '../src/daemon/daemon-record.js';
 import { AdviceBoard } from '../src/keda/advice-board.js';
-import { EXTERNAL_SCALER_PROTO, KedaExternalScalerServer, PROTO_LOADER_OPTIONS } from '../src/keda/keda-external-scaler-server.js';
+import {
+  EXTERNAL_SCALER_PROTO,
+  KedaExternalScalerServer,
+  PROTO_LOADER_OPTIONS,
+} from '../src/keda/keda-external-scaler-server.js';
 
 type Unary<Req, Res> = (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => void;
 interface Ref {
@@ -14,7 +18,10 @@ interface Ref {
 interface ScalerClient extends grpc.Client {
   IsActive: Unary<Ref, { result: boolean }>;
   GetMetricSpec: Unary<Ref, { metricSpecs: { metricName: string; targetSize: number; targetSizeFloat: number }[] }>;
-  GetMetrics: Unary<{ scaledObjectRef: Ref; metricName: string }, { metricValues: { metricName: string; metricValue: number; metricValueFloat: number }[] }>;
+  GetMetrics: Unary<
+    { scaledObjectRef: Ref; metricName: string },
+    { metricValues: { metricName: string; metricValue: number; metricValueFloat: number }[] }
+  >;
   StreamIsActive(req: Ref): grpc.ClientReadableStream<{ result: boolean }>;
   StreamMetricSpec(req: Ref): grpc.ClientReadableStream<unknown>;
 }
@@ -22,7 +29,9 @@ interface ScalerClient extends grpc.Client {
 /** A real gRPC client built from KEDA's published proto, as KEDA's operator would call it. */
 async function client(url: string): Promise<ScalerClient> {
   const def = await protoLoader.load(EXTERNAL_SCALER_PROTO, PROTO_LOADER_OPTIONS);
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { externalscaler: { ExternalScaler: grpc.ServiceClientConstructor } };
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    externalscaler: { ExternalScaler: grpc.ServiceClientConstructor };
+  };
   return new pkg.externalscaler.ExternalScaler(url, grpc.credentials.createInsecure()) as unknown as ScalerClient;
 }
 
@@ -30,17 +39,47 @@ function call<Req, Res>(fn: Unary<Req, Res>, c: ScalerClient, req: Req): Promise
   return new Promise((resolve, reject) => fn.call(c, req, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
-function decision(model: string, from: number, to: number, extra: Partial<DaemonDecisionRecord> = {}): DaemonDecisionRecord {
+function decision(
+  model: string,
+  from: number,
+  to: number,
+  extra: Partial<DaemonDecisionRecord> = {},
+): DaemonDecisionRecord {
   const time = '2026-12-07T12:00:00.000Z';
   return {
-    kind: 'decision', id: `${model}@1`, time, model, action: to > from ? 'scale-up' : to < from ? 'scale-down' : 'hold', from, to, reasons: ['ForecastScaleAhead'],
-    message: 'ahead', observedPerS: 1, forecastP50PerS: 2, forecastUpperPerS: 3, bandQuantile: 0.93, leadTimeS: 45, windowStartS: 0, windowEndS: 5,
+    kind: 'decision',
+    id: `${model}@1`,
+    time,
+    model,
+    action: to > from ? 'scale-up' : to < from ? 'scale-down' : 'hold',
+    from,
+    to,
+    reasons: ['ForecastScaleAhead'],
+    message: 'ahead',
+    observedPerS: 1,
+    forecastP50PerS: 2,
+    forecastUpperPerS: 3,
+    bandQuantile: 0.93,
+    leadTimeS: 45,
+    windowStartS: 0,
+    windowEndS: 5,
     sla: { latencyTargetP95Ms: 500, capacityPerReplicaPerS: 10, minWarmReplicas: 0, maxReplicas: 10 },
-    acted: 'dry-run', desired: from, ready: from, warming: 0, measuredLeadTimeS: null, leader: true, dryRun: true, ...extra,
+    acted: 'dry-run',
+    desired: from,
+    ready: from,
+    warming: 0,
+    measuredLeadTimeS: null,
+    leader: true,
+    dryRun: true,
+    ...extra,
   } as DaemonDecisionRecord;
 }
 
-const ref = (model?: string): Ref => ({ name: 'llama-so', namespace: 'serving', scalerMetadata: model === undefined ? {} : { model } });
+const ref = (model?: string): Ref => ({
+  name: 'llama-so',
+  namespace: 'serving',
+  scalerMetadata: model === undefined ? {} : { model },
+});
 
 describe('KEDA external scaler (gRPC) over the daemon decisions', () => {
   let board: AdviceBoard;
@@ -48,7 +87,11 @@ describe('KEDA external scaler (gRPC) over the daemon decisions', () => {
   let c: ScalerClient;
 
   beforeEach(async () => {
-    board = new AdviceBoard([{ name: 'llama', mode: 'advise' }, { name: 'bert', mode: 'act' }, { name: 'phi', mode: 'advise' }]);
+    board = new AdviceBoard([
+      { name: 'llama', mode: 'advise' },
+      { name: 'bert', mode: 'act' },
+      { name: 'phi', mode: 'advise' },
+    ]);
     server = new KedaExternalScalerServer(board, { host: '127.0.0.1', port: 0, maxStreams: 2 });
     c = await client(await server.listen());
   });
@@ -58,22 +101,31 @@ describe('KEDA external scaler (gRPC) over the daemon decisions', () => {
     await server.close();
   });
 
-  it('answers GetMetricSpec, GetMetrics and IsActive with the planner\'s forecast-ahead replica count', async () => {
+  it("answers GetMetricSpec, GetMetrics and IsActive with the planner's forecast-ahead replica count", async () => {
     board.write(decision('llama', 2, 5));
     const spec = await call(c.GetMetricSpec, c, ref('llama'));
     expect(spec.metricSpecs).toEqual([{ metricName: 'warmpool-llama-replicas', targetSize: 1, targetSizeFloat: 1 }]);
-    const metrics = await call(c.GetMetrics, c, { scaledObjectRef: ref('llama'), metricName: 's0-warmpool-llama-replicas' });
-    expect(metrics.metricValues).toEqual([{ metricName: 's0-warmpool-llama-replicas', metricValue: 5, metricValueFloat: 5 }]);
+    const metrics = await call(c.GetMetrics, c, {
+      scaledObjectRef: ref('llama'),
+      metricName: 's0-warmpool-llama-replicas',
+    });
+    expect(metrics.metricValues).toEqual([
+      { metricName: 's0-warmpool-llama-replicas', metricValue: 5, metricValueFloat: 5 },
+    ]);
     expect((await call(c.IsActive, c, ref('llama'))).result).toBe(true);
     board.write(decision('llama', 5, 0));
     expect((await call(c.IsActive, c, ref('llama'))).result).toBe(false);
-    expect((await call(c.GetMetrics, c, { scaledObjectRef: ref('llama'), metricName: '' })).metricValues[0]).toMatchObject({ metricName: 'warmpool-llama-replicas', metricValue: 0 });
+    expect(
+      (await call(c.GetMetrics, c, { scaledObjectRef: ref('llama'), metricName: '' })).metricValues[0],
+    ).toMatchObject({ metricName: 'warmpool-llama-replicas', metricValue: 0 });
   });
 
   it('a provider that could not be read does not overwrite the forecast', async () => {
     board.write(decision('llama', 2, 4));
     board.write(decision('llama', 2, 2, { reasons: ['ProviderUnavailable'], acted: 'error' }));
-    expect((await call(c.GetMetrics, c, { scaledObjectRef: ref('llama'), metricName: 'x' })).metricValues[0]!.metricValue).toBe(4);
+    expect(
+      (await call(c.GetMetrics, c, { scaledObjectRef: ref('llama'), metricName: 'x' })).metricValues[0]!.metricValue,
+    ).toBe(4);
   });
 
   it('bad requests get status codes and messages naming the ScaledObject and the key', async () => {
@@ -84,12 +136,19 @@ describe('KEDA external scaler (gRPC) over the daemon decisions', () => {
     const unknown = (await call(c.GetMetricSpec, c, ref('gpt')).catch((e: unknown) => e)) as grpc.ServiceError;
     expect(unknown.code).toBe(grpc.status.NOT_FOUND);
     expect(unknown.details).toMatch(/"gpt" is not in warmpool.yaml \(models: llama, bert, phi\)/);
-    const acting = (await call(c.GetMetrics, c, { scaledObjectRef: ref('bert'), metricName: 'm' }).catch((e: unknown) => e)) as grpc.ServiceError;
+    const acting = (await call(c.GetMetrics, c, { scaledObjectRef: ref('bert'), metricName: 'm' }).catch(
+      (e: unknown) => e,
+    )) as grpc.ServiceError;
     expect(acting.code).toBe(grpc.status.FAILED_PRECONDITION);
     expect(acting.details).toContain('mode: advise');
     const pending = (await call(c.IsActive, c, ref('phi')).catch((e: unknown) => e)) as grpc.ServiceError;
     expect(pending.code).toBe(grpc.status.UNAVAILABLE);
-    const unimplemented = await new Promise<grpc.ServiceError>((resolve) => c.StreamMetricSpec(ref('llama')).on('error', resolve).on('data', () => undefined));
+    const unimplemented = await new Promise<grpc.ServiceError>((resolve) =>
+      c
+        .StreamMetricSpec(ref('llama'))
+        .on('error', resolve)
+        .on('data', () => undefined),
+    );
     expect(unimplemented.code).toBe(grpc.status.UNIMPLEMENTED);
     // The server still answers after all of that.
     board.write(decision('llama', 1, 3));
@@ -124,9 +183,19 @@ describe('KEDA external scaler (gRPC) over the daemon decisions', () => {
     board.write(decision('llama', 0, 1));
     const open = [c.StreamIsActive(ref('llama')), c.StreamIsActive(ref('llama'))];
     await Promise.all(open.map((s) => new Promise((resolve) => s.once('data', resolve))));
-    const third = await new Promise<grpc.ServiceError>((resolve) => c.StreamIsActive(ref('llama')).on('error', resolve).on('data', () => undefined));
+    const third = await new Promise<grpc.ServiceError>((resolve) =>
+      c
+        .StreamIsActive(ref('llama'))
+        .on('error', resolve)
+        .on('data', () => undefined),
+    );
     expect(third.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-    const acting = await new Promise<grpc.ServiceError>((resolve) => c.StreamIsActive(ref('bert')).on('error', resolve).on('data', () => undefined));
+    const acting = await new Promise<grpc.ServiceError>((resolve) =>
+      c
+        .StreamIsActive(ref('bert'))
+        .on('error', resolve)
+        .on('data', () => undefined),
+    );
     expect(acting.code).toBe(grpc.status.FAILED_PRECONDITION);
     for (const s of open) s.on('error', () => undefined).cancel();
   });
@@ -141,7 +210,9 @@ describe('KEDA external scaler (gRPC) over the daemon decisions', () => {
     });
     await server.close();
     await ended;
-    const err = (await new Promise<grpc.ServiceError>((resolve) => c.IsActive(ref('llama'), { deadline: Date.now() + 5000 } as never, (e) => resolve(e!)))) as grpc.ServiceError;
+    const err = (await new Promise<grpc.ServiceError>((resolve) =>
+      c.IsActive(ref('llama'), { deadline: Date.now() + 5000 } as never, (e) => resolve(e!)),
+    )) as grpc.ServiceError;
     expect(err.code).toBe(grpc.status.UNAVAILABLE);
   });
 });
@@ -157,7 +228,10 @@ describe('AdviceBoard', () => {
     models = [{ name: 'phi', mode: 'advise' as never }];
     board.write(decision('phi', 0, 2));
     expect(board.lookup('llama')).toEqual({ kind: 'unknown', known: ['phi'] });
-    models = [{ name: 'phi', mode: 'advise' as never }, { name: 'llama', mode: 'advise' as never }];
+    models = [
+      { name: 'phi', mode: 'advise' as never },
+      { name: 'llama', mode: 'advise' as never },
+    ];
     expect(board.lookup('llama')).toEqual({ kind: 'pending' });
   });
 });

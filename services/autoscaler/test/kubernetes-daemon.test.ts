@@ -85,7 +85,8 @@ function daemonFor(text: string, identity: string, history: FunctionHistory, clo
 }
 
 /** Demand: 5/s in history; from T0 + 20 s on, 45/s for `hot` models. */
-const history = (hot: (m: string) => boolean) => new FunctionHistory((m, t) => (hot(m) && t >= T0 / 1000 + 20 ? 45 : 5));
+const history = (hot: (m: string) => boolean) =>
+  new FunctionHistory((m, t) => (hot(m) && t >= T0 / 1000 + 20 ? 45 : 5));
 
 async function tick(r: Running, ms = 1000): Promise<void> {
   await r.clock.advanceBy(ms);
@@ -93,7 +94,9 @@ async function tick(r: Running, ms = 1000): Promise<void> {
 }
 
 function scaleWrites(name: string): number[] {
-  return fake.requests.filter((q) => q.method === 'PUT' && q.path.endsWith(`/deployments/${name}/scale`)).map((q) => (q.body as { spec: { replicas: number } }).spec.replicas);
+  return fake.requests
+    .filter((q) => q.method === 'PUT' && q.path.endsWith(`/deployments/${name}/scale`))
+    .map((q) => (q.body as { spec: { replicas: number } }).spec.replicas);
 }
 
 describe('the daemon on Kubernetes (real client against the fake API server)', () => {
@@ -114,7 +117,10 @@ describe('the daemon on Kubernetes (real client against the fake API server)', (
       await tick(a);
       await tick(b);
     }
-    await until('the scale-up jobs', () => a.records.filter((r) => r.kind === 'job' && r.event === 'completed').length >= 2);
+    await until(
+      'the scale-up jobs',
+      () => a.records.filter((r) => r.kind === 'job' && r.event === 'completed').length >= 2,
+    );
     const up = a.records.find((r) => r.kind === 'decision' && r.model === 'llama' && r.acted === 'enqueued');
     expect(up).toMatchObject({ action: 'scale-up', leader: true, from: 1 });
     const target = (up as { to: number }).to;
@@ -122,13 +128,23 @@ describe('the daemon on Kubernetes (real client against the fake API server)', (
     expect(scaleWrites('llama')).toEqual([target]);
     // the decision key is on the workload (idempotency) and an Event says why
     const events = fake.events('serving');
-    expect(events.some((e) => (e.involvedObject as JsonObject).name === 'llama' && ['ScaleAhead', 'ScaleUp', 'ReactivePanic'].includes(String(e.reason)))).toBe(true);
+    expect(
+      events.some(
+        (e) =>
+          (e.involvedObject as JsonObject).name === 'llama' &&
+          ['ScaleAhead', 'ScaleUp', 'ReactivePanic'].includes(String(e.reason)),
+      ),
+    ).toBe(true);
     // b decided too, but only logged
     const bDecisions = b.records.filter((r) => r.kind === 'decision' && r.model === 'llama');
     // (stdout leaves out a standby decision that repeats the last one: b decided 35 times, fewer lines show it)
     expect(bDecisions.length).toBeGreaterThan(0);
     expect(bDecisions.every((r) => r.kind === 'decision' && !r.leader)).toBe(true);
-    expect(bDecisions.filter((r) => r.kind === 'decision' && r.action === 'scale-up').every((r) => r.kind === 'decision' && r.acted === 'standby')).toBe(true);
+    expect(
+      bDecisions
+        .filter((r) => r.kind === 'decision' && r.action === 'scale-up')
+        .every((r) => r.kind === 'decision' && r.acted === 'standby'),
+    ).toBe(true);
     expect(b.records.find((r) => r.kind === 'leader')).toMatchObject({ event: 'standby' });
 
     // the leader goes away (SIGTERM): it releases the Lease, b takes over and acts
@@ -151,21 +167,34 @@ describe('the daemon on Kubernetes (real client against the fake API server)', (
     fake.addDeployment({ namespace: 'serving', name: 'f1', replicas: 1 });
     fake.addDeployment({ namespace: 'serving', name: 'f2', replicas: 1 });
     fake.setAllPodsReady('serving');
-    const r = daemonFor(yaml({ leader: false, models: model('f1') + model('f2') }), 'daemon-f', history((m) => m === 'f1'));
+    const r = daemonFor(
+      yaml({ leader: false, models: model('f1') + model('f2') }),
+      'daemon-f',
+      history((m) => m === 'f1'),
+    );
     fake.faults.failNext(2, 503, { match: { method: 'PUT', pathIncludes: '/deployments/f1/scale' } });
     fake.faults.failNext(1, 429, { match: { method: 'PUT', pathIncludes: '/deployments/f1/scale' }, retryAfterS: 0 });
     await r.daemon.start();
     for (let i = 0; i <= 35; i++) await tick(r, i === 0 ? 0 : 1000);
-    await until('f1 scaled', () => r.records.some((x) => x.kind === 'job' && x.model === 'f1' && x.event === 'completed'));
+    await until('f1 scaled', () =>
+      r.records.some((x) => x.kind === 'job' && x.model === 'f1' && x.event === 'completed'),
+    );
     const writes = scaleWrites('f1');
     expect(writes.length).toBe(4); // 503, 503, 429, then applied
     expect(new Set(writes).size).toBe(1);
-    expect(fake.requests.filter((q) => q.method === 'PUT' && q.path.endsWith('/deployments/f1/scale') && q.status === 200)).toHaveLength(1);
+    expect(
+      fake.requests.filter((q) => q.method === 'PUT' && q.path.endsWith('/deployments/f1/scale') && q.status === 200),
+    ).toHaveLength(1);
 
     // f2 now sees a spike too, but the API server forbids the write (RBAC): no retries, a failed job in the log
     fake.faults.failNext(1, 403, { match: { method: 'PUT', pathIncludes: '/deployments/f2/scale' } });
     await r.daemon.stop();
-    const r2 = daemonFor(yaml({ leader: false, models: model('f2') }), 'daemon-g', history(() => true), new ManualClock(T0 + 60_000));
+    const r2 = daemonFor(
+      yaml({ leader: false, models: model('f2') }),
+      'daemon-g',
+      history(() => true),
+      new ManualClock(T0 + 60_000),
+    );
     await r2.daemon.start();
     for (let i = 0; i <= 3; i++) await tick(r2, i === 0 ? 0 : 1000);
     await until('f2 job failed', () => r2.records.some((x) => x.kind === 'job' && x.event === 'failed'));
@@ -184,7 +213,10 @@ describe('the daemon on Kubernetes (real client against the fake API server)', (
     const text = yaml({ leader: false, models: model('k1') });
     const spike = history(() => true);
     // the scale write is applied but its answer never arrives (the daemon dies waiting)
-    fake.faults.delayNext(1, 5000, { match: { method: 'PUT', pathIncludes: '/deployments/k1/scale' }, applyFirst: true });
+    fake.faults.delayNext(1, 5000, {
+      match: { method: 'PUT', pathIncludes: '/deployments/k1/scale' },
+      applyFirst: true,
+    });
     const first = daemonFor(text, 'daemon-k', spike, new ManualClock(T0 + 30_000));
     await first.daemon.start();
     await tick(first, 0);
@@ -199,11 +231,15 @@ describe('the daemon on Kubernetes (real client against the fake API server)', (
     const again = second.records.find((x) => x.kind === 'decision');
     expect(again).toMatchObject({ kind: 'decision' });
     // the restarted daemon reads the new desired count from the cluster: nothing to do, or the same job id
-    if (again!.kind === 'decision' && again!.acted === 'enqueued') expect(again!.jobId).toBe((decided as { jobId: string }).jobId);
+    if (again!.kind === 'decision' && again!.acted === 'enqueued')
+      expect(again!.jobId).toBe((decided as { jobId: string }).jobId);
     await sleep(100);
     const writes = scaleWrites('k1');
     expect(new Set(writes).size).toBe(1);
-    expect(fake.requests.filter((q) => q.method === 'PUT' && q.path.endsWith('/deployments/k1/scale') && q.status === 200).length).toBeLessThanOrEqual(2);
+    expect(
+      fake.requests.filter((q) => q.method === 'PUT' && q.path.endsWith('/deployments/k1/scale') && q.status === 200)
+        .length,
+    ).toBeLessThanOrEqual(2);
     await second.daemon.stop();
   });
 

@@ -73,18 +73,33 @@ describe('the daemon on Kubernetes heals (real client against the fake API serve
       }
       const decisions = records.filter((r): r is DaemonDecisionRecord => r.kind === 'decision');
       const healing = decisions.find((d) => d.replaced);
-      expect(healing).toMatchObject({ model: 'llama', acted: 'enqueued', failed: 1, ready: 1, replaced: [{ id: victim, reason: expect.stringMatching(/^failed: pod Failed/) }] });
+      expect(healing).toMatchObject({
+        model: 'llama',
+        acted: 'enqueued',
+        failed: 1,
+        ready: 1,
+        replaced: [{ id: victim, reason: expect.stringMatching(/^failed: pod Failed/) }],
+      });
       expect(healing!.reasons).toContain('ReplicaFailed');
-      expect(fake.requestsTo('DELETE', '/pods/').map((r) => r.path)).toEqual([expect.stringContaining(`/pods/${victim}`)]);
+      expect(fake.requestsTo('DELETE', '/pods/').map((r) => r.path)).toEqual([
+        expect.stringContaining(`/pods/${victim}`),
+      ]);
       // The job finishes (the Event is written after the delete) a moment later: wait for it, bounded.
-      for (let i = 0; i < 200 && !records.some((r) => r.kind === 'job' && r.event === 'completed'); i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 200 && !records.some((r) => r.kind === 'job' && r.event === 'completed'); i++)
+        await new Promise((r) => setTimeout(r, 25));
       const events = fake.events('serving').filter((e) => e.reason === 'ReplicaFailed');
       expect(events).toHaveLength(1);
       // Written by the daemon's recorder: its component and this daemon as the reporting instance.
-      expect(events[0]).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Pod', name: victim }, reportingInstance: 'daemon-heal' });
+      expect(events[0]).toMatchObject({
+        type: 'Warning',
+        involvedObject: { kind: 'Pod', name: victim },
+        reportingInstance: 'daemon-heal',
+      });
       // No ScaleUp Event on the Deployment for a replacement that keeps its size.
       expect(fake.events('serving').map((e) => e.reason)).toEqual(['ReplicaFailed']);
-      expect(String(events[0]!.message)).toContain(`warmpool deleted pod ${victim} of Deployment serving/llama to replace it: failed: pod Failed`);
+      expect(String(events[0]!.message)).toContain(
+        `warmpool deleted pod ${victim} of Deployment serving/llama to replace it: failed: pod Failed`,
+      );
       // The capacity comes back: a fresh pod beside the survivor; once it is Ready, two ready and nothing failed.
       expect(podNames()).not.toContain(victim);
       expect(podNames()).toContain(survivor);
@@ -96,7 +111,9 @@ describe('the daemon on Kubernetes heals (real client against the fake API serve
       expect(last).toMatchObject({ ready: 2, warming: 0 });
       expect(last.failed).toBeUndefined();
       // Nothing scaled: the Deployment stays at 2 and no scale was written.
-      expect(fake.requests.filter((q) => q.method === 'PUT' && q.path.endsWith('/deployments/llama/scale'))).toEqual([]);
+      expect(fake.requests.filter((q) => q.method === 'PUT' && q.path.endsWith('/deployments/llama/scale'))).toEqual(
+        [],
+      );
     } finally {
       await daemon.stop();
     }

@@ -14,10 +14,17 @@ async function modelClass(apiVersion: string, kind: string): Promise<new (o: unk
     : ((await import(`kubernetes-models/${apiVersion}/${kind}`)) as Record<string, unknown>);
   const cls = mod[kind];
   if (typeof cls !== 'function') throw new Error(`kubernetes-models has no ${apiVersion} ${kind}`);
-  return cls as new (o: unknown) => { validate(): void };
+  return cls as new (
+    o: unknown,
+  ) => { validate(): void };
 }
 
-type Probe = { httpGet: { path: string; port: string | number }; periodSeconds?: number; timeoutSeconds?: number; failureThreshold?: number };
+type Probe = {
+  httpGet: { path: string; port: string | number };
+  periodSeconds?: number;
+  timeoutSeconds?: number;
+  failureThreshold?: number;
+};
 type Container = {
   name: string;
   image: string;
@@ -36,12 +43,26 @@ type PodSpec = {
   containers: Container[];
   securityContext?: Record<string, unknown>;
   readinessGates?: { conditionType: string }[];
-  volumes?: { name: string; configMap?: { name: string }; persistentVolumeClaim?: { claimName: string }; emptyDir?: unknown }[];
+  volumes?: {
+    name: string;
+    configMap?: { name: string };
+    persistentVolumeClaim?: { claimName: string };
+    emptyDir?: unknown;
+  }[];
 };
-type Workload = K8sObject & { spec: { replicas?: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } } };
+type Workload = K8sObject & {
+  spec: {
+    replicas?: number;
+    selector: { matchLabels: Record<string, string> };
+    template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+  };
+};
 
 function find(objs: readonly K8sObject[], kind: string, name: string, namespace?: string): K8sObject {
-  const o = objs.find((x) => x.kind === kind && x.metadata.name === name && (namespace === undefined || x.metadata.namespace === namespace));
+  const o = objs.find(
+    (x) =>
+      x.kind === kind && x.metadata.name === name && (namespace === undefined || x.metadata.namespace === namespace),
+  );
   if (!o) throw new Error(`no ${kind} ${namespace ?? '*'}/${name}`);
   return o;
 }
@@ -74,7 +95,9 @@ describe.each(OVERLAYS)('infra/kubernetes/overlays/%s (kubectl kustomize)', (ove
         const Cls = await modelClass(apiVersion, d.kind);
         new Cls(d).validate();
       } catch (e) {
-        problems.push(`${apiVersion} ${d.kind} ${d.metadata.namespace ?? ''}/${d.metadata.name}: ${(e as Error).message}`);
+        problems.push(
+          `${apiVersion} ${d.kind} ${d.metadata.namespace ?? ''}/${d.metadata.name}: ${(e as Error).message}`,
+        );
       }
     }
     expect(problems).toEqual([]);
@@ -89,11 +112,17 @@ describe.each(OVERLAYS)('infra/kubernetes/overlays/%s (kubectl kustomize)', (ove
 
   it('the ConfigMap is a valid warmpool.yaml whose history query reads the agent counter per model, and every target exists', () => {
     expect(config.provider).toMatchObject({ kind: 'kubernetes', inCluster: true });
-    expect(config.leaderElection).toMatchObject({ kind: 'kubernetes-lease', namespace: 'warmpool', name: 'warmpool-autoscaler' });
+    expect(config.leaderElection).toMatchObject({
+      kind: 'kubernetes-lease',
+      namespace: 'warmpool',
+      name: 'warmpool-autoscaler',
+    });
     const h = config.history.settings;
     if (h?.kind !== 'prometheus') throw new Error('history is not prometheus');
     expect(config.models.length).toBeGreaterThan(0);
-    const queries = config.models.map((m) => renderPromql(h.models[m.spec.name]?.query ?? h.query, m.spec.name, m.stepS));
+    const queries = config.models.map((m) =>
+      renderPromql(h.models[m.spec.name]?.query ?? h.query, m.spec.name, m.stepS),
+    );
     config.models.forEach((m, i) => {
       const q = queries[i]!;
       expect(q).toContain('warmpool_inference_requests_total');
@@ -115,7 +144,9 @@ describe.each(OVERLAYS)('infra/kubernetes/overlays/%s (kubectl kustomize)', (ove
       const spec = c.args[c.args.indexOf('--spec') + 1]!;
       const mount = c.volumeMounts!.find((vm) => spec.startsWith(`${vm.mountPath}/`))!;
       const volume = w.spec.template.spec.volumes!.find((vol) => vol.name === mount.name)!;
-      const specCm = find(docs, 'ConfigMap', volume.configMap!.name, t.namespace) as K8sObject & { data: Record<string, string> };
+      const specCm = find(docs, 'ConfigMap', volume.configMap!.name, t.namespace) as K8sObject & {
+        data: Record<string, string>;
+      };
       expect(JSON.parse(specCm.data[spec.slice(mount.mountPath.length + 1)]!)).toHaveProperty('shapes');
     });
     expect(new Set(queries).size).toBe(queries.length);
@@ -132,23 +163,40 @@ describe.each(OVERLAYS)('infra/kubernetes/overlays/%s (kubectl kustomize)', (ove
     expect(c.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: config.http!.port })]);
     expect(c.livenessProbe!.httpGet).toEqual({ path: '/livez', port: 'http' });
     expect(c.readinessProbe!.httpGet).toEqual({ path: '/readyz', port: 'http' });
-    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
     expect(c.volumeMounts!.map((m) => m.mountPath).sort()).toEqual(['/etc/warmpool', '/tmp']);
-    const pdb = find(docs, 'PodDisruptionBudget', 'warmpool-autoscaler', 'warmpool') as K8sObject & { spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } };
+    const pdb = find(docs, 'PodDisruptionBudget', 'warmpool-autoscaler', 'warmpool') as K8sObject & {
+      spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } };
+    };
     expect(pdb.spec.minAvailable).toBe(1);
     expect(selects(pdb.spec.selector.matchLabels, daemon.spec.template.metadata.labels)).toBe(true);
-    const svc = find(docs, 'Service', 'warmpool-autoscaler', 'warmpool') as K8sObject & { spec: { selector: Record<string, string>; ports: { name: string; targetPort: string }[] } };
+    const svc = find(docs, 'Service', 'warmpool-autoscaler', 'warmpool') as K8sObject & {
+      spec: { selector: Record<string, string>; ports: { name: string; targetPort: string }[] };
+    };
     expect(selects(svc.spec.selector, daemon.spec.template.metadata.labels)).toBe(true);
     expect(svc.spec.ports[0]).toMatchObject({ name: 'http', targetPort: 'http' });
     expect(docs.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toBe(false);
   });
 
   it('PodMonitors scrape the daemons and every model server on their http port', () => {
-    const monitors = docs.filter((d) => d.kind === 'PodMonitor') as (K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: { port: string; path: string }[] } })[];
+    const monitors = docs.filter((d) => d.kind === 'PodMonitor') as (K8sObject & {
+      spec: {
+        selector: { matchLabels: Record<string, string> };
+        podMetricsEndpoints: { port: string; path: string }[];
+      };
+    })[];
     const workloads = docs.filter((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet') as Workload[];
     for (const w of workloads) {
-      const m = monitors.find((pm) => pm.metadata.namespace === w.metadata.namespace && selects(pm.spec.selector.matchLabels, w.spec.template.metadata.labels));
+      const m = monitors.find(
+        (pm) =>
+          pm.metadata.namespace === w.metadata.namespace &&
+          selects(pm.spec.selector.matchLabels, w.spec.template.metadata.labels),
+      );
       expect(m, `a PodMonitor for ${w.metadata.name}`).toBeDefined();
       expect(m!.spec.podMetricsEndpoints[0]).toMatchObject({ port: 'http', path: '/metrics' });
       expect(w.spec.template.spec.containers[0]!.ports!.map((p) => p.name)).toContain('http');
@@ -156,9 +204,17 @@ describe.each(OVERLAYS)('infra/kubernetes/overlays/%s (kubectl kustomize)', (ove
   });
 
   it('model servers: non-root, read-only root, no capabilities, KServe v2 probes tolerant of one slow answer, a NetworkPolicy, pods/status only', () => {
-    const servers = (docs.filter((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet') as Workload[]).filter((w) => w.spec.template.metadata.labels['app.kubernetes.io/component'] === 'model-server');
+    const servers = (docs.filter((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet') as Workload[]).filter(
+      (w) => w.spec.template.metadata.labels['app.kubernetes.io/component'] === 'model-server',
+    );
     expect(servers.length).toBe(config.models.length);
-    const policy = find(docs, 'NetworkPolicy', 'warmpool-model-servers', 'serving') as K8sObject & { spec: { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: { from: unknown[]; ports: { port: string }[] }[] } };
+    const policy = find(docs, 'NetworkPolicy', 'warmpool-model-servers', 'serving') as K8sObject & {
+      spec: {
+        podSelector: { matchLabels: Record<string, string> };
+        policyTypes: string[];
+        ingress: { from: unknown[]; ports: { port: string }[] }[];
+      };
+    };
     expect(policy.spec.policyTypes).toEqual(['Ingress']);
     expect(policy.spec.ingress.every((r) => r.from.length > 0 && r.ports.every((p) => p.port === 'http'))).toBe(true);
     for (const w of servers) {
@@ -167,7 +223,11 @@ describe.each(OVERLAYS)('infra/kubernetes/overlays/%s (kubectl kustomize)', (ove
       expect(pod.serviceAccountName).toBe('warmpool-agent');
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       const c = pod.containers[0]!;
-      expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+      expect(c.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
       expect(c.env!.map((e) => e.name)).toEqual(expect.arrayContaining(['POD_NAME', 'POD_NAMESPACE']));
       expect(c.readinessProbe!.httpGet.path).toBe('/v2/health/ready');
       expect(c.livenessProbe!.httpGet.path).toBe('/v2/health/live');
@@ -185,18 +245,25 @@ describe.each(OVERLAYS)('infra/kubernetes/overlays/%s (kubectl kustomize)', (ove
     const granted = [...grantedTo(docs, 'warmpool-autoscaler')];
     expect(granted).toContain('serving|apps|deployments/scale|update');
     expect(granted.filter((g) => /\|(deployments|statefulsets)\|/.test(g))).toEqual([]);
-    for (const role of docs.filter((d) => d.kind === 'Role' && d.metadata.name.startsWith('warmpool-autoscaler')) as (K8sObject & { rules: { resources: string[]; verbs: string[]; resourceNames?: string[] }[] })[]) {
+    for (const role of docs.filter(
+      (d) => d.kind === 'Role' && d.metadata.name.startsWith('warmpool-autoscaler'),
+    ) as (K8sObject & { rules: { resources: string[]; verbs: string[]; resourceNames?: string[] }[] })[]) {
       for (const r of role.rules.filter((x) => x.resources.includes('leases'))) {
-        if (r.verbs.some((v) => v !== 'create')) expect(r.resourceNames, `${role.metadata.namespace}/${role.metadata.name}`).toBeDefined();
+        if (r.verbs.some((v) => v !== 'create'))
+          expect(r.resourceNames, `${role.metadata.namespace}/${role.metadata.name}`).toBeDefined();
       }
     }
-    const leader = find(docs, 'Role', 'warmpool-autoscaler-leader', 'warmpool') as K8sObject & { rules: { resourceNames?: string[] }[] };
+    const leader = find(docs, 'Role', 'warmpool-autoscaler-leader', 'warmpool') as K8sObject & {
+      rules: { resourceNames?: string[] }[];
+    };
     expect(leader.rules[0]!.resourceNames).toEqual([config.leaderElection.name]);
   });
 
   it('pins the images named in infra/images/images.env', () => {
     const env = envFile();
-    const images = (docs.filter((d) => d.kind === 'Deployment') as Workload[]).map((w) => w.spec.template.spec.containers[0]!.image);
+    const images = (docs.filter((d) => d.kind === 'Deployment') as Workload[]).map(
+      (w) => w.spec.template.spec.containers[0]!.image,
+    );
     const allowed = [
       `${env.WARMPOOL_IMAGE_DAEMON}:${env.WARMPOOL_VERSION}`,
       `${env.WARMPOOL_IMAGE_AGENT}:${env.WARMPOOL_VERSION}`,
@@ -204,7 +271,9 @@ describe.each(OVERLAYS)('infra/kubernetes/overlays/%s (kubectl kustomize)', (ove
     ];
     expect(images.filter((i) => !allowed.includes(i))).toEqual([]);
     expect(images).toContain(allowed[0]);
-    const gpu = (docs.filter((d) => d.kind === 'Deployment') as Workload[]).filter((w) => w.spec.template.spec.containers[0]!.resources?.limits?.['nvidia.com/gpu'] !== undefined);
+    const gpu = (docs.filter((d) => d.kind === 'Deployment') as Workload[]).filter(
+      (w) => w.spec.template.spec.containers[0]!.resources?.limits?.['nvidia.com/gpu'] !== undefined,
+    );
     for (const w of gpu) expect(w.spec.template.spec.containers[0]!.image).toBe(allowed[2]);
   });
 });
@@ -219,10 +288,15 @@ describe('infra/README.md deploy guide', () => {
       expect(docs.some((o) => o.kind === 'Deployment' && o.metadata.name === 'warmpool-autoscaler')).toBe(true);
     }
     // every other kubectl command in the guide names objects the overlays create
-    for (const m of readme.matchAll(/kubectl -n (\w[\w-]*) (?:logs|port-forward|rollout \w+) (deploy|svc|deployment)\/([\w-]+)/g)) {
+    for (const m of readme.matchAll(
+      /kubectl -n (\w[\w-]*) (?:logs|port-forward|rollout \w+) (deploy|svc|deployment)\/([\w-]+)/g,
+    )) {
       const kind = m[2] === 'svc' ? 'Service' : 'Deployment';
       const docs = manifests(`kubernetes/overlays/${OVERLAYS[0]}`);
-      expect(docs.some((o) => o.kind === kind && o.metadata.name === m[3] && o.metadata.namespace === m[1]), m[0]).toBe(true);
+      expect(
+        docs.some((o) => o.kind === kind && o.metadata.name === m[3] && o.metadata.namespace === m[1]),
+        m[0],
+      ).toBe(true);
     }
   });
 });

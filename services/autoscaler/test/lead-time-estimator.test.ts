@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { ReplicaInfo, ReplicaSetState } from '@warmpool/domain';
 import { LeadTimeEstimator } from '../src/daemon/lead-time-estimator.js';
 
-const state = (replicas: (ReplicaInfo & Record<string, unknown>)[]): ReplicaSetState => ({ model: 'm', desired: replicas.length, replicas });
+const state = (replicas: (ReplicaInfo & Record<string, unknown>)[]): ReplicaSetState => ({
+  model: 'm',
+  desired: replicas.length,
+  replicas,
+});
 
 describe('LeadTimeEstimator', () => {
   it('p90 of the replicas it saw come up, stages from the phases seen; none before 3 samples', () => {
@@ -13,7 +17,10 @@ describe('LeadTimeEstimator', () => {
       e.observe(state([{ id: `r${i}`, phase: 'provisioning', requestedAtMs: req }]), req + 1000);
       e.observe(state([{ id: `r${i}`, phase: 'loading', requestedAtMs: req }]), req + 4000);
       e.observe(state([{ id: `r${i}`, phase: 'warming', requestedAtMs: req }]), req + 8000);
-      e.observe(state([{ id: `r${i}`, phase: 'ready', requestedAtMs: req, readyAtMs: req + total * 1000 }]), req + total * 1000 + 500);
+      e.observe(
+        state([{ id: `r${i}`, phase: 'ready', requestedAtMs: req, readyAtMs: req + total * 1000 }]),
+        req + total * 1000 + 500,
+      );
       if (i < 2) expect(e.estimate().leadTimeS).toBeUndefined();
     });
     expect(e.estimate()).toEqual({ leadTimeS: 30, stagesS: { provisioning: 4, loading: 4, warming: 4 }, samples: 5 });
@@ -31,8 +38,17 @@ describe('LeadTimeEstimator', () => {
   it('uses exact stage stamps when the provider reports them (local provider)', () => {
     const e = new LeadTimeEstimator(20, 1);
     e.observe(state([{ id: 'a', phase: 'provisioning', requestedAtMs: 0 }]), 100);
-    e.observe(state([{ id: 'a', phase: 'ready', requestedAtMs: 0, readyAtMs: 9000, processStartedAtMs: 2000, warmingAtMs: 7500 }]), 9100);
-    expect(e.estimate()).toEqual({ leadTimeS: 9, stagesS: { provisioning: 2, loading: 5.5, warming: 1.5 }, samples: 1 });
+    e.observe(
+      state([
+        { id: 'a', phase: 'ready', requestedAtMs: 0, readyAtMs: 9000, processStartedAtMs: 2000, warmingAtMs: 7500 },
+      ]),
+      9100,
+    );
+    expect(e.estimate()).toEqual({
+      leadTimeS: 9,
+      stagesS: { provisioning: 2, loading: 5.5, warming: 1.5 },
+      samples: 1,
+    });
   });
 
   it('per warmth tier: replicas are tagged with the tier they were asked for in; a tier with enough samples has its own lead time', () => {
@@ -40,7 +56,11 @@ describe('LeadTimeEstimator', () => {
     const up = (id: string, startMs: number, totalS: number, tier?: string) => {
       e.observe(state([{ id, phase: 'provisioning', requestedAtMs: startMs }]), startMs + 100, tier);
       // the tier may change while it comes up: the one it was first seen in counts
-      e.observe(state([{ id, phase: 'ready', requestedAtMs: startMs, readyAtMs: startMs + totalS * 1000 }]), startMs + totalS * 1000 + 100, 'other');
+      e.observe(
+        state([{ id, phase: 'ready', requestedAtMs: startMs, readyAtMs: startMs + totalS * 1000 }]),
+        startMs + totalS * 1000 + 100,
+        'other',
+      );
     };
     up('g1', 0, 8, 'gpu');
     up('g2', 100_000, 10, 'gpu');

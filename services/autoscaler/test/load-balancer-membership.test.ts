@@ -18,16 +18,28 @@ afterEach(async () => {
 /** A replica's /readyz, switchable. */
 async function replicaServer(): Promise<{ url: string; setReady: (ok: boolean) => void }> {
   let ready = true;
-  const s: Server = createServer((_req, res) => res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end('{}'));
+  const s: Server = createServer((_req, res) =>
+    res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end('{}'),
+  );
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
+  cleanups.push(
+    () =>
+      new Promise((r) => {
+        s.closeAllConnections();
+        s.close(() => r());
+      }),
+  );
   return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, setReady: (ok) => (ready = ok) };
 }
 
 /** The provider's view: every replica it started says ready. */
 const providerSaysReady = (ids: string[]): ReplicaProvider => ({
   name: 'fake-local',
-  getState: async (model): Promise<ReplicaSetState> => ({ model, desired: ids.length, replicas: ids.map((id) => ({ id, phase: 'ready', requestedAtMs: 0, readyAtMs: 1 })) }),
+  getState: async (model): Promise<ReplicaSetState> => ({
+    model,
+    desired: ids.length,
+    replicas: ids.map((id) => ({ id, phase: 'ready', requestedAtMs: 0, readyAtMs: 1 })),
+  }),
   scale: async () => {},
   close: async () => {},
 });
@@ -40,7 +52,11 @@ describe('LoadBalancerMembership', () => {
     const ids = ['r0', 'r1', 'r2', 'r3', 'r4'];
     const replicas = await Promise.all(ids.map(() => replicaServer()));
     for (const [i, id] of ids.entries()) {
-      const res = await fetch(`${lbUrl}/replicas`, { method: 'POST', headers: { authorization: `Bearer ${SECRET}` }, body: JSON.stringify({ replicaId: id, model: 'm', url: replicas[i]!.url }) });
+      const res = await fetch(`${lbUrl}/replicas`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${SECRET}` },
+        body: JSON.stringify({ replicaId: id, model: 'm', url: replicas[i]!.url }),
+      });
       expect(res.status).toBe(201);
     }
     const provider = new LoadBalancerMembership(providerSaysReady(ids), lbUrl, SECRET);
@@ -63,16 +79,24 @@ describe('LoadBalancerMembership', () => {
     const lb = new LoadBalancerServer({ token: SECRET });
     const { url } = await lb.listen();
     const wrongToken = new LoadBalancerMembership(providerSaysReady(['a']), url, 'not-the-secret');
-    await expect(wrongToken.getState('m')).rejects.toMatchObject({ code: 'E_LB_MEMBERSHIP', message: expect.stringContaining('401') });
+    await expect(wrongToken.getState('m')).rejects.toMatchObject({
+      code: 'E_LB_MEMBERSHIP',
+      message: expect.stringContaining('401'),
+    });
     await lb.close();
-    await expect(new LoadBalancerMembership(providerSaysReady(['a']), url, SECRET).getState('m')).rejects.toMatchObject({ code: 'E_LB_MEMBERSHIP' });
+    await expect(new LoadBalancerMembership(providerSaysReady(['a']), url, SECRET).getState('m')).rejects.toMatchObject(
+      { code: 'E_LB_MEMBERSHIP' },
+    );
   });
 
   it('reads /demand with the shared token', async () => {
     const lb = new LoadBalancerServer({ token: SECRET, models: ['m'] });
     const { url } = await lb.listen();
     cleanups.push(() => lb.close());
-    await expect(loadBalancerDemand(url)('m', 5)).rejects.toMatchObject({ code: 'E_DEMAND_SOURCE', message: expect.stringContaining('401') });
+    await expect(loadBalancerDemand(url)('m', 5)).rejects.toMatchObject({
+      code: 'E_DEMAND_SOURCE',
+      message: expect.stringContaining('401'),
+    });
     expect((await loadBalancerDemand(url, SECRET)('m', 5)).counts).toEqual([0, 0, 0, 0, 0]);
   });
 });

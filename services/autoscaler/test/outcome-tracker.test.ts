@@ -13,7 +13,13 @@ describe('OutcomeTracker', () => {
     expect(t.observe(s(1), 1, 8)).toEqual([]);
     expect(t.observe(s(5), 2, 9)).toEqual([]); // ready, demand still within the 1 replica before
     const [o] = t.observe(s(8), 2, 15);
-    expect(o).toMatchObject({ ref: 'm@1', outcome: 'ready-ahead', readyAfterS: 5, observedPeakPerS: 15, capacityBeforePerS: 10 });
+    expect(o).toMatchObject({
+      ref: 'm@1',
+      outcome: 'ready-ahead',
+      readyAfterS: 5,
+      observedPeakPerS: 15,
+      capacityBeforePerS: 10,
+    });
     expect(t.observe(s(9), 2, 15)).toEqual([]); // judged once
   });
 
@@ -25,7 +31,9 @@ describe('OutcomeTracker', () => {
     const u = new OutcomeTracker('m', 10);
     u.scaleUp('m@2', s(0), 1, 3, 5);
     expect(u.observe(s(59), 2, 1)).toEqual([]);
-    expect(u.observe(s(60), 2, 1)).toMatchObject([{ outcome: 'late', readyAfterS: null, message: expect.stringContaining('only 2 of 3') }]);
+    expect(u.observe(s(60), 2, 1)).toMatchObject([
+      { outcome: 'late', readyAfterS: null, message: expect.stringContaining('only 2 of 3') },
+    ]);
   });
 
   it('not-needed: ready, and the demand stays within the capacity before for the judging window', () => {

@@ -30,7 +30,9 @@ afterEach(async () => {
 });
 
 function lockLeadership(key: string, id: string, ttlMs = 900): RedisLockLeadership {
-  return new RedisLockLeadership(new RedisLeaderLock({ redisUrl: REDIS_URL, key, holderId: id, ttlMs, renewEveryMs: 100, clock: systemClock }));
+  return new RedisLockLeadership(
+    new RedisLeaderLock({ redisUrl: REDIS_URL, key, holderId: id, ttlMs, renewEveryMs: 100, clock: systemClock }),
+  );
 }
 
 describeWithRedis('the daemon with Redis (real Redis, fresh keys per test)', () => {
@@ -42,8 +44,20 @@ describeWithRedis('the daemon with Redis (real Redis, fresh keys per test)', () 
     const provider = new StagedProvider({ a: 1, b: 1 }, () => clockB.now());
     const la = lockLeadership(`${prefix}:leader`, 'daemon-a');
     const lb = lockLeadership(`${prefix}:leader`, 'daemon-b');
-    const a = harness({ clock: clockA, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(clockA, rate), leadership: la });
-    const b = harness({ clock: clockB, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(clockB, rate), leadership: lb });
+    const a = harness({
+      clock: clockA,
+      provider,
+      history: new FunctionHistory(() => 5),
+      perSecond: perSecondFrom(clockA, rate),
+      leadership: la,
+    });
+    const b = harness({
+      clock: clockB,
+      provider,
+      history: new FunctionHistory(() => 5),
+      perSecond: perSecondFrom(clockB, rate),
+      leadership: lb,
+    });
     await a.daemon.start();
     await until('a leads', () => la.isLeader());
     await b.daemon.start();
@@ -71,7 +85,7 @@ describeWithRedis('the daemon with Redis (real Redis, fresh keys per test)', () 
     await a.queue.close();
   });
 
-  it('the follower does not run the leader\'s jobs (issue 16, finding 3): its worker leaves them to the leader, and the job runs once, on the daemon that leads', async () => {
+  it("the follower does not run the leader's jobs (issue 16, finding 3): its worker leaves them to the leader, and the job runs once, on the daemon that leads", async () => {
     const prefix = freshPrefix('follower');
     cleanups.push(() => deletePrefix(prefix));
     const key = `${prefix}:leader`;
@@ -84,21 +98,42 @@ describeWithRedis('the daemon with Redis (real Redis, fresh keys per test)', () 
     const queueOpts = { redisUrl: REDIS_URL, prefix, queueName: 'scale', attempts: 2, backoffBaseMs: 50 };
     const queue = new BullMqScaleQueue(queueOpts);
     const lb = lockLeadership(key, 'daemon-b', 60_000);
-    const b = harness({ clock, provider: followerProvider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(clock, () => 5), leadership: lb, queue });
+    const b = harness({
+      clock,
+      provider: followerProvider,
+      history: new FunctionHistory(() => 5),
+      perSecond: perSecondFrom(clock, () => 5),
+      leadership: lb,
+      queue,
+    });
     await b.daemon.start();
     await b.step(0);
     expect(lb.isLeader()).toBe(false);
     // the leader's job lands in the shared queue
     const producer = new BullMqScaleQueue(queueOpts);
     cleanups.push(() => producer.close());
-    await producer.enqueue({ id: 'scale:a:1->3:leader', runAtMs: clock.now(), request: { model: 'a', replicas: 3, idempotencyKey: 'scale:a:1->3:leader', reason: 'ForecastScaleAhead', message: 'up' } });
+    await producer.enqueue({
+      id: 'scale:a:1->3:leader',
+      runAtMs: clock.now(),
+      request: {
+        model: 'a',
+        replicas: 3,
+        idempotencyKey: 'scale:a:1->3:leader',
+        reason: 'ForecastScaleAhead',
+        message: 'up',
+      },
+    });
     await sleep(1500);
     expect(followerProvider.scaleCalls).toEqual([]); // before: the follower's worker started replicas of its own 83 ms later
     // the leader goes away; the follower takes over and runs the job that waited for a leader: not lost, not doubled
     await leaderLock.release();
     await until('b leads', () => lb.isLeader(), 5000);
     await b.step(1000);
-    await until('the job ran on the new leader', () => followerProvider.applied.some((r) => r.idempotencyKey === 'scale:a:1->3:leader'), 8000);
+    await until(
+      'the job ran on the new leader',
+      () => followerProvider.applied.some((r) => r.idempotencyKey === 'scale:a:1->3:leader'),
+      8000,
+    );
     await sleep(300);
     expect(followerProvider.applied.filter((r) => r.idempotencyKey === 'scale:a:1->3:leader')).toHaveLength(1);
     await b.daemon.stop();
@@ -110,10 +145,32 @@ describeWithRedis('the daemon with Redis (real Redis, fresh keys per test)', () 
     const key = `${prefix}:leader`;
     const clock = new ManualClock(T0);
     const provider = new StagedProvider({ a: 1, b: 1 }, () => clock.now());
-    const queue = new BullMqScaleQueue({ redisUrl: REDIS_URL, prefix, queueName: 'scale', attempts: 2, backoffBaseMs: 50 });
+    const queue = new BullMqScaleQueue({
+      redisUrl: REDIS_URL,
+      prefix,
+      queueName: 'scale',
+      attempts: 2,
+      backoffBaseMs: 50,
+    });
     // renews rarely: the fencing check, not a failed renewal, is what finds the term over
-    const la = new RedisLockLeadership(new RedisLeaderLock({ redisUrl: REDIS_URL, key, holderId: 'daemon-a', ttlMs: 60_000, renewEveryMs: 30_000, clock: systemClock }));
-    const a = harness({ clock, provider, history: new FunctionHistory(() => 5), perSecond: perSecondFrom(clock, () => 5), leadership: la, queue });
+    const la = new RedisLockLeadership(
+      new RedisLeaderLock({
+        redisUrl: REDIS_URL,
+        key,
+        holderId: 'daemon-a',
+        ttlMs: 60_000,
+        renewEveryMs: 30_000,
+        clock: systemClock,
+      }),
+    );
+    const a = harness({
+      clock,
+      provider,
+      history: new FunctionHistory(() => 5),
+      perSecond: perSecondFrom(clock, () => 5),
+      leadership: la,
+      queue,
+    });
     await a.daemon.start();
     await until('a leads', () => la.isLeader());
     await a.step(0);
@@ -124,8 +181,22 @@ describeWithRedis('the daemon with Redis (real Redis, fresh keys per test)', () 
     admin.disconnect();
     const producer = new BullMqScaleQueue({ redisUrl: REDIS_URL, prefix, queueName: 'scale' });
     cleanups.push(() => producer.close());
-    await producer.enqueue({ id: 'scale:a:1->4:stale', runAtMs: clock.now(), request: { model: 'a', replicas: 4, idempotencyKey: 'scale:a:1->4:stale', reason: 'ForecastScaleAhead', message: 'up' } });
-    await until('the job deferred as fenced off', () => a.sink.of('job').some((j) => j.event === 'deferred' && /fenced off/.test(j.message)), 8000);
+    await producer.enqueue({
+      id: 'scale:a:1->4:stale',
+      runAtMs: clock.now(),
+      request: {
+        model: 'a',
+        replicas: 4,
+        idempotencyKey: 'scale:a:1->4:stale',
+        reason: 'ForecastScaleAhead',
+        message: 'up',
+      },
+    });
+    await until(
+      'the job deferred as fenced off',
+      () => a.sink.of('job').some((j) => j.event === 'deferred' && /fenced off/.test(j.message)),
+      8000,
+    );
     expect(provider.scaleCalls.filter((r) => r.idempotencyKey === 'scale:a:1->4:stale')).toEqual([]);
     await a.daemon.stop();
   });
@@ -149,9 +220,23 @@ describeWithRedis('the daemon with Redis (real Redis, fresh keys per test)', () 
       close: async () => undefined,
     });
     const hot = (m: string): number => (m === 'a' ? 45 : 2);
-    const queueOpts = { redisUrl: REDIS_URL, prefix, queueName: 'scale', lockDurationMs: 400, stalledIntervalMs: 150, attempts: 3, backoffBaseMs: 50 };
+    const queueOpts = {
+      redisUrl: REDIS_URL,
+      prefix,
+      queueName: 'scale',
+      lockDurationMs: 400,
+      stalledIntervalMs: 150,
+      attempts: 3,
+      backoffBaseMs: 50,
+    };
     const qa = new BullMqScaleQueue(queueOpts);
-    const a = harness({ clock: clockA, provider, history: new FunctionHistory(hot), perSecond: perSecondFrom(clockA, hot), queue: qa });
+    const a = harness({
+      clock: clockA,
+      provider,
+      history: new FunctionHistory(hot),
+      perSecond: perSecondFrom(clockA, hot),
+      queue: qa,
+    });
     await a.daemon.start();
     await a.step(0);
     const first = a.sink.decisions('a').find((d) => d.acted === 'enqueued')!;
@@ -162,14 +247,24 @@ describeWithRedis('the daemon with Redis (real Redis, fresh keys per test)', () 
     const clockB = new ManualClock(T0 + 31_000);
     const qb = new BullMqScaleQueue(queueOpts);
     cleanups.push(() => qb.close());
-    const b = harness({ clock: clockB, provider, history: new FunctionHistory(hot), perSecond: perSecondFrom(clockB, hot), queue: qb });
+    const b = harness({
+      clock: clockB,
+      provider,
+      history: new FunctionHistory(hot),
+      perSecond: perSecondFrom(clockB, hot),
+      queue: qb,
+    });
     await b.daemon.start();
     await b.step(0);
     const again = b.sink.decisions('a')[0]!;
     expect(again).toMatchObject({ acted: 'deduplicated', jobId: first.jobId });
     await until('the stalled job ran on b', () => cluster.applied.length === 1, 6000);
     expect(cluster.applied[0]).toMatchObject({ model: 'a', idempotencyKey: first.jobId, replicas: first.to });
-    await until('the job completed', () => b.sink.of('job').some((j) => j.event === 'completed' && j.jobId === first.jobId), 3000);
+    await until(
+      'the job completed',
+      () => b.sink.of('job').some((j) => j.event === 'completed' && j.jobId === first.jobId),
+      3000,
+    );
     await sleep(300);
     expect(cluster.applied.filter((r) => r.model === 'a')).toHaveLength(1);
     await b.daemon.stop();
@@ -184,11 +279,26 @@ describeWithRedis('the daemon with Redis (real Redis, fresh keys per test)', () 
     cleanups.push(() => proxy.stop());
     const clock = new ManualClock(T0);
     const provider = new StagedProvider({ a: 1, b: 1 }, () => clock.now());
-    const queue = new BullMqScaleQueue({ redisUrl: proxy.url, prefix, queueName: 'scale', enqueueTimeoutMs: 300, reconnectMaxDelayMs: 50, workerRetryDelayMs: 50, attempts: 3, backoffBaseMs: 50 });
-    const stream = new RedisDecisionStream({ redisUrl: proxy.url, key: `${prefix}:decisions`, operationTimeoutMs: 300 });
+    const queue = new BullMqScaleQueue({
+      redisUrl: proxy.url,
+      prefix,
+      queueName: 'scale',
+      enqueueTimeoutMs: 300,
+      reconnectMaxDelayMs: 50,
+      workerRetryDelayMs: 50,
+      attempts: 3,
+      backoffBaseMs: 50,
+    });
+    const stream = new RedisDecisionStream({
+      redisUrl: proxy.url,
+      key: `${prefix}:decisions`,
+      operationTimeoutMs: 300,
+    });
     const memory = new MemorySink();
     const sinkErrors: string[] = [];
-    const log = new DecisionLog([memory, new RedisStreamSink(stream, `${prefix}:decisions`)], (name, err) => sinkErrors.push(`${name}: ${String(err)}`));
+    const log = new DecisionLog([memory, new RedisStreamSink(stream, `${prefix}:decisions`)], (name, err) =>
+      sinkErrors.push(`${name}: ${String(err)}`),
+    );
     const h: Harness = harness({
       clock,
       provider,
@@ -251,7 +361,11 @@ it('the Redis leadership adapter reports elections and losses', async () => {
     stop: async () => undefined,
     close: async () => undefined,
   };
-  const l = new RedisLockLeadership(fakeLock as unknown as RedisLeaderLock, (e, d) => events.push(`${e}: ${d}`), (err) => events.push(`error: ${err.message}`));
+  const l = new RedisLockLeadership(
+    fakeLock as unknown as RedisLeaderLock,
+    (e, d) => events.push(`${e}: ${d}`),
+    (err) => events.push(`error: ${err.message}`),
+  );
   fakeLock.handlers[0]!({ type: 'elected', holderId: 'x', fencingToken: 7 });
   fakeLock.handlers[0]!({ type: 'lost', holderId: 'x', reason: 'expired' });
   fakeLock.handlers[0]!({ type: 'error', error: new WarmpoolError('E_REDIS_UNAVAILABLE', 'down') });

@@ -12,7 +12,13 @@ const steady = (model: string): number => (model === 'a' ? 5 : 2);
 function world(yaml = BASE_YAML) {
   const clock = new ManualClock(T0);
   const provider = new InMemoryReplicaProvider({ a: 1, b: 1 }, () => clock.now());
-  const h = harness({ clock, provider, config: config(yaml), history: new FunctionHistory(steady), perSecond: perSecondFrom(clock, (m) => steady(m)) });
+  const h = harness({
+    clock,
+    provider,
+    config: config(yaml),
+    history: new FunctionHistory(steady),
+    perSecond: perSecondFrom(clock, (m) => steady(m)),
+  });
   return { clock, provider, h };
 }
 
@@ -59,7 +65,9 @@ describe('Daemon: replicas that heal', () => {
     for (let i = 0; i < 3; i++) await h.step(1000);
     const healed = h.sink.decisions('a').find((r) => r.replaced);
     expect(healed?.replaced?.[0]?.id).toBe(stuck);
-    expect(healed?.replaced?.[0]?.reason).toMatch(/^not ready 4\d s after it was requested \(still warming; lead time 10 s, failed past 40 s\)$/);
+    expect(healed?.replaced?.[0]?.reason).toMatch(
+      /^not ready 4\d s after it was requested \(still warming; lead time 10 s, failed past 40 s\)$/,
+    );
     expect((await provider.getState('a')).replicas.map((r) => r.id)).not.toContain(stuck);
     await h.daemon.stop();
   });
@@ -67,7 +75,13 @@ describe('Daemon: replicas that heal', () => {
   it('a follower or a dry run counts the failed replica but replaces nothing', async () => {
     const clock = new ManualClock(T0);
     const provider = new InMemoryReplicaProvider({ a: 1, b: 1 }, () => clock.now());
-    const h = harness({ clock, provider, history: new FunctionHistory(steady), perSecond: perSecondFrom(clock, (m) => steady(m)), dryRun: true });
+    const h = harness({
+      clock,
+      provider,
+      history: new FunctionHistory(steady),
+      perSecond: perSecondFrom(clock, (m) => steady(m)),
+      dryRun: true,
+    });
     await h.daemon.start();
     await h.step(0);
     provider.fail('a');
@@ -95,27 +109,46 @@ describe('Daemon: replicas that heal', () => {
     expect(gaps).toEqual([5, 10, 20, 40]);
     const capped = h.sink.decisions('a').at(-1)!;
     expect(capped.failed).toBe(1);
-    expect(capped.notes?.join(' ')).toMatch(/ReplicaFailed: 1 failed, not replaced this tick: replacements capped: 5 in the last 600 s/);
+    expect(capped.notes?.join(' ')).toMatch(
+      /ReplicaFailed: 1 failed, not replaced this tick: replacements capped: 5 in the last 600 s/,
+    );
     await h.daemon.stop();
   }, 60_000);
 });
 
 describe('ReplicaHealer', () => {
-  const state = (replicas: { id: string; phase: 'warming' | 'ready' | 'failed'; requestedAtMs: number }[]) => ({ model: 'm', desired: replicas.length, replicas });
+  const state = (replicas: { id: string; phase: 'warming' | 'ready' | 'failed'; requestedAtMs: number }[]) => ({
+    model: 'm',
+    desired: replicas.length,
+    replicas,
+  });
 
   it('resets its backoff once a replica asked for after the last replacement becomes ready', () => {
     const healer = new ReplicaHealer({ backoffBaseS: 10, maxPerWindow: 100 });
     const t = 1_000_000;
     healer.replaced([{ id: 'x', reason: 'r' }], t);
     healer.replaced([{ id: 'y', reason: 'r' }], t + 1);
-    expect(healer.assess(state([{ id: 'z', phase: 'failed', requestedAtMs: t }]), 10, t + 5_000).heldBack).toMatch(/backing off/);
-    const after = healer.assess(state([{ id: 'w', phase: 'ready', requestedAtMs: t + 2 }, { id: 'z', phase: 'failed', requestedAtMs: t }]), 10, t + 5_000);
+    expect(healer.assess(state([{ id: 'z', phase: 'failed', requestedAtMs: t }]), 10, t + 5_000).heldBack).toMatch(
+      /backing off/,
+    );
+    const after = healer.assess(
+      state([
+        { id: 'w', phase: 'ready', requestedAtMs: t + 2 },
+        { id: 'z', phase: 'failed', requestedAtMs: t },
+      ]),
+      10,
+      t + 5_000,
+    );
     expect(after.replace.map((r) => r.id)).toEqual(['z']);
   });
 
   it('a replica that was ready once and is out of rotation now (readyAtMs set) is not a stuck warm-up', () => {
     const healer = new ReplicaHealer();
-    const s = { model: 'm', desired: 1, replicas: [{ id: 'x', phase: 'warming' as const, requestedAtMs: 0, readyAtMs: 5_000 }] };
+    const s = {
+      model: 'm',
+      desired: 1,
+      replicas: [{ id: 'x', phase: 'warming' as const, requestedAtMs: 0, readyAtMs: 5_000 }],
+    };
     expect(healer.assess(s, 10, 3_600_000).failed).toEqual([]);
   });
 

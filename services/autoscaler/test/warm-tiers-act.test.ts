@@ -51,7 +51,12 @@ describe('warmth tiers that act (daemon on AWS, real SDK against the fake)', () 
   it('each tier change is a fleet record naming it, and the leader sets the group warm pool state; a reload that widens the GPU budget moves a model host -> gpu', async () => {
     fake.world.createGroup({ name: 'asg-alpha', minSize: 0, maxSize: 4, desiredCapacity: 1 });
     fake.world.createGroup({ name: 'asg-beta', minSize: 0, maxSize: 4, desiredCapacity: 1 });
-    const client = createAutoScalingClient({ endpoint: fake.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' }, requestTimeoutMs: 2000 });
+    const client = createAutoScalingClient({
+      endpoint: fake.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' },
+      requestTimeoutMs: 2000,
+    });
     const out = new PassThrough();
     const records: DaemonLogRecord[] = [];
     out.on('data', (b: Buffer) => {
@@ -71,9 +76,15 @@ describe('warmth tiers that act (daemon on AWS, real SDK against the fake)', () 
       await clock.advanceBy(i === 0 ? 0 : 1000);
       await daemon.idle();
     }
-    const changes = () => records.filter((r) => r.kind === 'fleet' && r.event === 'warm-tier-changed').map((r) => (r as unknown as { msg: string }).msg); // stdout's log lines: msg
+    const changes = () =>
+      records
+        .filter((r) => r.kind === 'fleet' && r.event === 'warm-tier-changed')
+        .map((r) => (r as unknown as { msg: string }).msg); // stdout's log lines: msg
     // one GiB of GPU: alpha (priority 10) gets it, beta is staged in host memory
-    expect(changes()).toEqual(['alpha: warmth tier (none) -> gpu: warm pool Running', 'beta: warmth tier (none) -> host: warm pool Hibernated']);
+    expect(changes()).toEqual([
+      'alpha: warmth tier (none) -> gpu: warm pool Running',
+      'beta: warmth tier (none) -> host: warm pool Hibernated',
+    ]);
     expect(fake.world.group('asg-alpha').warmPool).toMatchObject({ poolState: 'Running' });
     expect(fake.world.group('asg-beta').warmPool).toMatchObject({ poolState: 'Hibernated' });
 

@@ -10,7 +10,13 @@
 // the whole measurement repeats (fresh replica each time) and the medians of the per-run ratios are printed; the
 // machine's load average is printed before each run: on a shared, loaded box single runs are noisy.
 import { loadavg } from 'node:os';
-import { SESSION_CONFIG_DEFAULTS, WARMUP_SPEC_DEFAULTS, loadWarmupSpec, median, parseWarmupSpec } from '@warmpool/warmup';
+import {
+  SESSION_CONFIG_DEFAULTS,
+  WARMUP_SPEC_DEFAULTS,
+  loadWarmupSpec,
+  median,
+  parseWarmupSpec,
+} from '@warmpool/warmup';
 import { measureWarmup, resolveModel } from '../dist/index.js';
 
 /** What each bundled model needs said (everything else is read from the model). */
@@ -18,8 +24,19 @@ const KIND_SPECS = {
   'tiny-convnet': {},
   'tiny-vad': { dims: { samples: [512] } },
   'tiny-classifier': {},
-  'tiny-transformer': { shapes: [{ batch: 1, seq: 16 }, { batch: 1, seq: 64 }] },
-  'small-transformer': { shapes: [{ batch: 1, seq: 16 }, { batch: 1, seq: 64 }, { batch: 4, seq: 64 }] },
+  'tiny-transformer': {
+    shapes: [
+      { batch: 1, seq: 16 },
+      { batch: 1, seq: 64 },
+    ],
+  },
+  'small-transformer': {
+    shapes: [
+      { batch: 1, seq: 16 },
+      { batch: 1, seq: 64 },
+      { batch: 4, seq: 64 },
+    ],
+  },
 };
 
 const argv = process.argv.slice(2);
@@ -49,9 +66,20 @@ for (const arg of models) {
   const perShape = new Map();
   for (let run = 0; run < runs; run++) {
     const loadBefore = load1();
-    const m = await measureWarmup({ name: model.name, modelPath: model.path, session, spec: spec ?? WARMUP_SPEC_DEFAULTS });
+    const m = await measureWarmup({
+      name: model.name,
+      modelPath: model.path,
+      session,
+      spec: spec ?? WARMUP_SPEC_DEFAULTS,
+    });
     const loadAfter = load1();
-    out.push({ model: model.name, run: run + 1, loadAvg1Before: Number(loadBefore), loadAvg1After: Number(loadAfter), measurement: m });
+    out.push({
+      model: model.name,
+      run: run + 1,
+      loadAvg1Before: Number(loadBefore),
+      loadAvg1After: Number(loadAfter),
+      measurement: m,
+    });
     if (json) continue;
     console.log(
       `\n${m.model} on ${m.executionProvider} run ${run + 1}/${runs}  load avg ${loadBefore} -> ${loadAfter} (${providersNote()})  warm-up ${m.warmupMs} ms  converged ${m.converged}  http warm ${m.httpWarm} ${m.httpWarmRequests} requests, converged ${m.httpWarmConverged}`,

@@ -74,10 +74,17 @@ export class AwsWarmPoolRegistrar implements Registrar {
     this.o.log({ event: 'target-lifecycle-state', state });
     if (state.startsWith('Warmed:')) {
       await this.o.inner.register(registration);
-      this.o.log({ event: 'warm-pool-entered', state, reason: 'launching hook completed (CONTINUE): the instance goes into the warm pool warm' });
+      this.o.log({
+        event: 'warm-pool-entered',
+        state,
+        reason: 'launching hook completed (CONTINUE): the instance goes into the warm pool warm',
+      });
       const next = await this.waitToLeavePool();
       if (next !== 'InService') {
-        throw new WarmpoolError('E_AWS_WARM_POOL_LEFT', `the instance left the warm pool for ${next}, not into service; not taking traffic`);
+        throw new WarmpoolError(
+          'E_AWS_WARM_POOL_LEFT',
+          `the instance left the warm pool for ${next}, not into service; not taking traffic`,
+        );
       }
       this.o.log({ event: 'warm-pool-left', state: next });
       await this.quickPassOrAbandon(registration);
@@ -85,7 +92,10 @@ export class AwsWarmPoolRegistrar implements Registrar {
       return;
     }
     if (state !== 'InService') {
-      throw new WarmpoolError('E_AWS_NOT_LAUNCHING', `target lifecycle state is ${state}: the instance is not launching into service or the warm pool; not taking traffic`);
+      throw new WarmpoolError(
+        'E_AWS_NOT_LAUNCHING',
+        `target lifecycle state is ${state}: the instance is not launching into service or the warm pool; not taking traffic`,
+      );
     }
     await this.quickPassOrAbandon(registration);
     await this.o.inner.register(registration);
@@ -118,7 +128,11 @@ export class AwsWarmPoolRegistrar implements Registrar {
         if (!state.startsWith('Warmed:')) return state;
       } catch (e) {
         // The metadata service hiccuped: keep waiting, say so.
-        this.o.log({ event: 'target-lifecycle-state-failed', error: (e as { code?: string }).code ?? 'E_IMDS', reason: (e as Error).message });
+        this.o.log({
+          event: 'target-lifecycle-state-failed',
+          error: (e as { code?: string }).code ?? 'E_IMDS',
+          reason: (e as Error).message,
+        });
       }
     }
   }
@@ -128,7 +142,13 @@ export class AwsWarmPoolRegistrar implements Registrar {
       await this.quickPass();
     } catch (e) {
       const reason = `quick warmth re-check failed: ${(e as Error).message}`;
-      await this.o.inner.fail(registration, reason).catch((err: unknown) => this.o.log({ event: 'registrar-fail-failed', error: (err as { code?: string }).code, reason: (err as Error).message }));
+      await this.o.inner.fail(registration, reason).catch((err: unknown) =>
+        this.o.log({
+          event: 'registrar-fail-failed',
+          error: (err as { code?: string }).code,
+          reason: (err as Error).message,
+        }),
+      );
       throw new WarmpoolError('E_QUICK_PASS_FAILED', reason, { cause: e });
     }
   }
@@ -137,10 +157,12 @@ export class AwsWarmPoolRegistrar implements Registrar {
   private async quickPass(): Promise<void> {
     const replica = this.replica;
     if (!replica) throw new WarmpoolError('E_NO_REPLICA', 'no replica attached for the quick pass');
-    if (replica.warmTargets.length === 0) throw new WarmpoolError('E_NO_WARM_TARGETS', 'the warm-up ran no targets to re-check');
+    if (replica.warmTargets.length === 0)
+      throw new WarmpoolError('E_NO_WARM_TARGETS', 'the warm-up ran no targets to re-check');
     const started = Date.now();
     const latenciesMs: Record<string, number> = {};
-    for (const t of replica.warmTargets) latenciesMs[t.label] = Number((await replica.infer(t.feeds)).latencyMs.toFixed(2));
+    for (const t of replica.warmTargets)
+      latenciesMs[t.label] = Number((await replica.infer(t.feeds)).latencyMs.toFixed(2));
     this.o.log({ event: 'quick-pass', targets: replica.warmTargets.length, ms: Date.now() - started, latenciesMs });
   }
 

@@ -9,7 +9,10 @@ export class CliArgs {
   private readonly values: Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
   readonly issues: Array<{ path: string; value: unknown; allowed: string }> = [];
 
-  constructor(argv: readonly string[], readonly spec: CommandSpec) {
+  constructor(
+    argv: readonly string[],
+    readonly spec: CommandSpec,
+  ) {
     const parsed = parseCommandLine(spec, argv, { collect: true });
     this.values = parsed.values;
     for (const p of parsed.problems) this.issues.push({ path: p.where, value: p.found, allowed: p.allowed });
@@ -28,7 +31,8 @@ export class CliArgs {
   required(key: string, what: string): string {
     const v = this.string(key);
     // A required option of the table was already reported missing by the parser.
-    if (v === undefined && !this.issues.some((i) => i.path === `--${key}`)) this.issues.push({ path: `--${key}`, value: undefined, allowed: what });
+    if (v === undefined && !this.issues.some((i) => i.path === `--${key}`))
+      this.issues.push({ path: `--${key}`, value: undefined, allowed: what });
     return v ?? '';
   }
 
@@ -73,7 +77,10 @@ export class CliArgs {
   list<T extends string>(key: string, allowed: readonly T[], def: readonly T[]): T[] {
     const s = this.string(key);
     if (s === undefined) return [...def];
-    const items = s.split(',').map((x) => x.trim()).filter(Boolean);
+    const items = s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
     const bad = items.filter((x) => !(allowed as readonly string[]).includes(x));
     if (items.length === 0 || bad.length > 0) {
       this.issues.push({ path: `--${key}`, value: s, allowed: `a comma-separated list of ${allowed.join(', ')}` });

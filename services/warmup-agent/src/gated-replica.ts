@@ -39,6 +39,11 @@ export class GatedReplica extends ModelReplica {
     const gate = this.gate;
     if (!gate || st.phase === 'draining') return st;
     if (gate.kind === 'pending' && st.phase !== 'ready') return st;
-    return { ...st, phase: gate.kind === 'failed' ? 'failed' : 'not-ready', reason: gate.reason, errorCode: gate.code ?? st.errorCode };
+    return {
+      ...st,
+      phase: gate.kind === 'failed' ? 'failed' : 'not-ready',
+      reason: gate.reason,
+      errorCode: gate.code ?? st.errorCode,
+    };
   }
 }

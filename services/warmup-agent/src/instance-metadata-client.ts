@@ -12,7 +12,15 @@ export interface InstanceMetadataClientOptions {
 export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
 
 /** The values of `autoscaling/target-lifecycle-state`. */
-export const TARGET_STATES = ['InService', 'Warmed:Stopped', 'Warmed:Running', 'Warmed:Hibernated', 'Terminated', 'Detached', 'Standby'] as const;
+export const TARGET_STATES = [
+  'InService',
+  'Warmed:Stopped',
+  'Warmed:Running',
+  'Warmed:Hibernated',
+  'Terminated',
+  'Detached',
+  'Standby',
+] as const;
 export type TargetLifecycleState = (typeof TARGET_STATES)[number];
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
@@ -37,13 +45,21 @@ export class InstanceMetadataClient {
 
   async instanceId(): Promise<string> {
     const id = await this.get('/latest/meta-data/instance-id');
-    if (!INSTANCE_ID.test(id)) throw this.badAnswer('/latest/meta-data/instance-id', `not an EC2 instance id: ${JSON.stringify(id.slice(0, 80))}`);
+    if (!INSTANCE_ID.test(id))
+      throw this.badAnswer(
+        '/latest/meta-data/instance-id',
+        `not an EC2 instance id: ${JSON.stringify(id.slice(0, 80))}`,
+      );
     return id;
   }
 
   async region(): Promise<string> {
     const region = await this.get('/latest/meta-data/placement/region');
-    if (!REGION.test(region)) throw this.badAnswer('/latest/meta-data/placement/region', `not an AWS region: ${JSON.stringify(region.slice(0, 80))}`);
+    if (!REGION.test(region))
+      throw this.badAnswer(
+        '/latest/meta-data/placement/region',
+        `not an AWS region: ${JSON.stringify(region.slice(0, 80))}`,
+      );
     return region;
   }
 
@@ -55,7 +71,11 @@ export class InstanceMetadataClient {
   async targetLifecycleState(): Promise<TargetLifecycleState> {
     const path = '/latest/meta-data/autoscaling/target-lifecycle-state';
     const state = await this.get(path);
-    if (!TARGET_STATES.includes(state as TargetLifecycleState)) throw this.badAnswer(path, `not a target lifecycle state: ${JSON.stringify(state.slice(0, 80))} (expected one of ${TARGET_STATES.join(', ')})`);
+    if (!TARGET_STATES.includes(state as TargetLifecycleState))
+      throw this.badAnswer(
+        path,
+        `not a target lifecycle state: ${JSON.stringify(state.slice(0, 80))} (expected one of ${TARGET_STATES.join(', ')})`,
+      );
     return state as TargetLifecycleState;
   }
 
@@ -81,7 +101,10 @@ export class InstanceMetadataClient {
       res = await fetch(`${this.endpoint}${path}`, { method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      const why = (e as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : (cause?.code ?? cause?.message ?? (e as Error).message);
+      const why =
+        (e as Error).name === 'TimeoutError'
+          ? `no answer within ${this.timeoutMs} ms`
+          : (cause?.code ?? cause?.message ?? (e as Error).message);
       throw new WarmpoolError(
         'E_IMDS_UNREACHABLE',
         `EC2 instance metadata service at ${this.endpoint}: ${method} ${path} failed: ${why} (not on EC2? pass --instance-id and --region)`,
@@ -95,6 +118,9 @@ export class InstanceMetadataClient {
   }
 
   private badAnswer(path: string, detail: string): WarmpoolError {
-    return new WarmpoolError('E_IMDS_BAD_ANSWER', `EC2 instance metadata service at ${this.endpoint}: ${path}: ${detail}`);
+    return new WarmpoolError(
+      'E_IMDS_BAD_ANSWER',
+      `EC2 instance metadata service at ${this.endpoint}: ${path}: ${detail}`,
+    );
   }
 }

@@ -23,7 +23,11 @@ export const USAGE = formatProgramUsage(PROGRAM);
 export type { Io } from './io.js';
 
 /** Entry point of the `warmpool-agent` bin. Returns the exit code; never throws. */
-export async function main(argv: readonly string[], io: Io = processIo, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: Io = processIo,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<number> {
   const [command, ...rest] = argv;
   const json = rest.includes('--json');
   if (command === '--version') {
@@ -56,7 +60,11 @@ export async function main(argv: readonly string[], io: Io = processIo, env: Rea
   } catch (e) {
     const code = e instanceof WarmpoolError ? e.code : ((e as { code?: string }).code ?? 'E_UNEXPECTED');
     const message = e instanceof Error ? e.message : String(e);
-    io.err(json ? JSON.stringify({ error: code, message }) : `warmpool-agent ${command}: ${code === 'E_VALIDATION' ? '' : `${code}: `}${message}`);
+    io.err(
+      json
+        ? JSON.stringify({ error: code, message })
+        : `warmpool-agent ${command}: ${code === 'E_VALIDATION' ? '' : `${code}: `}${message}`,
+    );
     // Bad input (arguments, model file, spec, a shape the model cannot take) is 2 whatever threw it.
     return e instanceof WarmpoolError || BAD_INPUT_CODES.has(code) ? ExitCode.BadInput : 1;
   }
@@ -79,9 +87,13 @@ async function warm(argv: readonly string[], io: Io): Promise<number> {
   const m = await measureWarmup({ name: model.name, modelPath: model.path, session, spec, firstRequests });
   if (asJson) io.out(JSON.stringify(m, null, 2));
   else {
-    io.out(`${m.model} on ${m.executionProvider}: load ${m.loadMs} ms, warm-up ${m.warmupMs} ms, converged ${m.converged}, ready ${m.ready}`);
+    io.out(
+      `${m.model} on ${m.executionProvider}: load ${m.loadMs} ms, warm-up ${m.warmupMs} ms, converged ${m.converged}, ready ${m.ready}`,
+    );
     for (const s of m.shapes) {
-      io.out(`  ${s.shape}: cold first ${s.coldFirstMs} ms, first ${firstRequests} p50 ${s.firstRequestsP50Ms} ms (max ${s.firstRequestsMaxMs}), steady p50 ${s.steadyP50Ms} ms, ratio ${s.firstToSteadyRatio}`);
+      io.out(
+        `  ${s.shape}: cold first ${s.coldFirstMs} ms, first ${firstRequests} p50 ${s.firstRequestsP50Ms} ms (max ${s.firstRequestsMaxMs}), steady p50 ${s.steadyP50Ms} ms, ratio ${s.firstToSteadyRatio}`,
+      );
     }
     if (m.reason) io.out(`  reason: ${m.reason}`);
     for (const p of m.problems) io.out(`  not measured: ${p}`);
@@ -99,14 +111,32 @@ async function lb(argv: readonly string[], io: Io, env: Readonly<Record<string, 
   const port = args.int('port', 8080, 0, 65535);
   const host = args.string('host', '127.0.0.1')!;
   const token = readLbToken(args, env) ?? '';
-  if (!token) args.issues.push({ path: 'WARMPOOL_LB_TOKEN', value: undefined, allowed: 'the shared secret in WARMPOOL_LB_TOKEN or --token-file FILE (never on the command line)' });
-  const models = args.string('models')?.split(',').map((m) => m.trim()).filter(Boolean) ?? [];
+  if (!token)
+    args.issues.push({
+      path: 'WARMPOOL_LB_TOKEN',
+      value: undefined,
+      allowed: 'the shared secret in WARMPOOL_LB_TOKEN or --token-file FILE (never on the command line)',
+    });
+  const models =
+    args
+      .string('models')
+      ?.split(',')
+      .map((m) => m.trim())
+      .filter(Boolean) ?? [];
   const slowStartS = args.int('slow-start-s', 30, 0, 3600);
   const healthIntervalS = args.int('health-interval-s', 2, 1, 3600);
   const logLevel = readLogLevel(args, env);
   args.done('lb');
   const log = agentEventLog(io, 'load-balancer', logLevel);
-  const server = new LoadBalancerServer({ token, host, port, models, pool: { slowStartMs: slowStartS * 1000 }, health: { intervalMs: healthIntervalS * 1000 }, log });
+  const server = new LoadBalancerServer({
+    token,
+    host,
+    port,
+    models,
+    pool: { slowStartMs: slowStartS * 1000 },
+    health: { intervalMs: healthIntervalS * 1000 },
+    log,
+  });
   const { url } = await server.listen();
   log({ event: 'lb-listening', url });
   const sig = await io.untilSignal();

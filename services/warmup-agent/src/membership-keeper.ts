@@ -32,7 +32,13 @@ export class MembershipKeeper implements Registrar {
     await this.opts.registrar.register(registration);
     await this.close();
     // Never fatal: a re-registration refused now (the replica not ready for a while) may succeed at a later beat.
-    const loop = new HeartbeatLoop({ registrar: this.opts.registrar, registration, intervalMs: this.opts.intervalMs, onFailure: this.opts.onFailure, neverFatal: true });
+    const loop = new HeartbeatLoop({
+      registrar: this.opts.registrar,
+      registration,
+      intervalMs: this.opts.intervalMs,
+      onFailure: this.opts.onFailure,
+      neverFatal: true,
+    });
     this.loop = loop;
     // The first beat one interval from now: the registration itself just confirmed membership.
     loop.startAfter(this.opts.intervalMs);

@@ -63,16 +63,29 @@ export interface RegistrationArgs {
 export function readLbToken(args: CliArgs, env: Readonly<Record<string, string | undefined>>): string | undefined {
   const onArgv = args.string('token');
   if (onArgv !== undefined) {
-    args.issues.push({ path: '--token', value: '(hidden)', allowed: 'no token on the command line (visible in ps): set WARMPOOL_LB_TOKEN or pass --token-file FILE' });
+    args.issues.push({
+      path: '--token',
+      value: '(hidden)',
+      allowed: 'no token on the command line (visible in ps): set WARMPOOL_LB_TOKEN or pass --token-file FILE',
+    });
   }
   const file = args.string('token-file');
   if (file === undefined) return env['WARMPOOL_LB_TOKEN'] || undefined;
   try {
     const token = readFileSync(file, 'utf8').split(/\r?\n/)[0]!.trim();
-    if (!token) args.issues.push({ path: '--token-file', value: file, allowed: 'a file whose first line is the token (this one is empty)' });
+    if (!token)
+      args.issues.push({
+        path: '--token-file',
+        value: file,
+        allowed: 'a file whose first line is the token (this one is empty)',
+      });
     return token || undefined;
   } catch (e) {
-    args.issues.push({ path: '--token-file', value: file, allowed: `a readable file holding the token (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
+    args.issues.push({
+      path: '--token-file',
+      value: file,
+      allowed: `a readable file holding the token (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    });
     return undefined;
   }
 }
@@ -81,7 +94,10 @@ export function readLbToken(args: CliArgs, env: Readonly<Record<string, string |
  * `--registrar local|kubernetes|aws|none` and its options; every problem goes to `args.issues`.
  * Default: `local` when `--lb` is given, else `none`. `env` is process.env in production.
  */
-export function readRegistrationArgs(args: CliArgs, env: Readonly<Record<string, string | undefined>>): RegistrationArgs {
+export function readRegistrationArgs(
+  args: CliArgs,
+  env: Readonly<Record<string, string | undefined>>,
+): RegistrationArgs {
   const lbUrl = args.string('lb');
   const kind = args.choice('registrar', REGISTRAR_KINDS, lbUrl ? 'local' : 'none');
   const retries = args.int('register-retries', 5, 0, 1000);
@@ -97,9 +113,16 @@ export function readRegistrationArgs(args: CliArgs, env: Readonly<Record<string,
   const instanceId = args.string('instance-id');
   const region = args.string('region', env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION']);
   const awsEndpoint = args.string('aws-endpoint');
-  const imdsEndpoint = args.string('imds-endpoint', env['AWS_EC2_METADATA_SERVICE_ENDPOINT'] ?? 'http://169.254.169.254')!;
+  const imdsEndpoint = args.string(
+    'imds-endpoint',
+    env['AWS_EC2_METADATA_SERVICE_ENDPOINT'] ?? 'http://169.254.169.254',
+  )!;
   const imdsTimeoutMs = args.int('imds-timeout-ms', 2_000, 1, 60_000);
-  const lifecycleState = args.choice('lifecycle-state', ['imds', 'in-service'] as const, instanceId === undefined ? 'imds' : 'in-service');
+  const lifecycleState = args.choice(
+    'lifecycle-state',
+    ['imds', 'in-service'] as const,
+    instanceId === undefined ? 'imds' : 'in-service',
+  );
   const warmPoolPollMs = args.int('warm-pool-poll-ms', 5_000, 10, 600_000);
   const need = (value: string | undefined, path: string, allowed: string): string => {
     if (!value) args.issues.push({ path, value, allowed });
@@ -108,12 +131,23 @@ export function readRegistrationArgs(args: CliArgs, env: Readonly<Record<string,
   const only = (kinds: readonly RegistrarKind[], present: Record<string, unknown>): void => {
     if (kinds.includes(kind)) return;
     for (const [flag, v] of Object.entries(present)) {
-      if (v !== undefined) args.issues.push({ path: `--${flag}`, value: v, allowed: `only with --registrar ${kinds.join('|')} (this is --registrar ${kind})` });
+      if (v !== undefined)
+        args.issues.push({
+          path: `--${flag}`,
+          value: v,
+          allowed: `only with --registrar ${kinds.join('|')} (this is --registrar ${kind})`,
+        });
     }
   };
   only(['local'], { lb: lbUrl });
   only(['kubernetes'], { kubeconfig: kubeconfigPath });
-  only(['aws'], { asg: groupName, 'lifecycle-hook': hookName, 'instance-id': instanceId, 'aws-endpoint': awsEndpoint, 'lifecycle-state': args.string('lifecycle-state') });
+  only(['aws'], {
+    asg: groupName,
+    'lifecycle-hook': hookName,
+    'instance-id': instanceId,
+    'aws-endpoint': awsEndpoint,
+    'lifecycle-state': args.string('lifecycle-state'),
+  });
   const heartbeatMs = Math.round(heartbeatS * 1000);
   const common = { heartbeatMs, onFailure };
   switch (kind) {
@@ -124,7 +158,11 @@ export function readRegistrationArgs(args: CliArgs, env: Readonly<Record<string,
         registrar: {
           kind,
           lbUrl: need(lbUrl, '--lb', 'the local load balancer URL, e.g. http://127.0.0.1:8080, with --registrar local'),
-          token: need(token, 'WARMPOOL_LB_TOKEN', "this replica's load balancer credential in WARMPOOL_LB_TOKEN or --token-file FILE, with --registrar local"),
+          token: need(
+            token,
+            'WARMPOOL_LB_TOKEN',
+            "this replica's load balancer credential in WARMPOOL_LB_TOKEN or --token-file FILE, with --registrar local",
+          ),
           membershipCheckMs: heartbeatMs,
           retries,
           retryDelayMs,
@@ -136,8 +174,16 @@ export function readRegistrationArgs(args: CliArgs, env: Readonly<Record<string,
         registrar: {
           kind,
           kubeconfigPath,
-          podName: need(podName, '--pod', "this pod's name: --pod or POD_NAME from the downward API (fieldRef metadata.name)"),
-          namespace: need(namespace, '--namespace', "this pod's namespace: --namespace or POD_NAMESPACE from the downward API (fieldRef metadata.namespace)"),
+          podName: need(
+            podName,
+            '--pod',
+            "this pod's name: --pod or POD_NAME from the downward API (fieldRef metadata.name)",
+          ),
+          namespace: need(
+            namespace,
+            '--namespace',
+            "this pod's namespace: --namespace or POD_NAMESPACE from the downward API (fieldRef metadata.namespace)",
+          ),
           retries,
           retryDelayMs,
         },
@@ -148,7 +194,11 @@ export function readRegistrationArgs(args: CliArgs, env: Readonly<Record<string,
         registrar: {
           kind,
           groupName: need(groupName, '--asg', 'the Auto Scaling group name this instance belongs to'),
-          hookName: need(hookName, '--lifecycle-hook', 'the launching lifecycle hook name that holds this instance in Pending:Wait'),
+          hookName: need(
+            hookName,
+            '--lifecycle-hook',
+            'the launching lifecycle hook name that holds this instance in Pending:Wait',
+          ),
           instanceId,
           region,
           awsEndpoint,

@@ -59,13 +59,26 @@ export async function buildRegistrar(
         retries: args.retries,
         retryDelayMs: args.retryDelayMs,
         onMembership: (check, reg) => {
-          if (check === 're-registered') log({ event: 're-registered', registrar: 'local', replicaId: reg.replicaId, reason: 'the load balancer no longer listed this replica' });
+          if (check === 're-registered')
+            log({
+              event: 're-registered',
+              registrar: 'local',
+              replicaId: reg.replicaId,
+              reason: 'the load balancer no longer listed this replica',
+            });
         },
       });
       const keeper = new MembershipKeeper({
         registrar: local,
         intervalMs: args.membershipCheckMs,
-        onFailure: (f) => log({ event: 'membership-check-failed', registrar: 'local', error: f.code, transient: f.transient, reason: f.message }),
+        onFailure: (f) =>
+          log({
+            event: 'membership-check-failed',
+            registrar: 'local',
+            error: f.code,
+            transient: f.transient,
+            reason: f.message,
+          }),
       });
       return {
         registrar: keeper,
@@ -88,7 +101,11 @@ export async function buildRegistrar(
         kubeConfig,
         namespace: args.namespace,
         podName: args.podName,
-        retry: { maxAttempts: args.retries + 1, baseDelayMs: Math.max(1, args.retryDelayMs), maxDelayMs: Math.max(args.retryDelayMs * 8, 1) },
+        retry: {
+          maxAttempts: args.retries + 1,
+          baseDelayMs: Math.max(1, args.retryDelayMs),
+          maxDelayMs: Math.max(args.retryDelayMs * 8, 1),
+        },
       });
       return {
         registrar,
@@ -100,7 +117,9 @@ export async function buildRegistrar(
     }
     case 'aws': {
       const needImds = args.instanceId === undefined || args.region === undefined || args.lifecycleState === 'imds';
-      const imds = needImds ? new InstanceMetadataClient({ endpoint: args.imdsEndpoint, timeoutMs: args.imdsTimeoutMs }) : undefined;
+      const imds = needImds
+        ? new InstanceMetadataClient({ endpoint: args.imdsEndpoint, timeoutMs: args.imdsTimeoutMs })
+        : undefined;
       const instanceId = args.instanceId ?? (await imds!.instanceId());
       const region = args.region ?? (await imds!.region());
       const lifecycle = new AwsLifecycleRegistrar({
@@ -108,13 +127,22 @@ export async function buildRegistrar(
         hookName: args.hookName,
         instanceId,
         clientOptions: { region, ...(args.awsEndpoint !== undefined ? { endpoint: args.awsEndpoint } : {}) },
-        retry: { maxAttempts: args.retries + 1, baseDelayMs: args.retryDelayMs, maxDelayMs: Math.max(args.retryDelayMs * 8, 1) },
+        retry: {
+          maxAttempts: args.retries + 1,
+          baseDelayMs: args.retryDelayMs,
+          maxDelayMs: Math.max(args.retryDelayMs * 8, 1),
+        },
       });
       // Warm pool or service: where Auto Scaling takes the instance decides what completing the hook means.
       let eventLog: (event: Record<string, unknown>) => void = () => {};
       const registrar =
         args.lifecycleState === 'imds'
-          ? new AwsWarmPoolRegistrar({ inner: lifecycle, targetState: () => imds!.targetLifecycleState(), pollMs: args.warmPoolPollMs, log: (e) => eventLog(e) })
+          ? new AwsWarmPoolRegistrar({
+              inner: lifecycle,
+              targetState: () => imds!.targetLifecycleState(),
+              pollMs: args.warmPoolPollMs,
+              log: (e) => eventLog(e),
+            })
           : lifecycle;
       return {
         registrar,

@@ -21,5 +21,9 @@ export interface RegistrarFailure {
 export function describeRegistrarFailure(error: unknown): RegistrarFailure {
   const code = (error as { code?: unknown }).code;
   const c = typeof code === 'string' && code.startsWith('E_') ? code : 'E_REGISTRAR';
-  return { code: c, message: error instanceof Error ? error.message : String(error), transient: TRANSIENT_CODES.has(c) };
+  return {
+    code: c,
+    message: error instanceof Error ? error.message : String(error),
+    transient: TRANSIENT_CODES.has(c),
+  };
 }

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Registrar, ReplicaRegistration } from '@warmpool/domain';
-import { ModelServer, ShapeRecordingSync, type ReplicaStatus, type SessionConfig, type ShapeStore, type WarmTarget, type WarmupSpec } from '@warmpool/warmup';
+import {
+  ModelServer,
+  ShapeRecordingSync,
+  type ReplicaStatus,
+  type SessionConfig,
+  type ShapeStore,
+  type WarmTarget,
+  type WarmupSpec,
+} from '@warmpool/warmup';
 import { GatedReplica } from './gated-replica.js';
 import { HeartbeatLoop } from './heartbeat-loop.js';
 import { describeRegistrarFailure } from './registrar-failure.js';
@@ -89,7 +97,10 @@ export class ReplicaAgent {
       inputLimitFactor: opts.inputLimitFactor,
       recordedShapes: opts.shapeStore ? this.recordedShapes : undefined,
       // Before /readyz turns 200: the request path (HTTP, parsing, tensor conversion, serialization) is warmed too.
-      beforeReady: (opts.httpWarmRounds ?? 2) > 0 ? (targets, budgetLeftMs) => this.warmRequestPath(targets, budgetLeftMs) : undefined,
+      beforeReady:
+        (opts.httpWarmRounds ?? 2) > 0
+          ? (targets, budgetLeftMs) => this.warmRequestPath(targets, budgetLeftMs)
+          : undefined,
     });
     this.server = new ModelServer({
       replicas: [this.replica],
@@ -105,7 +116,10 @@ export class ReplicaAgent {
   private async warmRequestPath(targets: readonly WarmTarget[], budgetLeftMs: number): Promise<void> {
     const t0 = performance.now();
     // The fixed rounds, then until each (target, encoding)'s latency over HTTP converged, within what is left of the budget.
-    const report = await this.server.warmRequestPath(this.opts.name, targets, this.opts.httpWarmRounds ?? 2, { spec: this.opts.spec, budgetMs: budgetLeftMs });
+    const report = await this.server.warmRequestPath(this.opts.name, targets, this.opts.httpWarmRounds ?? 2, {
+      spec: this.opts.spec,
+      budgetMs: budgetLeftMs,
+    });
     const tail = report.latenciesMs.slice(-Math.max(1, targets.length * 3));
     this.opts.log({
       event: 'request-path-warmed',
@@ -123,13 +137,18 @@ export class ReplicaAgent {
       this.recordedShapes.push(...(await store.load()));
       this.opts.log({ event: 'shapes-loaded', shapes: this.recordedShapes.length });
     } catch (e) {
-      this.opts.log({ event: 'shapes-load-failed', reason: e instanceof Error ? e.message : String(e), detail: 'warming the spec shapes only' });
+      this.opts.log({
+        event: 'shapes-load-failed',
+        reason: e instanceof Error ? e.message : String(e),
+        detail: 'warming the spec shapes only',
+      });
     }
     this.shapeSync = new ShapeRecordingSync({
       recorder: this.replica.shapes,
       store,
       intervalMs: this.opts.shapesSaveMs,
-      onError: (e) => this.opts.log({ event: 'shapes-save-failed', reason: e instanceof Error ? e.message : String(e) }),
+      onError: (e) =>
+        this.opts.log({ event: 'shapes-save-failed', reason: e instanceof Error ? e.message : String(e) }),
     });
     this.shapeSync.start();
   }
@@ -147,7 +166,8 @@ export class ReplicaAgent {
 
   private async startOnce(): Promise<AgentOutcome> {
     const registrar = this.opts.registrar;
-    if (registrar && this.opts.readyWhen === 'registered') this.replica.holdUntilOpened(`warm; registering with ${registrar.name}`);
+    if (registrar && this.opts.readyWhen === 'registered')
+      this.replica.holdUntilOpened(`warm; registering with ${registrar.name}`);
     const { url } = await this.server.listen();
     this.url = url;
     const replicaId = this.replicaId;
@@ -164,16 +184,32 @@ export class ReplicaAgent {
         registrar,
         registration: pending,
         intervalMs: this.opts.heartbeatMs ?? 10_000,
-        onFailure: (f) => this.opts.log({ event: 'heartbeat-failed', registrar: registrar.name, error: f.code, transient: f.transient, reason: f.message }),
+        onFailure: (f) =>
+          this.opts.log({
+            event: 'heartbeat-failed',
+            registrar: registrar.name,
+            error: f.code,
+            transient: f.transient,
+            reason: f.message,
+          }),
       });
       this.heartbeat = heartbeat;
       heartbeat.start();
-      const first = await Promise.race([starting.then((s) => ({ status: s })), heartbeat.fatal.then((f) => ({ fatal: f }))]);
+      const first = await Promise.race([
+        starting.then((s) => ({ status: s })),
+        heartbeat.fatal.then((f) => ({ fatal: f })),
+      ]);
       await heartbeat.stop();
       if ('fatal' in first) {
         const reason = `${registrar.name} registrar: ${first.fatal.message}`;
         this.replica.failWith(first.fatal.code, reason);
-        this.opts.log({ event: 'registration-failed', registrar: registrar.name, stage: 'heartbeat', error: first.fatal.code, reason });
+        this.opts.log({
+          event: 'registration-failed',
+          registrar: registrar.name,
+          stage: 'heartbeat',
+          error: first.fatal.code,
+          reason,
+        });
         return { ok: false, stage: 'registration', code: first.fatal.code, reason };
       }
       status = first.status;
@@ -203,7 +239,12 @@ export class ReplicaAgent {
           this.opts.log({ event: 'registrar-failed-replica', registrar: registrar.name, replicaId, reason });
         } catch (e) {
           const f = describeRegistrarFailure(e);
-          this.opts.log({ event: 'registrar-fail-failed', registrar: registrar.name, error: f.code, reason: f.message });
+          this.opts.log({
+            event: 'registrar-fail-failed',
+            registrar: registrar.name,
+            error: f.code,
+            reason: f.message,
+          });
         }
       }
       return { ok: false, stage: 'warmup', code: status.errorCode ?? 'E_NOT_READY', reason };
@@ -216,7 +257,13 @@ export class ReplicaAgent {
         const f = describeRegistrarFailure(e);
         const reason = `${registrar.name} registrar: ${f.message}`;
         this.replica.failWith(f.code, reason);
-        this.opts.log({ event: 'registration-failed', registrar: registrar.name, stage: 'register', error: f.code, reason });
+        this.opts.log({
+          event: 'registration-failed',
+          registrar: registrar.name,
+          stage: 'register',
+          error: f.code,
+          reason,
+        });
         return { ok: false, stage: 'registration', code: f.code, reason };
       }
       this.registered = true;
@@ -237,10 +284,19 @@ export class ReplicaAgent {
       this.registered = false;
       try {
         await this.opts.registrar.deregister(this.registration);
-        this.opts.log({ event: 'deregistered', registrar: this.opts.registrar.name, replicaId: this.registration.replicaId });
+        this.opts.log({
+          event: 'deregistered',
+          registrar: this.opts.registrar.name,
+          replicaId: this.registration.replicaId,
+        });
       } catch (e) {
         const f = describeRegistrarFailure(e);
-        this.opts.log({ event: 'deregister-failed', registrar: this.opts.registrar.name, error: f.code, reason: f.message });
+        this.opts.log({
+          event: 'deregister-failed',
+          registrar: this.opts.registrar.name,
+          error: f.code,
+          reason: f.message,
+        });
       }
     }
     await this.replica.drain();

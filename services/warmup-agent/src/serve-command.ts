@@ -1,7 +1,12 @@
 import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { ValidationError } from '@warmpool/domain';
-import { DEFAULT_INPUT_LIMIT_FACTOR, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '@warmpool/warmup';
+import {
+  DEFAULT_INPUT_LIMIT_FACTOR,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from '@warmpool/warmup';
 import { SERVE_COMMAND } from './agent-commands.js';
 import { CliArgs } from './cli-args.js';
 import { BAD_INPUT_CODES, ExitCode } from './exit-code.js';
@@ -22,7 +27,11 @@ export { ExitCode } from './exit-code.js';
  * `warmpool-agent serve`: model server + warm-up + registration with the chosen registrar;
  * deregisters and drains on SIGTERM/SIGINT. Returns the exit code.
  */
-export async function serve(argv: readonly string[], io: Io, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+export async function serve(
+  argv: readonly string[],
+  io: Io,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<number> {
   const args = new CliArgs(argv, SERVE_COMMAND);
   const modelArg = args.required('model', 'a model file or a bundled test model name');
   const session = readSessionArgs(args);
@@ -40,18 +49,32 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
   const replicaIdArg = args.string('replica-id');
   const nameArg = args.string('name');
   const redisClients: Redis[] = [];
-  const shapeStore = readShapeStoreArg(args, nameArg ?? (existsSync(modelArg) ? modelNameFromFile(modelArg) : modelArg), (url) => {
-    // Commands fail fast while Redis is unreachable (a save is retried on the next interval; a load at start is skipped).
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5_000, enableOfflineQueue: true });
-    client.on('error', () => undefined); // reported by the load or save that failed
-    redisClients.push(client);
-    return client;
-  });
+  const shapeStore = readShapeStoreArg(
+    args,
+    nameArg ?? (existsSync(modelArg) ? modelNameFromFile(modelArg) : modelArg),
+    (url) => {
+      // Commands fail fast while Redis is unreachable (a save is retried on the next interval; a load at start is skipped).
+      const client = new Redis(url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        connectTimeout: 5_000,
+        enableOfflineQueue: true,
+      });
+      client.on('error', () => undefined); // reported by the load or save that failed
+      redisClients.push(client);
+      return client;
+    },
+  );
   const shapesSaveMs = args.int('shapes-save-ms', 30_000, 100, 86_400_000);
   const registration = readRegistrationArgs(args, env);
   const logLevel = readLogLevel(args, env);
   const standby = args.flag('standby');
-  if (standby && registration.registrar.kind === 'none') args.issues.push({ path: '--standby', value: true, allowed: 'with a registrar to register with once promoted (--lb URL)' });
+  if (standby && registration.registrar.kind === 'none')
+    args.issues.push({
+      path: '--standby',
+      value: true,
+      allowed: 'with a registrar to register with once promoted (--lb URL)',
+    });
   try {
     args.done('serve');
   } catch (e) {
@@ -80,7 +103,13 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
   if (promotion && built.registrar) {
     standbyRegistrar = new StandbyRegistrar({
       inner: built.registrar,
-      replica: { get warmTargets(): QuickPassReplica['warmTargets'] { return agent.replica.warmTargets; }, infer: (feeds) => agent.replica.infer(feeds), open: () => agent.replica.open() },
+      replica: {
+        get warmTargets(): QuickPassReplica['warmTargets'] {
+          return agent.replica.warmTargets;
+        },
+        infer: (feeds) => agent.replica.infer(feeds),
+        open: () => agent.replica.open(),
+      },
       log,
       promoted: promotion.promoted,
     });
@@ -109,21 +138,38 @@ export async function serve(argv: readonly string[], io: Io, env: Readonly<Recor
     log,
   });
   built.attach?.(agent.replica, log);
-  if (standbyRegistrar) agent.replica.holdUntilOpened(`standby: warm, not registered until promoted (${PROMOTE_SIGNAL})`);
-  if (built.where) log({ event: 'registrar', registrar: kind, where: built.where, heartbeatMs: registration.heartbeatMs });
+  if (standbyRegistrar)
+    agent.replica.holdUntilOpened(`standby: warm, not registered until promoted (${PROMOTE_SIGNAL})`);
+  if (built.where)
+    log({ event: 'registrar', registrar: kind, where: built.where, heartbeatMs: registration.heartbeatMs });
   const signal = io.untilSignal();
   try {
     const outcome = await Promise.race([
       agent.start(),
-      signal.then((sig) => ({ ok: false as const, stage: 'signal' as const, code: 'E_SIGNAL', reason: `stopped by ${sig} during start` })),
+      signal.then((sig) => ({
+        ok: false as const,
+        stage: 'signal' as const,
+        code: 'E_SIGNAL',
+        reason: `stopped by ${sig} during start`,
+      })),
     ]);
     if (!outcome.ok) {
       log({ event: 'not-serving', stage: outcome.stage, error: outcome.code, reason: outcome.reason });
       if (outcome.stage === 'signal') return ExitCode.Ok;
       io.err(`error ${outcome.code}: ${outcome.reason}`);
-      const code = outcome.stage === 'registration' ? ExitCode.RegistrationFailed : BAD_INPUT_CODES.has(outcome.code) ? ExitCode.BadInput : ExitCode.NotReady;
+      const code =
+        outcome.stage === 'registration'
+          ? ExitCode.RegistrationFailed
+          : BAD_INPUT_CODES.has(outcome.code)
+            ? ExitCode.BadInput
+            : ExitCode.NotReady;
       if (registration.onFailure === 'stay') {
-        log({ event: 'staying-unready', url: agent.url, exitCode: code, reason: 'until SIGTERM (--on-failure stay); /readyz answers 503 with the reason' });
+        log({
+          event: 'staying-unready',
+          url: agent.url,
+          exitCode: code,
+          reason: 'until SIGTERM (--on-failure stay); /readyz answers 503 with the reason',
+        });
         log({ event: 'shutting-down', signal: await signal });
       }
       return code;

@@ -23,7 +23,9 @@ export function readSessionArgs(args: CliArgs): SessionConfig {
   return {
     ...SESSION_CONFIG_DEFAULTS,
     executionProviders: args.list('providers', EXECUTION_PROVIDER_NAMES, SESSION_CONFIG_DEFAULTS.executionProviders),
-    graphOptimizationLevel: args.list('graph-opt', GRAPH_OPTIMIZATION_LEVELS, [SESSION_CONFIG_DEFAULTS.graphOptimizationLevel])[0]!,
+    graphOptimizationLevel: args.list('graph-opt', GRAPH_OPTIMIZATION_LEVELS, [
+      SESSION_CONFIG_DEFAULTS.graphOptimizationLevel,
+    ])[0]!,
     intraOpNumThreads: args.int('threads', SESSION_CONFIG_DEFAULTS.intraOpNumThreads, 0, 256),
     interOpNumThreads: args.int('inter-threads', SESSION_CONFIG_DEFAULTS.interOpNumThreads, 0, 256),
     optimizedModelCacheDir: noCache ? undefined : cacheDir,
@@ -41,11 +43,19 @@ export function readSpecArg(args: CliArgs): WarmupSpec {
  * (one hash per model; `redis` makes the client): where a replica records the shapes it serves and
  * where the next replica starts from. Undefined: neither given.
  */
-export function readShapeStoreArg(args: CliArgs, model: string, redis?: (url: string) => RedisHashClient): ShapeStore | undefined {
+export function readShapeStoreArg(
+  args: CliArgs,
+  model: string,
+  redis?: (url: string) => RedisHashClient,
+): ShapeStore | undefined {
   const file = args.string('shapes-file');
   const url = args.string('shapes-redis');
   if (file && url) {
-    args.issues.push({ path: '--shapes-redis', value: url, allowed: 'either --shapes-file or --shapes-redis, not both' });
+    args.issues.push({
+      path: '--shapes-redis',
+      value: url,
+      allowed: 'either --shapes-file or --shapes-redis, not both',
+    });
     return undefined;
   }
   if (file) return new FileShapeStore(file);

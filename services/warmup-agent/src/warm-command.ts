@@ -144,7 +144,12 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
   const steadyN = opts.steadySamples ?? 20;
   const target = opts.targetRatio ?? 1.1;
   const problems: string[] = [];
-  const replica = new ModelReplica({ name: opts.name, modelPath: opts.modelPath, session: opts.session, spec: opts.spec });
+  const replica = new ModelReplica({
+    name: opts.name,
+    modelPath: opts.modelPath,
+    session: opts.session,
+    spec: opts.spec,
+  });
   let httpProblem: string | undefined;
   let httpWarm: HttpWarmOutcome = { how: undefined, requests: 0, converged: undefined };
   try {
@@ -161,17 +166,34 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
     const inSession = new Map<WarmTarget, { first: number[]; steady: number[] }>();
     const overHttp = new Map<WarmTarget, { first: number[]; steady: number[] }>();
     if (!status.warmup.ready) {
-      problems.push(`the replica is not ready after warm-up (${status.warmup.reason ?? status.warmup.outcome}): no requests measured`);
+      problems.push(
+        `the replica is not ready after warm-up (${status.warmup.reason ?? status.warmup.outcome}): no requests measured`,
+      );
     } else {
       // User traffic mixes shapes: the first requests and the steady sample both go round-robin
       // over the input sets, so neither side is charged for (or spared) shape switches.
       for (const t of targets) inSession.set(t, { first: [], steady: [] });
-      for (let i = 0; i < firstN; i++) for (const t of targets) inSession.get(t)!.first.push((await replica.infer(feedsFor(t, 1000 + i))).latencyMs);
-      for (let i = 0; i < steadyN; i++) for (const t of targets) inSession.get(t)!.steady.push((await replica.infer(feedsFor(t, 5000 + i))).latencyMs);
+      for (let i = 0; i < firstN; i++)
+        for (const t of targets) inSession.get(t)!.first.push((await replica.infer(feedsFor(t, 1000 + i))).latencyMs);
+      for (let i = 0; i < steadyN; i++)
+        for (const t of targets) inSession.get(t)!.steady.push((await replica.infer(feedsFor(t, 5000 + i))).latencyMs);
       if (opts.http ?? true) {
         try {
           const budgetLeftMs = requestPathBudgetMs(opts.spec, status.warmup.warmupMs);
-          httpWarm = await measureHttp(replica, targets, { firstN, steadyN, spec: opts.spec, warmHttp: opts.warmHttp, rounds: opts.httpWarmRounds ?? 2, feedsFor, budgetLeftMs }, overHttp);
+          httpWarm = await measureHttp(
+            replica,
+            targets,
+            {
+              firstN,
+              steadyN,
+              spec: opts.spec,
+              warmHttp: opts.warmHttp,
+              rounds: opts.httpWarmRounds ?? 2,
+              feedsFor,
+              budgetLeftMs,
+            },
+            overHttp,
+          );
         } catch (e) {
           httpProblem = `HTTP not measured: ${e instanceof Error ? e.message : String(e)}`;
           problems.push(httpProblem);
@@ -223,8 +245,11 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
     });
     if (perShape.length === 0) problems.push('warm-up had no input sets to measure');
     for (const s of perShape) {
-      const missing = (['coldFirstMs', 'steadyP50Ms', 'firstRequestsP50Ms'] as const).filter((k) => !Number.isFinite(s[k]));
-      if (missing.length > 0 && status.warmup.ready) problems.push(`input set ${s.shape}: ${missing.join(', ')} not measured`);
+      const missing = (['coldFirstMs', 'steadyP50Ms', 'firstRequestsP50Ms'] as const).filter(
+        (k) => !Number.isFinite(s[k]),
+      );
+      if (missing.length > 0 && status.warmup.ready)
+        problems.push(`input set ${s.shape}: ${missing.join(', ')} not measured`);
     }
     const primary = perShape[0];
     const w = status.warmup;
@@ -253,8 +278,15 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
       httpWarmRequests: httpWarm.requests,
       httpWarmConverged: httpWarm.converged,
       httpProblem,
-      memory: { peakRssBytes: w.memory.peakRssBytes, limitBytes: w.memory.limitBytes, usedFraction: round(w.memory.usedFraction, 4), ok: w.memory.ok },
-      concurrency: w.concurrency ? { level: w.concurrency.level, p50Ms: round(w.concurrency.p50Ms), maxMs: round(w.concurrency.maxMs) } : undefined,
+      memory: {
+        peakRssBytes: w.memory.peakRssBytes,
+        limitBytes: w.memory.limitBytes,
+        usedFraction: round(w.memory.usedFraction, 4),
+        ok: w.memory.ok,
+      },
+      concurrency: w.concurrency
+        ? { level: w.concurrency.level, p50Ms: round(w.concurrency.p50Ms), maxMs: round(w.concurrency.maxMs) }
+        : undefined,
       shapes: perShape,
     };
   } finally {
@@ -266,7 +298,8 @@ function pathFigures(first: number[], steady: number[], targetRatio: number): Pa
   const firstP50 = median(first);
   const steadyP50 = median(steady);
   const half = Math.floor(steady.length / 2);
-  const spread = half > 0 ? Math.abs(median(steady.slice(0, half)) - median(steady.slice(half))) / steadyP50 : Number.NaN;
+  const spread =
+    half > 0 ? Math.abs(median(steady.slice(0, half)) - median(steady.slice(half))) / steadyP50 : Number.NaN;
   return {
     firstRequestsMs: first.map((x) => round(x)),
     firstRequestsP50Ms: round(firstP50),
@@ -321,12 +354,17 @@ async function measureHttp(
     if (plan.warmHttp) await plan.warmHttp(url, targets);
     else if (typeof own === 'function' && plan.rounds > 0) {
       // Exactly what serve runs before ready: the fixed rounds, then until converged within the budget left.
-      const report = await own.call(server, replica.name, targets, plan.rounds, { spec: plan.spec, budgetMs: plan.budgetLeftMs });
+      const report = await own.call(server, replica.name, targets, plan.rounds, {
+        spec: plan.spec,
+        budgetMs: plan.budgetLeftMs,
+      });
       warm = { how: 'server', requests: report.requests, converged: report.converged };
     } else warm = { how: 'converge', ...(await warmHttpUntilConverged(client, targets, plan)) };
     for (const t of targets) out.set(t, { first: [], steady: [] });
-    for (let i = 0; i < plan.firstN; i++) for (const t of targets) out.get(t)!.first.push(await client.infer(plan.feedsFor(t, 1000 + i)));
-    for (let i = 0; i < plan.steadyN; i++) for (const t of targets) out.get(t)!.steady.push(await client.infer(plan.feedsFor(t, 5000 + i)));
+    for (let i = 0; i < plan.firstN; i++)
+      for (const t of targets) out.get(t)!.first.push(await client.infer(plan.feedsFor(t, 1000 + i)));
+    for (let i = 0; i < plan.steadyN; i++)
+      for (const t of targets) out.get(t)!.steady.push(await client.infer(plan.feedsFor(t, 5000 + i)));
     return warm;
   } finally {
     agent.destroy();
@@ -335,13 +373,32 @@ async function measureHttp(
 }
 
 /** JSON requests round-robin over the input sets until each set's latency converged (bounded by passes and the budget). */
-async function warmHttpUntilConverged(client: InferClient, targets: readonly WarmTarget[], plan: HttpPlan): Promise<{ requests: number; converged: boolean }> {
+async function warmHttpUntilConverged(
+  client: InferClient,
+  targets: readonly WarmTarget[],
+  plan: HttpPlan,
+): Promise<{ requests: number; converged: boolean }> {
   const clock = { nowMs: now };
-  const r = await roundsUntilConverged(targets, (t) => t.label, (t, round) => client.infer(plan.feedsFor(t, 9000 + round)), plan.spec, clock, plan.spec.budgetMs);
+  const r = await roundsUntilConverged(
+    targets,
+    (t) => t.label,
+    (t, round) => client.infer(plan.feedsFor(t, 9000 + round)),
+    plan.spec,
+    clock,
+    plan.spec.budgetMs,
+  );
   return { requests: r.requests, converged: r.converged };
 }
 
-const V2_DATATYPES: Record<string, string> = { float32: 'FP32', float64: 'FP64', int64: 'INT64', int32: 'INT32', int8: 'INT8', uint8: 'UINT8', bool: 'BOOL' };
+const V2_DATATYPES: Record<string, string> = {
+  float32: 'FP32',
+  float64: 'FP64',
+  int64: 'INT64',
+  int32: 'INT32',
+  int8: 'INT8',
+  uint8: 'UINT8',
+  bool: 'BOOL',
+};
 
 /** A minimal infer client: the KServe v2 JSON protocol where the server has it, else the v1 JSON path. */
 class InferClient {
@@ -364,9 +421,18 @@ class InferClient {
     const body =
       this.protocol === 'v2'
         ? {
-            inputs: Object.entries(feeds).map(([name, t]) => ({ name, shape: [...t.dims], datatype: V2_DATATYPES[t.type] ?? t.type, data: values(t.data) })),
+            inputs: Object.entries(feeds).map(([name, t]) => ({
+              name,
+              shape: [...t.dims],
+              datatype: V2_DATATYPES[t.type] ?? t.type,
+              data: values(t.data),
+            })),
           }
-        : { inputs: Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, { dims: [...t.dims], data: values(t.data) }])) };
+        : {
+            inputs: Object.fromEntries(
+              Object.entries(feeds).map(([name, t]) => [name, { dims: [...t.dims], data: values(t.data) }]),
+            ),
+          };
     const path = `/${this.protocol}/models/${encodeURIComponent(this.model)}/infer`;
     const text = JSON.stringify(body);
     const t0 = now();
@@ -380,7 +446,13 @@ class InferClient {
     return new Promise((resolve, reject) => {
       const req = request(
         `${this.baseUrl}${path}`,
-        { method, agent: this.agent, headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: 60_000 },
+        {
+          method,
+          agent: this.agent,
+          headers:
+            body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          timeout: 60_000,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

@@ -11,7 +11,9 @@ const dir = mkdtempSync(join(tmpdir(), 'warmpool-agent-metrics-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describeWithPromtool('the agent and the load balancer /metrics', () => {
-  it('pass promtool check metrics after a warm-up, a registration and a served request', { timeout: 60_000 }, async () => {
+  it('pass promtool check metrics after a warm-up, a registration and a served request', {
+    timeout: 60_000,
+  }, async () => {
     const lb = new LoadBalancerServer({ token: 't0k', pool: { slowStartMs: 0 }, health: { intervalMs: 3_600_000 } });
     const { url: lbUrl } = await lb.listen();
     let agentUrl = '';
@@ -19,7 +21,13 @@ describeWithPromtool('the agent and the load balancer /metrics', () => {
       name: 'tiny',
       modelPath: ensureTestModel('tiny-transformer'),
       session: { ...SESSION_CONFIG_DEFAULTS, executionProviders: ['cpu'], optimizedModelCacheDir: join(dir, 'opt') },
-      spec: { ...WARMUP_SPEC_DEFAULTS, shapes: [{ batch: 1, seq: 8 }], windowSize: 3, tolerance: 0.5, keepWarmIdleMs: 0 },
+      spec: {
+        ...WARMUP_SPEC_DEFAULTS,
+        shapes: [{ batch: 1, seq: 8 }],
+        windowSize: 3,
+        tolerance: 0.5,
+        keepWarmIdleMs: 0,
+      },
       host: '127.0.0.1',
       port: 0,
       maxConcurrency: 1,
@@ -41,7 +49,10 @@ describeWithPromtool('the agent and the load balancer /metrics', () => {
       const lbText = await (await fetch(`${lbUrl}/metrics`, { headers: { authorization: 'Bearer t0k' } })).text();
       expect(lbText).toMatch(/^warmpool_lb_requests_total\{model="tiny",code="200"\} 1$/m);
       expect(lbText).toMatch(/^process_cpu_seconds_total /m);
-      for (const [who, text] of [['agent', agentText], ['load balancer', lbText]] as const) {
+      for (const [who, text] of [
+        ['agent', agentText],
+        ['load balancer', lbText],
+      ] as const) {
         const r = await promtoolCheckMetrics(text);
         expect(`${who}: ${r.output}`).toBe(`${who}: `);
         expect(r.code).toBe(0);

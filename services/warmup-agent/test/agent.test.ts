@@ -12,7 +12,19 @@ const dir = mkdtempSync(join(tmpdir(), 'warmpool-agent-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const specFile = join(dir, 'spec.json');
-writeFileSync(specFile, JSON.stringify({ shapes: [{ batch: 1, seq: 8 }, { batch: 2, seq: 8 }], windowSize: 3, tolerance: 0.5, keepWarmIdleS: 0, budgetS: 20 }));
+writeFileSync(
+  specFile,
+  JSON.stringify({
+    shapes: [
+      { batch: 1, seq: 8 },
+      { batch: 2, seq: 8 },
+    ],
+    windowSize: 3,
+    tolerance: 0.5,
+    keepWarmIdleS: 0,
+    budgetS: 20,
+  }),
+);
 
 function captureIo(signal?: Promise<string>): Io & { outText: () => string; errText: () => string } {
   const out: string[] = [];
@@ -26,16 +38,45 @@ function captureIo(signal?: Promise<string>): Io & { outText: () => string; errT
   };
 }
 
-const session = { ...SESSION_CONFIG_DEFAULTS, executionProviders: ['cpu'] as const, optimizedModelCacheDir: join(dir, 'opt') };
+const session = {
+  ...SESSION_CONFIG_DEFAULTS,
+  executionProviders: ['cpu'] as const,
+  optimizedModelCacheDir: join(dir, 'opt'),
+};
 
 describe('warmpool-agent warm', () => {
   it('prints the measurement JSON for a bundled model', async () => {
     const io = captureIo();
-    const code = await main(['warm', '--model', 'tiny-transformer', '--spec', specFile, '--providers', 'cpu', '--opt-cache', join(dir, 'opt'), '--first-requests', '3', '--json'], io);
+    const code = await main(
+      [
+        'warm',
+        '--model',
+        'tiny-transformer',
+        '--spec',
+        specFile,
+        '--providers',
+        'cpu',
+        '--opt-cache',
+        join(dir, 'opt'),
+        '--first-requests',
+        '3',
+        '--json',
+      ],
+      io,
+    );
     expect(io.errText()).toBe('');
     expect(code).toBe(0);
     const m = JSON.parse(io.outText()) as Record<string, unknown> & { shapes: Array<Record<string, unknown>> };
-    for (const key of ['executionProvider', 'loadMs', 'warmupMs', 'converged', 'coldFirstMs', 'steadyP50Ms', 'firstRequestsP50Ms', 'firstRequestsMaxMs']) {
+    for (const key of [
+      'executionProvider',
+      'loadMs',
+      'warmupMs',
+      'converged',
+      'coldFirstMs',
+      'steadyP50Ms',
+      'firstRequestsP50Ms',
+      'firstRequestsMaxMs',
+    ]) {
       expect(m, key).toHaveProperty(key);
     }
     expect(m['executionProvider']).toBe('cpu');
@@ -51,13 +92,18 @@ describe('warmpool-agent warm', () => {
   it('names a missing model, a bad spec key and a bad option, with exit code 2', async () => {
     const io1 = captureIo();
     expect(await main(['warm', '--model', join(dir, 'nope.onnx'), '--json'], io1)).toBe(2);
-    expect(JSON.parse(io1.errText())).toMatchObject({ error: 'E_MODEL_MISSING', message: expect.stringContaining('nope.onnx') });
+    expect(JSON.parse(io1.errText())).toMatchObject({
+      error: 'E_MODEL_MISSING',
+      message: expect.stringContaining('nope.onnx'),
+    });
 
     const bad = join(dir, 'bad-spec.json');
     writeFileSync(bad, JSON.stringify({ shapes: [{ batch: 1, seq: 8 }], onTimeout: 'whatever' }));
     const io2 = captureIo();
     expect(await main(['warm', '--model', 'tiny-transformer', '--spec', bad], io2)).toBe(2);
-    expect(io2.errText()).toMatch(/bad-spec\.json[\s\S]*onTimeout: got "whatever", allowed: one of register-anyway, fail/);
+    expect(io2.errText()).toMatch(
+      /bad-spec\.json[\s\S]*onTimeout: got "whatever", allowed: one of register-anyway, fail/,
+    );
 
     const io3 = captureIo();
     expect(await main(['warm', '--model', 'tiny-transformer', '--providers', 'tpu', '--frobnicate', '1'], io3)).toBe(2);
@@ -76,7 +122,12 @@ describe('warmpool-agent warm', () => {
     const tooBig = join(dir, 'huge-seq.json');
     writeFileSync(tooBig, JSON.stringify({ shapes: [{ batch: 1, seq: 8 }], memoryLimitBytes: 1024 }));
     const io5 = captureIo();
-    expect(await main(['warm', '--model', 'tiny-transformer', '--spec', tooBig, '--providers', 'cpu', '--no-opt-cache', '--json'], io5)).toBe(1);
+    expect(
+      await main(
+        ['warm', '--model', 'tiny-transformer', '--spec', tooBig, '--providers', 'cpu', '--no-opt-cache', '--json'],
+        io5,
+      ),
+    ).toBe(1);
     expect(JSON.parse(io5.outText())).toMatchObject({ ready: false, reason: expect.stringContaining('peak RSS') });
   }, 30_000);
 
@@ -87,7 +138,13 @@ describe('warmpool-agent warm', () => {
 });
 
 describe('replica agent with the real local load balancer', () => {
-  const spec = { ...WARMUP_SPEC_DEFAULTS, shapes: [{ batch: 1, seq: 8 }], windowSize: 3, tolerance: 0.5, keepWarmIdleMs: 0 };
+  const spec = {
+    ...WARMUP_SPEC_DEFAULTS,
+    shapes: [{ batch: 1, seq: 8 }],
+    windowSize: 3,
+    tolerance: 0.5,
+    keepWarmIdleMs: 0,
+  };
 
   it('registers only once warm, serves through the load balancer, deregisters on shutdown', async () => {
     const lb = new LoadBalancerServer({ token: 't0k', pool: { slowStartMs: 0 }, health: { intervalMs: 3_600_000 } });
@@ -108,12 +165,25 @@ describe('replica agent with the real local load balancer', () => {
     });
     try {
       const outcome = await agent.start();
-      expect(outcome).toMatchObject({ ok: true, registration: { replicaId: 'tiny-1', model: 'tiny', executionProvider: 'cpu' } });
-      expect(events.map((e) => e['event'])).toEqual(['listening', 'request-path-warmed', 'warmup-finished', 'registered']);
-      const res = await fetch(`${lbUrl}/v1/models/tiny/infer`, { method: 'POST', body: JSON.stringify({ inputs: { input_ids: { dims: [1, 4], data: [1, 2, 3, 4] } } }) });
+      expect(outcome).toMatchObject({
+        ok: true,
+        registration: { replicaId: 'tiny-1', model: 'tiny', executionProvider: 'cpu' },
+      });
+      expect(events.map((e) => e['event'])).toEqual([
+        'listening',
+        'request-path-warmed',
+        'warmup-finished',
+        'registered',
+      ]);
+      const res = await fetch(`${lbUrl}/v1/models/tiny/infer`, {
+        method: 'POST',
+        body: JSON.stringify({ inputs: { input_ids: { dims: [1, 4], data: [1, 2, 3, 4] } } }),
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-warmpool-replica')).toBe('tiny-1');
-      expect(((await res.json()) as { outputs: Record<string, { dims: number[] }> }).outputs['last_hidden_state']!.dims).toEqual([1, 4, 128]);
+      expect(
+        ((await res.json()) as { outputs: Record<string, { dims: number[] }> }).outputs['last_hidden_state']!.dims,
+      ).toEqual([1, 4, 128]);
       await agent.shutdown();
       expect(lb.pool.get('tiny-1')).toBeUndefined();
       expect(events.map((e) => e['event'])).toContain('deregistered');
@@ -154,11 +224,32 @@ describe('replica agent with the real local load balancer', () => {
     let stop!: (s: string) => void;
     const io = captureIo(new Promise<string>((r) => (stop = r)));
     try {
-      const done = main(['serve', '--model', 'tiny-transformer', '--name', 'tiny', '--spec', specFile, '--providers', 'cpu', '--opt-cache', join(dir, 'opt'), '--lb', lbUrl, '--replica-id', 'r-9'], io, { WARMPOOL_LB_TOKEN: 'sekret' });
+      const done = main(
+        [
+          'serve',
+          '--model',
+          'tiny-transformer',
+          '--name',
+          'tiny',
+          '--spec',
+          specFile,
+          '--providers',
+          'cpu',
+          '--opt-cache',
+          join(dir, 'opt'),
+          '--lb',
+          lbUrl,
+          '--replica-id',
+          'r-9',
+        ],
+        io,
+        { WARMPOOL_LB_TOKEN: 'sekret' },
+      );
       const deadline = Date.now() + 15_000;
       // registered at the load balancer AND the agent's start() has returned (it logs `serving`): a signal before
       // that is the "stopped during start" path, tested elsewhere
-      while (!(lb.pool.get('r-9') && io.outText().includes('"event":"serving"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (!(lb.pool.get('r-9') && io.outText().includes('"event":"serving"')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       expect(lb.pool.get('r-9')?.ready).toBe(true);
       // the request path was warmed over the agent's own HTTP endpoint before it registered
       expect(io.outText()).toMatch(/"event":"request-path-warmed","requests":\d+[\s\S]*"event":"registered"/);

@@ -38,7 +38,11 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
   beforeEach(async () => {
     fake = await FakeAutoScaling.start();
     fake.world.createGroup({ name: GROUP, minSize: 0, maxSize: 2, desiredCapacity: 0 });
-    fake.world.putLifecycleHook(GROUP, HOOK, { transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', heartbeatTimeoutS: 120, defaultResult: 'ABANDON' });
+    fake.world.putLifecycleHook(GROUP, HOOK, {
+      transition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+      heartbeatTimeoutS: 120,
+      defaultResult: 'ABANDON',
+    });
     fake.world.setDesiredCapacity(GROUP, 1, false);
     fake.world.advance();
     instanceId = fake.world.group(GROUP).instances[0]!.instanceId;
@@ -51,9 +55,32 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
 
   const state = () => fake.world.instance(instanceId)?.lifecycleState;
   const args = (spec: string, extra: string[] = []) => [
-    'serve', '--model', 'tiny-transformer', '--name', 'tiny', '--spec', spec, '--providers', 'cpu', '--opt-cache', optCache,
-    '--registrar', 'aws', '--asg', GROUP, '--lifecycle-hook', HOOK, '--aws-endpoint', fake.endpoint, '--imds-endpoint', imds.url,
-    '--register-retries', '1', '--register-retry-delay-ms', '1', ...extra,
+    'serve',
+    '--model',
+    'tiny-transformer',
+    '--name',
+    'tiny',
+    '--spec',
+    spec,
+    '--providers',
+    'cpu',
+    '--opt-cache',
+    optCache,
+    '--registrar',
+    'aws',
+    '--asg',
+    GROUP,
+    '--lifecycle-hook',
+    HOOK,
+    '--aws-endpoint',
+    fake.endpoint,
+    '--imds-endpoint',
+    imds.url,
+    '--register-retries',
+    '1',
+    '--register-retry-delay-ms',
+    '1',
+    ...extra,
   ];
 
   it('instance id and region from IMDSv2; heartbeats while warming; CONTINUE once warm; ready only after', async () => {
@@ -80,7 +107,11 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
     const beats = fake.requestsOf('RecordLifecycleActionHeartbeat');
     const complete = fake.requestsOf('CompleteLifecycleAction');
     expect(beats.length).toBeGreaterThanOrEqual(3);
-    expect(beats[0]!.params).toMatchObject({ AutoScalingGroupName: GROUP, LifecycleHookName: HOOK, InstanceId: instanceId });
+    expect(beats[0]!.params).toMatchObject({
+      AutoScalingGroupName: GROUP,
+      LifecycleHookName: HOOK,
+      InstanceId: instanceId,
+    });
     expect(complete).toHaveLength(1);
     expect(complete[0]!.params).toMatchObject({ InstanceId: instanceId, LifecycleActionResult: 'CONTINUE' });
     expect(Math.max(...beats.map((b) => b.atMs))).toBeLessThanOrEqual(complete[0]!.atMs);
@@ -97,8 +128,14 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
     fake.throttle(2, 'RecordLifecycleActionHeartbeat'); // the first heartbeat: throttled on both tries (--register-retries 1)
     const io = captureIo();
     const done = main(args(specs.slowRegister, ['--heartbeat-s', '0.05']), io, {});
-    await waitFor('a heartbeat after the throttled one', () => fake.requestsOf('RecordLifecycleActionHeartbeat').filter((r) => r.statusCode === 200).length >= 1);
-    expect(io.events().find((e) => e['event'] === 'heartbeat-failed')).toMatchObject({ error: 'E_AWS_THROTTLED', transient: true });
+    await waitFor(
+      'a heartbeat after the throttled one',
+      () => fake.requestsOf('RecordLifecycleActionHeartbeat').filter((r) => r.statusCode === 200).length >= 1,
+    );
+    expect(io.events().find((e) => e['event'] === 'heartbeat-failed')).toMatchObject({
+      error: 'E_AWS_THROTTLED',
+      transient: true,
+    });
     io.signal('SIGTERM');
     expect(await done).toBe(0);
     expect(io.events().find((e) => e['event'] === 'not-serving')).toMatchObject({ stage: 'signal' });
@@ -110,7 +147,21 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
     const corrupt = join(dir, 'corrupt.onnx');
     writeFileSync(corrupt, 'not an onnx model');
     const io = captureIo();
-    const code = await main(['serve', '--model', corrupt, ...args(specs.fast).slice(3), '--instance-id', instanceId, '--region', 'us-east-1', '--no-opt-cache'].filter((a, i, all) => !(a === '--opt-cache' || all[i - 1] === '--opt-cache')), io, {});
+    const code = await main(
+      [
+        'serve',
+        '--model',
+        corrupt,
+        ...args(specs.fast).slice(3),
+        '--instance-id',
+        instanceId,
+        '--region',
+        'us-east-1',
+        '--no-opt-cache',
+      ].filter((a, i, all) => !(a === '--opt-cache' || all[i - 1] === '--opt-cache')),
+      io,
+      {},
+    );
     expect(code).toBe(2);
     expect(io.errText()).toMatch(/E_MODEL_CORRUPT[\s\S]*corrupt\.onnx/);
     expect(fake.requestsOf('CompleteLifecycleAction').map((r) => r.params.LifecycleActionResult)).toEqual(['ABANDON']);
@@ -123,7 +174,10 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
     const code = await main(args(specs.slowFail, ['--heartbeat-s', '0.2']), io, {});
     expect(code).toBe(1);
     expect(fake.requestsOf('CompleteLifecycleAction').map((r) => r.params.LifecycleActionResult)).toEqual(['ABANDON']);
-    expect(io.events().find((e) => e['event'] === 'warmup-finished')).toMatchObject({ phase: 'not-ready', converged: false });
+    expect(io.events().find((e) => e['event'] === 'warmup-finished')).toMatchObject({
+      phase: 'not-ready',
+      converged: false,
+    });
     expect(state()).toBe('Terminating');
   });
 
@@ -132,18 +186,30 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
     const done = main(args(specs.slowRegister, ['--heartbeat-s', '0.05', '--on-failure', 'stay']), io, {});
     await waitFor('a first heartbeat', () => fake.requestsOf('RecordLifecycleActionHeartbeat').length >= 1);
     fake.world.deleteLifecycleHook(GROUP, HOOK);
-    const failed = await waitFor('registration-failed', () => io.events().find((e) => e['event'] === 'registration-failed'));
-    expect(failed).toMatchObject({ registrar: 'aws-lifecycle', stage: 'heartbeat', error: 'E_AWS_LIFECYCLE_HOOK_GONE' });
-    expect(String(failed['reason'])).toContain(`lifecycle hook ${HOOK} of Auto Scaling group ${GROUP} no longer exists`);
+    const failed = await waitFor('registration-failed', () =>
+      io.events().find((e) => e['event'] === 'registration-failed'),
+    );
+    expect(failed).toMatchObject({
+      registrar: 'aws-lifecycle',
+      stage: 'heartbeat',
+      error: 'E_AWS_LIFECYCLE_HOOK_GONE',
+    });
+    expect(String(failed['reason'])).toContain(
+      `lifecycle hook ${HOOK} of Auto Scaling group ${GROUP} no longer exists`,
+    );
     // --on-failure stay: the replica stays up, never ready, and says why
     await waitFor('staying-unready', () => io.events().find((e) => e['event'] === 'staying-unready'));
     const { url } = io.events().find((e) => e['event'] === 'listening') as { url: string };
     const res = await fetch(`${url}/readyz`);
     expect(res.status).toBe(503);
-    expect(((await res.json()) as { reason: string }).reason).toContain(`aws-lifecycle registrar: RecordLifecycleActionHeartbeat failed: lifecycle hook ${HOOK}`);
+    expect(((await res.json()) as { reason: string }).reason).toContain(
+      `aws-lifecycle registrar: RecordLifecycleActionHeartbeat failed: lifecycle hook ${HOOK}`,
+    );
     io.signal('SIGTERM');
     expect(await done).toBe(3);
-    expect(io.errText()).toMatch(new RegExp(`E_AWS_LIFECYCLE_HOOK_GONE.*lifecycle hook ${HOOK} of Auto Scaling group ${GROUP}`));
+    expect(io.errText()).toMatch(
+      new RegExp(`E_AWS_LIFECYCLE_HOOK_GONE.*lifecycle hook ${HOOK} of Auto Scaling group ${GROUP}`),
+    );
     expect(fake.requestsOf('CompleteLifecycleAction')).toHaveLength(0);
   });
 
@@ -152,7 +218,11 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
     const io = captureIo();
     const code = await main(args(specs.fast, ['--imds-timeout-ms', '500']), io, {});
     expect(code).toBe(3);
-    expect(io.errText()).toMatch(new RegExp(`E_IMDS_UNREACHABLE.*instance metadata service at ${imds.url.replace(/[.]/g, '\\.')}.*PUT /latest/api/token`));
+    expect(io.errText()).toMatch(
+      new RegExp(
+        `E_IMDS_UNREACHABLE.*instance metadata service at ${imds.url.replace(/[.]/g, '\\.')}.*PUT /latest/api/token`,
+      ),
+    );
     expect(io.events().some((e) => e['event'] === 'listening')).toBe(false);
     expect(fake.requests).toHaveLength(0);
     imds = await startFakeImds(instanceId); // for afterEach
@@ -163,17 +233,51 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
     expect(await main(['serve', '--model', 'tiny-transformer', '--registrar', 'aws'], io, {})).toBe(2);
     expect(io.errText()).toMatch(/--asg[\s\S]*--lifecycle-hook/);
     const io2 = captureIo();
-    expect(await main(['serve', '--model', 'tiny-transformer', '--registrar', 'local', '--lb', 'http://127.0.0.1:1', '--asg', 'x'], io2, { WARMPOOL_LB_TOKEN: 't' })).toBe(2);
+    expect(
+      await main(
+        ['serve', '--model', 'tiny-transformer', '--registrar', 'local', '--lb', 'http://127.0.0.1:1', '--asg', 'x'],
+        io2,
+        { WARMPOOL_LB_TOKEN: 't' },
+      ),
+    ).toBe(2);
     expect(io2.errText()).toMatch(/--asg[\s\S]*only with --registrar aws/);
     const io3 = captureIo();
-    expect(await main(['serve', '--model', 'tiny-transformer', '--registrar', 'aws', '--asg', GROUP, '--lifecycle-hook', HOOK, '--instance-id', 'vm-7', '--region', 'us-east-1', '--aws-endpoint', fake.endpoint], io3, {})).toBe(2);
+    expect(
+      await main(
+        [
+          'serve',
+          '--model',
+          'tiny-transformer',
+          '--registrar',
+          'aws',
+          '--asg',
+          GROUP,
+          '--lifecycle-hook',
+          HOOK,
+          '--instance-id',
+          'vm-7',
+          '--region',
+          'us-east-1',
+          '--aws-endpoint',
+          fake.endpoint,
+        ],
+        io3,
+        {},
+      ),
+    ).toBe(2);
     expect(io3.errText()).toMatch(/instanceId[\s\S]*vm-7/);
   });
 
   it('the real bin as a child process: the hook deleted while it warms makes it exit 3 naming hook and group', async () => {
-    if (!existsSync(join(dirname(bin), '..', 'dist', 'main.js'))) throw new Error('build first: npx tsc -b services/warmup-agent');
+    if (!existsSync(join(dirname(bin), '..', 'dist', 'main.js')))
+      throw new Error('build first: npx tsc -b services/warmup-agent');
     const child = spawn(process.execPath, [bin, ...args(specs.slowerRegister, ['--heartbeat-s', '0.05'])], {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDFAKE', AWS_SECRET_ACCESS_KEY: 'fake-secret', AWS_EC2_METADATA_DISABLED: 'true' },
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: 'AKIDFAKE',
+        AWS_SECRET_ACCESS_KEY: 'fake-secret',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -182,12 +286,18 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor('a heartbeat from the child', () => fake.requestsOf('RecordLifecycleActionHeartbeat').length >= 1, 20_000).catch((e: unknown) => {
+      await waitFor(
+        'a heartbeat from the child',
+        () => fake.requestsOf('RecordLifecycleActionHeartbeat').length >= 1,
+        20_000,
+      ).catch((e: unknown) => {
         throw new Error(`${String(e)}\nstdout:\n${out}\nstderr:\n${err}`);
       });
       fake.world.deleteLifecycleHook(GROUP, HOOK);
       expect(await exited).toBe(3);
-      expect(err).toMatch(new RegExp(`E_AWS_LIFECYCLE_HOOK_GONE.*lifecycle hook ${HOOK} of Auto Scaling group ${GROUP} no longer exists`));
+      expect(err).toMatch(
+        new RegExp(`E_AWS_LIFECYCLE_HOOK_GONE.*lifecycle hook ${HOOK} of Auto Scaling group ${GROUP} no longer exists`),
+      );
       expect(out).toContain('"event":"registration-failed"');
       expect(fake.requestsOf('CompleteLifecycleAction')).toHaveLength(0);
     } finally {

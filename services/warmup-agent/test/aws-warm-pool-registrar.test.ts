@@ -3,7 +3,12 @@ import { WarmpoolError, type Registrar, type ReplicaRegistration } from '@warmpo
 import { AwsWarmPoolRegistrar, type QuickPassReplica } from '../src/aws-warm-pool-registrar.js';
 import type { TargetLifecycleState } from '../src/instance-metadata-client.js';
 
-const REG: ReplicaRegistration = { replicaId: 'i-0123456789abcdef0', model: 'tiny', url: 'http://127.0.0.1:9100', executionProvider: 'cpu' };
+const REG: ReplicaRegistration = {
+  replicaId: 'i-0123456789abcdef0',
+  model: 'tiny',
+  url: 'http://127.0.0.1:9100',
+  executionProvider: 'cpu',
+};
 
 /** Records the lifecycle calls; `register` fails with the queued errors first. */
 class RecordingRegistrar implements Registrar {
@@ -25,7 +30,10 @@ class RecordingRegistrar implements Registrar {
 }
 
 const replica = (fail = false): QuickPassReplica => ({
-  warmTargets: [{ label: 'seq16', feeds: {} }, { label: 'seq64', feeds: {} }],
+  warmTargets: [
+    { label: 'seq16', feeds: {} },
+    { label: 'seq64', feeds: {} },
+  ],
   infer: async () => {
     if (fail) throw new Error('worker exited');
     return { latencyMs: 1.5 };
@@ -53,20 +61,36 @@ describe('AwsWarmPoolRegistrar', () => {
     const inner = new RecordingRegistrar();
     const r = new AwsWarmPoolRegistrar({ inner, targetState: states('InService'), log: () => {} });
     r.attach(replica(true));
-    await expect(r.register(REG)).rejects.toMatchObject({ code: 'E_QUICK_PASS_FAILED', message: 'quick warmth re-check failed: worker exited' });
+    await expect(r.register(REG)).rejects.toMatchObject({
+      code: 'E_QUICK_PASS_FAILED',
+      message: 'quick warmth re-check failed: worker exited',
+    });
     expect(inner.calls).toEqual(['ABANDON: quick warmth re-check failed: worker exited']);
   });
 
   it('Warmed:Running: CONTINUE into the pool, wait, then out of the pool: quick pass and CONTINUE again once the new action is open', async () => {
     const inner = new RecordingRegistrar();
     const events: Record<string, unknown>[] = [];
-    const r = new AwsWarmPoolRegistrar({ inner, targetState: states('Warmed:Running', 'Warmed:Running', 'Warmed:Running', 'InService'), pollMs: 1, log: (e) => events.push(e) });
+    const r = new AwsWarmPoolRegistrar({
+      inner,
+      targetState: states('Warmed:Running', 'Warmed:Running', 'Warmed:Running', 'InService'),
+      pollMs: 1,
+      log: (e) => events.push(e),
+    });
     r.attach(replica());
     // Into the pool: fine; out of the pool: the launch has not opened its lifecycle action at the first try.
-    inner.registerErrors = [undefined, new WarmpoolError('E_AWS_LIFECYCLE_ACTION_NOT_FOUND', 'no open lifecycle action')];
+    inner.registerErrors = [
+      undefined,
+      new WarmpoolError('E_AWS_LIFECYCLE_ACTION_NOT_FOUND', 'no open lifecycle action'),
+    ];
     await r.register(REG);
     expect(inner.calls).toEqual(['CONTINUE', 'CONTINUE', 'CONTINUE']);
-    expect(events.map((e) => e['event'])).toEqual(['target-lifecycle-state', 'warm-pool-entered', 'warm-pool-left', 'quick-pass']);
+    expect(events.map((e) => e['event'])).toEqual([
+      'target-lifecycle-state',
+      'warm-pool-entered',
+      'warm-pool-left',
+      'quick-pass',
+    ]);
   });
 
   it('interrupted while in the pool: E_STOPPED, nothing more completed', async () => {
@@ -82,7 +106,12 @@ describe('AwsWarmPoolRegistrar', () => {
 
   it('leaving the pool for anything but service: E_AWS_WARM_POOL_LEFT; a target of Terminated at first: E_AWS_NOT_LAUNCHING, nothing completed', async () => {
     const inner = new RecordingRegistrar();
-    const r = new AwsWarmPoolRegistrar({ inner, targetState: states('Warmed:Running', 'Terminated'), pollMs: 1, log: () => {} });
+    const r = new AwsWarmPoolRegistrar({
+      inner,
+      targetState: states('Warmed:Running', 'Terminated'),
+      pollMs: 1,
+      log: () => {},
+    });
     r.attach(replica());
     await expect(r.register(REG)).rejects.toMatchObject({ code: 'E_AWS_WARM_POOL_LEFT' });
     const inner2 = new RecordingRegistrar();

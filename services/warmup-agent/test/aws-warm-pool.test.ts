@@ -35,7 +35,11 @@ describe('warmpool-agent serve --registrar aws: the target lifecycle state (warm
   /** A group with a launching hook and a warm pool in `poolState`; one instance launched into the pool, held on the hook. */
   async function launchIntoPool(poolState: 'Stopped' | 'Running' | 'Hibernated'): Promise<void> {
     fake.world.createGroup({ name: GROUP, minSize: 0, maxSize: 2, desiredCapacity: 0 });
-    fake.world.putLifecycleHook(GROUP, HOOK, { transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', heartbeatTimeoutS: 120, defaultResult: 'ABANDON' });
+    fake.world.putLifecycleHook(GROUP, HOOK, {
+      transition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+      heartbeatTimeoutS: 120,
+      defaultResult: 'ABANDON',
+    });
     fake.world.putWarmPool(GROUP, { minSize: 1, maxGroupPreparedCapacity: 1, poolState });
     fake.world.advance();
     const inst = fake.world.group(GROUP).instances[0]!;
@@ -54,9 +58,34 @@ describe('warmpool-agent serve --registrar aws: the target lifecycle state (warm
 
   const state = () => fake.world.instance(instanceId)?.lifecycleState;
   const args = (spec: string, extra: string[] = []) => [
-    'serve', '--model', 'tiny-transformer', '--name', 'tiny', '--spec', spec, '--providers', 'cpu', '--opt-cache', optCache,
-    '--registrar', 'aws', '--asg', GROUP, '--lifecycle-hook', HOOK, '--aws-endpoint', fake.endpoint, '--imds-endpoint', imds.url,
-    '--register-retries', '1', '--register-retry-delay-ms', '1', '--warm-pool-poll-ms', '20', ...extra,
+    'serve',
+    '--model',
+    'tiny-transformer',
+    '--name',
+    'tiny',
+    '--spec',
+    spec,
+    '--providers',
+    'cpu',
+    '--opt-cache',
+    optCache,
+    '--registrar',
+    'aws',
+    '--asg',
+    GROUP,
+    '--lifecycle-hook',
+    HOOK,
+    '--aws-endpoint',
+    fake.endpoint,
+    '--imds-endpoint',
+    imds.url,
+    '--register-retries',
+    '1',
+    '--register-retry-delay-ms',
+    '1',
+    '--warm-pool-poll-ms',
+    '20',
+    ...extra,
   ];
   const readyz = async (io: ReturnType<typeof captureIo>) => {
     const { url } = io.events().find((e) => e['event'] === 'listening') as { url: string };
@@ -69,13 +98,20 @@ describe('warmpool-agent serve --registrar aws: the target lifecycle state (warm
     const done = main(args(specs.fast), io, {});
     await waitFor('warm-pool-entered', () => io.events().find((e) => e['event'] === 'warm-pool-entered'), 20_000);
     expect(io.events().find((e) => e['event'] === 'target-lifecycle-state')).toMatchObject({ state: 'Warmed:Running' });
-    expect(fake.requestsOf('CompleteLifecycleAction').map((r) => [r.params['InstanceId'], r.params['LifecycleActionResult']])).toEqual([[instanceId, 'CONTINUE']]);
+    expect(
+      fake
+        .requestsOf('CompleteLifecycleAction')
+        .map((r) => [r.params['InstanceId'], r.params['LifecycleActionResult']]),
+    ).toEqual([[instanceId, 'CONTINUE']]);
     fake.world.advance();
     expect(state()).toBe('Warmed:Running');
     // In the pool: warm, but no traffic.
     expect(await readyz(io)).toBe(503);
     const pollsBefore = imds.requests.filter((r) => r.path.endsWith('target-lifecycle-state')).length;
-    await waitFor('the agent polls the target state in the pool', () => imds.requests.filter((r) => r.path.endsWith('target-lifecycle-state')).length >= pollsBefore + 2);
+    await waitFor(
+      'the agent polls the target state in the pool',
+      () => imds.requests.filter((r) => r.path.endsWith('target-lifecycle-state')).length >= pollsBefore + 2,
+    );
     expect(fake.requestsOf('CompleteLifecycleAction')).toHaveLength(1);
 
     // A scale-up takes the instance out of the pool; the launch holds it on the hook again.
@@ -88,7 +124,10 @@ describe('warmpool-agent serve --registrar aws: the target lifecycle state (warm
     expect(names.indexOf('warm-pool-left')).toBeLessThan(names.indexOf('quick-pass'));
     expect(names.indexOf('quick-pass')).toBeLessThan(names.indexOf('registered'));
     expect(io.events().find((e) => e['event'] === 'quick-pass')).toMatchObject({ targets: expect.any(Number) });
-    expect(fake.requestsOf('CompleteLifecycleAction').map((r) => r.params['LifecycleActionResult'])).toEqual(['CONTINUE', 'CONTINUE']);
+    expect(fake.requestsOf('CompleteLifecycleAction').map((r) => r.params['LifecycleActionResult'])).toEqual([
+      'CONTINUE',
+      'CONTINUE',
+    ]);
     fake.world.advance();
     expect(state()).toBe('InService');
     expect(await readyz(io)).toBe(200);
@@ -108,7 +147,9 @@ describe('warmpool-agent serve --registrar aws: the target lifecycle state (warm
     expect(await readyz(io)).toBe(503);
     io.signal('SIGTERM');
     expect(await done).toBe(0);
-    expect(fake.requestsOf('CompleteLifecycleAction').map((r) => r.params['LifecycleActionResult'])).toEqual(['CONTINUE']);
+    expect(fake.requestsOf('CompleteLifecycleAction').map((r) => r.params['LifecycleActionResult'])).toEqual([
+      'CONTINUE',
+    ]);
   }, 60_000);
 
   it('started again out of the pool (target InService): a quick pass, then CONTINUE', async () => {
@@ -125,7 +166,9 @@ describe('warmpool-agent serve --registrar aws: the target lifecycle state (warm
     expect(io.events().find((e) => e['event'] === 'target-lifecycle-state')).toMatchObject({ state: 'InService' });
     expect(io.events().some((e) => e['event'] === 'quick-pass')).toBe(true);
     expect(io.events().some((e) => e['event'] === 'warm-pool-entered')).toBe(false);
-    expect(fake.requestsOf('CompleteLifecycleAction').map((r) => r.params['LifecycleActionResult'])).toEqual(['CONTINUE']);
+    expect(fake.requestsOf('CompleteLifecycleAction').map((r) => r.params['LifecycleActionResult'])).toEqual([
+      'CONTINUE',
+    ]);
     io.signal('SIGTERM');
     expect(await done).toBe(0);
   }, 60_000);
@@ -145,17 +188,30 @@ describe('InstanceMetadataClient: target lifecycle state over IMDSv2', () => {
   it('reads it with a token, asks a fresh token once when the old one expired, and refuses an unknown value', async () => {
     let now = 1_000_000;
     let target = 'Warmed:Hibernated';
-    const imds = await FakeInstanceMetadata.start({ instanceId: 'i-0123456789abcdef0', targetLifecycleState: () => target, clock: () => now });
+    const imds = await FakeInstanceMetadata.start({
+      instanceId: 'i-0123456789abcdef0',
+      targetLifecycleState: () => target,
+      clock: () => now,
+    });
     try {
       const client = new InstanceMetadataClient({ endpoint: imds.url, tokenTtlS: 60 });
       expect(await client.targetLifecycleState()).toBe('Warmed:Hibernated');
       now += 61_000; // the token's TTL passed while the instance hibernated
       target = 'InService';
       expect(await client.targetLifecycleState()).toBe('InService');
-      expect(imds.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['PUT 200', 'GET 200', 'GET 401', 'PUT 200', 'GET 200']);
+      expect(imds.requests.map((r) => `${r.method} ${r.status}`)).toEqual([
+        'PUT 200',
+        'GET 200',
+        'GET 401',
+        'PUT 200',
+        'GET 200',
+      ]);
       expect(imds.requests[0]!.ttl).toBe('60');
       target = 'Flying';
-      await expect(client.targetLifecycleState()).rejects.toMatchObject({ code: 'E_IMDS_BAD_ANSWER', message: expect.stringMatching(/autoscaling\/target-lifecycle-state: not a target lifecycle state: "Flying"/) });
+      await expect(client.targetLifecycleState()).rejects.toMatchObject({
+        code: 'E_IMDS_BAD_ANSWER',
+        message: expect.stringMatching(/autoscaling\/target-lifecycle-state: not a target lifecycle state: "Flying"/),
+      });
     } finally {
       await imds.close();
     }

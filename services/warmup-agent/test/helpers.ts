@@ -19,12 +19,20 @@ export function captureIo(): CapturedIo & { signal(name?: string): void } {
     signal: (name = 'SIGTERM') => fire(name),
     outText: () => out.join('\n'),
     errText: () => err.join('\n'),
-    events: () => out.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>),
+    events: () =>
+      out
+        .flatMap((l) => l.split('\n'))
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }
 
 /** Polls `check` every 10 ms until it is truthy; throws naming `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -35,10 +43,33 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 }
 
 /** Writes warm-up specs into `dir`: `fast` converges at once; the slow ones warm for 0.6 s (slower: 2 s) and never converge. */
-export function writeSpecs(dir: string): { fast: string; slowRegister: string; slowFail: string; slowerRegister: string } {
+export function writeSpecs(dir: string): {
+  fast: string;
+  slowRegister: string;
+  slowFail: string;
+  slowerRegister: string;
+} {
   const fast = join(dir, 'fast-spec.json');
-  writeFileSync(fast, JSON.stringify({ shapes: [{ batch: 1, seq: 8 }], windowSize: 3, tolerance: 0.5, keepWarmIdleS: 0, concurrencyRounds: 0, budgetS: 20 }));
-  const slow = { shapes: [{ batch: 1, seq: 8 }], windowSize: 1000, maxPassesPerShape: 1_000_000, tolerance: 1e-9, keepWarmIdleS: 0, concurrencyRounds: 0, budgetS: 0.6 };
+  writeFileSync(
+    fast,
+    JSON.stringify({
+      shapes: [{ batch: 1, seq: 8 }],
+      windowSize: 3,
+      tolerance: 0.5,
+      keepWarmIdleS: 0,
+      concurrencyRounds: 0,
+      budgetS: 20,
+    }),
+  );
+  const slow = {
+    shapes: [{ batch: 1, seq: 8 }],
+    windowSize: 1000,
+    maxPassesPerShape: 1_000_000,
+    tolerance: 1e-9,
+    keepWarmIdleS: 0,
+    concurrencyRounds: 0,
+    budgetS: 0.6,
+  };
   const slowRegister = join(dir, 'slow-register-spec.json');
   writeFileSync(slowRegister, JSON.stringify({ ...slow, onTimeout: 'register-anyway' }));
   const slowFail = join(dir, 'slow-fail-spec.json');
@@ -60,10 +91,17 @@ export async function startFakeImds(instanceId: string, region = 'us-east-1'): P
   const requests: FakeImds['requests'] = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
     const path = req.url ?? '/';
-    const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
-    requests.push({ method: req.method ?? '', path, token: header('x-aws-ec2-metadata-token'), ttl: header('x-aws-ec2-metadata-token-ttl-seconds') });
+    const header = (name: string) =>
+      typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined;
+    requests.push({
+      method: req.method ?? '',
+      path,
+      token: header('x-aws-ec2-metadata-token'),
+      ttl: header('x-aws-ec2-metadata-token-ttl-seconds'),
+    });
     const send = (status: number, body: string) => res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
-    if (req.method === 'PUT' && path === '/latest/api/token') return header('x-aws-ec2-metadata-token-ttl-seconds') ? send(200, token) : send(400, 'missing ttl');
+    if (req.method === 'PUT' && path === '/latest/api/token')
+      return header('x-aws-ec2-metadata-token-ttl-seconds') ? send(200, token) : send(400, 'missing ttl');
     if (req.method !== 'GET') return send(405, '');
     if (header('x-aws-ec2-metadata-token') !== token) return send(401, '');
     if (path === '/latest/meta-data/instance-id') return send(200, instanceId);

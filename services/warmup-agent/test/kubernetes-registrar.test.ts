@@ -32,17 +32,33 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
 
   /** The agent's readiness-gate condition on its pod (written through pods/status). */
   const warm = (name = pod) => {
-    const conds = ((fake.store.get(RESOURCE_TYPES.pods, NS, name).status as JsonObject).conditions ?? []) as JsonObject[];
+    const conds = ((fake.store.get(RESOURCE_TYPES.pods, NS, name).status as JsonObject).conditions ??
+      []) as JsonObject[];
     return conds.find((c) => c.type === 'warmpool.io/warm');
   };
   // (an option is given once: the parser refuses a repeat, so extra's --register-retries replaces the default 1)
   const args = (extra: string[] = [], spec = specs.fast) => [
-    'serve', '--model', 'tiny-transformer', '--name', 'tiny', '--spec', spec, '--providers', 'cpu', '--opt-cache', optCache,
-    '--registrar', 'kubernetes', ...(extra.includes('--register-retries') ? [] : ['--register-retries', '1']), '--register-retry-delay-ms', '1', ...extra,
+    'serve',
+    '--model',
+    'tiny-transformer',
+    '--name',
+    'tiny',
+    '--spec',
+    spec,
+    '--providers',
+    'cpu',
+    '--opt-cache',
+    optCache,
+    '--registrar',
+    'kubernetes',
+    ...(extra.includes('--register-retries') ? [] : ['--register-retries', '1']),
+    '--register-retry-delay-ms',
+    '1',
+    ...extra,
   ];
   const downward = () => ({ POD_NAME: pod, POD_NAMESPACE: NS });
 
-  it('warm: sets its pod\'s warmpool.io/warm condition True (pods/status, strategic merge); /readyz 200 only after; SIGTERM: condition Draining, then exit 0', async () => {
+  it("warm: sets its pod's warmpool.io/warm condition True (pods/status, strategic merge); /readyz 200 only after; SIGTERM: condition Draining, then exit 0", async () => {
     fake.faults.delayNext(1, 400, { match: { method: 'PATCH' }, applyFirst: true });
     const io = captureIo();
     const done = main(args(['--kubeconfig', kubeconfig]), io, downward());
@@ -52,11 +68,19 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
     expect(held.status).toBe(503);
     expect(((await held.json()) as { reason: string }).reason).toContain('warm; registering with kubernetes');
     await waitFor('serving', () => io.events().find((e) => e['event'] === 'serving'));
-    expect(warm()).toMatchObject({ status: 'True', reason: 'WarmupConverged', message: 'warm on cpu', lastTransitionTime: expect.any(String) });
+    expect(warm()).toMatchObject({
+      status: 'True',
+      reason: 'WarmupConverged',
+      message: 'warm on cpu',
+      lastTransitionTime: expect.any(String),
+    });
     const patch = fake.requestsTo('PATCH', `/namespaces/${NS}/pods/${pod}`);
     expect(patch.map((r) => r.path)).toEqual([`/api/v1/namespaces/${NS}/pods/${pod}/status`]);
     expect(patch[0]!.contentType).toBe('application/strategic-merge-patch+json');
-    const { url, replicaId } = io.events().find((e) => e['event'] === 'listening') as { url: string; replicaId: string };
+    const { url, replicaId } = io.events().find((e) => e['event'] === 'listening') as {
+      url: string;
+      replicaId: string;
+    };
     expect(replicaId).toBe(pod);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     io.signal('SIGTERM');
@@ -66,20 +90,43 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
     expect(order.indexOf('deregistered')).toBeGreaterThan(order.indexOf('shutting-down'));
   }, 30_000);
 
-  it('a failing model file: the pod\'s warm condition is False with the reason, exit 2 (bad input)', async () => {
+  it("a failing model file: the pod's warm condition is False with the reason, exit 2 (bad input)", async () => {
     const corrupt = join(dir, 'corrupt.onnx');
     writeFileSync(corrupt, 'definitely not onnx');
     const io = captureIo();
-    const code = await main(['serve', '--model', corrupt, '--providers', 'cpu', '--no-opt-cache', '--registrar', 'kubernetes', '--kubeconfig', kubeconfig], io, downward());
+    const code = await main(
+      [
+        'serve',
+        '--model',
+        corrupt,
+        '--providers',
+        'cpu',
+        '--no-opt-cache',
+        '--registrar',
+        'kubernetes',
+        '--kubeconfig',
+        kubeconfig,
+      ],
+      io,
+      downward(),
+    );
     expect(code).toBe(2);
-    expect(warm()).toMatchObject({ status: 'False', reason: 'WarmupFailed', message: expect.stringMatching(/corrupt\.onnx/) });
+    expect(warm()).toMatchObject({
+      status: 'False',
+      reason: 'WarmupFailed',
+      message: expect.stringMatching(/corrupt\.onnx/),
+    });
     expect(io.errText()).toMatch(/E_MODEL_CORRUPT/);
   });
 
   it('its pod not found: E_K8S_NOT_FOUND naming the pod, exit 3; with --on-failure stay /readyz stays 503 with the reason', async () => {
     const io = captureIo();
-    const done = main(args(['--kubeconfig', kubeconfig, '--pod', 'tiny-gone', '--on-failure', 'stay']), io, { POD_NAMESPACE: NS });
-    const failed = await waitFor('registration-failed', () => io.events().find((e) => e['event'] === 'registration-failed'));
+    const done = main(args(['--kubeconfig', kubeconfig, '--pod', 'tiny-gone', '--on-failure', 'stay']), io, {
+      POD_NAMESPACE: NS,
+    });
+    const failed = await waitFor('registration-failed', () =>
+      io.events().find((e) => e['event'] === 'registration-failed'),
+    );
     expect(failed).toMatchObject({ registrar: 'kubernetes', stage: 'register', error: 'E_K8S_NOT_FOUND' });
     expect(String(failed['reason'])).toContain(`Pod ${NS}/tiny-gone`);
     await waitFor('staying-unready', () => io.events().find((e) => e['event'] === 'staying-unready'));
@@ -87,7 +134,14 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
     const res = await fetch(`${url}/readyz`);
     expect(res.status).toBe(503);
     expect(((await res.json()) as { reason: string }).reason).toContain(`Pod ${NS}/tiny-gone`);
-    expect((await fetch(`${url}/v1/models/tiny/infer`, { method: 'POST', body: JSON.stringify({ inputs: { input_ids: { dims: [1, 2], data: [1, 2] } } }) })).status).toBe(503);
+    expect(
+      (
+        await fetch(`${url}/v1/models/tiny/infer`, {
+          method: 'POST',
+          body: JSON.stringify({ inputs: { input_ids: { dims: [1, 2], data: [1, 2] } } }),
+        })
+      ).status,
+    ).toBe(503);
     io.signal('SIGTERM');
     expect(await done).toBe(3);
     expect(io.errText()).toMatch(/E_K8S_NOT_FOUND[\s\S]*Pod serving\/tiny-gone/);
@@ -109,7 +163,10 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
   });
 
   it('403 on the patch: E_K8S_FORBIDDEN, exit 3 at once (default --on-failure exit), pod not marked warm', async () => {
-    fake.faults.failNext(1, 403, { match: { method: 'PATCH' }, message: 'pods "x" is forbidden: User cannot patch resource "pods"' });
+    fake.faults.failNext(1, 403, {
+      match: { method: 'PATCH' },
+      message: 'pods "x" is forbidden: User cannot patch resource "pods"',
+    });
     const io = captureIo();
     expect(await main(args(['--kubeconfig', kubeconfig]), io, downward())).toBe(3);
     expect(io.errText()).toMatch(/E_K8S_FORBIDDEN[\s\S]*forbidden/);
@@ -129,7 +186,8 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
   });
 
   it('the real bin as a child process: KUBECONFIG + downward-API env, marked warm, SIGTERM → draining, exit 0', async () => {
-    if (!existsSync(join(dirname(bin), '..', 'dist', 'main.js'))) throw new Error('build first: npx tsc -b services/warmup-agent');
+    if (!existsSync(join(dirname(bin), '..', 'dist', 'main.js')))
+      throw new Error('build first: npx tsc -b services/warmup-agent');
     const child = spawn(process.execPath, [bin, ...args()], {
       env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAME: pod, POD_NAMESPACE: NS },
       stdio: ['ignore', 'pipe', 'pipe'],

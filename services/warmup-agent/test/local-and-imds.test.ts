@@ -12,7 +12,10 @@ import { captureIo, startFakeImds, waitFor, writeSpecs } from './helpers.js';
 import { SERVE_COMMAND } from '../src/agent-commands.js';
 
 // serve's option table with --model optional: these tests read other options of it alone.
-const SERVE_OPTIONS = { ...SERVE_COMMAND, options: { ...SERVE_COMMAND.options, model: { ...SERVE_COMMAND.options['model']!, required: false } } };
+const SERVE_OPTIONS = {
+  ...SERVE_COMMAND,
+  options: { ...SERVE_COMMAND.options, model: { ...SERVE_COMMAND.options['model']!, required: false } },
+};
 
 // No test here races the clock: waits are for events (a log line, the command ending), bounded generously so a loaded
 // machine only makes them slower, and a wrong behaviour still fails (the command ends first, or the bound is reached).
@@ -27,8 +30,27 @@ describe('serve --registrar local', () => {
     await lb.close();
     const io = captureIo();
     const done = main(
-      ['serve', '--model', 'tiny-transformer', '--name', 'tiny', '--spec', specs.fast, '--providers', 'cpu', '--opt-cache', join(dir, 'opt'),
-        '--lb', deadUrl, '--register-retries', '1', '--register-retry-delay-ms', '5', '--on-failure', 'stay'],
+      [
+        'serve',
+        '--model',
+        'tiny-transformer',
+        '--name',
+        'tiny',
+        '--spec',
+        specs.fast,
+        '--providers',
+        'cpu',
+        '--opt-cache',
+        join(dir, 'opt'),
+        '--lb',
+        deadUrl,
+        '--register-retries',
+        '1',
+        '--register-retry-delay-ms',
+        '5',
+        '--on-failure',
+        'stay',
+      ],
       io,
       { WARMPOOL_LB_TOKEN: 't' },
     );
@@ -45,13 +67,35 @@ describe('serve --registrar local', () => {
     expect(((await res.json()) as { reason: string }).reason).toContain(`load balancer ${deadUrl}`);
     io.signal('SIGINT');
     expect(await done).toBe(3);
-    expect(io.errText()).toMatch(new RegExp(`E_LB_UNREACHABLE: local registrar: load balancer ${deadUrl.replace(/[.]/g, '\\.')}`));
+    expect(io.errText()).toMatch(
+      new RegExp(`E_LB_UNREACHABLE: local registrar: load balancer ${deadUrl.replace(/[.]/g, '\\.')}`),
+    );
   }, 180_000);
 
   // Imports the serve command (ONNX Runtime and the registrar clients): seconds on a loaded machine.
-  it('--lb without a token, a bad --registrar, a bad --heartbeat-s are named (exit 2)', { timeout: 60_000 }, async () => {
+  it('--lb without a token, a bad --registrar, a bad --heartbeat-s are named (exit 2)', {
+    timeout: 60_000,
+  }, async () => {
     const io = captureIo();
-    expect(await main(['serve', '--model', 'tiny-transformer', '--lb', 'http://127.0.0.1:1', '--registrar', 'consul', '--heartbeat-s', '0', '--on-failure', 'maybe'], io, {})).toBe(2);
+    expect(
+      await main(
+        [
+          'serve',
+          '--model',
+          'tiny-transformer',
+          '--lb',
+          'http://127.0.0.1:1',
+          '--registrar',
+          'consul',
+          '--heartbeat-s',
+          '0',
+          '--on-failure',
+          'maybe',
+        ],
+        io,
+        {},
+      ),
+    ).toBe(2);
     expect(io.errText()).toMatch(/--registrar: got "consul"[\s\S]*--heartbeat-s[\s\S]*--on-failure/);
   });
 });
@@ -65,16 +109,42 @@ describe('registration arguments', () => {
 
   it('defaults: none without --lb, local with it; aws heartbeats every 60 s; env fills pod, namespace, token, region', () => {
     expect(read([]).r).toMatchObject({ registrar: { kind: 'none' }, heartbeatMs: 10_000, onFailure: 'exit' });
-    expect(read(['--lb', 'http://127.0.0.1:8080'], { WARMPOOL_LB_TOKEN: 'tok' }).r.registrar).toMatchObject({ kind: 'local', token: 'tok', retries: 5, retryDelayMs: 500 });
-    expect(read(['--registrar', 'kubernetes'], { POD_NAME: 'p-1', POD_NAMESPACE: 'ns' }).r.registrar).toMatchObject({ kind: 'kubernetes', podName: 'p-1', namespace: 'ns', kubeconfigPath: undefined });
-    const aws = read(['--registrar', 'aws', '--asg', 'g', '--lifecycle-hook', 'h', '--heartbeat-s', '0.5'], { AWS_REGION: 'eu-west-1' });
+    expect(read(['--lb', 'http://127.0.0.1:8080'], { WARMPOOL_LB_TOKEN: 'tok' }).r.registrar).toMatchObject({
+      kind: 'local',
+      token: 'tok',
+      retries: 5,
+      retryDelayMs: 500,
+    });
+    expect(read(['--registrar', 'kubernetes'], { POD_NAME: 'p-1', POD_NAMESPACE: 'ns' }).r.registrar).toMatchObject({
+      kind: 'kubernetes',
+      podName: 'p-1',
+      namespace: 'ns',
+      kubeconfigPath: undefined,
+    });
+    const aws = read(['--registrar', 'aws', '--asg', 'g', '--lifecycle-hook', 'h', '--heartbeat-s', '0.5'], {
+      AWS_REGION: 'eu-west-1',
+    });
     expect(aws.issues).toEqual([]);
-    expect(aws.r).toMatchObject({ heartbeatMs: 500, registrar: { kind: 'aws', region: 'eu-west-1', instanceId: undefined, imdsEndpoint: 'http://169.254.169.254' } });
+    expect(aws.r).toMatchObject({
+      heartbeatMs: 500,
+      registrar: { kind: 'aws', region: 'eu-west-1', instanceId: undefined, imdsEndpoint: 'http://169.254.169.254' },
+    });
     expect(read(['--registrar', 'aws', '--asg', 'g', '--lifecycle-hook', 'h']).r.heartbeatMs).toBe(60_000);
   });
 
   it('flags of another registrar are refused', () => {
-    const { issues } = read(['--registrar', 'kubernetes', '--pod', 'p', '--namespace', 'n', '--lb', 'http://x', '--asg', 'g']);
+    const { issues } = read([
+      '--registrar',
+      'kubernetes',
+      '--pod',
+      'p',
+      '--namespace',
+      'n',
+      '--lb',
+      'http://x',
+      '--asg',
+      'g',
+    ]);
     expect(issues.map((i) => i.path)).toEqual(['--lb', '--asg']);
   });
 });
@@ -97,21 +167,31 @@ describe('InstanceMetadataClient (IMDSv2)', () => {
     try {
       const err = await new InstanceMetadataClient({ endpoint: imds.url }).instanceId().catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'E_IMDS_BAD_ANSWER' });
-      expect((err as Error).message).toContain(`EC2 instance metadata service at ${imds.url}: /latest/meta-data/instance-id: not an EC2 instance id`);
+      expect((err as Error).message).toContain(
+        `EC2 instance metadata service at ${imds.url}: /latest/meta-data/instance-id: not an EC2 instance id`,
+      );
     } finally {
       await imds.close();
     }
     // A refused connection fails at once; the generous timeout only keeps a slow machine from turning it into a timeout.
-    const err = await new InstanceMetadataClient({ endpoint: imds.url, timeoutMs: 20_000 }).instanceId().catch((e: unknown) => e);
+    const err = await new InstanceMetadataClient({ endpoint: imds.url, timeoutMs: 20_000 })
+      .instanceId()
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_IMDS_UNREACHABLE' });
-    expect((err as Error).message).toMatch(/PUT \/latest\/api\/token failed: (ECONNREFUSED|UND_ERR_SOCKET|other side closed)/);
+    expect((err as Error).message).toMatch(
+      /PUT \/latest\/api\/token failed: (ECONNREFUSED|UND_ERR_SOCKET|other side closed)/,
+    );
   });
 });
 
 describe('registrar failures', () => {
   it('transient only for unreachable/throttled/5xx codes', () => {
     expect(describeRegistrarFailure(Object.assign(new Error('x'), { code: 'E_AWS_THROTTLED' })).transient).toBe(true);
-    expect(describeRegistrarFailure(Object.assign(new Error('gone'), { code: 'E_AWS_LIFECYCLE_HOOK_GONE' }))).toEqual({ code: 'E_AWS_LIFECYCLE_HOOK_GONE', message: 'gone', transient: false });
+    expect(describeRegistrarFailure(Object.assign(new Error('gone'), { code: 'E_AWS_LIFECYCLE_HOOK_GONE' }))).toEqual({
+      code: 'E_AWS_LIFECYCLE_HOOK_GONE',
+      message: 'gone',
+      transient: false,
+    });
     expect(describeRegistrarFailure('boom')).toEqual({ code: 'E_REGISTRAR', message: 'boom', transient: false });
   });
 });

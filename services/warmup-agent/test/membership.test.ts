@@ -16,7 +16,10 @@ import { captureIo, waitFor, writeSpecs } from './helpers.js';
 import { SERVE_COMMAND } from '../src/agent-commands.js';
 
 // serve's option table with --model optional: these tests read other options of it alone.
-const SERVE_OPTIONS = { ...SERVE_COMMAND, options: { ...SERVE_COMMAND.options, model: { ...SERVE_COMMAND.options['model']!, required: false } } };
+const SERVE_OPTIONS = {
+  ...SERVE_COMMAND,
+  options: { ...SERVE_COMMAND.options, model: { ...SERVE_COMMAND.options['model']!, required: false } },
+};
 
 const SECRET = 'membership-secret';
 const cleanups: Array<() => Promise<void>> = [];
@@ -34,21 +37,38 @@ async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Pro
 
 /** A replica's HTTP side: /readyz 200. */
 async function readyServer(): Promise<string> {
-  const s: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ready":true}'));
+  const s: Server = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ready":true}'),
+  );
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
+  cleanups.push(
+    () =>
+      new Promise((r) => {
+        s.closeAllConnections();
+        s.close(() => r());
+      }),
+  );
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 }
 
 describe('local registrar membership (finding 1: a replica the load balancer lost registers again)', () => {
-  it('re-registers when its heartbeat finds itself missing, and never after deregistering', { timeout: 30_000 }, async () => {
+  it('re-registers when its heartbeat finds itself missing, and never after deregistering', {
+    timeout: 30_000,
+  }, async () => {
     const lb = new LoadBalancerServer({ token: SECRET, pool: { slowStartMs: 0 }, health: { intervalMs: 3_600_000 } });
     const { url: lbUrl } = await lb.listen();
     cleanups.push(() => lb.close());
     const url = await readyServer();
     const events: Array<Record<string, unknown>> = [];
     const built = await buildRegistrar(
-      { kind: 'local', lbUrl, token: deriveReplicaToken(SECRET, 'r1'), retries: 0, retryDelayMs: 1, membershipCheckMs: 20 },
+      {
+        kind: 'local',
+        lbUrl,
+        token: deriveReplicaToken(SECRET, 'r1'),
+        retries: 0,
+        retryDelayMs: 1,
+        membershipCheckMs: 20,
+      },
       {},
       (e) => events.push(e),
     );
@@ -74,7 +94,9 @@ describe('local registrar membership (finding 1: a replica the load balancer los
 });
 
 describe('serve --lb: the real agent keeps its replica registered', () => {
-  it('registers with its own credential, and registers again when the load balancer lost it', { timeout: 120_000 }, async () => {
+  it('registers with its own credential, and registers again when the load balancer lost it', {
+    timeout: 120_000,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'warmpool-membership-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const specs = writeSpecs(dir);
@@ -82,7 +104,25 @@ describe('serve --lb: the real agent keeps its replica registered', () => {
     const { url: lbUrl } = await lb.listen();
     cleanups.push(() => lb.close());
     const io = captureIo();
-    const argv = ['serve', '--model', 'tiny-transformer', '--name', 'tiny', '--spec', specs.fast, '--providers', 'cpu', '--opt-cache', join(dir, 'opt'), '--lb', lbUrl, '--replica-id', 'tiny-7', '--heartbeat-s', '0.05'];
+    const argv = [
+      'serve',
+      '--model',
+      'tiny-transformer',
+      '--name',
+      'tiny',
+      '--spec',
+      specs.fast,
+      '--providers',
+      'cpu',
+      '--opt-cache',
+      join(dir, 'opt'),
+      '--lb',
+      lbUrl,
+      '--replica-id',
+      'tiny-7',
+      '--heartbeat-s',
+      '0.05',
+    ];
     const done = main(argv, io, { WARMPOOL_LB_TOKEN: deriveReplicaToken(SECRET, 'tiny-7') });
     try {
       await waitFor('serving', () => io.events().some((e) => e['event'] === 'serving'), 90_000);
@@ -99,19 +139,40 @@ describe('serve --lb: the real agent keeps its replica registered', () => {
 });
 
 describe('membership check failures', () => {
-  it('a re-registration refused for a while (replica not ready) is retried at later beats, not given up', { timeout: 30_000 }, async () => {
+  it('a re-registration refused for a while (replica not ready) is retried at later beats, not given up', {
+    timeout: 30_000,
+  }, async () => {
     const lb = new LoadBalancerServer({ token: SECRET, pool: { slowStartMs: 0 }, health: { intervalMs: 3_600_000 } });
     const { url: lbUrl } = await lb.listen();
     cleanups.push(() => lb.close());
     let ready = true;
-    const s: Server = createServer((_req, res) => res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end('{}'));
+    const s: Server = createServer((_req, res) =>
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end('{}'),
+    );
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }));
+    cleanups.push(
+      () =>
+        new Promise((r) => {
+          s.closeAllConnections();
+          s.close(() => r());
+        }),
+    );
     const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
     const failures: string[] = [];
-    const built = await buildRegistrar({ kind: 'local', lbUrl, token: deriveReplicaToken(SECRET, 'r2'), retries: 0, retryDelayMs: 1, membershipCheckMs: 20 }, {}, (e) => {
-      if (e['event'] === 'membership-check-failed') failures.push(String(e['error']));
-    });
+    const built = await buildRegistrar(
+      {
+        kind: 'local',
+        lbUrl,
+        token: deriveReplicaToken(SECRET, 'r2'),
+        retries: 0,
+        retryDelayMs: 1,
+        membershipCheckMs: 20,
+      },
+      {},
+      (e) => {
+        if (e['event'] === 'membership-check-failed') failures.push(String(e['error']));
+      },
+    );
     cleanups.push(() => built.close());
     const reg = { replicaId: 'r2', model: 'm', url, executionProvider: 'cpu' };
     await built.registrar!.register(reg);
@@ -138,11 +199,21 @@ describe('load balancer token (finding 4: never on the command line)', () => {
     expect(readLbToken(fromEnv, { WARMPOOL_LB_TOKEN: 'from-env' })).toBe('from-env');
     const onArgv = new CliArgs(['--token', 'visible-in-ps'], SERVE_OPTIONS);
     readLbToken(onArgv, {});
-    expect(onArgv.issues).toMatchObject([{ path: '--token', value: '(hidden)', allowed: expect.stringContaining('WARMPOOL_LB_TOKEN or pass --token-file') }]);
+    expect(onArgv.issues).toMatchObject([
+      {
+        path: '--token',
+        value: '(hidden)',
+        allowed: expect.stringContaining('WARMPOOL_LB_TOKEN or pass --token-file'),
+      },
+    ]);
     const missing = new CliArgs(['--token-file', join(dir, 'absent')], SERVE_OPTIONS);
     expect(readLbToken(missing, {})).toBeUndefined();
     expect(missing.issues[0]).toMatchObject({ path: '--token-file', allowed: expect.stringContaining('ENOENT') });
     const args = new CliArgs(['--lb', 'http://127.0.0.1:8080', '--heartbeat-s', '3'], SERVE_OPTIONS);
-    expect(readRegistrationArgs(args, { WARMPOOL_LB_TOKEN: 't' }).registrar).toMatchObject({ kind: 'local', token: 't', membershipCheckMs: 3000 });
+    expect(readRegistrationArgs(args, { WARMPOOL_LB_TOKEN: 't' }).registrar).toMatchObject({
+      kind: 'local',
+      token: 't',
+      membershipCheckMs: 3000,
+    });
   });
 });

@@ -17,16 +17,45 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** One request of `seq` tokens over v2 JSON; resolves to the status. */
 async function infer(url: string, seq: number, model = 'tiny'): Promise<number> {
-  const body = { inputs: [{ name: 'input_ids', shape: [1, seq], datatype: 'INT64', data: Array.from({ length: seq }, (_, i) => i + 1) }] };
-  const res = await fetch(`${url}/v2/models/${model}/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const body = {
+    inputs: [
+      { name: 'input_ids', shape: [1, seq], datatype: 'INT64', data: Array.from({ length: seq }, (_, i) => i + 1) },
+    ],
+  };
+  const res = await fetch(`${url}/v2/models/${model}/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   await res.arrayBuffer();
   return res.status;
 }
 
 /** Runs serve until it logs `serving`, sends `seqs` requests, stops it; returns its events and exit code. */
-async function serveOnce(extra: string[], seqs: number[], name = 'tiny'): Promise<{ events: Array<Record<string, unknown>>; code: number }> {
+async function serveOnce(
+  extra: string[],
+  seqs: number[],
+  name = 'tiny',
+): Promise<{ events: Array<Record<string, unknown>>; code: number }> {
   const io = captureIo();
-  const done = main(['serve', '--model', 'tiny-transformer', '--name', name, '--spec', specs.fast, '--providers', 'cpu', '--opt-cache', join(dir, 'opt'), ...extra], io, {});
+  const done = main(
+    [
+      'serve',
+      '--model',
+      'tiny-transformer',
+      '--name',
+      name,
+      '--spec',
+      specs.fast,
+      '--providers',
+      'cpu',
+      '--opt-cache',
+      join(dir, 'opt'),
+      ...extra,
+    ],
+    io,
+    {},
+  );
   // Event-driven: serve ends (and `done` settles) if it cannot start, so the wait never outlives a failed start.
   const started = await Promise.race([
     waitFor('serving', () => io.events().find((e) => e['event'] === 'serving') as { url: string } | undefined, 120_000),
@@ -42,7 +71,9 @@ async function serveOnce(extra: string[], seqs: number[], name = 'tiny'): Promis
 
 const warmedLabels = (events: Array<Record<string, unknown>>) => events.find((e) => e['event'] === 'shapes-loaded');
 
-it('--shapes-file: starts from the recorded shapes (warmed) and writes back those plus the shapes it served', { timeout: 240_000 }, async () => {
+it('--shapes-file: starts from the recorded shapes (warmed) and writes back those plus the shapes it served', {
+  timeout: 240_000,
+}, async () => {
   const file = join(dir, 'shapes.json');
   writeFileSync(file, JSON.stringify({ shapes: [{ dims: { input_ids: [1, 24] }, count: 5 }], untracked: 0 }));
   const first = await serveOnce(['--shapes-file', file], [5, 5, 7]);
@@ -50,7 +81,9 @@ it('--shapes-file: starts from the recorded shapes (warmed) and writes back thos
   expect(warmedLabels(first.events)).toMatchObject({ shapes: 1 });
   const finished = first.events.find((e) => e['event'] === 'warmup-finished');
   expect(finished).toBeDefined();
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as { shapes: Array<{ dims: Record<string, number[]>; count: number }> };
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as {
+    shapes: Array<{ dims: Record<string, number[]>; count: number }>;
+  };
   // What was loaded plus what was served; warm passes and the server's own warm requests are not recorded.
   expect(saved.shapes).toEqual([
     { dims: { input_ids: [1, 24] }, count: 5 },
@@ -64,7 +97,13 @@ it('--shapes-file: starts from the recorded shapes (warmed) and writes back thos
 
 it('--shapes-file and --shapes-redis together are refused (exit 2), naming both', async () => {
   const io = captureIo();
-  expect(await main(['serve', '--model', 'tiny-transformer', '--shapes-file', join(dir, 'x.json'), '--shapes-redis', REDIS_URL], io, {})).toBe(2);
+  expect(
+    await main(
+      ['serve', '--model', 'tiny-transformer', '--shapes-file', join(dir, 'x.json'), '--shapes-redis', REDIS_URL],
+      io,
+      {},
+    ),
+  ).toBe(2);
   expect(io.errText()).toContain('--shapes-redis');
 });
 
@@ -82,7 +121,10 @@ describeWithRedis('--shapes-redis', () => {
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     const prefix = freshPrefix('shapes');
     // The store's key is warmpool:shapes:{model}; the test's model name is unique so runs never share a hash.
-    const model = prefix.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(-12);
+    const model = prefix
+      .replace(/[^a-z0-9]/gi, '')
+      .toLowerCase()
+      .slice(-12);
     const key = `warmpool:shapes:t${model}`;
     try {
       const first = await serveOnce(['--shapes-redis', REDIS_URL], [9], `t${model}`);

@@ -5,14 +5,26 @@ import { readShapeStoreArg } from '../src/session-args.js';
 import { SERVE_COMMAND } from '../src/agent-commands.js';
 
 // serve's option table with --model optional: these tests read other options of it alone.
-const SERVE_OPTIONS = { ...SERVE_COMMAND, options: { ...SERVE_COMMAND.options, model: { ...SERVE_COMMAND.options['model']!, required: false } } };
+const SERVE_OPTIONS = {
+  ...SERVE_COMMAND,
+  options: { ...SERVE_COMMAND.options, model: { ...SERVE_COMMAND.options['model']!, required: false } },
+};
 
-const fakeRedis: RedisHashClient = { hincrby: async () => 1, hgetall: async () => ({}), hlen: async () => 0, hexists: async () => 0 };
+const fakeRedis: RedisHashClient = {
+  hincrby: async () => 1,
+  hgetall: async () => ({}),
+  hlen: async () => 0,
+  hexists: async () => 0,
+};
 
 describe('readShapeStoreArg', () => {
   it('a file, Redis, neither, or both (an issue naming the option)', () => {
-    expect(readShapeStoreArg(new CliArgs(['--shapes-file', '/tmp/x.json'], SERVE_OPTIONS), 'm')).toBeInstanceOf(FileShapeStore);
-    expect(readShapeStoreArg(new CliArgs(['--shapes-redis', 'redis://127.0.0.1:6379'], SERVE_OPTIONS), 'm', () => fakeRedis)).toBeInstanceOf(RedisShapeStore);
+    expect(readShapeStoreArg(new CliArgs(['--shapes-file', '/tmp/x.json'], SERVE_OPTIONS), 'm')).toBeInstanceOf(
+      FileShapeStore,
+    );
+    expect(
+      readShapeStoreArg(new CliArgs(['--shapes-redis', 'redis://127.0.0.1:6379'], SERVE_OPTIONS), 'm', () => fakeRedis),
+    ).toBeInstanceOf(RedisShapeStore);
     expect(readShapeStoreArg(new CliArgs([], SERVE_OPTIONS), 'm')).toBeUndefined();
     const both = new CliArgs(['--shapes-file', 'a', '--shapes-redis', 'redis://x'], SERVE_OPTIONS);
     expect(readShapeStoreArg(both, 'm', () => fakeRedis)).toBeUndefined();

@@ -24,21 +24,47 @@ function captureIo(): Io & { outText: () => string; errText: () => string } {
 /** Loose convergence so a loaded test machine converges quickly; the figures are what is checked. */
 const quick = { windowSize: 3, tolerance: 0.5, keepWarmIdleS: 0, budgetS: 30, concurrencyRounds: 1 };
 
-async function warmJson(model: string, spec: Record<string, unknown>): Promise<{ code: number; m: Record<string, unknown> & { shapes: Array<Record<string, unknown>> }; err: string }> {
+async function warmJson(
+  model: string,
+  spec: Record<string, unknown>,
+): Promise<{ code: number; m: Record<string, unknown> & { shapes: Array<Record<string, unknown>> }; err: string }> {
   const file = join(dir, `${model}-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify({ ...quick, ...spec }));
   const io = captureIo();
-  const code = await main(['warm', '--model', model, '--spec', file, '--providers', 'cpu', '--no-opt-cache', '--first-requests', '3', '--json'], io);
+  const code = await main(
+    [
+      'warm',
+      '--model',
+      model,
+      '--spec',
+      file,
+      '--providers',
+      'cpu',
+      '--no-opt-cache',
+      '--first-requests',
+      '3',
+      '--json',
+    ],
+    io,
+  );
   return { code, m: io.outText() ? JSON.parse(io.outText()) : {}, err: io.errText() };
 }
 
-const FIGURES = ['coldFirstMs', 'warmupFirstPassMs', 'warmupWindowP50Ms', 'firstRequestsP50Ms', 'steadyP50Ms', 'firstToSteadyRatio'] as const;
+const FIGURES = [
+  'coldFirstMs',
+  'warmupFirstPassMs',
+  'warmupWindowP50Ms',
+  'firstRequestsP50Ms',
+  'steadyP50Ms',
+  'firstToSteadyRatio',
+] as const;
 
 function expectEveryFigure(s: Record<string, unknown>): void {
   for (const k of FIGURES) expect(s[k], `${String(s['shape'])} ${k}`).toBeGreaterThan(0);
   expect(s['firstRequestsMs']).toHaveLength(3);
   const http = s['http'] as Record<string, unknown>;
-  for (const k of ['firstRequestsP50Ms', 'steadyP50Ms', 'firstToSteadyRatio']) expect(http[k], `${String(s['shape'])} http ${k}`).toBeGreaterThan(0);
+  for (const k of ['firstRequestsP50Ms', 'steadyP50Ms', 'firstToSteadyRatio'])
+    expect(http[k], `${String(s['shape'])} http ${k}`).toBeGreaterThan(0);
   expect(typeof s['targetMet']).toBe('boolean');
 }
 
@@ -48,19 +74,23 @@ describe('warmpool-agent warm --json on each kind of model', () => {
     ['tiny-classifier', {}, ['1'], 'synthetic'],
     ['tiny-vad', { dims: { samples: [512] } }, ['1x512'], 'spec'],
     ['tiny-transformer', { shapes: [{ batch: 1, seq: 8 }] }, ['1x8'], 'spec'],
-  ])('%s with spec %j reports every figure per input set', async (model, spec, labels, kind) => {
-    const { code, m, err } = await warmJson(model, spec);
-    expect(err).toBe('');
-    expect(code).toBe(0);
-    expect(m['measured']).toBe(true);
-    expect(m['problems']).toEqual([]);
-    expect(m.shapes.map((s) => s['shape'])).toEqual(labels);
-    for (const s of m.shapes) {
-      expect(s['kind']).toBe(kind);
-      expectEveryFigure(s);
-    }
-    expect(m['httpWarmRequests']).toBeGreaterThan(0);
-  }, 120_000);
+  ])(
+    '%s with spec %j reports every figure per input set',
+    async (model, spec, labels, kind) => {
+      const { code, m, err } = await warmJson(model, spec);
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      expect(m['measured']).toBe(true);
+      expect(m['problems']).toEqual([]);
+      expect(m.shapes.map((s) => s['shape'])).toEqual(labels);
+      for (const s of m.shapes) {
+        expect(s['kind']).toBe(kind);
+        expectEveryFigure(s);
+      }
+      expect(m['httpWarmRequests']).toBeGreaterThan(0);
+    },
+    120_000,
+  );
 
   it('recorded inputs are measured too (cold first, steady, first requests, target)', async () => {
     const recorded = join(dir, 'recorded.json');
@@ -86,16 +116,28 @@ describe('warmpool-agent warm --json on each kind of model', () => {
 
   it('a run that cannot measure says why and exits non-zero', async () => {
     // Never converges (tolerance 0.1 % over 2 windows of 2 passes), policy fail: not ready, nothing to measure.
-    const { code, m } = await warmJson('tiny-classifier', { windowSize: 2, tolerance: 0.001, convergenceWindows: 2, maxPassesPerShape: 4, onTimeout: 'fail' });
+    const { code, m } = await warmJson('tiny-classifier', {
+      windowSize: 2,
+      tolerance: 0.001,
+      convergenceWindows: 2,
+      maxPassesPerShape: 4,
+      onTimeout: 'fail',
+    });
     expect(code).toBe(1);
     expect(m['ready']).toBe(false);
     expect(m['measured']).toBe(false);
-    expect((m['problems'] as string[])[0]).toMatch(/^the replica is not ready after warm-up \(latency did not converge within 4 passes/);
+    expect((m['problems'] as string[])[0]).toMatch(
+      /^the replica is not ready after warm-up \(latency did not converge within 4 passes/,
+    );
     expect(m['targetMet']).toBe(false);
   }, 60_000);
 
   it('warms the HTTP path as serve does where the server can, else until its latency converges', async () => {
-    const base = { name: 'clf', modelPath: ensureTestModel('tiny-classifier'), session: { ...SESSION_CONFIG_DEFAULTS, executionProviders: ['cpu' as const], optimizedModelCacheDir: undefined } };
+    const base = {
+      name: 'clf',
+      modelPath: ensureTestModel('tiny-classifier'),
+      session: { ...SESSION_CONFIG_DEFAULTS, executionProviders: ['cpu' as const], optimizedModelCacheDir: undefined },
+    };
     const spec = parseWarmupSpec({ ...quick });
     const served = await measureWarmup({ ...base, spec, firstRequests: 2, steadySamples: 3 });
     expect(served.httpWarm).toBe('server');

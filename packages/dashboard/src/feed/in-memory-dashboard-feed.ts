@@ -86,7 +86,8 @@ export class InMemoryDashboardFeed implements DashboardFeed {
     this.maxPoints = maxPoints;
     this.maxDecisions = maxDecisions;
     this.maxModels = maxModels;
-    this.onListenerError = options.onListenerError ?? ((error) => console.error('dashboard feed listener failed:', error));
+    this.onListenerError =
+      options.onListenerError ?? ((error) => console.error('dashboard feed listener failed:', error));
   }
 
   /** Sets (or replaces) the SLA shown for `model`; a `ModelSpec` fits. */
@@ -137,7 +138,8 @@ export class InMemoryDashboardFeed implements DashboardFeed {
     const where = `recordLatency(${JSON.stringify(model)})`;
     const issues: ValidationIssue[] = [];
     checkFinite(issues, `${where}.atS`, point?.atS);
-    if (typeof point?.p95Ms !== 'number' || !Number.isFinite(point.p95Ms) || point.p95Ms < 0) issues.push({ path: `${where}.p95Ms`, value: point?.p95Ms, allowed: 'a finite number >= 0' });
+    if (typeof point?.p95Ms !== 'number' || !Number.isFinite(point.p95Ms) || point.p95Ms < 0)
+      issues.push({ path: `${where}.p95Ms`, value: point?.p95Ms, allowed: 'a finite number >= 0' });
     checkInt(issues, `${where}.requests`, point?.requests, 0, 1_000_000_000);
     if (issues.length > 0) throw new ValidationError(issues, 'dashboard latency');
     const copy: DashboardLatencyPoint = { atS: point.atS, p95Ms: point.p95Ms, requests: point.requests };
@@ -149,13 +151,15 @@ export class InMemoryDashboardFeed implements DashboardFeed {
     const where = `recordDecision(${JSON.stringify(model)})`;
     const issues: ValidationIssue[] = [];
     checkFinite(issues, `${where}.atS`, decision?.atS);
-    if (!ACTIONS.includes(decision?.action)) issues.push({ path: `${where}.action`, value: decision?.action, allowed: ACTIONS.join(' | ') });
+    if (!ACTIONS.includes(decision?.action))
+      issues.push({ path: `${where}.action`, value: decision?.action, allowed: ACTIONS.join(' | ') });
     checkInt(issues, `${where}.from`, decision?.from, 0, 1_000_000);
     checkInt(issues, `${where}.to`, decision?.to, 0, 1_000_000);
     if (!Array.isArray(decision?.reasons) || !decision.reasons.every((r) => typeof r === 'string')) {
       issues.push({ path: `${where}.reasons`, value: decision?.reasons, allowed: 'an array of reason codes' });
     }
-    if (typeof decision?.message !== 'string') issues.push({ path: `${where}.message`, value: decision?.message, allowed: 'a string' });
+    if (typeof decision?.message !== 'string')
+      issues.push({ path: `${where}.message`, value: decision?.message, allowed: 'a string' });
     if (issues.length > 0) throw new ValidationError(issues, 'dashboard decision');
     const copy: DashboardDecision = {
       atS: decision.atS,
@@ -172,7 +176,13 @@ export class InMemoryDashboardFeed implements DashboardFeed {
   snapshot(): DashboardState {
     const models: DashboardModelState[] = [];
     for (const [model, slot] of this.models) {
-      models.push({ model, sla: slot.sla, points: slot.points.toArray(), decisions: slot.decisions.toArray(), latency: slot.latency.toArray() });
+      models.push({
+        model,
+        sla: slot.sla,
+        points: slot.points.toArray(),
+        decisions: slot.decisions.toArray(),
+        latency: slot.latency.toArray(),
+      });
     }
     return { models, maxPoints: this.maxPoints, maxDecisions: this.maxDecisions };
   }
@@ -195,12 +205,23 @@ export class InMemoryDashboardFeed implements DashboardFeed {
     const existing = this.models.get(model);
     if (existing) return existing;
     if (typeof model !== 'string' || model.length === 0 || model.length > 253) {
-      throw new ValidationError([{ path: `${where}.model`, value: model, allowed: 'a non-empty model name of at most 253 characters' }], 'dashboard feed');
+      throw new ValidationError(
+        [{ path: `${where}.model`, value: model, allowed: 'a non-empty model name of at most 253 characters' }],
+        'dashboard feed',
+      );
     }
     if (this.models.size >= this.maxModels) {
-      throw new WarmpoolError('E_DASHBOARD_MODEL_LIMIT', `${where}: the dashboard already shows ${this.maxModels} models (maxModels); ${JSON.stringify(model)} is not added`);
+      throw new WarmpoolError(
+        'E_DASHBOARD_MODEL_LIMIT',
+        `${where}: the dashboard already shows ${this.maxModels} models (maxModels); ${JSON.stringify(model)} is not added`,
+      );
     }
-    const slot: ModelSlot = { sla: null, points: new RingBuffer(this.maxPoints), decisions: new RingBuffer(this.maxDecisions), latency: new RingBuffer(this.maxPoints) };
+    const slot: ModelSlot = {
+      sla: null,
+      points: new RingBuffer(this.maxPoints),
+      decisions: new RingBuffer(this.maxDecisions),
+      latency: new RingBuffer(this.maxPoints),
+    };
     this.models.set(model, slot);
     return slot;
   }

@@ -17,7 +17,12 @@ export interface DashboardHandlerOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-export const DASHBOARD_HANDLER_DEFAULTS = { basePath: '/ui', maxClients: 16, heartbeatMs: 15_000, maxBufferedBytes: 1 << 20 } as const;
+export const DASHBOARD_HANDLER_DEFAULTS = {
+  basePath: '/ui',
+  maxClients: 16,
+  heartbeatMs: 15_000,
+  maxBufferedBytes: 1 << 20,
+} as const;
 
 /** A node:http request listener (answers 404 outside its base path) with routing and shutdown helpers. */
 export interface DashboardHandler extends RequestListener {
@@ -38,7 +43,10 @@ const SECURITY_HEADERS = {
 
 function normalizeBasePath(raw: string): string {
   if (typeof raw !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(raw) || raw.includes('//')) {
-    throw new ValidationError([{ path: 'basePath', value: raw, allowed: "a path like '/ui' (letters, digits, . _ ~ - /)" }], 'dashboard handler options');
+    throw new ValidationError(
+      [{ path: 'basePath', value: raw, allowed: "a path like '/ui' (letters, digits, . _ ~ - /)" }],
+      'dashboard handler options',
+    );
   }
   return raw.replace(/\/+$/, '');
 }
@@ -47,14 +55,31 @@ function escapeHtmlAttr(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function sendText(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}, head = false): void {
+function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  extra: Record<string, string> = {},
+  head = false,
+): void {
   const body = Buffer.from(text, 'utf8');
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length, 'cache-control': 'no-store', ...SECURITY_HEADERS, ...extra });
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': body.length,
+    'cache-control': 'no-store',
+    ...SECURITY_HEADERS,
+    ...extra,
+  });
   res.end(head ? undefined : body);
 }
 
 function sendBody(res: ServerResponse, contentType: string, body: Buffer, head: boolean): void {
-  res.writeHead(200, { 'content-type': contentType, 'content-length': body.length, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
+  res.writeHead(200, {
+    'content-type': contentType,
+    'content-length': body.length,
+    'cache-control': 'no-cache',
+    ...SECURITY_HEADERS,
+  });
   res.end(head ? undefined : body);
 }
 
@@ -69,9 +94,12 @@ export function createDashboardHandler(feed: DashboardFeed, options: DashboardHa
   const heartbeatMs = options.heartbeatMs ?? DASHBOARD_HANDLER_DEFAULTS.heartbeatMs;
   const maxBufferedBytes = options.maxBufferedBytes ?? DASHBOARD_HANDLER_DEFAULTS.maxBufferedBytes;
   const issues: ValidationIssue[] = [];
-  if (!Number.isInteger(maxClients) || maxClients < 1 || maxClients > 10_000) issues.push({ path: 'maxClients', value: maxClients, allowed: 'an integer in [1, 10000]' });
-  if (!Number.isFinite(heartbeatMs) || heartbeatMs < 10 || heartbeatMs > 3_600_000) issues.push({ path: 'heartbeatMs', value: heartbeatMs, allowed: 'a number in [10, 3600000]' });
-  if (!Number.isFinite(maxBufferedBytes) || maxBufferedBytes < 1024) issues.push({ path: 'maxBufferedBytes', value: maxBufferedBytes, allowed: 'a number >= 1024' });
+  if (!Number.isInteger(maxClients) || maxClients < 1 || maxClients > 10_000)
+    issues.push({ path: 'maxClients', value: maxClients, allowed: 'an integer in [1, 10000]' });
+  if (!Number.isFinite(heartbeatMs) || heartbeatMs < 10 || heartbeatMs > 3_600_000)
+    issues.push({ path: 'heartbeatMs', value: heartbeatMs, allowed: 'a number in [10, 3600000]' });
+  if (!Number.isFinite(maxBufferedBytes) || maxBufferedBytes < 1024)
+    issues.push({ path: 'maxBufferedBytes', value: maxBufferedBytes, allowed: 'a number >= 1024' });
   if (issues.length > 0) throw new ValidationError(issues, 'dashboard handler options');
   const onError = options.onError ?? ((error: unknown) => console.error('dashboard:', error));
 
@@ -104,16 +132,26 @@ export function createDashboardHandler(feed: DashboardFeed, options: DashboardHa
     const asset = assetRoutes.get(path);
     const known = asset !== undefined || path === `${basePath}/api/state` || path === `${basePath}/api/events`;
     if (!known) return sendText(res, 404, `not found: ${path}\n`, {}, head);
-    if (method !== 'GET' && !head) return sendText(res, 405, `method ${method} not allowed on ${path}; use GET or HEAD\n`, { allow: 'GET, HEAD' });
+    if (method !== 'GET' && !head)
+      return sendText(res, 405, `method ${method} not allowed on ${path}; use GET or HEAD\n`, { allow: 'GET, HEAD' });
     if (asset !== undefined) {
       const file = await assets.get(asset);
       return sendBody(res, file.contentType, file.body, head);
     }
     if (path === `${basePath}/api/state`) {
-      return sendBody(res, 'application/json; charset=utf-8', Buffer.from(JSON.stringify(feed.snapshot()), 'utf8'), head);
+      return sendBody(
+        res,
+        'application/json; charset=utf-8',
+        Buffer.from(JSON.stringify(feed.snapshot()), 'utf8'),
+        head,
+      );
     }
     if (head) {
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', ...SECURITY_HEADERS });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        ...SECURITY_HEADERS,
+      });
       res.end();
       return;
     }
@@ -123,7 +161,8 @@ export function createDashboardHandler(feed: DashboardFeed, options: DashboardHa
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     serve(req, res).catch((error: unknown) => {
       onError(error);
-      if (!res.headersSent) sendText(res, 500, `dashboard error: ${error instanceof Error ? error.message : String(error)}\n`);
+      if (!res.headersSent)
+        sendText(res, 500, `dashboard error: ${error instanceof Error ? error.message : String(error)}\n`);
       else res.destroy();
     });
   };

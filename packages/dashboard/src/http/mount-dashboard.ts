@@ -12,7 +12,11 @@ export interface DashboardMount {
  * Adds the dashboard to a server that already answers other paths: requests under the base path go to the
  * dashboard, every other request to the server's existing `request` listeners, unchanged.
  */
-export function mountDashboard(server: Server, feed: DashboardFeed, options: DashboardHandlerOptions = {}): DashboardMount {
+export function mountDashboard(
+  server: Server,
+  feed: DashboardFeed,
+  options: DashboardHandlerOptions = {},
+): DashboardMount {
   const handler = createDashboardHandler(feed, options);
   const previous = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   const router = (req: IncomingMessage, res: ServerResponse): void => {

@@ -41,7 +41,11 @@ export class SseHub {
   /** Answers one events request: 503 when full, else an open stream until the client leaves or `close()`. */
   open(req: IncomingMessage, res: ServerResponse): void {
     if (this.clients.size >= this.options.maxClients) {
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5', 'cache-control': 'no-store' });
+      res.writeHead(503, {
+        'content-type': 'text/plain; charset=utf-8',
+        'retry-after': '5',
+        'cache-control': 'no-store',
+      });
       res.end(`too many dashboard event streams (maxClients ${this.options.maxClients})\n`);
       return;
     }

@@ -40,7 +40,9 @@ export class StaticAssets {
       body = await readFile(file);
     } catch (error) {
       const hint = spec.path.startsWith('dist/') ? ' (build it: npx tsc -b packages/dashboard)' : '';
-      throw new WarmpoolError('E_DASHBOARD_ASSET', `dashboard asset ${name} missing at ${file}${hint}`, { cause: error });
+      throw new WarmpoolError('E_DASHBOARD_ASSET', `dashboard asset ${name} missing at ${file}${hint}`, {
+        cause: error,
+      });
     }
     if (name === 'index.html') body = Buffer.from(this.transformHtml(body.toString('utf8')), 'utf8');
     const asset = { body, contentType: spec.contentType };

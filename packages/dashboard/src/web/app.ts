@@ -1,5 +1,11 @@
 // Browser entry of the dashboard: keeps per-model state from the SSE stream and renders one card per model.
-import type { DashboardDecision, DashboardEvent, DashboardLatencyPoint, DashboardModelState, DashboardState } from '../feed/dashboard-state.js';
+import type {
+  DashboardDecision,
+  DashboardEvent,
+  DashboardLatencyPoint,
+  DashboardModelState,
+  DashboardState,
+} from '../feed/dashboard-state.js';
 import { drawChart, drawLatencyChart, fmtTime } from './svg-chart.js';
 
 interface ModelView {
@@ -62,10 +68,14 @@ function card(view: ModelView): HTMLElement {
     );
   }
   if (last) {
-    head.append(chip('', 'demand', `${fmtRate(last.observedPerS)} req/s`), chip('now-ready', 'ready', String(last.readyReplicas)));
+    head.append(
+      chip('', 'demand', `${fmtRate(last.observedPerS)} req/s`),
+      chip('now-ready', 'ready', String(last.readyReplicas)),
+    );
     if (last.warmingReplicas > 0) head.append(chip('now-warming', 'warming', String(last.warmingReplicas)));
     const cap = view.sla?.capacityPerReplicaPerS;
-    if (cap !== undefined && last.observedPerS !== null && last.observedPerS > last.readyReplicas * cap) head.append(chip('risk', 'over', 'ready capacity'));
+    if (cap !== undefined && last.observedPerS !== null && last.observedPerS > last.readyReplicas * cap)
+      head.append(chip('risk', 'over', 'ready capacity'));
   }
   section.append(head);
   if (view.points.length === 0 && view.decisions.length === 0) {
@@ -85,7 +95,10 @@ function card(view: ModelView): HTMLElement {
   if (view.latency.length > 0) {
     section.append(drawLatencyChart(view));
     const l2 = h('div', 'legend');
-    l2.append(h('span', 'l-latency', 'request latency p95 per second'), h('span', 'l-sla', `SLA: p95 ≤ ${view.sla ? `${view.sla.latencyTargetP95Ms} ms` : '(not set)'}`));
+    l2.append(
+      h('span', 'l-latency', 'request latency p95 per second'),
+      h('span', 'l-sla', `SLA: p95 ≤ ${view.sla ? `${view.sla.latencyTargetP95Ms} ms` : '(not set)'}`),
+    );
     section.append(l2);
   }
   const list = h('ol', 'decisions');
@@ -132,7 +145,13 @@ function applyState(state: DashboardState): void {
   for (const section of document.querySelectorAll('section.model')) section.remove();
   models.clear();
   for (const m of state.models) {
-    models.set(m.model, { model: m.model, sla: m.sla, points: [...m.points], decisions: [...m.decisions], latency: [...(m.latency ?? [])] });
+    models.set(m.model, {
+      model: m.model,
+      sla: m.sla,
+      points: [...m.points],
+      decisions: [...m.decisions],
+      latency: [...(m.latency ?? [])],
+    });
     markDirty(m.model);
   }
   if (state.models.length === 0) render();

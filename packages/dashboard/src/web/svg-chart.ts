@@ -11,7 +11,11 @@ const TIME_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7
 
 type Attrs = Record<string, string | number>;
 
-function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Attrs = {}, parent?: Element): SVGElementTagNameMap[K] {
+function el<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  parent?: Element,
+): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG_NS, tag);
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
   parent?.appendChild(node);
@@ -62,13 +66,22 @@ function runs<T>(items: readonly T[], defined: (item: T) => boolean): T[][] {
 }
 
 export function drawChart(state: DashboardModelState): SVGSVGElement {
-  const svg = el('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'chart', role: 'img', 'aria-label': `demand, forecast and replicas of ${state.model}` });
+  const svg = el('svg', {
+    viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+    class: 'chart',
+    role: 'img',
+    'aria-label': `demand, forecast and replicas of ${state.model}`,
+  });
   const points = state.points;
   const cap = state.sla?.capacityPerReplicaPerS ?? null;
   const lastPoint = points[points.length - 1];
 
   // x domain: first tick .. the end of the last planned window (the forecast looks ahead).
-  const times = [...points.map((p) => p.atS), ...points.map((p) => p.windowEndS ?? forecastAtS(p)), ...state.decisions.map((d) => d.atS)];
+  const times = [
+    ...points.map((p) => p.atS),
+    ...points.map((p) => p.windowEndS ?? forecastAtS(p)),
+    ...state.decisions.map((d) => d.atS),
+  ];
   let t0 = Math.min(...times);
   let t1 = Math.max(...times);
   if (!(t1 > t0)) {
@@ -121,16 +134,43 @@ export function drawChart(state: DashboardModelState): SVGSVGElement {
       });
       return `M${top.join('L')}L${bottom.join('L')}Z`;
     };
-    el('path', { class: 'warming', d: stepPath((p) => p.readyReplicas + p.warmingReplicas, (p) => p.readyReplicas) }, svg);
-    el('path', { class: 'ready', d: stepPath((p) => p.readyReplicas, () => 0) }, svg);
+    el(
+      'path',
+      {
+        class: 'warming',
+        d: stepPath(
+          (p) => p.readyReplicas + p.warmingReplicas,
+          (p) => p.readyReplicas,
+        ),
+      },
+      svg,
+    );
+    el(
+      'path',
+      {
+        class: 'ready',
+        d: stepPath(
+          (p) => p.readyReplicas,
+          () => 0,
+        ),
+      },
+      svg,
+    );
     // Where demand exceeded ready capacity the SLA is at risk: shade those intervals.
     points.forEach((p, i) => {
       if (p.observedPerS === null || p.observedPerS <= p.readyReplicas * cap) return;
       const xb = i + 1 < points.length ? x(points[i + 1].atS) : x(p.atS) + 4;
-      el('rect', { class: 'risk', x: x(p.atS), y: M.top, width: Math.max(1, xb - x(p.atS)), height: HEIGHT - M.top - M.bottom }, svg);
+      el(
+        'rect',
+        { class: 'risk', x: x(p.atS), y: M.top, width: Math.max(1, xb - x(p.atS)), height: HEIGHT - M.top - M.bottom },
+        svg,
+      );
     });
     if (state.sla) {
-      for (const [replicas, label] of [[state.sla.minWarmReplicas, 'min warm'], [state.sla.maxReplicas, 'max']] as const) {
+      for (const [replicas, label] of [
+        [state.sla.minWarmReplicas, 'min warm'],
+        [state.sla.maxReplicas, 'max'],
+      ] as const) {
         if (replicas * cap > yMax || replicas === 0) continue;
         el('line', { class: 'limit', x1: M.left, x2: xr, y1: y(replicas * cap), y2: y(replicas * cap) }, svg);
         el('text', { x: M.left + 4, y: y(replicas * cap) - 4 }, svg).textContent = `${label} ${replicas}`;
@@ -146,9 +186,27 @@ export function drawChart(state: DashboardModelState): SVGSVGElement {
       const [p] = run;
       const xa = x(p.windowStartS ?? p.atS) - (p.windowStartS === null ? 2 : 0);
       const xb = Math.max(xa + 4, x(p.windowEndS ?? p.atS));
-      el('rect', { class: 'band', x: xa, width: xb - xa, y: y(p.forecastUpperPerS as number), height: Math.max(1, y(p.forecastP50PerS as number) - y(p.forecastUpperPerS as number)) }, svg);
-      el('line', { class: 'p50', x1: xa, x2: xb, y1: y(p.forecastP50PerS as number), y2: y(p.forecastP50PerS as number) }, svg);
-      el('line', { class: 'upper', x1: xa, x2: xb, y1: y(p.forecastUpperPerS as number), y2: y(p.forecastUpperPerS as number) }, svg);
+      el(
+        'rect',
+        {
+          class: 'band',
+          x: xa,
+          width: xb - xa,
+          y: y(p.forecastUpperPerS as number),
+          height: Math.max(1, y(p.forecastP50PerS as number) - y(p.forecastUpperPerS as number)),
+        },
+        svg,
+      );
+      el(
+        'line',
+        { class: 'p50', x1: xa, x2: xb, y1: y(p.forecastP50PerS as number), y2: y(p.forecastP50PerS as number) },
+        svg,
+      );
+      el(
+        'line',
+        { class: 'upper', x1: xa, x2: xb, y1: y(p.forecastUpperPerS as number), y2: y(p.forecastUpperPerS as number) },
+        svg,
+      );
       continue;
     }
     const upper = run.map((p) => `${x(forecastAtS(p))},${y(p.forecastUpperPerS as number)}`);
@@ -159,8 +217,14 @@ export function drawChart(state: DashboardModelState): SVGSVGElement {
   }
   // Observed demand.
   for (const run of runs(points, (p) => p.observedPerS !== null)) {
-    if (run.length === 1) el('circle', { class: 'demand-dot', cx: x(run[0].atS), cy: y(run[0].observedPerS as number), r: 3 }, svg);
-    else el('path', { class: 'demand', d: `M${run.map((p) => `${x(p.atS)},${y(p.observedPerS as number)}`).join('L')}` }, svg);
+    if (run.length === 1)
+      el('circle', { class: 'demand-dot', cx: x(run[0].atS), cy: y(run[0].observedPerS as number), r: 3 }, svg);
+    else
+      el(
+        'path',
+        { class: 'demand', d: `M${run.map((p) => `${x(p.atS)},${y(p.observedPerS as number)}`).join('L')}` },
+        svg,
+      );
   }
   // Now: the last tick; right of it is the forecast only.
   if (lastPoint) {
@@ -175,7 +239,12 @@ export function drawChart(state: DashboardModelState): SVGSVGElement {
     const xd = x(d.atS);
     if (kind !== 'hold') el('line', { x1: xd, x2: xd, y1: M.top, y2: HEIGHT - M.bottom }, g);
     const yt = M.top - 8;
-    const shape = kind === 'up' ? `M${xd - 5},${yt + 5}L${xd + 5},${yt + 5}L${xd},${yt - 4}Z` : kind === 'down' ? `M${xd - 5},${yt - 4}L${xd + 5},${yt - 4}L${xd},${yt + 5}Z` : `M${xd - 3},${yt}a3,3 0 1,0 6,0a3,3 0 1,0 -6,0`;
+    const shape =
+      kind === 'up'
+        ? `M${xd - 5},${yt + 5}L${xd + 5},${yt + 5}L${xd},${yt - 4}Z`
+        : kind === 'down'
+          ? `M${xd - 5},${yt - 4}L${xd + 5},${yt - 4}L${xd},${yt + 5}Z`
+          : `M${xd - 3},${yt}a3,3 0 1,0 6,0a3,3 0 1,0 -6,0`;
     el('path', { d: shape }, g);
   }
   return svg;
@@ -184,7 +253,12 @@ export function drawChart(state: DashboardModelState): SVGSVGElement {
 /** Request latency p95 per second (a line) against the SLA's p95 target (a dashed line); seconds over it in red. */
 export function drawLatencyChart(state: Pick<DashboardModelState, 'model' | 'sla' | 'latency'>): SVGSVGElement {
   const height = 160;
-  const svg = el('svg', { viewBox: `0 0 ${WIDTH} ${height}`, class: 'chart latency', role: 'img', 'aria-label': `request latency p95 per second of ${state.model} against the SLA` });
+  const svg = el('svg', {
+    viewBox: `0 0 ${WIDTH} ${height}`,
+    class: 'chart latency',
+    role: 'img',
+    'aria-label': `request latency p95 per second of ${state.model} against the SLA`,
+  });
   const pts = state.latency;
   const target = state.sla?.latencyTargetP95Ms ?? null;
   let t0 = Math.min(...pts.map((p) => p.atS));
@@ -199,14 +273,27 @@ export function drawLatencyChart(state: Pick<DashboardModelState, 'model' | 'sla
   const step = niceStep(yMax, 4);
   for (let v = 0; v <= yMax; v += step) {
     el('line', { x1: M.left, x2: WIDTH - M.right, y1: y(v), y2: y(v), class: 'grid' }, svg);
-    el('text', { x: M.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, svg).textContent = `${fmtNumber(v)} ms`;
+    el('text', { x: M.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, svg).textContent =
+      `${fmtNumber(v)} ms`;
   }
   const tStep = TIME_STEPS_S.find((s) => (t1 - t0) / s <= 8) ?? 86400;
   for (let t = Math.ceil(t0 / tStep) * tStep; t <= t1; t += tStep) {
     el('text', { x: x(t), y: height - 8, 'text-anchor': 'middle', class: 'axis' }, svg).textContent = fmtTime(t);
   }
   if (target !== null) {
-    el('line', { x1: M.left, x2: WIDTH - M.right, y1: y(target), y2: y(target), class: 'sla-line', stroke: '#c0392b', 'stroke-dasharray': '6 4' }, svg);
+    el(
+      'line',
+      {
+        x1: M.left,
+        x2: WIDTH - M.right,
+        y1: y(target),
+        y2: y(target),
+        class: 'sla-line',
+        stroke: '#c0392b',
+        'stroke-dasharray': '6 4',
+      },
+      svg,
+    );
     el('text', { x: WIDTH - M.right + 4, y: y(target) + 4, class: 'axis' }, svg).textContent = `SLA ${target}`;
   }
   const d = pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.atS + 0.5).toFixed(1)},${y(p.p95Ms).toFixed(1)}`).join('');

@@ -15,7 +15,12 @@ export interface BackoffOptions {
   readonly sleep?: (delayMs: number) => Promise<void>;
 }
 
-export const BACKOFF_DEFAULTS = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 5000, maxRetryAfterMs: 30_000 } as const;
+export const BACKOFF_DEFAULTS = {
+  maxAttempts: 5,
+  baseDelayMs: 100,
+  maxDelayMs: 5000,
+  maxRetryAfterMs: 30_000,
+} as const;
 
 /** What an adapter says about one failed attempt: whether another can help, and the server's Retry-After if any. */
 export interface RetryVerdict {
@@ -67,7 +72,11 @@ export class Backoff {
       issues.push({ path: 'retry.baseDelayMs', value: this.baseDelayMs, allowed: 'a number >= 0' });
     }
     if (!Number.isFinite(this.maxDelayMs) || this.maxDelayMs < this.baseDelayMs) {
-      issues.push({ path: 'retry.maxDelayMs', value: this.maxDelayMs, allowed: `a number >= retry.baseDelayMs (${this.baseDelayMs})` });
+      issues.push({
+        path: 'retry.maxDelayMs',
+        value: this.maxDelayMs,
+        allowed: `a number >= retry.baseDelayMs (${this.baseDelayMs})`,
+      });
     }
     if (!Number.isFinite(this.maxRetryAfterMs) || this.maxRetryAfterMs < 0) {
       issues.push({ path: 'retry.maxRetryAfterMs', value: this.maxRetryAfterMs, allowed: 'a number >= 0' });
@@ -91,7 +100,11 @@ export class Backoff {
    * Runs `call` (given the 1-based attempt) until it resolves, `classify` says its error is not retryable, or
    * maxAttempts attempts failed; then throws `hooks.giveUp`'s error (default the last error).
    */
-  async run<T>(call: (attempt: number) => Promise<T>, classify: (error: unknown, attempt: number) => RetryVerdict, hooks: RetryHooks = {}): Promise<T> {
+  async run<T>(
+    call: (attempt: number) => Promise<T>,
+    classify: (error: unknown, attempt: number) => RetryVerdict,
+    hooks: RetryHooks = {},
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await call(attempt);

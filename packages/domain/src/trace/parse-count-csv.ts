@@ -32,14 +32,25 @@ export function parseCountCsv(text: string, file: string, options: ParseCountCsv
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   if (lines.length === 0) {
-    const expected = oneRowOk ? 'the header "t,count" and at least one row' : 'a header line "t,count" and at least two rows';
+    const expected = oneRowOk
+      ? 'the header "t,count" and at least one row'
+      : 'a header line "t,count" and at least two rows';
     throw new TraceFormatError(file, 1, `empty file: expected ${expected}`);
   }
-  const header = lines[0]!.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/\s+/g, '');
-  if (header !== 't,count') throw new TraceFormatError(file, 1, `expected the header "t,count", got "${truncate(lines[0]!)}"`);
+  const header = lines[0]!
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, '');
+  if (header !== 't,count')
+    throw new TraceFormatError(file, 1, `expected the header "t,count", got "${truncate(lines[0]!)}"`);
   if (lines.length < 2 && oneRowOk) throw new TraceFormatError(file, 1, 'no data rows after the header');
   if (lines.length < 3 && !oneRowOk) {
-    throw new TraceFormatError(file, lines.length, 'need at least two data rows (the bin width is the step between them)');
+    throw new TraceFormatError(
+      file,
+      lines.length,
+      'need at least two data rows (the bin width is the step between them)',
+    );
   }
   const n = lines.length - 1;
   const counts = new Float64Array(n);
@@ -51,10 +62,12 @@ export function parseCountCsv(text: string, file: string, options: ParseCountCsv
     const line = lines[i]!.trim();
     if (line === '') throw new TraceFormatError(file, lineNo, 'empty line inside the data');
     const parts = line.split(',');
-    if (parts.length !== 2) throw new TraceFormatError(file, lineNo, `expected 2 fields "t,count", got ${parts.length}: "${truncate(line)}"`);
+    if (parts.length !== 2)
+      throw new TraceFormatError(file, lineNo, `expected 2 fields "t,count", got ${parts.length}: "${truncate(line)}"`);
     const tText = parts[0]!.trim();
     const cText = parts[1]!.trim();
-    if (!/^\d+$/.test(tText)) throw new TraceFormatError(file, lineNo, `t must be a non-negative integer (seconds), got "${truncate(tText)}"`);
+    if (!/^\d+$/.test(tText))
+      throw new TraceFormatError(file, lineNo, `t must be a non-negative integer (seconds), got "${truncate(tText)}"`);
     if (!NUMBER.test(cText)) {
       const problem = cText.startsWith('-') ? 'is negative' : 'is not a number';
       throw new TraceFormatError(file, lineNo, `count ${problem}: "${truncate(cText)}" (allowed: a number >= 0)`);
@@ -66,10 +79,15 @@ export function parseCountCsv(text: string, file: string, options: ParseCountCsv
       startS = t;
     } else {
       const step = t - prevT;
-      if (step <= 0) throw new TraceFormatError(file, lineNo, `t must increase: ${t} follows ${prevT} (unsorted or duplicate bin)`);
+      if (step <= 0)
+        throw new TraceFormatError(file, lineNo, `t must increase: ${t} follows ${prevT} (unsorted or duplicate bin)`);
       if (i === 2) binS = step;
       else if (step !== binS) {
-        throw new TraceFormatError(file, lineNo, `uneven bins: step ${step} s from t=${prevT} to t=${t}, but the bin width is ${binS} s`);
+        throw new TraceFormatError(
+          file,
+          lineNo,
+          `uneven bins: step ${step} s from t=${prevT} to t=${t}, but the bin width is ${binS} s`,
+        );
       }
     }
     prevT = t;

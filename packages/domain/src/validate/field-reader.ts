@@ -36,7 +36,11 @@ export class FieldReader {
   rejectUnknown(known: readonly string[]): void {
     for (const key of Object.keys(this.obj)) {
       if (!known.includes(key)) {
-        this.issues.push({ path: this.path(key), value: this.obj[key], allowed: `one of the keys ${known.join(', ')}` });
+        this.issues.push({
+          path: this.path(key),
+          value: this.obj[key],
+          allowed: `one of the keys ${known.join(', ')}`,
+        });
       }
     }
   }
@@ -52,7 +56,10 @@ export class FieldReader {
     return v;
   }
 
-  number(key: string, opts: { default?: number; min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean } = {}): number {
+  number(
+    key: string,
+    opts: { default?: number; min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean } = {},
+  ): number {
     const v = this.obj[key];
     if (v === undefined && opts.default !== undefined) return opts.default;
     const min = opts.min ?? -Infinity;

@@ -60,7 +60,18 @@ export function parseHistoryConfig(input: unknown, opts: { path?: string; source
 }
 
 function readPrometheus(r: FieldReader): PrometheusHistoryConfig {
-  r.rejectUnknown(['kind', 'url', 'query', 'peakQuery', 'models', 'timeoutMs', 'retries', 'backoffBaseMs', 'maxPointsPerQuery', 'headers']);
+  r.rejectUnknown([
+    'kind',
+    'url',
+    'query',
+    'peakQuery',
+    'models',
+    'timeoutMs',
+    'retries',
+    'backoffBaseMs',
+    'maxPointsPerQuery',
+    'headers',
+  ]);
   const url = readUrl(r, 'url', ['http:', 'https:']);
   const queries = readQueries(r);
   const models: Record<string, PrometheusQueries> = {};
@@ -72,7 +83,11 @@ function readPrometheus(r: FieldReader): PrometheusHistoryConfig {
   const headerReader = r.child('headers');
   for (const [name, value] of Object.entries(objectOrEmpty(r.raw('headers')))) {
     if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || typeof value !== 'string') {
-      r.issues.push({ path: headerReader.path(name), value, allowed: 'a header name (token characters) with a string value' });
+      r.issues.push({
+        path: headerReader.path(name),
+        value,
+        allowed: 'a header name (token characters) with a string value',
+      });
     } else headers[name] = value;
   }
   return {
@@ -83,7 +98,12 @@ function readPrometheus(r: FieldReader): PrometheusHistoryConfig {
     timeoutMs: r.number('timeoutMs', { default: 10_000, min: 1, max: 600_000, integer: true }),
     retries: r.number('retries', { default: 2, min: 0, max: 10, integer: true }),
     backoffBaseMs: r.number('backoffBaseMs', { default: 250, min: 0, max: 60_000, integer: true }),
-    maxPointsPerQuery: r.number('maxPointsPerQuery', { default: PROMETHEUS_MAX_POINTS, min: 1, max: PROMETHEUS_MAX_POINTS, integer: true }),
+    maxPointsPerQuery: r.number('maxPointsPerQuery', {
+      default: PROMETHEUS_MAX_POINTS,
+      min: 1,
+      max: PROMETHEUS_MAX_POINTS,
+      integer: true,
+    }),
     headers,
   };
 }
@@ -93,7 +113,11 @@ function readQueries(r: FieldReader): PrometheusQueries {
     const text = r.string(key);
     const bad = unknownPlaceholders(text);
     if (bad.length > 0) {
-      r.issues.push({ path: r.path(key), value: text, allowed: `PromQL using only the placeholders ${PROMQL_PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')} (unknown: ${bad.join(', ')})` });
+      r.issues.push({
+        path: r.path(key),
+        value: text,
+        allowed: `PromQL using only the placeholders ${PROMQL_PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')} (unknown: ${bad.join(', ')})`,
+      });
     }
     return text;
   };
@@ -106,7 +130,11 @@ function readRedis(r: FieldReader): RedisHistoryConfig {
   return {
     kind: 'redis',
     url: r.has('url') ? readUrl(r, 'url', ['redis:', 'rediss:']) : 'redis://127.0.0.1:6379',
-    prefix: r.string('prefix', { default: 'warmpool:demand', pattern: /^[^\s{}]+$/, patternText: 'a key prefix without spaces or braces' }),
+    prefix: r.string('prefix', {
+      default: 'warmpool:demand',
+      pattern: /^[^\s{}]+$/,
+      patternText: 'a key prefix without spaces or braces',
+    }),
     commandTimeoutMs: r.number('commandTimeoutMs', { default: 2000, min: 1, max: 600_000, integer: true }),
   };
 }
@@ -117,12 +145,18 @@ function readCsv(r: FieldReader): CsvHistoryConfig {
   const files: Record<string, string> = {};
   const filesReader = r.child('files');
   for (const [model, file] of Object.entries(objectOrEmpty(r.raw('files')))) {
-    if (!MODEL_NAME_PATTERN.test(model)) r.issues.push({ path: filesReader.path(model), value: model, allowed: `keys that are ${MODEL_TEXT}` });
-    else if (typeof file !== 'string' || file.length === 0) r.issues.push({ path: filesReader.path(model), value: file, allowed: 'a file path' });
+    if (!MODEL_NAME_PATTERN.test(model))
+      r.issues.push({ path: filesReader.path(model), value: model, allowed: `keys that are ${MODEL_TEXT}` });
+    else if (typeof file !== 'string' || file.length === 0)
+      r.issues.push({ path: filesReader.path(model), value: file, allowed: 'a file path' });
     else files[model] = file;
   }
   if (directory === undefined && Object.keys(files).length === 0 && !hasProblemAt(r.issues, r.path('files'))) {
-    r.issues.push({ path: r.path('directory'), value: undefined, allowed: 'a directory of <model>.csv files, or a "files" mapping of model to file (at least one)' });
+    r.issues.push({
+      path: r.path('directory'),
+      value: undefined,
+      allowed: 'a directory of <model>.csv files, or a "files" mapping of model to file (at least one)',
+    });
   }
   return { kind: 'csv', directory, files, epochOffsetS: r.number('epochOffsetS', { default: 0, min: 0 }) };
 }
@@ -136,12 +170,22 @@ function readUrl(r: FieldReader, key: string, protocols: readonly string[]): str
   } catch {
     ok = false;
   }
-  if (!ok) r.issues.push({ path: r.path(key), value: text, allowed: `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` });
+  if (!ok)
+    r.issues.push({
+      path: r.path(key),
+      value: text,
+      allowed: `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    });
   return text;
 }
 
 /** Calls `each` for every entry of the mapping at `key`, whose keys must be model names. */
-function forEachEntry(r: FieldReader, key: string, keyText: string, each: (name: string, reader: FieldReader) => void): void {
+function forEachEntry(
+  r: FieldReader,
+  key: string,
+  keyText: string,
+  each: (name: string, reader: FieldReader) => void,
+): void {
   const parent = r.child(key);
   for (const name of Object.keys(objectOrEmpty(r.raw(key)))) {
     if (!MODEL_NAME_PATTERN.test(name)) {

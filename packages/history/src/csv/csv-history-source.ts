@@ -62,7 +62,12 @@ export class CsvHistorySource implements HistorySource {
       info = await stat(file);
     } catch (err) {
       if (listed === undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new HistoryUnavailableError('csv', file, `cannot read the history file of ${model}: ${(err as Error).message}`, { cause: err });
+      throw new HistoryUnavailableError(
+        'csv',
+        file,
+        `cannot read the history file of ${model}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     const hit = this.cache.get(file);
     if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size) return hit.series;
@@ -70,7 +75,12 @@ export class CsvHistorySource implements HistorySource {
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      throw new HistoryUnavailableError('csv', file, `cannot read the history file of ${model}: ${(err as Error).message}`, { cause: err });
+      throw new HistoryUnavailableError(
+        'csv',
+        file,
+        `cannot read the history file of ${model}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     const series = parseCountCsv(text, file);
     this.cache.set(file, { mtimeMs: info.mtimeMs, size: info.size, series });

@@ -17,7 +17,11 @@ export class HistorySourceError extends WarmpoolError {
     options: { query?: string; cause?: unknown } = {},
   ) {
     const q = options.query === undefined ? '' : ` (query ${JSON.stringify(options.query)})`;
-    super(code, `${source} history at ${target}${q}: ${problem}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      code,
+      `${source} history at ${target}${q}: ${problem}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.source = source;
     this.target = target;
     this.query = options.query;

@@ -52,12 +52,16 @@ export function parseQueryRange(bodyText: string, url: string, query: string, ht
     throw fail(`HTTP ${httpStatus}: the answer is not JSON: "${head}"`, err);
   }
   if (!isRecord(body)) throw fail(`HTTP ${httpStatus}: the answer is not a JSON object`);
-  if (body.status === 'error') throw fail(`HTTP ${httpStatus}: Prometheus error ${prometheusErrorText(bodyText) ?? ''}`);
-  if (body.status !== 'success') throw fail(`HTTP ${httpStatus}: status is ${JSON.stringify(body.status)}, expected "success" or "error"`);
+  if (body.status === 'error')
+    throw fail(`HTTP ${httpStatus}: Prometheus error ${prometheusErrorText(bodyText) ?? ''}`);
+  if (body.status !== 'success')
+    throw fail(`HTTP ${httpStatus}: status is ${JSON.stringify(body.status)}, expected "success" or "error"`);
   const data = body.data;
   if (!isRecord(data)) throw fail('"data" is missing or not an object');
   if (data.resultType !== 'matrix') {
-    throw fail(`resultType is ${JSON.stringify(data.resultType)}, expected "matrix" (query_range of an instant-vector expression)`);
+    throw fail(
+      `resultType is ${JSON.stringify(data.resultType)}, expected "matrix" (query_range of an instant-vector expression)`,
+    );
   }
   const result = data.result;
   if (!Array.isArray(result)) throw fail('"data.result" is not an array');
@@ -80,7 +84,8 @@ export function parseQueryRange(bodyText: string, url: string, query: string, ht
       throw fail(`values[${i}] is not a [time, "value"] pair: ${JSON.stringify(pair)}`);
     }
     const value = parseSampleValue(pair[1]);
-    if (value === undefined) throw fail(`values[${i}] has a value that is not a number string: ${JSON.stringify(pair[1])}`);
+    if (value === undefined)
+      throw fail(`values[${i}] has a value that is not a number string: ${JSON.stringify(pair[1])}`);
     points.push([pair[0], value]);
   }
   return points;

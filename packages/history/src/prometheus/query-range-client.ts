@@ -73,7 +73,8 @@ export class QueryRangeClient {
     url.searchParams.set('step', String(stepS));
     return this.backoff.run(
       async () => {
-        if (this.closing.signal.aborted) throw new HistoryUnavailableError('prometheus', this.endpoint, 'the source is closed', { query });
+        if (this.closing.signal.aborted)
+          throw new HistoryUnavailableError('prometheus', this.endpoint, 'the source is closed', { query });
         return this.attempt(url, query);
       },
       (error) =>
@@ -104,7 +105,9 @@ export class QueryRangeClient {
     } catch (err) {
       const timedOut = err instanceof Error && err.name === 'TimeoutError';
       const problem = timedOut ? `no answer within ${this.opts.timeoutMs} ms` : `request failed: ${describe(err)}`;
-      throw new RetryableFailure(new HistoryUnavailableError('prometheus', this.endpoint, `${problem} (${attempts})`, { query, cause: err }));
+      throw new RetryableFailure(
+        new HistoryUnavailableError('prometheus', this.endpoint, `${problem} (${attempts})`, { query, cause: err }),
+      );
     }
     if (status >= 500 || status === 429) {
       const error = prometheusErrorText(text);

@@ -14,9 +14,17 @@ export interface RedisConnection {
  */
 export function openRedis(redis: Redis | string, commandTimeoutMs: number): RedisConnection {
   if (typeof redis !== 'string') {
-    return { client: redis, owned: false, target: `redis://${redis.options.host ?? '127.0.0.1'}:${redis.options.port ?? 6379}` };
+    return {
+      client: redis,
+      owned: false,
+      target: `redis://${redis.options.host ?? '127.0.0.1'}:${redis.options.port ?? 6379}`,
+    };
   }
-  const client = new Redis(redis, { maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, connectTimeout: commandTimeoutMs });
+  const client = new Redis(redis, {
+    maxRetriesPerRequest: 1,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: commandTimeoutMs,
+  });
   // Connection errors surface on the commands; without a listener ioredis would also print them.
   client.on('error', () => undefined);
   return { client, owned: true, target: redactUrl(redis) };

@@ -50,7 +50,8 @@ export class RedisDemandCounter {
     const issues: ValidationIssue[] = [];
     const ttl = (key: string, value: number | undefined, def: number, min: number): number => {
       if (value === undefined) return def;
-      if (!Number.isInteger(value) || value < min) issues.push({ path: key, value, allowed: `an integer >= ${min} (seconds)` });
+      if (!Number.isInteger(value) || value < min)
+        issues.push({ path: key, value, allowed: `an integer >= ${min} (seconds)` });
       return value;
     };
     this.secondTtlS = ttl('secondRetentionS', opts.secondRetentionS, 6 * 3600, SECOND_CHUNK_S);
@@ -95,13 +96,23 @@ export class RedisDemandCounter {
     try {
       results = await pipeline.exec();
     } catch (err) {
-      throw new HistoryUnavailableError('redis', this.conn.target, `writing demand of ${model} failed: ${messageOf(err)}`, { cause: err });
+      throw new HistoryUnavailableError(
+        'redis',
+        this.conn.target,
+        `writing demand of ${model} failed: ${messageOf(err)}`,
+        { cause: err },
+      );
     }
     const failed = results?.find(([err]) => err !== null)?.[0];
     if (results === null || failed) {
-      throw new HistoryUnavailableError('redis', this.conn.target, `writing demand of ${model} failed: ${messageOf(failed ?? 'no reply')}`, {
-        cause: failed ?? undefined,
-      });
+      throw new HistoryUnavailableError(
+        'redis',
+        this.conn.target,
+        `writing demand of ${model} failed: ${messageOf(failed ?? 'no reply')}`,
+        {
+          cause: failed ?? undefined,
+        },
+      );
     }
   }
 
@@ -111,10 +122,13 @@ export class RedisDemandCounter {
 
   private check(model: string, list: readonly DemandCount[]): void {
     const issues: ValidationIssue[] = [];
-    if (typeof model !== 'string' || !MODEL_NAME_PATTERN.test(model)) issues.push({ path: 'model', value: model, allowed: 'a model name' });
+    if (typeof model !== 'string' || !MODEL_NAME_PATTERN.test(model))
+      issues.push({ path: 'model', value: model, allowed: 'a model name' });
     list.forEach(({ atS, count }, i) => {
-      if (!Number.isFinite(atS) || atS < 0) issues.push({ path: `[${i}].atS`, value: atS, allowed: 'epoch seconds >= 0' });
-      if (!Number.isSafeInteger(count) || count < 0) issues.push({ path: `[${i}].count`, value: count, allowed: 'an integer >= 0' });
+      if (!Number.isFinite(atS) || atS < 0)
+        issues.push({ path: `[${i}].atS`, value: atS, allowed: 'epoch seconds >= 0' });
+      if (!Number.isSafeInteger(count) || count < 0)
+        issues.push({ path: `[${i}].count`, value: count, allowed: 'an integer >= 0' });
     });
     if (issues.length > 0) throw new ValidationError(issues, 'demand count');
   }

@@ -69,7 +69,11 @@ export class RedisHistorySource implements HistorySource {
         const bucketS = Number(isPeak ? field.slice(0, -PEAK_SUFFIX.length) : field);
         const value = Number(text);
         if (!Number.isInteger(bucketS) || !/^\d+$/.test(text)) {
-          throw new HistoryResponseError('redis', this.conn.target, `key ${keys[k]} field ${JSON.stringify(field)} holds ${JSON.stringify(text)}, not a bucket count`);
+          throw new HistoryResponseError(
+            'redis',
+            this.conn.target,
+            `key ${keys[k]} field ${JSON.stringify(field)} holds ${JSON.stringify(text)}, not a bucket count`,
+          );
         }
         if (bucketS < fromS || bucketS >= endS) continue;
         const i = Math.floor((bucketS - fromS) / stepS);
@@ -102,14 +106,25 @@ export class RedisHistorySource implements HistorySource {
     try {
       results = await pipeline.exec();
     } catch (err) {
-      throw new HistoryUnavailableError('redis', this.conn.target, `reading demand failed: ${messageOf(err)}`, { cause: err });
+      throw new HistoryUnavailableError('redis', this.conn.target, `reading demand failed: ${messageOf(err)}`, {
+        cause: err,
+      });
     }
-    if (results === null) throw new HistoryUnavailableError('redis', this.conn.target, 'reading demand failed: no reply');
+    if (results === null)
+      throw new HistoryUnavailableError('redis', this.conn.target, 'reading demand failed: no reply');
     return results.map(([err, value], k) => {
       if (err?.message.startsWith('WRONGTYPE')) {
-        throw new HistoryResponseError('redis', this.conn.target, `key ${keys[k]} is not a hash of bucket counts: ${err.message}`, { cause: err });
+        throw new HistoryResponseError(
+          'redis',
+          this.conn.target,
+          `key ${keys[k]} is not a hash of bucket counts: ${err.message}`,
+          { cause: err },
+        );
       }
-      if (err) throw new HistoryUnavailableError('redis', this.conn.target, `reading ${keys[k]} failed: ${err.message}`, { cause: err });
+      if (err)
+        throw new HistoryUnavailableError('redis', this.conn.target, `reading ${keys[k]} failed: ${err.message}`, {
+          cause: err,
+        });
       return value as Record<string, string>;
     });
   }

@@ -14,7 +14,13 @@ export function syntheticCounts(seconds: number): number[] {
 }
 
 /** What any source must return for `counts` (second k at `startS + k`) read over [fromS, toS) at stepS. */
-export function expectedSteps(counts: readonly number[], startS: number, fromS: number, toS: number, stepS: number): StepObservation[] {
+export function expectedSteps(
+  counts: readonly number[],
+  startS: number,
+  fromS: number,
+  toS: number,
+  stepS: number,
+): StepObservation[] {
   const out: StepObservation[] = [];
   for (let s = fromS; s < toS; s += stepS) {
     let sum = 0;
@@ -27,16 +33,22 @@ export function expectedSteps(counts: readonly number[], startS: number, fromS: 
       peak = Math.max(peak, c);
       n++;
     }
-    out.push(n === 0 ? { startS: s, meanPerS: NaN, peakPerS: NaN } : { startS: s, meanPerS: sum / stepS, peakPerS: peak });
+    out.push(
+      n === 0 ? { startS: s, meanPerS: NaN, peakPerS: NaN } : { startS: s, meanPerS: sum / stepS, peakPerS: peak },
+    );
   }
   return out;
 }
 
 /** OpenMetrics text: gauge `warmpool_demand_last_second{model}` = requests in [T-1, T), sampled at T. */
 export function openMetricsOf(series: Readonly<Record<string, { startS: number; counts: readonly number[] }>>): string {
-  const lines = ['# HELP warmpool_demand_last_second Requests that arrived in the second before the sample.', '# TYPE warmpool_demand_last_second gauge'];
+  const lines = [
+    '# HELP warmpool_demand_last_second Requests that arrived in the second before the sample.',
+    '# TYPE warmpool_demand_last_second gauge',
+  ];
   for (const [model, { startS, counts }] of Object.entries(series)) {
-    for (const [k, c] of counts.entries()) lines.push(`warmpool_demand_last_second{model="${model}"} ${c} ${startS + k + 1}`);
+    for (const [k, c] of counts.entries())
+      lines.push(`warmpool_demand_last_second{model="${model}"} ${c} ${startS + k + 1}`);
   }
   lines.push('# EOF', '');
   return lines.join('\n');
@@ -51,11 +63,14 @@ export function csvOf(counts: readonly number[], binS = 1): string {
 export function sameSteps(actual: readonly StepObservation[], expected: readonly StepObservation[]): string[] {
   const problems: string[] = [];
   if (actual.length !== expected.length) return [`length ${actual.length} != ${expected.length}`];
-  const close = (a: number, b: number): boolean => (Number.isNaN(a) ? Number.isNaN(b) : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)));
+  const close = (a: number, b: number): boolean =>
+    Number.isNaN(a) ? Number.isNaN(b) : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
   actual.forEach((a, i) => {
     const e = expected[i]!;
     if (a.startS !== e.startS || !close(a.meanPerS, e.meanPerS) || !close(a.peakPerS, e.peakPerS)) {
-      problems.push(`step ${i}: got ${JSON.stringify([a.startS, a.meanPerS, a.peakPerS])}, expected ${JSON.stringify([e.startS, e.meanPerS, e.peakPerS])}`);
+      problems.push(
+        `step ${i}: got ${JSON.stringify([a.startS, a.meanPerS, a.peakPerS])}, expected ${JSON.stringify([e.startS, e.meanPerS, e.peakPerS])}`,
+      );
     }
   });
   return problems;

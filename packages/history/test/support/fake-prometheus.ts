@@ -52,7 +52,13 @@ export class FakePrometheus {
 
 /** A success answer holding one series with these [time, value] points. */
 export function seriesAnswer(points: readonly (readonly [number, string])[]): FakeAnswer {
-  return { status: 200, body: JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: points }] } }) };
+  return {
+    status: 200,
+    body: JSON.stringify({
+      status: 'success',
+      data: { resultType: 'matrix', result: [{ metric: {}, values: points }] },
+    }),
+  };
 }
 
 /** The evaluation times a query_range request asks for. */

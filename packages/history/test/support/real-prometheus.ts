@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describe, it } from 'vitest';
 
 const IN_CI = process.env.CI === 'true';
-const INSTALL_HINT = 'install Debian\'s package: apt-get update && apt-get install -y prometheus (provides prometheus and promtool)';
+const INSTALL_HINT =
+  "install Debian's package: apt-get update && apt-get install -y prometheus (provides prometheus and promtool)";
 
 function missingBinary(): string | undefined {
   for (const bin of ['prometheus', 'promtool']) {
@@ -52,7 +53,9 @@ function run(cmd: string, args: string[]): Promise<void> {
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`)),
+    );
   });
 }
 

@@ -52,9 +52,12 @@ export class KubernetesApiError extends WarmpoolError {
   readonly detail: string;
 
   constructor(init: KubernetesApiErrorInit) {
-    const status = init.statusCode !== undefined ? `HTTP ${init.statusCode}${init.reason ? ` ${init.reason}` : ''}: ` : '';
+    const status =
+      init.statusCode !== undefined ? `HTTP ${init.statusCode}${init.reason ? ` ${init.reason}` : ''}: ` : '';
     const tries = init.attempts > 1 ? ` (after ${init.attempts} attempts)` : '';
-    super(init.code, `kubernetes ${init.verb} ${describeObject(init.object)} failed: ${status}${init.detail}${tries}`, { cause: init.cause });
+    super(init.code, `kubernetes ${init.verb} ${describeObject(init.object)} failed: ${status}${init.detail}${tries}`, {
+      cause: init.cause,
+    });
     this.verb = init.verb;
     this.object = init.object;
     this.statusCode = init.statusCode;

@@ -15,5 +15,8 @@ export class JobDeferredError extends WarmpoolError {
 }
 
 export function isJobDeferred(err: unknown): err is JobDeferredError {
-  return err instanceof JobDeferredError || (err !== null && typeof err === 'object' && (err as { code?: unknown }).code === 'E_JOB_DEFERRED');
+  return (
+    err instanceof JobDeferredError ||
+    (err !== null && typeof err === 'object' && (err as { code?: unknown }).code === 'E_JOB_DEFERRED')
+  );
 }

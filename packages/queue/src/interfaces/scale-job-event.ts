@@ -10,8 +10,20 @@ import type { ScaleJob, ScaleQueue } from '@warmpool/domain';
  */
 export type ScaleJobEvent =
   | { readonly type: 'completed'; readonly job: ScaleJob; readonly attempt: number }
-  | { readonly type: 'retrying'; readonly job: ScaleJob; readonly attempt: number; readonly error: Error; readonly retryInMs: number }
-  | { readonly type: 'failed'; readonly job: ScaleJob | undefined; readonly jobId: string; readonly attempt: number; readonly error: Error }
+  | {
+      readonly type: 'retrying';
+      readonly job: ScaleJob;
+      readonly attempt: number;
+      readonly error: Error;
+      readonly retryInMs: number;
+    }
+  | {
+      readonly type: 'failed';
+      readonly job: ScaleJob | undefined;
+      readonly jobId: string;
+      readonly attempt: number;
+      readonly error: Error;
+    }
   | { readonly type: 'stalled'; readonly jobId: string }
   | { readonly type: 'error'; readonly error: Error };
 

@@ -25,7 +25,11 @@ interface Recorder {
 }
 
 function job(id: string, runAtMs: number, replicas = 2): ScaleJob {
-  return { id, runAtMs, request: { model: 'llama', replicas, idempotencyKey: `key-${id}`, reason: 'ScaleAhead', message: `job ${id}` } };
+  return {
+    id,
+    runAtMs,
+    request: { model: 'llama', replicas, idempotencyKey: `key-${id}`, reason: 'ScaleAhead', message: `job ${id}` },
+  };
 }
 
 /** Registers the scale-queue conformance tests (call inside a `describe`). */
@@ -41,7 +45,12 @@ export function scaleQueueConformance(makeHarness: () => ScaleQueueHarness): voi
     await h.cleanup();
   });
 
-  async function open(options: { attempts: number; backoffBaseMs: number; random?: () => number } = { attempts: 1, backoffBaseMs: h.unitMs }): Promise<{ q: ObservableScaleQueue; rec: Recorder }> {
+  async function open(
+    options: { attempts: number; backoffBaseMs: number; random?: () => number } = {
+      attempts: 1,
+      backoffBaseMs: h.unitMs,
+    },
+  ): Promise<{ q: ObservableScaleQueue; rec: Recorder }> {
     const q = await h.create(options);
     queues.push(q);
     const rec: Recorder = { starts: [], events: [] };
@@ -67,7 +76,11 @@ export function scaleQueueConformance(makeHarness: () => ScaleQueueHarness): voi
     await until(() => finished(rec, 'completed').length === 1, 'a to complete');
     expect(rec.starts.map((s) => s.id)).toEqual(['a']);
     const done = rec.events.find((e) => e.type === 'completed');
-    expect(done).toMatchObject({ type: 'completed', attempt: 1, job: { id: 'a', request: { model: 'llama', replicas: 2 } } });
+    expect(done).toMatchObject({
+      type: 'completed',
+      attempt: 1,
+      job: { id: 'a', request: { model: 'llama', replicas: 2 } },
+    });
   });
 
   it('does not start a job before runAtMs, and runs due jobs first', async () => {
@@ -206,7 +219,11 @@ export function scaleQueueConformance(makeHarness: () => ScaleQueueHarness): voi
 
   it('rejects a malformed job with a ValidationError naming the fields', async () => {
     const { q } = await open();
-    const bad = { id: '', runAtMs: Number.NaN, request: { model: 'm', replicas: -1, idempotencyKey: 'k', reason: 'r', message: '' } };
+    const bad = {
+      id: '',
+      runAtMs: Number.NaN,
+      request: { model: 'm', replicas: -1, idempotencyKey: 'k', reason: 'r', message: '' },
+    };
     const err = await q.enqueue(bad as ScaleJob).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_VALIDATION' });
     const paths = (err as { issues: { path: string }[] }).issues.map((i) => i.path);

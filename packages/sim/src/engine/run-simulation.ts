@@ -32,7 +32,12 @@ export interface RunOptions {
  * latency target (`sloViolatingRequests`).
  * Cost = replica-seconds alive (from request to release).
  */
-export function runSimulation(demand: Float64Array, config: SimConfig, factory: SimPolicyFactory, options: RunOptions): SimResult {
+export function runSimulation(
+  demand: Float64Array,
+  config: SimConfig,
+  factory: SimPolicyFactory,
+  options: RunOptions,
+): SimResult {
   const clock = options.nowMs ?? (() => performance.now());
   const started = clock();
   const policy = factory(config, demand);

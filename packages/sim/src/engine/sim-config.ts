@@ -18,7 +18,15 @@ export interface SimSettings {
   readonly serviceMs?: number;
 }
 
-export const SIM_DEFAULTS = { leadS: 45, peakReplicas: 20, targetUtil: 0.7, minReplicas: 1, queue: false, latencyTargetMs: 500, serviceMs: 250 } as const;
+export const SIM_DEFAULTS = {
+  leadS: 45,
+  peakReplicas: 20,
+  targetUtil: 0.7,
+  minReplicas: 1,
+  queue: false,
+  latencyTargetMs: 500,
+  serviceMs: 250,
+} as const;
 
 /**
  * Normalizes capacity so that `peakReplicas` replicas at `targetUtil` serve the trace's peak second:

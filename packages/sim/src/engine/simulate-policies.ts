@@ -15,7 +15,8 @@ export function simulatePolicies(
   options: RunOptions,
 ): SimResult[] {
   for (const n of names) {
-    if (!registry[n]) throw new WarmpoolError('E_UNKNOWN_POLICY', `unknown policy "${n}" (known: ${Object.keys(registry).join(', ')})`);
+    if (!registry[n])
+      throw new WarmpoolError('E_UNKNOWN_POLICY', `unknown policy "${n}" (known: ${Object.keys(registry).join(', ')})`);
   }
   const results = new Map<string, SimResult>();
   const oracle = registry['oracle'];

@@ -11,7 +11,9 @@ import type { FrontierSweep } from './frontier-sweep.js';
 /** The utilization targets HPA, KPA and AWS target tracking are swept over (issue 18: 0.3 to 0.9). */
 export const FRONTIER_UTILIZATIONS = ['0.3', '0.4', '0.5', '0.6', '0.7', '0.8', '0.9'] as const;
 /** recent-max's window (s) x headroom grid: `W:h`. */
-export const FRONTIER_RECENT_MAX = ['30', '60', '120', '300', '600'].flatMap((w) => ['0', '0.25', '0.5', '1'].map((h) => `${w}:${h}`));
+export const FRONTIER_RECENT_MAX = ['30', '60', '120', '300', '600'].flatMap((w) =>
+  ['0', '0.25', '0.5', '1'].map((h) => `${w}:${h}`),
+);
 
 function utilizationSweep(policy: string, factory: SimPolicyFactory): FrontierSweep {
   return {
@@ -59,7 +61,11 @@ export function predictiveSweep(planner?: Partial<PlannerOptions>): FrontierSwee
     values: [DEFAULT_MISS_COST, ...FRONTIER_MISS_COSTS],
     defaultValue: DEFAULT_MISS_COST,
     run: (value, config) => ({
-      factory: predictivePolicy({ ...(value === DEFAULT_MISS_COST ? {} : { missCostServedRequests: Number(value) }), makeForecaster, ...(planner ? { planner } : {}) }),
+      factory: predictivePolicy({
+        ...(value === DEFAULT_MISS_COST ? {} : { missCostServedRequests: Number(value) }),
+        makeForecaster,
+        ...(planner ? { planner } : {}),
+      }),
       config,
     }),
   };

@@ -43,11 +43,16 @@ export interface FrontierReport {
 }
 
 /** Fewest violations among points costing at most `costVsOracle` (Infinity where none does). */
-export function bestAtCost(points: readonly FrontierPoint[], costVsOracle: number, metric: ViolationMetric): FrontierPoint | undefined {
+export function bestAtCost(
+  points: readonly FrontierPoint[],
+  costVsOracle: number,
+  metric: ViolationMetric,
+): FrontierPoint | undefined {
   let best: FrontierPoint | undefined;
   for (const p of points) {
     if (p.costVsOracle > costVsOracle + 1e-12) continue;
-    if (!best || p[metric] < best[metric] || (p[metric] === best[metric] && p.costVsOracle < best.costVsOracle)) best = p;
+    if (!best || p[metric] < best[metric] || (p[metric] === best[metric] && p.costVsOracle < best.costVsOracle))
+      best = p;
   }
   return best;
 }
@@ -114,7 +119,15 @@ export function sweepFrontier(
         if (!m) none.push(c);
         if (mv > ov) above.push(c);
       }
-      verdicts.push({ metric, predictive: def, bestBaseline: best, ratio, meetsRatio: b > 0 ? ratio <= 0.25 : v === 0, frontierAboveAtCosts: above, noPointAtCosts: none });
+      verdicts.push({
+        metric,
+        predictive: def,
+        bestBaseline: best,
+        ratio,
+        meetsRatio: b > 0 ? ratio <= 0.25 : v === 0,
+        frontierAboveAtCosts: above,
+        noPointAtCosts: none,
+      });
     }
   }
   return { trace: options.traceName, oracleReplicaSeconds: oracleCost, points, verdicts };

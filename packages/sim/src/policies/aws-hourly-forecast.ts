@@ -8,7 +8,11 @@ export interface AwsForecastSettings {
   readonly maxHistoryWeeks: number;
 }
 
-export const AWS_FORECAST_DEFAULTS: AwsForecastSettings = { maxHistoryDays: 14, minHistoryS: 86_400, maxHistoryWeeks: 2 };
+export const AWS_FORECAST_DEFAULTS: AwsForecastSettings = {
+  maxHistoryDays: 14,
+  minHistoryS: 86_400,
+  maxHistoryWeeks: 2,
+};
 
 const HOURS_PER_DAY = 24;
 const HOURS_PER_WEEK = 168;

@@ -71,7 +71,10 @@ export class AwsTargetTracking {
     if (!last) return capacity;
     const needed = Math.ceil(last.loadPerS / (this.capacityPerS * this.targetUtil) - 1e-9);
     if (this.allOver(s.scaleOutDatapoints, (u) => u > this.targetUtil)) return Math.max(capacity, needed);
-    if (now - this.lastScaleInS >= s.scaleInCooldownS && this.allOver(s.scaleInDatapoints, (u) => u < this.targetUtil * s.scaleInThreshold)) {
+    if (
+      now - this.lastScaleInS >= s.scaleInCooldownS &&
+      this.allOver(s.scaleInDatapoints, (u) => u < this.targetUtil * s.scaleInThreshold)
+    ) {
       const step = Math.max(1, Math.floor(capacity * s.scaleInStepFraction));
       const next = Math.max(needed, capacity - step, floor);
       if (next < capacity) {

@@ -116,14 +116,16 @@ export class HpaController {
     const s = this.settings;
     const { minReplicas, maxReplicas } = this.config;
     if (desired > current) {
-      const start = current - this.changeSince(now - s.scaleUpPeriodS, +1) + this.changeSince(now - s.scaleUpPeriodS, -1);
+      const start =
+        current - this.changeSince(now - s.scaleUpPeriodS, +1) + this.changeSince(now - s.scaleUpPeriodS, -1);
       const byPods = start + s.scaleUpPods;
       const byPercent = Math.ceil(start * (1 + s.scaleUpPercent / 100));
       const limit = Math.max(current, byPods, byPercent);
       return Math.min(desired, maxReplicas, limit);
     }
     if (desired < current) {
-      const start = current - this.changeSince(now - s.scaleDownPeriodS, +1) + this.changeSince(now - s.scaleDownPeriodS, -1);
+      const start =
+        current - this.changeSince(now - s.scaleDownPeriodS, +1) + this.changeSince(now - s.scaleDownPeriodS, -1);
       const limit = Math.min(current, Math.floor(start * (1 - s.scaleDownPercent / 100)));
       return Math.max(desired, minReplicas, limit);
     }
@@ -133,7 +135,8 @@ export class HpaController {
   /** Replicas added (sign +1) or removed (sign -1) by scale events strictly after `cutoff` (events older than any period are dropped). */
   private changeSince(cutoff: number, sign: 1 | -1): number {
     const ev = this.scaleEvents;
-    while (ev.length > 0 && ev[0]!.atS <= cutoff - this.settings.scaleDownPeriodS - this.settings.scaleUpPeriodS) ev.shift();
+    while (ev.length > 0 && ev[0]!.atS <= cutoff - this.settings.scaleDownPeriodS - this.settings.scaleUpPeriodS)
+      ev.shift();
     let sum = 0;
     for (const e of ev) if (e.atS > cutoff && Math.sign(e.value) === sign) sum += Math.abs(e.value);
     return sum;
@@ -154,5 +157,12 @@ export function hpaPolicyWith(settings: HpaSettings): SimPolicyFactory {
 /** The settings in a world `k` times faster: every period and window scaled by `timeScaler(k)`; ratios (tolerance, rate limits) stay. */
 export function timeScaledHpaSettings(k: number, s: HpaSettings = HPA_DEFAULTS): HpaSettings {
   const t = timeScaler(k);
-  return { ...s, syncPeriodS: t(s.syncPeriodS), metricWindowS: t(s.metricWindowS), scaleUpPeriodS: t(s.scaleUpPeriodS), scaleDownPeriodS: t(s.scaleDownPeriodS), scaleDownStabilizationS: t(s.scaleDownStabilizationS) };
+  return {
+    ...s,
+    syncPeriodS: t(s.syncPeriodS),
+    metricWindowS: t(s.metricWindowS),
+    scaleUpPeriodS: t(s.scaleUpPeriodS),
+    scaleDownPeriodS: t(s.scaleDownPeriodS),
+    scaleDownStabilizationS: t(s.scaleDownStabilizationS),
+  };
 }

@@ -1,4 +1,12 @@
-import { type Decision, type Forecaster, type ModelSpec, type StepObservation, MODEL_SPEC_DEFAULTS, defaultReleaseQuantile, quantileForMissCost } from '@warmpool/domain';
+import {
+  type Decision,
+  type Forecaster,
+  type ModelSpec,
+  type StepObservation,
+  MODEL_SPEC_DEFAULTS,
+  defaultReleaseQuantile,
+  quantileForMissCost,
+} from '@warmpool/domain';
 import { LiveStepAggregator, ModelPlanner, type PlannerOptions } from '@warmpool/planner';
 import type { SimConfig, SimPolicy, SimPolicyFactory, SimView } from './sim-policy.js';
 
@@ -27,7 +35,10 @@ export interface PredictiveOptions {
 
 /** The model spec the simulator's normalized world implies (capacity, lead, bounds). */
 export function simModelSpec(config: SimConfig, options: PredictiveOptions): ModelSpec {
-  const o = options.missCostServedRequests !== undefined && options.upperQuantile === undefined ? { ...options, upperQuantile: quantileForMissCost(options.missCostServedRequests) } : options;
+  const o =
+    options.missCostServedRequests !== undefined && options.upperQuantile === undefined
+      ? { ...options, upperQuantile: quantileForMissCost(options.missCostServedRequests) }
+      : options;
   return {
     name: o.modelName ?? 'sim',
     latencyTargetP95Ms: MODEL_SPEC_DEFAULTS.latencyTargetP95Ms,

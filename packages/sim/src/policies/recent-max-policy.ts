@@ -16,8 +16,16 @@ export const RECENT_MAX_DEFAULTS: RecentMaxSettings = { windowS: 600, headroom: 
 export const recentMaxPolicy: SimPolicyFactory = recentMaxPolicyWith(RECENT_MAX_DEFAULTS);
 
 export function recentMaxPolicyWith(settings: RecentMaxSettings): SimPolicyFactory {
-  if (!Number.isInteger(settings.windowS) || settings.windowS < 1) throw new WarmpoolError('E_INVALID_SETTING', `recent-max windowS: got ${settings.windowS}, allowed: an integer >= 1`);
-  if (!(settings.headroom >= 0) || !Number.isFinite(settings.headroom)) throw new WarmpoolError('E_INVALID_SETTING', `recent-max headroom: got ${settings.headroom}, allowed: a finite number >= 0`);
+  if (!Number.isInteger(settings.windowS) || settings.windowS < 1)
+    throw new WarmpoolError(
+      'E_INVALID_SETTING',
+      `recent-max windowS: got ${settings.windowS}, allowed: an integer >= 1`,
+    );
+  if (!(settings.headroom >= 0) || !Number.isFinite(settings.headroom))
+    throw new WarmpoolError(
+      'E_INVALID_SETTING',
+      `recent-max headroom: got ${settings.headroom}, allowed: a finite number >= 0`,
+    );
   return (config: SimConfig): SimPolicy => {
     const w = settings.windowS;
     // Monotonic deque of (second, demand): the front is the window's maximum. Bounded by w entries.

@@ -24,7 +24,11 @@ function instanceXml(inst: FakeInstance): XmlFields {
     AvailabilityZone: inst.availabilityZone,
     LifecycleState: inst.lifecycleState,
     HealthStatus: inst.healthStatus,
-    LaunchTemplate: { LaunchTemplateId: 'lt-0fake0000000000001', LaunchTemplateName: 'warmpool-model-server', Version: '1' },
+    LaunchTemplate: {
+      LaunchTemplateId: 'lt-0fake0000000000001',
+      LaunchTemplateName: 'warmpool-model-server',
+      Version: '1',
+    },
     ProtectedFromScaleIn: false,
   };
 }
@@ -47,7 +51,11 @@ function groupXml(g: FakeGroup): XmlFields {
   return {
     AutoScalingGroupName: g.name,
     AutoScalingGroupARN: `arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:00000000-0000-4000-8000-000000000000:autoScalingGroupName/${g.name}`,
-    LaunchTemplate: { LaunchTemplateId: 'lt-0fake0000000000001', LaunchTemplateName: 'warmpool-model-server', Version: '1' },
+    LaunchTemplate: {
+      LaunchTemplateId: 'lt-0fake0000000000001',
+      LaunchTemplateName: 'warmpool-model-server',
+      Version: '1',
+    },
     MinSize: g.minSize,
     MaxSize: g.maxSize,
     DesiredCapacity: g.desiredCapacity,
@@ -64,7 +72,8 @@ function groupXml(g: FakeGroup): XmlFields {
     Tags: new XmlList([]),
     TerminationPolicies: new XmlList(['Default']),
     NewInstancesProtectedFromScaleIn: false,
-    ServiceLinkedRoleARN: 'arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
+    ServiceLinkedRoleARN:
+      'arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
     WarmPoolConfiguration: warmPoolXml(g),
     WarmPoolSize: g.warmPool ? poolInstances.length : undefined,
   };
@@ -84,11 +93,16 @@ function hookXml(h: FakeLifecycleHook): XmlFields {
   };
 }
 
-function page<T>(items: readonly T[], params: QueryParams, maxRecordsCap: number): { items: T[]; nextToken: string | undefined } {
+function page<T>(
+  items: readonly T[],
+  params: QueryParams,
+  maxRecordsCap: number,
+): { items: T[]; nextToken: string | undefined } {
   const max = params.optionalInt('MaxRecords', { min: 1, max: maxRecordsCap }) ?? maxRecordsCap;
   const tokenText = params.optionalString('NextToken', { maxLength: 1024 });
   const start = tokenText === undefined ? 0 : Number.parseInt(tokenText, 10);
-  if (!Number.isInteger(start) || start < 0 || start > items.length) throw AwsFault.validation(`Invalid NextToken: ${tokenText}`);
+  if (!Number.isInteger(start) || start < 0 || start > items.length)
+    throw AwsFault.validation(`Invalid NextToken: ${tokenText}`);
   const end = start + max;
   return { items: items.slice(start, end), nextToken: end < items.length ? String(end) : undefined };
 }
@@ -133,7 +147,11 @@ export const ACTION_HANDLERS: Readonly<Record<string, ActionHandler>> = {
     const g = world.group(params.string('AutoScalingGroupName', NAME));
     const pool = g.instances.filter((i) => isInWarmPool(i.lifecycleState));
     const { items, nextToken } = page(pool, params, 50);
-    return { WarmPoolConfiguration: warmPoolXml(g), Instances: new XmlList(items.map(instanceXml)), NextToken: nextToken };
+    return {
+      WarmPoolConfiguration: warmPoolXml(g),
+      Instances: new XmlList(items.map(instanceXml)),
+      NextToken: nextToken,
+    };
   },
 
   DeleteWarmPool(world, params) {
@@ -168,7 +186,10 @@ export const ACTION_HANDLERS: Readonly<Record<string, ActionHandler>> = {
   },
 
   DescribeLifecycleHooks(world, params) {
-    const hooks = world.describeLifecycleHooks(params.string('AutoScalingGroupName', NAME), params.list('LifecycleHookNames'));
+    const hooks = world.describeLifecycleHooks(
+      params.string('AutoScalingGroupName', NAME),
+      params.list('LifecycleHookNames'),
+    );
     return { LifecycleHooks: new XmlList(hooks.map(hookXml)) };
   },
 
@@ -186,7 +207,9 @@ export const ACTION_HANDLERS: Readonly<Record<string, ActionHandler>> = {
     const instanceId = params.string('InstanceId', { maxLength: 19 });
     const decrement = params.optionalBoolean('ShouldDecrementDesiredCapacity');
     if (decrement === undefined) {
-      throw AwsFault.validation(`1 validation error detected: Value null at 'shouldDecrementDesiredCapacity' failed to satisfy constraint: Member must not be null`);
+      throw AwsFault.validation(
+        `1 validation error detected: Value null at 'shouldDecrementDesiredCapacity' failed to satisfy constraint: Member must not be null`,
+      );
     }
     const { group, instance } = world.terminateInstance(instanceId, decrement);
     return {

@@ -92,9 +92,15 @@ describe('AutoScalingWorld', () => {
     expect(states().filter((s) => s.startsWith('Warmed:'))).toHaveLength(3);
     world.settle();
     expect(states()).toEqual(['InService', 'Warmed:Running', 'Warmed:Running', 'Warmed:Running']);
-    const pooled = world.group('g').instances.filter((i) => i.lifecycleState === 'Warmed:Running').map((i) => i.instanceId);
+    const pooled = world
+      .group('g')
+      .instances.filter((i) => i.lifecycleState === 'Warmed:Running')
+      .map((i) => i.instanceId);
     world.setDesiredCapacity('g', 3, false);
-    const pendingIds = world.group('g').instances.filter((i) => i.lifecycleState === 'Pending').map((i) => i.instanceId);
+    const pendingIds = world
+      .group('g')
+      .instances.filter((i) => i.lifecycleState === 'Pending')
+      .map((i) => i.instanceId);
     expect(pendingIds).toEqual(pooled.slice(0, 2));
     world.settle();
     // 4 - 3 = 1 < MinSize 1: the pool keeps one.
@@ -161,7 +167,9 @@ describe('AutoScalingWorld', () => {
     const { world, tick } = setup();
     world.createGroup({ name: 'g', maxSize: 4, defaultCooldownS: 60 });
     world.setDesiredCapacity('g', 1, true);
-    expect(() => world.setDesiredCapacity('g', 2, true)).toThrow(expect.objectContaining({ code: 'ScalingActivityInProgress' }));
+    expect(() => world.setDesiredCapacity('g', 2, true)).toThrow(
+      expect.objectContaining({ code: 'ScalingActivityInProgress' }),
+    );
     world.setDesiredCapacity('g', 2, false);
     tick(60_000);
     world.setDesiredCapacity('g', 3, true);
@@ -174,6 +182,8 @@ describe('AutoScalingWorld', () => {
     world.createGroup({ name: 'g' });
     expect(() => world.createGroup({ name: 'g' })).toThrow(expect.objectContaining({ code: 'AlreadyExists' }));
     expect(() => world.deleteLifecycleHook('g', 'none')).toThrow(expect.objectContaining({ code: 'ValidationError' }));
-    expect(() => world.recordHeartbeat('g', 'h', undefined, undefined)).toThrow(/Either LifecycleActionToken or InstanceId/);
+    expect(() => world.recordHeartbeat('g', 'h', undefined, undefined)).toThrow(
+      /Either LifecycleActionToken or InstanceId/,
+    );
   });
 });

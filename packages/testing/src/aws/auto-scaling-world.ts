@@ -37,7 +37,11 @@ export class AutoScalingWorld {
   }
 
   createGroup(init: GroupInit): FakeGroup {
-    if (this.groups.has(init.name)) throw new AwsFault('AlreadyExists', `AutoScalingGroup by this name already exists - A group with the name ${init.name} already exists`);
+    if (this.groups.has(init.name))
+      throw new AwsFault(
+        'AlreadyExists',
+        `AutoScalingGroup by this name already exists - A group with the name ${init.name} already exists`,
+      );
     const desired = init.desiredCapacity ?? 0;
     const group: FakeGroup = {
       name: init.name,
@@ -53,7 +57,8 @@ export class AutoScalingWorld {
       warmPool: undefined,
       hooks: new Map(),
     };
-    for (let i = 0; i < (init.inServiceInstances ?? desired); i++) group.instances.push(this.newInstance(group, 'InService'));
+    for (let i = 0; i < (init.inServiceInstances ?? desired); i++)
+      group.instances.push(this.newInstance(group, 'InService'));
     this.groups.set(group.name, group);
     this.reconcile(group);
     return group;
@@ -96,11 +101,15 @@ export class AutoScalingWorld {
   terminateInstance(instanceId: string, decrement: boolean): { group: FakeGroup; instance: FakeInstance } {
     const g = [...this.groups.values()].find((x) => this.groupInstance(x, instanceId));
     const inst = g ? this.groupInstance(g, instanceId) : undefined;
-    if (!g || !inst || isInWarmPool(inst.lifecycleState)) throw AwsFault.validation(`Instance Id not found - No managed instance found for instance ID: ${instanceId}`);
-    if (isLeaving(inst.lifecycleState)) throw new AwsFault('ScalingActivityInProgress', `Instance ${instanceId} is already terminating.`);
+    if (!g || !inst || isInWarmPool(inst.lifecycleState))
+      throw AwsFault.validation(`Instance Id not found - No managed instance found for instance ID: ${instanceId}`);
+    if (isLeaving(inst.lifecycleState))
+      throw new AwsFault('ScalingActivityInProgress', `Instance ${instanceId} is already terminating.`);
     if (decrement) {
       if (g.desiredCapacity - 1 < g.minSize) {
-        throw AwsFault.validation(`Currently, desiredSize equals minSize (${g.minSize}). Terminating instance without replacement will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.`);
+        throw AwsFault.validation(
+          `Currently, desiredSize equals minSize (${g.minSize}). Terminating instance without replacement will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.`,
+        );
       }
       g.desiredCapacity -= 1;
     }
@@ -112,11 +121,20 @@ export class AutoScalingWorld {
 
   setDesiredCapacity(name: string, desired: number, honorCooldown: boolean): void {
     const g = this.group(name);
-    if (desired > g.maxSize) throw AwsFault.validation(`New SetDesiredCapacity value ${desired} is above max value ${g.maxSize} for the AutoScalingGroup.`);
-    if (desired < g.minSize) throw AwsFault.validation(`New SetDesiredCapacity value ${desired} is below min value ${g.minSize} for the AutoScalingGroup.`);
+    if (desired > g.maxSize)
+      throw AwsFault.validation(
+        `New SetDesiredCapacity value ${desired} is above max value ${g.maxSize} for the AutoScalingGroup.`,
+      );
+    if (desired < g.minSize)
+      throw AwsFault.validation(
+        `New SetDesiredCapacity value ${desired} is below min value ${g.minSize} for the AutoScalingGroup.`,
+      );
     const now = this.clock();
     if (honorCooldown && g.lastScalingAtMs !== undefined && now < g.lastScalingAtMs + g.defaultCooldownS * 1000) {
-      throw new AwsFault('ScalingActivityInProgress', `Scaling activity in progress: the cooldown of AutoScalingGroup ${name} has not expired.`);
+      throw new AwsFault(
+        'ScalingActivityInProgress',
+        `Scaling activity in progress: the cooldown of AutoScalingGroup ${name} has not expired.`,
+      );
     }
     if (desired !== g.desiredCapacity) g.lastScalingAtMs = now;
     g.desiredCapacity = desired;
@@ -127,10 +145,13 @@ export class AutoScalingWorld {
     const g = this.group(name);
     const minSize = update.minSize ?? g.minSize;
     const maxSize = update.maxSize ?? g.maxSize;
-    if (minSize > maxSize) throw AwsFault.validation(`Max bound, ${maxSize}, must be greater than or equal to min bound, ${minSize}`);
+    if (minSize > maxSize)
+      throw AwsFault.validation(`Max bound, ${maxSize}, must be greater than or equal to min bound, ${minSize}`);
     let desired = update.desiredCapacity ?? g.desiredCapacity;
     if (update.desiredCapacity !== undefined && (desired < minSize || desired > maxSize)) {
-      throw AwsFault.validation(`Desired capacity:${desired} must be between the specified min size:${minSize} and max size:${maxSize}`);
+      throw AwsFault.validation(
+        `Desired capacity:${desired} must be between the specified min size:${minSize} and max size:${maxSize}`,
+      );
     }
     desired = Math.min(maxSize, Math.max(minSize, desired));
     if (desired !== g.desiredCapacity) g.lastScalingAtMs = this.clock();
@@ -144,14 +165,19 @@ export class AutoScalingWorld {
   putWarmPool(name: string, update: WarmPoolUpdate): void {
     const g = this.group(name);
     if (g.warmPool?.status === 'PendingDelete') {
-      throw new AwsFault('ResourceInUse', `The warm pool of AutoScalingGroup ${name} is being deleted; try again when the deletion completes.`);
+      throw new AwsFault(
+        'ResourceInUse',
+        `The warm pool of AutoScalingGroup ${name} is being deleted; try again when the deletion completes.`,
+      );
     }
     const prev = g.warmPool;
     const minSize = update.minSize ?? prev?.minSize ?? 0;
     const rawMax = update.maxGroupPreparedCapacity ?? prev?.maxGroupPreparedCapacity;
     const maxPrepared = rawMax === -1 ? undefined : rawMax;
     if (maxPrepared !== undefined && maxPrepared < minSize) {
-      throw AwsFault.validation(`MaxGroupPreparedCapacity ${maxPrepared} must be greater than or equal to the warm pool MinSize ${minSize}.`);
+      throw AwsFault.validation(
+        `MaxGroupPreparedCapacity ${maxPrepared} must be greater than or equal to the warm pool MinSize ${minSize}.`,
+      );
     }
     g.warmPool = {
       minSize,
@@ -168,7 +194,8 @@ export class AutoScalingWorld {
     if (!g.warmPool) throw AwsFault.validation(`No warm pool found for AutoScalingGroup ${name}.`);
     g.warmPool.status = 'PendingDelete';
     for (const inst of g.instances) {
-      if (isInWarmPool(inst.lifecycleState) && !isLeaving(inst.lifecycleState)) inst.lifecycleState = 'Warmed:Terminating';
+      if (isInWarmPool(inst.lifecycleState) && !isLeaving(inst.lifecycleState))
+        inst.lifecycleState = 'Warmed:Terminating';
     }
     this.dropActions((a) => a.groupName === name && !this.groupInstance(g, a.instanceId));
   }
@@ -178,7 +205,9 @@ export class AutoScalingWorld {
     const prev = g.hooks.get(hookName);
     const transition = update.transition ?? prev?.transition;
     if (!transition) {
-      throw AwsFault.validation(`1 validation error detected: Value null at 'lifecycleTransition' failed to satisfy constraint: Member must not be null`);
+      throw AwsFault.validation(
+        `1 validation error detected: Value null at 'lifecycleTransition' failed to satisfy constraint: Member must not be null`,
+      );
     }
     const heartbeatTimeoutS = update.heartbeatTimeoutS ?? prev?.heartbeatTimeoutS ?? 3600;
     g.hooks.set(hookName, {
@@ -198,7 +227,8 @@ export class AutoScalingWorld {
     const g = this.group(groupName);
     if (!g.hooks.delete(hookName)) throw AwsFault.validation(`No Lifecycle Hook found for name: ${hookName}`);
     // Instances waiting on a deleted hook go on as if it had answered CONTINUE.
-    for (const a of this.actions.list()) if (a.groupName === groupName && a.hookName === hookName) this.finish(a, 'CONTINUE');
+    for (const a of this.actions.list())
+      if (a.groupName === groupName && a.hookName === hookName) this.finish(a, 'CONTINUE');
   }
 
   describeLifecycleHooks(groupName: string, names: readonly string[]): FakeLifecycleHook[] {
@@ -212,12 +242,23 @@ export class AutoScalingWorld {
     return this.actions.list();
   }
 
-  recordHeartbeat(groupName: string, hookName: string, token: string | undefined, instanceId: string | undefined): void {
+  recordHeartbeat(
+    groupName: string,
+    hookName: string,
+    token: string | undefined,
+    instanceId: string | undefined,
+  ): void {
     const a = this.findAction(groupName, hookName, token, instanceId);
     a.lastHeartbeatAtMs = this.clock();
   }
 
-  completeAction(groupName: string, hookName: string, result: LifecycleResult, token: string | undefined, instanceId: string | undefined): void {
+  completeAction(
+    groupName: string,
+    hookName: string,
+    result: LifecycleResult,
+    token: string | undefined,
+    instanceId: string | undefined,
+  ): void {
     const a = this.findAction(groupName, hookName, token, instanceId);
     this.finish(a, result);
     this.reconcile(this.group(groupName));
@@ -230,7 +271,11 @@ export class AutoScalingWorld {
   completeAllWaiting(result: LifecycleResult = 'CONTINUE', groupName?: string): number {
     let n = 0;
     for (const a of this.actions.list()) {
-      if (a.transition !== 'autoscaling:EC2_INSTANCE_LAUNCHING' || (groupName !== undefined && a.groupName !== groupName)) continue;
+      if (
+        a.transition !== 'autoscaling:EC2_INSTANCE_LAUNCHING' ||
+        (groupName !== undefined && a.groupName !== groupName)
+      )
+        continue;
       this.finish(a, result);
       n++;
     }
@@ -258,13 +303,17 @@ export class AutoScalingWorld {
     for (const a of this.actions.list()) {
       const hook = this.groups.get(a.groupName)?.hooks.get(a.hookName);
       if (!hook) continue;
-      if (now - a.lastHeartbeatAtMs >= hook.heartbeatTimeoutS * 1000 || now - a.startedAtMs >= hook.globalTimeoutS * 1000) {
+      if (
+        now - a.lastHeartbeatAtMs >= hook.heartbeatTimeoutS * 1000 ||
+        now - a.startedAtMs >= hook.globalTimeoutS * 1000
+      ) {
         this.finish(a, hook.defaultResult);
         changes++;
       }
     }
     for (const g of this.groups.values()) {
-      if (g.warmPool?.status === 'PendingDelete' && !g.instances.some((i) => isInWarmPool(i.lifecycleState))) g.warmPool = undefined;
+      if (g.warmPool?.status === 'PendingDelete' && !g.instances.some((i) => isInWarmPool(i.lifecycleState)))
+        g.warmPool = undefined;
       this.reconcile(g);
       if (g.instances.map((i) => `${i.instanceId}=${i.lifecycleState}`).join() !== before.get(g.name)) changes++;
     }
@@ -318,7 +367,12 @@ export class AutoScalingWorld {
     const active = g.instances.filter((i) => !isInWarmPool(i.lifecycleState) && !isLeaving(i.lifecycleState));
     if (active.length < g.desiredCapacity) {
       let missing = g.desiredCapacity - active.length;
-      const pooled = g.instances.filter((i) => i.lifecycleState.startsWith('Warmed:') && !i.lifecycleState.startsWith('Warmed:Pending') && !isLeaving(i.lifecycleState));
+      const pooled = g.instances.filter(
+        (i) =>
+          i.lifecycleState.startsWith('Warmed:') &&
+          !i.lifecycleState.startsWith('Warmed:Pending') &&
+          !isLeaving(i.lifecycleState),
+      );
       for (const inst of pooled.slice(0, missing)) {
         inst.lifecycleState = 'Pending';
         missing--;
@@ -326,7 +380,11 @@ export class AutoScalingWorld {
       for (; missing > 0; missing--) g.instances.push(this.newInstance(g, 'Pending'));
     } else if (active.length > g.desiredCapacity) {
       // Not-yet-ready instances go first, then the newest.
-      const order = [...active].sort((a, b) => Number(a.lifecycleState === 'InService') - Number(b.lifecycleState === 'InService') || b.launchSeq - a.launchSeq);
+      const order = [...active].sort(
+        (a, b) =>
+          Number(a.lifecycleState === 'InService') - Number(b.lifecycleState === 'InService') ||
+          b.launchSeq - a.launchSeq,
+      );
       for (const inst of order.slice(0, active.length - g.desiredCapacity)) {
         this.dropActions((a) => a.instanceId === inst.instanceId);
         const reuse = g.warmPool !== undefined && g.warmPool.status === undefined && g.warmPool.reuseOnScaleIn;
@@ -352,11 +410,17 @@ export class AutoScalingWorld {
     if (!inst) return;
     const s = inst.lifecycleState;
     if (s === 'Pending:Wait') inst.lifecycleState = result === 'CONTINUE' ? 'Pending:Proceed' : 'Terminating';
-    else if (s === 'Warmed:Pending:Wait') inst.lifecycleState = result === 'CONTINUE' ? 'Warmed:Pending:Proceed' : 'Warmed:Terminating';
+    else if (s === 'Warmed:Pending:Wait')
+      inst.lifecycleState = result === 'CONTINUE' ? 'Warmed:Pending:Proceed' : 'Warmed:Terminating';
     else if (s === 'Terminating:Wait') inst.lifecycleState = 'Terminating:Proceed';
   }
 
-  private findAction(groupName: string, hookName: string, token: string | undefined, instanceId: string | undefined): FakeLifecycleAction {
+  private findAction(
+    groupName: string,
+    hookName: string,
+    token: string | undefined,
+    instanceId: string | undefined,
+  ): FakeLifecycleAction {
     this.group(groupName);
     return this.actions.find(groupName, hookName, token, instanceId);
   }
@@ -367,7 +431,9 @@ export class AutoScalingWorld {
   }
 
   private firstHook(g: FakeGroup, transition: LifecycleTransition): FakeLifecycleHook | undefined {
-    return [...g.hooks.values()].filter((h) => h.transition === transition).sort((a, b) => a.name.localeCompare(b.name))[0];
+    return [...g.hooks.values()]
+      .filter((h) => h.transition === transition)
+      .sort((a, b) => a.name.localeCompare(b.name))[0];
   }
 
   private groupInstance(g: FakeGroup, instanceId: string): FakeInstance | undefined {

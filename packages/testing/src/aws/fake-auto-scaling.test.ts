@@ -25,16 +25,29 @@ describe('FakeAutoScaling over HTTP', () => {
   });
 
   it('answers <XResponse><XResult>..</XResult><ResponseMetadata>', async () => {
-    const { status, body } = await call(fake, { Action: 'DescribeAutoScalingGroups', 'AutoScalingGroupNames.member.1': 'g1' });
+    const { status, body } = await call(fake, {
+      Action: 'DescribeAutoScalingGroups',
+      'AutoScalingGroupNames.member.1': 'g1',
+    });
     expect(status).toBe(200);
-    expect(body).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<DescribeAutoScalingGroupsResponse xmlns="http:\/\/autoscaling.amazonaws.com\/doc\/2011-01-01\/">/);
-    expect(body).toContain('<DescribeAutoScalingGroupsResult><AutoScalingGroups><member><AutoScalingGroupName>g1</AutoScalingGroupName>');
+    expect(body).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<DescribeAutoScalingGroupsResponse xmlns="http:\/\/autoscaling.amazonaws.com\/doc\/2011-01-01\/">/,
+    );
+    expect(body).toContain(
+      '<DescribeAutoScalingGroupsResult><AutoScalingGroups><member><AutoScalingGroupName>g1</AutoScalingGroupName>',
+    );
     expect(body).toContain('<LifecycleState>InService</LifecycleState><HealthStatus>Healthy</HealthStatus>');
-    expect(body).toMatch(/<ResponseMetadata><RequestId>[0-9a-f-]{36}<\/RequestId><\/ResponseMetadata><\/DescribeAutoScalingGroupsResponse>$/);
+    expect(body).toMatch(
+      /<ResponseMetadata><RequestId>[0-9a-f-]{36}<\/RequestId><\/ResponseMetadata><\/DescribeAutoScalingGroupsResponse>$/,
+    );
   });
 
   it('an action without output answers with ResponseMetadata only', async () => {
-    const { status, body } = await call(fake, { Action: 'SetDesiredCapacity', AutoScalingGroupName: 'g1', DesiredCapacity: '2' });
+    const { status, body } = await call(fake, {
+      Action: 'SetDesiredCapacity',
+      AutoScalingGroupName: 'g1',
+      DesiredCapacity: '2',
+    });
     expect(status).toBe(200);
     expect(body).not.toContain('SetDesiredCapacityResult');
     expect(body).toContain('<SetDesiredCapacityResponse');
@@ -43,17 +56,68 @@ describe('FakeAutoScaling over HTTP', () => {
 
   it('bad parameters get HTTP 400 ValidationError with the AWS wording', async () => {
     const cases: [Record<string, string>, string][] = [
-      [{ Action: 'SetDesiredCapacity', AutoScalingGroupName: 'g1' }, "Value null at 'desiredCapacity' failed to satisfy constraint: Member must not be null"],
-      [{ Action: 'SetDesiredCapacity', AutoScalingGroupName: 'g1', DesiredCapacity: 'two' }, "Value 'two' at 'desiredCapacity' failed to satisfy constraint: Member must be an integer"],
-      [{ Action: 'SetDesiredCapacity', AutoScalingGroupName: 'g1', DesiredCapacity: '0' }, 'New SetDesiredCapacity value 0 is below min value 1 for the AutoScalingGroup.'],
-      [{ Action: 'SetDesiredCapacity', AutoScalingGroupName: 'g1', DesiredCapacity: '2', HonorCooldown: 'yes' }, "Value 'yes' at 'honorCooldown'"],
-      [{ Action: 'SetDesiredCapacity', AutoScalingGroupName: 'nope', DesiredCapacity: '1' }, 'AutoScalingGroup name not found'],
-      [{ Action: 'PutWarmPool', AutoScalingGroupName: 'g1', PoolState: 'Frozen' }, 'Member must satisfy enum value set: [Stopped, Running, Hibernated]'],
-      [{ Action: 'PutLifecycleHook', AutoScalingGroupName: 'g1', LifecycleHookName: 'h', LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', HeartbeatTimeout: '5' }, "Value '5' at 'heartbeatTimeout' failed to satisfy constraint: Member must have value greater than or equal to 30"],
-      [{ Action: 'PutLifecycleHook', AutoScalingGroupName: 'g1', LifecycleHookName: 'h' }, "Value null at 'lifecycleTransition'"],
-      [{ Action: 'CompleteLifecycleAction', AutoScalingGroupName: 'g1', LifecycleHookName: 'h', LifecycleActionResult: 'MAYBE', InstanceId: 'i-1' }, 'enum value set: [CONTINUE, ABANDON]'],
-      [{ Action: 'CompleteLifecycleAction', AutoScalingGroupName: 'g1', LifecycleHookName: 'h', LifecycleActionResult: 'CONTINUE', LifecycleActionToken: 'tok' }, 'No active Lifecycle Action found with token tok'],
-      [{ Action: 'UpdateAutoScalingGroup', AutoScalingGroupName: 'g1', MinSize: '5' }, 'Max bound, 3, must be greater than or equal to min bound, 5'],
+      [
+        { Action: 'SetDesiredCapacity', AutoScalingGroupName: 'g1' },
+        "Value null at 'desiredCapacity' failed to satisfy constraint: Member must not be null",
+      ],
+      [
+        { Action: 'SetDesiredCapacity', AutoScalingGroupName: 'g1', DesiredCapacity: 'two' },
+        "Value 'two' at 'desiredCapacity' failed to satisfy constraint: Member must be an integer",
+      ],
+      [
+        { Action: 'SetDesiredCapacity', AutoScalingGroupName: 'g1', DesiredCapacity: '0' },
+        'New SetDesiredCapacity value 0 is below min value 1 for the AutoScalingGroup.',
+      ],
+      [
+        { Action: 'SetDesiredCapacity', AutoScalingGroupName: 'g1', DesiredCapacity: '2', HonorCooldown: 'yes' },
+        "Value 'yes' at 'honorCooldown'",
+      ],
+      [
+        { Action: 'SetDesiredCapacity', AutoScalingGroupName: 'nope', DesiredCapacity: '1' },
+        'AutoScalingGroup name not found',
+      ],
+      [
+        { Action: 'PutWarmPool', AutoScalingGroupName: 'g1', PoolState: 'Frozen' },
+        'Member must satisfy enum value set: [Stopped, Running, Hibernated]',
+      ],
+      [
+        {
+          Action: 'PutLifecycleHook',
+          AutoScalingGroupName: 'g1',
+          LifecycleHookName: 'h',
+          LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+          HeartbeatTimeout: '5',
+        },
+        "Value '5' at 'heartbeatTimeout' failed to satisfy constraint: Member must have value greater than or equal to 30",
+      ],
+      [
+        { Action: 'PutLifecycleHook', AutoScalingGroupName: 'g1', LifecycleHookName: 'h' },
+        "Value null at 'lifecycleTransition'",
+      ],
+      [
+        {
+          Action: 'CompleteLifecycleAction',
+          AutoScalingGroupName: 'g1',
+          LifecycleHookName: 'h',
+          LifecycleActionResult: 'MAYBE',
+          InstanceId: 'i-1',
+        },
+        'enum value set: [CONTINUE, ABANDON]',
+      ],
+      [
+        {
+          Action: 'CompleteLifecycleAction',
+          AutoScalingGroupName: 'g1',
+          LifecycleHookName: 'h',
+          LifecycleActionResult: 'CONTINUE',
+          LifecycleActionToken: 'tok',
+        },
+        'No active Lifecycle Action found with token tok',
+      ],
+      [
+        { Action: 'UpdateAutoScalingGroup', AutoScalingGroupName: 'g1', MinSize: '5' },
+        'Max bound, 3, must be greater than or equal to min bound, 5',
+      ],
     ];
     for (const [params, message] of cases) {
       const { status, body } = await call(fake, params);

@@ -77,7 +77,12 @@ export class FakeAutoScaling {
   }
 
   /** The next `times` matching requests get a server error (default 500 InternalFailure). */
-  failWith(statusCode: number, times: number, action?: string, code = statusCode === 503 ? 'ServiceUnavailable' : 'InternalFailure'): void {
+  failWith(
+    statusCode: number,
+    times: number,
+    action?: string,
+    code = statusCode === 503 ? 'ServiceUnavailable' : 'InternalFailure',
+  ): void {
     this.faults.add({ kind: 'server-error', statusCode, code }, times, action);
   }
 
@@ -119,11 +124,22 @@ export class FakeAutoScaling {
     const params = new QueryParams(body);
     const faults = this.faults.take(params.action);
     const { statusCode, errorCode, xml } = this.answer(params, faults, requestId);
-    this.requests.push({ action: params.action, params: params.entries(), atMs: this.clock(), signed, statusCode, errorCode });
+    this.requests.push({
+      action: params.action,
+      params: params.entries(),
+      atMs: this.clock(),
+      signed,
+      statusCode,
+      errorCode,
+    });
     const delayMs = faults.reduce((ms, f) => (f.kind === 'delay' ? ms + f.delayMs : ms), 0);
     const send = (): void => {
       if (res.destroyed) return;
-      res.writeHead(statusCode, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(xml) });
+      res.writeHead(statusCode, {
+        'content-type': 'text/xml',
+        'x-amzn-requestid': requestId,
+        'content-length': Buffer.byteLength(xml),
+      });
       res.end(xml);
     };
     if (delayMs <= 0) {
@@ -137,24 +153,52 @@ export class FakeAutoScaling {
     this.timers.add(timer);
   }
 
-  private answer(params: QueryParams, faults: readonly Fault[], requestId: string): { statusCode: number; errorCode: string | undefined; xml: string } {
+  private answer(
+    params: QueryParams,
+    faults: readonly Fault[],
+    requestId: string,
+  ): { statusCode: number; errorCode: string | undefined; xml: string } {
     const injected = faults.find((f) => f.kind !== 'delay');
     if (injected?.kind === 'malformed') {
       const root = `${params.action || 'Unknown'}Response`;
-      return { statusCode: 200, errorCode: 'Malformed', xml: `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${AUTOSCALING_XMLNS}"><Auto` };
+      return {
+        statusCode: 200,
+        errorCode: 'Malformed',
+        xml: `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${AUTOSCALING_XMLNS}"><Auto`,
+      };
     }
     try {
       if (injected?.kind === 'throttle') throw new AwsFault('Throttling', 'Rate exceeded', 400);
-      if (injected?.kind === 'server-error') throw new AwsFault(injected.code, 'An internal error has occurred (injected by the fake).', injected.statusCode);
+      if (injected?.kind === 'server-error')
+        throw new AwsFault(
+          injected.code,
+          'An internal error has occurred (injected by the fake).',
+          injected.statusCode,
+        );
       if (params.version !== API_VERSION) {
-        throw new AwsFault('InvalidAction', `Could not find operation ${params.action} for version ${params.version || 'NO_VERSION_SPECIFIED'}`);
+        throw new AwsFault(
+          'InvalidAction',
+          `Could not find operation ${params.action} for version ${params.version || 'NO_VERSION_SPECIFIED'}`,
+        );
       }
       const handler = Object.hasOwn(ACTION_HANDLERS, params.action) ? ACTION_HANDLERS[params.action] : undefined;
-      if (!handler) throw new AwsFault('InvalidAction', `The action ${params.action || '(none)'} is not valid for this web service.`);
-      return { statusCode: 200, errorCode: undefined, xml: renderResponse(params.action, handler(this.world, params), requestId) };
+      if (!handler)
+        throw new AwsFault(
+          'InvalidAction',
+          `The action ${params.action || '(none)'} is not valid for this web service.`,
+        );
+      return {
+        statusCode: 200,
+        errorCode: undefined,
+        xml: renderResponse(params.action, handler(this.world, params), requestId),
+      };
     } catch (err) {
       const fault = err instanceof AwsFault ? err : new AwsFault('InternalFailure', `fake: ${String(err)}`, 500);
-      return { statusCode: fault.statusCode, errorCode: fault.code, xml: renderError(fault.type, fault.code, fault.message, requestId) };
+      return {
+        statusCode: fault.statusCode,
+        errorCode: fault.code,
+        xml: renderError(fault.type, fault.code, fault.message, requestId),
+      };
     }
   }
 

@@ -10,12 +10,20 @@ describe('FakeInstanceMetadata (IMDSv2)', () => {
   });
 
   const token = async (url: string, ttl = '60', headers: Record<string, string> = {}) =>
-    fetch(`${url}/latest/api/token`, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': ttl, ...headers } });
-  const get = (url: string, path: string, t?: string) => fetch(`${url}/latest/meta-data/${path}`, { headers: t ? { 'x-aws-ec2-metadata-token': t } : {} });
+    fetch(`${url}/latest/api/token`, {
+      method: 'PUT',
+      headers: { 'x-aws-ec2-metadata-token-ttl-seconds': ttl, ...headers },
+    });
+  const get = (url: string, path: string, t?: string) =>
+    fetch(`${url}/latest/meta-data/${path}`, { headers: t ? { 'x-aws-ec2-metadata-token': t } : {} });
 
   it('IMDSv2 only: a GET without a live token is 401, a token needs a TTL in [1, 21600] and no proxy header, and expires', async () => {
     let now = 0;
-    imds = await FakeInstanceMetadata.start({ instanceId: 'i-0123456789abcdef0', region: 'eu-west-1', clock: () => now });
+    imds = await FakeInstanceMetadata.start({
+      instanceId: 'i-0123456789abcdef0',
+      region: 'eu-west-1',
+      clock: () => now,
+    });
     expect((await get(imds.url, 'instance-id')).status).toBe(401);
     expect((await token(imds.url, '0')).status).toBe(400);
     expect((await token(imds.url, '21601')).status).toBe(400);

@@ -99,7 +99,8 @@ export class FakeInstanceMetadata {
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     req.resume();
     const path = (req.url ?? '/').split('?')[0]!;
-    const header = (name: string): string | undefined => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
+    const header = (name: string): string | undefined =>
+      typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined;
     const token = header('x-aws-ec2-metadata-token');
     const ttl = header('x-aws-ec2-metadata-token-ttl-seconds');
     const { status, body } = this.answer(req.method ?? '', path, token, ttl, header('x-forwarded-for'));
@@ -107,7 +108,13 @@ export class FakeInstanceMetadata {
     res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) }).end(body);
   }
 
-  private answer(method: string, path: string, token: string | undefined, ttl: string | undefined, forwarded: string | undefined): { status: number; body: string } {
+  private answer(
+    method: string,
+    path: string,
+    token: string | undefined,
+    ttl: string | undefined,
+    forwarded: string | undefined,
+  ): { status: number; body: string } {
     if (method === 'PUT' && path === '/latest/api/token') {
       // IMDS refuses token requests that went through a proxy.
       if (forwarded !== undefined) return { status: 403, body: '' };

@@ -21,7 +21,8 @@ export class FaultPlan {
   private readonly planned: PlannedFault[] = [];
 
   add(fault: Fault, times: number, action?: string): void {
-    if (!Number.isInteger(times) || times < 1) throw new RangeError(`fault times must be a positive integer, got ${times}`);
+    if (!Number.isInteger(times) || times < 1)
+      throw new RangeError(`fault times must be a positive integer, got ${times}`);
     this.planned.push({ fault, action, remaining: times });
   }
 

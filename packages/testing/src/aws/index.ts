@@ -19,4 +19,9 @@ export type {
   LifecycleTransition,
   PoolState,
 } from './world-types.js';
-export { FakeInstanceMetadata, targetStateOf, type FakeInstanceMetadataOptions, type ImdsRequest } from './fake-instance-metadata.js';
+export {
+  FakeInstanceMetadata,
+  targetStateOf,
+  type FakeInstanceMetadataOptions,
+  type ImdsRequest,
+} from './fake-instance-metadata.js';

@@ -6,10 +6,24 @@ export class LifecycleActionBook {
   private readonly actions = new Map<string, FakeLifecycleAction>();
   private tokenSeq = 0;
 
-  open(groupName: string, hookName: string, instanceId: string, transition: LifecycleTransition, nowMs: number): FakeLifecycleAction {
+  open(
+    groupName: string,
+    hookName: string,
+    instanceId: string,
+    transition: LifecycleTransition,
+    nowMs: number,
+  ): FakeLifecycleAction {
     this.tokenSeq++;
     const token = `c0ffee00-0000-4000-8000-${this.tokenSeq.toString(16).padStart(12, '0')}`;
-    const action: FakeLifecycleAction = { token, groupName, hookName, instanceId, transition, startedAtMs: nowMs, lastHeartbeatAtMs: nowMs };
+    const action: FakeLifecycleAction = {
+      token,
+      groupName,
+      hookName,
+      instanceId,
+      transition,
+      startedAtMs: nowMs,
+      lastHeartbeatAtMs: nowMs,
+    };
     this.actions.set(token, action);
     return action;
   }
@@ -27,7 +41,12 @@ export class LifecycleActionBook {
   }
 
   /** The open action for (group, hook) and a token or an instance id, or AWS's ValidationError. */
-  find(groupName: string, hookName: string, token: string | undefined, instanceId: string | undefined): FakeLifecycleAction {
+  find(
+    groupName: string,
+    hookName: string,
+    token: string | undefined,
+    instanceId: string | undefined,
+  ): FakeLifecycleAction {
     if (token === undefined && instanceId === undefined) {
       throw AwsFault.validation('Either LifecycleActionToken or InstanceId must be specified.');
     }
@@ -36,7 +55,9 @@ export class LifecycleActionBook {
       if (token !== undefined ? a.token === token : a.instanceId === instanceId) return a;
     }
     throw AwsFault.validation(
-      token !== undefined ? `No active Lifecycle Action found with token ${token}` : `No active Lifecycle Action found with instance ID ${instanceId}`,
+      token !== undefined
+        ? `No active Lifecycle Action found with token ${token}`
+        : `No active Lifecycle Action found with instance ID ${instanceId}`,
     );
   }
 }

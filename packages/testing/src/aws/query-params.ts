@@ -58,7 +58,10 @@ export class QueryParams {
     }
     const n = Number(v);
     if ((opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
-      const bound = opts.min !== undefined && n < opts.min ? `greater than or equal to ${opts.min}` : `less than or equal to ${opts.max}`;
+      const bound =
+        opts.min !== undefined && n < opts.min
+          ? `greater than or equal to ${opts.min}`
+          : `less than or equal to ${opts.max}`;
       throw AwsFault.validation(
         `1 validation error detected: Value '${n}' at '${memberName(key)}' failed to satisfy constraint: Member must have value ${bound}`,
       );

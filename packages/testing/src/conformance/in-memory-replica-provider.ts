@@ -40,15 +40,22 @@ export class InMemoryReplicaProvider implements ReplicaProvider {
   private pool(model: string): Pool {
     if (this.closed) throw new WarmpoolError('E_PROVIDER_CLOSED', `in-memory provider is closed (model "${model}")`);
     const p = this.pools.get(model);
-    if (!p) throw new WarmpoolError('E_UNKNOWN_MODEL', `no pool for model "${model}" (configured: ${[...this.pools.keys()].join(', ') || 'none'})`);
+    if (!p)
+      throw new WarmpoolError(
+        'E_UNKNOWN_MODEL',
+        `no pool for model "${model}" (configured: ${[...this.pools.keys()].join(', ') || 'none'})`,
+      );
     return p;
   }
 
   private resize(model: string, pool: Pool, n: number): void {
     pool.desired = n;
-    while (pool.replicas.length < n) pool.replicas.push({ id: `${model}-${++this.counter}`, phase: 'warming', requestedAtMs: this.nowMs() });
+    while (pool.replicas.length < n)
+      pool.replicas.push({ id: `${model}-${++this.counter}`, phase: 'warming', requestedAtMs: this.nowMs() });
     if (pool.replicas.length > n) {
-      const notReadyFirst = [...pool.replicas].sort((a, b) => Number(a.phase === 'ready') - Number(b.phase === 'ready'));
+      const notReadyFirst = [...pool.replicas].sort(
+        (a, b) => Number(a.phase === 'ready') - Number(b.phase === 'ready'),
+      );
       const drop = new Set(notReadyFirst.slice(0, pool.replicas.length - n).map((r) => r.id));
       pool.replicas = pool.replicas.filter((r) => !drop.has(r.id));
     }
@@ -62,7 +69,10 @@ export class InMemoryReplicaProvider implements ReplicaProvider {
   async scale(request: ScaleRequest): Promise<void> {
     const p = this.pool(request.model);
     if (!Number.isInteger(request.replicas) || request.replicas < 0) {
-      throw new ValidationError([{ path: 'replicas', value: request.replicas, allowed: 'an integer >= 0' }], `scale request for model "${request.model}"`);
+      throw new ValidationError(
+        [{ path: 'replicas', value: request.replicas, allowed: 'an integer >= 0' }],
+        `scale request for model "${request.model}"`,
+      );
     }
     if (p.appliedKeys.has(request.idempotencyKey)) return;
     p.appliedKeys.add(request.idempotencyKey);
@@ -82,8 +92,14 @@ export class InMemoryReplicaProvider implements ReplicaProvider {
   fail(model: string, id?: string, reason = 'crashed'): string {
     const p = this.pool(model);
     const victim = id !== undefined ? p.replicas.find((r) => r.id === id) : p.replicas.find((r) => r.phase === 'ready');
-    if (!victim) throw new WarmpoolError('E_NO_REPLICA', `in-memory provider: no ${id ?? 'ready'} replica of model "${model}" to fail`);
-    p.replicas = p.replicas.map((r) => (r === victim ? { id: r.id, phase: 'failed', requestedAtMs: r.requestedAtMs, reason } : r));
+    if (!victim)
+      throw new WarmpoolError(
+        'E_NO_REPLICA',
+        `in-memory provider: no ${id ?? 'ready'} replica of model "${model}" to fail`,
+      );
+    p.replicas = p.replicas.map((r) =>
+      r === victim ? { id: r.id, phase: 'failed', requestedAtMs: r.requestedAtMs, reason } : r,
+    );
     return victim.id;
   }
 
@@ -91,7 +107,9 @@ export class InMemoryReplicaProvider implements ReplicaProvider {
   makeReady(model: string): void {
     const p = this.pool(model);
     const now = this.nowMs();
-    p.replicas = p.replicas.map((r) => (r.phase === 'ready' || r.phase === 'failed' ? r : { ...r, phase: 'ready', readyAtMs: now }));
+    p.replicas = p.replicas.map((r) =>
+      r.phase === 'ready' || r.phase === 'failed' ? r : { ...r, phase: 'ready', readyAtMs: now },
+    );
   }
 
   async close(): Promise<void> {

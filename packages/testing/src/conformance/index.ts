@@ -1,2 +1,6 @@
-export { replicaProviderConformance, type ReplicaProviderHarness, type ReplicaProviderConformanceOptions } from './replica-provider-conformance.js';
+export {
+  replicaProviderConformance,
+  type ReplicaProviderHarness,
+  type ReplicaProviderConformanceOptions,
+} from './replica-provider-conformance.js';
 export { InMemoryReplicaProvider } from './in-memory-replica-provider.js';

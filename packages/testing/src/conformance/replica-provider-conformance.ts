@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WarmpoolError, type ReplicaInfo, type ReplicaPhase, type ReplicaProvider, type ReplicaSetState } from '@warmpool/domain';
+import {
+  WarmpoolError,
+  type ReplicaInfo,
+  type ReplicaPhase,
+  type ReplicaProvider,
+  type ReplicaSetState,
+} from '@warmpool/domain';
 
 /** What a provider's test world must offer the shared suite. */
 export interface ReplicaProviderHarness {
@@ -78,9 +84,14 @@ export function replicaProviderConformance(
     let seq = 0;
     const key = (label: string): string => `conformance-${label}-${++seq}`;
     /** The identity of `id` before its replacement (undefined where ids are never reused). */
-    const identityOf = async (id: string): Promise<string | undefined> => (h.identity ? h.identity(h.model, id) : undefined);
+    const identityOf = async (id: string): Promise<string | undefined> =>
+      h.identity ? h.identity(h.model, id) : undefined;
     /** The replica `id` is not among `back`, or (ids reused) it is a new one. */
-    const expectReplaced = async (back: readonly ReplicaInfo[], id: string, before: string | undefined): Promise<void> => {
+    const expectReplaced = async (
+      back: readonly ReplicaInfo[],
+      id: string,
+      before: string | undefined,
+    ): Promise<void> => {
       if (h.identity && back.some((r) => r.id === id)) expect(await h.identity(h.model, id)).not.toBe(before);
       else expect(back.map((r) => r.id)).not.toContain(id);
     };
@@ -112,11 +123,18 @@ export function replicaProviderConformance(
 
     it('scale up is reflected in getState, and new replicas become ready through the harness hook', async () => {
       const target = h.initialReplicas + 2;
-      await h.provider.scale({ model: h.model, replicas: target, idempotencyKey: key('up'), reason: 'ForecastScaleAhead', message: 'conformance: scale up' });
+      await h.provider.scale({
+        model: h.model,
+        replicas: target,
+        idempotencyKey: key('up'),
+        reason: 'ForecastScaleAhead',
+        message: 'conformance: scale up',
+      });
       expect((await h.provider.getState(h.model)).desired).toBe(target);
       const before = await settled();
       expect(live(before)).toHaveLength(target);
-      if (readyNeedsHook) expect(live(before).filter((r) => r.phase === 'ready').length).toBeLessThanOrEqual(h.initialReplicas);
+      if (readyNeedsHook)
+        expect(live(before).filter((r) => r.phase === 'ready').length).toBeLessThanOrEqual(h.initialReplicas);
       await h.makeReplicasReady(h.model);
       const after = await settled();
       expect(after.desired).toBe(target);
@@ -128,10 +146,22 @@ export function replicaProviderConformance(
     });
 
     it('scale down is reflected in getState', async () => {
-      await h.provider.scale({ model: h.model, replicas: h.initialReplicas + 1, idempotencyKey: key('up'), reason: 'r', message: 'up' });
+      await h.provider.scale({
+        model: h.model,
+        replicas: h.initialReplicas + 1,
+        idempotencyKey: key('up'),
+        reason: 'r',
+        message: 'up',
+      });
       await h.makeReplicasReady(h.model);
       await h.settle?.(h.model);
-      await h.provider.scale({ model: h.model, replicas: 1, idempotencyKey: key('down'), reason: 'ScaleDownStable', message: 'conformance: scale down' });
+      await h.provider.scale({
+        model: h.model,
+        replicas: 1,
+        idempotencyKey: key('down'),
+        reason: 'ScaleDownStable',
+        message: 'conformance: scale down',
+      });
       const state = await settled();
       expect(state.desired).toBe(1);
       expect(live(state)).toHaveLength(1);
@@ -141,12 +171,30 @@ export function replicaProviderConformance(
       const k = key('once');
       const target = h.initialReplicas + 1;
       await h.provider.scale({ model: h.model, replicas: target, idempotencyKey: k, reason: 'r', message: 'first' });
-      await h.provider.scale({ model: h.model, replicas: target, idempotencyKey: k, reason: 'r', message: 'same key again' });
+      await h.provider.scale({
+        model: h.model,
+        replicas: target,
+        idempotencyKey: k,
+        reason: 'r',
+        message: 'same key again',
+      });
       expect((await h.provider.getState(h.model)).desired).toBe(target);
       await h.setDesiredOutOfBand(h.model, h.initialReplicas);
-      await h.provider.scale({ model: h.model, replicas: target, idempotencyKey: k, reason: 'r', message: 'replayed job' });
+      await h.provider.scale({
+        model: h.model,
+        replicas: target,
+        idempotencyKey: k,
+        reason: 'r',
+        message: 'replayed job',
+      });
       expect((await h.provider.getState(h.model)).desired).toBe(h.initialReplicas);
-      await h.provider.scale({ model: h.model, replicas: target, idempotencyKey: key('fresh'), reason: 'r', message: 'a new decision' });
+      await h.provider.scale({
+        model: h.model,
+        replicas: target,
+        idempotencyKey: key('fresh'),
+        reason: 'r',
+        message: 'a new decision',
+      });
       expect((await h.provider.getState(h.model)).desired).toBe(target);
     });
 
@@ -186,7 +234,13 @@ export function replicaProviderConformance(
       }
       await h.makeReplicasReady(h.model);
       const target = h.initialReplicas + 1;
-      await h.provider.scale({ model: h.model, replicas: target, idempotencyKey: key('up'), reason: 'r', message: 'one more' });
+      await h.provider.scale({
+        model: h.model,
+        replicas: target,
+        idempotencyKey: key('up'),
+        reason: 'r',
+        message: 'one more',
+      });
       const scaled = await settled();
       const stuck = live(scaled).filter((r) => r.phase !== 'ready');
       expect(stuck).toHaveLength(1);
@@ -224,18 +278,38 @@ export function replicaProviderConformance(
       await h.provider.scale(request);
       const after = await settled();
       expect(after.desired).toBe(h.initialReplicas);
-      expect(live(after).map((r) => r.id).sort()).toEqual(live(state).map((r) => r.id).sort());
+      expect(
+        live(after)
+          .map((r) => r.id)
+          .sort(),
+      ).toEqual(
+        live(state)
+          .map((r) => r.id)
+          .sort(),
+      );
     });
 
     it('rejects an unknown model with a typed error', async () => {
       const unknown = `${h.model}-not-configured`;
       expectTyped(await rejection(h.provider.getState(unknown)));
-      expectTyped(await rejection(h.provider.scale({ model: unknown, replicas: 1, idempotencyKey: key('unknown'), reason: 'r', message: 'm' })));
+      expectTyped(
+        await rejection(
+          h.provider.scale({ model: unknown, replicas: 1, idempotencyKey: key('unknown'), reason: 'r', message: 'm' }),
+        ),
+      );
     });
 
     it('rejects a negative or fractional replica count with a typed error and changes nothing', async () => {
-      expectTyped(await rejection(h.provider.scale({ model: h.model, replicas: -1, idempotencyKey: key('neg'), reason: 'r', message: 'm' })));
-      expectTyped(await rejection(h.provider.scale({ model: h.model, replicas: 1.5, idempotencyKey: key('frac'), reason: 'r', message: 'm' })));
+      expectTyped(
+        await rejection(
+          h.provider.scale({ model: h.model, replicas: -1, idempotencyKey: key('neg'), reason: 'r', message: 'm' }),
+        ),
+      );
+      expectTyped(
+        await rejection(
+          h.provider.scale({ model: h.model, replicas: 1.5, idempotencyKey: key('frac'), reason: 'r', message: 'm' }),
+        ),
+      );
       expect((await h.provider.getState(h.model)).desired).toBe(h.initialReplicas);
     });
 
@@ -246,7 +320,17 @@ export function replicaProviderConformance(
       }
       await h.breakBackend();
       expectTyped(await rejection(h.provider.getState(h.model)));
-      expectTyped(await rejection(h.provider.scale({ model: h.model, replicas: h.initialReplicas + 1, idempotencyKey: key('broken'), reason: 'r', message: 'm' })));
+      expectTyped(
+        await rejection(
+          h.provider.scale({
+            model: h.model,
+            replicas: h.initialReplicas + 1,
+            idempotencyKey: key('broken'),
+            reason: 'r',
+            message: 'm',
+          }),
+        ),
+      );
     });
   });
 }

@@ -4,7 +4,13 @@ import { FakeKubeStore } from './fake-kube-store.js';
 import { FakeWorkloadController, type PodPhase, type WorkloadInit } from './fake-workload-controller.js';
 import { FaultInjector } from './fault-injector.js';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
-import { apiVersionOf, findResourceType, isWorkloadType, RESOURCE_TYPES, type KubeResourceType } from './kube-resources.js';
+import {
+  apiVersionOf,
+  findResourceType,
+  isWorkloadType,
+  RESOURCE_TYPES,
+  type KubeResourceType,
+} from './kube-resources.js';
 import { kubeStatus, KubeStatusError } from './kube-status.js';
 import type { JsonObject } from './patches.js';
 
@@ -43,7 +49,9 @@ interface Route {
 
 function parseRoute(path: string): Route | undefined {
   const core = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/]+))?(?:\/([a-z]+))?$/.exec(path);
-  const named = /^\/apis\/([^/]+)\/([^/]+)\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/]+))?(?:\/([a-z]+))?$/.exec(path);
+  const named = /^\/apis\/([^/]+)\/([^/]+)\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/]+))?(?:\/([a-z]+))?$/.exec(
+    path,
+  );
   let group: string;
   let version: string;
   let parts: (string | undefined)[];
@@ -62,7 +70,12 @@ function parseRoute(path: string): Route | undefined {
   const type = findResourceType(group, version, resource!);
   if (!type) return undefined;
   if (namespace === undefined && name !== undefined) return undefined;
-  return { type, namespace: namespace && decodeURIComponent(namespace), name: name && decodeURIComponent(name), subresource };
+  return {
+    type,
+    namespace: namespace && decodeURIComponent(namespace),
+    name: name && decodeURIComponent(name),
+    subresource,
+  };
 }
 
 /**
@@ -174,22 +187,40 @@ export class FakeKubeApiServer {
   }
 
   /** An autoscaling/v2 HorizontalPodAutoscaler whose scaleTargetRef is `target` (kind Deployment by default). */
-  addHpa(init: { name: string; namespace?: string; target: { kind?: string; name: string; apiVersion?: string }; minReplicas?: number; maxReplicas?: number }): JsonObject {
+  addHpa(init: {
+    name: string;
+    namespace?: string;
+    target: { kind?: string; name: string; apiVersion?: string };
+    minReplicas?: number;
+    maxReplicas?: number;
+  }): JsonObject {
     const { kind = 'Deployment', name, apiVersion = 'apps/v1' } = init.target;
     return this.store.create(RESOURCE_TYPES.horizontalPodAutoscalers, init.namespace ?? 'default', {
       metadata: { name: init.name },
-      spec: { scaleTargetRef: { apiVersion, kind, name }, minReplicas: init.minReplicas ?? 1, maxReplicas: init.maxReplicas ?? 10 },
+      spec: {
+        scaleTargetRef: { apiVersion, kind, name },
+        minReplicas: init.minReplicas ?? 1,
+        maxReplicas: init.maxReplicas ?? 10,
+      },
     });
   }
 
   /** A KEDA ScaledObject whose scaleTargetRef names `target` (KEDA's default kind Deployment when `kind` is left out). */
-  addScaledObject(init: { name: string; namespace?: string; target: { kind?: string; name: string; apiVersion?: string }; triggers?: JsonObject[] }): JsonObject {
+  addScaledObject(init: {
+    name: string;
+    namespace?: string;
+    target: { kind?: string; name: string; apiVersion?: string };
+    triggers?: JsonObject[];
+  }): JsonObject {
     const ref: JsonObject = { name: init.target.name };
     if (init.target.kind !== undefined) ref.kind = init.target.kind;
     if (init.target.apiVersion !== undefined) ref.apiVersion = init.target.apiVersion;
     return this.store.create(RESOURCE_TYPES.scaledObjects, init.namespace ?? 'default', {
       metadata: { name: init.name },
-      spec: { scaleTargetRef: ref, triggers: init.triggers ?? [{ type: 'cpu', metricType: 'Utilization', metadata: { value: '60' } }] },
+      spec: {
+        scaleTargetRef: ref,
+        triggers: init.triggers ?? [{ type: 'cpu', metricType: 'Utilization', metadata: { value: '60' } }],
+      },
     });
   }
 
@@ -239,11 +270,21 @@ export class FakeKubeApiServer {
       if (fault) record.fault = fault.kind;
       const compute = (): Answer => {
         if (fault?.kind === 'fail') {
-          const status = kubeStatus(fault.status, fault.message ?? `injected fault: ${fault.status}`, fault.retryAfterS !== undefined ? { retryAfterSeconds: fault.retryAfterS } : undefined);
-          const headers: Record<string, string> = fault.retryAfterS !== undefined ? { 'Retry-After': String(fault.retryAfterS) } : {};
+          const status = kubeStatus(
+            fault.status,
+            fault.message ?? `injected fault: ${fault.status}`,
+            fault.retryAfterS !== undefined ? { retryAfterSeconds: fault.retryAfterS } : undefined,
+          );
+          const headers: Record<string, string> =
+            fault.retryAfterS !== undefined ? { 'Retry-After': String(fault.retryAfterS) } : {};
           return { code: fault.status, body: status, headers };
         }
-        if (badJson) return { code: 400, body: kubeStatus(400, `the request body is not valid JSON: ${text.slice(0, 80)}`), headers: {} };
+        if (badJson)
+          return {
+            code: 400,
+            body: kubeStatus(400, `the request body is not valid JSON: ${text.slice(0, 80)}`),
+            headers: {},
+          };
         return this.handle(record);
       };
       if (fault?.kind !== 'delay') {
@@ -281,7 +322,8 @@ export class FakeKubeApiServer {
       const [code, body] = this.dispatch(record);
       return { code, body, headers: {} };
     } catch (err) {
-      if (err instanceof KubeStatusError) return { code: err.status.code, body: err.status, headers: { ...err.headers } };
+      if (err instanceof KubeStatusError)
+        return { code: err.status.code, body: err.status, headers: { ...err.headers } };
       const message = err instanceof Error ? err.message : String(err);
       return { code: 500, body: kubeStatus(500, `fake kube api server: ${message}`), headers: {} };
     }
@@ -289,20 +331,38 @@ export class FakeKubeApiServer {
 
   private dispatch(r: RecordedRequest): [number, unknown] {
     const route = parseRoute(r.path);
-    if (!route) throw new KubeStatusError(kubeStatus(404, `the server could not find the requested resource (${r.method} ${r.path})`));
+    if (!route)
+      throw new KubeStatusError(
+        kubeStatus(404, `the server could not find the requested resource (${r.method} ${r.path})`),
+      );
     const { type, namespace, name, subresource } = route;
     if (type === RESOURCE_TYPES.scaledObjects && !this.kedaInstalled) {
-      throw new KubeStatusError(kubeStatus(404, `the server could not find the requested resource (${r.method} ${r.path}): the keda.sh CRDs are not installed`));
+      throw new KubeStatusError(
+        kubeStatus(
+          404,
+          `the server could not find the requested resource (${r.method} ${r.path}): the keda.sh CRDs are not installed`,
+        ),
+      );
     }
     const store = this.store;
     const ct = r.contentType ?? '';
     if (r.query.watch === 'true' || r.query.watch === '1') {
-      throw KubeStatusError.badRequest('watch is not supported by the fake Kubernetes API server; poll with list instead');
+      throw KubeStatusError.badRequest(
+        'watch is not supported by the fake Kubernetes API server; poll with list instead',
+      );
     }
     if (name === undefined) {
       if (r.method === 'GET') {
         const items = store.list(type, namespace, r.query.labelSelector);
-        return [200, { apiVersion: apiVersionOf(type), kind: `${type.kind}List`, metadata: { resourceVersion: store.currentResourceVersion() }, items }];
+        return [
+          200,
+          {
+            apiVersion: apiVersionOf(type),
+            kind: `${type.kind}List`,
+            metadata: { resourceVersion: store.currentResourceVersion() },
+            items,
+          },
+        ];
       }
       if (r.method === 'POST' && namespace !== undefined) return [201, store.create(type, namespace, r.body)];
       throw this.methodNotAllowed(r);
@@ -320,7 +380,10 @@ export class FakeKubeApiServer {
       if (r.method === 'PATCH') return [200, this.workloads.writePodStatus(ns, name, r.body, ct)];
       throw this.methodNotAllowed(r);
     }
-    if (subresource !== undefined) throw new KubeStatusError(kubeStatus(404, `the server could not find the requested resource (${r.method} ${r.path})`));
+    if (subresource !== undefined)
+      throw new KubeStatusError(
+        kubeStatus(404, `the server could not find the requested resource (${r.method} ${r.path})`),
+      );
     switch (r.method) {
       case 'GET':
         return [200, store.get(type, ns, name)];
@@ -331,7 +394,16 @@ export class FakeKubeApiServer {
       case 'DELETE': {
         const gone = store.delete(type, ns, name);
         if (type === RESOURCE_TYPES.pods) this.workloads.podDeleted(name, ns);
-        return [200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: type.group, kind: type.resource, uid: (gone.metadata as JsonObject).uid } }];
+        return [
+          200,
+          {
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Success',
+            details: { name, group: type.group, kind: type.resource, uid: (gone.metadata as JsonObject).uid },
+          },
+        ];
       }
       default:
         throw this.methodNotAllowed(r);
@@ -339,6 +411,8 @@ export class FakeKubeApiServer {
   }
 
   private methodNotAllowed(r: RecordedRequest): KubeStatusError {
-    return new KubeStatusError(kubeStatus(405, `the server does not allow this method on the requested resource (${r.method} ${r.path})`));
+    return new KubeStatusError(
+      kubeStatus(405, `the server does not allow this method on the requested resource (${r.method} ${r.path})`),
+    );
   }
 }

@@ -82,7 +82,8 @@ export class FakeKubeStore {
   }
 
   create(type: KubeResourceType, namespace: string, body: unknown): JsonObject {
-    if (!isJsonObject(body)) throw KubeStatusError.badRequest(`the body of a ${type.kind} create must be a JSON object`);
+    if (!isJsonObject(body))
+      throw KubeStatusError.badRequest(`the body of a ${type.kind} create must be a JSON object`);
     const obj = cloneJson(body);
     const m = meta(obj);
     let name = str(m.name);
@@ -92,7 +93,9 @@ export class FakeKubeStore {
     }
     if (!name) throw KubeStatusError.invalid(type.kind, '', 'metadata.name', 'name or generateName is required');
     if (m.namespace !== undefined && m.namespace !== namespace) {
-      throw KubeStatusError.badRequest(`the namespace of the provided object (${String(m.namespace)}) does not match the namespace sent on the request (${namespace})`);
+      throw KubeStatusError.badRequest(
+        `the namespace of the provided object (${String(m.namespace)}) does not match the namespace sent on the request (${namespace})`,
+      );
     }
     if (this.find(type, namespace, name)) throw KubeStatusError.alreadyExists(type.resource, name, type.group);
     this.uidCounter += 1;
@@ -112,13 +115,16 @@ export class FakeKubeStore {
 
   /** PUT: a resourceVersion in the body must equal the stored one (else 409); none means unconditional. */
   replace(type: KubeResourceType, namespace: string, name: string, body: unknown): JsonObject {
-    if (!isJsonObject(body)) throw KubeStatusError.badRequest(`the body of a ${type.kind} update must be a JSON object`);
+    if (!isJsonObject(body))
+      throw KubeStatusError.badRequest(`the body of a ${type.kind} update must be a JSON object`);
     const current = this.find(type, namespace, name);
     if (!current) throw KubeStatusError.notFound(type.resource, name, type.group);
     const next = cloneJson(body);
     const m = meta(next);
     if (m.name !== undefined && m.name !== name) {
-      throw KubeStatusError.badRequest(`the name of the object (${String(m.name)}) does not match the name on the URL (${name})`);
+      throw KubeStatusError.badRequest(
+        `the name of the object (${String(m.name)}) does not match the name on the URL (${name})`,
+      );
     }
     return this.commit(type, current, next);
   }
@@ -152,7 +158,14 @@ export class FakeKubeStore {
       throw KubeStatusError.conflict(type.resource, String(cm.name), type.group);
     }
     // Immutable and server-owned fields are kept from the stored object.
-    for (const k of ['name', 'namespace', 'uid', 'creationTimestamp', 'ownerReferences', 'deletionTimestamp'] as const) {
+    for (const k of [
+      'name',
+      'namespace',
+      'uid',
+      'creationTimestamp',
+      'ownerReferences',
+      'deletionTimestamp',
+    ] as const) {
       if (cm[k] !== undefined) nm[k] = cm[k]!;
     }
     next.apiVersion = apiVersionOf(type);
@@ -199,8 +212,14 @@ export class FakeKubeStore {
       if (isJsonObject(inv) && inv.namespace !== undefined && inv.namespace !== meta(obj).namespace) {
         throw KubeStatusError.invalid('Event', name, 'involvedObject.namespace', 'does not match event.namespace');
       }
-      if (obj.eventTime !== undefined && obj.eventTime !== null && (typeof obj.eventTime !== 'string' || !MICRO_TIME_PATTERN.test(obj.eventTime))) {
-        throw KubeStatusError.badRequest(`Event in version "v1" cannot be handled as a Event: parsing time ${JSON.stringify(obj.eventTime)} as MicroTime`);
+      if (
+        obj.eventTime !== undefined &&
+        obj.eventTime !== null &&
+        (typeof obj.eventTime !== 'string' || !MICRO_TIME_PATTERN.test(obj.eventTime))
+      ) {
+        throw KubeStatusError.badRequest(
+          `Event in version "v1" cannot be handled as a Event: parsing time ${JSON.stringify(obj.eventTime)} as MicroTime`,
+        );
       }
     }
   }

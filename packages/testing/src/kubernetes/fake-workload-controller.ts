@@ -79,7 +79,9 @@ export class FakeWorkloadController {
           metadata: { labels: { ...podLabels } },
           spec: {
             containers: [{ name: 'model-server', image: 'warmpool/model-server:test' }],
-            ...(init.readinessGates?.length ? { readinessGates: init.readinessGates.map((conditionType) => ({ conditionType })) } : {}),
+            ...(init.readinessGates?.length
+              ? { readinessGates: init.readinessGates.map((conditionType) => ({ conditionType })) }
+              : {}),
           },
         },
         ...(kind === 'StatefulSet' ? { serviceName: init.name } : {}),
@@ -101,25 +103,44 @@ export class FakeWorkloadController {
     return {
       kind: 'Scale',
       apiVersion: 'autoscaling/v1',
-      metadata: { name: m.name!, namespace: m.namespace!, uid: m.uid!, resourceVersion: m.resourceVersion!, creationTimestamp: m.creationTimestamp! },
+      metadata: {
+        name: m.name!,
+        namespace: m.namespace!,
+        uid: m.uid!,
+        resourceVersion: m.resourceVersion!,
+        creationTimestamp: m.creationTimestamp!,
+      },
       spec: { replicas: spec.replicas ?? 1 },
       status: { replicas: typeof status.replicas === 'number' ? status.replicas : 0, selector },
     };
   }
 
   /** PUT or PATCH of the scale subresource: only `spec.replicas` is taken; a stale resourceVersion is a 409. */
-  writeScale(type: KubeResourceType, namespace: string, name: string, body: unknown, patchContentType?: string): JsonObject {
+  writeScale(
+    type: KubeResourceType,
+    namespace: string,
+    name: string,
+    body: unknown,
+    patchContentType?: string,
+  ): JsonObject {
     const current = this.getScale(type, namespace, name);
     const next = patchContentType !== undefined ? applyPatch(current, patchContentType, body) : body;
     if (!isJsonObject(next)) throw KubeStatusError.badRequest('a Scale body must be a JSON object');
     const nm = isJsonObject(next.metadata) ? next.metadata : {};
     if (patchContentType === undefined && nm.name !== undefined && nm.name !== name) {
-      throw KubeStatusError.badRequest(`the name of the object (${String(nm.name)}) does not match the name on the URL (${name})`);
+      throw KubeStatusError.badRequest(
+        `the name of the object (${String(nm.name)}) does not match the name on the URL (${name})`,
+      );
     }
     const spec = isJsonObject(next.spec) ? next.spec : {};
     const replicas = spec.replicas;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-      throw KubeStatusError.invalid('Scale', name, 'spec.replicas', `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`);
+      throw KubeStatusError.invalid(
+        'Scale',
+        name,
+        'spec.replicas',
+        `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`,
+      );
     }
     const rv = nm.resourceVersion;
     const mergePatch = { metadata: rv !== undefined && rv !== '' ? { resourceVersion: rv } : {}, spec: { replicas } };
@@ -151,11 +172,16 @@ export class FakeWorkloadController {
     const ra = isReady(a) ? 1 : 0;
     const rb = isReady(b) ? 1 : 0;
     if (ra !== rb) return ra - rb;
-    return Number(meta(b).resourceVersion) - Number(meta(a).resourceVersion) || String(meta(b).name).localeCompare(String(meta(a).name));
+    return (
+      Number(meta(b).resourceVersion) - Number(meta(a).resourceVersion) ||
+      String(meta(b).name).localeCompare(String(meta(a).name))
+    );
   }
 
   private ownedPods(wkey: string, ns: string): JsonObject[] {
-    return this.store.list(RESOURCE_TYPES.pods, ns).filter((p) => this.owners.get(`${ns}/${String(meta(p).name)}`) === wkey);
+    return this.store
+      .list(RESOURCE_TYPES.pods, ns)
+      .filter((p) => this.owners.get(`${ns}/${String(meta(p).name)}`) === wkey);
   }
 
   private createPod(type: KubeResourceType, workload: JsonObject, wkey: string, existing: JsonObject[]): void {
@@ -181,7 +207,15 @@ export class FakeWorkloadController {
         name,
         labels: cloneJson((tmeta.labels ?? {}) as JsonObject),
         annotations: cloneJson((tmeta.annotations ?? {}) as JsonObject),
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: type.resource === 'statefulsets' ? 'StatefulSet' : 'ReplicaSet', name: type.resource === 'statefulsets' ? wname : `${wname}-5d8f7c6b9`, uid: String(m.uid), controller: true }],
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: type.resource === 'statefulsets' ? 'StatefulSet' : 'ReplicaSet',
+            name: type.resource === 'statefulsets' ? wname : `${wname}-5d8f7c6b9`,
+            uid: String(m.uid),
+            controller: true,
+          },
+        ],
       },
       spec: cloneJson((template.spec ?? {}) as JsonObject),
       status: {
@@ -263,17 +297,24 @@ export class FakeWorkloadController {
     if (!isJsonObject(next)) throw KubeStatusError.badRequest('a Pod status body must be a JSON object');
     const nm = isJsonObject(next.metadata) ? next.metadata : {};
     const rv = nm.resourceVersion;
-    if (rv !== undefined && rv !== '' && rv !== meta(current).resourceVersion) throw KubeStatusError.conflict('pods', name);
+    if (rv !== undefined && rv !== '' && rv !== meta(current).resourceVersion)
+      throw KubeStatusError.conflict('pods', name);
     const status = isJsonObject(next.status) ? next.status : {};
     const conds = Array.isArray(status.conditions) ? status.conditions : [];
     for (const c of conds) {
       if (!isJsonObject(c) || typeof c.type !== 'string' || !['True', 'False', 'Unknown'].includes(String(c.status))) {
-        throw KubeStatusError.invalid('Pod', name, 'status.conditions', `each condition needs a type and a status of True, False or Unknown (got ${JSON.stringify(c)})`);
+        throw KubeStatusError.invalid(
+          'Pod',
+          name,
+          'status.conditions',
+          `each condition needs a type and a status of True, False or Unknown (got ${JSON.stringify(c)})`,
+        );
       }
     }
     const pod = this.podOrThrow(name, namespace);
     pod.status = cloneJson(status);
-    if (readinessGates(pod).length > 0) this.putCondition(pod, 'Ready', conditionTrue(pod, 'ContainersReady') && this.gatesPass(pod));
+    if (readinessGates(pod).length > 0)
+      this.putCondition(pod, 'Ready', conditionTrue(pod, 'ContainersReady') && this.gatesPass(pod));
     this.afterPodChange(pod, namespace);
     return this.store.get(RESOURCE_TYPES.pods, namespace, name);
   }
@@ -287,7 +328,11 @@ export class FakeWorkloadController {
     const all = Array.isArray(status.conditions) ? (status.conditions as JsonObject[]) : [];
     const prev = all.find((c) => c.type === type);
     const nowIso = kubeTime(this.store.now());
-    const next: JsonObject = { type, status: value ? 'True' : 'False', lastTransitionTime: prev && (prev.status === 'True') === value ? prev.lastTransitionTime! : nowIso };
+    const next: JsonObject = {
+      type,
+      status: value ? 'True' : 'False',
+      lastTransitionTime: prev && (prev.status === 'True') === value ? prev.lastTransitionTime! : nowIso,
+    };
     status.conditions = [...all.filter((c) => c.type !== type), next];
   }
 

@@ -44,7 +44,11 @@ export class FaultInjector {
   private readonly armed: Armed[] = [];
 
   /** The next `count` matching requests fail with `status` and a proper Status body. */
-  failNext(count: number, status: number, options: { match?: RequestMatch; message?: string; retryAfterS?: number } = {}): void {
+  failNext(
+    count: number,
+    status: number,
+    options: { match?: RequestMatch; message?: string; retryAfterS?: number } = {},
+  ): void {
     this.armed.push({
       remaining: count,
       fault: { kind: 'fail', status, message: options.message, retryAfterS: options.retryAfterS },
@@ -54,7 +58,11 @@ export class FaultInjector {
 
   /** The next `count` matching requests are held `delayMs` before they are handled (or, with applyFirst, answered). */
   delayNext(count: number, delayMs: number, options: { match?: RequestMatch; applyFirst?: boolean } = {}): void {
-    this.armed.push({ remaining: count, fault: { kind: 'delay', delayMs, applyFirst: options.applyFirst === true }, match: options.match ?? {} });
+    this.armed.push({
+      remaining: count,
+      fault: { kind: 'delay', delayMs, applyFirst: options.applyFirst === true },
+      match: options.match ?? {},
+    });
   }
 
   clear(): void {

@@ -15,7 +15,12 @@ export const RESOURCE_TYPES = {
   statefulsets: { group: 'apps', version: 'v1', resource: 'statefulsets', kind: 'StatefulSet' },
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease' },
   eventsV1: { group: 'events.k8s.io', version: 'v1', resource: 'events', kind: 'Event' },
-  horizontalPodAutoscalers: { group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler' },
+  horizontalPodAutoscalers: {
+    group: 'autoscaling',
+    version: 'v2',
+    resource: 'horizontalpodautoscalers',
+    kind: 'HorizontalPodAutoscaler',
+  },
   /** KEDA's custom resource (served unless the test says the CRD is not installed). */
   scaledObjects: { group: 'keda.sh', version: 'v1alpha1', resource: 'scaledobjects', kind: 'ScaledObject' },
 } as const satisfies Record<string, KubeResourceType>;
@@ -30,7 +35,9 @@ export function typeKey(t: KubeResourceType): string {
 
 /** Finds the resource type for a URL's group, version and plural name. */
 export function findResourceType(group: string, version: string, resource: string): KubeResourceType | undefined {
-  return Object.values(RESOURCE_TYPES).find((t) => t.group === group && t.version === version && t.resource === resource);
+  return Object.values(RESOURCE_TYPES).find(
+    (t) => t.group === group && t.version === version && t.resource === resource,
+  );
 }
 
 export function isWorkloadType(t: KubeResourceType): boolean {

@@ -78,7 +78,9 @@ export class KubeStatusError extends Error {
 
   static alreadyExists(resource: string, name: string, group = ''): KubeStatusError {
     const full = group ? `${resource}.${group}` : resource;
-    return new KubeStatusError(kubeStatus(409, `${full} "${name}" already exists`, { name, group, kind: resource }, 'AlreadyExists'));
+    return new KubeStatusError(
+      kubeStatus(409, `${full} "${name}" already exists`, { name, group, kind: resource }, 'AlreadyExists'),
+    );
   }
 
   static invalid(kind: string, name: string, field: string, message: string): KubeStatusError {

@@ -26,7 +26,10 @@ function splitTopLevel(text: string): string[] {
 function parseRequirement(part: string): Requirement {
   const set = /^([^\s!=()]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(part);
   if (set) {
-    const values = set[3]!.split(',').map((v) => v.trim()).filter((v) => v.length > 0);
+    const values = set[3]!
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v.length > 0);
     return { op: set[2] === 'in' ? 'in' : 'notin', key: set[1]!, values };
   }
   const neq = /^([^\s!=]+)\s*!=\s*([^\s!=]*)$/.exec(part);

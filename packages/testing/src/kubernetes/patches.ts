@@ -39,11 +39,16 @@ interface Slot {
 function resolveParent(doc: JsonValue, tokens: string[], pointer: string): Slot {
   let node: JsonValue = doc;
   for (const token of tokens.slice(0, -1)) {
-    const next: JsonValue | undefined = Array.isArray(node) ? node[Number(token)] : isJsonObject(node) ? node[token] : undefined;
+    const next: JsonValue | undefined = Array.isArray(node)
+      ? node[Number(token)]
+      : isJsonObject(node)
+        ? node[token]
+        : undefined;
     if (next === undefined) throw KubeStatusError.badRequest(`jsonpatch: path "${pointer}" does not exist`);
     node = next;
   }
-  if (!Array.isArray(node) && !isJsonObject(node)) throw KubeStatusError.badRequest(`jsonpatch: path "${pointer}" does not exist`);
+  if (!Array.isArray(node) && !isJsonObject(node))
+    throw KubeStatusError.badRequest(`jsonpatch: path "${pointer}" does not exist`);
   return { parent: node, key: tokens[tokens.length - 1]! };
 }
 

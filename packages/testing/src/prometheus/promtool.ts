@@ -20,17 +20,24 @@ export function describeWithPromtool(name: string, body: () => void): void {
     return;
   }
   if (process.env.CI === 'true') {
-    describe(name, () => it('needs promtool (apt-get install -y prometheus)', () => {
-      throw new Error(`promtool is required in CI: ${missingAtImport}`);
-    }));
+    describe(name, () =>
+      it('needs promtool (apt-get install -y prometheus)', () => {
+        throw new Error(`promtool is required in CI: ${missingAtImport}`);
+      }),
+    );
     return;
   }
-  process.stderr.write(`[${name}] SKIPPED: promtool not found (${missingAtImport}); apt-get install -y prometheus to run it\n`);
+  process.stderr.write(
+    `[${name}] SKIPPED: promtool not found (${missingAtImport}); apt-get install -y prometheus to run it\n`,
+  );
   describe.skip(name, body);
 }
 
 /** `promtool check metrics` over an exposition text: its exit code and what it printed (lint problems). */
-export function promtoolCheckMetrics(text: string, timeoutMs = 30_000): Promise<{ readonly code: number | null; readonly output: string }> {
+export function promtoolCheckMetrics(
+  text: string,
+  timeoutMs = 30_000,
+): Promise<{ readonly code: number | null; readonly output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';

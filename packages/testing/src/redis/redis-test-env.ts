@@ -7,7 +7,12 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Connects once and pings: undefined when Redis answers, else why not. */
 export async function probeRedis(url: string = REDIS_URL): Promise<string | undefined> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  const r = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+  });
   r.on('error', () => undefined);
   try {
     await r.connect();
@@ -66,7 +71,9 @@ export function redisTestEnv(options: RedisTestEnvOptions): RedisTestEnv {
           });
           break;
         case 'skip':
-          console.warn(`[${options.suite} tests] SKIPPED "${name}": Redis at ${REDIS_URL} unreachable (${unreachable})`);
+          console.warn(
+            `[${options.suite} tests] SKIPPED "${name}": Redis at ${REDIS_URL} unreachable (${unreachable})`,
+          );
           describe.skip(name, body);
           break;
       }

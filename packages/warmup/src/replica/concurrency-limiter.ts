@@ -9,8 +9,10 @@ export class ConcurrencyLimiter {
     readonly maxConcurrent: number,
     readonly maxQueue: number,
   ) {
-    if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) throw new RangeError(`maxConcurrent must be an integer >= 1, got ${maxConcurrent}`);
-    if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new RangeError(`maxQueue must be an integer >= 0, got ${maxQueue}`);
+    if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1)
+      throw new RangeError(`maxConcurrent must be an integer >= 1, got ${maxConcurrent}`);
+    if (!Number.isInteger(maxQueue) || maxQueue < 0)
+      throw new RangeError(`maxQueue must be an integer >= 0, got ${maxQueue}`);
   }
 
   get running(): number {
@@ -46,7 +48,8 @@ export class ConcurrencyLimiter {
       return await task();
     } finally {
       const next = this.waiting.shift();
-      if (next) next(); // the slot passes straight to the next waiter
+      if (next)
+        next(); // the slot passes straight to the next waiter
       else this.active -= 1;
     }
   }

@@ -45,7 +45,11 @@ async function handle(msg: WorkerRequest): Promise<void> {
       const loaded = await new ModelSessionFactory(msg.session).create(msg.modelPath);
       session = loaded.session;
       const meta = (list: readonly ort.InferenceSession.ValueMetadata[]) =>
-        list.map((m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: [...m.shape] } : { name: m.name, isTensor: false }));
+        list.map((m) =>
+          m.isTensor
+            ? { name: m.name, isTensor: true, type: m.type, shape: [...m.shape] }
+            : { name: m.name, isTensor: false },
+        );
       post({
         kind: 'loaded',
         loaded: {
@@ -76,9 +80,12 @@ async function handle(msg: WorkerRequest): Promise<void> {
   try {
     if (!session) throw Object.assign(new Error('no session loaded'), { code: 'E_INFERENCE' });
     const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(msg.feeds)) feeds[name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, [...t.dims]);
+    for (const [name, t] of Object.entries(msg.feeds))
+      feeds[name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, [...t.dims]);
     const t0 = performance.now();
-    const out = msg.outputs ? await session.run(feeds, [...msg.outputs], RUN_OPTIONS) : await session.run(feeds, RUN_OPTIONS);
+    const out = msg.outputs
+      ? await session.run(feeds, [...msg.outputs], RUN_OPTIONS)
+      : await session.run(feeds, RUN_OPTIONS);
     const runMs = performance.now() - t0;
     const outputs: Record<string, WireTensor> = {};
     const transfer: ArrayBuffer[] = [];

@@ -49,12 +49,19 @@ export class InferenceWorker {
   private constructor() {
     this.worker = new Worker(workerScript());
     this.worker.on('message', (m: WorkerReply) => this.onMessage(m));
-    this.worker.on('error', (e) => this.fail(new InferenceRequestError('E_WORKER_EXITED', `inference worker failed: ${e.message}`, { cause: e })));
-    this.worker.on('exit', (code) => this.fail(new InferenceRequestError('E_WORKER_EXITED', `inference worker exited (code ${code})`)));
+    this.worker.on('error', (e) =>
+      this.fail(new InferenceRequestError('E_WORKER_EXITED', `inference worker failed: ${e.message}`, { cause: e })),
+    );
+    this.worker.on('exit', (code) =>
+      this.fail(new InferenceRequestError('E_WORKER_EXITED', `inference worker exited (code ${code})`)),
+    );
   }
 
   /** Starts a worker and loads the model there; rejects with a ModelLoadError naming the file. */
-  static async load(modelPath: string, session: Partial<SessionConfig>): Promise<{ worker: InferenceWorker; loaded: WorkerLoaded }> {
+  static async load(
+    modelPath: string,
+    session: Partial<SessionConfig>,
+  ): Promise<{ worker: InferenceWorker; loaded: WorkerLoaded }> {
     const w = new InferenceWorker();
     try {
       const meta = await new Promise<WireLoaded>((resolve, reject) => {
@@ -91,7 +98,8 @@ export class InferenceWorker {
     if (this.exitError) return Promise.reject(this.exitError);
     const id = this.nextId++;
     const wire: Record<string, WireTensor> = {};
-    for (const [name, t] of Object.entries(feeds)) wire[name] = { type: t.type, dims: [...t.dims], data: t.data as ArrayBufferView };
+    for (const [name, t] of Object.entries(feeds))
+      wire[name] = { type: t.type, dims: [...t.dims], data: t.data as ArrayBufferView };
     return new Promise<WorkerRunResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.send({ kind: 'run', id, feeds: wire, outputs });
@@ -139,7 +147,8 @@ export class InferenceWorker {
       this.pending.delete(m.id);
       if (m.kind === 'result') {
         const outputs: Record<string, ort.Tensor> = {};
-        for (const [name, t] of Object.entries(m.outputs)) outputs[name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, [...t.dims]);
+        for (const [name, t] of Object.entries(m.outputs))
+          outputs[name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, [...t.dims]);
         p.resolve({ outputs, runMs: m.runMs });
       } else {
         p.reject(runError(m.error));
@@ -162,15 +171,22 @@ export class InferenceWorker {
 function loadError(e: WireError): Error {
   if ((LOAD_CODES as readonly string[]).includes(e.code) && e.file) {
     const prefix = `model file ${e.file}: `;
-    return new ModelLoadError(e.code as ModelLoadErrorCode, e.file, e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message);
+    return new ModelLoadError(
+      e.code as ModelLoadErrorCode,
+      e.file,
+      e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message,
+    );
   }
   return Object.assign(new Error(e.message), { code: e.code });
 }
 
 /** ONNX Runtime's first line, without the log prefix, at most 300 characters. */
 function shortRuntimeMessage(message: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern strips ANSI colour codes, which start with the ESC control character
-  const line = message.split('\n')[0]!.replace(/\u001b\[[0-9;]*m/g, '').trim();
+  const line = message
+    .split('\n')[0]!
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern strips ANSI colour codes, which start with the ESC control character
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .trim();
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 

@@ -68,7 +68,10 @@ export interface InferOptions {
  * `settleBudgetFraction` of it (readiness is what the autoscaler waits for: on a loaded 2-core box an unbounded
  * converging HTTP warm took 1.7-3.4 s after a 0.2-0.3 s model warm-up, for a gain within the noise).
  */
-export function requestPathBudgetMs(spec: Pick<WarmupSpec, 'budgetMs' | 'settleBudgetFraction'>, warmupMs: number): number {
+export function requestPathBudgetMs(
+  spec: Pick<WarmupSpec, 'budgetMs' | 'settleBudgetFraction'>,
+  warmupMs: number,
+): number {
   return Math.max(0, Math.min(spec.budgetMs * (spec.settleBudgetFraction ?? 0.1), spec.budgetMs - warmupMs));
 }
 
@@ -134,7 +137,14 @@ export class ModelReplica {
 
   status(): ReplicaStatus {
     const load = this.loaded ? (({ session: _s, ...rest }) => rest)(this.loaded) : undefined;
-    return { phase: this.phase, reason: this.reason, errorCode: this.errorCode, load, warmup: this.report, keepWarmPasses: this.keepWarm?.passes ?? 0 };
+    return {
+      phase: this.phase,
+      reason: this.reason,
+      errorCode: this.errorCode,
+      load,
+      warmup: this.report,
+      keepWarmPasses: this.keepWarm?.passes ?? 0,
+    };
   }
 
   /** Loads and warms. Never throws: a failure is phase `failed` with the reason (and the error returned). */
@@ -161,7 +171,8 @@ export class ModelReplica {
         clock: this.clock,
         memory: this.memory,
         onPass: this.opts.onWarmPass,
-        gpuMemory: this.loaded.executionProvider === 'cpu' ? undefined : (this.opts.gpuMemory ?? (() => readGpuMemory())),
+        gpuMemory:
+          this.loaded.executionProvider === 'cpu' ? undefined : (this.opts.gpuMemory ?? (() => readGpuMemory())),
       });
       this.report = await engine.run(this.targets);
       this.setLimits();
@@ -226,14 +237,20 @@ export class ModelReplica {
    * Runs one inference in the worker (queued behind others, bounded queue). Callers check `ready` first. Throws
    * InferenceRequestError for sizes over the limit, a passed deadline and values ONNX Runtime refuses.
    */
-  async infer(feeds: Feeds, options: InferOptions = {}): Promise<{ outputs: ort.InferenceSession.OnnxValueMapType; latencyMs: number }> {
+  async infer(
+    feeds: Feeds,
+    options: InferOptions = {},
+  ): Promise<{ outputs: ort.InferenceSession.OnnxValueMapType; latencyMs: number }> {
     const session = this.loaded?.session;
-    if (!session) throw new InferenceRequestError('E_WORKER_EXITED', `model ${this.opts.name} is not loaded (phase ${this.phase})`);
+    if (!session)
+      throw new InferenceRequestError('E_WORKER_EXITED', `model ${this.opts.name} is not loaded (phase ${this.phase})`);
     this.checkInputLimits(feeds);
     const deadlineMs = options.deadlineMs;
-    if (deadlineMs === undefined) return this.limiter.run(() => this.runServed(session, feeds, options.outputs, options.warm));
+    if (deadlineMs === undefined)
+      return this.limiter.run(() => this.runServed(session, feeds, options.outputs, options.warm));
     const left = deadlineMs - this.clock.nowMs();
-    const late = () => new InferenceRequestError('E_DEADLINE', `model ${this.opts.name}: no answer within the request deadline`);
+    const late = () =>
+      new InferenceRequestError('E_DEADLINE', `model ${this.opts.name}: no answer within the request deadline`);
     if (left <= 0) throw late();
     const queueSignal = AbortSignal.timeout(Math.ceil(left));
     const work = this.limiter.run(() => this.runServed(session, feeds, options.outputs, options.warm), queueSignal);
@@ -245,7 +262,8 @@ export class ModelReplica {
     try {
       return await Promise.race([work, expired]);
     } catch (e) {
-      if ((e as { name?: string }).name === 'TimeoutError' || (e as { name?: string }).name === 'AbortError') throw late();
+      if ((e as { name?: string }).name === 'TimeoutError' || (e as { name?: string }).name === 'AbortError')
+        throw late();
       throw e;
     } finally {
       clearTimeout(timer);
@@ -264,7 +282,8 @@ export class ModelReplica {
     this.shapes.record(dimsOfFeeds(feeds), this.clock.nowMs() - t0, this.phase === 'ready');
     // A timer may fire a fraction of a millisecond early against the clock: wait again for what is left.
     const until = t0 + (this.opts.minServiceMs ?? 0);
-    for (let left = until - this.clock.nowMs(); left > 0; left = until - this.clock.nowMs()) await new Promise((resolve) => setTimeout(resolve, Math.ceil(left)));
+    for (let left = until - this.clock.nowMs(); left > 0; left = until - this.clock.nowMs())
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(left)));
     const end = this.clock.nowMs();
     this.keepWarm?.noteActivity(end);
     return { outputs: outputsRun, latencyMs: end - t0 };
@@ -275,7 +294,9 @@ export class ModelReplica {
     if (!(factor > 0) || this.targets.length === 0) return;
     const dims = largestWarmedDims(this.targets);
     this.limitDims = dims;
-    this.limits = Object.fromEntries(Object.entries(dims).map(([k, d]) => [k, Math.max(1, Math.floor(d.reduce((a, b) => a * b, 1) * factor))]));
+    this.limits = Object.fromEntries(
+      Object.entries(dims).map(([k, d]) => [k, Math.max(1, Math.floor(d.reduce((a, b) => a * b, 1) * factor))]),
+    );
   }
 
   /** Stop taking traffic: readiness goes false at once; resolves when in-flight inferences finished. */

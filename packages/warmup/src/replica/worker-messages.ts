@@ -18,7 +18,12 @@ export interface WireValueMetadata {
 /** Main thread → worker. */
 export type WorkerRequest =
   | { readonly kind: 'load'; readonly modelPath: string; readonly session: Partial<SessionConfig> }
-  | { readonly kind: 'run'; readonly id: number; readonly feeds: Record<string, WireTensor>; readonly outputs: readonly string[] | undefined }
+  | {
+      readonly kind: 'run';
+      readonly id: number;
+      readonly feeds: Record<string, WireTensor>;
+      readonly outputs: readonly string[] | undefined;
+    }
   | { readonly kind: 'release' };
 
 export interface WireError {
@@ -44,6 +49,11 @@ export interface WireLoaded {
 export type WorkerReply =
   | { readonly kind: 'loaded'; readonly loaded: WireLoaded }
   | { readonly kind: 'load-failed'; readonly error: WireError }
-  | { readonly kind: 'result'; readonly id: number; readonly outputs: Record<string, WireTensor>; readonly runMs: number }
+  | {
+      readonly kind: 'result';
+      readonly id: number;
+      readonly outputs: Record<string, WireTensor>;
+      readonly runMs: number;
+    }
   | { readonly kind: 'run-failed'; readonly id: number; readonly error: WireError }
   | { readonly kind: 'released' };

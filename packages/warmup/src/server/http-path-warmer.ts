@@ -22,7 +22,10 @@ export interface HttpWarmOptions {
    * After the fixed rounds: requests round-robin over every (target, encoding) until each one's latency converged
    * (the spec's windowSize, tolerance, convergenceWindows; at most maxPassesPerShape rounds) or `budgetMs` ran out.
    */
-  readonly converge?: { readonly spec: Pick<WarmupSpec, 'windowSize' | 'tolerance' | 'convergenceWindows' | 'maxPassesPerShape'>; readonly budgetMs: number };
+  readonly converge?: {
+    readonly spec: Pick<WarmupSpec, 'windowSize' | 'tolerance' | 'convergenceWindows' | 'maxPassesPerShape'>;
+    readonly budgetMs: number;
+  };
 }
 
 export interface HttpWarmReport {
@@ -40,22 +43,52 @@ function values(t: ort.Tensor): number[] {
 }
 
 /** The three encodings a client may send: v1 JSON, v2 JSON, v2 binary tensor data (binary outputs too). */
-export function encodeWarmRequests(model: string, feeds: Feeds): Array<{ path: string; body: Buffer; headers: Record<string, string> }> {
+export function encodeWarmRequests(
+  model: string,
+  feeds: Feeds,
+): Array<{ path: string; body: Buffer; headers: Record<string, string> }> {
   const m = encodeURIComponent(model);
-  const v1 = JSON.stringify({ inputs: Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { dims: [...t.dims], data: values(t) }])) });
-  const v2 = JSON.stringify({ inputs: Object.entries(feeds).map(([k, t]) => ({ name: k, shape: [...t.dims], datatype: v2Datatype(t.type), data: values(t) })) });
+  const v1 = JSON.stringify({
+    inputs: Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { dims: [...t.dims], data: values(t) }])),
+  });
+  const v2 = JSON.stringify({
+    inputs: Object.entries(feeds).map(([k, t]) => ({
+      name: k,
+      shape: [...t.dims],
+      datatype: v2Datatype(t.type),
+      data: values(t),
+    })),
+  });
   const binHead = Buffer.from(
     JSON.stringify({
-      inputs: Object.entries(feeds).map(([k, t]) => ({ name: k, shape: [...t.dims], datatype: v2Datatype(t.type), parameters: { binary_data_size: (t.data as ArrayBufferView).byteLength } })),
+      inputs: Object.entries(feeds).map(([k, t]) => ({
+        name: k,
+        shape: [...t.dims],
+        datatype: v2Datatype(t.type),
+        parameters: { binary_data_size: (t.data as ArrayBufferView).byteLength },
+      })),
       parameters: { binary_data_output: true },
     }),
   );
-  const bin = Buffer.concat([binHead, ...Object.values(feeds).map((t) => { const d = t.data as ArrayBufferView; return Buffer.from(d.buffer, d.byteOffset, d.byteLength); })]);
+  const bin = Buffer.concat([
+    binHead,
+    ...Object.values(feeds).map((t) => {
+      const d = t.data as ArrayBufferView;
+      return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+    }),
+  ]);
   const json = { 'content-type': 'application/json' };
   return [
     { path: `/v1/models/${m}/infer`, body: Buffer.from(v1), headers: json },
     { path: `/v2/models/${m}/infer`, body: Buffer.from(v2), headers: json },
-    { path: `/v2/models/${m}/infer`, body: bin, headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(binHead.length) } },
+    {
+      path: `/v2/models/${m}/infer`,
+      body: bin,
+      headers: {
+        'content-type': 'application/octet-stream',
+        'inference-header-content-length': String(binHead.length),
+      },
+    },
   ];
 }
 
@@ -69,10 +102,17 @@ export async function warmHttpPath(opts: HttpWarmOptions): Promise<HttpWarmRepor
   const one = async (t: WarmTarget, encoding: number, seed: number): Promise<number> => {
     const r = encodeWarmRequests(opts.model, t.feedsFor?.(seed) ?? t.feeds)[encoding]!;
     const t0 = performance.now();
-    const answer = await send(agent, `${opts.baseUrl}${r.path}`, r.body, { ...r.headers, ...opts.headers }, opts.timeoutMs ?? 60_000);
+    const answer = await send(
+      agent,
+      `${opts.baseUrl}${r.path}`,
+      r.body,
+      { ...r.headers, ...opts.headers },
+      opts.timeoutMs ?? 60_000,
+    );
     const ms = performance.now() - t0;
     latenciesMs.push(ms);
-    if (answer.status !== 200) throw new Error(`warm request ${r.path} (${t.label}) answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+    if (answer.status !== 200)
+      throw new Error(`warm request ${r.path} (${t.label}) answered ${answer.status}: ${answer.text.slice(0, 200)}`);
     return ms;
   };
   try {
@@ -82,7 +122,14 @@ export async function warmHttpPath(opts: HttpWarmOptions): Promise<HttpWarmRepor
     if (!opts.converge) return { requests: latenciesMs.length, latenciesMs };
     const items = opts.targets.flatMap((t) => ENCODINGS.map((name, e) => ({ t, e, label: `${t.label} ${name}` })));
     const clock = { nowMs: () => performance.now() };
-    const r = await roundsUntilConverged(items, (i) => i.label, (i, round) => one(i.t, i.e, 41_000 + round), opts.converge.spec, clock, opts.converge.budgetMs);
+    const r = await roundsUntilConverged(
+      items,
+      (i) => i.label,
+      (i, round) => one(i.t, i.e, 41_000 + round),
+      opts.converge.spec,
+      clock,
+      opts.converge.budgetMs,
+    );
     return { requests: latenciesMs.length, latenciesMs, converged: r.converged, unconverged: r.unconverged };
   } finally {
     agent.destroy();
@@ -92,14 +139,29 @@ export async function warmHttpPath(opts: HttpWarmOptions): Promise<HttpWarmRepor
 /** The encodings of encodeWarmRequests, in its order. */
 const ENCODINGS = ['v1-json', 'v2-json', 'v2-binary'] as const;
 
-function send(agent: Agent, url: string, body: Buffer, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; text: string }> {
+function send(
+  agent: Agent,
+  url: string,
+  body: Buffer,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: res.statusCode === 200 ? '' : Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) }, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: res.statusCode === 200 ? '' : Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`POST ${url}: no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(body);

@@ -11,19 +11,24 @@ export function summarizeValue(value: unknown): unknown {
   if (value === undefined || value === null || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (typeof value === 'bigint') return value.toString();
-  if (typeof value === 'string') return value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}… (${value.length} characters)` : value;
+  if (typeof value === 'string')
+    return value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}… (${value.length} characters)` : value;
   if (Array.isArray(value)) {
     const shortNumbers = value.length <= 8 && value.every((v) => typeof v === 'number' && Number.isFinite(v));
     return shortNumbers ? value : `(an array of ${value.length})`;
   }
-  if (typeof value === 'object') return `(an object with ${Object.keys(value).length} key${Object.keys(value).length === 1 ? '' : 's'})`;
+  if (typeof value === 'object')
+    return `(an object with ${Object.keys(value).length} key${Object.keys(value).length === 1 ? '' : 's'})`;
   return `(${typeof value})`;
 }
 
 /** The same problems with every value summarized (see summarizeValue); at most 20 issues. */
 export function summarizeValidation(e: ValidationError): ValidationError {
-  const issues: ValidationIssue[] = e.issues.slice(0, 20).map((i) => ({ path: i.path.slice(0, 200), value: summarizeValue(i.value), allowed: i.allowed }));
-  if (e.issues.length > 20) issues.push({ path: '(more)', value: e.issues.length - 20, allowed: 'fix the problems above first' });
+  const issues: ValidationIssue[] = e.issues
+    .slice(0, 20)
+    .map((i) => ({ path: i.path.slice(0, 200), value: summarizeValue(i.value), allowed: i.allowed }));
+  if (e.issues.length > 20)
+    issues.push({ path: '(more)', value: e.issues.length - 20, allowed: 'fix the problems above first' });
   return new ValidationError(issues, e.source, { cause: e });
 }
 

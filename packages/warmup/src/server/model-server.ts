@@ -93,13 +93,21 @@ export class ModelServer {
   private readonly replicaIdHeader: string | undefined;
 
   constructor(private readonly opts: ModelServerOptions) {
-    this.replicaIdHeader = opts.replicaId !== undefined && /^[\x21-\x7e]{1,256}$/.test(opts.replicaId) ? opts.replicaId : undefined;
+    this.replicaIdHeader =
+      opts.replicaId !== undefined && /^[\x21-\x7e]{1,256}$/.test(opts.replicaId) ? opts.replicaId : undefined;
     this.byName = new Map(opts.replicas.map((r) => [r.name, r]));
     this.bodies = new BodyBudget(opts.maxBufferedBodyBytes ?? 4 * (opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
-    this.metrics = new ReplicaMetrics({ replicas: () => [...this.byName.values()], bufferedBodyBytes: () => this.bodies.heldBytes });
+    this.metrics = new ReplicaMetrics({
+      replicas: () => [...this.byName.values()],
+      bufferedBodyBytes: () => this.bodies.heldBytes,
+    });
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
-        if (!res.headersSent) sendJson(res, 500, { error: 'E_INTERNAL', message: e instanceof Error ? e.message.split('\n')[0]!.slice(0, 300) : 'internal error' });
+        if (!res.headersSent)
+          sendJson(res, 500, {
+            error: 'E_INTERNAL',
+            message: e instanceof Error ? e.message.split('\n')[0]!.slice(0, 300) : 'internal error',
+          });
         else res.destroy();
       });
     });
@@ -122,9 +130,21 @@ export class ModelServer {
    * are warm too; with `converge`, then until each (target, encoding)'s latency converged within its budget. Needs
    * `listen()` first.
    */
-  async warmRequestPath(model: string, targets: readonly WarmTarget[], rounds = 3, converge?: HttpWarmOptions['converge']): Promise<HttpWarmReport> {
+  async warmRequestPath(
+    model: string,
+    targets: readonly WarmTarget[],
+    rounds = 3,
+    converge?: HttpWarmOptions['converge'],
+  ): Promise<HttpWarmReport> {
     if (!this.baseUrl) throw new Error('warmRequestPath needs a listening server');
-    return warmHttpPath({ baseUrl: this.baseUrl, model, targets, rounds, converge, headers: { [WARM_REQUEST_HEADER]: this.warmToken } });
+    return warmHttpPath({
+      baseUrl: this.baseUrl,
+      model,
+      targets,
+      rounds,
+      converge,
+      headers: { [WARM_REQUEST_HEADER]: this.warmToken },
+    });
   }
 
   readiness(): { ready: boolean; reason: string | undefined; models: Record<string, unknown> } {
@@ -132,7 +152,12 @@ export class ModelServer {
     const notReady: string[] = [];
     for (const r of this.byName.values()) {
       const st = r.status();
-      models[r.name] = { phase: st.phase, reason: st.reason, executionProvider: st.load?.executionProvider, converged: st.warmup?.converged };
+      models[r.name] = {
+        phase: st.phase,
+        reason: st.reason,
+        executionProvider: st.load?.executionProvider,
+        converged: st.warmup?.converged,
+      };
       if (!r.ready) notReady.push(`${r.name}: ${st.phase}${st.reason ? ` (${st.reason})` : ''}`);
     }
     return { ready: notReady.length === 0, reason: notReady.length ? notReady.join('; ') : undefined, models };
@@ -142,15 +167,24 @@ export class ModelServer {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method ?? 'GET';
     if (method === 'GET' || method === 'HEAD') {
-      if (this.replicaIdHeader !== undefined && (path.startsWith('/v2/health/') || path === '/livez' || path === '/readyz')) res.setHeader(REPLICA_ID_HEADER, this.replicaIdHeader);
+      if (
+        this.replicaIdHeader !== undefined &&
+        (path.startsWith('/v2/health/') || path === '/livez' || path === '/readyz')
+      )
+        res.setHeader(REPLICA_ID_HEADER, this.replicaIdHeader);
       if (path === '/livez' || path === '/v2/health/live') return sendJson(res, 200, { live: true });
       if (path === '/readyz' || path === '/v2/health/ready') {
         const r = this.readiness();
-        return sendJson(res, r.ready ? 200 : 503, this.opts.replicaId === undefined ? r : { ...r, replicaId: this.opts.replicaId });
+        return sendJson(
+          res,
+          r.ready ? 200 : 503,
+          this.opts.replicaId === undefined ? r : { ...r, replicaId: this.opts.replicaId },
+        );
       }
       if (path === '/startupz') return this.startup(res);
       if (path === '/metrics') return sendText(res, 200, this.metrics.contentType, await this.metrics.render());
-      if (path === '/v2') return sendJson(res, 200, { name: 'warmpool', version: '1', extensions: ['binary_tensor_data'] });
+      if (path === '/v2')
+        return sendJson(res, 200, { name: 'warmpool', version: '1', extensions: ['binary_tensor_data'] });
     }
     const v1 = V1_INFER.exec(path);
     const v2 = v1 ? null : V2_MODEL.exec(path);
@@ -164,17 +198,30 @@ export class ModelServer {
       name = decodeURIComponent((v1 ?? v2)![1]!);
     } catch {
       req.resume();
-      return this.error(res, protocol, 400, 'E_BAD_PATH', `model name ${shortName((v1 ?? v2)![1]!)} in the path is not valid percent-encoding`);
+      return this.error(
+        res,
+        protocol,
+        400,
+        'E_BAD_PATH',
+        `model name ${shortName((v1 ?? v2)![1]!)} in the path is not valid percent-encoding`,
+      );
     }
     const replica = this.byName.get(name);
     if (!replica) {
       req.resume();
-      return this.error(res, protocol, 404, 'E_UNKNOWN_MODEL', `model ${shortName(name)} is not served here; served: ${[...this.byName.keys()].join(', ')}`);
+      return this.error(
+        res,
+        protocol,
+        404,
+        'E_UNKNOWN_MODEL',
+        `model ${shortName(name)} is not served here; served: ${[...this.byName.keys()].join(', ')}`,
+      );
     }
     const action = v1 ? '/infer' : v2![3];
     if (action !== '/infer') {
       req.resume();
-      if (method !== 'GET' && method !== 'HEAD') return this.error(res, protocol, 405, 'E_METHOD', `${method} ${shortName(path)}: use GET`);
+      if (method !== 'GET' && method !== 'HEAD')
+        return this.error(res, protocol, 405, 'E_METHOD', `${method} ${shortName(path)}: use GET`);
       return action === '/ready' ? this.modelReady(res, replica) : this.modelMetadata(res, replica);
     }
     if (method !== 'POST') {
@@ -184,7 +231,14 @@ export class ModelServer {
     return this.infer(protocol, replica, req, res);
   }
 
-  private error(res: ServerResponse, protocol: Protocol, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
+  private error(
+    res: ServerResponse,
+    protocol: Protocol,
+    status: number,
+    code: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+  ): void {
     // v2 clients read `error` as the message; v1 clients read `error` as the code.
     sendJson(res, status, protocol === 'v2' ? { error: message, code, ...extra } : { error: code, message, ...extra });
   }
@@ -195,7 +249,8 @@ export class ModelServer {
     for (const r of this.byName.values()) {
       const st = r.status();
       if (st.phase === 'failed') failed.push(`${r.name}: ${st.reason}`);
-      else if (st.phase === 'starting' || st.phase === 'loading' || st.phase === 'warming') pending.push(`${r.name}: ${st.phase}`);
+      else if (st.phase === 'starting' || st.phase === 'loading' || st.phase === 'warming')
+        pending.push(`${r.name}: ${st.phase}`);
     }
     const started = pending.length === 0 && failed.length === 0;
     sendJson(res, started ? 200 : 503, { started, reason: [...failed, ...pending].join('; ') || undefined });
@@ -203,7 +258,11 @@ export class ModelServer {
 
   private modelReady(res: ServerResponse, replica: ModelReplica): void {
     const st = replica.status();
-    sendJson(res, replica.ready ? 200 : 503, { name: replica.name, ready: replica.ready, ...(replica.ready ? {} : { reason: `${st.phase}${st.reason ? ` (${st.reason})` : ''}` }) });
+    sendJson(res, replica.ready ? 200 : 503, {
+      name: replica.name,
+      ready: replica.ready,
+      ...(replica.ready ? {} : { reason: `${st.phase}${st.reason ? ` (${st.reason})` : ''}` }),
+    });
   }
 
   private modelMetadata(res: ServerResponse, replica: ModelReplica): void {
@@ -219,11 +278,19 @@ export class ModelServer {
       platform: 'onnxruntime_onnx',
       inputs: replica.inputs.map((i) => ({ name: i.name, datatype: v2Datatype(i.type), shape: shape(i.dims) })),
       outputs: replica.outputs.map((o) => ({ name: o.name, datatype: v2Datatype(o.type), shape: shape(o.dims) })),
-      parameters: { execution_provider: st.load.executionProvider, ...(replica.inputLimits ? { max_input_elements: replica.inputLimits } : {}) },
+      parameters: {
+        execution_provider: st.load.executionProvider,
+        ...(replica.inputLimits ? { max_input_elements: replica.inputLimits } : {}),
+      },
     });
   }
 
-  private async infer(protocol: Protocol, replica: ModelReplica, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async infer(
+    protocol: Protocol,
+    replica: ModelReplica,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const arrivedMs = replica.clock.nowMs();
     const name = replica.name;
     const warm = req.headers[WARM_REQUEST_HEADER] === this.warmToken;
@@ -231,11 +298,16 @@ export class ModelServer {
       if (!warm) this.metrics.recordRequest(name, status, undefined);
       this.error(res, protocol, status, code, message, extra);
     };
-    const loadedForWarm = warm && replica.status().load !== undefined && (replica.status().phase === 'warming' || replica.ready);
+    const loadedForWarm =
+      warm && replica.status().load !== undefined && (replica.status().phase === 'warming' || replica.ready);
     if (!replica.ready && !loadedForWarm) {
       req.resume();
       const st = replica.status();
-      return respondError(503, 'E_NOT_READY', `model ${name} is not ready: ${st.phase}${st.reason ? ` (${st.reason})` : ''}`);
+      return respondError(
+        503,
+        'E_NOT_READY',
+        `model ${name} is not ready: ${st.phase}${st.reason ? ` (${st.reason})` : ''}`,
+      );
     }
     let raw: Buffer;
     try {
@@ -248,11 +320,20 @@ export class ModelServer {
       }
       if (e instanceof BodyTooLargeError) {
         res.setHeader('connection', 'close');
-        return respondError(413, e.code, `${e.message}; send binary tensor data, smaller inputs, or raise --max-body-bytes`);
+        return respondError(
+          413,
+          e.code,
+          `${e.message}; send binary tensor data, smaller inputs, or raise --max-body-bytes`,
+        );
       }
       throw e;
     }
-    let request: { id: string | undefined; feeds: Feeds; outputs: ReadonlyArray<{ name: string; binary: boolean }> | undefined; binaryByDefault: boolean };
+    let request: {
+      id: string | undefined;
+      feeds: Feeds;
+      outputs: ReadonlyArray<{ name: string; binary: boolean }> | undefined;
+      binaryByDefault: boolean;
+    };
     try {
       request = this.parse(protocol, replica, req, raw);
     } catch (e) {
@@ -272,8 +353,13 @@ export class ModelServer {
       });
     } catch (e) {
       if (e instanceof InferenceRequestError) {
-        const inputs = Object.entries(request.feeds).map(([k, t]) => `${k} [${t.dims.join(', ')}] ${t.type}`).join(', ');
-        const message = e.code === 'E_INFERENCE_INPUT' ? `model ${name} cannot run these inputs (${inputs}): ${e.message}` : e.message;
+        const inputs = Object.entries(request.feeds)
+          .map(([k, t]) => `${k} [${t.dims.join(', ')}] ${t.type}`)
+          .join(', ');
+        const message =
+          e.code === 'E_INFERENCE_INPUT'
+            ? `model ${name} cannot run these inputs (${inputs}): ${e.message}`
+            : e.message;
         return respondError(e.status, e.code, message);
       }
       if (e instanceof OverloadedError) return respondError(503, e.code, e.message);
@@ -284,13 +370,19 @@ export class ModelServer {
     const maxOut = this.opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     if (bytes > maxOut) {
       const sizes = outputs.map(([k, t]) => `${k} [${t.dims.join(', ')}]`).join(', ');
-      return respondError(400, 'E_OUTPUT_TOO_LARGE', `model ${name}: the answer (${sizes}) would be ${bytes} bytes, over the ${maxOut}-byte output limit; send smaller inputs or select outputs`);
+      return respondError(
+        400,
+        'E_OUTPUT_TOO_LARGE',
+        `model ${name}: the answer (${sizes}) would be ${bytes} bytes, over the ${maxOut}-byte output limit; send smaller inputs or select outputs`,
+      );
     }
     if (!warm) this.metrics.recordRequest(name, 200, result.latencyMs / 1000);
     if (protocol === 'v1') {
       const pieces: JsonPiece[] = [{ text: `{"model":${JSON.stringify(name)},"outputs":{` }];
       outputs.forEach(([k, t], i) => {
-        pieces.push({ text: `${i > 0 ? ',' : ''}${JSON.stringify(k)}:{"dims":${JSON.stringify(t.dims)},"type":${JSON.stringify(t.type)},"data":` });
+        pieces.push({
+          text: `${i > 0 ? ',' : ''}${JSON.stringify(k)}:{"dims":${JSON.stringify(t.dims)},"type":${JSON.stringify(t.type)},"data":`,
+        });
         pieces.push({ values: t.data as ArrayLike<number>, bool: t.type === 'bool' });
         pieces.push({ text: '}' });
       });
@@ -305,14 +397,22 @@ export class ModelServer {
     replica: ModelReplica,
     req: IncomingMessage,
     raw: Buffer,
-  ): { id: string | undefined; feeds: Feeds; outputs: ReadonlyArray<{ name: string; binary: boolean }> | undefined; binaryByDefault: boolean } {
+  ): {
+    id: string | undefined;
+    feeds: Feeds;
+    outputs: ReadonlyArray<{ name: string; binary: boolean }> | undefined;
+    binaryByDefault: boolean;
+  } {
     const headerLength = req.headers['inference-header-content-length'];
     let jsonPart = raw;
     let binary: Buffer | undefined;
     if (headerLength !== undefined) {
       const n = Number(headerLength);
       if (protocol !== 'v2' || !Number.isSafeInteger(n) || n < 0 || n > raw.length) {
-        throw new InferenceRequestError('E_BAD_REQUEST', `Inference-Header-Content-Length ${String(headerLength).slice(0, 20)}: ${protocol === 'v2' ? `a byte count of at most the body's ${raw.length}` : 'only on /v2 infer'}`);
+        throw new InferenceRequestError(
+          'E_BAD_REQUEST',
+          `Inference-Header-Content-Length ${String(headerLength).slice(0, 20)}: ${protocol === 'v2' ? `a byte count of at most the body's ${raw.length}` : 'only on /v2 infer'}`,
+        );
       }
       jsonPart = raw.subarray(0, n);
       binary = raw.subarray(n);
@@ -323,21 +423,37 @@ export class ModelServer {
     } catch (e) {
       throw new InferenceRequestError('E_BAD_JSON', `request body is not JSON: ${(e as Error).message.slice(0, 200)}`);
     }
-    if (nestedDeeperThan(body, MAX_JSON_DEPTH)) throw new InferenceRequestError('E_BAD_JSON', `request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
-    if (protocol === 'v2') return parseV2InferRequest(body, binary, { name: replica.name, inputs: replica.inputs, outputNames: replica.outputNames });
-    const feeds = parseFeeds((body as { inputs?: unknown } | null)?.inputs, replica.inputs, `request to model ${replica.name}`);
+    if (nestedDeeperThan(body, MAX_JSON_DEPTH))
+      throw new InferenceRequestError('E_BAD_JSON', `request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (protocol === 'v2')
+      return parseV2InferRequest(body, binary, {
+        name: replica.name,
+        inputs: replica.inputs,
+        outputNames: replica.outputNames,
+      });
+    const feeds = parseFeeds(
+      (body as { inputs?: unknown } | null)?.inputs,
+      replica.inputs,
+      `request to model ${replica.name}`,
+    );
     return { id: undefined, feeds, outputs: undefined, binaryByDefault: false };
   }
 
   private async writeV2(
     res: ServerResponse,
     name: string,
-    request: { id: string | undefined; outputs: ReadonlyArray<{ name: string; binary: boolean }> | undefined; binaryByDefault: boolean },
+    request: {
+      id: string | undefined;
+      outputs: ReadonlyArray<{ name: string; binary: boolean }> | undefined;
+      binaryByDefault: boolean;
+    },
     outputs: ReadonlyArray<[string, ort.Tensor]>,
   ): Promise<void> {
     const byName = new Map(outputs);
     // BYTES (string) outputs always go back as JSON: they have no fixed-size binary form here.
-    const binaryOf = (k: string) => (request.outputs?.find((o) => o.name === k)?.binary ?? request.binaryByDefault) && ArrayBuffer.isView(byName.get(k)?.data);
+    const binaryOf = (k: string) =>
+      (request.outputs?.find((o) => o.name === k)?.binary ?? request.binaryByDefault) &&
+      ArrayBuffer.isView(byName.get(k)?.data);
     const head = `{"model_name":${JSON.stringify(name)},"model_version":"1"${request.id !== undefined ? `,"id":${JSON.stringify(request.id)}` : ''},"outputs":[`;
     if (outputs.some(([k]) => binaryOf(k))) {
       const buffers: Buffer[] = [];
@@ -350,7 +466,13 @@ export class ModelServer {
           parts.push(`${meta},"parameters":{"binary_data_size":${d.byteLength}}}`);
         } else {
           const values = Array.from(t.data as ArrayLike<number | bigint | string>, (v) =>
-            typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? JSON.stringify(v) : Number.isFinite(v) ? String(v) : 'null',
+            typeof v === 'bigint'
+              ? v.toString()
+              : typeof v === 'string'
+                ? JSON.stringify(v)
+                : Number.isFinite(v)
+                  ? String(v)
+                  : 'null',
           );
           parts.push(`${meta},"data":[${values.join(',')}]}`);
         }
@@ -359,7 +481,9 @@ export class ModelServer {
     }
     const pieces: JsonPiece[] = [{ text: head }];
     outputs.forEach(([k, t], i) => {
-      pieces.push({ text: `${i > 0 ? ',' : ''}{"name":${JSON.stringify(k)},"datatype":"${v2Datatype(t.type)}","shape":${JSON.stringify(t.dims)},"data":` });
+      pieces.push({
+        text: `${i > 0 ? ',' : ''}{"name":${JSON.stringify(k)},"datatype":"${v2Datatype(t.type)}","shape":${JSON.stringify(t.dims)},"data":`,
+      });
       pieces.push({ values: t.data as ArrayLike<number>, bool: t.type === 'bool' });
       pieces.push({ text: '}' });
     });

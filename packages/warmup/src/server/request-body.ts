@@ -12,7 +12,9 @@ export function readBoundedBody(req: IncomingMessage, limitBytes: number, budget
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     req.resume();
-    return Promise.reject(new BodyTooLargeError(`request body of ${declared} bytes is over the ${limitBytes}-byte limit`));
+    return Promise.reject(
+      new BodyTooLargeError(`request body of ${declared} bytes is over the ${limitBytes}-byte limit`),
+    );
   }
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -26,9 +28,15 @@ export function readBoundedBody(req: IncomingMessage, limitBytes: number, budget
     };
     const onData = (chunk: Buffer) => {
       if (over) return; // discarded
-      if (size + chunk.length > limitBytes) return stop(new BodyTooLargeError(`request body over the ${limitBytes}-byte limit`));
+      if (size + chunk.length > limitBytes)
+        return stop(new BodyTooLargeError(`request body over the ${limitBytes}-byte limit`));
       if (budget && !budget.take(chunk.length)) {
-        return stop(new InferenceRequestError('E_OVERLOADED', `request bodies being read hold the server's ${budget.maxBytes}-byte budget; retry shortly`));
+        return stop(
+          new InferenceRequestError(
+            'E_OVERLOADED',
+            `request bodies being read hold the server's ${budget.maxBytes}-byte budget; retry shortly`,
+          ),
+        );
       }
       size += chunk.length;
       chunks.push(chunk);

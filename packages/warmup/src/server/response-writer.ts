@@ -36,7 +36,12 @@ async function writeChunk(res: ServerResponse, chunk: string | Buffer): Promise<
  * chunks and waiting for the socket to drain: a big response never blocks health checks, and never sits whole in
  * memory as one string. Stops quietly when the client went away.
  */
-export async function writeJsonPieces(res: ServerResponse, status: number, pieces: readonly JsonPiece[], headers: Record<string, string> = {}): Promise<void> {
+export async function writeJsonPieces(
+  res: ServerResponse,
+  status: number,
+  pieces: readonly JsonPiece[],
+  headers: Record<string, string> = {},
+): Promise<void> {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   for (const p of pieces) {
     if ('text' in p) {
@@ -58,7 +63,12 @@ export async function writeJsonPieces(res: ServerResponse, status: number, piece
 }
 
 /** Writes a binary-extension answer: the JSON header, then each buffer as it is (no copy, no serialization). */
-export async function writeBinary(res: ServerResponse, status: number, header: string, buffers: readonly Buffer[]): Promise<void> {
+export async function writeBinary(
+  res: ServerResponse,
+  status: number,
+  header: string,
+  buffers: readonly Buffer[],
+): Promise<void> {
   const head = Buffer.from(header, 'utf8');
   const total = head.length + buffers.reduce((a, b) => a + b.length, 0);
   res.writeHead(status, {

@@ -104,25 +104,35 @@ export class FeedBuilder {
     this.checkTypes('(guessed)');
     this.checkInputNames();
     const dyn = this.dynamicDims();
-    if (this.options.shapes && this.options.shapes.length > 0) return dedupeShapes(this.options.shapes.map((s) => this.resolve(s)));
+    if (this.options.shapes && this.options.shapes.length > 0)
+      return dedupeShapes(this.options.shapes.map((s) => this.resolve(s)));
     const specDims = this.options.dims ?? {};
     const names = new Set<string>([...dyn.map((d) => d.key), ...(DIM_ROLES as readonly string[])]);
     const unknown = Object.keys(specDims).filter((k) => !names.has(k));
     if (unknown.length > 0) {
       const list = dyn.map((d) => (d.role ? `${d.key} (${d.role})` : d.key)).join(', ') || 'none';
-      throw new ModelShapeError('(guessed)', `"dims" names ${unknown.join(', ')}, not a dimension of ${this.modelLabel} (its dynamic dimensions: ${list}) nor a role (${DIM_ROLES.join(', ')})`);
+      throw new ModelShapeError(
+        '(guessed)',
+        `"dims" names ${unknown.join(', ')}, not a dimension of ${this.modelLabel} (its dynamic dimensions: ${list}) nor a role (${DIM_ROLES.join(', ')})`,
+      );
     }
-    const given = dyn.some((d) => specDims[d.key] !== undefined || (d.role !== undefined && specDims[d.role] !== undefined));
+    const given = dyn.some(
+      (d) => specDims[d.key] !== undefined || (d.role !== undefined && specDims[d.role] !== undefined),
+    );
     const batch = dyn.find((d) => d.role === 'batch');
     const seq = dyn.find((d) => d.role === 'seq');
-    if (!given && dyn.length === 2 && batch && seq) return DEFAULT_TOKEN_BUCKETS.map((b) => ({ [batch.key]: b.batch, [seq.key]: b.seq }));
+    if (!given && dyn.length === 2 && batch && seq)
+      return DEFAULT_TOKEN_BUCKETS.map((b) => ({ [batch.key]: b.batch, [seq.key]: b.seq }));
     let buckets: Array<Record<string, number>> = [{}];
     const max = this.options.maxBuckets ?? DEFAULT_MAX_BUCKETS;
     for (const d of dyn) {
       const sizes = this.sizesFor(d) ?? this.unguessable(d, '(guessed)');
       buckets = buckets.flatMap((b) => sizes.map((s) => ({ ...b, [d.key]: s })));
       if (buckets.length > max) {
-        throw new ModelShapeError('(guessed)', `the sizes in "dims" for ${this.modelLabel} cross to more than ${max} buckets; list the buckets to warm in "shapes" instead`);
+        throw new ModelShapeError(
+          '(guessed)',
+          `the sizes in "dims" for ${this.modelLabel} cross to more than ${max} buckets; list the buckets to warm in "shapes" instead`,
+        );
       }
     }
     return buckets;
@@ -156,7 +166,10 @@ export class FeedBuilder {
     const unknown = Object.keys(shape).filter((k) => !known.has(k));
     if (unknown.length > 0) {
       const names = dyn.map((d) => (d.role ? `${d.key} (${d.role})` : d.key)).join(', ') || 'none';
-      throw new ModelShapeError(label, `${unknown.join(', ')} is not a dimension of ${this.modelLabel} (its dynamic dimensions: ${names})`);
+      throw new ModelShapeError(
+        label,
+        `${unknown.join(', ')} is not a dimension of ${this.modelLabel} (its dynamic dimensions: ${names})`,
+      );
     }
     const out: Record<string, number> = {};
     for (const d of dyn) {
@@ -248,17 +261,41 @@ export class FeedBuilder {
       case 'float64':
         return new ort.Tensor('float64', Float64Array.from({ length: n }, draw), dims);
       case 'float16':
-        return new ort.Tensor('float16', Uint16Array.from({ length: n }, () => toHalfBits(draw())), dims);
+        return new ort.Tensor(
+          'float16',
+          Uint16Array.from({ length: n }, () => toHalfBits(draw())),
+          dims,
+        );
       case 'int32':
-        return new ort.Tensor('int32', Int32Array.from({ length: n }, () => Math.trunc(draw())), dims);
+        return new ort.Tensor(
+          'int32',
+          Int32Array.from({ length: n }, () => Math.trunc(draw())),
+          dims,
+        );
       case 'int8':
-        return new ort.Tensor('int8', Int8Array.from({ length: n }, () => Math.trunc(draw())), dims);
+        return new ort.Tensor(
+          'int8',
+          Int8Array.from({ length: n }, () => Math.trunc(draw())),
+          dims,
+        );
       case 'uint8':
-        return new ort.Tensor('uint8', Uint8Array.from({ length: n }, () => Math.trunc(draw())), dims);
+        return new ort.Tensor(
+          'uint8',
+          Uint8Array.from({ length: n }, () => Math.trunc(draw())),
+          dims,
+        );
       case 'bool':
-        return new ort.Tensor('bool', Uint8Array.from({ length: n }, () => (draw() ? 1 : 0)), dims);
+        return new ort.Tensor(
+          'bool',
+          Uint8Array.from({ length: n }, () => (draw() ? 1 : 0)),
+          dims,
+        );
       default:
-        return new ort.Tensor('int64', BigInt64Array.from({ length: n }, () => BigInt(Math.trunc(draw()))), dims);
+        return new ort.Tensor(
+          'int64',
+          BigInt64Array.from({ length: n }, () => BigInt(Math.trunc(draw()))),
+          dims,
+        );
     }
   }
 
@@ -267,14 +304,20 @@ export class FeedBuilder {
     const names = new Set(this.inputs.map((i) => i.name));
     const unknown = Object.keys(this.options.inputs ?? {}).filter((n) => !names.has(n));
     if (unknown.length > 0) {
-      throw new ModelShapeError('(guessed)', `"inputs" names ${unknown.join(', ')}, not an input of ${this.modelLabel} (its inputs: ${[...names].join(', ')})`);
+      throw new ModelShapeError(
+        '(guessed)',
+        `"inputs" names ${unknown.join(', ')}, not an input of ${this.modelLabel} (its inputs: ${[...names].join(', ')})`,
+      );
     }
   }
 
   private checkTypes(label: string): void {
     for (const input of this.inputs) {
       if (!(SUPPORTED_TYPES as readonly string[]).includes(input.type)) {
-        throw new ModelShapeError(label, `input ${input.name} of ${this.modelLabel} has type ${input.type}; warm-up supports ${SUPPORTED_TYPES.join(', ')}`);
+        throw new ModelShapeError(
+          label,
+          `input ${input.name} of ${this.modelLabel} has type ${input.type}; warm-up supports ${SUPPORTED_TYPES.join(', ')}`,
+        );
       }
     }
   }

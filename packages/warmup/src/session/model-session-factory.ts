@@ -38,7 +38,10 @@ function describe(e: unknown): string {
 export class ModelSessionFactory {
   private readonly config: SessionConfig;
 
-  constructor(config: Partial<SessionConfig> = {}, private readonly nowMs: () => number = () => performance.now()) {
+  constructor(
+    config: Partial<SessionConfig> = {},
+    private readonly nowMs: () => number = () => performance.now(),
+  ) {
     this.config = { ...SESSION_CONFIG_DEFAULTS, ...config };
   }
 
@@ -49,7 +52,12 @@ export class ModelSessionFactory {
       st = statSync(modelPath);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new ModelLoadError('E_MODEL_MISSING', modelPath, code === 'ENOENT' ? 'does not exist' : `cannot be read (${describe(e)})`, { cause: e });
+      throw new ModelLoadError(
+        'E_MODEL_MISSING',
+        modelPath,
+        code === 'ENOENT' ? 'does not exist' : `cannot be read (${describe(e)})`,
+        { cause: e },
+      );
     }
     if (!st.isFile()) throw new ModelLoadError('E_MODEL_MISSING', modelPath, 'is not a regular file');
     if (st.size === 0) throw new ModelLoadError('E_MODEL_CORRUPT', modelPath, 'is empty (0 bytes)');
@@ -72,7 +80,9 @@ export class ModelSessionFactory {
         fallbacks.push({ provider, error: describe(e) });
         if (provider === 'cpu') {
           // The CPU provider is always there: a failure is the model's.
-          throw new ModelLoadError('E_MODEL_CORRUPT', modelPath, `ONNX Runtime cannot load it: ${describe(e)}`, { cause: e });
+          throw new ModelLoadError('E_MODEL_CORRUPT', modelPath, `ONNX Runtime cannot load it: ${describe(e)}`, {
+            cause: e,
+          });
         }
       }
     }
@@ -112,18 +122,28 @@ export class ModelSessionFactory {
     const cached = this.cachePath(provider, modelPath, identity);
     if (cached && isNonEmptyFile(cached)) {
       try {
-        const session = await ort.InferenceSession.create(cached, { ...this.options(provider), graphOptimizationLevel: 'disabled' });
+        const session = await ort.InferenceSession.create(cached, {
+          ...this.options(provider),
+          graphOptimizationLevel: 'disabled',
+        });
         return { session, optimizedCacheHit: true, optimizedModelPath: cached };
       } catch {
         rmSync(cached, { force: true }); // a broken cache entry is rebuilt below
       }
     }
     if (!cached) {
-      return { session: await ort.InferenceSession.create(modelPath, this.options(provider)), optimizedCacheHit: false, optimizedModelPath: undefined };
+      return {
+        session: await ort.InferenceSession.create(modelPath, this.options(provider)),
+        optimizedCacheHit: false,
+        optimizedModelPath: undefined,
+      };
     }
     mkdirSync(this.config.optimizedModelCacheDir!, { recursive: true });
     const tmp = `${cached}.${process.pid}.${Math.floor(Math.random() * 1e9)}.tmp`;
-    const session = await ort.InferenceSession.create(modelPath, { ...this.options(provider), optimizedModelFilePath: tmp });
+    const session = await ort.InferenceSession.create(modelPath, {
+      ...this.options(provider),
+      optimizedModelFilePath: tmp,
+    });
     try {
       renameSync(tmp, cached);
     } catch {

@@ -30,7 +30,10 @@ export function onnxruntimeBindingDir(): string | undefined {
  * for a missing library on every start): its shared libraries are not next to the binding. Undefined when they are
  * there (then ONNX Runtime is asked, and an error it prints is a real one) or for `cpu`.
  */
-export function missingProviderLibrary(provider: ExecutionProviderName, dir = onnxruntimeBindingDir()): string | undefined {
+export function missingProviderLibrary(
+  provider: ExecutionProviderName,
+  dir = onnxruntimeBindingDir(),
+): string | undefined {
   if (provider === 'cpu' || dir === undefined) return undefined;
   const wanted = LIBRARIES[process.platform]?.[provider];
   if (!wanted) return `the ${provider} provider is not available on ${process.platform}`;

@@ -26,7 +26,12 @@ const TYPED: Record<string, (n: number[]) => ort.Tensor['data']> = {
  * Reads `{ inputName: TensorJson }` against the model's inputs, collecting every problem with its
  * key path (`inputs.input_ids.dims[1]`) into one ValidationError.
  */
-export function parseFeeds(value: unknown, inputs: readonly ModelInputInfo[], source: string, prefix = 'inputs'): Feeds {
+export function parseFeeds(
+  value: unknown,
+  inputs: readonly ModelInputInfo[],
+  source: string,
+  prefix = 'inputs',
+): Feeds {
   const issues: ValidationIssue[] = [];
   const feeds: Feeds = {};
   const root = new FieldReader(value, prefix, issues);
@@ -34,7 +39,11 @@ export function parseFeeds(value: unknown, inputs: readonly ModelInputInfo[], so
   for (const input of inputs) {
     const path = `${prefix}.${input.name}`;
     if (!root.has(input.name)) {
-      issues.push({ path, value: undefined, allowed: `a tensor {dims, data} for model input ${input.name} [${input.dims.join(', ')}] ${input.type}` });
+      issues.push({
+        path,
+        value: undefined,
+        allowed: `a tensor {dims, data} for model input ${input.name} [${input.dims.join(', ')}] ${input.type}`,
+      });
       continue;
     }
     const t = root.child(input.name);
@@ -48,7 +57,11 @@ export function parseFeeds(value: unknown, inputs: readonly ModelInputInfo[], so
     const dims = t.raw('dims');
     const before = issues.length;
     if (!Array.isArray(dims) || dims.length !== input.dims.length) {
-      issues.push({ path: `${path}.dims`, value: dims, allowed: `an array of ${input.dims.length} sizes matching [${input.dims.join(', ')}]` });
+      issues.push({
+        path: `${path}.dims`,
+        value: dims,
+        allowed: `an array of ${input.dims.length} sizes matching [${input.dims.join(', ')}]`,
+      });
     } else {
       dims.forEach((d: unknown, i) => {
         const fixed = input.dims[i];
@@ -61,7 +74,11 @@ export function parseFeeds(value: unknown, inputs: readonly ModelInputInfo[], so
     }
     const data = t.raw('data');
     if (!Array.isArray(data)) {
-      issues.push({ path: `${path}.data`, value: typeof data === 'object' ? '(not an array)' : data, allowed: 'an array of numbers' });
+      issues.push({
+        path: `${path}.data`,
+        value: typeof data === 'object' ? '(not an array)' : data,
+        allowed: 'an array of numbers',
+      });
     }
     if (issues.length > before || !Array.isArray(data) || !Array.isArray(dims)) continue;
     const n = (dims as number[]).reduce((a, b) => a * b, 1);
@@ -70,13 +87,23 @@ export function parseFeeds(value: unknown, inputs: readonly ModelInputInfo[], so
       continue;
     }
     if (data.length !== n) {
-      issues.push({ path: `${path}.data`, value: `(${data.length} values)`, allowed: `${n} values (product of dims [${(dims as number[]).join(', ')}])` });
+      issues.push({
+        path: `${path}.data`,
+        value: `(${data.length} values)`,
+        allowed: `${n} values (product of dims [${(dims as number[]).join(', ')}])`,
+      });
       continue;
     }
     const integer = type !== 'float32';
-    const bad = data.findIndex((v: unknown) => typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)));
+    const bad = data.findIndex(
+      (v: unknown) => typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)),
+    );
     if (bad >= 0) {
-      issues.push({ path: `${path}.data[${bad}]`, value: data[bad], allowed: integer ? 'an integer' : 'a finite number' });
+      issues.push({
+        path: `${path}.data[${bad}]`,
+        value: data[bad],
+        allowed: integer ? 'an integer' : 'a finite number',
+      });
       continue;
     }
     feeds[input.name] = new ort.Tensor(type as 'float32', make(data as number[]) as Float32Array, dims as number[]);
@@ -88,6 +115,8 @@ export function parseFeeds(value: unknown, inputs: readonly ModelInputInfo[], so
 export function encodeTensor(t: ort.Tensor): TensorJson {
   const data = t.data;
   const values: number[] =
-    data instanceof BigInt64Array || data instanceof BigUint64Array ? Array.from(data, (v) => Number(v)) : Array.from(data as ArrayLike<number>);
+    data instanceof BigInt64Array || data instanceof BigUint64Array
+      ? Array.from(data, (v) => Number(v))
+      : Array.from(data as ArrayLike<number>);
   return { dims: [...t.dims], type: t.type, data: values };
 }

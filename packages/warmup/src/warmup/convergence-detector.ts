@@ -43,13 +43,16 @@ export class ConvergenceDetector {
     readonly tolerance = 0.1,
     readonly windows = 3,
   ) {
-    if (!Number.isInteger(windowSize) || windowSize < 1) throw new RangeError(`windowSize must be an integer >= 1, got ${windowSize}`);
+    if (!Number.isInteger(windowSize) || windowSize < 1)
+      throw new RangeError(`windowSize must be an integer >= 1, got ${windowSize}`);
     if (!(tolerance >= 0)) throw new RangeError(`tolerance must be >= 0, got ${tolerance}`);
-    if (!Number.isInteger(windows) || windows < 2) throw new RangeError(`windows must be an integer >= 2, got ${windows}`);
+    if (!Number.isInteger(windows) || windows < 2)
+      throw new RangeError(`windows must be an integer >= 2, got ${windows}`);
   }
 
   add(latencyMs: number): ConvergenceState {
-    if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError(`latency must be a finite number >= 0, got ${latencyMs}`);
+    if (!Number.isFinite(latencyMs) || latencyMs < 0)
+      throw new RangeError(`latency must be a finite number >= 0, got ${latencyMs}`);
     this.passes += 1;
     this.current.push(latencyMs);
     if (this.current.length === this.windowSize) {
@@ -57,7 +60,8 @@ export class ConvergenceDetector {
       this.current.length = 0;
       if (!this.done) {
         const { spread, fall } = this.measures();
-        this.done = spread !== undefined && fall !== undefined && spread <= this.tolerance + 1e-12 && fall < this.tolerance / 2;
+        this.done =
+          spread !== undefined && fall !== undefined && spread <= this.tolerance + 1e-12 && fall < this.tolerance / 2;
       }
     }
     return this.state();

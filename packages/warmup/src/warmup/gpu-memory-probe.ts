@@ -16,7 +16,8 @@ export function parseNvidiaSmiMemory(text: string): GpuMemorySample[] {
     const parts = line.split(',').map((p) => p.trim());
     if (parts.length !== 3) continue;
     const [device, used, total] = parts.map(Number) as [number, number, number];
-    if ([device, used, total].every(Number.isFinite) && total > 0) out.push({ device, usedBytes: used * MIB, totalBytes: total * MIB });
+    if ([device, used, total].every(Number.isFinite) && total > 0)
+      out.push({ device, usedBytes: used * MIB, totalBytes: total * MIB });
   }
   return out;
 }
@@ -27,7 +28,11 @@ export function parseNvidiaSmiMemory(text: string): GpuMemorySample[] {
  */
 export function readGpuMemory(
   run: () => string = () =>
-    execFileSync('nvidia-smi', ['--query-gpu=index,memory.used,memory.total', '--format=csv,noheader,nounits'], { encoding: 'utf8', timeout: 5_000, stdio: ['ignore', 'pipe', 'ignore'] }),
+    execFileSync('nvidia-smi', ['--query-gpu=index,memory.used,memory.total', '--format=csv,noheader,nounits'], {
+      encoding: 'utf8',
+      timeout: 5_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
   visible: string | undefined = process.env['CUDA_VISIBLE_DEVICES'],
 ): GpuMemorySample | undefined {
   let samples: GpuMemorySample[];

@@ -15,7 +15,9 @@ export interface MemoryProbe {
 const UNLIMITED_THRESHOLD = 2 ** 60;
 
 /** The cgroup memory limit if one is readable and set, else undefined. v2 first, then v1. */
-export function readCgroupLimitBytes(read: (path: string) => string = (p) => readFileSync(p, 'utf8')): { bytes: number; source: string } | undefined {
+export function readCgroupLimitBytes(
+  read: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): { bytes: number; source: string } | undefined {
   const candidates: Array<[string, string]> = [
     ['/sys/fs/cgroup/memory.max', 'cgroup v2 memory.max'],
     ['/sys/fs/cgroup/memory/memory.limit_in_bytes', 'cgroup v1 memory.limit_in_bytes'],

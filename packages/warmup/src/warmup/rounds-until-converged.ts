@@ -25,7 +25,9 @@ export async function roundsUntilConverged<T>(
   clock: Clock,
   budgetMs: number,
 ): Promise<RoundsOutcome> {
-  const detectors = new Map(items.map((t) => [t, new ConvergenceDetector(spec.windowSize, spec.tolerance, spec.convergenceWindows)]));
+  const detectors = new Map(
+    items.map((t) => [t, new ConvergenceDetector(spec.windowSize, spec.tolerance, spec.convergenceWindows)]),
+  );
   const deadline = clock.nowMs() + budgetMs;
   let requests = 0;
   for (let round = 0; round < spec.maxPassesPerShape && clock.nowMs() < deadline; round++) {

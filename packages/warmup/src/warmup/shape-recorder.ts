@@ -44,7 +44,8 @@ export class ShapeRecorder {
   private readonly firstTimeS: number[] = [];
 
   constructor(readonly maxShapes = 256) {
-    if (!Number.isInteger(maxShapes) || maxShapes < 1) throw new RangeError(`maxShapes must be an integer >= 1, got ${maxShapes}`);
+    if (!Number.isInteger(maxShapes) || maxShapes < 1)
+      throw new RangeError(`maxShapes must be an integer >= 1, got ${maxShapes}`);
   }
 
   /** A shape warm-up ran (not a first-time shape when served). Bounded like the counts. */
@@ -95,7 +96,9 @@ export class ShapeRecorder {
   }
 
   snapshot(): ShapeRecording {
-    const shapes = [...this.counts.values()].map((e) => ({ dims: e.dims, count: e.count })).sort((a, b) => b.count - a.count);
+    const shapes = [...this.counts.values()]
+      .map((e) => ({ dims: e.dims, count: e.count }))
+      .sort((a, b) => b.count - a.count);
     return { shapes, untracked: this.untracked };
   }
 }

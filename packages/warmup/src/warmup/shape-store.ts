@@ -33,8 +33,13 @@ export class FileShapeStore implements ShapeStore {
       if ((e as { cause?: { code?: string } }).cause?.code === 'ENOENT') return [];
       throw e;
     }
-    const raw = JSON.parse(readFileSync(this.file, 'utf8')) as { shapes: Array<{ dims: Record<string, number[]>; count?: unknown }> };
-    this.loaded = raw.shapes.slice(0, 1024).map((x) => ({ dims: x.dims, count: typeof x.count === 'number' && Number.isFinite(x.count) && x.count > 0 ? x.count : 0 }));
+    const raw = JSON.parse(readFileSync(this.file, 'utf8')) as {
+      shapes: Array<{ dims: Record<string, number[]>; count?: unknown }>;
+    };
+    this.loaded = raw.shapes.slice(0, 1024).map((x) => ({
+      dims: x.dims,
+      count: typeof x.count === 'number' && Number.isFinite(x.count) && x.count > 0 ? x.count : 0,
+    }));
     return dims;
   }
 
@@ -84,7 +89,12 @@ export class RedisShapeStore implements ShapeStore {
     for (const [field, value] of Object.entries(all).slice(0, this.opts.maxShapes ?? 256)) {
       try {
         const dims = JSON.parse(field) as unknown;
-        if (dims && typeof dims === 'object' && !Array.isArray(dims) && Object.values(dims).every((d) => Array.isArray(d) && d.every((x) => Number.isInteger(x)))) {
+        if (
+          dims &&
+          typeof dims === 'object' &&
+          !Array.isArray(dims) &&
+          Object.values(dims).every((d) => Array.isArray(d) && d.every((x) => Number.isInteger(x)))
+        ) {
           out.push({ dims: dims as Record<string, number[]>, count: Number(value) || 0 });
         }
       } catch {
@@ -101,7 +111,13 @@ export class RedisShapeStore implements ShapeStore {
       const k = shapeKey(s.dims);
       const delta = s.count - (this.saved.get(k) ?? 0);
       if (delta <= 0) continue;
-      const field = JSON.stringify(Object.fromEntries(Object.keys(s.dims).sort().map((n) => [n, s.dims[n]])));
+      const field = JSON.stringify(
+        Object.fromEntries(
+          Object.keys(s.dims)
+            .sort()
+            .map((n) => [n, s.dims[n]]),
+        ),
+      );
       if (size >= max && !(await this.redis.hexists(this.key, field))) continue;
       if ((await this.redis.hincrby(this.key, field, delta)) === delta) size += 1;
       this.saved.set(k, s.count);

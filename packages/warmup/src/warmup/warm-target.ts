@@ -45,7 +45,14 @@ export function shapeTargets(
   return shapes.map((shape) => {
     const full = builder.resolve(shape);
     const feeds = builder.build(full);
-    return { label: shapeLabel(full), feeds, elements: elementsOf(feeds), shape: full, kind, feedsFor: (seed: number) => builder.build(full, seed) };
+    return {
+      label: shapeLabel(full),
+      feeds,
+      elements: elementsOf(feeds),
+      shape: full,
+      kind,
+      feedsFor: (seed: number) => builder.build(full, seed),
+    };
   });
 }
 
@@ -80,8 +87,17 @@ export function buildWarmTargets(
   // (or, while the recording is still empty, what the model suggests).
   const recordedOnly = (spec.recordedInputsFile !== undefined || spec.recordedShapesFile !== undefined) && !fromSpec;
   if ((spec.syntheticInputs ?? true) && !recordedOnly) add(builder.buckets(), fromSpec ? 'spec' : 'synthetic');
-  const recorded = [...(spec.recordedShapesFile ? readShapeRecording(spec.recordedShapesFile, { missingIsEmpty: true }) : []), ...recordedShapes];
-  add(recorded.flatMap((dims): InputShape[] => { const b = builder.bucketOf(dims); return b ? [b] : []; }), 'recorded-shape');
+  const recorded = [
+    ...(spec.recordedShapesFile ? readShapeRecording(spec.recordedShapesFile, { missingIsEmpty: true }) : []),
+    ...recordedShapes,
+  ];
+  add(
+    recorded.flatMap((dims): InputShape[] => {
+      const b = builder.bucketOf(dims);
+      return b ? [b] : [];
+    }),
+    'recorded-shape',
+  );
   if (spec.recordedInputsFile) targets.push(...recordedTargets(spec.recordedInputsFile, inputs));
   if (targets.length === 0 && recordedOnly) add(builder.buckets(), 'synthetic');
   return targets;
@@ -96,16 +112,29 @@ export function recordedTargets(file: string, inputs: readonly ModelInputInfo[])
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new ValidationError([{ path: '(file)', value: file, allowed: `a readable JSON file (${(e as Error).message})` }], file, { cause: e });
+    throw new ValidationError(
+      [{ path: '(file)', value: file, allowed: `a readable JSON file (${(e as Error).message})` }],
+      file,
+      { cause: e },
+    );
   }
   const list = (json as { inputs?: unknown } | null)?.inputs;
   if (!Array.isArray(list) || list.length === 0) {
-    throw new ValidationError([{ path: 'inputs', value: list, allowed: 'a non-empty array of {inputName: {dims, data}}' }], file);
+    throw new ValidationError(
+      [{ path: 'inputs', value: list, allowed: 'a non-empty array of {inputName: {dims, data}}' }],
+      file,
+    );
   }
   return list.map((item, i) => {
     const feeds = parseFeeds(item, inputs, file, `inputs[${i}]`);
     const first = Object.values(feeds)[0]!;
-    return { label: `recorded[${i}] ${first.dims.join('x')}`, feeds, elements: elementsOf(feeds), shape: undefined, kind: 'recorded' as const };
+    return {
+      label: `recorded[${i}] ${first.dims.join('x')}`,
+      feeds,
+      elements: elementsOf(feeds),
+      shape: undefined,
+      kind: 'recorded' as const,
+    };
   });
 }
 
@@ -113,17 +142,28 @@ export function recordedTargets(file: string, inputs: readonly ModelInputInfo[])
  * Reads the per-input dims of a shape recording (`{ "shapes": [ { "dims": { "<input>": [...] }, "count": n } ] }`,
  * as ShapeRecorder writes it), most frequent first. Errors name the file and the key path.
  */
-export function readShapeRecording(file: string, opts: { missingIsEmpty?: boolean } = {}): Array<Record<string, number[]>> {
+export function readShapeRecording(
+  file: string,
+  opts: { missingIsEmpty?: boolean } = {},
+): Array<Record<string, number[]>> {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     // No recording yet (the first replica of a deployment): nothing recorded to warm.
     if (opts.missingIsEmpty && (e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new ValidationError([{ path: '(file)', value: file, allowed: `a readable JSON shape recording (${(e as Error).message})` }], file, { cause: e });
+    throw new ValidationError(
+      [{ path: '(file)', value: file, allowed: `a readable JSON shape recording (${(e as Error).message})` }],
+      file,
+      { cause: e },
+    );
   }
   const list = (json as { shapes?: unknown } | null)?.shapes;
-  if (!Array.isArray(list)) throw new ValidationError([{ path: 'shapes', value: list, allowed: 'an array of {dims: {input: [sizes]}, count}' }], file);
+  if (!Array.isArray(list))
+    throw new ValidationError(
+      [{ path: 'shapes', value: list, allowed: 'an array of {dims: {input: [sizes]}, count}' }],
+      file,
+    );
   const out: Array<{ dims: Record<string, number[]>; count: number }> = [];
   list.slice(0, 1024).forEach((item, i) => {
     const dims = (item as { dims?: unknown } | null)?.dims;
@@ -132,9 +172,19 @@ export function readShapeRecording(file: string, opts: { missingIsEmpty?: boolea
       dims !== null &&
       typeof dims === 'object' &&
       !Array.isArray(dims) &&
-      Object.values(dims).every((d) => Array.isArray(d) && d.every((x) => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 1 << 24));
-    if (!ok) throw new ValidationError([{ path: `shapes[${i}].dims`, value: dims, allowed: 'an object of input name to a list of sizes' }], file);
-    out.push({ dims: dims as Record<string, number[]>, count: typeof count === 'number' && Number.isFinite(count) ? count : 0 });
+      Object.values(dims).every(
+        (d) =>
+          Array.isArray(d) && d.every((x) => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 1 << 24),
+      );
+    if (!ok)
+      throw new ValidationError(
+        [{ path: `shapes[${i}].dims`, value: dims, allowed: 'an object of input name to a list of sizes' }],
+        file,
+      );
+    out.push({
+      dims: dims as Record<string, number[]>,
+      count: typeof count === 'number' && Number.isFinite(count) ? count : 0,
+    });
   });
   return out.sort((a, b) => b.count - a.count).map((x) => x.dims);
 }
@@ -156,5 +206,7 @@ export function largestWarmedDims(targets: readonly WarmTarget[]): Record<string
 
 /** Elements of the largest warmed tensor per input (the element count of `largestWarmedDims`). */
 export function largestWarmedElements(targets: readonly WarmTarget[]): Record<string, number> {
-  return Object.fromEntries(Object.entries(largestWarmedDims(targets)).map(([k, dims]) => [k, dims.reduce((a, b) => a * b, 1)]));
+  return Object.fromEntries(
+    Object.entries(largestWarmedDims(targets)).map(([k, dims]) => [k, dims.reduce((a, b) => a * b, 1)]),
+  );
 }

@@ -84,7 +84,8 @@ export class WarmupEngine {
   ) {}
 
   async run(targets: readonly WarmTarget[]): Promise<WarmupReport> {
-    if (targets.length === 0) throw new WarmupError('E_WARMUP_SPEC', 'warm-up has no shapes and no recorded inputs to run');
+    if (targets.length === 0)
+      throw new WarmupError('E_WARMUP_SPEC', 'warm-up has no shapes and no recorded inputs to run');
     const { clock } = this.deps;
     const started = clock.nowMs();
     const deadline = started + this.spec.budgetMs;
@@ -94,7 +95,11 @@ export class WarmupEngine {
     let budgetOut = false;
 
     for (const target of ordered) {
-      const detector = new ConvergenceDetector(this.spec.windowSize, this.spec.tolerance, this.spec.convergenceWindows ?? 3);
+      const detector = new ConvergenceDetector(
+        this.spec.windowSize,
+        this.spec.tolerance,
+        this.spec.convergenceWindows ?? 3,
+      );
       let firstPassMs = Number.NaN;
       let last: number[] = [];
       // Every target gets at least one pass, even once the budget is spent: it proves the shape
@@ -124,7 +129,8 @@ export class WarmupEngine {
       });
     }
 
-    const concurrency = clock.nowMs() < deadline && this.spec.concurrencyRounds > 0 ? await this.concurrencyPass(ordered) : undefined;
+    const concurrency =
+      clock.nowMs() < deadline && this.spec.concurrencyRounds > 0 ? await this.concurrencyPass(ordered) : undefined;
     if (concurrency) totalPasses += concurrency.requests;
     // Serial passes last: what follows readiness is ordinary traffic, not the concurrency burst.
     const settlePasses = await this.settle(ordered, totalPasses, deadline);
@@ -140,11 +146,15 @@ export class WarmupEngine {
       const shown = unconverged.slice(0, 3).map((s) => `${s.label} after ${s.passes} passes (${s.reason})`);
       if (unconverged.length > 3) shown.push(`${unconverged.length - 3} more shapes`);
       const why = shown.join('; ');
-      const limit = budgetOut ? `within the ${this.spec.budgetMs} ms budget` : `within ${this.spec.maxPassesPerShape} passes`;
+      const limit = budgetOut
+        ? `within the ${this.spec.budgetMs} ms budget`
+        : `within ${this.spec.maxPassesPerShape} passes`;
       outcome = this.spec.onTimeout === 'register-anyway' ? 'registered-unconverged' : 'not-converged';
       reason =
         `latency did not converge ${limit} for ${why}` +
-        (this.spec.onTimeout === 'register-anyway' ? '; registering anyway (policy register-anyway)' : '; not ready (policy fail)');
+        (this.spec.onTimeout === 'register-anyway'
+          ? '; registering anyway (policy register-anyway)'
+          : '; not ready (policy fail)');
     }
     if (!memory.ok) {
       outcome = 'no-headroom';
@@ -164,7 +174,19 @@ export class WarmupEngine {
       reason = reason ? `${text}; ${reason}` : text;
     }
     const ready = memory.ok && (converged || this.spec.onTimeout === 'register-anyway');
-    return { ready, converged, outcome, reason, policy: this.spec.onTimeout, warmupMs, totalPasses, settlePasses, shapes, concurrency, memory };
+    return {
+      ready,
+      converged,
+      outcome,
+      reason,
+      policy: this.spec.onTimeout,
+      warmupMs,
+      totalPasses,
+      settlePasses,
+      shapes,
+      concurrency,
+      memory,
+    };
   }
 
   /** One timed pass; `seed`: fresh feeds of the target's shape (requests bring new buffers), else its own feeds. */
@@ -174,7 +196,11 @@ export class WarmupEngine {
     try {
       await this.runner.run(feeds);
     } catch (e) {
-      throw new WarmupError('E_WARMUP_RUN', `warm pass on ${target.label} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new WarmupError(
+        'E_WARMUP_RUN',
+        `warm pass on ${target.label} failed: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
     }
     const ms = this.deps.clock.nowMs() - t0;
     this.deps.onPass?.(target.label, ms);

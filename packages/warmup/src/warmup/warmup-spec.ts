@@ -108,7 +108,11 @@ export const WARMUP_SPEC_KEYS = [
 function readIntList(r: FieldReader, key: string, max: number): number[] | undefined {
   if (!r.has(key)) return undefined;
   const v = r.raw(key);
-  if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < 1 || x > max)) {
+  if (
+    !Array.isArray(v) ||
+    v.length === 0 ||
+    v.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < 1 || x > max)
+  ) {
     r.issues.push({ path: r.path(key), value: v, allowed: `a non-empty array of integers in [1, ${max}]` });
     return undefined;
   }
@@ -121,8 +125,16 @@ const MAX_SIZES_PER_DIM = 64;
 /** `[1, 4]` or `{ "min": 320, "max": 640, "step": 160 }` (inclusive), as a list of sizes. */
 function readSizes(value: unknown, path: string, issues: ValidationIssue[]): number[] {
   if (Array.isArray(value)) {
-    if (value.length === 0 || value.length > MAX_SIZES_PER_DIM || value.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < 1 || x > MAX_DIM_SIZE)) {
-      issues.push({ path, value, allowed: `a list of 1 to ${MAX_SIZES_PER_DIM} integers in [1, ${MAX_DIM_SIZE}], or {min, max, step}` });
+    if (
+      value.length === 0 ||
+      value.length > MAX_SIZES_PER_DIM ||
+      value.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < 1 || x > MAX_DIM_SIZE)
+    ) {
+      issues.push({
+        path,
+        value,
+        allowed: `a list of 1 to ${MAX_SIZES_PER_DIM} integers in [1, ${MAX_DIM_SIZE}], or {min, max, step}`,
+      });
       return [];
     }
     return [...new Set(value as number[])];
@@ -137,7 +149,11 @@ function readSizes(value: unknown, path: string, issues: ValidationIssue[]): num
     return [];
   }
   if (Math.floor((max - min) / step) + 1 > MAX_SIZES_PER_DIM) {
-    issues.push({ path: `${path}.step`, value: step, allowed: `a step giving at most ${MAX_SIZES_PER_DIM} sizes from ${min} to ${max}` });
+    issues.push({
+      path: `${path}.step`,
+      value: step,
+      allowed: `a step giving at most ${MAX_SIZES_PER_DIM} sizes from ${min} to ${max}`,
+    });
     return [];
   }
   const out: number[] = [];
@@ -150,7 +166,8 @@ function readShape(value: unknown, path: string, issues: ValidationIssue[]): Inp
   const r = new FieldReader(value, path, issues);
   const out: Record<string, number> = {};
   const keys = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : [];
-  if (keys.length === 0 || keys.length > 16) issues.push({ path, value, allowed: 'an object of 1 to 16 dimension sizes, e.g. {"batch": 1, "seq": 16}' });
+  if (keys.length === 0 || keys.length > 16)
+    issues.push({ path, value, allowed: 'an object of 1 to 16 dimension sizes, e.g. {"batch": 1, "seq": 16}' });
   for (const k of keys.slice(0, 16)) out[k] = r.number(k, { integer: true, min: 1, max: MAX_DIM_SIZE });
   return out;
 }
@@ -170,10 +187,12 @@ function readInputs(value: unknown, issues: ValidationIssue[]): Record<string, I
     if (fill.min !== undefined && fill.max !== undefined && !(fill.max > fill.min)) {
       issues.push({ path: c.path('max'), value: fill.max, allowed: `greater than min (${fill.min})` });
     }
-    if (fill.value !== undefined && fill.values !== undefined) issues.push({ path: c.path('value'), value: fill.value, allowed: 'value or values, not both' });
+    if (fill.value !== undefined && fill.values !== undefined)
+      issues.push({ path: c.path('value'), value: fill.value, allowed: 'value or values, not both' });
     out[name] = fill;
   }
-  if (names.length > 256) issues.push({ path: 'inputs', value: `(${names.length} inputs)`, allowed: 'at most 256 inputs' });
+  if (names.length > 256)
+    issues.push({ path: 'inputs', value: `(${names.length} inputs)`, allowed: 'at most 256 inputs' });
   return out;
 }
 
@@ -192,7 +211,11 @@ export function parseWarmupSpec(input: unknown, source = 'warm-up spec', baseDir
   if (r.has('shapes')) {
     const raw = r.raw('shapes');
     if (!Array.isArray(raw) || raw.length === 0 || raw.length > 256) {
-      issues.push({ path: 'shapes', value: raw, allowed: 'a non-empty array (at most 256) of buckets like {"batch": 1, "seq": 16}' });
+      issues.push({
+        path: 'shapes',
+        value: raw,
+        allowed: 'a non-empty array (at most 256) of buckets like {"batch": 1, "seq": 16}',
+      });
     } else {
       for (const [i, s] of raw.entries()) shapes.push(readShape(s, `shapes[${i}]`, issues));
     }
@@ -200,14 +223,19 @@ export function parseWarmupSpec(input: unknown, source = 'warm-up spec', baseDir
   const batches = readIntList(r, 'batchSizes', 4096);
   const seqs = readIntList(r, 'seqLengths', 1 << 20);
   if (r.has('batchSizes') !== r.has('seqLengths')) {
-    issues.push({ path: r.has('batchSizes') ? 'seqLengths' : 'batchSizes', value: undefined, allowed: 'given together with the other (their cross product is warmed)' });
+    issues.push({
+      path: r.has('batchSizes') ? 'seqLengths' : 'batchSizes',
+      value: undefined,
+      allowed: 'given together with the other (their cross product is warmed)',
+    });
   }
   if (batches && seqs) for (const batch of batches) for (const seq of seqs) shapes.push({ batch, seq });
   const dims: Record<string, number[]> = {};
   if (r.has('dims')) {
     const raw = r.raw('dims');
     const keys = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.keys(raw) : [];
-    if (keys.length === 0 || keys.length > 64) issues.push({ path: 'dims', value: raw, allowed: 'an object of 1 to 64 dimension names (or roles) to sizes' });
+    if (keys.length === 0 || keys.length > 64)
+      issues.push({ path: 'dims', value: raw, allowed: 'an object of 1 to 64 dimension names (or roles) to sizes' });
     for (const k of keys.slice(0, 64)) dims[k] = readSizes((raw as Record<string, unknown>)[k], `dims.${k}`, issues);
   }
   const inputs = r.has('inputs') ? readInputs(r.raw('inputs'), issues) : {};
@@ -218,7 +246,11 @@ export function parseWarmupSpec(input: unknown, source = 'warm-up spec', baseDir
   };
   const recordedInputsFile = file('recordedInputsFile');
   const recordedShapesFile = file('recordedShapesFile');
-  const recordedOnly = (recordedInputsFile !== undefined || recordedShapesFile !== undefined) && shapes.length === 0 && !r.has('dims') && !r.has('shapes');
+  const recordedOnly =
+    (recordedInputsFile !== undefined || recordedShapesFile !== undefined) &&
+    shapes.length === 0 &&
+    !r.has('dims') &&
+    !r.has('shapes');
   const d = WARMUP_SPEC_DEFAULTS;
   const spec: WarmupSpec = {
     shapes: dedupeShapes(shapes),
@@ -228,17 +260,39 @@ export function parseWarmupSpec(input: unknown, source = 'warm-up spec', baseDir
     recordedInputsFile,
     recordedShapesFile,
     concurrency: r.number('concurrency', { default: d.concurrency, integer: true, min: 1, max: 256 }),
-    concurrencyRounds: r.number('concurrencyRounds', { default: d.concurrencyRounds, integer: true, min: 0, max: 10_000 }),
+    concurrencyRounds: r.number('concurrencyRounds', {
+      default: d.concurrencyRounds,
+      integer: true,
+      min: 0,
+      max: 10_000,
+    }),
     budgetMs: r.number('budgetS', { default: d.budgetMs / 1000, min: 0, max: 3600, exclusiveMin: true }) * 1000,
     onTimeout: r.oneOf('onTimeout', ['register-anyway', 'fail'], d.onTimeout),
     windowSize: r.number('windowSize', { default: d.windowSize, integer: true, min: 2, max: 1000 }),
     tolerance: r.number('tolerance', { default: d.tolerance, min: 0, max: 1, exclusiveMin: true }),
-    convergenceWindows: r.number('convergenceWindows', { default: d.convergenceWindows, integer: true, min: 2, max: 100 }),
+    convergenceWindows: r.number('convergenceWindows', {
+      default: d.convergenceWindows,
+      integer: true,
+      min: 2,
+      max: 100,
+    }),
     minPasses: r.number('minPasses', { default: d.minPasses, integer: true, min: 0, max: 1_000_000 }),
     settleBudgetFraction: r.number('settleBudgetFraction', { default: d.settleBudgetFraction, min: 0, max: 1 }),
-    maxPassesPerShape: r.number('maxPassesPerShape', { default: d.maxPassesPerShape, integer: true, min: 2, max: 1_000_000 }),
-    memoryLimitBytes: r.has('memoryLimitBytes') ? r.number('memoryLimitBytes', { integer: true, min: 1, exclusiveMin: false }) : undefined,
-    maxMemoryFraction: r.number('maxMemoryFraction', { default: d.maxMemoryFraction, min: 0, max: 1, exclusiveMin: true }),
+    maxPassesPerShape: r.number('maxPassesPerShape', {
+      default: d.maxPassesPerShape,
+      integer: true,
+      min: 2,
+      max: 1_000_000,
+    }),
+    memoryLimitBytes: r.has('memoryLimitBytes')
+      ? r.number('memoryLimitBytes', { integer: true, min: 1, exclusiveMin: false })
+      : undefined,
+    maxMemoryFraction: r.number('maxMemoryFraction', {
+      default: d.maxMemoryFraction,
+      min: 0,
+      max: 1,
+      exclusiveMin: true,
+    }),
     keepWarmIdleMs: r.number('keepWarmIdleS', { default: d.keepWarmIdleMs / 1000, min: 0, max: 86_400 }) * 1000,
     tokenIdMax: r.number('tokenIdMax', { default: d.tokenIdMax, integer: true, min: 1, max: 2 ** 31 - 1 }),
   };
@@ -260,14 +314,21 @@ export function loadWarmupSpec(file: string): WarmupSpec {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ValidationError([{ path: '(file)', value: file, allowed: `a readable JSON file (${(e as Error).message})` }], file, { cause: e });
+    throw new ValidationError(
+      [{ path: '(file)', value: file, allowed: `a readable JSON file (${(e as Error).message})` }],
+      file,
+      { cause: e },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ValidationError([{ path: '(root)', value: '(unparsable)', allowed: `JSON (${(e as Error).message})` }], file, { cause: e });
+    throw new ValidationError(
+      [{ path: '(root)', value: '(unparsable)', allowed: `JSON (${(e as Error).message})` }],
+      file,
+      { cause: e },
+    );
   }
   return parseWarmupSpec(json, file, dirname(resolve(file)));
 }
-

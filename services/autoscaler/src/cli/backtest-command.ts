@@ -7,9 +7,15 @@ import { readTraceFile } from './read-trace-file.js';
 
 export const BACKTEST_COMMAND: CommandSpec = {
   name: 'warmpool backtest',
-  summary: 'forecast accuracy per forecaster on a trace against a seasonal-naive forecast (MAPE, pinball loss, coverage)',
+  summary:
+    'forecast accuracy per forecaster on a trace against a seasonal-naive forecast (MAPE, pinball loss, coverage)',
   options: {
-    trace: { type: 'string', value: 'FILE', required: true, help: 'trace CSV (time,count or a per-second count column)' },
+    trace: {
+      type: 'string',
+      value: 'FILE',
+      required: true,
+      help: 'trace CSV (time,count or a per-second count column)',
+    },
     'horizon-steps': { type: 'string', value: 'N', default: 'ceil(50 s / step)', help: 'steps ahead forecast, 1-1000' },
     quantile: { type: 'string', value: 'Q', default: 0.95, help: 'upper quantile, 0.51-0.999' },
     json: { type: 'boolean', help: 'JSON instead of the table' },
@@ -32,15 +38,34 @@ export function backtestCommand(argv: readonly string[], out: (s: string) => voi
   const stepS = series.length > 1 ? series[1]!.startS - series[0]!.startS : trace.binS;
   const defaultHorizon = Math.max(1, Math.ceil(50 / stepS));
   const horizonSteps = numberFlag(v, 'horizon-steps', defaultHorizon, { min: 1, max: 1000, integer: true });
-  const factories = Object.fromEntries(MEMBERS.map((n) => [n, (o: { quantile?: number }) => createForecaster(n, { ...o, stepS })]));
+  const factories = Object.fromEntries(
+    MEMBERS.map((n) => [n, (o: { quantile?: number }) => createForecaster(n, { ...o, stepS })]),
+  );
   const result = backtest(series, factories, { horizonSteps, quantile });
   const all: BacktestMetrics[] = [...result.forecasters, result.baseline];
   if (v.json === true) {
-    const withRatio = all.map((m) => ({ ...m, pinballVsSeasonalNaive: result.baseline.pinballLoss > 0 ? m.pinballLoss / result.baseline.pinballLoss : null }));
-    out(JSON.stringify({ trace: basename(file), stepS, horizonSteps, quantile, steps: result.steps, forecasters: withRatio }, null, 2));
+    const withRatio = all.map((m) => ({
+      ...m,
+      pinballVsSeasonalNaive: result.baseline.pinballLoss > 0 ? m.pinballLoss / result.baseline.pinballLoss : null,
+    }));
+    out(
+      JSON.stringify(
+        { trace: basename(file), stepS, horizonSteps, quantile, steps: result.steps, forecasters: withRatio },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
-  const head = ['forecaster', 'MAPE %', `pinball@${quantile}`, 'pinball / seasonal-naive', 'under-forecast %', 'coverage %', 'peak coverage %'];
+  const head = [
+    'forecaster',
+    'MAPE %',
+    `pinball@${quantile}`,
+    'pinball / seasonal-naive',
+    'under-forecast %',
+    'coverage %',
+    'peak coverage %',
+  ];
   const rows = all.map((m) => [
     m.baseline ? `${m.name} (baseline)` : m.name,
     m.mape * 100,
@@ -50,6 +75,9 @@ export function backtestCommand(argv: readonly string[], out: (s: string) => voi
     m.coverage * 100,
     m.peakCoverage * 100,
   ]);
-  out(`${basename(file)}: ${result.steps} steps of ${stepS} s, forecasting ${horizonSteps} step(s) ahead, upper quantile ${quantile}\n` + formatTable([head, ...rows]));
+  out(
+    `${basename(file)}: ${result.steps} steps of ${stepS} s, forecasting ${horizonSteps} step(s) ahead, upper quantile ${quantile}\n` +
+      formatTable([head, ...rows]),
+  );
   return 0;
 }

@@ -12,7 +12,12 @@ export const CONFIG_VALIDATE_COMMAND: CommandSpec = {
     'check warmpool.yaml files as `run` would: every key, then this machine\n' +
     'The file (every key), then what run needs of this machine (tokens, files, folders, servers): OK and a summary per file,\n' +
     'or every problem of every file (exit 2).',
-  options: { static: { type: 'boolean', help: 'the files only: skip the checks of this machine (a cluster\'s config checked off the cluster)' } },
+  options: {
+    static: {
+      type: 'boolean',
+      help: "the files only: skip the checks of this machine (a cluster's config checked off the cluster)",
+    },
+  },
   positionals: { name: 'FILE', min: 1, max: 64 },
 };
 
@@ -29,7 +34,10 @@ export async function configCommand(
   probe: Omit<EnvironmentProbe, 'env'> = {},
 ): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'validate') throw new UsageError(`unknown subcommand ${sub === undefined ? '(none)' : `"${sub}"`}, allowed: validate (warmpool config validate --help)`);
+  if (sub !== 'validate')
+    throw new UsageError(
+      `unknown subcommand ${sub === undefined ? '(none)' : `"${sub}"`}, allowed: validate (warmpool config validate --help)`,
+    );
   const { values, positionals: files } = parseCommand(CONFIG_VALIDATE_COMMAND, rest);
   if (files.length === 1) return validateOne(files[0]!, values.static === true, out, env, probe);
   // Several files: every one is checked; the bad ones are reported together (exit 2), the good ones print OK.

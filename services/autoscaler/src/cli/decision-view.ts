@@ -11,7 +11,19 @@ export interface ViewFilter {
 
 const MAX_MODELS_SEEN = 10_000;
 
-const HEADER = ['TIME', 'MODEL', 'ACTION', 'FROM->TO', 'REASONS', 'OBS/S', 'P50/S', 'UPPER/S', 'LEAD S', 'ACTED', 'OUTCOME'] as const;
+const HEADER = [
+  'TIME',
+  'MODEL',
+  'ACTION',
+  'FROM->TO',
+  'REASONS',
+  'OBS/S',
+  'P50/S',
+  'UPPER/S',
+  'LEAD S',
+  'ACTED',
+  'OUTCOME',
+] as const;
 
 function n(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '-' : Number.isInteger(v) ? String(v) : v.toFixed(2);
@@ -61,21 +73,73 @@ export class DecisionView {
   outcomeOf(id: string): string {
     const o = this.outcomes.get(id);
     if (!o) return '';
-    return o.observedPeakPerS !== null ? `${o.outcome} (${n(o.observedPeakPerS)}/s vs ${n(o.capacityBeforePerS)}/s)` : o.outcome;
+    return o.observedPeakPerS !== null
+      ? `${o.outcome} (${n(o.observedPeakPerS)}/s vs ${n(o.capacityBeforePerS)}/s)`
+      : o.outcome;
   }
 
   /** One table row per record. */
   row(r: DaemonLogRecord): string[] {
     if (r.kind === 'decision') return this.decisionRow(r);
-    if (r.kind === 'job') return [shortTime(r.time), r.model ?? '-', `job ${r.event}`, r.replicas === null ? '' : `->${r.replicas}`, r.error?.code ?? '', '', '', '', '', '', r.message];
-    if (r.kind === 'outcome') return [shortTime(r.time), r.model, 'outcome', `${r.from}->${r.to}`, r.ref, '', '', '', '', '', this.outcomeOf(r.ref)];
-    return [shortTime(r.time), r.model ?? '-', `${r.kind} ${r.event}`, '', r.error?.code ?? '', '', '', '', '', '', r.message + (r.issues?.length ? ` [${r.issues.join('; ')}]` : '')];
+    if (r.kind === 'job')
+      return [
+        shortTime(r.time),
+        r.model ?? '-',
+        `job ${r.event}`,
+        r.replicas === null ? '' : `->${r.replicas}`,
+        r.error?.code ?? '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        r.message,
+      ];
+    if (r.kind === 'outcome')
+      return [
+        shortTime(r.time),
+        r.model,
+        'outcome',
+        `${r.from}->${r.to}`,
+        r.ref,
+        '',
+        '',
+        '',
+        '',
+        '',
+        this.outcomeOf(r.ref),
+      ];
+    return [
+      shortTime(r.time),
+      r.model ?? '-',
+      `${r.kind} ${r.event}`,
+      '',
+      r.error?.code ?? '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      r.message + (r.issues?.length ? ` [${r.issues.join('; ')}]` : ''),
+    ];
   }
 
   private decisionRow(d: DaemonDecisionRecord): string[] {
     const marks = d.action === 'scale-up' ? '↑' : d.action === 'scale-down' ? '↓' : '=';
     const acted = d.acted + (d.error ? ` ${d.error.code}` : '');
-    return [shortTime(d.time), d.model, `${marks} ${d.action}`, `${d.from}->${d.to}`, d.reasons.join(','), n(d.observedPerS), n(d.forecastP50PerS), n(d.forecastUpperPerS), n(d.leadTimeS), acted, d.action === 'scale-up' ? this.outcomeOf(d.id) || 'pending' : ''];
+    return [
+      shortTime(d.time),
+      d.model,
+      `${marks} ${d.action}`,
+      `${d.from}->${d.to}`,
+      d.reasons.join(','),
+      n(d.observedPerS),
+      n(d.forecastP50PerS),
+      n(d.forecastUpperPerS),
+      n(d.leadTimeS),
+      acted,
+      d.action === 'scale-up' ? this.outcomeOf(d.id) || 'pending' : '',
+    ];
   }
 
   header(): string[] {
@@ -90,7 +154,9 @@ export class DecisionView {
 
   /** For --follow: a record as one line with the table's column widths (roughly). */
   line(r: DaemonLogRecord): string {
-    return this.row(r).filter((c) => c !== '').join('  ');
+    return this.row(r)
+      .filter((c) => c !== '')
+      .join('  ');
   }
 
   get size(): number {
@@ -103,8 +169,10 @@ export function asRecord(v: unknown): DaemonLogRecord | undefined {
   if (!v || typeof v !== 'object') return undefined;
   const r = v as Record<string, unknown>;
   if (typeof r.time !== 'string' || Number.isNaN(Date.parse(r.time))) return undefined;
-  if (r.kind === 'decision' && typeof r.model === 'string' && typeof r.action === 'string' && typeof r.id === 'string') return r as unknown as DaemonLogRecord;
+  if (r.kind === 'decision' && typeof r.model === 'string' && typeof r.action === 'string' && typeof r.id === 'string')
+    return r as unknown as DaemonLogRecord;
   if (r.kind === 'outcome' && typeof r.ref === 'string') return r as unknown as DaemonLogRecord;
-  if (['job', 'daemon', 'leader', 'config', 'error', 'fleet'].includes(String(r.kind))) return r as unknown as DaemonLogRecord;
+  if (['job', 'daemon', 'leader', 'config', 'error', 'fleet'].includes(String(r.kind)))
+    return r as unknown as DaemonLogRecord;
   return undefined;
 }

@@ -9,7 +9,8 @@ import { UsageError } from './usage-error.js';
 
 export const DECISIONS_COMMAND: CommandSpec = {
   name: 'warmpool decisions',
-  summary: 'readable table of the daemon\'s decisions with their outcomes, from its decision log (one of --log, --redis, --config)',
+  summary:
+    "readable table of the daemon's decisions with their outcomes, from its decision log (one of --log, --redis, --config)",
   options: {
     log: { type: 'string', value: 'FILE', help: 'JSON-lines decision log (decisionLog.file)' },
     redis: { type: 'string', value: 'URL', help: 'the Redis decision stream (decisionLog.redisStream)' },
@@ -33,14 +34,21 @@ export interface DecisionsEnvironment {
 /** `15m`, `2h`, `30s`, `1d`, or an ISO time → epoch ms. */
 export function parseSince(raw: string, nowMs: number): number {
   const m = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(raw.trim());
-  if (m) return nowMs - Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  if (m)
+    return nowMs - Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
   const t = Date.parse(raw);
-  if (Number.isNaN(t)) throw new UsageError(`--since: got "${raw}", allowed: a duration such as 30s, 15m, 2h, 1d, or an ISO time`);
+  if (Number.isNaN(t))
+    throw new UsageError(`--since: got "${raw}", allowed: a duration such as 30s, 15m, 2h, 1d, or an ISO time`);
   return t;
 }
 
 /** Reads whole lines of a JSON-lines log from `offset` (a line still being written waits for the next read). */
-async function readLines(file: string, offset: number, onLine: (line: string, lineNo: number) => void, firstLineNo: number): Promise<{ end: number; lines: number }> {
+async function readLines(
+  file: string,
+  offset: number,
+  onLine: (line: string, lineNo: number) => void,
+  firstLineNo: number,
+): Promise<{ end: number; lines: number }> {
   const size = (await stat(file)).size;
   if (size <= offset) return { end: offset, lines: 0 };
   const fh = await open(file, 'r');
@@ -62,7 +70,11 @@ async function readLines(file: string, offset: number, onLine: (line: string, li
  * `warmpool decisions`: the decision log (JSON-lines file or the Redis stream) as a table, each scale-up marked with
  * its outcome once the daemon logged it (`ready-ahead` / `late` / `not-needed` / `superseded`). `--follow` keeps printing.
  */
-export async function decisionsCommand(argv: readonly string[], out: (s: string) => void, o: DecisionsEnvironment = {}): Promise<number> {
+export async function decisionsCommand(
+  argv: readonly string[],
+  out: (s: string) => void,
+  o: DecisionsEnvironment = {},
+): Promise<number> {
   const v = parseFlags(DECISIONS_COMMAND, argv);
   const nowMs = (o.nowMs ?? Date.now)();
   const err = o.err ?? ((s: string) => process.stderr.write(s + '\n'));
@@ -70,7 +82,8 @@ export async function decisionsCommand(argv: readonly string[], out: (s: string)
   let file = typeof v.log === 'string' ? v.log : undefined;
   let redisUrl = typeof v.redis === 'string' ? v.redis : undefined;
   let key = typeof v.key === 'string' ? v.key : undefined;
-  if ([file, redisUrl, v.config].filter((x) => x !== undefined).length > 1) throw new UsageError('give one of --log FILE, --redis URL, --config FILE');
+  if ([file, redisUrl, v.config].filter((x) => x !== undefined).length > 1)
+    throw new UsageError('give one of --log FILE, --redis URL, --config FILE');
   if (typeof v.config === 'string') {
     // Where the daemon running this config writes: its decisionLog.file, else its Redis stream.
     const c = await loadConfigFile(v.config, env);
@@ -79,9 +92,15 @@ export async function decisionsCommand(argv: readonly string[], out: (s: string)
       redisUrl = c.decisionLog.redisUrl;
       key = c.decisionLog.redisStreamKey;
     }
-    if (file === undefined && redisUrl === undefined) throw new UsageError(`${v.config} sets neither decisionLog.file nor decisionLog.redisStream (the decisions went to the daemon's stdout)`);
+    if (file === undefined && redisUrl === undefined)
+      throw new UsageError(
+        `${v.config} sets neither decisionLog.file nor decisionLog.redisStream (the decisions went to the daemon's stdout)`,
+      );
   }
-  if (file === undefined && redisUrl === undefined) throw new UsageError(`give --log FILE, --redis URL or --config FILE (${env.REDIS_URL ? `e.g. --redis ${env.REDIS_URL}` : 'the daemon writes decisionLog.file / decisionLog.redisStream'})`);
+  if (file === undefined && redisUrl === undefined)
+    throw new UsageError(
+      `give --log FILE, --redis URL or --config FILE (${env.REDIS_URL ? `e.g. --redis ${env.REDIS_URL}` : 'the daemon writes decisionLog.file / decisionLog.redisStream'})`,
+    );
   const view = new DecisionView({
     ...(typeof v.model === 'string' ? { model: v.model } : {}),
     ...(typeof v.since === 'string' ? { sinceMs: parseSince(v.since, nowMs) } : {}),
@@ -133,10 +152,14 @@ export async function decisionsCommand(argv: readonly string[], out: (s: string)
                 clearTimeout(t);
                 resolve();
               });
-              signal.addEventListener('abort', () => {
-                clearTimeout(t);
-                resolve();
-              }, { once: true });
+              signal.addEventListener(
+                'abort',
+                () => {
+                  clearTimeout(t);
+                  resolve();
+                },
+                { once: true },
+              );
             });
             if (signal.aborted) break;
             const r = await readLines(file, end, (l, no) => parse(l, no, true), lineNo);
@@ -181,7 +204,13 @@ export async function decisionsCommand(argv: readonly string[], out: (s: string)
 }
 
 /** `--model M` that the log never names: exit 2 naming the models it has (following: a note, M may come later). */
-function unknownModel(view: DecisionView, model: unknown, where: string, follow: boolean, err: (s: string) => void): void {
+function unknownModel(
+  view: DecisionView,
+  model: unknown,
+  where: string,
+  follow: boolean,
+  err: (s: string) => void,
+): void {
   if (typeof model !== 'string' || view.hasModel(model)) return;
   const seen = view.models();
   const msg = `--model: no records of model "${model}" in ${where} (${seen.length > 0 ? `models there: ${seen.slice(0, 20).join(', ')}` : 'no model records at all'})`;

@@ -3,7 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createForecaster } from '@warmpool/forecast';
 import type { Decision, ModelSpec } from '@warmpool/domain';
-import { perSecondDemand, POLICIES, predictivePolicy, simConfigFor, simulatePolicies, runSimulation } from '@warmpool/sim';
+import {
+  perSecondDemand,
+  POLICIES,
+  predictivePolicy,
+  simConfigFor,
+  simulatePolicies,
+  runSimulation,
+} from '@warmpool/sim';
 import { DecisionWriter } from '../decision-log/decision-writer.js';
 import { toDecisionRecord } from '../decision-log/decision-record.js';
 import type { CommandSpec } from '@warmpool/telemetry';
@@ -17,11 +24,17 @@ export const DEMO_TRACE = resolve(here, '../../../../fixtures/traces/azure_llm_c
 
 export const DEMO_COMMAND: CommandSpec = {
   name: 'warmpool demo',
-  summary: 'the planner alone on a trace (simulator, no processes): its decisions as they are made, then every policy compared',
+  summary:
+    'the planner alone on a trace (simulator, no processes): its decisions as they are made, then every policy compared',
   options: {
     trace: { type: 'string', value: 'FILE', default: 'the bundled Azure LLM trace', help: 'trace CSV' },
     speed: { type: 'string', value: 'X', default: 120, help: 'replay speed, 1-1000000' },
-    format: { type: 'string', value: 'auto|json|text', default: 'auto', help: 'decision lines: JSON when not a terminal' },
+    format: {
+      type: 'string',
+      value: 'auto|json|text',
+      default: 'auto',
+      help: 'decision lines: JSON when not a terminal',
+    },
     'no-pace': { type: 'boolean', help: 'print the decisions at once instead of at replay speed' },
   },
 };
@@ -65,6 +78,8 @@ export async function demo(argv: readonly string[], out: (s: string) => void): P
   }
   const names = Object.keys(POLICIES).filter((n) => n !== 'static');
   const results = simulatePolicies(demand, config, names, POLICIES, { traceName: basename(file) });
-  out(`\nSame trace, every policy (violating = requests above ready capacity; cost = replica-seconds):\n${renderTable(results)}`);
+  out(
+    `\nSame trace, every policy (violating = requests above ready capacity; cost = replica-seconds):\n${renderTable(results)}`,
+  );
   return 0;
 }

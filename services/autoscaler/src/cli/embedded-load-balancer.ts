@@ -26,19 +26,33 @@ export async function startEmbeddedLoadBalancer(
   const p = config.provider;
   if (p.kind !== 'local' || !p.startLoadBalancer) return undefined;
   const url = new URL(p.loadBalancerUrl);
-  if (url.protocol !== 'http:') throw new WarmpoolError('E_CONFIG', `${config.source}: provider.startLoadBalancer serves plain http; provider.loadBalancerUrl is ${p.loadBalancerUrl}`);
+  if (url.protocol !== 'http:')
+    throw new WarmpoolError(
+      'E_CONFIG',
+      `${config.source}: provider.startLoadBalancer serves plain http; provider.loadBalancerUrl is ${p.loadBalancerUrl}`,
+    );
   const fromEnv = env.WARMPOOL_LB_TOKEN;
   const token = fromEnv !== undefined && fromEnv !== '' ? fromEnv : randomBytes(16).toString('hex');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = url.port === '' ? 80 : Number(url.port);
   // The configured models are served from the start: their demand counts before a replica registers (scale from zero).
-  const lb = new LoadBalancerServer({ token, host, port, models: config.models.map((m) => m.spec.name), ...(log ? { log } : {}) });
+  const lb = new LoadBalancerServer({
+    token,
+    host,
+    port,
+    models: config.models.map((m) => m.spec.name),
+    ...(log ? { log } : {}),
+  });
   try {
     const { url: listening } = await lb.listen();
     return { url: listening, token, generated: token !== fromEnv, close: () => lb.close() };
   } catch (err) {
     await lb.close().catch(() => undefined);
     const why = err instanceof Error && 'code' in err ? String((err as NodeJS.ErrnoException).code) : String(err);
-    throw new WarmpoolError('E_CONFIG', `${config.source}: provider.startLoadBalancer: cannot listen on ${host}:${port} (${why}); stop what uses it or change provider.loadBalancerUrl`, { cause: err });
+    throw new WarmpoolError(
+      'E_CONFIG',
+      `${config.source}: provider.startLoadBalancer: cannot listen on ${host}:${port} (${why}); stop what uses it or change provider.loadBalancerUrl`,
+      { cause: err },
+    );
   }
 }

@@ -1,4 +1,12 @@
-import { CommandLineError, LogLevelError, parseCommandLine, resolveLogLevel, type CommandSpec, type LogLevel, type OptionValues } from '@warmpool/telemetry';
+import {
+  CommandLineError,
+  LogLevelError,
+  parseCommandLine,
+  resolveLogLevel,
+  type CommandSpec,
+  type LogLevel,
+  type OptionValues,
+} from '@warmpool/telemetry';
 import { UsageError } from './usage-error.js';
 
 export type FlagValues = OptionValues;
@@ -12,7 +20,10 @@ export function parseFlags(spec: CommandSpec, argv: readonly string[]): FlagValu
 }
 
 /** parseFlags with the positionals. */
-export function parseCommand(spec: CommandSpec, argv: readonly string[]): { values: FlagValues; positionals: readonly string[] } {
+export function parseCommand(
+  spec: CommandSpec,
+  argv: readonly string[],
+): { values: FlagValues; positionals: readonly string[] } {
   try {
     return parseCommandLine(spec, argv);
   } catch (err) {
@@ -22,7 +33,12 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): { valu
 }
 
 /** Reads a numeric flag: `--name` must be a number in [min, max] (integer when asked). */
-export function numberFlag(values: FlagValues, name: string, def: number, range: { min: number; max: number; integer?: boolean }): number {
+export function numberFlag(
+  values: FlagValues,
+  name: string,
+  def: number,
+  range: { min: number; max: number; integer?: boolean },
+): number {
   const raw = values[name];
   if (raw === undefined) return def;
   const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;

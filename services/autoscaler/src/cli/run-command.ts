@@ -7,13 +7,15 @@ import { createLogger, eventLogger } from '@warmpool/telemetry';
 import type { CommandSpec } from '@warmpool/telemetry';
 import { logLevelFlag, parseFlags, requiredString } from './parse-flags.js';
 
-
 /** What the process gives the daemon; injected so tests run it in-process. */
 export interface RunEnvironment extends DaemonFactories {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly stdout?: Writable & { isTTY?: boolean };
   /** SIGTERM/SIGINT stop, SIGHUP reloads. Default: the process. */
-  readonly signals?: SignalSource & { on(signal: 'SIGTERM' | 'SIGINT', l: () => void): unknown; off(signal: 'SIGTERM' | 'SIGINT', l: () => void): unknown };
+  readonly signals?: SignalSource & {
+    on(signal: 'SIGTERM' | 'SIGINT', l: () => void): unknown;
+    off(signal: 'SIGTERM' | 'SIGINT', l: () => void): unknown;
+  };
   readonly watchFile?: boolean;
   /** Extra wiring for tests (clients pointing at fakes). */
   readonly build?: Partial<BuildDaemonOptions>;
@@ -21,11 +23,21 @@ export interface RunEnvironment extends DaemonFactories {
 
 export const RUN_COMMAND: CommandSpec = {
   name: 'warmpool run',
-  summary: 'the daemon: plan every tick, scale ahead of the forecast, log decisions (SIGHUP reloads the config, SIGTERM stops)',
+  summary:
+    'the daemon: plan every tick, scale ahead of the forecast, log decisions (SIGHUP reloads the config, SIGTERM stops)',
   options: {
-    config: { type: 'string', value: 'FILE', required: true, help: 'warmpool.yaml (check it first with warmpool config validate)' },
+    config: {
+      type: 'string',
+      value: 'FILE',
+      required: true,
+      help: 'warmpool.yaml (check it first with warmpool config validate)',
+    },
     'dry-run': { type: 'boolean', help: 'plan and log decisions, never scale' },
-    'log-level': { type: 'string', value: 'LEVEL', help: 'trace|debug|info|warn|error|fatal|silent (default WARMPOOL_LOG_LEVEL, else info); debug prints every hold' },
+    'log-level': {
+      type: 'string',
+      value: 'LEVEL',
+      help: 'trace|debug|info|warn|error|fatal|silent (default WARMPOOL_LOG_LEVEL, else info); debug prints every hold',
+    },
   },
 };
 
@@ -33,19 +45,40 @@ export const RUN_COMMAND: CommandSpec = {
  * `warmpool run`: loads and validates the config (bad config: exit 2 with every problem), starts the daemon, and
  * runs until SIGTERM or SIGINT (graceful: the tick finishes, the queue, providers and leadership are closed).
  */
-export async function runCommand(argv: readonly string[], _out: (s: string) => void, run: RunEnvironment = {}): Promise<number> {
+export async function runCommand(
+  argv: readonly string[],
+  _out: (s: string) => void,
+  run: RunEnvironment = {},
+): Promise<number> {
   const v = parseFlags(RUN_COMMAND, argv);
   const file = requiredString(v, 'config');
   const env = run.env ?? process.env;
   const logLevel = logLevelFlag(v['log-level'], env);
   const config = await loadConfigFile(file, env);
   // provider.startLoadBalancer: the local load balancer runs inside this process (token from the env or generated).
-  const lbLog = createLogger({ component: 'load-balancer', level: logLevel, destination: run.stdout ?? process.stdout, format: config.decisionLog.format });
+  const lbLog = createLogger({
+    component: 'load-balancer',
+    level: logLevel,
+    destination: run.stdout ?? process.stdout,
+    format: config.decisionLog.format,
+  });
   const lb = await startEmbeddedLoadBalancer(config, env, eventLogger(lbLog));
   if (lb) {
-    const token = lb.generated ? `${lb.token} (generated; set WARMPOOL_LB_TOKEN to choose one)` : 'from WARMPOOL_LB_TOKEN';
-    const fields = { kind: 'daemon', event: 'load-balancer', url: lb.url, tokenGenerated: lb.generated, ...(lb.generated ? { token: lb.token } : {}), stateDir: config.stateDir };
-    lbLog.info(fields, `local load balancer at ${lb.url}; replicas register with token ${token}; output under ${config.stateDir}`);
+    const token = lb.generated
+      ? `${lb.token} (generated; set WARMPOOL_LB_TOKEN to choose one)`
+      : 'from WARMPOOL_LB_TOKEN';
+    const fields = {
+      kind: 'daemon',
+      event: 'load-balancer',
+      url: lb.url,
+      tokenGenerated: lb.generated,
+      ...(lb.generated ? { token: lb.token } : {}),
+      stateDir: config.stateDir,
+    };
+    lbLog.info(
+      fields,
+      `local load balancer at ${lb.url}; replicas register with token ${token}; output under ${config.stateDir}`,
+    );
   }
   const daemonEnv = lb ? { ...env, WARMPOOL_LB_TOKEN: lb.token } : env;
   let daemon: ReturnType<typeof buildDaemon>;

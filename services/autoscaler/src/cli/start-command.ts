@@ -14,18 +14,57 @@ export const START_COMMAND: CommandSpec = {
   options: {
     'duration-s': { type: 'string', value: 'S', default: d.durationS, help: 'wall seconds of replay' },
     speed: { type: 'string', value: 'X', default: d.speedX, help: 'trace seconds per wall second' },
-    trace: { type: 'string', value: 'FILE', default: 'the bundled ServeGen M-small trace', help: 'trace CSV replayed as load' },
-    'replay-from-s': { type: 'string', value: 'S', default: d.replayFromS, help: 'trace second the replay starts at (0 with --trace)' },
-    'history-s': { type: 'string', value: 'S', default: d.historyS, help: 'wall seconds of history backfilled before the replay' },
+    trace: {
+      type: 'string',
+      value: 'FILE',
+      default: 'the bundled ServeGen M-small trace',
+      help: 'trace CSV replayed as load',
+    },
+    'replay-from-s': {
+      type: 'string',
+      value: 'S',
+      default: d.replayFromS,
+      help: 'trace second the replay starts at (0 with --trace)',
+    },
+    'history-s': {
+      type: 'string',
+      value: 'S',
+      default: d.historyS,
+      help: 'wall seconds of history backfilled before the replay',
+    },
     'peak-per-s': { type: 'string', value: 'N', default: d.peakPerS, help: 'requests per second at the busiest bin' },
-    'capacity-per-s': { type: 'string', value: 'N', default: d.capacityPerReplicaPerS, help: 'requests per second one replica is planned for' },
-    'provision-delay-ms': { type: 'string', value: 'MS', default: d.provisionDelayMs, help: 'wait before each replica process starts (stands in for node start)' },
+    'capacity-per-s': {
+      type: 'string',
+      value: 'N',
+      default: d.capacityPerReplicaPerS,
+      help: 'requests per second one replica is planned for',
+    },
+    'provision-delay-ms': {
+      type: 'string',
+      value: 'MS',
+      default: d.provisionDelayMs,
+      help: 'wait before each replica process starts (stands in for node start)',
+    },
     'max-replicas': { type: 'string', value: 'N', default: d.maxReplicas, help: 'replica ceiling, 1-64' },
-    port: { type: 'string', value: 'N', default: d.httpPort, help: 'dashboard and /metrics port (another one if taken; 0: any)' },
+    port: {
+      type: 'string',
+      value: 'N',
+      default: d.httpPort,
+      help: 'dashboard and /metrics port (another one if taken; 0: any)',
+    },
     seed: { type: 'string', value: 'N', default: d.seed, help: 'seed of the load generator' },
-    format: { type: 'string', value: 'auto|json|text', default: 'auto', help: 'JSON lines when stdout is not a terminal' },
+    format: {
+      type: 'string',
+      value: 'auto|json|text',
+      default: 'auto',
+      help: 'JSON lines when stdout is not a terminal',
+    },
     holds: { type: 'boolean', help: 'print the holds too (decisions that changed nothing)' },
-    'log-level': { type: 'string', value: 'LEVEL', help: 'trace|debug|info|warn|error|fatal|silent for the daemon\'s log lines (default WARMPOOL_LOG_LEVEL, else info)' },
+    'log-level': {
+      type: 'string',
+      value: 'LEVEL',
+      help: "trace|debug|info|warn|error|fatal|silent for the daemon's log lines (default WARMPOOL_LOG_LEVEL, else info)",
+    },
   },
 };
 
@@ -40,11 +79,18 @@ export interface StartSignals {
  * (readable on a terminal, JSON lines otherwise) as replicas are scaled ahead of the replayed trace; at the end (or
  * on SIGINT/SIGTERM) everything is closed and a short summary is printed.
  */
-export async function start(argv: readonly string[], out: (s: string) => void, io: { stdout?: Writable & { isTTY?: boolean }; signals?: StartSignals } = {}): Promise<number> {
+export async function start(
+  argv: readonly string[],
+  out: (s: string) => void,
+  io: { stdout?: Writable & { isTTY?: boolean }; signals?: StartSignals } = {},
+): Promise<number> {
   const v = parseFlags(START_COMMAND, argv);
-  const opt = (name: string, def: number, min: number, max: number, integer = false): number => numberFlag(v, name, def, { min, max, integer });
+  const opt = (name: string, def: number, min: number, max: number, integer = false): number =>
+    numberFlag(v, name, def, { min, max, integer });
   const options: LocalWorldOptions = {
-    ...(typeof v.trace === 'string' ? { tracePath: v.trace, replayFromS: opt('replay-from-s', 0, 0, 1e9) } : { replayFromS: opt('replay-from-s', d.replayFromS, 0, 1e9) }),
+    ...(typeof v.trace === 'string'
+      ? { tracePath: v.trace, replayFromS: opt('replay-from-s', 0, 0, 1e9) }
+      : { replayFromS: opt('replay-from-s', d.replayFromS, 0, 1e9) }),
     durationS: opt('duration-s', d.durationS, 1, 86_400),
     historyS: opt('history-s', d.historyS, 0, 86_400),
     speedX: opt('speed', d.speedX, 0.01, 100_000),
@@ -61,7 +107,10 @@ export async function start(argv: readonly string[], out: (s: string) => void, i
   const stdout = io.stdout ?? process.stdout;
   const json = options.format === 'json' || (options.format === 'auto' && !stdout.isTTY);
   const world = await LocalWorld.start(options, { stdout }, ({ dashboardUrl }) => {
-    if (json) stdout.write(JSON.stringify({ kind: 'world', time: new Date().toISOString(), event: 'dashboard', url: dashboardUrl }) + '\n');
+    if (json)
+      stdout.write(
+        JSON.stringify({ kind: 'world', time: new Date().toISOString(), event: 'dashboard', url: dashboardUrl }) + '\n',
+      );
     else out(`warmpool start: dashboard at ${dashboardUrl}  (Ctrl-C stops)`);
   });
   const o = world.options;
@@ -77,7 +126,10 @@ export async function start(argv: readonly string[], out: (s: string) => void, i
   const ask = (signal: 'SIGINT' | 'SIGTERM'): void => {
     asked++;
     if (asked === 1) {
-      if (!json) out(`\n${signal}: stopping the load, the daemon, the replicas and the load balancer (${signal} again to exit at once)`);
+      if (!json)
+        out(
+          `\n${signal}: stopping the load, the daemon, the replicas and the load balancer (${signal} again to exit at once)`,
+        );
       world.stop(signal);
     } else if (io.signals === undefined) {
       // The provider SIGKILLs its replica processes when this process exits.
@@ -90,7 +142,19 @@ export async function start(argv: readonly string[], out: (s: string) => void, i
   signals.on('SIGTERM', onTerm);
   try {
     const result = await world.finished;
-    if (json) stdout.write(JSON.stringify({ kind: 'world', time: new Date().toISOString(), event: 'summary', endedBy: result.endedBy, ...result.summary, outcomes: undefined, p95PerSecondMs: undefined, replicaPids: result.replicaPids }) + '\n');
+    if (json)
+      stdout.write(
+        JSON.stringify({
+          kind: 'world',
+          time: new Date().toISOString(),
+          event: 'summary',
+          endedBy: result.endedBy,
+          ...result.summary,
+          outcomes: undefined,
+          p95PerSecondMs: undefined,
+          replicaPids: result.replicaPids,
+        }) + '\n',
+      );
     else out(`\n${result.endedBy}; everything is closed. Summary:\n${formatWorldSummary(result.summary)}`);
     return 0;
   } finally {

@@ -3,8 +3,10 @@ import type { ModelConfig, WarmpoolConfig } from './warmpool-config.js';
 
 function targetText(m: ModelConfig): string {
   const t = m.target;
-  if (t.kind === 'kubernetes') return `${t.kubernetes.kind} ${t.kubernetes.namespace}/${t.kubernetes.name} (pods ${t.kubernetes.podSelector})`;
-  if (t.kind === 'aws') return `ASG ${t.aws.groupName}${t.aws.warmPool ? `, warm pool min ${t.aws.warmPool.minSize} ${t.aws.warmPool.poolState}` : ''}${t.aws.lifecycleHook ? `, hook ${t.aws.lifecycleHook.name}` : ''}`;
+  if (t.kind === 'kubernetes')
+    return `${t.kubernetes.kind} ${t.kubernetes.namespace}/${t.kubernetes.name} (pods ${t.kubernetes.podSelector})`;
+  if (t.kind === 'aws')
+    return `ASG ${t.aws.groupName}${t.aws.warmPool ? `, warm pool min ${t.aws.warmPool.minSize} ${t.aws.warmPool.poolState}` : ''}${t.aws.lifecycleHook ? `, hook ${t.aws.lifecycleHook.name}` : ''}`;
   return `local ${t.local.modelFile}`;
 }
 

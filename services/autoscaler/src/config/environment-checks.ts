@@ -68,9 +68,19 @@ function writableCheck(key: string, path: string, what: string): EnvironmentChec
   try {
     if (!statSync(p).isDirectory()) return { key, status: 'failed', detail: `${path}: ${p} is not a folder`, needs };
     accessSync(p, constants.W_OK);
-    return { key, status: 'ok', detail: p === path ? `${path} writable (${what})` : `${path} can be created under ${p} (${what})`, needs };
+    return {
+      key,
+      status: 'ok',
+      detail: p === path ? `${path} writable (${what})` : `${path} can be created under ${p} (${what})`,
+      needs,
+    };
   } catch (err) {
-    return { key, status: 'failed', detail: `${path}: ${p} is not writable (${(err as NodeJS.ErrnoException).code ?? String(err)})`, needs };
+    return {
+      key,
+      status: 'failed',
+      detail: `${path}: ${p} is not writable (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      needs,
+    };
   }
 }
 
@@ -81,14 +91,26 @@ function jsonFileCheck(key: string, path: string, what: string): EnvironmentChec
     JSON.parse(readFileSync(path, 'utf8'));
     return c;
   } catch (err) {
-    return { key, status: 'failed', detail: `${path} is not JSON: ${(err as Error).message}`, needs: `a JSON file: ${what}` };
+    return {
+      key,
+      status: 'failed',
+      detail: `${path} is not JSON: ${(err as Error).message}`,
+      needs: `a JSON file: ${what}`,
+    };
   }
 }
 
 function hostPort(url: string, defaultPort: number): { host: string; port: number } | undefined {
   try {
     const u = new URL(url);
-    const port = u.port !== '' ? Number(u.port) : u.protocol === 'https:' || u.protocol === 'rediss:' ? (defaultPort === 80 ? 443 : defaultPort) : defaultPort;
+    const port =
+      u.port !== ''
+        ? Number(u.port)
+        : u.protocol === 'https:' || u.protocol === 'rediss:'
+          ? defaultPort === 80
+            ? 443
+            : defaultPort
+          : defaultPort;
     return { host: u.hostname.replace(/^\[|\]$/g, ''), port };
   } catch {
     return undefined;
@@ -107,27 +129,60 @@ export async function checkEnvironment(config: WarmpoolConfig, probe: Environmen
   const p = config.provider;
   if (p.kind === 'local') {
     if (p.startLoadBalancer) {
-      checks.push({ key: 'WARMPOOL_LB_TOKEN', status: 'ok', detail: env.WARMPOOL_LB_TOKEN ? 'set: the replicas register with it' : 'not set: run generates a token and prints it (provider.startLoadBalancer)', needs: 'optional' });
+      checks.push({
+        key: 'WARMPOOL_LB_TOKEN',
+        status: 'ok',
+        detail: env.WARMPOOL_LB_TOKEN
+          ? 'set: the replicas register with it'
+          : 'not set: run generates a token and prints it (provider.startLoadBalancer)',
+        needs: 'optional',
+      });
     } else {
       checks.push({
         key: 'WARMPOOL_LB_TOKEN',
         status: env.WARMPOOL_LB_TOKEN ? 'ok' : 'failed',
-        detail: env.WARMPOOL_LB_TOKEN ? 'set: the registration token of the load balancer at provider.loadBalancerUrl' : 'not set',
+        detail: env.WARMPOOL_LB_TOKEN
+          ? 'set: the registration token of the load balancer at provider.loadBalancerUrl'
+          : 'not set',
         needs: `the registration token of the load balancer at ${p.loadBalancerUrl} in the environment (or provider.startLoadBalancer: true, which starts one with a generated token)`,
       });
-      servers.push({ key: 'provider.loadBalancerUrl', url: p.loadBalancerUrl, defaultPort: 80, what: 'the local load balancer' });
+      servers.push({
+        key: 'provider.loadBalancerUrl',
+        url: p.loadBalancerUrl,
+        defaultPort: 80,
+        what: 'the local load balancer',
+      });
     }
     const bin = p.agentBinPath ?? DEFAULT_AGENT_BIN;
-    checks.push(fileCheck(p.agentBinPath ? 'provider.agentBinPath' : 'provider.agentBinPath (default)', bin, 'the warm-up agent each replica runs'));
+    checks.push(
+      fileCheck(
+        p.agentBinPath ? 'provider.agentBinPath' : 'provider.agentBinPath (default)',
+        bin,
+        'the warm-up agent each replica runs',
+      ),
+    );
     checks.push(writableCheck('provider.runDir', p.runDir, 'per-replica logs'));
     config.models.forEach((m, i) => {
       if (m.target.kind !== 'local') return;
       const f = m.target.local.modelFile;
-      if (f.includes('/') || f.includes('\\')) checks.push(fileCheck(`models[${i}].target.modelFile`, f, `the ${m.spec.name} replicas' model`));
+      if (f.includes('/') || f.includes('\\'))
+        checks.push(fileCheck(`models[${i}].target.modelFile`, f, `the ${m.spec.name} replicas' model`));
       else {
         const needs = 'an .onnx file, or a bundled model name (tiny-transformer, small-transformer)';
-        if (BUNDLED_MODEL.test(f)) checks.push({ key: `models[${i}].target.modelFile`, status: 'ok', detail: `${f}: a bundled model name (the agent generates it on first start; an unknown name fails there)`, needs });
-        else checks.push({ key: `models[${i}].target.modelFile`, status: 'failed', detail: `${f}: neither a path nor a bundled model name`, needs });
+        if (BUNDLED_MODEL.test(f))
+          checks.push({
+            key: `models[${i}].target.modelFile`,
+            status: 'ok',
+            detail: `${f}: a bundled model name (the agent generates it on first start; an unknown name fails there)`,
+            needs,
+          });
+        else
+          checks.push({
+            key: `models[${i}].target.modelFile`,
+            status: 'failed',
+            detail: `${f}: neither a path nor a bundled model name`,
+            needs,
+          });
       }
     });
   } else if (p.kind === 'kubernetes') {
@@ -137,39 +192,97 @@ export async function checkEnvironment(config: WarmpoolConfig, probe: Environmen
       checks.push({
         key: 'provider.inCluster',
         status: host && token ? 'ok' : 'failed',
-        detail: !host ? 'not in a pod (no KUBERNETES_SERVICE_HOST)' : token ? `in a pod (API ${host}, ServiceAccount token mounted)` : `KUBERNETES_SERVICE_HOST is set but ${IN_CLUSTER_TOKEN} is missing (automountServiceAccountToken: false?)`,
-        needs: 'a pod with its ServiceAccount token mounted (off the cluster: kubeconfigPath, or validate with --static)',
+        detail: !host
+          ? 'not in a pod (no KUBERNETES_SERVICE_HOST)'
+          : token
+            ? `in a pod (API ${host}, ServiceAccount token mounted)`
+            : `KUBERNETES_SERVICE_HOST is set but ${IN_CLUSTER_TOKEN} is missing (automountServiceAccountToken: false?)`,
+        needs:
+          'a pod with its ServiceAccount token mounted (off the cluster: kubeconfigPath, or validate with --static)',
       });
     } else {
       const file = p.kubeconfigPath ?? env.KUBECONFIG?.split(':')[0] ?? join(env.HOME ?? homedir(), '.kube', 'config');
-      checks.push(fileCheck(p.kubeconfigPath ? 'provider.kubeconfigPath' : 'KUBECONFIG (default ~/.kube/config)', file, 'the cluster and credentials the provider uses'));
+      checks.push(
+        fileCheck(
+          p.kubeconfigPath ? 'provider.kubeconfigPath' : 'KUBECONFIG (default ~/.kube/config)',
+          file,
+          'the cluster and credentials the provider uses',
+        ),
+      );
     }
   } else {
-    const keys = ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'].filter((k) => env[k]);
+    const keys = [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_PROFILE',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+    ].filter((k) => env[k]);
     checks.push(
       keys.length > 0
-        ? { key: 'AWS credentials', status: 'ok', detail: `from ${keys.join(', ')} (the SDK's default chain)`, needs: 'credentials the SDK finds' }
-        : { key: 'AWS credentials', status: 'unchecked', detail: 'none in the environment: the SDK falls back to the shared files and the instance role (IMDS), which only run can try', needs: 'credentials the SDK finds' },
+        ? {
+            key: 'AWS credentials',
+            status: 'ok',
+            detail: `from ${keys.join(', ')} (the SDK's default chain)`,
+            needs: 'credentials the SDK finds',
+          }
+        : {
+            key: 'AWS credentials',
+            status: 'unchecked',
+            detail:
+              'none in the environment: the SDK falls back to the shared files and the instance role (IMDS), which only run can try',
+            needs: 'credentials the SDK finds',
+          },
     );
-    if (p.endpoint) servers.push({ key: 'provider.endpoint', url: p.endpoint, defaultPort: 80, what: 'the Auto Scaling API' });
+    if (p.endpoint)
+      servers.push({ key: 'provider.endpoint', url: p.endpoint, defaultPort: 80, what: 'the Auto Scaling API' });
   }
   config.models.forEach((m, i) => {
-    if (m.warmupSpec !== undefined && p.kind === 'local') checks.push(jsonFileCheck(`models[${i}].warmupSpec`, m.warmupSpec, 'the warm-up spec the replicas run'));
+    if (m.warmupSpec !== undefined && p.kind === 'local')
+      checks.push(jsonFileCheck(`models[${i}].warmupSpec`, m.warmupSpec, 'the warm-up spec the replicas run'));
   });
-  if (config.decisionLog.file) checks.push(writableCheck('decisionLog.file', dirname(config.decisionLog.file), `the decision log ${config.decisionLog.file}`));
+  if (config.decisionLog.file)
+    checks.push(
+      writableCheck(
+        'decisionLog.file',
+        dirname(config.decisionLog.file),
+        `the decision log ${config.decisionLog.file}`,
+      ),
+    );
   const h = config.history.settings;
   if (h?.kind === 'csv') {
     const dir = h.directory;
     if (dir !== undefined) {
       const isDir = existsSync(dir) && statSync(dir).isDirectory();
-      checks.push({ key: 'history.directory', status: isDir ? 'ok' : 'failed', detail: isDir ? `${dir} (trace files)` : `${dir} is not a folder`, needs: 'a folder of trace files (<model>.csv)' });
+      checks.push({
+        key: 'history.directory',
+        status: isDir ? 'ok' : 'failed',
+        detail: isDir ? `${dir} (trace files)` : `${dir} is not a folder`,
+        needs: 'a folder of trace files (<model>.csv)',
+      });
     }
-    for (const [model, f] of Object.entries(h.files)) checks.push(fileCheck(`history.files.${model}`, f, `${model}'s history trace`));
-  } else if (h?.kind === 'prometheus') servers.push({ key: 'history.url', url: h.url, defaultPort: 80, what: 'Prometheus' });
-  else if (h?.kind === 'redis') servers.push({ key: 'history.url', url: h.url, defaultPort: 6379, what: 'the Redis demand counters' });
-  if (config.queue.redisUrl) servers.push({ key: 'queue.url', url: config.queue.redisUrl, defaultPort: 6379, what: 'the scale-job queue' });
-  if (config.decisionLog.redisUrl) servers.push({ key: 'decisionLog.redisUrl', url: config.decisionLog.redisUrl, defaultPort: 6379, what: 'the decision stream' });
-  if (config.leaderElection.redisUrl) servers.push({ key: 'leaderElection.url', url: config.leaderElection.redisUrl, defaultPort: 6379, what: 'the leader lock' });
+    for (const [model, f] of Object.entries(h.files))
+      checks.push(fileCheck(`history.files.${model}`, f, `${model}'s history trace`));
+  } else if (h?.kind === 'prometheus')
+    servers.push({ key: 'history.url', url: h.url, defaultPort: 80, what: 'Prometheus' });
+  else if (h?.kind === 'redis')
+    servers.push({ key: 'history.url', url: h.url, defaultPort: 6379, what: 'the Redis demand counters' });
+  if (config.queue.redisUrl)
+    servers.push({ key: 'queue.url', url: config.queue.redisUrl, defaultPort: 6379, what: 'the scale-job queue' });
+  if (config.decisionLog.redisUrl)
+    servers.push({
+      key: 'decisionLog.redisUrl',
+      url: config.decisionLog.redisUrl,
+      defaultPort: 6379,
+      what: 'the decision stream',
+    });
+  if (config.leaderElection.redisUrl)
+    servers.push({
+      key: 'leaderElection.url',
+      url: config.leaderElection.redisUrl,
+      defaultPort: 6379,
+      what: 'the leader lock',
+    });
 
   const tcp = probe.connect ?? tcpConnect;
   const timeoutMs = probe.connectTimeoutMs ?? 2000;
@@ -182,7 +295,9 @@ export async function checkEnvironment(config: WarmpoolConfig, probe: Environmen
       const id = `${hp.host}:${hp.port}`;
       if (!seen.has(id)) seen.set(id, tcp(hp.host, hp.port, timeoutMs));
       const why = await seen.get(id)!;
-      return why === undefined ? { key: s.key, status: 'ok' as const, detail: `${id} answers (${s.what})`, needs } : { key: s.key, status: 'failed' as const, detail: `${id} cannot be reached: ${why}`, needs };
+      return why === undefined
+        ? { key: s.key, status: 'ok' as const, detail: `${id} answers (${s.what})`, needs }
+        : { key: s.key, status: 'failed' as const, detail: `${id} cannot be reached: ${why}`, needs };
     }),
   );
   return [...checks, ...results];

@@ -12,7 +12,13 @@ export class ConfigFileError extends WarmpoolError {
   readonly problems: readonly string[];
 
   constructor(file: string, problems: readonly string[], options?: { cause?: unknown }) {
-    super('E_CONFIG_FILE', problems.length === 1 ? problems[0]! : `${file}: ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`, options);
+    super(
+      'E_CONFIG_FILE',
+      problems.length === 1
+        ? problems[0]!
+        : `${file}: ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      options,
+    );
     this.file = file;
     this.problems = problems;
   }
@@ -46,7 +52,12 @@ function withLines(issues: readonly ValidationIssue[], doc: Document, lines: Lin
 }
 
 /** Parses YAML text; syntax errors (and duplicate keys) become a ConfigFileError naming file:line:col. */
-export function parseConfigText(text: string, file: string, env: ConfigEnv = {}, baseDir = dirname(resolve(file))): WarmpoolConfig {
+export function parseConfigText(
+  text: string,
+  file: string,
+  env: ConfigEnv = {},
+  baseDir = dirname(resolve(file)),
+): WarmpoolConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -61,7 +72,8 @@ export function parseConfigText(text: string, file: string, env: ConfigEnv = {},
   try {
     return readWarmpoolConfig(doc.toJS({ maxAliasCount: 100 }), file, baseDir, env);
   } catch (err) {
-    if (err instanceof ValidationError) throw new ValidationError(withLines(err.issues, doc, lines), file, { cause: err.cause });
+    if (err instanceof ValidationError)
+      throw new ValidationError(withLines(err.issues, doc, lines), file, { cause: err.cause });
     throw err;
   }
 }

@@ -37,8 +37,19 @@ export interface ModelConfig {
 }
 
 export type ProviderConfig =
-  | { readonly kind: 'kubernetes'; readonly inCluster: boolean; readonly kubeconfigPath: string | undefined; readonly requestTimeoutMs: number; readonly eventComponent: string }
-  | { readonly kind: 'aws'; readonly region: string; readonly endpoint: string | undefined; readonly requestTimeoutMs: number }
+  | {
+      readonly kind: 'kubernetes';
+      readonly inCluster: boolean;
+      readonly kubeconfigPath: string | undefined;
+      readonly requestTimeoutMs: number;
+      readonly eventComponent: string;
+    }
+  | {
+      readonly kind: 'aws';
+      readonly region: string;
+      readonly endpoint: string | undefined;
+      readonly requestTimeoutMs: number;
+    }
   | {
       readonly kind: 'local';
       readonly loadBalancerUrl: string;

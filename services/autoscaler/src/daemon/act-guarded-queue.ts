@@ -13,7 +13,10 @@ const MAX_REMEMBERED = 1024;
 export function actGuardedQueue<Q extends ScaleQueue>(
   queue: Q,
   guard: (job: ScaleJob) => Promise<void>,
-  hooks: { readonly onRefused?: (model: string, error: unknown) => void; readonly onCleared?: (model: string) => void } = {},
+  hooks: {
+    readonly onRefused?: (model: string, error: unknown) => void;
+    readonly onCleared?: (model: string) => void;
+  } = {},
 ): Q {
   const refused = new Map<string, string>();
   const enqueue = async (job: ScaleJob): ReturnType<ScaleQueue['enqueue']> => {

@@ -1,5 +1,12 @@
 import type { ModelSpec, StepObservation } from '@warmpool/domain';
-import { hpaPolicyWith, kpaPolicyWith, LivePolicyDriver, timeScaledHpaSettings, timeScaledKpaSettings, type SimConfig } from '@warmpool/sim';
+import {
+  hpaPolicyWith,
+  kpaPolicyWith,
+  LivePolicyDriver,
+  timeScaledHpaSettings,
+  timeScaledKpaSettings,
+  type SimConfig,
+} from '@warmpool/sim';
 
 /** How a model loop decides: the ModelPlanner (`predictive`, the default) or one of the simulator's baselines. */
 export type ScalingPolicyName = 'predictive' | 'hpa' | 'kpa';
@@ -45,7 +52,10 @@ export class BaselinePolicy {
    */
   constructor(name: 'hpa' | 'kpa', spec: ModelSpec, timeScale = 1) {
     this.name = name;
-    const factory = name === 'hpa' ? hpaPolicyWith(timeScaledHpaSettings(timeScale)) : kpaPolicyWith(timeScaledKpaSettings(timeScale));
+    const factory =
+      name === 'hpa'
+        ? hpaPolicyWith(timeScaledHpaSettings(timeScale))
+        : kpaPolicyWith(timeScaledKpaSettings(timeScale));
     this.driver = new LivePolicyDriver(factory, simConfigForSpec(spec));
     this.reason = name === 'hpa' ? 'BaselineHpa' : 'BaselineKpa';
   }
@@ -71,6 +81,10 @@ export class BaselinePolicy {
       this.driver.recordSecond(count);
       to = this.driver.desired(ready, warming);
     }
-    return { to, reason: this.reason, message: `${this.name} baseline (the simulator's ${this.name} policy, live) wants ${to} replica(s) with ${ready} ready and ${warming} warming` };
+    return {
+      to,
+      reason: this.reason,
+      message: `${this.name} baseline (the simulator's ${this.name} policy, live) wants ${to} replica(s) with ${ready} ready and ${warming} warming`,
+    };
   }
 }

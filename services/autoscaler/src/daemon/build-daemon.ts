@@ -6,8 +6,22 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { WarmpoolError, type HistorySource, type ReplicaProvider, type ScaleQueue } from '@warmpool/domain';
 import { createForecaster } from '@warmpool/forecast';
 import { AwsAutoScalingProvider } from '@warmpool/provider-aws';
-import { KubernetesEventRecorder, KubernetesLeaseElector, KubernetesReplicaProvider, loadKubeConfig, type KubernetesTarget, type RetryPolicy } from '@warmpool/provider-kubernetes';
-import { BullMqScaleQueue, InProcessScaleQueue, RedisDecisionStream, RedisLeaderLock, systemClock, type TimerClock } from '@warmpool/queue';
+import {
+  KubernetesEventRecorder,
+  KubernetesLeaseElector,
+  KubernetesReplicaProvider,
+  loadKubeConfig,
+  type KubernetesTarget,
+  type RetryPolicy,
+} from '@warmpool/provider-kubernetes';
+import {
+  BullMqScaleQueue,
+  InProcessScaleQueue,
+  RedisDecisionStream,
+  RedisLeaderLock,
+  systemClock,
+  type TimerClock,
+} from '@warmpool/queue';
 import { createHistorySource } from '@warmpool/history';
 import type { Forecaster } from '@warmpool/domain';
 import { DaemonHttpServer } from '../http/daemon-http-server.js';
@@ -96,7 +110,13 @@ export interface BuildDaemonOptions extends DaemonFactories {
   /** AWS Auto Scaling client (tests point it at the fake); default built from `provider.region` / `endpoint`. */
   readonly awsClient?: AutoScalingClient;
   /** Overrides for the queue (tests: short backoffs). */
-  readonly queueOptions?: { readonly attempts?: number; readonly backoffBaseMs?: number; readonly lockDurationMs?: number; readonly stalledIntervalMs?: number; readonly prefix?: string };
+  readonly queueOptions?: {
+    readonly attempts?: number;
+    readonly backoffBaseMs?: number;
+    readonly lockDurationMs?: number;
+    readonly stalledIntervalMs?: number;
+    readonly prefix?: string;
+  };
   /** Provider retry overrides (tests: no waiting). */
   readonly kubernetesRetry?: Partial<RetryPolicy>;
   readonly awsRetry?: { readonly maxAttempts?: number; readonly baseDelayMs?: number; readonly maxDelayMs?: number };
@@ -120,15 +140,30 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
 
   const stdout = o.stdout ?? process.stdout;
   const logLevel = o.logLevel ?? resolveLogLevel(undefined, env);
-  const logger = o.logger ?? createLogger({ component: 'daemon', level: logLevel, destination: stdout, format: config.decisionLog.format });
-  const holds = o.stdoutHolds ?? (o.stdoutSkipsHolds === true ? 'none' : o.stdoutSkipsHolds === false || logger.isLevelEnabled('debug') ? 'all' : 'changed');
+  const logger =
+    o.logger ??
+    createLogger({ component: 'daemon', level: logLevel, destination: stdout, format: config.decisionLog.format });
+  const holds =
+    o.stdoutHolds ??
+    (o.stdoutSkipsHolds === true
+      ? 'none'
+      : o.stdoutSkipsHolds === false || logger.isLevelEnabled('debug')
+        ? 'all'
+        : 'changed');
   const decisionsOut = new StreamSink(stdout, config.decisionLog.format, 'stdout', holds === 'none');
-  const sinks: RecordSink[] = [new StdoutRecordSink(holds === 'changed' ? new RepeatedDecisionFilter(decisionsOut) : decisionsOut, logger), ...(o.extraSinks ?? [])];
+  const sinks: RecordSink[] = [
+    new StdoutRecordSink(holds === 'changed' ? new RepeatedDecisionFilter(decisionsOut) : decisionsOut, logger),
+    ...(o.extraSinks ?? []),
+  ];
   // The durable logs get an unchanged hold once every 10 ticks at most (a heartbeat; stdout only when it changed).
   const holdRepeatMs = config.tickS * 10_000;
-  if (config.decisionLog.file) sinks.push(new ChangedHoldsSink(new FileSink(config.decisionLog.file, o.decisionFile), holdRepeatMs));
+  if (config.decisionLog.file)
+    sinks.push(new ChangedHoldsSink(new FileSink(config.decisionLog.file, o.decisionFile), holdRepeatMs));
   if (config.decisionLog.redisStreamKey) {
-    const stream = new RedisDecisionStream({ redisUrl: config.decisionLog.redisUrl!, key: config.decisionLog.redisStreamKey });
+    const stream = new RedisDecisionStream({
+      redisUrl: config.decisionLog.redisUrl!,
+      key: config.decisionLog.redisStreamKey,
+    });
     sinks.push(new ChangedHoldsSink(new RedisStreamSink(stream, config.decisionLog.redisStreamKey), holdRepeatMs));
   }
   let http: DaemonHttpServer | undefined;
@@ -136,7 +171,14 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
     http = new DaemonHttpServer({
       host: config.http.host,
       port: config.http.port,
-      onError: (err) => write({ kind: 'error', time: iso(), event: 'dashboard-error', message: 'the dashboard refused a record', error: loggedError('dashboard', err) }),
+      onError: (err) =>
+        write({
+          kind: 'error',
+          time: iso(),
+          event: 'dashboard-error',
+          message: 'the dashboard refused a record',
+          error: loggedError('dashboard', err),
+        }),
     });
     sinks.push(http.sink);
     o.onDashboardFeed?.(http.feed);
@@ -146,18 +188,32 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
   let built: Daemon | undefined;
   if (config.kedaScaler) {
     // the models as the running daemon has them (reloads included)
-    const board = new AdviceBoard(() => (built?.currentConfig ?? config).models.map((m) => ({ name: m.spec.name, mode: m.spec.mode })));
+    const board = new AdviceBoard(() =>
+      (built?.currentConfig ?? config).models.map((m) => ({ name: m.spec.name, mode: m.spec.mode })),
+    );
     sinks.push(board);
     kedaScaler = new KedaExternalScalerServer(board, config.kedaScaler);
   }
-  const log = new DecisionLog(sinks, (sink, err) => logger.error({ event: 'sink-failed', sink, err }, `decision log sink ${sink} failed; the other sinks still get every record`));
+  const log = new DecisionLog(sinks, (sink, err) =>
+    logger.error(
+      { event: 'sink-failed', sink, err },
+      `decision log sink ${sink} failed; the other sinks still get every record`,
+    ),
+  );
   const write = (r: DaemonLogRecord): void => log.write(r);
   const iso = (): string => new Date(clock.now()).toISOString();
 
   let kubeConfig = o.kubeConfig;
   const kube = (): KubeConfig => {
-    if (config.provider.kind !== 'kubernetes') throw new WarmpoolError('E_CONFIG', 'Kubernetes client asked for without provider.kind kubernetes');
-    kubeConfig ??= loadKubeConfig(config.provider.kubeconfigPath !== undefined ? { kubeconfigPath: config.provider.kubeconfigPath } : config.provider.inCluster ? { inCluster: true } : {});
+    if (config.provider.kind !== 'kubernetes')
+      throw new WarmpoolError('E_CONFIG', 'Kubernetes client asked for without provider.kind kubernetes');
+    kubeConfig ??= loadKubeConfig(
+      config.provider.kubeconfigPath !== undefined
+        ? { kubeconfigPath: config.provider.kubeconfigPath }
+        : config.provider.inCluster
+          ? { inCluster: true }
+          : {},
+    );
     return kubeConfig;
   };
 
@@ -168,14 +224,27 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
   if (config.provider.kind === 'kubernetes') {
     const targets = new Map<string, KubernetesTarget>();
     for (const m of config.models) if (m.target.kind === 'kubernetes') targets.set(m.spec.name, m.target.kubernetes);
-    const recorder = new KubernetesEventRecorder({ kubeConfig: kube(), component: config.provider.eventComponent, instance: identity, nowMs: () => clock.now(), ...(o.kubernetesRetry ? { retry: o.kubernetesRetry } : {}) });
+    const recorder = new KubernetesEventRecorder({
+      kubeConfig: kube(),
+      component: config.provider.eventComponent,
+      instance: identity,
+      nowMs: () => clock.now(),
+      ...(o.kubernetesRetry ? { retry: o.kubernetesRetry } : {}),
+    });
     // The same recorder writes the ReplicaFailed Event on each pod a replacement deletes; a failed Event is logged.
     const kubernetes = new KubernetesReplicaProvider({
       kubeConfig: kube(),
       targets,
       retry: { requestTimeoutMs: config.provider.requestTimeoutMs, ...o.kubernetesRetry },
       events: recorder,
-      onEventFailed: (err) => write({ kind: 'error', time: iso(), event: 'event-failed', message: 'could not record the ReplicaFailed Event on a replaced pod', error: loggedError('event', err) }),
+      onEventFailed: (err) =>
+        write({
+          kind: 'error',
+          time: iso(),
+          event: 'event-failed',
+          message: 'could not record the ReplicaFailed Event on a replaced pod',
+          error: loggedError('event', err),
+        }),
     });
     provider = kubernetes;
     canAct = (model) => kubernetes.checkCanAct(model);
@@ -189,33 +258,69 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
     for (const m of config.models) if (m.target.kind === 'aws') groups[m.spec.name] = m.target.aws;
     provider = new AwsAutoScalingProvider({
       groups,
-      ...(o.awsClient ? { client: o.awsClient } : { clientOptions: { region: config.provider.region, requestTimeoutMs: config.provider.requestTimeoutMs, ...(config.provider.endpoint ? { endpoint: config.provider.endpoint } : {}) } }),
+      ...(o.awsClient
+        ? { client: o.awsClient }
+        : {
+            clientOptions: {
+              region: config.provider.region,
+              requestTimeoutMs: config.provider.requestTimeoutMs,
+              ...(config.provider.endpoint ? { endpoint: config.provider.endpoint } : {}),
+            },
+          }),
       clock: () => clock.now(),
       ...(o.awsRetry ? { retry: o.awsRetry } : {}),
     });
   } else {
-    provider = o.createLocalProvider ? o.createLocalProvider(config) : createLocalProcessProvider(config, env, (e) => write({ kind: 'daemon', time: iso(), ...describeReplicaEvent(e) }));
+    provider = o.createLocalProvider
+      ? o.createLocalProvider(config)
+      : createLocalProcessProvider(config, env, (e) =>
+          write({ kind: 'daemon', time: iso(), ...describeReplicaEvent(e) }),
+        );
     // Ready means routed by the load balancer: reconciled with its table every tick.
-    if (o.reconcileWithLoadBalancer ?? !o.createLocalProvider) provider = new LoadBalancerMembership(provider, config.provider.loadBalancerUrl, env.WARMPOOL_LB_TOKEN);
+    if (o.reconcileWithLoadBalancer ?? !o.createLocalProvider)
+      provider = new LoadBalancerMembership(provider, config.provider.loadBalancerUrl, env.WARMPOOL_LB_TOKEN);
   }
 
   let history: HistorySource | undefined;
   if (config.history.kind !== 'none') {
-    history = o.createHistory ? o.createHistory(config.history, config.models) : createHistorySource(config.history.settings, { source: config.source });
+    history = o.createHistory
+      ? o.createHistory(config.history, config.models)
+      : createHistorySource(config.history.settings, { source: config.source });
   }
 
   const q = o.queueOptions ?? {};
   const queue: ScaleQueue =
     config.queue.kind === 'redis'
       ? new BullMqScaleQueue({ redisUrl: config.queue.redisUrl!, queueName: config.queue.name, ...q })
-      : new InProcessScaleQueue({ clock, ...(q.attempts ? { attempts: q.attempts } : {}), ...(q.backoffBaseMs ? { backoffBaseMs: q.backoffBaseMs } : {}) });
+      : new InProcessScaleQueue({
+          clock,
+          ...(q.attempts ? { attempts: q.attempts } : {}),
+          ...(q.backoffBaseMs ? { backoffBaseMs: q.backoffBaseMs } : {}),
+        });
 
   const le = config.leaderElection;
   const onLeader = (event: string, message: string): void => write({ kind: 'leader', time: iso(), event, message });
-  const onLeaderError = (err: unknown): void => write({ kind: 'error', time: iso(), event: 'leader-error', message: 'leader election step failed; retrying', error: loggedError('leader', err) });
+  const onLeaderError = (err: unknown): void =>
+    write({
+      kind: 'error',
+      time: iso(),
+      event: 'leader-error',
+      message: 'leader election step failed; retrying',
+      error: loggedError('leader', err),
+    });
   let leadership: Leadership;
   if (le.kind === 'redis-lock') {
-    leadership = new RedisLockLeadership(new RedisLeaderLock({ redisUrl: le.redisUrl!, key: le.name, holderId: identity, ttlMs: le.leaseDurationS * 1000, clock }), onLeader, onLeaderError);
+    leadership = new RedisLockLeadership(
+      new RedisLeaderLock({
+        redisUrl: le.redisUrl!,
+        key: le.name,
+        holderId: identity,
+        ttlMs: le.leaseDurationS * 1000,
+        clock,
+      }),
+      onLeader,
+      onLeaderError,
+    );
   } else if (le.kind === 'kubernetes-lease') {
     const elector = new KubernetesLeaseElector({
       kubeConfig: kube(),
@@ -238,7 +343,13 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
   }
 
   const demandFeed = (m: ModelConfig, tickS: number): DemandFeed => {
-    if (config.provider.kind === 'local') return new PerSecondDemandFeed(m.spec.name, m.stepS, tickS, loadBalancerDemand(config.provider.loadBalancerUrl, env.WARMPOOL_LB_TOKEN));
+    if (config.provider.kind === 'local')
+      return new PerSecondDemandFeed(
+        m.spec.name,
+        m.stepS,
+        tickS,
+        loadBalancerDemand(config.provider.loadBalancerUrl, env.WARMPOOL_LB_TOKEN),
+      );
     if (history) return new HistoryDemandFeed(m.spec.name, m.stepS, history);
     return new NoDemandFeed();
   };
@@ -248,7 +359,9 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
     const redisUrl = config.queue.redisUrl ?? (le.kind === 'redis-lock' ? le.redisUrl : undefined);
     checkpoint =
       o.checkpoint ??
-      (redisUrl ? new RedisCheckpointStore(redisUrl, `warmpool:checkpoint:${config.queue.name}`) : new FileCheckpointStore(join(config.stateDir, '.warmpool', 'checkpoint.json')));
+      (redisUrl
+        ? new RedisCheckpointStore(redisUrl, `warmpool:checkpoint:${config.queue.name}`)
+        : new FileCheckpointStore(join(config.stateDir, '.warmpool', 'checkpoint.json')));
   }
 
   built = new Daemon(
@@ -258,8 +371,24 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
       provider,
       queue: canAct
         ? actGuardedQueue(queue, async (job) => canAct?.(job.request.model), {
-            onRefused: (model, err) => write({ kind: 'error', time: iso(), model, event: 'autoscaler-conflict', message: 'warmpool refuses to scale this model while another autoscaler targets its workload (the other models go on)', error: loggedError('enqueue', err) }),
-            onCleared: (model) => write({ kind: 'daemon', time: iso(), model, event: 'autoscaler-conflict-cleared', message: 'no other autoscaler targets the workload any more: scaling again' }),
+            onRefused: (model, err) =>
+              write({
+                kind: 'error',
+                time: iso(),
+                model,
+                event: 'autoscaler-conflict',
+                message:
+                  'warmpool refuses to scale this model while another autoscaler targets its workload (the other models go on)',
+                error: loggedError('enqueue', err),
+              }),
+            onCleared: (model) =>
+              write({
+                kind: 'daemon',
+                time: iso(),
+                model,
+                event: 'autoscaler-conflict-cleared',
+                message: 'no other autoscaler targets the workload any more: scaling again',
+              }),
           })
         : queue,
       history,

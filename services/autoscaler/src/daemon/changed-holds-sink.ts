@@ -10,7 +10,17 @@ export function isPlainHold(r: DaemonLogRecord): r is DaemonDecisionRecord {
 }
 
 function signature(r: DaemonDecisionRecord): string {
-  return JSON.stringify([r.from, r.to, r.reasons, r.ready, r.warming, r.desired, r.leader, r.dryRun, r.measuredLeadTimeS]);
+  return JSON.stringify([
+    r.from,
+    r.to,
+    r.reasons,
+    r.ready,
+    r.warming,
+    r.desired,
+    r.leader,
+    r.dryRun,
+    r.measuredLeadTimeS,
+  ]);
 }
 
 /**

@@ -38,7 +38,14 @@ export function parseCheckpoint(store: string, text: string): DaemonCheckpoint {
     throw new CheckpointError(store, `not JSON (${(err as Error).message})`, { cause: err });
   }
   const c = raw as Partial<DaemonCheckpoint> | null;
-  if (!c || typeof c !== 'object' || c.v !== 1 || typeof c.models !== 'object' || c.models === null || typeof c.savedAtMs !== 'number') {
+  if (
+    !c ||
+    typeof c !== 'object' ||
+    c.v !== 1 ||
+    typeof c.models !== 'object' ||
+    c.models === null ||
+    typeof c.savedAtMs !== 'number'
+  ) {
     throw new CheckpointError(store, 'not a warmpool checkpoint (expected { v: 1, savedAtMs, models })');
   }
   return c as DaemonCheckpoint;

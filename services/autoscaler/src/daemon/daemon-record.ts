@@ -17,7 +17,22 @@ export type Acted =
 
 /** A typed error as logged: the stage it happened in, its `code`, and the message. */
 export interface LoggedError {
-  readonly stage: 'demand' | 'history' | 'getState' | 'plan' | 'enqueue' | 'scale' | 'event' | 'leader' | 'config' | 'queue' | 'log' | 'shutdown' | 'http' | 'dashboard' | 'checkpoint';
+  readonly stage:
+    | 'demand'
+    | 'history'
+    | 'getState'
+    | 'plan'
+    | 'enqueue'
+    | 'scale'
+    | 'event'
+    | 'leader'
+    | 'config'
+    | 'queue'
+    | 'log'
+    | 'shutdown'
+    | 'http'
+    | 'dashboard'
+    | 'checkpoint';
   readonly code: string;
   readonly message: string;
 }
@@ -104,7 +119,8 @@ export type DaemonLogRecord = DaemonDecisionRecord | OutcomeRecord | JobRecord |
 
 /** The `code` of a typed error (WarmpoolError and the providers' errors carry one), else its class name. */
 export function errorCode(err: unknown): string {
-  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') return (err as { code: string }).code;
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string')
+    return (err as { code: string }).code;
   return err instanceof Error ? err.name : 'E_UNKNOWN';
 }
 

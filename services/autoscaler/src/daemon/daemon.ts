@@ -1,6 +1,12 @@
 import type { Decision, Forecaster, HistorySource, ReplicaProvider, ScaleJob, ScaleQueue } from '@warmpool/domain';
 import { planFleet, type PlannerOptions } from '@warmpool/planner';
-import { JobDeferredError, type ObservableScaleQueue, type ScaleJobEvent, type TimerClock, type TimerHandle } from '@warmpool/queue';
+import {
+  JobDeferredError,
+  type ObservableScaleQueue,
+  type ScaleJobEvent,
+  type TimerClock,
+  type TimerHandle,
+} from '@warmpool/queue';
 import type { CheckpointStore, DaemonCheckpoint } from './checkpoint-store.js';
 import type { ModelCheckpoint } from './model-checkpoint.js';
 import type { ModelConfig, WarmpoolConfig } from '../config/warmpool-config.js';
@@ -80,7 +86,11 @@ function pingOf(q: ScaleQueue): (() => Promise<void>) | undefined {
   return typeof p === 'function' ? () => p.call(q) : undefined;
 }
 
-async function within<T>(what: string, work: () => Promise<T>, timeoutMs: number): Promise<{ ok: boolean; error?: string }> {
+async function within<T>(
+  what: string,
+  work: () => Promise<T>,
+  timeoutMs: number,
+): Promise<{ ok: boolean; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -232,10 +242,21 @@ export class Daemon {
     this.httpTried = true;
     try {
       const url = await this.deps.http.listen();
-      this.write({ kind: 'daemon', time: this.iso(), event: 'http-listening', message: `dashboard ${url}/ui, health ${url}/healthz, metrics ${url}/metrics` });
+      this.write({
+        kind: 'daemon',
+        time: this.iso(),
+        event: 'http-listening',
+        message: `dashboard ${url}/ui, health ${url}/healthz, metrics ${url}/metrics`,
+      });
       return url;
     } catch (err) {
-      this.write({ kind: 'error', time: this.iso(), event: 'http-failed', message: 'the HTTP server (dashboard, /healthz, /metrics) could not listen; the daemon runs without it', error: loggedError('http', err) });
+      this.write({
+        kind: 'error',
+        time: this.iso(),
+        event: 'http-failed',
+        message: 'the HTTP server (dashboard, /healthz, /metrics) could not listen; the daemon runs without it',
+        error: loggedError('http', err),
+      });
       return undefined;
     }
   }
@@ -244,9 +265,20 @@ export class Daemon {
     if (!this.deps.kedaScaler) return;
     try {
       const url = await this.deps.kedaScaler.listen();
-      this.write({ kind: 'daemon', time: this.iso(), event: 'keda-scaler-listening', message: `KEDA external scaler (gRPC) on ${url}: ScaledObjects with type external and metadata { scalerAddress, model } scale advise-mode models` });
+      this.write({
+        kind: 'daemon',
+        time: this.iso(),
+        event: 'keda-scaler-listening',
+        message: `KEDA external scaler (gRPC) on ${url}: ScaledObjects with type external and metadata { scalerAddress, model } scale advise-mode models`,
+      });
     } catch (err) {
-      this.write({ kind: 'error', time: this.iso(), event: 'keda-scaler-failed', message: 'the KEDA external scaler could not listen; the daemon runs without it', error: loggedError('http', err) });
+      this.write({
+        kind: 'error',
+        time: this.iso(),
+        event: 'keda-scaler-failed',
+        message: 'the KEDA external scaler could not listen; the daemon runs without it',
+        error: loggedError('http', err),
+      });
     }
   }
 
@@ -266,7 +298,16 @@ export class Daemon {
     const retryMs = Math.max(500, this.config.tickS * 1000);
     if (!(this.campaigning && this.deps.leadership.isLeader())) {
       // A follower's (or dry run's) worker never applies a job: back to the queue for the leader's worker.
-      this.write({ kind: 'job', time: this.iso(), model: job.request.model, jobId: job.id, event: 'deferred', replicas: job.request.replicas, attempt: null, message: `${this.deps.leadership.identity} does not lead: left to the leader (due again in ${retryMs} ms)` });
+      this.write({
+        kind: 'job',
+        time: this.iso(),
+        model: job.request.model,
+        jobId: job.id,
+        event: 'deferred',
+        replicas: job.request.replicas,
+        attempt: null,
+        message: `${this.deps.leadership.identity} does not lead: left to the leader (due again in ${retryMs} ms)`,
+      });
       throw new JobDeferredError(`${this.deps.leadership.identity} does not lead`, retryMs);
     }
     const lateMs = this.now() - job.runAtMs;
@@ -290,7 +331,16 @@ export class Daemon {
       await this.deps.leadership.fence?.();
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'E_FENCED_OFF') throw err;
-      this.write({ kind: 'job', time: this.iso(), model: job.request.model, jobId: job.id, event: 'deferred', replicas: job.request.replicas, attempt: null, message: `fenced off, not applied: ${(err as Error).message}` });
+      this.write({
+        kind: 'job',
+        time: this.iso(),
+        model: job.request.model,
+        jobId: job.id,
+        event: 'deferred',
+        replicas: job.request.replicas,
+        attempt: null,
+        message: `fenced off, not applied: ${(err as Error).message}`,
+      });
       throw new JobDeferredError((err as Error).message, retryMs, { cause: err });
     }
     await this.deps.provider.scale(job.request);
@@ -302,7 +352,16 @@ export class Daemon {
     if (!isPausable(q) || leader === this.consuming || !this.running) return;
     this.consuming = leader;
     if (leader) q.resume();
-    else void q.pause().catch((err: unknown) => this.write({ kind: 'error', time: this.iso(), event: 'queue-error', message: 'could not pause the queue worker', error: loggedError('queue', err) }));
+    else
+      void q.pause().catch((err: unknown) =>
+        this.write({
+          kind: 'error',
+          time: this.iso(),
+          event: 'queue-error',
+          message: 'could not pause the queue worker',
+          error: loggedError('queue', err),
+        }),
+      );
   }
 
   /** `/readyz`: the leader checks provider, queue and history source; a follower the leader lock. Coalesced. */
@@ -327,11 +386,15 @@ export class Daemon {
       first ? within('provider', () => this.deps.provider.getState(first.name), t) : Promise.resolve({ ok: true }),
       ping ? within('queue', ping, t) : Promise.resolve({ ok: true }),
       history && first
-        ? within('history', () => {
-            const stepS = first.config.stepS;
-            const endS = Math.floor(this.now() / 1000 / stepS) * stepS;
-            return history.read(first.name, endS - stepS, endS, stepS);
-          }, t)
+        ? within(
+            'history',
+            () => {
+              const stepS = first.config.stepS;
+              const endS = Math.floor(this.now() / 1000 / stepS) * stepS;
+              return history.read(first.name, endS - stepS, endS, stepS);
+            },
+            t,
+          )
         : Promise.resolve({ ok: true }),
     ]);
     const checks = { provider, queue, ...(history ? { history: hist } : {}) };
@@ -345,13 +408,24 @@ export class Daemon {
     try {
       cp = await store.load();
     } catch (err) {
-      this.write({ kind: 'error', time: this.iso(), event: 'checkpoint-failed', message: `could not read the checkpoint (${store.name}); starting from the history alone`, error: loggedError('checkpoint', err) });
+      this.write({
+        kind: 'error',
+        time: this.iso(),
+        event: 'checkpoint-failed',
+        message: `could not read the checkpoint (${store.name}); starting from the history alone`,
+        error: loggedError('checkpoint', err),
+      });
       return;
     }
     if (!cp) return;
     const ageMs = nowMs - cp.savedAtMs;
     if (ageMs < -60_000 || ageMs > CHECKPOINT_MAX_AGE_MS) {
-      this.write({ kind: 'daemon', time: this.iso(), event: 'checkpoint-ignored', message: `checkpoint of ${new Date(cp.savedAtMs).toISOString()} from ${store.name} not restored: ${ageMs < 0 ? 'saved after this daemon\'s clock says it is now' : `older than ${CHECKPOINT_MAX_AGE_MS / 3_600_000} h`}` });
+      this.write({
+        kind: 'daemon',
+        time: this.iso(),
+        event: 'checkpoint-ignored',
+        message: `checkpoint of ${new Date(cp.savedAtMs).toISOString()} from ${store.name} not restored: ${ageMs < 0 ? "saved after this daemon's clock says it is now" : `older than ${CHECKPOINT_MAX_AGE_MS / 3_600_000} h`}`,
+      });
       return;
     }
     let steps = 0;
@@ -365,41 +439,86 @@ export class Daemon {
       samples += r.leadTimeSamples;
       models++;
     }
-    this.write({ kind: 'daemon', time: this.iso(), event: 'restored', message: `checkpoint of ${new Date(cp.savedAtMs).toISOString()} by ${cp.identity} from ${store.name}: ${models} model(s), ${steps} step(s), ${samples} lead-time sample(s)`, detail: { models, steps, leadTimeSamples: samples, savedAtMs: cp.savedAtMs } });
+    this.write({
+      kind: 'daemon',
+      time: this.iso(),
+      event: 'restored',
+      message: `checkpoint of ${new Date(cp.savedAtMs).toISOString()} by ${cp.identity} from ${store.name}: ${models} model(s), ${steps} step(s), ${samples} lead-time sample(s)`,
+      detail: { models, steps, leadTimeSamples: samples, savedAtMs: cp.savedAtMs },
+    });
   }
 
   /** The leader writes a checkpoint every `checkpointEveryMs` (one at a time; a slow store never holds a tick up). */
   private maybeCheckpoint(force = false): Promise<void> {
     const store = this.deps.checkpoint;
-    if (!store || this.checkpointSaving || !this.wasLeader || this.dryRun) return this.checkpointSaving ?? Promise.resolve();
+    if (!store || this.checkpointSaving || !this.wasLeader || this.dryRun)
+      return this.checkpointSaving ?? Promise.resolve();
     const everyMs = this.deps.checkpointEveryMs ?? Math.max(10_000, this.config.tickS * 1000);
     if (!force && this.now() - this.lastCheckpointMs < everyMs) return Promise.resolve();
     this.lastCheckpointMs = this.now();
     const models: Record<string, ModelCheckpoint> = {};
     for (const [name, loop] of this.loops) models[name] = loop.checkpoint();
-    const cp: DaemonCheckpoint = { v: 1, savedAtMs: this.now(), identity: this.deps.leadership.identity, fencingToken: this.deps.leadership.fencingToken ?? null, models };
+    const cp: DaemonCheckpoint = {
+      v: 1,
+      savedAtMs: this.now(),
+      identity: this.deps.leadership.identity,
+      fencingToken: this.deps.leadership.fencingToken ?? null,
+      models,
+    };
     this.checkpointSaving = store
       .save(cp)
-      .catch((err: unknown) => this.write({ kind: 'error', time: this.iso(), event: 'checkpoint-failed', message: `could not write the checkpoint (${store.name}); the next one tries again`, error: loggedError('checkpoint', err) }))
+      .catch((err: unknown) =>
+        this.write({
+          kind: 'error',
+          time: this.iso(),
+          event: 'checkpoint-failed',
+          message: `could not write the checkpoint (${store.name}); the next one tries again`,
+          error: loggedError('checkpoint', err),
+        }),
+      )
       .finally(() => (this.checkpointSaving = undefined));
     return this.checkpointSaving;
   }
 
   private onJobEvent(e: ScaleJobEvent): void {
     if (e.type === 'error') {
-      this.write({ kind: 'error', time: this.iso(), event: 'queue-error', message: e.error.message, error: loggedError('queue', e.error) });
+      this.write({
+        kind: 'error',
+        time: this.iso(),
+        event: 'queue-error',
+        message: e.error.message,
+        error: loggedError('queue', e.error),
+      });
       return;
     }
     const job = 'job' in e ? e.job : undefined;
     const jobId = job?.id ?? ('jobId' in e ? e.jobId : 'unknown');
-    const base = { kind: 'job' as const, time: this.iso(), model: job?.request.model ?? null, jobId, replicas: job?.request.replicas ?? null, attempt: 'attempt' in e ? e.attempt : null };
+    const base = {
+      kind: 'job' as const,
+      time: this.iso(),
+      model: job?.request.model ?? null,
+      jobId,
+      replicas: job?.request.replicas ?? null,
+      attempt: 'attempt' in e ? e.attempt : null,
+    };
     if (e.type === 'completed') {
       if (job && this.skippedJobs.delete(job.id)) return;
       if (job) this.loops.get(job.request.model)?.jobCompleted(job.id);
       this.write({ ...base, event: 'completed', message: `scaled to ${job?.request.replicas}` });
-    }
-    else if (e.type === 'retrying') this.write({ ...base, event: 'retrying', error: loggedError('scale', e.error), message: `attempt ${e.attempt} failed, retrying in ${e.retryInMs} ms` });
-    else if (e.type === 'failed') this.write({ ...base, event: 'failed', error: loggedError('scale', e.error), message: `given up after ${e.attempt} attempt(s)` });
+    } else if (e.type === 'retrying')
+      this.write({
+        ...base,
+        event: 'retrying',
+        error: loggedError('scale', e.error),
+        message: `attempt ${e.attempt} failed, retrying in ${e.retryInMs} ms`,
+      });
+    else if (e.type === 'failed')
+      this.write({
+        ...base,
+        event: 'failed',
+        error: loggedError('scale', e.error),
+        message: `given up after ${e.attempt} attempt(s)`,
+      });
     else this.write({ ...base, event: 'stalled', message: 'the worker running it was lost; it runs again' });
   }
 
@@ -409,14 +528,16 @@ export class Daemon {
       this.timer = undefined;
       const started = this.now();
       const startedPerfMs = performance.now();
-      this.inFlight = this.tickOnce().then(() => undefined).finally(() => {
-        this.inFlight = undefined;
-        this.deps.http?.metrics?.observeTick((performance.now() - startedPerfMs) / 1000);
-        void this.maybeCheckpoint();
-        this.firstTickDone();
-        const tickMs = this.config.tickS * 1000;
-        this.schedule(Math.max(0, started + tickMs - this.now()));
-      });
+      this.inFlight = this.tickOnce()
+        .then(() => undefined)
+        .finally(() => {
+          this.inFlight = undefined;
+          this.deps.http?.metrics?.observeTick((performance.now() - startedPerfMs) / 1000);
+          void this.maybeCheckpoint();
+          this.firstTickDone();
+          const tickMs = this.config.tickS * 1000;
+          this.schedule(Math.max(0, started + tickMs - this.now()));
+        });
     }, delayMs);
   }
 
@@ -430,7 +551,14 @@ export class Daemon {
     const leader = this.campaigning && this.deps.leadership.isLeader();
     if (leader !== this.wasLeader) {
       const why = this.campaigning ? 'another daemon leads' : 'dry run: not campaigning for leadership';
-      this.write({ kind: 'leader', time: this.iso(), event: leader ? 'leading' : 'standby', message: leader ? `${this.deps.leadership.identity} acts on decisions` : `${this.deps.leadership.identity} decides and logs only (${why})` });
+      this.write({
+        kind: 'leader',
+        time: this.iso(),
+        event: leader ? 'leading' : 'standby',
+        message: leader
+          ? `${this.deps.leadership.identity} acts on decisions`
+          : `${this.deps.leadership.identity} decides and logs only (${why})`,
+      });
       this.wasLeader = leader;
     }
     this.setConsuming(leader);
@@ -441,7 +569,8 @@ export class Daemon {
     let gate: Promise<void> = Promise.resolve();
     const settled = await Promise.allSettled(
       [...this.loops.values()].map((l, i) => {
-        if (i > 0 && i % TICK_CHUNK === 0) gate = gate.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+        if (i > 0 && i % TICK_CHUNK === 0)
+          gate = gate.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
         return gate.then(() => l.tick(nowMs, l.config.spec.mode === 'advise' ? { ...mode, dryRun: true } : mode));
       }),
     );
@@ -451,7 +580,14 @@ export class Daemon {
       if (s.status === 'fulfilled') results.push(s.value);
       else {
         const model = [...this.loops.keys()][i];
-        this.write({ kind: 'error', time: this.iso(), ...(model ? { model } : {}), event: 'tick-failed', message: 'the tick of this model failed; the next tick tries again', error: loggedError('plan', s.reason) });
+        this.write({
+          kind: 'error',
+          time: this.iso(),
+          ...(model ? { model } : {}),
+          event: 'tick-failed',
+          message: 'the tick of this model failed; the next tick tries again',
+          error: loggedError('plan', s.reason),
+        });
       }
     });
     if (this.config.gpuBudgetBytes !== undefined) await this.planFleet(results);
@@ -462,7 +598,15 @@ export class Daemon {
     const models = results.flatMap((r) => {
       const loop = this.loops.get(r.record.model);
       if (!loop || !r.decision) return [];
-      return [{ spec: loop.config.spec, plannedReplicas: r.decision.to, expectedDemandPerS: Number.isFinite(r.decision.forecastP50PerS) ? r.decision.forecastP50PerS : Math.max(0, r.decision.observedPerS || 0) }];
+      return [
+        {
+          spec: loop.config.spec,
+          plannedReplicas: r.decision.to,
+          expectedDemandPerS: Number.isFinite(r.decision.forecastP50PerS)
+            ? r.decision.forecastP50PerS
+            : Math.max(0, r.decision.observedPerS || 0),
+        },
+      ];
     });
     if (models.length === 0) return;
     const fleet = planFleet(models, { gpuBudgetBytes: this.config.gpuBudgetBytes! });
@@ -471,12 +615,29 @@ export class Daemon {
       time: this.iso(),
       event: 'warm-tiers',
       message: fleet.tiers.map((t) => t.message).join('; '),
-      detail: { gpuBytesUsed: fleet.gpuBytesUsed, gpuBudgetBytes: this.config.gpuBudgetBytes, tiers: fleet.tiers.map((t) => ({ model: t.model, tier: t.tier, gpuReplicas: t.gpuReplicas, mode: t.mode, reasons: t.reasons })) },
+      detail: {
+        gpuBytesUsed: fleet.gpuBytesUsed,
+        gpuBudgetBytes: this.config.gpuBudgetBytes,
+        tiers: fleet.tiers.map((t) => ({
+          model: t.model,
+          tier: t.tier,
+          gpuReplicas: t.gpuReplicas,
+          mode: t.mode,
+          reasons: t.reasons,
+        })),
+      },
     });
     // Warmth tiers that act: the leader applies each tier change where the provider can (AWS: the warm pool state).
-    this.tierActor ??= new WarmTierActor(this.deps.provider, (r) => this.write(r), () => this.iso());
+    this.tierActor ??= new WarmTierActor(
+      this.deps.provider,
+      (r) => this.write(r),
+      () => this.iso(),
+    );
     const advise = new Set(this.config.models.filter((m) => m.spec.mode === 'advise').map((m) => m.spec.name));
-    await this.tierActor.apply(fleet.tiers, { acting: !this.dryRun && this.campaigning && this.deps.leadership.isLeader(), advise });
+    await this.tierActor.apply(fleet.tiers, {
+      acting: !this.dryRun && this.campaigning && this.deps.leadership.isLeader(),
+      advise,
+    });
     // The next ticks plan each model with the lead time measured for its tier.
     for (const t of fleet.tiers) this.loops.get(t.model)?.setWarmTier(t.tier);
   }
@@ -489,17 +650,32 @@ export class Daemon {
   async reload(next: WarmpoolConfig): Promise<void> {
     await this.idle();
     const old = this.config;
-    const restartNeeded = (['provider', 'history', 'queue', 'decisionLog', 'leaderElection', 'http'] as const).filter((k) => JSON.stringify(old[k]) !== JSON.stringify(next[k]));
+    const restartNeeded = (['provider', 'history', 'queue', 'decisionLog', 'leaderElection', 'http'] as const).filter(
+      (k) => JSON.stringify(old[k]) !== JSON.stringify(next[k]),
+    );
     const targetChanged = next.models.some((m) => {
       const o = old.models.find((x) => x.spec.name === m.spec.name);
       return !o || JSON.stringify(o.target) !== JSON.stringify(m.target);
     });
     if (targetChanged) restartNeeded.push('provider' as never);
-    const kept = restartNeeded.length > 0 ? { ...next, provider: old.provider, history: old.history, queue: old.queue, decisionLog: old.decisionLog, leaderElection: old.leaderElection, http: old.http } : next;
+    const kept =
+      restartNeeded.length > 0
+        ? {
+            ...next,
+            provider: old.provider,
+            history: old.history,
+            queue: old.queue,
+            decisionLog: old.decisionLog,
+            leaderElection: old.leaderElection,
+            http: old.http,
+          }
+        : next;
     const before = new Map(old.models.map((m) => [m.spec.name, JSON.stringify(m)]));
     const added: string[] = [];
     const changed: string[] = [];
-    const removed = old.models.filter((m) => !next.models.some((n) => n.spec.name === m.spec.name)).map((m) => m.spec.name);
+    const removed = old.models
+      .filter((m) => !next.models.some((n) => n.spec.name === m.spec.name))
+      .map((m) => m.spec.name);
     this.config = kept;
     const loops = new Map<string, ModelLoop>();
     const nowMs = this.now();
@@ -525,18 +701,23 @@ export class Daemon {
       event: 'reloaded',
       message:
         `${next.source}: ${loops.size} model(s); added [${added.join(', ')}], changed [${changed.join(', ')}], removed [${removed.join(', ')}]; tick ${kept.tickS} s${kept.dryRun || this.dryRunFlag ? ', DRY RUN' : ''}` +
-        (restartNeeded.length ? `; needs a restart to apply: ${[...new Set(restartNeeded)].join(', ')} (the running ones are kept)` : ''),
+        (restartNeeded.length
+          ? `; needs a restart to apply: ${[...new Set(restartNeeded)].join(', ')} (the running ones are kept)`
+          : ''),
       detail: { added, changed, removed, restartNeeded: [...new Set(restartNeeded)] },
     });
   }
 
   /** A new config was rejected: report every issue, keep running the last good one. */
   rejectConfig(source: string, err: unknown): void {
-    const issues = err && typeof err === 'object' && 'issues' in err && Array.isArray((err as { issues: unknown }).issues)
-      ? (err as { issues: { path: string; value: unknown; allowed: string }[] }).issues.map((i) => `${i.path}: got ${JSON.stringify(i.value) ?? 'missing'}, allowed: ${i.allowed}`)
-      : err && typeof err === 'object' && 'problems' in err && Array.isArray((err as { problems: unknown }).problems)
-        ? ((err as { problems: string[] }).problems)
-        : [err instanceof Error ? err.message : String(err)];
+    const issues =
+      err && typeof err === 'object' && 'issues' in err && Array.isArray((err as { issues: unknown }).issues)
+        ? (err as { issues: { path: string; value: unknown; allowed: string }[] }).issues.map(
+            (i) => `${i.path}: got ${JSON.stringify(i.value) ?? 'missing'}, allowed: ${i.allowed}`,
+          )
+        : err && typeof err === 'object' && 'problems' in err && Array.isArray((err as { problems: unknown }).problems)
+          ? (err as { problems: string[] }).problems
+          : [err instanceof Error ? err.message : String(err)];
     this.write({
       kind: 'config',
       time: this.iso(),
@@ -560,7 +741,12 @@ export class Daemon {
     this.timer = undefined;
     await this.idle();
     await this.maybeCheckpoint(true);
-    this.write({ kind: 'daemon', time: this.iso(), event: 'stopping', message: `${reason}: closing the queue, the provider and leadership after ${this.ticks} tick(s)` });
+    this.write({
+      kind: 'daemon',
+      time: this.iso(),
+      event: 'stopping',
+      message: `${reason}: closing the queue, the provider and leadership after ${this.ticks} tick(s)`,
+    });
     const steps: [string, () => Promise<void>][] = [
       ['queue', () => this.deps.queue.close()],
       ['leadership', async () => (this.campaigning ? this.deps.leadership.stop() : undefined)],
@@ -568,14 +754,22 @@ export class Daemon {
       ['history', async () => this.deps.history?.close()],
       ['http', async () => this.deps.http?.close()],
       ['keda scaler', async () => this.deps.kedaScaler?.close()],
-      ...(this.deps.checkpoint ? [['checkpoint', () => this.deps.checkpoint!.close()] as [string, () => Promise<void>]] : []),
+      ...(this.deps.checkpoint
+        ? [['checkpoint', () => this.deps.checkpoint!.close()] as [string, () => Promise<void>]]
+        : []),
       ...(this.deps.closers ?? []).map((c, i): [string, () => Promise<void>] => [`closer ${i}`, c]),
     ];
     for (const [what, close] of steps) {
       try {
         await close();
       } catch (err) {
-        this.write({ kind: 'error', time: this.iso(), event: 'shutdown-failed', message: `closing ${what} failed`, error: loggedError('shutdown', err) });
+        this.write({
+          kind: 'error',
+          time: this.iso(),
+          event: 'shutdown-failed',
+          message: `closing ${what} failed`,
+          error: loggedError('shutdown', err),
+        });
       }
     }
     this.unsubscribe?.();

@@ -48,7 +48,15 @@ export class StreamSink implements RecordSink {
   }
 
   write(record: DaemonLogRecord): void {
-    if (this.skipHolds && record.kind === 'decision' && record.action === 'hold' && record.acted === 'none' && !record.notes?.length && !record.error) return;
+    if (
+      this.skipHolds &&
+      record.kind === 'decision' &&
+      record.action === 'hold' &&
+      record.acted === 'none' &&
+      !record.notes?.length &&
+      !record.error
+    )
+      return;
     this.stream.write((this.json ? JSON.stringify(record) : formatRecordLine(record)) + '\n');
   }
 
@@ -67,7 +75,10 @@ export class DecisionLog {
 
   constructor(
     private readonly sinks: readonly RecordSink[],
-    private readonly onSinkError: (sink: string, err: unknown) => void = (sink, err) => process.stderr.write(`warmpool: decision log sink ${sink} failed: ${err instanceof Error ? err.message : String(err)}\n`),
+    private readonly onSinkError: (sink: string, err: unknown) => void = (sink, err) =>
+      process.stderr.write(
+        `warmpool: decision log sink ${sink} failed: ${err instanceof Error ? err.message : String(err)}\n`,
+      ),
   ) {}
 
   write(record: DaemonLogRecord): void {

@@ -47,7 +47,8 @@ export class FileSink implements RecordSink {
     if (this.keepFiles === 0) rmSync(this.file, { force: true });
     else {
       rmSync(`${this.file}.${this.keepFiles}`, { force: true });
-      for (let i = this.keepFiles - 1; i >= 1; i--) if (existsSync(`${this.file}.${i}`)) renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`);
+      for (let i = this.keepFiles - 1; i >= 1; i--)
+        if (existsSync(`${this.file}.${i}`)) renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`);
       renameSync(this.file, `${this.file}.1`);
     }
     this.sizeBytes = 0;

@@ -28,7 +28,9 @@ export class HistoryDemandFeed implements DemandFeed {
     if (this.nextStepS === undefined) this.nextStepS = endS - this.stepS;
     let steps: StepObservation[] = [];
     if (this.nextStepS < endS) {
-      steps = (await this.history.read(this.model, this.nextStepS, endS, this.stepS)).filter((s) => s.startS >= this.nextStepS! && s.startS < endS);
+      steps = (await this.history.read(this.model, this.nextStepS, endS, this.stepS)).filter(
+        (s) => s.startS >= this.nextStepS! && s.startS < endS,
+      );
       steps.sort((a, b) => a.startS - b.startS);
       this.nextStepS = endS;
       if (steps.length > 0) this.last = steps[steps.length - 1];
@@ -36,8 +38,17 @@ export class HistoryDemandFeed implements DemandFeed {
     const last = this.last;
     const fresh = last !== undefined && last.startS >= endS - 2 * this.stepS;
     if (!last || !fresh || !Number.isFinite(last.meanPerS)) {
-      return { steps, demandPerS: Number.NaN, peakPerS: Number.NaN, note: `DemandMissing: no recent step from ${this.history.name}` };
+      return {
+        steps,
+        demandPerS: Number.NaN,
+        peakPerS: Number.NaN,
+        note: `DemandMissing: no recent step from ${this.history.name}`,
+      };
     }
-    return { steps, demandPerS: last.meanPerS, peakPerS: Number.isFinite(last.peakPerS) ? last.peakPerS : last.meanPerS };
+    return {
+      steps,
+      demandPerS: last.meanPerS,
+      peakPerS: Number.isFinite(last.peakPerS) ? last.peakPerS : last.meanPerS,
+    };
   }
 }

@@ -22,7 +22,11 @@ export class KubernetesLeaseLeadership implements Leadership {
 
   /** The elector's view (renewed within the renew deadline, resourceVersion-checked writes): leads or throws. */
   async fence(): Promise<void> {
-    if (!this.elector.isLeader) throw Object.assign(new WarmpoolError('E_FENCED_OFF', `${this.identity} no longer holds the Lease; it may not act`), { retryable: false });
+    if (!this.elector.isLeader)
+      throw Object.assign(
+        new WarmpoolError('E_FENCED_OFF', `${this.identity} no longer holds the Lease; it may not act`),
+        { retryable: false },
+      );
   }
 
   /** The last election step reached the API server (its error otherwise). */

@@ -34,7 +34,10 @@ export interface LeadTimeEstimate {
 
 /** Nearest-rank quantile of a non-empty list. */
 function quantile(values: readonly number[], q: number): number {
-  return percentile([...values].sort((a, b) => a - b), q)!;
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    q,
+  )!;
 }
 
 /**
@@ -62,10 +65,16 @@ export class LeadTimeEstimator {
       if (!t) {
         // A provider that knows which tier a replica came up through says so (local: `host` for a promoted standby).
         const own = (r as { readonly warmTier?: unknown }).warmTier;
-        t = { requestedAtMs: r.requestedAtMs, tier: own === 'gpu' || own === 'host' || own === 'cold' ? own : tier, firstSeenMs: {}, done: r.phase === 'ready' };
+        t = {
+          requestedAtMs: r.requestedAtMs,
+          tier: own === 'gpu' || own === 'host' || own === 'cold' ? own : tier,
+          firstSeenMs: {},
+          done: r.phase === 'ready',
+        };
         this.tracked.set(r.id, t);
       }
-      if (t.firstSeenMs[r.phase] === undefined) t.firstSeenMs[r.phase] = r.phase === 'ready' && r.readyAtMs !== undefined ? r.readyAtMs : nowMs;
+      if (t.firstSeenMs[r.phase] === undefined)
+        t.firstSeenMs[r.phase] = r.phase === 'ready' && r.readyAtMs !== undefined ? r.readyAtMs : nowMs;
       if (t.done || r.phase !== 'ready') {
         if (r.phase === 'failed' || r.phase === 'draining') t.done = true;
         continue;
@@ -76,7 +85,8 @@ export class LeadTimeEstimator {
       // Exact stage stamps when the provider has them (the local provider's processStartedAtMs / warmingAtMs),
       // else the first tick that saw the phase.
       const stamps = r as { readonly processStartedAtMs?: unknown; readonly warmingAtMs?: unknown };
-      const loadingAt = typeof stamps.processStartedAtMs === 'number' ? stamps.processStartedAtMs : (t.firstSeenMs.loading ?? NaN);
+      const loadingAt =
+        typeof stamps.processStartedAtMs === 'number' ? stamps.processStartedAtMs : (t.firstSeenMs.loading ?? NaN);
       const warmingAt = typeof stamps.warmingAtMs === 'number' ? stamps.warmingAtMs : (t.firstSeenMs.warming ?? NaN);
       const starts: number[] = [t.requestedAtMs, loadingAt, warmingAt, readyAtMs];
       const stagesS = {} as Record<Stage, number>;
@@ -96,7 +106,11 @@ export class LeadTimeEstimator {
 
   /** The samples the estimate is made of, oldest first (for a checkpoint). */
   snapshot(): LeadTimeSample[] {
-    return this.samples.map((s) => ({ totalS: s.totalS, stagesS: { ...s.stagesS }, ...(s.tier !== undefined ? { tier: s.tier } : {}) }));
+    return this.samples.map((s) => ({
+      totalS: s.totalS,
+      stagesS: { ...s.stagesS },
+      ...(s.tier !== undefined ? { tier: s.tier } : {}),
+    }));
   }
 
   /**
@@ -108,9 +122,25 @@ export class LeadTimeEstimator {
     for (const raw of samples.slice(-this.window)) {
       const s = raw as Partial<LeadTimeSample> | null;
       const st = s?.stagesS as Partial<Record<Stage, unknown>> | undefined;
-      if (!s || typeof s.totalS !== 'number' || !Number.isFinite(s.totalS) || s.totalS < 0 || !st || !STAGES.every((k) => typeof st[k] === 'number' && Number.isFinite(st[k]))) continue;
+      if (
+        !s ||
+        typeof s.totalS !== 'number' ||
+        !Number.isFinite(s.totalS) ||
+        s.totalS < 0 ||
+        !st ||
+        !STAGES.every((k) => typeof st[k] === 'number' && Number.isFinite(st[k]))
+      )
+        continue;
       const tier = typeof s.tier === 'string' && ['gpu', 'host', 'cold'].includes(s.tier) ? { tier: s.tier } : {};
-      this.samples.push({ totalS: s.totalS, stagesS: { provisioning: st.provisioning as number, loading: st.loading as number, warming: st.warming as number }, ...tier });
+      this.samples.push({
+        totalS: s.totalS,
+        stagesS: {
+          provisioning: st.provisioning as number,
+          loading: st.loading as number,
+          warming: st.warming as number,
+        },
+        ...tier,
+      });
       if (this.samples.length > this.window) this.samples.shift();
       n++;
     }
@@ -127,7 +157,23 @@ export class LeadTimeEstimator {
     const n = use.length;
     if (n < this.minSamples) return { leadTimeS: undefined, stagesS: undefined, samples: n };
     const stagesS = {} as Record<Stage, number>;
-    for (const s of STAGES) stagesS[s] = Number(quantile(use.map((x) => x.stagesS[s]), 0.5).toFixed(3));
-    return { leadTimeS: Number(quantile(use.map((x) => x.totalS), 0.9).toFixed(3)), stagesS, samples: n, ...(use === ofTier ? { tier: tier! } : {}) };
+    for (const s of STAGES)
+      stagesS[s] = Number(
+        quantile(
+          use.map((x) => x.stagesS[s]),
+          0.5,
+        ).toFixed(3),
+      );
+    return {
+      leadTimeS: Number(
+        quantile(
+          use.map((x) => x.totalS),
+          0.9,
+        ).toFixed(3),
+      ),
+      stagesS,
+      samples: n,
+      ...(use === ofTier ? { tier: tier! } : {}),
+    };
   }
 }

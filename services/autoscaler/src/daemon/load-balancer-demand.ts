@@ -18,7 +18,10 @@ export function loadBalancerDemand(baseUrl: string, token?: string, timeoutMs = 
     const url = `${base}/demand?model=${encodeURIComponent(model)}&seconds=${Math.max(1, Math.min(600, Math.round(seconds)))}`;
     let res: Response;
     try {
-      res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(timeoutMs) });
+      res = await fetch(url, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch (err) {
       throw new DemandSourceError(`GET ${url}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
@@ -31,8 +34,14 @@ export function loadBalancerDemand(baseUrl: string, token?: string, timeoutMs = 
       throw new DemandSourceError(`GET ${url}: answer is not JSON: ${text.slice(0, 100)}`, { cause: err });
     }
     const b = body as { startMs?: unknown; counts?: unknown };
-    if (typeof b.startMs !== 'number' || !Array.isArray(b.counts) || !b.counts.every((c) => typeof c === 'number' && c >= 0)) {
-      throw new DemandSourceError(`GET ${url}: expected { startMs: number, counts: number[] }, got ${text.slice(0, 100)}`);
+    if (
+      typeof b.startMs !== 'number' ||
+      !Array.isArray(b.counts) ||
+      !b.counts.every((c) => typeof c === 'number' && c >= 0)
+    ) {
+      throw new DemandSourceError(
+        `GET ${url}: expected { startMs: number, counts: number[] }, got ${text.slice(0, 100)}`,
+      );
     }
     return { startMs: b.startMs, counts: b.counts as number[] };
   };

@@ -1,4 +1,10 @@
-import { WarmpoolError, type ReplicaInfo, type ReplicaProvider, type ReplicaSetState, type ScaleRequest } from '@warmpool/domain';
+import {
+  WarmpoolError,
+  type ReplicaInfo,
+  type ReplicaProvider,
+  type ReplicaSetState,
+  type ScaleRequest,
+} from '@warmpool/domain';
 import type { WarmTierProvider } from './warm-tier-actor.js';
 
 /** The local load balancer's replica table could not be read: the tick cannot say which replicas serve. */
@@ -43,7 +49,9 @@ export class LoadBalancerMembership implements ReplicaProvider {
   async getState(model: string): Promise<ReplicaSetState> {
     const state = await this.inner.getState(model);
     const routed = await this.routedIds(model);
-    const replicas: ReplicaInfo[] = state.replicas.map((r) => (r.phase === 'ready' && !routed.has(r.id) ? { ...r, phase: 'warming' } : r));
+    const replicas: ReplicaInfo[] = state.replicas.map((r) =>
+      r.phase === 'ready' && !routed.has(r.id) ? { ...r, phase: 'warming' } : r,
+    );
     return { ...state, replicas };
   }
 
@@ -60,9 +68,14 @@ export class LoadBalancerMembership implements ReplicaProvider {
     const url = `${this.base}/replicas?model=${encodeURIComponent(model)}`;
     let res: Response;
     try {
-      res = await fetch(url, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await fetch(url, {
+        headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
     } catch (err) {
-      throw new MembershipSourceError(`GET ${url}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new MembershipSourceError(`GET ${url}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     }
     const text = await res.text();
     if (!res.ok) throw new MembershipSourceError(`GET ${url}: HTTP ${res.status}: ${text.slice(0, 200)}`);
@@ -72,9 +85,12 @@ export class LoadBalancerMembership implements ReplicaProvider {
     } catch (err) {
       throw new MembershipSourceError(`GET ${url}: answer is not JSON: ${text.slice(0, 100)}`, { cause: err });
     }
-    if (!Array.isArray(body.replicas)) throw new MembershipSourceError(`GET ${url}: expected { replicas: [...] }, got ${text.slice(0, 100)}`);
+    if (!Array.isArray(body.replicas))
+      throw new MembershipSourceError(`GET ${url}: expected { replicas: [...] }, got ${text.slice(0, 100)}`);
     const ids = new Set<string>();
-    for (const r of body.replicas as LbReplica[]) if (r && typeof r.replicaId === 'string' && r.ready === true && r.draining !== true && r.removed !== true) ids.add(r.replicaId);
+    for (const r of body.replicas as LbReplica[])
+      if (r && typeof r.replicaId === 'string' && r.ready === true && r.draining !== true && r.removed !== true)
+        ids.add(r.replicaId);
     return ids;
   }
 }

@@ -44,7 +44,8 @@ export function readCheckpointSteps(raw: unknown): StepObservation[] {
     const s = x as { startS?: unknown; meanPerS?: unknown; peakPerS?: unknown } | null;
     if (!s || typeof s.startS !== 'number' || !Number.isFinite(s.startS)) continue;
     if (out.length > 0 && s.startS <= out.at(-1)!.startS) continue;
-    const mean = typeof s.meanPerS === 'number' && Number.isFinite(s.meanPerS) && s.meanPerS >= 0 ? s.meanPerS : Number.NaN;
+    const mean =
+      typeof s.meanPerS === 'number' && Number.isFinite(s.meanPerS) && s.meanPerS >= 0 ? s.meanPerS : Number.NaN;
     const peak = typeof s.peakPerS === 'number' && Number.isFinite(s.peakPerS) && s.peakPerS >= 0 ? s.peakPerS : mean;
     out.push({ startS: s.startS, meanPerS: mean, peakPerS: peak });
   }

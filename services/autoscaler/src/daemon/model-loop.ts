@@ -1,8 +1,23 @@
-import { ReasonCode, type Decision, type Forecaster, type HistorySource, type ReplicaProvider, type ReplicaSetState, type ScaleQueue, type StepObservation } from '@warmpool/domain';
+import {
+  ReasonCode,
+  type Decision,
+  type Forecaster,
+  type HistorySource,
+  type ReplicaProvider,
+  type ReplicaSetState,
+  type ScaleQueue,
+  type StepObservation,
+} from '@warmpool/domain';
 import { ModelPlanner, type PlannerOptions } from '@warmpool/planner';
 import { toDecisionRecord } from '../decision-log/decision-record.js';
 import type { ModelConfig } from '../config/warmpool-config.js';
-import { loggedError, type Acted, type DaemonDecisionRecord, type DaemonLogRecord, type LoggedError } from './daemon-record.js';
+import {
+  loggedError,
+  type Acted,
+  type DaemonDecisionRecord,
+  type DaemonLogRecord,
+  type LoggedError,
+} from './daemon-record.js';
 import type { DemandFeed, DemandPoll } from './demand-feed.js';
 import { BaselinePolicy, type ScalingPolicyName } from './baseline-policy.js';
 import { LeadTimeEstimator } from './lead-time-estimator.js';
@@ -90,12 +105,19 @@ export class ModelLoop {
     this.outcomes = new OutcomeTracker(config.spec.name, config.spec.capacityPerReplicaPerS);
     this.healer = new ReplicaHealer(ctx.healing);
     const policy = ctx.policy ?? 'predictive';
-    this.baseline = policy === 'predictive' ? undefined : new BaselinePolicy(policy, config.spec, ctx.baselineTimeScale ?? 1);
+    this.baseline =
+      policy === 'predictive' ? undefined : new BaselinePolicy(policy, config.spec, ctx.baselineTimeScale ?? 1);
   }
 
   private newPlanner(): ModelPlanner {
     const c = this.config;
-    return new ModelPlanner({ spec: c.spec, stepS: c.stepS, tickS: this.tickS, makeForecaster: this.ctx.makeForecaster, ...(this.ctx.planner ? { planner: this.ctx.planner } : {}) });
+    return new ModelPlanner({
+      spec: c.spec,
+      stepS: c.stepS,
+      tickS: this.tickS,
+      makeForecaster: this.ctx.makeForecaster,
+      ...(this.ctx.planner ? { planner: this.ctx.planner } : {}),
+    });
   }
 
   get name(): string {
@@ -125,7 +147,10 @@ export class ModelLoop {
       }
       const expected = Math.round((endS - fromS) / stepS);
       missing += Math.max(0, expected - used);
-      if (missing > 0) this.notes.push(`HistoryGaps: ${missing} of ${expected} steps missing in the backfill from ${this.ctx.history.name}`);
+      if (missing > 0)
+        this.notes.push(
+          `HistoryGaps: ${missing} of ${expected} steps missing in the backfill from ${this.ctx.history.name}`,
+        );
       this.ctx.log({
         kind: 'daemon',
         time: new Date(nowMs).toISOString(),
@@ -138,7 +163,14 @@ export class ModelLoop {
       const e = loggedError('history', err);
       this.backfillFailedAtMs = nowMs;
       this.notes.push(`HistoryUnavailable: ${e.code}: ${e.message}`);
-      this.ctx.log({ kind: 'error', time: new Date(nowMs).toISOString(), model: this.name, event: 'backfill-failed', message: `planning without history (reactive until enough live steps): ${e.message}`, error: e });
+      this.ctx.log({
+        kind: 'error',
+        time: new Date(nowMs).toISOString(),
+        model: this.name,
+        event: 'backfill-failed',
+        message: `planning without history (reactive until enough live steps): ${e.message}`,
+        error: e,
+      });
     }
   }
 
@@ -169,10 +201,16 @@ export class ModelLoop {
     const estimate = this.lead.estimate(this.warmTier);
     const ready = state.replicas.filter((r) => r.phase === 'ready').length;
     const spec = this.config.spec;
-    const health = this.healer.assess(state, estimate.leadTimeS ?? spec.leadTime.provisionS + spec.leadTime.loadS + spec.leadTime.warmupS, nowMs);
+    const health = this.healer.assess(
+      state,
+      estimate.leadTimeS ?? spec.leadTime.provisionS + spec.leadTime.loadS + spec.leadTime.warmupS,
+      nowMs,
+    );
     const failedIds = new Set(health.failed.map((f) => f.id));
     const failed = failedIds.size;
-    const coming = state.replicas.filter((r) => !failedIds.has(r.id) && (r.phase === 'provisioning' || r.phase === 'loading' || r.phase === 'warming')).length;
+    const coming = state.replicas.filter(
+      (r) => !failedIds.has(r.id) && (r.phase === 'provisioning' || r.phase === 'loading' || r.phase === 'warming'),
+    ).length;
     // Asked for but not listed yet (a pod not created, an instance not launched) counts as warming; failed ones do not.
     const warming = Math.max(coming, state.desired - ready - failed);
     if (health.heldBack) notes.push(`ReplicaFailed: ${failed} failed, not replaced this tick: ${health.heldBack}`);
@@ -183,16 +221,30 @@ export class ModelLoop {
       warmingReplicas: Math.max(0, warming),
       ...(estimate.leadTimeS !== undefined ? { measuredLeadTimeS: estimate.leadTimeS } : {}),
     });
-    const base = this.baseline?.decide(poll.seconds ?? poll.steps.flatMap((s) => new Array<number>(this.config.stepS).fill(s.meanPerS)), ready, Math.max(0, warming));
+    const base = this.baseline?.decide(
+      poll.seconds ?? poll.steps.flatMap((s) => new Array<number>(this.config.stepS).fill(s.meanPerS)),
+      ready,
+      Math.max(0, warming),
+    );
     const planned = result.decision;
     const d: Decision = base
-      ? { ...planned, from: state.desired, to: base.to, action: base.to > state.desired ? 'scale-up' : base.to < state.desired ? 'scale-down' : 'hold', reasons: [], message: base.message }
+      ? {
+          ...planned,
+          from: state.desired,
+          to: base.to,
+          action: base.to > state.desired ? 'scale-up' : base.to < state.desired ? 'scale-down' : 'hold',
+          reasons: [],
+          message: base.message,
+        }
       : planned;
     const replace = health.replace;
     const healing = replace.length > 0;
     const plannedReasons = base ? [base.reason] : d.reasons;
-    const reasons: readonly string[] = healing || failed > 0 ? [...plannedReasons, ReasonCode.ReplicaFailed] : plannedReasons;
-    const message = healing ? `${d.message}; replacing ${replace.length} failed replica(s): ${replace.map((r) => `${r.id} (${r.reason})`).join(', ')}` : d.message;
+    const reasons: readonly string[] =
+      healing || failed > 0 ? [...plannedReasons, ReasonCode.ReplicaFailed] : plannedReasons;
+    const message = healing
+      ? `${d.message}; replacing ${replace.length} failed replica(s): ${replace.map((r) => `${r.id} (${r.reason})`).join(', ')}`
+      : d.message;
     const id = `${this.name}@${nowMs}`;
     let acted: Acted = 'none';
     let jobId: string | undefined;
@@ -206,7 +258,14 @@ export class ModelLoop {
         // again within the bucket (a flap, or someone else). A new job for the new situation, not a duplicate.
         // A replacement is its own job: the replicas it ends are in its id.
         const reissue = this.completedJobs.get(baseId);
-        jobId = healing ? `replace:${this.name}:${replace.map((r) => r.id).join(',').slice(0, 200)}:${nowMs}` : reissue === undefined ? baseId : `${baseId}.${reissue}`;
+        jobId = healing
+          ? `replace:${this.name}:${replace
+              .map((r) => r.id)
+              .join(',')
+              .slice(0, 200)}:${nowMs}`
+          : reissue === undefined
+            ? baseId
+            : `${baseId}.${reissue}`;
         try {
           const r = await this.ctx.queue.enqueue({
             id: jobId,
@@ -254,9 +313,17 @@ export class ModelLoop {
     this.ctx.log(record);
     if (mode.leader && !mode.dryRun && this.ctx.recordEvent) {
       // A replacement that keeps the size is not a scale on the workload (the provider records ReplicaFailed on the pod).
-      const eventDecision: Decision = healing && d.to === state.desired ? { ...d, action: 'hold', from: state.desired, to: state.desired } : d;
+      const eventDecision: Decision =
+        healing && d.to === state.desired ? { ...d, action: 'hold', from: state.desired, to: state.desired } : d;
       await this.ctx.recordEvent(this.config, eventDecision).catch((err: unknown) => {
-        this.ctx.log({ kind: 'error', time: record.time, model: this.name, event: 'event-failed', message: `could not record the Kubernetes Event for ${id}`, error: loggedError('event', err) });
+        this.ctx.log({
+          kind: 'error',
+          time: record.time,
+          model: this.name,
+          event: 'event-failed',
+          message: `could not record the Kubernetes Event for ${id}`,
+          error: loggedError('event', err),
+        });
       });
     }
     for (const o of this.outcomes.observe(nowMs, ready, poll.peakPerS)) this.ctx.log(o);
@@ -278,7 +345,10 @@ export class ModelLoop {
    * backfill fed and older than the live feed's start (steps with a history source are usually all backfilled).
    * Returns what was taken.
    */
-  restore(cp: { readonly steps?: unknown; readonly leadTimeSamples?: unknown }, nowMs: number): { steps: number; leadTimeSamples: number } {
+  restore(
+    cp: { readonly steps?: unknown; readonly leadTimeSamples?: unknown },
+    nowMs: number,
+  ): { steps: number; leadTimeSamples: number } {
     const endS = Math.floor(nowMs / 1000 / this.config.stepS) * this.config.stepS;
     const after = this.stepMemory.lastStartS ?? -Infinity;
     let steps = 0;
@@ -320,7 +390,13 @@ export class ModelLoop {
   }
 
   /** The provider could not be read: nothing is changed, and the record says why. */
-  private unreadable(nowMs: number, mode: TickMode, error: LoggedError, notes: string[], poll: DemandPoll): DaemonDecisionRecord {
+  private unreadable(
+    nowMs: number,
+    mode: TickMode,
+    error: LoggedError,
+    notes: string[],
+    poll: DemandPoll,
+  ): DaemonDecisionRecord {
     const last = this.lastState?.desired ?? null;
     const spec = this.config.spec;
     return {
@@ -337,10 +413,17 @@ export class ModelLoop {
       forecastP50PerS: null,
       forecastUpperPerS: null,
       bandQuantile: null,
-      leadTimeS: this.lead.estimate(this.warmTier).leadTimeS ?? spec.leadTime.provisionS + spec.leadTime.loadS + spec.leadTime.warmupS,
+      leadTimeS:
+        this.lead.estimate(this.warmTier).leadTimeS ??
+        spec.leadTime.provisionS + spec.leadTime.loadS + spec.leadTime.warmupS,
       windowStartS: nowMs / 1000,
       windowEndS: nowMs / 1000,
-      sla: { latencyTargetP95Ms: spec.latencyTargetP95Ms, capacityPerReplicaPerS: spec.capacityPerReplicaPerS, minWarmReplicas: spec.minWarmReplicas, maxReplicas: spec.maxReplicas },
+      sla: {
+        latencyTargetP95Ms: spec.latencyTargetP95Ms,
+        capacityPerReplicaPerS: spec.capacityPerReplicaPerS,
+        minWarmReplicas: spec.minWarmReplicas,
+        maxReplicas: spec.maxReplicas,
+      },
       acted: 'error',
       desired: last,
       ready: null,

@@ -5,6 +5,11 @@ export class NoDemandFeed implements DemandFeed {
   readonly name = 'none';
   startAt(): void {}
   async poll(): Promise<DemandPoll> {
-    return { steps: [], demandPerS: Number.NaN, peakPerS: Number.NaN, note: 'DemandMissing: no history source and no live demand source configured' };
+    return {
+      steps: [],
+      demandPerS: Number.NaN,
+      peakPerS: Number.NaN,
+      note: 'DemandMissing: no history source and no live demand source configured',
+    };
   }
 }

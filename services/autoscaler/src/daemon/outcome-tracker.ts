@@ -40,14 +40,38 @@ export class OutcomeTracker {
     const out: OutcomeRecord[] = [];
     const keep: Pending[] = [];
     for (const p of this.followed) {
-      if (p.readyAtMs === undefined) out.push(this.record(p, atMs, 'superseded', null, `superseded by a scale-up to ${to} before its ${p.to} replicas were ready`));
+      if (p.readyAtMs === undefined)
+        out.push(
+          this.record(
+            p,
+            atMs,
+            'superseded',
+            null,
+            `superseded by a scale-up to ${to} before its ${p.to} replicas were ready`,
+          ),
+        );
       else keep.push(p);
     }
     while (keep.length >= MAX_FOLLOWED) {
       const p = keep.shift()!;
-      out.push(this.record(p, atMs, 'not-needed', null, `ready; demand had not exceeded ${p.capacityBeforePerS.toFixed(2)}/s when ${MAX_FOLLOWED} newer scale-ups were followed`));
+      out.push(
+        this.record(
+          p,
+          atMs,
+          'not-needed',
+          null,
+          `ready; demand had not exceeded ${p.capacityBeforePerS.toFixed(2)}/s when ${MAX_FOLLOWED} newer scale-ups were followed`,
+        ),
+      );
     }
-    keep.push({ ref, atMs, from, to, capacityBeforePerS: from * this.capacityPerReplicaPerS, judgeByMs: atMs + Math.max(60, 3 * leadTimeS) * 1000 });
+    keep.push({
+      ref,
+      atMs,
+      from,
+      to,
+      capacityBeforePerS: from * this.capacityPerReplicaPerS,
+      judgeByMs: atMs + Math.max(60, 3 * leadTimeS) * 1000,
+    });
     this.followed = keep;
     return out;
   }
@@ -67,21 +91,53 @@ export class OutcomeTracker {
         if (readyReplicas >= p.to) {
           p.readyAtMs = nowMs;
           if (p.neededAtMs !== undefined) {
-            out.push(this.record(p, nowMs, 'late', p.neededPeakPerS!, `needed ${s(p.neededAtMs)} s after the decision (${p.neededPeakPerS!.toFixed(2)}/s > ${p.capacityBeforePerS.toFixed(2)}/s the ${p.from} replicas before could serve), ${p.to} ready only after ${s(nowMs)} s`));
+            out.push(
+              this.record(
+                p,
+                nowMs,
+                'late',
+                p.neededPeakPerS!,
+                `needed ${s(p.neededAtMs)} s after the decision (${p.neededPeakPerS!.toFixed(2)}/s > ${p.capacityBeforePerS.toFixed(2)}/s the ${p.from} replicas before could serve), ${p.to} ready only after ${s(nowMs)} s`,
+              ),
+            );
             return false;
           }
         } else if (nowMs >= p.judgeByMs) {
-          out.push(this.record(p, nowMs, 'late', p.neededPeakPerS ?? null, `only ${readyReplicas} of ${p.to} replicas ready ${s(nowMs)} s after the decision`));
+          out.push(
+            this.record(
+              p,
+              nowMs,
+              'late',
+              p.neededPeakPerS ?? null,
+              `only ${readyReplicas} of ${p.to} replicas ready ${s(nowMs)} s after the decision`,
+            ),
+          );
           return false;
         }
         if (p.readyAtMs === undefined) return true;
       }
       if (over) {
-        out.push(this.record(p, nowMs, 'ready-ahead', peak, `${p.to} ready after ${s(p.readyAtMs)} s; the load needed them ${s(nowMs)} s after the decision (${peak.toFixed(2)}/s > ${p.capacityBeforePerS.toFixed(2)}/s the ${p.from} replicas before could serve)`));
+        out.push(
+          this.record(
+            p,
+            nowMs,
+            'ready-ahead',
+            peak,
+            `${p.to} ready after ${s(p.readyAtMs)} s; the load needed them ${s(nowMs)} s after the decision (${peak.toFixed(2)}/s > ${p.capacityBeforePerS.toFixed(2)}/s the ${p.from} replicas before could serve)`,
+          ),
+        );
         return false;
       }
       if (nowMs >= Math.max(p.judgeByMs, p.readyAtMs + 10_000)) {
-        out.push(this.record(p, nowMs, 'not-needed', peak, `${p.to} ready after ${s(p.readyAtMs)} s; demand stayed at or below ${p.capacityBeforePerS.toFixed(2)}/s (the ${p.from} replicas before) for ${s(nowMs)} s`));
+        out.push(
+          this.record(
+            p,
+            nowMs,
+            'not-needed',
+            peak,
+            `${p.to} ready after ${s(p.readyAtMs)} s; demand stayed at or below ${p.capacityBeforePerS.toFixed(2)}/s (the ${p.from} replicas before) for ${s(nowMs)} s`,
+          ),
+        );
         return false;
       }
       return true;
@@ -89,7 +145,13 @@ export class OutcomeTracker {
     return out;
   }
 
-  private record(p: Pending, nowMs: number, outcome: OutcomeRecord['outcome'], peak: number | null, message: string): OutcomeRecord {
+  private record(
+    p: Pending,
+    nowMs: number,
+    outcome: OutcomeRecord['outcome'],
+    peak: number | null,
+    message: string,
+  ): OutcomeRecord {
     return {
       kind: 'outcome',
       time: new Date(nowMs).toISOString(),

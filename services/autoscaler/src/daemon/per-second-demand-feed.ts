@@ -35,7 +35,8 @@ export class PerSecondDemandFeed implements DemandFeed {
     const recent: number[] = [];
     const seconds: number[] = [];
     let note: string | undefined;
-    if (firstSecond > this.nextSecond) note = `DemandGap: seconds ${this.nextSecond}..${firstSecond - 1} not available from the source`;
+    if (firstSecond > this.nextSecond)
+      note = `DemandGap: seconds ${this.nextSecond}..${firstSecond - 1} not available from the source`;
     series.counts.forEach((count, i) => {
       const s = firstSecond + i;
       if (s >= nowSecond) return; // the current second is partial

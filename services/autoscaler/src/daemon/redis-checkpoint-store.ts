@@ -31,8 +31,14 @@ export class RedisCheckpointStore implements CheckpointStore {
 
   private call<T>(what: string, work: () => Promise<T>): Promise<T> {
     const pending = work().catch((err: unknown) => {
-      throw new CheckpointError(this.name, `${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new CheckpointError(this.name, `${what} failed: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     });
-    return withDeadline(pending, this.timeoutMs, () => new CheckpointError(this.name, `${what}: no answer within ${this.timeoutMs} ms`));
+    return withDeadline(
+      pending,
+      this.timeoutMs,
+      () => new CheckpointError(this.name, `${what}: no answer within ${this.timeoutMs} ms`),
+    );
   }
 }

@@ -6,7 +6,10 @@ import type { DaemonLogRecord } from './daemon-record.js';
 export class RedisStreamSink implements RecordSink {
   readonly name: string;
 
-  constructor(private readonly stream: RedisDecisionStream, key: string) {
+  constructor(
+    private readonly stream: RedisDecisionStream,
+    key: string,
+  ) {
     this.name = `redis stream ${key}`;
   }
 

@@ -6,11 +6,29 @@ const MAX_MODELS = 100_000;
 
 /** A decision that asked nothing of the provider: a hold, or any decision under --dry-run or on a standby daemon. */
 function actedOnNothing(r: DaemonDecisionRecord): boolean {
-  return (r.acted === 'none' || r.acted === 'dry-run' || r.acted === 'standby') && !r.notes?.length && !r.error && !r.replaced?.length;
+  return (
+    (r.acted === 'none' || r.acted === 'dry-run' || r.acted === 'standby') &&
+    !r.notes?.length &&
+    !r.error &&
+    !r.replaced?.length
+  );
 }
 
 function signature(r: DaemonDecisionRecord): string {
-  return JSON.stringify([r.action, r.from, r.to, r.reasons, r.ready, r.warming, r.desired, r.failed, r.leader, r.dryRun, r.acted, r.measuredLeadTimeS]);
+  return JSON.stringify([
+    r.action,
+    r.from,
+    r.to,
+    r.reasons,
+    r.ready,
+    r.warming,
+    r.desired,
+    r.failed,
+    r.leader,
+    r.dryRun,
+    r.acted,
+    r.measuredLeadTimeS,
+  ]);
 }
 
 /**

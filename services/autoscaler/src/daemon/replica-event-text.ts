@@ -1,5 +1,10 @@
 /** A local replica's event (from @warmpool/provider-local) as a daemon record's fields: its name, a sentence, the rest as detail. */
-export function describeReplicaEvent(e: Readonly<Record<string, unknown>>): { model?: string; event: string; message: string; detail: Record<string, unknown> } {
+export function describeReplicaEvent(e: Readonly<Record<string, unknown>>): {
+  model?: string;
+  event: string;
+  message: string;
+  detail: Record<string, unknown>;
+} {
   const { event: rawEvent, model, atMs: _atMs, ...detail } = e;
   const event = typeof rawEvent === 'string' && rawEvent !== '' ? rawEvent : 'replica-event';
   const id = typeof detail['replicaId'] === 'string' ? detail['replicaId'] : 'a replica';
@@ -16,7 +21,11 @@ export function describeReplicaEvent(e: Readonly<Record<string, unknown>>): { mo
       message = `${id} ${String(detail['phase'])}${reason}`;
       break;
     case 'replica-ended': {
-      const how = detail['signal'] ? `signal ${String(detail['signal'])}` : detail['exitCode'] !== undefined && detail['exitCode'] !== null ? `exit ${String(detail['exitCode'])}` : 'ended';
+      const how = detail['signal']
+        ? `signal ${String(detail['signal'])}`
+        : detail['exitCode'] !== undefined && detail['exitCode'] !== null
+          ? `exit ${String(detail['exitCode'])}`
+          : 'ended';
       message = `${id} ended in ${String(detail['phase'])} (${how})${reason}`;
       break;
     }

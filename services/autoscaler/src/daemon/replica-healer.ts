@@ -11,7 +11,13 @@ export interface ReplicaHealerOptions {
   readonly windowS: number;
 }
 
-export const REPLICA_HEALER_DEFAULTS: ReplicaHealerOptions = { marginS: 30, backoffBaseS: 5, backoffMaxS: 300, maxPerWindow: 5, windowS: 600 };
+export const REPLICA_HEALER_DEFAULTS: ReplicaHealerOptions = {
+  marginS: 30,
+  backoffBaseS: 5,
+  backoffMaxS: 300,
+  maxPerWindow: 5,
+  windowS: 600,
+};
 
 /** Ids asked for already, remembered this long (the provider may act a few ticks later) and at most this many. */
 const ASKED_TTL_MS = 120_000;
@@ -53,7 +59,11 @@ export class ReplicaHealer {
 
   assess(state: ReplicaSetState, leadTimeS: number, nowMs: number): HealthAssessment {
     this.forget(nowMs);
-    if (this.lastAtMs !== undefined && state.replicas.some((r) => r.phase === 'ready' && r.requestedAtMs >= this.lastAtMs!)) this.streak = 0;
+    if (
+      this.lastAtMs !== undefined &&
+      state.replicas.some((r) => r.phase === 'ready' && r.requestedAtMs >= this.lastAtMs!)
+    )
+      this.streak = 0;
     const deadlineS = this.deadlineS(leadTimeS);
     const failed: ReplicaReplacement[] = [];
     for (const r of state.replicas) {
@@ -66,11 +76,19 @@ export class ReplicaHealer {
     const room = this.o.maxPerWindow - used;
     if (room <= 0) {
       const nextS = Math.ceil((this.recent[0]!.atMs + this.o.windowS * 1000 - nowMs) / 1000);
-      return { failed, replace: [], heldBack: `replacements capped: ${used} in the last ${this.o.windowS} s (max ${this.o.maxPerWindow}; a broken image or model?); next possible in ${nextS} s` };
+      return {
+        failed,
+        replace: [],
+        heldBack: `replacements capped: ${used} in the last ${this.o.windowS} s (max ${this.o.maxPerWindow}; a broken image or model?); next possible in ${nextS} s`,
+      };
     }
     const waitMs = this.backoffMs();
     if (this.lastAtMs !== undefined && nowMs - this.lastAtMs < waitMs) {
-      return { failed, replace: [], heldBack: `backing off: ${this.streak} replacement(s) without a replica coming up; next in ${Math.ceil((this.lastAtMs + waitMs - nowMs) / 1000)} s` };
+      return {
+        failed,
+        replace: [],
+        heldBack: `backing off: ${this.streak} replacement(s) without a replica coming up; next in ${Math.ceil((this.lastAtMs + waitMs - nowMs) / 1000)} s`,
+      };
     }
     return { failed, replace: fresh.slice(0, room) };
   }

@@ -7,9 +7,20 @@ const DEBUG_EVENTS = new Set(['replica-requested', 'replica-spawned']);
 
 /** The level a daemon record is logged at. */
 export function recordLevel(r: DaemonEventRecord | JobRecord): Exclude<LogLevel, 'silent'> {
-  if (r.kind === 'job') return r.event === 'failed' ? 'error' : r.event === 'retrying' || r.event === 'stalled' || r.error ? 'warn' : 'info';
+  if (r.kind === 'job')
+    return r.event === 'failed'
+      ? 'error'
+      : r.event === 'retrying' || r.event === 'stalled' || r.error
+        ? 'warn'
+        : 'info';
   if (r.kind === 'error') return 'error';
-  if (r.error || (r.kind === 'config' && r.event === 'rejected') || r.event === 'replica-kill' || r.event === 'log-write-failed') return 'warn';
+  if (
+    r.error ||
+    (r.kind === 'config' && r.event === 'rejected') ||
+    r.event === 'replica-kill' ||
+    r.event === 'log-write-failed'
+  )
+    return 'warn';
   return DEBUG_EVENTS.has(r.event) ? 'debug' : 'info';
 }
 

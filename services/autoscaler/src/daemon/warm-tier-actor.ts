@@ -4,7 +4,10 @@ import { loggedError, type DaemonLogRecord } from './daemon-record.js';
 /** A provider that can make a warmth tier act (the AWS provider: the warm pool state). */
 export interface WarmTierProvider {
   /** `description`: what was done, when the provider says it in its own words (local: the standbys kept). */
-  setWarmTier(model: string, tier: WarmTier): Promise<{ readonly poolState: string | undefined; readonly changed: boolean; readonly description?: string }>;
+  setWarmTier(
+    model: string,
+    tier: WarmTier,
+  ): Promise<{ readonly poolState: string | undefined; readonly changed: boolean; readonly description?: string }>;
 }
 
 function canSetTier(p: ReplicaProvider): p is ReplicaProvider & WarmTierProvider {
@@ -54,10 +57,21 @@ export class WarmTierActor {
       try {
         const r = await (this.provider as ReplicaProvider & WarmTierProvider).setWarmTier(model, tier);
         this.applied.set(model, tier);
-        const what = r.description ?? (r.poolState === undefined ? 'its group has no warm pool to set' : `warm pool ${r.poolState}${r.changed ? '' : ' (already)'}`);
+        const what =
+          r.description ??
+          (r.poolState === undefined
+            ? 'its group has no warm pool to set'
+            : `warm pool ${r.poolState}${r.changed ? '' : ' (already)'}`);
         if (changed || r.changed) this.record(model, before, tier, what, r.poolState);
       } catch (err) {
-        this.write({ kind: 'error', time: this.iso(), model, event: 'warm-tier-failed', message: `could not apply warmth tier ${tier}; the next tick tries again`, error: loggedError('scale', err) });
+        this.write({
+          kind: 'error',
+          time: this.iso(),
+          model,
+          event: 'warm-tier-failed',
+          message: `could not apply warmth tier ${tier}; the next tick tries again`,
+          error: loggedError('scale', err),
+        });
       }
     }
   }

@@ -17,7 +17,12 @@ export interface DecisionRecord {
   readonly leadTimeS: number;
   readonly windowStartS: number;
   readonly windowEndS: number;
-  readonly sla?: { readonly latencyTargetP95Ms: number; readonly capacityPerReplicaPerS: number; readonly minWarmReplicas: number; readonly maxReplicas: number };
+  readonly sla?: {
+    readonly latencyTargetP95Ms: number;
+    readonly capacityPerReplicaPerS: number;
+    readonly minWarmReplicas: number;
+    readonly maxReplicas: number;
+  };
 }
 
 const num = (v: number, digits = 3): number | null => (Number.isFinite(v) ? Number(v.toFixed(digits)) : null);
@@ -40,7 +45,14 @@ export function toDecisionRecord(d: Decision, timeOf: (atS: number) => Date, spe
     windowStartS: d.windowStartS,
     windowEndS: d.windowEndS,
     ...(spec
-      ? { sla: { latencyTargetP95Ms: spec.latencyTargetP95Ms, capacityPerReplicaPerS: spec.capacityPerReplicaPerS, minWarmReplicas: spec.minWarmReplicas, maxReplicas: spec.maxReplicas } }
+      ? {
+          sla: {
+            latencyTargetP95Ms: spec.latencyTargetP95Ms,
+            capacityPerReplicaPerS: spec.capacityPerReplicaPerS,
+            minWarmReplicas: spec.minWarmReplicas,
+            maxReplicas: spec.maxReplicas,
+          },
+        }
       : {}),
   };
 }

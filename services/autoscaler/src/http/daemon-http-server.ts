@@ -57,7 +57,10 @@ export class DaemonHttpServer {
       close: async () => undefined,
     };
     this.server = createServer((req, res) => this.handle(req, res));
-    this.mount = mountDashboard(this.server, this.feed, { basePath: '/ui', ...(opts.onError ? { onError: opts.onError } : {}) });
+    this.mount = mountDashboard(this.server, this.feed, {
+      basePath: '/ui',
+      ...(opts.onError ? { onError: opts.onError } : {}),
+    });
   }
 
   /** What `/readyz` asks (the Daemon sets it); without it `/readyz` answers like `/livez`. */
@@ -73,12 +76,16 @@ export class DaemonHttpServer {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
+      res
+        .writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' })
+        .end('method not allowed\n');
       return;
     }
     if (path === '/healthz' || path === '/livez') {
       // Liveness: the process answers; never waits on anything else.
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', uptimeS: Math.round((Date.now() - this.startedAtMs) / 1000) }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: 'ok', uptimeS: Math.round((Date.now() - this.startedAtMs) / 1000) }));
       return;
     }
     if (path === '/readyz') {
@@ -91,7 +98,10 @@ export class DaemonHttpServer {
           if (!res.writableEnded) res.writeHead(200, { 'content-type': this.metrics.contentType }).end(text);
         },
         (err: unknown) => {
-          if (!res.writableEnded) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`metrics: ${err instanceof Error ? err.message : String(err)}\n`);
+          if (!res.writableEnded)
+            res
+              .writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+              .end(`metrics: ${err instanceof Error ? err.message : String(err)}\n`);
         },
       );
       return;
@@ -100,23 +110,35 @@ export class DaemonHttpServer {
       res.writeHead(302, { location: '/ui/' }).end();
       return;
     }
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found (try /ui, /livez, /readyz, /metrics)\n');
+    res
+      .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+      .end('not found (try /ui, /livez, /readyz, /metrics)\n');
   }
 
   private answerReadiness(res: ServerResponse): void {
     const check = this.readiness;
     if (!check) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ready: true, role: 'unknown', checks: {} }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: 'ok', ready: true, role: 'unknown', checks: {} }));
       return;
     }
     check().then(
       (r) => {
         if (res.writableEnded) return;
-        res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: r.ready ? 'ok' : 'not-ready', ...r }));
+        res
+          .writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ status: r.ready ? 'ok' : 'not-ready', ...r }));
       },
       (err: unknown) => {
         if (res.writableEnded) return;
-        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'not-ready', ready: false, error: err instanceof Error ? err.message : String(err) }));
+        res.writeHead(503, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            status: 'not-ready',
+            ready: false,
+            error: err instanceof Error ? err.message : String(err),
+          }),
+        );
       },
     );
   }

@@ -76,11 +76,11 @@ export class DaemonMetrics implements RecordSink {
     };
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
       new Counter({ name, help, labelNames, registers });
-    this.decisions = counter('warmpool_decisions_total', 'Decisions made, by model, action and what was done with them.', [
-      'model',
-      'action',
-      'acted',
-    ]);
+    this.decisions = counter(
+      'warmpool_decisions_total',
+      'Decisions made, by model, action and what was done with them.',
+      ['model', 'action', 'acted'],
+    );
     this.reasons = counter(
       'warmpool_decision_reasons_total',
       'Reasons given by decisions (a decision counts once per reason it gives).',
@@ -91,8 +91,14 @@ export class DaemonMetrics implements RecordSink {
       'warmpool_provider_replicas_desired',
       'Replicas the provider was asked for before the last decision, as it reported.',
     );
-    this.ready = perModel('warmpool_replicas_ready', 'Replicas ready (serving), as the provider reported at the last tick.');
-    this.warming = perModel('warmpool_replicas_warming', 'Replicas requested and not ready yet (starting, loading, warming up).');
+    this.ready = perModel(
+      'warmpool_replicas_ready',
+      'Replicas ready (serving), as the provider reported at the last tick.',
+    );
+    this.warming = perModel(
+      'warmpool_replicas_warming',
+      'Replicas requested and not ready yet (starting, loading, warming up).',
+    );
     this.failed = perModel(
       'warmpool_replicas_failed',
       'Replicas counted as failed (warm-up failed, died, or unready past lead time and margin).',
@@ -106,9 +112,15 @@ export class DaemonMetrics implements RecordSink {
       'warmpool_forecast_upper_requests_per_second',
       'Forecast upper band of demand over the planned window (the quantile planned with).',
     );
-    this.capacity = perModel('warmpool_capacity_ready_requests_per_second', 'Ready replicas times the SLA capacity per replica.');
+    this.capacity = perModel(
+      'warmpool_capacity_ready_requests_per_second',
+      'Ready replicas times the SLA capacity per replica.',
+    );
     this.slaLatency = perModel('warmpool_sla_latency_target_p95_seconds', 'The SLA target of request latency p95.');
-    this.leadTime = perModel('warmpool_lead_time_planned_seconds', 'Lead time the planner planned with at the last tick.');
+    this.leadTime = perModel(
+      'warmpool_lead_time_planned_seconds',
+      'Lead time the planner planned with at the last tick.',
+    );
     this.measuredLeadTime = perModel(
       'warmpool_lead_time_measured_seconds',
       'Robust (p90) request-to-ready time measured from replicas coming up.',

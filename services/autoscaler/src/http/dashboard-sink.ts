@@ -37,7 +37,15 @@ export class DashboardSink implements RecordSink {
         readyReplicas: r.ready ?? 0,
         warmingReplicas: r.warming ?? 0,
       });
-      if (r.action !== 'hold') this.feed.recordDecision(r.model, { atS, action: r.action, from: r.from, to: r.to, reasons: r.reasons as never, message: r.message });
+      if (r.action !== 'hold')
+        this.feed.recordDecision(r.model, {
+          atS,
+          action: r.action,
+          from: r.from,
+          to: r.to,
+          reasons: r.reasons as never,
+          message: r.message,
+        });
     } catch (err) {
       this.onError(err);
     }

@@ -55,7 +55,13 @@ export class AdviceBoard implements RecordSink {
     for (const m of this.latest.keys()) if (!modes.has(m)) this.latest.delete(m);
     if (record.reasons.includes('ProviderUnavailable') || !Number.isInteger(record.to) || record.to < 0) return;
     const previous = this.latest.get(record.model);
-    const advice: Advice = { model: record.model, replicas: record.to, active: record.to > 0, decisionId: record.id, time: record.time };
+    const advice: Advice = {
+      model: record.model,
+      replicas: record.to,
+      active: record.to > 0,
+      decisionId: record.id,
+      time: record.time,
+    };
     this.latest.set(record.model, advice);
     if (previous?.replicas === advice.replicas) return;
     for (const l of this.listeners) {

@@ -9,7 +9,13 @@ import type { KedaScalerConfig } from './keda-scaler-config.js';
 export const EXTERNAL_SCALER_PROTO = fileURLToPath(new URL('../../proto/externalscaler.proto', import.meta.url));
 
 /** The proto-loader options both the server and test clients use (KEDA's field names, int64 as numbers). */
-export const PROTO_LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true };
+export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
 
 interface ScaledObjectRef {
   readonly name?: string;
@@ -66,10 +72,13 @@ export class KedaExternalScalerServer {
   async listen(): Promise<string> {
     if (this.boundUrl) return this.boundUrl;
     const definition = await protoLoader.load(EXTERNAL_SCALER_PROTO, PROTO_LOADER_OPTIONS);
-    const pkg = grpc.loadPackageDefinition(definition) as unknown as { externalscaler: { ExternalScaler: grpc.ServiceClientConstructor } };
+    const pkg = grpc.loadPackageDefinition(definition) as unknown as {
+      externalscaler: { ExternalScaler: grpc.ServiceClientConstructor };
+    };
     const server = new grpc.Server();
     server.addService(pkg.externalscaler.ExternalScaler.service, {
-      IsActive: (call: grpc.ServerUnaryCall<ScaledObjectRef, unknown>, cb: grpc.sendUnaryData<unknown>) => this.unary(cb, () => ({ result: this.advice(call.request).active })),
+      IsActive: (call: grpc.ServerUnaryCall<ScaledObjectRef, unknown>, cb: grpc.sendUnaryData<unknown>) =>
+        this.unary(cb, () => ({ result: this.advice(call.request).active })),
       GetMetricSpec: (call: grpc.ServerUnaryCall<ScaledObjectRef, unknown>, cb: grpc.sendUnaryData<unknown>) =>
         this.unary(cb, () => {
           const model = this.modelOf(call.request);
@@ -86,7 +95,17 @@ export class KedaExternalScalerServer {
     });
     const address = `${this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host}:${this.config.port}`;
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(new WarmpoolError('E_KEDA_SCALER_LISTEN', `the KEDA external scaler could not listen on ${address}: ${err.message}`, { cause: err })) : resolve(p))),
+      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err
+          ? reject(
+              new WarmpoolError(
+                'E_KEDA_SCALER_LISTEN',
+                `the KEDA external scaler could not listen on ${address}: ${err.message}`,
+                { cause: err },
+              ),
+            )
+          : resolve(p),
+      ),
     );
     this.server = server;
     this.boundUrl = `${this.config.host}:${port}`;
@@ -97,14 +116,21 @@ export class KedaExternalScalerServer {
     try {
       cb(null, answer());
     } catch (err) {
-      cb(err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'number' ? (err as grpc.ServiceError) : fail(grpc.status.INTERNAL, String(err)));
+      cb(
+        err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'number'
+          ? (err as grpc.ServiceError)
+          : fail(grpc.status.INTERNAL, String(err)),
+      );
     }
   }
 
   private modelOf(ref: ScaledObjectRef | undefined): string {
     const model = ref?.scalerMetadata?.model;
     if (typeof model !== 'string' || model.trim() === '') {
-      throw fail(grpc.status.INVALID_ARGUMENT, `${describeRef(ref)}: trigger metadata "model" is missing: set it to the model's name in warmpool.yaml`);
+      throw fail(
+        grpc.status.INVALID_ARGUMENT,
+        `${describeRef(ref)}: trigger metadata "model" is missing: set it to the model's name in warmpool.yaml`,
+      );
     }
     return model.trim();
   }
@@ -116,11 +142,20 @@ export class KedaExternalScalerServer {
       case 'ok':
         return found.advice;
       case 'unknown':
-        throw fail(grpc.status.NOT_FOUND, `${describeRef(ref)}: model "${model.slice(0, 100)}" is not in warmpool.yaml (models: ${found.known.join(', ') || 'none'})`);
+        throw fail(
+          grpc.status.NOT_FOUND,
+          `${describeRef(ref)}: model "${model.slice(0, 100)}" is not in warmpool.yaml (models: ${found.known.join(', ') || 'none'})`,
+        );
       case 'acting':
-        throw fail(grpc.status.FAILED_PRECONDITION, `${describeRef(ref)}: model "${model}" has mode act (warmpool scales it itself); set mode: advise on it to let KEDA scale it on warmpool's forecast`);
+        throw fail(
+          grpc.status.FAILED_PRECONDITION,
+          `${describeRef(ref)}: model "${model}" has mode act (warmpool scales it itself); set mode: advise on it to let KEDA scale it on warmpool's forecast`,
+        );
       case 'pending':
-        throw fail(grpc.status.UNAVAILABLE, `${describeRef(ref)}: no decision for model "${model}" yet (the daemon decides every tick); try again`);
+        throw fail(
+          grpc.status.UNAVAILABLE,
+          `${describeRef(ref)}: no decision for model "${model}" yet (the daemon decides every tick); try again`,
+        );
     }
   }
 
@@ -137,7 +172,13 @@ export class KedaExternalScalerServer {
       return;
     }
     if (this.streams.size >= this.config.maxStreams) {
-      call.emit('error', fail(grpc.status.RESOURCE_EXHAUSTED, `${describeRef(call.request)}: ${this.streams.size} StreamIsActive streams are open (kedaScaler.maxStreams ${this.config.maxStreams})`));
+      call.emit(
+        'error',
+        fail(
+          grpc.status.RESOURCE_EXHAUSTED,
+          `${describeRef(call.request)}: ${this.streams.size} StreamIsActive streams are open (kedaScaler.maxStreams ${this.config.maxStreams})`,
+        ),
+      );
       return;
     }
     this.streams.add(call);

@@ -11,7 +11,13 @@ export interface CompressedSlice {
  * with every count multiplied by `scale`: the same load the TraceLoadGenerator sends, so a history made from the
  * earlier part of a trace looks to the forecaster like what the live load balancer later counts.
  */
-export function compressTrace(trace: LoadTrace, fromS: number, toS: number, speedX: number, scale: number): CompressedSlice {
+export function compressTrace(
+  trace: LoadTrace,
+  fromS: number,
+  toS: number,
+  speedX: number,
+  scale: number,
+): CompressedSlice {
   const wallS = Math.max(0, Math.floor((toS - fromS) / speedX));
   const counts = new Array<number>(wallS).fill(0);
   for (let k = 0; k < wallS; k++) {

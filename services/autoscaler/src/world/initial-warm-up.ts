@@ -21,7 +21,11 @@ export interface InitialWarmUpOptions {
  * is replaced, as the daemon does later, at most `maxReplacements` times; throws StopSignal as soon as `stopped()`
  * says so, and E_WORLD_START past the time budget or the replacements.
  */
-export async function waitInitialWarmUp(provider: ReplicaProvider, model: string, o: InitialWarmUpOptions): Promise<void> {
+export async function waitInitialWarmUp(
+  provider: ReplicaProvider,
+  model: string,
+  o: InitialWarmUpOptions,
+): Promise<void> {
   const maxReplacements = o.maxReplacements ?? 3;
   let replacements = 0;
   const reasons: string[] = [];
@@ -34,7 +38,10 @@ export async function waitInitialWarmUp(provider: ReplicaProvider, model: string
     if (failed.length > 0) {
       if (replacements + failed.length > maxReplacements) {
         const all = [...reasons, ...failed.map((r) => `${r.id}: ${r.reason ?? 'failed'}`)];
-        throw new WarmpoolError('E_WORLD_START', `the first replica(s) of ${model} kept failing in warm-up (${all.length} failed, ${maxReplacements} replaced): ${all.join('; ')}`);
+        throw new WarmpoolError(
+          'E_WORLD_START',
+          `the first replica(s) of ${model} kept failing in warm-up (${all.length} failed, ${maxReplacements} replaced): ${all.join('; ')}`,
+        );
       }
       replacements += failed.length;
       for (const r of failed) {
@@ -55,7 +62,10 @@ export async function waitInitialWarmUp(provider: ReplicaProvider, model: string
     const live = s.replicas.filter((r) => r.phase !== 'draining');
     if (live.length === s.desired && live.every((r) => r.phase === 'ready')) return;
     if (Date.now() >= deadline) {
-      throw new WarmpoolError('E_WORLD_START', `the first ${s.desired} replica(s) of ${model} were not ready within ${o.timeoutMs} ms: ${s.replicas.map((r) => `${r.id} ${r.phase}${r.reason ? ` (${r.reason})` : ''}`).join(', ') || 'none started'}`);
+      throw new WarmpoolError(
+        'E_WORLD_START',
+        `the first ${s.desired} replica(s) of ${model} were not ready within ${o.timeoutMs} ms: ${s.replicas.map((r) => `${r.id} ${r.phase}${r.reason ? ` (${r.reason})` : ''}`).join(', ') || 'none started'}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, o.pollMs ?? 100));
   }

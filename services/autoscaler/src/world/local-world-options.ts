@@ -1,6 +1,12 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODEL_NAME_PATTERN, MODEL_SPEC_DEFAULTS, UPPER_QUANTILE_RANGE, ValidationError, type ValidationIssue } from '@warmpool/domain';
+import {
+  MODEL_NAME_PATTERN,
+  MODEL_SPEC_DEFAULTS,
+  UPPER_QUANTILE_RANGE,
+  ValidationError,
+  type ValidationIssue,
+} from '@warmpool/domain';
 import type { RequestShape } from '@warmpool/loadgen';
 import { SCALING_POLICY_NAMES, type ScalingPolicyName } from '../daemon/baseline-policy.js';
 import type { LogLevel } from '@warmpool/telemetry';
@@ -92,7 +98,9 @@ export interface LocalWorldOptions {
   readonly spikeWindowS?: number;
 }
 
-export type ResolvedWorldOptions = Required<Omit<LocalWorldOptions, 'runDir' | 'upperQuantileMax' | 'releaseQuantile' | 'logLevel'>> & {
+export type ResolvedWorldOptions = Required<
+  Omit<LocalWorldOptions, 'runDir' | 'upperQuantileMax' | 'releaseQuantile' | 'logLevel'>
+> & {
   readonly runDir: string | undefined;
   readonly logLevel?: LogLevel;
   readonly upperQuantileMax?: number;
@@ -172,8 +180,12 @@ export function resolveWorldOptions(o: LocalWorldOptions): ResolvedWorldOptions 
     stepS: num('stepS', d.stepS, 1, 600, true),
     horizonS: num('horizonS', d.horizonS, 1, 3600),
     upperQuantile: num('upperQuantile', d.upperQuantile, UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max),
-    ...(o.upperQuantileMax !== undefined ? { upperQuantileMax: num('upperQuantileMax', NaN, UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) } : {}),
-    ...(o.releaseQuantile !== undefined ? { releaseQuantile: num('releaseQuantile', NaN, UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) } : {}),
+    ...(o.upperQuantileMax !== undefined
+      ? { upperQuantileMax: num('upperQuantileMax', NaN, UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) }
+      : {}),
+    ...(o.releaseQuantile !== undefined
+      ? { releaseQuantile: num('releaseQuantile', NaN, UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) }
+      : {}),
     httpPort: num('httpPort', d.httpPort, 0, 65535, true),
     seed: num('seed', d.seed, 0, 2 ** 32 - 1, true),
     format: o.format ?? d.format,
@@ -194,11 +206,15 @@ export function resolveWorldOptions(o: LocalWorldOptions): ResolvedWorldOptions 
     loadMaxConcurrency: num('loadMaxConcurrency', d.loadMaxConcurrency, 1, 10_000, true),
     spikeWindowS: num('spikeWindowS', d.spikeWindowS, 0.001, 86_400),
   };
-  if (!MODEL_NAME_PATTERN.test(r.model)) issues.push({ path: 'model', value: r.model, allowed: 'a model name (lowercase letters, digits, - _ .)' });
+  if (!MODEL_NAME_PATTERN.test(r.model))
+    issues.push({ path: 'model', value: r.model, allowed: 'a model name (lowercase letters, digits, - _ .)' });
   if (r.stepS < r.tickS) issues.push({ path: 'stepS', value: r.stepS, allowed: `>= tickS (${r.tickS})` });
-  if (r.minWarmReplicas > r.maxReplicas) issues.push({ path: 'minWarmReplicas', value: r.minWarmReplicas, allowed: `<= maxReplicas (${r.maxReplicas})` });
-  if (!['auto', 'json', 'text'].includes(r.format)) issues.push({ path: 'format', value: r.format, allowed: 'auto, json or text' });
-  if (!SCALING_POLICY_NAMES.includes(r.policy)) issues.push({ path: 'policy', value: r.policy, allowed: SCALING_POLICY_NAMES.join(', ') });
+  if (r.minWarmReplicas > r.maxReplicas)
+    issues.push({ path: 'minWarmReplicas', value: r.minWarmReplicas, allowed: `<= maxReplicas (${r.maxReplicas})` });
+  if (!['auto', 'json', 'text'].includes(r.format))
+    issues.push({ path: 'format', value: r.format, allowed: 'auto, json or text' });
+  if (!SCALING_POLICY_NAMES.includes(r.policy))
+    issues.push({ path: 'policy', value: r.policy, allowed: SCALING_POLICY_NAMES.join(', ') });
   if (issues.length > 0) throw new ValidationError(issues, 'local world options');
   return r;
 }
@@ -215,7 +231,11 @@ function shapesOf(v: unknown, def: readonly RequestShape[], issues: ValidationIs
   v.forEach((s: unknown, i) => {
     const shape = s as Partial<RequestShape> | null;
     if (typeof shape !== 'object' || shape === null || !int(shape.batch, 1024) || !int(shape.seq, 65_536)) {
-      issues.push({ path: `shapes[${i}]`, value: s, allowed: '{batch, seq} with batch an integer in [1, 1024] and seq an integer in [1, 65536]' });
+      issues.push({
+        path: `shapes[${i}]`,
+        value: s,
+        allowed: '{batch, seq} with batch an integer in [1, 1024] and seq an integer in [1, 65536]',
+      });
       ok = false;
     }
   });

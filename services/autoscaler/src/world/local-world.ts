@@ -16,7 +16,12 @@ import { readWarmpoolConfig } from '../config/read-warmpool-config.js';
 import type { WarmpoolConfig } from '../config/warmpool-config.js';
 import { buildDaemon } from '../daemon/build-daemon.js';
 import type { Daemon } from '../daemon/daemon.js';
-import type { DaemonDecisionRecord, DaemonEventRecord, DaemonLogRecord, OutcomeRecord } from '../daemon/daemon-record.js';
+import type {
+  DaemonDecisionRecord,
+  DaemonEventRecord,
+  DaemonLogRecord,
+  OutcomeRecord,
+} from '../daemon/daemon-record.js';
 import type { RecordSink } from '../daemon/decision-log.js';
 import { describeReplicaEvent } from '../daemon/replica-event-text.js';
 import { logRecord } from '../daemon/stdout-record-sink.js';
@@ -24,7 +29,13 @@ import { createLocalProcessProvider } from '../daemon/local-provider-factory.js'
 import { compressTrace, historyCsv } from './compressed-history.js';
 import { resolveWorldOptions, type LocalWorldOptions, type ResolvedWorldOptions } from './local-world-options.js';
 import { LatencyPerSecond } from './latency-per-second.js';
-import { registrationTimes, summarizeWorld, type PoolEvent, type ReplicaLifetime, type WorldSummary } from './world-summary.js';
+import {
+  registrationTimes,
+  summarizeWorld,
+  type PoolEvent,
+  type ReplicaLifetime,
+  type WorldSummary,
+} from './world-summary.js';
 import { StopSignal, waitInitialWarmUp } from './initial-warm-up.js';
 
 /** What a finished run hands back. */
@@ -116,7 +127,11 @@ export class LocalWorld {
   }
 
   /** Builds and starts the world; `onReady` gets the dashboard URL before anything is printed by the daemon. */
-  static async start(input: LocalWorldOptions = {}, io: LocalWorldIo = {}, onReady: (world: { dashboardUrl: string; lbUrl: string }) => void = () => undefined): Promise<LocalWorld> {
+  static async start(
+    input: LocalWorldOptions = {},
+    io: LocalWorldIo = {},
+    onReady: (world: { dashboardUrl: string; lbUrl: string }) => void = () => undefined,
+  ): Promise<LocalWorld> {
     const o = resolveWorldOptions(input);
     const stdout = io.stdout ?? process.stdout;
     const ownRunDir = o.runDir === undefined;
@@ -136,18 +151,35 @@ export class LocalWorld {
       const scale = peakBin > 0 ? (o.peakPerS * both.binS) / (peakBin * o.speedX) : 0;
       const replay = sliceTrace(trace, o.replayFromS, replayToS - o.replayFromS);
       if (replay.counts.length === 0) {
-        throw new ValidationError([{ path: 'replayFromS', value: o.replayFromS, allowed: `a trace second before the end of ${o.tracePath} (${trace.startS + trace.counts.length * trace.binS} s)` }], 'local world options');
+        throw new ValidationError(
+          [
+            {
+              path: 'replayFromS',
+              value: o.replayFromS,
+              allowed: `a trace second before the end of ${o.tracePath} (${trace.startS + trace.counts.length * trace.binS} s)`,
+            },
+          ],
+          'local world options',
+        );
       }
       const history = compressTrace(trace, historyFromS, o.replayFromS, o.speedX, scale);
       const historyFile = join(runDir, `${o.model}-history.csv`);
       // Written again (in epoch seconds) right before the daemon starts, so it ends where the live load begins.
       writeFileSync(historyFile, historyCsv(history));
       const specFile = join(runDir, 'warmup-spec.json');
-      writeFileSync(specFile, JSON.stringify({ shapes: o.shapes, windowSize: 3, tolerance: 0.5, keepWarmIdleS: 0, budgetS: o.warmupBudgetS }));
+      writeFileSync(
+        specFile,
+        JSON.stringify({ shapes: o.shapes, windowSize: 3, tolerance: 0.5, keepWarmIdleS: 0, budgetS: o.warmupBudgetS }),
+      );
 
       const pool: PoolEvent[] = [];
       // the world's own events (replicas joining and leaving the load balancer, failures) on the one logger
-      const worldLogger = createLogger({ component: 'world', level: o.logLevel ?? resolveLogLevel(undefined, process.env), destination: stdout, format: o.format });
+      const worldLogger = createLogger({
+        component: 'world',
+        level: o.logLevel ?? resolveLogLevel(undefined, process.env),
+        destination: stdout,
+        format: o.format,
+      });
       const worldLog = { write: (r: DaemonEventRecord): void => logRecord(worldLogger, r) };
       const iso = (): string => new Date().toISOString();
       const token = randomBytes(16).toString('hex');
@@ -163,7 +195,18 @@ export class LocalWorld {
           const joined = e['event'] === 'replica-registered' || e['event'] === 'replica-restored';
           if (!joined && e['event'] !== 'replica-deregistered' && e['event'] !== 'replica-removed') return;
           pool.push({ atMs: Date.now(), replicaId: id, joined });
-          worldLog.write({ kind: 'daemon', time: iso(), model: o.model, event: String(e['event']), message: e['event'] === 'replica-restored' ? `${id} ready again (back in the load balancer)` : joined ? `${id} warm and serving (registered with the load balancer)` : `${id} left the load balancer` });
+          worldLog.write({
+            kind: 'daemon',
+            time: iso(),
+            model: o.model,
+            event: String(e['event']),
+            message:
+              e['event'] === 'replica-restored'
+                ? `${id} ready again (back in the load balancer)`
+                : joined
+                  ? `${id} warm and serving (registered with the load balancer)`
+                  : `${id} left the load balancer`,
+          });
         },
       });
       const { url: lbUrl } = await lb.listen();
@@ -173,13 +216,24 @@ export class LocalWorld {
       const leadGuessS = o.provisionDelayMs / 1000;
       // Until it measures real replicas, the daemon guesses process start + model load + warm-up as half and half.
       const stageGuessS = Math.max(0.5, o.startupS / 2);
-      const replicaArgs = ['--max-concurrency', String(o.replicaMaxConcurrency), '--max-queue', String(o.replicaMaxQueue), ...(o.minServiceMs > 0 ? ['--min-service-ms', String(o.minServiceMs)] : [])];
+      const replicaArgs = [
+        '--max-concurrency',
+        String(o.replicaMaxConcurrency),
+        '--max-queue',
+        String(o.replicaMaxQueue),
+        ...(o.minServiceMs > 0 ? ['--min-service-ms', String(o.minServiceMs)] : []),
+      ];
       const config = readWarmpoolConfig(
         {
           tickS: o.tickS,
           provider: { kind: 'local', loadBalancerUrl: lbUrl, runDir },
           http: { host: '127.0.0.1', port: httpPort },
-          history: { kind: 'csv', files: { [o.model]: historyFile }, epochOffsetS: 0, backfillS: Math.max(0, history.countsPerS.length) },
+          history: {
+            kind: 'csv',
+            files: { [o.model]: historyFile },
+            epochOffsetS: 0,
+            backfillS: Math.max(0, history.countsPerS.length),
+          },
           decisionLog: { format: o.format },
           models: [
             {
@@ -195,7 +249,22 @@ export class LocalWorld {
               ...(o.releaseQuantile !== undefined ? { releaseQuantile: o.releaseQuantile } : {}),
               scaleDownStabilizationS: o.scaleDownStabilizationS,
               stepS: o.stepS,
-              target: { modelFile: o.modelSource, provisionDelayMs: o.provisionDelayMs, args: ['--providers', 'cpu', '--spec', specFile, '--opt-cache', join(runDir, 'opt'), '--threads', '1', ...replicaArgs, ...o.agentArgs] },
+              target: {
+                modelFile: o.modelSource,
+                provisionDelayMs: o.provisionDelayMs,
+                args: [
+                  '--providers',
+                  'cpu',
+                  '--spec',
+                  specFile,
+                  '--opt-cache',
+                  join(runDir, 'opt'),
+                  '--threads',
+                  '1',
+                  ...replicaArgs,
+                  ...o.agentArgs,
+                ],
+              },
             },
           ],
         },
@@ -231,7 +300,13 @@ export class LocalWorld {
         // The planner's panic hold (30 s by default) in this world's time.
         planner: { panicHoldS: timeScaler(o.policyTimeScale)(DEFAULT_PLANNER_OPTIONS.panicHoldS) },
         // Time runs speedX times faster than the trace's: a trace day lasts 86 400 / speedX wall seconds.
-        makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS, levelHalfLifeS: Math.max(4 * stepS, 10), dayS: Math.max(2 * stepS, 86_400 / o.speedX) }),
+        makeForecaster: (quantile, stepS) =>
+          createForecaster('ensemble', {
+            quantile,
+            stepS,
+            levelHalfLifeS: Math.max(4 * stepS, 10),
+            dayS: Math.max(2 * stepS, 86_400 / o.speedX),
+          }),
         reconcileWithLoadBalancer: true,
         createLocalProvider: (c) => {
           provider = createLocalProcessProvider(c, env, (e) => {
@@ -251,7 +326,12 @@ export class LocalWorld {
       // Start warm: the replicas the last minute of history needed, before any load arrives.
       const recent = history.countsPerS.slice(-30);
       const recentPerS = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : 0;
-      const initial = Math.min(o.maxReplicas, o.initialReplicas > 0 ? o.initialReplicas : Math.max(o.minWarmReplicas, 1, Math.ceil(recentPerS / (o.capacityPerReplicaPerS * 0.7))));
+      const initial = Math.min(
+        o.maxReplicas,
+        o.initialReplicas > 0
+          ? o.initialReplicas
+          : Math.max(o.minWarmReplicas, 1, Math.ceil(recentPerS / (o.capacityPerReplicaPerS * 0.7))),
+      );
       // The URL is printed first; the page is up while the first replicas warm.
       const dashboardUrl = `http://127.0.0.1:${httpPort}/ui`;
       onReady({ dashboardUrl, lbUrl });
@@ -268,23 +348,42 @@ export class LocalWorld {
           const now = Date.now();
           for (const r of provider?.describe(o.model) ?? []) {
             const seen = lifetimes.get(r.id);
-            lifetimes.set(r.id, { id: r.id, requestedAtMs: r.requestedAtMs, endedAtMs: r.endedAtMs ?? seen?.endedAtMs, lastSeenMs: now });
+            lifetimes.set(r.id, {
+              id: r.id,
+              requestedAtMs: r.requestedAtMs,
+              endedAtMs: r.endedAtMs ?? seen?.endedAtMs,
+              lastSeenMs: now,
+            });
             if (r.pid !== undefined) pids.add(r.pid);
           }
         };
         const sampler = setInterval(sample, 250);
         closers.push(async () => clearInterval(sampler));
         try {
-          await provider!.scale({ model: o.model, replicas: initial, idempotencyKey: `local-world-initial-${token}`, reason: 'MinWarmPool', message: `start warm with ${initial} replica(s)` });
+          await provider!.scale({
+            model: o.model,
+            replicas: initial,
+            idempotencyKey: `local-world-initial-${token}`,
+            reason: 'MinWarmPool',
+            message: `start warm with ${initial} replica(s)`,
+          });
           // A replica that dies in its warm-up is replaced (a few times at most), as the daemon does later.
           await waitInitialWarmUp(provider!, o.model, {
             timeoutMs: 180_000,
             keyPrefix: `local-world-initial-${token}`,
             stopped: () => w.stopReason,
-            onReplace: (id, reason) => worldLog.write({ kind: 'error', time: iso(), model: o.model, event: 'replica-replaced', message: `${id} failed in warm-up (${reason}); replacing it` }),
+            onReplace: (id, reason) =>
+              worldLog.write({
+                kind: 'error',
+                time: iso(),
+                model: o.model,
+                event: 'replica-replaced',
+                message: `${id} failed in warm-up (${reason}); replacing it`,
+              }),
           });
           // Ready replicas register with the load balancer just after: the first requests must find them there.
-          for (let i = 0; i < 100 && registrationTimes(pool).size < initial && !w.stopReason; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+          for (let i = 0; i < 100 && registrationTimes(pool).size < initial && !w.stopReason; i++)
+            await new Promise((resolve) => setTimeout(resolve, 50));
           const gen = new TraceLoadGenerator(
             {
               targetUrl: lbUrl,
@@ -333,11 +432,32 @@ export class LocalWorld {
         await cleanup();
         // Stopped before the replay began: an empty replay at the stop.
         const endMs = replayEndMs ?? replayStartMs;
-        const empty: LoadRunResult = { startMs: replayStartMs, endMs, planned: 0, notSent: 0, stoppedBy: 'stopped', scale, records: [], summary: summarizeLoad([], { startMs: replayStartMs }) };
+        const empty: LoadRunResult = {
+          startMs: replayStartMs,
+          endMs,
+          planned: 0,
+          notSent: 0,
+          stoppedBy: 'stopped',
+          scale,
+          records: [],
+          summary: summarizeLoad([], { startMs: replayStartMs }),
+        };
         const used = load ?? empty;
         const replicas = [...lifetimes.values()];
         return {
-          summary: summarizeWorld(used, memory.decisions, pool, o.capacityPerReplicaPerS, { lifetimes: replicas, replayStartMs, replayEndMs: endMs }, { outcomes: memory.outcomes, latencyTargetP95Ms: o.latencyTargetP95Ms, cpuCount: availableParallelism(), provisionDelayMs: o.provisionDelayMs }),
+          summary: summarizeWorld(
+            used,
+            memory.decisions,
+            pool,
+            o.capacityPerReplicaPerS,
+            { lifetimes: replicas, replayStartMs, replayEndMs: endMs },
+            {
+              outcomes: memory.outcomes,
+              latencyTargetP95Ms: o.latencyTargetP95Ms,
+              cpuCount: availableParallelism(),
+              provisionDelayMs: o.provisionDelayMs,
+            },
+          ),
           load: used,
           decisions: memory.decisions,
           pool,

@@ -89,7 +89,10 @@ export interface ReplicaReadyStats {
 }
 
 /** Request to first registration of every replica that registered (a replica seen but never registered is left out). */
-export function replicaReadyTimes(lifetimes: readonly ReplicaLifetime[], registeredAt: ReadonlyMap<string, number>): ReplicaReadyStats | null {
+export function replicaReadyTimes(
+  lifetimes: readonly ReplicaLifetime[],
+  registeredAt: ReadonlyMap<string, number>,
+): ReplicaReadyStats | null {
   const s = lifetimes.flatMap((l) => {
     const at = registeredAt.get(l.id);
     return at === undefined || at < l.requestedAtMs ? [] : [(at - l.requestedAtMs) / 1000];
@@ -151,15 +154,26 @@ export function summarizeWorld(
   const registeredAt = registrationTimes(pool);
   const byRef = new Map(judging.outcomes.map((o) => [o.ref, o]));
   const sortedPool = [...pool].sort((a, b) => a.atMs - b.atMs);
-  const readyCountAt = (ms: number): number => sortedPool.filter((e) => e.atMs <= ms).reduce((n, e) => n + (e.joined ? 1 : -1), 0);
+  const readyCountAt = (ms: number): number =>
+    sortedPool.filter((e) => e.atMs <= ms).reduce((n, e) => n + (e.joined ? 1 : -1), 0);
   // The scale-ups the daemon follows (OutcomeTracker): acted on, and above what it had asked for before.
   const outcomes: ScaleUpOutcome[] = decisions
     .filter((d) => d.action === 'scale-up' && d.acted === 'enqueued' && d.to > (d.desired ?? d.from))
     .map((d) => {
       const o = byRef.get(d.id);
       const atMs = Date.parse(d.time);
-      const readyAtMs = sortedPool.find((e) => e.atMs >= atMs && e.joined && readyCountAt(e.atMs) >= d.to)?.atMs ?? null;
-      return { id: d.id, atMs, from: d.desired ?? d.from, to: d.to, reasons: d.reasons, outcome: o?.outcome ?? 'pending', readyAfterS: o?.readyAfterS ?? null, readyAtMs };
+      const readyAtMs =
+        sortedPool.find((e) => e.atMs >= atMs && e.joined && readyCountAt(e.atMs) >= d.to)?.atMs ?? null;
+      return {
+        id: d.id,
+        atMs,
+        from: d.desired ?? d.from,
+        to: d.to,
+        reasons: d.reasons,
+        outcome: o?.outcome ?? 'pending',
+        readyAfterS: o?.readyAfterS ?? null,
+        readyAtMs,
+      };
     });
   const count = (k: ScaleUpOutcome['outcome']): number => outcomes.filter((o) => o.outcome === k).length;
   const last = [...decisions].reverse().find((d) => d.measuredLeadTimeS !== null);
@@ -187,7 +201,10 @@ export function summarizeWorld(
     replicaSeconds: Number(replicaSecondsWithin(replicas).toFixed(1)),
     replicasStarted: replicas.lifetimes.length,
     p95PerSecondMs,
-    sla: judging.latencyTargetP95Ms === undefined ? null : slaVerdict(load, p95PerSecondMs, judging.latencyTargetP95Ms, pool, replicas, capacityPerReplicaPerS, judging),
+    sla:
+      judging.latencyTargetP95Ms === undefined
+        ? null
+        : slaVerdict(load, p95PerSecondMs, judging.latencyTargetP95Ms, pool, replicas, capacityPerReplicaPerS, judging),
   };
 }
 
@@ -202,7 +219,15 @@ export function perSecondP95(load: LoadRunResult): Array<{ second: number; p95Ms
   }
   return [...bySecond.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([second, l]) => ({ second, p95Ms: Number(percentile(l.sort((x, y) => x - y), 0.95)!.toFixed(1)) }));
+    .map(([second, l]) => ({
+      second,
+      p95Ms: Number(
+        percentile(
+          l.sort((x, y) => x - y),
+          0.95,
+        )!.toFixed(1),
+      ),
+    }));
 }
 
 function slaVerdict(
@@ -226,9 +251,11 @@ function slaVerdict(
       return ms + 1000 > from && ms < to;
     });
   const sorted = [...pool].sort((a, b) => a.atMs - b.atMs);
-  const readyAt = (ms: number): number => sorted.filter((e) => e.atMs <= ms).reduce((n, e) => n + (e.joined ? 1 : -1), 0);
+  const readyAt = (ms: number): number =>
+    sorted.filter((e) => e.atMs <= ms).reduce((n, e) => n + (e.joined ? 1 : -1), 0);
   const sent = new Map<number, number>();
-  for (const r of load.records) sent.set(Math.floor(r.sentAtMs / 1000), (sent.get(Math.floor(r.sentAtMs / 1000)) ?? 0) + 1);
+  for (const r of load.records)
+    sent.set(Math.floor(r.sentAtMs / 1000), (sent.get(Math.floor(r.sentAtMs / 1000)) ?? 0) + 1);
   let whileStarting = 0;
   let aboveCapacity = 0;
   for (const x of over) {
@@ -281,12 +308,20 @@ export function formatWorldSummary(s: WorldSummary): string {
 function formatSla(v: SlaVerdict, late: number): string {
   const head = `SLA (latency p95 <= ${v.targetP95Ms} ms): `;
   if (v.p95Ms === null) return `${head}no requests, no verdict`;
-  if (v.met) return `${head}met: p95 ${v.p95Ms.toFixed(1)} ms (${v.secondsOver} of ${v.seconds} s had a p95 over the target)`;
+  if (v.met)
+    return `${head}met: p95 ${v.p95Ms.toFixed(1)} ms (${v.secondsOver} of ${v.seconds} s had a p95 over the target)`;
   const why: string[] = [];
   const host = v.cpuCount === null ? 'this host' : `this ${v.cpuCount}-core host`;
-  if (v.overWhileReplicaStarting > 0) why.push(`${v.overWhileReplicaStarting} s while a replica was loading and warming up on ${host} (its model load and warm-up take CPU from the replicas serving)`);
-  if (v.overAboveReadyCapacity > 0) why.push(`${v.overAboveReadyCapacity} s with demand above the ready replicas' capacity${late > 0 ? ` (${late} scale-up${late === 1 ? '' : 's'} came late)` : ''}`);
-  if (v.overUnexplained > 0) why.push(`${v.overUnexplained} s with neither (the replicas, the load generator and the daemon share ${host})`);
+  if (v.overWhileReplicaStarting > 0)
+    why.push(
+      `${v.overWhileReplicaStarting} s while a replica was loading and warming up on ${host} (its model load and warm-up take CPU from the replicas serving)`,
+    );
+  if (v.overAboveReadyCapacity > 0)
+    why.push(
+      `${v.overAboveReadyCapacity} s with demand above the ready replicas' capacity${late > 0 ? ` (${late} scale-up${late === 1 ? '' : 's'} came late)` : ''}`,
+    );
+  if (v.overUnexplained > 0)
+    why.push(`${v.overUnexplained} s with neither (the replicas, the load generator and the daemon share ${host})`);
   return (
     `${head}EXCEEDED: p95 ${v.p95Ms.toFixed(1)} ms, ${v.overByMs.toFixed(1)} ms (${(v.overByMs / 1000).toFixed(3)} s) over the target; ` +
     `${v.secondsOver} of ${v.seconds} s had a p95 over it${why.length ? `: ${why.join('; ')}` : ''}`
@@ -296,7 +331,9 @@ function formatSla(v: SlaVerdict, late: number): string {
 /** The planner's lead time (p90 of measured starts) and the median stages; what the stages leave out is named. */
 function formatLeadTime(s: WorldSummary): string {
   const total = s.measuredLeadTimeS;
-  const ready = s.replicaReadyS ? `; replicas asked for to serving: median ${s.replicaReadyS.p50} s, max ${s.replicaReadyS.max} s over ${s.replicaReadyS.count}` : '';
+  const ready = s.replicaReadyS
+    ? `; replicas asked for to serving: median ${s.replicaReadyS.p50} s, max ${s.replicaReadyS.max} s over ${s.replicaReadyS.count}`
+    : '';
   if (total === null) return `measured lead time (request to ready): n/a${ready}`;
   const st = s.leadTimeStagesS;
   if (!st) return `measured lead time (request to ready, p90): ${total.toFixed(1)} s${ready}`;

@@ -28,9 +28,27 @@ export interface TimelineSecond {
  * and their p95 latency, next to the forecast and the ready / warming replicas of the daemon's decisions. Requests and
  * decisions outside that range are left out. What the end-to-end benchmark plots.
  */
-export function worldTimeline(records: readonly RequestRecord[], decisions: readonly DaemonDecisionRecord[], replayStartMs: number, durationS: number): TimelineSecond[] {
+export function worldTimeline(
+  records: readonly RequestRecord[],
+  decisions: readonly DaemonDecisionRecord[],
+  replayStartMs: number,
+  durationS: number,
+): TimelineSecond[] {
   const n = Math.ceil(durationS) + 5;
-  const rows = Array.from({ length: n }, (_, t) => ({ t, sent: 0, failed: 0, lat: [] as number[], p95Ms: null as number | null, forecastP50PerS: null as number | null, forecastUpperPerS: null as number | null, bandQuantile: null as number | null, ready: null as number | null, warming: null as number | null, to: null as number | null, message: null as string | null }));
+  const rows = Array.from({ length: n }, (_, t) => ({
+    t,
+    sent: 0,
+    failed: 0,
+    lat: [] as number[],
+    p95Ms: null as number | null,
+    forecastP50PerS: null as number | null,
+    forecastUpperPerS: null as number | null,
+    bandQuantile: null as number | null,
+    ready: null as number | null,
+    warming: null as number | null,
+    to: null as number | null,
+    message: null as string | null,
+  }));
   const second = (ms: number): number | undefined => {
     const t = Math.floor((ms - replayStartMs) / 1000);
     return t >= 0 && t < n ? t : undefined;
@@ -46,7 +64,21 @@ export function worldTimeline(records: readonly RequestRecord[], decisions: read
   for (const d of decisions) {
     const t = second(Date.parse(d.time));
     if (t === undefined) continue;
-    Object.assign(rows[t]!, { forecastP50PerS: d.forecastP50PerS, forecastUpperPerS: d.forecastUpperPerS, bandQuantile: d.bandQuantile, ready: d.ready, warming: d.warming, to: d.to, message: d.message });
+    Object.assign(rows[t]!, {
+      forecastP50PerS: d.forecastP50PerS,
+      forecastUpperPerS: d.forecastUpperPerS,
+      bandQuantile: d.bandQuantile,
+      ready: d.ready,
+      warming: d.warming,
+      to: d.to,
+      message: d.message,
+    });
   }
-  return rows.map(({ lat, ...r }) => ({ ...r, p95Ms: percentile(lat.sort((a, b) => a - b), 0.95) }));
+  return rows.map(({ lat, ...r }) => ({
+    ...r,
+    p95Ms: percentile(
+      lat.sort((a, b) => a - b),
+      0.95,
+    ),
+  }));
 }

@@ -14,7 +14,13 @@ import { HistoryDemandFeed } from '../../src/daemon/history-demand-feed.js';
 export const T0 = Date.parse('2026-03-02T00:00:00.000Z');
 
 /** The record type(s) whose `kind` can be K. */
-export type RecordOf<K extends string> = DaemonLogRecord extends infer R ? (R extends { kind: infer RK } ? (K extends RK ? R : never) : never) : never;
+export type RecordOf<K extends string> = DaemonLogRecord extends infer R
+  ? R extends { kind: infer RK }
+    ? K extends RK
+      ? R
+      : never
+    : never
+  : never;
 
 /** Keeps every record in memory. */
 export class MemorySink implements RecordSink {
@@ -25,7 +31,9 @@ export class MemorySink implements RecordSink {
   }
   async close(): Promise<void> {}
   decisions(model?: string): DaemonDecisionRecord[] {
-    return this.records.filter((r): r is DaemonDecisionRecord => r.kind === 'decision' && (model === undefined || r.model === model));
+    return this.records.filter(
+      (r): r is DaemonDecisionRecord => r.kind === 'decision' && (model === undefined || r.model === model),
+    );
   }
   of<K extends DaemonLogRecord['kind']>(kind: K): RecordOf<K>[] {
     return this.records.filter((r) => r.kind === kind) as RecordOf<K>[];
@@ -52,7 +60,10 @@ export class FunctionHistory implements HistorySource {
 }
 
 /** Per-second counts from a rate function on the manual clock (what the local load balancer's /demand answers). */
-export function perSecondFrom(clock: ManualClock, rate: (model: string, second: number) => number): PerSecondDemand & { calls: number } {
+export function perSecondFrom(
+  clock: ManualClock,
+  rate: (model: string, second: number) => number,
+): PerSecondDemand & { calls: number } {
   const fn = async (model: string, seconds: number) => {
     fn.calls++;
     const nowSecond = Math.floor(clock.now() / 1000);
@@ -126,9 +137,18 @@ export function harness(o: HarnessOptions): Harness {
       queue: o.queue ?? queue,
       history,
       demandFeed: (m: ModelConfig, tickS: number) =>
-        o.perSecond ? new PerSecondDemandFeed(m.spec.name, m.stepS, tickS, o.perSecond) : new HistoryDemandFeed(m.spec.name, m.stepS, history!),
+        o.perSecond
+          ? new PerSecondDemandFeed(m.spec.name, m.stepS, tickS, o.perSecond)
+          : new HistoryDemandFeed(m.spec.name, m.stepS, history!),
       leadership: o.leadership ?? new SoleLeader('test'),
-      log: new DecisionLog([sink], (name, err) => sink.write({ kind: 'error', time: new Date(clock.now()).toISOString(), event: 'sink-failed', message: `${name}: ${String(err)}` })),
+      log: new DecisionLog([sink], (name, err) =>
+        sink.write({
+          kind: 'error',
+          time: new Date(clock.now()).toISOString(),
+          event: 'sink-failed',
+          message: `${name}: ${String(err)}`,
+        }),
+      ),
       makeForecaster: (quantile, stepS) => createForecaster('ensemble', { quantile, stepS }),
       ...o.deps,
     },

@@ -9,7 +9,11 @@ export type K8sObject = { kind: string; metadata: { name: string; namespace?: st
 
 /** What `kubectl kustomize DIR` renders (a kustomization under infra/), as YAML text; bounded to 60 s. */
 export function kustomize(rel: string): string {
-  return execFileSync('kubectl', ['kustomize', resolve(INFRA, rel)], { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 2 ** 20 });
+  return execFileSync('kubectl', ['kustomize', resolve(INFRA, rel)], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    maxBuffer: 16 * 2 ** 20,
+  });
 }
 
 /**
@@ -40,10 +44,17 @@ export function grantedTo(objects: readonly K8sObject[], serviceAccount: string)
     const subjects = (b.subjects as { kind: string; name: string }[]) ?? [];
     if (!subjects.some((s) => s.kind === 'ServiceAccount' && s.name === serviceAccount)) continue;
     const ref = b.roleRef as { kind: string; name: string };
-    const role = objects.find((o) => o.kind === ref.kind && o.metadata.name === ref.name && (ref.kind === 'ClusterRole' || o.metadata.namespace === b.metadata.namespace));
+    const role = objects.find(
+      (o) =>
+        o.kind === ref.kind &&
+        o.metadata.name === ref.name &&
+        (ref.kind === 'ClusterRole' || o.metadata.namespace === b.metadata.namespace),
+    );
     if (!role) throw new Error(`${b.kind} ${b.metadata.name} points at a missing ${ref.kind} ${ref.name}`);
     const ns = b.kind === 'ClusterRoleBinding' ? '*' : b.metadata.namespace!;
-    for (const r of role.rules as Rule[]) for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) out.add(`${ns}|${g}|${res}|${v}`);
+    for (const r of role.rules as Rule[])
+      for (const g of r.apiGroups)
+        for (const res of r.resources) for (const v of r.verbs) out.add(`${ns}|${g}|${res}|${v}`);
   }
   return out;
 }
@@ -60,8 +71,29 @@ export function permissionOf(method: string, path: string): string | undefined {
   if (core) {
     [, ns, resource, name, sub] = core as unknown as [string, string, string, string | undefined, string | undefined];
     group = '';
-  } else if (named) [, group, ns, resource, name, sub] = named as unknown as [string, string, string, string, string | undefined, string | undefined];
+  } else if (named)
+    [, group, ns, resource, name, sub] = named as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string | undefined,
+      string | undefined,
+    ];
   else return undefined;
-  const verb = method === 'GET' ? (name ? 'get' : 'list') : method === 'POST' ? 'create' : method === 'PUT' ? 'update' : method === 'PATCH' ? 'patch' : method === 'DELETE' ? 'delete' : method.toLowerCase();
+  const verb =
+    method === 'GET'
+      ? name
+        ? 'get'
+        : 'list'
+      : method === 'POST'
+        ? 'create'
+        : method === 'PUT'
+          ? 'update'
+          : method === 'PATCH'
+            ? 'patch'
+            : method === 'DELETE'
+              ? 'delete'
+              : method.toLowerCase();
   return `${ns}|${group}|${sub ? `${resource}/${sub}` : resource}|${verb}`;
 }

@@ -1,4 +1,10 @@
-import { WarmpoolError, type ReplicaInfo, type ReplicaProvider, type ReplicaSetState, type ScaleRequest } from '@warmpool/domain';
+import {
+  WarmpoolError,
+  type ReplicaInfo,
+  type ReplicaProvider,
+  type ReplicaSetState,
+  type ScaleRequest,
+} from '@warmpool/domain';
 
 /**
  * A provider whose new replicas go provisioning → loading → warming → ready after fixed seconds on the injected
@@ -11,7 +17,10 @@ export class StagedProvider implements ReplicaProvider {
   failGetState: Map<string, Error> = new Map();
   failScale: Error[] = [];
   closed = false;
-  private readonly pools = new Map<string, { desired: number; replicas: { id: string; requestedAtMs: number }[]; keys: Set<string> }>();
+  private readonly pools = new Map<
+    string,
+    { desired: number; replicas: { id: string; requestedAtMs: number }[]; keys: Set<string> }
+  >();
   private n = 0;
 
   constructor(
@@ -20,7 +29,11 @@ export class StagedProvider implements ReplicaProvider {
     readonly stagesS = { provisioning: 2, loading: 3, warming: 2 },
   ) {
     for (const [m, k] of Object.entries(initial)) {
-      this.pools.set(m, { desired: k, replicas: Array.from({ length: k }, () => ({ id: `${m}-${++this.n}`, requestedAtMs: now() - 3_600_000 })), keys: new Set() });
+      this.pools.set(m, {
+        desired: k,
+        replicas: Array.from({ length: k }, () => ({ id: `${m}-${++this.n}`, requestedAtMs: now() - 3_600_000 })),
+        keys: new Set(),
+      });
     }
   }
 
@@ -28,7 +41,8 @@ export class StagedProvider implements ReplicaProvider {
     const age = (this.now() - r.requestedAtMs) / 1000;
     const { provisioning, loading, warming } = this.stagesS;
     const total = provisioning + loading + warming;
-    if (age >= total) return { id: '', phase: 'ready', requestedAtMs: r.requestedAtMs, readyAtMs: r.requestedAtMs + total * 1000 };
+    if (age >= total)
+      return { id: '', phase: 'ready', requestedAtMs: r.requestedAtMs, readyAtMs: r.requestedAtMs + total * 1000 };
     const phase = age < provisioning ? 'provisioning' : age < provisioning + loading ? 'loading' : 'warming';
     return { id: '', phase, requestedAtMs: r.requestedAtMs };
   }
@@ -50,7 +64,8 @@ export class StagedProvider implements ReplicaProvider {
     p.keys.add(request.idempotencyKey);
     this.applied.push(request);
     p.desired = request.replicas;
-    while (p.replicas.length < request.replicas) p.replicas.push({ id: `${request.model}-${++this.n}`, requestedAtMs: this.now() });
+    while (p.replicas.length < request.replicas)
+      p.replicas.push({ id: `${request.model}-${++this.n}`, requestedAtMs: this.now() });
     if (p.replicas.length > request.replicas) p.replicas.splice(request.replicas);
   }
 
