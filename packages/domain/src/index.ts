@@ -21,4 +21,5 @@ export * from './ports/index.js';
 export { parseCountCsv, type CountSeries, type ParseCountCsvOptions } from './trace/parse-count-csv.js';
 export { SeededRandom } from './random/seeded-random.js';
 export { percentile } from './stats/percentile.js';
+export { median } from './stats/median.js';
 export { Backoff, BACKOFF_DEFAULTS, type BackoffOptions, type RetryVerdict, type RetryHooks } from './retry/backoff.js';

@@ -51,7 +51,7 @@ export {
 export { shapeLabel, shapeElements, type InputShape } from './session/input-shape.js';
 export { parseFeeds, encodeTensor, MAX_JSON_TENSOR_ELEMENTS, type TensorJson } from './session/tensor-json.js';
 export { systemClock, ManualClock, type Clock } from './warmup/clock.js';
-export { ConvergenceDetector, median, type ConvergenceState } from './warmup/convergence-detector.js';
+export { ConvergenceDetector, type ConvergenceState } from './warmup/convergence-detector.js';
 export { KeepWarm, type KeepWarmOptions } from './warmup/keep-warm.js';
 export { readGpuMemory, parseNvidiaSmiMemory, type GpuMemorySample } from './warmup/gpu-memory-probe.js';
 export { ProcessMemoryProbe, readCgroupLimitBytes, type MemoryProbe } from './warmup/memory-probe.js';

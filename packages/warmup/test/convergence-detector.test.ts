@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '@warmpool/domain';
 import { ManualClock } from '../src/warmup/clock.js';
-import { ConvergenceDetector, median } from '../src/warmup/convergence-detector.js';
+import { median } from '@warmpool/domain';
+import { ConvergenceDetector } from '../src/warmup/convergence-detector.js';
 import { roundsUntilConverged } from '../src/warmup/rounds-until-converged.js';
 
 function feed(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '@warmpool/queue';
-import { ChangedHoldsSink } from '../src/daemon/changed-holds-sink.js';
+import { RepeatedDecisionFilter } from '../src/daemon/repeated-decision-filter.js';
 import { FileCheckpointStore } from '../src/daemon/checkpoint-store.js';
 import type { DaemonDecisionRecord } from '../src/daemon/daemon-record.js';
 import { DecisionLog } from '../src/daemon/decision-log.js';
@@ -77,7 +77,9 @@ describe('durable what matters (issue 16, finding 7)', () => {
   it('the decision file rotates by size keeping N files, and quiet holds are written once per change', async () => {
     const file = join(dir, 'log', 'decisions.jsonl');
     const clock = new ManualClock(T0);
-    const sink = new ChangedHoldsSink(new FileSink(file, { maxBytes: 16 * 1024, keepFiles: 2 }));
+    const sink = new RepeatedDecisionFilter(new FileSink(file, { maxBytes: 16 * 1024, keepFiles: 2 }), {
+      leaveOut: 'holds',
+    });
     const memory = new MemorySink();
     const h = harness({
       clock,

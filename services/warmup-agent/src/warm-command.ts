@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { WarmpoolError } from '@warmpool/domain';
+import { median, WarmpoolError } from '@warmpool/domain';
 import {
   InferenceWorker,
   ModelReplica,
@@ -7,7 +7,6 @@ import {
   buildWarmTargets,
   roundsUntilConverged,
   requestPathBudgetMs,
-  median,
   type Feeds,
   type SessionConfig,
   type WarmTarget,

@@ -1,10 +1,4 @@
-/** Median of a non-empty list (mean of the middle two for even lengths). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+import { median } from '@warmpool/domain';
 
 export interface ConvergenceState {
   readonly converged: boolean;

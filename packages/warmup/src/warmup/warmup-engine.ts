@@ -1,7 +1,8 @@
 import { WarmupError } from '../errors/warmup-error.js';
 import type { Feeds } from '../session/feed-builder.js';
 import type { Clock } from './clock.js';
-import { ConvergenceDetector, median } from './convergence-detector.js';
+import { median } from '@warmpool/domain';
+import { ConvergenceDetector } from './convergence-detector.js';
 import type { GpuMemorySample } from './gpu-memory-probe.js';
 import type { MemoryProbe } from './memory-probe.js';
 import type { WarmTarget } from './warm-target.js';

@@ -1,4 +1,4 @@
-import { median } from 'simple-statistics';
+import { median } from '@warmpool/domain';
 import { parseModelSpec, type Forecaster, type ModelSpec } from '@warmpool/domain';
 import { createForecaster } from '@warmpool/forecast';
 import { BurstTracker, INITIAL_PLANNER_STATE, plan, type PlannerState } from '@warmpool/planner';

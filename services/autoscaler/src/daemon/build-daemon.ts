@@ -35,7 +35,6 @@ import { KedaExternalScalerServer } from '../keda/keda-external-scaler-server.js
 import { loggedError, type DaemonLogRecord } from './daemon-record.js';
 import { DecisionLog, StreamSink, type RecordSink } from './decision-log.js';
 import type { DemandFeed } from './demand-feed.js';
-import { ChangedHoldsSink } from './changed-holds-sink.js';
 import { FileCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
 import { FileSink, type FileSinkOptions } from './file-sink.js';
 import { RedisCheckpointStore } from './redis-checkpoint-store.js';
@@ -158,13 +157,23 @@ export function buildDaemon(o: BuildDaemonOptions): Daemon {
   // The durable logs get an unchanged hold once every 10 ticks at most (a heartbeat; stdout only when it changed).
   const holdRepeatMs = config.tickS * 10_000;
   if (config.decisionLog.file)
-    sinks.push(new ChangedHoldsSink(new FileSink(config.decisionLog.file, o.decisionFile), holdRepeatMs));
+    sinks.push(
+      new RepeatedDecisionFilter(new FileSink(config.decisionLog.file, o.decisionFile), {
+        leaveOut: 'holds',
+        repeatEveryMs: holdRepeatMs,
+      }),
+    );
   if (config.decisionLog.redisStreamKey) {
     const stream = new RedisDecisionStream({
       redisUrl: config.decisionLog.redisUrl!,
       key: config.decisionLog.redisStreamKey,
     });
-    sinks.push(new ChangedHoldsSink(new RedisStreamSink(stream, config.decisionLog.redisStreamKey), holdRepeatMs));
+    sinks.push(
+      new RepeatedDecisionFilter(new RedisStreamSink(stream, config.decisionLog.redisStreamKey), {
+        leaveOut: 'holds',
+        repeatEveryMs: holdRepeatMs,
+      }),
+    );
   }
   let http: DaemonHttpServer | undefined;
   if (config.http) {

@@ -1,6 +1,6 @@
 import { percentile } from '@warmpool/domain';
 import { countColdHits, isOk, type LoadRunResult } from '@warmpool/loadgen';
-import { median } from 'simple-statistics';
+import { median } from '@warmpool/domain';
 import type { DaemonDecisionRecord, OutcomeRecord, ScaleUpOutcomeName } from '../daemon/daemon-record.js';
 
 /** One scale-up the daemon acted on, with the outcome the daemon logged for it (the same line the run printed). */
