@@ -14,6 +14,7 @@ import { LoadBalancerServer } from '@warmpool/load-balancer';
 import { LocalWorld } from '../services/autoscaler/dist/world/local-world.js';
 import { worldTimeline } from '../services/autoscaler/dist/world/world-timeline.js';
 import { isOk } from '@warmpool/loadgen';
+import { alive } from './bench-support.js';
 
 const MODEL = 'bench-model';
 
@@ -156,13 +157,4 @@ function failureKinds(records) {
     kinds[kind] = (kinds[kind] ?? 0) + 1;
   }
   return kinds;
-}
-
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

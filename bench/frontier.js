@@ -6,8 +6,8 @@
 //   node bench/frontier.js [--traces DIR | FILE...] [--lead-s 45] [--out FILE] [--results bench/RESULTS.md] [--json]
 //   npm run bench:sim -- --frontier [same flags]
 // --results replaces the section between the frontier markers of that file (the rest of it is left as it is).
-import { readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   parseTrace,
@@ -19,18 +19,10 @@ import {
   renderFrontierSummary,
   renderFrontierPoints,
 } from '@warmpool/sim';
+import { csvFiles } from './bench-support.js';
 
 const START = '<!-- frontier:start (written by node bench/frontier.js --results) -->';
 const END = '<!-- frontier:end -->';
-
-function csvFiles(d) {
-  return readdirSync(d)
-    .flatMap((n) => {
-      const p = join(d, n);
-      return statSync(p).isDirectory() ? csvFiles(p) : n.endsWith('.csv') ? [p] : [];
-    })
-    .sort();
-}
 
 /** Runs the frontier on every file; returns the reports and their markdown. */
 export function runFrontier(files, root, { leadS = 45, log = () => {} } = {}) {

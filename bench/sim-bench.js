@@ -3,10 +3,11 @@
 // ratios the project is judged by, all measured side by side in this one run.
 //   npm run bench:sim -- --traces DIR [--lead-s 45] [--interp uniform|linear] [--queue] [--out FILE] [--json]
 //   npm run bench:sim -- --frontier [--traces DIR] [--results bench/RESULTS.md]   (bench/frontier.js: the frontier)
-import { readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseTrace, perSecondDemand, simConfigFor, simulatePolicies, POLICIES } from '@warmpool/sim';
+import { csvFiles } from './bench-support.js';
 
 if (process.argv.includes('--frontier')) {
   const { main } = await import('./frontier.js');
@@ -32,15 +33,6 @@ const leadS = Number(values['lead-s']);
 if (!Number.isInteger(leadS) || leadS < 0) {
   console.error(`--lead-s: got "${values['lead-s']}", allowed: an integer >= 0`);
   process.exit(2);
-}
-
-function csvFiles(d) {
-  return readdirSync(d)
-    .flatMap((n) => {
-      const p = join(d, n);
-      return statSync(p).isDirectory() ? csvFiles(p) : n.endsWith('.csv') ? [p] : [];
-    })
-    .sort();
 }
 
 const names = values.policy ? values.policy.split(',') : Object.keys(POLICIES);
