@@ -9,7 +9,7 @@ import { createForecaster } from '@warmpool/forecast';
 import { LocalProcessProvider } from '@warmpool/provider-local';
 import { InProcessScaleQueue, RedisLeaderLock, systemClock } from '@warmpool/queue';
 import { readWarmpoolConfig } from '../services/autoscaler/dist/config/read-warmpool-config.js';
-import { ChangedHoldsSink } from '../services/autoscaler/dist/daemon/changed-holds-sink.js';
+import { RepeatedDecisionFilter } from '../services/autoscaler/dist/daemon/repeated-decision-filter.js';
 import { FileCheckpointStore } from '../services/autoscaler/dist/daemon/checkpoint-store.js';
 import { Daemon } from '../services/autoscaler/dist/daemon/daemon.js';
 import { DecisionLog } from '../services/autoscaler/dist/daemon/decision-log.js';
@@ -48,7 +48,7 @@ const config = readWarmpoolConfig(
 );
 
 const log = new DecisionLog([
-  new ChangedHoldsSink(new FileSink(o.logFile, { maxBytes: 256 * 1024 * 1024, keepFiles: 2 })),
+  new RepeatedDecisionFilter(new FileSink(o.logFile, { maxBytes: 256 * 1024 * 1024, keepFiles: 2 }), { leaveOut: 'holds' }),
 ]);
 const write = (r) => log.write(r);
 const iso = () => new Date().toISOString();
