@@ -48,7 +48,9 @@ const config = readWarmpoolConfig(
 );
 
 const log = new DecisionLog([
-  new RepeatedDecisionFilter(new FileSink(o.logFile, { maxBytes: 256 * 1024 * 1024, keepFiles: 2 }), { leaveOut: 'holds' }),
+  new RepeatedDecisionFilter(new FileSink(o.logFile, { maxBytes: 256 * 1024 * 1024, keepFiles: 2 }), {
+    leaveOut: 'holds',
+  }),
 ]);
 const write = (r) => log.write(r);
 const iso = () => new Date().toISOString();
