@@ -289,6 +289,20 @@ export class Daemon {
     this.deps.leadership.start();
   }
 
+  /** A job record for a job this daemon hands back or drops without applying it (no attempt used). */
+  private writeUnappliedJob(job: ScaleJob, event: 'deferred' | 'skipped', message: string): void {
+    this.write({
+      kind: 'job',
+      time: this.iso(),
+      model: job.request.model,
+      jobId: job.id,
+      event,
+      replicas: job.request.replicas,
+      attempt: null,
+      message,
+    });
+  }
+
   /**
    * The queue's handler: the scale itself (the provider applies each idempotency key once). A job that comes
    * due long after it was decided (recovered after a crash, held up by a Redis outage) is not applied: the world
@@ -298,32 +312,22 @@ export class Daemon {
     const retryMs = Math.max(500, this.config.tickS * 1000);
     if (!(this.campaigning && this.deps.leadership.isLeader())) {
       // A follower's (or dry run's) worker never applies a job: back to the queue for the leader's worker.
-      this.write({
-        kind: 'job',
-        time: this.iso(),
-        model: job.request.model,
-        jobId: job.id,
-        event: 'deferred',
-        replicas: job.request.replicas,
-        attempt: null,
-        message: `${this.deps.leadership.identity} does not lead: left to the leader (due again in ${retryMs} ms)`,
-      });
+      this.writeUnappliedJob(
+        job,
+        'deferred',
+        `${this.deps.leadership.identity} does not lead: left to the leader (due again in ${retryMs} ms)`,
+      );
       throw new JobDeferredError(`${this.deps.leadership.identity} does not lead`, retryMs);
     }
     const lateMs = this.now() - job.runAtMs;
     const staleMs = Math.max(120_000, this.config.tickS * 10_000);
     if (lateMs > staleMs) {
       this.skippedJobs.add(job.id);
-      this.write({
-        kind: 'job',
-        time: this.iso(),
-        model: job.request.model,
-        jobId: job.id,
-        event: 'skipped',
-        replicas: job.request.replicas,
-        attempt: null,
-        message: `not applied: due ${Math.round(lateMs / 1000)} s ago (stale after ${staleMs / 1000} s); the next tick decides afresh`,
-      });
+      this.writeUnappliedJob(
+        job,
+        'skipped',
+        `not applied: due ${Math.round(lateMs / 1000)} s ago (stale after ${staleMs / 1000} s); the next tick decides afresh`,
+      );
       return;
     }
     try {
@@ -331,16 +335,7 @@ export class Daemon {
       await this.deps.leadership.fence?.();
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'E_FENCED_OFF') throw err;
-      this.write({
-        kind: 'job',
-        time: this.iso(),
-        model: job.request.model,
-        jobId: job.id,
-        event: 'deferred',
-        replicas: job.request.replicas,
-        attempt: null,
-        message: `fenced off, not applied: ${(err as Error).message}`,
-      });
+      this.writeUnappliedJob(job, 'deferred', `fenced off, not applied: ${(err as Error).message}`);
       throw new JobDeferredError((err as Error).message, retryMs, { cause: err });
     }
     await this.deps.provider.scale(job.request);
