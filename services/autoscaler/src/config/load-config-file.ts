@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { ValidationError, WarmpoolError, type ValidationIssue } from '@warmpool/domain';
-import { readWarmpoolConfig, type ConfigEnv } from './read-warmpool-config.js';
+import type { ConfigEnv } from './config-fields.js';
+import { readWarmpoolConfig } from './read-warmpool-config.js';
 import type { WarmpoolConfig } from './warmpool-config.js';
 
 /** A config file that cannot be read or is not YAML: names the file, and line:col for syntax errors. */
