@@ -1,11 +1,14 @@
-/** Bursts remembered per model (peaks, gaps, lengths): a ring of this many, oldest dropped. */
-const MEMORY = 64;
-/** Ticks of tick-peak history the quiet level (their median) is taken over. */
-const QUIET_WINDOW_TICKS = 240;
+import { BURST_HISTORY_VERSION, BURST_MEMORY, QUIET_WINDOW_TICKS, type BurstHistory } from './burst-history.js';
+
 /** The quiet level is recomputed every this many ticks (a sort of the window; cheap per tick for 1,000 models). */
 const QUIET_EVERY_TICKS = 12;
 /** A burst ends after this many consecutive quiet ticks. */
 const QUIET_TICKS_TO_END = 2;
+/**
+ * A pause between two ticks longer than this many tick lengths is an outage (a restart, a takeover), not a tick: the
+ * tick length is kept, and a burst starting at the next tick starts one tick before it, not at the outage's start.
+ */
+const OUTAGE_TICKS = 4;
 /** Bursts needed before their distributions are trusted (Azure Functions' "representative histogram"). */
 export const MIN_BURSTS = 6;
 
@@ -81,7 +84,8 @@ export class BurstTracker {
   /** Feeds one tick: its busiest second (requests/s). Non-finite peaks are skipped. */
   observe(nowS: number, peakPerS: number): void {
     if (!Number.isFinite(peakPerS) || peakPerS < 0 || !(nowS > this.lastTickS || Number.isNaN(this.lastTickS))) return;
-    const tickS = Number.isNaN(this.lastTickS) ? 0 : nowS - this.lastTickS;
+    const sinceS = Number.isNaN(this.lastTickS) ? 0 : nowS - this.lastTickS;
+    const tickS = this.tickS > 0 && sinceS > OUTAGE_TICKS * this.tickS ? this.tickS : sinceS;
     if (tickS > 0) this.tickS = tickS;
     this.lastTickS = nowS;
     const median = this.quietMedian;
@@ -104,11 +108,74 @@ export class BurstTracker {
       this.lastEndS = this.burstLastBusyS;
       push(this.peaks, this.burstPeak);
       push(this.lengths, Math.max(0, this.burstLastBusyS - this.burstStartS));
-      this.sortedPeaks = [...this.peaks].sort(byValue);
-      this.sortedGaps = [...this.gaps].sort(byValue);
-      this.sortedLengths = [...this.lengths].sort(byValue);
-      this.servedForLeadS = Number.NaN;
+      this.sortHistory();
     }
+  }
+
+  private sortHistory(): void {
+    this.sortedPeaks = [...this.peaks].sort(byValue);
+    this.sortedGaps = [...this.gaps].sort(byValue);
+    this.sortedLengths = [...this.lengths].sort(byValue);
+    this.servedForLeadS = Number.NaN;
+  }
+
+  /** What the tracker learnt, as plain JSON (see BurstHistory); `fromHistory` restores it exactly. */
+  toHistory(): BurstHistory {
+    const n = this.quietN;
+    const start = n < QUIET_WINDOW_TICKS ? 0 : this.quietAt;
+    const quietPeaksPerS: number[] = [];
+    for (let i = 0; i < n; i++) quietPeaksPerS.push(this.quiet[(start + i) % QUIET_WINDOW_TICKS]!);
+    return {
+      v: BURST_HISTORY_VERSION,
+      quietPeaksPerS,
+      quietMedianPerS: this.quietMedian,
+      ticksSinceQuiet: this.ticksSinceQuiet,
+      peaksPerS: this.peaks.slice(),
+      lengthsS: this.lengths.slice(),
+      gapsS: this.gaps.slice(),
+      busyShare: this.busyShare,
+      tickS: this.tickS,
+      lastTickS: Number.isNaN(this.lastTickS) ? null : this.lastTickS,
+      lastEndS: Number.isFinite(this.lastEndS) ? this.lastEndS : null,
+      burst: this.inBurst
+        ? {
+            startS: this.burstStartS,
+            lastBusyS: this.burstLastBusyS,
+            peakPerS: this.burstPeak,
+            quietRun: this.quietRun,
+          }
+        : null,
+    };
+  }
+
+  /**
+   * A tracker that goes on from a saved history (read it with `readBurstHistory` first). The capacity is the model's
+   * current one: the history is in requests/s, so a changed capacity only changes the replica counts asked for.
+   */
+  static fromHistory(capacityPerS: number, h: BurstHistory): BurstTracker {
+    const t = new BurstTracker(capacityPerS);
+    const q = h.quietPeaksPerS.slice(-QUIET_WINDOW_TICKS);
+    t.quiet.set(q);
+    t.quietN = q.length;
+    t.quietAt = q.length % QUIET_WINDOW_TICKS;
+    t.quietMedian = h.quietMedianPerS;
+    t.ticksSinceQuiet = h.ticksSinceQuiet;
+    t.peaks.push(...h.peaksPerS.slice(-BURST_MEMORY));
+    t.lengths.push(...h.lengthsS.slice(-BURST_MEMORY));
+    t.gaps.push(...h.gapsS.slice(-BURST_MEMORY));
+    t.sortHistory();
+    t.busyShare = h.busyShare;
+    t.tickS = h.tickS;
+    t.lastTickS = h.lastTickS ?? Number.NaN;
+    t.lastEndS = h.lastEndS ?? Number.NEGATIVE_INFINITY;
+    if (h.burst) {
+      t.inBurst = true;
+      t.burstStartS = h.burst.startS;
+      t.burstLastBusyS = h.burst.lastBusyS;
+      t.burstPeak = h.burst.peakPerS;
+      t.quietRun = h.burst.quietRun;
+    }
+    return t;
   }
 
   /**
@@ -195,7 +262,7 @@ function byValue(a: number, b: number): number {
 
 function push(ring: number[], v: number): void {
   ring.push(v);
-  if (ring.length > MEMORY) ring.shift();
+  if (ring.length > BURST_MEMORY) ring.shift();
 }
 
 function lowerBound(a: readonly number[], v: number): number {

@@ -10,6 +10,7 @@ import { INITIAL_PLANNER_STATE, type PlannerState } from './planner-state.js';
 import type { Observation } from './observation.js';
 import { stepQuantile } from './step-quantile.js';
 import { BurstTracker } from './burst-tracker.js';
+import type { BurstHistory } from './burst-history.js';
 import { DEFAULT_QUANTILE_TUNING, QuantileTuner, type QuantileTuningOptions } from './quantile-tuner.js';
 
 export interface ModelPlannerOptions {
@@ -48,7 +49,7 @@ export class ModelPlanner {
   /** Mean demand of the last ticks, oldest first, for the sustained-rise estimate. */
   private readonly recentMeans: number[] = [];
   private lastTickS = Number.NaN;
-  private readonly bursts: BurstTracker;
+  private bursts: BurstTracker;
   /** One missed request is worth serving this many (the spec's risk knob, or what its upper quantile implies). */
   private readonly missCostServedRequests: number;
 
@@ -89,6 +90,19 @@ export class ModelPlanner {
   observeStep(step: StepObservation): void {
     this.forecaster.observe(step);
     this.band = null;
+  }
+
+  /**
+   * The burst history learnt from the ticks (plain JSON, for a checkpoint): unlike the forecaster's state it cannot be
+   * rebuilt from the demand steps, since it is learnt from each tick's busiest second.
+   */
+  burstHistory(): BurstHistory {
+    return this.bursts.toHistory();
+  }
+
+  /** Goes on from a saved burst history (checked with `readBurstHistory`), replacing what the ticks taught so far. */
+  restoreBurstHistory(history: BurstHistory): void {
+    this.bursts = BurstTracker.fromHistory(this.spec.capacityPerReplicaPerS, history);
   }
 
   get state(): PlannerState {
