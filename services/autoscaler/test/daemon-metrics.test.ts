@@ -203,7 +203,7 @@ describe('DaemonMetrics from records', () => {
     expect(['history', 'demand'].map((s) => errorKind(s as never))).toEqual(['history', 'history']);
   });
 
-  it('lead time per stage; leader status follows the records; an unknown value (provider unreadable) or a model removed from the config drops its series', async () => {
+  it('lead time per stage; leader status follows the records; an unknown value (provider unreadable) drops its series', async () => {
     const m = new DaemonMetrics({ defaultMetrics: false });
     m.write(decision({ measuredLeadTimeS: 42, leadTimeStagesS: { provisioning: 20, loading: 12, warming: 10 } }));
     const first = await m.metrics();
@@ -231,8 +231,39 @@ describe('DaemonMetrics from records', () => {
       message: '',
     });
     expect(sample(await m.metrics(), 'warmpool_scale_up_outcomes_total', { model: 'm', outcome: 'needed' })).toBe(1);
-    m.write(decision({ model: 'gone', leadTimeStagesS: { loading: 3 } }));
-    expect(sample(await m.metrics(), 'warmpool_replicas_desired', { model: 'gone' })).toBe(2);
+    m.observeTick(0.02);
+    m.observeTick(Number.NaN);
+    expect(sample(await m.metrics(), 'warmpool_tick_duration_seconds_count')).toBe(1);
+  });
+
+  it('a model removed by a config reload loses every series, counters included; the others keep theirs', async () => {
+    const m = new DaemonMetrics({ defaultMetrics: false });
+    const outcome = (model: string) =>
+      ({
+        kind: 'outcome',
+        time: '',
+        model,
+        ref: `${model}@1`,
+        outcome: 'needed',
+        from: 1,
+        to: 2,
+        capacityBeforePerS: 10,
+        observedPeakPerS: 12,
+        readyAfterS: 20,
+        message: '',
+      }) as const;
+    for (const model of ['gone', 'kept']) {
+      m.write(decision({ model, leadTimeStagesS: { loading: 3 } }));
+      m.write(
+        decision({ model, action: 'scale-up', to: 3, acted: 'enqueued', reasons: ['ForecastAboveCapacity'] as never }),
+      );
+      m.write(outcome(model));
+    }
+    const before = await m.metrics();
+    const lines = (text: string, model: string) => text.split('\n').filter((l) => l.includes(`model="${model}"`));
+    // decisions (2 label sets), reasons (2), outcomes, lead-time stage, and the gauges
+    expect(lines(before, 'gone').filter((l) => /^\w+_total\{/.test(l)).length).toBe(5);
+    expect(sample(before, 'warmpool_lead_time_stage_seconds', { model: 'gone', stage: 'loading' })).toBe(3);
     m.write({
       kind: 'config',
       time: '',
@@ -240,13 +271,13 @@ describe('DaemonMetrics from records', () => {
       message: '',
       detail: { added: [], changed: [], removed: ['gone'] },
     });
-    const afterReload = await m.metrics();
-    const gone = afterReload.split('\n').filter((l) => l.includes('model="gone"'));
-    expect(gone.length).toBeGreaterThan(0); // the counters
-    expect(gone.filter((l) => !/^\w+_total\{/.test(l))).toEqual([]);
-    expect(sample(afterReload, 'warmpool_replicas_desired', { model: 'm' })).toBe(2);
-    m.observeTick(0.02);
-    m.observeTick(Number.NaN);
-    expect(sample(await m.metrics(), 'warmpool_tick_duration_seconds_count')).toBe(1);
+    const after = await m.metrics();
+    expect(lines(after, 'gone')).toEqual([]);
+    expect(lines(after, 'kept')).toEqual(lines(before, 'kept'));
+    // added again later: its counters start from zero
+    m.write(decision({ model: 'gone' }));
+    expect(
+      sample(await m.metrics(), 'warmpool_decisions_total', { model: 'gone', action: 'hold', acted: 'none' }),
+    ).toBe(1);
   });
 });

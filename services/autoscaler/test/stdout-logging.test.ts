@@ -201,6 +201,28 @@ describe("the daemon's stdout", () => {
     ]);
   });
 
+  it('RepeatedDecisionFilter forgets a model removed by a config reload: added again, its first decision is written', () => {
+    const inner = new MemorySink();
+    const f = new RepeatedDecisionFilter(inner, { leaveOut: 'holds' });
+    void f.write(decision({ model: 'gone' }));
+    void f.write(decision({ model: 'kept' }));
+    void f.write({
+      kind: 'config',
+      time: '2026-01-01T00:00:01.000Z',
+      event: 'reloaded',
+      message: 'removed [gone]',
+      detail: { added: [], changed: [], removed: ['gone'] },
+    });
+    void f.write(decision({ model: 'gone', time: '2026-01-01T00:00:02.000Z' })); // a new model's first: in
+    void f.write(decision({ model: 'kept', time: '2026-01-01T00:00:02.000Z' })); // repeated hold: out
+    expect(inner.records.map((r) => (r.kind === 'decision' ? r.model : r.kind))).toEqual([
+      'gone',
+      'kept',
+      'config',
+      'gone',
+    ]);
+  });
+
   it('warmpool start --log-level: a bad level exits 2 naming it, before anything starts', async () => {
     let err = '';
     expect(

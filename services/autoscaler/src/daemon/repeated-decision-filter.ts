@@ -72,6 +72,10 @@ export class RepeatedDecisionFilter implements RecordSink {
       this.last.delete(record.model);
       this.last.set(record.model, { sig, atMs });
       if (this.last.size > MAX_MODELS) this.last.delete(this.last.keys().next().value!);
+    } else if (record.kind === 'config' && record.event === 'reloaded') {
+      // a model removed from the config is forgotten (added again, its first decision is written)
+      const removed = record.detail?.removed;
+      if (Array.isArray(removed)) for (const model of removed) if (typeof model === 'string') this.last.delete(model);
     }
     return this.inner.write(record);
   }

@@ -63,8 +63,11 @@ export class DaemonMetrics implements RecordSink {
   private readonly codes = new Set<string>();
   /** Every per-model gauge, so a model removed from the config drops its series. */
   private readonly perModelGauges: Gauge<'model'>[] = [];
-  /** Lead-time stages seen (the estimator's few stage names). */
-  private readonly stages = new Set<string>();
+  /**
+   * Per model, the other label values its series carry (decisions' action and acted, reasons, outcomes, lead-time
+   * stages), so a model removed from the config drops every series it has, counters included.
+   */
+  private readonly perModelSeries = new Map<string, ModelSeries>();
 
   constructor(opts: { readonly defaultMetrics?: boolean } = {}) {
     this.registry = opts.defaultMetrics === false ? new Registry() : createMetricsRegistry();
@@ -174,13 +177,18 @@ export class DaemonMetrics implements RecordSink {
     switch (r.kind) {
       case 'decision': {
         const model = r.model;
+        const series = this.seriesOf(model);
         this.decisions.inc({ model, action: r.action, acted: r.acted });
+        series.decisions.add(`${r.action}\n${r.acted}`);
         // a live demand read that failed is a note, not the record's error (the tick went on without it)
         for (const note of r.notes ?? []) {
           const m = DEMAND_NOTE.exec(note);
           if (m) this.countError({ stage: 'demand', code: m[1]!, message: '' });
         }
-        for (const reason of new Set(r.reasons)) this.reasons.inc({ model, reason });
+        for (const reason of new Set(r.reasons)) {
+          this.reasons.inc({ model, reason });
+          series.reasons.add(reason);
+        }
         this.desired.set({ model }, r.to);
         setOrRemove(this.providerDesired, model, r.desired);
         setOrRemove(this.ready, model, r.ready);
@@ -197,7 +205,7 @@ export class DaemonMetrics implements RecordSink {
         }
         for (const [stage, s] of Object.entries(r.leadTimeStagesS ?? {})) {
           if (!Number.isFinite(s)) continue;
-          this.stages.add(stage);
+          series.stages.add(stage);
           this.leadTimeStage.set({ model, stage }, s);
         }
         this.leader.set(r.leader ? 1 : 0); // not r.dryRun: an advise-mode model of a leading daemon is dry-run alone
@@ -205,12 +213,13 @@ export class DaemonMetrics implements RecordSink {
       }
       case 'outcome':
         this.outcomes.inc({ model: r.model, outcome: r.outcome });
+        this.seriesOf(r.model).outcomes.add(r.outcome);
         return;
       case 'job':
         this.jobs.inc({ event: r.event });
         return;
       case 'config': {
-        // a model removed from the config: its gauges go (its counters stay until restart, like any counter)
+        // a model removed from the config: every series of it goes, counters too (a model added again starts at 0)
         const removed = r.event === 'reloaded' ? r.detail?.removed : undefined;
         if (Array.isArray(removed)) for (const model of removed) if (typeof model === 'string') this.forget(model);
         return;
@@ -224,9 +233,27 @@ export class DaemonMetrics implements RecordSink {
     }
   }
 
+  private seriesOf(model: string): ModelSeries {
+    let s = this.perModelSeries.get(model);
+    if (!s) {
+      s = { decisions: new Set(), reasons: new Set(), outcomes: new Set(), stages: new Set() };
+      this.perModelSeries.set(model, s);
+    }
+    return s;
+  }
+
   private forget(model: string): void {
     for (const g of this.perModelGauges) g.remove({ model });
-    for (const stage of this.stages) this.leadTimeStage.remove({ model, stage });
+    const s = this.perModelSeries.get(model);
+    if (!s) return;
+    this.perModelSeries.delete(model);
+    for (const key of s.decisions) {
+      const [action, acted] = key.split('\n');
+      this.decisions.remove({ model, action: action!, acted: acted! });
+    }
+    for (const reason of s.reasons) this.reasons.remove({ model, reason });
+    for (const outcome of s.outcomes) this.outcomes.remove({ model, outcome });
+    for (const stage of s.stages) this.leadTimeStage.remove({ model, stage });
   }
 
   private countError(e: LoggedError): void {
@@ -241,6 +268,15 @@ export class DaemonMetrics implements RecordSink {
   async close(): Promise<void> {
     // the registry lives as long as the HTTP server
   }
+}
+
+/** Label values of one model's series besides `model` (each set bounded by its enum). */
+interface ModelSeries {
+  /** `action\nacted` */
+  readonly decisions: Set<string>;
+  readonly reasons: Set<string>;
+  readonly outcomes: Set<string>;
+  readonly stages: Set<string>;
 }
 
 function setOrRemove(g: Gauge<'model'>, model: string, v: number | null | undefined): void {
