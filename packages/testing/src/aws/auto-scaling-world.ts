@@ -1,4 +1,5 @@
 import { AwsFault } from './aws-fault.js';
+import { groupInstance, InstanceLifecycle } from './instance-lifecycle.js';
 import { LifecycleActionBook } from './lifecycle-action-book.js';
 import {
   type FakeGroup,
@@ -10,15 +11,10 @@ import {
   type HookUpdate,
   type WarmPoolUpdate,
   type LifecycleResult,
-  type LifecycleTransition,
   type HealthStatus,
   isInWarmPool,
   isLeaving,
-  poolReadyState,
 } from './world-types.js';
-
-const LAUNCHING: LifecycleTransition = 'autoscaling:EC2_INSTANCE_LAUNCHING';
-const TERMINATING: LifecycleTransition = 'autoscaling:EC2_INSTANCE_TERMINATING';
 
 /**
  * The state of the fake Auto Scaling service: groups, their instances and warm pools, lifecycle
@@ -30,10 +26,11 @@ export class AutoScalingWorld {
   private readonly groups = new Map<string, FakeGroup>();
   private readonly actions = new LifecycleActionBook();
   private readonly clock: () => number;
-  private instanceSeq = 0;
+  private readonly lifecycle: InstanceLifecycle;
 
   constructor(clock: () => number = Date.now) {
     this.clock = clock;
+    this.lifecycle = new InstanceLifecycle(this.actions, clock, (name) => this.groups.get(name));
   }
 
   createGroup(init: GroupInit): FakeGroup {
@@ -58,9 +55,9 @@ export class AutoScalingWorld {
       hooks: new Map(),
     };
     for (let i = 0; i < (init.inServiceInstances ?? desired); i++)
-      group.instances.push(this.newInstance(group, 'InService'));
+      group.instances.push(this.lifecycle.newInstance(group, 'InService'));
     this.groups.set(group.name, group);
-    this.reconcile(group);
+    this.lifecycle.reconcile(group);
     return group;
   }
 
@@ -99,8 +96,8 @@ export class AutoScalingWorld {
    * refused as AWS does.
    */
   terminateInstance(instanceId: string, decrement: boolean): { group: FakeGroup; instance: FakeInstance } {
-    const g = [...this.groups.values()].find((x) => this.groupInstance(x, instanceId));
-    const inst = g ? this.groupInstance(g, instanceId) : undefined;
+    const g = [...this.groups.values()].find((x) => groupInstance(x, instanceId));
+    const inst = g ? groupInstance(g, instanceId) : undefined;
     if (!g || !inst || isInWarmPool(inst.lifecycleState))
       throw AwsFault.validation(`Instance Id not found - No managed instance found for instance ID: ${instanceId}`);
     if (isLeaving(inst.lifecycleState))
@@ -113,9 +110,9 @@ export class AutoScalingWorld {
       }
       g.desiredCapacity -= 1;
     }
-    this.dropActions((a) => a.instanceId === instanceId);
+    this.lifecycle.dropActions((a) => a.instanceId === instanceId);
     inst.lifecycleState = 'Terminating';
-    this.reconcile(g);
+    this.lifecycle.reconcile(g);
     return { group: g, instance: inst };
   }
 
@@ -138,7 +135,7 @@ export class AutoScalingWorld {
     }
     if (desired !== g.desiredCapacity) g.lastScalingAtMs = now;
     g.desiredCapacity = desired;
-    this.reconcile(g);
+    this.lifecycle.reconcile(g);
   }
 
   updateGroup(name: string, update: GroupUpdate): void {
@@ -159,7 +156,7 @@ export class AutoScalingWorld {
     g.maxSize = maxSize;
     g.desiredCapacity = desired;
     if (update.defaultCooldownS !== undefined) g.defaultCooldownS = update.defaultCooldownS;
-    this.reconcile(g);
+    this.lifecycle.reconcile(g);
   }
 
   putWarmPool(name: string, update: WarmPoolUpdate): void {
@@ -186,7 +183,7 @@ export class AutoScalingWorld {
       reuseOnScaleIn: update.reuseOnScaleIn ?? prev?.reuseOnScaleIn ?? false,
       status: undefined,
     };
-    this.reconcile(g);
+    this.lifecycle.reconcile(g);
   }
 
   deleteWarmPool(name: string): void {
@@ -197,7 +194,7 @@ export class AutoScalingWorld {
       if (isInWarmPool(inst.lifecycleState) && !isLeaving(inst.lifecycleState))
         inst.lifecycleState = 'Warmed:Terminating';
     }
-    this.dropActions((a) => a.groupName === name && !this.groupInstance(g, a.instanceId));
+    this.lifecycle.dropActions((a) => a.groupName === name && !groupInstance(g, a.instanceId));
   }
 
   putLifecycleHook(groupName: string, hookName: string, update: HookUpdate): void {
@@ -228,7 +225,7 @@ export class AutoScalingWorld {
     if (!g.hooks.delete(hookName)) throw AwsFault.validation(`No Lifecycle Hook found for name: ${hookName}`);
     // Instances waiting on a deleted hook go on as if it had answered CONTINUE.
     for (const a of this.actions.list())
-      if (a.groupName === groupName && a.hookName === hookName) this.finish(a, 'CONTINUE');
+      if (a.groupName === groupName && a.hookName === hookName) this.lifecycle.finish(a, 'CONTINUE');
   }
 
   describeLifecycleHooks(groupName: string, names: readonly string[]): FakeLifecycleHook[] {
@@ -260,8 +257,8 @@ export class AutoScalingWorld {
     instanceId: string | undefined,
   ): void {
     const a = this.findAction(groupName, hookName, token, instanceId);
-    this.finish(a, result);
-    this.reconcile(this.group(groupName));
+    this.lifecycle.finish(a, result);
+    this.lifecycle.reconcile(this.group(groupName));
   }
 
   /**
@@ -276,10 +273,10 @@ export class AutoScalingWorld {
         (groupName !== undefined && a.groupName !== groupName)
       )
         continue;
-      this.finish(a, result);
+      this.lifecycle.finish(a, result);
       n++;
     }
-    for (const g of this.groups.values()) this.reconcile(g);
+    for (const g of this.groups.values()) this.lifecycle.reconcile(g);
     return n;
   }
 
@@ -297,7 +294,7 @@ export class AutoScalingWorld {
         const s = g.instances[i]!.lifecycleState;
         if (s === 'Terminated' || s === 'Warmed:Terminated') g.instances.splice(i, 1);
       }
-      for (const inst of [...g.instances]) this.step(g, inst);
+      for (const inst of [...g.instances]) this.lifecycle.step(g, inst);
     }
     const now = this.clock();
     for (const a of this.actions.list()) {
@@ -307,14 +304,14 @@ export class AutoScalingWorld {
         now - a.lastHeartbeatAtMs >= hook.heartbeatTimeoutS * 1000 ||
         now - a.startedAtMs >= hook.globalTimeoutS * 1000
       ) {
-        this.finish(a, hook.defaultResult);
+        this.lifecycle.finish(a, hook.defaultResult);
         changes++;
       }
     }
     for (const g of this.groups.values()) {
       if (g.warmPool?.status === 'PendingDelete' && !g.instances.some((i) => isInWarmPool(i.lifecycleState)))
         g.warmPool = undefined;
-      this.reconcile(g);
+      this.lifecycle.reconcile(g);
       if (g.instances.map((i) => `${i.instanceId}=${i.lifecycleState}`).join() !== before.get(g.name)) changes++;
     }
     return changes;
@@ -325,96 +322,6 @@ export class AutoScalingWorld {
     for (let i = 0; i < maxSteps && this.advance() > 0; i++);
   }
 
-  private step(g: FakeGroup, inst: FakeInstance): void {
-    const launchingHook = this.firstHook(g, LAUNCHING);
-    switch (inst.lifecycleState) {
-      case 'Pending':
-        if (launchingHook) this.wait(g, inst, launchingHook, 'Pending:Wait');
-        else inst.lifecycleState = 'InService';
-        return;
-      case 'Pending:Proceed':
-        inst.lifecycleState = 'InService';
-        return;
-      case 'InService':
-        if (inst.healthStatus === 'Unhealthy') inst.lifecycleState = 'Terminating';
-        return;
-      case 'Warmed:Pending':
-        if (launchingHook) this.wait(g, inst, launchingHook, 'Warmed:Pending:Wait');
-        else inst.lifecycleState = poolReadyState(g.warmPool?.poolState ?? 'Stopped');
-        return;
-      case 'Warmed:Pending:Proceed':
-        inst.lifecycleState = poolReadyState(g.warmPool?.poolState ?? 'Stopped');
-        return;
-      case 'Terminating': {
-        const hook = this.firstHook(g, TERMINATING);
-        if (hook) this.wait(g, inst, hook, 'Terminating:Wait');
-        else inst.lifecycleState = 'Terminated';
-        return;
-      }
-      case 'Terminating:Proceed':
-        inst.lifecycleState = 'Terminated';
-        return;
-      case 'Warmed:Terminating':
-        inst.lifecycleState = 'Warmed:Terminated';
-        return;
-      default:
-        return;
-    }
-  }
-
-  /** Launches or removes instances so the group matches its desired capacity and the warm pool its size. */
-  private reconcile(g: FakeGroup): void {
-    const active = g.instances.filter((i) => !isInWarmPool(i.lifecycleState) && !isLeaving(i.lifecycleState));
-    if (active.length < g.desiredCapacity) {
-      let missing = g.desiredCapacity - active.length;
-      const pooled = g.instances.filter(
-        (i) =>
-          i.lifecycleState.startsWith('Warmed:') &&
-          !i.lifecycleState.startsWith('Warmed:Pending') &&
-          !isLeaving(i.lifecycleState),
-      );
-      for (const inst of pooled.slice(0, missing)) {
-        inst.lifecycleState = 'Pending';
-        missing--;
-      }
-      for (; missing > 0; missing--) g.instances.push(this.newInstance(g, 'Pending'));
-    } else if (active.length > g.desiredCapacity) {
-      // Not-yet-ready instances go first, then the newest.
-      const order = [...active].sort(
-        (a, b) =>
-          Number(a.lifecycleState === 'InService') - Number(b.lifecycleState === 'InService') ||
-          b.launchSeq - a.launchSeq,
-      );
-      for (const inst of order.slice(0, active.length - g.desiredCapacity)) {
-        this.dropActions((a) => a.instanceId === inst.instanceId);
-        const reuse = g.warmPool !== undefined && g.warmPool.status === undefined && g.warmPool.reuseOnScaleIn;
-        inst.lifecycleState = reuse ? 'Warmed:Pending' : 'Terminating';
-      }
-    }
-    const pool = g.warmPool;
-    if (!pool || pool.status === 'PendingDelete') return;
-    const inPool = g.instances.filter((i) => isInWarmPool(i.lifecycleState) && !isLeaving(i.lifecycleState));
-    const maxPrepared = pool.maxGroupPreparedCapacity ?? g.maxSize;
-    const target = Math.max(pool.minSize, maxPrepared - g.desiredCapacity);
-    for (let n = inPool.length; n < target; n++) g.instances.push(this.newInstance(g, 'Warmed:Pending'));
-    for (const inst of inPool.slice(target)) {
-      this.dropActions((a) => a.instanceId === inst.instanceId);
-      inst.lifecycleState = 'Warmed:Terminating';
-    }
-  }
-
-  private finish(a: FakeLifecycleAction, result: LifecycleResult): void {
-    this.actions.close(a.token);
-    const g = this.groups.get(a.groupName);
-    const inst = g ? this.groupInstance(g, a.instanceId) : undefined;
-    if (!inst) return;
-    const s = inst.lifecycleState;
-    if (s === 'Pending:Wait') inst.lifecycleState = result === 'CONTINUE' ? 'Pending:Proceed' : 'Terminating';
-    else if (s === 'Warmed:Pending:Wait')
-      inst.lifecycleState = result === 'CONTINUE' ? 'Warmed:Pending:Proceed' : 'Warmed:Terminating';
-    else if (s === 'Terminating:Wait') inst.lifecycleState = 'Terminating:Proceed';
-  }
-
   private findAction(
     groupName: string,
     hookName: string,
@@ -423,37 +330,5 @@ export class AutoScalingWorld {
   ): FakeLifecycleAction {
     this.group(groupName);
     return this.actions.find(groupName, hookName, token, instanceId);
-  }
-
-  private wait(g: FakeGroup, inst: FakeInstance, hook: FakeLifecycleHook, state: FakeInstance['lifecycleState']): void {
-    inst.lifecycleState = state;
-    this.actions.open(g.name, hook.name, inst.instanceId, hook.transition, this.clock());
-  }
-
-  private firstHook(g: FakeGroup, transition: LifecycleTransition): FakeLifecycleHook | undefined {
-    return [...g.hooks.values()]
-      .filter((h) => h.transition === transition)
-      .sort((a, b) => a.name.localeCompare(b.name))[0];
-  }
-
-  private groupInstance(g: FakeGroup, instanceId: string): FakeInstance | undefined {
-    return g.instances.find((i) => i.instanceId === instanceId);
-  }
-
-  private dropActions(match: (a: FakeLifecycleAction) => boolean): void {
-    this.actions.drop(match);
-  }
-
-  private newInstance(g: FakeGroup, state: FakeInstance['lifecycleState']): FakeInstance {
-    this.instanceSeq++;
-    return {
-      instanceId: `i-${this.instanceSeq.toString(16).padStart(17, '0')}`,
-      lifecycleState: state,
-      healthStatus: 'Healthy',
-      availabilityZone: g.availabilityZones[this.instanceSeq % g.availabilityZones.length] ?? 'us-east-1a',
-      instanceType: 'g5.xlarge',
-      launchedAtMs: this.clock(),
-      launchSeq: this.instanceSeq,
-    };
   }
 }
