@@ -40,9 +40,9 @@ const GRID_TOLERANCE_S = 0.002;
 /**
  * Demand history from the Prometheus HTTP API (`GET /api/v1/query_range`).
  *
- * Alignment: the step [s, s + stepS) takes the value Prometheus evaluates at s + stepS, its end, so a
- * template such as `sum(rate(warmpool_requests_total{model="{{model}}"}[{{step}}]))` gives the mean rate of
- * that step. Long reads are split into requests of at most `maxPointsPerQuery` points.
+ * Alignment: the step [s, s + stepS) takes the value Prometheus evaluates at s + stepS, its end, so a template
+ * such as `sum(rate(warmpool_inference_requests_total{model="{{model}}"}[{{step}}]))` gives the mean rate of that
+ * step. Long reads are split into requests of at most `maxPointsPerQuery` points.
  *
  * Degradation: no series, missing points, and values that are NaN, ±Inf or negative are gaps
  * (meanPerS = NaN); `read` does not throw for them. It throws HistoryUnavailableError (code

@@ -21,7 +21,7 @@ export function promqlDuration(stepS: number): string {
 /**
  * Fills a PromQL template: `{{model}}` becomes the model name escaped for a double-quoted label value,
  * `{{step}}` the step as a PromQL duration (`60s`), `{{stepS}}` the step in seconds as a number.
- * Example: `sum(rate(warmpool_requests_total{model="{{model}}"}[{{step}}]))`.
+ * Example: `sum(rate(warmpool_inference_requests_total{model="{{model}}"}[{{step}}]))`.
  */
 export function renderPromql(template: string, model: string, stepS: number): string {
   return template.replace(PLACEHOLDER, (whole, name: string) => {
