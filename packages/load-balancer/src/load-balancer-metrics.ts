@@ -116,7 +116,7 @@ export class LoadBalancerMetrics {
       },
     });
     new Gauge({
-      name: 'warmpool_lb_buffered_bytes_limit',
+      name: 'warmpool_lb_buffered_limit_bytes',
       help: 'Cap on request body bytes held in memory at once.',
       registers,
       collect() {

@@ -215,6 +215,10 @@ describe('LoadBalancerServer', () => {
     expect(text).toMatch(/^warmpool_lb_request_duration_seconds_count\{model="m"\} 4$/m);
     expect(text).toMatch(/^warmpool_lb_replicas\{model="m",state="ready"\} 1$/m);
     expect(text).toMatch(/^warmpool_lb_demand_last_second\{model="m"\} 3$/m);
+    // The body-bytes cap (64 MiB by default), its unit last as Prometheus names it (was ..._bytes_limit).
+    expect(text).toMatch(/^warmpool_lb_buffered_limit_bytes 67108864$/m);
+    expect(text).toMatch(/^warmpool_lb_buffered_bytes 0$/m);
+    expect(text).not.toContain('warmpool_lb_buffered_bytes_limit');
   });
 });
 
