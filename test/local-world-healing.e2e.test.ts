@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalWorld, type LocalWorldResult } from '../services/autoscaler/src/world/local-world.js';
+import { LocalWorld } from '../services/autoscaler/src/world/local-world.js';
+import type { LocalWorldResult } from '../services/autoscaler/src/world/local-world-result.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warmpool-world-heal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

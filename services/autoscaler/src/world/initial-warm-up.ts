@@ -1,4 +1,5 @@
 import { WarmpoolError, type ReplicaProvider } from '@warmpool/domain';
+import type { Daemon } from '../daemon/daemon.js';
 
 /** Thrown by the waits before the replay when the world is stopped (SIGINT, stop()). */
 export class StopSignal extends Error {}
@@ -68,5 +69,16 @@ export async function waitInitialWarmUp(
       );
     }
     await new Promise((resolve) => setTimeout(resolve, o.pollMs ?? 100));
+  }
+}
+
+/** Resolves when the daemon's first tick has run, when `stopped` resolves, or after `timeoutMs`, whichever is first. */
+export async function waitFirstTick(daemon: Daemon, timeoutMs: number, stopped: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+  try {
+    await Promise.race([daemon.firstTick, stopped, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

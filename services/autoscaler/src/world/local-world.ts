@@ -1,85 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
 import { ValidationError } from '@warmpool/domain';
 import { createForecaster } from '@warmpool/forecast';
 import { DEFAULT_PLANNER_OPTIONS } from '@warmpool/planner';
-import { LoadBalancerServer } from '@warmpool/load-balancer';
 import { readTraceCsv, sliceTrace, summarizeLoad, TraceLoadGenerator, type LoadRunResult } from '@warmpool/loadgen';
 import { timeScaler } from '@warmpool/sim';
 import { type LocalProcessProvider, portIsFree } from '@warmpool/provider-local';
 import { createLogger, resolveLogLevel } from '@warmpool/telemetry';
-import { readWarmpoolConfig } from '../config/read-warmpool-config.js';
 import type { WarmpoolConfig } from '../config/warmpool-config.js';
 import { buildDaemon } from '../daemon/build-daemon.js';
 import type { Daemon } from '../daemon/daemon.js';
-import type {
-  DaemonDecisionRecord,
-  DaemonEventRecord,
-  DaemonLogRecord,
-  OutcomeRecord,
-} from '../daemon/daemon-record.js';
-import type { RecordSink } from '../daemon/decision-log.js';
+import type { DaemonEventRecord } from '../daemon/daemon-record.js';
 import { describeReplicaEvent } from '../daemon/replica-event-text.js';
 import { logRecord } from '../daemon/stdout-record-sink.js';
 import { createLocalProcessProvider } from '../daemon/local-provider-factory.js';
 import { compressTrace, historyCsv } from './compressed-history.js';
+import { freePort } from './free-port.js';
+import { localWorldConfig } from './local-world-config.js';
 import { resolveWorldOptions, type LocalWorldOptions, type ResolvedWorldOptions } from './local-world-options.js';
+import type { LocalWorldIo, LocalWorldResult } from './local-world-result.js';
 import { LatencyPerSecond } from './latency-per-second.js';
-import {
-  registrationTimes,
-  summarizeWorld,
-  type PoolEvent,
-  type ReplicaLifetime,
-  type WorldSummary,
-} from './world-summary.js';
-import { StopSignal, waitInitialWarmUp } from './initial-warm-up.js';
-
-/** What a finished run hands back. */
-export interface LocalWorldResult {
-  readonly summary: WorldSummary;
-  readonly load: LoadRunResult;
-  readonly decisions: readonly DaemonDecisionRecord[];
-  readonly pool: readonly PoolEvent[];
-  /** Pids of every replica process the run started (all ended by then). */
-  readonly replicaPids: readonly number[];
-  /** Wall ms of the replay start (trace second `replayFromS`). */
-  readonly replayStartMs: number;
-  /** Wall ms the replay ended (its last answer, or the stop). */
-  readonly replayEndMs: number;
-  /** Every replica the run asked for, as the provider reported it (sampled every 250 ms and at the end of the replay). */
-  readonly replicas: readonly ReplicaLifetime[];
-  /** When each replica first registered with the load balancer (warm): what cold hits are judged against. */
-  readonly registeredAtMs: ReadonlyMap<string, number>;
-  /** The host's 1-min load average at the replay's start and end (other work on the host skews latency). */
-  readonly loadAvg1m: { readonly atStart: number; readonly atEnd: number };
-  /** Why it ended: the replay finished, or a signal / stop() cut it short. */
-  readonly endedBy: string;
-}
-
-export interface LocalWorldIo {
-  /** The daemon's decision log and the world's replica lines. Default process.stdout. */
-  readonly stdout?: Writable & { isTTY?: boolean };
-  /** Called just before the first request of the replay goes out (the replicas warm, the daemon's first tick done). */
-  readonly onReplayStart?: () => void;
-  /** Every event of the local provider's replicas (phases, pids, ends), e.g. for fault tests. */
-  readonly onReplicaEvent?: (event: Readonly<Record<string, unknown>>) => void;
-}
-
-/** Keeps the decision records of the run for the summary. */
-class MemoryDecisionSink implements RecordSink {
-  readonly name = 'local-world';
-  readonly decisions: DaemonDecisionRecord[] = [];
-  readonly outcomes: OutcomeRecord[] = [];
-  write(r: DaemonLogRecord): void {
-    if (r.kind === 'decision') this.decisions.push(r);
-    else if (r.kind === 'outcome') this.outcomes.push(r);
-  }
-  async close(): Promise<void> {}
-}
+import { MemoryDecisionSink } from './memory-decision-sink.js';
+import { createWorldLoadBalancer } from './world-load-balancer.js';
+import { registrationTimes, summarizeWorld, type PoolEvent, type ReplicaLifetime } from './world-summary.js';
+import { StopSignal, waitFirstTick, waitInitialWarmUp } from './initial-warm-up.js';
 
 /**
  * The embedded default, in one process: a load balancer on 127.0.0.1, replicas as `warmpool-agent serve` processes
@@ -183,95 +129,19 @@ export class LocalWorld {
       const worldLog = { write: (r: DaemonEventRecord): void => logRecord(worldLogger, r) };
       const iso = (): string => new Date().toISOString();
       const token = randomBytes(16).toString('hex');
-      const lb = new LoadBalancerServer({
-        token,
-        models: [o.model],
-        pool: { slowStartMs: 0 },
-        health: { intervalMs: 500 },
-        log: (e) => {
-          const id = typeof e['replicaId'] === 'string' ? e['replicaId'] : undefined;
-          if (!id) return;
-          // A replica taken out after failed checks comes back by itself once ready (replica-restored).
-          const joined = e['event'] === 'replica-registered' || e['event'] === 'replica-restored';
-          if (!joined && e['event'] !== 'replica-deregistered' && e['event'] !== 'replica-removed') return;
-          pool.push({ atMs: Date.now(), replicaId: id, joined });
-          worldLog.write({
-            kind: 'daemon',
-            time: iso(),
-            model: o.model,
-            event: String(e['event']),
-            message:
-              e['event'] === 'replica-restored'
-                ? `${id} ready again (back in the load balancer)`
-                : joined
-                  ? `${id} warm and serving (registered with the load balancer)`
-                  : `${id} left the load balancer`,
-          });
-        },
-      });
+      const lb = createWorldLoadBalancer(o.model, token, pool, worldLog);
       const { url: lbUrl } = await lb.listen();
       closers.push(() => lb.close());
 
       const httpPort = o.httpPort !== 0 && (await portIsFree(o.httpPort)) ? o.httpPort : await freePort();
-      const leadGuessS = o.provisionDelayMs / 1000;
-      // Until it measures real replicas, the daemon guesses process start + model load + warm-up as half and half.
-      const stageGuessS = Math.max(0.5, o.startupS / 2);
-      const replicaArgs = [
-        '--max-concurrency',
-        String(o.replicaMaxConcurrency),
-        '--max-queue',
-        String(o.replicaMaxQueue),
-        ...(o.minServiceMs > 0 ? ['--min-service-ms', String(o.minServiceMs)] : []),
-      ];
-      const config = readWarmpoolConfig(
-        {
-          tickS: o.tickS,
-          provider: { kind: 'local', loadBalancerUrl: lbUrl, runDir },
-          http: { host: '127.0.0.1', port: httpPort },
-          history: {
-            kind: 'csv',
-            files: { [o.model]: historyFile },
-            epochOffsetS: 0,
-            backfillS: Math.max(0, history.countsPerS.length),
-          },
-          decisionLog: { format: o.format },
-          models: [
-            {
-              name: o.model,
-              capacityPerReplicaPerS: o.capacityPerReplicaPerS,
-              latencyTargetP95Ms: o.latencyTargetP95Ms,
-              leadTime: { provisionS: leadGuessS, loadS: stageGuessS, warmupS: stageGuessS },
-              minWarmReplicas: o.minWarmReplicas,
-              maxReplicas: o.maxReplicas,
-              horizonS: o.horizonS,
-              upperQuantile: o.upperQuantile,
-              ...(o.upperQuantileMax !== undefined ? { upperQuantileMax: o.upperQuantileMax } : {}),
-              ...(o.releaseQuantile !== undefined ? { releaseQuantile: o.releaseQuantile } : {}),
-              scaleDownStabilizationS: o.scaleDownStabilizationS,
-              stepS: o.stepS,
-              target: {
-                modelFile: o.modelSource,
-                provisionDelayMs: o.provisionDelayMs,
-                args: [
-                  '--providers',
-                  'cpu',
-                  '--spec',
-                  specFile,
-                  '--opt-cache',
-                  join(runDir, 'opt'),
-                  '--threads',
-                  '1',
-                  ...replicaArgs,
-                  ...o.agentArgs,
-                ],
-              },
-            },
-          ],
-        },
-        'local world',
+      const config = localWorldConfig(o, {
+        lbUrl,
         runDir,
-        {},
-      );
+        httpPort,
+        historyFile,
+        specFile,
+        historyS: history.countsPerS.length,
+      });
 
       const pids = new Set<number>();
       let provider: LocalProcessProvider | undefined;
@@ -476,27 +346,4 @@ export class LocalWorld {
       throw err;
     }
   }
-}
-
-/** Resolves when the daemon's first tick has run, when `stopped` resolves, or after `timeoutMs`, whichever is first. */
-async function waitFirstTick(daemon: Daemon, timeoutMs: number, stopped: Promise<void>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-  try {
-    await Promise.race([daemon.firstTick, stopped, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** A port the OS calls free on 127.0.0.1 now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const port = (probe.address() as AddressInfo).port;
-      probe.close(() => resolve(port));
-    });
-  });
 }
