@@ -8,7 +8,7 @@ const CHECKPOINT_MAX_AGE_MS = 24 * 3_600_000;
 
 /**
  * The daemon's durable state: the leader writes every model's checkpoint every `checkpointEveryMs` (and on stop); a
- * starting daemon restores what the last leader wrote.
+ * starting daemon restores what the last leader wrote, and a follower that takes over adopts its burst histories.
  */
 export class DaemonCheckpointer {
   private saving: Promise<void> | undefined;
@@ -16,10 +16,11 @@ export class DaemonCheckpointer {
 
   constructor(private readonly daemon: DaemonView) {}
 
-  async restore(nowMs: number): Promise<void> {
+  /** The last checkpoint when it can be read and is recent enough; undefined otherwise (and the log says why). */
+  private async loadRecent(nowMs: number, otherwise: string): Promise<DaemonCheckpoint | undefined> {
     const d = this.daemon;
     const store = d.deps.checkpoint;
-    if (!store) return;
+    if (!store) return undefined;
     let cp: DaemonCheckpoint | undefined;
     try {
       cp = await store.load();
@@ -28,12 +29,12 @@ export class DaemonCheckpointer {
         kind: 'error',
         time: d.iso(),
         event: 'checkpoint-failed',
-        message: `could not read the checkpoint (${store.name}); starting from the history alone`,
+        message: `could not read the checkpoint (${store.name}); ${otherwise}`,
         error: loggedError('checkpoint', err),
       });
-      return;
+      return undefined;
     }
-    if (!cp) return;
+    if (!cp) return undefined;
     const ageMs = nowMs - cp.savedAtMs;
     if (ageMs < -60_000 || ageMs > CHECKPOINT_MAX_AGE_MS) {
       d.write({
@@ -42,10 +43,19 @@ export class DaemonCheckpointer {
         event: 'checkpoint-ignored',
         message: `checkpoint of ${new Date(cp.savedAtMs).toISOString()} from ${store.name} not restored: ${ageMs < 0 ? "saved after this daemon's clock says it is now" : `older than ${CHECKPOINT_MAX_AGE_MS / 3_600_000} h`}`,
       });
-      return;
+      return undefined;
     }
+    return cp;
+  }
+
+  /** On start: every model takes its checkpointed steps, lead-time samples and burst history. */
+  async restore(nowMs: number): Promise<void> {
+    const d = this.daemon;
+    const cp = await this.loadRecent(nowMs, 'starting from the history alone');
+    if (!cp) return;
     let steps = 0;
     let samples = 0;
+    let bursts = 0;
     let models = 0;
     for (const [name, loop] of d.loops) {
       const m = cp.models[name];
@@ -53,14 +63,42 @@ export class DaemonCheckpointer {
       const r = loop.restore(m, nowMs);
       steps += r.steps;
       samples += r.leadTimeSamples;
+      bursts += r.bursts;
       models++;
     }
     d.write({
       kind: 'daemon',
       time: d.iso(),
       event: 'restored',
-      message: `checkpoint of ${new Date(cp.savedAtMs).toISOString()} by ${cp.identity} from ${store.name}: ${models} model(s), ${steps} step(s), ${samples} lead-time sample(s)`,
-      detail: { models, steps, leadTimeSamples: samples, savedAtMs: cp.savedAtMs },
+      message: `checkpoint of ${new Date(cp.savedAtMs).toISOString()} by ${cp.identity} from ${d.deps.checkpoint!.name}: ${models} model(s), ${steps} step(s), ${samples} lead-time sample(s), ${bursts} burst(s)`,
+      detail: { models, steps, leadTimeSamples: samples, bursts, savedAtMs: cp.savedAtMs },
+    });
+  }
+
+  /**
+   * On a takeover (this daemon followed, now it leads): the next leader reads what the last wrote. Each model takes
+   * the checkpointed burst history where it remembers more bursts than the model learnt as a follower (see
+   * ModelLoop.adoptBursts); the steps and lead times it has already.
+   */
+  async adoptOnTakeover(nowMs: number): Promise<void> {
+    const d = this.daemon;
+    const cp = await this.loadRecent(nowMs, 'keeping the burst history this daemon learnt as a follower');
+    if (!cp) return;
+    const adopted: Record<string, number> = {};
+    for (const [name, loop] of d.loops) {
+      const m = cp.models[name];
+      if (!m || typeof m !== 'object') continue;
+      const n = loop.adoptBursts(m.bursts, nowMs);
+      if (n > 0) adopted[name] = n;
+    }
+    const names = Object.keys(adopted);
+    if (names.length === 0) return;
+    d.write({
+      kind: 'daemon',
+      time: d.iso(),
+      event: 'bursts-adopted',
+      message: `took over: the burst history of ${names.join(', ')} from the checkpoint of ${new Date(cp.savedAtMs).toISOString()} by ${cp.identity} (it remembers more bursts than this daemon saw)`,
+      detail: { bursts: adopted, savedAtMs: cp.savedAtMs },
     });
   }
 

@@ -248,6 +248,7 @@ export class Daemon implements DaemonView {
           ? `${this.deps.leadership.identity} acts on decisions`
           : `${this.deps.leadership.identity} decides and logs only (${why})`,
       });
+      if (leader && this.lastLeader === false) await this.checkpoints.adoptOnTakeover(this.now());
       this.lastLeader = leader;
     }
     this.jobs.setConsuming(leader);

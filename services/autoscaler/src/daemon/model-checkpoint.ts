@@ -1,11 +1,21 @@
 import type { StepObservation } from '@warmpool/domain';
+import { BurstHistoryError, MIN_BURSTS, readBurstHistory, type BurstHistory } from '@warmpool/planner';
+import { loggedError, type DaemonLogRecord } from './daemon-record.js';
 import type { LeadTimeSample } from './lead-time-estimator.js';
 
-/** What a model loop keeps across a restart or a takeover: the demand steps its forecaster saw and the lead times measured. */
+/**
+ * What a model loop keeps across a restart or a takeover: the demand steps its forecaster saw, the lead times measured,
+ * and the burst history its planner learnt from the ticks.
+ */
 export interface ModelCheckpoint {
   /** Completed demand steps, oldest first (bounded: the newest `MAX_CHECKPOINT_STEPS`). */
   readonly steps: readonly StepObservation[];
   readonly leadTimeSamples: readonly LeadTimeSample[];
+  /**
+   * The planner's burst tracker (peaks, lengths and gaps of the last 64 bursts, the quiet level): learnt per tick, so
+   * the steps cannot rebuild it. Absent in checkpoints written before it was kept.
+   */
+  readonly bursts?: BurstHistory;
 }
 
 /** Steps kept per model: with 1,000 models a checkpoint stays in the tens of MB at most. */
@@ -50,4 +60,31 @@ export function readCheckpointSteps(raw: unknown): StepObservation[] {
     out.push({ startS: s.startS, meanPerS: mean, peakPerS: peak });
   }
   return out;
+}
+
+/**
+ * Reads a model's checkpointed burst history (absent: undefined, nothing said). A bad or partial one is dropped with a
+ * warning record naming the model and the field: the model plans on, learning its bursts again.
+ */
+export function readCheckpointBursts(
+  model: string,
+  raw: unknown,
+  nowMs: number,
+  log: (record: DaemonLogRecord) => void,
+): BurstHistory | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return readBurstHistory(raw);
+  } catch (err) {
+    log({
+      kind: 'daemon',
+      time: new Date(nowMs).toISOString(),
+      model,
+      event: 'checkpoint-bursts-dropped',
+      message: `the checkpointed burst history of ${model} is not used (${err instanceof Error ? err.message : String(err)}); its burst rules apply again after ${MIN_BURSTS} new bursts`,
+      error: loggedError('checkpoint', err),
+      ...(err instanceof BurstHistoryError ? { detail: { field: err.field } } : {}),
+    });
+    return undefined;
+  }
 }

@@ -21,10 +21,11 @@ import {
 import type { DemandFeed, DemandPoll } from './demand-feed.js';
 import { BaselinePolicy, type ScalingPolicyName } from './baseline-policy.js';
 import { LeadTimeEstimator } from './lead-time-estimator.js';
-import { readCheckpointSteps, StepMemory, type ModelCheckpoint } from './model-checkpoint.js';
+import { readCheckpointBursts, readCheckpointSteps, StepMemory, type ModelCheckpoint } from './model-checkpoint.js';
 import { OutcomeTracker } from './outcome-tracker.js';
 import { ReplicaHealer, type ReplicaHealerOptions } from './replica-healer.js';
 import { scaleJobId } from './scale-job-id.js';
+import { unreadableRecord } from './unreadable-record.js';
 
 /** How often a failed start-up backfill is tried again. */
 export const BACKFILL_RETRY_MS = 60_000;
@@ -177,8 +178,10 @@ export class ModelLoop {
   async tick(nowMs: number, mode: TickMode): Promise<TickResult> {
     if (this.backfillFailedAtMs !== undefined && nowMs - this.backfillFailedAtMs >= BACKFILL_RETRY_MS) {
       // The forecaster takes steps in time order only: a late backfill starts a fresh planner on the whole window.
+      // The burst history is learnt from the ticks, not the steps: the fresh planner goes on with it.
       const previous = this.planner;
       this.planner = this.newPlanner();
+      this.planner.restoreBurstHistory(previous.burstHistory());
       await this.backfill(nowMs, this.backfillS);
       if (this.backfillFailedAtMs !== undefined) this.planner = previous;
       else this.notes.push('HistoryRecovered: backfilled late; planning restarted on the full history');
@@ -193,7 +196,16 @@ export class ModelLoop {
       state = await this.ctx.provider.getState(this.name);
       this.lastState = state;
     } catch (err) {
-      const record = this.unreadable(nowMs, mode, loggedError('getState', err), notes, poll);
+      const record = unreadableRecord({
+        spec: this.config.spec,
+        nowMs,
+        mode,
+        error: loggedError('getState', err),
+        notes,
+        poll,
+        lastDesired: this.lastState?.desired ?? null,
+        measuredLeadTimeS: this.lead.estimate(this.warmTier).leadTimeS,
+      });
       this.ctx.log(record);
       return { record, decision: undefined };
     }
@@ -335,9 +347,16 @@ export class ModelLoop {
     this.stepMemory.add(s);
   }
 
-  /** What a restarted or new leader needs to keep forecasting: the steps fed so far and the lead times measured. */
+  /**
+   * What a restarted or new leader needs to keep forecasting: the steps fed so far, the lead times measured and the
+   * burst history.
+   */
   checkpoint(): ModelCheckpoint {
-    return { steps: this.stepMemory.list(), leadTimeSamples: this.lead.snapshot() };
+    return {
+      steps: this.stepMemory.list(),
+      leadTimeSamples: this.lead.snapshot(),
+      bursts: this.planner.burstHistory(),
+    };
   }
 
   /**
@@ -346,9 +365,9 @@ export class ModelLoop {
    * Returns what was taken.
    */
   restore(
-    cp: { readonly steps?: unknown; readonly leadTimeSamples?: unknown },
+    cp: { readonly steps?: unknown; readonly leadTimeSamples?: unknown; readonly bursts?: unknown },
     nowMs: number,
-  ): { steps: number; leadTimeSamples: number } {
+  ): { steps: number; leadTimeSamples: number; bursts: number } {
     const endS = Math.floor(nowMs / 1000 / this.config.stepS) * this.config.stepS;
     const after = this.stepMemory.lastStartS ?? -Infinity;
     let steps = 0;
@@ -359,7 +378,21 @@ export class ModelLoop {
       steps++;
     }
     const leadTimeSamples = Array.isArray(cp.leadTimeSamples) ? this.lead.restore(cp.leadTimeSamples) : 0;
-    return { steps, leadTimeSamples };
+    const bursts = readCheckpointBursts(this.name, cp.bursts, nowMs, this.ctx.log);
+    if (bursts) this.planner.restoreBurstHistory(bursts);
+    return { steps, leadTimeSamples, bursts: bursts?.peaksPerS.length ?? 0 };
+  }
+
+  /**
+   * On a takeover: the burst history the last leader checkpointed replaces this loop's when it remembers more
+   * completed bursts (this daemon started after the last leader, or read no checkpoint then); else this loop, which
+   * watched the same demand as a follower, keeps its own. Returns the bursts taken (0: kept its own).
+   */
+  adoptBursts(raw: unknown, nowMs: number): number {
+    const theirs = readCheckpointBursts(this.name, raw, nowMs, this.ctx.log);
+    if (!theirs || theirs.peaksPerS.length <= this.planner.burstHistory().peaksPerS.length) return 0;
+    this.planner.restoreBurstHistory(theirs);
+    return theirs.peaksPerS.length;
   }
 
   /** The fleet planner's tier for this model (the daemon sets it after each fleet plan); the next ticks plan with the lead time measured for it. */
@@ -387,52 +420,5 @@ export class ModelLoop {
       notes.push(`DemandUnavailable: ${e.code}: ${e.message}`);
       return { steps: [], demandPerS: Number.NaN, peakPerS: Number.NaN };
     }
-  }
-
-  /** The provider could not be read: nothing is changed, and the record says why. */
-  private unreadable(
-    nowMs: number,
-    mode: TickMode,
-    error: LoggedError,
-    notes: string[],
-    poll: DemandPoll,
-  ): DaemonDecisionRecord {
-    const last = this.lastState?.desired ?? null;
-    const spec = this.config.spec;
-    return {
-      kind: 'decision',
-      id: `${this.name}@${nowMs}`,
-      time: new Date(nowMs).toISOString(),
-      model: this.name,
-      action: 'hold',
-      from: last ?? 0,
-      to: last ?? 0,
-      reasons: ['ProviderUnavailable'],
-      message: `holding: the provider could not be read (${error.code}); nothing is changed until it answers`,
-      observedPerS: Number.isFinite(poll.demandPerS) ? Number(poll.demandPerS.toFixed(3)) : null,
-      forecastP50PerS: null,
-      forecastUpperPerS: null,
-      bandQuantile: null,
-      leadTimeS:
-        this.lead.estimate(this.warmTier).leadTimeS ??
-        spec.leadTime.provisionS + spec.leadTime.loadS + spec.leadTime.warmupS,
-      windowStartS: nowMs / 1000,
-      windowEndS: nowMs / 1000,
-      sla: {
-        latencyTargetP95Ms: spec.latencyTargetP95Ms,
-        capacityPerReplicaPerS: spec.capacityPerReplicaPerS,
-        minWarmReplicas: spec.minWarmReplicas,
-        maxReplicas: spec.maxReplicas,
-      },
-      acted: 'error',
-      desired: last,
-      ready: null,
-      warming: null,
-      measuredLeadTimeS: this.lead.estimate(this.warmTier).leadTimeS ?? null,
-      leader: mode.leader,
-      dryRun: mode.dryRun,
-      ...(notes.length ? { notes } : {}),
-      error,
-    };
   }
 }
