@@ -163,10 +163,12 @@ export class ModelReplica {
       this.inputInfo = inputs;
       this.targets = buildWarmTargets(this.opts.spec, inputs, this.opts.modelPath, this.opts.recordedShapes);
       for (const t of this.targets) this.shapes.markWarmed(dimsOfFeeds(t.feeds));
-      const session = this.loaded.session;
-      // Warm passes take the path served requests take (the limiter, runServed, the worker), so what warms is what is
-      // served; they are neither recorded as request shapes nor padded to minServiceMs.
-      const served = { run: (feeds: Feeds) => this.limiter.run(() => this.runServed(session, feeds, undefined, true)) };
+      // Warm passes enter where served requests enter (infer: the limit check, the limiter, runServed, the worker) and
+      // run every statement a served request runs, differing only in data (not counted as a request shape, not
+      // padded to minServiceMs): code a served request runs first after ready was measurably slower for its first
+      // requests (tiny-vad: first-10 p50 1.39 x steady in-session), in the main thread and in the worker's run.
+      this.setLimits();
+      const served = { run: (feeds: Feeds) => this.infer(feeds, { warm: true }) };
       const engine = new WarmupEngine(served, this.opts.spec, {
         clock: this.clock,
         memory: this.memory,
@@ -175,7 +177,6 @@ export class ModelReplica {
           this.loaded.executionProvider === 'cpu' ? undefined : (this.opts.gpuMemory ?? (() => readGpuMemory())),
       });
       this.report = await engine.run(this.targets);
-      this.setLimits();
       let reason = this.report.reason;
       if (this.report.ready && this.opts.beforeReady) {
         this.set('warming', 'warming the request path');
@@ -208,7 +209,7 @@ export class ModelReplica {
     );
   }
 
-  /** Largest elements accepted per input (warmed maximum x inputLimitFactor), once warmed; undefined: no limit. */
+  /** Largest elements accepted per input (warmed maximum x inputLimitFactor), from warm-up on; undefined: no limit. */
   get inputLimits(): Readonly<Record<string, number>> | undefined {
     return this.limits;
   }
@@ -218,19 +219,26 @@ export class ModelReplica {
    * the largest warmed dims and the limit.
    */
   checkInputLimits(feeds: Feeds): void {
+    const over = this.overLimit(feeds);
+    if (over) throw over;
+  }
+
+  /** The E_INPUT_TOO_LARGE error for the first tensor over its input's limit, or undefined. */
+  private overLimit(feeds: Feeds): InferenceRequestError | undefined {
     const limits = this.limits;
-    if (!limits) return;
+    if (!limits) return undefined;
     for (const [name, t] of Object.entries(feeds)) {
       const max = limits[name];
       if (max === undefined || t.size <= max) continue;
       const warmed = this.limitDims?.[name] ?? [];
-      throw new InferenceRequestError(
+      return new InferenceRequestError(
         'E_INPUT_TOO_LARGE',
         `input ${name} [${t.dims.join(', ')}] has ${t.size} elements; model ${this.opts.name} accepts at most ${max} ` +
           `(${this.opts.inputLimitFactor ?? DEFAULT_INPUT_LIMIT_FACTOR} x the largest warmed [${warmed.join(', ')}]); ` +
           'send a smaller request, or warm a larger shape in the warm-up spec / raise --input-limit-factor',
       );
     }
+    return undefined;
   }
 
   /**
@@ -244,7 +252,10 @@ export class ModelReplica {
     const session = this.loaded?.session;
     if (!session)
       throw new InferenceRequestError('E_WORKER_EXITED', `model ${this.opts.name} is not loaded (phase ${this.phase})`);
-    this.checkInputLimits(feeds);
+    // A warm pass is checked as a request is (limits are set before warm-up), but never refused: with a limit factor
+    // under 1 the largest warmed shapes are over it, and warm-up still runs them.
+    const over = this.overLimit(feeds);
+    if (over && !options.warm) throw over;
     const deadlineMs = options.deadlineMs;
     if (deadlineMs === undefined)
       return this.limiter.run(() => this.runServed(session, feeds, options.outputs, options.warm));
@@ -278,10 +289,10 @@ export class ModelReplica {
   ): Promise<{ outputs: ort.InferenceSession.OnnxValueMapType; latencyMs: number }> {
     const t0 = this.clock.nowMs();
     const outputsRun = (await session.runTimed(feeds, outputs)).outputs;
-    if (warmPass) return { outputs: outputsRun, latencyMs: this.clock.nowMs() - t0 };
-    this.shapes.record(dimsOfFeeds(feeds), this.clock.nowMs() - t0, this.phase === 'ready');
+    // Warm passes run every statement below too (see start): the recorder does not count them, and they are not padded.
+    this.shapes.record(dimsOfFeeds(feeds), this.clock.nowMs() - t0, this.phase === 'ready', warmPass);
     // A timer may fire a fraction of a millisecond early against the clock: wait again for what is left.
-    const until = t0 + (this.opts.minServiceMs ?? 0);
+    const until = t0 + (warmPass ? 0 : (this.opts.minServiceMs ?? 0));
     for (let left = until - this.clock.nowMs(); left > 0; left = until - this.clock.nowMs())
       await new Promise((resolve) => setTimeout(resolve, Math.ceil(left)));
     const end = this.clock.nowMs();

@@ -55,11 +55,13 @@ export class ShapeRecorder {
 
   /**
    * Counts one served request. `afterReady`: the replica was ready (warm-up done) when it ran.
-   * Returns whether it was a first-time shape after ready.
+   * Returns whether it was a first-time shape after ready. `warm`: a warm pass, which goes through
+   * the same lookup (so that code is warm before the first request) and is not counted.
    */
-  record(dims: RequestDims, latencyMs: number, afterReady: boolean): boolean {
+  record(dims: RequestDims, latencyMs: number, afterReady: boolean, warm = false): boolean {
     const key = shapeKey(dims);
     const entry = this.counts.get(key);
+    if (warm) return false;
     if (entry) {
       entry.count += 1;
       return false;
