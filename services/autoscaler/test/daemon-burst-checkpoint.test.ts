@@ -17,7 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * One bursty model: 30-s lead time, 5-s steps (shorter than the lead time: the burst rules may apply), a band quantile
  * of 0.7 (the forecast alone keeps little through a gap) and a miss cost of 30 served requests (the burst rules do).
  */
-const BURSTY = config(`tickS: 1
+const BURSTY_YAML = `tickS: 1
 history: { kind: csv, directory: /tmp, backfillS: 0 }
 models:
   - name: a
@@ -32,7 +32,8 @@ models:
     missCostServedRequests: 30
     stepS: 5
     target: { modelFile: a.onnx }
-`);
+`;
+const BURSTY = config(BURSTY_YAML);
 const STAGES = { provisioning: 20, loading: 5, warming: 5 };
 
 /** Bursts of 80/s for 20 s every 150 s, 0.5/s between: intermittent traffic. */
@@ -136,5 +137,25 @@ describe('the burst history survives a restart (issue 18)', () => {
     const led = follower.sink.decisions('a').filter((d) => d.leader);
     expect(led.length).toBeGreaterThan(0);
     expect(led.flatMap((d) => d.reasons)).toContain('KeepWarmForBurst');
+  });
+
+  it('a reload that changes the bursty model keeps its burst history (the restarted loop goes on with it)', async () => {
+    const clock = new ManualClock(T0);
+    const h = harness({
+      clock,
+      config: BURSTY,
+      provider: new StagedProvider({ a: 1 }, () => clock.now(), STAGES),
+      perSecond: perSecondFrom(clock, bursty),
+      deps: { history: undefined },
+    });
+    await h.daemon.start();
+    for (let i = 0; i < 8 * PERIOD_S; i++) await h.step(i === 0 ? 0 : 1000);
+    await h.daemon.reload(config(BURSTY_YAML.replace('maxReplicas: 20', 'maxReplicas: 19')));
+    const reloadedAt = h.sink.decisions('a').length;
+    for (let i = 0; i < 2 * PERIOD_S; i++) await h.step(1000);
+    await h.daemon.stop();
+    expect(h.sink.of('config').find((r) => r.event === 'reloaded')!.detail).toMatchObject({ changed: ['a'] });
+    const after = h.sink.decisions('a').slice(reloadedAt);
+    expect(after.flatMap((d) => d.reasons)).toContain('KeepWarmForBurst');
   });
 });

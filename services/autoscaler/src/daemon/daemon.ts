@@ -300,7 +300,11 @@ export class Daemon implements DaemonView {
     for (const { model, loop } of p.models) {
       const l = loop ?? this.makeLoop(model);
       loops.set(model.spec.name, l);
-      if (!loop) fresh.push(l);
+      if (loop) continue;
+      fresh.push(l);
+      // A changed model's forecaster starts again from the backfill; its bursts, learnt from its ticks, carry over.
+      const before = this.modelLoops.get(model.spec.name);
+      if (before) l.continueBurstsFrom(before);
     }
     await Promise.all(fresh.map((l) => l.backfill(nowMs, kept.history.backfillS)));
     this.modelLoops = loops;

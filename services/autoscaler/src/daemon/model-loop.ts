@@ -384,6 +384,14 @@ export class ModelLoop {
   }
 
   /**
+   * A reload changed this model's config, so its loop starts afresh: it goes on with the old loop's burst history
+   * (peaks in requests/s, lengths and gaps in seconds: they hold across a changed spec).
+   */
+  continueBurstsFrom(previous: ModelLoop): void {
+    this.planner.restoreBurstHistory(previous.planner.burstHistory());
+  }
+
+  /**
    * On a takeover: the burst history the last leader checkpointed replaces this loop's when it remembers more
    * completed bursts (this daemon started after the last leader, or read no checkpoint then); else this loop, which
    * watched the same demand as a follower, keeps its own. Returns the bursts taken (0: kept its own).
