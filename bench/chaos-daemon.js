@@ -5,6 +5,7 @@
 // Prints JSON lines on stdout: ready, elected, lost, tick (tick duration), stopped.
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { createForecaster } from '@warmpool/forecast';
 import { LocalProcessProvider } from '@warmpool/provider-local';
 import { InProcessScaleQueue, RedisLeaderLock, systemClock } from '@warmpool/queue';
@@ -137,3 +138,22 @@ process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
 await daemon.start();
 say({ type: 'ready' });
+// Memory, for the soak's growth judgement: process.memoryUsage() every `memoryEveryMs`, and the JS heap in use just
+// after each major (mark-compact) GC, which tells heap growth from allocator and GC sizing.
+let heapAfterGcBytes;
+new PerformanceObserver((list) => {
+  if (list.getEntries().some((e) => e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR))
+    heapAfterGcBytes = process.memoryUsage().heapUsed;
+}).observe({ entryTypes: ['gc'] });
+setInterval(() => {
+  const m = process.memoryUsage();
+  say({
+    type: 'memory',
+    rss: m.rss,
+    heapTotal: m.heapTotal,
+    heapUsed: m.heapUsed,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    heapAfterGc: heapAfterGcBytes,
+  });
+}, o.memoryEveryMs ?? 5000).unref();

@@ -14,7 +14,9 @@
 //                   the daemon lived on for two ticks;
 //   orphans         stand-in replicas of a SIGKILLed daemon still alive 3 s later (before its slot restarts and its
 //                   provider ends leftovers from the state file) or 15 s later, and any alive at the end;
-//   rssGrowthPct    RSS growth of the longest-lived daemon process from the end of warm-up to its end;
+//   rss             RSS growth of the longest-lived daemon process from the end of warm-up to its end (the bound);
+//                   beside it the JS heap in use after a major GC over the same span (`heapAfterGc`, from the
+//                   daemon's own memory lines), which tells retained growth from GC heap sizing and allocator noise;
 //   takeoverS       from a leader SIGKILL to the other daemon's election (bound: two lease durations).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -157,6 +159,7 @@ class DaemonSlot {
       endedAtMs: undefined,
       killedAtMs: undefined,
       rss: [],
+      memory: [],
       stderr: '',
     };
     this.lives.push(life);
@@ -167,7 +170,9 @@ class DaemonSlot {
         const line = buf.slice(0, n);
         buf = buf.slice(n + 1);
         try {
-          this.events.push(JSON.parse(line));
+          const e = JSON.parse(line);
+          if (e.type === 'memory') life.memory.push(e);
+          else this.events.push(e);
         } catch {
           // not an event
         }
@@ -397,6 +402,7 @@ function judge({ o, dir, slots, kills, orphanChecks, leftAtEnd, redisRestarts, r
         maxMb: Math.round(Math.max(...measured.samples.map((s) => s.kb)) / 1024),
         overS: Math.round((measured.samples.at(-1).atMs - measured.samples[0].atMs) / 1000),
         growthPct: Number(((measured.samples.at(-1).kb / measured.samples[0].kb - 1) * 100).toFixed(1)),
+        heapAfterGc: heapAfterGcGrowth(measured.l, warmupMs),
       }
     : null;
   const validTakeovers = takeovers.filter((t) => t !== null);
@@ -428,6 +434,28 @@ function judge({ o, dir, slots, kills, orphanChecks, leftAtEnd, redisRestarts, r
     daemonErrors: lives
       .filter((l) => l.stderr.trim())
       .map((l) => ({ identity: l.identity, stderr: l.stderr.slice(-500) })),
+  };
+}
+
+/**
+ * The JS heap in use just after a major GC over the same span as the RSS judgement, from the daemon's memory lines
+ * (bench/chaos-daemon.js): retained heap growth, without the GC's heap sizing (heapTotal swings by 100 MB between
+ * mark-compacts with 1,000 models) or the allocator. Also the largest heap the GC let grow (heapTotal) and the
+ * array buffers (typed arrays' memory, outside the heap). Reported, not judged: RSS growth stays the bound.
+ */
+function heapAfterGcGrowth(life, warmupMs) {
+  const after = life.memory.filter((m) => m.atMs >= life.startedAtMs + warmupMs);
+  const gc = after.filter((m) => typeof m.heapAfterGc === 'number');
+  if (gc.length < 2) return null;
+  const mb = (b) => Math.round(b / 1024 / 1024);
+  return {
+    fromMb: mb(gc[0].heapAfterGc),
+    toMb: mb(gc.at(-1).heapAfterGc),
+    maxMb: mb(Math.max(...gc.map((m) => m.heapAfterGc))),
+    growthPct: Number(((gc.at(-1).heapAfterGc / gc[0].heapAfterGc - 1) * 100).toFixed(1)),
+    heapTotalMaxMb: mb(Math.max(...after.map((m) => m.heapTotal))),
+    arrayBuffersFromMb: mb(after[0].arrayBuffers),
+    arrayBuffersToMb: mb(after.at(-1).arrayBuffers),
   };
 }
 
