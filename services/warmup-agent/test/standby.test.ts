@@ -72,7 +72,7 @@ describe('warmpool-agent serve --standby', () => {
     } finally {
       await lb.close();
     }
-  });
+  }, 60_000);
 
   it('stops cleanly on SIGTERM while standing by, and refuses --standby without a registrar', async () => {
     const lb = new LoadBalancerServer({ token: 'sekret', pool: { slowStartMs: 0 }, health: { intervalMs: 3_600_000 } });
@@ -92,5 +92,5 @@ describe('warmpool-agent serve --standby', () => {
     const io2 = captureIo();
     expect(await main(['serve', '--model', 'tiny-transformer', '--standby'], io2, {})).toBe(2);
     expect(io2.errText()).toContain('--standby');
-  });
+  }, 60_000);
 });
