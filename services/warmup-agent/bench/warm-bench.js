@@ -10,13 +10,8 @@
 // the whole measurement repeats (fresh replica each time) and the medians of the per-run ratios are printed; the
 // machine's load average is printed before each run: on a shared, loaded box single runs are noisy.
 import { loadavg } from 'node:os';
-import {
-  SESSION_CONFIG_DEFAULTS,
-  WARMUP_SPEC_DEFAULTS,
-  loadWarmupSpec,
-  median,
-  parseWarmupSpec,
-} from '@warmpool/warmup';
+import { median } from '@warmpool/domain';
+import { SESSION_CONFIG_DEFAULTS, WARMUP_SPEC_DEFAULTS, loadWarmupSpec, parseWarmupSpec } from '@warmpool/warmup';
 import { measureWarmup, resolveModel } from '../dist/index.js';
 
 /** What each bundled model needs said (everything else is read from the model). */

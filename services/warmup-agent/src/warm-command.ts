@@ -4,7 +4,6 @@ import {
   InferenceWorker,
   ModelReplica,
   ModelServer,
-  buildWarmTargets,
   roundsUntilConverged,
   requestPathBudgetMs,
   type Feeds,
@@ -159,8 +158,9 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
       if (BAD_INPUT_CODES.has(code)) throw new WarmpoolError(code, status.reason ?? 'bad warm-up spec');
       throw Object.assign(new Error(status.reason ?? 'warm-up failed'), { code });
     }
-    // The replica's targets, rebuilt the same way (synthetic feeds are seeded, so they are the same).
-    const targets = buildWarmTargets(opts.spec, replica.inputs, opts.modelPath);
+    // The replica's own targets: rebuilding them here ran the harness's feed building (code the requests do not run)
+    // between the last warm pass and the first measured request.
+    const targets = replica.warmTargets;
     const feedsFor = (t: WarmTarget, seed: number): Feeds => t.feedsFor?.(seed) ?? t.feeds;
     const inSession = new Map<WarmTarget, { first: number[]; steady: number[] }>();
     const overHttp = new Map<WarmTarget, { first: number[]; steady: number[] }>();
