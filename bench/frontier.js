@@ -3,8 +3,10 @@
 // HPA/KPA/AWS predictive scaling's target utilization, recent-max's window and headroom), each policy's Pareto
 // frontier, and predictive's default point against the best baseline at no more cost, for the fluid count and the
 // latency-SLO queueing model. All runs of a trace in one process, costs over the oracle's of the same run.
-//   node bench/frontier.js [--traces DIR | FILE...] [--lead-s 45] [--out FILE] [--results bench/RESULTS.md] [--json]
+//   node bench/frontier.js [--traces DIR | FILE...] [--lead-s 45] [--nowcast-anchor off|max|replace] [--out FILE]
+//                          [--results bench/RESULTS.md] [--json]
 //   npm run bench:sim -- --frontier [same flags]
+// --nowcast-anchor: predictive's planner option `nowcastAnchor` (to measure it before it is a default).
 // --results replaces the section between the frontier markers of that file (the rest of it is left as it is).
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
@@ -19,13 +21,14 @@ import {
   renderFrontierSummary,
   renderFrontierPoints,
 } from '@warmpool/sim';
+import { NOWCAST_ANCHORS } from '@warmpool/planner';
 import { csvFiles } from './bench-support.js';
 
 const START = '<!-- frontier:start (written by node bench/frontier.js --results) -->';
 const END = '<!-- frontier:end -->';
 
 /** Runs the frontier on every file; returns the reports and their markdown. */
-export function runFrontier(files, root, { leadS = 45, log = () => {} } = {}) {
+export function runFrontier(files, root, { leadS = 45, planner, log = () => {} } = {}) {
   const reports = [];
   const timings = [];
   for (const file of files) {
@@ -34,7 +37,7 @@ export function runFrontier(files, root, { leadS = 45, log = () => {} } = {}) {
     const demand = perSecondDemand(trace, 'uniform');
     const config = simConfigFor(demand, trace.binS, { leadS });
     const t0 = performance.now();
-    reports.push(sweepFrontier(demand, config, frontierSweeps(), POLICIES.oracle, { traceName: name }));
+    reports.push(sweepFrontier(demand, config, frontierSweeps(planner), POLICIES.oracle, { traceName: name }));
     const s = (performance.now() - t0) / 1000;
     timings.push({ trace: name, s });
     log(`${name}: ${s.toFixed(1)} s`);
@@ -49,6 +52,7 @@ export function main(argv) {
     options: {
       traces: { type: 'string' },
       'lead-s': { type: 'string', default: '45' },
+      'nowcast-anchor': { type: 'string' },
       out: { type: 'string' },
       results: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -69,7 +73,13 @@ export function main(argv) {
     console.error(`--lead-s: got "${values['lead-s']}", allowed: an integer >= 0`);
     return 2;
   }
-  const { reports, timings, md } = runFrontier(files, root, { leadS, log: (s) => console.error(s) });
+  const anchor = values['nowcast-anchor'];
+  if (anchor !== undefined && !NOWCAST_ANCHORS.includes(anchor)) {
+    console.error(`--nowcast-anchor: got "${anchor}", allowed: ${NOWCAST_ANCHORS.join(', ')}`);
+    return 2;
+  }
+  const planner = anchor !== undefined ? { nowcastAnchor: anchor } : undefined;
+  const { reports, timings, md } = runFrontier(files, root, { leadS, planner, log: (s) => console.error(s) });
   if (values.json)
     console.log(
       JSON.stringify(

@@ -1,6 +1,12 @@
 export type { Observation } from './observation.js';
 export { INITIAL_PLANNER_STATE, type PlannerState, type Recommendation } from './planner-state.js';
-export { windowDemand, type WindowDemand } from './forecast-window.js';
+export {
+  windowDemand,
+  NOWCAST_ANCHORS,
+  type WindowDemand,
+  type NowcastAnchor,
+  type Nowcast,
+} from './forecast-window.js';
 export { plan, releaseWidening, DEFAULT_PLANNER_OPTIONS, type PlannerOptions, type PlanResult } from './plan.js';
 export { explain } from './explain.js';
 export {

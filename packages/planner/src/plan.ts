@@ -1,6 +1,6 @@
 import { probit } from 'simple-statistics';
 import { ReasonCode, leadTimeTotalS, type Decision, type ForecastBand, type ModelSpec } from '@warmpool/domain';
-import { windowDemand } from './forecast-window.js';
+import { windowDemand, type NowcastAnchor } from './forecast-window.js';
 import type { Observation } from './observation.js';
 import type { PlannerState, Recommendation } from './planner-state.js';
 import { explain, type QuantileRaise } from './explain.js';
@@ -31,6 +31,11 @@ export interface PlannerOptions {
    * 0: off. (Replacing the release band and hysteresis instead cost more misses at the same cost on NASA 1-s.)
    */
   readonly burstMaxBusyShare: number;
+  /**
+   * Where the window reaches the step after the one in progress (steps longer than the lead time), re-anchor that
+   * step's band on the level observed so far (`NowcastAnchor`). Default `off`.
+   */
+  readonly nowcastAnchor: NowcastAnchor;
 }
 
 /**
@@ -45,6 +50,7 @@ export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = {
   panicHeadroom: false,
   scaleDownHysteresisReplicas: 0.25,
   burstMaxBusyShare: 0.5,
+  nowcastAnchor: 'off',
 };
 
 /**
@@ -111,8 +117,11 @@ export function plan(
   const fallbackNeed = Math.ceil(observedPeak / (cap * spec.targetUtilization) - 1e-9);
 
   const rise = observation.risePerS2 !== undefined && observation.risePerS2 > 0 ? observation.risePerS2 : 0;
-  const nowcast = obsValid ? { nowS, peakPerS: observedPeak + rise * (windowEndS - nowS) } : undefined;
-  const ahead = forecast ? windowDemand(forecast, windowStartS, windowEndS, nowcast) : undefined;
+  const nowcast = obsValid
+    ? { nowS, peakPerS: observedPeak + rise * (windowEndS - nowS), levelPerS: observation.demandPerS }
+    : undefined;
+  const anchor = options.nowcastAnchor;
+  const ahead = forecast ? windowDemand(forecast, windowStartS, windowEndS, nowcast, 1, anchor) : undefined;
   const trusted = !!forecast && !!ahead && ahead.covered && forecast.historySteps >= options.minHistorySteps;
   let p50 = Number.NaN;
   let upper = Number.NaN;
@@ -128,7 +137,7 @@ export function plan(
     upper = ahead.peakUpperPerS;
     const aheadNeed = replicasFor(upper, cap);
     const widening = releaseWidening(forecast.quantile, spec.releaseQuantile);
-    const keepUpper = windowDemand(forecast, nowS, windowStartS, nowcast, widening).peakUpperPerS;
+    const keepUpper = windowDemand(forecast, nowS, windowStartS, nowcast, widening, anchor).peakUpperPerS;
     if (widening > 1) releaseBand = { quantile: spec.releaseQuantile, upperPerS: keepUpper };
     keepNeed = replicasFor(keepUpper, cap);
     const nowUpper = windowDemand(forecast, nowS, nowS + 1).peakUpperPerS;

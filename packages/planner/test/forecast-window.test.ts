@@ -51,3 +51,47 @@ describe('windowDemand', () => {
     });
   });
 });
+
+describe('windowDemand: the step after the one in progress re-anchored on its observed level (NowcastAnchor)', () => {
+  // At t = 105 step 0 is in progress; its median was 10/s. Re-anchored step 1: median 14 + (level - 10), upper and
+  // peak-upper that plus step 0's spread (4 and 10), times the widening.
+  const at = (levelPerS?: number) => ({ nowS: 105, peakPerS: levelPerS ?? 0, levelPerS });
+  const cases = [
+    { name: 'off: as the band says', level: 16, anchor: 'off', widening: 1, want: [14, 15, 16] },
+    { name: 'max, level above its median (+6)', level: 16, anchor: 'max', widening: 1, want: [20, 24, 30] },
+    { name: 'replace, level above its median', level: 16, anchor: 'replace', widening: 1, want: [20, 24, 30] },
+    {
+      name: 'max, level below its median (-6): the band where higher',
+      level: 4,
+      anchor: 'max',
+      widening: 1,
+      want: [14, 15, 18],
+    },
+    { name: 'replace, level below its median', level: 4, anchor: 'replace', widening: 1, want: [8, 12, 18] },
+    { name: 'max, widened x2: spreads 8 and 20 over 20', level: 16, anchor: 'max', widening: 2, want: [20, 28, 40] },
+    {
+      name: 'max without an observed level: as the band says',
+      level: undefined,
+      anchor: 'max',
+      widening: 1,
+      want: [14, 15, 16],
+    },
+  ] as const;
+  it.each(cases)('$name', ({ level, anchor, widening, want }) => {
+    const w = windowDemand(band, 110, 120, at(level), widening, anchor);
+    expect([w.p50PerS, w.upperPerS, w.peakUpperPerS]).toEqual(want);
+    expect(w.covered).toBe(true);
+  });
+
+  it('leaves the steps after that one as the band says', () => {
+    for (const anchor of ['off', 'max', 'replace'] as const)
+      expect(windowDemand(band, 120, 130, at(16), 1, anchor)).toEqual(windowDemand(band, 120, 130));
+  });
+
+  it('does not re-anchor without a step in progress inside the band (before it starts, or at its last step)', () => {
+    expect(windowDemand(band, 110, 120, { nowS: 95, peakPerS: 50, levelPerS: 50 }, 1, 'replace')).toEqual(
+      windowDemand(band, 110, 120),
+    );
+    expect(windowDemand(band, 125, 130, { nowS: 125, peakPerS: 3, levelPerS: 3 }, 1, 'replace').p50PerS).toBe(3);
+  });
+});

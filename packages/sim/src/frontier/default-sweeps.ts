@@ -1,5 +1,5 @@
 import type { PlannerOptions } from '@warmpool/planner';
-import { createForecaster } from '@warmpool/forecast';
+import { createForecaster, type ForecasterOptions } from '@warmpool/forecast';
 import { awsPredictivePolicy } from '../policies/aws-predictive-policy.js';
 import { hpaPolicy } from '../policies/hpa-policy.js';
 import { predictivePolicy } from '../policies/predictive-policy.js';
@@ -53,8 +53,10 @@ export const FRONTIER_MISS_COSTS = ['2.5', '3', '5', '10', '15', '30', '100', '3
 /** The default point: no knob set, i.e. what the default upper quantile (0.93) implies, 1 / (1 - 0.93) = 14.3. */
 export const DEFAULT_MISS_COST = 'default';
 
-export function predictiveSweep(planner?: Partial<PlannerOptions>): FrontierSweep {
-  const makeForecaster = (quantile: number, stepS: number) => createForecaster('ensemble', { quantile, stepS });
+/** predictive's sweep; `planner` and `forecaster` options on top of the defaults (to measure an option off by default). */
+export function predictiveSweep(planner?: Partial<PlannerOptions>, forecaster?: ForecasterOptions): FrontierSweep {
+  const makeForecaster = (quantile: number, stepS: number) =>
+    createForecaster('ensemble', { ...forecaster, quantile, stepS });
   return {
     policy: 'predictive',
     knob: 'missCostServedRequests',
@@ -71,7 +73,7 @@ export function predictiveSweep(planner?: Partial<PlannerOptions>): FrontierSwee
   };
 }
 
-/** The whole sweep `--frontier` runs: predictive's knob and every baseline's. */
-export function frontierSweeps(): FrontierSweep[] {
-  return [predictiveSweep(), ...baselineSweeps()];
+/** The whole sweep `--frontier` runs: predictive's knob (with `planner` options over the defaults) and every baseline's. */
+export function frontierSweeps(planner?: Partial<PlannerOptions>): FrontierSweep[] {
+  return [predictiveSweep(planner), ...baselineSweeps()];
 }
