@@ -8,7 +8,9 @@
 // in-session and over HTTP (p50), the steady p50 after them, the first/steady ratios and the noise floor (the steady
 // p50 spread between two consecutive windows: a ratio within it of 1 cannot be told apart from steady). With --runs N
 // the whole measurement repeats (fresh replica each time) and the medians of the per-run ratios are printed; the
-// machine's load average is printed before each run: on a shared, loaded box single runs are noisy.
+// machine's load average is printed before each run: on a shared, loaded box single runs are noisy. `pause/st`: the
+// same number of requests after the steady sample and a 50 ms pause, over steady: what requests after any idle gap pay
+// here with warm-up long done (a first/steady ratio no larger than it is not a warm-up effect).
 import { loadavg } from 'node:os';
 import { median } from '@warmpool/domain';
 import { SESSION_CONFIG_DEFAULTS, WARMUP_SPEC_DEFAULTS, loadWarmupSpec, parseWarmupSpec } from '@warmpool/warmup';
@@ -82,19 +84,30 @@ for (const arg of models) {
     if (m.reason) console.log(`  reason: ${m.reason}`);
     for (const p of m.problems) console.log(`  problem: ${p}`);
     console.log(
-      `  ${pad('input set', 16)} ${pad('cold 1st', 9)} ${pad('first p50', 9)} ${pad('steady', 8)} ${pad('first/steady', 12)} ${pad('noise', 6)} ${pad('http 1st', 9)} ${pad('http st.', 8)} ${pad('http f/s', 8)} ${pad('noise', 6)}  target<=${m.targetRatio}`,
+      `  ${pad('input set', 16)} ${pad('cold 1st', 9)} ${pad('first p50', 9)} ${pad('steady', 8)} ${pad('first/steady', 12)} ${pad('noise', 6)} ${pad('pause/st', 8)} ${pad('http 1st', 9)} ${pad('http st.', 8)} ${pad('http f/s', 8)} ${pad('noise', 6)} ${pad('pause/st', 8)}  target<=${m.targetRatio}`,
     );
     for (const s of m.shapes) {
       const key = `${s.shape} (${s.kind})`;
-      if (!perShape.has(key)) perShape.set(key, { inSession: [], http: [], coldToWarm: [], noise: [], httpNoise: [] });
+      if (!perShape.has(key))
+        perShape.set(key, {
+          inSession: [],
+          http: [],
+          coldToWarm: [],
+          noise: [],
+          httpNoise: [],
+          pause: [],
+          httpPause: [],
+        });
       const acc = perShape.get(key);
       acc.inSession.push(s.firstToSteadyRatio);
       acc.http.push(s.http?.firstToSteadyRatio ?? Number.NaN);
       acc.coldToWarm.push(s.coldToWarmRatio);
       acc.noise.push(s.steadyWindowSpread);
       acc.httpNoise.push(s.http?.steadyWindowSpread ?? Number.NaN);
+      acc.pause.push(s.afterPauseToSteadyRatio);
+      acc.httpPause.push(s.http?.afterPauseToSteadyRatio ?? Number.NaN);
       console.log(
-        `  ${pad(s.shape, 16)} ${pad(fix(s.coldFirstMs), 9)} ${pad(fix(s.firstRequestsP50Ms, 3), 9)} ${pad(fix(s.steadyP50Ms, 3), 8)} ${pad(fix(s.firstToSteadyRatio, 3), 12)} ${pad(fix(s.steadyWindowSpread, 3), 6)} ${pad(fix(s.http?.firstRequestsP50Ms, 3), 9)} ${pad(fix(s.http?.steadyP50Ms, 3), 8)} ${pad(fix(s.http?.firstToSteadyRatio, 3), 8)} ${pad(fix(s.http?.steadyWindowSpread, 3), 6)}  ${s.targetMet ? 'met' : 'MISSED'}`,
+        `  ${pad(s.shape, 16)} ${pad(fix(s.coldFirstMs), 9)} ${pad(fix(s.firstRequestsP50Ms, 3), 9)} ${pad(fix(s.steadyP50Ms, 3), 8)} ${pad(fix(s.firstToSteadyRatio, 3), 12)} ${pad(fix(s.steadyWindowSpread, 3), 6)} ${pad(fix(s.afterPauseToSteadyRatio, 3), 8)} ${pad(fix(s.http?.firstRequestsP50Ms, 3), 9)} ${pad(fix(s.http?.steadyP50Ms, 3), 8)} ${pad(fix(s.http?.firstToSteadyRatio, 3), 8)} ${pad(fix(s.http?.steadyWindowSpread, 3), 6)} ${pad(fix(s.http?.afterPauseToSteadyRatio, 3), 8)}  ${s.targetMet ? 'met' : 'MISSED'}`,
       );
     }
   }
@@ -104,7 +117,7 @@ for (const arg of models) {
       const a = median(r.inSession);
       const h = median(r.http.filter(Number.isFinite));
       console.log(
-        `  ${pad(shape, 24)} cold/warm ${fix(median(r.coldToWarm))}  first/steady in-session ${fix(a, 3)} (noise ${fix(median(r.noise), 3)})  http ${fix(h, 3)} (noise ${fix(median(r.httpNoise.filter(Number.isFinite)), 3)})  ${a <= 1.1 && h <= 1.1 ? 'met' : 'MISSED'}`,
+        `  ${pad(shape, 24)} cold/warm ${fix(median(r.coldToWarm))}  first/steady in-session ${fix(a, 3)} (noise ${fix(median(r.noise), 3)}, after a pause ${fix(median(r.pause.filter(Number.isFinite)), 3)})  http ${fix(h, 3)} (noise ${fix(median(r.httpNoise.filter(Number.isFinite)), 3)}, after a pause ${fix(median(r.httpPause.filter(Number.isFinite)), 3)})  ${a <= 1.1 && h <= 1.1 ? 'met' : 'MISSED'}`,
       );
     }
   }

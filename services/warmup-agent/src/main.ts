@@ -92,7 +92,7 @@ async function warm(argv: readonly string[], io: Io): Promise<number> {
     );
     for (const s of m.shapes) {
       io.out(
-        `  ${s.shape}: cold first ${s.coldFirstMs} ms, first ${firstRequests} p50 ${s.firstRequestsP50Ms} ms (max ${s.firstRequestsMaxMs}), steady p50 ${s.steadyP50Ms} ms, ratio ${s.firstToSteadyRatio}`,
+        `  ${s.shape}: cold first ${s.coldFirstMs} ms, first ${firstRequests} p50 ${s.firstRequestsP50Ms} ms (max ${s.firstRequestsMaxMs}), steady p50 ${s.steadyP50Ms} ms, ratio ${s.firstToSteadyRatio} (after a pause: ${s.afterPauseToSteadyRatio})`,
       );
     }
     if (m.reason) io.out(`  reason: ${m.reason}`);

@@ -1,4 +1,5 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { median, WarmpoolError } from '@warmpool/domain';
 import {
   InferenceWorker,
@@ -12,6 +13,7 @@ import {
   type WarmTargetKind,
   type WarmupSpec,
 } from '@warmpool/warmup';
+import { InferClient } from './warm-http-client.js';
 
 /** First requests and a steady sample after them, over one path (in-session or HTTP). */
 export interface PathMeasurement {
@@ -29,6 +31,14 @@ export interface PathMeasurement {
    * 1 + targetRatio's margin cannot be told apart from steady when this is as large as the margin.
    */
   readonly steadyWindowSpread: number;
+  /**
+   * The same number of requests after the steady sample and a pause of `pauseMs` with nothing running (p50), and its
+   * ratio to steadyP50Ms: what requests after an idle gap pay on this machine with warm-up long done. The first
+   * requests follow such a gap too (the end of warm-up); a firstToSteadyRatio no larger than this one is not a
+   * warm-up effect. NaN when not measured (pauseMs 0).
+   */
+  readonly afterPauseP50Ms: number;
+  readonly afterPauseToSteadyRatio: number;
   readonly targetMet: boolean;
 }
 
@@ -60,6 +70,9 @@ export interface ShapeMeasurement {
   readonly http: PathMeasurement | undefined;
   /** steadyWindowSpread of the in-session steady sample (see PathMeasurement). */
   readonly steadyWindowSpread: number;
+  /** The in-session requests after a pause (see PathMeasurement). */
+  readonly afterPauseP50Ms: number;
+  readonly afterPauseToSteadyRatio: number;
   /** In-session target met, and over HTTP where measured. */
   readonly targetMet: boolean;
 }
@@ -110,6 +123,8 @@ export interface WarmOptions {
   readonly spec: WarmupSpec;
   readonly firstRequests?: number;
   readonly steadySamples?: number;
+  /** Idle pause before the after-pause requests (default 50 ms; 0: not measured). See PathMeasurement. */
+  readonly pauseMs?: number;
   readonly targetRatio?: number;
   /** Measure over HTTP too (default true). */
   readonly http?: boolean;
@@ -140,6 +155,7 @@ const BAD_INPUT_CODES = new Set(['E_MODEL_SHAPE', 'E_VALIDATION', 'E_WARMUP_SPEC
 export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement> {
   const firstN = opts.firstRequests ?? 10;
   const steadyN = opts.steadySamples ?? 20;
+  const pauseMs = opts.pauseMs ?? 50;
   const target = opts.targetRatio ?? 1.1;
   const problems: string[] = [];
   const replica = new ModelReplica({
@@ -162,8 +178,8 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
     // between the last warm pass and the first measured request.
     const targets = replica.warmTargets;
     const feedsFor = (t: WarmTarget, seed: number): Feeds => t.feedsFor?.(seed) ?? t.feeds;
-    const inSession = new Map<WarmTarget, { first: number[]; steady: number[] }>();
-    const overHttp = new Map<WarmTarget, { first: number[]; steady: number[] }>();
+    const inSession = new Map<WarmTarget, Samples>();
+    const overHttp = new Map<WarmTarget, Samples>();
     if (!status.warmup.ready) {
       problems.push(
         `the replica is not ready after warm-up (${status.warmup.reason ?? status.warmup.outcome}): no requests measured`,
@@ -171,11 +187,17 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
     } else {
       // User traffic mixes shapes: the first requests and the steady sample both go round-robin
       // over the input sets, so neither side is charged for (or spared) shape switches.
-      for (const t of targets) inSession.set(t, { first: [], steady: [] });
+      for (const t of targets) inSession.set(t, { first: [], steady: [], afterPause: [] });
       for (let i = 0; i < firstN; i++)
         for (const t of targets) inSession.get(t)!.first.push((await replica.infer(feedsFor(t, 1000 + i))).latencyMs);
       for (let i = 0; i < steadyN; i++)
         for (const t of targets) inSession.get(t)!.steady.push((await replica.infer(feedsFor(t, 5000 + i))).latencyMs);
+      if (pauseMs > 0) {
+        await sleep(pauseMs);
+        for (let i = 0; i < firstN; i++)
+          for (const t of targets)
+            inSession.get(t)!.afterPause.push((await replica.infer(feedsFor(t, 7000 + i))).latencyMs);
+      }
       if (opts.http ?? true) {
         try {
           const budgetLeftMs = requestPathBudgetMs(opts.spec, status.warmup.warmupMs);
@@ -185,6 +207,7 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
             {
               firstN,
               steadyN,
+              pauseMs,
               spec: opts.spec,
               warmHttp: opts.warmHttp,
               rounds: opts.httpWarmRounds ?? 2,
@@ -218,9 +241,9 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
       const w = status.warmup!.shapes.find((s) => s.label === t.label);
       if (!w) problems.push(`input set ${t.label}: no warm-up figures (not warmed)`);
       const a = inSession.get(t);
-      const path = a ? pathFigures(a.first, a.steady, target) : undefined;
+      const path = a ? pathFigures(a, target) : undefined;
       const h = overHttp.get(t);
-      const http = h ? pathFigures(h.first, h.steady, target) : undefined;
+      const http = h ? pathFigures(h, target) : undefined;
       const coldMs = cold.get(t) ?? Number.NaN;
       const firstP50 = path?.firstRequestsP50Ms ?? Number.NaN;
       return {
@@ -237,6 +260,8 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
         steadyP50Ms: path?.steadyP50Ms ?? Number.NaN,
         firstToSteadyRatio: path?.firstToSteadyRatio ?? Number.NaN,
         steadyWindowSpread: path?.steadyWindowSpread ?? Number.NaN,
+        afterPauseP50Ms: path?.afterPauseP50Ms ?? Number.NaN,
+        afterPauseToSteadyRatio: path?.afterPauseToSteadyRatio ?? Number.NaN,
         coldToWarmRatio: round(coldMs / firstP50, 2),
         http,
         targetMet: (path?.targetMet ?? false) && (http?.targetMet ?? httpProblem === undefined),
@@ -293,8 +318,16 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
   }
 }
 
-function pathFigures(first: number[], steady: number[], targetRatio: number): PathMeasurement {
+/** Latencies of one path: the first requests, the steady sample, the requests after a pause. */
+interface Samples {
+  readonly first: number[];
+  readonly steady: number[];
+  readonly afterPause: number[];
+}
+
+function pathFigures({ first, steady, afterPause }: Samples, targetRatio: number): PathMeasurement {
   const firstP50 = median(first);
+  const pausedP50 = afterPause.length > 0 ? median(afterPause) : Number.NaN;
   const steadyP50 = median(steady);
   const half = Math.floor(steady.length / 2);
   const spread =
@@ -306,6 +339,8 @@ function pathFigures(first: number[], steady: number[], targetRatio: number): Pa
     steadyP50Ms: round(steadyP50),
     firstToSteadyRatio: round(firstP50 / steadyP50, 3),
     steadyWindowSpread: round(spread, 3),
+    afterPauseP50Ms: round(pausedP50),
+    afterPauseToSteadyRatio: round(pausedP50 / steadyP50, 3),
     targetMet: firstP50 <= targetRatio * steadyP50,
   };
 }
@@ -326,6 +361,7 @@ interface HttpWarmOutcome {
 interface HttpPlan {
   readonly firstN: number;
   readonly steadyN: number;
+  readonly pauseMs: number;
   readonly spec: WarmupSpec;
   readonly rounds: number;
   readonly warmHttp: WarmOptions['warmHttp'];
@@ -339,7 +375,7 @@ async function measureHttp(
   replica: ModelReplica,
   targets: readonly WarmTarget[],
   plan: HttpPlan,
-  out: Map<WarmTarget, { first: number[]; steady: number[] }>,
+  out: Map<WarmTarget, Samples>,
 ): Promise<HttpWarmOutcome> {
   const server = new ModelServer({ replicas: [replica] });
   const { url } = await server.listen();
@@ -359,11 +395,16 @@ async function measureHttp(
       });
       warm = { how: 'server', requests: report.requests, converged: report.converged };
     } else warm = { how: 'converge', ...(await warmHttpUntilConverged(client, targets, plan)) };
-    for (const t of targets) out.set(t, { first: [], steady: [] });
+    for (const t of targets) out.set(t, { first: [], steady: [], afterPause: [] });
     for (let i = 0; i < plan.firstN; i++)
       for (const t of targets) out.get(t)!.first.push(await client.infer(plan.feedsFor(t, 1000 + i)));
     for (let i = 0; i < plan.steadyN; i++)
       for (const t of targets) out.get(t)!.steady.push(await client.infer(plan.feedsFor(t, 5000 + i)));
+    if (plan.pauseMs > 0) {
+      await sleep(plan.pauseMs);
+      for (let i = 0; i < plan.firstN; i++)
+        for (const t of targets) out.get(t)!.afterPause.push(await client.infer(plan.feedsFor(t, 7000 + i)));
+    }
     return warm;
   } finally {
     agent.destroy();
@@ -387,88 +428,6 @@ async function warmHttpUntilConverged(
     plan.spec.budgetMs,
   );
   return { requests: r.requests, converged: r.converged };
-}
-
-const V2_DATATYPES: Record<string, string> = {
-  float32: 'FP32',
-  float64: 'FP64',
-  int64: 'INT64',
-  int32: 'INT32',
-  int8: 'INT8',
-  uint8: 'UINT8',
-  bool: 'BOOL',
-};
-
-/** A minimal infer client: the KServe v2 JSON protocol where the server has it, else the v1 JSON path. */
-class InferClient {
-  private protocol: 'v1' | 'v2' = 'v1';
-
-  constructor(
-    private readonly baseUrl: string,
-    private readonly model: string,
-    private readonly agent: Agent,
-  ) {}
-
-  /** Picks the protocol (GET /v2/models/{name} answers 200 on a v2 server) and opens the socket. */
-  async probe(): Promise<void> {
-    const r = await this.send('GET', `/v2/models/${encodeURIComponent(this.model)}`, undefined);
-    this.protocol = r.status === 200 ? 'v2' : 'v1';
-  }
-
-  /** One inference; resolves to its end-to-end latency in ms. */
-  async infer(feeds: Feeds): Promise<number> {
-    const body =
-      this.protocol === 'v2'
-        ? {
-            inputs: Object.entries(feeds).map(([name, t]) => ({
-              name,
-              shape: [...t.dims],
-              datatype: V2_DATATYPES[t.type] ?? t.type,
-              data: values(t.data),
-            })),
-          }
-        : {
-            inputs: Object.fromEntries(
-              Object.entries(feeds).map(([name, t]) => [name, { dims: [...t.dims], data: values(t.data) }]),
-            ),
-          };
-    const path = `/${this.protocol}/models/${encodeURIComponent(this.model)}/infer`;
-    const text = JSON.stringify(body);
-    const t0 = now();
-    const r = await this.send('POST', path, text);
-    const ms = now() - t0;
-    if (r.status !== 200) throw new Error(`POST ${path} answered ${r.status}: ${r.body.slice(0, 200)}`);
-    return ms;
-  }
-
-  private send(method: string, path: string, body: string | undefined): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        `${this.baseUrl}${path}`,
-        {
-          method,
-          agent: this.agent,
-          headers:
-            body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-          timeout: 60_000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 60 s`)));
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-}
-
-function values(data: unknown): number[] {
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Array.from(data, (v) => Number(v));
-  return Array.from(data as ArrayLike<number>);
 }
 
 function round(x: number, digits = 3): number {

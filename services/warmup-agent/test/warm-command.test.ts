@@ -57,13 +57,21 @@ const FIGURES = [
   'firstRequestsP50Ms',
   'steadyP50Ms',
   'firstToSteadyRatio',
+  'afterPauseP50Ms',
+  'afterPauseToSteadyRatio',
 ] as const;
 
 function expectEveryFigure(s: Record<string, unknown>): void {
   for (const k of FIGURES) expect(s[k], `${String(s['shape'])} ${k}`).toBeGreaterThan(0);
   expect(s['firstRequestsMs']).toHaveLength(3);
   const http = s['http'] as Record<string, unknown>;
-  for (const k of ['firstRequestsP50Ms', 'steadyP50Ms', 'firstToSteadyRatio'])
+  for (const k of [
+    'firstRequestsP50Ms',
+    'steadyP50Ms',
+    'firstToSteadyRatio',
+    'afterPauseP50Ms',
+    'afterPauseToSteadyRatio',
+  ])
     expect(http[k], `${String(s['shape'])} http ${k}`).toBeGreaterThan(0);
   expect(typeof s['targetMet']).toBe('boolean');
 }
