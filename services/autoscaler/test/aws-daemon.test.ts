@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PassThrough } from 'node:stream';
-import { createAutoScalingClient } from '@warmpool/provider-aws';
 import { ManualClock } from '@warmpool/queue';
 import { FakeAutoScaling } from '@warmpool/testing/aws';
 import { parseConfigText } from '../src/config/load-config-file.js';
@@ -9,6 +7,7 @@ import type { Daemon } from '../src/daemon/daemon.js';
 import type { DaemonLogRecord } from '../src/daemon/daemon-record.js';
 import { FunctionHistory, T0 } from './support/daemon-harness.js';
 import { configPath } from './support/config-path.js';
+import { fakeAutoScalingClient, recordingStdout } from './support/aws-daemon-io.js';
 
 // integration tests over loopback HTTP / Redis: generous limits for a loaded machine (they take ~1 s)
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
@@ -55,17 +54,8 @@ function start(
   group: string,
   hot: (tS: number) => number,
 ): { daemon: Daemon; records: DaemonLogRecord[]; close: () => void } {
-  const client = createAutoScalingClient({
-    endpoint: fake.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' },
-    requestTimeoutMs: 300,
-  });
-  const out = new PassThrough();
-  const records: DaemonLogRecord[] = [];
-  out.on('data', (b: Buffer) => {
-    for (const l of b.toString().split('\n')) if (l.trim()) records.push(JSON.parse(l) as DaemonLogRecord);
-  });
+  const client = fakeAutoScalingClient(fake.endpoint, 300);
+  const { out, records } = recordingStdout();
   const daemon = buildDaemon({
     config: parseConfigText(YAML(group), configPath('aws.yaml')),
     env: {},

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PassThrough } from 'node:stream';
-import { createAutoScalingClient } from '@warmpool/provider-aws';
 import { ManualClock } from '@warmpool/queue';
 import { FakeAutoScaling } from '@warmpool/testing/aws';
 import { parseConfigText } from '../src/config/load-config-file.js';
 import { buildDaemon } from '../src/daemon/build-daemon.js';
-import type { DaemonDecisionRecord, DaemonLogRecord } from '../src/daemon/daemon-record.js';
+import type { DaemonDecisionRecord } from '../src/daemon/daemon-record.js';
 import { FunctionHistory, T0 } from './support/daemon-harness.js';
 import { configPath } from './support/config-path.js';
+import { fakeAutoScalingClient, recordingStdout } from './support/aws-daemon-io.js';
 
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
@@ -41,17 +40,8 @@ models:
 describe('the daemon on AWS Auto Scaling heals (real SDK against the fake Query API)', () => {
   it('an instance stuck on the launching hook past its deadline is ABANDONed, an unhealthy one terminated; the group launches replacements and the desired capacity stays', async () => {
     fake.world.createGroup({ name: 'asg-heal', minSize: 0, maxSize: 6, desiredCapacity: 1 });
-    const client = createAutoScalingClient({
-      endpoint: fake.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' },
-      requestTimeoutMs: 1000,
-    });
-    const out = new PassThrough();
-    const records: DaemonLogRecord[] = [];
-    out.on('data', (b: Buffer) => {
-      for (const l of b.toString().split('\n')) if (l.trim()) records.push(JSON.parse(l) as DaemonLogRecord);
-    });
+    const client = fakeAutoScalingClient(fake.endpoint, 1000);
+    const { out, records } = recordingStdout();
     const daemon = buildDaemon({
       config: parseConfigText(YAML, configPath('aws-heal.yaml')),
       env: {},

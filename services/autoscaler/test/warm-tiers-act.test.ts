@@ -1,13 +1,11 @@
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createAutoScalingClient } from '@warmpool/provider-aws';
 import { ManualClock } from '@warmpool/queue';
 import { FakeAutoScaling } from '@warmpool/testing/aws';
 import { parseConfigText } from '../src/config/load-config-file.js';
 import { buildDaemon } from '../src/daemon/build-daemon.js';
-import type { DaemonLogRecord } from '../src/daemon/daemon-record.js';
 import { FunctionHistory, T0 } from './support/daemon-harness.js';
 import { configPath } from './support/config-path.js';
+import { fakeAutoScalingClient, recordingStdout } from './support/aws-daemon-io.js';
 
 // integration over loopback HTTP: generous limits for a loaded machine
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
@@ -51,17 +49,8 @@ describe('warmth tiers that act (daemon on AWS, real SDK against the fake)', () 
   it('each tier change is a fleet record naming it, and the leader sets the group warm pool state; a reload that widens the GPU budget moves a model host -> gpu', async () => {
     fake.world.createGroup({ name: 'asg-alpha', minSize: 0, maxSize: 4, desiredCapacity: 1 });
     fake.world.createGroup({ name: 'asg-beta', minSize: 0, maxSize: 4, desiredCapacity: 1 });
-    const client = createAutoScalingClient({
-      endpoint: fake.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' },
-      requestTimeoutMs: 2000,
-    });
-    const out = new PassThrough();
-    const records: DaemonLogRecord[] = [];
-    out.on('data', (b: Buffer) => {
-      for (const l of b.toString().split('\n')) if (l.trim()) records.push(JSON.parse(l) as DaemonLogRecord);
-    });
+    const client = fakeAutoScalingClient(fake.endpoint, 2000);
+    const { out, records } = recordingStdout();
     const daemon = buildDaemon({
       config: parseConfigText(yaml(1), configPath('aws.yaml')),
       env: {},
