@@ -3,9 +3,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeAutoScaling } from '@warmpool/testing/aws';
 import { main } from '../src/main.js';
+import { awsRegistrarArgs, serveArgs, useFakeAwsCredentials } from './support/registrar-setup.js';
 import { captureIo, startFakeImds, waitFor, writeSpecs, type FakeImds } from './helpers.js';
 
 const GROUP = 'asg-tiny';
@@ -15,20 +16,8 @@ const specs = writeSpecs(dir);
 const optCache = join(dir, 'opt');
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'warmpool-agent.js');
 
-// The SDK's default credential chain reads these; nothing leaves 127.0.0.1.
-const savedEnv = { ...process.env };
-beforeAll(() => {
-  process.env['AWS_ACCESS_KEY_ID'] = 'AKIDFAKE';
-  process.env['AWS_SECRET_ACCESS_KEY'] = 'fake-secret';
-  process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
-});
-afterAll(() => {
-  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_EC2_METADATA_DISABLED']) {
-    if (savedEnv[k] === undefined) delete process.env[k];
-    else process.env[k] = savedEnv[k];
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
+useFakeAwsCredentials();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', () => {
   let fake: FakeAutoScaling;
@@ -55,31 +44,8 @@ describe('warmpool-agent serve --registrar aws against the Auto Scaling fake', (
 
   const state = () => fake.world.instance(instanceId)?.lifecycleState;
   const args = (spec: string, extra: string[] = []) => [
-    'serve',
-    '--model',
-    'tiny-transformer',
-    '--name',
-    'tiny',
-    '--spec',
-    spec,
-    '--providers',
-    'cpu',
-    '--opt-cache',
-    optCache,
-    '--registrar',
-    'aws',
-    '--asg',
-    GROUP,
-    '--lifecycle-hook',
-    HOOK,
-    '--aws-endpoint',
-    fake.endpoint,
-    '--imds-endpoint',
-    imds.url,
-    '--register-retries',
-    '1',
-    '--register-retry-delay-ms',
-    '1',
+    ...serveArgs({ spec, optCache, registrar: 'aws' }),
+    ...awsRegistrarArgs({ group: GROUP, hook: HOOK, awsEndpoint: fake.endpoint, imdsUrl: imds.url }),
     ...extra,
   ];
 

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeAutoScaling, FakeInstanceMetadata } from '@warmpool/testing/aws';
 import { InstanceMetadataClient } from '../src/instance-metadata-client.js';
 import { main } from '../src/main.js';
+import { awsRegistrarArgs, serveArgs, useFakeAwsCredentials } from './support/registrar-setup.js';
 import { captureIo, waitFor, writeSpecs } from './helpers.js';
 
 const GROUP = 'asg-tiny';
@@ -13,19 +14,8 @@ const dir = mkdtempSync(join(tmpdir(), 'warmpool-agent-warm-pool-'));
 const specs = writeSpecs(dir);
 const optCache = join(dir, 'opt');
 
-const savedEnv = { ...process.env };
-beforeAll(() => {
-  process.env['AWS_ACCESS_KEY_ID'] = 'AKIDFAKE';
-  process.env['AWS_SECRET_ACCESS_KEY'] = 'fake-secret';
-  process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
-});
-afterAll(() => {
-  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_EC2_METADATA_DISABLED']) {
-    if (savedEnv[k] === undefined) delete process.env[k];
-    else process.env[k] = savedEnv[k];
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
+useFakeAwsCredentials();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('warmpool-agent serve --registrar aws: the target lifecycle state (warm pool or service)', () => {
   let fake: FakeAutoScaling;
@@ -58,31 +48,8 @@ describe('warmpool-agent serve --registrar aws: the target lifecycle state (warm
 
   const state = () => fake.world.instance(instanceId)?.lifecycleState;
   const args = (spec: string, extra: string[] = []) => [
-    'serve',
-    '--model',
-    'tiny-transformer',
-    '--name',
-    'tiny',
-    '--spec',
-    spec,
-    '--providers',
-    'cpu',
-    '--opt-cache',
-    optCache,
-    '--registrar',
-    'aws',
-    '--asg',
-    GROUP,
-    '--lifecycle-hook',
-    HOOK,
-    '--aws-endpoint',
-    fake.endpoint,
-    '--imds-endpoint',
-    imds.url,
-    '--register-retries',
-    '1',
-    '--register-retry-delay-ms',
-    '1',
+    ...serveArgs({ spec, optCache, registrar: 'aws' }),
+    ...awsRegistrarArgs({ group: GROUP, hook: HOOK, awsEndpoint: fake.endpoint, imdsUrl: imds.url }),
     '--warm-pool-poll-ms',
     '20',
     ...extra,

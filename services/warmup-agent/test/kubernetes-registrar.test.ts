@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeKubeApiServer, RESOURCE_TYPES, type JsonObject } from '@warmpool/testing/kubernetes';
 import { main } from '../src/main.js';
+import { serveArgs } from './support/registrar-setup.js';
 import { captureIo, waitFor, writeSpecs } from './helpers.js';
 
 const NS = 'serving';
@@ -38,19 +39,7 @@ describe('warmpool-agent serve --registrar kubernetes against the fake API serve
   };
   // (an option is given once: the parser refuses a repeat, so extra's --register-retries replaces the default 1)
   const args = (extra: string[] = [], spec = specs.fast) => [
-    'serve',
-    '--model',
-    'tiny-transformer',
-    '--name',
-    'tiny',
-    '--spec',
-    spec,
-    '--providers',
-    'cpu',
-    '--opt-cache',
-    optCache,
-    '--registrar',
-    'kubernetes',
+    ...serveArgs({ spec, optCache, registrar: 'kubernetes' }),
     ...(extra.includes('--register-retries') ? [] : ['--register-retries', '1']),
     '--register-retry-delay-ms',
     '1',
