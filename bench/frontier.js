@@ -6,7 +6,7 @@
 //   node bench/frontier.js [--traces DIR | FILE...] [--lead-s 45] [--nowcast-anchor off|max|replace] [--out FILE]
 //                          [--results bench/RESULTS.md] [--json]
 //   npm run bench:sim -- --frontier [same flags]
-// --nowcast-anchor: predictive's planner option `nowcastAnchor` (to measure it before it is a default).
+// --nowcast-anchor: predictive's planner option `nowcastAnchor` (default `max`; `off` to measure without it).
 // --results replaces the section between the frontier markers of that file (the rest of it is left as it is).
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';

@@ -110,8 +110,11 @@ export const MODEL_SPEC_KEYS = [
   'mode',
 ] as const;
 
-/** Allowed range of `missCostServedRequests` (quantiles 0.6 to 0.999). */
-export const MISS_COST_RANGE = { min: 2.5, max: 1000 } as const;
+/**
+ * Allowed range of `missCostServedRequests`: above 2, up to 1000 (quantiles above 0.5, up to 0.999). 2 itself would be
+ * the median, which the forecaster's band refuses (its quantile is in (0.5, 0.999]).
+ */
+export const MISS_COST_RANGE = { min: 2, max: 1000, exclusiveMin: true } as const;
 
 /** The band quantile a miss cost implies: 1 - 1 / missCost, within the allowed quantile range. */
 export function quantileForMissCost(missCostServedRequests: number): number {
@@ -160,7 +163,7 @@ export function readModelSpec(reader: FieldReader): ModelSpec {
     });
   }
   const missCost = reader.has('missCostServedRequests')
-    ? reader.number('missCostServedRequests', { min: MISS_COST_RANGE.min, max: MISS_COST_RANGE.max })
+    ? reader.number('missCostServedRequests', MISS_COST_RANGE)
     : undefined;
   const upperQuantile = reader.number('upperQuantile', {
     default: missCost !== undefined && Number.isFinite(missCost) ? quantileForMissCost(missCost) : d.upperQuantile,

@@ -33,7 +33,8 @@ export interface PlannerOptions {
   readonly burstMaxBusyShare: number;
   /**
    * Where the window reaches the step after the one in progress (steps longer than the lead time), re-anchor that
-   * step's band on the level observed so far (`NowcastAnchor`). Default `off`.
+   * step's band on the level observed so far (`NowcastAnchor`). Default `max`: the higher of the band and the band
+   * re-anchored on what the step in progress has already shown (`off` keeps the band only).
    */
   readonly nowcastAnchor: NowcastAnchor;
 }
@@ -41,7 +42,9 @@ export interface PlannerOptions {
 /**
  * Defaults chosen on the bundled and shared real traces (see bench/RESULTS.md): trust the forecast after 24 steps,
  * panic without extra headroom (the observed peak is always covered), hold 30 s without scale-down, and keep a replica
- * while the band is within a quarter replica of needing it (short steps only; the sweep is in bench/RESULTS.md).
+ * while the band is within a quarter replica of needing it (short steps only; the sweep is in bench/RESULTS.md), and
+ * plan the step after the one in progress at least at the level the step in progress has shown (`nowcastAnchor: 'max'`;
+ * the frontier section of bench/RESULTS.md, issue 18).
  */
 export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = {
   minHistorySteps: 24,
@@ -50,7 +53,7 @@ export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = {
   panicHeadroom: false,
   scaleDownHysteresisReplicas: 0.25,
   burstMaxBusyShare: 0.5,
-  nowcastAnchor: 'off',
+  nowcastAnchor: 'max',
 };
 
 /**

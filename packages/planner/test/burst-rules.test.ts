@@ -175,8 +175,15 @@ describe('risk knob: missCostServedRequests', () => {
     expect(s.releaseQuantile).toBeCloseTo(0.99, 12);
     expect(quantileForMissCost(1e9)).toBe(0.999);
     expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, missCostServedRequests: 1 })).toThrow(
-      /missCostServedRequests.*got 1.*\[2\.5, 1000\]/s,
+      /missCostServedRequests.*got 1.*\(2, 1000\]/s,
     );
+    // 2 would be the median (quantile 0.5), which the band refuses; just above it is the cheapest setting
+    expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, missCostServedRequests: 2 })).toThrow(
+      /missCostServedRequests.*got 2.*\(2, 1000\]/s,
+    );
+    const cheap = parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, missCostServedRequests: 2.1 });
+    expect(cheap.upperQuantile).toBeCloseTo(1 - 1 / 2.1, 12);
+    expect(cheap.upperQuantile).toBeGreaterThan(0.5);
     expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, missCostServedRequests: 'high' })).toThrow(
       /missCostServedRequests/,
     );

@@ -96,8 +96,18 @@ describe('plan: scale ahead', () => {
     expect(r.decision.to).toBe(5); // 50/s now; window [745, 775) lies in the current step
   });
 
+  it('by default (no options) the next step is planned at least at the level the step in progress has shown', () => {
+    // 60-s steps, window [660, 690) in the next step; the band (completed steps only) says 20/s, 30/s upper; observed
+    // 80/s so far: the next step is planned at 80 + (30 - 20) = 90/s (9 replicas), not the band's 30/s.
+    expect(DEFAULT_PLANNER_OPTIONS.nowcastAnchor).toBe('max');
+    const b: ForecastBand = { ...band(600, 60, 4, 20), upperPerS: [30, 30, 30, 30], peakUpperPerS: [30, 30, 30, 30] };
+    const r = plan(spec, obs(80, 8), b, INITIAL_PLANNER_STATE, 615);
+    expect(r.decision.forecastUpperPerS).toBe(90);
+    expect(r.decision.to).toBe(9);
+  });
+
   it.each([
-    { anchor: undefined, to: 5 },
+    { anchor: undefined, to: 6 },
     { anchor: 'off', to: 5 },
     { anchor: 'max', to: 6 },
   ] as const)(
@@ -105,13 +115,13 @@ describe('plan: scale ahead', () => {
     ({ anchor, to }) => {
       // Steps of 60 s from 600; now 615, lead 45 s, horizon 30 s: the window [660, 690) lies in the next step, forecast
       // (from completed steps only) at 20/s, 30/s upper. Observed now: 50/s, 30/s above the step's median, so the next
-      // step re-anchored is 50 + (30 - 20) = 60/s: 6 replicas. Off (the default): the band's 3, the observed 5.
+      // step re-anchored is 50 + (30 - 20) = 60/s: 6 replicas (max, the default). Off: the band's 3, the observed 5.
       const b: ForecastBand = { ...band(600, 60, 4, 20), upperPerS: [30, 30, 30, 30], peakUpperPerS: [30, 30, 30, 30] };
       const options =
         anchor === undefined ? DEFAULT_PLANNER_OPTIONS : { ...DEFAULT_PLANNER_OPTIONS, nowcastAnchor: anchor };
       const r = plan(spec, obs(50, 5), b, INITIAL_PLANNER_STATE, 615, options);
       expect(r.decision.to).toBe(to);
-      expect(r.decision.forecastUpperPerS).toBe(anchor === 'max' ? 60 : 30);
+      expect(r.decision.forecastUpperPerS).toBe(anchor === 'off' ? 30 : 60);
     },
   );
 });

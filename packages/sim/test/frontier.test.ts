@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bestAtCost, paretoFrontier, sweepFrontier, type FrontierPoint } from '../src/frontier/frontier.js';
-import { baselineSweeps } from '../src/frontier/default-sweeps.js';
+import { parseModelSpec } from '@warmpool/domain';
+import { FRONTIER_MISS_COSTS, baselineSweeps, predictiveSweep } from '../src/frontier/default-sweeps.js';
 import { renderFrontierPoints, renderFrontierSummary } from '../src/frontier/frontier-markdown.js';
 import { oraclePolicy } from '../src/policies/oracle-policy.js';
 import { staticPolicy } from '../src/policies/static-policy.js';
@@ -52,5 +53,22 @@ describe('frontier', () => {
     expect(best.costVsOracle).toBeLessThanOrEqual(fluid.predictive.costVsOracle);
     expect(renderFrontierSummary([r])).toContain('| bursts | fluid |');
     expect(renderFrontierPoints([r])).toContain('| bursts | recent-max |');
+  });
+
+  it("predictive's risk knob values are all valid specs and run, the cheap end (quantile just above 0.5) included", () => {
+    for (const v of FRONTIER_MISS_COSTS)
+      expect(
+        parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, missCostServedRequests: Number(v) }).upperQuantile,
+      ).toBeGreaterThan(0.5);
+    // 1-s traffic planned in 5-s steps: the band's quantile is the knob's own (the step is shorter than the lead time)
+    const demand = Float64Array.from({ length: 3600 }, (_, t) => 20 + 10 * Math.sin(t / 300) + (t % 97 < 5 ? 15 : 0));
+    const config = simConfigFor(demand, 1, { leadS: 45 });
+    const sweep = { ...predictiveSweep(), values: ['2.1', '2.25', '1000'] };
+    const r = sweepFrontier(demand, config, [sweep], oraclePolicy, { traceName: 'cheap', nowMs: () => 0 });
+    const byValue = new Map(r.points.map((p) => [p.value, p]));
+    for (const v of sweep.values) expect(Number.isFinite(byValue.get(v)!.costVsOracle)).toBe(true);
+    // the cheapest knob spends less than the most expensive and misses more
+    expect(byValue.get('2.1')!.costVsOracle).toBeLessThan(byValue.get('1000')!.costVsOracle);
+    expect(byValue.get('2.1')!.violatingRequests).toBeGreaterThan(byValue.get('1000')!.violatingRequests);
   });
 });

@@ -47,13 +47,16 @@ export function baselineSweeps(): FrontierSweep[] {
   ];
 }
 
-/** predictive's risk knob, `missCostServedRequests` (a missed request worth serving this many): quantiles 0.6 to 0.999. */
-export const FRONTIER_MISS_COSTS = ['2.5', '3', '5', '10', '15', '30', '100', '300', '1000'] as const;
+/**
+ * predictive's risk knob, `missCostServedRequests` (a missed request worth serving this many): quantiles 0.524 to
+ * 0.999 (2.1 and 2.25, quantiles 0.524 and 0.556, are the cheap end, just above the median the band refuses).
+ */
+export const FRONTIER_MISS_COSTS = ['2.1', '2.25', '2.5', '3', '5', '10', '15', '30', '100', '300', '1000'] as const;
 
 /** The default point: no knob set, i.e. what the default upper quantile (0.93) implies, 1 / (1 - 0.93) = 14.3. */
 export const DEFAULT_MISS_COST = 'default';
 
-/** predictive's sweep; `planner` and `forecaster` options on top of the defaults (to measure an option off by default). */
+/** predictive's sweep; `planner` and `forecaster` options on top of the defaults (to measure an option against its default). */
 export function predictiveSweep(planner?: Partial<PlannerOptions>, forecaster?: ForecasterOptions): FrontierSweep {
   const makeForecaster = (quantile: number, stepS: number) =>
     createForecaster('ensemble', { ...forecaster, quantile, stepS });
