@@ -67,14 +67,14 @@ describe('the burst history survives a restart (issue 18)', () => {
     // it learnt the bursts: the rules hold replicas through the gaps and pre-warm before the next burst
     expect(first.reasons).toContain('KeepWarmForBurst');
     expect(first.reasons).toContain('PreWarmForBurst');
-    const saved = JSON.parse(readFileSync(file, 'utf8'));
-    expect(saved.models.a.bursts.v).toBe(1);
-    expect(saved.models.a.bursts.peaksPerS.length).toBeGreaterThanOrEqual(6);
+    const saved = (await new FileCheckpointStore(file).load())!;
+    expect(saved.models.a!.bursts!.v).toBe(1);
+    expect(saved.models.a!.bursts!.peaksPerS.length).toBeGreaterThanOrEqual(6);
 
-    // the same checkpoint as written before the burst history was kept: steps and lead times only
+    // the same checkpoint as written (single v1 document) before the burst history was kept: steps and lead times only
     const oldFile = join(dir, 'restart', 'checkpoint-without-bursts.json');
-    const { bursts: _dropped, ...withoutBursts } = saved.models.a;
-    writeFileSync(oldFile, JSON.stringify({ ...saved, models: { a: withoutBursts } }));
+    const { bursts: _dropped, ...withoutBursts } = saved.models.a!;
+    writeFileSync(oldFile, JSON.stringify({ ...saved, v: 1, models: { a: withoutBursts } }));
 
     // restart 5 s later; two bursts' worth of ticks (fewer than the 6 bursts the rules need to be learnt afresh)
     const restartMs = first.endMs + 5000;
@@ -83,7 +83,7 @@ describe('the burst history survives a restart (issue 18)', () => {
     const without = await run(new FileCheckpointStore(oldFile), restartMs, 2 * PERIOD_S, replicas);
 
     const restoredRecord = restored.sink.of('daemon').find((r) => r.event === 'restored')!;
-    expect(restoredRecord.detail).toMatchObject({ models: 1, bursts: saved.models.a.bursts.peaksPerS.length });
+    expect(restoredRecord.detail).toMatchObject({ models: 1, bursts: saved.models.a!.bursts!.peaksPerS.length });
     expect(restored.reasons).toContain('KeepWarmForBurst');
     expect(without.sink.of('daemon').find((r) => r.event === 'restored')!.detail).toMatchObject({ bursts: 0 });
     expect([...without.reasons]).toEqual([]); // two bursts seen: the rules wait for six
@@ -92,9 +92,10 @@ describe('the burst history survives a restart (issue 18)', () => {
   it('a corrupt burst history is dropped with a warning naming the model and the field; the rest of the checkpoint is restored', async () => {
     const file = join(dir, 'corrupt', 'checkpoint.json');
     const first = await run(new FileCheckpointStore(file), T0, 3 * PERIOD_S);
-    const saved = JSON.parse(readFileSync(file, 'utf8'));
-    saved.models.a.bursts.gapsS[0] = 'soon';
-    writeFileSync(file, JSON.stringify(saved));
+    const saved = (await new FileCheckpointStore(file).load())!;
+    // written back as a v1 single document (the upgrade path reads it) with one bad field
+    const bursts = { ...saved.models.a!.bursts!, gapsS: ['soon', ...saved.models.a!.bursts!.gapsS.slice(1)] };
+    writeFileSync(file, JSON.stringify({ ...saved, v: 1, models: { a: { ...saved.models.a, bursts } } }));
     const next = await run(new FileCheckpointStore(file), first.endMs + 5000, 3);
     const warning = next.sink.of('daemon').find((r) => r.event === 'checkpoint-bursts-dropped')!;
     expect(warning).toMatchObject({ model: 'a', detail: { field: 'gapsS[0]' } });
@@ -110,6 +111,7 @@ describe('the burst history survives a restart (issue 18)', () => {
     const file = join(dir, 'takeover', 'checkpoint.json');
     const leader = await run(new FileCheckpointStore(file), T0, 8 * PERIOD_S);
     const written = readFileSync(file, 'utf8');
+    const saved = (await new FileCheckpointStore(file).load())!.models.a!.bursts!;
     writeFileSync(file, '{"v":1,'); // what the follower finds at its start: a checkpoint it cannot read
 
     const clock = new ManualClock(leader.endMs + 1000);
@@ -132,7 +134,6 @@ describe('the burst history survives a restart (issue 18)', () => {
     for (let i = 0; i < PERIOD_S; i++) await follower.step(1000);
     await follower.daemon.stop();
     const adopted = follower.sink.of('daemon').find((r) => r.event === 'bursts-adopted')!;
-    const saved = JSON.parse(written).models.a.bursts;
     expect(adopted.detail).toMatchObject({ bursts: { a: saved.peaksPerS.length } });
     const led = follower.sink.decisions('a').filter((d) => d.leader);
     expect(led.length).toBeGreaterThan(0);

@@ -1,17 +1,36 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import {
+  closeSync,
+  fdatasyncSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
-import { WarmpoolError } from '@warmpool/domain';
-import type { ModelCheckpoint } from './model-checkpoint.js';
+import {
+  CheckpointBuilder,
+  CheckpointError,
+  decodeStepColumns,
+  encodeStepColumns,
+  metaText,
+  parseCheckpoint,
+  StepEncodingError,
+  type DaemonCheckpoint,
+  type TakeCheckpoint,
+} from './checkpoint-format.js';
 
-/** The daemon's durable state: per model, what its forecaster saw and the lead times it measured. */
-export interface DaemonCheckpoint {
-  readonly v: 1;
-  readonly savedAtMs: number;
-  /** Who wrote it (the leader then) and under which fencing token, for the log. */
-  readonly identity: string;
-  readonly fencingToken: number | null;
-  readonly models: Readonly<Record<string, ModelCheckpoint>>;
-}
+export {
+  CHECKPOINT_FORMAT,
+  CheckpointError,
+  parseCheckpoint,
+  type DaemonCheckpoint,
+  type TakeCheckpoint,
+} from './checkpoint-format.js';
 
 /** Where checkpoints live: Redis when the daemon has one, a state file otherwise. */
 export interface CheckpointStore {
@@ -19,67 +38,246 @@ export interface CheckpointStore {
   readonly name: string;
   /** The last checkpoint; undefined when there is none. Throws CheckpointError when it cannot be read. */
   load(): Promise<DaemonCheckpoint | undefined>;
-  save(checkpoint: DaemonCheckpoint): Promise<void>;
+  /**
+   * Writes what changed since this store's last save: `take` builds the state with only the steps after the store's
+   * cursor per model (everything on the first save, after a failed one, or when another writer wrote in between).
+   */
+  save(take: TakeCheckpoint): Promise<void>;
   close(): Promise<void>;
 }
 
-export class CheckpointError extends WarmpoolError {
-  constructor(store: string, detail: string, options?: { cause?: unknown }) {
-    super('E_CHECKPOINT', `checkpoint ${store}: ${detail}`, options);
-  }
+interface Snapshot {
+  readonly v: 2;
+  /** The journal lines of this snapshot carry the same `g` (older lines, left by a crash mid-compaction, are skipped). */
+  readonly g: string;
+  readonly savedAtMs: number;
+  readonly identity: string;
+  readonly fencingToken: number | null;
+  readonly models: Record<string, { s: unknown; l: unknown; b?: unknown }>;
 }
 
-/** Checks the outer shape of a stored checkpoint (each model's content is read defensively when restored). */
-export function parseCheckpoint(store: string, text: string): DaemonCheckpoint {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new CheckpointError(store, `not JSON (${(err as Error).message})`, { cause: err });
-  }
-  const c = raw as Partial<DaemonCheckpoint> | null;
-  if (
-    !c ||
-    typeof c !== 'object' ||
-    c.v !== 1 ||
-    typeof c.models !== 'object' ||
-    c.models === null ||
-    typeof c.savedAtMs !== 'number'
-  ) {
-    throw new CheckpointError(store, 'not a warmpool checkpoint (expected { v: 1, savedAtMs, models })');
-  }
-  return c as DaemonCheckpoint;
+/** One journal line: the header of a save and, per model, the steps added (`s`) and the metadata that changed (`l`, `b`). */
+interface JournalLine {
+  readonly g: string;
+  readonly t: number;
+  readonly id: string;
+  readonly f: number | null;
+  readonly m: Record<string, { s?: unknown; l?: unknown; b?: unknown }>;
+  /** Models no longer checkpointed. */
+  readonly x?: string[];
 }
 
-/** A JSON file, replaced atomically (write to a temporary file, then rename): a crash never leaves half a file. */
+/**
+ * A compacted snapshot (`file`, replaced atomically: a temporary file, fsync'd, renamed) and an append-only journal
+ * beside it (`file.journal`, JSON lines, each fdatasync'd before the save resolves). A save appends one line with the
+ * steps added since the last save and the lead times and burst histories that changed; the first save of a process,
+ * and a save when the journal has grown past the snapshot, writes a new snapshot and empties the journal. A torn line
+ * (a crash mid-append) is skipped with a warning. Reads the v1 single document too.
+ */
 export class FileCheckpointStore implements CheckpointStore {
   readonly name: string;
+  private readonly journal: string;
+  /** What this store wrote: the snapshot's generation and size, the journal's size, and per model the cursor. */
+  private written: { g: string; snapshotIno: number; snapshotBytes: number; journalBytes: number } | undefined;
+  private readonly stepsUpTo = new Map<string, number>();
+  private readonly meta = new Map<string, string>();
 
   constructor(private readonly file: string) {
     this.name = `file ${file}`;
+    this.journal = `${file}.journal`;
   }
 
   async load(): Promise<DaemonCheckpoint | undefined> {
-    let text: string;
+    const text = this.read(this.file);
+    if (text === undefined) return undefined;
+    if (!text.startsWith('{"v":2,')) return parseCheckpoint(this.name, text);
+    let snap: Snapshot;
     try {
-      text = readFileSync(this.file, 'utf8');
+      snap = JSON.parse(text) as Snapshot;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new CheckpointError(this.name, (err as Error).message, { cause: err });
+      throw new CheckpointError(this.name, `not JSON (${(err as Error).message})`, { cause: err });
     }
-    return parseCheckpoint(this.name, text);
+    if (
+      typeof snap.g !== 'string' ||
+      typeof snap.savedAtMs !== 'number' ||
+      !snap.models ||
+      typeof snap.models !== 'object'
+    )
+      throw new CheckpointError(this.name, 'not a warmpool checkpoint (expected { v: 2, g, savedAtMs, models })');
+    const b = new CheckpointBuilder();
+    for (const [name, m] of Object.entries(snap.models)) {
+      readSteps(b, name, m?.s, this.name);
+      b.setMeta(name, m, this.name);
+    }
+    const header = {
+      savedAtMs: snap.savedAtMs,
+      identity: String(snap.identity),
+      fencingToken: snap.fencingToken ?? null,
+    };
+    const lines = (this.read(this.journal) ?? '').split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i] === '') continue;
+      const where = `${this.journal} line ${i + 1}`;
+      let line: JournalLine;
+      try {
+        line = JSON.parse(lines[i]!) as JournalLine;
+      } catch {
+        b.warnings.push(`${where}: ${i === lines.length - 1 ? 'torn (a save cut short)' : 'not JSON'}, skipped`);
+        continue;
+      }
+      if (!line || line.g !== snap.g || typeof line.t !== 'number' || !line.m || typeof line.m !== 'object') continue;
+      for (const name of line.x ?? []) b.remove(name);
+      for (const [name, m] of Object.entries(line.m)) {
+        if (m?.s !== undefined) readSteps(b, name, m.s, where);
+        if (m?.l !== undefined || m?.b !== undefined) b.setMeta(name, m, where);
+        else b.model(name);
+      }
+      header.savedAtMs = line.t;
+      header.identity = String(line.id);
+      header.fencingToken = typeof line.f === 'number' ? line.f : null;
+    }
+    return b.build(header);
   }
 
-  async save(checkpoint: DaemonCheckpoint): Promise<void> {
-    const tmp = `${this.file}.${process.pid}.tmp`;
+  async save(take: TakeCheckpoint): Promise<void> {
     try {
-      mkdirSync(dirname(this.file), { recursive: true });
-      writeFileSync(tmp, JSON.stringify(checkpoint));
-      renameSync(tmp, this.file);
+      const w = this.written;
+      // another process wrote since (a new snapshot or journal lines): this writer's cursors no longer hold
+      const foreign = !w || inodeOf(this.file) !== w.snapshotIno || sizeOf(this.journal) !== w.journalBytes;
+      if (foreign || w.journalBytes > w.snapshotBytes) this.saveSnapshot(take);
+      else this.append(take, w);
     } catch (err) {
-      throw new CheckpointError(this.name, (err as Error).message, { cause: err });
+      this.forget();
+      throw err instanceof CheckpointError
+        ? err
+        : new CheckpointError(this.name, (err as Error).message, { cause: err });
     }
   }
 
   async close(): Promise<void> {}
+
+  /** Everything as a new snapshot (a new generation: the journal's lines no longer apply), then an empty journal. */
+  private saveSnapshot(take: TakeCheckpoint): void {
+    this.forget();
+    const cp = take(() => Number.NEGATIVE_INFINITY);
+    const g = randomUUID().slice(0, 8);
+    const models: Snapshot['models'] = {};
+    for (const [name, m] of Object.entries(cp.models)) {
+      models[name] = {
+        s: encodeStepColumns(m.steps),
+        l: m.leadTimeSamples,
+        ...(m.bursts === undefined ? {} : { b: m.bursts }),
+      };
+    }
+    const snap: Snapshot = {
+      v: 2,
+      g,
+      savedAtMs: cp.savedAtMs,
+      identity: cp.identity,
+      fencingToken: cp.fencingToken,
+      models,
+    };
+    const text = JSON.stringify(snap);
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, text);
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.file);
+    writeFileSync(this.journal, '');
+    this.remember(cp);
+    this.written = { g, snapshotIno: inodeOf(this.file), snapshotBytes: Buffer.byteLength(text), journalBytes: 0 };
+  }
+
+  /** One journal line: the steps after each model's cursor and the metadata that changed. */
+  private append(take: TakeCheckpoint, w: NonNullable<FileCheckpointStore['written']>): void {
+    const cp = take((model) => this.stepsUpTo.get(model) ?? Number.NEGATIVE_INFINITY);
+    const m: JournalLine['m'] = {};
+    for (const [name, mc] of Object.entries(cp.models)) {
+      const entry: { s?: unknown; l?: unknown; b?: unknown } = {};
+      if (mc.steps.length > 0) entry.s = encodeStepColumns(mc.steps);
+      const meta = metaText(mc);
+      if (meta !== this.meta.get(name)) Object.assign(entry, { l: mc.leadTimeSamples, b: mc.bursts });
+      if (entry.s !== undefined || entry.l !== undefined || !this.meta.has(name)) m[name] = entry;
+    }
+    const removed = [...this.meta.keys()].filter((name) => !(name in cp.models));
+    const line: JournalLine = {
+      g: w.g,
+      t: cp.savedAtMs,
+      id: cp.identity,
+      f: cp.fencingToken,
+      m,
+      ...(removed.length ? { x: removed } : {}),
+    };
+    const text = `${JSON.stringify(line)}\n`;
+    const fd = openSync(this.journal, 'a');
+    try {
+      if (fstatSync(fd).size !== w.journalBytes)
+        throw new CheckpointError(this.name, 'the journal changed under this writer');
+      writeSync(fd, text);
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    for (const name of removed) {
+      this.meta.delete(name);
+      this.stepsUpTo.delete(name);
+    }
+    this.remember(cp);
+    w.journalBytes += Buffer.byteLength(text);
+  }
+
+  private remember(cp: DaemonCheckpoint): void {
+    for (const [name, m] of Object.entries(cp.models)) {
+      const last = m.steps.at(-1);
+      if (last) this.stepsUpTo.set(name, last.startS);
+      this.meta.set(name, metaText(m));
+    }
+  }
+
+  private forget(): void {
+    this.written = undefined;
+    this.stepsUpTo.clear();
+    this.meta.clear();
+  }
+
+  private read(path: string): string | undefined {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new CheckpointError(this.name, (err as Error).message, { cause: err });
+    }
+  }
+}
+
+function inodeOf(path: string): number {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return -1;
+  }
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return -1;
+  }
+}
+
+/** A model's stored steps appended to `b`; bad ones dropped with a warning naming the model and the field. */
+export function readSteps(b: CheckpointBuilder, model: string, raw: unknown, where: string): void {
+  try {
+    b.appendSteps(model, decodeStepColumns(raw));
+  } catch (err) {
+    if (!(err instanceof StepEncodingError)) throw err;
+    b.model(model);
+    b.warnings.push(`${where}: model ${model}: ${err.message}; these steps are not restored`);
+  }
 }

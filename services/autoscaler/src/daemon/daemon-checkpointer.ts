@@ -1,4 +1,4 @@
-import type { DaemonCheckpoint } from './checkpoint-store.js';
+import { CHECKPOINT_FORMAT, type DaemonCheckpoint, type TakeCheckpoint } from './checkpoint-format.js';
 import type { ModelCheckpoint } from './model-checkpoint.js';
 import { loggedError } from './daemon-record.js';
 import type { DaemonView } from './daemon-deps.js';
@@ -35,6 +35,13 @@ export class DaemonCheckpointer {
       return undefined;
     }
     if (!cp) return undefined;
+    for (const warning of cp.warnings ?? [])
+      d.write({
+        kind: 'daemon',
+        time: d.iso(),
+        event: 'checkpoint-damaged',
+        message: `checkpoint ${store.name}: ${warning}`,
+      });
     const ageMs = nowMs - cp.savedAtMs;
     if (ageMs < -60_000 || ageMs > CHECKPOINT_MAX_AGE_MS) {
       d.write({
@@ -102,7 +109,10 @@ export class DaemonCheckpointer {
     });
   }
 
-  /** The leader writes a checkpoint every `checkpointEveryMs` (one at a time; a slow store never holds a tick up). */
+  /**
+   * The leader writes a checkpoint every `checkpointEveryMs` (one at a time; a slow store never holds a tick up). The
+   * store writes what changed since its last save: it asks for the steps after its cursor per model.
+   */
   maybeSave(force = false): Promise<void> {
     const d = this.daemon;
     const store = d.deps.checkpoint;
@@ -110,17 +120,19 @@ export class DaemonCheckpointer {
     const everyMs = d.deps.checkpointEveryMs ?? Math.max(10_000, d.config.tickS * 1000);
     if (!force && d.now() - this.lastSavedMs < everyMs) return Promise.resolve();
     this.lastSavedMs = d.now();
-    const models: Record<string, ModelCheckpoint> = {};
-    for (const [name, loop] of d.loops) models[name] = loop.checkpoint();
-    const cp: DaemonCheckpoint = {
-      v: 1,
-      savedAtMs: d.now(),
-      identity: d.deps.leadership.identity,
-      fencingToken: d.deps.leadership.fencingToken ?? null,
-      models,
+    const take: TakeCheckpoint = (stepsAfterS) => {
+      const models: Record<string, ModelCheckpoint> = {};
+      for (const [name, loop] of d.loops) models[name] = loop.checkpoint(stepsAfterS(name));
+      return {
+        v: CHECKPOINT_FORMAT,
+        savedAtMs: d.now(),
+        identity: d.deps.leadership.identity,
+        fencingToken: d.deps.leadership.fencingToken ?? null,
+        models,
+      };
     };
     this.saving = store
-      .save(cp)
+      .save(take)
       .catch((err: unknown) =>
         d.write({
           kind: 'error',

@@ -18,7 +18,7 @@ export interface ModelCheckpoint {
   readonly bursts?: BurstHistory;
 }
 
-/** Steps kept per model: with 1,000 models a checkpoint stays in the tens of MB at most. */
+/** Steps kept per model (the stores write only the steps added since their last save). */
 export const MAX_CHECKPOINT_STEPS = 2048;
 
 /**
@@ -67,9 +67,16 @@ export class StepMemory {
 
   /** The steps, oldest first (new objects, for a checkpoint). */
   list(): StepObservation[] {
+    return this.listAfter(Number.NEGATIVE_INFINITY);
+  }
+
+  /** The steps whose startS is after `afterS`, oldest first (what an incremental checkpoint adds). */
+  listAfter(afterS: number): StepObservation[] {
     const capacity = this.data.length / 3;
     const out: StepObservation[] = [];
-    for (let i = 0; i < this.count; i++) {
+    let first = this.count;
+    while (first > 0 && this.data[((this.head + first - 1) % capacity) * 3]! > afterS) first--;
+    for (let i = first; i < this.count; i++) {
       const at = ((this.head + i) % capacity) * 3;
       out.push({ startS: this.data[at]!, meanPerS: this.data[at + 1]!, peakPerS: this.data[at + 2]! });
     }

@@ -349,11 +349,11 @@ export class ModelLoop {
 
   /**
    * What a restarted or new leader needs to keep forecasting: the steps fed so far, the lead times measured and the
-   * burst history.
+   * burst history (the steps after `stepsAfterS` only: the store holds the earlier ones).
    */
-  checkpoint(): ModelCheckpoint {
+  checkpoint(stepsAfterS = Number.NEGATIVE_INFINITY): ModelCheckpoint {
     return {
-      steps: this.stepMemory.list(),
+      steps: this.stepMemory.listAfter(stepsAfterS),
       leadTimeSamples: this.lead.snapshot(),
       bursts: this.planner.burstHistory(),
     };
