@@ -1,0 +1,159 @@
+import { afterAll, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { RedisCheckpointStore } from '../src/daemon/redis-checkpoint-store.js';
+import { MAX_CHECKPOINT_STEPS } from '../src/daemon/model-checkpoint.js';
+import { CheckpointModels } from './support/checkpoint-models.js';
+import { REDIS_URL, deletePrefix, describeWithRedis, freshPrefix } from './support/redis-env.js';
+
+const prefixes: string[] = [];
+const stores: RedisCheckpointStore[] = [];
+let admin: Redis | undefined;
+afterAll(async () => {
+  for (const s of stores) await s.close();
+  for (const p of prefixes) await deletePrefix(p);
+  admin?.disconnect();
+});
+
+function fresh(): { key: string; store: () => RedisCheckpointStore; redis: Redis } {
+  const key = freshPrefix('checkpoint');
+  prefixes.push(key);
+  admin ??= new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  return {
+    key,
+    redis: admin,
+    store: () => {
+      const s = new RedisCheckpointStore(REDIS_URL, key);
+      stores.push(s);
+      return s;
+    },
+  };
+}
+
+describeWithRedis(
+  'RedisCheckpointStore (real Redis, fresh keys): per-model step lists, a metadata hash, a head',
+  () => {
+    it('round trip, and a save after new steps pushes only those (the list is appended to, not rewritten)', async () => {
+      const { key, store, redis } = fresh();
+      const ms = new CheckpointModels('daemon-a', 3);
+      ms.add('a', 100);
+      ms.add('b', 2);
+      const s = store();
+      await s.save(ms.take);
+      expect(await redis.llen(`${key}:steps:a`)).toBe(100);
+      // a marker the next save would wipe if it wrote the list again
+      const first = (await redis.lindex(`${key}:steps:a`, 0))!;
+      const marker = `${first.split(',')[0]},999`;
+      await redis.lset(`${key}:steps:a`, 0, marker);
+      const metaBefore = await redis.hget(`${key}:meta`, 'a');
+      await redis.hset(`${key}:meta`, 'b', '{"l":[],"marker":1}');
+      ms.add('a', 2);
+      ms.nowMs += 10_000;
+      ms.stepsTaken = 0;
+      await s.save(ms.take);
+      expect(ms.stepsTaken).toBe(2);
+      expect(await redis.hget(`${key}:meta`, 'b')).toBe('{"l":[],"marker":1}'); // unchanged metadata: not written
+      expect(await redis.hget(`${key}:meta`, 'a')).toBe(metaBefore);
+      expect(await redis.lindex(`${key}:steps:a`, 0)).toBe(marker);
+      expect(await redis.llen(`${key}:steps:a`)).toBe(102);
+      await redis.lset(`${key}:steps:a`, 0, first);
+      await redis.hset(`${key}:meta`, 'b', JSON.stringify({ l: ms.meta.get('b')!.leadTimeSamples }));
+      const cp = (await store().load())!;
+      expect(cp).toMatchObject({ v: 2, savedAtMs: ms.nowMs, identity: 'daemon-a', fencingToken: 3 });
+      expect(cp.warnings).toBeUndefined();
+      expect(cp.models.a).toEqual(ms.expected('a'));
+      expect(cp.models.b).toEqual(ms.expected('b'));
+    });
+
+    it('keeps the newest 2048 steps a model (LTRIM)', async () => {
+      const { key, store, redis } = fresh();
+      const ms = new CheckpointModels();
+      ms.add('a', MAX_CHECKPOINT_STEPS);
+      const s = store();
+      await s.save(ms.take);
+      ms.add('a', 5);
+      await s.save(ms.take);
+      expect(await redis.llen(`${key}:steps:a`)).toBe(MAX_CHECKPOINT_STEPS);
+      expect((await store().load())!.models.a).toEqual(ms.expected('a'));
+    });
+
+    it('a new leader reads everything the old one wrote; the old one, fenced off, cannot write over it', async () => {
+      const { store } = fresh();
+      const old = new CheckpointModels('daemon-a', 1);
+      old.add('a', 50);
+      const oldStore = store();
+      await oldStore.save(old.take);
+      old.add('a', 1);
+      await oldStore.save(old.take);
+
+      const next = store();
+      const seen = (await next.load())!;
+      expect(seen.models.a).toEqual(old.expected('a'));
+      const leader = new CheckpointModels('daemon-b', 2);
+      leader.add('a', 60, 1_770_100_000);
+      await next.save(leader.take);
+
+      old.add('a', 1);
+      await expect(oldStore.save(old.take)).rejects.toThrow(
+        /fenced off: .*fencing token 2, newer than this daemon's 1/,
+      );
+      const cp = (await store().load())!;
+      expect(cp).toMatchObject({ identity: 'daemon-b', fencingToken: 2 });
+      expect(cp.models.a).toEqual(leader.expected('a'));
+    });
+
+    it('without fencing tokens, a writer that finds another writer in the head writes everything again', async () => {
+      const { store } = fresh();
+      const a = new CheckpointModels('daemon-a');
+      a.add('a', 30);
+      a.add('gone', 3);
+      const sa = store();
+      await sa.save(a.take);
+      const b = new CheckpointModels('daemon-b');
+      b.add('a', 10, 1_770_300_000);
+      await store().save(b.take);
+      a.add('a', 1);
+      a.stepsTaken = 0;
+      await sa.save(a.take);
+      expect(a.stepsTaken).toBe(34);
+      const cp = (await store().load())!;
+      expect(cp.identity).toBe('daemon-a');
+      expect(cp.models).toEqual({ a: a.expected('a'), gone: a.expected('gone') });
+      // a model no longer checkpointed goes
+      a.memories.delete('gone');
+      await sa.save(a.take);
+      expect(Object.keys((await store().load())!.models)).toEqual(['a']);
+    });
+
+    it('reads the v1 single document and replaces it at the first save (the upgrade)', async () => {
+      const { key, store, redis } = fresh();
+      const v1 = {
+        v: 1,
+        savedAtMs: 1_770_000_000_000,
+        identity: 'old',
+        fencingToken: 5,
+        models: { a: { steps: [{ startS: 100, meanPerS: 1.5, peakPerS: 2 }], leadTimeSamples: [] } },
+      };
+      await redis.set(key, JSON.stringify(v1));
+      const s = store();
+      expect(await s.load()).toEqual(v1);
+      const ms = new CheckpointModels('daemon-a', 6);
+      ms.add('a', 4);
+      await s.save(ms.take);
+      expect(await redis.exists(key)).toBe(0);
+      expect((await store().load())!.models.a).toEqual(ms.expected('a'));
+    });
+
+    it("a model's bad stored step is dropped with a warning naming the model and the step; the rest loads", async () => {
+      const { key, store, redis } = fresh();
+      const ms = new CheckpointModels();
+      ms.add('a', 5);
+      ms.add('b', 5);
+      await store().save(ms.take);
+      await redis.lset(`${key}:steps:a`, 2, 'soon,1');
+      const cp = (await store().load())!;
+      expect(cp.warnings).toEqual([expect.stringMatching(/model a: steps\[2\]: got "soon,1"/)]);
+      expect(cp.models.a!.steps).toEqual([]);
+      expect(cp.models.b).toEqual(ms.expected('b'));
+    });
+  },
+);
