@@ -3,23 +3,27 @@
 // Prints, per store and save: bytes written, ms to build the models' checkpoints, ms the store's save took, the longest
 // event-loop block (perf_hooks monitorEventLoopDelay), and the load time. Run after `npx tsc -b services/autoscaler`:
 //   node services/autoscaler/bench/checkpoint-bench.js [--models 1000] [--saves 3] [--redis redis://127.0.0.1:6379]
+//     [--dist services/autoscaler/dist] (another build to compare; run both one after the other, with the load)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import * as storeModule from '../dist/daemon/checkpoint-store.js';
-import { StepMemory, MAX_CHECKPOINT_STEPS } from '../dist/daemon/model-checkpoint.js';
-import { RedisCheckpointStore } from '../dist/daemon/redis-checkpoint-store.js';
-
 const { values } = parseArgs({
   options: {
     models: { type: 'string', default: '1000' },
     saves: { type: 'string', default: '3' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
+    // the compiled daemon folder to measure (another build, e.g. of an earlier commit, for a before/after in one run)
+    dist: { type: 'string', default: new URL('../dist/', import.meta.url).pathname },
   },
 });
+const daemonDir = pathToFileURL(`${resolve(values.dist, 'daemon')}/`);
+const storeModule = await import(new URL('checkpoint-store.js', daemonDir).href);
+const { StepMemory, MAX_CHECKPOINT_STEPS } = await import(new URL('model-checkpoint.js', daemonDir).href);
+const { RedisCheckpointStore } = await import(new URL('redis-checkpoint-store.js', daemonDir).href);
 const MODELS = Number(values.models);
 const SAVES = Number(values.saves);
 const STEP_S = 10;

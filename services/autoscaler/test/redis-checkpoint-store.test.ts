@@ -39,10 +39,10 @@ describeWithRedis(
       ms.add('b', 2);
       const s = store();
       await s.save(ms.take);
-      expect(await redis.llen(`${key}:steps:a`)).toBe(100);
+      expect(await redis.llen(`${key}:steps:a`)).toBe(1); // one element: the save's steps as columns
       // a marker the next save would wipe if it wrote the list again
       const first = (await redis.lindex(`${key}:steps:a`, 0))!;
-      const marker = `${first.split(',')[0]},999`;
+      const marker = JSON.stringify({ ...JSON.parse(first), m: [999, ...JSON.parse(first).m.slice(1)] });
       await redis.lset(`${key}:steps:a`, 0, marker);
       const metaBefore = await redis.hget(`${key}:meta`, 'a');
       await redis.hset(`${key}:meta`, 'b', '{"l":[],"marker":1}');
@@ -54,7 +54,7 @@ describeWithRedis(
       expect(await redis.hget(`${key}:meta`, 'b')).toBe('{"l":[],"marker":1}'); // unchanged metadata: not written
       expect(await redis.hget(`${key}:meta`, 'a')).toBe(metaBefore);
       expect(await redis.lindex(`${key}:steps:a`, 0)).toBe(marker);
-      expect(await redis.llen(`${key}:steps:a`)).toBe(102);
+      expect(await redis.llen(`${key}:steps:a`)).toBe(2);
       await redis.lset(`${key}:steps:a`, 0, first);
       await redis.hset(`${key}:meta`, 'b', JSON.stringify({ l: ms.meta.get('b')!.leadTimeSamples }));
       const cp = (await store().load())!;
@@ -64,7 +64,7 @@ describeWithRedis(
       expect(cp.models.b).toEqual(ms.expected('b'));
     });
 
-    it('keeps the newest 2048 steps a model (LTRIM)', async () => {
+    it('keeps the newest 2048 steps a model (LTRIM of older elements), and rewrites a list of many small elements as one', async () => {
       const { key, store, redis } = fresh();
       const ms = new CheckpointModels();
       ms.add('a', MAX_CHECKPOINT_STEPS);
@@ -72,7 +72,20 @@ describeWithRedis(
       await s.save(ms.take);
       ms.add('a', 5);
       await s.save(ms.take);
-      expect(await redis.llen(`${key}:steps:a`)).toBe(MAX_CHECKPOINT_STEPS);
+      expect(await redis.llen(`${key}:steps:a`)).toBe(2);
+      expect((await store().load())!.models.a).toEqual(ms.expected('a'));
+      ms.add('a', MAX_CHECKPOINT_STEPS);
+      await s.save(ms.take);
+      expect(await redis.llen(`${key}:steps:a`)).toBe(1); // the two older elements held only older steps
+      expect((await store().load())!.models.a).toEqual(ms.expected('a'));
+      const lengths: number[] = [];
+      for (let i = 0; i < 130; i++) {
+        ms.add('a', 1);
+        await s.save(ms.take);
+        lengths.push(await redis.llen(`${key}:steps:a`));
+      }
+      expect(Math.max(...lengths)).toBeLessThanOrEqual(128);
+      expect(lengths).toContain(1); // rewritten as one element
       expect((await store().load())!.models.a).toEqual(ms.expected('a'));
     });
 
@@ -149,9 +162,9 @@ describeWithRedis(
       ms.add('a', 5);
       ms.add('b', 5);
       await store().save(ms.take);
-      await redis.lset(`${key}:steps:a`, 2, 'soon,1');
+      await redis.lset(`${key}:steps:a`, 0, '{"t":[1770000000],"m":["soon"]}');
       const cp = (await store().load())!;
-      expect(cp.warnings).toEqual([expect.stringMatching(/model a: steps\[2\]: got "soon,1"/)]);
+      expect(cp.warnings).toEqual([expect.stringMatching(/model a: steps\[0\]\.m\[0\]: got "soon"/)]);
       expect(cp.models.a!.steps).toEqual([]);
       expect(cp.models.b).toEqual(ms.expected('b'));
     });

@@ -129,23 +129,6 @@ export function decodeStepColumns(raw: unknown, field = 'steps'): StepObservatio
   return out;
 }
 
-/** One step as a short text (a Redis list element): `startS,mean[,peak]`, an empty mean for a gap. */
-export function encodeStepText(s: StepObservation): string {
-  const mean = Number.isFinite(s.meanPerS) ? roundRate(s.meanPerS) : null;
-  const peak = Number.isFinite(s.peakPerS) ? roundRate(s.peakPerS) : null;
-  return peak === mean ? `${s.startS},${mean ?? ''}` : `${s.startS},${mean ?? ''},${peak ?? ''}`;
-}
-
-export function decodeStepText(text: string, field: string): StepObservation {
-  const parts = text.split(',');
-  const startS = Number(parts[0]);
-  if (parts.length < 2 || parts.length > 3 || parts[0] === '' || !Number.isFinite(startS))
-    throw new StepEncodingError(field, `got ${JSON.stringify(text.slice(0, 40))}, expected "startS,mean[,peak]"`);
-  const num = (s: string | undefined, f: string): number => rate(s === undefined || s === '' ? null : Number(s), f);
-  const meanPerS = num(parts[1], field);
-  return { startS, meanPerS, peakPerS: parts.length === 3 ? num(parts[2], field) : meanPerS };
-}
-
 /** What a store gathers while reading, model by model (steps appended in order, the newest MAX_CHECKPOINT_STEPS kept). */
 export class CheckpointBuilder {
   private readonly models = new Map<

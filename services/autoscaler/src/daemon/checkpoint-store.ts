@@ -197,10 +197,12 @@ export class FileCheckpointStore implements CheckpointStore {
   private append(take: TakeCheckpoint, w: NonNullable<FileCheckpointStore['written']>): void {
     const cp = take((model) => this.stepsUpTo.get(model) ?? Number.NEGATIVE_INFINITY);
     const m: JournalLine['m'] = {};
+    const metas = new Map<string, string>();
     for (const [name, mc] of Object.entries(cp.models)) {
       const entry: { s?: unknown; l?: unknown; b?: unknown } = {};
       if (mc.steps.length > 0) entry.s = encodeStepColumns(mc.steps);
       const meta = metaText(mc);
+      metas.set(name, meta);
       if (meta !== this.meta.get(name)) Object.assign(entry, { l: mc.leadTimeSamples, b: mc.bursts });
       if (entry.s !== undefined || entry.l !== undefined || !this.meta.has(name)) m[name] = entry;
     }
@@ -227,15 +229,15 @@ export class FileCheckpointStore implements CheckpointStore {
       this.meta.delete(name);
       this.stepsUpTo.delete(name);
     }
-    this.remember(cp);
+    this.remember(cp, metas);
     w.journalBytes += Buffer.byteLength(text);
   }
 
-  private remember(cp: DaemonCheckpoint): void {
+  private remember(cp: DaemonCheckpoint, metas?: ReadonlyMap<string, string>): void {
     for (const [name, m] of Object.entries(cp.models)) {
       const last = m.steps.at(-1);
       if (last) this.stepsUpTo.set(name, last.startS);
-      this.meta.set(name, metaText(m));
+      this.meta.set(name, metas?.get(name) ?? metaText(m));
     }
   }
 

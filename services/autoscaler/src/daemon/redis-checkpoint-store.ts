@@ -5,8 +5,8 @@ import {
   CHECKPOINT_FORMAT,
   CheckpointBuilder,
   CheckpointError,
-  decodeStepText,
-  encodeStepText,
+  decodeStepColumns,
+  encodeStepColumns,
   metaText,
   parseCheckpoint,
   StepEncodingError,
@@ -19,8 +19,9 @@ import { MAX_CHECKPOINT_STEPS } from './model-checkpoint.js';
 /**
  * The checkpoint under `key` as a few keys, so that a save writes what changed: `key:head` (a hash: v, savedAtMs,
  * identity, fencingToken, the writer's session, the model names), `key:meta` (a hash: per model its lead times and
- * burst history as JSON, written when they changed) and `key:steps:<model>` (a list per model, one `startS,mean[,peak]`
- * element a step: RPUSH the new steps, LTRIM to the newest 2048). Each save is one MULTI under WATCH of the head: when
+ * burst history as JSON, written when they changed) and `key:steps:<model>` (a list per model, one element per save: the
+ * save's new steps as columns; RPUSH, LTRIM of the elements older than the newest 2048 steps; a list grown to 64-127
+ * elements is rewritten as one). Each save is one MULTI under WATCH of the head: when
  * another writer wrote since this one's last save, this one writes everything again; when the head carries a newer
  * fencing token (a newer leader), this stale writer writes nothing. Reads the v1 single-document `key` too, and deletes
  * it at its first full save.
@@ -32,6 +33,8 @@ export class RedisCheckpointStore implements CheckpointStore {
   private readonly session = randomUUID();
   /** Per model, the newest step written and the metadata written; empty: the next save writes everything. */
   private readonly stepsUpTo = new Map<string, number>();
+  /** Per model, the steps in each element of its list (oldest first), as this store wrote them. */
+  private readonly chunks = new Map<string, number[]>();
   private readonly meta = new Map<string, string>();
   private wrote = false;
 
@@ -78,10 +81,7 @@ export class RedisCheckpointStore implements CheckpointStore {
       names.forEach((name, i) => {
         const texts = res[i + 2]![1] as string[];
         try {
-          b.appendSteps(
-            name,
-            texts.map((t, j) => decodeStepText(t, `steps[${j}]`)),
-          );
+          for (let j = 0; j < texts.length; j++) b.appendSteps(name, decodeChunk(texts[j]!, `steps[${j}]`));
         } catch (e) {
           if (!(e instanceof StepEncodingError)) throw e;
           b.model(name);
@@ -121,11 +121,17 @@ export class RedisCheckpointStore implements CheckpointStore {
   private async trySave(take: TakeCheckpoint): Promise<boolean> {
     await this.redis.watch(this.head);
     const [writer, token, storedNames] = await this.redis.hmget(this.head, 'writer', 'fencingToken', 'models');
-    const cp = take((model) =>
-      writer === this.session && this.wrote
-        ? (this.stepsUpTo.get(model) ?? Number.NEGATIVE_INFINITY)
-        : Number.NEGATIVE_INFINITY,
-    );
+    const mine = writer === this.session && this.wrote;
+    const rewrite = new Set<string>();
+    const cp = take((model) => {
+      const after = mine ? this.stepsUpTo.get(model) : undefined;
+      if (after === undefined) return Number.NEGATIVE_INFINITY;
+      if ((this.chunks.get(model)?.length ?? 0) > compactAfter(model)) {
+        rewrite.add(model); // its list has grown many small elements: one element again
+        return Number.NEGATIVE_INFINITY;
+      }
+      return after;
+    });
     if (token && cp.fencingToken !== null && Number(token) > cp.fencingToken) {
       await this.redis.unwatch();
       throw new CheckpointError(
@@ -133,7 +139,7 @@ export class RedisCheckpointStore implements CheckpointStore {
         `fenced off: the checkpoint was written under fencing token ${token}, newer than this daemon's ${cp.fencingToken}; not written`,
       );
     }
-    const full = !(writer === this.session && this.wrote);
+    const full = !mine;
     if (full) this.forget();
     const names = Object.keys(cp.models);
     const before = full ? (parseNames(storedNames) ?? []) : [...this.meta.keys()];
@@ -151,11 +157,27 @@ export class RedisCheckpointStore implements CheckpointStore {
     if (full || removed.length || names.some((n) => !this.meta.has(n)))
       tx.hset(this.head, 'models', JSON.stringify(names));
     const metas = new Map<string, string>();
+    const chunks = new Map<string, number[]>();
     const changedMeta: Record<string, string> = {};
     for (const [name, m] of Object.entries(cp.models)) {
+      const whole = full || rewrite.has(name) || !this.stepsUpTo.has(name);
+      if (whole) {
+        if (!full) tx.del(this.stepsKey(name));
+        chunks.set(name, []);
+      }
       if (m.steps.length > 0) {
-        tx.rpush(this.stepsKey(name), ...m.steps.map(encodeStepText));
-        tx.ltrim(this.stepsKey(name), -MAX_CHECKPOINT_STEPS, -1);
+        const counts = chunks.get(name) ?? [...(this.chunks.get(name) ?? [])];
+        chunks.set(name, counts);
+        tx.rpush(this.stepsKey(name), JSON.stringify(encodeStepColumns(m.steps)));
+        counts.push(m.steps.length);
+        // drop the oldest elements while the rest still hold the newest MAX_CHECKPOINT_STEPS
+        let held = counts.reduce((a, c) => a + c, 0);
+        let drop = 0;
+        while (drop < counts.length - 1 && held - counts[drop]! >= MAX_CHECKPOINT_STEPS) held -= counts[drop++]!;
+        if (drop > 0) {
+          tx.ltrim(this.stepsKey(name), drop, -1);
+          counts.splice(0, drop);
+        }
       }
       const text = metaText(m);
       metas.set(name, text);
@@ -169,7 +191,11 @@ export class RedisCheckpointStore implements CheckpointStore {
     }
     const err = res.find(([e]) => e)?.[0];
     if (err) throw err;
-    for (const name of removed) this.stepsUpTo.delete(name);
+    for (const name of removed) {
+      this.stepsUpTo.delete(name);
+      this.chunks.delete(name);
+    }
+    for (const [name, counts] of chunks) this.chunks.set(name, counts);
     this.meta.clear();
     for (const [name, m] of Object.entries(cp.models)) {
       const last = m.steps.at(-1);
@@ -187,6 +213,7 @@ export class RedisCheckpointStore implements CheckpointStore {
   private forget(): void {
     this.wrote = false;
     this.stepsUpTo.clear();
+    this.chunks.clear();
     this.meta.clear();
   }
 
@@ -203,6 +230,24 @@ export class RedisCheckpointStore implements CheckpointStore {
       () => new CheckpointError(this.name, `${what}: no answer within ${this.timeoutMs} ms`),
     );
   }
+}
+
+/** A model's list is rewritten as one element once it has this many (64-127, spread by name so models take turns). */
+function compactAfter(model: string): number {
+  let h = 0;
+  for (let i = 0; i < model.length; i++) h = (h * 31 + model.charCodeAt(i)) >>> 0;
+  return 64 + (h % 64);
+}
+
+/** One list element: the steps of one save as columns (JSON). */
+function decodeChunk(text: string, field: string): ReturnType<typeof decodeStepColumns> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new StepEncodingError(field, `got ${JSON.stringify(text.slice(0, 40))}, expected the JSON of { t, m }`);
+  }
+  return decodeStepColumns(raw, field);
 }
 
 function parseNames(text: string | null | undefined): string[] | undefined {
