@@ -6,6 +6,7 @@ import { AdviceBoard } from '../src/keda/advice-board.js';
 import {
   EXTERNAL_SCALER_PROTO,
   KedaExternalScalerServer,
+  MAX_STATUS_MESSAGE_CHARS,
   PROTO_LOADER_OPTIONS,
 } from '../src/keda/keda-external-scaler-server.js';
 
@@ -199,6 +200,34 @@ describe('KEDA external scaler (gRPC) over the daemon decisions', () => {
     expect(acting.code).toBe(grpc.status.FAILED_PRECONDITION);
     for (const s of open) s.on('error', () => undefined).cancel();
   });
+
+  it('hostile refs (a 3 MB name, a 1 MB model) get a short status message and the connection keeps answering', async () => {
+    // Before the fix the message echoed the name whole: a 3 MB `grpc-message` trailer stalled the caller's connection
+    // (the call never answered, and every later call on that connection waited too).
+    board.write(decision('llama', 0, 1));
+    const deadline = () => ({ deadline: Date.now() + 15_000 }) as never;
+    const huge = {
+      name: 'n'.repeat(3_000_000),
+      namespace: 's'.repeat(100_000),
+      scalerMetadata: { model: 'x'.repeat(1_000_000) },
+    };
+    const err = await new Promise<grpc.ServiceError>((resolve) => c.IsActive(huge, deadline(), (e) => resolve(e!)));
+    expect(err.code).toBe(grpc.status.NOT_FOUND);
+    expect(err.details.length).toBeLessThanOrEqual(MAX_STATUS_MESSAGE_CHARS);
+    expect(err.details).toContain('(3000000 characters)');
+    const stream = await new Promise<grpc.ServiceError>((resolve) =>
+      c
+        .StreamIsActive(huge)
+        .on('error', resolve)
+        .on('data', () => undefined),
+    );
+    expect(stream.code).toBe(grpc.status.NOT_FOUND);
+    expect(stream.details.length).toBeLessThanOrEqual(MAX_STATUS_MESSAGE_CHARS);
+    const next = await new Promise<{ result: boolean }>((resolve, reject) =>
+      c.IsActive(ref('llama'), deadline(), (e, r) => (e ? reject(e) : resolve(r))),
+    );
+    expect(next.result).toBe(true);
+  }, 30_000);
 
   it('close ends open streams and stops listening', async () => {
     board.write(decision('llama', 0, 1));

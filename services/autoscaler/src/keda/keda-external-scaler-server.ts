@@ -33,13 +33,29 @@ export function metricNameOf(model: string): string {
   return `warmpool-${model}-replicas`;
 }
 
-function describeRef(ref: ScaledObjectRef | undefined): string {
-  return `ScaledObject ${ref?.namespace || '?'}/${ref?.name || '?'}`;
+/**
+ * Longest text a status message carries. The message travels in an HTTP/2 trailer (`grpc-message`): one far larger
+ * than a peer's header list limit (a request echoing a 3 MB ScaledObject name) stalls the caller's whole connection
+ * instead of answering, and KEDA's operator shares one connection for every ScaledObject.
+ */
+export const MAX_STATUS_MESSAGE_CHARS = 1000;
+/** Longest echo of a value from the request (a name, a namespace, a model) inside a message. */
+const MAX_ECHO_CHARS = 100;
+
+/** `s` as quoted in a message: at most MAX_ECHO_CHARS characters, the cut marked with its full length. */
+function clip(s: string): string {
+  return s.length > MAX_ECHO_CHARS ? `${s.slice(0, MAX_ECHO_CHARS)}… (${s.length} characters)` : s;
 }
 
-/** A gRPC error with a status code and a message naming what was wrong and where. */
+function describeRef(ref: ScaledObjectRef | undefined): string {
+  return `ScaledObject ${clip(ref?.namespace || '?')}/${clip(ref?.name || '?')}`;
+}
+
+/** A gRPC error with a status code and a message naming what was wrong and where (at most MAX_STATUS_MESSAGE_CHARS). */
 function fail(code: grpc.status, message: string): grpc.ServiceError {
-  return Object.assign(new Error(message), { code, details: message, metadata: new grpc.Metadata() });
+  const bounded =
+    message.length > MAX_STATUS_MESSAGE_CHARS ? `${message.slice(0, MAX_STATUS_MESSAGE_CHARS - 1)}…` : message;
+  return Object.assign(new Error(bounded), { code, details: bounded, metadata: new grpc.Metadata() });
 }
 
 /**
@@ -119,7 +135,7 @@ export class KedaExternalScalerServer {
       cb(
         err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'number'
           ? (err as grpc.ServiceError)
-          : fail(grpc.status.INTERNAL, String(err)),
+          : fail(grpc.status.INTERNAL, err instanceof Error ? err.message : String(err)),
       );
     }
   }
@@ -144,17 +160,17 @@ export class KedaExternalScalerServer {
       case 'unknown':
         throw fail(
           grpc.status.NOT_FOUND,
-          `${describeRef(ref)}: model "${model.slice(0, 100)}" is not in warmpool.yaml (models: ${found.known.join(', ') || 'none'})`,
+          `${describeRef(ref)}: model "${clip(model)}" is not in warmpool.yaml (models: ${found.known.join(', ') || 'none'})`,
         );
       case 'acting':
         throw fail(
           grpc.status.FAILED_PRECONDITION,
-          `${describeRef(ref)}: model "${model}" has mode act (warmpool scales it itself); set mode: advise on it to let KEDA scale it on warmpool's forecast`,
+          `${describeRef(ref)}: model "${clip(model)}" has mode act (warmpool scales it itself); set mode: advise on it to let KEDA scale it on warmpool's forecast`,
         );
       case 'pending':
         throw fail(
           grpc.status.UNAVAILABLE,
-          `${describeRef(ref)}: no decision for model "${model}" yet (the daemon decides every tick); try again`,
+          `${describeRef(ref)}: no decision for model "${clip(model)}" yet (the daemon decides every tick); try again`,
         );
     }
   }
