@@ -1,4 +1,5 @@
 import type { CommandOption, CommandSpec } from '@warmpool/telemetry';
+import { TEST_MODEL_CATALOG } from '@warmpool/warmup';
 
 // The option tables of `warmpool-agent`: CliArgs parses each command's words against its table and `--help` prints
 // the same table. Values are checked where they are read (session-args, registrar-args, serve-command).
@@ -30,7 +31,7 @@ const MODEL = {
   type: 'string',
   value: 'FILE|NAME',
   required: true,
-  help: 'an .onnx file or a bundled test model (tiny-transformer, small-transformer, tiny-convnet, tiny-vad, tiny-classifier)',
+  help: `an .onnx file or a bundled test model (${Object.keys(TEST_MODEL_CATALOG).join(', ')})`,
 } as const;
 const SPEC = {
   type: 'string',

@@ -1,8 +1,20 @@
 import onnxProto from 'onnx-proto';
+import { toHalfBits } from '../session/half-float.js';
 
 const { onnx } = onnxProto;
 
 type Attr = number | number[] | string;
+
+/** Element types the generated models declare on their inputs and outputs. */
+export type ElemType = 'int64' | 'float32' | 'float16' | 'int32' | 'bool';
+
+const ELEM_TYPES: Readonly<Record<ElemType, number>> = {
+  int64: onnx.TensorProto.DataType.INT64,
+  float32: onnx.TensorProto.DataType.FLOAT,
+  float16: onnx.TensorProto.DataType.FLOAT16,
+  int32: onnx.TensorProto.DataType.INT32,
+  bool: onnx.TensorProto.DataType.BOOL,
+};
 
 /** Builds an ONNX graph node by node; `build()` returns the serialized ModelProto bytes. */
 export class OnnxGraphBuilder {
@@ -24,18 +36,30 @@ export class OnnxGraphBuilder {
   }
 
   /** Dims: a number is fixed, a string a named dynamic dimension, `null` an unnamed dynamic one. */
-  input(name: string, elemType: 'int64' | 'float32', dims: Array<number | string | null>): string {
+  input(name: string, elemType: ElemType, dims: Array<number | string | null>): string {
     this.inputs.push(valueInfo(name, elemType, dims));
     return name;
   }
 
-  output(name: string, elemType: 'int64' | 'float32', dims: Array<number | string | null>): void {
+  output(name: string, elemType: ElemType, dims: Array<number | string | null>): void {
     this.outputs.push(valueInfo(name, elemType, dims));
   }
 
   floatTensor(name: string, dims: number[], values: Float32Array): string {
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
     this.initializers.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: bytes.slice() });
+    return name;
+  }
+
+  /** A float16 initializer from float values (rounded to half precision). */
+  halfTensor(name: string, dims: number[], values: Float32Array): string {
+    const bits = Uint16Array.from(values, (v) => toHalfBits(v));
+    this.initializers.push({
+      name,
+      dims,
+      dataType: onnx.TensorProto.DataType.FLOAT16,
+      rawData: new Uint8Array(bits.buffer),
+    });
     return name;
   }
 
@@ -92,12 +116,12 @@ export class OnnxGraphBuilder {
   }
 }
 
-function valueInfo(name: string, elemType: 'int64' | 'float32', dims: Array<number | string | null>): onnxProto.onnx.IValueInfoProto {
+function valueInfo(name: string, elemType: ElemType, dims: Array<number | string | null>): onnxProto.onnx.IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
-        elemType: elemType === 'int64' ? onnx.TensorProto.DataType.INT64 : onnx.TensorProto.DataType.FLOAT,
+        elemType: ELEM_TYPES[elemType],
         shape: { dim: dims.map((d) => (d === null ? {} : typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
       },
     },
@@ -111,3 +135,4 @@ function attribute(name: string, value: Attr): onnxProto.onnx.IAttributeProto {
   if (Number.isInteger(value)) return { name, type: T.INT, i: value };
   return { name, type: T.FLOAT, f: value };
 }
+

@@ -3,6 +3,8 @@ import { SeededRandom } from '@warmpool/domain';
 import { ModelShapeError } from '../errors/model-shape-error.js';
 import { dedupeShapes, shapeLabel, type InputShape } from './input-shape.js';
 import type { ModelInputInfo } from './model-input-info.js';
+import { toHalfBits } from './half-float.js';
+import { computedParts, evaluateComputedDim, findComputedDims, type ComputedDim } from './computed-dims.js';
 import {
   DIM_ROLES,
   DEFAULT_ROLE_SIZES,
@@ -13,11 +15,13 @@ import {
   guessValues,
   isDynamic,
   isIntegerType,
+  roleAllowsZero,
   type DimRole,
   type ValueKind,
 } from './input-roles.js';
 
 export type { ModelInputInfo };
+export { toHalfBits };
 
 export type Feeds = Record<string, ort.Tensor>;
 
@@ -52,6 +56,17 @@ export interface DynamicDim {
 const SUPPORTED_TYPES = ['float32', 'float16', 'float64', 'int64', 'int32', 'int8', 'uint8', 'bool'] as const;
 export const DEFAULT_MAX_BUCKETS = 64;
 
+/**
+ * The `{ seq, past }` steps a decoder with a KV cache gets with no spec: the prompt on an empty
+ * cache, then one new token on a cache of 16 and of 64. A model whose mask is `past + 1` takes one
+ * token per step, so its first step is one token on the empty cache.
+ */
+const DECODER_STEPS: ReadonlyArray<{ seq: number; past: number }> = [
+  { seq: 16, past: 0 },
+  { seq: 1, past: 16 },
+  { seq: 1, past: 64 },
+];
+
 /** The inputs a session declares. */
 export function describeInputs(session: ort.InferenceSession): ModelInputInfo[] {
   return session.inputMetadata.map((m) =>
@@ -68,6 +83,8 @@ export function describeInputs(session: ort.InferenceSession): ModelInputInfo[] 
  */
 export class FeedBuilder {
   private readonly options: FeedOptions;
+  /** Dimensions named as sums of others (`past_sequence_length + 1`), by expression. */
+  private readonly computed: Map<string, ComputedDim>;
 
   constructor(
     private readonly inputs: readonly ModelInputInfo[],
@@ -76,6 +93,12 @@ export class FeedBuilder {
     options: FeedOptions = {},
   ) {
     this.options = options;
+    this.computed = findComputedDims(inputs);
+  }
+
+  /** A computed dimension's expression and parts, or undefined for a free one. */
+  computedDim(key: string): ComputedDim | undefined {
+    return this.computed.get(key);
   }
 
   /** The model's dynamic dimensions, each once (by key), in order of first appearance. */
@@ -85,6 +108,7 @@ export class FeedBuilder {
       input.dims.forEach((d, axis) => {
         if (!isDynamic(d)) return;
         const key = dimKey(input, axis);
+        if (this.computed.has(key)) return;
         const role = guessRole(input, axis);
         const seen = out.get(key);
         if (!seen) out.set(key, { key, role, input: input.name, axis });
@@ -113,7 +137,7 @@ export class FeedBuilder {
       const list = dyn.map((d) => (d.role ? `${d.key} (${d.role})` : d.key)).join(', ') || 'none';
       throw new ModelShapeError(
         '(guessed)',
-        `"dims" names ${unknown.join(', ')}, not a dimension of ${this.modelLabel} (its dynamic dimensions: ${list}) nor a role (${DIM_ROLES.join(', ')})`,
+        `"dims" names ${unknown.join(', ')}, not a dimension of ${this.modelLabel} (its dynamic dimensions: ${list}) nor a role (${DIM_ROLES.join(', ')})${this.computedNote(unknown)}`,
       );
     }
     const given = dyn.some(
@@ -123,9 +147,13 @@ export class FeedBuilder {
     const seq = dyn.find((d) => d.role === 'seq');
     if (!given && dyn.length === 2 && batch && seq)
       return DEFAULT_TOKEN_BUCKETS.map((b) => ({ [batch.key]: b.batch, [seq.key]: b.seq }));
+    const past = dyn.filter((d) => d.role === 'past');
+    const seqs = dyn.filter((d) => d.role === 'seq');
     let buckets: Array<Record<string, number>> = [{}];
+    if (!given && past.length > 0) buckets = this.decoderSteps(seqs, past);
     const max = this.options.maxBuckets ?? DEFAULT_MAX_BUCKETS;
     for (const d of dyn) {
+      if (buckets[0]![d.key] !== undefined) continue;
       const sizes = this.sizesFor(d) ?? this.unguessable(d, '(guessed)');
       buckets = buckets.flatMap((b) => sizes.map((s) => ({ ...b, [d.key]: s })));
       if (buckets.length > max) {
@@ -135,15 +163,40 @@ export class FeedBuilder {
         );
       }
     }
-    return buckets;
+    // Keys in the model's order (the decoder steps set seq and past first): labels read batch first.
+    return buckets.map((b) => Object.fromEntries(dyn.map((d) => [d.key, b[d.key]!])));
+  }
+
+  /** The default decoding steps, each with every `seq` and `past` dimension set (see DECODER_STEPS). */
+  private decoderSteps(seqs: readonly DynamicDim[], past: readonly DynamicDim[]): Array<Record<string, number>> {
+    const pastKeys = new Set(past.map((d) => d.key));
+    const seqKeys = new Set(seqs.map((d) => d.key));
+    // `past_sequence_length + 1` with no sequence term: one new token per step.
+    const oneToken = [...this.computed.values()].some((c) => {
+      const parts = computedParts(c);
+      return parts.some((p) => pastKeys.has(p)) && !parts.some((p) => seqKeys.has(p)) && c.terms.some((t) => t.value);
+    });
+    const steps = oneToken ? DECODER_STEPS.map((s) => ({ ...s, seq: 1 })) : DECODER_STEPS;
+    return steps.map((s) =>
+      Object.fromEntries([...seqs.map((d) => [d.key, s.seq]), ...past.map((d) => [d.key, s.past])]),
+    );
+  }
+
+  /** Checks each size of a bucket: a positive integer, or 0 for a `past` dimension (an empty cache). */
+  private checkSizes(shape: InputShape, label: string): void {
+    const dyn = this.dynamicDims();
+    for (const [k, v] of Object.entries(shape)) {
+      const zero = roleAllowsZero(k as DimRole) || dyn.some((d) => d.key === k && roleAllowsZero(d.role));
+      if (!Number.isInteger(v) || v < (zero ? 0 : 1)) {
+        throw new ModelShapeError(label, `${k} must be a ${zero ? 'non-negative' : 'positive'} integer, got ${v}`);
+      }
+    }
   }
 
   /** A partial bucket completed with every dynamic dimension (keyed by the model's names). */
   resolve(shape: InputShape): InputShape {
     const label = shapeLabel(shape);
-    for (const [k, v] of Object.entries(shape)) {
-      if (!Number.isInteger(v) || v < 1) throw new ModelShapeError(label, `${k} must be a positive integer, got ${v}`);
-    }
+    this.checkSizes(shape, label);
     // A fixed axis the bucket asks another size for (by role: a batch of 4 on a batch-1 model).
     const dynKeys = new Set(this.dynamicDims().map((d) => d.key));
     for (const input of this.inputs) {
@@ -168,7 +221,7 @@ export class FeedBuilder {
       const names = dyn.map((d) => (d.role ? `${d.key} (${d.role})` : d.key)).join(', ') || 'none';
       throw new ModelShapeError(
         label,
-        `${unknown.join(', ')} is not a dimension of ${this.modelLabel} (its dynamic dimensions: ${names})`,
+        `${unknown.join(', ')} is not a dimension of ${this.modelLabel} (its dynamic dimensions: ${names})${this.computedNote(unknown)}`,
       );
     }
     const out: Record<string, number> = {};
@@ -185,21 +238,28 @@ export class FeedBuilder {
    */
   bucketOf(dims: Readonly<Record<string, readonly number[]>>): InputShape | undefined {
     const out: Record<string, number> = {};
+    const computedSeen: Record<string, number> = {};
+    const zero = new Set(this.dynamicDims().flatMap((x) => (roleAllowsZero(x.role) ? [x.key] : [])));
     for (const input of this.inputs) {
       const d = dims[input.name];
       if (!d || d.length !== input.dims.length) return undefined;
       for (let axis = 0; axis < d.length; axis++) {
         const size = d[axis]!;
         const declared = input.dims[axis]!;
-        if (!Number.isInteger(size) || size < 1) return undefined;
+        if (!Number.isInteger(size) || size < 0) return undefined;
         if (!isDynamic(declared)) {
           if (declared !== size) return undefined;
           continue;
         }
         const key = dimKey(input, axis);
-        if (out[key] !== undefined && out[key] !== size) return undefined;
-        out[key] = size;
+        if (size === 0 && !zero.has(key) && !this.computed.has(key)) return undefined;
+        const seen = this.computed.has(key) ? computedSeen : out;
+        if (seen[key] !== undefined && seen[key] !== size) return undefined;
+        seen[key] = size;
       }
+    }
+    for (const [key, size] of Object.entries(computedSeen)) {
+      if (evaluateComputedDim(this.computed.get(key)!, out) !== size) return undefined;
     }
     return out;
   }
@@ -208,18 +268,43 @@ export class FeedBuilder {
   dimsFor(shape: InputShape): Map<string, number[]> {
     const label = shapeLabel(shape);
     this.checkTypes(label);
-    for (const [k, v] of Object.entries(shape)) {
-      if (!Number.isInteger(v) || v < 1) throw new ModelShapeError(label, `${k} must be a positive integer, got ${v}`);
-    }
     const full = this.resolve(shape);
     const out = new Map<string, number[]>();
     for (const input of this.inputs) {
       out.set(
         input.name,
-        input.dims.map((d, axis) => (isDynamic(d) ? full[dimKey(input, axis)]! : (d as number))),
+        input.dims.map((d, axis) => (isDynamic(d) ? this.sizeOf(input, axis, full, label) : (d as number))),
       );
     }
     return out;
+  }
+
+  /** The size of a dynamic axis in a complete bucket; a computed one from its parts (at least 0). */
+  private sizeOf(input: ModelInputInfo, axis: number, full: InputShape, label: string): number {
+    const key = dimKey(input, axis);
+    const c = this.computed.get(key);
+    if (!c) return full[key]!;
+    const v = evaluateComputedDim(c, full);
+    if (v === undefined || v < 0) {
+      throw new ModelShapeError(
+        label,
+        `input ${input.name} of ${this.modelLabel}: axis ${axis} is ${JSON.stringify(key)}, which is ${v} for ${computedParts(
+          c,
+        )
+          .map((p) => `${p} = ${full[p]}`)
+          .join(', ')}; give sizes that make it at least 0`,
+      );
+    }
+    return v;
+  }
+
+  /** For names that are computed dimensions: which dimensions to give instead. */
+  private computedNote(keys: readonly string[]): string {
+    const notes = keys.flatMap((k) => {
+      const c = this.computed.get(k);
+      return c ? [`${JSON.stringify(k)} is computed from ${computedParts(c).join(' and ')}: give those`] : [];
+    });
+    return notes.length > 0 ? `; ${notes.join('; ')}` : '';
   }
 
   build(shape: InputShape, seed = 1): Feeds {
@@ -335,25 +420,6 @@ export class FeedBuilder {
         `the size of dynamic axis ${d.axis} (${d.key}) cannot be guessed; give it in the warm-up spec: "dims": { ${JSON.stringify(d.key)}: [sizes] }`,
     );
   }
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** IEEE 754 half-precision bits of a number (round to nearest; overflow to infinity, tiny to zero). */
-export function toHalfBits(value: number): number {
-  f32[0] = value;
-  const x = u32[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = ((x >>> 23) & 0xff) - 127 + 15;
-  const mant = x & 0x7fffff;
-  if (exp >= 31) return sign | 0x7c00;
-  if (exp <= 0) {
-    if (exp < -10) return sign;
-    const m = (mant | 0x800000) >> (1 - exp);
-    return sign | ((m + 0x1000) >> 13);
-  }
-  return sign | (exp << 10) | ((mant + 0x1000) >> 13);
 }
 
 function hashLabel(label: string): number {

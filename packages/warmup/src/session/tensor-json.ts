@@ -65,8 +65,9 @@ export function parseFeeds(
     } else {
       dims.forEach((d: unknown, i) => {
         const fixed = input.dims[i];
-        if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) {
-          issues.push({ path: `${path}.dims[${i}]`, value: d, allowed: 'a positive integer' });
+        // 0 is a size (an empty KV cache on the first step), as the v2 path takes it.
+        if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+          issues.push({ path: `${path}.dims[${i}]`, value: d, allowed: 'a size >= 0' });
         } else if (typeof fixed === 'number' && fixed > 0 && d !== fixed) {
           issues.push({ path: `${path}.dims[${i}]`, value: d, allowed: `${fixed} (fixed in the model)` });
         }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { FieldReader, ValidationError, type ValidationIssue } from '@warmpool/domain';
 import type { InputFill } from '../session/feed-builder.js';
-import { VALUE_KINDS } from '../session/input-roles.js';
+import { VALUE_KINDS, specKeyAllowsZero } from '../session/input-roles.js';
 import { dedupeShapes, type InputShape } from '../session/input-shape.js';
 
 export type OnTimeoutPolicy = 'register-anyway' | 'fail';
@@ -123,17 +123,19 @@ const MAX_DIM_SIZE = 1 << 20;
 const MAX_SIZES_PER_DIM = 64;
 
 /** `[1, 4]` or `{ "min": 320, "max": 640, "step": 160 }` (inclusive), as a list of sizes. */
-function readSizes(value: unknown, path: string, issues: ValidationIssue[]): number[] {
+function readSizes(value: unknown, path: string, issues: ValidationIssue[], key: string): number[] {
+  // 0 only for a KV cache's past length (an empty cache on the first step).
+  const least = specKeyAllowsZero(key) ? 0 : 1;
   if (Array.isArray(value)) {
     if (
       value.length === 0 ||
       value.length > MAX_SIZES_PER_DIM ||
-      value.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < 1 || x > MAX_DIM_SIZE)
+      value.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < least || x > MAX_DIM_SIZE)
     ) {
       issues.push({
         path,
         value,
-        allowed: `a list of 1 to ${MAX_SIZES_PER_DIM} integers in [1, ${MAX_DIM_SIZE}], or {min, max, step}`,
+        allowed: `a list of 1 to ${MAX_SIZES_PER_DIM} integers in [${least}, ${MAX_DIM_SIZE}], or {min, max, step}`,
       });
       return [];
     }
@@ -141,7 +143,7 @@ function readSizes(value: unknown, path: string, issues: ValidationIssue[]): num
   }
   const r = new FieldReader(value, path, issues);
   r.rejectUnknown(['min', 'max', 'step']);
-  const min = r.number('min', { integer: true, min: 1, max: MAX_DIM_SIZE });
+  const min = r.number('min', { integer: true, min: least, max: MAX_DIM_SIZE });
   const max = r.number('max', { integer: true, min: 1, max: MAX_DIM_SIZE });
   const step = r.number('step', { integer: true, min: 1, max: MAX_DIM_SIZE, default: Math.max(1, max - min) });
   if (max < min) {
@@ -168,7 +170,8 @@ function readShape(value: unknown, path: string, issues: ValidationIssue[]): Inp
   const keys = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : [];
   if (keys.length === 0 || keys.length > 16)
     issues.push({ path, value, allowed: 'an object of 1 to 16 dimension sizes, e.g. {"batch": 1, "seq": 16}' });
-  for (const k of keys.slice(0, 16)) out[k] = r.number(k, { integer: true, min: 1, max: MAX_DIM_SIZE });
+  for (const k of keys.slice(0, 16))
+    out[k] = r.number(k, { integer: true, min: specKeyAllowsZero(k) ? 0 : 1, max: MAX_DIM_SIZE });
   return out;
 }
 
@@ -236,7 +239,7 @@ export function parseWarmupSpec(input: unknown, source = 'warm-up spec', baseDir
     const keys = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.keys(raw) : [];
     if (keys.length === 0 || keys.length > 64)
       issues.push({ path: 'dims', value: raw, allowed: 'an object of 1 to 64 dimension names (or roles) to sizes' });
-    for (const k of keys.slice(0, 64)) dims[k] = readSizes((raw as Record<string, unknown>)[k], `dims.${k}`, issues);
+    for (const k of keys.slice(0, 64)) dims[k] = readSizes((raw as Record<string, unknown>)[k], `dims.${k}`, issues, k);
   }
   const inputs = r.has('inputs') ? readInputs(r.raw('inputs'), issues) : {};
   const file = (key: string): string | undefined => {
