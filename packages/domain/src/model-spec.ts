@@ -45,7 +45,8 @@ export interface ModelSpec {
    * The confidence a release needs: a replica is kept while the band over the lead time, widened from the band's
    * quantile to this one, needs it (a released replica cannot come back within the lead time, so a release is held to
    * a stricter quantile than a scale-up). Applies where the forecast step is shorter than the lead time (with longer
-   * steps the lead time lies in the observed step). Default: the higher of `upperQuantile` and 0.97; equal to
+   * steps the lead time lies in the observed step). Default: the higher of `upperQuantile` and 0.97, or, where
+   * `missCostServedRequests` is set, of `upperQuantile` and 1 - 1 / missCost (`defaultReleaseQuantile`); equal to
    * `upperQuantile`: off.
    */
   readonly releaseQuantile: number;
@@ -121,9 +122,20 @@ export function quantileForMissCost(missCostServedRequests: number): number {
   return Math.min(UPPER_QUANTILE_RANGE.max, Math.max(UPPER_QUANTILE_RANGE.min, 1 - 1 / missCostServedRequests));
 }
 
-/** A spec's release quantile when it sets none: the higher of its `upperQuantile` and the default 0.97. */
-export function defaultReleaseQuantile(upperQuantile: number): number {
-  return Math.max(upperQuantile, MODEL_SPEC_DEFAULTS.releaseQuantile);
+/**
+ * A spec's release quantile when it sets none. With the risk knob set, what the knob implies, 1 - 1 / missCost (not
+ * below `upperQuantile`): holding a replica is priced like adding one. Without it, the higher of `upperQuantile` and the
+ * default 0.97. (0.97 under a knob below 33 made the knob's cheap end dear on short steps: at missCost 2.1 the band
+ * is near its median and the release band, widened by probit(0.97) / probit(0.524) = 31x, held 1.78x the oracle on
+ * NASA 1-s, against 0.82x with the knob's own quantile; bench/RESULTS.md, frontier section.)
+ */
+export function defaultReleaseQuantile(upperQuantile: number, missCostServedRequests?: number): number {
+  return Math.max(
+    upperQuantile,
+    missCostServedRequests !== undefined && Number.isFinite(missCostServedRequests)
+      ? quantileForMissCost(missCostServedRequests)
+      : MODEL_SPEC_DEFAULTS.releaseQuantile,
+  );
 }
 
 export function leadTimeTotalS(lead: LeadTimeSpec): number {
@@ -181,7 +193,7 @@ export function readModelSpec(reader: FieldReader): ModelSpec {
     return v;
   };
   const upperQuantileMax = quantileAtLeastUpper('upperQuantileMax', upperQuantile);
-  const releaseQuantile = quantileAtLeastUpper('releaseQuantile', defaultReleaseQuantile(upperQuantile));
+  const releaseQuantile = quantileAtLeastUpper('releaseQuantile', defaultReleaseQuantile(upperQuantile, missCost));
   return {
     name,
     latencyTargetP95Ms: reader.number('latencyTargetP95Ms', { default: d.latencyTargetP95Ms, min: 1, max: 600000 }),

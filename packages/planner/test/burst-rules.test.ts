@@ -184,6 +184,17 @@ describe('risk knob: missCostServedRequests', () => {
     const cheap = parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, missCostServedRequests: 2.1 });
     expect(cheap.upperQuantile).toBeCloseTo(1 - 1 / 2.1, 12);
     expect(cheap.upperQuantile).toBeGreaterThan(0.5);
+    // the knob sets the release quantile too (not the 0.97 default, which would hold a near-median band 31x wider)
+    expect(cheap.releaseQuantile).toBeCloseTo(1 - 1 / 2.1, 12);
+    expect(parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, missCostServedRequests: 10 }).releaseQuantile).toBe(
+      0.9,
+    );
+    // an explicit upperQuantile above the knob's keeps the release quantile at least as high; no knob: 0.97
+    expect(
+      parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, missCostServedRequests: 10, upperQuantile: 0.95 })
+        .releaseQuantile,
+    ).toBe(0.95);
+    expect(parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1 }).releaseQuantile).toBe(0.97);
     expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, missCostServedRequests: 'high' })).toThrow(
       /missCostServedRequests/,
     );

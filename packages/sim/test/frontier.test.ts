@@ -4,6 +4,8 @@ import { parseModelSpec } from '@warmpool/domain';
 import { FRONTIER_MISS_COSTS, baselineSweeps, predictiveSweep } from '../src/frontier/default-sweeps.js';
 import { renderFrontierPoints, renderFrontierSummary } from '../src/frontier/frontier-markdown.js';
 import { oraclePolicy } from '../src/policies/oracle-policy.js';
+import { predictivePolicy } from '../src/policies/predictive-policy.js';
+import { createForecaster } from '@warmpool/forecast';
 import { staticPolicy } from '../src/policies/static-policy.js';
 import { simConfigFor } from '../src/engine/sim-config.js';
 
@@ -70,5 +72,19 @@ describe('frontier', () => {
     // the cheapest knob spends less than the most expensive and misses more
     expect(byValue.get('2.1')!.costVsOracle).toBeLessThan(byValue.get('1000')!.costVsOracle);
     expect(byValue.get('2.1')!.violatingRequests).toBeGreaterThan(byValue.get('1000')!.violatingRequests);
+    // the knob sets the release quantile too: held at 0.97 instead, the near-median band's release is widened ~31x
+    const held = {
+      policy: 'predictive',
+      knob: 'release',
+      values: ['0.97'],
+      defaultValue: '0.97',
+      run: (_v: string, c: typeof config) => ({
+        factory: predictivePolicy({ missCostServedRequests: 2.1, releaseQuantile: 0.97, makeForecaster }),
+        config: c,
+      }),
+    };
+    const makeForecaster = (quantile: number, stepS: number) => createForecaster('ensemble', { quantile, stepS });
+    const r97 = sweepFrontier(demand, config, [held], oraclePolicy, { traceName: 'cheap', nowMs: () => 0 });
+    expect(byValue.get('2.1')!.costVsOracle).toBeLessThan(r97.points[0]!.costVsOracle);
   });
 });

@@ -23,7 +23,7 @@ export interface PredictiveOptions {
   readonly missCostServedRequests?: number;
   /** Ceiling of the band quantile's SLA-pressure tuning (default: `upperQuantile`, tuning off). */
   readonly upperQuantileMax?: number;
-  /** The quantile a release needs (default: the spec's, the higher of `upperQuantile` and 0.97). */
+  /** The quantile a release needs (default: the spec's, `defaultReleaseQuantile`: the knob's, or at least 0.97). */
   readonly releaseQuantile?: number;
   readonly scaleDownStabilizationS?: number;
   readonly planner?: Partial<PlannerOptions>;
@@ -52,7 +52,9 @@ export function simModelSpec(config: SimConfig, options: PredictiveOptions): Mod
     horizonS: o.horizonS ?? MODEL_SPEC_DEFAULTS.horizonS,
     upperQuantile: o.upperQuantile ?? MODEL_SPEC_DEFAULTS.upperQuantile,
     upperQuantileMax: o.upperQuantileMax ?? o.upperQuantile ?? MODEL_SPEC_DEFAULTS.upperQuantile,
-    releaseQuantile: o.releaseQuantile ?? defaultReleaseQuantile(o.upperQuantile ?? MODEL_SPEC_DEFAULTS.upperQuantile),
+    releaseQuantile:
+      o.releaseQuantile ??
+      defaultReleaseQuantile(o.upperQuantile ?? MODEL_SPEC_DEFAULTS.upperQuantile, o.missCostServedRequests),
     scaleDownStabilizationS: o.scaleDownStabilizationS ?? MODEL_SPEC_DEFAULTS.scaleDownStabilizationS,
     ...(o.missCostServedRequests !== undefined ? { missCostServedRequests: o.missCostServedRequests } : {}),
   };
