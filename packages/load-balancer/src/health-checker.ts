@@ -28,6 +28,29 @@ export interface ProbeResult {
 /** Header a warmpool model server's health answers carry: the replica id it answers for. */
 export const REPLICA_ID_HEADER = 'x-warmpool-replica-id';
 
+/** Most bytes of a readiness answer read: a replica streaming gigabytes at /readyz cannot grow the load balancer. */
+export const MAX_PROBE_BODY_BYTES = 64 * 1024;
+
+/** The answer's body as text, at most `limit` bytes of it (the rest is not read: the stream is cancelled). */
+async function readAtMost(res: Response, limit: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      size += value.length;
+    }
+  } finally {
+    if (size >= limit) await reader.cancel().catch(() => undefined);
+    else reader.releaseLock();
+  }
+  return Buffer.concat(parts).subarray(0, limit).toString('utf8');
+}
+
 /**
  * GET {url}/v2/health/ready (the KServe v2 health path; a replica that answers it 404 is asked `/readyz`, the older
  * alias): ok on 200; anything else (status, timeout, refused) is a failure with the detail. With `model`: a 200 whose
@@ -44,13 +67,14 @@ export async function probeReady(
   try {
     const signal = AbortSignal.timeout(timeoutMs);
     let path = '/v2/health/ready';
-    let res = await fetch(`${url}${path}`, { signal });
+    // A redirect is an answer, not a place to go: the probe never follows a replica to another address.
+    let res = await fetch(`${url}${path}`, { signal, redirect: 'manual' });
     if (res.status === 404) {
-      await res.arrayBuffer();
+      await res.body?.cancel();
       path = '/readyz';
-      res = await fetch(`${url}${path}`, { signal });
+      res = await fetch(`${url}${path}`, { signal, redirect: 'manual' });
     }
-    const text = await res.text();
+    const text = await readAtMost(res, MAX_PROBE_BODY_BYTES);
     if (res.status === 200) {
       let body: { models?: unknown; replicaId?: unknown } | undefined;
       try {

@@ -3,6 +3,7 @@ import { MODEL_NAME_PATTERN, ValidationError, type ReplicaRegistration } from '@
 import { BodyTooLargeError, closeHttp, listenHttp, sendJson, sendText } from '@warmpool/telemetry';
 import { ByteBudget } from './byte-budget.js';
 import { DemandRecorder } from './demand-recorder.js';
+import { BodyTimeoutError } from './errors/body-timeout-error.js';
 import { OverloadedError } from './errors/overloaded-error.js';
 import { HealthChecker, probeReady, type HealthCheckerOptions } from './health-checker.js';
 import { LoadBalancerMetrics, type RefusalReason } from './load-balancer-metrics.js';
@@ -35,6 +36,11 @@ export interface LoadBalancerOptions {
   readonly upstreamTimeoutMs?: number;
   /** Largest inference request body. Default 16 MiB. */
   readonly maxBodyBytes?: number;
+  /**
+   * Longest a request body may take to arrive, from its headers; past it: 408 and the connection closed. Default
+   * 30 000 ms: a client trickling its body cannot hold buffered bytes and an in-flight slot for minutes.
+   */
+  readonly bodyTimeoutMs?: number;
   /** Request body bytes held in memory at once across all requests; past it: 503 + Retry-After. Default 64 MiB. */
   readonly maxBufferedBytes?: number;
   /** Proxied requests in flight at once; past it: 503 + Retry-After. Default 1024. */
@@ -49,6 +55,7 @@ const REPLICA_PATH = /^\/replicas\/([^/]+)$/;
 const REGISTRATION_MAX_BYTES = 64 * 1024;
 /** A refused request's body up to this size is read and dropped (keep-alive); a larger one closes the connection. */
 const DRAIN_MAX_BYTES = 64 * 1024;
+const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
 /**
  * The local load balancer. Data path, open: `POST /v1/models/{name}/infer` to ready replicas of a served model (least
@@ -71,6 +78,7 @@ export class LoadBalancerServer {
   private readonly now: () => number;
   private readonly log: (event: Record<string, unknown>) => void;
   private inFlight = 0;
+  private readonly bodyTimeoutMs: number;
 
   constructor(private readonly opts: LoadBalancerOptions) {
     if (!opts.token)
@@ -80,6 +88,12 @@ export class LoadBalancerServer {
       );
     this.credentials = new CredentialCheck(opts.token);
     this.now = opts.nowMs ?? Date.now;
+    this.bodyTimeoutMs = opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+    if (!(this.bodyTimeoutMs > 0))
+      throw new ValidationError(
+        [{ path: 'bodyTimeoutMs', value: opts.bodyTimeoutMs, allowed: 'a number of milliseconds > 0' }],
+        'load balancer options',
+      );
     this.log = opts.log ?? (() => {});
     const maxModels = opts.maxModels ?? 256;
     this.models = new ModelCatalog(opts.models ?? [], maxModels);
@@ -119,8 +133,16 @@ export class LoadBalancerServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://lb');
     const method = req.method ?? 'GET';
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://lb');
+    } catch {
+      return this.refuse(req, res, 400, 'bad_request', {
+        error: 'E_BAD_PATH',
+        message: `request target ${JSON.stringify((req.url ?? '').slice(0, 100))} is not a valid path`,
+      });
+    }
     const infer = INFER_PATH.exec(url.pathname);
     if (infer) {
       if (method !== 'POST')
@@ -175,11 +197,17 @@ export class LoadBalancerServer {
     reason: RefusalReason,
     body: Record<string, unknown>,
     headers: Record<string, string> = {},
+    closeConnection = false,
   ): void {
     this.metrics.refusedFor(reason);
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     const declared = Number(req.headers['content-length'] ?? NaN);
-    const drop = !req.complete && !req.readableEnded && Number.isInteger(declared) && declared <= DRAIN_MAX_BYTES;
+    const drop =
+      !closeConnection &&
+      !req.complete &&
+      !req.readableEnded &&
+      Number.isInteger(declared) &&
+      declared <= DRAIN_MAX_BYTES;
     if (drop) req.resume();
     else if (!req.complete) res.setHeader('connection', 'close');
     sendJson(res, status, body);
@@ -195,6 +223,11 @@ export class LoadBalancerServer {
       { error: 'E_UNAUTHORIZED', message: `needs Authorization: Bearer <${what}>` },
       { 'www-authenticate': 'Bearer' },
     );
+  }
+
+  /** A body that did not arrive in time: 408, and the connection closed (its remaining bytes are never read). */
+  private bodyTimeout(req: IncomingMessage, res: ServerResponse, e: BodyTimeoutError): void {
+    this.refuse(req, res, 408, 'bad_request', { error: e.code, message: e.message }, {}, true);
   }
 
   private overloaded(req: IncomingMessage, res: ServerResponse, e: OverloadedError): void {
@@ -213,9 +246,10 @@ export class LoadBalancerServer {
     if (bearerToken(req.headers.authorization) === undefined) return this.unauthorized(req, res, who);
     let raw: Buffer;
     try {
-      raw = await readBodyWithin(req, REGISTRATION_MAX_BYTES, this.budget);
+      raw = await readBodyWithin(req, REGISTRATION_MAX_BYTES, this.budget, this.bodyTimeoutMs);
     } catch (e) {
       if (e instanceof OverloadedError) return this.overloaded(req, res, e);
+      if (e instanceof BodyTimeoutError) return this.bodyTimeout(req, res, e);
       if (e instanceof BodyTooLargeError)
         return this.refuse(req, res, 413, 'body_too_large', { error: e.code, message: `registration: ${e.message}` });
       throw e;
@@ -366,9 +400,13 @@ export class LoadBalancerServer {
       this.demand.record(model, this.now());
       let body: Buffer;
       try {
-        body = await readBodyWithin(req, this.opts.maxBodyBytes ?? 16 * 2 ** 20, this.budget);
+        body = await readBodyWithin(req, this.opts.maxBodyBytes ?? 16 * 2 ** 20, this.budget, this.bodyTimeoutMs);
       } catch (e) {
         if (e instanceof OverloadedError) return this.overloaded(req, res, e);
+        if (e instanceof BodyTimeoutError) {
+          this.metrics.finished(model, 408, (performance.now() - t0) / 1000);
+          return this.bodyTimeout(req, res, e);
+        }
         if (e instanceof BodyTooLargeError) {
           this.metrics.finished(model, 413, (performance.now() - t0) / 1000);
           return this.refuse(req, res, 413, 'body_too_large', { error: e.code, message: e.message });
