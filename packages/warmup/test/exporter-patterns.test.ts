@@ -8,7 +8,7 @@ import { OnnxGraphBuilder } from '../src/models/onnx-graph-builder.js';
 import { ensureTestModel } from '../src/models/test-model-catalog.js';
 import { FeedBuilder, describeInputs, type ModelInputInfo } from '../src/session/feed-builder.js';
 import { guessRole } from '../src/session/input-roles.js';
-import { parseFeeds } from '../src/session/tensor-json.js';
+import { encodeTensor, parseFeeds } from '../src/session/tensor-json.js';
 import { buildWarmTargets } from '../src/warmup/warm-target.js';
 import { parseWarmupSpec, WARMUP_SPEC_DEFAULTS } from '../src/warmup/warmup-spec.js';
 
@@ -277,6 +277,28 @@ describe('served requests of a decoder', () => {
       'test request',
     );
     expect(feeds['past_key_values.0.key']!.dims).toEqual([1, 2, 0, 16]);
+  });
+});
+
+describe('v1 JSON for the types warm-up feeds', () => {
+  it('float16 goes in as numbers and comes back as numbers; int8 out of range is refused naming the value', async () => {
+    await withSession(ensureTestModel('tiny-fp16', dir), async (s) => {
+      const inputs = describeInputs(s);
+      const data = Array.from({ length: 32 }, (_, i) => (i - 16) / 8);
+      const feeds = parseFeeds({ input: { dims: [1, 32], data } }, inputs, 'test request');
+      expect(feeds['input']!.type).toBe('float16');
+      expect(encodeTensor(feeds['input']!).data).toEqual(data); // multiples of 1/8 are exact in half precision
+      const out = encodeTensor((await s.run(feeds))['output']!);
+      expect(out.type).toBe('float16');
+      // Decoded values of a small MLP, not the raw half bits (0-65535).
+      expect(out.data.every((v) => Number.isFinite(v) && Math.abs(v) < 100)).toBe(true);
+      expect(out.data.some((v) => !Number.isInteger(v))).toBe(true);
+    });
+    const int8: ModelInputInfo[] = [{ name: 'q', type: 'int8', dims: ['n'] }];
+    const e = caught(() => parseFeeds({ q: { dims: [2], data: [1, 200] } }, int8, 'test request'));
+    expect((e as unknown as { issues: Array<{ path: string; allowed: string }> }).issues).toEqual([
+      expect.objectContaining({ path: 'inputs.q.data[1]', allowed: 'an integer in [-128, 127] (int8)' }),
+    ]);
   });
 });
 

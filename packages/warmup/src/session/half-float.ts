@@ -16,3 +16,13 @@ export function toHalfBits(value: number): number {
   }
   return sign | (exp << 10) | ((mant + 0x1000) >> 13);
 }
+
+/** The number IEEE 754 half-precision bits stand for (subnormals, infinities and NaN included). */
+export function fromHalfBits(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >>> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 31) return mant ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}

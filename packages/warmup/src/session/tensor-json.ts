@@ -1,6 +1,7 @@
 import { FieldReader, ValidationError, type ValidationIssue } from '@warmpool/domain';
 import * as ort from 'onnxruntime-node';
 import type { Feeds, ModelInputInfo } from './feed-builder.js';
+import { fromHalfBits, toHalfBits } from './half-float.js';
 
 /**
  * JSON form of a tensor, used by the infer endpoint and recorded-input files:
@@ -16,10 +17,24 @@ export interface TensorJson {
 /** Largest tensor accepted from JSON (elements). */
 export const MAX_JSON_TENSOR_ELEMENTS = 1 << 22;
 
+/** Every input type warm-up feeds (FeedBuilder) is also taken from JSON; float16 as numbers, sent as half bits. */
 const TYPED: Record<string, (n: number[]) => ort.Tensor['data']> = {
   float32: (n) => Float32Array.from(n),
+  float16: (n) => Uint16Array.from(n, (v) => toHalfBits(v)),
+  float64: (n) => Float64Array.from(n),
   int32: (n) => Int32Array.from(n),
   int64: (n) => BigInt64Array.from(n, (v) => BigInt(v)),
+  int8: (n) => Int8Array.from(n),
+  uint8: (n) => Uint8Array.from(n),
+  bool: (n) => Uint8Array.from(n, (v) => (v ? 1 : 0)),
+};
+const FLOAT_TYPES = new Set(['float32', 'float16', 'float64']);
+/** Integer types whose values would wrap outside these bounds (inclusive). */
+const INT_RANGE: Readonly<Record<string, readonly [number, number]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  bool: [0, 1],
 };
 
 /**
@@ -95,15 +110,21 @@ export function parseFeeds(
       });
       continue;
     }
-    const integer = type !== 'float32';
+    const integer = !FLOAT_TYPES.has(type);
+    const [lo, hi] = INT_RANGE[type] ?? [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
     const bad = data.findIndex(
-      (v: unknown) => typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)),
+      (v: unknown) =>
+        typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < lo || v > hi,
     );
     if (bad >= 0) {
       issues.push({
         path: `${path}.data[${bad}]`,
         value: data[bad],
-        allowed: integer ? 'an integer' : 'a finite number',
+        allowed: INT_RANGE[type]
+          ? `an integer in [${lo}, ${hi}] (${type})`
+          : integer
+            ? 'an integer'
+            : 'a finite number',
       });
       continue;
     }
@@ -118,6 +139,8 @@ export function encodeTensor(t: ort.Tensor): TensorJson {
   const values: number[] =
     data instanceof BigInt64Array || data instanceof BigUint64Array
       ? Array.from(data, (v) => Number(v))
-      : Array.from(data as ArrayLike<number>);
+      : t.type === 'float16'
+        ? Array.from(data as Uint16Array, fromHalfBits)
+        : Array.from(data as ArrayLike<number>);
   return { dims: [...t.dims], type: t.type, data: values };
 }
