@@ -142,6 +142,30 @@ describe('FileCheckpointStore: a snapshot and an append-only journal (checkpoint
     expect(cp.models.b).toEqual(ms.expected('b'));
   });
 
+  it("a restarted daemon's first save after a clean load appends to the files it read (no full snapshot)", async () => {
+    const file = fresh();
+    const ms = new CheckpointModels();
+    ms.add('a', 500);
+    await new FileCheckpointStore(file).save(ms.take);
+    const ino = statSync(file).ino;
+    const restarted = new FileCheckpointStore(file);
+    await restarted.load();
+    ms.add('a', 2);
+    ms.stepsTaken = 0;
+    await restarted.save(ms.take);
+    expect(ms.stepsTaken).toBe(2);
+    expect(statSync(file).ino).toBe(ino);
+    expect((await new FileCheckpointStore(file).load())!.models.a).toEqual(ms.expected('a'));
+    // loaded, then someone else wrote: the save writes everything
+    const again = new FileCheckpointStore(file);
+    await again.load();
+    ms.add('a', 1);
+    await restarted.save(ms.take);
+    ms.stepsTaken = 0;
+    await again.save(ms.take);
+    expect(ms.stepsTaken).toBe(503);
+  });
+
   it("a journal another process wrote to since this store's last save makes this save a full snapshot", async () => {
     const file = fresh();
     const ms = new CheckpointModels();

@@ -102,7 +102,7 @@ describeWithRedis(
       const seen = (await next.load())!;
       expect(seen.models.a).toEqual(old.expected('a'));
       const leader = new CheckpointModels('daemon-b', 2);
-      leader.add('a', 60, 1_770_100_000);
+      leader.add('a', 60); // it followed: the same steps and more (its save appends after what it loaded)
       await next.save(leader.take);
 
       old.add('a', 1);
@@ -135,6 +135,27 @@ describeWithRedis(
       a.memories.delete('gone');
       await sa.save(a.take);
       expect(Object.keys((await store().load())!.models)).toEqual(['a']);
+    });
+
+    it("a restarted daemon's first save after a clean load appends (the head unchanged since); the old writer then starts over", async () => {
+      const { key, store, redis } = fresh();
+      const ms = new CheckpointModels();
+      ms.add('a', 500);
+      const old = store();
+      await old.save(ms.take);
+      const restarted = store();
+      await restarted.load();
+      ms.add('a', 2);
+      ms.stepsTaken = 0;
+      await restarted.save(ms.take);
+      expect(ms.stepsTaken).toBe(2);
+      expect(await redis.llen(`${key}:steps:a`)).toBe(2);
+      expect((await store().load())!.models.a).toEqual(ms.expected('a'));
+      ms.add('a', 1);
+      ms.stepsTaken = 0;
+      await old.save(ms.take); // the head names the restarted writer now
+      expect(ms.stepsTaken).toBe(503);
+      expect((await store().load())!.models.a).toEqual(ms.expected('a'));
     });
 
     it('reads the v1 single document and replaces it at the first save (the upgrade)', async () => {

@@ -187,3 +187,15 @@ export class CheckpointBuilder {
 export function metaText(m: ModelCheckpoint): string {
   return JSON.stringify({ l: m.leadTimeSamples, ...(m.bursts === undefined ? {} : { b: m.bursts }) });
 }
+
+/** What a store holds after a load, per model: the newest step and the metadata text (a writer that goes on from it). */
+export function cursorsOf(cp: DaemonCheckpoint): { stepsUpTo: Map<string, number>; meta: Map<string, string> } {
+  const stepsUpTo = new Map<string, number>();
+  const meta = new Map<string, string>();
+  for (const [name, m] of Object.entries(cp.models)) {
+    const last = m.steps.at(-1);
+    if (last) stepsUpTo.set(name, last.startS);
+    meta.set(name, metaText(m));
+  }
+  return { stepsUpTo, meta };
+}

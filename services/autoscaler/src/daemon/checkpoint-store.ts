@@ -15,6 +15,7 @@ import { dirname } from 'node:path';
 import {
   CheckpointBuilder,
   CheckpointError,
+  cursorsOf,
   decodeStepColumns,
   encodeStepColumns,
   metaText,
@@ -81,6 +82,11 @@ export class FileCheckpointStore implements CheckpointStore {
   private written: { g: string; snapshotIno: number; snapshotBytes: number; journalBytes: number } | undefined;
   private readonly stepsUpTo = new Map<string, number>();
   private readonly meta = new Map<string, string>();
+  /**
+   * What the last load read, when it read cleanly: a save that finds the files as they were then goes on appending to
+   * them (a restarted daemon's first save is not a full snapshot).
+   */
+  private loaded: { written: NonNullable<FileCheckpointStore['written']>; cp: DaemonCheckpoint } | undefined;
 
   constructor(private readonly file: string) {
     this.name = `file ${file}`;
@@ -88,6 +94,8 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   async load(): Promise<DaemonCheckpoint | undefined> {
+    this.loaded = undefined;
+    const snapshotIno = inodeOf(this.file);
     const text = this.read(this.file);
     if (text === undefined) return undefined;
     if (!text.startsWith('{"v":2,')) return parseCheckpoint(this.name, text);
@@ -114,7 +122,8 @@ export class FileCheckpointStore implements CheckpointStore {
       identity: String(snap.identity),
       fencingToken: snap.fencingToken ?? null,
     };
-    const lines = (this.read(this.journal) ?? '').split('\n');
+    const journalText = this.read(this.journal) ?? '';
+    const lines = journalText.split('\n');
     for (let i = 0; i < lines.length; i++) {
       if (lines[i] === '') continue;
       const where = `${this.journal} line ${i + 1}`;
@@ -136,11 +145,18 @@ export class FileCheckpointStore implements CheckpointStore {
       header.identity = String(line.id);
       header.fencingToken = typeof line.f === 'number' ? line.f : null;
     }
-    return b.build(header);
+    const cp = b.build(header);
+    if (!cp.warnings) {
+      const journalBytes = Buffer.byteLength(journalText);
+      this.loaded = { written: { g: snap.g, snapshotIno, snapshotBytes: Buffer.byteLength(text), journalBytes }, cp };
+    }
+    return cp;
   }
 
   async save(take: TakeCheckpoint): Promise<void> {
     try {
+      if (!this.written && this.loaded) this.goOnFromLoad(this.loaded);
+      this.loaded = undefined;
       const w = this.written;
       // another process wrote since (a new snapshot or journal lines): this writer's cursors no longer hold
       const foreign = !w || inodeOf(this.file) !== w.snapshotIno || sizeOf(this.journal) !== w.journalBytes;
@@ -231,6 +247,14 @@ export class FileCheckpointStore implements CheckpointStore {
     }
     this.remember(cp, metas);
     w.journalBytes += Buffer.byteLength(text);
+  }
+
+  /** Takes the loaded files' cursors as this writer's own (the save then checks the files are still as loaded). */
+  private goOnFromLoad(loaded: NonNullable<FileCheckpointStore['loaded']>): void {
+    const { stepsUpTo, meta } = cursorsOf(loaded.cp);
+    for (const [k, v] of stepsUpTo) this.stepsUpTo.set(k, v);
+    for (const [k, v] of meta) this.meta.set(k, v);
+    this.written = { ...loaded.written };
   }
 
   private remember(cp: DaemonCheckpoint, metas?: ReadonlyMap<string, string>): void {

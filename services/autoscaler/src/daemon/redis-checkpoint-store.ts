@@ -5,6 +5,7 @@ import {
   CHECKPOINT_FORMAT,
   CheckpointBuilder,
   CheckpointError,
+  cursorsOf,
   decodeStepColumns,
   encodeStepColumns,
   metaText,
@@ -37,6 +38,8 @@ export class RedisCheckpointStore implements CheckpointStore {
   private readonly chunks = new Map<string, number[]>();
   private readonly meta = new Map<string, string>();
   private wrote = false;
+  /** What the last load read cleanly (the writer in its head, its lists' elements): a save that finds that writer still in the head goes on from it. */
+  private loaded: { writer: string; cp: DaemonCheckpoint; chunks: Map<string, number[]> } | undefined;
 
   constructor(
     redisUrl: string,
@@ -78,10 +81,17 @@ export class RedisCheckpointStore implements CheckpointStore {
       const h = res[0]![1] as Record<string, string>;
       const meta = res[1]![1] as Record<string, string>;
       const b = new CheckpointBuilder();
+      const chunks = new Map<string, number[]>();
       names.forEach((name, i) => {
         const texts = res[i + 2]![1] as string[];
         try {
-          for (let j = 0; j < texts.length; j++) b.appendSteps(name, decodeChunk(texts[j]!, `steps[${j}]`));
+          const counts: number[] = [];
+          for (let j = 0; j < texts.length; j++) {
+            const steps = decodeChunk(texts[j]!, `steps[${j}]`);
+            b.appendSteps(name, steps);
+            counts.push(steps.length);
+          }
+          chunks.set(name, counts);
         } catch (e) {
           if (!(e instanceof StepEncodingError)) throw e;
           b.model(name);
@@ -97,11 +107,13 @@ export class RedisCheckpointStore implements CheckpointStore {
       });
       const savedAtMs = Number(h.savedAtMs);
       if (!Number.isFinite(savedAtMs)) throw new CheckpointError(this.name, `${this.head} savedAtMs: not a number`);
-      return b.build({
+      const cp = b.build({
         savedAtMs,
         identity: h.identity ?? '',
         fencingToken: h.fencingToken ? Number(h.fencingToken) : null,
       });
+      this.loaded = !cp.warnings && h.writer ? { writer: h.writer, cp, chunks } : undefined;
+      return cp;
     });
   }
 
@@ -120,8 +132,31 @@ export class RedisCheckpointStore implements CheckpointStore {
   /** One save under WATCH of the head; false when another client changed it before EXEC (the caller tries again). */
   private async trySave(take: TakeCheckpoint): Promise<boolean> {
     await this.redis.watch(this.head);
-    const [writer, token, storedNames] = await this.redis.hmget(this.head, 'writer', 'fencingToken', 'models');
-    const mine = writer === this.session && this.wrote;
+    const [writer, token, storedNames, savedAtMs] = await this.redis.hmget(
+      this.head,
+      'writer',
+      'fencingToken',
+      'models',
+      'savedAtMs',
+    );
+    const loaded = this.loaded;
+    this.loaded = undefined;
+    let adopted = false;
+    if (
+      !(writer === this.session && this.wrote) &&
+      loaded &&
+      writer === loaded.writer &&
+      Number(savedAtMs) === loaded.cp.savedAtMs
+    ) {
+      // the head is as the last load found it: go on from what that writer wrote (a restart's first save appends)
+      this.forget();
+      const { stepsUpTo, meta } = cursorsOf(loaded.cp);
+      for (const [k, v] of stepsUpTo) this.stepsUpTo.set(k, v);
+      for (const [k, v] of meta) this.meta.set(k, v);
+      for (const [k, v] of loaded.chunks) this.chunks.set(k, v);
+      adopted = true; // this save writes this session into the head: the earlier writer, if it writes again, starts over
+    }
+    const mine = (writer === this.session && this.wrote) || adopted;
     const rewrite = new Set<string>();
     const cp = take((model) => {
       const after = mine ? this.stepsUpTo.get(model) : undefined;
