@@ -13,7 +13,7 @@ import { warmHttpPath, WARM_REQUEST_HEADER, type HttpWarmOptions, type HttpWarmR
 import { nestedDeeperThan, summarizeValidation } from './issue-summary.js';
 import { ReplicaMetrics } from './replica-metrics.js';
 import { BodyBudget } from './body-budget.js';
-import { readBoundedBody } from './request-body.js';
+import { BodyTimeoutError, readBoundedBody } from './request-body.js';
 import { writeBinary, writeJsonPieces, type JsonPiece } from './response-writer.js';
 import { parseV2InferRequest } from './v2-request.js';
 import { v2Datatype } from './v2-datatypes.js';
@@ -33,7 +33,10 @@ export interface ModelServerOptions {
   readonly maxBufferedBodyBytes?: number;
   /** Largest answer, counted as raw tensor bytes (default 16 MiB); beyond it 400 `E_OUTPUT_TOO_LARGE`. */
   readonly maxOutputBytes?: number;
-  /** Deadline of one inference request from its arrival (default 30 000 ms); past it 504 `E_DEADLINE`. */
+  /**
+   * Deadline of one inference request from its arrival (default 30 000 ms); past it 504 `E_DEADLINE`, or 408
+   * `E_BODY_TIMEOUT` (connection closed) when its body has not even arrived by then.
+   */
   readonly requestTimeoutMs?: number;
   /**
    * The replica id this server answers for: its health answers carry it (header REPLICA_ID_HEADER and `replicaId`
@@ -311,8 +314,19 @@ export class ModelServer {
     }
     let raw: Buffer;
     try {
-      raw = await readBoundedBody(req, this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, this.bodies);
+      raw = await readBoundedBody(
+        req,
+        this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        this.bodies,
+        this.opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      );
     } catch (e) {
+      if (e instanceof BodyTimeoutError) {
+        // The rest of the body is never read: the connection ends with the answer.
+        res.setHeader('connection', 'close');
+        res.once('finish', () => req.destroy());
+        return respondError(408, e.code, `${e.message}; the request deadline counts from its arrival`);
+      }
       if (e instanceof InferenceRequestError && e.code === 'E_OVERLOADED') {
         res.setHeader('connection', 'close');
         res.setHeader('retry-after', '1');
@@ -421,7 +435,9 @@ export class ModelServer {
     try {
       body = JSON.parse(jsonPart.toString('utf8'));
     } catch (e) {
-      throw new InferenceRequestError('E_BAD_JSON', `request body is not JSON: ${(e as Error).message.slice(0, 200)}`);
+      // V8's message quotes the text around the error (`"...data":[NaN,1,"..."`): tensor data, never echoed.
+      const why = (e as Error).message.replace(/, (?:\.\.\.)?"[\s\S]* is not valid JSON$/, '').slice(0, 200);
+      throw new InferenceRequestError('E_BAD_JSON', `request body is not JSON: ${why}`);
     }
     if (nestedDeeperThan(body, MAX_JSON_DEPTH))
       throw new InferenceRequestError('E_BAD_JSON', `request body is nested deeper than ${MAX_JSON_DEPTH} levels`);

@@ -3,12 +3,23 @@ import { BodyTooLargeError } from '@warmpool/telemetry';
 import { InferenceRequestError } from '../errors/inference-request-error.js';
 import type { BodyBudget } from './body-budget.js';
 
+/** A request body that did not arrive in full by its deadline: answered 408 `E_BODY_TIMEOUT`, connection closed. */
+export class BodyTimeoutError extends Error {
+  readonly code = 'E_BODY_TIMEOUT';
+}
+
 /**
- * Reads a request body of at most `limitBytes`. Over the limit (by Content-Length up front, or while reading) it
+ * Reads a request body of at most `limitBytes`, complete within `timeoutMs` (else BodyTimeoutError: a trickled body
+ * cannot hold a socket and budget bytes for Node's 300 s request timeout). Over the limit (by Content-Length up front, or while reading) it
  * rejects with BodyTooLargeError at once and keeps discarding what the client still sends, so the 413 answer can go
  * out with `Connection: close` and the connection never hangs on an unread body.
  */
-export function readBoundedBody(req: IncomingMessage, limitBytes: number, budget?: BodyBudget): Promise<Buffer> {
+export function readBoundedBody(
+  req: IncomingMessage,
+  limitBytes: number,
+  budget?: BodyBudget,
+  timeoutMs = Number.POSITIVE_INFINITY,
+): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     req.resume();
@@ -22,6 +33,7 @@ export function readBoundedBody(req: IncomingMessage, limitBytes: number, budget
     let over = false;
     const stop = (e: Error) => {
       over = true;
+      if (timer) clearTimeout(timer);
       chunks.length = 0;
       budget?.give(size);
       reject(e);
@@ -41,9 +53,20 @@ export function readBoundedBody(req: IncomingMessage, limitBytes: number, budget
       size += chunk.length;
       chunks.push(chunk);
     };
+    const timer = Number.isFinite(timeoutMs)
+      ? setTimeout(() => {
+          if (!over)
+            stop(
+              new BodyTimeoutError(
+                `request body not complete within ${timeoutMs} ms (${size} of ${req.headers['content-length'] ?? 'an undeclared number of'} bytes arrived)`,
+              ),
+            );
+        }, timeoutMs)
+      : undefined;
     req.on('data', onData);
     req.once('end', () => {
       if (over) return;
+      if (timer) clearTimeout(timer);
       budget?.give(size);
       resolve(Buffer.concat(chunks, size));
     });
