@@ -61,6 +61,28 @@ const NO_SPEC: ReadonlyArray<{ model: string; labels: string[]; dims: Record<str
     },
   },
   {
+    // tf2onnx gives each input its own placeholders: the mask and type ids must still match the ids.
+    model: 'tiny-bert-tf2onnx',
+    labels: ['1x16', '1x64', '4x64'],
+    dims: {
+      input_ids: [
+        [1, 16],
+        [1, 64],
+        [4, 64],
+      ],
+      attention_mask: [
+        [1, 16],
+        [1, 64],
+        [4, 64],
+      ],
+      token_type_ids: [
+        [1, 16],
+        [1, 64],
+        [4, 64],
+      ],
+    },
+  },
+  {
     // Optimum merged decoder: the prompt on an empty cache (past 0), then single tokens on a cache of 16 and 64.
     model: 'tiny-kv-decoder',
     labels: ['1x16x0', '1x1x16', '1x1x64'],
@@ -234,6 +256,36 @@ describe('exporter patterns that need a spec', () => {
     );
     expect(warmed.map((t) => t.label)).toEqual(['1x4x0', '1x4x8']);
     expect(caught(() => fb.resolve({ past: -1 }))!.message).toContain('past must be a non-negative integer, got -1');
+  });
+});
+
+describe('placeholder dimensions shared by role', () => {
+  const inputs: ModelInputInfo[] = [
+    { name: 'input_ids', type: 'int64', dims: ['unk__1', 'unk__2'] },
+    { name: 'attention_mask', type: 'int64', dims: ['', ''] },
+    { name: 'pixel_values', type: 'float32', dims: ['unk__7', 3, 'height', 'width'] },
+  ];
+  const fb = new FeedBuilder(inputs, 'tf.onnx');
+
+  it('link to the first placeholder of their role; meaningful names stay their own', () => {
+    expect(fb.dynamicDims().map((d) => [d.key, d.role])).toEqual([
+      ['unk__1', 'batch'],
+      ['unk__2', 'seq'],
+      ['height', 'height'],
+      ['width', 'width'],
+    ]);
+    const dims = fb.dimsFor({ unk__1: 2, unk__2: 8 });
+    expect([dims.get('attention_mask'), dims.get('pixel_values')]).toEqual([
+      [2, 8],
+      [2, 3, 224, 224],
+    ]);
+    expect(fb.bucketOf({ input_ids: [1, 8], attention_mask: [1, 9], pixel_values: [1, 3, 32, 32] })).toBeUndefined();
+  });
+
+  it('naming a linked placeholder in the spec says which key to give', () => {
+    const e = caught(() => new FeedBuilder(inputs, 'tf.onnx', 1000, { dims: { 'attention_mask[1]': [8] } }).buckets());
+    expect(e).toBeInstanceOf(ModelShapeError);
+    expect(e!.message).toContain('"attention_mask[1]" is the same dimension as "unk__2": give that');
   });
 });
 

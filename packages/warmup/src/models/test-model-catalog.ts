@@ -66,6 +66,11 @@ export const TEST_MODEL_CATALOG: Readonly<Record<string, TestModelEntry>> = {
     config: { vocabSize: 1024, hiddenSize: 32, seed: 23 },
     about: 'Optimum BERT: input_ids, attention_mask, token_type_ids [batch_size, sequence_length]; pooler output',
   },
+  'tiny-bert-tf2onnx': {
+    kind: 'bert-encoder',
+    config: { vocabSize: 1024, hiddenSize: 32, seed: 23, dimNames: 'tf2onnx' },
+    about: 'tf2onnx BERT: each input its own placeholders, input_ids [unk__1, unk__2], attention_mask [unk__3, unk__4], ...',
+  },
   'tiny-kv-decoder': {
     kind: 'kv-decoder',
     config: { vocabSize: 1024, heads: 2, headDim: 16, seed: 29, maskDim: 'past+seq' },

@@ -6,6 +6,12 @@ export interface BertEncoderConfig {
   readonly vocabSize: number;
   readonly hiddenSize: number;
   readonly seed: number;
+  /**
+   * `optimum`: every input [batch_size, sequence_length]; `tf2onnx`: each input its own
+   * placeholders (`input_ids [unk__1, unk__2]`, `attention_mask [unk__3, unk__4]`, ...), as tf2onnx
+   * writes a Keras model's unnamed dimensions. Default optimum.
+   */
+  readonly dimNames?: 'optimum' | 'tf2onnx';
 }
 
 /** Size and dimension naming of a generated decoder with a KV cache. */
@@ -46,10 +52,11 @@ export function buildBertEncoder(c: BertEncoderConfig): Uint8Array {
   const g = new OnnxGraphBuilder('warmpool_bert_encoder', 17);
   const w = randomWeights(g, new SeededRandom(c.seed));
   const h = c.hiddenSize;
-  const dims = ['batch_size', 'sequence_length'];
+  const tf = c.dimNames === 'tf2onnx';
+  const dims = tf ? ['unk__1', 'unk__2'] : ['batch_size', 'sequence_length'];
   const ids = g.input('input_ids', 'int64', dims);
-  const mask = g.input('attention_mask', 'int64', dims);
-  const types = g.input('token_type_ids', 'int64', dims);
+  const mask = g.input('attention_mask', 'int64', tf ? ['unk__3', 'unk__4'] : dims);
+  const types = g.input('token_type_ids', 'int64', tf ? ['unk__5', 'unk__6'] : dims);
   const x = g.node('Add', [g.node('Gather', [w('word_embeddings', c.vocabSize, h), ids], { axis: 0 }), g.node('Gather', [w('type_embeddings', 2, h), types], { axis: 0 })]);
   const kT = g.node('Transpose', [g.node('MatMul', [x, w('wk', h, h)])], { perm: [0, 2, 1] });
   const scores = g.node('Add', [g.node('Mul', [g.node('MatMul', [g.node('MatMul', [x, w('wq', h, h)]), kT]), g.floatTensor('scale', [], new Float32Array([1 / Math.sqrt(h)]))]), maskBias(g, mask, [1])]);
@@ -61,7 +68,7 @@ export function buildBertEncoder(c: BertEncoderConfig): Uint8Array {
   const cls = g.node('Reshape', [first, g.int64Tensor('cls_shape', [0, h])]);
   g.node('Tanh', [g.node('MatMul', [cls, w('pooler_w', h, h)])], {}, 'pooler_output');
   g.output('last_hidden_state', 'float32', [...dims, h]);
-  g.output('pooler_output', 'float32', ['batch_size', h]);
+  g.output('pooler_output', 'float32', [dims[0]!, h]);
   return g.build('warmpool-test-model-generator');
 }
 

@@ -1,9 +1,10 @@
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { SeededRandom } from '@warmpool/domain';
 import { ModelShapeError } from '../errors/model-shape-error.js';
 import { dedupeShapes, shapeLabel, type InputShape } from './input-shape.js';
 import type { ModelInputInfo } from './model-input-info.js';
 import { toHalfBits } from './half-float.js';
+import { syntheticTensor } from './synthetic-tensor.js';
 import { computedParts, evaluateComputedDim, findComputedDims, type ComputedDim } from './computed-dims.js';
 import {
   DIM_ROLES,
@@ -11,10 +12,7 @@ import {
   DEFAULT_TOKEN_BUCKETS,
   dimKey,
   guessRole,
-  guessScalar,
-  guessValues,
   isDynamic,
-  isIntegerType,
   roleAllowsZero,
   type DimRole,
   type ValueKind,
@@ -85,6 +83,8 @@ export class FeedBuilder {
   private readonly options: FeedOptions;
   /** Dimensions named as sums of others (`past_sequence_length + 1`), by expression. */
   private readonly computed: Map<string, ComputedDim>;
+  /** Placeholder-named axes (`unk__3`, unnamed) that are the same dimension as an earlier one of their role. */
+  private readonly aliases: Map<string, string>;
 
   constructor(
     private readonly inputs: readonly ModelInputInfo[],
@@ -94,6 +94,36 @@ export class FeedBuilder {
   ) {
     this.options = options;
     this.computed = findComputedDims(inputs);
+    this.aliases = this.linkPlaceholders();
+  }
+
+  /**
+   * Exporters that name no dimension give each input its own placeholders (tf2onnx: `input_ids
+   * [unk__1, unk__2]`, `attention_mask [unk__3, unk__4]`), yet a mask must match its ids: a
+   * placeholder-named batch, seq or past axis is the same dimension as the first placeholder one of
+   * that role. Meaningful names are never linked (they are shared by name).
+   */
+  private linkPlaceholders(): Map<string, string> {
+    const first = new Map<DimRole, string>();
+    const out = new Map<string, string>();
+    for (const input of this.inputs) {
+      input.dims.forEach((d, axis) => {
+        const key = dimKey(input, axis);
+        const role = guessRole(input, axis);
+        if (!isDynamic(d) || !isPlaceholderDim(d) || this.computed.has(key)) return;
+        if (role !== 'batch' && role !== 'seq' && role !== 'past') return;
+        const canonical = first.get(role);
+        if (canonical === undefined) first.set(role, key);
+        else if (canonical !== key) out.set(key, canonical);
+      });
+    }
+    return out;
+  }
+
+  /** The key of an axis, placeholder aliases resolved (see linkPlaceholders). */
+  private keyOf(input: ModelInputInfo, axis: number): string {
+    const key = dimKey(input, axis);
+    return this.aliases.get(key) ?? key;
   }
 
   /** A computed dimension's expression and parts, or undefined for a free one. */
@@ -107,7 +137,7 @@ export class FeedBuilder {
     for (const input of this.inputs) {
       input.dims.forEach((d, axis) => {
         if (!isDynamic(d)) return;
-        const key = dimKey(input, axis);
+        const key = this.keyOf(input, axis);
         if (this.computed.has(key)) return;
         const role = guessRole(input, axis);
         const seen = out.get(key);
@@ -251,7 +281,7 @@ export class FeedBuilder {
           if (declared !== size) return undefined;
           continue;
         }
-        const key = dimKey(input, axis);
+        const key = this.keyOf(input, axis);
         if (size === 0 && !zero.has(key) && !this.computed.has(key)) return undefined;
         const seen = this.computed.has(key) ? computedSeen : out;
         if (seen[key] !== undefined && seen[key] !== size) return undefined;
@@ -281,7 +311,7 @@ export class FeedBuilder {
 
   /** The size of a dynamic axis in a complete bucket; a computed one from its parts (at least 0). */
   private sizeOf(input: ModelInputInfo, axis: number, full: InputShape, label: string): number {
-    const key = dimKey(input, axis);
+    const key = this.keyOf(input, axis);
     const c = this.computed.get(key);
     if (!c) return full[key]!;
     const v = evaluateComputedDim(c, full);
@@ -298,11 +328,13 @@ export class FeedBuilder {
     return v;
   }
 
-  /** For names that are computed dimensions: which dimensions to give instead. */
+  /** For names that are computed dimensions or placeholder aliases: which dimensions to give instead. */
   private computedNote(keys: readonly string[]): string {
     const notes = keys.flatMap((k) => {
       const c = this.computed.get(k);
-      return c ? [`${JSON.stringify(k)} is computed from ${computedParts(c).join(' and ')}: give those`] : [];
+      if (c) return [`${JSON.stringify(k)} is computed from ${computedParts(c).join(' and ')}: give those`];
+      const a = this.aliases.get(k);
+      return a ? [`${JSON.stringify(k)} is the same dimension as ${JSON.stringify(a)}: give that`] : [];
     });
     return notes.length > 0 ? `; ${notes.join('; ')}` : '';
   }
@@ -312,76 +344,9 @@ export class FeedBuilder {
     const feeds: Feeds = {};
     for (const [name, dims] of this.dimsFor(shape)) {
       const info = this.inputs.find((i) => i.name === name)!;
-      feeds[name] = this.tensor(info, dims, rnd);
+      feeds[name] = syntheticTensor(info, dims, rnd, this.options.inputs?.[info.name], this.tokenIdMax);
     }
     return feeds;
-  }
-
-  private tensor(info: ModelInputInfo, dims: number[], rnd: SeededRandom): ort.Tensor {
-    const n = dims.reduce((a, b) => a * b, 1);
-    const fill = this.options.inputs?.[info.name];
-    const constant = fill?.value ?? (info.dims.length === 0 && !fill?.values ? guessScalar(info) : undefined);
-    const kind = fill?.values ?? guessValues(info);
-    const integer = isIntegerType(info.type) || info.type === 'bool';
-    const lo = fill?.min ?? (kind === 'tokens' ? 0 : -1);
-    const hi = fill?.max ?? (kind === 'tokens' ? this.tokenIdMax : 1);
-    const draw = (): number => {
-      if (constant !== undefined) return constant;
-      switch (kind) {
-        case 'zeros':
-          return 0;
-        case 'ones':
-          return 1;
-        case 'normal':
-          return Math.sqrt(-2 * Math.log(1 - rnd.next())) * Math.cos(2 * Math.PI * rnd.next());
-        default: {
-          const v = lo + rnd.next() * (hi - lo);
-          return integer ? Math.min(Math.floor(v), Math.ceil(hi) - 1) : v;
-        }
-      }
-    };
-    switch (info.type) {
-      case 'float32':
-        return new ort.Tensor('float32', Float32Array.from({ length: n }, draw), dims);
-      case 'float64':
-        return new ort.Tensor('float64', Float64Array.from({ length: n }, draw), dims);
-      case 'float16':
-        return new ort.Tensor(
-          'float16',
-          Uint16Array.from({ length: n }, () => toHalfBits(draw())),
-          dims,
-        );
-      case 'int32':
-        return new ort.Tensor(
-          'int32',
-          Int32Array.from({ length: n }, () => Math.trunc(draw())),
-          dims,
-        );
-      case 'int8':
-        return new ort.Tensor(
-          'int8',
-          Int8Array.from({ length: n }, () => Math.trunc(draw())),
-          dims,
-        );
-      case 'uint8':
-        return new ort.Tensor(
-          'uint8',
-          Uint8Array.from({ length: n }, () => Math.trunc(draw())),
-          dims,
-        );
-      case 'bool':
-        return new ort.Tensor(
-          'bool',
-          Uint8Array.from({ length: n }, () => (draw() ? 1 : 0)),
-          dims,
-        );
-      default:
-        return new ort.Tensor(
-          'int64',
-          BigInt64Array.from({ length: n }, () => BigInt(Math.trunc(draw()))),
-          dims,
-        );
-    }
   }
 
   /** Spec `inputs` naming an input the model does not have (a typo would silently change nothing). */
@@ -416,10 +381,15 @@ export class FeedBuilder {
     const input = this.inputs.find((i) => i.name === d.input)!;
     throw new ModelShapeError(
       label,
-      `input ${input.name} of ${this.modelLabel} has shape [${input.dims.map((x, i) => (isDynamic(x) ? dimKey(input, i) : x)).join(', ')}] (${input.type}): ` +
+      `input ${input.name} of ${this.modelLabel} has shape [${input.dims.map((x, i) => (isDynamic(x) ? this.keyOf(input, i) : x)).join(', ')}] (${input.type}): ` +
         `the size of dynamic axis ${d.axis} (${d.key}) cannot be guessed; give it in the warm-up spec: "dims": { ${JSON.stringify(d.key)}: [sizes] }`,
     );
   }
+}
+
+/** An exporter's placeholder for a dimension it did not name: empty, `unk__N`, `p2o.DynamicDimension.N`, `?`, `-1`. */
+function isPlaceholderDim(d: number | string): boolean {
+  return typeof d !== 'string' || d.length === 0 || /^(unk__\d+|p2o\.DynamicDimension\.\d+|\?|None|-1)$/.test(d);
 }
 
 function hashLabel(label: string): number {
