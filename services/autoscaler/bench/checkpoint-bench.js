@@ -120,7 +120,8 @@ async function measureSave(store, bytesNow) {
   return { bytes, buildMs, storeMs: saveMs - buildMs, maxBlockMs: h.max / 1e6 };
 }
 
-async function runStore(label, store, bytesNow) {
+async function runStore(label, open, bytesNow) {
+  const store = open();
   const rows = [];
   for (let s = 0; s <= SAVES; s++) {
     if (s > 0) for (const m of models) addStep(m.memory, m.i, m.next++);
@@ -131,6 +132,12 @@ async function runStore(label, store, bytesNow) {
   const loadMs = performance.now() - l0;
   const steps = Object.values(cp.models).reduce((n, m) => n + m.steps.length, 0);
   await store.close();
+  // a restart: a new store (process) loads what the last wrote, then saves after one more step
+  const restarted = open();
+  await restarted.load();
+  for (const m of models) addStep(m.memory, m.i, m.next++);
+  rows.push({ save: 'restart +1', ...(await measureSave(restarted, bytesNow)) });
+  await restarted.close();
   for (const r of rows)
     console.log(
       `${label.padEnd(6)} ${r.save.padEnd(12)} bytes ${String(r.bytes).padStart(11)}  build ${r.buildMs.toFixed(0).padStart(5)} ms  store ${r.storeMs.toFixed(0).padStart(5)} ms  max loop block ${r.maxBlockMs.toFixed(0).padStart(5)} ms`,
@@ -147,7 +154,11 @@ console.log(
 );
 const dir = mkdtempSync(join(tmpdir(), 'warmpool-checkpoint-bench-'));
 try {
-  await runStore('file', new storeModule.FileCheckpointStore(join(dir, 'checkpoint.json')), async () => bytesWritten());
+  await runStore(
+    'file',
+    () => new storeModule.FileCheckpointStore(join(dir, 'checkpoint.json')),
+    async () => bytesWritten(),
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -155,7 +166,7 @@ const key = `warmpool:bench:checkpoint:${process.pid}:${Date.now()}`;
 const admin = new Redis(values.redis, { maxRetriesPerRequest: 1 });
 const netIn = async () => Number(/total_net_input_bytes:(\d+)/.exec(await admin.info('stats'))[1]);
 try {
-  await runStore('redis', new RedisCheckpointStore(values.redis, key, 60_000), netIn);
+  await runStore('redis', () => new RedisCheckpointStore(values.redis, key, 60_000), netIn);
 } finally {
   let cursor = '0';
   do {
