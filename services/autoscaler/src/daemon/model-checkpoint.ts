@@ -23,7 +23,7 @@ export const MAX_CHECKPOINT_STEPS = 2048;
 
 /**
  * The newest completed steps a model's forecaster was fed (backfill and live), bounded. The forecasters are
- * deterministic given their input, so feeding these again in order rebuilds the same forecaster state. Held as plain
+ * deterministic given their input, so feeding these again in order rebuilds the same forecaster state (up to the 4 significant digits the stores keep of a rate). Held as plain
  * numbers in one ring (24 bytes a step, grown by doubling up to `max`), not as an object per step (about 66 bytes with
  * its boxed numbers, which grew every step for hours: ~135 MB at 2,048 steps for 1,000 models, now ~49 MB).
  */
