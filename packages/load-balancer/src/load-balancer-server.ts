@@ -34,6 +34,8 @@ export interface LoadBalancerOptions {
   readonly drainTimeoutMs?: number;
   /** Timeout of one proxied request (idle socket, also while its answer streams). */
   readonly upstreamTimeoutMs?: number;
+  /** Longest one proxied request may take in all, its answer included; past it the answer is cut. Default 600 000. */
+  readonly upstreamDeadlineMs?: number;
   /** Largest inference request body. Default 16 MiB. */
   readonly maxBodyBytes?: number;
   /**
@@ -109,6 +111,7 @@ export class LoadBalancerServer {
     this.metrics = new LoadBalancerMetrics(this.pool, this.demand, this.budget, this.now, () => this.inFlight);
     this.proxy = new UpstreamProxy(this.pool, {
       upstreamTimeoutMs: opts.upstreamTimeoutMs ?? 30_000,
+      upstreamDeadlineMs: opts.upstreamDeadlineMs ?? 600_000,
       nowMs: this.now,
       log: this.log,
     });

@@ -12,6 +12,11 @@ export const CLIENT_CLOSED_STATUS = 499;
 export interface UpstreamProxyOptions {
   /** Idle timeout of one proxied request, also while its answer streams. */
   readonly upstreamTimeoutMs: number;
+  /**
+   * Longest one proxied request may take in all, its answer streamed through included: a replica trickling a byte
+   * now and then (never idle long enough for upstreamTimeoutMs) cannot hold a client and an in-flight slot forever.
+   */
+  readonly upstreamDeadlineMs: number;
   readonly nowMs: () => number;
   readonly log: (event: Record<string, unknown>) => void;
 }
@@ -29,6 +34,7 @@ export class UpstreamProxy {
 
   /** Answers `res`; resolves with the status sent. */
   async send(model: string, path: string, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<number> {
+    const startedMs = performance.now();
     const tried = new Set<string>();
     let lastProblem = 'no replica registered and ready';
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -62,12 +68,19 @@ export class UpstreamProxy {
       if (up.headers['content-length'] !== undefined) headers['content-length'] = up.headers['content-length'];
       if (up.headers['retry-after'] !== undefined) headers['retry-after'] = up.headers['retry-after'];
       res.writeHead(status, headers);
+      const leftMs = Math.max(0, this.opts.upstreamDeadlineMs - (performance.now() - startedMs));
+      const deadline = setTimeout(
+        () =>
+          up.destroy(new Error(`answer not complete within ${this.opts.upstreamDeadlineMs} ms (upstreamDeadlineMs)`)),
+        leftMs,
+      );
       try {
         await pipeline(up, res);
       } catch (e) {
         // The client went away or the replica stopped mid-answer: the response is cut (the client sees it).
         this.opts.log({ event: 'upstream-stream-cut', replicaId: r.id, model, detail: (e as Error).message });
       } finally {
+        clearTimeout(deadline);
         r.outstanding -= 1;
       }
       return status;

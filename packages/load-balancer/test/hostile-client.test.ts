@@ -1,9 +1,9 @@
 // Hostile clients and replicas against the load balancer (assignment H11, beyond issue 16's nine findings). Each
 // test failed on the code before its fix: a declared Content-Length was reserved from the shared body budget up front
 // (four stalled connections declaring 16 MiB shut every client out), a trickled body was read for Node's 300 s
-// request timeout, a malformed request target was a 500, and the readiness probe followed redirects and read a
-// replica's whole /readyz answer. Loopback only; every wait bounded by an event or a deadline.
-import { createServer, type Server } from 'node:http';
+// request timeout, a malformed request target was a 500, the readiness probe followed redirects and read a replica's
+// whole /readyz answer, and a replica trickling its answer held the client and the in-flight slot forever. Loopback only; every wait bounded by an event or a deadline.
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LoadBalancerServer } from '../src/load-balancer-server.js';
@@ -68,11 +68,15 @@ async function until(cond: () => Promise<boolean>): Promise<void> {
   throw new Error('condition not met within 10 s');
 }
 
-/** A replica-like server whose readiness answer the test writes. */
-async function rawReplica(ready: (res: import('node:http').ServerResponse) => void): Promise<string> {
+/** A replica-like server whose readiness answer (and, with `serve`, every other answer) the test writes. */
+async function rawReplica(
+  ready: (res: ServerResponse) => void,
+  serve: (res: ServerResponse) => void = (res) => void res.writeHead(404).end(),
+): Promise<string> {
   const s: Server = createServer((req, res) => {
     if (req.url === '/v2/health/ready' || req.url === '/readyz') return ready(res);
-    res.writeHead(404).end();
+    req.resume();
+    serve(res);
   });
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   cleanups.push(
@@ -164,5 +168,33 @@ describe('hostile clients of the load balancer', { timeout: 60_000 }, () => {
     const moved = await register(url, { replicaId: 'moved', model: 'm', url: redirecting });
     expect(moved.status).toBe(409);
     expect(((await moved.json()) as { message: string }).message).toContain('answered 302');
+  });
+
+  it('a replica trickling its answer forever is cut at upstreamDeadlineMs, freeing the client and the slot', async () => {
+    const { server, url } = await lb({ models: ['m'], upstreamDeadlineMs: 800 });
+    let ticks = 0;
+    const trickle = await rawReplica(
+      (res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{}'),
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const t = setInterval(() => {
+          ticks += 1;
+          res.write(' ');
+        }, 20); // never idle long enough for upstreamTimeoutMs
+        res.on('close', () => clearInterval(t));
+      },
+    );
+    const r = await register(url, { replicaId: 't', model: 'm', url: trickle });
+    expect(r.status).toBe(201);
+    const res = await fetch(`${url}/v1/models/m/infer`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(200);
+    const cut = await res.text().then(
+      () => 'ended',
+      (e: Error) => `cut: ${e.message}`,
+    );
+    expect(cut).toMatch(/^cut/);
+    expect(ticks).toBeGreaterThan(0);
+    await until(async () => (await inFlight(server)) === 0);
+    expect(server.pool.get('t')?.outstanding).toBe(0);
   });
 });
