@@ -89,8 +89,11 @@ export const MODEL_SPEC_DEFAULTS = {
   scaleDownStabilizationS: 30,
 } as const;
 
-/** Allowed range of `upperQuantile` (a model spec's, and every option that sets it). */
-export const UPPER_QUANTILE_RANGE = { min: 0.5, max: 0.999 } as const;
+/**
+ * Allowed range of `upperQuantile` (a model spec's, and every option that sets it): above 0.5 (the forecaster's band
+ * is not built at the median: a spec at 0.5 passed validation and then failed when the planner made its forecaster).
+ */
+export const UPPER_QUANTILE_RANGE = { min: 0.5, max: 0.999, exclusiveMin: true } as const;
 
 export const MODEL_SPEC_KEYS = [
   'name',

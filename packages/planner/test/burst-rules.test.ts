@@ -195,6 +195,10 @@ describe('risk knob: missCostServedRequests', () => {
         .releaseQuantile,
     ).toBe(0.95);
     expect(parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1 }).releaseQuantile).toBe(0.97);
+    // the band is not built at the median: a spec at 0.5 is refused where it is read, not when its forecaster is made
+    expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, upperQuantile: 0.5 })).toThrow(
+      /upperQuantile.*got 0\.5.*\(0\.5, 0\.999\]/s,
+    );
     expect(() => parseModelSpec({ name: 'm', capacityPerReplicaPerS: 1, missCostServedRequests: 'high' })).toThrow(
       /missCostServedRequests/,
     );
