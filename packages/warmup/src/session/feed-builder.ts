@@ -4,7 +4,7 @@ import { ModelShapeError } from '../errors/model-shape-error.js';
 import { dedupeShapes, shapeLabel, type InputShape } from './input-shape.js';
 import type { ModelInputInfo } from './model-input-info.js';
 import { toHalfBits } from './half-float.js';
-import { syntheticTensor } from './synthetic-tensor.js';
+import { syntheticTensor, type InputFill } from './synthetic-tensor.js';
 import { computedParts, evaluateComputedDim, findComputedDims, type ComputedDim } from './computed-dims.js';
 import {
   DIM_ROLES,
@@ -15,21 +15,13 @@ import {
   isDynamic,
   roleAllowsZero,
   type DimRole,
-  type ValueKind,
 } from './input-roles.js';
 
 export type { ModelInputInfo };
 export { toHalfBits };
+export type { InputFill };
 
 export type Feeds = Record<string, ort.Tensor>;
-
-/** How the spec fills one input: a constant, or values of a kind (within [min, max)). */
-export interface InputFill {
-  readonly value?: number;
-  readonly values?: ValueKind;
-  readonly min?: number;
-  readonly max?: number;
-}
 
 /** What the warm-up spec adds to what the model says. */
 export interface FeedOptions {

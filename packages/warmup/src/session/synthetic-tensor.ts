@@ -1,9 +1,16 @@
 import * as ort from 'onnxruntime-node';
 import type { SeededRandom } from '@warmpool/domain';
-import type { InputFill } from './feed-builder.js';
 import { toHalfBits } from './half-float.js';
-import { guessScalar, guessValues, isIntegerType } from './input-roles.js';
+import { guessScalar, guessValues, isIntegerType, type ValueKind } from './input-roles.js';
 import type { ModelInputInfo } from './model-input-info.js';
+
+/** How the spec fills one input: a constant, or values of a kind (within [min, max)). */
+export interface InputFill {
+  readonly value?: number;
+  readonly values?: ValueKind;
+  readonly min?: number;
+  readonly max?: number;
+}
 
 /**
  * One synthetic input tensor of the given dims: the spec's fill (a constant, or values of a kind in
