@@ -11,6 +11,7 @@ import { ModelCatalog } from './model-catalog.js';
 import { parseRegistration } from './registration-request.js';
 import { bearerToken, CredentialCheck } from './replica-credential.js';
 import { ReplicaPool, type PoolReplica, type ReplicaPoolOptions } from './replica-pool.js';
+import { decodePart, describeReplica } from './replica-view.js';
 import { readBodyWithin } from './request-body.js';
 import { UpstreamProxy } from './upstream-proxy.js';
 
@@ -429,27 +430,6 @@ export class LoadBalancerServer {
   }
 
   private describe(r: PoolReplica): Record<string, unknown> {
-    return {
-      replicaId: r.id,
-      model: r.model,
-      url: r.url,
-      executionProvider: r.executionProvider,
-      ready: r.ready && r.removedAtMs === undefined,
-      draining: r.draining,
-      removed: r.removedAtMs !== undefined,
-      outstanding: r.outstanding,
-      weight: this.pool.weight(r, this.now()),
-      failures: r.failures,
-      lastError: r.lastError,
-    };
-  }
-}
-
-/** decodeURIComponent, undefined for malformed percent-encoding (`%ZZ`). */
-function decodePart(s: string): string | undefined {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return undefined;
+    return describeReplica(this.pool, r, this.now());
   }
 }
