@@ -136,9 +136,14 @@ describe('resolveWorldOptions', () => {
     expect(byPath['shapes[1]']!.value).toEqual({ batch: 0, seq: 8 });
     expect(byPath['minServiceMs']).toMatchObject({ value: 2.5, allowed: 'an integer in [0, 600000]' });
     expect(byPath['loadMaxConcurrency']).toMatchObject({ value: 20_000 });
-    expect(byPath['upperQuantile']).toMatchObject({ value: 1, allowed: 'a number in [0.5, 0.999]' });
+    expect(byPath['upperQuantile']).toMatchObject({ value: 1, allowed: 'a number in (0.5, 0.999]' });
     expect(byPath['scaleDownStabilizationS']!.value).toBeNaN();
     expect((err as ValidationError).message).toMatch(/shapes\[2\]/);
+    // 0.5 is the range's open end: the forecaster builds no band at the median, so it is refused here, not later
+    for (const key of ['upperQuantile', 'upperQuantileMax', 'releaseQuantile'] as const) {
+      expect(() => resolveWorldOptions({ [key]: 0.5 })).toThrow(new RegExp(`${key}.*\\(0\\.5, 0\\.999\\]`));
+      expect(resolveWorldOptions({ [key]: 0.51 })[key]).toBe(0.51);
+    }
     for (const bad of [[], 'x', Array.from({ length: 65 }, () => ({ batch: 1, seq: 1 }))]) {
       expect(() => resolveWorldOptions({ shapes: bad as never })).toThrow(/shapes/);
     }

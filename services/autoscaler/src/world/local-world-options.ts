@@ -161,6 +161,17 @@ export function resolveWorldOptions(o: LocalWorldOptions): ResolvedWorldOptions 
     }
     return v;
   };
+  /** A quantile option: in (0.5, 0.999], the model spec's range (the forecaster builds no band at the median). */
+  const quantile = (key: keyof LocalWorldOptions, def: number): number => {
+    const v = o[key];
+    if (v === undefined) return def;
+    const { min, max } = UPPER_QUANTILE_RANGE;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= min || v > max) {
+      issues.push({ path: key, value: v, allowed: `a number in (${min}, ${max}]` });
+      return def;
+    }
+    return v;
+  };
   const r = {
     tracePath: o.tracePath ?? d.tracePath,
     speedX: num('speedX', d.speedX, 0.01, 100_000),
@@ -179,13 +190,9 @@ export function resolveWorldOptions(o: LocalWorldOptions): ResolvedWorldOptions 
     tickS: num('tickS', d.tickS, 0.1, 60),
     stepS: num('stepS', d.stepS, 1, 600, true),
     horizonS: num('horizonS', d.horizonS, 1, 3600),
-    upperQuantile: num('upperQuantile', d.upperQuantile, UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max),
-    ...(o.upperQuantileMax !== undefined
-      ? { upperQuantileMax: num('upperQuantileMax', NaN, UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) }
-      : {}),
-    ...(o.releaseQuantile !== undefined
-      ? { releaseQuantile: num('releaseQuantile', NaN, UPPER_QUANTILE_RANGE.min, UPPER_QUANTILE_RANGE.max) }
-      : {}),
+    upperQuantile: quantile('upperQuantile', d.upperQuantile),
+    ...(o.upperQuantileMax !== undefined ? { upperQuantileMax: quantile('upperQuantileMax', NaN) } : {}),
+    ...(o.releaseQuantile !== undefined ? { releaseQuantile: quantile('releaseQuantile', NaN) } : {}),
     httpPort: num('httpPort', d.httpPort, 0, 65535, true),
     seed: num('seed', d.seed, 0, 2 ** 32 - 1, true),
     format: o.format ?? d.format,
