@@ -14,7 +14,7 @@ import { nestedDeeperThan, summarizeValidation } from './issue-summary.js';
 import { ReplicaMetrics } from './replica-metrics.js';
 import { BodyBudget } from './body-budget.js';
 import { BodyTimeoutError, readBoundedBody } from './request-body.js';
-import { writeBinary, writeJsonPieces, type JsonPiece } from './response-writer.js';
+import { writeV1Answer, writeV2Answer } from './v2-response.js';
 import { parseV2InferRequest } from './v2-request.js';
 import { v2Datatype } from './v2-datatypes.js';
 
@@ -391,19 +391,8 @@ export class ModelServer {
       );
     }
     if (!warm) this.metrics.recordRequest(name, 200, result.latencyMs / 1000);
-    if (protocol === 'v1') {
-      const pieces: JsonPiece[] = [{ text: `{"model":${JSON.stringify(name)},"outputs":{` }];
-      outputs.forEach(([k, t], i) => {
-        pieces.push({
-          text: `${i > 0 ? ',' : ''}${JSON.stringify(k)}:{"dims":${JSON.stringify(t.dims)},"type":${JSON.stringify(t.type)},"data":`,
-        });
-        pieces.push({ values: t.data as ArrayLike<number>, bool: t.type === 'bool' });
-        pieces.push({ text: '}' });
-      });
-      pieces.push({ text: `},"latencyMs":${result.latencyMs}}` });
-      return writeJsonPieces(res, 200, pieces);
-    }
-    return this.writeV2(res, name, request, outputs);
+    if (protocol === 'v1') return writeV1Answer(res, name, outputs, result.latencyMs);
+    return writeV2Answer(res, name, request, outputs);
   }
 
   private parse(
@@ -453,57 +442,5 @@ export class ModelServer {
       `request to model ${replica.name}`,
     );
     return { id: undefined, feeds, outputs: undefined, binaryByDefault: false };
-  }
-
-  private async writeV2(
-    res: ServerResponse,
-    name: string,
-    request: {
-      id: string | undefined;
-      outputs: ReadonlyArray<{ name: string; binary: boolean }> | undefined;
-      binaryByDefault: boolean;
-    },
-    outputs: ReadonlyArray<[string, ort.Tensor]>,
-  ): Promise<void> {
-    const byName = new Map(outputs);
-    // BYTES (string) outputs always go back as JSON: they have no fixed-size binary form here.
-    const binaryOf = (k: string) =>
-      (request.outputs?.find((o) => o.name === k)?.binary ?? request.binaryByDefault) &&
-      ArrayBuffer.isView(byName.get(k)?.data);
-    const head = `{"model_name":${JSON.stringify(name)},"model_version":"1"${request.id !== undefined ? `,"id":${JSON.stringify(request.id)}` : ''},"outputs":[`;
-    if (outputs.some(([k]) => binaryOf(k))) {
-      const buffers: Buffer[] = [];
-      const parts: string[] = [];
-      for (const [k, t] of outputs) {
-        const meta = `{"name":${JSON.stringify(k)},"datatype":"${v2Datatype(t.type)}","shape":${JSON.stringify(t.dims)}`;
-        if (binaryOf(k)) {
-          const d = t.data as ArrayBufferView;
-          buffers.push(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
-          parts.push(`${meta},"parameters":{"binary_data_size":${d.byteLength}}}`);
-        } else {
-          const values = Array.from(t.data as ArrayLike<number | bigint | string>, (v) =>
-            typeof v === 'bigint'
-              ? v.toString()
-              : typeof v === 'string'
-                ? JSON.stringify(v)
-                : Number.isFinite(v)
-                  ? String(v)
-                  : 'null',
-          );
-          parts.push(`${meta},"data":[${values.join(',')}]}`);
-        }
-      }
-      return writeBinary(res, 200, `${head}${parts.join(',')}]}`, buffers);
-    }
-    const pieces: JsonPiece[] = [{ text: head }];
-    outputs.forEach(([k, t], i) => {
-      pieces.push({
-        text: `${i > 0 ? ',' : ''}{"name":${JSON.stringify(k)},"datatype":"${v2Datatype(t.type)}","shape":${JSON.stringify(t.dims)},"data":`,
-      });
-      pieces.push({ values: t.data as ArrayLike<number>, bool: t.type === 'bool' });
-      pieces.push({ text: '}' });
-    });
-    pieces.push({ text: ']}' });
-    return writeJsonPieces(res, 200, pieces);
   }
 }
