@@ -69,22 +69,36 @@ function addStep(memory, i, k) {
   memory.add({ startS: T0_S + k * STEP_S, meanPerS: mean, peakPerS: Number.isNaN(mean) ? mean : mean * 1.3 });
 }
 
+function modelState(m, after) {
+  return {
+    steps: incremental ? m.memory.listAfter(after) : m.memory.list(),
+    leadTimeSamples: leadTimes(m.i),
+    bursts: burstHistory(m.i),
+  };
+}
+
+/** The whole checkpoint at once (the API before H12: `take(afterS)` returns every model). */
 function take(afterS) {
   const out = {};
-  for (const m of models) {
-    const after = afterS(m.name);
-    out[m.name] = {
-      steps: incremental ? m.memory.listAfter(after) : m.memory.list(),
-      leadTimeSamples: leadTimes(m.i),
-      bursts: burstHistory(m.i),
-    };
-  }
+  for (const m of models) out[m.name] = modelState(m, afterS(m.name));
   return {
     v: incremental ? storeModule.CHECKPOINT_FORMAT : 1,
     savedAtMs: Date.now(),
     identity: 'bench',
     fencingToken: 7,
     models: out,
+  };
+}
+
+/** The model-by-model source (H12 on: `take()` returns a view the store reads one model at a time). */
+const byName = new Map(models.map((m) => [m.name, m]));
+function source(timeBuild) {
+  return {
+    savedAtMs: Date.now(),
+    identity: 'bench',
+    fencingToken: 7,
+    names: models.map((m) => m.name),
+    model: (name, after) => timeBuild(() => modelState(byName.get(name), after)),
   };
 }
 
@@ -100,24 +114,24 @@ async function measureSave(store, bytesNow) {
   await new Promise((r) => setTimeout(r, 10)); // the monitor's timer runs before the save blocks (or not)
   let buildMs = 0;
   const t0 = performance.now();
-  if (incremental) {
-    await store.save((after) => {
-      const b = performance.now();
-      const cp = take(after);
-      buildMs += performance.now() - b;
-      return cp;
-    });
-  } else {
+  const timeBuild = (f) => {
     const b = performance.now();
-    const cp = take(() => Number.NEGATIVE_INFINITY);
-    buildMs = performance.now() - b;
+    const r = f();
+    buildMs += performance.now() - b;
+    return r;
+  };
+  if (incremental) {
+    // one function for both APIs: called with the cursor (before H12) or with nothing (the model-by-model source)
+    await store.save((after) => (after ? timeBuild(() => take(after)) : source(timeBuild)));
+  } else {
+    const cp = timeBuild(() => take(() => Number.NEGATIVE_INFINITY));
     await store.save(cp);
   }
   const saveMs = performance.now() - t0;
   await new Promise((r) => setTimeout(r, 20));
   h.disable();
   const bytes = (await bytesNow()) - bytesBefore;
-  return { bytes, buildMs, storeMs: saveMs - buildMs, maxBlockMs: h.max / 1e6 };
+  return { bytes, buildMs, storeMs: saveMs - buildMs, maxBlockMs: h.max / 1e6, yields: store.lastSaveYields };
 }
 
 async function runStore(label, open, bytesNow) {
@@ -127,9 +141,14 @@ async function runStore(label, open, bytesNow) {
     if (s > 0) for (const m of models) addStep(m.memory, m.i, m.next++);
     rows.push({ save: s === 0 ? 'first' : `+1 step #${s}`, ...(await measureSave(store, bytesNow)) });
   }
+  const hl = monitorEventLoopDelay({ resolution: 1 });
+  hl.enable();
+  await new Promise((r) => setTimeout(r, 10));
   const l0 = performance.now();
   const cp = await store.load();
   const loadMs = performance.now() - l0;
+  await new Promise((r) => setTimeout(r, 20));
+  hl.disable();
   const steps = Object.values(cp.models).reduce((n, m) => n + m.steps.length, 0);
   await store.close();
   // a restart: a new store (process) loads what the last wrote, then saves after one more step
@@ -140,10 +159,10 @@ async function runStore(label, open, bytesNow) {
   await restarted.close();
   for (const r of rows)
     console.log(
-      `${label.padEnd(6)} ${r.save.padEnd(12)} bytes ${String(r.bytes).padStart(11)}  build ${r.buildMs.toFixed(0).padStart(5)} ms  store ${r.storeMs.toFixed(0).padStart(5)} ms  max loop block ${r.maxBlockMs.toFixed(0).padStart(5)} ms`,
+      `${label.padEnd(6)} ${r.save.padEnd(12)} bytes ${String(r.bytes).padStart(11)}  build ${r.buildMs.toFixed(0).padStart(5)} ms  store ${r.storeMs.toFixed(0).padStart(5)} ms  max loop block ${r.maxBlockMs.toFixed(0).padStart(5)} ms${r.yields === undefined ? '' : `  yields ${r.yields}`}`,
     );
   console.log(
-    `${label.padEnd(6)} load ${loadMs.toFixed(0)} ms: ${Object.keys(cp.models).length} models, ${steps} steps`,
+    `${label.padEnd(6)} load ${loadMs.toFixed(0)} ms (max loop block ${(hl.max / 1e6).toFixed(0)} ms): ${Object.keys(cp.models).length} models, ${steps} steps`,
   );
 }
 

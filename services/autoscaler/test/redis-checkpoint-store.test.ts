@@ -29,6 +29,14 @@ function fresh(): { key: string; store: () => RedisCheckpointStore; redis: Redis
   };
 }
 
+/** A model's step list and the metadata hash under the generation the head names (a full save writes a new one). */
+async function sk(key: string, model: string): Promise<string> {
+  return `${key}:${await admin!.hget(`${key}:head`, 'gen')}:steps:${model}`;
+}
+async function mk(key: string): Promise<string> {
+  return `${key}:${await admin!.hget(`${key}:head`, 'gen')}:meta`;
+}
+
 describeWithRedis(
   'RedisCheckpointStore (real Redis, fresh keys): per-model step lists, a metadata hash, a head',
   () => {
@@ -39,24 +47,24 @@ describeWithRedis(
       ms.add('b', 2);
       const s = store();
       await s.save(ms.take);
-      expect(await redis.llen(`${key}:steps:a`)).toBe(1); // one element: the save's steps as columns
+      expect(await redis.llen(await sk(key, 'a'))).toBe(1); // one element: the save's steps as columns
       // a marker the next save would wipe if it wrote the list again
-      const first = (await redis.lindex(`${key}:steps:a`, 0))!;
+      const first = (await redis.lindex(await sk(key, 'a'), 0))!;
       const marker = JSON.stringify({ ...JSON.parse(first), m: [999, ...JSON.parse(first).m.slice(1)] });
-      await redis.lset(`${key}:steps:a`, 0, marker);
-      const metaBefore = await redis.hget(`${key}:meta`, 'a');
-      await redis.hset(`${key}:meta`, 'b', '{"l":[],"marker":1}');
+      await redis.lset(await sk(key, 'a'), 0, marker);
+      const metaBefore = await redis.hget(await mk(key), 'a');
+      await redis.hset(await mk(key), 'b', '{"l":[],"marker":1}');
       ms.add('a', 2);
       ms.nowMs += 10_000;
       ms.stepsTaken = 0;
       await s.save(ms.take);
       expect(ms.stepsTaken).toBe(2);
-      expect(await redis.hget(`${key}:meta`, 'b')).toBe('{"l":[],"marker":1}'); // unchanged metadata: not written
-      expect(await redis.hget(`${key}:meta`, 'a')).toBe(metaBefore);
-      expect(await redis.lindex(`${key}:steps:a`, 0)).toBe(marker);
-      expect(await redis.llen(`${key}:steps:a`)).toBe(2);
-      await redis.lset(`${key}:steps:a`, 0, first);
-      await redis.hset(`${key}:meta`, 'b', JSON.stringify({ l: ms.meta.get('b')!.leadTimeSamples }));
+      expect(await redis.hget(await mk(key), 'b')).toBe('{"l":[],"marker":1}'); // unchanged metadata: not written
+      expect(await redis.hget(await mk(key), 'a')).toBe(metaBefore);
+      expect(await redis.lindex(await sk(key, 'a'), 0)).toBe(marker);
+      expect(await redis.llen(await sk(key, 'a'))).toBe(2);
+      await redis.lset(await sk(key, 'a'), 0, first);
+      await redis.hset(await mk(key), 'b', JSON.stringify({ l: ms.meta.get('b')!.leadTimeSamples }));
       const cp = (await store().load())!;
       expect(cp).toMatchObject({ v: 2, savedAtMs: ms.nowMs, identity: 'daemon-a', fencingToken: 3 });
       expect(cp.warnings).toBeUndefined();
@@ -72,17 +80,17 @@ describeWithRedis(
       await s.save(ms.take);
       ms.add('a', 5);
       await s.save(ms.take);
-      expect(await redis.llen(`${key}:steps:a`)).toBe(2);
+      expect(await redis.llen(await sk(key, 'a'))).toBe(2);
       expect((await store().load())!.models.a).toEqual(ms.expected('a'));
       ms.add('a', MAX_CHECKPOINT_STEPS);
       await s.save(ms.take);
-      expect(await redis.llen(`${key}:steps:a`)).toBe(1); // the two older elements held only older steps
+      expect(await redis.llen(await sk(key, 'a'))).toBe(1); // the two older elements held only older steps
       expect((await store().load())!.models.a).toEqual(ms.expected('a'));
       const lengths: number[] = [];
       for (let i = 0; i < 130; i++) {
         ms.add('a', 1);
         await s.save(ms.take);
-        lengths.push(await redis.llen(`${key}:steps:a`));
+        lengths.push(await redis.llen(await sk(key, 'a')));
       }
       expect(Math.max(...lengths)).toBeLessThanOrEqual(128);
       expect(lengths).toContain(1); // rewritten as one element
@@ -149,7 +157,7 @@ describeWithRedis(
       ms.stepsTaken = 0;
       await restarted.save(ms.take);
       expect(ms.stepsTaken).toBe(2);
-      expect(await redis.llen(`${key}:steps:a`)).toBe(2);
+      expect(await redis.llen(await sk(key, 'a'))).toBe(2);
       expect((await store().load())!.models.a).toEqual(ms.expected('a'));
       ms.add('a', 1);
       ms.stepsTaken = 0;
@@ -183,7 +191,7 @@ describeWithRedis(
       ms.add('a', 5);
       ms.add('b', 5);
       await store().save(ms.take);
-      await redis.lset(`${key}:steps:a`, 0, '{"t":[1770000000],"m":["soon"]}');
+      await redis.lset(await sk(key, 'a'), 0, '{"t":[1770000000],"m":["soon"]}');
       const cp = (await store().load())!;
       expect(cp.warnings).toEqual([expect.stringMatching(/model a: steps\[0\]\.m\[0\]: got "soon"/)]);
       expect(cp.models.a!.steps).toEqual([]);

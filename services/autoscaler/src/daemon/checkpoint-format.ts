@@ -19,10 +19,60 @@ export interface DaemonCheckpoint {
 }
 
 /**
- * Builds the checkpoint a store writes: each model's state with only the steps whose startS is after
- * `stepsAfterS(model)` (the store's cursor: what it already holds from this writer; -Infinity: every step).
+ * What a store reads the daemon's state through, model by model (so that a save of every model can yield to the event
+ * loop between models instead of building millions of step objects at once).
  */
-export type TakeCheckpoint = (stepsAfterS: (model: string) => number) => DaemonCheckpoint;
+export interface CheckpointSource {
+  readonly savedAtMs: number;
+  readonly identity: string;
+  readonly fencingToken: number | null;
+  /** The models checkpointed now. */
+  readonly names: readonly string[];
+  /**
+   * A model's state with only the steps whose startS is after `stepsAfterS` (the store's cursor: what it already holds
+   * from this writer; -Infinity: every step). Undefined when the model went away since `names` was read.
+   */
+  model(name: string, stepsAfterS: number): ModelCheckpoint | undefined;
+  /**
+   * A counter that changes whenever the model's lead times or burst history change: a store compares it instead of
+   * serializing them on every save. Absent: the store compares their JSON.
+   */
+  metaVersion?(name: string): number;
+}
+
+/** Opens a view of the daemon's state for one save. */
+export type TakeCheckpoint = () => CheckpointSource;
+
+/**
+ * Cuts a long save into slices: `maybe()` gives the event loop a turn (setImmediate: timers and I/O run) once `sliceMs`
+ * of work has passed since the last turn. `yields` counts the turns given.
+ */
+export class Yielder {
+  yields = 0;
+  private since = performance.now();
+
+  constructor(private readonly sliceMs = 8) {}
+
+  async maybe(): Promise<void> {
+    if (performance.now() - this.since < this.sliceMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.yields++;
+    this.since = performance.now();
+  }
+}
+
+/** The models of `source` one at a time, each with the steps after `stepsAfterS(name)`, yielding between slices. */
+export async function* eachModel(
+  source: CheckpointSource,
+  stepsAfterS: (model: string) => number,
+  yielder: Yielder,
+): AsyncGenerator<[string, ModelCheckpoint]> {
+  for (const name of source.names) {
+    await yielder.maybe();
+    const m = source.model(name, stepsAfterS(name));
+    if (m) yield [name, m];
+  }
+}
 
 export class CheckpointError extends WarmpoolError {
   constructor(store: string, detail: string, options?: { cause?: unknown }) {
@@ -181,6 +231,14 @@ export class CheckpointBuilder {
       };
     return { v: 2, ...header, models, ...(this.warnings.length ? { warnings: this.warnings } : {}) };
   }
+}
+
+/**
+ * What a store remembers of a model's lead times and bursts to tell whether they changed: the source's version counter
+ * when it keeps one (no serializing), else their JSON text.
+ */
+export function metaStamp(source: CheckpointSource, name: string, m: ModelCheckpoint): string {
+  return source.metaVersion ? `v${source.metaVersion(name)}` : metaText(m);
 }
 
 /** Lead times and burst history as one JSON text (the store writes it only when it differs from what it wrote). */

@@ -1,26 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import {
-  closeSync,
-  fdatasyncSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   CheckpointBuilder,
   CheckpointError,
   cursorsOf,
   decodeStepColumns,
+  eachModel,
   encodeStepColumns,
-  metaText,
+  metaStamp,
   parseCheckpoint,
   StepEncodingError,
+  Yielder,
+  type CheckpointSource,
   type DaemonCheckpoint,
   type TakeCheckpoint,
 } from './checkpoint-format.js';
@@ -29,9 +22,14 @@ export {
   CHECKPOINT_FORMAT,
   CheckpointError,
   parseCheckpoint,
+  Yielder,
+  type CheckpointSource,
   type DaemonCheckpoint,
   type TakeCheckpoint,
 } from './checkpoint-format.js';
+
+/** A snapshot is written to its temporary file in pieces of about this many characters. */
+const WRITE_CHUNK_CHARS = 1 << 20;
 
 /** Where checkpoints live: Redis when the daemon has one, a state file otherwise. */
 export interface CheckpointStore {
@@ -87,6 +85,8 @@ export class FileCheckpointStore implements CheckpointStore {
    * them (a restarted daemon's first save is not a full snapshot).
    */
   private loaded: { written: NonNullable<FileCheckpointStore['written']>; cp: DaemonCheckpoint } | undefined;
+  /** How many times the last save gave the event loop a turn (a save of many models yields between them). */
+  lastSaveYields = 0;
 
   constructor(private readonly file: string) {
     this.name = `file ${file}`;
@@ -160,8 +160,10 @@ export class FileCheckpointStore implements CheckpointStore {
       const w = this.written;
       // another process wrote since (a new snapshot or journal lines): this writer's cursors no longer hold
       const foreign = !w || inodeOf(this.file) !== w.snapshotIno || sizeOf(this.journal) !== w.journalBytes;
-      if (foreign || w.journalBytes > w.snapshotBytes) this.saveSnapshot(take);
-      else this.append(take, w);
+      const yielder = new Yielder();
+      if (foreign || w.journalBytes > w.snapshotBytes) await this.saveSnapshot(take(), yielder);
+      else await this.append(take(), w, yielder);
+      this.lastSaveYields = yielder.yields;
     } catch (err) {
       this.forget();
       throw err instanceof CheckpointError
@@ -172,81 +174,112 @@ export class FileCheckpointStore implements CheckpointStore {
 
   async close(): Promise<void> {}
 
-  /** Everything as a new snapshot (a new generation: the journal's lines no longer apply), then an empty journal. */
-  private saveSnapshot(take: TakeCheckpoint): void {
+  /**
+   * Everything as a new snapshot (a new generation: the journal's lines no longer apply), then an empty journal. Model
+   * by model: each is encoded and written to the temporary file in turn (the event loop gets a turn every few ms), then
+   * the file is fdatasync'd and renamed over the snapshot, so a reader sees the old snapshot or the whole new one.
+   */
+  private async saveSnapshot(source: CheckpointSource, yielder: Yielder): Promise<void> {
     this.forget();
-    const cp = take(() => Number.NEGATIVE_INFINITY);
     const g = randomUUID().slice(0, 8);
-    const models: Snapshot['models'] = {};
-    for (const [name, m] of Object.entries(cp.models)) {
-      models[name] = {
-        s: encodeStepColumns(m.steps),
-        l: m.leadTimeSamples,
-        ...(m.bursts === undefined ? {} : { b: m.bursts }),
-      };
-    }
-    const snap: Snapshot = {
+    const header: Omit<Snapshot, 'models'> = {
       v: 2,
       g,
-      savedAtMs: cp.savedAtMs,
-      identity: cp.identity,
-      fencingToken: cp.fencingToken,
-      models,
+      savedAtMs: source.savedAtMs,
+      identity: source.identity,
+      fencingToken: source.fencingToken,
     };
-    const text = JSON.stringify(snap);
-    mkdirSync(dirname(this.file), { recursive: true });
+    await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w');
+    const fh = await open(tmp, 'w');
+    let bytes = 0;
+    const stepsUpTo = new Map<string, number>();
+    const metas = new Map<string, string>();
     try {
-      writeSync(fd, text);
-      fdatasyncSync(fd);
-    } finally {
-      closeSync(fd);
+      let pending = `${JSON.stringify(header).slice(0, -1)},"models":{`;
+      let first = true;
+      const flush = async () => {
+        const buf = Buffer.from(pending);
+        pending = '';
+        bytes += buf.length;
+        await fh.write(buf);
+      };
+      for await (const [name, m] of eachModel(source, () => Number.NEGATIVE_INFINITY, yielder)) {
+        const entry = {
+          s: encodeStepColumns(m.steps),
+          l: m.leadTimeSamples,
+          ...(m.bursts === undefined ? {} : { b: m.bursts }),
+        };
+        pending += `${first ? '' : ','}${JSON.stringify(name)}:${JSON.stringify(entry)}`;
+        first = false;
+        const last = m.steps.at(-1);
+        if (last) stepsUpTo.set(name, last.startS);
+        metas.set(name, metaStamp(source, name, m));
+        if (pending.length >= WRITE_CHUNK_CHARS) await flush();
+      }
+      pending += '}}';
+      await flush();
+      await fh.datasync();
+      await fh.close();
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      await rm(tmp, { force: true });
+      throw err;
     }
-    renameSync(tmp, this.file);
-    writeFileSync(this.journal, '');
-    this.remember(cp);
-    this.written = { g, snapshotIno: inodeOf(this.file), snapshotBytes: Buffer.byteLength(text), journalBytes: 0 };
+    await rename(tmp, this.file);
+    await writeFile(this.journal, '');
+    for (const [k, v] of stepsUpTo) this.stepsUpTo.set(k, v);
+    for (const [k, v] of metas) this.meta.set(k, v);
+    this.written = { g, snapshotIno: inodeOf(this.file), snapshotBytes: bytes, journalBytes: 0 };
   }
 
   /** One journal line: the steps after each model's cursor and the metadata that changed. */
-  private append(take: TakeCheckpoint, w: NonNullable<FileCheckpointStore['written']>): void {
-    const cp = take((model) => this.stepsUpTo.get(model) ?? Number.NEGATIVE_INFINITY);
+  private async append(
+    source: CheckpointSource,
+    w: NonNullable<FileCheckpointStore['written']>,
+    yielder: Yielder,
+  ): Promise<void> {
     const m: JournalLine['m'] = {};
     const metas = new Map<string, string>();
-    for (const [name, mc] of Object.entries(cp.models)) {
+    const stepsUpTo = new Map<string, number>();
+    const after = (model: string) => this.stepsUpTo.get(model) ?? Number.NEGATIVE_INFINITY;
+    for await (const [name, mc] of eachModel(source, after, yielder)) {
       const entry: { s?: unknown; l?: unknown; b?: unknown } = {};
-      if (mc.steps.length > 0) entry.s = encodeStepColumns(mc.steps);
-      const meta = metaText(mc);
+      if (mc.steps.length > 0) {
+        entry.s = encodeStepColumns(mc.steps);
+        stepsUpTo.set(name, mc.steps.at(-1)!.startS);
+      }
+      const meta = metaStamp(source, name, mc);
       metas.set(name, meta);
       if (meta !== this.meta.get(name)) Object.assign(entry, { l: mc.leadTimeSamples, b: mc.bursts });
       if (entry.s !== undefined || entry.l !== undefined || !this.meta.has(name)) m[name] = entry;
     }
-    const removed = [...this.meta.keys()].filter((name) => !(name in cp.models));
+    const removed = [...this.meta.keys()].filter((name) => !metas.has(name));
     const line: JournalLine = {
       g: w.g,
-      t: cp.savedAtMs,
-      id: cp.identity,
-      f: cp.fencingToken,
+      t: source.savedAtMs,
+      id: source.identity,
+      f: source.fencingToken,
       m,
       ...(removed.length ? { x: removed } : {}),
     };
-    const text = `${JSON.stringify(line)}\n`;
-    const fd = openSync(this.journal, 'a');
+    const text = Buffer.from(`${JSON.stringify(line)}\n`);
+    const fh = await open(this.journal, 'a');
     try {
-      if (fstatSync(fd).size !== w.journalBytes)
+      if ((await fh.stat()).size !== w.journalBytes)
         throw new CheckpointError(this.name, 'the journal changed under this writer');
-      writeSync(fd, text);
-      fdatasyncSync(fd);
+      await fh.write(text);
+      await fh.datasync();
     } finally {
-      closeSync(fd);
+      await fh.close();
     }
     for (const name of removed) {
       this.meta.delete(name);
       this.stepsUpTo.delete(name);
     }
-    this.remember(cp, metas);
-    w.journalBytes += Buffer.byteLength(text);
+    for (const [k, v] of stepsUpTo) this.stepsUpTo.set(k, v);
+    for (const [k, v] of metas) this.meta.set(k, v);
+    w.journalBytes += text.length;
   }
 
   /** Takes the loaded files' cursors as this writer's own (the save then checks the files are still as loaded). */
@@ -255,14 +288,6 @@ export class FileCheckpointStore implements CheckpointStore {
     for (const [k, v] of stepsUpTo) this.stepsUpTo.set(k, v);
     for (const [k, v] of meta) this.meta.set(k, v);
     this.written = { ...loaded.written };
-  }
-
-  private remember(cp: DaemonCheckpoint, metas?: ReadonlyMap<string, string>): void {
-    for (const [name, m] of Object.entries(cp.models)) {
-      const last = m.steps.at(-1);
-      if (last) this.stepsUpTo.set(name, last.startS);
-      this.meta.set(name, metas?.get(name) ?? metaText(m));
-    }
   }
 
   private forget(): void {

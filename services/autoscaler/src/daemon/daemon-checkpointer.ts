@@ -1,5 +1,4 @@
-import { CHECKPOINT_FORMAT, type DaemonCheckpoint, type TakeCheckpoint } from './checkpoint-format.js';
-import type { ModelCheckpoint } from './model-checkpoint.js';
+import type { DaemonCheckpoint, TakeCheckpoint } from './checkpoint-format.js';
 import { loggedError } from './daemon-record.js';
 import type { DaemonView } from './daemon-deps.js';
 
@@ -120,17 +119,14 @@ export class DaemonCheckpointer {
     const everyMs = d.deps.checkpointEveryMs ?? Math.max(10_000, d.config.tickS * 1000);
     if (!force && d.now() - this.lastSavedMs < everyMs) return Promise.resolve();
     this.lastSavedMs = d.now();
-    const take: TakeCheckpoint = (stepsAfterS) => {
-      const models: Record<string, ModelCheckpoint> = {};
-      for (const [name, loop] of d.loops) models[name] = loop.checkpoint(stepsAfterS(name));
-      return {
-        v: CHECKPOINT_FORMAT,
-        savedAtMs: d.now(),
-        identity: d.deps.leadership.identity,
-        fencingToken: d.deps.leadership.fencingToken ?? null,
-        models,
-      };
-    };
+    const take: TakeCheckpoint = () => ({
+      savedAtMs: d.now(),
+      identity: d.deps.leadership.identity,
+      fencingToken: d.deps.leadership.fencingToken ?? null,
+      names: [...d.loops.keys()],
+      // a model removed by a config reload while the save runs is left out
+      model: (name, stepsAfterS) => d.loops.get(name)?.checkpoint(stepsAfterS),
+    });
     this.saving = store
       .save(take)
       .catch((err: unknown) =>

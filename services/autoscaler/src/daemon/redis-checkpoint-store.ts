@@ -7,10 +7,14 @@ import {
   CheckpointError,
   cursorsOf,
   decodeStepColumns,
+  eachModel,
   encodeStepColumns,
+  metaStamp,
   metaText,
   parseCheckpoint,
   StepEncodingError,
+  Yielder,
+  type CheckpointSource,
   type DaemonCheckpoint,
   type TakeCheckpoint,
 } from './checkpoint-format.js';
@@ -38,8 +42,12 @@ export class RedisCheckpointStore implements CheckpointStore {
   private readonly chunks = new Map<string, number[]>();
   private readonly meta = new Map<string, string>();
   private wrote = false;
+  /** The generation of the keys this store writes to (each full save writes a new one and flips the head to it). */
+  private gen = '';
   /** What the last load read cleanly (the writer in its head, its lists' elements): a save that finds that writer still in the head goes on from it. */
-  private loaded: { writer: string; cp: DaemonCheckpoint; chunks: Map<string, number[]> } | undefined;
+  private loaded: { writer: string; gen: string; cp: DaemonCheckpoint; chunks: Map<string, number[]> } | undefined;
+  /** How many times the last save gave the event loop a turn (a save of many models yields between them). */
+  lastSaveYields = 0;
 
   constructor(
     redisUrl: string,
@@ -53,92 +61,128 @@ export class RedisCheckpointStore implements CheckpointStore {
   private get head(): string {
     return `${this.key}:head`;
   }
+  /** The metadata hash of generation `gen` ('': the keys of the format before generations). */
+  private metaKeyOf(gen: string): string {
+    return gen ? `${this.key}:${gen}:meta` : `${this.key}:meta`;
+  }
+  private stepsKeyOf(gen: string, model: string): string {
+    return gen ? `${this.key}:${gen}:steps:${model}` : `${this.key}:steps:${model}`;
+  }
   private get metaKey(): string {
-    return `${this.key}:meta`;
+    return this.metaKeyOf(this.gen);
   }
   private stepsKey(model: string): string {
-    return `${this.key}:steps:${model}`;
+    return this.stepsKeyOf(this.gen, model);
   }
 
   async load(): Promise<DaemonCheckpoint | undefined> {
     return this.call('read', async () => {
-      const head = await this.redis.hgetall(this.head);
-      if (!head.v) {
-        const text = await this.redis.get(this.key);
-        return text === null ? undefined : parseCheckpoint(this.name, text);
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const cp = await this.tryLoad();
+        if (cp !== null) return cp;
       }
-      if (head.v !== String(CHECKPOINT_FORMAT))
-        throw new CheckpointError(this.name, `head v ${head.v}: not a format this daemon reads`);
-      const names = parseNames(head.models);
-      if (!names) throw new CheckpointError(this.name, `${this.head} models: not a JSON list of names`);
-      // one transaction: a save cannot land between the reads
-      const tx = this.redis.multi().hgetall(this.head).hgetall(this.metaKey);
-      for (const name of names) tx.lrange(this.stepsKey(name), 0, -1);
-      const res = await tx.exec();
-      if (!res) throw new CheckpointError(this.name, 'the read transaction was aborted');
-      const err = res.find(([e]) => e)?.[0];
-      if (err) throw err;
-      const h = res[0]![1] as Record<string, string>;
-      const meta = res[1]![1] as Record<string, string>;
-      const b = new CheckpointBuilder();
-      const chunks = new Map<string, number[]>();
-      names.forEach((name, i) => {
-        const texts = res[i + 2]![1] as string[];
-        try {
-          const counts: number[] = [];
-          for (let j = 0; j < texts.length; j++) {
-            const steps = decodeChunk(texts[j]!, `steps[${j}]`);
-            b.appendSteps(name, steps);
-            counts.push(steps.length);
-          }
-          chunks.set(name, counts);
-        } catch (e) {
-          if (!(e instanceof StepEncodingError)) throw e;
-          b.model(name);
-          b.warnings.push(`${this.stepsKey(name)}: model ${name}: ${e.message}; its steps are not restored`);
-        }
-        const m = meta[name];
-        if (m === undefined) return;
-        try {
-          b.setMeta(name, JSON.parse(m), this.metaKey);
-        } catch {
-          b.warnings.push(`${this.metaKey} ${name}: model ${name}: lead times and bursts: not JSON, not restored`);
-        }
-      });
-      const savedAtMs = Number(h.savedAtMs);
-      if (!Number.isFinite(savedAtMs)) throw new CheckpointError(this.name, `${this.head} savedAtMs: not a number`);
-      const cp = b.build({
-        savedAtMs,
-        identity: h.identity ?? '',
-        fencingToken: h.fencingToken ? Number(h.fencingToken) : null,
-      });
-      this.loaded = !cp.warnings && h.writer ? { writer: h.writer, cp, chunks } : undefined;
-      return cp;
+      throw new CheckpointError(this.name, 'full saves kept replacing the checkpoint while it was read');
     });
   }
 
+  /** One read; null when a full save flipped the head to a new generation between the head and the rest. */
+  private async tryLoad(): Promise<DaemonCheckpoint | undefined | null> {
+    const head = await this.redis.hgetall(this.head);
+    if (!head.v) {
+      const text = await this.redis.get(this.key);
+      return text === null ? undefined : parseCheckpoint(this.name, text);
+    }
+    if (head.v !== String(CHECKPOINT_FORMAT))
+      throw new CheckpointError(this.name, `head v ${head.v}: not a format this daemon reads`);
+    const names = parseNames(head.models);
+    if (!names) throw new CheckpointError(this.name, `${this.head} models: not a JSON list of names`);
+    const gen = head.gen ?? '';
+    // one transaction: a save cannot land between the reads
+    const tx = this.redis.multi().hgetall(this.head).hgetall(this.metaKeyOf(gen));
+    for (const name of names) tx.lrange(this.stepsKeyOf(gen, name), 0, -1);
+    const res = await tx.exec();
+    if (!res) throw new CheckpointError(this.name, 'the read transaction was aborted');
+    const err = res.find(([e]) => e)?.[0];
+    if (err) throw err;
+    const h = res[0]![1] as Record<string, string>;
+    if ((h.gen ?? '') !== gen || h.models !== head.models) return null;
+    const meta = res[1]![1] as Record<string, string>;
+    const b = new CheckpointBuilder();
+    const chunks = new Map<string, number[]>();
+    const yielder = new Yielder();
+    for (let i = 0; i < names.length; i++) {
+      await yielder.maybe();
+      const name = names[i]!;
+      const texts = res[i + 2]![1] as string[];
+      try {
+        const counts: number[] = [];
+        for (let j = 0; j < texts.length; j++) {
+          const steps = decodeChunk(texts[j]!, `steps[${j}]`);
+          b.appendSteps(name, steps);
+          counts.push(steps.length);
+        }
+        chunks.set(name, counts);
+      } catch (e) {
+        if (!(e instanceof StepEncodingError)) throw e;
+        b.model(name);
+        b.warnings.push(`${this.stepsKeyOf(gen, name)}: model ${name}: ${e.message}; its steps are not restored`);
+      }
+      const m = meta[name];
+      if (m === undefined) continue;
+      try {
+        b.setMeta(name, JSON.parse(m), this.metaKeyOf(gen));
+      } catch {
+        b.warnings.push(`${this.metaKeyOf(gen)} ${name}: model ${name}: lead times and bursts: not JSON, not restored`);
+      }
+    }
+    const savedAtMs = Number(h.savedAtMs);
+    if (!Number.isFinite(savedAtMs)) throw new CheckpointError(this.name, `${this.head} savedAtMs: not a number`);
+    const cp = b.build({
+      savedAtMs,
+      identity: h.identity ?? '',
+      fencingToken: h.fencingToken ? Number(h.fencingToken) : null,
+    });
+    this.loaded = !cp.warnings && h.writer ? { writer: h.writer, gen, cp, chunks } : undefined;
+    return cp;
+  }
+
   async save(take: TakeCheckpoint): Promise<void> {
+    const yielder = new Yielder();
     try {
-      await this.call('write', async () => {
-        for (let attempt = 0; attempt < 3; attempt++) if (await this.trySave(take)) return;
-        throw new CheckpointError(this.name, 'other writers kept changing the checkpoint; the next save tries again');
-      });
+      for (let attempt = 0; attempt < 3; attempt++)
+        if (await this.trySave(take(), yielder)) {
+          this.lastSaveYields = yielder.yields;
+          return;
+        }
+      throw new CheckpointError(this.name, 'other writers kept changing the checkpoint; the next save tries again');
     } catch (err) {
       this.forget();
-      throw err;
+      await this.redis.unwatch().catch(() => undefined);
+      if (err instanceof CheckpointError) throw err;
+      throw new CheckpointError(this.name, `write failed: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     }
   }
 
-  /** One save under WATCH of the head; false when another client changed it before EXEC (the caller tries again). */
-  private async trySave(take: TakeCheckpoint): Promise<boolean> {
-    await this.redis.watch(this.head);
-    const [writer, token, storedNames, savedAtMs] = await this.redis.hmget(
-      this.head,
-      'writer',
-      'fencingToken',
-      'models',
-      'savedAtMs',
+  /**
+   * One save under WATCH of the head; false when another client changed it before EXEC (the caller tries again). The
+   * models are encoded one at a time into the transaction, the event loop getting a turn every few ms; the head is
+   * written last in it. Each Redis round trip has the deadline, not the encoding between them.
+   */
+  private async trySave(source: CheckpointSource, yielder: Yielder): Promise<boolean> {
+    await this.deadline('write', this.redis.watch(this.head));
+    const [writer, token, storedNames, savedAtMs, storedGen] = await this.deadline(
+      'write',
+      this.redis.hmget(this.head, 'writer', 'fencingToken', 'models', 'savedAtMs', 'gen'),
     );
+    if (token && source.fencingToken !== null && Number(token) > source.fencingToken) {
+      await this.redis.unwatch();
+      throw new CheckpointError(
+        this.name,
+        `fenced off: the checkpoint was written under fencing token ${token}, newer than this daemon's ${source.fencingToken}; not written`,
+      );
+    }
     const loaded = this.loaded;
     this.loaded = undefined;
     let adopted = false;
@@ -154,50 +198,32 @@ export class RedisCheckpointStore implements CheckpointStore {
       for (const [k, v] of stepsUpTo) this.stepsUpTo.set(k, v);
       for (const [k, v] of meta) this.meta.set(k, v);
       for (const [k, v] of loaded.chunks) this.chunks.set(k, v);
+      this.gen = loaded.gen;
       adopted = true; // this save writes this session into the head: the earlier writer, if it writes again, starts over
     }
     const mine = (writer === this.session && this.wrote) || adopted;
+    if (!mine) return this.saveAll(source, yielder, parseNames(storedNames) ?? [], storedGen ?? '');
     const rewrite = new Set<string>();
-    const cp = take((model) => {
-      const after = mine ? this.stepsUpTo.get(model) : undefined;
-      if (after === undefined) return Number.NEGATIVE_INFINITY;
+    const after = (model: string) => {
+      const upTo = this.stepsUpTo.get(model);
+      if (upTo === undefined) return Number.NEGATIVE_INFINITY;
       if ((this.chunks.get(model)?.length ?? 0) > compactAfter(model)) {
         rewrite.add(model); // its list has grown many small elements: one element again
         return Number.NEGATIVE_INFINITY;
       }
-      return after;
-    });
-    if (token && cp.fencingToken !== null && Number(token) > cp.fencingToken) {
-      await this.redis.unwatch();
-      throw new CheckpointError(
-        this.name,
-        `fenced off: the checkpoint was written under fencing token ${token}, newer than this daemon's ${cp.fencingToken}; not written`,
-      );
-    }
-    const full = !mine;
-    if (full) this.forget();
-    const names = Object.keys(cp.models);
-    const before = full ? (parseNames(storedNames) ?? []) : [...this.meta.keys()];
-    const removed = before.filter((name) => !(name in cp.models));
+      return upTo;
+    };
+    const before = [...this.meta.keys()];
     const tx = this.redis.multi();
-    if (full) tx.del(this.key, this.metaKey, ...before.map((n) => this.stepsKey(n)));
-    else if (removed.length) tx.del(...removed.map((n) => this.stepsKey(n))).hdel(this.metaKey, ...removed);
-    tx.hset(this.head, {
-      v: CHECKPOINT_FORMAT,
-      savedAtMs: cp.savedAtMs,
-      identity: cp.identity,
-      fencingToken: cp.fencingToken ?? '',
-      writer: this.session,
-    });
-    if (full || removed.length || names.some((n) => !this.meta.has(n)))
-      tx.hset(this.head, 'models', JSON.stringify(names));
     const metas = new Map<string, string>();
     const chunks = new Map<string, number[]>();
-    const changedMeta: Record<string, string> = {};
-    for (const [name, m] of Object.entries(cp.models)) {
-      const whole = full || rewrite.has(name) || !this.stepsUpTo.has(name);
+    const stepsUpTo = new Map<string, number>();
+    let changedMeta: Record<string, string> = {};
+    let changedCount = 0;
+    for await (const [name, m] of eachModel(source, after, yielder)) {
+      const whole = rewrite.has(name) || !this.stepsUpTo.has(name);
       if (whole) {
-        if (!full) tx.del(this.stepsKey(name));
+        tx.del(this.stepsKey(name));
         chunks.set(name, []);
       }
       if (m.steps.length > 0) {
@@ -205,6 +231,7 @@ export class RedisCheckpointStore implements CheckpointStore {
         chunks.set(name, counts);
         tx.rpush(this.stepsKey(name), JSON.stringify(encodeStepColumns(m.steps)));
         counts.push(m.steps.length);
+        stepsUpTo.set(name, m.steps.at(-1)!.startS);
         // drop the oldest elements while the rest still hold the newest MAX_CHECKPOINT_STEPS
         let held = counts.reduce((a, c) => a + c, 0);
         let drop = 0;
@@ -214,12 +241,30 @@ export class RedisCheckpointStore implements CheckpointStore {
           counts.splice(0, drop);
         }
       }
-      const text = metaText(m);
-      metas.set(name, text);
-      if (text !== this.meta.get(name)) changedMeta[name] = text;
+      const stamp = metaStamp(source, name, m);
+      metas.set(name, stamp);
+      if (stamp !== this.meta.get(name)) {
+        changedMeta[name] = metaText(m);
+        if (++changedCount % META_BATCH === 0) {
+          tx.hset(this.metaKey, changedMeta);
+          changedMeta = {};
+        }
+      }
     }
     if (Object.keys(changedMeta).length) tx.hset(this.metaKey, changedMeta);
-    const res = await tx.exec();
+    const names = [...metas.keys()];
+    const removed = before.filter((name) => !metas.has(name));
+    if (removed.length) tx.del(...removed.map((n) => this.stepsKey(n))).hdel(this.metaKey, ...removed);
+    // the head last: a reader in between (its read is one transaction) sees the save whole or not at all
+    tx.hset(this.head, {
+      v: CHECKPOINT_FORMAT,
+      savedAtMs: source.savedAtMs,
+      identity: source.identity,
+      fencingToken: source.fencingToken ?? '',
+      writer: this.session,
+    });
+    if (removed.length || names.some((n) => !this.meta.has(n))) tx.hset(this.head, 'models', JSON.stringify(names));
+    const res = await this.deadline('write', tx.exec());
     if (res === null) {
       this.forget();
       return false;
@@ -231,14 +276,102 @@ export class RedisCheckpointStore implements CheckpointStore {
       this.chunks.delete(name);
     }
     for (const [name, counts] of chunks) this.chunks.set(name, counts);
+    for (const [name, upTo] of stepsUpTo) this.stepsUpTo.set(name, upTo);
     this.meta.clear();
-    for (const [name, m] of Object.entries(cp.models)) {
-      const last = m.steps.at(-1);
-      if (last) this.stepsUpTo.set(name, last.startS);
-      this.meta.set(name, metas.get(name)!);
-    }
+    for (const [name, stamp] of metas) this.meta.set(name, stamp);
     this.wrote = true;
     return true;
+  }
+
+  /**
+   * Everything, as a new generation of keys: each model's list (and the metadata) written in pipelines of about
+   * BATCH_CHARS, the models encoded one at a time with the event loop given turns; the keys expire unless the flip
+   * keeps them (a writer that dies half-way leaves nothing for long). Then one MULTI under WATCH of the head flips
+   * the head to the new generation, keeps its keys and unlinks the old generation's: a reader sees the old checkpoint
+   * or the new one whole. False when another writer changed the head first (the new keys are dropped).
+   */
+  private async saveAll(
+    source: CheckpointSource,
+    yielder: Yielder,
+    storedNames: readonly string[],
+    storedGen: string,
+  ): Promise<boolean> {
+    this.forget();
+    const gen = randomUUID().slice(0, 8);
+    const metaKey = this.metaKeyOf(gen);
+    const written: string[] = [metaKey];
+    const chunks = new Map<string, number[]>();
+    const stepsUpTo = new Map<string, number>();
+    const metas = new Map<string, string>();
+    let batch = this.redis.pipeline();
+    let batchChars = 0;
+    let batchMeta: Record<string, string> = {};
+    const send = async () => {
+      if (Object.keys(batchMeta).length) batch.hset(metaKey, batchMeta).expire(metaKey, PREPARED_TTL_S);
+      batchMeta = {};
+      if (batch.length === 0) return;
+      const sent = batch;
+      batch = this.redis.pipeline();
+      batchChars = 0;
+      const res = await this.deadline('write', sent.exec());
+      const err = res?.find(([e]) => e)?.[0];
+      if (err) throw err;
+    };
+    try {
+      for await (const [name, m] of eachModel(source, () => Number.NEGATIVE_INFINITY, yielder)) {
+        chunks.set(name, []);
+        if (m.steps.length > 0) {
+          const k = this.stepsKeyOf(gen, name);
+          const text = JSON.stringify(encodeStepColumns(m.steps));
+          batch.rpush(k, text).expire(k, PREPARED_TTL_S);
+          written.push(k);
+          batchChars += text.length;
+          chunks.set(name, [m.steps.length]);
+          stepsUpTo.set(name, m.steps.at(-1)!.startS);
+        }
+        const text = metaText(m);
+        batchMeta[name] = text;
+        batchChars += text.length;
+        metas.set(name, metaStamp(source, name, m));
+        if (batchChars >= BATCH_CHARS) await send();
+      }
+      await send();
+    } catch (err) {
+      await this.drop(written);
+      throw err;
+    }
+    const names = [...metas.keys()];
+    const tx = this.redis.multi();
+    for (const k of written) tx.persist(k);
+    tx.hset(this.head, {
+      v: CHECKPOINT_FORMAT,
+      savedAtMs: source.savedAtMs,
+      identity: source.identity,
+      fencingToken: source.fencingToken ?? '',
+      writer: this.session,
+      gen,
+      models: JSON.stringify(names),
+    });
+    tx.unlink(this.key, this.metaKeyOf(storedGen), ...storedNames.map((n) => this.stepsKeyOf(storedGen, n)));
+    const res = await this.deadline('write', tx.exec());
+    if (res === null) {
+      await this.drop(written);
+      return false;
+    }
+    const err = res.find(([e]) => e)?.[0];
+    if (err) throw err;
+    this.gen = gen;
+    for (const [k, v] of chunks) this.chunks.set(k, v);
+    for (const [k, v] of stepsUpTo) this.stepsUpTo.set(k, v);
+    for (const [k, v] of metas) this.meta.set(k, v);
+    this.wrote = true;
+    return true;
+  }
+
+  /** Best effort: a full save that did not flip unlinks its keys (they expire anyway). */
+  private async drop(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 500)
+      await this.deadline('write', this.redis.unlink(...keys.slice(i, i + 500))).catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -250,6 +383,14 @@ export class RedisCheckpointStore implements CheckpointStore {
     this.stepsUpTo.clear();
     this.chunks.clear();
     this.meta.clear();
+  }
+
+  private deadline<T>(what: string, pending: Promise<T>): Promise<T> {
+    return withDeadline(
+      pending,
+      this.timeoutMs,
+      () => new CheckpointError(this.name, `${what}: no answer within ${this.timeoutMs} ms`),
+    );
   }
 
   private call<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -266,6 +407,15 @@ export class RedisCheckpointStore implements CheckpointStore {
     );
   }
 }
+
+/** A full save's pipelines carry about this many characters of steps and metadata each. */
+const BATCH_CHARS = 1 << 20;
+
+/** A full save's keys live this long unless the head is flipped to them (a writer that died half-way). */
+const PREPARED_TTL_S = 3600;
+
+/** Changed lead times and bursts go into HSETs of this many models each. */
+const META_BATCH = 100;
 
 /** A model's list is rewritten as one element once it has this many (64-127, spread by name so models take turns). */
 function compactAfter(model: string): number {

@@ -34,15 +34,19 @@ export class CheckpointModels {
     }
   }
 
-  readonly take: TakeCheckpoint = (after) => {
-    const models: Record<string, ModelCheckpoint> = {};
-    for (const [name, m] of this.memories) {
-      const steps = m.listAfter(after(name));
+  readonly take: TakeCheckpoint = () => ({
+    savedAtMs: this.nowMs,
+    identity: this.identity,
+    fencingToken: this.fencingToken,
+    names: [...this.memories.keys()],
+    model: (name, after) => {
+      const m = this.memories.get(name);
+      if (!m) return undefined;
+      const steps = m.listAfter(after);
       this.stepsTaken += steps.length;
-      models[name] = { steps, ...this.meta.get(name)! };
-    }
-    return { v: 2, savedAtMs: this.nowMs, identity: this.identity, fencingToken: this.fencingToken, models };
-  };
+      return { steps, ...this.meta.get(name)! };
+    },
+  });
 
   /** What a load should give back for `name`: every step, rates to 4 significant digits. */
   expected(name: string): ModelCheckpoint {
