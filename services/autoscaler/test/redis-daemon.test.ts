@@ -309,6 +309,7 @@ describeWithRedis('the daemon with Redis (real Redis, fresh keys per test)', () 
     });
     await h.daemon.start();
     for (let i = 0; i <= 5; i++) await h.step(i === 0 ? 0 : 1000);
+    const recordsBefore = memory.records.length;
     await proxy.stop(); // Redis is gone
     for (let i = 0; i < 20; i++) await h.step(1000); // the spike arrives at T0 + 20 s
     const failed = memory.decisions('a').filter((d) => d.acted === 'error');
@@ -316,8 +317,15 @@ describeWithRedis('the daemon with Redis (real Redis, fresh keys per test)', () 
     expect(failed[0]!.error).toMatchObject({ stage: 'enqueue', code: 'E_REDIS_UNAVAILABLE' });
     expect(failed[0]!.action).toBe('scale-up');
     await log.flush(); // stream appends fail after their timeout
-    expect(sinkErrors.length).toBe(1); // reported once per outage, not per record
-    expect(sinkErrors[0]).toMatch(/redis stream .*decisions: .*/);
+    // Reported once per streak of failures, not per record: usually one for the outage. On a loaded machine (load ~20)
+    // an append made before the outage can miss its 300 ms deadline (reported: a streak) while a later one still gets
+    // through (the streak ends), and the outage then starts a second streak. So: at least one, a few at most, each a
+    // stream error, and far fewer than the records written during the outage.
+    const outageRecords = memory.records.length - recordsBefore;
+    expect(sinkErrors.length).toBeGreaterThanOrEqual(1);
+    expect(sinkErrors.length).toBeLessThanOrEqual(3);
+    expect(sinkErrors.length).toBeLessThan(outageRecords / 5);
+    for (const e of sinkErrors) expect(e).toMatch(/^redis stream .*decisions: .*/);
     expect(provider.applied).toEqual([]);
 
     await proxy.start(); // Redis is back on the same port
