@@ -117,10 +117,21 @@ export {
 export {
   warmHttpPath,
   encodeWarmRequests,
+  encodeWarmRequest,
+  planWarmEncodings,
   WARM_REQUEST_HEADER,
   type HttpWarmOptions,
   type HttpWarmReport,
+  type WarmRequest,
 } from './server/http-path-warmer.js';
+export {
+  WARM_ENCODINGS,
+  encodingSkipReason,
+  formatBodyBytes,
+  formatLimitBytes,
+  type EncodingWarm,
+  type WarmEncoding,
+} from './server/warm-encodings.js';
 export { parseV2InferRequest, type V2InferRequest } from './server/v2-request.js';
 export { v2Datatype } from './server/v2-datatypes.js';
 export { ReplicaMetrics, type ReplicaMetricsSource } from './server/replica-metrics.js';

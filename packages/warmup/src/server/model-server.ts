@@ -146,6 +146,7 @@ export class ModelServer {
       targets,
       rounds,
       converge,
+      maxBodyBytes: this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       headers: { [WARM_REQUEST_HEADER]: this.warmToken },
     });
   }
