@@ -13,6 +13,7 @@ import { warmHttpPath, WARM_REQUEST_HEADER, type HttpWarmOptions, type HttpWarmR
 import { nestedDeeperThan, summarizeValidation } from './issue-summary.js';
 import { ReplicaMetrics } from './replica-metrics.js';
 import { BodyBudget } from './body-budget.js';
+import { checkDeclaredSizes, checkJsonBytes } from './declared-size.js';
 import { BodyTimeoutError, readBoundedBody } from './request-body.js';
 import { writeV1Answer, writeV2Answer } from './v2-response.js';
 import { parseV2InferRequest } from './v2-request.js';
@@ -421,6 +422,7 @@ export class ModelServer {
       jsonPart = raw.subarray(0, n);
       binary = raw.subarray(n);
     }
+    checkJsonBytes(jsonPart.length, protocol, replica);
     let body: unknown;
     try {
       body = JSON.parse(jsonPart.toString('utf8'));
@@ -431,6 +433,7 @@ export class ModelServer {
     }
     if (nestedDeeperThan(body, MAX_JSON_DEPTH))
       throw new InferenceRequestError('E_BAD_JSON', `request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    checkDeclaredSizes(protocol, body, replica.name, replica.inputLimits);
     if (protocol === 'v2')
       return parseV2InferRequest(body, binary, {
         name: replica.name,
