@@ -391,40 +391,41 @@ export class LoadBalancerServer {
         error: 'E_UNKNOWN_MODEL',
         message: `model ${model} is not served here`,
       });
+    const t0 = performance.now();
+    this.demand.record(model, this.now());
+    let body: Buffer;
+    try {
+      body = await readBodyWithin(req, this.opts.maxBodyBytes ?? 16 * 2 ** 20, this.budget, this.bodyTimeoutMs);
+    } catch (e) {
+      if (e instanceof OverloadedError) return this.overloaded(req, res, e);
+      if (e instanceof BodyTimeoutError) {
+        this.metrics.finished(model, 408, (performance.now() - t0) / 1000);
+        return this.bodyTimeout(req, res, e);
+      }
+      if (e instanceof BodyTooLargeError) {
+        this.metrics.finished(model, 413, (performance.now() - t0) / 1000);
+        return this.refuse(req, res, 413, 'body_too_large', { error: e.code, message: e.message });
+      }
+      res.destroy(); // the client went away while sending
+      return;
+    }
+    // Counted in flight once its body is in: requests still sending theirs are bounded by the body budget and
+    // bodyTimeoutMs, so stalled uploads cannot take the slots of requests ready to go.
     const maxInFlight = this.opts.maxInFlight ?? 1024;
-    if (this.inFlight >= maxInFlight)
+    if (this.inFlight >= maxInFlight) {
+      this.budget.give(body.length);
       return this.overloaded(
         req,
         res,
         new OverloadedError(`${maxInFlight} requests in flight (the load balancer's maxInFlight); retry shortly`),
       );
+    }
     this.inFlight += 1;
-    const t0 = performance.now();
     try {
-      this.demand.record(model, this.now());
-      let body: Buffer;
-      try {
-        body = await readBodyWithin(req, this.opts.maxBodyBytes ?? 16 * 2 ** 20, this.budget, this.bodyTimeoutMs);
-      } catch (e) {
-        if (e instanceof OverloadedError) return this.overloaded(req, res, e);
-        if (e instanceof BodyTimeoutError) {
-          this.metrics.finished(model, 408, (performance.now() - t0) / 1000);
-          return this.bodyTimeout(req, res, e);
-        }
-        if (e instanceof BodyTooLargeError) {
-          this.metrics.finished(model, 413, (performance.now() - t0) / 1000);
-          return this.refuse(req, res, 413, 'body_too_large', { error: e.code, message: e.message });
-        }
-        res.destroy(); // the client went away while sending
-        return;
-      }
-      try {
-        const status = await this.proxy.send(model, path, req, body, res);
-        this.metrics.finished(model, status, (performance.now() - t0) / 1000);
-      } finally {
-        this.budget.give(body.length);
-      }
+      const status = await this.proxy.send(model, path, req, body, res);
+      this.metrics.finished(model, status, (performance.now() - t0) / 1000);
     } finally {
+      this.budget.give(body.length);
       this.inFlight -= 1;
     }
   }

@@ -90,15 +90,14 @@ async function rawReplica(
 }
 
 describe('hostile clients of the load balancer', { timeout: 60_000 }, () => {
-  it('stalled bodies that declare a large Content-Length do not take the shared body budget from everyone', async () => {
-    const { server, url, port } = await lb({ models: ['m'], maxBufferedBytes: 1_000_000 });
+  it('stalled bodies that declare a large Content-Length take neither the body budget nor the in-flight slots', async () => {
+    const { server, url, port } = await lb({ models: ['m'], maxBufferedBytes: 1_000_000, maxInFlight: 2 });
     const a = await replica('a');
     expect((await register(url, { replicaId: 'a', model: 'm', url: a.url })).status).toBe(201);
     // Four connections each declare 900 kB (under maxBodyBytes) and send one byte, then stall.
     for (let i = 0; i < 4; i++)
       rawRequest(port, 'POST /v1/models/m/infer HTTP/1.1\r\nHost: lb\r\nContent-Length: 900000\r\n\r\n{');
-    await until(async () => (await inFlight(server)) === 4);
-    expect(server.budget.usedBytes).toBeLessThan(1_000); // the bytes that arrived, not the bytes declared
+    await waitFor(() => server.budget.usedBytes === 4, 10_000); // the bytes that arrived, not the bytes declared
     const res = await fetch(`${url}/v1/models/m/infer`, { method: 'POST', body: '{"inputs":{}}' });
     expect(res.status).toBe(200);
     await res.text();
