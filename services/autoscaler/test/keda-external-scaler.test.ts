@@ -229,6 +229,43 @@ describe('KEDA external scaler (gRPC) over the daemon decisions', () => {
     expect(next.result).toBe(true);
   }, 30_000);
 
+  it('a request that is not a valid protobuf is INVALID_ARGUMENT naming the method, and the server keeps answering', async () => {
+    // Before: grpc-js answered INTERNAL "Error deserializing request" (a server fault, naming nothing).
+    board.write(decision('llama', 0, 1));
+    const raw = new grpc.Client(server.url!, grpc.credentials.createInsecure());
+    try {
+      const garbage = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]); // a tag of wire type 7, which does not exist
+      for (const method of ['IsActive', 'GetMetrics', 'GetMetricSpec']) {
+        const err = await new Promise<grpc.ServiceError>((resolve) =>
+          raw.makeUnaryRequest(
+            `/externalscaler.ExternalScaler/${method}`,
+            (b: Buffer) => b,
+            (b: Buffer) => b,
+            garbage,
+            (e) => resolve(e!),
+          ),
+        );
+        expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+        expect(err.details).toContain(`${method}: the request is not a valid protobuf message`);
+      }
+      const stream = await new Promise<grpc.ServiceError>((resolve) =>
+        raw
+          .makeServerStreamRequest(
+            '/externalscaler.ExternalScaler/StreamIsActive',
+            (b: Buffer) => b,
+            (b: Buffer) => b,
+            garbage,
+          )
+          .on('error', resolve)
+          .on('data', () => undefined),
+      );
+      expect(stream.code).toBe(grpc.status.INVALID_ARGUMENT);
+    } finally {
+      raw.close();
+    }
+    expect((await call(c.IsActive, c, ref('llama'))).result).toBe(true);
+  });
+
   it('close ends open streams and stops listening', async () => {
     board.write(decision('llama', 0, 1));
     const stream = c.StreamIsActive(ref('llama'));

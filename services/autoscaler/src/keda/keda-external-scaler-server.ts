@@ -58,6 +58,44 @@ function fail(code: grpc.status, message: string): grpc.ServiceError {
   return Object.assign(new Error(bounded), { code, details: bounded, metadata: new grpc.Metadata() });
 }
 
+/** What a request that is not a valid protobuf of its type deserializes to: its handler answers INVALID_ARGUMENT. */
+class MalformedRequest {
+  constructor(
+    readonly method: string,
+    readonly detail: string,
+  ) {}
+}
+
+/**
+ * The service with request deserializers that never throw: grpc-js answers a request that fails to deserialize with
+ * INTERNAL "Error deserializing request" (a server fault, naming nothing); this way the handler says what was wrong.
+ */
+function tolerantOf(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, m] of Object.entries(service)) {
+    out[name] = {
+      ...m,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return m.requestDeserialize(bytes);
+        } catch (err) {
+          return new MalformedRequest(name, err instanceof Error ? err.message : String(err));
+        }
+      },
+    };
+  }
+  return out as grpc.ServiceDefinition;
+}
+
+/** Throws INVALID_ARGUMENT for a request that did not deserialize. */
+function wellFormed(request: unknown): void {
+  if (request instanceof MalformedRequest)
+    throw fail(
+      grpc.status.INVALID_ARGUMENT,
+      `${request.method}: the request is not a valid protobuf message of its type (${request.detail.slice(0, 200)})`,
+    );
+}
+
 /**
  * KEDA's external scaler gRPC interface over warmpool's advice (`externalscaler.proto`: IsActive, StreamIsActive,
  * GetMetricSpec, GetMetrics; StreamMetricSpec is left unimplemented, which KEDA reads as "pull"). A ScaledObject with
@@ -92,17 +130,22 @@ export class KedaExternalScalerServer {
       externalscaler: { ExternalScaler: grpc.ServiceClientConstructor };
     };
     const server = new grpc.Server();
-    server.addService(pkg.externalscaler.ExternalScaler.service, {
+    server.addService(tolerantOf(pkg.externalscaler.ExternalScaler.service), {
       IsActive: (call: grpc.ServerUnaryCall<ScaledObjectRef, unknown>, cb: grpc.sendUnaryData<unknown>) =>
-        this.unary(cb, () => ({ result: this.advice(call.request).active })),
+        this.unary(cb, () => {
+          wellFormed(call.request);
+          return { result: this.advice(call.request).active };
+        }),
       GetMetricSpec: (call: grpc.ServerUnaryCall<ScaledObjectRef, unknown>, cb: grpc.sendUnaryData<unknown>) =>
         this.unary(cb, () => {
+          wellFormed(call.request);
           const model = this.modelOf(call.request);
           this.advice(call.request);
           return { metricSpecs: [{ metricName: metricNameOf(model), targetSize: 1, targetSizeFloat: 1 }] };
         }),
       GetMetrics: (call: grpc.ServerUnaryCall<GetMetricsRequest, unknown>, cb: grpc.sendUnaryData<unknown>) =>
         this.unary(cb, () => {
+          wellFormed(call.request);
           const advice = this.advice(call.request.scaledObjectRef);
           const metricName = call.request.metricName || metricNameOf(advice.model);
           return { metricValues: [{ metricName, metricValue: advice.replicas, metricValueFloat: advice.replicas }] };
@@ -179,6 +222,7 @@ export class KedaExternalScalerServer {
   private streamIsActive(call: grpc.ServerWritableStream<ScaledObjectRef, unknown>): void {
     let model: string;
     try {
+      wellFormed(call.request);
       model = this.modelOf(call.request);
       const kind = this.board.lookup(model).kind;
       if (kind === 'unknown' || kind === 'acting') this.advice(call.request);
