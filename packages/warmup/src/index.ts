@@ -16,6 +16,7 @@ export {
   type TestModelEntry,
 } from './models/test-model-catalog.js';
 export { buildConvNet, CONV_NET_INPUT, CONV_NET_OUTPUT, type ConvNetConfig } from './models/conv-net-model.js';
+export { buildFixedDetector, type FixedDetectorConfig } from './models/media-exporter-models.js';
 export {
   buildClassifier,
   CLASSIFIER_INPUT,

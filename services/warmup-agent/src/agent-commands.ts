@@ -60,6 +60,11 @@ export const WARM_COMMAND: CommandSpec = {
     model: MODEL,
     spec: SPEC,
     'first-requests': { type: 'string', value: 'N', default: 10, help: 'requests measured after the warm-up, 1-10000' },
+    'max-body-bytes': {
+      type: 'string',
+      value: 'N',
+      help: "the model server's largest request body, as serve's (default 16 MiB); larger encodings are skipped",
+    },
     json: { type: 'boolean', help: 'the measurement as JSON' },
     ...SESSION_OPTIONS,
   },

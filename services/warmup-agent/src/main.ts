@@ -81,10 +81,20 @@ async function warm(argv: readonly string[], io: Io): Promise<number> {
   const asJson = args.flag('json');
   const session = readSessionArgs(args);
   const firstRequests = args.int('first-requests', 10, 1, 10_000);
+  // Absent: the model server's default (16 MiB), as serve.
+  const maxBodyBytes =
+    args.string('max-body-bytes') === undefined ? undefined : args.int('max-body-bytes', 0, 1024, 2 ** 31 - 1);
   args.done('warm');
   const spec = readSpecArg(args);
   const model = resolveModel(modelArg);
-  const m = await measureWarmup({ name: model.name, modelPath: model.path, session, spec, firstRequests });
+  const m = await measureWarmup({
+    name: model.name,
+    modelPath: model.path,
+    session,
+    spec,
+    firstRequests,
+    maxBodyBytes,
+  });
   if (asJson) io.out(JSON.stringify(m, null, 2));
   else {
     io.out(
@@ -95,6 +105,8 @@ async function warm(argv: readonly string[], io: Io): Promise<number> {
         `  ${s.shape}: cold first ${s.coldFirstMs} ms, first ${firstRequests} p50 ${s.firstRequestsP50Ms} ms (max ${s.firstRequestsMaxMs}), steady p50 ${s.steadyP50Ms} ms, ratio ${s.firstToSteadyRatio} (after a pause: ${s.afterPauseToSteadyRatio})`,
       );
     }
+    for (const e of m.httpEncodings ?? [])
+      for (const k of e.skipped) io.out(`  http ${e.encoding} skipped for ${k.target}: ${k.reason}`);
     if (m.reason) io.out(`  reason: ${m.reason}`);
     for (const p of m.problems) io.out(`  not measured: ${p}`);
   }

@@ -121,6 +121,9 @@ export class ReplicaAgent {
       budgetMs: budgetLeftMs,
     });
     const tail = report.latenciesMs.slice(-Math.max(1, targets.length * 3));
+    const skipped = report.encodings.flatMap((e) =>
+      e.skipped.map((k) => ({ encoding: e.encoding, target: k.target, reason: k.reason })),
+    );
     this.opts.log({
       event: 'request-path-warmed',
       requests: report.requests,
@@ -128,6 +131,9 @@ export class ReplicaAgent {
       firstMs: Math.round((report.latenciesMs[0] ?? 0) * 1000) / 1000,
       lastRoundMaxMs: Math.round(Math.max(0, ...tail) * 1000) / 1000,
       converged: report.converged,
+      // Encodings a client could not use for an input set (FP16 in v2 JSON, a body over max-body-bytes) are skipped.
+      warmedEncodings: report.encodings.filter((e) => e.warmed.length > 0).map((e) => e.encoding),
+      ...(skipped.length > 0 ? { skipped: skipped.slice(0, 10), skippedCount: skipped.length } : {}),
       ...(report.unconverged && report.unconverged.length > 0 ? { unconverged: report.unconverged.slice(0, 5) } : {}),
     });
   }

@@ -1,19 +1,18 @@
-import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { median, WarmpoolError } from '@warmpool/domain';
 import {
   InferenceWorker,
   ModelReplica,
-  ModelServer,
-  roundsUntilConverged,
   requestPathBudgetMs,
+  DEFAULT_MAX_BODY_BYTES,
+  type EncodingWarm,
   type Feeds,
   type SessionConfig,
   type WarmTarget,
   type WarmTargetKind,
   type WarmupSpec,
 } from '@warmpool/warmup';
-import { InferClient } from './warm-http-client.js';
+import { type HttpWarmOutcome, measureHttp, type Samples } from './warm-http-measure.js';
 
 /** First requests and a steady sample after them, over one path (in-session or HTTP). */
 export interface PathMeasurement {
@@ -66,8 +65,13 @@ export interface ShapeMeasurement {
   readonly firstToSteadyRatio: number;
   /** coldFirstMs / firstRequestsP50Ms: what warm-up saves on the first request. */
   readonly coldToWarmRatio: number;
-  /** The same over HTTP (JSON) end to end; undefined when not measured (`httpProblem` says why). */
+  /** The same over HTTP end to end; undefined when not measured (`httpProblem` says why). */
   readonly http: PathMeasurement | undefined;
+  /**
+   * The encoding those HTTP figures were sent in: the first of v2 JSON, v1 JSON, v2 binary a client could use for
+   * this input set (float16 has no v2 JSON form; a body over max-body-bytes gets 413).
+   */
+  readonly httpEncoding: string | undefined;
   /** steadyWindowSpread of the in-session steady sample (see PathMeasurement). */
   readonly steadyWindowSpread: number;
   /** The in-session requests after a pause (see PathMeasurement). */
@@ -90,7 +94,10 @@ export interface WarmMeasurement {
   readonly converged: boolean;
   readonly ready: boolean;
   readonly reason: string | undefined;
-  /** True when every figure was measured for every input set; else `problems` says why not. */
+  /**
+   * True when every figure was measured for every input set (over HTTP: in at least one encoding each; encodings a
+   * client could not use are skipped, see httpEncodings, and are not problems); else `problems` says why not.
+   */
   readonly measured: boolean;
   readonly problems: string[];
   /** The top-level numbers are those of this input set (the first one warmed). */
@@ -110,6 +117,11 @@ export interface WarmMeasurement {
   /** HTTP warm requests sent (all input sets; 0 with a custom warmHttp), and whether each set converged (converge only). */
   readonly httpWarmRequests: number;
   readonly httpWarmConverged: boolean | undefined;
+  /**
+   * With the server's warm: per encoding (v1-json, v2-json, v2-binary) the input sets warmed and those skipped with
+   * why (`fp16 has no JSON form ...`, `body 24.1 MB over max-body-bytes 16 MiB`). Undefined with another warm.
+   */
+  readonly httpEncodings: readonly EncodingWarm[] | undefined;
   readonly httpProblem: string | undefined;
   readonly memory: { peakRssBytes: number; limitBytes: number; usedFraction: number; ok: boolean } | undefined;
   readonly concurrency: { level: number; p50Ms: number; maxMs: number } | undefined;
@@ -128,6 +140,8 @@ export interface WarmOptions {
   readonly targetRatio?: number;
   /** Measure over HTTP too (default true). */
   readonly http?: boolean;
+  /** The model server's largest request body (default DEFAULT_MAX_BODY_BYTES, as serve's --max-body-bytes). */
+  readonly maxBodyBytes?: number;
   /**
    * Warms the HTTP path before it is measured (what `serve` does before ready), given the server's
    * base URL and the targets. Default: JSON requests round-robin over the input sets until each
@@ -165,7 +179,8 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
     spec: opts.spec,
   });
   let httpProblem: string | undefined;
-  let httpWarm: HttpWarmOutcome = { how: undefined, requests: 0, converged: undefined };
+  let httpWarm: HttpWarmOutcome = { how: undefined, requests: 0, converged: undefined, encodings: undefined };
+  const httpEncodingOf = new Map<WarmTarget, string | undefined>();
   try {
     const status = await replica.start();
     if (status.phase === 'failed' || !status.load || !status.warmup) {
@@ -213,8 +228,10 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
               rounds: opts.httpWarmRounds ?? 2,
               feedsFor,
               budgetLeftMs,
+              maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
             },
             overHttp,
+            httpEncodingOf,
           );
         } catch (e) {
           httpProblem = `HTTP not measured: ${e instanceof Error ? e.message : String(e)}`;
@@ -264,6 +281,7 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
         afterPauseToSteadyRatio: path?.afterPauseToSteadyRatio ?? Number.NaN,
         coldToWarmRatio: round(coldMs / firstP50, 2),
         http,
+        httpEncoding: httpEncodingOf.get(t),
         targetMet: (path?.targetMet ?? false) && (http?.targetMet ?? httpProblem === undefined),
       };
     });
@@ -301,6 +319,7 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
       httpWarm: httpWarm.how,
       httpWarmRequests: httpWarm.requests,
       httpWarmConverged: httpWarm.converged,
+      httpEncodings: httpWarm.encodings,
       httpProblem,
       memory: {
         peakRssBytes: w.memory.peakRssBytes,
@@ -316,13 +335,6 @@ export async function measureWarmup(opts: WarmOptions): Promise<WarmMeasurement>
   } finally {
     await replica.close();
   }
-}
-
-/** Latencies of one path: the first requests, the steady sample, the requests after a pause. */
-interface Samples {
-  readonly first: number[];
-  readonly steady: number[];
-  readonly afterPause: number[];
 }
 
 function pathFigures({ first, steady, afterPause }: Samples, targetRatio: number): PathMeasurement {
@@ -343,91 +355,6 @@ function pathFigures({ first, steady, afterPause }: Samples, targetRatio: number
     afterPauseToSteadyRatio: round(pausedP50 / steadyP50, 3),
     targetMet: firstP50 <= targetRatio * steadyP50,
   };
-}
-
-type ServerWarm = (
-  model: string,
-  targets: readonly WarmTarget[],
-  rounds: number,
-  converge?: { spec: WarmupSpec; budgetMs: number },
-) => Promise<{ requests: number; converged?: boolean }>;
-
-interface HttpWarmOutcome {
-  readonly how: 'server' | 'converge' | 'custom' | undefined;
-  readonly requests: number;
-  readonly converged: boolean | undefined;
-}
-
-interface HttpPlan {
-  readonly firstN: number;
-  readonly steadyN: number;
-  readonly pauseMs: number;
-  readonly spec: WarmupSpec;
-  readonly rounds: number;
-  readonly warmHttp: WarmOptions['warmHttp'];
-  readonly feedsFor: (t: WarmTarget, seed: number) => Feeds;
-  /** What is left of the spec's budget after warm-up (the HTTP warm's budget, as in serve). */
-  readonly budgetLeftMs: number;
-}
-
-/** The first requests and a steady sample over HTTP (JSON) through the model server, end to end. */
-async function measureHttp(
-  replica: ModelReplica,
-  targets: readonly WarmTarget[],
-  plan: HttpPlan,
-  out: Map<WarmTarget, Samples>,
-): Promise<HttpWarmOutcome> {
-  const server = new ModelServer({ replicas: [replica] });
-  const { url } = await server.listen();
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  try {
-    const client = new InferClient(url, replica.name, agent);
-    await client.probe();
-    let warm: HttpWarmOutcome = { how: 'custom', requests: 0, converged: undefined };
-    // The server's own request-path warm where it has one (duck-typed: older servers do not).
-    const own = (server as unknown as { warmRequestPath?: ServerWarm }).warmRequestPath;
-    if (plan.warmHttp) await plan.warmHttp(url, targets);
-    else if (typeof own === 'function' && plan.rounds > 0) {
-      // Exactly what serve runs before ready: the fixed rounds, then until converged within the budget left.
-      const report = await own.call(server, replica.name, targets, plan.rounds, {
-        spec: plan.spec,
-        budgetMs: plan.budgetLeftMs,
-      });
-      warm = { how: 'server', requests: report.requests, converged: report.converged };
-    } else warm = { how: 'converge', ...(await warmHttpUntilConverged(client, targets, plan)) };
-    for (const t of targets) out.set(t, { first: [], steady: [], afterPause: [] });
-    for (let i = 0; i < plan.firstN; i++)
-      for (const t of targets) out.get(t)!.first.push(await client.infer(plan.feedsFor(t, 1000 + i)));
-    for (let i = 0; i < plan.steadyN; i++)
-      for (const t of targets) out.get(t)!.steady.push(await client.infer(plan.feedsFor(t, 5000 + i)));
-    if (plan.pauseMs > 0) {
-      await sleep(plan.pauseMs);
-      for (let i = 0; i < plan.firstN; i++)
-        for (const t of targets) out.get(t)!.afterPause.push(await client.infer(plan.feedsFor(t, 7000 + i)));
-    }
-    return warm;
-  } finally {
-    agent.destroy();
-    await server.close();
-  }
-}
-
-/** JSON requests round-robin over the input sets until each set's latency converged (bounded by passes and the budget). */
-async function warmHttpUntilConverged(
-  client: InferClient,
-  targets: readonly WarmTarget[],
-  plan: HttpPlan,
-): Promise<{ requests: number; converged: boolean }> {
-  const clock = { nowMs: now };
-  const r = await roundsUntilConverged(
-    targets,
-    (t) => t.label,
-    (t, round) => client.infer(plan.feedsFor(t, 9000 + round)),
-    plan.spec,
-    clock,
-    plan.spec.budgetMs,
-  );
-  return { requests: r.requests, converged: r.converged };
 }
 
 function round(x: number, digits = 3): number {

@@ -1,69 +1,86 @@
 import { type Agent, request } from 'node:http';
-import type { Feeds } from '@warmpool/warmup';
+import {
+  encodeWarmRequest,
+  encodingSkipReason,
+  type Feeds,
+  type WarmEncoding,
+  type WarmRequest,
+} from '@warmpool/warmup';
 
 const now = (): number => performance.now();
 
-const V2_DATATYPES: Record<string, string> = {
-  float32: 'FP32',
-  float64: 'FP64',
-  int64: 'INT64',
-  int32: 'INT32',
-  int8: 'INT8',
-  uint8: 'UINT8',
-  bool: 'BOOL',
-};
-
-/** A minimal infer client: the KServe v2 JSON protocol where the server has it, else the v1 JSON path. */
+/**
+ * A minimal infer client: per input set, the first encoding a client could send of KServe v2 JSON, v1 JSON and v2
+ * binary tensor data (encodingSkipReason: FP16 has no v2 JSON form, a body over `maxBodyBytes` would get 413); v1
+ * JSON only where the server has no v2 protocol.
+ */
 export class InferClient {
   private protocol: 'v1' | 'v2' = 'v1';
+  /** The encoding picked per input signature (types and dims), and what the last request used. */
+  private readonly picked = new Map<string, WarmEncoding>();
+  lastEncoding: WarmEncoding | undefined;
 
   constructor(
     private readonly baseUrl: string,
     private readonly model: string,
     private readonly agent: Agent,
+    private readonly maxBodyBytes?: number,
   ) {}
 
   /** Picks the protocol (GET /v2/models/{name} answers 200 on a v2 server) and opens the socket. */
   async probe(): Promise<void> {
-    const r = await this.send('GET', `/v2/models/${encodeURIComponent(this.model)}`, undefined);
+    const r = await this.send('GET', `/v2/models/${encodeURIComponent(this.model)}`, undefined, {});
     this.protocol = r.status === 200 ? 'v2' : 'v1';
   }
 
   /** One inference; resolves to its end-to-end latency in ms. */
   async infer(feeds: Feeds): Promise<number> {
-    const body =
-      this.protocol === 'v2'
-        ? {
-            inputs: Object.entries(feeds).map(([name, t]) => ({
-              name,
-              shape: [...t.dims],
-              datatype: V2_DATATYPES[t.type] ?? t.type,
-              data: values(t.data),
-            })),
-          }
-        : {
-            inputs: Object.fromEntries(
-              Object.entries(feeds).map(([name, t]) => [name, { dims: [...t.dims], data: values(t.data) }]),
-            ),
-          };
-    const path = `/${this.protocol}/models/${encodeURIComponent(this.model)}/infer`;
-    const text = JSON.stringify(body);
+    const req = this.encode(feeds);
     const t0 = now();
-    const r = await this.send('POST', path, text);
+    const r = await this.send('POST', req.path, req.body, req.headers);
     const ms = now() - t0;
-    if (r.status !== 200) throw new Error(`POST ${path} answered ${r.status}: ${r.body.slice(0, 200)}`);
+    if (r.status !== 200)
+      throw new Error(`POST ${req.path} ${this.lastEncoding} answered ${r.status}: ${r.body.slice(0, 200)}`);
     return ms;
   }
 
-  private send(method: string, path: string, body: string | undefined): Promise<{ status: number; body: string }> {
+  private encode(feeds: Feeds): WarmRequest {
+    const key = Object.entries(feeds)
+      .map(([k, t]) => `${k}:${t.type}:${t.dims.join('x')}`)
+      .join(',');
+    const known = this.picked.get(key);
+    if (known !== undefined) {
+      this.lastEncoding = known;
+      return encodeWarmRequest(this.model, feeds, known);
+    }
+    const order: readonly WarmEncoding[] = this.protocol === 'v2' ? ['v2-json', 'v1-json', 'v2-binary'] : ['v1-json'];
+    const reasons: string[] = [];
+    for (const e of order) {
+      const req = encodeWarmRequest(this.model, feeds, e);
+      const why = encodingSkipReason(e, feeds, req.body.length, this.maxBodyBytes);
+      if (why === undefined) {
+        this.picked.set(key, e);
+        this.lastEncoding = e;
+        return req;
+      }
+      reasons.push(`${e}: ${why}`);
+    }
+    throw new Error(`no encoding a client could send for inputs ${key} (${reasons.join('; ')})`);
+  }
+
+  private send(
+    method: string,
+    path: string,
+    body: Buffer | undefined,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const req = request(
         `${this.baseUrl}${path}`,
         {
           method,
           agent: this.agent,
-          headers:
-            body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: body === undefined ? headers : { ...headers, 'content-length': String(body.length) },
           timeout: 60_000,
         },
         (res) => {
@@ -78,9 +95,4 @@ export class InferClient {
       req.end(body);
     });
   }
-}
-
-function values(data: unknown): number[] {
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Array.from(data, (v) => Number(v));
-  return Array.from(data as ArrayLike<number>);
 }
