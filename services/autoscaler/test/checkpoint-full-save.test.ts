@@ -73,7 +73,7 @@ describe('full checkpoint saves give the event loop turns (no multi-second block
     expect(cp.warnings).toBeUndefined();
     expect(Object.keys(cp.models)).toHaveLength(300);
     expect(cp.models.m299).toEqual(ms.expected('m299'));
-  });
+  }, 120_000);
 
   it('file: a snapshot cut short half-way leaves the last snapshot and journal as they were (its temporary file removed)', async () => {
     const ms = new CheckpointModels();
@@ -120,7 +120,7 @@ describeWithRedis('full Redis checkpoint saves: a new generation in batches, the
     expect(cp.warnings).toBeUndefined();
     expect(Object.keys(cp.models)).toHaveLength(300);
     expect(cp.models.m299).toEqual(ms.expected('m299'));
-  });
+  }, 120_000);
 
   it('a reader during a full save sees the old checkpoint whole; one cut short leaves it and drops its keys', async () => {
     const { key, open } = fresh();
@@ -155,5 +155,5 @@ describeWithRedis('full Redis checkpoint saves: a new generation in batches, the
     expect(cp.identity).toBe('daemon-b');
     expect(cp.models.m39).toEqual(next.expected('m39'));
     expect(await admin.exists(...keysBefore.filter((k) => !k.endsWith(':head')))).toBe(0); // the old generation
-  });
+  }, 120_000);
 });

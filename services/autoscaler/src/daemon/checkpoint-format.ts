@@ -33,11 +33,6 @@ export interface CheckpointSource {
    * from this writer; -Infinity: every step). Undefined when the model went away since `names` was read.
    */
   model(name: string, stepsAfterS: number): ModelCheckpoint | undefined;
-  /**
-   * A counter that changes whenever the model's lead times or burst history change: a store compares it instead of
-   * serializing them on every save. Absent: the store compares their JSON.
-   */
-  metaVersion?(name: string): number;
 }
 
 /** Opens a view of the daemon's state for one save. */
@@ -233,24 +228,20 @@ export class CheckpointBuilder {
   }
 }
 
-/**
- * What a store remembers of a model's lead times and bursts to tell whether they changed: the source's version counter
- * when it keeps one (no serializing), else their JSON text.
- */
-export function metaStamp(source: CheckpointSource, name: string, m: ModelCheckpoint): string {
-  return source.metaVersion ? `v${source.metaVersion(name)}` : metaText(m);
-}
-
 /** Lead times and burst history as one JSON text (the store writes it only when it differs from what it wrote). */
 export function metaText(m: ModelCheckpoint): string {
   return JSON.stringify({ l: m.leadTimeSamples, ...(m.bursts === undefined ? {} : { b: m.bursts }) });
 }
 
 /** What a store holds after a load, per model: the newest step and the metadata text (a writer that goes on from it). */
-export function cursorsOf(cp: DaemonCheckpoint): { stepsUpTo: Map<string, number>; meta: Map<string, string> } {
+export async function cursorsOf(
+  cp: DaemonCheckpoint,
+  yielder: Yielder,
+): Promise<{ stepsUpTo: Map<string, number>; meta: Map<string, string> }> {
   const stepsUpTo = new Map<string, number>();
   const meta = new Map<string, string>();
   for (const [name, m] of Object.entries(cp.models)) {
+    await yielder.maybe();
     const last = m.steps.at(-1);
     if (last) stepsUpTo.set(name, last.startS);
     meta.set(name, metaText(m));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   CheckpointBuilder,
@@ -9,7 +9,7 @@ import {
   decodeStepColumns,
   eachModel,
   encodeStepColumns,
-  metaStamp,
+  metaText,
   parseCheckpoint,
   StepEncodingError,
   Yielder,
@@ -96,12 +96,13 @@ export class FileCheckpointStore implements CheckpointStore {
   async load(): Promise<DaemonCheckpoint | undefined> {
     this.loaded = undefined;
     const snapshotIno = inodeOf(this.file);
-    const text = this.read(this.file);
+    const text = await this.read(this.file);
     if (text === undefined) return undefined;
     if (!text.startsWith('{"v":2,')) return parseCheckpoint(this.name, text);
+    const yielder = new Yielder();
     let snap: Snapshot;
     try {
-      snap = JSON.parse(text) as Snapshot;
+      snap = await parseSnapshot(text, yielder);
     } catch (err) {
       throw new CheckpointError(this.name, `not JSON (${(err as Error).message})`, { cause: err });
     }
@@ -114,6 +115,7 @@ export class FileCheckpointStore implements CheckpointStore {
       throw new CheckpointError(this.name, 'not a warmpool checkpoint (expected { v: 2, g, savedAtMs, models })');
     const b = new CheckpointBuilder();
     for (const [name, m] of Object.entries(snap.models)) {
+      await yielder.maybe();
       readSteps(b, name, m?.s, this.name);
       b.setMeta(name, m, this.name);
     }
@@ -122,10 +124,11 @@ export class FileCheckpointStore implements CheckpointStore {
       identity: String(snap.identity),
       fencingToken: snap.fencingToken ?? null,
     };
-    const journalText = this.read(this.journal) ?? '';
+    const journalText = (await this.read(this.journal)) ?? '';
     const lines = journalText.split('\n');
     for (let i = 0; i < lines.length; i++) {
       if (lines[i] === '') continue;
+      await yielder.maybe();
       const where = `${this.journal} line ${i + 1}`;
       let line: JournalLine;
       try {
@@ -155,12 +158,12 @@ export class FileCheckpointStore implements CheckpointStore {
 
   async save(take: TakeCheckpoint): Promise<void> {
     try {
-      if (!this.written && this.loaded) this.goOnFromLoad(this.loaded);
+      const yielder = new Yielder();
+      if (!this.written && this.loaded) await this.goOnFromLoad(this.loaded, yielder);
       this.loaded = undefined;
       const w = this.written;
       // another process wrote since (a new snapshot or journal lines): this writer's cursors no longer hold
       const foreign = !w || inodeOf(this.file) !== w.snapshotIno || sizeOf(this.journal) !== w.journalBytes;
-      const yielder = new Yielder();
       if (foreign || w.journalBytes > w.snapshotBytes) await this.saveSnapshot(take(), yielder);
       else await this.append(take(), w, yielder);
       this.lastSaveYields = yielder.yields;
@@ -210,14 +213,15 @@ export class FileCheckpointStore implements CheckpointStore {
           l: m.leadTimeSamples,
           ...(m.bursts === undefined ? {} : { b: m.bursts }),
         };
-        pending += `${first ? '' : ','}${JSON.stringify(name)}:${JSON.stringify(entry)}`;
+        // one model a line (JSON whitespace): a loader parses it model by model (parseSnapshot)
+        pending += `${first ? '\n' : ',\n'}${JSON.stringify(name)}:${JSON.stringify(entry)}`;
         first = false;
         const last = m.steps.at(-1);
         if (last) stepsUpTo.set(name, last.startS);
-        metas.set(name, metaStamp(source, name, m));
+        metas.set(name, metaText(m));
         if (pending.length >= WRITE_CHUNK_CHARS) await flush();
       }
-      pending += '}}';
+      pending += '\n}}';
       await flush();
       await fh.datasync();
       await fh.close();
@@ -249,7 +253,7 @@ export class FileCheckpointStore implements CheckpointStore {
         entry.s = encodeStepColumns(mc.steps);
         stepsUpTo.set(name, mc.steps.at(-1)!.startS);
       }
-      const meta = metaStamp(source, name, mc);
+      const meta = metaText(mc);
       metas.set(name, meta);
       if (meta !== this.meta.get(name)) Object.assign(entry, { l: mc.leadTimeSamples, b: mc.bursts });
       if (entry.s !== undefined || entry.l !== undefined || !this.meta.has(name)) m[name] = entry;
@@ -283,8 +287,8 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   /** Takes the loaded files' cursors as this writer's own (the save then checks the files are still as loaded). */
-  private goOnFromLoad(loaded: NonNullable<FileCheckpointStore['loaded']>): void {
-    const { stepsUpTo, meta } = cursorsOf(loaded.cp);
+  private async goOnFromLoad(loaded: NonNullable<FileCheckpointStore['loaded']>, yielder: Yielder): Promise<void> {
+    const { stepsUpTo, meta } = await cursorsOf(loaded.cp, yielder);
     for (const [k, v] of stepsUpTo) this.stepsUpTo.set(k, v);
     for (const [k, v] of meta) this.meta.set(k, v);
     this.written = { ...loaded.written };
@@ -296,14 +300,36 @@ export class FileCheckpointStore implements CheckpointStore {
     this.meta.clear();
   }
 
-  private read(path: string): string | undefined {
+  private async read(path: string): Promise<string | undefined> {
     try {
-      return readFileSync(path, 'utf8');
+      return await readFile(path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new CheckpointError(this.name, (err as Error).message, { cause: err });
     }
   }
+}
+
+/**
+ * A snapshot's JSON. One written a model a line (`{header,"models":{` / `"name":{...},` ... / `}}`) is parsed a line at
+ * a time, yielding between slices, not as one 37 MB JSON.parse; one on a single line (written before) in one go.
+ */
+async function parseSnapshot(text: string, yielder: Yielder): Promise<Snapshot> {
+  const nl = text.indexOf('\n');
+  if (nl < 0 || !text.endsWith('\n}}')) return JSON.parse(text) as Snapshot;
+  const snap = JSON.parse(`${text.slice(0, nl)}}}`) as Snapshot;
+  if (!snap || typeof snap !== 'object' || typeof snap.models !== 'object' || snap.models === null) return snap;
+  const end = text.length - 3;
+  for (let at = nl + 1; at < end; ) {
+    await yielder.maybe();
+    let next = text.indexOf('\n', at);
+    if (next < 0 || next > end) next = end;
+    const line = text.slice(at, text.charCodeAt(next - 1) === 44 ? next - 1 : next); // without its comma
+    for (const [name, m] of Object.entries(JSON.parse(`{${line}}`) as Snapshot['models']))
+      Object.defineProperty(snap.models, name, { value: m, enumerable: true, writable: true, configurable: true });
+    at = next + 1;
+  }
+  return snap;
 }
 
 function inodeOf(path: string): number {

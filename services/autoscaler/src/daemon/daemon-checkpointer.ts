@@ -109,12 +109,16 @@ export class DaemonCheckpointer {
   }
 
   /**
-   * The leader writes a checkpoint every `checkpointEveryMs` (one at a time; a slow store never holds a tick up). The
+   * The leader writes a checkpoint every `checkpointEveryMs` (one at a time; a slow store never holds a tick up; a
+   * save reads and writes model by model, giving the event loop turns, so ticks go on while it runs). The
    * store writes what changed since its last save: it asks for the steps after its cursor per model.
    */
   maybeSave(force = false): Promise<void> {
     const d = this.daemon;
     const store = d.deps.checkpoint;
+    // a forced save (on stop) waits for the one in flight, then writes the state as it is now: a save yields to the
+    // event loop, so the one in flight may have read the models many ticks ago
+    if (force && this.saving) return this.saving.then(() => this.maybeSave(true));
     if (!store || this.saving || !d.wasLeader || d.dryRun) return this.saving ?? Promise.resolve();
     const everyMs = d.deps.checkpointEveryMs ?? Math.max(10_000, d.config.tickS * 1000);
     if (!force && d.now() - this.lastSavedMs < everyMs) return Promise.resolve();

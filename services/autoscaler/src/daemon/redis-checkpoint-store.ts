@@ -9,7 +9,6 @@ import {
   decodeStepColumns,
   eachModel,
   encodeStepColumns,
-  metaStamp,
   metaText,
   parseCheckpoint,
   StepEncodingError,
@@ -194,7 +193,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     ) {
       // the head is as the last load found it: go on from what that writer wrote (a restart's first save appends)
       this.forget();
-      const { stepsUpTo, meta } = cursorsOf(loaded.cp);
+      const { stepsUpTo, meta } = await cursorsOf(loaded.cp, yielder);
       for (const [k, v] of stepsUpTo) this.stepsUpTo.set(k, v);
       for (const [k, v] of meta) this.meta.set(k, v);
       for (const [k, v] of loaded.chunks) this.chunks.set(k, v);
@@ -241,10 +240,10 @@ export class RedisCheckpointStore implements CheckpointStore {
           counts.splice(0, drop);
         }
       }
-      const stamp = metaStamp(source, name, m);
-      metas.set(name, stamp);
-      if (stamp !== this.meta.get(name)) {
-        changedMeta[name] = metaText(m);
+      const text = metaText(m);
+      metas.set(name, text);
+      if (text !== this.meta.get(name)) {
+        changedMeta[name] = text;
         if (++changedCount % META_BATCH === 0) {
           tx.hset(this.metaKey, changedMeta);
           changedMeta = {};
@@ -278,7 +277,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     for (const [name, counts] of chunks) this.chunks.set(name, counts);
     for (const [name, upTo] of stepsUpTo) this.stepsUpTo.set(name, upTo);
     this.meta.clear();
-    for (const [name, stamp] of metas) this.meta.set(name, stamp);
+    for (const [name, text] of metas) this.meta.set(name, text);
     this.wrote = true;
     return true;
   }
@@ -329,10 +328,10 @@ export class RedisCheckpointStore implements CheckpointStore {
           chunks.set(name, [m.steps.length]);
           stepsUpTo.set(name, m.steps.at(-1)!.startS);
         }
-        const text = metaText(m);
-        batchMeta[name] = text;
-        batchChars += text.length;
-        metas.set(name, metaStamp(source, name, m));
+        const meta = metaText(m);
+        batchMeta[name] = meta;
+        batchChars += meta.length;
+        metas.set(name, meta);
         if (batchChars >= BATCH_CHARS) await send();
       }
       await send();
