@@ -75,20 +75,25 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   async load(): Promise<DaemonCheckpoint | undefined> {
-    return this.call('read', async () => {
+    try {
       for (let attempt = 0; attempt < 3; attempt++) {
         const cp = await this.tryLoad();
         if (cp !== null) return cp;
       }
       throw new CheckpointError(this.name, 'full saves kept replacing the checkpoint while it was read');
-    });
+    } catch (err) {
+      if (err instanceof CheckpointError) throw err;
+      throw new CheckpointError(this.name, `read failed: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
+    }
   }
 
   /** One read; null when a full save flipped the head to a new generation between the head and the rest. */
   private async tryLoad(): Promise<DaemonCheckpoint | undefined | null> {
-    const head = await this.redis.hgetall(this.head);
+    const head = await this.deadline('read', this.redis.hgetall(this.head));
     if (!head.v) {
-      const text = await this.redis.get(this.key);
+      const text = await this.deadline('read', this.redis.get(this.key));
       return text === null ? undefined : parseCheckpoint(this.name, text);
     }
     if (head.v !== String(CHECKPOINT_FORMAT))
@@ -99,7 +104,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     // one transaction: a save cannot land between the reads
     const tx = this.redis.multi().hgetall(this.head).hgetall(this.metaKeyOf(gen));
     for (const name of names) tx.lrange(this.stepsKeyOf(gen, name), 0, -1);
-    const res = await tx.exec();
+    const res = await this.deadline('read', tx.exec());
     if (!res) throw new CheckpointError(this.name, 'the read transaction was aborted');
     const err = res.find(([e]) => e)?.[0];
     if (err) throw err;
@@ -385,20 +390,6 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   private deadline<T>(what: string, pending: Promise<T>): Promise<T> {
-    return withDeadline(
-      pending,
-      this.timeoutMs,
-      () => new CheckpointError(this.name, `${what}: no answer within ${this.timeoutMs} ms`),
-    );
-  }
-
-  private call<T>(what: string, work: () => Promise<T>): Promise<T> {
-    const pending = work().catch((err: unknown) => {
-      if (err instanceof CheckpointError) throw err;
-      throw new CheckpointError(this.name, `${what} failed: ${err instanceof Error ? err.message : String(err)}`, {
-        cause: err,
-      });
-    });
     return withDeadline(
       pending,
       this.timeoutMs,
