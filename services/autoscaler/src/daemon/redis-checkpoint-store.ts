@@ -70,6 +70,17 @@ export class RedisCheckpointStore implements CheckpointStore {
   private get metaKey(): string {
     return this.metaKeyOf(this.gen);
   }
+  /** The head's fields every save writes: format, when, who and under which fencing token. */
+  private headFields(source: CheckpointSource): Record<string, string | number> {
+    return {
+      v: CHECKPOINT_FORMAT,
+      savedAtMs: source.savedAtMs,
+      identity: source.identity,
+      fencingToken: source.fencingToken ?? '',
+      writer: this.session,
+    };
+  }
+
   private stepsKey(model: string): string {
     return this.stepsKeyOf(this.gen, model);
   }
@@ -260,13 +271,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     const removed = before.filter((name) => !metas.has(name));
     if (removed.length) tx.del(...removed.map((n) => this.stepsKey(n))).hdel(this.metaKey, ...removed);
     // the head last: a reader in between (its read is one transaction) sees the save whole or not at all
-    tx.hset(this.head, {
-      v: CHECKPOINT_FORMAT,
-      savedAtMs: source.savedAtMs,
-      identity: source.identity,
-      fencingToken: source.fencingToken ?? '',
-      writer: this.session,
-    });
+    tx.hset(this.head, this.headFields(source));
     if (removed.length || names.some((n) => !this.meta.has(n))) tx.hset(this.head, 'models', JSON.stringify(names));
     const res = await this.deadline('write', tx.exec());
     if (res === null) {
@@ -347,15 +352,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     const names = [...metas.keys()];
     const tx = this.redis.multi();
     for (const k of written) tx.persist(k);
-    tx.hset(this.head, {
-      v: CHECKPOINT_FORMAT,
-      savedAtMs: source.savedAtMs,
-      identity: source.identity,
-      fencingToken: source.fencingToken ?? '',
-      writer: this.session,
-      gen,
-      models: JSON.stringify(names),
-    });
+    tx.hset(this.head, { ...this.headFields(source), gen, models: JSON.stringify(names) });
     tx.unlink(this.key, this.metaKeyOf(storedGen), ...storedNames.map((n) => this.stepsKeyOf(storedGen, n)));
     const res = await this.deadline('write', tx.exec());
     if (res === null) {
