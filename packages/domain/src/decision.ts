@@ -35,6 +35,11 @@ export const ReasonCode = {
   PreWarmForBurst: 'PreWarmForBurst',
   /** Capacity released between bursts: holding it costs more than asking again (the keep-alive window ran out). */
   BurstKeepAliveExpired: 'BurstKeepAliveExpired',
+  /**
+   * Scale-down withheld: the capacity was asked for less than one lead time ago, so it is still starting (or only just
+   * ready); releasing it and asking again would pay its whole lead time and warm-up again.
+   */
+  KeepStartingCapacity: 'KeepStartingCapacity',
   /** Reaction to a burst under way bounded by what the burst histograms say will remain when new replicas are ready. */
   BurstPanicBounded: 'BurstPanicBounded',
 } as const;

@@ -39,6 +39,8 @@ const TEXT: Record<ReasonCode, string> = {
   PreWarmForBurst: 'pre-warming: the gap between bursts says the next one is due once the lead time has passed',
   BurstKeepAliveExpired:
     'released between bursts: holding the capacity costs more than asking again before the next burst',
+  KeepStartingCapacity:
+    'capacity asked for less than one lead time ago is kept: it is still starting, and asking again would pay its lead time again',
   BurstPanicBounded: 'burst reaction bounded to what will still be needed when new replicas are ready',
 };
 

@@ -89,6 +89,9 @@ function replicasFor(demandPerS: number, capacityPerS: number): number {
  *   `releaseQuantile`), and, where the forecast step is shorter
  *   than the lead time, not while the band or the observed peak is within `scaleDownHysteresisReplicas` of needing
  *   the capacity that would go.
+ * - Nor below the highest target a scale-up asked for within the last lead time: that capacity is still starting, and
+ *   releasing it only to ask again (a stabilization window shorter than the lead time, a band that dips for a tick)
+ *   pays its whole lead time and warm-up again while the demand it was asked for arrives.
  * - Bounds: never below `minWarmReplicas`, never above `maxReplicas`.
  */
 export function plan(
@@ -196,17 +199,23 @@ export function plan(
     nowS - spec.scaleDownStabilizationS,
   );
   const panicUntilS = panic ? nowS + options.panicHoldS : state.panicUntilS;
+  const asks = state.asks ? pruneAsks(state.asks, nowS - leadS) : [];
   let target = desired;
   if (desired < current) {
     const stabilized = recommendations.reduce((m, r) => Math.max(m, r.replicas), 0);
+    const starting = asks.reduce((m, r) => Math.max(m, r.replicas), 0);
     const inPanic = nowS < panicUntilS;
-    target = Math.min(current, Math.max(desired, stabilized, keepNeed, hysteresisNeed, inPanic ? current : 0));
+    target = Math.min(
+      current,
+      Math.max(desired, stabilized, keepNeed, hysteresisNeed, starting, inPanic ? current : 0),
+    );
     if (target < current)
       reasons.push(ReasonCode.ScaleDownStable, ...(bursty ? [ReasonCode.BurstKeepAliveExpired] : []));
     else if (inPanic) reasons.push(ReasonCode.ReactivePanic);
     else if (bursty && burstHeld) reasons.push(ReasonCode.KeepWarmForBurst);
     else if (trusted && keepNeed >= current) reasons.push(ReasonCode.KeepWarmForForecast);
     else if (stabilized >= current) reasons.push(ReasonCode.ScaleDownStabilizing);
+    else if (starting >= current) reasons.push(ReasonCode.KeepStartingCapacity);
     else reasons.push(ReasonCode.ScaleDownHysteresis);
   }
   if (target < spec.minWarmReplicas) {
@@ -246,7 +255,15 @@ export function plan(
     windowStartS,
     windowEndS,
   };
-  return { decision, nextState: { recommendations, panicUntilS, lastTarget: target }, reasons };
+  const nextAsks = target > current ? [...asks, { atS: nowS, replicas: target }] : asks;
+  return { decision, nextState: { recommendations, panicUntilS, lastTarget: target, asks: nextAsks }, reasons };
+}
+
+/** The asks made after `fromS` (oldest first). */
+function pruneAsks(asks: readonly Recommendation[], fromS: number): Recommendation[] {
+  let i = 0;
+  while (i < asks.length && asks[i]!.atS <= fromS) i++;
+  return asks.slice(i);
 }
 
 function pruneWindow(recs: Recommendation[], fromS: number): Recommendation[] {

@@ -12,6 +12,11 @@ export interface PlannerState {
   readonly panicUntilS: number;
   /** Target of the last decision (ready + warming asked for). */
   readonly lastTarget: number;
+  /**
+   * Scale-up targets of the last lead time, oldest first: capacity still starting, which a scale-down does not release
+   * (absent: none).
+   */
+  readonly asks?: readonly Recommendation[];
 }
 
 export const INITIAL_PLANNER_STATE: PlannerState = {

@@ -66,6 +66,39 @@ describe('BurstTracker', () => {
   });
 });
 
+describe('BurstTracker: no release the pre-warm would undo', () => {
+  it('keeps, at every tick of a gap, at least what the pre-warm asks for (a release it would re-ask within a lead time is held)', () => {
+    const t = new BurstTracker(10);
+    // Bursts of 20 s at 60-120/s with gaps of 150-330 s (spread, so the due probabilities rise gradually).
+    const gaps = [150, 330, 210, 270, 180, 300, 240, 160, 320, 200];
+    let s = 0;
+    for (let i = 0; i < 30; i++) {
+      const peak = 60 + (i % 5) * 15;
+      for (let k = 0; k < 20; k += 5, s += 5) t.observe(s, peak);
+      const gap = gaps[i % gaps.length]!;
+      for (let k = 0; k < gap; k += 5, s += 5) t.observe(s, 0.5);
+    }
+    let worstShortfall = 0;
+    let sawPreWarm = false;
+    for (let k = 0; k < 400; k += 1) {
+      const o = t.outlook(s + k, 45, 30, 0.5);
+      if (o.preWarmReplicas > 0) sawPreWarm = true;
+      worstShortfall = Math.max(worstShortfall, o.preWarmReplicas - o.keepReplicas);
+    }
+    expect(sawPreWarm).toBe(true);
+    expect(worstShortfall).toBe(0);
+  });
+
+  it('holds through the lead time before a pre-warm would ask again (60 s before a due burst: kept, not released)', () => {
+    const t = new BurstTracker(10);
+    feed(t, 0, 300 * 20, 300, 20, 80);
+    const o = t.outlook(300 * 20 - 60, 45, 30, 0.5);
+    expect(o.dueWithinLead).toBe(0);
+    expect(o.preWarmReplicas).toBe(8);
+    expect(o.keepReplicas).toBe(8);
+  });
+});
+
 describe('plan with burst rules', () => {
   const outlook = (o: Partial<BurstOutlook>): BurstOutlook => ({
     bursts: 20,

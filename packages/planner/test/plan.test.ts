@@ -314,6 +314,61 @@ describe('plan: scale down', () => {
     expect(r.reasons).toContain(ReasonCode.ScaleDownStable);
   });
 
+  it('does not release capacity asked for less than one lead time ago (it is still starting), even after a shorter stabilization window', () => {
+    // Stabilization 10 s, lead 45 s (a compressed clock, or a slow start): a release after 10 s would drop a replica
+    // that is still starting and ask for it again when the demand it was asked for arrives.
+    const short = parseModelSpec({ ...spec, scaleDownStabilizationS: 10 });
+    // t = 1000: the band says 60/s from 1050: 2 -> 6, asked.
+    let r = plan(short, obs(15, 2), band(1000, 5, 40, 15, { atS: 1050, level: 60 }), INITIAL_PLANNER_STATE, 1000);
+    expect(r.decision.to).toBe(6);
+    let state = r.nextState;
+    expect(state.asks).toEqual([{ atS: 1000, replicas: 6 }]);
+    // The band falls back to 15/s a tick later and stays there: two replicas would do.
+    const flat = (t: number) => band(t, 5, 40, 15);
+    const held: number[] = [];
+    for (let t = 1002; t <= 1044; t += 2) {
+      r = plan(short, obs(15, 2, 4), flat(t), state, t);
+      held.push(r.decision.to);
+      if (t >= 1012) expect(r.reasons).toEqual([ReasonCode.KeepStartingCapacity]);
+      state = r.nextState;
+    }
+    expect(held.every((n) => n === 6)).toBe(true);
+    expect(r.decision.message).toContain('still starting');
+    // One lead time after the ask, the release goes ahead (the stabilization window has long passed).
+    r = plan(short, obs(15, 6), flat(1046), state, 1046);
+    expect(r.decision.action).toBe('scale-down');
+    expect(r.decision.to).toBe(2);
+    expect(r.reasons).toContain(ReasonCode.ScaleDownStable);
+    expect(r.nextState.asks).toEqual([]);
+    // The measured lead time is the one used: measured 20 s, the same ask is released from 1021 on.
+    state = plan(short, obs(15, 2), band(1000, 5, 40, 15, { atS: 1050, level: 60 }), INITIAL_PLANNER_STATE, 1000, {
+      ...DEFAULT_PLANNER_OPTIONS,
+    }).nextState;
+    const measured = (ready: number, warming: number) => ({ ...obs(15, ready, warming), measuredLeadTimeS: 20 });
+    expect(plan(short, measured(2, 4), flat(1018), state, 1018).decision.to).toBe(6);
+    expect(plan(short, measured(6, 0), flat(1022), state, 1022).decision.to).toBe(2);
+  });
+
+  it('a later, higher ask holds the higher target for its own lead time; a lower one does not lower it', () => {
+    const short = parseModelSpec({ ...spec, scaleDownStabilizationS: 10 });
+    const state: PlannerState = {
+      recommendations: [{ atS: 990, replicas: 2 }],
+      panicUntilS: -Infinity,
+      lastTarget: 8,
+      asks: [
+        { atS: 960, replicas: 5 },
+        { atS: 980, replicas: 8 },
+      ],
+    };
+    // At 1010 the ask of 960 has aged out (50 s > 45 s); the one of 980 (8) still holds.
+    let r = plan(short, obs(15, 4, 4), band(1010, 5, 40, 15), state, 1010);
+    expect(r.decision.to).toBe(8);
+    expect(r.nextState.asks).toEqual([{ atS: 980, replicas: 8 }]);
+    // At 1026 both have aged out.
+    r = plan(short, obs(15, 8), band(1026, 5, 40, 15), state, 1026);
+    expect(r.decision.to).toBe(2);
+  });
+
   it('does not scale down while in panic', () => {
     const state: PlannerState = { recommendations: [], panicUntilS: 1030, lastTarget: 10 };
     const r = plan(spec, obs(1, 10), band(1000, 5, 40, 1), state, 1000);
