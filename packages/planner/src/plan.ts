@@ -89,9 +89,10 @@ function replicasFor(demandPerS: number, capacityPerS: number): number {
  *   `releaseQuantile`), and, where the forecast step is shorter
  *   than the lead time, not while the band or the observed peak is within `scaleDownHysteresisReplicas` of needing
  *   the capacity that would go.
- * - Nor below the highest target a scale-up asked for within the last lead time: that capacity is still starting, and
- *   releasing it only to ask again (a stabilization window shorter than the lead time, a band that dips for a tick)
- *   pays its whole lead time and warm-up again while the demand it was asked for arrives.
+ * - Nor below the highest target a scale-up asked for within the last lead time (two while replicas are still
+ *   warming): that capacity is still starting, and releasing it only to ask again (a stabilization window shorter than
+ *   the lead time, a band that dips for a tick) pays its whole lead time and warm-up again while the demand it was
+ *   asked for arrives.
  * - Bounds: never below `minWarmReplicas`, never above `maxReplicas`.
  */
 export function plan(
@@ -199,7 +200,9 @@ export function plan(
     nowS - spec.scaleDownStabilizationS,
   );
   const panicUntilS = panic ? nowS + options.panicHoldS : state.panicUntilS;
-  const asks = state.asks ? pruneAsks(state.asks, nowS - leadS) : [];
+  // An ask is still starting for one lead time; past it, while replicas are still warming, for up to two (the lead
+  // time in use may be the spec's, shorter than what replicas take here; past two a replica counts as failed).
+  const asks = state.asks ? pruneAsks(state.asks, nowS - (observation.warmingReplicas > 0 ? 2 * leadS : leadS)) : [];
   let target = desired;
   if (desired < current) {
     const stabilized = recommendations.reduce((m, r) => Math.max(m, r.replicas), 0);

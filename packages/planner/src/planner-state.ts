@@ -13,8 +13,8 @@ export interface PlannerState {
   /** Target of the last decision (ready + warming asked for). */
   readonly lastTarget: number;
   /**
-   * Scale-up targets of the last lead time, oldest first: capacity still starting, which a scale-down does not release
-   * (absent: none).
+   * Scale-up targets of the last lead time (two while replicas are warming), oldest first: capacity still starting,
+   * which a scale-down does not release (absent: none).
    */
   readonly asks?: readonly Recommendation[];
 }

@@ -340,6 +340,13 @@ describe('plan: scale down', () => {
     expect(r.decision.to).toBe(2);
     expect(r.reasons).toContain(ReasonCode.ScaleDownStable);
     expect(r.nextState.asks).toEqual([]);
+    // Past one lead time with a replica still warming (the lead time in use shorter than the start here): held up to
+    // two lead times, then released all the same.
+    r = plan(short, obs(15, 5, 1), flat(1046), state, 1046);
+    expect(r.decision.to).toBe(6);
+    expect(r.reasons).toEqual([ReasonCode.KeepStartingCapacity]);
+    expect(plan(short, obs(15, 5, 1), flat(1089), state, 1089).decision.to).toBe(6);
+    expect(plan(short, obs(15, 5, 1), flat(1091), state, 1091).decision.to).toBe(2);
     // The measured lead time is the one used: measured 20 s, the same ask is released from 1021 on.
     state = plan(short, obs(15, 2), band(1000, 5, 40, 15, { atS: 1050, level: 60 }), INITIAL_PLANNER_STATE, 1000, {
       ...DEFAULT_PLANNER_OPTIONS,
@@ -361,7 +368,7 @@ describe('plan: scale down', () => {
       ],
     };
     // At 1010 the ask of 960 has aged out (50 s > 45 s); the one of 980 (8) still holds.
-    let r = plan(short, obs(15, 4, 4), band(1010, 5, 40, 15), state, 1010);
+    let r = plan(short, obs(15, 8), band(1010, 5, 40, 15), state, 1010);
     expect(r.decision.to).toBe(8);
     expect(r.nextState.asks).toEqual([{ atS: 980, replicas: 8 }]);
     // At 1026 both have aged out.
