@@ -2,6 +2,7 @@ export type { Trace } from './trace/trace.js';
 export { traceDurationS } from './trace/trace.js';
 export { parseTrace } from './trace/parse-trace.js';
 export { perSecondDemand, type Interpolation } from './trace/per-second-demand.js';
+export { sparseBurstyDemand } from './trace/sparse-bursty-demand.js';
 export { ReplicaPool } from './engine/replica-pool.js';
 export { ObservedDemand, type PastDemand } from './engine/observed-demand.js';
 export { runSimulation, initialReplicas, type RunOptions } from './engine/run-simulation.js';
